@@ -1,0 +1,231 @@
+"""Datasets by name (downloaded once, verified, cached) and CSV readers.
+
+``yan2021`` is the seed HEA phase dataset (Yan, Lu & Wang 2021, top-30
+elements), fetched from the seed paper's repository at a pinned commit and
+checked against its sha256.  ``HEA_CAMPAIGN_DATA_DIR`` names a folder that
+already holds the file (offline machines, tests); otherwise pooch caches it
+in the user cache folder.
+
+Readers turn a CSV into ``RawRow`` objects that keep the file's line number,
+so every problem can be reported where the user can find it.  Three layouts
+are recognised: the seed paper's (``Alloys``, ``Class``), the MPEA database's
+(``FORMULA``, ``PROPERTY: Microstructure``), and a generic one (a formula
+column and an optional label or phase column, names configurable).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DatasetError
+
+ENV_DATA_DIR = "HEA_CAMPAIGN_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    filename: str
+    url: str
+    sha256: str
+    description: str
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "yan2021": DatasetSpec(
+        name="yan2021",
+        filename="HEA_top30_comps.csv",
+        url=(
+            "https://raw.githubusercontent.com/cengc13/d_vae_hea/"
+            "d6f640a9ce96166738e8ca7466aa3641e755ad3b/data/HEA_top30_comps.csv"
+        ),
+        sha256="ddeeab9b7746baf32a00974ac8852aeaea031fac3f7d1436e9f591d93b7bf304",
+        description="Yan, Lu & Wang (2021) HEA phase data, alloys of the 30 most frequent elements (1375 rows)",
+    ),
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env).expanduser()
+    import pooch
+
+    return Path(pooch.os_cache("hea-campaign"))
+
+
+def fetch(name: str) -> Path:
+    """Local path of a named dataset, downloading and verifying it if needed."""
+    spec = DATASETS.get(name)
+    if spec is None:
+        raise DatasetError(f"unknown dataset '{name}'; known: {', '.join(sorted(DATASETS))}")
+    folder = cache_dir()
+    local = folder / spec.filename
+    if local.exists():
+        digest = sha256_of(local)
+        if digest != spec.sha256:
+            raise DatasetError(
+                f"{local} has sha256 {digest[:12]}..., not the expected {spec.sha256[:12]}...; "
+                "delete it or point HEA_CAMPAIGN_DATA_DIR at a verified copy"
+            )
+        return local
+    if os.environ.get(ENV_DATA_DIR):
+        raise DatasetError(f"{spec.filename} is not in {folder} (set by {ENV_DATA_DIR})")
+    import pooch
+
+    try:
+        path = pooch.retrieve(
+            url=spec.url, known_hash=f"sha256:{spec.sha256}", fname=spec.filename, path=folder, progressbar=False
+        )
+    except Exception as exc:  # network errors come in many types
+        raise DatasetError(
+            f"could not download {name} from {spec.url} ({exc.__class__.__name__}: {exc}); "
+            f"on an offline machine set {ENV_DATA_DIR} to a folder holding {spec.filename}"
+        ) from None
+    return Path(path)
+
+
+@dataclass
+class RawRow:
+    """One data row of a CSV, before the formula is parsed."""
+
+    line: int
+    text: str
+    single_phase: bool | None = None
+    phases: str | None = None
+    method: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class DatasetTable:
+    path: Path
+    layout: str
+    rows: list[RawRow] = field(default_factory=list)
+
+
+_YES = {"1", "yes", "y", "true", "t", "single", "single phase", "single-phase", "ss"}
+_NO = {"0", "no", "n", "false", "f", "multi", "multiple", "multi phase", "multi-phase", "multiple phases", "mp"}
+_SINGLE_PHASES = {"BCC", "FCC", "HCP"}
+_FORMULA_NAMES = ("formula", "alloy", "alloys", "composition")
+_LABEL_NAMES = ("single_phase", "single phase", "label", "class", "is_single_phase")
+_PHASE_NAMES = ("phases", "phase", "microstructure")
+
+
+def parse_label(text: str | None) -> bool | None:
+    """yes/no, 1/0, true/false, single/multi -> bool; blank -> None."""
+    if text is None or not str(text).strip():
+        return None
+    value = str(text).strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(f"'{text}' is not a single-phase label (use yes/no, 1/0, single/multi)")
+
+
+def phase_to_label(phases: str | None) -> bool | None:
+    """Exactly BCC, FCC or HCP -> single phase; anything with '+' -> multi; else unknown."""
+    if phases is None or not phases.strip():
+        return None
+    value = phases.strip().upper()
+    if value in _SINGLE_PHASES:
+        return True
+    if "+" in value:
+        return False
+    return None
+
+
+def _find(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str | None:
+    if wanted is not None:
+        if wanted not in columns:
+            raise DatasetError(f"{path.name} has no column '{wanted}' (columns: {', '.join(columns)})")
+        return wanted
+    by_lower = {c.strip().lower(): c for c in columns}
+    for name in candidates:
+        if name in by_lower:
+            return by_lower[name]
+    return None
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    formula_column: str | None = None,
+    label_column: str | None = None,
+    phase_column: str | None = None,
+) -> DatasetTable:
+    """Read a dataset CSV into rows with line numbers; recognises the layout."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"no such file: {path}")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path.name} is not a UTF-8 text file") from None
+    start = 0
+    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
+        start += 1
+    if start >= len(lines):
+        raise DatasetError(f"{path.name} has no header row")
+    reader = csv.reader(lines[start:])
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise DatasetError(f"{path.name}: cannot read the header ({exc})") from None
+    method_col = None
+    if formula_column is None and "FORMULA" in header and "PROPERTY: Microstructure" in header:
+        layout, f_col, l_col, p_col = "mpea", "FORMULA", None, "PROPERTY: Microstructure"
+        method_col = "PROPERTY: Processing method"
+    elif formula_column is None and "Alloys" in header and "Class" in header:
+        layout, f_col, l_col, p_col = "seed", "Alloys", "Class", None
+    else:
+        layout = "generic"
+        f_col = _find(header, formula_column, _FORMULA_NAMES, "formula", path)
+        if f_col is None:
+            raise DatasetError(
+                f"{path.name}: no formula column found (looked for {', '.join(_FORMULA_NAMES)}); "
+                "name it with --formula-column"
+            )
+        l_col = _find(header, label_column, _LABEL_NAMES, "label", path)
+        p_col = _find(header, phase_column, _PHASE_NAMES, "phase", path)
+    index = {name: i for i, name in enumerate(header)}
+    table = DatasetTable(path=path, layout=layout)
+    try:
+        for cells in reader:
+            line = start + reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue
+
+            def cell(name: str | None) -> str | None:
+                if name is None or index[name] >= len(cells):
+                    return None
+                value = cells[index[name]].strip()
+                return value or None
+
+            row = RawRow(line=line, text=cell(f_col) or "")
+            row.phases = cell(p_col)
+            row.method = cell(method_col) if method_col else None
+            try:
+                label = parse_label(cell(l_col)) if l_col else None
+            except ValueError as exc:
+                row.error = str(exc)
+                label = None
+            row.single_phase = label if label is not None else phase_to_label(row.phases)
+            table.rows.append(row)
+    except csv.Error as exc:
+        raise DatasetError(f"{path.name}: malformed CSV near line {start + reader.line_num + 1} ({exc})") from None
+    return table

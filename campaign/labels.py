@@ -1,0 +1,41 @@
+"""The current label of every alloy, derived from its measurements.
+
+A measurement counts while nothing supersedes it.  An alloy whose current
+measurements agree is labelled; one whose current measurements disagree is a
+conflict and is left out of training until someone enters a correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Alloy
+
+
+@dataclass(frozen=True)
+class AlloyLabel:
+    alloy: Alloy
+    label: bool | None  # None: unlabelled or conflicting
+    conflict: bool
+    n_measurements: int
+
+
+def alloy_labels(session: Session, campaign_id: int) -> dict[int, AlloyLabel]:
+    """Every alloy of the campaign with its current label state."""
+    alloys = q.alloys_by_formula(session, campaign_id)
+    seen: dict[int, set[bool]] = {}
+    counts: dict[int, int] = {}
+    for m, alloy in q.current_measurements(session, campaign_id):
+        counts[alloy.id] = counts.get(alloy.id, 0) + 1
+        if m.single_phase is not None:
+            seen.setdefault(alloy.id, set()).add(bool(m.single_phase))
+    out: dict[int, AlloyLabel] = {}
+    for alloy in alloys.values():
+        values = seen.get(alloy.id, set())
+        conflict = len(values) > 1
+        label = next(iter(values)) if len(values) == 1 else None
+        out[alloy.id] = AlloyLabel(alloy, label, conflict, counts.get(alloy.id, 0))
+    return out

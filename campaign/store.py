@@ -1,0 +1,72 @@
+"""Opening a campaign: the store (engine + schema) and the campaign row in it."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from hea_campaign.db import store as q
+from hea_campaign.db.engine import make_engine, resolve_url, unit_of_work
+from hea_campaign.db.migrate import ensure_schema
+
+from .errors import CampaignError
+
+DEFAULT_CAMPAIGN = "default"
+
+
+def current_user() -> str:
+    """Who is acting: the OS user unless the caller says otherwise."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "unknown")
+
+
+@dataclass
+class CampaignStore:
+    """A handle on one campaign in one store; cheap to pass around, thread-safe engine."""
+
+    engine: Engine
+    campaign_id: int
+    campaign_name: str
+    url: str
+
+    @classmethod
+    def open(cls, db: str | os.PathLike | None = None, campaign: str = DEFAULT_CAMPAIGN,
+             actor: str | None = None, create: bool = True) -> CampaignStore:
+        url = resolve_url(db)
+        try:
+            engine = make_engine(url)
+            ensure_schema(engine)
+            with unit_of_work(engine) as session:
+                row = q.find_campaign(session, campaign)
+                if row is None:
+                    if not create:
+                        raise CampaignError(f"no campaign named '{campaign}' in {url}")
+                    row = q.create_campaign(session, campaign, actor or current_user())
+                campaign_id = row.id
+        except OperationalError as exc:
+            raise CampaignError(f"cannot open the store {url}: {exc.orig}") from None
+        except FileNotFoundError as exc:
+            raise CampaignError(str(exc)) from None
+        return cls(engine=engine, campaign_id=campaign_id, campaign_name=campaign, url=url)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with unit_of_work(self.engine, write=True) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with unit_of_work(self.engine, write=False) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,98 @@
+"""Where the store lives and how connections to it behave.
+
+The store is a SQLite file by default (``hea-campaign.db`` in the working
+directory, or ``--db``, or ``HEA_CAMPAIGN_DB``) or any SQLAlchemy URL.  SQLite
+connections get WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for
+write transactions, so the TUI, a CLI in another terminal and a training
+worker can all write without "database is locked" surprises mid-transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+DEFAULT_DB_FILE = "hea-campaign.db"
+ENV_DB = "HEA_CAMPAIGN_DB"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_url(db: str | os.PathLike | None = None) -> str:
+    """A SQLAlchemy URL from ``--db`` (path or URL), the environment, or the default file."""
+    raw = str(db) if db else os.environ.get(ENV_DB) or DEFAULT_DB_FILE
+    if "://" in raw:
+        return raw
+    if raw == ":memory:":
+        return "sqlite://"
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "sqlite"
+
+
+def _install_sqlite_behaviour(engine: Engine) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via engine
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own
+        # implicit BEGIN is deferred, which loses the lock race later).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
+        write = conn.get_execution_options().get("hea_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> Engine:
+    """An engine for ``db`` with the store's connection settings applied."""
+    url = resolve_url(db)
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            parent = Path(database).parent
+            if not parent.exists():
+                raise FileNotFoundError(f"the folder for the store does not exist: {parent}")
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+        _install_sqlite_behaviour(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One session per unit of work: commit on success, roll back on any error.
+
+    Write units take SQLite's write lock when they begin; read units do not.
+    """
+    bind = engine.execution_options(hea_write=write)
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            if write:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise

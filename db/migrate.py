@@ -1,0 +1,68 @@
+"""Schema migrations (Alembic): bring a store to the schema this code expects.
+
+A new, empty store is created at the newest revision.  An older store is
+never migrated behind the user's back: ``hea-campaign db upgrade`` does it,
+after the user has had the chance to make a backup.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+SCRIPT_LOCATION = "hea_campaign.db:migrations"
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The store was written by an older version and needs ``db upgrade``."""
+
+
+def alembic_config(connection=None, url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema on an empty store; refuse an out-of-date one."""
+    current = current_revision(engine)
+    if current is None:
+        if inspect(engine).get_table_names():
+            raise SchemaOutOfDate(
+                "this database has tables but no hea-campaign schema version; it is not a campaign store"
+            )
+        upgrade(engine)
+        return
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the store's schema is at revision {current} but this version of hea-campaign needs {head}; "
+            "back it up (hea-campaign backup PATH) and run: hea-campaign db upgrade"
+        )

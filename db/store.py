@@ -1,0 +1,129 @@
+"""Queries and writes the campaign layer needs, kept here so SQL stays in db/.
+
+Functions take an open Session (one per unit of work, see engine.py) and
+never commit: the caller's unit of work commits the change and its audit
+event together, or neither.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from .tables import Alloy, AuditEvent, Campaign, Candidate, Measurement, ModelVersion
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    campaign_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction."""
+    event = AuditEvent(
+        campaign_id=campaign_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        payload=payload or {},
+    )
+    session.add(event)
+    return event
+
+
+def find_campaign(session: Session, name: str) -> Campaign | None:
+    return session.exec(select(Campaign).where(Campaign.name == name)).first()
+
+
+def create_campaign(session: Session, name: str, actor: str, settings: dict | None = None) -> Campaign:
+    campaign = Campaign(name=name, settings=settings or {})
+    session.add(campaign)
+    session.flush()
+    audit(session, actor=actor, action="campaign.create", entity="campaign", entity_id=campaign.id,
+          campaign_id=campaign.id, payload={"name": name})
+    return campaign
+
+
+def alloys_by_formula(session: Session, campaign_id: int, formulas: Iterable[str] | None = None) -> dict[str, Alloy]:
+    """Alloys of a campaign keyed by canonical formula (all, or just ``formulas``)."""
+    query = select(Alloy).where(Alloy.campaign_id == campaign_id)
+    if formulas is not None:
+        wanted = list(set(formulas))
+        out: dict[str, Alloy] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            for a in session.exec(query.where(col(Alloy.formula).in_(chunk))):
+                out[a.formula] = a
+        return out
+    return {a.formula: a for a in session.exec(query)}
+
+
+def existing_source_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    wanted = list(set(keys))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        found.update(session.exec(select(Measurement.source_key).where(col(Measurement.source_key).in_(chunk))))
+    return found
+
+
+def current_measurements(session: Session, campaign_id: int) -> list[tuple[Measurement, Alloy]]:
+    """Measurements no other measurement supersedes, with their alloys."""
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    rows = session.exec(
+        select(Measurement, Alloy)
+        .join(Alloy, Alloy.id == Measurement.alloy_id)
+        .where(Alloy.campaign_id == campaign_id)
+        .where(col(Measurement.id).not_in(superseded))
+        .order_by(Measurement.id)
+    )
+    return list(rows)
+
+
+def count_alloys(session: Session, campaign_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Alloy).where(Alloy.campaign_id == campaign_id)).one()
+
+
+def count_outside_vocabulary(session: Session, campaign_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Alloy)
+        .where(Alloy.campaign_id == campaign_id)
+        .where(Alloy.outside_vocabulary != "")
+    ).one()
+
+
+def candidate_status_counts(session: Session, campaign_id: int) -> Counter:
+    rows = session.exec(
+        select(Candidate.status, func.count()).where(Candidate.campaign_id == campaign_id).group_by(Candidate.status)
+    )
+    return Counter(dict(rows.all()))
+
+
+def active_model(session: Session, campaign_id: int) -> ModelVersion | None:
+    return session.exec(
+        select(ModelVersion).where(ModelVersion.campaign_id == campaign_id).where(ModelVersion.active == True)  # noqa: E712
+    ).first()
+
+
+def recent_events(session: Session, campaign_id: int, limit: int = 10) -> list[AuditEvent]:
+    return list(
+        session.exec(
+            select(AuditEvent).where(AuditEvent.campaign_id == campaign_id).order_by(col(AuditEvent.id).desc()).limit(limit)
+        )
+    )
+
+
+def count_audit_events(session: Session, campaign_id: int | None = None) -> int:
+    query = select(func.count()).select_from(AuditEvent)
+    if campaign_id is not None:
+        query = query.where(AuditEvent.campaign_id == campaign_id)
+    return session.exec(query).one()

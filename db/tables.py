@@ -1,0 +1,158 @@
+"""The campaign store's tables (SQLModel).
+
+Lab results are append-only: a correction is a new ``Measurement`` whose
+``supersedes_id`` points at the old one; nothing is updated or deleted.
+Every change is written with an ``AuditEvent`` in the same transaction.
+Constraint names follow one convention so Alembic batch migrations on SQLite
+can find them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+CANDIDATE_STATUSES = ("proposed", "approved", "rejected", "exported", "measured")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(**kw: Any) -> Any:
+    return Field(sa_column=Column(JSON, nullable=kw.pop("nullable", False)), **kw)
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    settings: dict = _json(default_factory=dict)
+
+
+class Alloy(SQLModel, table=True):
+    """One composition, unique per campaign by its canonical formula."""
+
+    __tablename__ = "alloy"
+    __table_args__ = (UniqueConstraint("campaign_id", "formula", name="uq_alloy_campaign_formula"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    formula: str = Field(max_length=400)
+    composition: dict = _json(default_factory=dict)  # element -> atomic fraction
+    n_elements: int
+    outside_vocabulary: str = Field(default="", max_length=400)  # comma-separated symbols
+    source: str = Field(default="", max_length=400)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Measurement(SQLModel, table=True):
+    """A lab or literature result for an alloy; never updated, only superseded."""
+
+    __tablename__ = "measurement"
+    id: int | None = Field(default=None, primary_key=True)
+    alloy_id: int = Field(foreign_key="alloy.id", index=True)
+    single_phase: bool | None = None  # None: phase reported but not classifiable
+    phases: str | None = Field(default=None, max_length=200)
+    method: str | None = Field(default=None, max_length=100)
+    operator: str | None = Field(default=None, max_length=100)
+    notes: str | None = Field(default=None, max_length=2000)
+    measured_on: date | None = None
+    entered_at: datetime = Field(default_factory=utcnow)
+    source: str = Field(default="lab", max_length=400)
+    source_formula: str | None = Field(default=None, max_length=400)
+    source_key: str | None = Field(default=None, max_length=200, unique=True)
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    supersedes_id: int | None = Field(default=None, foreign_key="measurement.id", unique=True)
+
+
+class ModelVersion(SQLModel, table=True):
+    __tablename__ = "model_version"
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=100)
+    config: dict = _json(default_factory=dict)
+    metrics: dict = _json(default_factory=dict)
+    data_hash: str = Field(default="", max_length=64)
+    seed: int = 0
+    library_versions: dict = _json(default_factory=dict)
+    checkpoint_path: str = Field(default="", max_length=1000)
+    checkpoint_sha256: str = Field(default="", max_length=64)
+    n_labelled: int = 0
+    n_unlabelled: int = 0
+    active: bool = False
+
+
+class ProposalRun(SQLModel, table=True):
+    __tablename__ = "proposal_run"
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    model_version_id: int = Field(foreign_key="model_version.id")
+    mode: str = Field(max_length=40)
+    params: dict = _json(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=100)
+    n_candidates: int = 0
+
+
+class Candidate(SQLModel, table=True):
+    __tablename__ = "candidate"
+    __table_args__ = (Index("ix_candidate_campaign_status", "campaign_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    alloy_id: int = Field(foreign_key="alloy.id", index=True)
+    proposal_run_id: int = Field(foreign_key="proposal_run.id", index=True)
+    model_version_id: int = Field(foreign_key="model_version.id")
+    start_alloy_id: int | None = Field(default=None, foreign_key="alloy.id")
+    origin: str = Field(max_length=40)
+    p_single: float
+    uncertainty: dict = _json(default_factory=dict)
+    flags: list = _json(default_factory=list)  # [{"flag": ..., "reason": ...}]
+    latent_z: list = _json(default_factory=list)
+    path: list = _json(default_factory=list)
+    change_at_pct: float | None = None
+    steps: int | None = None
+    status: str = Field(default="proposed", max_length=20)
+    status_reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ExportBatch(SQLModel, table=True):
+    __tablename__ = "export_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=100)
+    path: str = Field(max_length=1000)
+    format: str = Field(max_length=10)
+    mass_g: float
+    file_sha256: str = Field(default="", max_length=64)
+    candidate_ids: list = _json(default_factory=list)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which entity, written in the transaction of the change."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    payload: dict = _json(default_factory=dict)

@@ -1,0 +1,78 @@
+"""f(x): the eight physics descriptors of an alloy, vectorised over a batch.
+
+Every descriptor is one or two matrix products over the (N, V) fraction
+matrix, because screening evaluates millions of compositions:
+
+- k = C k_i, Vm = C V_i, Tm = C Tm_i, VEC = C VEC_i      (rule of mixtures)
+- delta = 100 sqrt(sum c_i (1 - r_i / r_bar)^2) = 100 sqrt(C r^2 / r_bar^2 - 1)
+- dchi  = sqrt(sum c_i (chi_i - chi_bar)^2)     = sqrt(C chi^2 - chi_bar^2)
+- dS    = -R sum c_i ln c_i  (J/mol/K)
+- dH    = sum_{i<j} 4 H_ij c_i c_j = 2 rowsum((C H) * C)  (kJ/mol)
+
+Element data and their sources: see ``elements.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .elements import table_for
+from .vocabulary import DEFAULT_VOCABULARY
+
+GAS_CONSTANT = 8.314462618  # J/(mol K)
+
+DESCRIPTOR_NAMES: tuple[str, ...] = ("k", "Vm", "Tm", "VEC", "delta", "dchi", "dS", "dH")
+DESCRIPTOR_UNITS: dict[str, str] = {
+    "k": "GPa",
+    "Vm": "cm^3/mol",
+    "Tm": "K",
+    "VEC": "e/atom",
+    "delta": "%",
+    "dchi": "",
+    "dS": "J/(mol K)",
+    "dH": "kJ/mol",
+}
+
+
+def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABULARY) -> np.ndarray:
+    """Descriptors (N, 8) for rows of atomic fractions (N, V) that sum to 1.
+
+    Accepts float32 or float64 and computes in that precision; a single
+    composition may be given as a 1-D row and gives a 1-D result.
+    """
+    c = np.asarray(fractions)
+    if c.dtype not in (np.float32, np.float64):
+        c = c.astype(np.float64)
+    single = c.ndim == 1
+    if single:
+        c = c[None, :]
+    if c.ndim != 2 or c.shape[1] != len(vocabulary):
+        raise ValueError(f"fractions must have shape (N, {len(vocabulary)}), got {c.shape}")
+    t = table_for(vocabulary)
+    dt = c.dtype
+    props = np.stack(
+        [
+            t.bulk_modulus,
+            t.molar_volume,
+            t.melting_point,
+            t.vec,
+            t.radius,
+            t.radius**2,
+            t.electronegativity,
+            t.electronegativity**2,
+        ],
+        axis=1,
+    ).astype(dt)
+    m = c @ props  # (N, 8): one product for every linear mixture
+    out = np.empty((c.shape[0], 8), dtype=dt)
+    out[:, :4] = m[:, :4]
+    r_bar = m[:, 4]
+    out[:, 4] = 100.0 * np.sqrt(np.maximum(m[:, 5] / (r_bar * r_bar) - 1.0, 0.0))
+    out[:, 5] = np.sqrt(np.maximum(m[:, 7] - m[:, 6] ** 2, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(c > 0, np.log(np.where(c > 0, c, 1)), 0)
+    out[:, 6] = -GAS_CONSTANT * np.einsum("ij,ij->i", c, logs)
+    out[:, 7] = 2.0 * np.einsum("ij,ij->i", c @ t.mixing_enthalpy.astype(dt), c)
+    return out[0] if single else out

@@ -1,0 +1,1 @@
+"""tui layer of hea-campaign."""
