@@ -25,7 +25,7 @@ import numpy as np
 MAX_FORMULA_LENGTH = 200
 _ALLOWED_CHARS = re.compile(r"^[A-Za-z0-9.()\[\]\s]*$")
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)|(\()|(\))(\d*\.?\d*)|(\s+)")
-_NICE_TOL = 5e-5  # ratio amounts this close to two decimals count as exact
+_NICE_TOL = 1e-6  # in hundredths: ratio amounts this close to two decimals are exact
 
 
 class FormulaError(ValueError):
@@ -159,29 +159,55 @@ def _fmt(value: float, decimals: int) -> str:
     return text
 
 
-def canonical_formula(amounts: Mapping[str, float]) -> str:
-    """The canonical string for any positive amounts (see module docstring)."""
-    fr = normalise(amounts)
+def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
+    """Amounts relative to one element with at most two decimals, if such a form is exact."""
     els = list(fr)
     best: tuple[int, int, str] | None = None  # (-elements at 1, length, text)
     for unit in sorted(set(fr.values()), reverse=True):
         ratios = [fr[e] / unit for e in els]
-        if max(ratios) > 1000 or any(abs(r * 100 - round(r * 100)) > _NICE_TOL * 100 for r in ratios):
+        if max(ratios) > 1000.5 or any(abs(r * 100 - round(r * 100)) > _NICE_TOL for r in ratios):
             continue
-        parts = []
-        for e, r in zip(els, ratios, strict=True):
-            s = _fmt(r, 2)
-            if s in ("0", ""):
-                break
-            parts.append(e if s == "1" else e + s)
-        else:
-            text = "".join(parts)
-            key = (-sum(p.isalpha() for p in parts), len(text), text)
-            if best is None or key < best:
-                best = key
-    if best is not None:
-        return best[2]
-    return "".join(e + _fmt(100 * fr[e], 3) for e in els)
+        parts = [e if _fmt(r, 2) == "1" else e + _fmt(r, 2) for e, r in zip(els, ratios, strict=True)]
+        text = "".join(parts)
+        key = (-sum(p.isalpha() for p in parts), len(text), text)
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
+
+
+def canonical_formula(amounts: Mapping[str, float]) -> str:
+    """The canonical string for any positive amounts (see module docstring)."""
+    fr = normalise(amounts)
+    nice = _nice_ratio_form(fr)
+    if nice is not None:
+        return nice
+    units = _milli_percent(fr)
+    rounded = dict(zip(fr, (u / 100_000 for u in units), strict=True))
+    nice = _nice_ratio_form(rounded)  # rounding to 0.001 at.% can make a form exact
+    if nice is not None:
+        return nice
+    return "".join(e + _fmt(u / 1000, 3) for e, u in zip(fr, units, strict=True))
+
+
+def _milli_percent(fr: Mapping[str, float]) -> list[int]:
+    """Amounts in thousandths of an at.% summing to exactly 100000 (largest remainder).
+
+    Exact sums make the atomic-percent form a fixed point of parse -> canonical.
+    """
+    raw = [f * 100_000 for f in fr.values()]
+    units = [max(1, math.floor(r)) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
+    short = 100_000 - sum(units)
+    i = 0
+    while short > 0:
+        units[order[i % len(order)]] += 1
+        short -= 1
+        i += 1
+    while short < 0:  # only when tiny amounts were lifted to 1
+        j = max(range(len(units)), key=units.__getitem__)
+        units[j] -= 1
+        short += 1
+    return units
 
 
 def _from_canonical(text: str) -> Composition:

@@ -52,27 +52,25 @@ def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABUL
         raise ValueError(f"fractions must have shape (N, {len(vocabulary)}), got {c.shape}")
     t = table_for(vocabulary)
     dt = c.dtype
-    props = np.stack(
+    props = np.concatenate(
         [
-            t.bulk_modulus,
-            t.molar_volume,
-            t.melting_point,
-            t.vec,
-            t.radius,
-            t.radius**2,
-            t.electronegativity,
-            t.electronegativity**2,
+            np.stack(
+                [t.bulk_modulus, t.molar_volume, t.melting_point, t.vec,
+                 t.radius, t.radius**2, t.electronegativity, t.electronegativity**2],
+                axis=1,
+            ),
+            t.mixing_enthalpy,
         ],
         axis=1,
-    ).astype(dt)
-    m = c @ props  # (N, 8): one product for every linear mixture
+    ).astype(dt)  # fmt: skip
+    m = c @ props  # (N, 8 + V): every linear mixture and C H in one product
     out = np.empty((c.shape[0], 8), dtype=dt)
     out[:, :4] = m[:, :4]
     r_bar = m[:, 4]
     out[:, 4] = 100.0 * np.sqrt(np.maximum(m[:, 5] / (r_bar * r_bar) - 1.0, 0.0))
     out[:, 5] = np.sqrt(np.maximum(m[:, 7] - m[:, 6] ** 2, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(c > 0, np.log(np.where(c > 0, c, 1)), 0)
+    logs = np.zeros_like(c)
+    np.log(c, out=logs, where=c > 0)  # 0 ln 0 = 0
     out[:, 6] = -GAS_CONSTANT * np.einsum("ij,ij->i", c, logs)
-    out[:, 7] = 2.0 * np.einsum("ij,ij->i", c @ t.mixing_enthalpy.astype(dt), c)
+    out[:, 7] = 2.0 * np.einsum("ij,ij->i", m[:, 8:], c)
     return out[0] if single else out

@@ -13,6 +13,14 @@ def _listing(items: list[str], limit: int = 8) -> list[str]:
     return shown
 
 
+def _conflict_line(formula: str, rows: list[tuple[int, str, bool]]) -> str:
+    if len(rows) <= 3:
+        return f"{formula}: " + ", ".join(f"line {ln} {t} = {'single' if lab else 'multi'}" for ln, t, lab in rows)
+    single = [ln for ln, _, lab in rows if lab]
+    multi = [ln for ln, _, lab in rows if not lab]
+    return f"{formula}: single on lines {', '.join(map(str, single))}; multi on lines {', '.join(map(str, multi))}"
+
+
 def format_import_report(r: ImportReport) -> str:
     lines = [
         f"Imported {r.source} ({r.layout} layout): {r.rows} rows read, "
@@ -34,12 +42,7 @@ def format_import_report(r: ImportReport) -> str:
         lines += _listing([f"{f}: {' = '.join(ts)}" for f, ts in sorted(r.same_composition.items())])
     if r.conflicts:
         lines.append(f"  CONFLICTING labels (left out of training until corrected): {len(r.conflicts)} alloy(s)")
-        lines += _listing(
-            [
-                f"{f}: " + ", ".join(f"line {ln} {t}={'single' if lab else 'multi'}" for ln, t, lab in rows)
-                for f, rows in sorted(r.conflicts.items())
-            ]
-        )
+        lines += _listing([_conflict_line(f, rows) for f, rows in sorted(r.conflicts.items())])
     if r.outside_vocabulary:
         lines.append(
             f"  alloys with elements outside the model vocabulary (stored, cannot be encoded): {len(r.outside_vocabulary)}"

@@ -1,0 +1,129 @@
+"""Formula parsing: bad input gets one clear sentence; canonical strings round-trip."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hea_campaign.campaign.chemistry import (
+    MAX_FORMULA_LENGTH,
+    FormulaError,
+    canonical_formula,
+    half_l1_change,
+    parse_formula,
+)
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical", "fractions"),
+    [
+        ("CoCrFeMnNi", "CoCrFeMnNi", {"Co": 0.2, "Cr": 0.2, "Fe": 0.2, "Mn": 0.2, "Ni": 0.2}),
+        ("Co1Cr1Fe1Mn1Ni1", "CoCrFeMnNi", {"Co": 0.2, "Cr": 0.2, "Fe": 0.2, "Mn": 0.2, "Ni": 0.2}),
+        ("Al0.5CoCrCuFeNi", "Al0.5CoCrCuFeNi", {"Al": 0.5 / 5.5, "Co": 1 / 5.5, "Cu": 1 / 5.5}),
+        ("Al0.25 Co1 Fe1 Ni1", "Al0.25CoFeNi", {"Al": 0.25 / 3.25, "Fe": 1 / 3.25}),
+        ("Fe2Ni2", "FeNi", {"Fe": 0.5, "Ni": 0.5}),
+        ("FeFe", "Fe", {"Fe": 1.0}),
+        ("(FeNi)2Cr", "Cr0.5FeNi", {"Cr": 0.2, "Fe": 0.4, "Ni": 0.4}),
+        ("Fe0.33Ni0.67", "Fe33Ni67", {"Fe": 0.33, "Ni": 0.67}),
+        ("  HfNbTaTiZr ", "HfNbTaTiZr", {"Hf": 0.2, "Zr": 0.2}),
+    ],
+)
+def test_good_formulas_are_normalised_and_written_canonically(text, canonical, fractions):
+    comp = parse_formula(text)
+    assert comp.formula == canonical
+    assert math.isclose(sum(comp.fractions), 1.0, abs_tol=1e-12)
+    assert list(comp.elements) == sorted(comp.elements)
+    got = comp.as_dict()
+    for el, frac in fractions.items():
+        assert got[el] == pytest.approx(frac, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Xx2Fe", "Xx is not a chemical element"),
+        ("FeQ", "Q is not a chemical element"),
+        ("Fe0Ni", "amount of Fe is zero"),
+        ("Fe-1Ni", "negative"),
+        ("FeNi-0.5", "negative"),
+        ("Fenan", "finite"),
+        ("Fe1Niinf", "finite"),
+        ("Fe1e-3Ni", "exponent"),
+        ("(FeNi", "unbalanced parentheses"),
+        ("FeNi)2", "unbalanced parentheses"),
+        ("Fe!Ni", "unexpected character"),
+        ("fe", "capital letter"),
+        ("Fe1.2.3Ni", "cannot read"),
+        ("D2", "isotope"),
+        ("Fe" * (MAX_FORMULA_LENGTH // 2 + 1), "characters long"),
+        ("FeNi(Co)0", "zero multiplier"),
+    ],
+)
+def test_bad_formulas_get_one_clear_sentence(text, phrase):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    message = str(info.value)
+    assert phrase in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_dataset_series_notation_may_write_zero_amounts():
+    assert parse_formula("Al0CoCrFeNi", allow_zero=True).formula == "CoCrFeNi"
+    assert parse_formula("AlCoCrFeMo0Ni", allow_zero=True).formula == "AlCoCrFeNi"
+    with pytest.raises(FormulaError):
+        parse_formula("Al0CoCrFeNi")
+
+
+def test_vector_refuses_elements_outside_vocabulary():
+    comp = parse_formula("CoCrFeNiB0.1")
+    with pytest.raises(FormulaError, match="outside the model's element vocabulary"):
+        comp.vector(DEFAULT_VOCABULARY)
+    assert parse_formula("CoCrFeNi").vector(DEFAULT_VOCABULARY).sum() == pytest.approx(1.0)
+
+
+def test_half_l1_change_is_in_atomic_percent():
+    a, b = parse_formula("FeNi"), parse_formula("Fe3Ni")
+    assert half_l1_change(a, b) == pytest.approx(25.0)
+    assert half_l1_change(a, parse_formula("CoCr")) == pytest.approx(100.0)
+
+
+amounts = st.dictionaries(
+    keys=st.sampled_from(DEFAULT_VOCABULARY),
+    values=st.decimals(min_value="0.01", max_value="50", places=2).map(float),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amounts)
+def test_parse_canonical_parse_is_stable(amts):
+    text = "".join(f"{el}{a}" for el, a in amts.items())
+    first = parse_formula(text)
+    second = parse_formula(first.formula)
+    assert second.formula == first.formula
+    assert second.elements == first.elements
+    for x, y in zip(first.fractions, second.fractions, strict=True):
+        assert x == pytest.approx(y, abs=1e-5)
+    total = sum(amts.values())
+    for el, a in amts.items():
+        assert first.as_dict()[el] == pytest.approx(a / total, abs=1e-4)
+    assert canonical_formula(first.as_dict()) == first.formula
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_either_parses_or_raises_formula_error(text):
+    try:
+        comp = parse_formula(text)
+    except FormulaError as exc:
+        assert str(exc)
+    else:
+        assert math.isclose(sum(comp.fractions), 1.0, abs_tol=1e-9)
+        assert all(f > 0 for f in comp.fractions)

@@ -1,0 +1,152 @@
+"""Dataset import: the seed set's quirks are reported, re-import is a no-op, failures write nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from hea_campaign.campaign import importing
+from hea_campaign.campaign.datasets import DatasetError, fetch, parse_label, phase_to_label, read_table
+from hea_campaign.campaign.importing import ImportFailed, import_csv
+from hea_campaign.campaign.labels import alloy_labels
+from hea_campaign.campaign.status import campaign_status
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Alloy, Measurement
+
+from .conftest import MPEA_CSV, SEED_CSV
+
+
+def _counts(store):
+    with store.read() as s:
+        return (
+            s.exec(select(func.count()).select_from(Alloy)).one(),
+            s.exec(select(func.count()).select_from(Measurement)).one(),
+            q.count_audit_events(s),
+        )
+
+
+def test_fetch_uses_the_local_cache_and_verifies_it(tmp_path, monkeypatch):
+    assert fetch("yan2021") == SEED_CSV
+    bad = tmp_path / "HEA_top30_comps.csv"
+    bad.write_text("Alloys,Class\nFeNi,1\n")
+    monkeypatch.setenv("HEA_CAMPAIGN_DATA_DIR", str(tmp_path))
+    with pytest.raises(DatasetError, match="sha256"):
+        fetch("yan2021")
+    with pytest.raises(DatasetError, match="unknown dataset"):
+        fetch("nope")
+    monkeypatch.setenv("HEA_CAMPAIGN_DATA_DIR", str(tmp_path / "empty"))
+    with pytest.raises(DatasetError, match="is not in"):
+        fetch("yan2021")
+
+
+def test_seed_import_counts_and_report(store):
+    report = import_csv(store, fetch("yan2021"), source="yan2021")
+    assert report.rows == 1375 and report.measurements_added == 1375
+    assert report.labelled_rows == 1375
+    # 2 repeated strings + 4 different strings for one composition -> 1369 alloys
+    assert set(report.repeated_strings) == {"Hf1Nb1Ti1V1Zr1", "Ti0.5Zr0.5"}
+    assert len(report.same_composition) == 4
+    assert "Co1Cu1Fe1Ni1Ti1" in report.same_composition["CoCuFeNiTi"]
+    assert report.alloys_added == 1369
+    assert "HfNbTiVZr" in report.conflicts
+    labels = sorted(lab for _, _, lab in report.conflicts["HfNbTiVZr"])
+    assert labels == [False, True]
+    assert len(report.conflicts) == 3
+    assert report.outside_vocabulary == {}
+    assert 30 <= len(report.near_duplicate_groups) <= 45
+    st = campaign_status(store)
+    assert (st.alloys, st.conflicts, st.labelled) == (1369, 3, 1366)
+    assert st.single_phase + st.multi_phase == st.labelled
+
+
+def test_reimporting_the_same_file_adds_nothing(seeded_store):
+    before = _counts(seeded_store)
+    report = import_csv(seeded_store, fetch("yan2021"), source="yan2021")
+    assert report.already_imported == 1375
+    assert report.alloys_added == report.measurements_added == 0
+    assert _counts(seeded_store) == before
+
+
+def test_import_failing_halfway_leaves_the_store_unchanged(store, monkeypatch):
+    before = _counts(store)
+    real_audit = q.audit
+
+    def failing_audit(session, **kw):
+        if kw.get("action") == "dataset.import":
+            session.flush()  # every alloy and measurement has been sent to the database
+            raise OSError("disk full")
+        return real_audit(session, **kw)
+
+    monkeypatch.setattr(importing.q, "audit", failing_audit)
+    with pytest.raises(OSError):
+        import_csv(store, fetch("yan2021"), source="yan2021")
+    assert _counts(store) == before
+
+
+def test_bad_rows_abort_the_import_unless_skipped(store, tmp_path):
+    csv = tmp_path / "lab.csv"
+    csv.write_text("formula,single_phase\nCoCrFeNi,yes\nXx2Fe,no\nAlCoCrFeNi,maybe\nCoCrFeMnNi,1\n")
+    before = _counts(store)
+    with pytest.raises(ImportFailed) as info:
+        import_csv(store, csv)
+    message = str(info.value)
+    assert "line 3" in message and "Xx is not a chemical element" in message
+    assert "line 4" in message and "maybe" in message
+    assert _counts(store) == before
+    report = import_csv(store, csv, skip_bad=True)
+    assert report.measurements_added == 2 and [ln for ln, _ in report.errors] == [3, 4]
+
+
+def test_generic_csv_with_named_columns_and_phases(store, tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text("# our furnace log\nComp,Structure,Note\nCoCrFeNi,FCC,a\nAlCoCrFeNi,BCC+B2,b\nNbTaTiV,B2,c\n")
+    report = import_csv(store, csv, formula_column="Comp", phase_column="Structure")
+    assert report.layout == "generic"
+    with store.read() as s:
+        labels = {st.alloy.formula: st.label for st in alloy_labels(s, store.campaign_id).values()}
+        phases = {m.source_formula: (m.phases, m.single_phase) for m in s.exec(select(Measurement))}
+    assert labels == {"CoCrFeNi": True, "AlCoCrFeNi": False, "NbTaTiV": None}
+    assert phases["NbTaTiV"] == ("B2", None)
+    assert report.unlabelled_rows == 1
+
+
+def test_missing_formula_column_is_a_clear_error(tmp_path):
+    csv = tmp_path / "x.csv"
+    csv.write_text("a,b\n1,2\n")
+    with pytest.raises(DatasetError, match="no formula column"):
+        read_table(csv)
+
+
+def test_mpea_layout_maps_microstructures_and_flags_foreign_elements(store):
+    report = import_csv(store, MPEA_CSV)
+    assert report.layout == "mpea" and report.rows == 1545
+    table = read_table(MPEA_CSV)
+    for row in table.rows:
+        if row.phases in ("B2", "Other"):
+            assert row.single_phase is None
+        elif row.phases in ("BCC", "FCC", "HCP"):
+            assert row.single_phase is True
+        elif row.phases and "+" in row.phases:
+            assert row.single_phase is False
+    assert report.conflicts, "the MPEA set has formulas with conflicting microstructures"
+    assert any("B" in els for els in report.outside_vocabulary.values())
+    with store.read() as s:
+        flagged = s.exec(select(Alloy).where(Alloy.outside_vocabulary != "")).all()
+    assert len(flagged) == len(report.outside_vocabulary) > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("1", True), ("yes", True), ("Single", True), ("0", False), ("no", False), ("multi", False), ("", None)],
+)
+def test_labels(text, label):
+    assert parse_label(text) is label
+
+
+@pytest.mark.parametrize(
+    ("phases", "label"),
+    [("FCC", True), ("BCC", True), ("HCP", True), (" fcc ", True), ("FCC+BCC", False), ("BCC+Laves", False),
+     ("B2", None), ("Other", None), ("", None), (None, None)],
+)
+def test_phase_strings(phases, label):
+    assert phase_to_label(phases) is label

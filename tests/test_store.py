@@ -1,0 +1,108 @@
+"""The SQLite store: connection settings, lock-up-front writes, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from hea_campaign.db.engine import make_engine, resolve_url, unit_of_work
+from hea_campaign.db.migrate import SchemaOutOfDate, current_revision, downgrade, ensure_schema, head_revision, upgrade
+from hea_campaign.db.tables import AuditEvent, Campaign
+
+
+def test_resolve_url_prefers_argument_then_environment_then_default(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEA_CAMPAIGN_DB", raising=False)
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'hea-campaign.db'}"
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None).endswith("env.db")
+    assert resolve_url("other.db").endswith("other.db")
+    assert resolve_url("postgresql+psycopg://u@localhost/x") == "postgresql+psycopg://u@localhost/x"
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(store_path):
+    engine = make_engine(store_path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_write_units_take_the_lock_when_they_begin(store_path):
+    engine = make_engine(store_path)
+    ensure_schema(engine)
+    with unit_of_work(engine) as session:
+        session.exec(select(Campaign)).all()  # a read inside a write unit still holds the write lock
+        other = sqlite3.connect(store_path, timeout=0.1, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    # a read unit does not block writers
+    with unit_of_work(engine, write=False) as session:
+        session.exec(select(Campaign)).all()
+        other = sqlite3.connect(store_path, timeout=0.1, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_foreign_keys_are_enforced(store_path):
+    engine = make_engine(store_path)
+    ensure_schema(engine)
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        with unit_of_work(engine) as session:
+            session.add(AuditEvent(campaign_id=999, actor="x", action="a", entity="e"))
+
+
+def test_unit_of_work_rolls_back_on_error(store_path):
+    engine = make_engine(store_path)
+    ensure_schema(engine)
+    with pytest.raises(RuntimeError):
+        with unit_of_work(engine) as session:
+            session.add(Campaign(name="doomed"))
+            session.flush()
+            raise RuntimeError("boom")
+    with unit_of_work(engine, write=False) as session:
+        assert session.exec(select(Campaign)).all() == []
+
+
+def test_new_store_is_created_at_the_head_revision_and_matches_the_tables(store_path):
+    engine = make_engine(store_path)
+    ensure_schema(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == [], f"tables and migrations disagree: {diff}"
+
+
+def test_migrations_go_down_and_up_again(store_path):
+    engine = make_engine(store_path)
+    upgrade(engine)
+    downgrade(engine, "base")
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    assert names <= {"alembic_version"}
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_out_of_date_store_is_refused_with_instructions(store_path):
+    engine = make_engine(store_path)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    with pytest.raises(SchemaOutOfDate, match="hea-campaign db upgrade"):
+        ensure_schema(engine)
+
+
+def test_foreign_database_is_not_mistaken_for_a_store(store_path):
+    con = sqlite3.connect(store_path)
+    con.execute("CREATE TABLE something (x)")
+    con.close()
+    with pytest.raises(SchemaOutOfDate, match="not a campaign store"):
+        ensure_schema(make_engine(store_path))
