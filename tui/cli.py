@@ -148,6 +148,16 @@ def db_current(db: DbOption = None) -> None:
     typer.echo(f"store: {current_revision(make_engine(db)) or 'empty'}  needed: {head_revision()}")
 
 
+def _register_command_groups() -> None:
+    """Commands that live in their own modules register themselves here."""
+    from . import lab_commands
+
+    lab_commands.register(app)
+
+
+_register_command_groups()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the Typer app, turning user-fixable errors into one line."""
     from hea_campaign.db.migrate import SchemaOutOfDate
