@@ -1,0 +1,54 @@
+"""Ranking candidates and picking a diverse batch.
+
+Strategies: ``exploit`` ranks by p_single; ``explore`` by uncertainty
+(predictive spread plus closeness to 0.5); ``balanced`` by p_single plus
+uncertainty (an upper confidence bound).  A batch is then chosen greedily:
+the best remaining candidate whose latent point is at least ``min_distance``
+from every chosen one; the distance halves whenever nobody qualifies, so a
+batch is never ten near-copies but is always filled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STRATEGIES = ("exploit", "explore", "balanced")
+
+
+def acquisition(p_single: np.ndarray, spread: np.ndarray, strategy: str = "balanced") -> np.ndarray:
+    p = np.asarray(p_single, dtype=float)
+    s = np.asarray(spread, dtype=float)
+    ambiguity = 1.0 - 2.0 * np.abs(p - 0.5)  # 1 at p = 0.5, 0 at p = 0 or 1
+    if strategy == "exploit":
+        return p
+    if strategy == "explore":
+        return s + 0.25 * ambiguity
+    if strategy == "balanced":
+        return p + 2.0 * s
+    raise ValueError(f"unknown strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}")
+
+
+def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance: float | None = None) -> list[int]:
+    """Indices of up to ``k`` high-scoring rows that are spread out in ``points``."""
+    scores = np.asarray(scores, dtype=float)
+    pts = np.asarray(points, dtype=float).reshape(len(scores), -1)
+    n = len(scores)
+    if n == 0 or k <= 0:
+        return []
+    order = np.argsort(-scores, kind="stable")
+    if min_distance is None:
+        spread = np.linalg.norm(pts - pts.mean(axis=0), axis=1)
+        min_distance = 0.5 * float(np.median(spread)) if n > 1 else 0.0
+    chosen: list[int] = []
+    nearest = np.full(n, np.inf)
+    threshold = min_distance
+    while len(chosen) < min(k, n):
+        pick = next((int(i) for i in order if nearest[i] >= threshold and i not in chosen), None)
+        if pick is None:
+            threshold /= 2
+            if threshold < 1e-12:
+                threshold = -1.0  # take the best remaining, duplicates of position allowed
+            continue
+        chosen.append(pick)
+        nearest = np.minimum(nearest, np.linalg.norm(pts - pts[pick], axis=1))
+    return chosen

@@ -1,0 +1,118 @@
+"""Constraints, rounding, screening enumeration and batch selection."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hea_campaign.campaign.acquisition import acquisition, select_diverse
+from hea_campaign.campaign.constraints import (
+    ConstraintError,
+    Constraints,
+    round_to_granularity,
+    satisfies,
+    violations,
+)
+from hea_campaign.campaign.screening import enumerate_space, space_size
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
+
+IDX = {e: i for i, e in enumerate(V)}
+
+
+def row(**fr):
+    x = np.zeros(len(V))
+    for e, f in fr.items():
+        x[IDX[e]] = f
+    return x
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 10, allow_nan=False), min_size=30, max_size=30).filter(lambda v: sum(v) > 1e-3),
+       st.sampled_from([0.01, 0.02, 0.05, 0.1]))
+def test_rounding_keeps_the_sum_and_the_grid(values, step):
+    x = np.array([values])
+    r = round_to_granularity(x, step)
+    assert r.sum() == pytest.approx(1.0, abs=1e-9)
+    units = r / step
+    assert np.allclose(units, np.round(units), atol=1e-9)
+    assert np.all(np.abs(r - x / x.sum()) <= step + 1e-9)
+
+
+def test_each_constraint_is_enforced():
+    base = row(Fe=0.25, Ni=0.25, Co=0.25, Cr=0.25)
+    assert satisfies(base[None], Constraints(), V)[0]
+    cases = [
+        (Constraints(allowed=frozenset({"Fe", "Ni", "Co"})), "not allowed"),
+        (Constraints(banned=frozenset({"Cr"})), "not allowed"),
+        (Constraints(max_elements=3), "more than the maximum"),
+        (Constraints(min_elements=5), "fewer than the minimum"),
+        (Constraints(min_fraction={"Fe": 0.3}), "below the minimum"),
+        (Constraints(max_fraction={"Ni": 0.2}), "above the maximum"),
+    ]
+    for c, phrase in cases:
+        c.validate(V)
+        assert not satisfies(base[None], c, V)[0], c
+        assert any(phrase in v for v in violations(base, c, V)), (c, violations(base, c, V))
+
+
+@pytest.mark.parametrize(
+    ("c", "phrase"),
+    [
+        (Constraints(allowed=frozenset({"Fe", "Xx"})), "outside the model vocabulary"),
+        (Constraints(allowed=frozenset({"Fe"}), banned=frozenset({"Fe"})), "both allowed and banned"),
+        (Constraints(min_fraction={"Fe": 0.6, "Ni": 0.6}), "more than 100"),
+        (Constraints(min_fraction={"Fe": 0.5}, max_fraction={"Fe": 0.2}), "min <= max"),
+        (Constraints(granularity=0.03), "divide 100"),
+        (Constraints(banned=frozenset({"Fe"}), min_fraction={"Fe": 0.1}), "not allowed"),
+    ],
+)
+def test_contradictory_constraints_are_refused(c, phrase):
+    with pytest.raises(ConstraintError, match=phrase):
+        c.validate(V)
+
+
+def test_screening_enumerates_the_whole_space_once():
+    els = ["Fe", "Ni", "Co", "Cr"]
+    chunks = list(enumerate_space(els, V, step=0.1, chunk=37))
+    allx = np.concatenate(chunks)
+    assert len(allx) == space_size(4, 0.1) == math.comb(13, 3)
+    assert np.allclose(allx.sum(axis=1), 1)
+    assert len({tuple(np.round(r * 10).astype(int)) for r in allx}) == len(allx)
+    assert all(len(c) <= 37 for c in chunks)
+
+
+def test_screening_applies_bounds_and_element_counts():
+    c = Constraints(min_elements=4, max_fraction={"Fe": 0.3})
+    allx = np.concatenate(list(enumerate_space(["Fe", "Ni", "Co", "Cr", "Al"], V, step=0.05, constraints=c)))
+    assert len(allx) > 0
+    assert np.all((allx > 0).sum(axis=1) >= 4)
+    assert np.all(allx[:, IDX["Fe"]] <= 0.3 + 1e-9)
+    everything = np.concatenate(list(enumerate_space(["Fe", "Ni", "Co", "Cr", "Al"], V, step=0.05)))
+    assert satisfies(everything, c, V).sum() == len(allx)
+
+
+def test_strategies_rank_as_documented():
+    p = np.array([0.9, 0.5, 0.2])
+    s = np.array([0.0, 0.2, 0.05])
+    assert np.argmax(acquisition(p, s, "exploit")) == 0
+    assert np.argmax(acquisition(p, s, "explore")) == 1
+    with pytest.raises(ValueError, match="unknown strategy"):
+        acquisition(p, s, "greedy")
+
+
+def test_diverse_batch_is_not_near_copies():
+    rng = np.random.default_rng(0)
+    cluster = rng.normal(0, 0.01, size=(50, 2))  # fifty near-copies with the best scores
+    far = rng.normal(0, 1, size=(20, 2)) + 5
+    pts = np.concatenate([cluster, far])
+    scores = np.concatenate([np.full(50, 0.9) + rng.random(50) * 0.01, np.full(20, 0.5)])
+    picked = select_diverse(scores, pts, 8, min_distance=0.5)
+    assert len(picked) == 8 and len(set(picked)) == 8
+    assert sum(i < 50 for i in picked) == 1  # one from the cluster, the rest spread out
+    top_only = list(np.argsort(-scores)[:8])
+    assert sum(i < 50 for i in top_only) == 8  # plain ranking would have taken eight copies
+    assert len(select_diverse(scores[:3], pts[:3], 10)) == 3
