@@ -91,8 +91,7 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             yield session
             if write:
                 session.commit()
-            else:
-                session.rollback()
+            # a read unit ends with close(): objects stay readable, detached
         except BaseException:
             session.rollback()
             raise

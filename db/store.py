@@ -127,3 +127,107 @@ def count_audit_events(session: Session, campaign_id: int | None = None) -> int:
     if campaign_id is not None:
         query = query.where(AuditEvent.campaign_id == campaign_id)
     return session.exec(query).one()
+
+
+# --- lab loop: candidates, measurements, history -----------------------------
+
+
+def candidates_by_id(session: Session, campaign_id: int, ids: Iterable[int]) -> dict[int, Candidate]:
+    """Candidates of a campaign keyed by id (ids from other campaigns are simply absent)."""
+    wanted = sorted(set(ids))
+    out: dict[int, Candidate] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        rows = session.exec(
+            select(Candidate).where(Candidate.campaign_id == campaign_id).where(col(Candidate.id).in_(chunk))
+        )
+        out.update({c.id: c for c in rows})
+    return out
+
+
+def candidates_with_status(session: Session, campaign_id: int, status: str) -> list[Candidate]:
+    return list(
+        session.exec(
+            select(Candidate)
+            .where(Candidate.campaign_id == campaign_id)
+            .where(Candidate.status == status)
+            .order_by(Candidate.id)
+        )
+    )
+
+
+def candidates_of_alloy(session: Session, campaign_id: int, alloy_id: int) -> list[Candidate]:
+    return list(
+        session.exec(
+            select(Candidate)
+            .where(Candidate.campaign_id == campaign_id)
+            .where(Candidate.alloy_id == alloy_id)
+            .order_by(Candidate.id)
+        )
+    )
+
+
+def alloys_by_id(session: Session, campaign_id: int, ids: Iterable[int]) -> dict[int, Alloy]:
+    wanted = sorted(set(ids))
+    out: dict[int, Alloy] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        rows = session.exec(select(Alloy).where(Alloy.campaign_id == campaign_id).where(col(Alloy.id).in_(chunk)))
+        out.update({a.id: a for a in rows})
+    return out
+
+
+def measurement_with_alloy(session: Session, campaign_id: int, measurement_id: int) -> tuple[Measurement, Alloy] | None:
+    """A measurement of this campaign and its alloy, or None."""
+    return session.exec(
+        select(Measurement, Alloy)
+        .join(Alloy, Alloy.id == Measurement.alloy_id)
+        .where(Alloy.campaign_id == campaign_id)
+        .where(Measurement.id == measurement_id)
+    ).first()
+
+
+def superseding_measurement(session: Session, measurement_id: int) -> Measurement | None:
+    """The measurement that corrects ``measurement_id``, if any."""
+    return session.exec(select(Measurement).where(Measurement.supersedes_id == measurement_id)).first()
+
+
+def measurements_of_alloy(session: Session, alloy_id: int) -> list[Measurement]:
+    """Every measurement of an alloy, superseded ones included, oldest first."""
+    return list(
+        session.exec(
+            select(Measurement).where(Measurement.alloy_id == alloy_id).order_by(Measurement.entered_at, Measurement.id)
+        )
+    )
+
+
+def audit_events_for(session: Session, entity: str, entity_ids: Iterable[int]) -> list[AuditEvent]:
+    """Audit events about some entities (e.g. candidates), oldest first."""
+    wanted = sorted(set(entity_ids))
+    out: list[AuditEvent] = []
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        out.extend(
+            session.exec(
+                select(AuditEvent).where(AuditEvent.entity == entity).where(col(AuditEvent.entity_id).in_(chunk))
+            )
+        )
+    return sorted(out, key=lambda e: (e.at, e.id))
+
+
+def model_versions(session: Session, campaign_id: int) -> list[ModelVersion]:
+    return list(
+        session.exec(select(ModelVersion).where(ModelVersion.campaign_id == campaign_id).order_by(ModelVersion.id))
+    )
+
+
+def candidates_with_formulas(session: Session, campaign_id: int, status: str | None = None) -> list[tuple[Candidate, str]]:
+    query = (
+        select(Candidate, Alloy.formula)
+        .join(Alloy, Alloy.id == Candidate.alloy_id)
+        .where(Candidate.campaign_id == campaign_id)
+        .order_by(Candidate.id)
+    )
+    if status:
+        query = query.where(Candidate.status == status)
+    return [(c, f) for c, f in session.exec(query)]

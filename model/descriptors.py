@@ -74,3 +74,35 @@ def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABUL
     out[:, 6] = -GAS_CONSTANT * np.einsum("ij,ij->i", c, logs)
     out[:, 7] = 2.0 * np.einsum("ij,ij->i", m[:, 8:], c)
     return out[0] if single else out
+
+
+def featurize_torch(fractions, vocabulary: Sequence[str] = DEFAULT_VOCABULARY):
+    """The same eight descriptors as differentiable torch operations.
+
+    For gradient steps on compositions (proximity-preserving inverse design);
+    ``featurize`` stays the fast path for scoring.
+    """
+    import torch
+
+    c = fractions
+    t = table_for(vocabulary)
+    dt, dev = c.dtype, c.device
+
+    def vec(a: np.ndarray):
+        return torch.as_tensor(a, dtype=dt, device=dev)
+
+    props = vec(
+        np.stack(
+            [t.bulk_modulus, t.molar_volume, t.melting_point, t.vec,
+             t.radius, t.radius**2, t.electronegativity, t.electronegativity**2],
+            axis=1,
+        )
+    )  # fmt: skip
+    m = c @ props
+    r_bar = m[:, 4]
+    eps = torch.finfo(dt).eps
+    delta = 100.0 * torch.sqrt(torch.clamp(m[:, 5] / (r_bar * r_bar) - 1.0, min=0.0) + eps)
+    dchi = torch.sqrt(torch.clamp(m[:, 7] - m[:, 6] ** 2, min=0.0) + eps)
+    ds = -GAS_CONSTANT * torch.special.xlogy(c, c).sum(dim=1)
+    dh = 2.0 * ((c @ vec(t.mixing_enthalpy)) * c).sum(dim=1)
+    return torch.stack([m[:, 0], m[:, 1], m[:, 2], m[:, 3], delta, dchi, ds, dh], dim=1)

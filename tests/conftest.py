@@ -61,3 +61,30 @@ def seeded_store(_seeded_template, tmp_path):
     s = CampaignStore.open(path, actor="tester")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def _trained_template(_seeded_template, tmp_path_factory) -> Path:
+    """The seeded store with one short training, active (checkpoints beside it)."""
+    from hea_campaign.campaign.model_versions import train_version
+    from hea_campaign.campaign.store import CampaignStore
+
+    folder = tmp_path_factory.mktemp("trained")
+    path = folder / "trained.db"
+    shutil.copy(_seeded_template, path)
+    s = CampaignStore.open(path, actor="tester")
+    train_version(s, seed=0, epochs=120, activate=True, by="tester")
+    s.close()
+    return path
+
+
+@pytest.fixture
+def trained_store(_trained_template, tmp_path):
+    """A fresh copy of a seeded store with an active (briefly trained) model."""
+    from hea_campaign.campaign.store import CampaignStore
+
+    path = tmp_path / "trained.db"
+    shutil.copy(_trained_template, path)
+    s = CampaignStore.open(path, actor="tester")
+    yield s
+    s.close()

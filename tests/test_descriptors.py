@@ -118,3 +118,17 @@ def test_batch_and_single_agree():
 def test_wrong_width_is_refused():
     with pytest.raises(ValueError, match="shape"):
         featurize(np.ones((2, 5)) / 5)
+
+
+def test_torch_descriptors_match_numpy_and_have_gradients():
+    import torch
+
+    from hea_campaign.model.descriptors import featurize_torch
+
+    rng = np.random.default_rng(1)
+    x = rng.dirichlet(np.ones(30) * 0.3, size=16)
+    xt = torch.tensor(x, requires_grad=True)
+    ft = featurize_torch(xt)
+    np.testing.assert_allclose(ft.detach().numpy(), featurize(x), rtol=1e-6, atol=1e-6)
+    ft[:, DESCRIPTOR_NAMES.index("dH")].sum().backward()
+    assert torch.isfinite(xt.grad).all() and xt.grad.abs().sum() > 0

@@ -27,22 +27,14 @@ app = typer.Typer(
 db_app = typer.Typer(help="Store maintenance: schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-DbOption = Annotated[
-    Optional[str],
-    typer.Option("--db", envvar="HEA_CAMPAIGN_DB", help="Store: a SQLite file path or a SQLAlchemy URL [default: ./hea-campaign.db]."),
-]
-CampaignOption = Annotated[str, typer.Option("--campaign", help="Campaign name inside the store.")]
-ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is acting (defaults to the OS user).")]
+from .options import ByOption, CampaignOption, DbOption, open_store
 
 
 class UserError(Exception):
     """Raised inside commands for problems with the user's input."""
 
 
-def _open(db: str | None, campaign: str, by: str | None = None):
-    from hea_campaign.campaign.store import CampaignStore
-
-    return CampaignStore.open(db, campaign=campaign, actor=by)
+_open = open_store
 
 
 @app.command()
@@ -150,8 +142,9 @@ def db_current(db: DbOption = None) -> None:
 
 def _register_command_groups() -> None:
     """Commands that live in their own modules register themselves here."""
-    from . import lab_commands
+    from . import lab_commands, model_commands
 
+    model_commands.register(app)
     lab_commands.register(app)
 
 

@@ -1,0 +1,211 @@
+"""Training a model version from the store, and finding the active one.
+
+A version is a checkpoint file (plus the labelled rows it learned from, for
+the uncertainty reference) and a ``model_version`` row holding its config,
+metrics, a hash of the training rows, seed and library versions.  Checkpoints
+live beside a SQLite store (``campaign.db`` -> ``campaign.models/``) or in
+``HEA_CAMPAIGN_MODELS``.  Loading checks the file's sha256 against the one
+recorded: a checkpoint changed on disk is refused, not trusted.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.engine import make_url
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import ModelVersion
+
+from .errors import CampaignError
+from .store import CampaignStore, current_user
+from .training_set import TrainingSet, snapshot
+
+ENV_MODELS = "HEA_CAMPAIGN_MODELS"
+
+
+class NoModel(CampaignError):
+    """The campaign has no (active) model version yet."""
+
+
+def models_dir(store: CampaignStore) -> Path:
+    env = os.environ.get(ENV_MODELS)
+    if env:
+        return Path(env).expanduser().resolve()
+    url = make_url(store.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        db = Path(url.database)
+        return db.with_name(db.stem + ".models")
+    return Path.cwd() / "hea-campaign-models"
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("hea-campaign", "torch", "pyro-ppl", "numpy", "scikit-learn", "pymatgen", "matminer"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class TrainedVersion:
+    version: ModelVersion
+    result: object  # model.training.TrainResult
+    training_set: TrainingSet
+    val_index: np.ndarray
+
+
+def train_version(
+    store: CampaignStore,
+    *,
+    seed: int = 0,
+    epochs: int | None = None,
+    config_overrides: dict | None = None,
+    progress: Callable | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    activate: bool = False,
+    by: str | None = None,
+    validation_fraction: float = 0.1,
+    training_set: TrainingSet | None = None,
+) -> TrainedVersion:
+    """Train on the campaign's current labels, save the checkpoint, record the version."""
+    from hea_campaign.model.checkpoint import save_checkpoint
+    from hea_campaign.model.ssvae import SSVAEConfig
+    from hea_campaign.model.training import binary_metrics, train
+
+    ts = training_set or snapshot(store)
+    if len(ts.y_lab) < 20 or len(set(ts.y_lab.tolist())) < 2:
+        raise CampaignError(
+            f"need at least 20 labelled alloys of both classes to train (have {len(ts.y_lab)}); import a dataset first"
+        )
+    train_idx, val_idx = ts.validation_split(validation_fraction, seed)
+    overrides = dict(config_overrides or {})
+    overrides["seed"] = seed
+    if epochs is not None:
+        overrides["epochs"] = epochs
+    config = SSVAEConfig().replace(**overrides)
+    result = train(
+        ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_unlab, ts.X_lab[val_idx], ts.y_lab[val_idx],
+        config, progress=progress, should_stop=should_stop,
+    )
+    model = result.model
+    val = binary_metrics(ts.y_lab[val_idx], model.predict_proba(ts.X_lab[val_idx]))
+    metrics = {
+        "val_accuracy": val["accuracy"],
+        "val_auc": val["roc_auc"],
+        "train_accuracy": binary_metrics(ts.y_lab[train_idx], model.predict_proba(ts.X_lab[train_idx]))["accuracy"],
+        "best_epoch": result.best_epoch,
+        "train_seconds": round(result.wall_s, 2),
+        "cancelled": bool(result.cancelled),
+    }
+    folder = models_dir(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    data_hash = ts.data_hash()
+    stem = f"c{store.campaign_id}-{data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
+    ckpt = folder / f"{stem}.pt"
+    sha = save_checkpoint(model, ckpt, metrics=metrics)
+    ref_path = folder / f"{stem}.reference.npz"
+    tmp = ref_path.with_suffix(".tmp.npz")
+    np.savez(tmp, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], val_ids=ts.lab_ids[val_idx])
+    os.replace(tmp, ref_path)
+    with store.write() as session:
+        version = ModelVersion(
+            campaign_id=store.campaign_id,
+            created_by=by or current_user(),
+            config=config.to_dict(),
+            metrics=metrics,
+            data_hash=data_hash,
+            seed=seed,
+            library_versions=library_versions(),
+            checkpoint_path=str(ckpt),
+            checkpoint_sha256=sha,
+            n_labelled=int(len(train_idx)),
+            n_unlabelled=int(len(ts.X_unlab)),
+            active=False,
+        )
+        session.add(version)
+        session.flush()
+        q.audit(session, actor=by or current_user(), action="model.train", entity="model_version",
+                entity_id=version.id, campaign_id=store.campaign_id,
+                payload={"metrics": metrics, "data_hash": data_hash, "seed": seed,
+                         "excluded": ts.excluded, "n_validation": int(len(val_idx))})
+        if activate:
+            _activate(session, store, version, by)
+    return TrainedVersion(version, result, ts, val_idx)
+
+
+def _activate(session, store: CampaignStore, version: ModelVersion, by: str | None) -> None:
+    current = q.active_model(session, store.campaign_id)
+    if current is not None and current.id == version.id:
+        return
+    if current is not None:
+        current.active = False
+        session.add(current)
+        session.flush()
+    version.active = True
+    session.add(version)
+    q.audit(session, actor=by or current_user(), action="model.activate", entity="model_version",
+            entity_id=version.id, campaign_id=store.campaign_id,
+            payload={"previous": current.id if current else None})
+
+
+def activate(store: CampaignStore, version_id: int, by: str | None = None) -> ModelVersion:
+    with store.write() as session:
+        version = session.get(ModelVersion, version_id)
+        if version is None or version.campaign_id != store.campaign_id:
+            raise CampaignError(f"no model version {version_id} in this campaign")
+        _activate(session, store, version, by)
+        return version
+
+
+def list_versions(store: CampaignStore) -> list[ModelVersion]:
+    with store.read() as session:
+        return q.model_versions(session, store.campaign_id)
+
+
+def get_version(store: CampaignStore, version_id: int | None = None) -> ModelVersion:
+    """A version by id, or the active one."""
+    with store.read() as session:
+        if version_id is None:
+            version = q.active_model(session, store.campaign_id)
+            if version is None:
+                raise NoModel("no active model: train one with `hea-campaign train --activate`")
+            return version
+        version = session.get(ModelVersion, version_id)
+        if version is None or version.campaign_id != store.campaign_id:
+            raise NoModel(f"no model version {version_id} in this campaign")
+        return version
+
+
+_cache: dict[str, tuple] = {}
+_cache_lock = threading.Lock()
+
+
+def load_version(version: ModelVersion):
+    """(model, reference rows X_lab, y_lab) of a version, verified against its sha256."""
+    from hea_campaign.model.checkpoint import load_checkpoint
+
+    with _cache_lock:
+        if version.checkpoint_sha256 in _cache:
+            return _cache[version.checkpoint_sha256]
+    from hea_campaign.model.checkpoint import CheckpointError
+
+    path = Path(version.checkpoint_path)
+    try:
+        model = load_checkpoint(path, expected_sha256=version.checkpoint_sha256).model
+    except CheckpointError as exc:
+        raise CampaignError(f"model version {version.id}: {exc}") from None
+    ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
+    entry = (model, ref["X_lab"], ref["y_lab"])
+    with _cache_lock:
+        _cache[version.checkpoint_sha256] = entry
+    return entry

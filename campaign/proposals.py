@@ -1,0 +1,259 @@
+"""Proposing candidates: one call that runs a mode, filters, flags, picks and stores.
+
+Every mode ends in the same pipeline: round to lab granularity, drop what
+breaks a constraint, drop duplicates (among themselves, of any alloy in the
+store and so of every open candidate), assess uncertainty and flags, rank
+by the acquisition strategy with diversity in latent space, and store the
+batch as one ``proposal_run`` with its parameters and model version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
+
+from .acquisition import STRATEGIES, acquisition, select_diverse
+from .chemistry import FormulaError, parse_formula
+from .constraints import Constraints, round_to_granularity, satisfies
+from .errors import CampaignError
+from .inversion import invert
+from .labels import alloy_labels
+from .model_versions import get_version, load_version
+from .screening import enumerate_space, space_size
+from .store import CampaignStore, current_user
+from .training_set import PROPOSAL_SOURCE, formula_of
+from .uncertainty import Reference, assess, build_reference
+
+MODES = ("invert", "latent", "screen")
+
+
+@dataclass
+class ProposalRequest:
+    mode: str = "invert"
+    starts: Sequence[str] = ()  # formulas to invert from
+    from_multi_phase: int = 0  # or: this many labelled multi-phase alloys of the store
+    inversion: str = "paper"  # "paper" or "proximal"
+    cutoff: float = 0.6
+    max_steps: int | None = None
+    keep_elements: bool = False
+    latent: Sequence[Sequence[float]] = ()  # latent points to decode
+    p_target: float = 0.9
+    screen_elements: Sequence[str] = ()
+    step: float = 0.05
+    constraints: Constraints = field(default_factory=Constraints)
+    batch: int = 12
+    strategy: str = "balanced"
+    seed: int = 0
+    model_version_id: int | None = None
+
+    def describe(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k != "constraints"}
+        d["starts"] = list(self.starts)
+        d["latent"] = [list(map(float, z)) for z in self.latent]
+        d["screen_elements"] = list(self.screen_elements)
+        d["constraints"] = self.constraints.describe()
+        return d
+
+
+@dataclass
+class Pool:
+    """Compositions produced by a mode, with what each mode knows about them."""
+
+    X: np.ndarray
+    p_target: np.ndarray | None = None
+    start_formula: list[str | None] = field(default_factory=list)
+    change: np.ndarray | None = None
+    steps: np.ndarray | None = None
+    paths: list[list[dict]] = field(default_factory=list)
+
+
+@dataclass
+class ProposalOutcome:
+    run_id: int | None
+    candidate_ids: list[int]
+    produced: int
+    dropped: dict[str, int]
+    paths: dict[str, list[dict]]  # start formula -> path (also for starts that failed)
+
+
+_references: dict[int, Reference] = {}
+
+
+def reference_for(version, model, X_lab, y_lab) -> Reference:
+    if version.id not in _references:
+        _references[version.id] = build_reference(model, X_lab, y_lab)
+    return _references[version.id]
+
+
+def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple[np.ndarray, list[str]]:
+    rows, names = [], []
+    for text in req.starts:
+        comp = parse_formula(text)
+        rows.append(comp.vector(vocabulary))
+        names.append(comp.formula)
+    if req.from_multi_phase:
+        with store.read() as session:
+            states = alloy_labels(session, store.campaign_id)
+        index = {e: i for i, e in enumerate(vocabulary)}
+        multi = [s.alloy for s in states.values() if s.label is False and not s.alloy.outside_vocabulary]
+        rng = np.random.default_rng(req.seed)
+        for i in rng.permutation(len(multi))[: req.from_multi_phase]:
+            x = np.zeros(len(vocabulary))
+            for el, f in multi[i].composition.items():
+                x[index[el]] = f
+            rows.append(x)
+            names.append(multi[i].formula)
+    if not rows:
+        raise CampaignError("inversion needs starting alloys: give formulas or a number of multi-phase alloys")
+    return np.array(rows), names
+
+
+def _path_record(path, vocabulary) -> list[dict]:
+    return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
+
+
+def _generate(store, req: ProposalRequest, model, progress, should_stop) -> tuple[Pool, dict[str, list[dict]]]:
+    vocab = model.vocabulary
+    allowed = req.constraints.allowed_mask(vocab)
+    g = req.constraints.granularity
+    if req.mode == "invert":
+        X0, names = _start_rows(store, req, vocab)
+        res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
+                     keep_elements=req.keep_elements, allowed=allowed, granularity=g)
+        paths = {n: _path_record(p, vocab) for n, p in zip(names, res.paths, strict=True)}
+        ok = res.reached
+        return Pool(
+            X=res.final[ok],
+            start_formula=[n for n, k in zip(names, ok, strict=True) if k],
+            change=res.change_at_pct[ok],
+            steps=res.steps[ok],
+            paths=[paths[n] for n, k in zip(names, ok, strict=True) if k],
+        ), paths
+    if req.mode == "latent":
+        if not req.latent:
+            raise CampaignError("latent generation needs at least one latent point")
+        Z = np.array(req.latent, dtype=float)
+        if Z.ndim != 2 or Z.shape[1] != model.config.latent_dim:
+            raise CampaignError(f"latent points need {model.config.latent_dim} coordinates each")
+        X = model.decode(Z, req.p_target)
+        X = np.where(allowed[None, :], X, 0)
+        X = round_to_granularity(X, g)
+        n = len(X)
+        return Pool(X=X, p_target=np.full(n, req.p_target), start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
+    if req.mode == "screen":
+        els = list(req.screen_elements)
+        unknown = [e for e in els if e not in vocab]
+        if unknown:
+            raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
+        keep = max(50 * req.batch, 500)
+        best_X = np.zeros((0, len(vocab)))
+        best_s = np.zeros(0)
+        total = space_size(len(els), req.step)
+        seen = 0
+        for chunk in enumerate_space(els, vocab, step=req.step, constraints=req.constraints):
+            if should_stop and should_stop():
+                break
+            seen += 1
+            if len(chunk):
+                p, s = model.predict_proba(chunk, return_std=True)
+                score = acquisition(p, s, req.strategy)
+                X = np.concatenate([best_X, chunk])
+                sc = np.concatenate([best_s, score])
+                top = np.argsort(-sc, kind="stable")[:keep]
+                best_X, best_s = X[top], sc[top]
+            if progress:
+                progress(min(seen * 200_000, total), total)
+        n = len(best_X)
+        return Pool(X=best_X, start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
+    raise CampaignError(f"unknown proposal mode '{req.mode}'; choose one of {', '.join(MODES)}")
+
+
+def propose(
+    store: CampaignStore,
+    req: ProposalRequest,
+    *,
+    by: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ProposalOutcome:
+    """Run a proposal and store its batch; returns what was kept and why the rest was dropped."""
+    if req.strategy not in STRATEGIES:
+        raise CampaignError(f"unknown strategy '{req.strategy}'; choose one of {', '.join(STRATEGIES)}")
+    if req.batch < 1:
+        raise CampaignError("the batch size must be at least 1")
+    version = get_version(store, req.model_version_id)
+    model, X_ref, y_ref = load_version(version)
+    vocab = model.vocabulary
+    req.constraints.validate(vocab)
+    try:
+        pool, paths = _generate(store, req, model, progress, should_stop)
+    except FormulaError as exc:
+        raise CampaignError(str(exc)) from None
+    dropped = {"did not reach the cutoff": 0, "broke a constraint": 0, "duplicate": 0, "already in the store": 0}
+    if req.mode == "invert":
+        dropped["did not reach the cutoff"] = len(paths) - len(pool.X)
+    ok = satisfies(pool.X, req.constraints, vocab) if len(pool.X) else np.zeros(0, bool)
+    dropped["broke a constraint"] = int((~ok).sum())
+    formulas = [formula_of(x, vocab) if k else None for x, k in zip(pool.X, ok, strict=True)]
+    with store.read() as session:
+        existing = q.alloys_by_formula(session, store.campaign_id, [f for f in formulas if f])
+    keep, seen = [], set()
+    for i, f in enumerate(formulas):
+        if f is None:
+            continue
+        if f in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(f)
+        if f in existing:
+            dropped["already in the store"] += 1
+            continue
+        keep.append(i)
+    produced = len(pool.X)
+    if not keep:
+        return ProposalOutcome(None, [], produced, dropped, paths)
+    idx = np.array(keep)
+    X = pool.X[idx]
+    ref = reference_for(version, model, X_ref, y_ref)
+    a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
+    score = acquisition(a.p_single, a.spread, req.strategy)
+    picked = select_diverse(score, a.latent, req.batch)
+    actor = by or current_user()
+    ids: list[int] = []
+    with store.write() as session:
+        run = ProposalRun(campaign_id=store.campaign_id, model_version_id=version.id, mode=req.mode,
+                          params=req.describe(), created_by=actor, n_candidates=len(picked))
+        session.add(run)
+        session.flush()
+        starts = q.alloys_by_formula(session, store.campaign_id, [s for s in pool.start_formula if s])
+        for j in picked:
+            i = int(idx[j])
+            comp = parse_formula(formulas[i])
+            alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
+                          n_elements=len(comp), source=f"{PROPOSAL_SOURCE}:run {run.id}")
+            session.add(alloy)
+            session.flush()
+            start = pool.start_formula[i]
+            cand = Candidate(
+                campaign_id=store.campaign_id, alloy_id=alloy.id, proposal_run_id=run.id,
+                model_version_id=version.id, start_alloy_id=starts[start].id if start in starts else None,
+                origin=req.mode if req.mode != "invert" else f"invert:{req.inversion}",
+                p_single=float(a.p_single[j]), uncertainty=a.uncertainty(j), flags=a.flags[j],
+                latent_z=[float(v) for v in a.latent[j]], path=pool.paths[i],
+                change_at_pct=None if pool.change is None else float(pool.change[i]),
+                steps=None if pool.steps is None else int(pool.steps[i]),
+            )
+            session.add(cand)
+            session.flush()
+            ids.append(cand.id)
+            q.audit(session, actor=actor, action="candidate.propose", entity="candidate", entity_id=cand.id,
+                    campaign_id=store.campaign_id, payload={"formula": comp.formula, "run": run.id})
+        q.audit(session, actor=actor, action="proposal.run", entity="proposal_run", entity_id=run.id,
+                campaign_id=store.campaign_id,
+                payload={"mode": req.mode, "produced": produced, "kept": len(ids), "dropped": dropped})
+    return ProposalOutcome(run.id, ids, produced, dropped, paths)

@@ -1,0 +1,109 @@
+"""The rows a model learns from, taken from the store at one moment.
+
+Labelled: alloys whose current measurements agree on single phase yes/no.
+Unlabelled: alloys with no label yet (literature rows with an unclassifiable
+phase, alloys entered without a result).  Left out, with the count kept so it
+can be reported: conflicting labels, elements outside the vocabulary, and
+compositions that exist only because the model proposed them (learning from
+its own proposals would feed the model its own beliefs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+from .chemistry import from_fractions
+from .labels import alloy_labels
+from .store import CampaignStore
+
+PROPOSAL_SOURCE = "proposal"
+
+
+@dataclass
+class TrainingSet:
+    vocabulary: tuple[str, ...]
+    lab_ids: np.ndarray
+    X_lab: np.ndarray
+    y_lab: np.ndarray
+    lab_formulas: list[str]
+    unlab_ids: np.ndarray
+    X_unlab: np.ndarray
+    excluded: dict[str, int] = field(default_factory=dict)
+
+    def data_hash(self) -> str:
+        """sha256 of the labelled (formula, label) pairs and unlabelled formulas, order-free."""
+        digest = hashlib.sha256()
+        for formula, label in sorted(zip(self.lab_formulas, self.y_lab.astype(int).tolist())):
+            digest.update(f"L|{formula}|{label}\n".encode())
+        digest.update(f"U|{len(self.unlab_ids)}|{','.join(map(str, sorted(self.unlab_ids.tolist())))}\n".encode())
+        return digest.hexdigest()
+
+    def validation_split(self, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Stratified, seeded indices (train, validation) into the labelled rows."""
+        rng = np.random.default_rng(seed)
+        val = []
+        for cls in (0, 1):
+            idx = np.flatnonzero(self.y_lab == cls)
+            rng.shuffle(idx)
+            val.extend(idx[: max(1, int(round(fraction * len(idx))))] if len(idx) > 1 else [])
+        val = np.array(sorted(val), dtype=int)
+        train = np.setdiff1d(np.arange(len(self.y_lab)), val)
+        return train, val
+
+
+def _vector(composition: dict, index: dict[str, int]) -> np.ndarray | None:
+    x = np.zeros(len(index))
+    for el, f in composition.items():
+        if el not in index:
+            return None
+        x[index[el]] = f
+    return x
+
+
+def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY) -> TrainingSet:
+    """Read the current labels and compositions of the campaign into arrays."""
+    index = {e: i for i, e in enumerate(vocabulary)}
+    excluded = {"conflicting labels": 0, "outside vocabulary": 0, "proposed only": 0}
+    lab, lab_ids, ys, formulas, unlab, unlab_ids = [], [], [], [], [], []
+    with store.read() as session:
+        states = alloy_labels(session, store.campaign_id)
+    for alloy_id, st in sorted(states.items()):
+        alloy = st.alloy
+        if st.conflict:
+            excluded["conflicting labels"] += 1
+            continue
+        x = _vector(alloy.composition, index)
+        if x is None:
+            excluded["outside vocabulary"] += 1
+            continue
+        if st.label is None:
+            if alloy.source.startswith(PROPOSAL_SOURCE) and st.n_measurements == 0:
+                excluded["proposed only"] += 1
+                continue
+            unlab.append(x)
+            unlab_ids.append(alloy_id)
+        else:
+            lab.append(x)
+            lab_ids.append(alloy_id)
+            ys.append(1.0 if st.label else 0.0)
+            formulas.append(alloy.formula)
+    V = len(vocabulary)
+    return TrainingSet(
+        vocabulary=tuple(vocabulary),
+        lab_ids=np.array(lab_ids, dtype=int),
+        X_lab=np.array(lab).reshape(-1, V),
+        y_lab=np.array(ys),
+        lab_formulas=formulas,
+        unlab_ids=np.array(unlab_ids, dtype=int),
+        X_unlab=np.array(unlab).reshape(-1, V),
+        excluded=excluded,
+    )
+
+
+def formula_of(row: np.ndarray, vocabulary: tuple[str, ...]) -> str:
+    return from_fractions({e: float(v) for e, v in zip(vocabulary, row, strict=True) if v > 0}).formula

@@ -1,0 +1,131 @@
+"""The design engine against a real (briefly trained) model and a real store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.chemistry import parse_formula
+from hea_campaign.campaign.constraints import Constraints
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.inversion import invert
+from hea_campaign.campaign.model_versions import get_version, load_version
+from hea_campaign.campaign.proposals import ProposalRequest, propose, reference_for
+from hea_campaign.campaign.uncertainty import assess
+from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, ProposalRun
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
+
+
+def _model(store):
+    version = get_version(store)
+    model, X, y = load_version(version)
+    return version, model, reference_for(version, model, X, y)
+
+
+def _stored(store, ids):
+    with store.read() as s:
+        rows = s.exec(select(Candidate, Alloy).join(Alloy, Alloy.id == Candidate.alloy_id)
+                      .where(Candidate.id.in_(ids))).all()
+    return rows
+
+
+def test_inversion_keeps_every_step_and_reports_change(trained_store):
+    _, model, _ = _model(trained_store)
+    x0 = np.stack([parse_formula(f).vector(V) for f in ["Al1.4Co0.9Cr1.4Cu0.5Fe0.9Ni1", "AlCoCrFeNiTi"]])
+    for mode in ("paper", "proximal"):
+        res = invert(model, x0, mode=mode, cutoff=0.6, max_steps=8)
+        assert [len(p) for p in res.paths] == list(res.steps + 1)
+        assert np.allclose(res.final.sum(axis=1), 1)
+        assert np.allclose(res.final * 100, np.round(res.final * 100))  # 1 at.% granularity
+        expected = 50 * np.abs(res.final - x0).sum(axis=1)
+        assert np.allclose(res.change_at_pct, expected)
+        assert np.array_equal(res.reached, res.p_final > 0.6)
+        for path, pf in zip(res.paths, res.p_final):
+            assert path[-1][1] == pytest.approx(pf)
+
+
+def test_keep_elements_never_adds_an_element(trained_store):
+    _, model, _ = _model(trained_store)
+    x0 = parse_formula("AlCoCrFeNi").vector(V)[None]
+    res = invert(model, x0, mode="proximal", keep_elements=True, max_steps=10)
+    for path in res.paths:
+        for x, _ in path:
+            assert set(np.flatnonzero(x > 0)) <= set(np.flatnonzero(x0[0] > 0))
+
+
+def test_screening_run_is_stored_with_provenance_constraints_and_dedup(trained_store):
+    c = Constraints(max_fraction={"Al": 0.2}, min_elements=4, granularity=0.05)
+    req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"], step=0.05,
+                          constraints=c, batch=6, strategy="balanced")
+    out = propose(trained_store, req, by="alice")
+    assert len(out.candidate_ids) == 6
+    version = get_version(trained_store)
+    with trained_store.read() as s:
+        run = s.get(ProposalRun, out.run_id)
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "candidate.propose")).all()
+    assert run.mode == "screen" and run.model_version_id == version.id and run.created_by == "alice"
+    assert run.params["constraints"]["max_fraction"] == {"Al": 0.2} and run.params["batch"] == 6
+    assert len(events) == 6 and {e.actor for e in events} == {"alice"}
+    for cand, alloy in _stored(trained_store, out.candidate_ids):
+        assert cand.status == "proposed" and cand.proposal_run_id == out.run_id
+        assert cand.model_version_id == version.id
+        comp = alloy.composition
+        assert sum(comp.values()) == pytest.approx(1)
+        assert comp.get("Al", 0) <= 0.2 + 1e-9 and len(comp) >= 4
+        assert set(comp) <= {"Fe", "Ni", "Co", "Cr", "Al"}
+        assert all(abs(v * 20 - round(v * 20)) < 1e-9 for v in comp.values())
+    # the same request again cannot return the same alloys
+    again = propose(trained_store, req, by="alice")
+    first = {a.formula for _, a in _stored(trained_store, out.candidate_ids)}
+    second = {a.formula for _, a in _stored(trained_store, again.candidate_ids)}
+    assert not first & second
+
+
+def test_dataset_alloys_are_never_proposed_again(trained_store):
+    with trained_store.read() as s:
+        known = {a.formula for a in s.exec(select(Alloy))}
+    req = ProposalRequest(mode="screen", screen_elements=["Co", "Cr", "Fe", "Ni", "Mn"], step=0.2, batch=50,
+                          constraints=Constraints())
+    out = propose(trained_store, req)
+    got = {a.formula for _, a in _stored(trained_store, out.candidate_ids)}
+    assert not got & known
+    assert "CoCrFeMnNi" in known and out.dropped["already in the store"] >= 1
+
+
+def test_latent_generation_reports_the_consistency_gap(trained_store):
+    req = ProposalRequest(mode="latent", latent=[[0, 0], [1, -1], [-2, 2], [3, 3]], p_target=0.9, batch=4)
+    out = propose(trained_store, req)
+    for cand, _ in _stored(trained_store, out.candidate_ids):
+        gap = cand.uncertainty["consistency_gap"]
+        assert gap == pytest.approx(abs(0.9 - cand.p_single), abs=1e-3)
+        assert ("inconsistent" in {f["flag"] for f in cand.flags}) == (gap > 0.2)
+
+
+def test_out_of_range_and_low_density_flags_on_hand_made_alloys(trained_store):
+    _, model, ref = _model(trained_store)
+    strange = np.stack([parse_formula(f).vector(V) for f in ["Li", "AuLi3MgSn", "CoCrFeMnNi"]])
+    a = assess(model, ref, strange)
+    flags = [{f["flag"] for f in fl} for fl in a.flags]
+    assert "out_of_range" in flags[0] and "out_of_range" in flags[1]
+    assert "out_of_range" not in flags[2]
+    reason = next(f["reason"] for f in a.flags[0] if f["flag"] == "out_of_range")
+    assert "outside" in reason and "training range" in reason
+    far = assess(model, ref, strange[:1])
+    assert far.density_percentile[0] <= a.density_percentile[2] or "low_density" in flags[0]
+
+
+def test_bad_requests_are_refused_clearly(trained_store):
+    with pytest.raises(CampaignError, match="outside the model vocabulary"):
+        propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "B"]))
+    with pytest.raises(CampaignError, match="unknown strategy"):
+        propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni"], strategy="greedy"))
+    with pytest.raises(CampaignError, match="not a chemical element"):
+        propose(trained_store, ProposalRequest(mode="invert", starts=["Qq"]))
+    with pytest.raises(CampaignError, match="latent points need 2"):
+        propose(trained_store, ProposalRequest(mode="latent", latent=[[0, 0, 0]]))
+
+
+def test_propose_without_a_model_says_what_to_do(seeded_store):
+    with pytest.raises(CampaignError, match="train"):
+        propose(seeded_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni"]))

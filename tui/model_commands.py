@@ -1,0 +1,213 @@
+"""Model and design commands: train, models, activate, explain, propose, candidates."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Optional
+
+import typer
+
+from .options import ByOption, CampaignOption, DbOption
+from .options import open_store as _open
+
+
+def _split(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _bounds(text: str | None, what: str) -> dict[str, float]:
+    """'Al:0.05,Cr:0.3' (fractions) or 'Al:5%,...' (at.%) -> {El: fraction}."""
+    from hea_campaign.campaign.errors import CampaignError
+
+    out = {}
+    for item in _split(text):
+        el, _, value = item.partition(":")
+        try:
+            v = float(value.rstrip("%")) / (100 if value.endswith("%") or float(value.rstrip("%")) > 1 else 1)
+        except ValueError:
+            raise CampaignError(f"{what} must look like 'Al:5%,Cr:30%' (got '{item}')") from None
+        out[el.strip()] = v
+    return out
+
+
+def register(app: typer.Typer) -> None:
+
+    @app.command()
+    def train(
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        seed: Annotated[int, typer.Option(help="Random seed (split and initialisation).")] = 0,
+        epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs (default from the model config).")] = None,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one.")] = False,
+        by: ByOption = None,
+    ) -> None:
+        """Train a model version on the campaign's current labels (10% held out for validation)."""
+        from hea_campaign.campaign.model_versions import train_version
+
+        store = _open(db, campaign, by)
+        last = [0.0]
+
+        def progress(r) -> None:
+            now = time.monotonic()
+            if now - last[0] > 2 or r.epoch == r.epochs:
+                last[0] = now
+                typer.echo(
+                    f"  epoch {r.epoch}/{r.epochs}  loss {r.losses.get('loss', float('nan')):.3f}  "
+                    f"val acc {r.val_accuracy:.3f}  val AUC {r.val_auc:.3f}  ({r.elapsed_s:.0f} s)",
+                    err=True,
+                )
+
+        typer.echo("Training (Ctrl+C keeps the best model so far)...", err=True)
+        stop = {"flag": False}
+        try:
+            out = train_version(store, seed=seed, epochs=epochs, activate=activate, by=by, progress=progress,
+                                should_stop=lambda: stop["flag"])
+        except KeyboardInterrupt:
+            raise
+        v = out.version
+        m = v.metrics
+        typer.echo(
+            f"Model version v{v.id}: validation accuracy {m['val_accuracy']:.3f}, AUC {m['val_auc']:.3f} "
+            f"({v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, best epoch {m['best_epoch']}, "
+            f"{m['train_seconds']:.1f} s){' - active' if activate else ''}"
+        )
+        if not activate:
+            typer.echo(f"Activate it with: hea-campaign activate {v.id}")
+
+    @app.command()
+    def models(db: DbOption = None, campaign: CampaignOption = "default") -> None:
+        """List model versions with their metrics."""
+        from hea_campaign.campaign.model_versions import list_versions
+
+        rows = list_versions(_open(db, campaign))
+        if not rows:
+            typer.echo("No model versions yet: hea-campaign train --activate")
+            return
+        typer.echo(f"{'':2}{'id':>4}  {'created (UTC)':19}  {'val acc':>7}  {'val AUC':>7}  {'labelled':>8}  {'seed':>4}  data")
+        for v in rows:
+            m = v.metrics
+            typer.echo(
+                f"{'*' if v.active else ' ':2}{v.id:>4}  {v.created_at:%Y-%m-%d %H:%M:%S}  "
+                f"{m.get('val_accuracy', float('nan')):7.3f}  {m.get('val_auc', float('nan')):7.3f}  "
+                f"{v.n_labelled:>8}  {v.seed:>4}  {v.data_hash[:10]}"
+            )
+
+    @app.command()
+    def activate(
+        version: Annotated[int, typer.Argument(help="Model version id (see `hea-campaign models`).")],
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Make a model version the active one."""
+        from hea_campaign.campaign.model_versions import activate as do_activate
+
+        v = do_activate(_open(db, campaign, by), version, by)
+        typer.echo(f"Model version v{v.id} is now active.")
+
+    @app.command()
+    def explain(
+        formula: Annotated[str, typer.Argument(help="Alloy to explain, e.g. AlCoCrFeNi.")],
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        version: Annotated[Optional[int], typer.Option(help="Model version (default: active).")] = None,
+    ) -> None:
+        """SHAP contributions of the eight descriptors to p(single phase) for one alloy."""
+        from hea_campaign.campaign.explaining import explain_formula
+
+        from .design_report import format_explanation
+
+        typer.echo(format_explanation(*explain_formula(_open(db, campaign), formula, version)))
+
+    @app.command()
+    def propose(
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        from_: Annotated[Optional[str], typer.Option("--from", help="Invert from these formulas (comma-separated).")] = None,
+        from_multi_phase: Annotated[int, typer.Option(help="Invert from N labelled multi-phase alloys of the store.")] = 0,
+        loop: Annotated[str, typer.Option(help="Inversion loop: paper (seed paper) or proximal (small steps).")] = "paper",
+        cutoff: Annotated[float, typer.Option(help="Stop inverting once p(single) exceeds this.")] = 0.6,
+        max_steps: Annotated[Optional[int], typer.Option(help="Step limit of the inversion loop.")] = None,
+        keep_elements: Annotated[bool, typer.Option("--keep-elements", help="Inversion may only use the starting elements.")] = False,
+        latent: Annotated[Optional[str], typer.Option(help="Decode latent points 'z1,z2[;z1,z2...]'.")] = None,
+        p: Annotated[float, typer.Option("--p", help="Target p(single) for latent decoding.")] = 0.9,
+        screen: Annotated[Optional[str], typer.Option(help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
+        step: Annotated[float, typer.Option(help="Screening step in at.%.")] = 5.0,
+        allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated).")] = None,
+        banned: Annotated[Optional[str], typer.Option(help="Never these elements.")] = None,
+        min_frac: Annotated[Optional[str], typer.Option("--min", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
+        max_frac: Annotated[Optional[str], typer.Option("--max", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
+        max_elements: Annotated[Optional[int], typer.Option(help="At most this many elements.")] = None,
+        min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = 1,
+        granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = 1.0,
+        batch: Annotated[int, typer.Option(help="Candidates to keep.")] = 12,
+        strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = "balanced",
+        seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = 0,
+        by: ByOption = None,
+    ) -> None:
+        """Propose candidates with the active model: inversion, latent decoding or screening."""
+        from hea_campaign.campaign.constraints import Constraints
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.campaign.proposals import ProposalRequest, propose as run
+
+        from .design_report import format_proposal
+
+        modes = [m for m, on in (("invert", from_ or from_multi_phase), ("latent", latent), ("screen", screen)) if on]
+        if len(modes) != 1:
+            raise CampaignError("choose one mode: --from/--from-multi-phase, --latent or --screen")
+        constraints = Constraints(
+            allowed=frozenset(_split(allowed)) if allowed else None,
+            banned=frozenset(_split(banned)),
+            min_fraction=_bounds(min_frac, "--min"),
+            max_fraction=_bounds(max_frac, "--max"),
+            max_elements=max_elements,
+            min_elements=min_elements,
+            granularity=granularity / 100,
+        )
+        try:
+            points = [[float(v) for v in pt.split(",")] for pt in latent.split(";")] if latent else []
+        except ValueError:
+            raise CampaignError("--latent must look like '0.5,-1.2' or '0,0;1,1'") from None
+        req = ProposalRequest(
+            mode=modes[0], starts=_split(from_), from_multi_phase=from_multi_phase, inversion=loop, cutoff=cutoff,
+            max_steps=max_steps, keep_elements=keep_elements, latent=points, p_target=p,
+            screen_elements=_split(screen), step=step / 100, constraints=constraints, batch=batch,
+            strategy=strategy, seed=seed,
+        )
+        store = _open(db, campaign, by)
+
+        def progress(done: int, total: int) -> None:
+            print(f"\r  screened {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+        outcome = run(store, req, by=by, progress=progress if screen else None)
+        if screen:
+            print(file=sys.stderr)
+        typer.echo(format_proposal(store, req, outcome))
+
+    @app.command()
+    def candidates(
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        status: Annotated[Optional[str], typer.Option(help="proposed, approved, rejected, exported or measured.")] = None,
+        flag: Annotated[Optional[str], typer.Option(help="low_density, out_of_range, inconsistent or high_spread.")] = None,
+    ) -> None:
+        """List candidates, optionally filtered by status and flag."""
+        from hea_campaign.campaign.candidates import list_candidates
+
+        from .design_report import format_candidate_table
+
+        typer.echo(format_candidate_table(list_candidates(_open(db, campaign), status, flag)))
+
+    @app.command()
+    def candidate(
+        candidate_id: Annotated[int, typer.Argument(help="Candidate id.")],
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+    ) -> None:
+        """One candidate in full: composition, descriptors, p, flags, path, SHAP."""
+        from hea_campaign.campaign.candidates import candidate_detail
+
+        from .design_report import format_candidate_detail
+
+        typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign), candidate_id)))
