@@ -35,6 +35,10 @@ class NoModel(CampaignError):
     """The campaign has no (active) model version yet."""
 
 
+class TrainingCancelled(CampaignError):
+    """Training was stopped and the caller asked not to keep the partial model."""
+
+
 def models_dir(store: CampaignStore) -> Path:
     env = os.environ.get(ENV_MODELS)
     if env:
@@ -76,8 +80,14 @@ def train_version(
     by: str | None = None,
     validation_fraction: float = 0.1,
     training_set: TrainingSet | None = None,
+    keep_if_cancelled: bool = True,
 ) -> TrainedVersion:
-    """Train on the campaign's current labels, save the checkpoint, record the version."""
+    """Train on the campaign's current labels, save the checkpoint, record the version.
+
+    A cancelled training keeps its best model so far as a version (marked
+    ``cancelled`` in its metrics) unless ``keep_if_cancelled`` is false, in
+    which case nothing is written and ``TrainingCancelled`` is raised.
+    """
     from hea_campaign.model.checkpoint import save_checkpoint
     from hea_campaign.model.ssvae import SSVAEConfig
     from hea_campaign.model.training import binary_metrics, train
@@ -97,6 +107,8 @@ def train_version(
         ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_unlab, ts.X_lab[val_idx], ts.y_lab[val_idx],
         config, progress=progress, should_stop=should_stop,
     )
+    if result.cancelled and not keep_if_cancelled:
+        raise TrainingCancelled("training was cancelled; nothing was saved")
     model = result.model
     val = binary_metrics(ts.y_lab[val_idx], model.predict_proba(ts.X_lab[val_idx]))
     metrics = {
@@ -115,7 +127,8 @@ def train_version(
     sha = save_checkpoint(model, ckpt, metrics=metrics)
     ref_path = folder / f"{stem}.reference.npz"
     tmp = ref_path.with_suffix(".tmp.npz")
-    np.savez(tmp, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], val_ids=ts.lab_ids[val_idx])
+    np.savez(tmp, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], train_ids=ts.lab_ids[train_idx],
+             val_ids=ts.lab_ids[val_idx])
     os.replace(tmp, ref_path)
     with store.write() as session:
         version = ModelVersion(

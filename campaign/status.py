@@ -8,6 +8,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import CANDIDATE_STATUSES
 
 from .labels import alloy_labels
+from .training_set import PROPOSAL_SOURCE
 from .store import CampaignStore
 
 
@@ -20,6 +21,7 @@ class CampaignStatus:
     single_phase: int
     multi_phase: int
     unlabelled: int
+    proposed_only: int  # compositions that exist only as model proposals, not yet measured
     conflicts: int
     outside_vocabulary: int
     measurements: int
@@ -34,6 +36,10 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
         single = sum(1 for s in labels.values() if s.label is True)
         multi = sum(1 for s in labels.values() if s.label is False)
         conflicts = sum(1 for s in labels.values() if s.conflict)
+        proposed = sum(
+            1 for s in labels.values()
+            if s.n_measurements == 0 and s.alloy.source.startswith(PROPOSAL_SOURCE)
+        )
         counts = q.candidate_status_counts(session, store.campaign_id)
         model = q.active_model(session, store.campaign_id)
         events = q.recent_events(session, store.campaign_id, recent)
@@ -44,14 +50,15 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
             labelled=single + multi,
             single_phase=single,
             multi_phase=multi,
-            unlabelled=len(labels) - single - multi - conflicts,
+            unlabelled=len(labels) - single - multi - conflicts - proposed,
+            proposed_only=proposed,
             conflicts=conflicts,
             outside_vocabulary=q.count_outside_vocabulary(session, store.campaign_id),
             measurements=sum(s.n_measurements for s in labels.values()),
             candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
             active_model=None
             if model is None
-            else {"id": model.id, "created_at": model.created_at.isoformat(timespec="seconds"), "metrics": model.metrics},
+            else {"id": model.id, "created_at": f"{model.created_at:%Y-%m-%d %H:%M} UTC", "metrics": model.metrics},
             recent=[
                 f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
             ],

@@ -36,7 +36,7 @@ class Reference:
     inconsistency_threshold: float
 
 
-def _density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_out: bool = False) -> np.ndarray:
+def latent_density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_out: bool = False) -> np.ndarray:
     d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
     k = np.exp(-0.5 * d2 / (h * h))
     if leave_one_out:
@@ -62,7 +62,7 @@ def build_reference(
     n, dim = latent.shape
     sigma = float(np.mean(latent.std(axis=0))) or 1.0
     h = sigma * n ** (-1.0 / (dim + 4))  # Scott's rule
-    own = _density(latent, latent, h, leave_one_out=True)
+    own = latent_density(latent, latent, h, leave_one_out=True)
     desc = featurize(X_lab, model.vocabulary)
     return Reference(
         latent=latent,
@@ -108,7 +108,7 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
     X = np.atleast_2d(X)
     p, spread = model.predict_proba(X, return_std=True)
     latent, _ = model.encode(X, p)
-    dens = _density(latent, ref.latent, ref.bandwidth)
+    dens = latent_density(latent, ref.latent, ref.bandwidth)
     pct = 100.0 * np.searchsorted(ref.training_densities, dens) / max(len(ref.training_densities), 1)
     desc = featurize(X, model.vocabulary)
     gap = None if p_target is None else np.abs(np.asarray(p_target) - p)

@@ -1,58 +1,208 @@
-"""The Textual app.  For now: the dashboard of a campaign store.
+"""The Textual app: the campaign cockpit.
 
-Domain work happens in campaign/; this module only shows what it returns.
+Domain work happens in campaign/; this package only calls it and shows the
+result.  Long work (import, proposals, training, export, SHAP) runs in
+thread workers; every worker failure and every refused action ends up in one
+error modal with the message, never a traceback.  Every key binding is also
+a command-palette entry, and F1 lists them.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
-from hea_campaign.campaign.status import CampaignStatus, campaign_status
-from hea_campaign.campaign.store import CampaignStore
+from hea_campaign.campaign.store import CampaignStore, current_user
 
-from .report import format_status
+from .modals import ErrorModal, HelpScreen
+from .panes.candidates import CandidatesPane
+from .panes.dashboard import DashboardPane
+from .panes.latent import LatentPane
+from .panes.propose import ProposePane
+from .panes.results import ResultsPane
+from .panes.retrain import RetrainPane
 
-EMPTY_HINT = (
-    "This store has no alloys yet.\n\n"
-    "Import the seed dataset:   hea-campaign init --dataset yan2021\n"
-    "or your own CSV:           hea-campaign import alloys.csv\n"
+TABS = (
+    ("dashboard", "Dashboard", "d"),
+    ("candidates", "Candidates", "c"),
+    ("propose", "Propose", "p"),
+    ("results", "Lab results", "l"),
+    ("retrain", "Retrain", "t"),
+    ("latent", "Latent map", "m"),
 )
 
+# (action, title, help) for the command palette and F1
+ACTIONS = [
+    *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
+    ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
+    ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
+    ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV or JSON"),
+    ("open_candidate", "Open candidate detail", "Candidates tab, Enter"),
+    ("propose", "Propose candidates", "Propose tab: run the form"),
+    ("start_training", "Start retraining", "Retrain tab"),
+    ("cancel_training", "Cancel retraining", "Retrain tab"),
+    ("refresh", "Refresh everything", "key F5"),
+    ("help", "Show keys and actions", "key F1"),
+    ("quit", "Quit", "key q (cancels training cleanly)"),
+]
 
-class Dashboard(Static):
-    """Counts, labels, candidates and recent activity of the campaign."""
 
-    def show(self, status: CampaignStatus) -> None:
-        text = format_status(status)
-        if status.alloys == 0:
-            text = EMPTY_HINT + "\n" + text
-        self.update(text)
+class CampaignCommands(Provider):
+    """Every action of the app, searchable in the command palette."""
+
+    async def discover(self) -> Hits:
+        for action, title, help_text in ACTIONS:
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action, title, help_text in ACTIONS:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
 
 
 class CampaignApp(App):
     TITLE = "hea-campaign"
-    CSS = "Dashboard { padding: 1 2; }"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CampaignCommands}
     BINDINGS = [
-        Binding("r", "refresh", "Refresh"),
+        *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
+        Binding("f1", "help", "Help"),
+        Binding("f5", "refresh", "Refresh", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, store: CampaignStore):
+    def __init__(self, store: CampaignStore, actor: str | None = None):
         super().__init__()
         self.store = store
+        self.actor = actor or current_user()
         self.sub_title = f"{store.campaign_name} @ {store.url}"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical():
-            yield Dashboard(id="dashboard")
+        with TabbedContent(initial="dashboard", id="tabs"):
+            with TabPane("Dashboard", id="dashboard"):
+                yield DashboardPane(id="dashboard-pane")
+            with TabPane("Candidates", id="candidates"):
+                yield CandidatesPane(id="candidates-pane")
+            with TabPane("Propose", id="propose"):
+                yield ProposePane(id="propose-pane")
+            with TabPane("Lab results", id="results"):
+                yield ResultsPane(id="results-pane")
+            with TabPane("Retrain", id="retrain"):
+                yield RetrainPane(id="retrain-pane")
+            with TabPane("Latent map", id="latent"):
+                yield LatentPane(id="latent-pane")
         yield Footer()
 
-    def on_mount(self) -> None:
+    # ------------------------------------------------------------ errors
+
+    def show_error(self, exc: BaseException) -> None:
+        from hea_campaign.campaign.chemistry import FormulaError
+        from hea_campaign.campaign.errors import CampaignError
+
+        if isinstance(exc, (CampaignError, FormulaError)):
+            self.push_screen(ErrorModal("Cannot do that", str(exc)))
+        else:
+            self.push_screen(ErrorModal("Something went wrong", f"{type(exc).__name__}: {exc}"))
+
+    def guard(self, fn, *args, **kwargs):
+        """Run a quick action; show a failure in the error modal and return None."""
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # every failure becomes a modal, never a traceback
+            self.show_error(exc)
+            return None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        group = worker.group
+        if event.state == WorkerState.ERROR:
+            from hea_campaign.campaign.model_versions import TrainingCancelled
+
+            if isinstance(worker.error, TrainingCancelled):
+                self.query_one(RetrainPane).finished(None)
+                return
+            self.show_error(worker.error)
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED, WorkerState.SUCCESS):
+            result = worker.result if event.state == WorkerState.SUCCESS else None
+            if group == "train":
+                self.query_one(RetrainPane).finished(result)
+            elif group == "propose":
+                self.query_one(ProposePane).finished(result)
+
+    # ------------------------------------------------------------ cross-tab updates
+
+    def on_dashboard_pane_imported(self, event: DashboardPane.Imported) -> None:
+        self.notify(event.summary, timeout=8)
         self.action_refresh()
 
+    def on_candidates_pane_changed(self, _event) -> None:
+        self.query_one(DashboardPane).refresh_status()
+
+    def on_propose_pane_proposed(self, _event) -> None:
+        self.query_one(CandidatesPane).reload()
+        self.query_one(DashboardPane).refresh_status()
+
+    def on_results_pane_saved(self, _event) -> None:
+        self.query_one(CandidatesPane).reload()
+        self.query_one(DashboardPane).refresh_status()
+
+    def on_retrain_pane_trained(self, _event) -> None:
+        self.query_one(DashboardPane).refresh_status()
+
+    # ------------------------------------------------------------ actions
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "candidates":
+            self.query_one("#candidate-table").focus()
+        elif tab == "latent":
+            self.query_one(LatentPane).load()
+
     def action_refresh(self) -> None:
-        self.query_one(Dashboard).show(campaign_status(self.store))
+        self.query_one(DashboardPane).refresh_status()
+        self.query_one(CandidatesPane).reload()
+
+    def action_help(self) -> None:
+        lines = [f"  {title:<34} {help_text}" for _, title, help_text in ACTIONS]
+        lines.append("")
+        lines.append("  Ctrl+P opens the command palette with every action above.")
+        self.push_screen(HelpScreen("\n".join(lines)))
+
+    def _candidates(self) -> CandidatesPane:
+        self.action_show_tab("candidates")
+        return self.query_one(CandidatesPane)
+
+    def action_approve(self) -> None:
+        self._candidates().action_approve()
+
+    def action_reject(self) -> None:
+        self._candidates().action_reject()
+
+    def action_export(self) -> None:
+        self._candidates().action_export()
+
+    def action_open_candidate(self) -> None:
+        self._candidates().action_open()
+
+    def action_propose(self) -> None:
+        self.action_show_tab("propose")
+        self.query_one("#run-proposal").press()
+
+    def action_start_training(self) -> None:
+        self.action_show_tab("retrain")
+        self.query_one(RetrainPane).start()
+
+    def action_cancel_training(self) -> None:
+        self.query_one(RetrainPane).cancel()
+
+    async def action_quit(self) -> None:
+        self.workers.cancel_all()  # training polls is_cancelled each epoch and stops without saving
+        self.exit()

@@ -1,0 +1,231 @@
+"""Honest figures: the paper protocol, grouped splits, data efficiency, the
+external MPEA set and whether the uncertainty flags mean something.
+
+Data come from the named seed dataset (not the store), deduplicated the way
+the seed paper did (first row of each formula string), so the figures are
+comparable with the paper's.  Model selection uses validation rows only; the
+test rows are scored once, after training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+from .chemistry import FormulaError, parse_formula
+from .datasets import fetch, read_table
+from .errors import CampaignError
+
+
+@dataclass
+class LabelledRows:
+    X: np.ndarray
+    y: np.ndarray
+    texts: list[str]
+    formulas: list[str]
+
+
+def seed_rows(dataset: str = "yan2021", vocabulary=DEFAULT_VOCABULARY) -> LabelledRows:
+    """The seed dataset as arrays, one row per distinct formula string (as the paper)."""
+    table = read_table(fetch(dataset))
+    seen: set[str] = set()
+    X, y, texts, formulas = [], [], [], []
+    for row in table.rows:
+        if row.text in seen or row.single_phase is None:
+            continue
+        seen.add(row.text)
+        comp = parse_formula(row.text, allow_zero=True)
+        X.append(comp.vector(vocabulary))
+        y.append(int(row.single_phase))
+        texts.append(row.text)
+        formulas.append(comp.formula)
+    return LabelledRows(np.array(X), np.array(y), texts, formulas)
+
+
+def split_from_file(rows: LabelledRows, path: str | Path):
+    """A fixed split from a CSV with columns Alloys,split (the paper's own split)."""
+    import csv
+
+    from hea_campaign.model.evaluation import split_from_labels
+
+    with open(path, newline="") as fh:
+        parts = {r["Alloys"]: r["split"].strip() for r in csv.DictReader(fh)}
+    missing = [t for t in rows.texts if t not in parts]
+    if len(missing) > len(rows.texts) // 2:
+        raise CampaignError(f"{path} does not describe this dataset's rows ({len(missing)} of them are not in it)")
+    return split_from_labels([parts.get(t, "") for t in rows.texts])
+
+
+def evaluate_paper(
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    *,
+    grouped: bool = False,
+    baseline: bool = True,
+    split_file: str | Path | None = None,
+    config=None,
+    progress: Callable[[str], None] | None = None,
+):
+    """Mean +/- sd over split seeds (or one run on a fixed split file)."""
+    from hea_campaign.model import evaluation as ev
+
+    rows = seed_rows()
+    if split_file is None:
+        return ev.evaluate_protocol(rows.X, rows.y, seeds=seeds, config=config, grouped=grouped,
+                                    baseline=baseline, progress=progress)
+    from hea_campaign.model.ssvae import SSVAEConfig
+
+    cfg = config or SSVAEConfig()
+    split = split_from_file(rows, split_file)
+    results = []
+    for s in seeds:
+        res, m = ev.train_on_split(rows.X, rows.y, split, cfg.replace(seed=int(s)))
+        sr = ev.SeedResult(int(s), split.sizes(), m, best_epoch=res.best_epoch, train_seconds=res.wall_s)
+        if baseline:
+            sr.baseline = ev.gb_baseline(rows.X, rows.y, split, seed=int(s))
+        results.append(sr)
+        if progress:
+            progress(f"seed {s} on {Path(split_file).name}: test acc {m.get('test_accuracy', math.nan):.3f} "
+                     f"auc {m.get('test_roc_auc', math.nan):.3f}")
+    summary = {"ssvae": ev.summarise([r.ssvae for r in results])}
+    if baseline:
+        summary["gradient_boosting"] = ev.summarise([r.baseline for r in results])
+    return ev.ProtocolResult(f"paper split file {Path(split_file).name}", False, results, summary)
+
+
+def evaluate_data_efficiency(seeds: Sequence[int] = (0, 1, 2, 3, 4), n_labelled=(864, 247), config=None):
+    from hea_campaign.model import evaluation as ev
+
+    rows = seed_rows()
+    return ev.data_efficiency(rows.X, rows.y, seeds=seeds, n_labelled=n_labelled, config=config)
+
+
+@dataclass
+class ExternalResult:
+    n_rows: int
+    n_alloys: int
+    excluded: dict[str, int]
+    ssvae: dict[str, float]
+    baseline: dict[str, float] = field(default_factory=dict)
+
+
+def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAULT_VOCABULARY):
+    """Labelled alloys of an external CSV, one per composition, with what was left out and why."""
+    table = read_table(path)
+    labels: dict[str, set[bool]] = {}
+    comps = {}
+    excluded = {"unlabelled (B2, Other, ...)": 0, "unreadable formula": 0}
+    for row in table.rows:
+        if row.single_phase is None:
+            excluded["unlabelled (B2, Other, ...)"] += 1
+            continue
+        try:
+            comp = parse_formula(row.text, allow_zero=True)
+        except FormulaError:
+            excluded["unreadable formula"] += 1
+            continue
+        labels.setdefault(comp.formula, set()).add(bool(row.single_phase))
+        comps[comp.formula] = comp
+    X, y = [], []
+    counts = {"conflicting labels": 0, "elements outside the vocabulary": 0, "already in the training data": 0}
+    for formula, vals in labels.items():
+        if len(vals) > 1:
+            counts["conflicting labels"] += 1
+        elif formula in exclude_formulas:
+            counts["already in the training data"] += 1
+        else:
+            try:
+                X.append(comps[formula].vector(vocabulary))
+            except FormulaError:
+                counts["elements outside the vocabulary"] += 1
+                continue
+            y.append(int(next(iter(vals))))
+    excluded.update(counts)
+    return np.array(X).reshape(-1, len(vocabulary)), np.array(y), len(table.rows), excluded
+
+
+def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None) -> ExternalResult:
+    """Train on the whole seed set (10% held out for validation) and score the external set."""
+    from hea_campaign.model import evaluation as ev
+    from hea_campaign.model.descriptors import featurize
+    from hea_campaign.model.ssvae import SSVAEConfig
+    from hea_campaign.model.training import binary_metrics, train
+
+    rows = seed_rows()
+    X_ext, y_ext, n_rows, excluded = external_rows(path, set(rows.formulas))
+    if len(y_ext) == 0:
+        raise CampaignError(f"{path}: no labelled alloys left to evaluate")
+    rng = np.random.default_rng(seed)
+    val = np.zeros(len(rows.y), bool)
+    for cls in (0, 1):
+        idx = np.flatnonzero(rows.y == cls)
+        val[rng.choice(idx, size=max(1, len(idx) // 10), replace=False)] = True
+    cfg = (config or SSVAEConfig()).replace(seed=seed)
+    res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], cfg)
+    out = ExternalResult(n_rows, len(y_ext), excluded, ev.evaluate_external(res.model, X_ext, y_ext))
+    if baseline:
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        clf = GradientBoostingClassifier(random_state=seed).fit(featurize(rows.X[~val]), rows.y[~val])
+        out.baseline = binary_metrics(y_ext, clf.predict_proba(featurize(X_ext))[:, 1])
+    return out
+
+
+@dataclass
+class FlagEvaluation:
+    seeds: list[int]
+    per_flag: dict[str, dict[str, float]]  # flag -> n, accuracy of flagged
+    flagged: dict[str, float]  # any flag: n, accuracy
+    unflagged: dict[str, float]
+    auc_wrong: dict[str, float]  # uncertainty score -> ROC AUC for predicting a wrong prediction
+
+
+def evaluate_flags(seeds: Sequence[int] = (0, 1, 2, 3, 4), *, grouped: bool = False, config=None,
+                   progress: Callable[[str], None] | None = None) -> FlagEvaluation:
+    """Do flagged held-out alloys get predicted worse than unflagged ones?
+
+    Pools the test rows of every seed's split: accuracy of flagged vs unflagged
+    rows, per flag, and the ROC AUC of each uncertainty score for telling a
+    wrong prediction from a right one.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from hea_campaign.model import evaluation as ev
+
+    from .uncertainty import assess, build_reference
+
+    rows = seed_rows()
+    right, flags_all, scores = [], [], {"spread": [], "1 - density percentile": [], "ambiguity |p - 0.5|": []}
+    for s in seeds:
+        split = ev.grouped_split(rows.X, rows.y, s) if grouped else ev.paper_split(rows.y, s)
+        from hea_campaign.model.ssvae import SSVAEConfig
+
+        res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=int(s)))
+        ref = build_reference(res.model, rows.X[split.labelled], rows.y[split.labelled])
+        a = assess(res.model, ref, rows.X[split.test])
+        yt = rows.y[split.test]
+        right.extend(((a.p_single >= 0.5) == (yt == 1)).tolist())
+        flags_all.extend([{f["flag"] for f in fl} for fl in a.flags])
+        scores["spread"].extend(a.spread.tolist())
+        scores["1 - density percentile"].extend((1 - a.density_percentile / 100).tolist())
+        scores["ambiguity |p - 0.5|"].extend((0.5 - np.abs(a.p_single - 0.5)).tolist())
+        if progress:
+            progress(f"seed {s}: {len(yt)} test alloys assessed")
+    right_a = np.array(right)
+    any_flag = np.array([bool(f) for f in flags_all])
+
+    def acc(mask) -> dict[str, float]:
+        return {"n": int(mask.sum()), "accuracy": float(right_a[mask].mean()) if mask.any() else math.nan}
+
+    names = sorted({f for fl in flags_all for f in fl})
+    per_flag = {n: acc(np.array([n in fl for fl in flags_all])) for n in names}
+    wrong = ~right_a
+    auc = {}
+    for name, vals in scores.items():
+        auc[name] = float(roc_auc_score(wrong, vals)) if 0 < wrong.sum() < len(wrong) else math.nan
+    return FlagEvaluation(list(seeds), per_flag, acc(any_flag), acc(~any_flag), auc)

@@ -1,0 +1,56 @@
+"""Where alloys and candidates sit in the active model's latent space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hea_campaign.db import store as q
+
+from .model_versions import get_version, load_version
+from .proposals import reference_for
+from .store import CampaignStore
+from .uncertainty import latent_density
+
+
+@dataclass
+class LatentMap:
+    version_id: int
+    single: np.ndarray  # (n, 2) latent means of labelled single-phase training alloys
+    multi: np.ndarray  # (m, 2) ... multi-phase
+    candidates: np.ndarray  # (k, 2) stored latent points of the candidates scored by this version
+    candidate_ids: list[int]
+    low_density: np.ndarray  # (g, 2) grid points whose density is below the flag threshold
+    extent: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+
+
+def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
+    version = get_version(store)
+    model, X, y = load_version(version)
+    ref = reference_for(version, model, X, y)
+    z = ref.latent[:, :2]
+    with store.read() as session:
+        rows = [(c, f) for c, f in q.candidates_with_formulas(session, store.campaign_id) if c.model_version_id == version.id]
+    cz = np.array([c.latent_z[:2] for c, _ in rows]).reshape(-1, 2)
+    pts = np.concatenate([z, cz]) if len(cz) else z
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = 0.1 * (hi - lo + 1e-9)
+    lo, hi = lo - pad, hi + pad
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
+    g = np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+    if ref.latent.shape[1] == 2:
+        dens = latent_density(g, ref.latent, ref.bandwidth)
+        low = g[dens < ref.density_threshold]
+    else:
+        low = np.zeros((0, 2))
+    return LatentMap(
+        version_id=version.id,
+        single=z[y == 1],
+        multi=z[y == 0],
+        candidates=cz,
+        candidate_ids=[c.id for c, _ in rows],
+        low_density=low,
+        extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])),
+    )

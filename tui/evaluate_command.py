@@ -1,0 +1,79 @@
+"""`hea-campaign evaluate`: the figures of DESIGN.md section 10, printed."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def _ms(t) -> str:
+    return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
+
+
+def _fmt_metrics(m: dict) -> str:
+    return f"accuracy {m.get('accuracy', math.nan):.3f}, ROC AUC {m.get('roc_auc', math.nan):.3f} (n={m.get('n', 0)})"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def evaluate(
+        protocol: Annotated[str, typer.Option(help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation).")] = "paper",
+        seeds: Annotated[int, typer.Option(help="Number of split seeds (0..N-1).")] = 5,
+        split_file: Annotated[Optional[Path], typer.Option(help="Use a fixed split (Alloys,split CSV), e.g. ../shared/data/paper_split.csv.")] = None,
+        grouped: Annotated[bool, typer.Option("--grouped", help="Keep near-duplicate compositions (fractions rounded to 0.01) on one side of each split.")] = False,
+        baseline: Annotated[bool, typer.Option("--baseline", help="Also train gradient boosting on the same descriptors and labelled rows.")] = False,
+        data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="SSVAE vs supervised-only at 864 and 247 labelled alloys.")] = False,
+        external: Annotated[Optional[Path], typer.Option(help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
+        flags: Annotated[bool, typer.Option("--flags", help="Accuracy of flagged vs unflagged held-out alloys.")] = False,
+        epochs: Annotated[Optional[int], typer.Option(help="Override the training epochs (quick checks).")] = None,
+    ) -> None:
+        """Measure the model on the seed dataset: model selection on validation rows only, test scored once."""
+        from hea_campaign.campaign import evaluation as ce
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.model import evaluation as me
+        from hea_campaign.model.ssvae import SSVAEConfig
+
+        if protocol != "paper":
+            raise CampaignError("the only protocol is 'paper'")
+        if seeds < 1:
+            raise CampaignError("--seeds must be at least 1")
+        config = SSVAEConfig() if epochs is None else SSVAEConfig().replace(epochs=epochs)
+        seed_list = list(range(seeds))
+
+        def say(msg: str) -> None:
+            print(f"  {msg}", file=sys.stderr, flush=True)
+
+        did = False
+        if data_efficiency:
+            did = True
+            typer.echo(f"Data efficiency (test metrics, mean +/- sd over {seeds} seeds):")
+            typer.echo(me.format_data_efficiency(ce.evaluate_data_efficiency(seed_list, config=config)))
+        if external:
+            did = True
+            r = ce.evaluate_external(external, baseline=baseline, config=config)
+            typer.echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
+            typer.echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
+            typer.echo(f"  SSVAE:             {_fmt_metrics(r.ssvae)}")
+            if r.baseline:
+                typer.echo(f"  gradient boosting: {_fmt_metrics(r.baseline)}")
+        if flags:
+            did = True
+            f = ce.evaluate_flags(seed_list, grouped=grouped, config=config, progress=say)
+            typer.echo(f"Uncertainty flags on held-out test alloys ({seeds} seeds pooled):")
+            typer.echo(f"  flagged:   n={f.flagged['n']:>4}  accuracy {f.flagged['accuracy']:.3f}")
+            typer.echo(f"  unflagged: n={f.unflagged['n']:>4}  accuracy {f.unflagged['accuracy']:.3f}")
+            for name, m in f.per_flag.items():
+                typer.echo(f"    {name:<13} n={m['n']:>4}  accuracy {m['accuracy']:.3f}")
+            typer.echo("  ROC AUC of each uncertainty score for spotting a wrong prediction:")
+            for name, v in f.auc_wrong.items():
+                typer.echo(f"    {name:<24} {v:.3f}")
+        if not did or split_file or grouped and not flags:
+            result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
+                                       config=config, progress=say)
+            typer.echo(me.format_protocol(result))
+            secs = [s.train_seconds for s in result.seeds]
+            typer.echo(f"training time per seed: {sum(secs) / len(secs):.1f} s (mean)")

@@ -1,0 +1,150 @@
+"""Modal screens: errors, reasons, export settings, help."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+
+class ErrorModal(ModalScreen[None]):
+    """One place where failures are shown: the message, never a traceback."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+
+    def __init__(self, title: str, message: str):
+        super().__init__()
+        self.title_text, self.message = title, message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal error"):
+            yield Label(self.title_text, classes="modal-title")
+            yield Static(self.message, id="error-message")
+            yield Button("Close", variant="error", id="close")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss()
+
+
+class ReasonModal(ModalScreen[str | None]):
+    """Ask for an optional reason (rejecting candidates)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str):
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal"):
+            yield Label(self.prompt, classes="modal-title")
+            yield Input(placeholder="reason (optional)", id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button("OK", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.dismiss(self.query_one("#reason", Input).value)
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportModal(ModalScreen[dict | None]):
+    """Ask for ingot mass, unit, file path and format of a synthesis batch."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, n: int, default_path: str):
+        super().__init__()
+        self.n, self.default_path = n, default_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal"):
+            yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
+            with Grid(classes="form"):
+                yield Label("ingot mass")
+                yield Input("20", id="mass")
+                yield Label("unit")
+                yield Select([("g", "g"), ("mg", "mg")], value="g", allow_blank=False, id="unit")
+                yield Label("file")
+                yield Input(self.default_path, id="path")
+                yield Label("format")
+                yield Select([("csv", "csv"), ("json", "json")], value="csv", allow_blank=False, id="fmt")
+            yield Static("", id="export-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "ok":
+            self.dismiss(None)
+            return
+        try:
+            mass = float(self.query_one("#mass", Input).value)
+            if not mass > 0:
+                raise ValueError
+        except ValueError:
+            self.query_one("#export-error", Static).update("the mass must be a positive number")
+            return
+        path = self.query_one("#path", Input).value.strip()
+        if not path:
+            self.query_one("#export-error", Static).update("give a file path")
+            return
+        self.dismiss({
+            "mass": mass,
+            "unit": self.query_one("#unit", Select).value,
+            "out": path,
+            "fmt": self.query_one("#fmt", Select).value,
+        })
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "no", "No")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal"):
+            yield Label(self.question, classes="modal-title")
+            with Horizontal(classes="buttons"):
+                yield Button("Yes", variant="primary", id="yes")
+                yield Button("No", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: every key and what it does."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal help"):
+            yield Label("hea-campaign: keys and actions", classes="modal-title")
+            yield Static(self.text)
+            yield Button("Close", id="close")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss()

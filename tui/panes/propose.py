@@ -1,0 +1,138 @@
+"""Propose: choose a mode, constraints and batch size; runs in a worker with progress."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+from textual.worker import get_current_worker
+
+from hea_campaign.campaign.acquisition import STRATEGIES
+
+MODES = [
+    ("inversion, paper loop", "invert:paper"),
+    ("inversion, small steps (proximal)", "invert:proximal"),
+    ("latent point", "latent"),
+    ("screening", "screen"),
+]
+
+
+def _split(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class ProposePane(VerticalScroll):
+    class Proposed(Message):
+        def __init__(self, outcome):
+            super().__init__()
+            self.outcome = outcome
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="propose-form", classes="form"):
+            yield Label("mode")
+            yield Select(MODES, value="invert:proximal", allow_blank=False, id="mode")
+            yield Label("start alloys")
+            yield Input(placeholder="formulas, comma-separated (inversion)", id="starts")
+            yield Label("or N multi-phase")
+            yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer")
+            yield Label("latent point")
+            yield Input(placeholder="z1,z2 (latent mode)", id="latent")
+            yield Label("target p")
+            yield Input("0.9", id="p-target", type="number")
+            yield Label("screen elements")
+            yield Input(placeholder="Fe,Ni,Co,Cr,Al,Ti (screening)", id="screen")
+            yield Label("step at.%")
+            yield Input("5", id="step", type="number")
+            yield Label("allowed elements")
+            yield Input(placeholder="any", id="allowed")
+            yield Label("banned elements")
+            yield Input(placeholder="none", id="banned")
+            yield Label("max elements")
+            yield Input(placeholder="no limit", id="max-elements", type="integer")
+            yield Label("batch size")
+            yield Input("12", id="batch", type="integer")
+            yield Label("strategy")
+            yield Select([(s, s) for s in STRATEGIES], value="balanced", allow_blank=False, id="strategy")
+        with Horizontal(classes="buttons"):
+            yield Button("Propose", variant="primary", id="run-proposal")
+            yield Button("Cancel", id="cancel-proposal", disabled=True)
+        yield ProgressBar(id="propose-progress", show_eta=False)
+        yield Static("", id="propose-result")
+
+    def request(self):
+        from hea_campaign.campaign.constraints import Constraints
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.campaign.proposals import ProposalRequest
+
+        v = {w.id: w.value for w in self.query(Input)}
+        mode = self.query_one("#mode", Select).value
+        try:
+            latent = [[float(x) for x in v["latent"].split(",")]] if v["latent"].strip() else []
+            req = ProposalRequest(
+                mode=mode.split(":")[0],
+                inversion=mode.split(":")[1] if ":" in mode else "paper",
+                starts=_split(v["starts"]),
+                from_multi_phase=int(v["multi"] or 0),
+                latent=latent,
+                p_target=float(v["p-target"] or 0.9),
+                screen_elements=_split(v["screen"]),
+                step=float(v["step"] or 5) / 100,
+                constraints=Constraints(
+                    allowed=frozenset(_split(v["allowed"])) if v["allowed"].strip() else None,
+                    banned=frozenset(_split(v["banned"])),
+                    max_elements=int(v["max-elements"]) if v["max-elements"] else None,
+                ),
+                batch=int(v["batch"] or 12),
+                strategy=self.query_one("#strategy", Select).value,
+            )
+        except ValueError as exc:
+            raise CampaignError(f"check the form: {exc}") from None
+        return req
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "run-proposal":
+            req = self.app.guard(self.request)
+            if req is not None:
+                self.query_one("#run-proposal", Button).disabled = True
+                self.query_one("#cancel-proposal", Button).disabled = False
+                self.query_one("#propose-result", Static).update("Working...")
+                self.run_proposal(req)
+        elif event.button.id == "cancel-proposal":
+            self.workers.cancel_group(self, "propose")
+
+    def _progress(self, done: int, total: int) -> None:
+        bar = self.query_one("#propose-progress", ProgressBar)
+        bar.update(total=total, progress=done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="propose")
+    def run_proposal(self, req):
+        from hea_campaign.campaign.proposals import propose
+
+        worker = get_current_worker()
+        outcome = propose(
+            self.app.store, req, by=self.app.actor,
+            progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
+            should_stop=lambda: worker.is_cancelled,
+        )
+        self.post_message(self.Proposed(outcome))
+        return outcome
+
+    def finished(self, outcome) -> None:
+        self.query_one("#run-proposal", Button).disabled = False
+        self.query_one("#cancel-proposal", Button).disabled = True
+        if outcome is None:
+            self.query_one("#propose-result", Static).update("")
+            return
+        dropped = ", ".join(f"{k} {v}" for k, v in outcome.dropped.items() if v)
+        text = (
+            f"Proposal run {outcome.run_id}: {outcome.produced} produced, {len(outcome.candidate_ids)} new "
+            f"candidates (ids {', '.join(map(str, outcome.candidate_ids)) or '-'})" + (f"; dropped: {dropped}" if dropped else "")
+        )
+        if len(outcome.paths) <= 3:
+            for start, path in outcome.paths.items():
+                text += f"\n\nPath from {start}:\n" + "\n".join(
+                    f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in path
+                )
+        self.query_one("#propose-result", Static).update(text)

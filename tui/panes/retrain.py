@@ -1,0 +1,133 @@
+"""Retrain: live progress and training curve, cancel, comparison with the active model, activate."""
+
+from __future__ import annotations
+
+import math
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, ProgressBar, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+
+def _m(d: dict | None, key: str) -> str:
+    if not d:
+        return "-"
+    v = d.get(key, math.nan)
+    return "n/a" if v != v else f"{v:.3f}"
+
+
+def render_comparison(c) -> str:
+    lines = [f"New model version v{c.new_id} (not active yet)" if not c.activated else f"v{c.new_id} is active"]
+    lines.append(f"Held-out alloys: {c.n_heldout} (unseen by both models: {c.n_unseen_by_both})")
+    lines.append(f"{'':24}{'accuracy':>10}{'ROC AUC':>10}")
+    lines.append(f"{'new v' + str(c.new_id):24}{_m(c.new, 'accuracy'):>10}{_m(c.new, 'roc_auc'):>10}")
+    if c.active is not None:
+        lines.append(f"{'active v' + str(c.active_id):24}{_m(c.active, 'accuracy'):>10}{_m(c.active, 'roc_auc'):>10}")
+        if c.new_unseen is not None:
+            lines.append(f"{'new, unseen rows':24}{_m(c.new_unseen, 'accuracy'):>10}{_m(c.new_unseen, 'roc_auc'):>10}")
+            lines.append(f"{'active, unseen rows':24}{_m(c.active_unseen, 'accuracy'):>10}"
+                         f"{_m(c.active_unseen, 'roc_auc'):>10}")
+    else:
+        lines.append("There is no active model to compare with.")
+    return "\n".join(lines)
+
+
+class RetrainPane(Vertical):
+    class Trained(Message):
+        def __init__(self, comparison):
+            super().__init__()
+            self.comparison = comparison
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.curve: list[tuple[int, float]] = []
+        self.comparison = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Train a new model version on all current labels; the active model stays until you activate.",
+                     id="retrain-help")
+        with Horizontal(classes="buttons"):
+            yield Button("Start training", variant="primary", id="start-training")
+            yield Button("Cancel", id="cancel-training", disabled=True)
+            yield Button("Activate new version", variant="success", id="activate", disabled=True)
+        yield ProgressBar(id="train-progress", show_eta=True)
+        yield Static("", id="train-live")
+        yield PlotextPlot(id="train-curve")
+        yield Static("", id="train-comparison")
+
+    def on_mount(self) -> None:
+        self.query_one("#train-curve", PlotextPlot).display = False
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start-training":
+            self.start()
+        elif event.button.id == "cancel-training":
+            self.cancel()
+        elif event.button.id == "activate" and self.comparison is not None:
+            from hea_campaign.campaign.model_versions import activate
+
+            if self.app.guard(activate, self.app.store, self.comparison.new_id, self.app.actor) is not None:
+                self.comparison.activated = True
+                self.query_one("#train-comparison", Static).update(render_comparison(self.comparison))
+                self.query_one("#activate", Button).disabled = True
+                self.notify(f"Model version v{self.comparison.new_id} is now active.")
+                self.post_message(self.Trained(self.comparison))
+
+    def start(self) -> None:
+        self.curve = []
+        self.comparison = None
+        self.query_one("#start-training", Button).disabled = True
+        self.query_one("#cancel-training", Button).disabled = False
+        self.query_one("#activate", Button).disabled = True
+        self.query_one("#train-comparison", Static).update("")
+        self.query_one("#train-live", Static).update("Starting...")
+        self.train()
+
+    def cancel(self) -> None:
+        self.workers.cancel_group(self, "train")
+        self.query_one("#train-live", Static).update("Cancelling...")
+
+    def on_epoch(self, r) -> None:
+        bar = self.query_one("#train-progress", ProgressBar)
+        bar.update(total=r.epochs, progress=r.epoch)
+        self.query_one("#train-live", Static).update(
+            f"epoch {r.epoch}/{r.epochs}   loss {r.losses.get('loss', math.nan):.3f}   "
+            f"validation accuracy {r.val_accuracy:.3f}   AUC {r.val_auc:.3f}   best epoch {r.best_epoch}   "
+            f"{r.elapsed_s:.0f} s"
+        )
+        self.curve.append((r.epoch, r.val_accuracy))
+        plot = self.query_one("#train-curve", PlotextPlot)
+        plot.display = True
+        plt = plot.plt
+        plt.clear_data()
+        plt.title("validation accuracy")
+        plt.xlabel("epoch")
+        plt.plot([e for e, _ in self.curve], [a for _, a in self.curve], marker="braille")
+        plot.refresh()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train(self):
+        from hea_campaign.campaign.retraining import retrain
+
+        worker = get_current_worker()
+        trained, comparison = retrain(
+            self.app.store, by=self.app.actor,
+            progress=lambda r: self.app.call_from_thread(self.on_epoch, r),
+            should_stop=lambda: worker.is_cancelled, keep_if_cancelled=False,
+        )
+        return comparison
+
+    def finished(self, comparison) -> None:
+        self.query_one("#start-training", Button).disabled = False
+        self.query_one("#cancel-training", Button).disabled = True
+        if comparison is None:
+            self.query_one("#train-live", Static).update("Training cancelled; nothing was saved.")
+            return
+        self.comparison = comparison
+        self.query_one("#train-comparison", Static).update(render_comparison(comparison))
+        self.query_one("#activate", Button).disabled = False
+        self.post_message(self.Trained(comparison))
