@@ -142,9 +142,10 @@ def db_current(db: DbOption = None) -> None:
 
 def _register_command_groups() -> None:
     """Commands that live in their own modules register themselves here."""
-    from . import lab_commands, model_commands
+    from . import evaluate_command, lab_commands, model_commands
 
     model_commands.register(app)
+    evaluate_command.register(app)
     lab_commands.register(app)
 
 
