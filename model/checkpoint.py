@@ -1,0 +1,165 @@
+"""Checkpoints of a trained SSVAE: safe to load, written atomically.
+
+A checkpoint is a ``torch.save`` archive of plain containers only: the
+state_dict (tensors), the config, vocabulary, descriptor scaler and metrics
+(dicts / lists / str / float / int / bool). It is read back with
+``torch.load(weights_only=True)``, whose restricted unpickler refuses any
+other object, so a crafted file (an object with ``__reduce__``) raises
+``CheckpointError`` instead of running code.
+
+Writes go to a temporary file in the destination folder, are flushed and
+fsynced, then ``os.replace``d over the destination (atomic on POSIX), and the
+folder is fsynced; a crash leaves either the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .ssvae import SSVAE, DescriptorScaler, SSVAEConfig
+
+__all__ = ["CheckpointError", "LoadedCheckpoint", "save_checkpoint", "load_checkpoint", "sha256_file"]
+
+FORMAT = "hea-campaign-ssvae"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint could not be read: unsafe, corrupt, or not ours."""
+
+
+@dataclass
+class LoadedCheckpoint:
+    model: SSVAE
+    config: SSVAEConfig
+    metrics: dict
+    sha256: str
+    extra: dict
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _plain(obj, where: str = "metrics"):
+    """Copy into primitive containers (what weights_only loading accepts)."""
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return float(obj)
+    if hasattr(obj, "item") and getattr(obj, "ndim", 1) == 0:  # numpy / torch scalars
+        v = obj.item()
+        return v if not isinstance(v, float) or not math.isnan(v) else float("nan")
+    if isinstance(obj, dict):
+        return {str(k): _plain(v, where) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v, where) for v in obj]
+    raise TypeError(f"{where}: cannot store a {type(obj).__name__} in a checkpoint")
+
+
+def save_checkpoint(
+    model: SSVAE,
+    path: str | os.PathLike,
+    metrics: dict | None = None,
+    extra: dict | None = None,
+) -> str:
+    """Write ``model`` (with config, vocabulary, scaler, metrics) to ``path``
+    atomically; return the file's sha256."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "config": _plain(model.config.to_dict(), "config"),
+        "vocabulary": list(model.vocabulary),
+        "scaler": model.scaler.to_dict(),
+        "metrics": _plain(metrics or {}, "metrics"),
+        "extra": _plain(extra or {}, "extra"),
+        "torch_version": str(torch.__version__),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(payload, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:  # pragma: no cover - platforms without directory fsync
+        pass
+    return sha256_file(path)
+
+
+def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None) -> LoadedCheckpoint:
+    """Read a checkpoint safely (weights_only) and rebuild the model in eval mode.
+
+    Raises CheckpointError when the file is missing, its hash differs from
+    ``expected_sha256``, it holds anything but tensors and primitive
+    containers (e.g. a malicious pickle), or it is not an SSVAE checkpoint.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    digest = sha256_file(path)
+    if expected_sha256 is not None and digest != expected_sha256.lower():
+        raise CheckpointError(f"checkpoint {path} has sha256 {digest}, expected {expected_sha256}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # protocol notices on foreign files
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"refused to load {path}: it contains objects other than tensors and plain "
+            f"containers (possibly malicious); only checkpoints written by save_checkpoint "
+            f"are accepted. Detail: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        ) from None
+    except Exception as exc:  # corrupt zip, truncated file, ...
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an SSVAE checkpoint")
+    if payload.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {payload.get('format_version')}, newer than this "
+            f"program reads ({FORMAT_VERSION})"
+        )
+    try:
+        config = SSVAEConfig.from_dict(payload["config"])
+        if list(config.vocabulary) != list(payload["vocabulary"]):
+            raise CheckpointError(f"{path}: vocabulary and config disagree")
+        model = SSVAE(config, DescriptorScaler.from_dict(payload["scaler"]))
+        state = payload["state_dict"]
+        # background buffers are sized by the data they summarise
+        model.background = torch.zeros_like(state["background"])
+        model.background_weights = torch.zeros_like(state["background_weights"])
+        model.load_state_dict(state)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: checkpoint does not match the model: {exc}") from None
+    model.eval()
+    return LoadedCheckpoint(model, config, payload.get("metrics", {}), digest, payload.get("extra", {}))

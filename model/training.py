@@ -1,0 +1,245 @@
+"""Training of the SSVAE: seeded, early-stopped on validation data, cancellable.
+
+``train`` is the only entry point. It never sees test data: model selection
+(the epoch whose weights are returned) and early stopping use the validation
+rows only, by the validation log-loss of the classifier.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+
+from .descriptors import featurize
+from .ssvae import SSVAE, DescriptorScaler, SSVAEConfig
+
+__all__ = ["EpochReport", "TrainResult", "train", "fit_background", "binary_metrics"]
+
+
+@dataclass
+class EpochReport:
+    """What the progress callback receives after an evaluated epoch."""
+
+    epoch: int
+    epochs: int
+    losses: dict[str, float]
+    val_accuracy: float
+    val_auc: float
+    val_loss: float
+    best_epoch: int
+    elapsed_s: float
+
+
+@dataclass
+class TrainResult:
+    model: SSVAE
+    history: list[dict] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    cancelled: bool = False
+    wall_s: float = 0.0
+
+
+def binary_metrics(y_true: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    """Accuracy (threshold 0.5), ROC AUC (nan if one class only) and log-loss."""
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    p = np.asarray(p, dtype=np.float64).ravel()
+    if len(y) == 0:
+        return {"accuracy": math.nan, "roc_auc": math.nan, "log_loss": math.nan, "n": 0}
+    acc = float(np.mean((p >= 0.5) == (y >= 0.5)))
+    auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else math.nan
+    pc = np.clip(p, 1e-7, 1 - 1e-7)
+    nll = float(-np.mean(y * np.log(pc) + (1 - y) * np.log1p(-pc)))
+    return {"accuracy": acc, "roc_auc": auc, "log_loss": nll, "n": int(len(y))}
+
+
+@contextlib.contextmanager
+def _threads(n: int):
+    old = torch.get_num_threads()
+    if n and n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def fit_background(model: SSVAE, d_std: np.ndarray, k: int, seed: int) -> None:
+    """Store a k-means summary of the standardised training descriptors (SHAP background)."""
+    from sklearn.cluster import KMeans
+
+    d_std = np.asarray(d_std, dtype=np.float64)
+    k = int(min(k, len(d_std)))
+    if k <= 0:
+        return
+    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(d_std)
+    w = np.bincount(km.labels_, minlength=k).astype(np.float64)
+    model.background = torch.as_tensor(km.cluster_centers_, dtype=torch.float32)
+    model.background_weights = torch.as_tensor(w / w.sum(), dtype=torch.float32)
+
+
+def _score(m: dict, select_on: str) -> float:
+    """Lower is better; ties go to the earlier epoch."""
+    auc = m["roc_auc"] if m["roc_auc"] == m["roc_auc"] else 0.5
+    if select_on == "log_loss":
+        return m["log_loss"]
+    if select_on == "auc":
+        return -auc + 1e-6 * m["log_loss"]
+    if select_on == "accuracy_auc":
+        return -(m["accuracy"] + auc) + 1e-6 * m["log_loss"]
+    raise ValueError(f"unknown select_on {select_on!r}")
+
+
+def _as2d(x, v: int) -> np.ndarray:
+    if x is None:
+        return np.zeros((0, v))
+    a = np.asarray(x, dtype=np.float64)
+    if a.size == 0:
+        return np.zeros((0, v))
+    if a.ndim != 2 or a.shape[1] != v:
+        raise ValueError(f"fractions must have shape (N, {v}), got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("fractions contain non-finite values")
+    return a
+
+
+def train(
+    X_lab: np.ndarray,
+    y_lab: np.ndarray,
+    X_unlab: np.ndarray | None,
+    X_val: np.ndarray | None,
+    y_val: np.ndarray | None,
+    config: SSVAEConfig | None = None,
+    progress: Callable[[EpochReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train an SSVAE on labelled + unlabelled fraction rows; select on validation.
+
+    X_* are (N, V) atomic fractions over ``config.vocabulary`` (rows sum to 1);
+    y_* are 0/1 (1 = single phase). The descriptor scaler is fitted on the
+    training rows (labelled + unlabelled). ``progress`` is called after every
+    evaluated epoch; ``should_stop()`` is polled every epoch and, when true,
+    training ends and the best model so far is returned with cancelled=True.
+    """
+    cfg = config or SSVAEConfig()
+    V = len(cfg.vocabulary)
+    X_lab = _as2d(X_lab, V)
+    y_lab = np.asarray(y_lab, dtype=np.float64).ravel()
+    X_unlab = _as2d(X_unlab, V)
+    X_val = _as2d(X_val, V)
+    y_val = np.zeros(0) if y_val is None else np.asarray(y_val, dtype=np.float64).ravel()
+    if len(X_lab) == 0 or len(X_lab) != len(y_lab):
+        raise ValueError("need labelled rows with one label each")
+    if len(X_val) != len(y_val):
+        raise ValueError("X_val and y_val differ in length")
+    if not np.all(np.isin(y_lab, (0.0, 1.0))) or not np.all(np.isin(y_val, (0.0, 1.0))):
+        raise ValueError("labels must be 0 or 1")
+
+    t0 = time.perf_counter()
+    with _threads(cfg.num_threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
+        gen = torch.Generator().manual_seed(cfg.seed + 1)
+
+        voc = tuple(cfg.vocabulary)
+        D_lab = featurize(X_lab, voc)
+        D_unl = featurize(X_unlab, voc) if len(X_unlab) else np.zeros((0, 8))
+        D_val = featurize(X_val, voc) if len(X_val) else np.zeros((0, 8))
+        scaler = DescriptorScaler.fit(np.concatenate([D_lab, D_unl]))
+        model = SSVAE(cfg, scaler)
+        fit_background(model, scaler.transform(np.concatenate([D_lab, D_unl])), cfg.background_size, cfg.seed)
+
+        f32 = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+        fl, dl, yl = f32(X_lab), f32(scaler.transform(D_lab)), f32(y_lab)
+        fu, du = f32(X_unlab), f32(scaler.transform(D_unl)) if len(D_unl) else torch.zeros(0, 8)
+        dv = f32(scaler.transform(D_val)) if len(D_val) else torch.zeros(0, 8)
+        hw = None
+        if cfg.bootstrap:
+            hw = torch.as_tensor(rng.poisson(1.0, size=(cfg.n_heads, len(fl))), dtype=torch.float32)
+        use_unlab = len(fu) > 0 and not cfg.supervised_only and cfg.unlabelled_weight > 0
+        n_total = len(fl) + (len(fu) if use_unlab else 0)
+
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        bs = cfg.batch_size if cfg.batch_size and cfg.batch_size > 0 else n_total
+        n_batches = max(1, math.ceil(n_total / bs))
+
+        history: list[dict] = []
+        best = {"loss": math.inf, "epoch": 0, "state": None, "acc": math.nan, "auc": math.nan}
+        stopped_early = cancelled = False
+        has_val = len(dv) > 0
+        epoch = 0
+        for epoch in range(1, cfg.epochs + 1):
+            if should_stop is not None and should_stop():
+                cancelled = True
+                epoch -= 1
+                break
+            model.train()
+            if n_batches == 1:
+                lab_batches = [np.arange(len(fl))]
+                unl_batches = [np.arange(len(fu))]
+            else:
+                lab_batches = np.array_split(rng.permutation(len(fl)), n_batches)
+                unl_batches = np.array_split(rng.permutation(len(fu)), n_batches)
+            sums: dict[str, float] = {}
+            for bl, bu in zip(lab_batches, unl_batches):
+                out = model.loss(
+                    (fl[bl], dl[bl], yl[bl]) + ((hw[:, bl],) if hw is not None else ()),
+                    (fu[bu], du[bu]) if use_unlab else None,
+                    generator=gen,
+                )
+                opt.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                opt.step()
+                for k, v in out.items():
+                    sums[k] = sums.get(k, 0.0) + float(v.detach()) / n_batches
+
+            last = epoch == cfg.epochs
+            if epoch % max(1, cfg.eval_every) and not last:
+                continue
+            model.eval()
+            if has_val:
+                with torch.no_grad():
+                    pv = model.prob_t(dv).double().numpy()
+                m = binary_metrics(y_val, pv)
+                score = _score(m, cfg.select_on)
+            else:
+                m = {"accuracy": math.nan, "roc_auc": math.nan, "log_loss": math.nan}
+                score = -epoch  # no validation: keep the last epoch
+            if score < best["loss"]:
+                best.update(
+                    loss=score, epoch=epoch, acc=m["accuracy"], auc=m["roc_auc"],
+                    state={k: v.detach().clone() for k, v in model.state_dict().items()},
+                )
+            rec = {"epoch": epoch, **sums, "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"],
+                   "val_loss": m["log_loss"]}
+            history.append(rec)
+            if progress is not None:
+                progress(EpochReport(epoch, cfg.epochs, dict(sums), m["accuracy"], m["roc_auc"],
+                                     m["log_loss"], best["epoch"], time.perf_counter() - t0))
+            if has_val and cfg.patience and epoch - best["epoch"] >= cfg.patience:
+                stopped_early = True
+                break
+
+        if best["state"] is not None:
+            model.load_state_dict(best["state"])
+        model.eval()
+        p_lab = model.predict_proba(X_lab)
+        metrics = {f"train_{k}": v for k, v in binary_metrics(y_lab, p_lab).items() if k != "n"}
+        if has_val:
+            pv = model.predict_proba(X_val)
+            metrics.update({f"val_{k}": v for k, v in binary_metrics(y_val, pv).items() if k != "n"})
+        metrics["epochs_run"] = float(epoch)
+        metrics["n_labelled"] = float(len(fl))
+        metrics["n_unlabelled"] = float(len(fu))
+        metrics["n_validation"] = float(len(dv))
+    wall = time.perf_counter() - t0
+    metrics["train_seconds"] = wall
+    return TrainResult(model, history, metrics, int(best["epoch"]), stopped_early, cancelled, wall)
