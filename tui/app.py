@@ -121,6 +121,10 @@ class CampaignApp(App):
             return None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.handle_worker_event(event)
+
+    def handle_worker_event(self, event: Worker.StateChanged) -> None:
+        """The one place worker outcomes go (panes forward theirs: the message does not bubble)."""
         worker = event.worker
         group = worker.group
         if event.state == WorkerState.ERROR:

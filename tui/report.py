@@ -62,6 +62,7 @@ def format_status(s: CampaignStatus) -> str:
         f"Alloys: {s.alloys}  (measurements: {s.measurements})",
         f"  labelled: {s.labelled}  (single phase: {s.single_phase}, multi phase: {s.multi_phase})",
         f"  unlabelled: {s.unlabelled}",
+        f"  proposed, not yet measured: {s.proposed_only}",
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",
         "Candidates: " + ", ".join(f"{k} {v}" for k, v in s.candidates.items()),
@@ -76,3 +77,115 @@ def format_status(s: CampaignStatus) -> str:
         lines.append("Recent activity:")
         lines += [f"  {e}" for e in s.recent]
     return "\n".join(lines)
+
+
+# --- lab loop ------------------------------------------------------------------
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("single phase" if value else "multi phase")
+
+
+def _result_text(single_phase: bool | None, phases: str | None, method: str | None) -> str:
+    text = _yes_no(single_phase)
+    if phases:
+        text += f" ({phases})"
+    if method:
+        text += f" by {method}"
+    return text
+
+
+def format_recorded_result(r) -> str:
+    """One recorded lab result (campaign.results.RecordedResult)."""
+    m = r.measurement
+    lines = [f"Recorded measurement {m.id}: {r.alloy.formula} {_result_text(m.single_phase, m.phases, m.method)}"
+             + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "")]  # fmt: skip
+    if r.new_alloy:
+        lines.append(f"  new alloy {r.alloy.formula} (id {r.alloy.id}) added to the campaign")
+    if r.outside_vocabulary:
+        lines.append(f"  note: {', '.join(r.outside_vocabulary)} outside the model vocabulary; the model cannot use this alloy")
+    if r.candidate is not None:
+        moved = "exported -> measured" if r.candidate_moved else "already measured; result added"
+        lines.append(f"  candidate {r.candidate.id}: {moved}")
+    return "\n".join(lines)
+
+
+def format_results_import(r) -> str:
+    """A results CSV import (campaign.results.ResultsImportReport)."""
+    lines = [
+        f"Imported results from {r.source}: {r.rows} rows; measurements added: {r.measurements_added} "
+        f"(rows imported before: {r.already_imported}); new alloys: {r.alloys_added}; "
+        f"candidates measured: {r.candidates_measured}"
+    ]
+    if r.outside_vocabulary:
+        lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
+        lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
+    return "\n".join(lines)
+
+
+def format_correction(m) -> str:
+    return (f"Recorded measurement {m.id}: {_result_text(m.single_phase, m.phases, m.method)}; "
+            f"it supersedes measurement {m.supersedes_id}, which is kept in the history")  # fmt: skip
+
+
+def format_history(h) -> str:
+    """An alloy's history (campaign.results.AlloyHistory), oldest first, times in UTC."""
+    label = "conflicting results" if h.conflict else _yes_no(h.label) if h.label is not None else "unlabelled"
+    cands = f"; candidates: {', '.join(map(str, h.candidate_ids))}" if h.candidate_ids else ""
+    lines = [f"{h.formula} (alloy {h.alloy_id}): current label {label}{cands}; times in UTC"]
+    if not h.entries:
+        lines.append("  no measurements or candidate events yet")
+    for e in h.entries:
+        when = f"{e.at:%Y-%m-%d %H:%M}"
+        who = f" [{e.actor}]" if e.actor else ""
+        if e.kind == "measurement":
+            d = e.details
+            text = f"measurement {e.entity_id}: {_result_text(d.get('single_phase'), d.get('phases'), d.get('method'))}"
+            if d.get("measured_on"):
+                text += f", measured {d['measured_on']}"
+            if d.get("candidate_id"):
+                text += f", candidate {d['candidate_id']}"
+            if d.get("supersedes_id"):
+                text += f", corrects {d['supersedes_id']}"
+            if d.get("source") and d["source"] not in ("lab", "correction"):
+                text += f", from {d['source']}"
+            if d.get("notes"):
+                text += f" - {d['notes']}"
+            if e.superseded_by:
+                text += f"  (SUPERSEDED by {e.superseded_by})"
+        else:
+            d = e.details
+            verb = e.action.split(".", 1)[-1]
+            text = f"candidate {e.entity_id}: {verb}"
+            if d.get("from") and d.get("to"):
+                text += f" ({d['from']} -> {d['to']})"
+            if d.get("reason"):
+                text += f": {d['reason']}"
+            if d.get("export_batch_id"):
+                text += f", batch {d['export_batch_id']}"
+        lines.append(f"  {when}{who} {text}")
+    return "\n".join(lines)
+
+
+def format_transitions(candidates, status: str) -> str:
+    ids = ", ".join(str(c.id) for c in candidates)
+    reason = candidates[0].status_reason if candidates else None
+    return f"{len(candidates)} candidate(s) {status}: {ids}" + (f" (reason: {reason})" if reason else "")
+
+
+def format_export(r) -> str:
+    """A written synthesis batch (campaign.export.ExportResult)."""
+    lines = [
+        f"Exported {len(r.candidate_ids)} candidate(s) to {r.path} ({r.format}); batch {r.batch_id}",
+        f"  target mass {r.mass:g} {r.unit} per ingot, masses rounded to 0.1 mg and summing exactly to it",
+        f"  elements: {' '.join(r.elements)}",
+        f"  sha256 {r.sha256}",
+    ]
+    return "\n".join(lines)
+
+
+def format_backup(r) -> str:
+    """A verified backup (campaign.backup.BackupResult)."""
+    shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")
+    return (f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}\n"
+            f"  rows: {shown}")  # fmt: skip

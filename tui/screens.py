@@ -77,3 +77,6 @@ class CandidateScreen(Screen):
         detail = candidate_detail(self.app.store, self.candidate_id)
         self.app.call_from_thread(self.query_one("#detail", Static).update, render_detail(detail))
         return detail
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

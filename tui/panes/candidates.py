@@ -213,3 +213,6 @@ class CandidatesPane(Vertical):
         self.notify(f"Batch {result.batch_id}: {len(result.candidate_ids)} candidate(s) written to {result.path}",
                     timeout=10)
         self.post_message(self.Changed())
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

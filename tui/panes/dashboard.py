@@ -91,3 +91,6 @@ class DashboardPane(Vertical):
         )
         self.post_message(self.Imported(summary))
         return summary
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

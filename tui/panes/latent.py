@@ -43,3 +43,6 @@ class LatentPane(Vertical):
             f"{len(m.single)} single-phase and {len(m.multi)} multi-phase training alloys, "
             f"{len(m.candidates)} candidates; grey dots: latent density below the low_density threshold"
         )
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

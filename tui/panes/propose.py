@@ -136,3 +136,6 @@ class ProposePane(VerticalScroll):
                     f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in path
                 )
         self.query_one("#propose-result", Static).update(text)
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

@@ -46,6 +46,7 @@ class RetrainPane(Vertical):
         super().__init__(**kw)
         self.curve: list[tuple[int, float]] = []
         self.comparison = None
+        self.running = False
 
     def compose(self) -> ComposeResult:
         yield Static("Train a new model version on all current labels; the active model stays until you activate.",
@@ -78,6 +79,9 @@ class RetrainPane(Vertical):
                 self.post_message(self.Trained(self.comparison))
 
     def start(self) -> None:
+        if self.running:
+            return
+        self.running = True
         self.curve = []
         self.comparison = None
         self.query_one("#start-training", Button).disabled = True
@@ -88,10 +92,13 @@ class RetrainPane(Vertical):
         self.train()
 
     def cancel(self) -> None:
+        self.running = False
         self.workers.cancel_group(self, "train")
         self.query_one("#train-live", Static).update("Cancelling...")
 
     def on_epoch(self, r) -> None:
+        if not self.running:
+            return  # a report that was on its way when training was cancelled
         bar = self.query_one("#train-progress", ProgressBar)
         bar.update(total=r.epochs, progress=r.epoch)
         self.query_one("#train-live", Static).update(
@@ -122,6 +129,7 @@ class RetrainPane(Vertical):
         return comparison
 
     def finished(self, comparison) -> None:
+        self.running = False
         self.query_one("#start-training", Button).disabled = False
         self.query_one("#cancel-training", Button).disabled = True
         if comparison is None:
@@ -131,3 +139,6 @@ class RetrainPane(Vertical):
         self.query_one("#train-comparison", Static).update(render_comparison(comparison))
         self.query_one("#activate", Button).disabled = False
         self.post_message(self.Trained(comparison))
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

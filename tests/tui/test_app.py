@@ -1,0 +1,202 @@
+"""The real Textual app driven headlessly; every test checks the store, not only the screen."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import func, select
+
+from hea_campaign.campaign.constraints import Constraints
+from hea_campaign.campaign.proposals import ProposalRequest, propose
+from hea_campaign.db.tables import AuditEvent, Candidate, ExportBatch, Measurement, ModelVersion, ProposalRun
+from hea_campaign.tui.app import ACTIONS, CampaignApp, CampaignCommands
+from hea_campaign.tui.modals import ErrorModal
+
+SIZE = (140, 48)
+
+
+def count(store, table, *where) -> int:
+    with store.read() as s:
+        q = select(func.count()).select_from(table)
+        for w in where:
+            q = q.where(w)
+        return s.exec(q).one()
+
+
+async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.1)
+
+
+def with_candidates(store, n: int = 4) -> list[int]:
+    req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr"], step=0.1, batch=n,
+                          constraints=Constraints(min_elements=3))
+    return propose(store, req, by="setup").candidate_ids
+
+
+async def test_approve_and_reject_from_the_table(trained_store):
+    ids = with_candidates(trained_store)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("down", "r")
+        await pilot.pause()
+        await pilot.press(*"too much Cr", "enter")
+        await pilot.pause()
+    with trained_store.read() as s:
+        first, second = s.get(Candidate, ids[0]), s.get(Candidate, ids[1])
+        events = s.exec(select(AuditEvent).where(AuditEvent.actor == "ui-user")).all()
+    assert first.status == "approved" and second.status == "rejected"
+    assert second.status_reason == "too much Cr"
+    assert sorted((e.action, e.entity_id) for e in events) == sorted(
+        [(events[0].action, ids[0]), (events[1].action, ids[1])]
+    ) and len(events) == 2
+
+
+async def test_result_form_refuses_a_bad_formula_and_saves_a_good_one(seeded_store):
+    before = count(seeded_store, Measurement)
+    with seeded_store.read() as s:
+        audits = s.exec(select(func.max(AuditEvent.id))).one()
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.click("#r-formula")
+        await pilot.press(*"Xx2Fe")
+        await pilot.pause()
+        assert "Xx is not a chemical element" in str(app.query_one("#err-formula").render())
+        app.query_one("#r-single").value = "no"
+        await pilot.click("#save-result")
+        await pilot.pause()
+        assert "Not saved" in str(app.query_one("#result-status").render())
+        assert count(seeded_store, Measurement) == before
+        app.query_one("#r-formula").value = "Al0.3CoCrFeNiTi0.2"
+        app.query_one("#r-phases").value = "FCC+BCC"
+        app.query_one("#r-method").value = "XRD"
+        await pilot.pause()
+        assert str(app.query_one("#err-formula").render()) == ""
+        await pilot.click("#save-result")
+        await pilot.pause()
+        assert "Saved result" in str(app.query_one("#result-status").render())
+    assert count(seeded_store, Measurement) == before + 1
+    with seeded_store.read() as s:
+        m = s.exec(select(Measurement).order_by(Measurement.id.desc())).first()
+        new_events = s.exec(select(AuditEvent).where(AuditEvent.id > audits)).all()
+    assert (m.single_phase, m.phases, m.method) == (False, "FCC+BCC", "XRD")
+    # a new alloy and its result: one audit event each, by the person at the keyboard
+    assert sorted(e.action for e in new_events) == ["alloy.add", "measurement.add"]
+    assert {e.actor for e in new_events} == {"ui-user"}
+
+
+async def test_retrain_can_be_started_and_cancelled_without_saving(trained_store):
+    versions = count(trained_store, ModelVersion)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.click("#start-training")
+        pane = app.query_one("#retrain-pane")
+        await wait_for(pilot, lambda: len(pane.curve) >= 1)
+        await pilot.click("#cancel-training")
+        await wait_for(pilot, lambda: "cancelled" in str(app.query_one("#train-live").render()))
+        assert not app.query_one("#start-training").disabled
+    assert count(trained_store, ModelVersion) == versions
+
+
+async def test_small_proposal_from_the_form(trained_store):
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co"
+        app.query_one("#step").value = "10"
+        app.query_one("#batch").value = "3"
+        await pilot.pause()
+        await pilot.click("#run-proposal")
+        await wait_for(pilot, lambda: "Proposal run" in str(app.query_one("#propose-result").render()))
+        assert app.query_one("#candidates-pane").rows, "new candidates appear in the table"
+    with trained_store.read() as s:
+        run = s.exec(select(ProposalRun)).one()
+    assert run.mode == "screen" and run.n_candidates == 3
+    assert count(trained_store, Candidate, Candidate.proposal_run_id == run.id) == 3
+
+
+async def test_export_a_batch_from_the_table(trained_store, tmp_path):
+    from hea_campaign.campaign.lifecycle import approve
+
+    ids = with_candidates(trained_store, 3)
+    approve(trained_store, ids[:2], by="setup")
+    out = tmp_path / "batch.csv"
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(out)
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: out.exists() and count(trained_store, ExportBatch) == 1)
+    with trained_store.read() as s:
+        statuses = {c.id: c.status for c in s.exec(select(Candidate))}
+    assert statuses[ids[0]] == statuses[ids[1]] == "exported" and statuses[ids[2]] == "proposed"
+    assert out.read_text().count("\n") >= 3
+
+
+async def test_worker_failures_show_one_error_modal(trained_store):
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,B"
+        await pilot.pause()
+        await pilot.click("#run-proposal")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert "outside the model vocabulary" in str(app.screen.query_one("#error-message").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#run-proposal").disabled
+
+
+async def test_quitting_during_training_cancels_it_cleanly(trained_store):
+    versions = count(trained_store, ModelVersion)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.click("#start-training")
+        await wait_for(pilot, lambda: len(app.query_one("#retrain-pane").curve) >= 1)
+        await pilot.press("q")
+        await pilot.pause(0.5)
+    await asyncio.sleep(1.0)  # let the worker thread notice and return
+    assert count(trained_store, ModelVersion) == versions
+
+
+async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
+    app = CampaignApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.query_one("#import-box").display
+        await pilot.click("#import-source")
+        await pilot.press(*"yan2021", "enter")
+        await wait_for(pilot, lambda: count(store, Measurement) == 1375)
+        await wait_for(pilot, lambda: not app.query_one("#import-box").display)
+        assert "Alloys 1369" in str(app.query_one("#status").render())
+
+
+async def test_every_binding_is_in_the_command_palette():
+    titles = {title for _, title, _ in ACTIONS}
+    actions = {a for a, _, _ in ACTIONS}
+    for binding in CampaignApp.BINDINGS:
+        assert binding.action in actions, binding.action
+    from hea_campaign.tui.panes.candidates import CandidatesPane
+
+    pane_actions = {"approve": "Approve candidates", "reject": "Reject candidates", "export": "Export a synthesis batch",
+                    "open": "Open candidate detail"}
+    for binding in CandidatesPane.BINDINGS:
+        if binding.action in pane_actions:
+            assert pane_actions[binding.action] in titles
+    assert CampaignCommands in CampaignApp.COMMANDS
