@@ -1,0 +1,360 @@
+"""Synthesis batches: approved candidates -> a CSV or JSON file the lab weighs from.
+
+Why it is built this way:
+
+* **Masses are exact.**  For a target ingot mass M, each element's mass is
+  M x its weight fraction, rounded to 0.1 mg.  Rounding each element on its
+  own can make the total miss M by a few 0.1 mg, so the rounding is done in
+  integer units of 0.1 mg with the largest-remainder method: every element
+  gets the floor of its exact share, and the units still missing go to the
+  elements with the largest remainders (ties: alphabetical).  The masses of
+  every row therefore add up to exactly M.  M itself must be a whole number
+  of 0.1 mg, and every element must get at least 0.1 mg, or the export is
+  refused.  at.% and wt.% are exact values rounded to 4 decimals for reading
+  (each on its own; they may sum to 100 +/- a few 0.0001).  Atomic masses
+  come from pymatgen (``Element(x).atomic_mass``, IUPAC standard values).
+* **Spreadsheet-safe.**  A CSV is opened in a spreadsheet, where a cell that
+  starts with ``= + - @``, a tab or a carriage return can run as a formula.
+  Text cells (formula, flags, flag reasons, the approval note) that start so
+  get a leading single quote; numeric cells are written as plain numbers and
+  are never touched.  The JSON file is for programs and keeps text exactly.
+* **Whole or absent.**  The file is written atomically (see files.py); the
+  candidates become ``exported``, with an ``ExportBatch`` row (path, format,
+  mass, sha256 of the file, candidate ids) and audit events, in the one
+  transaction that also checked them, and only after the file is in place.
+  If writing fails, nothing in the store changes and no file remains; if the
+  store cannot commit, the new file is removed again.  An existing file is
+  never overwritten.
+
+CSV layout (one row per candidate, UTF-8, header row first)::
+
+    candidate_id, formula, n_elements, p_single, flags, flag_reasons,
+    approval_note, model_version_id, proposal_run_id, target_mass, mass_unit,
+    at_pct_<El>..., wt_pct_<El>..., <grams|milligrams>_<El>...
+
+with ``<El>`` running over the union of the batch's elements in alphabetical
+order, and a blank cell where a candidate does not contain that element.
+``flags`` joins flag names with ``;``; ``flag_reasons`` joins
+``flag: reason`` with `` | ``.  Mass columns are ``grams_<El>`` (4 decimals)
+for ``unit="g"`` and ``milligrams_<El>`` (1 decimal) for ``unit="mg"``.
+
+JSON layout: ``{"kind": "hea-campaign synthesis batch", "campaign", "created_at",
+"created_by", "target_mass", "mass_unit", "rounding", "candidates": [{
+candidate_id, formula, n_elements, p_single, flags: [{flag, reason}],
+approval_note, model_version_id, proposal_run_id, elements: [{element,
+at_pct, wt_pct, mass}]}]}`` with masses in ``mass_unit``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import CANDIDATE_STATUSES, Alloy, Candidate, ExportBatch, utcnow
+
+from .chemistry import parse_formula
+from .errors import CampaignError
+from .files import atomic_write_bytes
+from .lifecycle import TransitionError, check_transition, load_candidates, mark_exported
+from .store import CampaignStore, current_user
+
+# Units of 0.1 mg per unit of mass the user may give.
+UNITS_PER: dict[str, int] = {"g": 10_000, "mg": 10}
+MASS_DECIMALS: dict[str, int] = {"g": 4, "mg": 1}
+MASS_COLUMN: dict[str, str] = {"g": "grams", "mg": "milligrams"}
+FORMATS = ("csv", "json")
+ROUNDING = "0.1 mg, largest remainder (masses sum exactly to the target)"
+_DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class ExportResult:
+    batch_id: int
+    path: Path
+    format: str
+    mass: float
+    unit: str
+    sha256: str
+    candidate_ids: list[int]
+    elements: list[str]
+    rows: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ElementLine:
+    element: str
+    at_pct: float
+    wt_pct: float
+    mass_units: int  # in 0.1 mg
+    exact_units: float  # the unrounded share, in 0.1 mg
+
+
+@cache
+def atomic_mass(element: str) -> float:
+    """Standard atomic mass in g/mol (pymatgen)."""
+    from pymatgen.core import Element
+
+    return float(Element(element).atomic_mass)
+
+
+def neutralise(text: str) -> str:
+    """Prefix a quote to text a spreadsheet would read as a formula."""
+    stripped = text.lstrip(" ")
+    if stripped[:1] in _DANGEROUS_START or text[:1] in _DANGEROUS_START:
+        return "'" + text
+    return text
+
+
+def mass_in_units(mass: float, unit: str) -> int:
+    """The target mass as a whole number of 0.1 mg, or a CampaignError."""
+    if unit not in UNITS_PER:
+        raise CampaignError(f"unknown mass unit '{unit}'; use g or mg")
+    try:
+        value = float(mass)
+    except (TypeError, ValueError):
+        raise CampaignError(f"the target mass '{mass}' is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise CampaignError(f"the target mass must be a positive number, not {mass}")
+    exact = value * UNITS_PER[unit]
+    units = round(exact)
+    if abs(exact - units) > max(1e-6, 1e-12 * exact) or units == 0:
+        raise CampaignError(f"give the target mass to at most 0.1 mg ({MASS_DECIMALS[unit]} decimals in {unit}), not {mass}")
+    return units
+
+
+def weigh(fractions: dict[str, float], total_units: int) -> list[ElementLine]:
+    """at.%, wt.% and masses (0.1 mg units summing to ``total_units``) per element."""
+    elements = sorted(fractions)
+    molar = {e: fractions[e] * atomic_mass(e) for e in elements}
+    total_molar = math.fsum(molar.values())
+    shares = {e: molar[e] / total_molar for e in elements}
+    exact = {e: shares[e] * total_units for e in elements}
+    units = {e: math.floor(exact[e]) for e in elements}
+    short = total_units - sum(units.values())
+    for e in sorted(elements, key=lambda e: (-(exact[e] - units[e]), e))[:short]:
+        units[e] += 1
+    return [
+        ElementLine(e, round(100.0 * fractions[e], 4), round(100.0 * shares[e], 4), units[e], exact[e])
+        for e in elements
+    ]
+
+
+def _format_mass(units: int, unit: str) -> Decimal:
+    return (Decimal(units) / Decimal(UNITS_PER[unit])).quantize(Decimal(1).scaleb(-MASS_DECIMALS[unit]))
+
+
+def _row(candidate: Candidate, alloy: Alloy, total_units: int, mass: float, unit: str) -> dict:
+    comp = parse_formula(alloy.formula)
+    lines = weigh(comp.as_dict(), total_units)
+    too_light = [ln.element for ln in lines if ln.exact_units < 1]
+    if too_light:
+        raise CampaignError(
+            f"candidate {candidate.id} ({alloy.formula}): {', '.join(too_light)} would weigh less than 0.1 mg "
+            f"in a {mass:g} {unit} ingot; choose a larger --mass"
+        )
+    flags = [f if isinstance(f, dict) else {"flag": str(f), "reason": ""} for f in (candidate.flags or [])]
+    return {
+        "candidate_id": candidate.id,
+        "formula": alloy.formula,
+        "n_elements": len(lines),
+        "p_single": round(float(candidate.p_single), 4),
+        "flags": flags,
+        "approval_note": candidate.status_reason,
+        "model_version_id": candidate.model_version_id,
+        "proposal_run_id": candidate.proposal_run_id,
+        "elements": lines,
+    }
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return neutralise(str(value))
+
+
+def _flag_reason(f: dict) -> str:
+    reason = str(f.get("reason") or "").strip()
+    return f"{f['flag']}: {reason}" if reason else str(f["flag"])
+
+
+def render_csv(rows: list[dict], elements: list[str], total_units: int, unit: str) -> bytes:
+    mass_col = MASS_COLUMN[unit]
+    header = [
+        "candidate_id", "formula", "n_elements", "p_single", "flags", "flag_reasons", "approval_note",
+        "model_version_id", "proposal_run_id", "target_mass", "mass_unit",
+        *(f"at_pct_{e}" for e in elements), *(f"wt_pct_{e}" for e in elements), *(f"{mass_col}_{e}" for e in elements),
+    ]  # fmt: skip
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for r in rows:
+        by_el = {ln.element: ln for ln in r["elements"]}
+        cells = [
+            r["candidate_id"], r["formula"], r["n_elements"], r["p_single"],
+            ";".join(f["flag"] for f in r["flags"]) or None,
+            " | ".join(_flag_reason(f) for f in r["flags"]) or None,
+            r["approval_note"], r["model_version_id"], r["proposal_run_id"], _format_mass(total_units, unit),
+            unit,
+            *(by_el[e].at_pct if e in by_el else None for e in elements),
+            *(by_el[e].wt_pct if e in by_el else None for e in elements),
+            *(_format_mass(by_el[e].mass_units, unit) if e in by_el else None for e in elements),
+        ]  # fmt: skip
+        writer.writerow([_csv_cell(c) for c in cells])
+    return buf.getvalue().encode("utf-8")
+
+
+def render_json(rows: list[dict], meta: dict, unit: str) -> bytes:
+    doc = {**meta, "candidates": []}
+    for r in rows:
+        doc["candidates"].append(
+            {
+                **{k: v for k, v in r.items() if k != "elements"},
+                "elements": [
+                    {"element": ln.element, "at_pct": ln.at_pct, "wt_pct": ln.wt_pct,
+                     "mass": float(_format_mass(ln.mass_units, unit))}
+                    for ln in r["elements"]
+                ],
+            }
+        )  # fmt: skip
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _select(session, store: CampaignStore, ids: Iterable[int] | None, status: str) -> list[Candidate]:
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            raise CampaignError("no candidates selected for export")
+        candidates = load_candidates(session, store.campaign_id, ids)
+    else:
+        if status not in CANDIDATE_STATUSES:
+            raise CampaignError(f"unknown status '{status}'; one of {', '.join(CANDIDATE_STATUSES)}")
+        candidates = q.candidates_with_status(session, store.campaign_id, status)
+        if not candidates:
+            raise CampaignError(
+                f"no {status} candidates in campaign '{store.campaign_name}'; nothing to export"
+                + (" (approve some first: hea-campaign approve ID...)" if status == "approved" else "")
+            )
+    problems = []
+    for c in candidates:
+        try:
+            check_transition(c, "exported")
+        except TransitionError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = f" ({len(problems) - 1} more not exportable)" if len(problems) > 1 else ""
+        raise TransitionError(f"only approved candidates can be exported: {problems[0]}{more}. Nothing was exported.")
+    return candidates
+
+
+def export_batch(
+    store: CampaignStore,
+    *,
+    ids: Iterable[int] | None = None,
+    status: str = "approved",
+    mass: float = 20.0,
+    unit: str = "g",
+    out: str | Path,
+    fmt: str | None = None,
+    by: str | None = None,
+) -> ExportResult:
+    """Write approved candidates to a synthesis batch file and mark them exported.
+
+    ``ids`` picks candidates (all must be approved); otherwise every candidate
+    with ``status`` is taken.  ``fmt`` defaults to the file suffix (.json ->
+    json, anything else -> csv).
+    """
+    actor = by or current_user()
+    out = Path(out).expanduser()
+    fmt = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
+    if fmt not in FORMATS:
+        raise CampaignError(f"unknown export format '{fmt}'; use csv or json")
+    total_units = mass_in_units(mass, unit)
+    if out.exists():
+        raise CampaignError(f"{out} already exists; choose another name (batch files are never overwritten)")
+    if not out.parent.is_dir():
+        raise CampaignError(f"the folder {out.parent} does not exist")
+
+    written = False
+    try:
+        with store.write() as session:
+            candidates = _select(session, store, ids, status)
+            alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
+            rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit) for c in candidates]
+            elements = sorted({ln.element for r in rows for ln in r["elements"]})
+            created = utcnow()
+            if fmt == "csv":
+                data = render_csv(rows, elements, total_units, unit)
+            else:
+                meta = {
+                    "kind": "hea-campaign synthesis batch",
+                    "campaign": store.campaign_name,
+                    "created_at": created.isoformat(timespec="seconds"),
+                    "created_by": actor,
+                    "target_mass": float(_format_mass(total_units, unit)),
+                    "mass_unit": unit,
+                    "rounding": ROUNDING,
+                }
+                data = render_json(rows, meta, unit)
+            try:
+                atomic_write_bytes(out, data)
+            except FileExistsError as exc:
+                raise CampaignError(str(exc)) from None
+            except OSError as exc:
+                raise CampaignError(f"could not write {out}: {exc}; nothing was exported") from exc
+            written = True
+            digest = hashlib.sha256(data).hexdigest()
+            ids_out = [c.id for c in candidates]
+            batch = ExportBatch(
+                campaign_id=store.campaign_id,
+                created_at=created,
+                created_by=actor,
+                path=str(out.resolve()),
+                format=fmt,
+                mass_g=total_units / UNITS_PER["g"],
+                file_sha256=digest,
+                candidate_ids=ids_out,
+            )
+            session.add(batch)
+            session.flush()
+            q.audit(
+                session,
+                actor=actor,
+                action="export_batch.create",
+                entity="export_batch",
+                entity_id=batch.id,
+                campaign_id=store.campaign_id,
+                payload={"path": batch.path, "format": fmt, "mass": float(_format_mass(total_units, unit)),
+                         "unit": unit, "sha256": digest, "candidate_ids": ids_out},
+            ).at = created  # fmt: skip
+            mark_exported(session, store.campaign_id, ids_out, by=actor, batch_id=batch.id)
+            batch_id = batch.id
+    except BaseException:
+        if written:
+            out.unlink(missing_ok=True)
+        raise
+    return ExportResult(
+        batch_id=batch_id,
+        path=out,
+        format=fmt,
+        mass=float(_format_mass(total_units, unit)),
+        unit=unit,
+        sha256=digest,
+        candidate_ids=ids_out,
+        elements=elements,
+        rows=rows,
+    )

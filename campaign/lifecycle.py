@@ -1,0 +1,205 @@
+"""Candidate status: one explicit transition table, checked on every move.
+
+A candidate goes through the lab loop in one direction::
+
+    proposed --approve--> approved --export--> exported --measure--> measured
+        |                  ^    |
+        +----reject--> rejected-+   (approve <-> reject: a person may change their mind
+                                     until the candidate is exported)
+
+``TRANSITIONS`` below is the whole truth; nothing else changes a candidate's
+status.  Once a candidate has been exported it cannot be rejected any more (its
+ingot may already be cast); once measured it is final (a wrong result is fixed
+by correcting the measurement, not the candidate).
+
+Every move is refused unless it is in the table, with a message that names the
+candidate, its status and the moves it allows.  A batch (several ids) is all or
+nothing: one illegal move refuses the whole batch and writes nothing.  Each
+move writes one ``AuditEvent`` (who, when, from, to, reason) in the same
+transaction as the status change.
+
+``approve`` and ``reject`` are the person's decisions; ``mark_exported`` and
+``mark_measured`` are called by the export and results services inside their
+own transactions, so the status change and the file/measurement that caused it
+commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Candidate, utcnow
+
+from .errors import CampaignError
+from .store import CampaignStore, current_user
+
+# status -> the statuses it may move to.  Keep in sync with the module docstring.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "proposed": ("approved", "rejected"),
+    "approved": ("rejected", "exported"),
+    "rejected": ("approved",),
+    "exported": ("measured",),
+    "measured": (),
+}
+
+# The verb (and audit action) that reaches each status.
+ACTION_FOR: dict[str, str] = {
+    "approved": "approve",
+    "rejected": "reject",
+    "exported": "export",
+    "measured": "measure",
+}
+
+MAX_REASON_LENGTH = 1000
+
+
+class TransitionError(CampaignError):
+    """A candidate cannot make the requested move from its current status."""
+
+
+def allowed_moves(status: str) -> str:
+    """The moves a status allows, in words (for messages)."""
+    targets = TRANSITIONS.get(status, ())
+    if not targets:
+        return "no further moves (final)"
+    return ", ".join(f"{ACTION_FOR[t]} (-> {t})" for t in targets)
+
+
+def parse_ids(text: str | Sequence[str] | Sequence[int]) -> list[int]:
+    """Candidate ids from '1,2,3' or a list of strings/ints; refuses anything else."""
+    parts: list[str] = []
+    items = [text] if isinstance(text, str) else list(text)
+    for item in items:
+        parts += [p.strip() for p in str(item).split(",") if p.strip()]
+    if not parts:
+        raise CampaignError("no candidate ids given")
+    ids: list[int] = []
+    for p in parts:
+        if not p.isdigit() or int(p) == 0:
+            raise CampaignError(f"'{p}' is not a candidate id (ids are positive whole numbers)")
+        ids.append(int(p))
+    return ids
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    seen: dict[int, None] = {}
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise CampaignError(f"'{i}' is not a candidate id")
+        seen.setdefault(i, None)
+    return list(seen)
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    if reason is None or not str(reason).strip():
+        return None
+    text = str(reason).strip()
+    if len(text) > MAX_REASON_LENGTH:
+        raise CampaignError(f"the reason is {len(text)} characters long; at most {MAX_REASON_LENGTH} are accepted")
+    return text
+
+
+def check_transition(candidate: Candidate, target: str) -> None:
+    """Raise TransitionError unless ``candidate`` may move to ``target``."""
+    if target not in TRANSITIONS.get(candidate.status, ()):
+        verb = ACTION_FOR.get(target, target)
+        already = " (it already is)" if candidate.status == target else ""
+        raise TransitionError(
+            f"candidate {candidate.id} is {candidate.status}{already}; cannot {verb} it. "
+            f"Allowed from {candidate.status}: {allowed_moves(candidate.status)}"
+        )
+
+
+def load_candidates(session: Session, campaign_id: int, ids: Iterable[int]) -> list[Candidate]:
+    """The candidates with these ids in this campaign, in the order given; refuses unknown ids."""
+    wanted = _unique(ids)
+    if not wanted:
+        raise CampaignError("no candidates selected")
+    found = q.candidates_by_id(session, campaign_id, wanted)
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise CampaignError(f"no candidate with id {', '.join(map(str, missing))} in this campaign")
+    return [found[i] for i in wanted]
+
+
+def transition(
+    session: Session,
+    campaign_id: int,
+    ids: Iterable[int],
+    target: str,
+    *,
+    by: str | None = None,
+    reason: str | None = None,
+    set_reason: bool = False,
+    payload: dict | None = None,
+    at: datetime | None = None,
+) -> list[Candidate]:
+    """Move every candidate in ``ids`` to ``target`` inside the caller's transaction.
+
+    Every candidate is checked before any is changed, so one illegal move
+    refuses the batch.  ``set_reason`` replaces ``status_reason`` (decisions);
+    otherwise it is kept (export and measurement keep the decision's reason).
+    """
+    actor = by or current_user()
+    reason = _clean_reason(reason)
+    candidates = load_candidates(session, campaign_id, ids)
+    problems = []
+    for c in candidates:
+        try:
+            check_transition(c, target)
+        except TransitionError as exc:
+            problems.append(str(exc))
+    if problems:
+        extra = f" ({len(problems) - 1} more refused)" if len(problems) > 1 else ""
+        note = " Nothing was changed." if len(candidates) > 1 else ""
+        raise TransitionError(problems[0] + extra + note)
+    when = at or utcnow()
+    for c in candidates:
+        before = c.status
+        c.status = target
+        if set_reason:
+            c.status_reason = reason
+        c.updated_at = when
+        session.add(c)
+        event = q.audit(
+            session,
+            actor=actor,
+            action=f"candidate.{ACTION_FOR[target]}",
+            entity="candidate",
+            entity_id=c.id,
+            campaign_id=campaign_id,
+            payload={"from": before, "to": target, "reason": reason, **(payload or {})},
+        )
+        event.at = when
+    session.flush()
+    return candidates
+
+
+def approve(store: CampaignStore, ids: Iterable[int], by: str | None = None, reason: str | None = None) -> list[Candidate]:
+    """Approve candidates for synthesis (from proposed or rejected); all or nothing."""
+    with store.write() as session:
+        return transition(session, store.campaign_id, ids, "approved", by=by, reason=reason, set_reason=True)
+
+
+def reject(store: CampaignStore, ids: Iterable[int], by: str | None = None, reason: str | None = None) -> list[Candidate]:
+    """Reject candidates (from proposed or approved), optionally saying why; all or nothing."""
+    with store.write() as session:
+        return transition(session, store.campaign_id, ids, "rejected", by=by, reason=reason, set_reason=True)
+
+
+def mark_exported(
+    session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, batch_id: int | None = None
+) -> list[Candidate]:
+    """approved -> exported, inside the export's transaction."""
+    return transition(session, campaign_id, ids, "exported", by=by, payload={"export_batch_id": batch_id})
+
+
+def mark_measured(
+    session: Session, campaign_id: int, candidate_id: int, *, by: str | None = None, measurement_id: int | None = None
+) -> Candidate:
+    """exported -> measured, inside the transaction that adds the measurement."""
+    return transition(session, campaign_id, [candidate_id], "measured", by=by, payload={"measurement_id": measurement_id})[0]

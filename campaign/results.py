@@ -1,0 +1,611 @@
+"""Lab results: entered one by one or from a CSV, corrected, never changed.
+
+A result is a ``Measurement`` of an alloy.  It is append-only: no code path
+updates or deletes one.  A mistake is fixed by ``correct_result``, which adds a
+new measurement whose ``supersedes_id`` points at the old one; the current
+label of an alloy (campaign.labels) only counts measurements nothing
+supersedes, so training follows the latest word while the history keeps
+everything.
+
+Why the checks are strict: a label goes straight into the next training run.
+Input is validated before anything is written, and a write is one
+transaction with its audit events:
+
+* a formula is parsed by campaign.chemistry (FormulaError on bad input); a
+  result for a composition not in the store adds the alloy, flagging
+  elements outside the model vocabulary (stored, cannot be encoded);
+* a result for a candidate attaches it and moves the candidate
+  ``exported -> measured``; a candidate that was never exported (proposed,
+  approved, rejected) is refused: the lab cannot have made it from this
+  campaign's batch.  A candidate already ``measured`` may get further results
+  (a second method, a repeat) without a status change;
+* ``phases`` must be a phase list such as ``FCC``, ``BCC+B2`` or ``FCC + Laves``
+  (letters, digits, ``+ - / ( ) , . _ '`` and spaces, starting with a letter or
+  digit, no empty part between ``+``) and must not contradict
+  ``single_phase`` (``FCC+BCC`` with single phase yes, or exactly ``FCC``
+  with no, is refused);
+* ``measured_on`` cannot be in the future.
+
+A CSV import is all or nothing: every bad row is reported with its line
+number and nothing from the file is written.  Each row is keyed by the file's
+sha256 and line number, so importing the same file again adds nothing.
+
+``correct_result`` restates the result: ``single_phase`` (required) and
+``phases`` are taken as given (phases are not inherited, so a corrected label
+never keeps a phase list that contradicts it); method, operator and
+measured_on are inherited from the corrected measurement unless given; notes
+are the correction's own.  The candidate link is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlmodel import Session
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
+
+from .chemistry import Composition, FormulaError, parse_formula
+from .datasets import parse_label, phase_to_label, sha256_of
+from .errors import CampaignError
+from .labels import alloy_labels
+from .lifecycle import allowed_moves, mark_measured
+from .store import CampaignStore, current_user
+
+MAX_PHASES = 200
+MAX_METHOD = 100
+MAX_OPERATOR = 100
+MAX_NOTES = 2000
+_PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
+CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
+
+
+class ResultsImportFailed(CampaignError):
+    """Some rows of a results file are bad; nothing from the file was written."""
+
+    def __init__(self, source: str, errors: list[tuple[int, str]]):
+        self.source = source
+        self.errors = errors
+        shown = "; ".join(f"line {line}: {msg}" for line, msg in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} bad row(s) in {source}, nothing was imported: {shown}{more}")
+
+
+# --- validation of single values (no store access) ---------------------------
+
+
+def parse_single_phase(text: str | bool | None) -> bool:
+    """yes/no (also 1/0, true/false, single/multi) -> bool; anything else is refused."""
+    if isinstance(text, bool):
+        return text
+    try:
+        value = parse_label(text)
+    except ValueError as exc:
+        raise CampaignError(str(exc)) from None
+    if value is None:
+        raise CampaignError("say whether the alloy is single phase: yes or no")
+    return value
+
+
+def parse_measured_on(text: str | date | None) -> date | None:
+    """YYYY-MM-DD (or a date) -> date; blank -> None."""
+    if text is None or isinstance(text, date):
+        return text
+    raw = str(text).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CampaignError(f"'{raw}' is not a date; write it as YYYY-MM-DD") from None
+
+
+def check_measured_on(value: date | None) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        raise CampaignError(f"measured_on must be a date, not {value!r}")
+    if value > date.today():
+        raise CampaignError(f"the measurement date {value.isoformat()} is in the future")
+    return value
+
+
+def check_phases(phases: str | None, single_phase: bool) -> str | None:
+    """A validated phase string (stripped) or None; refuses nonsense and contradictions."""
+    if phases is None:
+        return None
+    text = str(phases).strip()
+    if not text:
+        raise CampaignError("the phases are empty; leave them out or write e.g. FCC or FCC+BCC")
+    if len(text) > MAX_PHASES:
+        raise CampaignError(f"the phases text is {len(text)} characters long; at most {MAX_PHASES} are accepted")
+    if not _PHASE_CHARS.match(text):
+        raise CampaignError(
+            f"'{text}' is not a phase list: use letters, digits, + - / ( ) , . _ ' and spaces, "
+            "starting with a letter or digit (e.g. FCC, BCC+B2)"
+        )
+    if any(not part.strip() for part in text.split("+")):
+        raise CampaignError(f"'{text}' has an empty phase between '+' signs")
+    implied = phase_to_label(text)
+    if implied is not None and implied != single_phase:
+        said = "single phase" if single_phase else "not single phase"
+        means = "one phase" if implied else "more than one phase"
+        raise CampaignError(f"contradictory result: the alloy is said to be {said} but the phases '{text}' mean {means}")
+    return text
+
+
+def _check_text(value: str | None, what: str, limit: int) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if len(text) > limit:
+        raise CampaignError(f"the {what} is {len(text)} characters long; at most {limit} are accepted")
+    return text
+
+
+def _check_candidate_id(value) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) == 0:
+        raise CampaignError(f"'{text}' is not a candidate id")
+    return int(text)
+
+
+@dataclass
+class ResultInput:
+    """One validated result, ready to write (store-dependent checks come later)."""
+
+    composition: Composition | None
+    source_formula: str | None
+    candidate_id: int | None
+    single_phase: bool
+    phases: str | None
+    method: str | None
+    operator: str | None
+    notes: str | None
+    measured_on: date | None
+
+
+def prepare(
+    *,
+    formula: str | None,
+    candidate_id,
+    single_phase,
+    phases: str | None = None,
+    method: str | None = None,
+    operator: str | None = None,
+    notes: str | None = None,
+    measured_on: date | str | None = None,
+) -> ResultInput:
+    """Validate everything that does not need the store; raise FormulaError/CampaignError."""
+    cid = _check_candidate_id(candidate_id)
+    text = None if formula is None or not str(formula).strip() else str(formula).strip()
+    if text is None and cid is None:
+        raise CampaignError("give the alloy's formula or the candidate id the result is for")
+    comp = parse_formula(text) if text is not None else None
+    if not isinstance(single_phase, bool):
+        single_phase = parse_single_phase(single_phase)
+    return ResultInput(
+        composition=comp,
+        source_formula=text,
+        candidate_id=cid,
+        single_phase=single_phase,
+        phases=check_phases(phases, single_phase),
+        method=_check_text(method, "method", MAX_METHOD),
+        operator=_check_text(operator, "operator", MAX_OPERATOR),
+        notes=_check_text(notes, "notes", MAX_NOTES),
+        measured_on=check_measured_on(parse_measured_on(measured_on)),
+    )
+
+
+# --- writing -----------------------------------------------------------------
+
+
+@dataclass
+class RecordedResult:
+    """What ``record_result`` wrote: the measurement, its alloy, and what changed."""
+
+    measurement: Measurement
+    alloy: Alloy
+    new_alloy: bool = False
+    outside_vocabulary: list[str] = field(default_factory=list)
+    candidate: Candidate | None = None
+    candidate_moved: bool = False  # exported -> measured
+
+
+def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
+    """The candidate a result is for, checked: it exists, was exported, matches the formula."""
+    if r.candidate_id is None:
+        return None
+    found = q.candidates_by_id(session, store.campaign_id, [r.candidate_id])
+    cand = found.get(r.candidate_id)
+    if cand is None:
+        raise CampaignError(f"no candidate with id {r.candidate_id} in this campaign")
+    status = "measured" if cand.id in measured else cand.status
+    if status not in ("exported", "measured"):
+        raise CampaignError(
+            f"candidate {cand.id} is {status}; results can only be entered for exported candidates "
+            f"(allowed from {status}: {allowed_moves(status)})"
+        )
+    if r.composition is not None:
+        alloy = q.alloys_by_id(session, store.campaign_id, [cand.alloy_id])[cand.alloy_id]
+        if alloy.formula != r.composition.formula:
+            raise CampaignError(
+                f"candidate {cand.id} is {alloy.formula}, not {r.composition.formula}; "
+                "give the candidate id or the formula, or make them agree"
+            )
+    return cand
+
+
+def _write(
+    session: Session,
+    store: CampaignStore,
+    r: ResultInput,
+    *,
+    actor: str,
+    source: str = "lab",
+    source_key: str | None = None,
+    supersedes: Measurement | None = None,
+    vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
+) -> RecordedResult:
+    """Add one measurement (and its alloy if new) with audit events, in the caller's transaction."""
+    cand = _candidate_for(session, store, r, set())
+    new_alloy = False
+    missing: list[str] = []
+    if cand is not None:
+        alloy = q.alloys_by_id(session, store.campaign_id, [cand.alloy_id])[cand.alloy_id]
+    else:
+        comp = r.composition
+        alloy = q.alloys_by_formula(session, store.campaign_id, [comp.formula]).get(comp.formula)
+        if alloy is None:
+            missing = outside(comp.elements, vocabulary)
+            alloy = Alloy(
+                campaign_id=store.campaign_id,
+                formula=comp.formula,
+                composition=comp.as_dict(),
+                n_elements=len(comp),
+                outside_vocabulary=",".join(missing),
+                source=source,
+            )
+            session.add(alloy)
+            session.flush()
+            new_alloy = True
+            q.audit(session, actor=actor, action="alloy.add", entity="alloy", entity_id=alloy.id,
+                    campaign_id=store.campaign_id,
+                    payload={"formula": alloy.formula, "source": source, "outside_vocabulary": missing})  # fmt: skip
+    if alloy.outside_vocabulary and not missing:
+        missing = alloy.outside_vocabulary.split(",")
+    m = Measurement(
+        alloy_id=alloy.id,
+        single_phase=r.single_phase,
+        phases=r.phases,
+        method=r.method,
+        operator=r.operator or actor,
+        notes=r.notes,
+        measured_on=r.measured_on,
+        entered_at=utcnow(),
+        source=source,
+        source_formula=r.source_formula,
+        source_key=source_key,
+        candidate_id=cand.id if cand is not None else (supersedes.candidate_id if supersedes else None),
+        supersedes_id=supersedes.id if supersedes else None,
+    )
+    session.add(m)
+    session.flush()
+    q.audit(
+        session,
+        actor=actor,
+        action="measurement.correct" if supersedes else "measurement.add",
+        entity="measurement",
+        entity_id=m.id,
+        campaign_id=store.campaign_id,
+        payload={
+            "alloy_id": alloy.id, "formula": alloy.formula, "single_phase": m.single_phase, "phases": m.phases,
+            "method": m.method, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
+            "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id, "source": source,
+        },
+    ).at = m.entered_at  # fmt: skip
+    moved = False
+    if cand is not None and cand.status == "exported":
+        mark_measured(session, store.campaign_id, cand.id, by=actor, measurement_id=m.id)
+        moved = True
+    return RecordedResult(m, alloy, new_alloy, missing, cand, moved)
+
+
+def record_result(
+    store: CampaignStore,
+    formula: str | None = None,
+    candidate_id: int | None = None,
+    *,
+    single_phase: bool | str,
+    phases: str | None = None,
+    method: str | None = None,
+    operator: str | None = None,
+    by: str | None = None,
+    notes: str | None = None,
+    measured_on: date | str | None = None,
+) -> RecordedResult:
+    """Add one lab result and say what changed (new alloy, candidate moved)."""
+    actor = by or current_user()
+    r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
+                method=method, operator=operator, notes=notes, measured_on=measured_on)  # fmt: skip
+    with store.write() as session:
+        return _write(session, store, r, actor=actor)
+
+
+def add_result(
+    store: CampaignStore,
+    formula: str | None = None,
+    candidate_id: int | None = None,
+    *,
+    single_phase: bool | str,
+    phases: str | None = None,
+    method: str | None = None,
+    operator: str | None = None,
+    by: str | None = None,
+    notes: str | None = None,
+    measured_on: date | str | None = None,
+) -> Measurement:
+    """Add one lab result (by formula or candidate id) and return the new measurement.
+
+    ``operator`` (who measured) defaults to ``by`` (who enters it), which
+    defaults to the OS user.
+    """
+    return record_result(store, formula, candidate_id, single_phase=single_phase, phases=phases, method=method,
+                         operator=operator, by=by, notes=notes, measured_on=measured_on).measurement  # fmt: skip
+
+
+# --- CSV import --------------------------------------------------------------
+
+
+@dataclass
+class ResultsImportReport:
+    source: str
+    rows: int = 0
+    measurements_added: int = 0
+    alloys_added: int = 0
+    candidates_measured: int = 0
+    already_imported: int = 0
+    outside_vocabulary: dict[str, list[str]] = field(default_factory=dict)
+    measurement_ids: list[int] = field(default_factory=list)
+
+
+def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """(line, cells by column) for every non-blank data row, plus file-level errors."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise CampaignError(f"{path.name} is not a UTF-8 text file") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CampaignError(f"{path.name} is empty; expected a header row ({', '.join(CSV_COLUMNS)})") from None
+    except csv.Error as exc:
+        raise CampaignError(f"{path.name}: cannot read the header ({exc})") from None
+    names = [h.strip().lower() for h in header]
+    unknown = [h for h in names if h not in CSV_COLUMNS]
+    if unknown:
+        raise CampaignError(f"{path.name}: unknown column(s) {', '.join(repr(u) for u in unknown)}; "
+                            f"expected some of {', '.join(CSV_COLUMNS)}")  # fmt: skip
+    dupes = sorted({h for h in names if names.count(h) > 1})
+    if dupes:
+        raise CampaignError(f"{path.name}: column(s) {', '.join(dupes)} appear more than once")
+    if "formula" not in names and "candidate_id" not in names:
+        raise CampaignError(f"{path.name}: needs a formula or a candidate_id column")
+    if "single_phase" not in names:
+        raise CampaignError(f"{path.name}: needs a single_phase column (yes/no)")
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[tuple[int, str]] = []
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) > len(names):
+                errors.append((start, f"{len(cells)} cells but the header has {len(names)} columns"))
+                continue
+            rows.append((start, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)}))
+    except csv.Error as exc:
+        raise CampaignError(f"{path.name}: malformed CSV near line {reader.line_num} ({exc})") from None
+    return rows, errors
+
+
+def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None) -> ResultsImportReport:
+    """Import results from a CSV (columns: formula or candidate_id, single_phase, phases,
+    method, operator, notes, measured_on); all rows or none."""
+    actor = by or current_user()
+    path = Path(csv_path)
+    if not path.is_file():
+        raise CampaignError(f"no such file: {path}")
+    rows, errors = _read_rows(path)
+    report = ResultsImportReport(source=path.name, rows=len(rows) + len(errors))
+    if not rows and not errors:
+        raise CampaignError(f"{path.name} has no result rows")
+    prepared: list[tuple[int, ResultInput]] = []
+    for line, cells in rows:
+        try:
+            r = prepare(
+                formula=cells.get("formula"),
+                candidate_id=cells.get("candidate_id"),
+                single_phase=(cells.get("single_phase") or "").strip()
+                or _label_from_phases(cells.get("phases")),
+                phases=cells.get("phases") or None,
+                method=cells.get("method"),
+                operator=cells.get("operator"),
+                notes=cells.get("notes"),
+                measured_on=cells.get("measured_on"),
+            )
+        except (CampaignError, FormulaError) as exc:
+            errors.append((line, str(exc)))
+            continue
+        prepared.append((line, r))
+    if errors:
+        raise ResultsImportFailed(path.name, sorted(errors))
+
+    digest = sha256_of(path)
+    keys = {line: f"r{store.campaign_id}:{digest[:32]}:{line}" for line, _ in prepared}
+    with store.write() as session:
+        known = q.existing_source_keys(session, keys.values())
+        todo = [(line, r) for line, r in prepared if keys[line] not in known]
+        report.already_imported = len(prepared) - len(todo)
+        measured: set[int] = set()
+        for line, r in todo:  # store-dependent checks for every row before writing any
+            try:
+                cand = _candidate_for(session, store, r, measured)
+            except CampaignError as exc:
+                errors.append((line, str(exc)))
+                continue
+            if cand is not None:
+                measured.add(cand.id)
+        if errors:
+            raise ResultsImportFailed(path.name, sorted(errors))
+        for line, r in todo:
+            done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line])
+            report.measurements_added += 1
+            report.alloys_added += done.new_alloy
+            report.candidates_measured += done.candidate_moved
+            report.measurement_ids.append(done.measurement.id)
+            if done.outside_vocabulary:
+                report.outside_vocabulary[done.alloy.formula] = done.outside_vocabulary
+        if todo:
+            q.audit(session, actor=actor, action="results.import", entity="campaign", entity_id=store.campaign_id,
+                    campaign_id=store.campaign_id,
+                    payload={"source": path.name, "sha256": digest, "rows": report.rows,
+                             "measurement_ids": report.measurement_ids})  # fmt: skip
+    return report
+
+
+def _label_from_phases(phases: str | None) -> str:
+    """A blank single_phase cell may be read from an unambiguous phase list."""
+    label = phase_to_label(phases)
+    if label is None:
+        raise CampaignError("single_phase is blank (write yes or no)")
+    return "yes" if label else "no"
+
+
+# --- corrections -------------------------------------------------------------
+
+
+def correct_result(
+    store: CampaignStore,
+    measurement_id: int,
+    *,
+    single_phase: bool | str,
+    phases: str | None = None,
+    method: str | None = None,
+    operator: str | None = None,
+    measured_on: date | str | None = None,
+    by: str | None = None,
+    notes: str | None = None,
+) -> Measurement:
+    """Add a measurement that supersedes ``measurement_id`` (see module docstring)."""
+    actor = by or current_user()
+    single = parse_single_phase(single_phase)
+    with store.write() as session:
+        found = q.measurement_with_alloy(session, store.campaign_id, measurement_id)
+        if found is None:
+            raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
+        old, alloy = found
+        newer = q.superseding_measurement(session, old.id)
+        if newer is not None:
+            raise CampaignError(
+                f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead"
+            )
+        r = ResultInput(
+            composition=None,
+            source_formula=alloy.formula,
+            candidate_id=None,
+            single_phase=single,
+            phases=check_phases(phases, single),
+            method=_check_text(method, "method", MAX_METHOD) or old.method,
+            operator=_check_text(operator, "operator", MAX_OPERATOR) or old.operator,
+            notes=_check_text(notes, "notes", MAX_NOTES),
+            measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
+        )
+        r.composition = parse_formula(alloy.formula)
+        return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
+
+
+# --- history -----------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime  # UTC
+    kind: str  # "measurement" or "candidate"
+    entity_id: int
+    action: str  # measurement.add / measurement.correct / candidate.approve ...
+    actor: str | None
+    details: dict = field(default_factory=dict)
+    superseded_by: int | None = None
+
+
+@dataclass
+class AlloyHistory:
+    formula: str
+    alloy_id: int
+    label: bool | None
+    conflict: bool
+    candidate_ids: list[int]
+    entries: list[HistoryEntry]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def history(store: CampaignStore, formula: str) -> AlloyHistory:
+    """Every measurement (superseded ones marked) and candidate event of an alloy, oldest first."""
+    comp = parse_formula(formula)
+    with store.read() as session:
+        alloy = q.alloys_by_formula(session, store.campaign_id, [comp.formula]).get(comp.formula)
+        if alloy is None:
+            raise CampaignError(f"no alloy {comp.formula} in campaign '{store.campaign_name}'")
+        measurements = q.measurements_of_alloy(session, alloy.id)
+        candidates = q.candidates_of_alloy(session, store.campaign_id, alloy.id)
+        events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
+        state = alloy_labels(session, store.campaign_id)[alloy.id]
+    superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id is not None}
+    entries: list[HistoryEntry] = []
+    for m in measurements:
+        entries.append(
+            HistoryEntry(
+                at=_utc(m.entered_at),
+                kind="measurement",
+                entity_id=m.id,
+                action="measurement.correct" if m.supersedes_id else "measurement.add",
+                actor=m.operator,
+                details={
+                    "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
+                    "measured_on": m.measured_on, "notes": m.notes, "source": m.source,
+                    "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id,
+                },
+                superseded_by=superseded_by.get(m.id),
+            )
+        )  # fmt: skip
+    for e in events:
+        entries.append(HistoryEntry(at=_utc(e.at), kind="candidate", entity_id=e.entity_id, action=e.action,
+                                    actor=e.actor, details=dict(e.payload or {})))  # fmt: skip
+    order = {"measurement": 0, "candidate": 1}
+    entries.sort(key=lambda h: (h.at, order[h.kind], h.entity_id))
+    return AlloyHistory(
+        formula=alloy.formula,
+        alloy_id=alloy.id,
+        label=state.label,
+        conflict=state.conflict,
+        candidate_ids=[c.id for c in candidates],
+        entries=entries,
+    )
+

@@ -1,0 +1,1 @@
+"""Lab-loop tests: lifecycle, export, results, history, backup, CLI, crash safety."""

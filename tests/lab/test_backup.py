@@ -1,0 +1,89 @@
+"""Backups: consistent while another connection writes, verified, never overwriting, honest about servers."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import time
+
+import pytest
+
+from hea_campaign.campaign.backup import backup
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.results import add_result, history
+from hea_campaign.campaign.store import CampaignStore
+from hea_campaign.db.backup import table_counts
+
+
+def _counts(path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        return table_counts(con)
+    finally:
+        con.close()
+
+
+def test_backup_while_another_connection_holds_a_write_transaction(store, store_path, tmp_path):
+    for text in ("FeNi", "CoCrFeNi", "AlCoCrFeNi"):
+        add_result(store, text, single_phase=True)
+    committed = _counts(store_path)
+
+    writer = sqlite3.connect(store_path, isolation_level=None, timeout=0.1)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO audit_event (campaign_id, at, actor, action, entity, payload) "
+                   "VALUES (1, '2024-01-01 00:00:00', 'w', 'uncommitted', 'x', '{}')")  # fmt: skip
+    target = tmp_path / "copies" / "b.db"
+    target.parent.mkdir()
+    started = time.monotonic()
+    result = backup(store, target)
+    assert time.monotonic() - started < 5  # did not wait for the writer's lock
+    writer.execute("COMMIT")
+    writer.close()
+
+    assert result.integrity == "ok" and result.path == target and result.size_bytes == target.stat().st_size
+    assert result.counts == committed == _counts(target)  # the uncommitted row is not in the copy
+    assert _counts(store_path)["audit_event"] == committed["audit_event"] + 1
+    assert sorted(p.name for p in target.parent.iterdir()) == ["b.db"]  # one self-contained file, no temp/-wal left
+    con = sqlite3.connect(target)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    con.close()
+    copy = CampaignStore.open(target, create=False)  # the copy is a working store
+    assert [e.entity_id for e in history(copy, "FeNi").entries] == [e.entity_id for e in history(store, "FeNi").entries]
+    copy.close()
+
+
+def test_backup_never_overwrites(store, tmp_path):
+    target = tmp_path / "b.db"
+    target.write_bytes(b"keep me")
+    with pytest.raises(CampaignError, match="already exists"):
+        backup(store, target)
+    assert target.read_bytes() == b"keep me"
+    with pytest.raises(CampaignError, match="does not exist"):
+        backup(store, tmp_path / "no" / "b.db")
+
+
+def test_a_copy_that_fails_its_check_is_not_kept(store, tmp_path, monkeypatch):
+    from hea_campaign.db import backup as db_backup
+
+    real = db_backup.table_counts
+    calls = []
+
+    def lying_counts(conn):
+        calls.append(1)
+        counts = real(conn)
+        if len(calls) == 2:  # the copy's counts
+            counts["alloy"] += 1
+        return counts
+
+    monkeypatch.setattr(db_backup, "table_counts", lying_counts)
+    with pytest.raises(CampaignError, match="row counts differ"):
+        backup(store, tmp_path / "b.db")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("campaign.db")) == []
+
+
+def test_server_stores_are_sent_to_their_own_tools(store, tmp_path):
+    server = dataclasses.replace(store, url="postgresql+psycopg://lab@db.example/hea")
+    with pytest.raises(CampaignError, match="pg_dump"):
+        backup(server, tmp_path / "b.db")
+    assert not (tmp_path / "b.db").exists()

@@ -1,0 +1,228 @@
+"""Synthesis batches: exact masses, correct wt.%, spreadsheet-safe cells, atomic write, store in step with the file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign import export as export_mod
+from hea_campaign.campaign.chemistry import parse_formula
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.export import export_batch, neutralise
+from hea_campaign.campaign.lifecycle import TransitionError, approve
+from hea_campaign.db.tables import AuditEvent, ExportBatch
+
+from .conftest import candidate_statuses, counts, insert_candidates
+
+FE, NI = 55.845, 58.693  # g/mol, from a periodic table (not from the code under test)
+AWKWARD = ["FeNi", "Al0.3CoCrFeNiTi0.1", "HfNbTaTiZr", "Co17Cr23Fe29Mn13Ni18", "Al0.5CoCrCuFeNi", "MoNbTaVW"]
+TEXT_COLUMNS = {"formula", "flags", "flag_reasons", "approval_note", "mass_unit"}
+
+
+def _approved(store, formulas, **kw):
+    ids = insert_candidates(store, formulas, **kw)
+    approve(store, ids, by="alice")
+    return ids
+
+
+def _read_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _store_state(store):
+    with store.read() as s:
+        return counts(store) | {"batches": len(s.exec(select(ExportBatch)).all())}
+
+
+def test_fe_ni_weight_percent_and_grams_match_a_hand_computation(store, tmp_path):
+    (cid,) = _approved(store, ["FeNi"])
+    out = tmp_path / "b.csv"
+    export_batch(store, mass=20, out=out, by="bob")
+    (row,) = _read_csv(out)
+    wt_fe = 100 * FE / (FE + NI)
+    assert float(row["wt_pct_Fe"]) == pytest.approx(wt_fe, abs=2e-3)
+    assert float(row["wt_pct_Ni"]) == pytest.approx(100 - wt_fe, abs=2e-3)
+    assert float(row["at_pct_Fe"]) == 50.0
+    assert float(row["grams_Fe"]) == pytest.approx(20 * FE / (FE + NI), abs=2e-4)
+    assert Decimal(row["grams_Fe"]) + Decimal(row["grams_Ni"]) == Decimal(20)
+    assert row["candidate_id"] == str(cid) and row["formula"] == "FeNi"
+
+
+@pytest.mark.parametrize(("mass", "unit"), [(20, "g"), (7.3, "g"), (2.5001, "g"), (500, "mg"), (1234.5, "mg")])
+def test_masses_sum_exactly_to_the_target_and_stay_within_rounding(store, tmp_path, mass, unit):
+    _approved(store, AWKWARD)
+    out = tmp_path / "b.csv"
+    result = export_batch(store, mass=mass, unit=unit, out=out)
+    col = "grams" if unit == "g" else "milligrams"
+    rows = _read_csv(out)
+    assert len(rows) == len(AWKWARD)
+    for row in rows:
+        comp = parse_formula(row["formula"])
+        masses = {e: Decimal(row[f"{col}_{e}"]) for e in comp.elements}
+        assert sum(masses.values()) == Decimal(str(mass)), row["formula"]
+        assert all(row[f"{col}_{e}"] == "" for e in result.elements if e not in comp.elements)
+        molar = {e: f * export_mod.atomic_mass(e) for e, f in comp.as_dict().items()}
+        total = sum(molar.values())
+        step = Decimal("0.0001") if unit == "g" else Decimal("0.1")
+        for e, m in masses.items():
+            exact = Decimal(mass * molar[e] / total)
+            assert abs(m - exact) < step, (row["formula"], e)  # largest remainder moves each by < one step
+            assert m % step == 0
+        assert sum(float(row[f"wt_pct_{e}"]) for e in comp.elements) == pytest.approx(100, abs=1e-3)
+        assert sum(float(row[f"at_pct_{e}"]) for e in comp.elements) == pytest.approx(100, abs=1e-3)
+
+
+def test_text_cells_are_neutralised_and_numbers_stay_numbers(store, tmp_path):
+    flags = [{"flag": "+low_density", "reason": "@SUM(A1)"}, {"flag": "out_of_range", "reason": "-2+3"}]
+    ids = insert_candidates(store, ["FeNi", "CoCrFeNi"], flags=flags, p_single=0.61)
+    approve(store, ids, by="alice", reason='=HYPERLINK("http://x","y")')
+    out = tmp_path / "b.csv"
+    export_batch(store, mass=20, out=out)
+    rows = _read_csv(out)
+    for row in rows:
+        assert row["approval_note"] == "'" + '=HYPERLINK("http://x","y")'
+        assert row["flags"] == "'+low_density;out_of_range"
+        assert row["flag_reasons"].startswith("'+low_density: @SUM(A1)")
+        for name, value in row.items():
+            if name in TEXT_COLUMNS or value == "":
+                continue
+            float(value)  # every other cell is a plain number
+            assert not value.startswith("'")
+        assert float(row["p_single"]) == 0.61
+        assert int(row["candidate_id"]) in ids
+    for dangerous in ("=1+1", "+1", "-1", "@x", "\tx", "\rx", "  =x"):
+        assert neutralise(dangerous) == "'" + dangerous
+    for safe in ("FeNi", "low density", "1-2", "a=b"):
+        assert neutralise(safe) == safe
+
+
+def test_json_batch_has_numbers_as_numbers_and_text_kept_exactly(store, tmp_path):
+    ids = insert_candidates(store, AWKWARD[:3], flags=[{"flag": "inconsistent", "reason": "=gap 0.3"}])
+    approve(store, ids, reason="-promising")
+    out = tmp_path / "b.json"  # format from the suffix
+    result = export_batch(store, mass=10, out=out)
+    assert result.format == "json"
+    doc = json.loads(out.read_text())
+    assert doc["target_mass"] == 10 and doc["mass_unit"] == "g"
+    assert [c["candidate_id"] for c in doc["candidates"]] == ids
+    for c in doc["candidates"]:
+        assert isinstance(c["candidate_id"], int) and isinstance(c["p_single"], float)
+        assert c["approval_note"] == "-promising" and c["flags"][0]["reason"] == "=gap 0.3"
+        assert all(isinstance(e["mass"], float) and isinstance(e["wt_pct"], float) for e in c["elements"])
+        assert sum(Decimal(str(e["mass"])) for e in c["elements"]) == 10
+
+
+def test_export_marks_candidates_and_records_the_batch(store, tmp_path):
+    ids = _approved(store, ["FeNi", "CoCrFeNi"])
+    (left,) = insert_candidates(store, ["AlCoCrFeNi"])  # proposed: not part of the batch
+    before = counts(store)
+    out = tmp_path / "batch.csv"
+    result = export_batch(store, mass=20, out=out, by="bob")
+    assert result.candidate_ids == ids
+    assert candidate_statuses(store, ids + [left]) == {ids[0]: "exported", ids[1]: "exported", left: "proposed"}
+    with store.read() as s:
+        (batch,) = s.exec(select(ExportBatch)).all()
+        events = s.exec(select(AuditEvent).where(AuditEvent.id > before["audit"])).all()
+    assert batch.file_sha256 == hashlib.sha256(out.read_bytes()).hexdigest() == result.sha256
+    assert batch.candidate_ids == ids and batch.path == str(out.resolve()) and batch.format == "csv"
+    assert batch.mass_g == 20 and batch.created_by == "bob"
+    assert counts(store)["audit"] == before["audit"] + len(ids) + 1
+    assert sorted(e.action for e in events) == ["candidate.export"] * 2 + ["export_batch.create"]
+    assert all(e.payload.get("export_batch_id") == batch.id for e in events if e.entity == "candidate")
+    with pytest.raises(CampaignError, match="no approved candidates"):
+        export_batch(store, mass=20, out=tmp_path / "again.csv")  # exported ones cannot go out twice
+
+
+def test_mg_unit_and_stored_mass_in_grams(store, tmp_path):
+    _approved(store, ["FeNi"])
+    out = tmp_path / "b.csv"
+    export_batch(store, mass=750, unit="mg", out=out)
+    (row,) = _read_csv(out)
+    assert row["mass_unit"] == "mg" and Decimal(row["milligrams_Fe"]) + Decimal(row["milligrams_Ni"]) == 750
+    with store.read() as s:
+        assert s.exec(select(ExportBatch)).one().mass_g == 0.75
+
+
+def test_a_failed_write_leaves_no_file_and_an_unchanged_store(store, tmp_path, monkeypatch):
+    ids = _approved(store, ["FeNi", "CoCrFeNi"])
+    before = _store_state(store)
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(CampaignError, match="could not write.*nothing was exported"):
+        export_batch(store, mass=20, out=folder / "b.csv")
+    assert list(folder.iterdir()) == []  # neither the file nor its temporary file
+    assert _store_state(store) == before
+    assert set(candidate_statuses(store, ids).values()) == {"approved"}
+
+
+def test_a_failing_store_update_removes_the_new_file(store, tmp_path, monkeypatch):
+    _approved(store, ["FeNi"])
+    before = _store_state(store)
+
+    def broken(*a, **kw):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(export_mod, "mark_exported", broken)
+    out = tmp_path / "b.csv"
+    with pytest.raises(RuntimeError):
+        export_batch(store, mass=20, out=out)
+    assert not out.exists() and not list(tmp_path.glob(".b.csv*"))
+    assert _store_state(store) == before
+
+
+def test_selection_problems_are_refused_with_nothing_written(store, tmp_path):
+    approved = _approved(store, ["FeNi"])
+    (proposed,) = insert_candidates(store, ["CoCrFeNi"])
+    before = _store_state(store)
+    out = tmp_path / "b.csv"
+    with pytest.raises(TransitionError, match=rf"only approved.*candidate {proposed} is proposed"):
+        export_batch(store, ids=[approved[0], proposed], mass=20, out=out)
+    with pytest.raises(CampaignError, match="no candidate with id 999"):
+        export_batch(store, ids=[999], mass=20, out=out)
+    with pytest.raises(CampaignError, match="no candidates selected"):
+        export_batch(store, ids=[], mass=20, out=out)
+    with pytest.raises(CampaignError, match="no rejected candidates"):
+        export_batch(store, status="rejected", mass=20, out=out)
+    with pytest.raises(CampaignError, match="candidate .* is proposed"):
+        export_batch(store, status="proposed", mass=20, out=out)
+    for mass, unit, msg in [(0, "g", "positive"), (-1, "g", "positive"), (20.00001, "g", "0.1 mg"),
+                            (float("nan"), "g", "positive"), (20, "kg", "unit")]:  # fmt: skip
+        with pytest.raises(CampaignError, match=msg):
+            export_batch(store, mass=mass, unit=unit, out=out)
+    assert not out.exists()
+    assert _store_state(store) == before
+
+
+def test_an_element_lighter_than_the_balance_step_is_refused(store, tmp_path):
+    (cid,) = _approved(store, ["Al0.01CoCrFeNi"])  # Al is about 0.12 wt.%
+    before = _store_state(store)
+    with pytest.raises(CampaignError, match=rf"candidate {cid} .*Al would weigh less than 0.1 mg"):
+        export_batch(store, mass=20, unit="mg", out=tmp_path / "b.csv")
+    assert _store_state(store) == before and not (tmp_path / "b.csv").exists()
+    export_batch(store, mass=1, unit="g", out=tmp_path / "b.csv")  # 1.2 mg of Al is fine
+
+
+def test_an_existing_file_is_never_overwritten(store, tmp_path):
+    _approved(store, ["FeNi"])
+    out = tmp_path / "b.csv"
+    out.write_text("precious")
+    before = _store_state(store)
+    with pytest.raises(CampaignError, match="already exists"):
+        export_batch(store, mass=20, out=out)
+    assert out.read_text() == "precious" and _store_state(store) == before
+    with pytest.raises(CampaignError, match="does not exist"):
+        export_batch(store, mass=20, out=tmp_path / "missing" / "b.csv")
+    with pytest.raises(CampaignError, match="format"):
+        export_batch(store, mass=20, out=tmp_path / "b.xlsx", fmt="xlsx")

@@ -1,0 +1,126 @@
+"""The lab-loop commands through the real CLI entry point: output, one-line errors, nothing written on refusal."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+
+import pytest
+
+from hea_campaign.tui.cli import main
+
+from .conftest import candidate_statuses, counts, insert_candidates
+
+
+@pytest.fixture
+def db(store, store_path):
+    return ["--db", str(store_path)]
+
+
+def _ok(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def _refused(capsys, *args) -> str:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert code == 2, out
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
+    assert "Traceback" not in out.err + out.out
+    return lines[0]
+
+
+def test_result_add_correct_and_history(capsys, store, db):
+    out = _ok(capsys, "result", "add", "NiFe", "--single-phase", "yes", "--phases", "FCC", "--method", "XRD",
+              "--measured-on", "2024-02-03", "--by", "amy", *db)  # fmt: skip
+    assert "Recorded measurement 1: FeNi single phase (FCC) by XRD, measured 2024-02-03" in out
+    assert "new alloy FeNi" in out
+    out = _ok(capsys, "result", "correct", "1", "--single-phase", "no", "--phases", "FCC+L12",
+              "--notes", "ordered peaks", "--by", "raj", *db)  # fmt: skip
+    assert "measurement 2" in out and "supersedes measurement 1" in out
+    out = _ok(capsys, "history", "FeNi", *db)
+    assert "current label multi phase" in out
+    lines = out.splitlines()
+    assert "measurement 1: single phase (FCC) by XRD" in lines[1] and "SUPERSEDED by 2" in lines[1]
+    assert "measurement 2: multi phase (FCC+L12)" in lines[2] and "corrects 1 - ordered peaks" in lines[2]
+    err = _refused(capsys, "result", "correct", "1", "--single-phase", "yes", *db)
+    assert "already corrected by measurement 2" in err
+
+
+def test_result_refusals_write_nothing(capsys, store, db):
+    before = counts(store)
+    assert "Q is not a chemical element" in _refused(capsys, "result", "add", "FeQ", "--single-phase", "yes", *db)
+    assert "contradictory" in _refused(capsys, "result", "add", "FeNi", "--single-phase", "yes", "--phases", "FCC+BCC", *db)
+    assert "formula or the candidate id" in _refused(capsys, "result", "add", "--single-phase", "no", *db)
+    assert "in the future" in _refused(capsys, "result", "add", "FeNi", "--single-phase", "no", "--measured-on", "2999-01-01", *db)
+    assert "not a single-phase label" in _refused(capsys, "result", "add", "FeNi", "--single-phase", "perhaps", *db)
+    assert counts(store) == before
+
+
+def test_result_for_a_candidate_and_import(capsys, store, db, tmp_path):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    out = _ok(capsys, "result", "add", "--candidate", str(cid), "--single-phase", "yes", *db)
+    assert f"candidate {cid}: exported -> measured" in out
+    good = tmp_path / "r.csv"
+    good.write_text("formula,single_phase,phases\nFeNi,yes,FCC\nMoNbTaW,yes,BCC\n")
+    out = _ok(capsys, "result", "import", str(good), *db)
+    assert "measurements added: 2" in out and "new alloys: 2" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("formula,single_phase\nFeNi,yes\nFeNi,maybe\n")
+    before = counts(store)
+    err = _refused(capsys, "result", "import", str(bad), *db)
+    assert "line 3" in err and "nothing was imported" in err
+    assert counts(store) == before
+
+
+def test_approve_reject_and_their_refusals(capsys, store, db):
+    ids = insert_candidates(store, ["FeNi", "CoCrFeNi", "AlCoCrFeNi"])
+    out = _ok(capsys, "approve", str(ids[0]), str(ids[1]), "--reason", "diverse", "--by", "amy", *db)
+    assert f"2 candidate(s) approved: {ids[0]}, {ids[1]} (reason: diverse)" in out
+    _ok(capsys, "reject", str(ids[2]), *db)
+    before = counts(store)
+    err = _refused(capsys, "approve", str(ids[0]), *db)
+    assert f"candidate {ids[0]} is approved" in err and "Allowed from approved" in err
+    assert "no candidate with id 77" in _refused(capsys, "reject", "77", *db)
+    assert counts(store) == before
+    assert candidate_statuses(store, ids) == {ids[0]: "approved", ids[1]: "approved", ids[2]: "rejected"}
+
+
+def test_export_csv_and_json(capsys, store, db, tmp_path):
+    ids = insert_candidates(store, ["FeNi", "CoCrFeNi", "HfNbTaTiZr"])
+    _ok(capsys, "approve", *map(str, ids), *db)
+    out = _ok(capsys, "export", "--ids", f"{ids[0]},{ids[1]}", "--mass", "20", "--out", str(tmp_path / "b.csv"), *db)
+    assert "Exported 2 candidate(s)" in out and "batch 1" in out
+    with open(tmp_path / "b.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["candidate_id"]) for r in rows] == ids[:2]
+    assert sum(Decimal(v) for k, v in rows[1].items() if k.startswith("grams_") and v) == 20
+    out = _ok(capsys, "export", "--mass", "500", "--unit", "mg", "--out", str(tmp_path / "b2.json"), *db)
+    doc = json.loads((tmp_path / "b2.json").read_text())
+    assert [c["candidate_id"] for c in doc["candidates"]] == [ids[2]] and doc["mass_unit"] == "mg"
+    assert candidate_statuses(store, ids) == {i: "exported" for i in ids}
+    before = counts(store)
+    assert "no approved candidates" in _refused(capsys, "export", "--mass", "20", "--out", str(tmp_path / "c.csv"), *db)
+    assert "already exists" in _refused(capsys, "export", "--mass", "20", "--out", str(tmp_path / "b.csv"), *db)
+    assert "not a candidate id" in _refused(capsys, "export", "--ids", "1,x", "--mass", "20", "--out",
+                                            str(tmp_path / "d.csv"), *db)  # fmt: skip
+    assert counts(store) == before and not (tmp_path / "c.csv").exists()
+
+
+def test_backup_command(capsys, store, db, tmp_path):
+    _ok(capsys, "result", "add", "FeNi", "--single-phase", "yes", *db)
+    out = _ok(capsys, "backup", str(tmp_path / "copy.db"), *db)
+    assert "integrity check: ok" in out and "measurement 1" in out and "alloy 1" in out
+    assert "already exists" in _refused(capsys, "backup", str(tmp_path / "copy.db"), *db)
+
+
+@pytest.mark.parametrize("args", [["result", "--help"], ["result", "add", "--help"], ["export", "--help"],
+                                  ["history", "--help"], ["approve", "--help"], ["backup", "--help"]])  # fmt: skip
+def test_help_explains(args, capsys):
+    assert main(args) == 0
+    assert "Usage" in capsys.readouterr().out

@@ -1,0 +1,307 @@
+"""Lab results: validated entry, CSV import all-or-nothing, corrections that supersede, history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.chemistry import FormulaError
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.labels import alloy_labels
+from hea_campaign.campaign.results import (
+    ResultsImportFailed,
+    add_result,
+    correct_result,
+    history,
+    import_results,
+    record_result,
+)
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Alloy, AuditEvent, Measurement
+
+from .conftest import candidate_statuses, counts, insert_candidates
+
+
+def _measurements(store) -> dict[int, dict]:
+    with store.read() as s:
+        return {m.id: m.model_dump() for m in s.exec(select(Measurement))}
+
+
+def _label(store, formula):
+    with store.read() as s:
+        alloy = q.alloys_by_formula(s, store.campaign_id, [formula])[formula]
+        return alloy_labels(s, store.campaign_id)[alloy.id]
+
+
+def test_a_result_for_a_new_formula_adds_the_alloy(store):
+    before = counts(store)
+    done = record_result(store, "Ni Fe", single_phase="yes", phases="FCC", method="XRD", by="amy",
+                         measured_on="2024-05-01", notes="arc melted")  # fmt: skip
+    m = done.measurement
+    assert done.new_alloy and done.alloy.formula == "FeNi" and done.outside_vocabulary == []
+    assert (m.single_phase, m.phases, m.method, m.operator, m.measured_on) == (True, "FCC", "XRD", "amy", date(2024, 5, 1))
+    assert m.source_formula == "Ni Fe" and m.candidate_id is None and m.supersedes_id is None
+    after = counts(store)
+    assert (after["alloy"], after["measurement"], after["audit"]) == (
+        before["alloy"] + 1, before["measurement"] + 1, before["audit"] + 2)  # fmt: skip
+    assert _label(store, "FeNi").label is True
+    again = record_result(store, "FeNi", single_phase=True, by="amy")
+    assert not again.new_alloy and again.alloy.id == done.alloy.id
+    assert counts(store)["alloy"] == after["alloy"]
+
+
+def test_elements_outside_the_vocabulary_are_flagged(store):
+    done = record_result(store, "FeNiGa", single_phase=False, phases="FCC+L12")
+    assert done.outside_vocabulary == ["Ga"]
+    with store.read() as s:
+        assert q.alloys_by_formula(s, store.campaign_id, ["FeGaNi"])["FeGaNi"].outside_vocabulary == "Ga"
+
+
+def test_operator_defaults_to_who_enters_it(store):
+    assert add_result(store, "FeNi", single_phase=True, by="amy").operator == "amy"
+    assert add_result(store, "FeNi", single_phase=True, by="amy", operator="raj").operator == "raj"
+
+
+def test_a_result_for_an_exported_candidate_marks_it_measured(store):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    before = counts(store)
+    done = record_result(store, candidate_id=cid, single_phase="no", phases="FCC+BCC", by="amy")
+    assert done.candidate_moved and done.measurement.candidate_id == cid and done.alloy.formula == "CoCrFeNi"
+    assert candidate_statuses(store, [cid]) == {cid: "measured"}
+    after = counts(store)
+    assert after["measurement"] == before["measurement"] + 1 and after["audit"] == before["audit"] + 2
+    # a repeat (another method) is welcome; the candidate stays measured
+    repeat = record_result(store, "CoCrFeNi", candidate_id=cid, single_phase="no", method="SEM")
+    assert not repeat.candidate_moved and repeat.measurement.candidate_id == cid
+    assert counts(store)["audit"] == after["audit"] + 1
+
+
+@pytest.mark.parametrize("status", ["proposed", "approved", "rejected"])
+def test_a_candidate_not_exported_is_refused(store, status):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status=status)
+    before = counts(store)
+    with pytest.raises(CampaignError, match=rf"candidate {cid} is {status}; results can only be entered for exported"):
+        add_result(store, candidate_id=cid, single_phase=True)
+    assert counts(store) == before
+
+
+def test_candidate_and_formula_must_agree(store):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    before = counts(store)
+    with pytest.raises(CampaignError, match=rf"candidate {cid} is CoCrFeNi, not FeNi"):
+        add_result(store, "FeNi", candidate_id=cid, single_phase=True)
+    with pytest.raises(CampaignError, match="no candidate with id 999"):
+        add_result(store, candidate_id=999, single_phase=True)
+    with pytest.raises(CampaignError, match="formula or the candidate id"):
+        add_result(store, single_phase=True)
+    assert counts(store) == before
+
+
+@pytest.mark.parametrize("bad", ["Fe(Ni", "Qq", "Fe0Ni", "Fe-1Ni", "FeNi)", "Fe1e3Ni"])
+def test_a_bad_formula_writes_nothing(store, bad):
+    before = counts(store)
+    with pytest.raises(FormulaError):
+        add_result(store, bad, single_phase=True)
+    assert counts(store) == before
+
+
+@pytest.mark.parametrize(
+    ("single", "phases", "message"),
+    [
+        (True, "FCC+BCC", "contradictory"),
+        (False, "FCC", "contradictory"),
+        (True, "  ", "empty"),
+        (False, "FCC++BCC", "empty phase"),
+        (False, "=1+1", "not a phase list"),
+        (True, "FCC\nBCC", "not a phase list"),
+        (False, "B" * 201, "at most 200"),
+        ("maybe", None, "not a single-phase label"),
+        (None, None, "yes or no"),
+    ],
+)
+def test_bad_phases_and_labels_are_refused(store, single, phases, message):
+    before = counts(store)
+    with pytest.raises(CampaignError, match=message):
+        add_result(store, "FeNi", single_phase=single, phases=phases)
+    assert counts(store) == before
+
+
+@pytest.mark.parametrize(("single", "phases"), [(True, " BCC "), (False, "BCC+B2"), (False, "FCC + Laves (C14)"),
+                                                 (False, "FCC+σ"), (True, "B2")])  # fmt: skip
+def test_sensible_phase_lists_are_accepted(store, single, phases):
+    assert add_result(store, "FeNi", single_phase=single, phases=phases).phases == phases.strip()
+
+
+def test_measurement_dates(store):
+    today = date.today()
+    assert add_result(store, "FeNi", single_phase=True, measured_on=today).measured_on == today
+    before = counts(store)
+    with pytest.raises(CampaignError, match="in the future"):
+        add_result(store, "FeNi", single_phase=True, measured_on=today + timedelta(days=1))
+    with pytest.raises(CampaignError, match="YYYY-MM-DD"):
+        add_result(store, "FeNi", single_phase=True, measured_on="03/04/2024")
+    assert counts(store) == before
+
+
+def _csv(tmp_path, text, name="results.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_import_adds_every_row(store, tmp_path):
+    (cid,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    path = _csv(tmp_path, (
+        "formula,candidate_id,single_phase,phases,method,operator,notes,measured_on\n"
+        "FeNi,,yes,FCC,XRD,raj,,2024-01-02\n"
+        "\n"
+        f",{cid},no,BCC+B2,XRD,,\"two lines\nof notes\",\n"
+        "CoCrFeMnNi,,,FCC,,,,\n"  # single_phase read from an unambiguous phase
+        "FeNiGa,,no,,,,,\n"
+    ))  # fmt: skip
+    before = counts(store)
+    report = import_results(store, path, by="amy")
+    assert (report.rows, report.measurements_added, report.alloys_added, report.candidates_measured) == (4, 4, 3, 1)
+    assert report.outside_vocabulary == {"FeGaNi": ["Ga"]}
+    assert candidate_statuses(store, [cid]) == {cid: "measured"}
+    after = counts(store)
+    # 3 alloys + 4 measurements + 1 candidate move + 1 import summary
+    assert after["audit"] == before["audit"] + 3 + 4 + 1 + 1
+    with store.read() as s:
+        rows = {m.source_formula or m.candidate_id: m for m in s.exec(select(Measurement))}
+    assert rows["FeNi"].operator == "raj" and rows[cid].operator == "amy" and rows[cid].notes == "two lines\nof notes"
+    assert rows["CoCrFeMnNi"].single_phase is True
+    again = import_results(store, path, by="amy")  # the same file twice adds nothing
+    assert (again.measurements_added, again.already_imported) == (0, 4)
+    assert counts(store) == after
+
+
+def test_csv_import_with_bad_rows_writes_nothing_and_names_the_lines(store, tmp_path):
+    (proposed,) = insert_candidates(store, ["AlCoCrFeNi"])
+    path = _csv(tmp_path, (
+        "formula,single_phase,phases,notes\n"
+        "FeNi,yes,FCC,\"a note\nover two lines\"\n"
+        "Qq,yes,,\n"
+        "CoCrFeNi,maybe,,\n"
+        "CoCrFeNi,yes,FCC+BCC,\n"
+        "HfNbTaTiZr,yes,BCC,\n"
+    ))  # fmt: skip
+    before = counts(store)
+    with pytest.raises(ResultsImportFailed) as err:
+        import_results(store, path)
+    assert [line for line, _ in err.value.errors] == [4, 5, 6]
+    msg = str(err.value)
+    assert "line 4: 'Qq'" in msg and "line 5:" in msg and "line 6: contradictory" in msg and "nothing was imported" in msg
+    assert counts(store) == before
+    # store-dependent problems are found before anything is written, too
+    path2 = _csv(tmp_path, f"candidate_id,formula,single_phase\n,FeNi,yes\n{proposed},,yes\n", "r2.csv")
+    with pytest.raises(ResultsImportFailed, match=rf"line 3: candidate {proposed} is proposed"):
+        import_results(store, path2)
+    assert counts(store) == before
+
+
+def test_csv_files_with_wrong_columns_are_refused(store, tmp_path):
+    with pytest.raises(CampaignError, match="unknown column"):
+        import_results(store, _csv(tmp_path, "formula,singlephase\nFeNi,yes\n"))
+    with pytest.raises(CampaignError, match="single_phase column"):
+        import_results(store, _csv(tmp_path, "formula,phases\nFeNi,FCC\n", "b.csv"))
+    with pytest.raises(CampaignError, match="no such file"):
+        import_results(store, tmp_path / "nope.csv")
+    with pytest.raises(CampaignError, match="no result rows"):
+        import_results(store, _csv(tmp_path, "formula,single_phase\n", "c.csv"))
+
+
+def test_a_correction_supersedes_and_labels_follow_the_latest(store):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    first = add_result(store, candidate_id=cid, single_phase=True, phases="FCC", method="XRD",
+                       measured_on="2024-03-01", by="amy")  # fmt: skip
+    snapshot = _measurements(store)
+    assert _label(store, "CoCrFeNi").label is True
+    before = counts(store)
+    fixed = correct_result(store, first.id, single_phase="no", phases="FCC+BCC", notes="second peak missed", by="raj")
+    assert fixed.supersedes_id == first.id and fixed.candidate_id == cid
+    assert (fixed.method, fixed.measured_on, fixed.operator) == ("XRD", date(2024, 3, 1), "amy")  # inherited
+    assert fixed.notes == "second peak missed"
+    assert _label(store, "CoCrFeNi").label is False
+    after = _measurements(store)
+    assert {k: after[k] for k in snapshot} == snapshot  # the old result is untouched
+    assert counts(store)["audit"] == before["audit"] + 1
+    with store.read() as s:
+        event = s.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.actor, event.payload["supersedes_id"]) == ("measurement.correct", "raj", first.id)
+    assert candidate_statuses(store, [cid]) == {cid: "measured"}
+
+    before = counts(store)
+    with pytest.raises(CampaignError, match=rf"already corrected by measurement {fixed.id}; correct {fixed.id}"):
+        correct_result(store, first.id, single_phase=True)
+    with pytest.raises(CampaignError, match="no measurement with id 999"):
+        correct_result(store, 999, single_phase=True)
+    with pytest.raises(CampaignError, match="contradictory"):
+        correct_result(store, fixed.id, single_phase=True, phases="FCC+BCC")
+    assert counts(store) == before
+    again = correct_result(store, fixed.id, single_phase=True, phases="FCC")
+    assert again.supersedes_id == fixed.id and _label(store, "CoCrFeNi").label is True
+
+
+def test_a_correction_resolves_a_conflicting_seed_label(seeded_store):
+    state = _label(seeded_store, "HfNbTiVZr")
+    assert state.conflict and state.label is None
+    with seeded_store.read() as s:
+        alloy = q.alloys_by_formula(s, seeded_store.campaign_id, ["HfNbTiVZr"])["HfNbTiVZr"]
+        wrong = [m for m in q.measurements_of_alloy(s, alloy.id) if m.single_phase is False]
+    assert wrong
+    for m in wrong:
+        correct_result(seeded_store, m.id, single_phase=True, phases="BCC", notes="re-measured")
+    state = _label(seeded_store, "HfNbTiVZr")
+    assert not state.conflict and state.label is True
+
+
+def test_history_lists_measurements_and_candidate_events_in_order(store):
+    (cid,) = insert_candidates(store, ["CoCrFeNi"])
+    from hea_campaign.campaign.lifecycle import approve
+
+    old = add_result(store, "CoCrFeNi", single_phase=False, phases="FCC+BCC", by="amy")
+    approve(store, [cid], by="bob", reason="worth a second look")
+    with store.write() as s:
+        from hea_campaign.campaign.lifecycle import mark_exported
+
+        mark_exported(s, store.campaign_id, [cid], by="bob")
+    by_cand = add_result(store, candidate_id=cid, single_phase=True, phases="FCC", by="amy")
+    fixed = correct_result(store, old.id, single_phase=True, phases="FCC", by="raj")
+    add_result(store, "FeNi", single_phase=True)  # another alloy: not in this history
+
+    h = history(store, "NiFeCrCo")
+    assert h.formula == "CoCrFeNi" and h.candidate_ids == [cid] and h.label is True
+    got = [(e.kind, e.entity_id, e.action) for e in h.entries]
+    assert got == [
+        ("measurement", old.id, "measurement.add"),
+        ("candidate", cid, "candidate.approve"),
+        ("candidate", cid, "candidate.export"),
+        ("measurement", by_cand.id, "measurement.add"),
+        ("candidate", cid, "candidate.measure"),
+        ("measurement", fixed.id, "measurement.correct"),
+    ]
+    assert [e.at for e in h.entries] == sorted(e.at for e in h.entries)
+    superseded = {e.entity_id: e.superseded_by for e in h.entries if e.kind == "measurement"}
+    assert superseded == {old.id: fixed.id, by_cand.id: None, fixed.id: None}
+    assert h.entries[1].details["reason"] == "worth a second look" and h.entries[1].actor == "bob"
+    with pytest.raises(CampaignError, match="no alloy MoNbTaW"):
+        history(store, "MoNbTaW")
+
+
+def test_no_code_path_changes_or_deletes_a_measurement(store, tmp_path):
+    """Run every result operation; every measurement that existed before is byte-for-byte unchanged."""
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    m1 = add_result(store, "FeNi", single_phase=True)
+    add_result(store, candidate_id=cid, single_phase=True)
+    snapshot = _measurements(store)
+    correct_result(store, m1.id, single_phase=False)
+    import_results(store, _csv(tmp_path, f"formula,candidate_id,single_phase\nFeNi,,no\n,{cid},yes\n"))
+    with pytest.raises(CampaignError):
+        correct_result(store, m1.id, single_phase=True)
+    after = _measurements(store)
+    assert {k: after[k] for k in snapshot} == snapshot and len(after) == len(snapshot) + 3
+    with store.read() as s:
+        assert len(s.exec(select(Alloy)).all()) == 2
