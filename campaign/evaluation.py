@@ -229,3 +229,47 @@ def evaluate_flags(seeds: Sequence[int] = (0, 1, 2, 3, 4), *, grouped: bool = Fa
     for name, vals in scores.items():
         auc[name] = float(roc_auc_score(wrong, vals)) if 0 < wrong.sum() < len(wrong) else math.nan
     return FlagEvaluation(list(seeds), per_flag, acc(any_flag), acc(~any_flag), auc)
+
+
+@dataclass
+class InversionFigures:
+    loop: str
+    n_starts: int
+    reached: float  # fraction of starts that reached the cutoff
+    median_change: float  # at.%, over the starts that reached it
+    median_steps: float
+    kept_element_set: float  # fraction of reached candidates with exactly the starting elements
+
+
+def evaluate_inversion(
+    *,
+    split_file: str | Path | None = None,
+    seed: int = 0,
+    cutoff: float = 0.6,
+    config=None,
+    loops: Sequence[str] = ("paper", "latent-steps", "proximal"),
+) -> list[InversionFigures]:
+    """Invert the multi-phase test alloys with each loop (model trained on the split's other rows)."""
+    from hea_campaign.model import evaluation as ev
+    from hea_campaign.model.ssvae import SSVAEConfig
+
+    from .inversion import invert
+
+    rows = seed_rows()
+    split = split_from_file(rows, split_file) if split_file else ev.paper_split(rows.y, seed)
+    res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=seed))
+    starts = rows.X[split.test][rows.y[split.test] == 0]
+    out = []
+    for loop in loops:
+        r = invert(res.model, starts, mode=loop, cutoff=cutoff)
+        ok = r.reached
+        same = [(r.final[i] > 0).tolist() == (starts[i] > 0).tolist() for i in np.flatnonzero(ok)]
+        out.append(InversionFigures(
+            loop=loop,
+            n_starts=len(starts),
+            reached=float(ok.mean()),
+            median_change=float(np.median(r.change_at_pct[ok])) if ok.any() else math.nan,
+            median_steps=float(np.median(r.steps[ok])) if ok.any() else math.nan,
+            kept_element_set=float(np.mean(same)) if same else math.nan,
+        ))
+    return out

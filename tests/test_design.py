@@ -33,7 +33,7 @@ def _stored(store, ids):
 def test_inversion_keeps_every_step_and_reports_change(trained_store):
     _, model, _ = _model(trained_store)
     x0 = np.stack([parse_formula(f).vector(V) for f in ["Al1.4Co0.9Cr1.4Cu0.5Fe0.9Ni1", "AlCoCrFeNiTi"]])
-    for mode in ("paper", "proximal"):
+    for mode in ("paper", "latent-steps", "proximal"):
         res = invert(model, x0, mode=mode, cutoff=0.6, max_steps=8)
         assert [len(p) for p in res.paths] == list(res.steps + 1)
         assert np.allclose(res.final.sum(axis=1), 1)

@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="SSVAE vs supervised-only at 864 and 247 labelled alloys.")] = False,
         external: Annotated[Optional[Path], typer.Option(help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Accuracy of flagged vs unflagged held-out alloys.")] = False,
+        inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
         epochs: Annotated[Optional[int], typer.Option(help="Override the training epochs (quick checks).")] = None,
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once."""
@@ -71,7 +72,15 @@ def register(app: typer.Typer) -> None:
             typer.echo("  ROC AUC of each uncertainty score for spotting a wrong prediction:")
             for name, v in f.auc_wrong.items():
                 typer.echo(f"    {name:<24} {v:.3f}")
-        if not did or split_file or grouped and not flags:
+        if inversion:
+            did = True
+            typer.echo("Inverse design from the multi-phase test alloys (cutoff 0.6):")
+            typer.echo(f"  {'loop':<14}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
+                       f"{'kept element set':>18}")
+            for r in ce.evaluate_inversion(split_file=split_file, config=config):
+                typer.echo(f"  {r.loop:<14}{r.n_starts:>7}{r.reached:>9.2f}{r.median_change:>20.1f}"
+                           f"{r.median_steps:>14.1f}{r.kept_element_set:>18.2f}")
+        if not did or (split_file and not inversion) or (grouped and not flags):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say)
             typer.echo(me.format_protocol(result))

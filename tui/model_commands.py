@@ -32,6 +32,7 @@ def _bounds(text: str | None, what: str) -> dict[str, float]:
 
 
 def register(app: typer.Typer) -> None:
+    register_retrain(app)
 
     @app.command()
     def train(
@@ -126,7 +127,7 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         from_: Annotated[Optional[str], typer.Option("--from", help="Invert from these formulas (comma-separated).")] = None,
         from_multi_phase: Annotated[int, typer.Option(help="Invert from N labelled multi-phase alloys of the store.")] = 0,
-        loop: Annotated[str, typer.Option(help="Inversion loop: paper (seed paper) or proximal (small steps).")] = "paper",
+        loop: Annotated[str, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = "paper",
         cutoff: Annotated[float, typer.Option(help="Stop inverting once p(single) exceeds this.")] = 0.6,
         max_steps: Annotated[Optional[int], typer.Option(help="Step limit of the inversion loop.")] = None,
         keep_elements: Annotated[bool, typer.Option("--keep-elements", help="Inversion may only use the starting elements.")] = False,
@@ -211,3 +212,26 @@ def register(app: typer.Typer) -> None:
         from .design_report import format_candidate_detail
 
         typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign), candidate_id)))
+
+
+def register_retrain(app: typer.Typer) -> None:
+    @app.command()
+    def retrain(
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs.")] = None,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active.")] = False,
+        by: ByOption = None,
+    ) -> None:
+        """Train a new version on all current labels and compare it with the active one on the same held-out rows."""
+        from hea_campaign.campaign.retraining import retrain as run
+
+        from .panes.retrain import render_comparison
+
+        store = _open(db, campaign, by)
+        typer.echo("Training on the current labels...", err=True)
+        trained, comparison = run(store, seed=seed, epochs=epochs, activate_new=activate, by=by)
+        typer.echo(render_comparison(comparison))
+        if not activate:
+            typer.echo(f"Activate it with: hea-campaign activate {comparison.new_id}")

@@ -13,7 +13,8 @@ from hea_campaign.campaign.acquisition import STRATEGIES
 
 MODES = [
     ("inversion, paper loop", "invert:paper"),
-    ("inversion, small steps (proximal)", "invert:proximal"),
+    ("inversion, proximal (small changes)", "invert:proximal"),
+    ("inversion, damped latent steps", "invert:latent-steps"),
     ("latent point", "latent"),
     ("screening", "screen"),
 ]

@@ -21,7 +21,7 @@ def _m(d: dict | None, key: str) -> str:
 
 
 def render_comparison(c) -> str:
-    lines = [f"New model version v{c.new_id} (not active yet)" if not c.activated else f"v{c.new_id} is active"]
+    lines = [f"New model version v{c.new_id} (not active yet)" if not c.activated else f"v{c.new_id} is now active"]
     lines.append(f"Held-out alloys: {c.n_heldout} (unseen by both models: {c.n_unseen_by_both})")
     lines.append(f"{'':24}{'accuracy':>10}{'ROC AUC':>10}")
     lines.append(f"{'new v' + str(c.new_id):24}{_m(c.new, 'accuracy'):>10}{_m(c.new, 'roc_auc'):>10}")
