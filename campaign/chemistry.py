@@ -178,15 +178,19 @@ def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
 def canonical_formula(amounts: Mapping[str, float]) -> str:
     """The canonical string for any positive amounts (see module docstring)."""
     fr = normalise(amounts)
-    nice = _nice_ratio_form(fr)
-    if nice is not None:
-        return nice
     units = _milli_percent(fr)
-    rounded = dict(zip(fr, (u / 100_000 for u in units), strict=True))
-    nice = _nice_ratio_form(rounded)  # rounding to 0.001 at.% can make a form exact
-    if nice is not None:
-        return nice
-    return "".join(e + _fmt(u / 1000, 3) for e, u in zip(fr, units, strict=True))
+    exact = _exact_percent(fr, units)
+    percent = "".join(e + _fmt(u / 1000, 3) for e, u in zip(fr, units, strict=True))
+    nice = _nice_ratio_form(fr)
+    if nice is None and not exact:  # rounding to 0.001 at.% can make a ratio form exact
+        nice = _nice_ratio_form(dict(zip(fr, (u / 100_000 for u in units), strict=True)))
+    if nice is None or (exact and len(percent) < len(nice)):
+        return percent
+    return nice
+
+
+def _exact_percent(fr: Mapping[str, float], units: list[int]) -> bool:
+    return all(abs(f * 100_000 - u) < 1e-6 for f, u in zip(fr.values(), units, strict=True))
 
 
 def _milli_percent(fr: Mapping[str, float]) -> list[int]:

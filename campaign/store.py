@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from hea_campaign.db import store as q
-from hea_campaign.db.engine import make_engine, resolve_url, unit_of_work
+from hea_campaign.db.engine import is_file_store, make_engine, resolve_url, store_file, unit_of_work
 from hea_campaign.db.migrate import ensure_schema
 
 from .errors import CampaignError
@@ -42,6 +42,8 @@ class CampaignStore:
     def open(cls, db: str | os.PathLike | None = None, campaign: str = DEFAULT_CAMPAIGN,
              actor: str | None = None, create: bool = True) -> CampaignStore:
         url = resolve_url(db)
+        if not create and is_file_store(url) and not store_file(url).exists():
+            raise CampaignError(f"there is no store at {store_file(url)} (create one with: hea-campaign init)")
         try:
             engine = make_engine(url)
             ensure_schema(engine)
@@ -56,6 +58,8 @@ class CampaignStore:
             raise CampaignError(f"cannot open the store {url}: {exc.orig}") from None
         except FileNotFoundError as exc:
             raise CampaignError(str(exc)) from None
+        except ImportError as exc:
+            raise CampaignError(f"cannot open {url}: the database driver is not installed ({exc.name})") from None
         return cls(engine=engine, campaign_id=campaign_id, campaign_name=campaign, url=url)
 
     @contextmanager

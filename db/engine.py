@@ -38,6 +38,15 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def is_file_store(url: str) -> bool:
+    """A SQLite store kept in a file (not in memory)."""
+    return is_sqlite(url) and make_url(url).database not in (None, "", ":memory:")
+
+
+def store_file(url: str) -> Path:
+    return Path(make_url(url).database)
+
+
 def _install_sqlite_behaviour(engine: Engine) -> None:
     in_memory = engine.url.database in (None, "", ":memory:")
 

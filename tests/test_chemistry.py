@@ -127,3 +127,19 @@ def test_any_text_either_parses_or_raises_formula_error(text):
     else:
         assert math.isclose(sum(comp.fractions), 1.0, abs_tol=1e-9)
         assert all(f > 0 for f in comp.fractions)
+
+
+whole_percent = st.dictionaries(
+    keys=st.sampled_from(DEFAULT_VOCABULARY), values=st.integers(1, 60).map(float), min_size=1, max_size=7
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(whole_percent)
+def test_lab_granularity_compositions_round_trip(amts):
+    test_parse_canonical_parse_is_stable.hypothesis.inner_test(amts)
+
+
+def test_exact_atomic_percent_is_preferred_when_shorter():
+    assert parse_formula("Al7Co23Cr19Fe26Ni25").formula == "Al7Co23Cr19Fe26Ni25"
+    assert parse_formula("Co20Cr20Fe20Mn20Ni20").formula == "CoCrFeMnNi"

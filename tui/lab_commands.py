@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_correction
 
-        m = correct_result(_open(db, campaign, by), measurement_id, single_phase=single_phase, phases=phases,
+        m = correct_result(_open(db, campaign, by, create=False), measurement_id, single_phase=single_phase, phases=phases,
                            method=method, operator=operator, measured_on=measured_on, by=by, notes=notes)  # fmt: skip
         typer.echo(format_correction(m))
 
@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_history
 
-        typer.echo(format_history(alloy_history(_open(db, campaign), formula)))
+        typer.echo(format_history(alloy_history(_open(db, campaign, create=False), formula)))
 
     @app.command()
     def approve(
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_transitions
 
-        typer.echo(format_transitions(approve_candidates(_open(db, campaign, by), ids, by=by, reason=reason), "approved"))
+        typer.echo(format_transitions(approve_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "approved"))
 
     @app.command()
     def reject(
@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_transitions
 
-        typer.echo(format_transitions(reject_candidates(_open(db, campaign, by), ids, by=by, reason=reason), "rejected"))
+        typer.echo(format_transitions(reject_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "rejected"))
 
     @app.command("export")
     def export(
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_export
 
-        store = _open(db, campaign, by)
+        store = _open(db, campaign, by, create=False)
         selected = parse_ids(ids) if ids is not None else None
         result = export_batch(store, ids=selected, status=status, mass=mass, unit=unit, out=out, fmt=fmt, by=by)
         typer.echo(format_export(result))
@@ -168,4 +168,4 @@ def register(app: typer.Typer) -> None:
 
         from .report import format_backup
 
-        typer.echo(format_backup(backup_store(_open(db, campaign), path)))
+        typer.echo(format_backup(backup_store(_open(db, campaign, create=False), path)))

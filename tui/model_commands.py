@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         """List model versions with their metrics."""
         from hea_campaign.campaign.model_versions import list_versions
 
-        rows = list_versions(_open(db, campaign))
+        rows = list_versions(_open(db, campaign, create=False))
         if not rows:
             typer.echo("No model versions yet: hea-campaign train --activate")
             return
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         """Make a model version the active one."""
         from hea_campaign.campaign.model_versions import activate as do_activate
 
-        v = do_activate(_open(db, campaign, by), version, by)
+        v = do_activate(_open(db, campaign, by, create=False), version, by)
         typer.echo(f"Model version v{v.id} is now active.")
 
     @app.command()
@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
         from .design_report import format_explanation
 
-        typer.echo(format_explanation(*explain_formula(_open(db, campaign), formula, version)))
+        typer.echo(format_explanation(*explain_formula(_open(db, campaign, create=False), formula, version)))
 
     @app.command()
     def propose(
@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
             screen_elements=_split(screen), step=step / 100, constraints=constraints, batch=batch,
             strategy=strategy, seed=seed,
         )
-        store = _open(db, campaign, by)
+        store = _open(db, campaign, by, create=False)
 
         def progress(done: int, total: int) -> None:
             print(f"\r  screened {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:
 
         from .design_report import format_candidate_table
 
-        typer.echo(format_candidate_table(list_candidates(_open(db, campaign), status, flag)))
+        typer.echo(format_candidate_table(list_candidates(_open(db, campaign, create=False), status, flag)))
 
     @app.command()
     def candidate(
@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:
 
         from .design_report import format_candidate_detail
 
-        typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign), candidate_id)))
+        typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign, create=False), candidate_id)))
 
 
 def register_retrain(app: typer.Typer) -> None:

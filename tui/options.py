@@ -8,15 +8,15 @@ DbOption = Annotated[
     Optional[str],
     typer.Option(
         "--db", envvar="HEA_CAMPAIGN_DB",
-        help="Store: a SQLite file path or a SQLAlchemy URL [default: ./hea-campaign.db].",
+        help="Store: a SQLite file path or a SQLAlchemy URL \\[default: ./hea-campaign.db].",
     ),
 ]
 CampaignOption = Annotated[str, typer.Option("--campaign", help="Campaign name inside the store.")]
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is acting (defaults to the OS user).")]
 
 
-def open_store(db: str | None, campaign: str, by: str | None = None):
-    """Open (creating if new) the campaign store named on the command line."""
+def open_store(db: str | None, campaign: str, by: str | None = None, create: bool = True):
+    """Open the campaign store named on the command line (creating it unless ``create`` is false)."""
     from hea_campaign.campaign.store import CampaignStore
 
-    return CampaignStore.open(db, campaign=campaign, actor=by)
+    return CampaignStore.open(db, campaign=campaign, actor=by, create=create)

@@ -1,0 +1,123 @@
+"""Snapshot tests of every screen: fixed terminal size, fixed data, no blinking cursor.
+
+The store is the real seed dataset plus candidates and a model version
+written with fixed values and timestamps, so the pictures do not depend on
+training or the clock.  Update with: pytest tests/tui --snapshot-update
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import update
+
+from hea_campaign.campaign.store import CampaignStore
+from hea_campaign.db.tables import Alloy, AuditEvent, Campaign, Candidate, Measurement, ModelVersion, ProposalRun
+from hea_campaign.tui.app import CampaignApp
+
+SIZE = (120, 40)
+FIXED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+CANDIDATES = [
+    ("Al7Co23Cr19Fe26Ni25", 0.91, "approved", []),
+    ("Co31Cr17Fe27Ni25", 0.88, "proposed", []),
+    ("Al21Co13Cr17Fe18Ni19Ti12", 0.64, "proposed",
+     [{"flag": "low_density", "reason": "latent density 0.001 is below the 5th percentile"}]),
+    ("Cr13Mo19Nb17Ta18V14W19", 0.72, "rejected", [{"flag": "out_of_range", "reason": "Tm outside the training range"}]),
+    ("Hf17Nb16Ta16Ti17Zr34", 0.95, "exported", []),
+    ("Co19Cr18Fe19Mn18Ni17V9", 0.77, "proposed", [{"flag": "high_spread", "reason": "classifier heads disagree"}]),
+]
+
+
+@pytest.fixture
+def fixed_store(_seeded_template, tmp_path):
+    path = tmp_path / "snap.db"
+    shutil.copy(_seeded_template, path)
+    store = CampaignStore.open(path, actor="tester")
+    with store.write() as s:
+        mv = ModelVersion(campaign_id=store.campaign_id, created_by="tester", created_at=FIXED, active=True,
+                          metrics={"val_accuracy": 0.861, "val_auc": 0.917, "train_seconds": 21.0},
+                          n_labelled=1229, seed=0, data_hash="0" * 64)
+        s.add(mv)
+        s.flush()
+        run = ProposalRun(campaign_id=store.campaign_id, model_version_id=mv.id, mode="screen", created_at=FIXED,
+                          created_by="tester", n_candidates=len(CANDIDATES))
+        s.add(run)
+        s.flush()
+        from hea_campaign.campaign.chemistry import parse_formula
+
+        for i, (formula, p, status, flags) in enumerate(CANDIDATES):
+            comp = parse_formula(formula)
+            alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
+                          n_elements=len(comp), source=f"proposal:run {run.id}", created_at=FIXED)
+            s.add(alloy)
+            s.flush()
+            s.add(Candidate(campaign_id=store.campaign_id, alloy_id=alloy.id, proposal_run_id=run.id,
+                            model_version_id=mv.id, origin="screen", p_single=p, flags=flags, status=status,
+                            change_at_pct=None if i % 2 else 12.0 + i, latent_z=[0.1 * i, -0.2 * i],
+                            created_at=FIXED, updated_at=FIXED))
+            s.add(AuditEvent(campaign_id=store.campaign_id, actor="tester", action="candidate.propose",
+                             entity="candidate", entity_id=i + 1, at=FIXED))
+    with store.write() as s:
+        for table in (AuditEvent, Measurement, Alloy, Campaign):
+            column = {"AuditEvent": "at", "Measurement": "entered_at"}.get(table.__name__, "created_at")
+            s.exec(update(table).values({column: FIXED}))
+    yield store
+    store.close()
+
+
+def _steady(app) -> None:
+    app.sub_title = "default @ sqlite:///snapshot.db"
+    for widget in app.query("Input"):
+        widget.cursor_blink = False
+
+
+async def _prepare(pilot) -> None:
+    _steady(pilot.app)
+    await pilot.pause()
+
+
+def _app(store) -> CampaignApp:
+    return CampaignApp(store, actor="tester")
+
+
+def test_dashboard(snap_compare, fixed_store):
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=_prepare)
+
+
+def test_candidates(snap_compare, fixed_store):
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["c"], run_before=_prepare)
+
+
+def test_propose(snap_compare, fixed_store):
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["p"], run_before=_prepare)
+
+
+def test_lab_results_with_a_field_error(snap_compare, fixed_store):
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("l")
+        pilot.app.query_one("#r-formula").value = "Xx2Fe"
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
+
+
+def test_retrain(snap_compare, fixed_store):
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["t"], run_before=_prepare)
+
+
+def test_help(snap_compare, fixed_store):
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["f1"], run_before=_prepare)
+
+
+def test_error_modal(snap_compare, fixed_store):
+    async def before(pilot):
+        await _prepare(pilot)
+        from hea_campaign.campaign.errors import CampaignError
+
+        pilot.app.show_error(CampaignError("no active model: train one with `hea-campaign train --activate`"))
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
