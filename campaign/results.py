@@ -343,26 +343,14 @@ def record_result(
         return _write(session, store, r, actor=actor)
 
 
-def add_result(
-    store: CampaignStore,
-    formula: str | None = None,
-    candidate_id: int | None = None,
-    *,
-    single_phase: bool | str,
-    phases: str | None = None,
-    method: str | None = None,
-    operator: str | None = None,
-    by: str | None = None,
-    notes: str | None = None,
-    measured_on: date | str | None = None,
-) -> Measurement:
+def add_result(store: CampaignStore, formula: str | None = None, candidate_id: int | None = None,
+               **fields) -> Measurement:
     """Add one lab result (by formula or candidate id) and return the new measurement.
 
-    ``operator`` (who measured) defaults to ``by`` (who enters it), which
-    defaults to the OS user.
+    Takes the keyword fields of ``record_result``; ``operator`` (who measured)
+    defaults to ``by`` (who enters it), which defaults to the OS user.
     """
-    return record_result(store, formula, candidate_id, single_phase=single_phase, phases=phases, method=method,
-                         operator=operator, by=by, notes=notes, measured_on=measured_on).measurement  # fmt: skip
+    return record_result(store, formula, candidate_id, **fields).measurement
 
 
 # --- CSV import --------------------------------------------------------------

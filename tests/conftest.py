@@ -51,14 +51,17 @@ def _seeded_template(tmp_path_factory) -> Path:
     return path
 
 
+def _open_copy(template: Path, path: Path):
+    from hea_campaign.campaign.store import CampaignStore
+
+    shutil.copy(template, path)
+    return CampaignStore.open(path, actor="tester")
+
+
 @pytest.fixture
 def seeded_store(_seeded_template, tmp_path):
     """A fresh copy of a store holding the imported seed dataset."""
-    from hea_campaign.campaign.store import CampaignStore
-
-    path = tmp_path / "seeded.db"
-    shutil.copy(_seeded_template, path)
-    s = CampaignStore.open(path, actor="tester")
+    s = _open_copy(_seeded_template, tmp_path / "seeded.db")
     yield s
     s.close()
 
@@ -81,10 +84,6 @@ def _trained_template(_seeded_template, tmp_path_factory) -> Path:
 @pytest.fixture
 def trained_store(_trained_template, tmp_path):
     """A fresh copy of a seeded store with an active (briefly trained) model."""
-    from hea_campaign.campaign.store import CampaignStore
-
-    path = tmp_path / "trained.db"
-    shutil.copy(_trained_template, path)
-    s = CampaignStore.open(path, actor="tester")
+    s = _open_copy(_trained_template, tmp_path / "trained.db")
     yield s
     s.close()

@@ -200,3 +200,31 @@ async def test_every_binding_is_in_the_command_palette():
         if binding.action in pane_actions:
             assert pane_actions[binding.action] in titles
     assert CampaignCommands in CampaignApp.COMMANDS
+
+
+async def test_candidate_detail_shows_composition_flags_descriptors_shap_and_path(trained_store):
+    out = propose(trained_store, ProposalRequest(mode="invert", starts=["Al1.4Co0.9Cr1.4Cu0.5Fe0.9Ni1"],
+                                                 inversion="proximal", batch=1))
+    assert out.candidate_ids, out.dropped
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "SHAP contributions" in str(app.screen.query_one("#detail").render()))
+        text = str(app.screen.query_one("#detail").render())
+        for part in ("Composition", "Flags", "Descriptors", "Inversion path", "Latent position", "step  0"):
+            assert part in text, part
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query("#candidate-table")
+
+
+async def test_latent_map_plots_training_alloys_and_candidates(trained_store):
+    with_candidates(trained_store, 3)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "training alloys" in str(app.query_one("#map-caption").render()))
+        caption = str(app.query_one("#map-caption").render())
+    assert "3 candidates" in caption and "single-phase" in caption
