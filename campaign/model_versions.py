@@ -191,7 +191,7 @@ def get_version(store: CampaignStore, version_id: int | None = None) -> ModelVer
         if version_id is None:
             version = q.active_model(session, store.campaign_id)
             if version is None:
-                raise NoModel("no active model: train one with `hea-campaign train --activate`")
+                raise NoModel("no active model yet: train one (Retrain tab in the TUI, or `hea-campaign train --activate`)")
             return version
         version = session.get(ModelVersion, version_id)
         if version is None or version.campaign_id != store.campaign_id:

@@ -103,6 +103,6 @@ def featurize_torch(fractions, vocabulary: Sequence[str] = DEFAULT_VOCABULARY):
     eps = torch.finfo(dt).eps
     delta = 100.0 * torch.sqrt(torch.clamp(m[:, 5] / (r_bar * r_bar) - 1.0, min=0.0) + eps)
     dchi = torch.sqrt(torch.clamp(m[:, 7] - m[:, 6] ** 2, min=0.0) + eps)
-    ds = -GAS_CONSTANT * torch.special.xlogy(c, c).sum(dim=1)
+    ds = -GAS_CONSTANT * (c * torch.log(c.clamp_min(1e-12))).sum(dim=1)  # finite gradient at c = 0
     dh = 2.0 * ((c @ vec(t.mixing_enthalpy)) * c).sum(dim=1)
     return torch.stack([m[:, 0], m[:, 1], m[:, 2], m[:, 3], delta, dchi, ds, dh], dim=1)

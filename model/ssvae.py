@@ -43,6 +43,9 @@ __all__ = [
     "SSVAE",
 ]
 
+# Rows per block in SSVAE.predict_proba (see there).
+PREDICT_BLOCK_ROWS = 2048
+
 
 # --------------------------------------------------------------------------- config
 
@@ -417,12 +420,23 @@ class SSVAE(nn.Module):
 
     @torch.no_grad()
     def predict_proba(self, fractions: np.ndarray, return_std: bool = False):
-        """p(single phase) (N,) = q(y=1|x); with return_std also the spread over heads."""
+        """p(single phase) (N,) = q(y=1|x); with return_std also the spread over heads.
+
+        More than ``PREDICT_BLOCK_ROWS`` rows are scored in equal blocks of
+        at most that many (never a tiny tail): rows are independent, and small
+        blocks keep the heads' (K, rows, hidden) activations in cache, which
+        made screening about 3x faster (bench/design.py).  Up to that many rows
+        are one block, exactly as before.
+        """
+        f = self._frac(fractions)
         was = self.training
         self.eval()
         try:
-            d = self.standardise(self._frac(fractions))
-            p = torch.sigmoid(self.classifier(d))
+            n_blocks = max(1, -(-len(f) // PREDICT_BLOCK_ROWS))
+            edges = [len(f) * i // n_blocks for i in range(n_blocks + 1)]
+            blocks = [torch.sigmoid(self.classifier(self.standardise(f[a:b])))
+                      for a, b in zip(edges[:-1], edges[1:])]
+            p = blocks[0] if n_blocks == 1 else torch.cat(blocks, dim=1)
         finally:
             self.train(was)
         mean = p.mean(0).double().numpy()

@@ -49,6 +49,7 @@ def test_keep_elements_never_adds_an_element(trained_store):
     _, model, _ = _model(trained_store)
     x0 = parse_formula("AlCoCrFeNi").vector(V)[None]
     res = invert(model, x0, mode="proximal", keep_elements=True, max_steps=10)
+    assert np.isfinite(res.final).all() and np.allclose(res.final.sum(axis=1), 1)
     for path in res.paths:
         for x, _ in path:
             assert set(np.flatnonzero(x > 0)) <= set(np.flatnonzero(x0[0] > 0))

@@ -47,6 +47,7 @@ ACTIONS = [
     ("start_training", "Start retraining", "Retrain tab"),
     ("cancel_training", "Cancel retraining", "Retrain tab"),
     ("refresh", "Refresh everything", "key F5"),
+    ("leave_field", "Leave the text field", "key Esc: letter keys switch tabs again"),
     ("help", "Show keys and actions", "key F1"),
     ("quit", "Quit", "key q (cancels training cleanly)"),
 ]
@@ -74,6 +75,7 @@ class CampaignApp(App):
     BINDINGS = [
         *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
         Binding("f1", "help", "Help"),
+        Binding("escape", "leave_field", "Leave field", show=False),
         Binding("f5", "refresh", "Refresh", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -165,10 +167,16 @@ class CampaignApp(App):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        if tab == "candidates":
-            self.query_one("#candidate-table").focus()
-        elif tab == "latent":
+        first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
+                 "retrain": "#start-training", "latent": "#refresh-map"}
+        if tab in first:
+            self.query_one(first[tab]).focus()
+        if tab == "latent":
             self.query_one(LatentPane).load()
+
+    def action_leave_field(self) -> None:
+        """Escape from a text field, so the letter keys switch tabs again."""
+        self.query_one(TabbedContent).query_one("Tabs").focus()
 
     def action_refresh(self) -> None:
         self.query_one(DashboardPane).refresh_status()

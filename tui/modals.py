@@ -40,7 +40,7 @@ class ReasonModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label(self.prompt, classes="modal-title")
-            yield Input(placeholder="reason (optional)", id="reason")
+            yield Input(placeholder="reason (optional)", id="reason", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -72,22 +72,31 @@ class ExportModal(ModalScreen[dict | None]):
             yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
-                yield Input("20", id="mass")
+                yield Input("20", id="mass", compact=True)
                 yield Label("unit")
-                yield Select([("g", "g"), ("mg", "mg")], value="g", allow_blank=False, id="unit")
+                yield Select([("g", "g"), ("mg", "mg")], value="g", allow_blank=False, id="unit", compact=True)
                 yield Label("file")
-                yield Input(self.default_path, id="path")
+                yield Input(self.default_path, id="path", compact=True)
                 yield Label("format")
-                yield Select([("csv", "csv"), ("json", "json")], value="csv", allow_blank=False, id="fmt")
+                yield Select([("csv", "csv"), ("json", "json")], value="csv", allow_blank=False, id="fmt", compact=True)
             yield Static("", id="export-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
+    def on_mount(self) -> None:
+        self.query_one("#mass", Input).focus()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.submit()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "ok":
             self.dismiss(None)
             return
+        self.submit()
+
+    def submit(self) -> None:
         try:
             mass = float(self.query_one("#mass", Input).value)
             if not mass > 0:

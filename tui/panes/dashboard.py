@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from hea_campaign.campaign.status import CampaignStatus, campaign_status
 
@@ -49,7 +49,7 @@ class DashboardPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-box"):
-            yield Label(EMPTY_HINT)
+            yield Static(EMPTY_HINT, id="import-hint")
             with Horizontal():
                 yield Input(placeholder="yan2021 or path/to/alloys.csv", id="import-source")
                 yield Button("Import", variant="primary", id="import")
@@ -61,7 +61,10 @@ class DashboardPane(Vertical):
     def refresh_status(self) -> None:
         status = campaign_status(self.app.store, recent=8)
         self.query_one("#status", Static).update(render_status(status))
-        self.query_one("#import-box").display = status.alloys == 0
+        empty = status.alloys == 0
+        self.query_one("#import-box").display = empty
+        if empty:
+            self.query_one("#import-source", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "import":

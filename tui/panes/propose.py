@@ -33,29 +33,29 @@ class ProposePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         with Grid(id="propose-form", classes="form"):
             yield Label("mode")
-            yield Select(MODES, value="invert:proximal", allow_blank=False, id="mode")
+            yield Select(MODES, value="invert:proximal", allow_blank=False, id="mode", compact=True)
             yield Label("start alloys")
-            yield Input(placeholder="formulas, comma-separated (inversion)", id="starts")
+            yield Input(placeholder="formulas, comma-separated (inversion)", id="starts", compact=True)
             yield Label("or N multi-phase")
-            yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer")
+            yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", compact=True)
             yield Label("latent point")
-            yield Input(placeholder="z1,z2 (latent mode)", id="latent")
+            yield Input(placeholder="z1,z2 (latent mode)", id="latent", compact=True)
             yield Label("target p")
-            yield Input("0.9", id="p-target", type="number")
+            yield Input("0.9", id="p-target", type="number", compact=True)
             yield Label("screen elements")
-            yield Input(placeholder="Fe,Ni,Co,Cr,Al,Ti (screening)", id="screen")
+            yield Input(placeholder="Fe,Ni,Co,Cr,Al,Ti (screening)", id="screen", compact=True)
             yield Label("step at.%")
-            yield Input("5", id="step", type="number")
+            yield Input("5", id="step", type="number", compact=True)
             yield Label("allowed elements")
-            yield Input(placeholder="any", id="allowed")
+            yield Input(placeholder="any", id="allowed", compact=True)
             yield Label("banned elements")
-            yield Input(placeholder="none", id="banned")
+            yield Input(placeholder="none", id="banned", compact=True)
             yield Label("max elements")
-            yield Input(placeholder="no limit", id="max-elements", type="integer")
+            yield Input(placeholder="no limit", id="max-elements", type="integer", compact=True)
             yield Label("batch size")
-            yield Input("12", id="batch", type="integer")
+            yield Input("12", id="batch", type="integer", compact=True)
             yield Label("strategy")
-            yield Select([(s, s) for s in STRATEGIES], value="balanced", allow_blank=False, id="strategy")
+            yield Select([(s, s) for s in STRATEGIES], value="balanced", allow_blank=False, id="strategy", compact=True)
         with Horizontal(classes="buttons"):
             yield Button("Propose", variant="primary", id="run-proposal")
             yield Button("Cancel", id="cancel-proposal", disabled=True)
@@ -92,14 +92,26 @@ class ProposePane(VerticalScroll):
             raise CampaignError(f"check the form: {exc}") from None
         return req
 
+    def on_mount(self) -> None:
+        self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.start()
+
+    def start(self) -> None:
+        if self.query_one("#run-proposal", Button).disabled:
+            return
+        req = self.app.guard(self.request)
+        if req is not None:
+            self.query_one("#run-proposal", Button).disabled = True
+            self.query_one("#cancel-proposal", Button).disabled = False
+            self.query_one("#propose-result", Static).update("Working...")
+            self.query_one("#propose-progress", ProgressBar).display = req.mode == "screen"
+            self.run_proposal(req)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "run-proposal":
-            req = self.app.guard(self.request)
-            if req is not None:
-                self.query_one("#run-proposal", Button).disabled = True
-                self.query_one("#cancel-proposal", Button).disabled = False
-                self.query_one("#propose-result", Static).update("Working...")
-                self.run_proposal(req)
+            self.start()
         elif event.button.id == "cancel-proposal":
             self.workers.cancel_group(self, "propose")
 
@@ -121,6 +133,7 @@ class ProposePane(VerticalScroll):
         return outcome
 
     def finished(self, outcome) -> None:
+        self.query_one("#propose-progress", ProgressBar).update(total=1, progress=1)
         self.query_one("#run-proposal", Button).disabled = False
         self.query_one("#cancel-proposal", Button).disabled = True
         if outcome is None:

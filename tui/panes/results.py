@@ -28,7 +28,7 @@ class ResultsPane(VerticalScroll):
         with Grid(id="result-form", classes="form3"):
             for key, label, hint in FIELDS[:2]:
                 yield Label(label)
-                yield Input(placeholder=hint, id=f"r-{key}")
+                yield Input(placeholder=hint, id=f"r-{key}", compact=True)
                 yield Static("", id=f"err-{key}", classes="field-error")
             yield Label("single phase?")
             yield Select([("yes, single phase", "yes"), ("no, multiple phases", "no")], prompt="choose",
@@ -36,7 +36,7 @@ class ResultsPane(VerticalScroll):
             yield Static("", id="err-single", classes="field-error")
             for key, label, hint in FIELDS[2:]:
                 yield Label(label)
-                yield Input(placeholder=hint, id=f"r-{key}")
+                yield Input(placeholder=hint, id=f"r-{key}", compact=True)
                 yield Static("", id=f"err-{key}", classes="field-error")
         with Horizontal(classes="buttons"):
             yield Button("Save result", variant="primary", id="save-result")

@@ -62,6 +62,7 @@ class RetrainPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#train-curve", PlotextPlot).display = False
+        self.query_one("#train-progress", ProgressBar).display = False  # an idle bar animates
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start-training":
@@ -89,6 +90,7 @@ class RetrainPane(Vertical):
         self.query_one("#activate", Button).disabled = True
         self.query_one("#train-comparison", Static).update("")
         self.query_one("#train-live", Static).update("Starting...")
+        self.query_one("#train-progress", ProgressBar).display = True
         self.train()
 
     def cancel(self) -> None:
@@ -136,8 +138,14 @@ class RetrainPane(Vertical):
             self.query_one("#train-live", Static).update("Training cancelled; nothing was saved.")
             return
         self.comparison = comparison
+        bar = self.query_one("#train-progress", ProgressBar)
+        bar.update(progress=bar.total or 1, total=bar.total or 1)  # early stopping ends before the last epoch
+        self.query_one("#train-live", Static).update(
+            str(self.query_one("#train-live", Static).render()) + "   (done: best epoch kept)"
+        )
         self.query_one("#train-comparison", Static).update(render_comparison(comparison))
         self.query_one("#activate", Button).disabled = False
+        self.query_one("#activate", Button).focus()
         self.post_message(self.Trained(comparison))
 
     def on_worker_state_changed(self, event) -> None:
