@@ -90,9 +90,12 @@ def fetch(name: str) -> Path:
             url=spec.url, known_hash=f"sha256:{spec.sha256}", fname=spec.filename, path=folder, progressbar=False
         )
     except Exception as exc:  # network errors come in many types
+        from urllib.parse import urlparse
+
         raise DatasetError(
-            f"could not download {name} from {spec.url} ({exc.__class__.__name__}: {exc}); "
-            f"on an offline machine set {ENV_DATA_DIR} to a folder holding {spec.filename}"
+            f"could not download {name} from {urlparse(spec.url).netloc} ({exc.__class__.__name__}); "
+            f"on an offline machine set {ENV_DATA_DIR} to a folder holding {spec.filename}, "
+            "or import that file by its path"
         ) from None
     return Path(path)
 
