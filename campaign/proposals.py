@@ -81,13 +81,17 @@ class ProposalOutcome:
     paths: dict[str, list[dict]]  # start formula -> path (also for starts that failed)
 
 
-_references: dict[int, Reference] = {}
+_references: dict[str, Reference] = {}
 
 
 def reference_for(version, model, X_lab, y_lab) -> Reference:
-    if version.id not in _references:
-        _references[version.id] = build_reference(model, X_lab, y_lab)
-    return _references[version.id]
+    # Keyed by the checkpoint's sha256, like load_version's cache: version ids
+    # repeat across stores (every store's first version is 1), and one process
+    # may open several stores (tests, scripts).
+    key = version.checkpoint_sha256 or f"id:{version.id}"
+    if key not in _references:
+        _references[key] = build_reference(model, X_lab, y_lab)
+    return _references[key]
 
 
 def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple[np.ndarray, list[str]]:

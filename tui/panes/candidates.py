@@ -1,14 +1,34 @@
 """Candidates: a table keyed by candidate id, filters, approve / reject / export.
 
-Rows are loaded once; approving or rejecting updates only the changed cells,
-and a filter re-adds only the rows that match, so the table stays responsive
-with many thousands of candidates.
+Rows are loaded once; approving or rejecting updates only the cells whose
+value changed, and a filter re-adds only the rows that match, so the table
+stays responsive with many thousands of candidates.
+
+What made filtering slow, and what is done about it (bench/tui.py, 10,000
+candidates): re-adding 10,000 rows froze the screen for 2 to 2.5 s, most of
+it not ``add_row`` (0.35 s) but the DataTable measuring every cell of the new
+rows with Rich when the app was next idle (about 1.9 s).  So:
+
+* cells are ``Cell`` objects: the value (compared and sorted on, so sorting
+  and ``get_cell(...) == value`` behave as before) and the text the
+  DataTable would have shown, rendered as plain text.  A Cell has no
+  ``__rich_measure__``, so the table does not measure it; the pane sets the
+  column widths itself, from the texts of all candidates (computed once per
+  reload, so columns do not jump when the filter changes);
+* a filter adds the first ``FIRST_ROWS`` matches at once (a screenful and
+  more) and the rest in batches of ``BATCH_ROWS`` after each screen
+  refresh, so the filtered table shows at once and keys are handled between
+  batches; sorting first adds whatever is still pending;
+* a status change updates only the cells whose value changed (updating a
+  cell to a narrower value makes the DataTable re-measure its whole column).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,10 +43,51 @@ from ..modals import ExportModal, ReasonModal
 FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"))
+FIRST_ROWS = 200  # rows a filter adds at once
+BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
 
 def _flags(c) -> str:
     return ",".join(f["flag"] for f in c.flags) or "-"
+
+
+class Cell:
+    """A table cell: its value and the text shown for it (as the DataTable would format it).
+
+    Compares, sorts and hashes by value.  No ``__rich_measure__`` on purpose:
+    the DataTable then skips measuring it (see the module docstring).
+    """
+
+    __slots__ = ("value", "text")
+
+    def __init__(self, value):
+        self.value = value
+        self.text = "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    def __rich_console__(self, console, options):
+        yield Text(self.text, no_wrap=True, end="")
+
+    @staticmethod
+    def _other(other):
+        return other.value if isinstance(other, Cell) else other
+
+    def __eq__(self, other) -> bool:
+        return self.value == self._other(other)
+
+    def __lt__(self, other) -> bool:
+        return self.value < self._other(other)
+
+    def __gt__(self, other) -> bool:
+        return self.value > self._other(other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Cell({self.value!r})"
 
 
 class CandidatesPane(Vertical):
@@ -45,7 +106,11 @@ class CandidatesPane(Vertical):
         super().__init__(**kw)
         self.rows: dict[int, tuple] = {}  # id -> (candidate, formula)
         self.selected: set[int] = set()
-        self.shown: list[int] = []
+        self.shown: list[int] = []  # ids matching the filter, in table order
+        self._cell_cache: dict[int, tuple[Cell, ...]] = {}
+        self._widths: dict[str, int] = {}  # column key -> width (cells)
+        self._filled = 0  # how many of self.shown are in the table so far
+        self._fill_round = 0  # bumped by every filter, so a stale batch does nothing
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="candidate-filters"):
@@ -56,11 +121,11 @@ class CandidatesPane(Vertical):
             yield Label("", id="candidate-count")
         table = DataTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=cell_len(label))
         yield table
 
     def on_mount(self) -> None:
-        self.reload()
+        self.call_after_refresh(self.reload)  # the first screen (the dashboard) need not wait for it
 
     # ------------------------------------------------------------ data
 
@@ -69,13 +134,40 @@ class CandidatesPane(Vertical):
 
         self.rows = {c.id: (c, f) for c, f in list_candidates(self.app.store)}
         self.selected &= set(self.rows)
+        self._cell_cache = {cid: self._make_cells(cid) for cid in self.rows}
+        self._widths = {key: max([cell_len(label)] + [cell_len(cells[j].text) for cells in self._cell_cache.values()])
+                        for j, (key, label) in enumerate(COLUMNS)}
         self.apply_filter()
 
     def _cells(self, cid: int) -> tuple:
+        """The values shown for a candidate, one per column."""
         c, formula = self.rows[cid]
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
                 change, f"v{c.model_version_id}")
+
+    def _make_cells(self, cid: int) -> tuple[Cell, ...]:
+        return tuple(Cell(v) for v in self._cells(cid))
+
+    def _row_cells(self, cid: int) -> tuple[Cell, ...]:
+        cells = self._cell_cache.get(cid)
+        if cells is None:
+            cells = self._cell_cache[cid] = self._make_cells(cid)
+        return cells
+
+    def _set_cell(self, cid: int, key: str, cell: Cell) -> None:
+        """Put a new cell in the table (widening its column if needed) and in the cache."""
+        j = [k for k, _ in COLUMNS].index(key)
+        cells = list(self._row_cells(cid))
+        cells[j] = cell
+        self._cell_cache[cid] = tuple(cells)
+        table = self.query_one(DataTable)
+        width = cell_len(cell.text)
+        if width > self._widths.get(key, 0):
+            self._widths[key] = width
+            table.columns[key].width = width
+        if str(cid) in table.rows:
+            table.update_cell(str(cid), key, cell)
 
     def matching(self, status, flag) -> list[int]:
         out = []
@@ -96,32 +188,62 @@ class CandidatesPane(Vertical):
         flag = None if flag_select.is_blank() else flag_select.value
         table = self.query_one(DataTable)
         self.shown = self.matching(status, flag)
+        self._fill_round += 1
+        self._filled = 0
         table.clear()
-        for cid in self.shown:
-            table.add_row(*self._cells(cid), key=str(cid))
+        for key, column in table.columns.items():
+            column.width = self._widths.get(key.value, column.width)
+        self._add_rows(FIRST_ROWS)
+        self._update_count()
+
+    def _update_count(self) -> None:
         self.query_one("#candidate-count", Label).update(
             f"{len(self.shown)} of {len(self.rows)} shown, {len(self.selected)} selected"
         )
+
+    def _add_rows(self, n: int | None) -> None:
+        """Add the next ``n`` (None: all) rows of the filter; schedule the rest after the next refresh."""
+        table = self.query_one(DataTable)
+        end = len(self.shown) if n is None else min(len(self.shown), self._filled + n)
+        for cid in self.shown[self._filled : end]:
+            table.add_row(*self._row_cells(cid), key=str(cid))
+        self._filled = end
+        if end < len(self.shown):
+            self.call_after_refresh(self._add_batch, self._fill_round)
+
+    def _add_batch(self, fill_round: int) -> None:
+        if fill_round == self._fill_round and self._filled < len(self.shown):
+            self._add_rows(BATCH_ROWS)
+
+    def finish_filling(self) -> None:
+        """Add every row the filter still has pending (before sorting, for instance)."""
+        if self._filled < len(self.shown):
+            self._fill_round += 1
+            self._add_rows(None)
 
     def on_select_changed(self, _event: Select.Changed) -> None:
         self.apply_filter()
 
     def update_rows(self, candidates) -> None:
-        """Refresh only the cells of candidates that changed."""
-        table = self.query_one(DataTable)
-        shown = set(self.shown)
+        """Refresh only the cells whose value changed (rows not in the table get them when added)."""
         for c in candidates:
             formula = self.rows[c.id][1] if c.id in self.rows else ""
+            before = self._cell_cache.get(c.id)
             self.rows[c.id] = (c, formula)
-            if c.id in shown:
-                for (key, _), value in zip(COLUMNS, self._cells(c.id), strict=True):
-                    table.update_cell(str(c.id), key, value)
+            after = self._make_cells(c.id)
+            if before is None:
+                self._cell_cache[c.id] = after
+                continue
+            for (key, _), old, new in zip(COLUMNS, before, after, strict=True):
+                if old.text != new.text or old.value != new.value:
+                    self._set_cell(c.id, key, new)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = event.column_key.value
         if key in ("id", "p", "change", "formula", "status", "flags", "model"):
             reverse = getattr(self, "_sort", None) == key
             self._sort = None if reverse else key
+            self.finish_filling()
             event.data_table.sort(key, key=lambda v: (v == "", v), reverse=reverse)
 
     # ------------------------------------------------------------ actions
@@ -141,22 +263,19 @@ class CandidatesPane(Vertical):
             return
         cid = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         self.selected.symmetric_difference_update({cid})
-        table.update_cell(str(cid), "sel", "x" if cid in self.selected else "")
-        self.query_one("#candidate-count", Label).update(
-            f"{len(self.shown)} of {len(self.rows)} shown, {len(self.selected)} selected"
-        )
+        self._set_cell(cid, "sel", Cell("x" if cid in self.selected else ""))
+        self._update_count()
 
     def _transition(self, verb: str, ids: list[int], reason: str | None) -> None:
         from hea_campaign.campaign import lifecycle
 
         changed = getattr(lifecycle, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
-        self.selected -= set(ids)
+        self.selected -= set(ids)  # the "sel" cells are among the changed ones below
         self.update_rows(changed)
-        for cid in ids:
-            if str(cid) in self.query_one(DataTable).rows:
-                self.query_one(DataTable).update_cell(str(cid), "sel", "")
+        self._update_count()
         self.notify(f"{verb.capitalize()}d {len(changed)} candidate(s): {', '.join(map(str, ids))}")
-        self.post_message(self.Changed())
+        # after the table has been redrawn: the dashboard's refresh takes a while with many alloys
+        self.call_after_refresh(self.post_message, self.Changed())
 
     def action_approve(self) -> None:
         ids = self.targets()
