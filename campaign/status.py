@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import CANDIDATE_STATUSES
 
-from .labels import alloy_labels
 from .training_set import PROPOSAL_SOURCE
 from .store import CampaignStore
 
@@ -32,29 +31,32 @@ class CampaignStatus:
 
 def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
     with store.read() as session:
-        labels = alloy_labels(session, store.campaign_id)
-        single = sum(1 for s in labels.values() if s.label is True)
-        multi = sum(1 for s in labels.values() if s.label is False)
-        conflicts = sum(1 for s in labels.values() if s.conflict)
-        proposed = sum(
-            1 for s in labels.values()
-            if s.n_measurements == 0 and s.alloy.source.startswith(PROPOSAL_SOURCE)
-        )
+        summary = q.label_summary(session, store.campaign_id)
+        single = multi = conflicts = proposed = measurements = 0
+        for _, source, n, lo, hi, n_labelled in summary:
+            measurements += n
+            if n_labelled and bool(lo) != bool(hi):
+                conflicts += 1
+            elif n_labelled:
+                single += bool(lo)
+                multi += not bool(lo)
+            elif n == 0 and source.startswith(PROPOSAL_SOURCE):
+                proposed += 1
         counts = q.candidate_status_counts(session, store.campaign_id)
         model = q.active_model(session, store.campaign_id)
         events = q.recent_events(session, store.campaign_id, recent)
         return CampaignStatus(
             store_url=store.url,
             campaign=store.campaign_name,
-            alloys=len(labels),
+            alloys=len(summary),
             labelled=single + multi,
             single_phase=single,
             multi_phase=multi,
-            unlabelled=len(labels) - single - multi - conflicts - proposed,
+            unlabelled=len(summary) - single - multi - conflicts - proposed,
             proposed_only=proposed,
             conflicts=conflicts,
             outside_vocabulary=q.count_outside_vocabulary(session, store.campaign_id),
-            measurements=sum(s.n_measurements for s in labels.values()),
+            measurements=measurements,
             candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
             active_model=None
             if model is None

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, Measurement, ModelVersion
@@ -231,3 +231,30 @@ def candidates_with_formulas(session: Session, campaign_id: int, status: str | N
     if status:
         query = query.where(Candidate.status == status)
     return [(c, f) for c, f in session.exec(query)]
+
+
+def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, int, int | None, int | None, int]]:
+    """Per alloy: (id, source, current measurements, min and max current single_phase, n labelled).
+
+    One aggregate query, so counting labels stays fast with many thousands of
+    alloys (the dashboard runs it on the UI thread).
+    """
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    current = (
+        select(
+            Measurement.alloy_id.label("alloy_id"),
+            func.count().label("n"),
+            func.min(cast(Measurement.single_phase, Integer)).label("lo"),
+            func.max(cast(Measurement.single_phase, Integer)).label("hi"),
+            func.count(Measurement.single_phase).label("n_labelled"),
+        )
+        .where(col(Measurement.id).not_in(superseded))
+        .group_by(Measurement.alloy_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Alloy.id, Alloy.source, current.c.n, current.c.lo, current.c.hi, current.c.n_labelled)
+        .outerjoin(current, current.c.alloy_id == Alloy.id)
+        .where(Alloy.campaign_id == campaign_id)
+    )
+    return [(i, s, n or 0, lo, hi, nl or 0) for i, s, n, lo, hi, nl in rows]

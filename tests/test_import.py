@@ -150,3 +150,17 @@ def test_labels(text, label):
 )
 def test_phase_strings(phases, label):
     assert phase_to_label(phases) is label
+
+
+def test_status_counts_agree_with_the_label_derivation(store):
+    """The dashboard's aggregate query and campaign.labels must tell the same story."""
+    import_csv(store, MPEA_CSV)
+    st = campaign_status(store)
+    with store.read() as s:
+        states = alloy_labels(s, store.campaign_id)
+    assert st.alloys == len(states)
+    assert st.conflicts == sum(x.conflict for x in states.values()) > 0
+    assert st.single_phase == sum(x.label is True for x in states.values())
+    assert st.multi_phase == sum(x.label is False for x in states.values())
+    assert st.unlabelled == sum(x.label is None and not x.conflict for x in states.values()) > 0
+    assert st.measurements == 1545

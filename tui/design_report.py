@@ -54,7 +54,8 @@ def format_candidate_detail(d) -> str:
         f"Candidate {c.id}: {d.formula}   status {c.status}   model v{c.model_version_id}   run {c.proposal_run_id}",
         f"  p(single phase) = {c.p_single:.3f}   origin {c.origin}"
         + (f"   from {d.start_formula}" if d.start_formula else "")
-        + (f"   change {c.change_at_pct:.1f} at.% in {c.steps} steps" if c.change_at_pct is not None else ""),
+        + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
+        + (f" in {c.steps} steps" if c.steps is not None else ""),
         "  composition (at.%): " + "  ".join(f"{e} {100 * f:.1f}" for e, f in sorted(d.composition.items())),
         "  uncertainty: " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()),
         "  latent z: " + ", ".join(f"{v:.2f}" for v in c.latent_z),

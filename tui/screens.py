@@ -24,7 +24,8 @@ def render_detail(d) -> str:
         f"proposal run {c.proposal_run_id}   origin {c.origin}",
         f"p(single phase) [b]{c.p_single:.3f}[/b]"
         + (f"   from {d.start_formula}" if d.start_formula else "")
-        + (f"   change {c.change_at_pct:.1f} at.% in {c.steps} step(s)" if c.change_at_pct is not None else ""),
+        + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
+        + (f" in {c.steps} step(s)" if c.steps is not None else ""),
         "",
         "[b]Composition[/b] (at.%)",
     ]
@@ -46,7 +47,7 @@ def render_detail(d) -> str:
         for name, v in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
             color = "green" if v >= 0 else "red"
             lines.append(f"  {name:>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
-    lines += ["", "[b]Latent position[/b] z = (" + ", ".join(f"{z:.2f}" for z in c.latent_z) + ")"]
+    lines += ["", "[b]Latent position[/b] z = (" + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
     lines.append("  " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]

@@ -30,15 +30,41 @@ CANDIDATES = [
 ]
 
 
+def _fixed_model(folder):
+    """An untrained SSVAE with seeded weights: deterministic p, latent points and SHAP values."""
+    import numpy as np
+    import torch
+
+    from hea_campaign.campaign.evaluation import seed_rows
+    from hea_campaign.model.checkpoint import save_checkpoint
+    from hea_campaign.model.descriptors import featurize
+    from hea_campaign.model.ssvae import SSVAE, DescriptorScaler, SSVAEConfig
+    from hea_campaign.model.training import fit_background
+
+    rows = seed_rows()
+    X, y = rows.X[::4], rows.y[::4]
+    torch.manual_seed(0)
+    scaler = DescriptorScaler.fit(featurize(X))
+    model = SSVAE(SSVAEConfig(seed=0), scaler)
+    fit_background(model, scaler.transform(featurize(X)), k=16, seed=0)
+    folder.mkdir()
+    path = folder / "fixed.pt"
+    sha = save_checkpoint(model, path)
+    np.savez(folder / "fixed.reference.npz", X_lab=X, y_lab=y, train_ids=np.arange(len(y)))
+    return str(path), sha
+
+
 @pytest.fixture
 def fixed_store(_seeded_template, tmp_path):
     path = tmp_path / "snap.db"
     shutil.copy(_seeded_template, path)
     store = CampaignStore.open(path, actor="tester")
+    checkpoint, sha = _fixed_model(tmp_path / "snap.models")
     with store.write() as s:
         mv = ModelVersion(campaign_id=store.campaign_id, created_by="tester", created_at=FIXED, active=True,
                           metrics={"val_accuracy": 0.861, "val_auc": 0.917, "train_seconds": 21.0},
-                          n_labelled=1229, seed=0, data_hash="0" * 64)
+                          n_labelled=1229, seed=0, data_hash="0" * 64, checkpoint_path=checkpoint,
+                          checkpoint_sha256=sha)
         s.add(mv)
         s.flush()
         run = ProposalRun(campaign_id=store.campaign_id, model_version_id=mv.id, mode="screen", created_at=FIXED,
@@ -55,6 +81,8 @@ def fixed_store(_seeded_template, tmp_path):
             s.flush()
             s.add(Candidate(campaign_id=store.campaign_id, alloy_id=alloy.id, proposal_run_id=run.id,
                             model_version_id=mv.id, origin="screen", p_single=p, flags=flags, status=status,
+                            path=[] if i else [{"step": 0, "formula": "Al0.5CoCrFeNi", "p": 0.41},
+                                               {"step": 1, "formula": formula, "p": p}],
                             change_at_pct=None if i % 2 else 12.0 + i, latent_z=[0.1 * i, -0.2 * i],
                             created_at=FIXED, updated_at=FIXED))
             s.add(AuditEvent(campaign_id=store.campaign_id, actor="tester", action="candidate.propose",
@@ -119,5 +147,31 @@ def test_error_modal(snap_compare, fixed_store):
 
         pilot.app.show_error(CampaignError("no active model: train one with `hea-campaign train --activate`"))
         await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
+
+
+def test_candidate_detail(snap_compare, fixed_store):
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if "SHAP" in str(pilot.app.screen.query_one("#detail").render()):
+                break
+
+    assert snap_compare(_app(fixed_store), terminal_size=(120, 60), run_before=before)
+
+
+def test_latent_map(snap_compare, fixed_store):
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("m")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if "training alloys" in str(pilot.app.query_one("#map-caption").render()):
+                break
 
     assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
