@@ -81,7 +81,7 @@ def invert(
     if mode not in MODES:
         raise ValueError(f"unknown inversion mode '{mode}'; choose one of {', '.join(MODES)}")
     if max_steps is None:
-        max_steps = {"paper": 10, "latent-steps": 60, "proximal": 150}[mode]
+        max_steps = {"paper": 30, "latent-steps": 60, "proximal": 150}[mode]
     x0 = np.atleast_2d(np.asarray(start, dtype=np.float64))
     n, v = x0.shape
     mask = np.ones((n, v), dtype=bool) if allowed is None else np.broadcast_to(np.asarray(allowed, bool), (n, v)).copy()

@@ -229,7 +229,13 @@ def train(
                 break
 
         if best["state"] is not None:
-            model.load_state_dict(best["state"])
+            # Model selection is about the classifier: its heads come from the best
+            # validation epoch.  The encoder and decoder keep their last epoch, which
+            # has had more training than the classifier's best (often an early one)
+            # and decodes sharper compositions for inverse design.
+            model.classifier.load_state_dict(
+                {k.removeprefix("classifier."): v for k, v in best["state"].items() if k.startswith("classifier.")}
+            )
         model.eval()
         p_lab = model.predict_proba(X_lab)
         metrics = {f"train_{k}": v for k, v in binary_metrics(y_lab, p_lab).items() if k != "n"}
