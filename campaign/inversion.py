@@ -109,13 +109,7 @@ def invert(
         new = _mask_to(new, mask[idx])
         x[idx] = new
         p[idx] = model.predict_proba(new)
-        r = round_to_granularity(new, granularity)
-        pr = model.predict_proba(r)
-        rounded[idx], p_round[idx] = r, pr
-        steps[idx] += 1
-        for j, i in enumerate(idx):
-            paths[i].append((r[j], float(pr[j])))
-        active[idx] = pr <= cutoff
+        _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active)
     z_final, _ = model.encode(rounded, p_round)
     return InversionResult(
         start=x0,
@@ -127,6 +121,17 @@ def invert(
         z_final=z_final,
         paths=paths,
     )
+
+
+def _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active) -> None:
+    """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed."""
+    r = round_to_granularity(new, granularity)
+    pr = model.predict_proba(r)
+    rounded[idx], p_round[idx] = r, pr
+    steps[idx] += 1
+    for j, i in enumerate(idx):
+        paths[i].append((r[j], float(pr[j])))
+    active[idx] = pr <= cutoff
 
 
 def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, granularity,
@@ -158,12 +163,6 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
                 theta.masked_fill_(~allowed, -1e9)
                 x_new = torch.softmax(theta, -1).numpy()
             idx = np.flatnonzero(active)
-            r = round_to_granularity(x_new[idx], granularity)
-            pr = model.predict_proba(r)
-            rounded[idx], p_round[idx] = r, pr
-            steps[idx] += 1
-            for j, i in enumerate(idx):
-                paths[i].append((r[j], float(pr[j])))
-            active[idx] = pr <= cutoff
+            _record_step(model, idx, x_new[idx], granularity, cutoff, rounded, p_round, steps, paths, active)
     finally:
         model.train(was)
