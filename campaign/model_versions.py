@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -81,12 +82,14 @@ def train_version(
     validation_fraction: float = 0.1,
     training_set: TrainingSet | None = None,
     keep_if_cancelled: bool = True,
+    warm_start: ModelVersion | None = None,
 ) -> TrainedVersion:
     """Train on the campaign's current labels, save the checkpoint, record the version.
 
     A cancelled training keeps its best model so far as a version (marked
     ``cancelled`` in its metrics) unless ``keep_if_cancelled`` is false, in
     which case nothing is written and ``TrainingCancelled`` is raised.
+    ``warm_start`` continues from another version's weights (same architecture).
     """
     from hea_campaign.model.checkpoint import save_checkpoint
     from hea_campaign.model.ssvae import SSVAEConfig
@@ -102,11 +105,19 @@ def train_version(
     overrides["seed"] = seed
     if epochs is not None:
         overrides["epochs"] = epochs
-    config = SSVAEConfig().replace(**overrides)
-    result = train(
-        ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_unlab, ts.X_lab[val_idx], ts.y_lab[val_idx],
-        config, progress=progress, should_stop=should_stop,
-    )
+    init = None
+    if warm_start is not None:
+        init = load_version(warm_start)[0]
+        config = SSVAEConfig.from_dict(warm_start.config).replace(**overrides)
+    else:
+        config = SSVAEConfig().replace(**overrides)
+    try:
+        result = train(
+            ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_unlab, ts.X_lab[val_idx], ts.y_lab[val_idx],
+            config, progress=progress, should_stop=should_stop, init=init,
+        )
+    except ValueError as exc:
+        raise CampaignError(f"cannot train: {exc}") from None
     if result.cancelled and not keep_if_cancelled:
         raise TrainingCancelled("training was cancelled; nothing was saved")
     model = result.model
@@ -119,6 +130,8 @@ def train_version(
         "train_seconds": round(result.wall_s, 2),
         "cancelled": bool(result.cancelled),
     }
+    if warm_start is not None:
+        metrics["warm_start_from"] = warm_start.id
     folder = models_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
     data_hash = ts.data_hash()
@@ -199,8 +212,9 @@ def get_version(store: CampaignStore, version_id: int | None = None) -> ModelVer
         return version
 
 
-_cache: dict[str, tuple] = {}
+_cache: OrderedDict[str, tuple] = OrderedDict()  # sha256 -> entry, least recently used first
 _cache_lock = threading.Lock()
+_CACHE_SIZE = 8  # a TUI session touches a few versions; a simulation trains hundreds
 
 
 def load_version(version: ModelVersion):
@@ -209,6 +223,7 @@ def load_version(version: ModelVersion):
 
     with _cache_lock:
         if version.checkpoint_sha256 in _cache:
+            _cache.move_to_end(version.checkpoint_sha256)
             return _cache[version.checkpoint_sha256]
     from hea_campaign.model.checkpoint import CheckpointError
 
@@ -221,4 +236,6 @@ def load_version(version: ModelVersion):
     entry = (model, ref["X_lab"], ref["y_lab"])
     with _cache_lock:
         _cache[version.checkpoint_sha256] = entry
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return entry

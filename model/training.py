@@ -111,6 +111,25 @@ def _as2d(x, v: int) -> np.ndarray:
     return a
 
 
+_ARCHITECTURE = ("latent_dim", "encoder_hidden", "decoder_hidden", "classifier_hidden", "n_heads", "activation",
+                 "vocabulary")
+
+
+def _warm_model(init: SSVAE, cfg: SSVAEConfig) -> SSVAE:
+    """A copy of ``init`` to continue training under ``cfg`` (same architecture required)."""
+    old = init.config
+    differ = [k for k in _ARCHITECTURE if tuple(np.atleast_1d(getattr(old, k))) != tuple(np.atleast_1d(getattr(cfg, k)))]
+    if differ:
+        raise ValueError(f"cannot warm-start: the architecture differs in {', '.join(differ)}")
+    scaler = DescriptorScaler(init.scaler.mean, init.scaler.scale)
+    model = SSVAE(cfg, scaler)
+    state = {k: v.detach().clone() for k, v in init.state_dict().items()}
+    model.background = state["background"]
+    model.background_weights = state["background_weights"]
+    model.load_state_dict(state)
+    return model
+
+
 def train(
     X_lab: np.ndarray,
     y_lab: np.ndarray,
@@ -120,6 +139,7 @@ def train(
     config: SSVAEConfig | None = None,
     progress: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    init: SSVAE | None = None,
 ) -> TrainResult:
     """Train an SSVAE on labelled + unlabelled fraction rows; select on validation.
 
@@ -128,6 +148,9 @@ def train(
     training rows (labelled + unlabelled). ``progress`` is called after every
     evaluated epoch; ``should_stop()`` is polled every epoch and, when true,
     training ends and the best model so far is returned with cancelled=True.
+    ``init`` warm-starts from a trained model of the same architecture: its
+    weights, descriptor scaler and SHAP background are taken over (a campaign
+    retrains every round on a pool whose compositions do not change).
     """
     cfg = config or SSVAEConfig()
     V = len(cfg.vocabulary)
@@ -153,9 +176,13 @@ def train(
         D_lab = featurize(X_lab, voc)
         D_unl = featurize(X_unlab, voc) if len(X_unlab) else np.zeros((0, 8))
         D_val = featurize(X_val, voc) if len(X_val) else np.zeros((0, 8))
-        scaler = DescriptorScaler.fit(np.concatenate([D_lab, D_unl]))
-        model = SSVAE(cfg, scaler)
-        fit_background(model, scaler.transform(np.concatenate([D_lab, D_unl])), cfg.background_size, cfg.seed)
+        if init is not None:
+            model = _warm_model(init, cfg)
+            scaler = model.scaler
+        else:
+            scaler = DescriptorScaler.fit(np.concatenate([D_lab, D_unl]))
+            model = SSVAE(cfg, scaler)
+            fit_background(model, scaler.transform(np.concatenate([D_lab, D_unl])), cfg.background_size, cfg.seed)
 
         f32 = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
         fl, dl, yl = f32(X_lab), f32(scaler.transform(D_lab)), f32(y_lab)

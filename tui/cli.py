@@ -142,11 +142,12 @@ def db_current(db: DbOption = None) -> None:
 
 def _register_command_groups() -> None:
     """Commands that live in their own modules register themselves here."""
-    from . import evaluate_command, lab_commands, model_commands
+    from . import evaluate_command, lab_commands, model_commands, simulate_command
 
     model_commands.register(app)
     evaluate_command.register(app)
     lab_commands.register(app)
+    simulate_command.register(app)
 
 
 _register_command_groups()

@@ -76,3 +76,31 @@ def test_bad_inputs_are_refused(seed_data, small_config):
         train(X[lab][:, :5], y[lab], None, None, None, small_config)
     with pytest.raises(ValueError):
         train(X[lab], y[lab] * 2, None, None, None, small_config)
+
+
+def test_warm_start_takes_over_weights_and_scaler_and_keeps_learning(trained, seed_data, small_config):
+    X, y, lab, unl, val = _rows(seed_data, n_lab=120)
+    res, _ = trained
+    # lr 0: nothing moves, so the warm model must predict exactly what the first one did
+    frozen = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5, lr=0.0), init=res.model)
+    assert np.allclose(frozen.model.predict_proba(X[val]), res.model.predict_proba(X[val]), atol=1e-6)
+    assert np.array_equal(frozen.model.scaler.mean, res.model.scaler.mean)
+    assert torch_equal(frozen.model.background, res.model.background)
+    moved = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5), init=res.model)
+    assert not np.allclose(moved.model.predict_proba(X[val]), res.model.predict_proba(X[val]))
+    # the first model is not modified by training its copy
+    again = res.model.predict_proba(X[val])
+    assert np.allclose(again, frozen.model.predict_proba(X[val]), atol=1e-6)
+
+
+def test_warm_start_refuses_another_architecture(trained, seed_data, small_config):
+    X, y, lab, unl, val = _rows(seed_data, n_lab=60)
+    res, _ = trained
+    with pytest.raises(ValueError, match="latent_dim"):
+        train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(latent_dim=3, epochs=1), init=res.model)
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))

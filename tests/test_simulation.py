@@ -1,0 +1,195 @@
+"""The retrospective campaign: metrics by hand, the store it leaves behind, and `simulate --quick`."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.simulation import (
+    QUICK,
+    STRATEGIES,
+    SimulationSettings,
+    Target,
+    _split,
+    _subset,
+    load_pool,
+    parse_target,
+    simulate,
+)
+from hea_campaign.campaign.simulation_metrics import Spread, acceleration, enhancement, experiments_to_reach
+from hea_campaign.campaign.simulation_report import summarise
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return load_pool("yan2021")
+
+
+# --- metrics -------------------------------------------------------------------------
+
+
+def test_enhancement_is_the_ratio_at_equal_experiments_and_undefined_while_random_has_none():
+    ef = enhancement(np.array([0, 3, 6, 8]), np.array([0, 0, 2, 4]))
+    assert math.isnan(ef[0]) and math.isnan(ef[1])
+    assert ef[2:].tolist() == [3.0, 2.0]
+
+
+def test_experiments_to_reach_interpolates_between_rounds():
+    x = np.array([0, 8, 16, 24])
+    found = np.array([0, 2, 6, 7])
+    assert experiments_to_reach(x, found, 2) == 8
+    assert experiments_to_reach(x, found, 4) == 12  # halfway from 2 (at 8) to 6 (at 16)
+    assert experiments_to_reach(x, found, 0) == 0
+    assert math.isinf(experiments_to_reach(x, found, 8))
+
+
+def test_acceleration_compares_experiments_for_the_same_count():
+    x = np.array([0, 8, 16, 24])
+    strategy = np.array([0, 4, 7, 9])
+    random = np.array([0, 2, 4, 7])
+    af = acceleration(x, strategy, random)
+    assert math.isnan(af[0])
+    assert af[1] == pytest.approx(16 / 8)  # random reaches 4 at 16
+    assert af[2] == pytest.approx(24 / 16)  # random reaches 7 at 24
+    assert math.isinf(af[3])  # random never reaches 9
+
+
+def test_spread_keeps_infinite_values_as_larger_than_any_and_prints_a_bound():
+    s = Spread.of([1.0, 2.0, math.inf, math.inf, math.nan])
+    assert s.n == 4 and math.isinf(s.q3) and s.q1 == 1.0
+    assert s.format(2, bound=3.0).endswith("->3.00]")
+    assert Spread.of([1.0, 3.0]).median == 2.0
+    assert Spread.of([math.nan]).format() == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("text_in", "expected"),
+    [("single phase", 1), ("single phase with at least 4 elements", 4), ("Single-phase with at least 5 elements", 5),
+     ("single phase >= 3 elements", 3)],
+)  # fmt: skip
+def test_parse_target_reads_the_documented_forms(text_in, expected):
+    assert parse_target(text_in) == Target(expected)
+
+
+@pytest.mark.parametrize("bad", ["", "multi phase", "single phase with at least 0 elements",
+                                 "single phase with at least 99 elements", "single phase with 4"])  # fmt: skip
+def test_parse_target_refuses_anything_else(bad):
+    with pytest.raises(CampaignError):
+        parse_target(bad)
+
+
+def test_settings_that_cannot_run_are_refused_with_a_reason(pool):
+    with pytest.raises(CampaignError, match="random"):
+        SimulationSettings(strategies=("exploit",)).check(len(pool))
+    with pytest.raises(CampaignError, match="unknown strategy"):
+        SimulationSettings(strategies=("random", "greedy")).check(len(pool))
+    with pytest.raises(CampaignError, match="fewer than"):
+        SimulationSettings(batch=100, rounds=20).check(len(pool))
+
+
+def test_the_pool_merges_repeated_compositions_and_leaves_out_conflicts(pool):
+    assert len(pool.formulas) == len(set(pool.formulas))
+    assert pool.left_out["conflicting labels"] == 3  # the three conflicts the importer reports
+    assert len(pool) == 1369 - 3
+    assert np.allclose(pool.X.sum(1), 1.0)
+
+
+# --- a small run, through the store ------------------------------------------------------
+
+
+def test_a_run_reveals_exactly_its_picks_through_the_store(pool, tmp_path):
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 2, "strategies": ("random", "exploit"), "jobs": 1})
+    result = simulate(pool, s, workdir=tmp_path)
+    by_formula = dict(zip(pool.formulas, range(len(pool)), strict=True))
+    folder = tmp_path / "repeat-00"
+    for strategy in s.strategies:
+        recs = [r for r in result.records if r.strategy == strategy]
+        assert [r.round for r in recs] == [0, 1, 2]
+        picked = [f for r in recs for f in r.picked.split(";") if f]
+        assert len(picked) == len(set(picked)) == s.rounds * s.batch  # never the same alloy twice
+        idx = [by_formula[f] for f in picked]
+        assert all(pool.n_elements[i] >= s.target.min_elements for i in idx)
+        assert recs[-1].found == int(pool.targets(s.target)[idx].sum())  # found counts the hidden labels
+        from hea_campaign.campaign.store import CampaignStore
+
+        store = CampaignStore.open(folder / f"{strategy}.db", create=False)
+        try:
+            with store.read() as session:
+                actions = Counter(a for (a,) in session.execute(text("select action from audit_event")))
+                measured = {f for (f,) in session.execute(text(
+                    "select a.formula from measurement m join alloy a on a.id = m.alloy_id"))}  # fmt: skip
+                in_store = {f for (f,) in session.execute(text("select formula from alloy"))}
+                assert session.execute(text("pragma integrity_check")).scalar() == "ok"
+        finally:
+            store.close()
+        assert actions["measurement.add"] == s.initial + s.rounds * s.batch
+        assert actions["model.train"] == s.rounds + 1 and actions["model.activate"] == s.rounds + 1
+        assert set(picked) <= measured  # every pick is a measurement in the store
+        # the held-out test alloys never enter the store; every other pool alloy does
+        sub = _subset(pool, s.max_pool, s.seed)
+        test, _, _ = _split(sub, s, np.random.default_rng(s.seed))
+        test_formulas = {sub.formulas[i] for i in test}
+        assert not test_formulas & in_store
+        assert len(in_store) == len(sub) - len(test)
+
+
+def test_same_seed_same_campaign(pool, tmp_path):
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 1, "strategies": ("random", "balanced"), "jobs": 1})
+    a = simulate(pool, s, workdir=tmp_path / "a")
+    b = simulate(pool, s, workdir=tmp_path / "b")
+    assert [(r.strategy, r.picked, r.found) for r in a.records] == [(r.strategy, r.picked, r.found) for r in b.records]
+    assert [r.test_accuracy for r in a.records] == [r.test_accuracy for r in b.records]
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def test_simulate_quick_prints_every_strategy_and_writes_every_round(tmp_path, capsys):
+    from hea_campaign.tui.cli import main
+
+    out = tmp_path / "sim.csv"
+    assert main(["simulate", "--quick", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    seen = {(r["strategy"], int(r["repeat"]), int(r["round"])) for r in rows}
+    expected = {(s, k, n) for s in STRATEGIES for k in range(QUICK["repeats"]) for n in range(QUICK["rounds"] + 1)}
+    assert seen == expected and len(rows) == len(expected)
+    for r in rows:
+        assert int(r["experiments"]) == int(r["round"]) * QUICK["batch"]
+        assert 0 <= int(r["found"]) <= int(r["experiments"])
+        assert 0.0 <= float(r["test_accuracy"]) <= 1.0
+    for strategy in STRATEGIES:
+        assert sum(line.startswith(strategy + " ") for line in printed.splitlines()) >= 1
+    png = out.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "wall time" in printed
+
+
+def test_simulate_refuses_bad_input_with_one_line(tmp_path, capsys):
+    from hea_campaign.tui.cli import main
+
+    assert main(["simulate", "--quick", "--strategies", "exploit", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "random" in capsys.readouterr().err
+    assert main(["simulate", "--quick", "--target", "two phases", "--out", str(tmp_path / "x.csv")]) == 2
+    assert main(["simulate", "--quick", "--out", str(tmp_path / "no" / "x.csv")]) == 2
+
+
+def test_summary_rows_pair_each_strategy_with_random(pool, tmp_path):
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 2, "strategies": ("random", "exploit"), "jobs": 1})
+    result = simulate(pool, s, workdir=tmp_path)
+    rows = {(r.strategy, r.experiments): r for r in summarise(result)}
+    rnd = result.curves("random")[0]
+    exp = result.curves("exploit")[0]
+    last = int(result.experiments[-1])
+    row = rows[("exploit", last)]
+    assert row.found.median == exp[-1]
+    if rnd[-1] > 0:
+        assert row.ef.median == pytest.approx(exp[-1] / rnd[-1])
+        assert rows[("random", last)].ef.median == 1.0
