@@ -46,7 +46,7 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
         model = q.active_model(session, store.campaign_id)
         events = q.recent_events(session, store.campaign_id, recent)
         return CampaignStatus(
-            store_url=store.url,
+            store_url=store.display_url,
             campaign=store.campaign_name,
             alloys=len(summary),
             labelled=single + multi,

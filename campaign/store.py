@@ -9,11 +9,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from hea_campaign.db import store as q
-from hea_campaign.db.engine import is_file_store, make_engine, resolve_url, store_file, unit_of_work
+from hea_campaign.db.engine import (
+    describe_db_error,
+    is_file_store,
+    make_engine,
+    resolve_url,
+    safe_url,
+    store_file,
+    unit_of_work,
+)
 from hea_campaign.db.migrate import ensure_schema
 
 from .errors import CampaignError
@@ -51,16 +59,23 @@ class CampaignStore:
                 row = q.find_campaign(session, campaign)
                 if row is None:
                     if not create:
-                        raise CampaignError(f"no campaign named '{campaign}' in {url}")
+                        raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}")
                     row = q.create_campaign(session, campaign, actor or current_user())
                 campaign_id = row.id
-        except OperationalError as exc:
-            raise CampaignError(f"cannot open the store {url}: {exc.orig}") from None
+        except DBAPIError as exc:  # server down, bad password, no such database, no rights, ...
+            raise CampaignError(f"cannot open the store {safe_url(url)}: {describe_db_error(exc)}") from None
         except FileNotFoundError as exc:
             raise CampaignError(str(exc)) from None
         except ImportError as exc:
-            raise CampaignError(f"cannot open {url}: the database driver is not installed ({exc.name})") from None
+            raise CampaignError(
+                f"cannot open {safe_url(url)}: the database driver is not installed ({exc.name})"
+            ) from None
         return cls(engine=engine, campaign_id=campaign_id, campaign_name=campaign, url=url)
+
+    @property
+    def display_url(self) -> str:
+        """The store's URL for showing to people (password masked)."""
+        return safe_url(self.url)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

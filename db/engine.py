@@ -5,6 +5,16 @@ directory, or ``--db``, or ``HEA_CAMPAIGN_DB``) or any SQLAlchemy URL.  SQLite
 connections get WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for
 write transactions, so the TUI, a CLI in another terminal and a training
 worker can all write without "database is locked" surprises mid-transaction.
+
+PostgreSQL (a shared lab server, ``postgresql+psycopg://...``) gets the same
+guarantees by the same rule: a write unit takes one transaction-scoped
+advisory lock when it begins, so writers to one store run one after another
+and each sees everything committed before it (READ COMMITTED, a fresh snapshot
+per statement after the lock).  Two people adding a result for the same new
+formula at once therefore never race on the alloy's unique key: the second
+finds the alloy the first committed.  Read units run at REPEATABLE READ, one
+consistent snapshot like a SQLite WAL reader, and take no lock.  Waiting for
+the lock gives up after the same timeout as SQLite's busy timeout.
 """
 
 from __future__ import annotations
@@ -16,11 +26,14 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
 DEFAULT_DB_FILE = "hea-campaign.db"
 ENV_DB = "HEA_CAMPAIGN_DB"
 BUSY_TIMEOUT_MS = 30_000
+# Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
+PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
 
 
 def resolve_url(db: str | os.PathLike | None = None) -> str:
@@ -47,6 +60,30 @@ def store_file(url: str) -> Path:
     return Path(make_url(url).database)
 
 
+def is_postgresql(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.get_backend_name() == "postgresql"
+
+
+def safe_url(url: str) -> str:
+    """The URL for showing to people: the password (if any) masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """One line saying why the database refused (no driver traceback, no SQL)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
+    # libpq puts hints on later lines ("Is the server running on that host ...?"); the
+    # statement itself ("LINE 2: CREATE TABLE ...", a caret under it, [SQL: ...]) is left out.
+    noise = ("[SQL:", "[parameters:", "(Background on", "LINE ")
+    text = "; ".join(ln for ln in lines if not ln.startswith(noise) and set(ln) != {"^"})
+    return text or exc.__class__.__name__
+
+
 def _install_sqlite_behaviour(engine: Engine) -> None:
     in_memory = engine.url.database in (None, "", ":memory:")
 
@@ -69,6 +106,29 @@ def _install_sqlite_behaviour(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _install_postgresql_behaviour(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via engine
+        # A writer waits for the write lock (or a row lock) at most as long as a SQLite writer would.
+        if not hasattr(dbapi_conn, "autocommit"):
+            return
+        before = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+        finally:
+            cur.close()
+            dbapi_conn.autocommit = before
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
+        if conn.get_execution_options().get("hea_write", True):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
+        else:
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> Engine:
     """An engine for ``db`` with the store's connection settings applied."""
     url = resolve_url(db)
@@ -85,14 +145,18 @@ def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> E
         )
         _install_sqlite_behaviour(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    if is_postgresql(engine):
+        _install_postgresql_behaviour(engine)
+    return engine
 
 
 @contextmanager
 def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """One session per unit of work: commit on success, roll back on any error.
 
-    Write units take SQLite's write lock when they begin; read units do not.
+    Write units take the store's write lock when they begin (SQLite: BEGIN
+    IMMEDIATE; PostgreSQL: an advisory lock); read units do not.
     """
     bind = engine.execution_options(hea_write=write)
     with Session(bind, expire_on_commit=False) as session:

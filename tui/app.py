@@ -84,7 +84,7 @@ class CampaignApp(App):
         super().__init__()
         self.store = store
         self.actor = actor or current_user()
-        self.sub_title = f"{store.campaign_name} @ {store.url}"
+        self.sub_title = f"{store.campaign_name} @ {store.display_url}"
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -56,7 +56,7 @@ def init(
     if dataset and csv:
         raise UserError("give either --dataset or --csv, not both")
     store = _open(db, campaign, by)
-    typer.echo(f"Store ready: {store.url} (campaign '{store.campaign_name}')")
+    typer.echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
     if dataset:
         path = fetch(dataset)
         typer.echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
@@ -122,13 +122,13 @@ def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
     """Migrate the store's schema to this version of hea-campaign (back it up first)."""
-    from hea_campaign.db.engine import make_engine, resolve_url
+    from hea_campaign.db.engine import make_engine, resolve_url, safe_url
     from hea_campaign.db.migrate import current_revision, upgrade
 
     engine = make_engine(db)
     before = current_revision(engine)
     upgrade(engine, revision)
-    typer.echo(f"{resolve_url(db)}: schema {before or 'empty'} -> {current_revision(engine)}")
+    typer.echo(f"{safe_url(resolve_url(db))}: schema {before or 'empty'} -> {current_revision(engine)}")
 
 
 @db_app.command("current")
@@ -155,6 +155,9 @@ _register_command_groups()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the Typer app, turning user-fixable errors into one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hea_campaign.db.engine import describe_db_error
     from hea_campaign.db.migrate import SchemaOutOfDate
 
     try:
@@ -164,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
+        return 2
+    except DBAPIError as exc:  # e.g. db upgrade against a server that is down or refuses the login
+        typer.echo(f"error: the database refused: {describe_db_error(exc)}", err=True)
         return 2
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -1,7 +1,9 @@
-"""Alembic environment: runs on a connection handed over by db.migrate, or a URL."""
+"""Alembic environment: runs on a connection handed over by db.migrate, an engine
+(pytest-alembic hands one over the same way), or a URL."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from hea_campaign.db import tables  # noqa: F401  (registers the tables)
@@ -23,6 +25,10 @@ def _configure(connection) -> None:
 
 def run() -> None:
     connection = config.attributes.get("connection")
+    if isinstance(connection, Engine):
+        with connection.connect() as conn:
+            _configure(conn)
+        return
     if connection is not None:
         _configure(connection)
         return

@@ -23,6 +23,7 @@ def _counts(path) -> dict[str, int]:
         con.close()
 
 
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
 def test_backup_while_another_connection_holds_a_write_transaction(store, store_path, tmp_path):
     for text in ("FeNi", "CoCrFeNi", "AlCoCrFeNi"):
         add_result(store, text, single_phase=True)
@@ -53,6 +54,7 @@ def test_backup_while_another_connection_holds_a_write_transaction(store, store_
     copy.close()
 
 
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
 def test_backup_never_overwrites(store, tmp_path):
     target = tmp_path / "b.db"
     target.write_bytes(b"keep me")
@@ -63,6 +65,7 @@ def test_backup_never_overwrites(store, tmp_path):
         backup(store, tmp_path / "no" / "b.db")
 
 
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
 def test_a_copy_that_fails_its_check_is_not_kept(store, tmp_path, monkeypatch):
     from hea_campaign.db import backup as db_backup
 

@@ -14,8 +14,8 @@ from .conftest import candidate_statuses, counts, insert_candidates
 
 
 @pytest.fixture
-def db(store, store_path):
-    return ["--db", str(store_path)]
+def db(store):
+    return ["--db", store.url]
 
 
 def _ok(capsys, *args):
@@ -112,6 +112,7 @@ def test_export_csv_and_json(capsys, store, db, tmp_path):
     assert counts(store) == before and not (tmp_path / "c.csv").exists()
 
 
+@pytest.mark.sqlite_only("backup copies a SQLite file")
 def test_backup_command(capsys, store, db, tmp_path):
     _ok(capsys, "result", "add", "FeNi", "--single-phase", "yes", *db)
     out = _ok(capsys, "backup", str(tmp_path / "copy.db"), *db)

@@ -110,9 +110,9 @@ def test_who_defaults_to_the_current_user_and_reasons_are_checked(store):
         assert q.candidates_by_id(s, store.campaign_id, [ids[1]])[ids[1]].status_reason is None
 
 
-def test_unknown_ids_and_other_campaigns_are_refused(store, store_path):
+def test_unknown_ids_and_other_campaigns_are_refused(store):
     (mine,) = insert_candidates(store, ["FeNi"])
-    other = CampaignStore.open(store_path, campaign="other", actor="tester")
+    other = CampaignStore.open(store.url, campaign="other", actor="tester")
     (theirs,) = insert_candidates(other, ["FeNi"])
     before = counts(store)
     with pytest.raises(CampaignError, match=f"no candidate with id {theirs}"):

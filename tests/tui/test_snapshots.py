@@ -17,6 +17,8 @@ from hea_campaign.campaign.store import CampaignStore
 from hea_campaign.db.tables import Alloy, AuditEvent, Campaign, Candidate, Measurement, ModelVersion, ProposalRun
 from hea_campaign.tui.app import CampaignApp
 
+pytestmark = pytest.mark.sqlite_only("the pictures are drawn from a copy of the SQLite seed file")
+
 SIZE = (120, 40)
 FIXED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 CANDIDATES = [
