@@ -94,4 +94,4 @@ class Spread:
             return "n/a"
         if self.q1 == self.q3:
             return one(self.median)
-        return f"{one(self.median)} [{one(self.q1)}-{one(self.q3)}]"
+        return f"{one(self.median)} [{one(self.q1)}, {one(self.q3)}]"

@@ -126,7 +126,11 @@ def _warm_model(init: SSVAE, cfg: SSVAEConfig) -> SSVAE:
     state = {k: v.detach().clone() for k, v in init.state_dict().items()}
     model.background = state["background"]
     model.background_weights = state["background_weights"]
-    model.load_state_dict(state)
+    if cfg.warm_classifier:
+        model.load_state_dict(state)
+    else:  # fresh heads (seeded), to be selected on validation again; the VAE continues
+        fresh = model.state_dict()
+        model.load_state_dict({k: (fresh[k] if k.startswith("classifier.") else v) for k, v in state.items()})
     return model
 
 

@@ -63,7 +63,7 @@ def test_acceleration_compares_experiments_for_the_same_count():
 def test_spread_keeps_infinite_values_as_larger_than_any_and_prints_a_bound():
     s = Spread.of([1.0, 2.0, math.inf, math.inf, math.nan])
     assert s.n == 4 and math.isinf(s.q3) and s.q1 == 1.0
-    assert s.format(2, bound=3.0).endswith("->3.00]")
+    assert s.format(2, bound=3.0).endswith(", >3.00]")
     assert Spread.of([1.0, 3.0]).median == 2.0
     assert Spread.of([math.nan]).format() == "n/a"
 

@@ -23,13 +23,13 @@ def format_summary(result, rows) -> str:
         "EF = found / found by random at the same experiments; AF = experiments random needs for the same count / "
         f"experiments used (>x: random did not get there within the run's {last} experiments).",
         "",
-        f"{'strategy':<9} {'exp.':>4}  {'found':<16} {'EF':<17} {'AF':<17} {'test accuracy':<20}",
+        f"{'strategy':<9} {'exp.':>4}  {'found':<20} {'EF':<19} {'AF':<20} {'test accuracy':<21}",
     ]
     for r in rows:
-        ef = "1 (reference)" if r.strategy == "random" else r.ef.format(2)
-        af = "1 (reference)" if r.strategy == "random" else r.af.format(2, bound=last / r.experiments)
-        lines.append(f"{r.strategy:<9} {r.experiments:>4}  {r.found.format(1):<16} {ef:<17} {af:<17} "
-                     f"{r.test_accuracy.format(3):<20}")  # fmt: skip
+        ef = "(reference)" if r.strategy == "random" else r.ef.format(2)
+        af = "(reference)" if r.strategy == "random" else r.af.format(2, bound=last / r.experiments)
+        lines.append(f"{r.strategy:<9} {r.experiments:>4}  {r.found.format(1):<20} {ef:<19} {af:<20} "
+                     f"{r.test_accuracy.format(3)}".rstrip())  # fmt: skip
     return "\n".join(lines)
 
 

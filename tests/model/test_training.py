@@ -82,12 +82,19 @@ def test_warm_start_takes_over_weights_and_scaler_and_keeps_learning(trained, se
     X, y, lab, unl, val = _rows(seed_data, n_lab=120)
     res, _ = trained
     # lr 0: nothing moves, so the warm model must predict exactly what the first one did
-    frozen = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5, lr=0.0), init=res.model)
+    frozen = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5, lr=0.0, warm_classifier=True),
+                   init=res.model)  # fmt: skip
     assert np.allclose(frozen.model.predict_proba(X[val]), res.model.predict_proba(X[val]), atol=1e-6)
     assert np.array_equal(frozen.model.scaler.mean, res.model.scaler.mean)
     assert torch_equal(frozen.model.background, res.model.background)
     moved = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5), init=res.model)
     assert not np.allclose(moved.model.predict_proba(X[val]), res.model.predict_proba(X[val]))
+    # by default the heads start afresh (selected on validation again) while the VAE continues
+    fresh = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=5, lr=0.0), init=res.model)
+    a, b = fresh.model.state_dict(), res.model.state_dict()
+    assert all(torch_equal(a[k], b[k]) for k in a if not k.startswith("classifier."))
+    assert not all(torch_equal(a[k], b[k]) for k in a if k.startswith("classifier."))
+    assert not np.allclose(fresh.model.predict_proba(X[val]), res.model.predict_proba(X[val]))
     # the first model is not modified by training its copy
     again = res.model.predict_proba(X[val])
     assert np.allclose(again, frozen.model.predict_proba(X[val]), atol=1e-6)
