@@ -2,8 +2,9 @@
 
 A formula is checked for the mistakes people make (empty, too long, stray
 characters, unbalanced parentheses, zero/negative/non-finite amounts, unknown
-elements) before pymatgen's strict ``Composition`` parses it, so every bad
-input gets one sentence naming the problem instead of a parser traceback.
+elements), so every bad input gets one sentence naming the problem instead of
+a parser traceback.  Element symbols are pymatgen's; amounts are multiplied out
+here with pymatgen's arithmetic (see ``_amounts`` for why not by pymatgen).
 
 The canonical string lists elements alphabetically.  It uses a "nice" ratio
 form when one exists (amounts relative to one element, at most two decimals,
@@ -22,14 +23,19 @@ from functools import cached_property
 
 import numpy as np
 
-MAX_FORMULA_LENGTH = 200
+from .errors import CampaignError
+
+# A canonical formula has at most 9 characters per element (Fe99.999, Fe1000.49), so with
+# MAX_ELEMENTS every canonical formula fits the store's 400-character column and parses again.
+MAX_FORMULA_LENGTH = 400
+MAX_ELEMENTS = 40
 _ALLOWED_CHARS = re.compile(r"^[A-Za-z0-9.()\[\]\s]*$")
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)|(\()|(\))(\d*\.?\d*)|(\s+)")
 _NICE_TOL = 1e-6  # in hundredths: ratio amounts this close to two decimals are exact
 
 
-class FormulaError(ValueError):
-    """A formula that cannot be read as an alloy composition."""
+class FormulaError(CampaignError, ValueError):
+    """A formula that cannot be read as an alloy composition (a user error; also a ValueError)."""
 
 
 @dataclass(frozen=True)
@@ -66,16 +72,27 @@ class Composition:
         return len(self.elements)
 
 
-def _number(text: str, element: str, formula: str) -> float:
+def _quote(text: str, limit: int = 80) -> str:
+    """``text`` in quotes for a message: one line, control and invisible characters
+    escaped, cut to about ``limit`` characters."""
+    shown = ""
+    for ch in text:
+        shown += ch if ch.isprintable() else repr(ch)[1:-1]
+        if len(shown) > limit:
+            return f"'{shown[:limit]}...'"
+    return f"'{shown}'"
+
+
+def _number(text: str, element: str, shown: str) -> float:
     if text in ("", None):
         return 1.0
     if text == ".":
-        raise FormulaError(f"'{formula}': the amount after {element} is not a number")
+        raise FormulaError(f"{shown}: the amount after {element} is not a number")
     return float(text)
 
 
-def _precheck(formula: str, allow_zero: bool = False) -> str:
-    """Reject what pymatgen would misread or crash on; return the squeezed text."""
+def _precheck(formula: str) -> tuple[str, str]:
+    """Reject text that is not a formula; return the squeezed text and its quoted form."""
     if formula is None or not str(formula).strip():
         raise FormulaError("the formula is empty")
     text = str(formula).strip()
@@ -83,13 +100,15 @@ def _precheck(formula: str, allow_zero: bool = False) -> str:
         raise FormulaError(
             f"the formula is {len(text)} characters long; at most {MAX_FORMULA_LENGTH} are accepted"
         )
+    shown = _quote(text)
     if re.search(r"\d[eE][-+]?\d", text):
-        raise FormulaError(f"'{text}': write amounts as plain decimals, not in exponent notation")
-    if "-" in text:
-        raise FormulaError(f"'{text}': amounts cannot be negative")
+        raise FormulaError(f"{shown}: write amounts as plain decimals, not in exponent notation")
+    if re.search(r"-\s*[\d.]", text):
+        raise FormulaError(f"{shown}: amounts cannot be negative")
     if not _ALLOWED_CHARS.match(text):
         bad = sorted({ch for ch in text if not _ALLOWED_CHARS.match(ch)})
-        raise FormulaError(f"'{text}': unexpected character {' '.join(repr(c) for c in bad)}")
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        raise FormulaError(f"{shown}: unexpected character {' '.join(repr(c) for c in bad[:10])}{more}")
     text = text.replace("[", "(").replace("]", ")")
     depth = 0
     for ch in text:
@@ -98,51 +117,76 @@ def _precheck(formula: str, allow_zero: bool = False) -> str:
         if depth < 0:
             break
     if depth != 0:
-        raise FormulaError(f"'{text}': unbalanced parentheses")
-    # Walk the tokens to find zero amounts and garbage that the regex skips.
+        raise FormulaError(f"{_quote(text)}: unbalanced parentheses")
+    return re.sub(r"\s+", "", text), shown
+
+
+def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
+    """Element -> amount with groups multiplied out, every amount checked on the way.
+
+    The arithmetic is pymatgen's (each term of a group times the group's factor,
+    summed in order of appearance), so the amounts are those pymatgen's
+    ``Composition`` gives where it works.  It is done here because pymatgen
+    silently drops amounts below 1e-8 and misreads amounts of 1e16 or more once
+    a group is multiplied out (it re-parses ``1e+16``).  With ``allow_zero``,
+    elements written with amount 0 are left out.
+    """
+    stack: list[list[tuple[str, float]]] = [[]]
+    written = [False]  # per open group: was any element written in it
     pos = 0
-    squeezed = re.sub(r"\s+", "", text)
     while pos < len(squeezed):
         m = _TOKEN.match(squeezed, pos)
         if not m or m.end() == pos:
             if re.match(r"(?i)(nan|inf)", squeezed[pos:]):
-                raise FormulaError(f"'{text}': amounts must be finite numbers")
-            raise FormulaError(f"'{text}': cannot read '{squeezed[pos:]}' (element symbols start with a capital letter)")
+                raise FormulaError(f"{shown}: amounts must be finite numbers")
+            raise FormulaError(
+                f"{shown}: cannot read {_quote(squeezed[pos:])} (element symbols start with a capital letter)"
+            )
         if m.group(1):
-            amount = _number(m.group(2), m.group(1), text)
-            if amount == 0 and not allow_zero:
-                raise FormulaError(f"'{text}': the amount of {m.group(1)} is zero")
+            amount = _number(m.group(2), m.group(1), shown)
+            written[-1] = True
+            if amount != 0:
+                stack[-1].append((m.group(1), amount))
+            elif not allow_zero:
+                raise FormulaError(f"{shown}: the amount of {m.group(1)} is zero")
+        elif m.group(3):
+            stack.append([])
+            written.append(False)
         elif m.group(4):
-            if m.group(5) and _number(m.group(5), "')'", text) == 0:
-                raise FormulaError(f"'{text}': a group has a zero multiplier")
+            factor = _number(m.group(5), "')'", shown)
+            if factor == 0:
+                raise FormulaError(f"{shown}: a group has a zero multiplier")
+            terms = stack.pop()
+            if not written.pop():
+                raise FormulaError(f"{shown}: empty parentheses")
+            written[-1] = True
+            group: dict[str, float] = {}
+            for el, amt in terms:
+                group[el] = group.get(el, 0.0) + amt * factor
+            stack[-1].extend(group.items())
         pos = m.end()
-    return squeezed
+    amounts: dict[str, float] = {}
+    for el, amt in stack[0]:
+        amounts[el] = amounts.get(el, 0.0) + amt
+    return amounts
 
 
-def _pymatgen_amounts(squeezed: str, original: str) -> dict[str, float]:
-    from pymatgen.core import Composition as PmgComposition
+def _check_symbols(squeezed: str, shown: str) -> None:
     from pymatgen.core import Element
 
     for sym in sorted(set(re.findall(r"[A-Z][a-z]?", squeezed))):
         if sym in ("D", "T"):
-            raise FormulaError(f"'{original}': {sym} is an isotope label, not an element; write H")
+            raise FormulaError(f"{shown}: {sym} is an isotope label, not an element; write H")
         if not Element.is_valid_symbol(sym):
-            raise FormulaError(f"'{original}': {sym} is not a chemical element")
-    try:
-        comp = PmgComposition(squeezed, strict=True)
-    except (ValueError, KeyError) as exc:
-        raise FormulaError(f"'{original}' is not a valid formula ({exc})") from None
-    amounts: dict[str, float] = {}
-    for el, amt in comp.items():
-        sym = getattr(el, "symbol", str(el))
-        amounts[sym] = amounts.get(sym, 0.0) + float(amt)
-    return amounts
+            raise FormulaError(f"{shown}: {sym} is not a chemical element")
 
 
 def normalise(amounts: Mapping[str, float]) -> dict[str, float]:
     """Atomic fractions (alphabetical), validating each amount."""
     if not amounts:
         raise FormulaError("the composition has no elements")
+    if len(amounts) > MAX_ELEMENTS:
+        raise FormulaError(f"the composition has {len(amounts)} elements; at most {MAX_ELEMENTS} are accepted")
     for el, a in amounts.items():
         if not math.isfinite(a):
             raise FormulaError(f"the amount of {el} is not a finite number")
@@ -150,8 +194,17 @@ def normalise(amounts: Mapping[str, float]) -> dict[str, float]:
             raise FormulaError(f"the amount of {el} is negative")
         if a == 0:
             raise FormulaError(f"the amount of {el} is zero")
-    total = math.fsum(amounts.values())
-    return {el: amounts[el] / total for el in sorted(amounts)}
+    try:
+        total = math.fsum(amounts.values())
+    except OverflowError:
+        total = math.inf
+    if not math.isfinite(total):
+        raise FormulaError("the amounts are too large to add up; scale them down")
+    fractions = {el: amounts[el] / total for el in sorted(amounts)}
+    for el, f in fractions.items():
+        if f == 0:
+            raise FormulaError(f"the amount of {el} is too small next to the others to be represented")
+    return fractions
 
 
 def _fmt(value: float, decimals: int) -> str:
@@ -167,6 +220,8 @@ def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
         ratios = [fr[e] / unit for e in els]
         if max(ratios) > 1000.5 or any(abs(r * 100 - round(r * 100)) > _NICE_TOL for r in ratios):
             continue
+        if min(round(r * 100) for r in ratios) == 0:  # an element would be written with amount 0
+            continue
         parts = [e if _fmt(r, 2) == "1" else e + _fmt(r, 2) for e, r in zip(els, ratios, strict=True)]
         text = "".join(parts)
         key = (-sum(p.isalpha() for p in parts), len(text), text)
@@ -177,6 +232,19 @@ def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
 
 def canonical_formula(amounts: Mapping[str, float]) -> str:
     """The canonical string for any positive amounts (see module docstring)."""
+    text = _canonical_once(amounts)
+    # The forms are chosen within a tolerance, so the composition a string stands for
+    # may itself read more simply (FeNi0.02000001 -> FeNi0.02, whose own form is
+    # Fe50Ni): settle on the string that is the canonical form of its own composition.
+    for _ in range(3):
+        again = _canonical_once(_canonical_amounts(text))
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _canonical_once(amounts: Mapping[str, float]) -> str:
     fr = normalise(amounts)
     units = _milli_percent(fr)
     exact = _exact_percent(fr, units)
@@ -199,6 +267,9 @@ def _milli_percent(fr: Mapping[str, float]) -> list[int]:
     Exact sums make the atomic-percent form a fixed point of parse -> canonical.
     """
     raw = [f * 100_000 for f in fr.values()]
+    # 2e-05 * 100_000 is 1.9999999999999998: snap to the whole unit it means, so that
+    # fractions read back from an atomic-percent string give that string again
+    raw = [round(r) if abs(r - round(r)) < 1e-6 else r for r in raw]
     units = [max(1, math.floor(r)) for r in raw]
     order = sorted(range(len(raw)), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
     short = 100_000 - sum(units)
@@ -214,9 +285,12 @@ def _milli_percent(fr: Mapping[str, float]) -> list[int]:
     return units
 
 
+def _canonical_amounts(text: str) -> dict[str, float]:
+    return {m.group(1): float(m.group(2) or 1) for m in re.finditer(r"([A-Z][a-z]?)([\d.]*)", text)}
+
+
 def _from_canonical(text: str) -> Composition:
-    amounts = {m.group(1): float(m.group(2) or 1) for m in re.finditer(r"([A-Z][a-z]?)([\d.]*)", text)}
-    fr = normalise(amounts)
+    fr = normalise(_canonical_amounts(text))
     return Composition(tuple(fr), tuple(fr.values()))
 
 
@@ -231,10 +305,11 @@ def parse_formula(formula: str, *, allow_zero: bool = False) -> Composition:
     ``allow_zero`` drops elements written with amount 0 (dataset series
     notation) instead of refusing them, as user input is.
     """
-    squeezed = _precheck(formula, allow_zero=allow_zero)
-    if allow_zero:
-        squeezed = re.sub(r"([A-Z][a-z]?)0+(?:\.0*)?(?![\d.])", "", squeezed)
-    amounts = _pymatgen_amounts(squeezed, str(formula).strip())
+    squeezed, shown = _precheck(formula)
+    amounts = _amounts(squeezed, shown, allow_zero)
+    _check_symbols(squeezed, shown)
+    if not amounts:
+        raise FormulaError(f"{shown}: every element is written with amount zero")
     text = canonical_formula(amounts)
     comp = _from_canonical(text)
     comp.__dict__["formula"] = text  # cached_property seed: the string we built from

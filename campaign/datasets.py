@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,7 @@ def parse_label(text: str | None) -> bool | None:
         return True
     if value in _NO:
         return False
-    raise ValueError(f"'{text}' is not a single-phase label (use yes/no, 1/0, single/multi)")
+    raise ValueError(f"{text!r} is not a single-phase label (use yes/no, 1/0, single/multi)")
 
 
 def phase_to_label(phases: str | None) -> bool | None:
@@ -154,7 +155,7 @@ def phase_to_label(phases: str | None) -> bool | None:
 def _find(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str | None:
     if wanted is not None:
         if wanted not in columns:
-            raise DatasetError(f"{path.name} has no column '{wanted}' (columns: {', '.join(columns)})")
+            raise DatasetError(f"{path.name} has no column {wanted!r} (columns: {', '.join(map(repr, columns))})")
         return wanted
     by_lower = {c.strip().lower(): c for c in columns}
     for name in candidates:
@@ -176,7 +177,10 @@ def read_table(
         raise DatasetError(f"no such file: {path}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            lines = fh.read().splitlines()
+            # lines end at \r\n, \r or \n only, as in the csv module (str.splitlines also
+            # splits at \x0b, \x1c, \u2028 ... inside cells); each keeps its ending so quoted
+            # cells spanning lines keep their line breaks
+            lines = io.StringIO(fh.read(), newline="").readlines()
     except UnicodeDecodeError:
         raise DatasetError(f"{path.name} is not a UTF-8 text file") from None
     start = 0
@@ -192,7 +196,7 @@ def read_table(
     method_col = None
     if formula_column is None and "FORMULA" in header and "PROPERTY: Microstructure" in header:
         layout, f_col, l_col, p_col = "mpea", "FORMULA", None, "PROPERTY: Microstructure"
-        method_col = "PROPERTY: Processing method"
+        method_col = "PROPERTY: Processing method" if "PROPERTY: Processing method" in header else None
     elif formula_column is None and "Alloys" in header and "Class" in header:
         layout, f_col, l_col, p_col = "seed", "Alloys", "Class", None
     else:
@@ -230,5 +234,5 @@ def read_table(
             row.single_phase = label if label is not None else phase_to_label(row.phases)
             table.rows.append(row)
     except csv.Error as exc:
-        raise DatasetError(f"{path.name}: malformed CSV near line {start + reader.line_num + 1} ({exc})") from None
+        raise DatasetError(f"{path.name}: malformed CSV near line {start + reader.line_num} ({exc})") from None
     return table

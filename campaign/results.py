@@ -63,6 +63,7 @@ MAX_PHASES = 200
 MAX_METHOD = 100
 MAX_OPERATOR = 100
 MAX_NOTES = 2000
+MAX_ID = 2**63 - 1
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
 
@@ -104,7 +105,7 @@ def parse_measured_on(text: str | date | None) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise CampaignError(f"'{raw}' is not a date; write it as YYYY-MM-DD") from None
+        raise CampaignError(f"{raw!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def check_measured_on(value: date | None) -> date | None:
@@ -130,11 +131,11 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
         raise CampaignError(f"the phases text is {len(text)} characters long; at most {MAX_PHASES} are accepted")
     if not _PHASE_CHARS.match(text):
         raise CampaignError(
-            f"'{text}' is not a phase list: use letters, digits, + - / ( ) , . _ ' and spaces, "
+            f"{text!r} is not a phase list: use letters, digits, + - / ( ) , . _ ' and spaces, "
             "starting with a letter or digit (e.g. FCC, BCC+B2)"
         )
     if any(not part.strip() for part in text.split("+")):
-        raise CampaignError(f"'{text}' has an empty phase between '+' signs")
+        raise CampaignError(f"{text!r} has an empty phase between '+' signs")
     implied = phase_to_label(text)
     if implied is not None and implied != single_phase:
         said = "single phase" if single_phase else "not single phase"
@@ -156,8 +157,9 @@ def _check_candidate_id(value) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit() or int(text) == 0:
-        raise CampaignError(f"'{text}' is not a candidate id")
+    # ASCII digits only ('²'.isdigit() is true but int('²') fails), and within SQLite's 64-bit integers
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        raise CampaignError(f"{text!r} is not a candidate id")
     return int(text)
 
 
@@ -439,8 +441,6 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             errors.append((line, str(exc)))
             continue
         prepared.append((line, r))
-    if errors:
-        raise ResultsImportFailed(path.name, sorted(errors))
 
     digest = sha256_of(path)
     keys = {line: f"r{store.campaign_id}:{digest[:32]}:{line}" for line, _ in prepared}
@@ -457,7 +457,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                 continue
             if cand is not None:
                 measured.add(cand.id)
-        if errors:
+        if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors))
         for line, r in todo:
             done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line])
