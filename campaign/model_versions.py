@@ -10,6 +10,7 @@ recorded: a checkpoint changed on disk is refused, not trusted.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import threading
@@ -26,6 +27,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import ModelVersion
 
 from .errors import CampaignError
+from .files import atomic_write_bytes
 from .store import CampaignStore, current_user
 from .training_set import TrainingSet, snapshot
 
@@ -95,6 +97,8 @@ def train_version(
     from hea_campaign.model.ssvae import SSVAEConfig
     from hea_campaign.model.training import binary_metrics, train
 
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise CampaignError(f"epochs must be a whole number of at least 1, not {epochs!r}")
     ts = training_set or snapshot(store)
     if len(ts.y_lab) < 20 or len(set(ts.y_lab.tolist())) < 2:
         raise CampaignError(
@@ -139,10 +143,10 @@ def train_version(
     ckpt = folder / f"{stem}.pt"
     sha = save_checkpoint(model, ckpt, metrics=metrics)
     ref_path = folder / f"{stem}.reference.npz"
-    tmp = ref_path.with_suffix(".tmp.npz")
-    np.savez(tmp, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], train_ids=ts.lab_ids[train_idx],
+    buf = io.BytesIO()
+    np.savez(buf, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], train_ids=ts.lab_ids[train_idx],
              val_ids=ts.lab_ids[val_idx])
-    os.replace(tmp, ref_path)
+    atomic_write_bytes(ref_path, buf.getvalue(), overwrite=True)  # whole or absent, mode from the umask
     with store.write() as session:
         version = ModelVersion(
             campaign_id=store.campaign_id,
