@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
         """SHAP contributions of the eight descriptors to p(single phase) for one alloy."""
         from hea_campaign.campaign.explaining import explain_formula
 
-        from .design_report import format_explanation
+        from ..present.design_report import format_explanation
 
         typer.echo(format_explanation(*explain_formula(_open(db, campaign, create=False), formula, version)))
 
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.errors import CampaignError
         from hea_campaign.campaign.proposals import ProposalRequest, propose as run
 
-        from .design_report import format_proposal
+        from ..present.design_report import format_proposal
 
         modes = [m for m, on in (("invert", from_ or from_multi_phase), ("latent", latent), ("screen", screen)) if on]
         if len(modes) != 1:
@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
         """List candidates, optionally filtered by status and flag."""
         from hea_campaign.campaign.candidates import list_candidates
 
-        from .design_report import format_candidate_table
+        from ..present.design_report import format_candidate_table
 
         typer.echo(format_candidate_table(list_candidates(_open(db, campaign, create=False), status, flag)))
 
@@ -209,7 +209,7 @@ def register(app: typer.Typer) -> None:
         """One candidate in full: composition, descriptors, p, flags, path, SHAP."""
         from hea_campaign.campaign.candidates import candidate_detail
 
-        from .design_report import format_candidate_detail
+        from ..present.design_report import format_candidate_detail
 
         typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign, create=False), candidate_id)))
 
@@ -227,7 +227,7 @@ def register_retrain(app: typer.Typer) -> None:
         """Train a new version on all current labels and compare it with the active one on the same held-out rows."""
         from hea_campaign.campaign.retraining import retrain as run
 
-        from .panes.retrain import render_comparison
+        from ..present.training_report import render_comparison
 
         store = _open(db, campaign, by)
         typer.echo("Training on the current labels...", err=True)
