@@ -31,6 +31,9 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.model_versions import train_version
         from hea_campaign.campaign.retraining import activate_unless_worse
 
+        from ..present.checks import integer
+
+        epochs = None if epochs is None else integer(epochs, "--epochs", lo=1)
         store = _open(db, campaign, by)
         last = [0.0]
 
@@ -211,6 +214,9 @@ def register_retrain(app: typer.Typer) -> None:
 
         from ..present.training_report import render_comparison
 
+        from ..present.checks import integer
+
+        epochs = None if epochs is None else integer(epochs, "--epochs", lo=1)
         store = _open(db, campaign, by)
         typer.echo("Training on the current labels...", err=True)
         trained, comparison = run(store, seed=seed, epochs=epochs, activate_new=activate, by=by, force=force)
