@@ -152,6 +152,17 @@ def forget_pending(store: CampaignStore, batch_id: int) -> None:
             session.delete(batch)
 
 
+def batch_of(store: CampaignStore, candidate_id: int) -> int:
+    """The export batch (complete, not void) an exported candidate went out in."""
+    with store.read() as session:
+        batches = session.exec(select(ExportBatch).where(ExportBatch.campaign_id == store.campaign_id)
+                               .where(ExportBatch.state == "complete").order_by(ExportBatch.id.desc())).all()  # fmt: skip
+    for b in batches:
+        if b.voided_at is None and candidate_id in (b.candidate_ids or []):
+            return b.id
+    raise CampaignError(f"candidate {candidate_id} is in no export batch that could be voided")
+
+
 @dataclass
 class VoidResult:
     batch_id: int

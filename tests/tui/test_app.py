@@ -84,6 +84,11 @@ async def test_result_form_refuses_a_bad_formula_and_saves_a_good_one(seeded_sto
         await pilot.click("#save-result")
         await pilot.pause()
         assert "Saved result" in str(app.query_one("#result-status").render())
+        # the form is cleared for the next result: pressing Save again stores nothing twice
+        assert app.query_one("#r-formula").value == "" and app.query_one("#r-single").is_blank()
+        await pilot.click("#save-result")
+        await pilot.pause()
+        assert "Not saved" in str(app.query_one("#result-status").render())
     assert count(seeded_store, Measurement) == before + 1
     with seeded_store.read() as s:
         m = s.exec(select(Measurement).order_by(Measurement.id.desc())).first()
@@ -195,7 +200,8 @@ async def test_every_binding_is_in_the_command_palette():
     from hea_campaign.tui.app.panes.candidates import CandidatesPane
 
     pane_actions = {"approve": "Approve candidates", "reject": "Reject candidates", "export": "Export a synthesis batch",
-                    "open": "Open candidate detail"}
+                    "open": "Open candidate detail", "fail": "Record a failed synthesis",
+                    "void": "Void an export batch"}
     for binding in CandidatesPane.BINDINGS:
         if binding.action in pane_actions:
             assert pane_actions[binding.action] in titles
@@ -228,3 +234,60 @@ async def test_latent_map_plots_training_alloys_and_candidates(trained_store):
         await wait_for(pilot, lambda: "training alloys" in str(app.query_one("#map-caption").render()))
         caption = str(app.query_one("#map-caption").render())
     assert "3 candidates" in caption and "single-phase" in caption
+
+
+async def test_the_same_result_saved_twice_asks_first(seeded_store):
+    before = count(seeded_store, Measurement)
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        for attempt in range(2):
+            app.query_one("#r-formula").value = "CoCrFeNiMn0.5"
+            app.query_one("#r-single").value = "yes"
+            app.query_one("#r-method").value = "XRD"
+            await pilot.pause()
+            await pilot.click("#save-result")
+            await pilot.pause()
+        assert count(seeded_store, Measurement) == before + 1  # the second one waits for a yes
+        await wait_for(pilot, lambda: app.screen.query("#yes"))
+        await pilot.click("#no")
+        await pilot.pause()
+        assert count(seeded_store, Measurement) == before + 1
+        app.query_one("#r-formula").value = "CoCrFeNiMn0.5"
+        app.query_one("#r-single").value = "yes"
+        app.query_one("#r-method").value = "XRD"
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: app.screen.query("#yes"))
+        await pilot.click("#yes")
+        await pilot.pause()
+    assert count(seeded_store, Measurement) == before + 2
+
+
+async def test_failed_synthesis_and_void_from_the_table(trained_store, tmp_path):
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.lifecycle import approve
+
+    ids = with_candidates(trained_store, 3)
+    approve(trained_store, ids, by="setup")
+    batch = export_batch(trained_store, ids=ids[:1], mass=20, out=tmp_path / "one.csv", by="setup")
+    export_batch(trained_store, ids=ids[1:], mass=20, out=tmp_path / "two.csv", by="setup")
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("f")  # the candidate under the cursor: ids[0]
+        await wait_for(pilot, lambda: app.screen.query("#fail-reason"))
+        app.screen.query_one("#fail-reason").value = "cracked"
+        await pilot.click("#ok")
+        await pilot.pause()
+        await pilot.press("down", "v")
+        await wait_for(pilot, lambda: app.screen.query("Input"))
+        await pilot.press(*"wrong furnace", "enter")
+        await pilot.pause()
+    with trained_store.read() as s:
+        statuses = {c.id: (c.status, c.status_reason) for c in s.exec(select(Candidate))}
+        voided = s.exec(select(ExportBatch).where(ExportBatch.voided_at.is_not(None))).all()
+    assert statuses[ids[0]] == ("failed", "cracked")
+    assert statuses[ids[1]][0] == statuses[ids[2]][0] == "approved"
+    assert [b.void_reason for b in voided] == ["wrong furnace"] and voided[0].id != batch.batch_id

@@ -41,7 +41,9 @@ ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
-    ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV or JSON"),
+    ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
+    ("fail", "Record a failed synthesis", "Candidates tab, key f: exported candidates; asks for the reason"),
+    ("void", "Void an export batch", "Candidates tab, key v: the batch of the candidate; asks why"),
     ("open_candidate", "Open candidate detail", "Candidates tab, Enter"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("start_training", "Start retraining", "Retrain tab"),
@@ -200,6 +202,12 @@ class CampaignApp(App):
 
     def action_export(self) -> None:
         self._candidates().action_export()
+
+    def action_fail(self) -> None:
+        self._candidates().action_fail()
+
+    def action_void(self) -> None:
+        self._candidates().action_void()
 
     def action_open_candidate(self) -> None:
         self._candidates().action_open()

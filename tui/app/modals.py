@@ -78,7 +78,10 @@ class ExportModal(ModalScreen[dict | None]):
                 yield Label("file")
                 yield Input(self.default_path, id="path", compact=True)
                 yield Label("format")
-                yield Select([("csv", "csv"), ("json", "json")], value="csv", allow_blank=False, id="fmt", compact=True)
+                yield Select([("csv", "csv"), ("json", "json"), ("weigh sheet", "sheet")], value="csv",
+                             allow_blank=False, id="fmt", compact=True)  # fmt: skip
+                yield Label("loss allowance")
+                yield Input("", placeholder="weigh sheet only, e.g. Mn:2%,Al:1%", id="loss", compact=True)
             yield Static("", id="export-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="ok")
@@ -113,7 +116,46 @@ class ExportModal(ModalScreen[dict | None]):
             "unit": self.query_one("#unit", Select).value,
             "out": path,
             "fmt": self.query_one("#fmt", Select).value,
+            "loss": self.query_one("#loss", Input).value.strip() or None,
         })
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FailModal(ModalScreen[dict | None]):
+    """Why a synthesis failed: one of the reasons, and optional notes."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str):
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        from hea_campaign.db.tables import FAILURE_REASONS
+
+        with Vertical(classes="modal"):
+            yield Label(self.prompt, classes="modal-title", markup=False)
+            with Grid(classes="form"):
+                yield Label("reason")
+                yield Select([(r, r) for r in FAILURE_REASONS], prompt="choose", id="fail-reason", compact=True)
+                yield Label("notes")
+                yield Input("", placeholder="optional", id="fail-notes", compact=True)
+            yield Static("", id="fail-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Record failure", variant="error", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "ok":
+            self.dismiss(None)
+            return
+        reason = self.query_one("#fail-reason", Select)
+        if reason.is_blank():
+            self.query_one("#fail-error", Static).update("choose why the synthesis failed")
+            return
+        self.dismiss({"reason": reason.value, "notes": self.query_one("#fail-notes", Input).value.strip() or None})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,4 @@
-"""Candidates: a table keyed by candidate id, filters, approve / reject / export.
+"""Candidates: a table keyed by candidate id, filters, approve / reject / export / failed synthesis / void batch.
 
 Rows are loaded once; approving or rejecting updates only the cells whose
 value changed, and a filter re-adds only the rows that match, so the table
@@ -38,7 +38,7 @@ from textual.widgets import DataTable, Label, Select
 
 from hea_campaign.db.tables import CANDIDATE_STATUSES
 
-from ..modals import ExportModal, ReasonModal
+from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 
 FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
@@ -97,6 +97,8 @@ class CandidatesPane(Vertical):
         Binding("space", "toggle_select", "Select"),
         Binding("enter", "open", "Open"),
         Binding("e", "export", "Export"),
+        Binding("f", "fail", "Synthesis failed"),
+        Binding("v", "void", "Void batch"),
     ]
 
     class Changed(Message):
@@ -293,6 +295,53 @@ class CandidatesPane(Vertical):
 
         self.app.push_screen(ReasonModal(f"Reject candidate(s) {', '.join(map(str, ids))}: why?"), done)
 
+    def action_fail(self) -> None:
+        ids = [cid for cid in self.targets() if self.rows[cid][0].status == "exported"]
+        if not ids:
+            self.notify("Only exported candidates can fail in synthesis.", severity="warning")
+            return
+
+        def done(answer: dict | None) -> None:
+            if answer is not None:
+                self.app.guard(self._failed, ids, answer["reason"], answer["notes"])
+
+        self.app.push_screen(FailModal(f"Synthesis of candidate(s) {', '.join(map(str, ids))} failed: why?"), done)
+
+    def _failed(self, ids: list[int], reason: str, notes: str | None) -> None:
+        from hea_campaign.campaign.lifecycle import fail
+
+        changed = fail(self.app.store, ids, reason, notes=notes, by=self.app.actor)
+        self.selected -= set(ids)
+        self.update_rows(changed)
+        self._update_count()
+        self.notify(f"Recorded failed synthesis ({reason}) for {len(changed)} candidate(s)")
+        self.call_after_refresh(self.post_message, self.Changed())
+
+    def action_void(self) -> None:
+        from hea_campaign.campaign.export_batches import batch_of
+
+        ids = self.targets()
+        if not ids:
+            return
+        batch = self.app.guard(batch_of, self.app.store, ids[0])
+        if batch is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                self.app.guard(self._voided, batch, reason)
+
+        self.app.push_screen(ReasonModal(f"Void export batch {batch} (candidate {ids[0]}'s): why?"), done)
+
+    def _voided(self, batch: int, reason: str) -> None:
+        from hea_campaign.campaign.export_batches import void_batch
+
+        out = void_batch(self.app.store, batch, reason, by=self.app.actor)
+        self.reload()
+        self.notify(f"Batch {out.batch_id} is void; candidate(s) {', '.join(map(str, out.candidate_ids))} approved "
+                    f"again. The file {out.path} is kept: do not weigh from it.", timeout=10)  # fmt: skip
+        self.post_message(self.Changed())
+
     def action_open(self) -> None:
         ids = self.targets()
         if ids:
@@ -312,9 +361,24 @@ class CandidatesPane(Vertical):
             return
         default = str(Path.cwd() / "synthesis-batch.csv")
 
+        def confirmed(settings: dict, yes: bool) -> None:
+            if yes:
+                self.export(approved, settings | {"confirm": True})
+
         def done(settings: dict | None) -> None:
-            if settings:
-                self.export(approved, settings)
+            if not settings:
+                return
+            from hea_campaign.campaign.export import MassNeedsConfirmation, check_sane_mass
+
+            try:
+                check_sane_mass(settings["mass"], settings["unit"], False)
+            except MassNeedsConfirmation as exc:
+                self.app.push_screen(ConfirmModal(f"{exc}. Export anyway?"), lambda yes: confirmed(settings, yes))
+                return
+            except Exception as exc:  # an unknown unit: the export names it
+                self.app.show_error(exc)
+                return
+            self.export(approved, settings)
 
         self.app.push_screen(ExportModal(len(approved), default), done)
 
@@ -323,7 +387,8 @@ class CandidatesPane(Vertical):
         from hea_campaign.campaign.export import export_batch
 
         result = export_batch(self.app.store, ids=ids, mass=settings["mass"], unit=settings["unit"],
-                              out=settings["out"], fmt=settings["fmt"], by=self.app.actor)
+                              out=settings["out"], fmt=settings["fmt"], by=self.app.actor,
+                              confirm=settings.get("confirm", False), loss=settings.get("loss"))
         self.app.call_from_thread(self._exported, result)
         return result
 

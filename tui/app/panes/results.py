@@ -93,17 +93,23 @@ class ResultsPane(VerticalScroll):
     def on_select_changed(self, _event: Select.Changed) -> None:
         self.show_errors()
 
+    def clear_form(self) -> None:
+        for w in self.query(Input):
+            w.value = ""
+        self.query_one("#r-single", Select).clear()
+        for e in self.query(".field-error"):
+            e.update("")
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "clear-result":
-            for w in self.query(Input):
-                w.value = ""
-            self.query_one("#r-single", Select).clear()
+            self.clear_form()
             return
         if event.button.id == "save-result":
             self.save()
 
-    def save(self) -> None:
-        from hea_campaign.campaign.results import add_result, correct_result
+    def save(self, confirmed: bool = False) -> None:
+        """Save the form (a second Save of the same result asks first), then clear it for the next one."""
+        from hea_campaign.campaign.results import DuplicateResult, correct_result, record_result
 
         errors = self.show_errors()
         single = self._single()
@@ -127,13 +133,25 @@ class ResultsPane(VerticalScroll):
         if self._value("corrects"):
             m = self.app.guard(correct_result, self.app.store, int(self._value("corrects")), **common)
         else:
-            m = self.app.guard(
-                add_result, self.app.store, self._value("formula") or None,
-                int(self._value("candidate")) if self._value("candidate") else None, **common,
-            )
+            try:
+                done = record_result(self.app.store, self._value("formula") or None,
+                                     int(self._value("candidate")) if self._value("candidate") else None,
+                                     check_duplicates=not confirmed, **common)  # fmt: skip
+                m = done.measurement
+            except DuplicateResult as exc:
+                from ..modals import ConfirmModal
+
+                self.query_one("#result-status", Static).update("[yellow]Not saved yet: the same result was just entered.[/]")
+                self.app.push_screen(ConfirmModal(f"{exc}. Store it again?"),
+                                     lambda yes: self.save(confirmed=True) if yes else None)  # fmt: skip
+                return
+            except Exception as exc:  # every failure becomes a modal, never a traceback
+                self.app.show_error(exc)
+                m = None
         if m is None:
             self.query_one("#result-status", Static).update("[red]Not saved.[/]")
             return
         note = f" (supersedes {m.supersedes_id})" if m.supersedes_id else ""
+        self.clear_form()  # ready for the next result; Save again on an empty form saves nothing
         self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]")
         self.post_message(self.Saved(m.id))
