@@ -1,12 +1,13 @@
 """Importing alloys and results from a dataset CSV, all or nothing.
 
-Every row becomes a measurement of its (canonical) alloy, keyed by the
-source name and the row's content (formula text, label, phases, method; two
-datasets that both list an alloy each keep their row) and how many identical rows
+Every row becomes a measurement of its (canonical) alloy, keyed by its
+content (formula text, label, phases, method) and how many identical rows
 came before it in the file, not by file and line number: re-importing the
 same file adds nothing, and a file that grew (rows appended, inserted or
 reordered) adds only its new rows; the report says how many were already
-there.  Rows keyed the old way (file sha256 and line, before 0.2.0) are
+there.  The same row in another file (a renamed copy, or a second dataset
+listing the same alloy with the same label and method) is the same fact and
+is not stored twice.  Rows keyed the old way (file sha256 and line, before 0.2.0) are
 recognised too.  The
 report names what a scientist must know about the data instead of silently
 dropping or merging it: repeated formula strings, different strings for one
@@ -81,9 +82,10 @@ def content_keys(prefix: str, rows: list[tuple[int, str]]) -> dict[int, str]:
     return out
 
 
-def _row_content(text: str, row) -> str:
-    label = "" if row.single_phase is None else str(bool(row.single_phase))
-    return "|".join((text.strip(), label, (row.phases or "").strip(), (row.method or "").strip()))
+def dataset_row_content(text: str, single_phase: bool | None, phases: str | None, method: str | None) -> str:
+    """What identifies a dataset row: formula text, label, phases, method (not its file or line)."""
+    label = "" if single_phase is None else str(bool(single_phase))
+    return "|".join((text.strip(), label, (phases or "").strip(), (method or "").strip()))
 
 
 def _near_duplicates(comps: dict[str, Composition]) -> list[list[str]]:
@@ -144,7 +146,8 @@ def import_table(
         if missing:
             report.outside_vocabulary[formula] = missing
 
-    keys = content_keys(f"c{store.campaign_id}", [(line, f"{source}|{_row_content(text, row)}")
+    keys = content_keys(f"c{store.campaign_id}", [(line, dataset_row_content(text, row.single_phase, row.phases,
+                                                                              row.method))
                                                   for line, text, _, row in parsed])  # fmt: skip
     legacy = {line: f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed}
     with store.write() as session:

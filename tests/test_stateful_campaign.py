@@ -59,10 +59,11 @@ from hea_campaign.campaign.chemistry import FormulaError, parse_formula
 from hea_campaign.campaign.datasets import fetch
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.export import export_batch
-from hea_campaign.campaign.importing import import_csv
+from hea_campaign.campaign.importing import content_keys, dataset_row_content, import_csv
 from hea_campaign.campaign.lifecycle import MAX_REASON_LENGTH, approve, reject
 from hea_campaign.campaign.model_versions import train_version
 from hea_campaign.campaign.proposals import ProposalRequest, propose
+from hea_campaign.campaign.results import CSV_COLUMNS as RESULT_COLUMNS
 from hea_campaign.campaign.results import add_result, correct_result, import_results, record_result
 from hea_campaign.campaign.store import CampaignStore
 
@@ -336,8 +337,12 @@ class CampaignMachine(RuleBasedStateMachine):
         if f.bad:
             self._refused(import_csv, self.store, f.path, source=name, actor=ACTOR)
             return
+        # rows are keyed by content and occurrence (the key's spelling is the code's; which rows are new is
+        # decided here): a renamed copy adds nothing, known rows in another file add nothing, a repeat adds one
+        keys = content_keys(f"c{self.cid}", [(line, dataset_row_content(text, label, None, None))
+                                             for line, text, _, label in f.rows])  # fmt: skip
         done = {r[M["source_key"]] for r in self.measurements.values()}
-        todo = [r for r in f.rows if f"c{self.cid}:{f.digest[:32]}:{r[0]}" not in done]
+        todo = [r for r in f.rows if keys[r[0]] not in done]
         new_formulas = sorted({formula for _, _, formula, _ in f.rows} - set(self.alloys))
         report = import_csv(self.store, f.path, source=name, actor=ACTOR)
         assert (report.alloys_added, report.measurements_added, report.already_imported) == (
@@ -346,7 +351,7 @@ class CampaignMachine(RuleBasedStateMachine):
             self._add_alloy(formula)
         self._take_new_measurements([
             {"alloy_id": self.alloys[formula], "single_phase": int(label), "source": f"import:{name}",
-             "source_formula": text, "source_key": f"c{self.cid}:{f.digest[:32]}:{line}", "candidate_id": None,
+             "source_formula": text, "source_key": keys[line], "candidate_id": None,
              "supersedes_id": None, "method": "literature", "operator": None}
             for line, text, formula, label in todo
         ])  # fmt: skip
@@ -358,25 +363,36 @@ class CampaignMachine(RuleBasedStateMachine):
                        source_formula, candidate: int | None) -> None:
         new_alloy = formula not in self.alloys
         assert res.new_alloy == new_alloy
+        linked = self._exported_of(formula) if candidate is None and not new_alloy else []
         if new_alloy:
             self._add_alloy(formula)
         (mid,) = self._take_new_measurements([{
             "alloy_id": self.alloys[formula], "single_phase": int(single), "phases": clean(phases),
             "method": clean(method), "operator": clean(operator) or ACTOR, "notes": clean(notes),
             "measured_on": measured_on.isoformat() if measured_on else None, "source": "lab",
-            "source_formula": source_formula, "source_key": None, "candidate_id": candidate, "supersedes_id": None,
+            "source_formula": source_formula, "source_key": None,
+            "candidate_id": candidate if candidate is not None else (linked[0] if linked else None),
+            "supersedes_id": None,
         }])  # fmt: skip
         assert res.measurement.id == mid
         events = [("measurement.add", "measurement", mid)]
         if new_alloy:
             events.append(("alloy.add", "alloy", self.alloys[formula]))
         moved = candidate is not None and self.candidates[candidate] == "exported"
-        assert res.candidate_moved == moved
+        assert res.candidate_moved == moved or (candidate is None and res.candidate_moved == bool(linked))
         if moved:
             event("measured (one result)")
             self.candidates[candidate] = "measured"
             events.append(("candidate.measure", "candidate", candidate))
+        for cid in linked:
+            event("measured (result by formula)")
+            self.candidates[cid] = "measured"
+            events.append(("candidate.measure", "candidate", cid))
         self._step(events)
+
+    def _exported_of(self, formula: str) -> list[int]:
+        """Exported candidates of an alloy: a result for it by formula is theirs (they become measured)."""
+        return sorted(c for c, st_ in self.candidates.items() if st_ == "exported" and self.cand_formula[c] == formula)
 
     @rule(data=st.data(), single=st.booleans(), method=texts, operator=texts, notes=texts,
           measured_on=st.none() | past_dates, as_text=st.booleans())  # fmt: skip
@@ -518,11 +534,13 @@ class CampaignMachine(RuleBasedStateMachine):
         if bad is not None:
             self._refused(import_results, self.store, path, by=ACTOR)
             return
-        digest = sha256(path)
         report = import_results(self.store, path, by=ACTOR)
         self.results_files.append(path)
         done = {r[M["source_key"]] for r in self.measurements.values()}
-        key = {line: f"r{self.cid}:{digest[:32]}:{line}" for line in range(2, len(rows) + 2)}
+        # keyed by content and occurrence, as for datasets (an identical row in an earlier file is known)
+        key = content_keys(f"r{self.cid}", [
+            (line, "csv|" + "|".join(r["cells"].get(c, "").strip() for c in RESULT_COLUMNS))
+            for line, r in enumerate(rows, start=2)])  # fmt: skip
         todo = [(line, r) for line, r in enumerate(rows, start=2) if key[line] not in done]
         assert (report.measurements_added, report.already_imported) == (len(todo), len(rows) - len(todo))
         events, expected = [], []
@@ -534,6 +552,12 @@ class CampaignMachine(RuleBasedStateMachine):
                 event("measured (results file)")
                 self.candidates[cid] = "measured"
                 events.append(("candidate.measure", "candidate", cid))
+            linked = self._exported_of(r["formula"]) if cid is None else []
+            for other in linked:
+                event("measured (results file, by formula)")
+                self.candidates[other] = "measured"
+                events.append(("candidate.measure", "candidate", other))
+            cid = cid if cid is not None else (linked[0] if linked else None)
             c = r["cells"]
             expected.append({
                 "alloy_id": self.alloys[r["formula"]], "single_phase": int(r["single"]),
@@ -578,7 +602,7 @@ class CampaignMachine(RuleBasedStateMachine):
         (new_id,) = self._take_new_measurements([{
             "alloy_id": old[M["alloy_id"]], "single_phase": int(single), "phases": clean(phases),
             "method": clean(method) or old[M["method"]],
-            "operator": clean(operator) or old[M["operator"]] or ACTOR,  # literature rows have no operator
+            "operator": clean(operator) or ACTOR,  # the correction's own: who enters it, unless given
             "notes": clean(notes),
             "measured_on": measured_on.isoformat() if measured_on else old[M["measured_on"]],
             "source": "correction", "source_formula": formula, "source_key": None,

@@ -7,7 +7,6 @@ import csv
 
 import pytest
 
-from hea_campaign.tui.cli import main
 
 from .conftest import candidate_statuses, counts, insert_candidates
 from .test_lab_cli import _ok, _refused
