@@ -17,7 +17,15 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 from hea_campaign.db.engine import make_engine, resolve_url, unit_of_work
-from hea_campaign.db.migrate import SchemaOutOfDate, current_revision, downgrade, ensure_schema, head_revision, upgrade
+from hea_campaign.db.migrate import (
+    SchemaOutOfDate,
+    SchemaTooNew,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 from hea_campaign.db.tables import AuditEvent, Campaign
 
 
@@ -100,9 +108,13 @@ def test_migrations_go_down_and_up_again(store_url):
 def test_out_of_date_store_is_refused_with_instructions(store_url):
     engine = make_engine(store_url)
     upgrade(engine)
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
-    with pytest.raises(SchemaOutOfDate, match="hea-campaign db upgrade"):
+    downgrade(engine, "0001")  # a store an older hea-campaign wrote
+    with pytest.raises(SchemaOutOfDate, match="hea-campaign db upgrade") as refused:
+        ensure_schema(engine)
+    assert not isinstance(refused.value, SchemaTooNew) and "hea-campaign backup" in str(refused.value)
+    with engine.begin() as conn:  # a revision this version does not know: written by a newer one
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    with pytest.raises(SchemaTooNew, match="revision ffff"):
         ensure_schema(engine)
 
 
