@@ -115,3 +115,23 @@ def test_a_sane_mass_needs_no_confirmation(store, tmp_path):
     ids = insert_candidates(store, ["FeNi"])
     approve(store, ids)
     assert export_batch(store, mass=1000, unit="g", out=tmp_path / "b.csv").candidate_ids == ids
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_batch_files_and_backups_follow_the_umask(store, tmp_path, umask):
+    import os
+    import stat
+
+    from hea_campaign.campaign.backup import backup_at
+
+    approve(store, insert_candidates(store, ["FeNi"]))
+    old = os.umask(umask)
+    try:
+        res = export_batch(store, mass=20, out=tmp_path / "b.csv")
+        copy = backup_at(store.url, tmp_path / "copy.db") if store.url.startswith("sqlite") else None
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(res.path.stat().st_mode) == 0o666 & ~umask
+    if copy is not None:
+        assert stat.S_IMODE(copy.path.stat().st_mode) == 0o666 & ~umask
+    assert not list(tmp_path.glob(".*.tmp"))  # still written through a temporary file, none left
