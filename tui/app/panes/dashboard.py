@@ -25,6 +25,9 @@ def render_status(s: CampaignStatus) -> str:
         "[b]Candidates[/b] " + "   ".join(f"{k} {v}" for k, v in s.candidates.items()),
         "",
     ]
+    if s.voided_batches or s.interrupted_exports:  # only when there are some: the usual picture stays as it was
+        lines.insert(-1, f"  voided export batches {s.voided_batches}   interrupted exports {s.interrupted_exports}"
+                         " (settled by the next export)")  # fmt: skip
     if s.active_model:
         m = s.active_model.get("metrics") or {}
         lines.append(

@@ -49,8 +49,21 @@ class RetrainPane(Vertical):
         elif event.button.id == "cancel-training":
             self.cancel()
         elif event.button.id == "activate" and self.comparison is not None:
-            from hea_campaign.campaign.model_versions import activate
+            from hea_campaign.campaign.retraining import activation_refusal
 
+            refusal = activation_refusal(self.comparison)
+            if refusal:  # the TUI's --force: say why, activate only on a yes
+                from ..modals import ConfirmModal
+
+                self.app.push_screen(ConfirmModal(f"{refusal}. Activate it anyway?"),
+                                     lambda yes: self.activate_new() if yes else None)  # fmt: skip
+                return
+            self.activate_new()
+
+    def activate_new(self) -> None:
+        from hea_campaign.campaign.model_versions import activate
+
+        if self.comparison is not None:
             if self.app.guard(activate, self.app.store, self.comparison.new_id, self.app.actor) is not None:
                 self.comparison.activated = True
                 self.query_one("#train-comparison", Static).update(render_comparison(self.comparison))
