@@ -184,7 +184,7 @@ async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
         await pilot.press(*"yan2021", "enter")
         await wait_for(pilot, lambda: count(store, Measurement) == 1375)
         await wait_for(pilot, lambda: not app.query_one("#import-box").display)
-        assert "Alloys 1369" in str(app.query_one("#status").render())
+        assert "Alloys: 1369" in str(app.query_one("#status").render())
 
 
 async def test_every_binding_is_in_the_command_palette():

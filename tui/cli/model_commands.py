@@ -241,10 +241,10 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.candidates import candidate_detail
 
         from ..present.checks import record_id
-        from ..present.design_report import format_candidate_detail
+        from ..present.views import candidate_detail_text
 
         cid = record_id(candidate_id, "the candidate id")
-        echo(format_candidate_detail(candidate_detail(_open(db, campaign), cid)))
+        echo(candidate_detail_text(candidate_detail(_open(db, campaign), cid)).plain)
 
 
 def register_retrain(app: typer.Typer) -> None:

@@ -32,7 +32,8 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.importing import import_csv
         from hea_campaign.campaign.status import campaign_status
 
-        from ..present.report import format_import_report, format_status
+        from ..present.report import format_import_report
+        from ..present.views import status_text
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
             echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
         elif csv:
             echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
-        echo(format_status(campaign_status(store)))
+        echo(status_text(campaign_status(store)).plain)
 
     @app.command("import")
     def import_(
@@ -79,9 +80,9 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.status import campaign_status
 
-        from ..present.report import format_status
+        from ..present.views import status_text
 
-        echo(format_status(campaign_status(_open(db, campaign))))
+        echo(status_text(campaign_status(_open(db, campaign))).plain)
 
     @app.command()
     def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:

@@ -36,11 +36,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
 
-from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
 from ..modals import ExportModal, ReasonModal
 
-FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
+FLAGS = values(Flag)
+CANDIDATE_STATUSES = values(CandidateStatus)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"))
 FIRST_ROWS = 200  # rows a filter adds at once
