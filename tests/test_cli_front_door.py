@@ -222,3 +222,12 @@ def test_ctrl_c_in_train_keeps_the_best_model_so_far_marked_interrupted(seeded_s
 
     (v,) = list_versions(seeded_store)
     assert v.metrics["cancelled"] is True and v.metrics["best_epoch"] >= 1 and not v.active
+
+
+@pytest.mark.sqlite_only("file paths")
+def test_init_with_a_bad_csv_leaves_no_store_behind(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00 not text")
+    line = refused(capsys, "init", "--db", str(tmp_path / "new.db"), "--csv", str(bad))
+    assert "UTF-8" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]

@@ -37,13 +37,27 @@ def register(app: typer.Typer) -> None:
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
+        from hea_campaign.campaign.store import store_file_of
+
         path = fetch(dataset) if dataset else None  # before creating anything: a failed download writes nothing
+        new_file = store_file_of(db)
+        new_file = new_file if new_file is not None and not new_file.exists() else None
         store = _open(db, campaign, by, create=True)
+        try:
+            report = None
+            if dataset:
+                report = import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)
+            elif csv:
+                report = import_csv(store, csv, skip_bad=skip_bad, actor=by)
+        except BaseException:
+            if new_file is not None:  # a refused import leaves no new, empty store behind
+                store.close()
+                for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            raise
         echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
-        if dataset:
-            echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
-        elif csv:
-            echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
+        if report is not None:
+            echo(format_import_report(report))
         echo(status_text(campaign_status(store)).plain)
 
     @app.command("import")
