@@ -30,7 +30,7 @@ class CandidateScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self):
-        from hea_campaign.campaign.candidates import candidate_detail
+        from hea_campaign.campaign.read_models import candidate_detail
 
         detail = candidate_detail(self.app.store, self.candidate_id)
         self.app.call_from_thread(self.query_one("#detail", Static).update, candidate_detail_text(detail))

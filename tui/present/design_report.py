@@ -5,19 +5,16 @@ from __future__ import annotations
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 
-def _flags(flags: list[dict]) -> str:
-    return ",".join(f["flag"] for f in flags) or "-"
-
-
 def format_candidate_table(rows) -> str:
+    """Candidates (campaign.read_models.CandidateView), one line each."""
     if not rows:
         return "No candidates."
     lines = [f"{'id':>5}  {'formula':<34} {'p':>5}  {'change':>6}  {'status':<9} {'model':>5}  flags"]
-    for c, formula in rows:
+    for c in rows:
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
         lines.append(
-            f"{c.id:>5}  {formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
-            f"{_flags(c.flags)}"
+            f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
+            f"{','.join(c.flag_names) or '-'}"
         )
     return "\n".join(lines)
 
@@ -26,9 +23,8 @@ def _path(path: list[dict]) -> list[str]:
     return [f"    step {s['step']}: {s['formula']}  p={s['p']:.2f}" for s in path]
 
 
-def format_proposal(store, req, outcome) -> str:
-    from hea_campaign.campaign.candidates import list_candidates
-
+def format_proposal(req, outcome, stored) -> str:
+    """A proposal run: paths (few starts), counts, and the stored candidates (CandidateViews)."""
     lines = []
     if req.mode == "invert" and len(outcome.paths) <= 5:
         for start, path in outcome.paths.items():
@@ -41,10 +37,8 @@ def format_proposal(store, req, outcome) -> str:
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
     )
-    if outcome.candidate_ids:
-        wanted = set(outcome.candidate_ids)
-        rows = [(c, f) for c, f in list_candidates(store) if c.id in wanted]
-        lines.append(format_candidate_table(rows))
+    if stored:
+        lines.append(format_candidate_table(stored))
     return "\n".join(lines)
 
 

@@ -56,7 +56,7 @@ def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
 
 
 def candidate_detail_text(d) -> Text:
-    """One candidate in full (campaign.candidates.CandidateDetail): composition, flags, descriptors, SHAP, path."""
+    """One candidate in full (campaign.read_models.CandidateDetailView): composition, flags, descriptors, SHAP, path."""
     c = d.candidate
     lines = [
         f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
@@ -71,7 +71,7 @@ def candidate_detail_text(d) -> Text:
     for el, f in sorted(d.composition.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
     lines += ["", "[b]Flags[/b]"]
-    lines += [f"  [yellow]{e(f['flag'])}[/]: {e(f['reason'])}" for f in c.flags] or ["  none"]
+    lines += [f"  [yellow]{e(f.name)}[/]: {e(f.reason)}" for f in c.flags] or ["  none"]
     lines += ["", "[b]Descriptors[/b] against the labelled training range"]
     for name, v in d.descriptors.items():
         lo, hi = d.training_range[name]
