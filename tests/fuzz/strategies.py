@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pymatgen.core import Element
 
 from hea_campaign.campaign.chemistry import MAX_ELEMENTS, MAX_FORMULA_LENGTH
+from hea_campaign.campaign.chemistry import _MISSING_INSIDE as MISSING_TOKEN  # the parser's own rule
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 ELEMENTS = tuple(e.symbol for e in Element)  # the 118 elements (no D/T isotope labels)
@@ -175,6 +176,8 @@ def formula_cases(draw, max_depth: int = 2, valid: bool = False) -> FormulaCase:
     expected = _meaning(nodes, allow_zero, seen)
     if any(s in text for s in BAD_SEPARATORS):
         expected = None  # a separator that is not whitespace is always refused
+    if MISSING_TOKEN.search(text.strip()):
+        expected = None  # spreadsheet missing-value tokens are refused, even where they could spell Na N ...
     if len(text.strip()) > MAX_FORMULA_LENGTH:
         expected = None
     elif isinstance(expected, dict):
