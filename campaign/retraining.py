@@ -108,6 +108,6 @@ def retrain(
     (not if it is worse on rows neither saw, unless ``force``: see ``Comparison.refused``)."""
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
                             keep_if_cancelled=keep_if_cancelled)
-    if activate_new:
+    if activate_new and not trained.result.cancelled:  # an interrupted model is kept, never activated silently
         return trained, activate_unless_worse(store, trained, force=force, by=by)
     return trained, compare_with_active(store, trained)

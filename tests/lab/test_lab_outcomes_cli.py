@@ -33,7 +33,7 @@ def test_result_failed_and_status(capsys, store, db, tmp_path):
     assert candidate_statuses(store, [cid]) == {cid: "failed"}
     assert "failed 1" in _ok(capsys, "status", *db)
     before = counts(store)
-    assert "unknown failure reason 'burnt'" in _refused(capsys, "result", "failed", "--candidate", str(cid),
+    assert "'burnt' is not one of" in _refused(capsys, "result", "failed", "--candidate", str(cid),
                                                        "--reason", "burnt", *db)  # fmt: skip
     assert counts(store) == before
 

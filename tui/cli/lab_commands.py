@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption
+from ..present.choices import CandidateStatus, ExportFormat, FailureReason, MassUnit
+from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
 
@@ -22,19 +23,19 @@ def register(app: typer.Typer) -> None:
     result_app = typer.Typer(help="Lab results: add one, import a CSV, correct one.", no_args_is_help=True)
     app.add_typer(result_app, name="result")
 
-    SinglePhase = Annotated[str, typer.Option("--single-phase", help="Did the alloy come out single phase: yes or no.")]
-    Phases = Annotated[Optional[str], typer.Option("--phases", help='Phases seen, e.g. "FCC" or "FCC+BCC".')]
-    Method = Annotated[Optional[str], typer.Option("--method", help="How it was measured, e.g. XRD.")]
-    Notes = Annotated[Optional[str], typer.Option("--notes", help="Free text kept with the result.")]
-    MeasuredOn = Annotated[Optional[str], typer.Option("--measured-on", help="Date of the measurement, YYYY-MM-DD.")]
-    Operator = Annotated[Optional[str], typer.Option("--operator", help="Who measured (defaults to --by).")]
-    Reason = Annotated[Optional[str], typer.Option("--reason", help="Why (kept with the candidate and in the audit log).")]
+    SinglePhase = Annotated[str, typer.Option("--single-phase", metavar="yes|no", help="Did the alloy come out single phase: yes or no.")]
+    Phases = Annotated[Optional[str], typer.Option("--phases", metavar="PHASES", help='Phases seen, e.g. "FCC" or "FCC+BCC".')]
+    Method = Annotated[Optional[str], typer.Option("--method", metavar="METHOD", help="How it was measured, e.g. XRD.")]
+    Notes = Annotated[Optional[str], typer.Option("--notes", metavar="TEXT", help="Free text kept with the result.")]
+    MeasuredOn = Annotated[Optional[str], typer.Option("--measured-on", metavar="YYYY-MM-DD", help="Date of the measurement, YYYY-MM-DD.")]
+    Operator = Annotated[Optional[str], typer.Option("--operator", metavar="NAME", help="Who measured (defaults to --by).")]
+    Reason = Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why (kept with the candidate and in the audit log).")]
 
     @result_app.command("add")
     def result_add(
         single_phase: SinglePhase,
-        formula: Annotated[Optional[str], typer.Argument(help="The alloy, e.g. CoCrFeNi (or use --candidate).")] = None,
-        candidate: Annotated[Optional[int], typer.Option("--candidate", help="Candidate id the result is for.")] = None,
+        formula: Annotated[Optional[str], typer.Argument(metavar="FORMULA", help="The alloy, e.g. CoCrFeNi (or use --candidate).")] = None,
+        candidate: Annotated[Optional[int], typer.Option("--candidate", metavar="ID", help="Candidate id the result is for.")] = None,
         phases: Phases = None,
         method: Method = None,
         notes: Notes = None,
@@ -50,8 +51,15 @@ def register(app: typer.Typer) -> None:
         """Record what the lab measured for an alloy or an exported candidate.
 
         A result for the alloy of exported candidates (by formula) is theirs too: they become measured.
+
+        Example: hea-campaign result add CoCrFeNi --single-phase yes --phases FCC --method XRD
         """
         from hea_campaign.campaign.results import record_result
+
+        from ..present.checks import record_id
+
+        if candidate is not None:
+            record_id(candidate, "--candidate")
 
         from ..present.report import format_recorded_result
 
@@ -59,30 +67,36 @@ def register(app: typer.Typer) -> None:
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
                              operator=operator, by=by, notes=notes, measured_on=measured_on,
                              check_duplicates=not confirm_duplicate)  # fmt: skip
-        typer.echo(format_recorded_result(done))
+        echo(format_recorded_result(done))
 
     @result_app.command("failed")
     def result_failed(
-        candidate: Annotated[list[int], typer.Option("--candidate", help="Exported candidate whose synthesis failed "
-                                                                         "(repeat for several).")],  # fmt: skip
-        reason: Annotated[str, typer.Option("--reason", help="cracked, oxidised, incomplete-melting or other.")],
+        candidate: Annotated[list[int], typer.Option("--candidate", metavar="ID", help="Exported candidate whose "
+                                                     "synthesis failed (repeat for several).")],  # fmt: skip
+        reason: Annotated[FailureReason, typer.Option("--reason", help="What went wrong.")],
         notes: Notes = None,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Record that a synthesis failed (an outcome of its own, not a phase label); approve again to retry."""
+        """Record that a synthesis failed (an outcome of its own, not a phase label); approve again to retry.
+
+        Example: hea-campaign result failed --candidate 12 --reason cracked --notes "crack after the 3rd remelt"
+        """
         from hea_campaign.campaign.lifecycle import fail
 
+        from ..present.checks import record_id
         from ..present.report import format_failed
 
-        typer.echo(format_failed(fail(_open(db, campaign, by, create=False), candidate, reason, notes=notes, by=by)))
+        for c in candidate:
+            record_id(c, "--candidate")
+        echo(format_failed(fail(_open(db, campaign, by), candidate, reason.value, notes=notes, by=by)))
 
     @result_app.command("import")
     def result_import(
-        path: Annotated[Path, typer.Argument(help="CSV with formula or candidate_id, single_phase, phases, method, "
-                                                  "operator, notes, measured_on; or a filled weigh sheet "
-                                                  "(export --format sheet).")],  # fmt: skip
+        path: Annotated[Path, typer.Argument(metavar="CSV", help="CSV with formula or candidate_id, single_phase, "
+                                             "phases, method, operator, notes, measured_on; or a filled weigh sheet "
+                                             "(export --format sheet).")],  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -91,16 +105,18 @@ def register(app: typer.Typer) -> None:
 
         Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
         A weigh sheet's filled weighed_g column records the composition actually made.
+
+        Example: hea-campaign result import xrd-batch-7.csv
         """
         from hea_campaign.campaign.results import import_results
 
         from ..present.report import format_results_import
 
-        typer.echo(format_results_import(import_results(_open(db, campaign, by), path, by=by)))
+        echo(format_results_import(import_results(_open(db, campaign, by), path, by=by)))
 
     @result_app.command("correct")
     def result_correct(
-        measurement_id: Annotated[int, typer.Argument(help="The measurement to correct.")],
+        measurement_id: Annotated[int, typer.Argument(metavar="MEASUREMENT", help="The measurement to correct.")],
         single_phase: SinglePhase,
         phases: Phases = None,
         method: Method = None,
@@ -111,57 +127,81 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Enter a corrected result; it supersedes the old one (which is kept)."""
+        """Enter a corrected result; it supersedes the old one (which is kept).
+
+        Example: hea-campaign result correct 41 --single-phase no --phases FCC+BCC --notes "second XRD"
+        """
         from hea_campaign.campaign.results import correct_result
+
+        from ..present.checks import record_id
+
+        record_id(measurement_id, "the measurement id")
 
         from ..present.report import format_correction
 
-        m = correct_result(_open(db, campaign, by, create=False), measurement_id, single_phase=single_phase, phases=phases,
+        m = correct_result(_open(db, campaign, by), measurement_id, single_phase=single_phase, phases=phases,
                            method=method, operator=operator, measured_on=measured_on, by=by, notes=notes)  # fmt: skip
-        typer.echo(format_correction(m))
+        echo(format_correction(m))
 
     @app.command()
     def history(
-        formula: Annotated[str, typer.Argument(help="The alloy, e.g. CoCrFeNi.")],
+        formula: Annotated[str, typer.Argument(metavar="FORMULA", help="The alloy, e.g. CoCrFeNi.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:
-        """Every result (corrections marked) and candidate event of an alloy, oldest first."""
+        """Every result (corrections marked) and candidate event of an alloy, oldest first.
+
+        Example: hea-campaign history CoCrFeNi
+        """
         from hea_campaign.campaign.results import history as alloy_history
 
         from ..present.report import format_history
 
-        typer.echo(format_history(alloy_history(_open(db, campaign, create=False), formula)))
+        echo(format_history(alloy_history(_open(db, campaign), formula)))
 
     @app.command()
     def approve(
-        ids: Annotated[list[int], typer.Argument(help="Candidate ids.")],
+        ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Candidate ids.")],
         reason: Reason = None,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Approve candidates for synthesis (all or none)."""
-        from hea_campaign.campaign.lifecycle import approve as approve_candidates
+        """Approve candidates for synthesis (all or none).
+
+        Example: hea-campaign approve 12 15 17
+        """
+        from hea_campaign.campaign.read_models import approve as approve_candidates
+
+        from ..present.checks import record_id
+
+        ids = [record_id(i, "a candidate id") for i in ids]
 
         from ..present.report import format_transitions
 
-        typer.echo(format_transitions(approve_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "approved"))
+        echo(format_transitions(approve_candidates(_open(db, campaign, by), ids, by=by, reason=reason), "approved"))
 
     @app.command()
     def reject(
-        ids: Annotated[list[int], typer.Argument(help="Candidate ids.")],
+        ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Candidate ids.")],
         reason: Reason = None,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Reject candidates, optionally saying why (all or none)."""
-        from hea_campaign.campaign.lifecycle import reject as reject_candidates
+        """Reject candidates, optionally saying why (all or none).
+
+        Example: hea-campaign reject 13 --reason "too much Cr for our furnace"
+        """
+        from hea_campaign.campaign.read_models import reject as reject_candidates
+
+        from ..present.checks import record_id
+
+        ids = [record_id(i, "a candidate id") for i in ids]
 
         from ..present.report import format_transitions
 
-        typer.echo(format_transitions(reject_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "rejected"))
+        echo(format_transitions(reject_candidates(_open(db, campaign, by), ids, by=by, reason=reason), "rejected"))
 
     export_app = typer.Typer(help="Synthesis batches: write one (export --mass ... --out ...), void one.",
                              invoke_without_command=True)  # fmt: skip
@@ -170,68 +210,83 @@ def register(app: typer.Typer) -> None:
     @export_app.callback()
     def export(
         ctx: typer.Context,
-        mass: Annotated[Optional[float], typer.Option("--mass", help="Target ingot mass per candidate, in --unit.")] = None,
-        out: Annotated[Optional[Path], typer.Option("--out", help="File to write (must not exist).")] = None,
-        status: Annotated[str, typer.Option("--status", help="Export the candidates with this status.")] = "approved",
-        ids: Annotated[Optional[str], typer.Option("--ids", help="Export these candidates instead, e.g. 1,2,3.")] = None,
-        unit: Annotated[str, typer.Option("--unit", help="Mass unit: g or mg.")] = "g",
-        fmt: Annotated[Optional[str], typer.Option("--format", help="csv, json or sheet (the long weigh sheet; default: "
-                                                                    "taken from the --out suffix, else csv).")] = None,
-        loss: Annotated[Optional[str], typer.Option("--loss", help="Weigh sheet loss allowances, e.g. Mn:2%,Al:1%.")] = None,
-        yes: Annotated[bool, typer.Option("--yes", help="Confirm a target mass above 1 kg per ingot.")] = False,
+        mass: Annotated[Optional[float], typer.Option("--mass", metavar="MASS", help="Target ingot mass per candidate, "
+                                                      "in --unit (above 500 g only with --yes).")] = None,
+        out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="File to write (must not exist).")] = None,
+        status: Annotated[CandidateStatus, typer.Option("--status", help="Export the candidates with this status.")] = CandidateStatus.approved,
+        ids: Annotated[Optional[str], typer.Option("--ids", metavar="ID,ID,...", help="Export these candidates instead, e.g. 1,2,3.")] = None,
+        unit: Annotated[MassUnit, typer.Option("--unit", help="Mass unit.")] = MassUnit.g,
+        fmt: Annotated[Optional[ExportFormat], typer.Option("--format", help="File format; sheet is the long weigh sheet "
+                                                            "(default: taken from the --out suffix, else csv).")] = None,
+        loss: Annotated[Optional[str], typer.Option("--loss", metavar="EL:PCT,...", help="Weigh sheet loss allowances, "
+                                                    "e.g. Mn:2%,Al:1%.")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 500 g.")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
         """Write a synthesis batch (at.%, wt.%, masses per element) and mark its candidates exported.
 
+
         --format sheet writes the weigh sheet: one line per candidate and element with grams and an empty
         weighed_g column, then per-element totals. `export void BATCH --reason ...` undoes a batch.
+
+        Example: hea-campaign export --mass 20 --unit g --out batch-7.csv
         """
+        from hea_campaign.campaign.export import export_batch
+
+        from ..present.export_request import build_export_request
+        from ..present.report import format_export
+
         if ctx.invoked_subcommand is not None:
             return
         if mass is None or out is None:
             from hea_campaign.campaign.errors import CampaignError
 
             raise CampaignError("export needs --mass and --out (or: hea-campaign export void BATCH --reason ...)")
-        from hea_campaign.campaign.export import export_batch
-        from hea_campaign.campaign.lifecycle import parse_ids
-
-        from ..present.report import format_export
-
-        store = _open(db, campaign, by, create=False)
-        selected = parse_ids(ids) if ids is not None else None
-        result = export_batch(store, ids=selected, status=status, mass=mass, unit=unit, out=out, fmt=fmt, by=by,
-                              confirm=yes, loss=loss)  # fmt: skip
-        typer.echo(format_export(result))
+        req = build_export_request(mass=mass, unit=unit.value, out=str(out), fmt=fmt and fmt.value, ids=ids,
+                                   status=status.value, allow_large_mass=yes)
+        store = _open(db, campaign, by)
+        result = export_batch(store, ids=req.ids, status=req.status, mass=req.mass, unit=req.unit, out=Path(req.out),
+                              fmt=req.fmt, by=by, confirm=yes, loss=loss)
+        echo(format_export(result))
 
     @export_app.command("void")
     def export_void(
-        batch: Annotated[int, typer.Argument(help="The export batch id (printed by export).")],
-        reason: Annotated[str, typer.Option("--reason", help="Why the batch is void, e.g. 'wrong target mass'.")],
+        batch: Annotated[int, typer.Argument(metavar="BATCH", help="The export batch id (printed by export).")],
+        reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the batch is void, e.g. 'wrong target mass'.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Void an export batch: its candidates return to approved; the file is kept and marked void in the store."""
+        """Void an export batch: its candidates return to approved; the file is kept and marked void in the store.
+
+        Example: hea-campaign export void 3 --reason "wrong target mass"
+        """
         from hea_campaign.campaign.export_batches import void_batch
+
+        from ..present.checks import record_id
+
+        record_id(batch, "BATCH")
 
         from ..present.report import format_void
 
-        typer.echo(format_void(void_batch(_open(db, campaign, by, create=False), batch, reason, by=by)))
+        echo(format_void(void_batch(_open(db, campaign, by), batch, reason, by=by)))
 
     @app.command()
     def backup(
-        path: Annotated[Path, typer.Argument(help="New file for the copy (never overwritten).")],
+        path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten).")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:
         """Copy a SQLite store safely while it is in use, and check the copy.
 
         Works on a store of any schema version (before `db upgrade`, or from a newer hea-campaign).
+
+        Example: hea-campaign backup backups/campaign-2026-11-28.db
         """
         from hea_campaign.campaign.backup import backup_at
 
         from ..present.report import format_backup
 
-        typer.echo(format_backup(backup_at(db, path)))
+        echo(format_backup(backup_at(db, path)))

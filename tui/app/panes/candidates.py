@@ -36,11 +36,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
 
-from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 
-FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
+FLAGS = values(Flag)
+CANDIDATE_STATUSES = values(CandidateStatus)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"))
 FIRST_ROWS = 200  # rows a filter adds at once
@@ -48,7 +49,7 @@ BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
 
 def _flags(c) -> str:
-    return ",".join(f["flag"] for f in c.flags) or "-"
+    return ",".join(c.flag_names) or "-"
 
 
 class Cell:
@@ -106,7 +107,7 @@ class CandidatesPane(Vertical):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.rows: dict[int, tuple] = {}  # id -> (candidate, formula)
+        self.rows: dict = {}  # id -> campaign.read_models.CandidateView
         self.selected: set[int] = set()
         self.shown: list[int] = []  # ids matching the filter, in table order
         self._cell_cache: dict[int, tuple[Cell, ...]] = {}
@@ -132,9 +133,9 @@ class CandidatesPane(Vertical):
     # ------------------------------------------------------------ data
 
     def reload(self) -> None:
-        from hea_campaign.campaign.candidates import list_candidates
+        from hea_campaign.campaign.read_models import candidates
 
-        self.rows = {c.id: (c, f) for c, f in list_candidates(self.app.store)}
+        self.rows = {c.id: c for c in candidates(self.app.store)}
         self.selected &= set(self.rows)
         self._cell_cache = {cid: self._make_cells(cid) for cid in self.rows}
         self._widths = {key: max([cell_len(label)] + [cell_len(cells[j].text) for cells in self._cell_cache.values()])
@@ -143,7 +144,8 @@ class CandidatesPane(Vertical):
 
     def _cells(self, cid: int) -> tuple:
         """The values shown for a candidate, one per column."""
-        c, formula = self.rows[cid]
+        c = self.rows[cid]
+        formula = c.formula
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
                 change, f"v{c.model_version_id}")
@@ -173,11 +175,11 @@ class CandidatesPane(Vertical):
 
     def matching(self, status, flag) -> list[int]:
         out = []
-        for cid, (c, _) in self.rows.items():
+        for cid, c in self.rows.items():
             if status is not None and c.status != status:
                 continue
             if flag is not None:
-                names = {f["flag"] for f in c.flags}
+                names = set(c.flag_names)
                 if (flag == "-" and names) or (flag != "-" and flag not in names):
                     continue
             out.append(cid)
@@ -229,9 +231,8 @@ class CandidatesPane(Vertical):
     def update_rows(self, candidates) -> None:
         """Refresh only the cells whose value changed (rows not in the table get them when added)."""
         for c in candidates:
-            formula = self.rows[c.id][1] if c.id in self.rows else ""
             before = self._cell_cache.get(c.id)
-            self.rows[c.id] = (c, formula)
+            self.rows[c.id] = c
             after = self._make_cells(c.id)
             if before is None:
                 self._cell_cache[c.id] = after
@@ -269,9 +270,9 @@ class CandidatesPane(Vertical):
         self._update_count()
 
     def _transition(self, verb: str, ids: list[int], reason: str | None) -> None:
-        from hea_campaign.campaign import lifecycle
+        from hea_campaign.campaign import read_models
 
-        changed = getattr(lifecycle, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
+        changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
         self.selected -= set(ids)  # the "sel" cells are among the changed ones below
         self.update_rows(changed)
         self._update_count()
@@ -296,7 +297,7 @@ class CandidatesPane(Vertical):
         self.app.push_screen(ReasonModal(f"Reject candidate(s) {', '.join(map(str, ids))}: why?"), done)
 
     def action_fail(self) -> None:
-        ids = [cid for cid in self.targets() if self.rows[cid][0].status == "exported"]
+        ids = [cid for cid in self.targets() if self.rows[cid].status == "exported"]
         if not ids:
             self.notify("Only exported candidates can fail in synthesis.", severity="warning")
             return
@@ -308,7 +309,7 @@ class CandidatesPane(Vertical):
         self.app.push_screen(FailModal(f"Synthesis of candidate(s) {', '.join(map(str, ids))} failed: why?"), done)
 
     def _failed(self, ids: list[int], reason: str, notes: str | None) -> None:
-        from hea_campaign.campaign.lifecycle import fail
+        from hea_campaign.campaign.read_models import fail
 
         changed = fail(self.app.store, ids, reason, notes=notes, by=self.app.actor)
         self.selected -= set(ids)
@@ -355,7 +356,7 @@ class CandidatesPane(Vertical):
         self.action_open()
 
     def action_export(self) -> None:
-        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid][0].status == "approved"]
+        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid].status == "approved"]
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return
