@@ -51,8 +51,13 @@ from .results import import_results
 from .store import CampaignStore
 from .training_set import snapshot
 
-STRATEGIES = ("random", *ACQUISITIONS)
+REFERENCE_STRATEGIES = ("forest", "rule")  # what a lab could do without this tool
+STRATEGIES = ("random", *ACQUISITIONS, *REFERENCE_STRATEGIES)
 ACTOR = "simulation"
+
+# The physics rule (no labels): mixing enthalpy inside this window (kJ/mol), then
+# the smallest atomic size difference first.
+RULE_DH_WINDOW = (-15.0, 5.0)
 
 
 # --- what counts as a find --------------------------------------------------------
@@ -295,6 +300,67 @@ def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:
     return m["accuracy"], m["roc_auc"]
 
 
+def rule_scores(X: np.ndarray) -> np.ndarray:
+    """The physics rule's ranking (higher first): inside the dH window, then small delta."""
+    from hea_campaign.model.descriptors import featurize
+
+    D = featurize(np.asarray(X, dtype=np.float64))
+    lo, hi = RULE_DH_WINDOW
+    inside = (D[:, 7] >= lo) & (D[:, 7] <= hi)
+    return np.where(inside, 1000.0, 0.0) - D[:, 4]
+
+
+def _forest(seed: int):
+    from hea_campaign.model.evaluation import reference_model
+
+    return reference_model("random_forest", seed)
+
+
+def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, repeat: int,
+                  test: np.ndarray, initial: np.ndarray, candidates: np.ndarray) -> list[RoundRecord]:
+    """A reference strategy on the same test set, initial alloys and candidate rows as the tool's.
+
+    ``forest``: a random forest on the eight descriptors, refitted on every label
+    revealed so far, picks the batch greedily.  ``rule``: the physics rule, which
+    never sees a label (its test accuracy is left blank).
+    """
+    from hea_campaign.model.descriptors import featurize
+    from hea_campaign.model.training import binary_metrics
+
+    D = featurize(pool.X)
+    targets = pool.targets(s.target)
+    revealed = list(int(i) for i in initial)
+    unrevealed = np.setdiff1d(candidates, initial)
+    found = 0
+
+    def fit_and_test(rnd: int):
+        if strategy != "forest":
+            return None, math.nan, math.nan, 0.0
+        t0 = time.perf_counter()
+        model = _forest(seed + rnd).fit(D[revealed], pool.y[revealed].astype(int))
+        m = binary_metrics(pool.y[test], model.predict_proba(D[test])[:, 1])
+        return model, m["accuracy"], m["roc_auc"], time.perf_counter() - t0
+
+    model, acc, auc, secs = fit_and_test(0)
+    records = [RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc, auc, 0, secs)]
+    for rnd in range(1, s.rounds + 1):
+        eligible = unrevealed[pool.n_elements[unrevealed] >= s.target.min_elements]
+        if strategy == "forest":
+            scores = model.predict_proba(D[eligible])[:, 1]
+        else:
+            scores = rule_scores(pool.X[eligible])
+        chosen = eligible[np.argsort(-scores, kind="stable")[: s.batch]]
+        revealed.extend(int(i) for i in chosen)
+        unrevealed = np.setdiff1d(unrevealed, chosen)
+        hits = int(targets[chosen].sum())
+        found += hits
+        model, acc, auc, secs = fit_and_test(rnd)
+        records.append(RoundRecord(strategy, repeat, rnd, rnd * s.batch, found, hits, s.initial + rnd * s.batch,
+                                   acc, auc, 0, secs,
+                                   ";".join(pool.formulas[i] for i in chosen)))  # fmt: skip
+    return records
+
+
 def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
                progress: Callable[[str], None] | None = None) -> list[RoundRecord]:
     """One repeat: a base store with the initial model, then one branch per strategy."""
@@ -327,6 +393,12 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
     records: list[RoundRecord] = []
     targets = pool.targets(s.target)
     for strategy in s.strategies:
+        if strategy in REFERENCE_STRATEGIES:
+            records.extend(run_reference(strategy, pool, s, seed, repeat, test, initial, in_store))
+            if progress:
+                for rnd in range(1, s.rounds + 1):
+                    progress(f"repeat {repeat + 1}: {strategy} round {rnd}")
+            continue
         db = folder / f"{strategy}.db"
         src = CampaignStore.open(folder / "base.db", actor=ACTOR, create=False)
         try:

@@ -8,8 +8,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .simulation import SimulationResult
+from .simulation import REFERENCE_STRATEGIES, SimulationResult
 from .simulation_metrics import Spread, acceleration, enhancement
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Targets found by a strategy minus those of a reference, repeat by repeat (same initial alloys)."""
+
+    reference: str
+    difference: Spread
+    wins: int
+    ties: int
+    losses: int
+    p_value: float  # Wilcoxon signed-rank, two-sided (nan when every difference is 0)
+
+    def format(self) -> str:
+        p = "n/a" if self.p_value != self.p_value else f"{self.p_value:.3f}"
+        return f"{self.difference.format(1)} vs {self.reference}: {self.wins}/{self.ties}/{self.losses}, p={p}"
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,29 @@ class SummaryRow:
     ef: Spread
     af: Spread
     test_accuracy: Spread
+    paired: Paired | None = None
+
+
+def paired(found: np.ndarray, reference: np.ndarray, name: str) -> Paired:
+    """Wins / ties / losses and a Wilcoxon signed-rank test of found - reference over repeats."""
+    from scipy.stats import wilcoxon
+
+    a = np.asarray(found, dtype=float)
+    b = np.asarray(reference, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    d = a[keep] - b[keep]
+    p = float("nan")
+    if np.any(d != 0):
+        p = float(wilcoxon(d, zero_method="zsplit", alternative="two-sided").pvalue)
+    return Paired(name, Spread.of(d), int((d > 0).sum()), int((d == 0).sum()), int((d < 0).sum()), p)
+
+
+def best_reference(result: SimulationResult, column: int) -> str | None:
+    """The reference strategy (forest, rule) with the most targets found (median) at one point."""
+    refs = [r for r in result.settings.strategies if r in REFERENCE_STRATEGIES]
+    if not refs:
+        return None
+    return max(refs, key=lambda r: (np.nanmedian(result.curves(r)[:, column]), -refs.index(r)))
 
 
 def milestones(result: SimulationResult, wanted: tuple[int, ...] = (8, 16, 40, 80, 160)) -> list[int]:
@@ -42,8 +81,12 @@ def summarise(result: SimulationResult, at: list[int] | None = None) -> list[Sum
         af = np.vstack([acceleration(exps, f, r) for f, r in zip(found, random_found, strict=True)])
         for n in at:
             j = int(np.flatnonzero(exps == n)[0])
+            ref = best_reference(result, j)
+            pair = None
+            if ref is not None and strategy != ref and strategy != "random":
+                pair = paired(found[:, j], result.curves(ref)[:, j], ref)
             rows.append(SummaryRow(strategy, n, Spread.of(found[:, j]), Spread.of(ef[:, j]), Spread.of(af[:, j]),
-                                   Spread.of(acc[:, j])))  # fmt: skip
+                                   Spread.of(acc[:, j]), pair))  # fmt: skip
     return rows
 
 
@@ -60,9 +103,14 @@ def plot(result: SimulationResult, path: str | os.PathLike) -> Path:
     for strategy in s.strategies:
         for ax, column in ((ax1, "found"), (ax2, "test_accuracy")):
             values = result.curves(strategy, column)
+            if np.all(np.isnan(values)):
+                continue  # the physics rule has no model, hence no learning curve
             q1, med, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
             style = {"color": "0.35", "linestyle": "--"} if strategy == "random" else {}
-            line = ax.plot(exps, med, label=strategy, **style)[0]
+            if strategy in REFERENCE_STRATEGIES:
+                style = {"linestyle": ":", "linewidth": 2.0}
+            label = f"{strategy} (reference)" if strategy in REFERENCE_STRATEGIES else strategy
+            line = ax.plot(exps, med, label=label, **style)[0]
             ax.fill_between(exps, q1, q3, color=line.get_color(), alpha=0.18, linewidth=0)
     ax1.set_xlabel("experiments after the initial alloys")
     ax1.set_ylabel(f"targets found ({s.target.text})")
