@@ -96,6 +96,7 @@ def evaluate_paper(
     from hea_campaign.model import evaluation as ev
 
     rows = seed_rows()
+    extra_models = extra_models or scorer_models
     if split_file is None:
         return ev.evaluate_protocol(rows.X, rows.y, seeds=seeds, config=config, grouped=grouped,
                                     baseline=baseline, progress=progress, protocol=protocol,
@@ -124,11 +125,22 @@ def evaluate_paper(
     return ev.ProtocolResult(f"paper split file {Path(split_file).name}", False, results, summary)
 
 
-def evaluate_data_efficiency(seeds: Sequence[int] = (0, 1, 2, 3, 4), n_labelled=(864, 247), config=None):
+def evaluate_data_efficiency(seeds: Sequence[int] = (0, 1, 2, 3, 4), n_labelled=(50, 100, 247, 864), config=None,
+                             *, grouped: bool = False, protocol: str = "paper", progress=None):
+    """Semi-supervised vs supervised-only vs random forest vs the scorer at each label count."""
     from hea_campaign.model import evaluation as ev
 
     rows = seed_rows()
-    return ev.data_efficiency(rows.X, rows.y, seeds=seeds, n_labelled=n_labelled, config=config)
+    return ev.data_efficiency(rows.X, rows.y, seeds=seeds, n_labelled=n_labelled, config=config,
+                              split_fn=lambda s: ev.make_split(rows.X, rows.y, int(s), protocol, grouped),
+                              progress=progress)
+
+
+def scorer_models(X, y, split, seed, train_result):
+    """extra_models hook of the protocols: the campaign's scorer on the same split."""
+    from hea_campaign.model.evaluation import scorer_on_split
+
+    return scorer_on_split(X, y, split, seed, train_result)
 
 
 @dataclass
@@ -139,6 +151,7 @@ class ExternalResult:
     ssvae: dict[str, float]
     baseline: dict[str, float] = field(default_factory=dict)  # gradient boosting
     others: dict[str, dict[str, float]] = field(default_factory=dict)  # model name -> metrics
+    scorer_members: str = ""
 
 
 def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAULT_VOCABULARY,
@@ -190,8 +203,7 @@ def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAU
     return X, y, len(table.rows), excluded
 
 
-def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None,
-                      extra_models=None) -> ExternalResult:
+def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None) -> ExternalResult:
     """Train on the whole seed set (10% held out for validation) and score the external set,
     leaving out its near-duplicates of seed alloys (within 1 at.%)."""
     from hea_campaign.model import evaluation as ev
@@ -211,8 +223,11 @@ def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True,
     cfg = (config or SSVAEConfig()).replace(seed=seed)
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], cfg)
     out = ExternalResult(n_rows, len(y_ext), excluded, ev.evaluate_external(res.model, X_ext, y_ext))
-    if extra_models is not None:
-        out.others.update(extra_models(rows.X[~val], rows.y[~val], rows.X[val], rows.y[val], X_ext, y_ext, seed, res))
+    from hea_campaign.model.scoring import fit_scorer
+
+    sc = fit_scorer(rows.X[~val], rows.y[~val], rows.X[val], rows.y[val], ssvae=res.model, seed=seed)
+    out.others["scorer"] = binary_metrics(y_ext, sc.predict_proba(X_ext))
+    out.scorer_members = sc.label
     if baseline:
         for name in ev.REFERENCE_MODELS:
             clf = ev.reference_model(name, seed).fit(featurize(rows.X[~val]), rows.y[~val])

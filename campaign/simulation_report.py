@@ -126,3 +126,38 @@ def plot(result: SimulationResult, path: str | os.PathLike) -> Path:
     plt.close(fig)
     os.replace(tmp, path)
     return path
+
+
+@dataclass(frozen=True)
+class LearningCheck:
+    """Does a strategy's held-out accuracy drop from one round to the next beyond noise?"""
+
+    strategy: str
+    worst_round: int  # round with the largest mean drop (0 when it never drops)
+    worst_drop: float  # mean over repeats of acc[round - 1] - acc[round] (positive = worse)
+    noise: float  # two standard errors of that paired difference
+    rounds_worse: int  # rounds whose mean drop exceeds its two standard errors
+
+    def format(self) -> str:
+        if self.worst_round == 0:
+            return f"{self.strategy}: held-out accuracy never drops from one round to the next"
+        return (f"{self.strategy}: largest round-over-round drop {self.worst_drop:.3f} at round {self.worst_round} "
+                f"(noise, 2 SE: {self.noise:.3f}); rounds worse than the one before beyond noise: "
+                f"{self.rounds_worse}")
+
+
+def learning_check(result: SimulationResult, strategy: str) -> LearningCheck | None:
+    """Round-over-round change of test accuracy, paired within each repeat."""
+    acc = result.curves(strategy, "test_accuracy")
+    if np.all(np.isnan(acc)):
+        return None
+    diff = acc[:, :-1] - acc[:, 1:]  # positive: the later round is worse
+    n = np.sum(~np.isnan(diff), axis=0)
+    mean = np.nanmean(diff, axis=0)
+    sd = np.nanstd(diff, axis=0, ddof=1) if diff.shape[0] > 1 else np.zeros(diff.shape[1])
+    se2 = 2 * np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    worse = int(np.sum(mean > np.nan_to_num(se2, nan=np.inf)))
+    j = int(np.nanargmax(mean))
+    if mean[j] <= 0:
+        return LearningCheck(strategy, 0, 0.0, 0.0, 0)
+    return LearningCheck(strategy, j + 1, float(mean[j]), float(se2[j]), worse)

@@ -48,6 +48,8 @@ __all__ = [
     "format_table",
     "format_protocol",
     "format_data_efficiency",
+    "scorer_on_split",
+    "DATA_EFFICIENCY_SIZES",
 ]
 
 PAPER_PROPORTIONS = {"test": 0.10, "unlabelled_pool": 0.30, "validation_of_pool": 0.20}
@@ -152,6 +154,25 @@ def gb_baseline(
 REFERENCE_MODELS = ("gradient_boosting", "random_forest")
 
 
+def scorer_on_split(X: np.ndarray, y: np.ndarray, split: Split, seed: int, train_result=None,
+                    vocabulary: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """The campaign's scorer (model.scoring) fitted on the split's labelled rows, its member
+    set chosen on the validation rows (the SSVAE head of ``train_result`` a candidate);
+    metrics on train / val / test.  Validation rows join the trees' training after
+    selection, so its val figures are not held out."""
+    from .scoring import fit_scorer
+    from .vocabulary import DEFAULT_VOCABULARY
+
+    X = np.asarray(X, dtype=np.float64)
+    y = _check_y(y)
+    sc = fit_scorer(X[split.labelled], y[split.labelled], X[split.validation], y[split.validation],
+                    ssvae=getattr(train_result, "model", None), seed=seed,
+                    vocabulary=tuple(vocabulary or DEFAULT_VOCABULARY))
+    m = _part_metrics(lambda idx: sc.predict_proba(X[idx]), y.astype(np.float64), split)
+    m["members"] = sc.label  # type: ignore[assignment]
+    return {"scorer": m}
+
+
 def reference_model(name: str, seed: int):
     """A reference classifier, seeded and single-threaded (same result on every machine)."""
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
@@ -212,7 +233,7 @@ class ProtocolResult:
 
 def summarise(rows: Sequence[dict[str, float]]) -> dict[str, tuple[float, float]]:
     """Mean and sample standard deviation (ddof=1) of each metric over seeds."""
-    keys = sorted({k for r in rows for k in r})
+    keys = sorted({k for r in rows for k, v in r.items() if isinstance(v, (int, float))})
     out = {}
     for k in keys:
         v = np.array([r[k] for r in rows if k in r and r[k] == r[k]], dtype=np.float64)
@@ -285,30 +306,53 @@ class DataEfficiencyRow:
     n_labelled: int
     semi_supervised: dict[str, tuple[float, float]]
     supervised_only: dict[str, tuple[float, float]]
+    others: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # random forest, scorer
+    n_unlabelled: int = 0  # rows the semi-supervised model saw without labels (mean over seeds)
+    scorer_members: list[str] = field(default_factory=list)  # member set chosen per seed
+
+
+DATA_EFFICIENCY_SIZES = (50, 100, 247, 864)
 
 
 def data_efficiency(
     X: np.ndarray,
     y: np.ndarray,
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
-    n_labelled: Sequence[int] = (864, 247),
+    n_labelled: Sequence[int] = DATA_EFFICIENCY_SIZES,
     config: SSVAEConfig | None = None,
     split_fn: Callable[[int], Split] | None = None,
+    references: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> list[DataEfficiencyRow]:
-    """SSVAE vs the same network trained supervised only (VAE and unlabelled terms
-    off: only the classifier head and its loss), at each labelled-set size."""
+    """At each labelled-set size (the rest of the pool unlabelled): the SSVAE trained
+    semi-supervised, the same network supervised only (VAE and unlabelled terms off),
+    the random forest on the same labelled rows and the scorer (chosen on validation,
+    the semi-supervised head among its candidates)."""
     cfg = config or SSVAEConfig()
     X = np.asarray(X, dtype=np.float64)
     y = _check_y(y)
     rows = []
     for n in n_labelled:
-        semi, sup = [], []
+        semi, sup, rf, sc, n_unl, members = [], [], [], [], [], []
         for s in seeds:
             split = split_fn(s) if split_fn else paper_split(y, s)
             sub = subsample_labelled(split, y, n, s)
-            semi.append(train_on_split(X, y, sub, cfg.replace(seed=int(s)))[1])
+            res, m = train_on_split(X, y, sub, cfg.replace(seed=int(s)))
+            semi.append(m)
+            n_unl.append(len(sub.unlabelled))
             sup.append(train_on_split(X, y, sub, cfg.replace(seed=int(s), supervised_only=True))[1])
-        rows.append(DataEfficiencyRow(int(n), summarise(semi), summarise(sup)))
+            if references:
+                rf.append(reference_baselines(X, y, sub, int(s), cfg.vocabulary, models=("random_forest",))
+                          ["random_forest"])
+                scored = scorer_on_split(X, y, sub, int(s), res, cfg.vocabulary)["scorer"]
+                members.append(str(scored.pop("members")))
+                sc.append(scored)
+            if progress is not None:
+                progress(f"{n} labels, seed {s}: semi {m.get('test_accuracy', math.nan):.3f}, "
+                         f"supervised {sup[-1].get('test_accuracy', math.nan):.3f}")
+        others = {"random_forest": summarise(rf), "scorer": summarise(sc)} if references else {}
+        rows.append(DataEfficiencyRow(int(n), summarise(semi), summarise(sup), others,
+                                      int(round(float(np.mean(n_unl)))), members))
     return rows
 
 
@@ -342,13 +386,25 @@ def format_protocol(result: ProtocolResult) -> str:
                          _ms(summ.get(f"{part}_roc_auc", (math.nan, math.nan)))])
     title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ''}, seeds " + \
         ",".join(str(s.seed) for s in result.seeds)
-    return title + "\n" + format_table(rows, ["model", "part", "accuracy", "ROC AUC"])
+    text = title + "\n" + format_table(rows, ["model", "part", "accuracy", "ROC AUC"])
+    members = [str(s.others["scorer"]["members"]) for s in result.seeds if "members" in s.others.get("scorer", {})]
+    if members:
+        text += ("\nscorer members chosen on validation, per seed: " + ", ".join(members) +
+                 "\n(the scorer's trees refit on training + validation rows after selection: its val rows are not held out)")
+    return text
 
 
 def format_data_efficiency(rows: Sequence[DataEfficiencyRow]) -> str:
     out = []
     for r in rows:
-        for name, summ in (("semi-supervised", r.semi_supervised), ("supervised only", r.supervised_only)):
+        models = [("semi-supervised", r.semi_supervised), ("supervised only", r.supervised_only)]
+        models += [(k.replace("_", " "), v) for k, v in r.others.items()]
+        for name, summ in models:
+            note = f"{r.n_unlabelled} unlabelled" if name == "semi-supervised" else ""
+            if name == "scorer" and r.scorer_members:
+                from collections import Counter
+
+                note = ", ".join(f"{k} x{c}" for k, c in Counter(r.scorer_members).most_common())
             out.append([r.n_labelled, name, _ms(summ.get("test_accuracy", (math.nan, math.nan))),
-                        _ms(summ.get("test_roc_auc", (math.nan, math.nan)))])
-    return format_table(out, ["labelled", "model", "test accuracy", "test ROC AUC"])
+                        _ms(summ.get("test_roc_auc", (math.nan, math.nan))), note])
+    return format_table(out, ["labelled", "model", "test accuracy", "test ROC AUC", "note"])
