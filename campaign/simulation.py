@@ -40,7 +40,7 @@ from hea_campaign.db import store as q
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 from .acquisition import STRATEGIES as ACQUISITIONS
-from .acquisition import acquisition, select_diverse
+from .acquisition import DEFAULT_STRATEGY, pick_batch
 from .backup import backup
 from .chemistry import FormulaError, parse_formula
 from .datasets import fetch, read_table
@@ -224,7 +224,8 @@ class RoundRecord:
     test_auc: float
     model_version: int
     train_seconds: float
-    picked: str = ""
+    picked: str = ""  # ';'-joined formulas revealed this round (round 0: the initial alloys)
+    test_set: str = ""  # sha256 (12 hex) of the held-out test formulas: equal for every strategy of a repeat
 
 
 @dataclass
@@ -289,8 +290,8 @@ def _pick(strategy: str, model, X: np.ndarray, k: int, rng: np.random.Generator)
     if strategy == "random":
         return sorted(rng.choice(len(X), size=min(k, len(X)), replace=False).tolist())
     p, spread = model.predict_proba(X, return_std=True)
-    latent, _ = model.encode(X, p)
-    return select_diverse(acquisition(p, spread, strategy), latent, k)
+    latent = None if strategy == "greedy" else model.encode(X, p)[0]
+    return pick_batch(strategy, p, spread, X, latent, k)
 
 
 def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:
@@ -314,6 +315,16 @@ def _forest(seed: int):
     from hea_campaign.model.evaluation import reference_model
 
     return reference_model("random_forest", seed)
+
+
+def _fingerprint(pool: Pool, rows: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(pool.formulas[i] for i in rows)).encode()).hexdigest()[:12]
+
+
+def _initial_text(pool: Pool, rows: np.ndarray) -> str:
+    return ";".join(sorted(pool.formulas[i] for i in rows))
 
 
 def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, repeat: int,
@@ -342,7 +353,9 @@ def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, r
         return model, m["accuracy"], m["roc_auc"], time.perf_counter() - t0
 
     model, acc, auc, secs = fit_and_test(0)
-    records = [RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc, auc, 0, secs)]
+    tag = _fingerprint(pool, test)
+    records = [RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc, auc, 0, secs,
+                           _initial_text(pool, initial), tag)]
     for rnd in range(1, s.rounds + 1):
         eligible = unrevealed[pool.n_elements[unrevealed] >= s.target.min_elements]
         if strategy == "forest":
@@ -357,7 +370,7 @@ def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, r
         model, acc, auc, secs = fit_and_test(rnd)
         records.append(RoundRecord(strategy, repeat, rnd, rnd * s.batch, found, hits, s.initial + rnd * s.batch,
                                    acc, auc, 0, secs,
-                                   ";".join(pool.formulas[i] for i in chosen)))  # fmt: skip
+                                   ";".join(pool.formulas[i] for i in chosen), tag))  # fmt: skip
     return records
 
 
@@ -408,8 +421,9 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
         store = CampaignStore.open(db, actor=ACTOR, create=False)
         pick_rng = np.random.default_rng([seed, STRATEGIES.index(strategy)])
         model, version, found = first.result.model, first.version, 0
+        tag = _fingerprint(pool, test)
         records.append(RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc0, auc0, version.id,
-                                   float(first.result.wall_s)))  # fmt: skip
+                                   float(first.result.wall_s), _initial_text(pool, initial), tag))  # fmt: skip
         try:
             for rnd in range(1, s.rounds + 1):
                 ts = snapshot(store)
@@ -428,7 +442,7 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
                 acc, auc = _test_metrics(model, pool, test)
                 records.append(RoundRecord(
                     strategy, repeat, rnd, rnd * s.batch, found, hits, s.initial + rnd * s.batch, acc, auc,
-                    version.id, float(trained.result.wall_s), ";".join(pool.formulas[i] for i in chosen),
+                    version.id, float(trained.result.wall_s), ";".join(pool.formulas[i] for i in chosen), tag,
                 ))  # fmt: skip
                 if progress:
                     progress(f"repeat {repeat + 1}: {strategy} round {rnd}")

@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
         min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = D.min_elements,
         granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = D.granularity,
         batch: Annotated[int, typer.Option(help="Candidates to keep.")] = D.batch,
-        strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = D.strategy,
+        strategy: Annotated[str, typer.Option(help="greedy (default: the best p_single, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore or balanced.")] = D.strategy,
         seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = D.seed,
         by: ByOption = None,
     ) -> None:
