@@ -171,7 +171,7 @@ class SimulationSettings:
     batch: int = 8
     rounds: int = 20
     repeats: int = 10
-    strategies: tuple[str, ...] = STRATEGIES
+    strategies: tuple[str, ...] = ("random", DEFAULT_STRATEGY, "exploit", *REFERENCE_STRATEGIES)
     target: Target = Target(4)
     test_fraction: float = 0.15
     first_epochs: int = 300  # the first model of each repeat
@@ -289,9 +289,11 @@ def _reveal(store: CampaignStore, pool: Pool, idx, path: Path, note: str) -> Non
 def _pick(strategy: str, model, X: np.ndarray, k: int, rng: np.random.Generator) -> list[int]:
     if strategy == "random":
         return sorted(rng.choice(len(X), size=min(k, len(X)), replace=False).tolist())
+    if strategy == "greedy":  # needs neither the spread nor the latent space
+        p = model.predict_proba(X)
+        return pick_batch(strategy, p, np.zeros(len(p)), X, None, k)
     p, spread = model.predict_proba(X, return_std=True)
-    latent = None if strategy == "greedy" else model.encode(X, p)[0]
-    return pick_batch(strategy, p, spread, X, latent, k)
+    return pick_batch(strategy, p, spread, X, model.encode(X, p)[0], k)
 
 
 def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:

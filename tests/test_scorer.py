@@ -79,3 +79,25 @@ def test_retrain_compares_on_rows_neither_version_used(trained_store):
     assert c3.new["n"] == c3.active["n"] == len(held)
     # the first retrain: v1 saw almost everything, so few rows (its validation rows) are fair
     assert c2.n_unseen_by_both < len(held)
+
+
+def test_a_store_with_unlabelled_alloys_feeds_them_to_the_unlabelled_term(seeded_store):
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.campaign.model_versions import train_version
+    from hea_campaign.campaign.training_set import snapshot
+
+    mpea = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "external" / "MPEA_dataset.csv"
+    before = snapshot(seeded_store)
+    assert len(before.unlab_ids) == 0  # the seed set alone has no unlabelled alloy
+    import_csv(seeded_store, mpea, source="MPEA (B2 / Other rows unlabelled)", actor="tester")
+    ts = snapshot(seeded_store)
+    assert len(ts.unlab_ids) > 50  # B2 and Other rows: phase ambiguous, stored without a label
+    trained = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
+                            config_overrides={"eval_every": 5, "patience": 0})
+    assert trained.version.n_unlabelled == len(ts.unlab_ids)
+    assert trained.result.metrics["n_unlabelled"] == len(ts.unlab_ids)
+    terms = [h["elbo_unlab"] for h in trained.result.history]
+    assert terms and all(t > 0 for t in terms)  # the unlabelled ELBO term saw them every epoch
+    sup = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
+                        config_overrides={"eval_every": 5, "patience": 0, "supervised_only": True})
+    assert all(h["elbo_unlab"] == 0 for h in sup.result.history) and sup.version.n_unlabelled == 0

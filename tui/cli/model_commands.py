@@ -55,6 +55,12 @@ def register(app: typer.Typer) -> None:
             f"({v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, best epoch {m['best_epoch']}, "
             f"{m['train_seconds']:.1f} s){' - active' if activate else ''}"
         )
+        typer.echo(f"Unlabelled alloys used by the unlabelled term: {v.n_unlabelled}"
+                   + ("" if v.n_unlabelled else " (the store holds none: import alloys without a label, e.g. "
+                      "an MPEA CSV's B2/Other rows, to make training semi-supervised)"))
+        if m.get("scorer"):
+            chosen = "chosen on validation" if m.get("scorer_validation") else "default: too few validation rows to choose"
+            typer.echo(f"Scorer (p_single for ranking): {m['scorer']} ({chosen})")
         if not activate:
             typer.echo(f"Activate it with: hea-campaign activate {v.id}")
 

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(help="Alloys revealed per round.")] = 8,
         rounds: Annotated[int, typer.Option(help="Rounds per run.")] = 20,
         repeats: Annotated[int, typer.Option(help="Repeats with different seeds and initial alloys.")] = 10,
-        strategies: Annotated[str, typer.Option(help="Comma-separated: random,exploit,explore,balanced (random is required).")] = "random,exploit,explore,balanced",
+        strategies: Annotated[str, typer.Option(help="Comma-separated from random, greedy, exploit, explore, balanced (this tool) and forest, rule (reference strategies a lab could use without it); random is required.")] = "random,greedy,exploit,forest,rule",
         target: Annotated[str, typer.Option(help="What counts as a find.")] = "single phase with at least 4 elements",
         out: Annotated[Path, typer.Option(help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
         plot: Annotated[Optional[Path], typer.Option(help="PNG of targets found vs experiments [default: OUT with .png].")] = None,
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.simulation import write_records
 
         from ..present.machine import cores, describe
-        from ..present.simulation_text import format_summary, verdict
+        from ..present.simulation_text import default_verdict, format_summary, verdict
 
         names = tuple(s.strip() for s in strategies.split(",") if s.strip())
         settings = SimulationSettings(
@@ -84,5 +84,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(format_summary(result, rows))
         typer.echo("")
         typer.echo(verdict(result, rows))
+        for line in default_verdict(result):
+            typer.echo(line)
         typer.echo(f"per-round CSV: {out}; plot: {png}")
         typer.echo(f"wall time {result.wall_s:.0f} s on {describe()}")

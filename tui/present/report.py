@@ -61,7 +61,7 @@ def format_status(s: CampaignStatus) -> str:
         f"Store: {s.store_url}  campaign: {s.campaign}",
         f"Alloys: {s.alloys}  (measurements: {s.measurements})",
         f"  labelled: {s.labelled}  (single phase: {s.single_phase}, multi phase: {s.multi_phase})",
-        f"  unlabelled: {s.unlabelled}",
+        f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
         f"  proposed, not yet measured: {s.proposed_only}",
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",

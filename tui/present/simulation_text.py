@@ -41,3 +41,30 @@ def verdict(result, rows, at: int = 40, bar: float = 1.5) -> str:
         return f"At {at} experiments {best.strategy} beats random: EF {best.ef.format(2)} (> {bar})."
     return (f"At {at} experiments no strategy reaches EF {bar}: the best, {best.strategy}, has EF "
             f"{best.ef.format(2)}, {bar - best.ef.median:.2f} short.")  # fmt: skip
+
+
+def default_verdict(result, strategy: str = "greedy", reference: str = "forest", at=(40, 160)) -> list[str]:
+    """The shipping test of the default strategy: more targets than the forest, repeat by repeat."""
+    from hea_campaign.campaign.simulation_report import learning_check, paired
+    from hea_campaign.campaign.simulation_metrics import Spread, enhancement
+
+    s = result.settings
+    if strategy not in s.strategies or reference not in s.strategies:
+        return []
+    exps = list(result.experiments)
+    mine, ref, rnd = result.curves(strategy), result.curves(reference), result.curves("random")
+    lines = []
+    for n in at:
+        if n not in exps:
+            continue
+        j = exps.index(n)
+        p = paired(mine[:, j], ref[:, j], reference)
+        ef = Spread.of(enhancement(mine[:, j], rnd[:, j]))
+        lines.append(f"{strategy} vs {reference} at {n} experiments: more targets in {p.wins} of {s.repeats} repeats "
+                     f"({p.ties} ties, {p.losses} losses), difference {p.difference.format(1)}, Wilcoxon p="
+                     + ("n/a" if p.p_value != p.p_value else f"{p.p_value:.3f}") + f"; median EF {ef.median:.2f}")
+    for name in s.strategies:
+        check = learning_check(result, name)
+        if check is not None:
+            lines.append("learning curve, " + check.format())
+    return lines
