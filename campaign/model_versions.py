@@ -270,10 +270,13 @@ def load_version(version: ModelVersion):
     if state:
         from hea_campaign.model.scoring import Scorer
 
-        try:
-            model = _scored(model, Scorer.from_state(state, model))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CampaignError(f"model version {version.id}: cannot rebuild its scorer: {exc}") from None
+        def build(ssvae=model, vid=version.id):
+            try:
+                return Scorer.from_state(state, ssvae)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CampaignError(f"model version {vid}: cannot rebuild its scorer: {exc}") from None
+
+        model = _scored(model, build)
     ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
     entry = (model, ref["X_lab"], ref["y_lab"])
     with _cache_lock:

@@ -14,11 +14,21 @@ import numpy as np
 
 
 class ScoredModel:
-    """An SSVAE whose ``predict_proba`` comes from the version's scorer."""
+    """An SSVAE whose ``predict_proba`` comes from the version's scorer.
+
+    ``scorer`` may be a callable that builds it: refitting the trees is put off
+    until a probability is asked for (a warm start needs only the SSVAE).
+    """
 
     def __init__(self, ssvae, scorer):
         self.ssvae = ssvae
-        self.scorer = scorer
+        self._scorer = scorer
+
+    @property
+    def scorer(self):
+        if callable(self._scorer) and not hasattr(self._scorer, "predict_proba"):
+            self._scorer = self._scorer()
+        return self._scorer
 
     def predict_proba(self, fractions: np.ndarray, return_std: bool = False):
         return self.scorer.predict_proba(fractions, return_std=return_std)

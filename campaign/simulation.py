@@ -171,7 +171,7 @@ class SimulationSettings:
     batch: int = 8
     rounds: int = 20
     repeats: int = 10
-    strategies: tuple[str, ...] = ("random", DEFAULT_STRATEGY, "exploit", *REFERENCE_STRATEGIES)
+    strategies: tuple[str, ...] = ("random", DEFAULT_STRATEGY, *REFERENCE_STRATEGIES)
     target: Target = Target(4)
     test_fraction: float = 0.15
     first_epochs: int = 300  # the first model of each repeat

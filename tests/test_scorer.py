@@ -38,7 +38,7 @@ def test_scorer_state_round_trip_gives_the_same_probabilities():
 def test_small_validation_keeps_the_default_members():
     X, y, Xv, yv = _rows(120)
     sc = fit_scorer(X, y, Xv[:5], yv[:5], seed=0)
-    assert sc.validation == {} and sc.members == ("forest", "extra_trees")
+    assert sc.validation == {} and sc.members == ("forest",)
     assert scorer_features(X[:3]).shape == (3, 17 + X.shape[1])
 
 

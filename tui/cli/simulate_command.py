@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(help="Alloys revealed per round.")] = 8,
         rounds: Annotated[int, typer.Option(help="Rounds per run.")] = 20,
         repeats: Annotated[int, typer.Option(help="Repeats with different seeds and initial alloys.")] = 10,
-        strategies: Annotated[str, typer.Option(help="Comma-separated from random, greedy, exploit, explore, balanced (this tool) and forest, rule (reference strategies a lab could use without it); random is required.")] = "random,greedy,exploit,forest,rule",
+        strategies: Annotated[str, typer.Option(help="Comma-separated from random, greedy, exploit, explore, balanced (this tool) and forest, rule (reference strategies a lab could use without it); random is required.")] = "random,greedy,forest,rule",
         target: Annotated[str, typer.Option(help="What counts as a find.")] = "single phase with at least 4 elements",
         out: Annotated[Path, typer.Option(help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
         plot: Annotated[Optional[Path], typer.Option(help="PNG of targets found vs experiments [default: OUT with .png].")] = None,
