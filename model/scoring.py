@@ -49,6 +49,7 @@ CANDIDATE_SETS: tuple[tuple[str, ...], ...] = (
 )
 MIN_VALIDATION = 30
 N_TREES = 300
+SPREAD_GROUPS = 10  # sub-forests whose disagreement is the trees' spread
 STATE_FORMAT = 1
 
 
@@ -121,8 +122,10 @@ class Scorer:
         for m in self.members:
             tree = self._trees.get(m)
             if m in ("forest", "extra_trees"):
+                # like the SSVAE's 10 bootstrap heads: the spread between 10 sub-forests
                 votes = np.stack([t.predict_proba(F)[:, 1] for t in tree.estimators_])
-                spreads.append(votes.std(axis=0) / np.sqrt(len(votes)) * 4.0)
+                groups = np.array_split(np.arange(len(votes)), SPREAD_GROUPS)
+                spreads.append(np.std([votes[g].mean(axis=0) for g in groups], axis=0))
             elif m == "ssvae":
                 spreads.append(np.asarray(self.ssvae.predict_proba(X, return_std=True)[1], dtype=np.float64))
         between = np.std(probs, axis=0) if len(probs) > 1 else np.zeros(len(X))
