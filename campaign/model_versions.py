@@ -85,6 +85,9 @@ def train_version(
     training_set: TrainingSet | None = None,
     keep_if_cancelled: bool = True,
     warm_start: ModelVersion | None = None,
+    scorer_members: tuple[str, ...] | None = None,
+    use_scorer: bool = True,
+    holdout_ids: set[int] | None = None,
 ) -> TrainedVersion:
     """Train on the campaign's current labels, save the checkpoint, record the version.
 
@@ -92,6 +95,11 @@ def train_version(
     ``cancelled`` in its metrics) unless ``keep_if_cancelled`` is false, in
     which case nothing is written and ``TrainingCancelled`` is raised.
     ``warm_start`` continues from another version's weights (same architecture).
+    The scorer (``model.scoring``) is chosen on the same validation rows (or
+    ``scorer_members`` is taken as given) and stored in the checkpoint;
+    ``use_scorer=False`` keeps the SSVAE head as the only scorer.
+    ``holdout_ids``: labelled alloys kept out of training and validation (the
+    rows ``retrain`` compares versions on).
     """
     from hea_campaign.model.checkpoint import save_checkpoint
     from hea_campaign.model.ssvae import SSVAEConfig
@@ -105,13 +113,18 @@ def train_version(
             f"need at least 20 labelled alloys of both classes to train (have {len(ts.y_lab)}); import a dataset first"
         )
     train_idx, val_idx = ts.validation_split(validation_fraction, seed)
+    if holdout_ids:
+        held = np.isin(ts.lab_ids, np.fromiter(holdout_ids, dtype=int))
+        train_idx, val_idx = train_idx[~held[train_idx]], val_idx[~held[val_idx]]
     overrides = dict(config_overrides or {})
     overrides["seed"] = seed
     if epochs is not None:
         overrides["epochs"] = epochs
     init = None
     if warm_start is not None:
-        init = load_version(warm_start)[0]
+        from .scoring import head_of
+
+        init = head_of(load_version(warm_start)[0])
         config = SSVAEConfig.from_dict(warm_start.config).replace(**overrides)
     else:
         config = SSVAEConfig().replace(**overrides)
@@ -138,16 +151,29 @@ def train_version(
     }
     if warm_start is not None:
         metrics["warm_start_from"] = warm_start.id
+    extra = {}
+    if use_scorer:
+        from hea_campaign.model.scoring import fit_scorer
+
+        sc = fit_scorer(ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
+                        ssvae=model, seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
+        extra["scorer"] = sc.state()
+        metrics["scorer"] = sc.label
+        metrics["scorer_validation"] = sc.validation
+        model_out = _scored(model, sc)
+    else:
+        metrics["scorer"] = "ssvae"
+        model_out = model
     folder = models_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
     data_hash = ts.data_hash()
     stem = f"c{store.campaign_id}-{data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
     ckpt = folder / f"{stem}.pt"
-    sha = save_checkpoint(model, ckpt, metrics=metrics)
+    sha = save_checkpoint(model, ckpt, metrics=metrics, extra=extra)
     ref_path = folder / f"{stem}.reference.npz"
     buf = io.BytesIO()
     np.savez(buf, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], train_ids=ts.lab_ids[train_idx],
-             val_ids=ts.lab_ids[val_idx])
+             val_ids=ts.lab_ids[val_idx], unlab_ids=ts.unlab_ids)
     atomic_write_bytes(ref_path, buf.getvalue(), overwrite=True)  # whole or absent, mode from the umask
     with store.write() as session:
         version = ModelVersion(
@@ -161,7 +187,7 @@ def train_version(
             checkpoint_path=str(ckpt),
             checkpoint_sha256=sha,
             n_labelled=int(len(train_idx)),
-            n_unlabelled=int(len(ts.X_unlab)),
+            n_unlabelled=int(len(ts.X_unlab)) if not getattr(config, "supervised_only", False) else 0,
             active=False,
         )
         session.add(version)
@@ -172,7 +198,14 @@ def train_version(
                          "excluded": ts.excluded, "n_validation": int(len(val_idx))})
         if activate and not result.cancelled:  # an interrupted model is kept, never made active silently
             _activate(session, store, version, by)
+    result.model = model_out
     return TrainedVersion(version, result, ts, val_idx)
+
+
+def _scored(ssvae, scorer):
+    from .scoring import ScoredModel
+
+    return ScoredModel(ssvae, scorer)
 
 
 def _activate(session, store: CampaignStore, version: ModelVersion, by: str | None) -> None:
@@ -235,9 +268,21 @@ def load_version(version: ModelVersion):
 
     path = Path(version.checkpoint_path)
     try:
-        model = load_checkpoint(path, expected_sha256=version.checkpoint_sha256).model
+        loaded = load_checkpoint(path, expected_sha256=version.checkpoint_sha256)
     except CheckpointError as exc:
         raise CampaignError(f"model version {version.id}: {exc}") from None
+    model = loaded.model
+    state = (loaded.extra or {}).get("scorer")
+    if state:
+        from hea_campaign.model.scoring import Scorer
+
+        def build(ssvae=model, vid=version.id):
+            try:
+                return Scorer.from_state(state, ssvae)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CampaignError(f"model version {vid}: cannot rebuild its scorer: {exc}") from None
+
+        model = _scored(model, build)
     ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
     entry = (model, ref["X_lab"], ref["y_lab"])
     with _cache_lock:

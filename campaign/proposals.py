@@ -17,7 +17,7 @@ import numpy as np
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 
-from .acquisition import STRATEGIES, acquisition, select_diverse
+from .acquisition import STRATEGIES, acquisition, pick_batch
 from .chemistry import FormulaError, parse_formula
 from .constraints import Constraints, round_to_granularity, satisfies
 from .errors import CampaignError
@@ -47,7 +47,7 @@ class ProposalRequest:
     step: float = 0.05
     constraints: Constraints = field(default_factory=Constraints)
     batch: int = 12
-    strategy: str = "balanced"
+    strategy: str = "greedy"
     seed: int = 0
     model_version_id: int | None = None
 
@@ -225,8 +225,7 @@ def propose(
     X = pool.X[idx]
     ref = reference_for(version, model, X_ref, y_ref)
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
-    score = acquisition(a.p_single, a.spread, req.strategy)
-    picked = select_diverse(score, a.latent, req.batch)
+    picked = pick_batch(req.strategy, a.p_single, a.spread, X, a.latent, req.batch)
     actor = by or current_user()
     ids: list[int] = []
     with store.write() as session:

@@ -40,7 +40,7 @@ from hea_campaign.db import store as q
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 from .acquisition import STRATEGIES as ACQUISITIONS
-from .acquisition import acquisition, select_diverse
+from .acquisition import DEFAULT_STRATEGY, pick_batch
 from .backup import backup
 from .chemistry import FormulaError, parse_formula
 from .datasets import fetch, read_table
@@ -51,8 +51,13 @@ from .results import import_results
 from .store import CampaignStore
 from .training_set import snapshot
 
-STRATEGIES = ("random", *ACQUISITIONS)
+REFERENCE_STRATEGIES = ("forest", "rule")  # what a lab could do without this tool
+STRATEGIES = ("random", *ACQUISITIONS, *REFERENCE_STRATEGIES)
 ACTOR = "simulation"
+
+# The physics rule (no labels): mixing enthalpy inside this window (kJ/mol), then
+# the smallest atomic size difference first.
+RULE_DH_WINDOW = (-15.0, 5.0)
 
 
 # --- what counts as a find --------------------------------------------------------
@@ -166,7 +171,7 @@ class SimulationSettings:
     batch: int = 8
     rounds: int = 20
     repeats: int = 10
-    strategies: tuple[str, ...] = STRATEGIES
+    strategies: tuple[str, ...] = ("random", DEFAULT_STRATEGY, *REFERENCE_STRATEGIES)
     target: Target = Target(4)
     test_fraction: float = 0.15
     first_epochs: int = 300  # the first model of each repeat
@@ -219,7 +224,8 @@ class RoundRecord:
     test_auc: float
     model_version: int
     train_seconds: float
-    picked: str = ""
+    picked: str = ""  # ';'-joined formulas revealed this round (round 0: the initial alloys)
+    test_set: str = ""  # sha256 (12 hex) of the held-out test formulas: equal for every strategy of a repeat
 
 
 @dataclass
@@ -283,9 +289,11 @@ def _reveal(store: CampaignStore, pool: Pool, idx, path: Path, note: str) -> Non
 def _pick(strategy: str, model, X: np.ndarray, k: int, rng: np.random.Generator) -> list[int]:
     if strategy == "random":
         return sorted(rng.choice(len(X), size=min(k, len(X)), replace=False).tolist())
+    if strategy == "greedy":  # needs neither the spread nor the latent space
+        p = model.predict_proba(X)
+        return pick_batch(strategy, p, np.zeros(len(p)), X, None, k)
     p, spread = model.predict_proba(X, return_std=True)
-    latent, _ = model.encode(X, p)
-    return select_diverse(acquisition(p, spread, strategy), latent, k)
+    return pick_batch(strategy, p, spread, X, model.encode(X, p)[0], k)
 
 
 def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:
@@ -293,6 +301,79 @@ def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:
 
     m = binary_metrics(pool.y[test], model.predict_proba(pool.X[test]))
     return m["accuracy"], m["roc_auc"]
+
+
+def rule_scores(X: np.ndarray) -> np.ndarray:
+    """The physics rule's ranking (higher first): inside the dH window, then small delta."""
+    from hea_campaign.model.descriptors import featurize
+
+    D = featurize(np.asarray(X, dtype=np.float64))
+    lo, hi = RULE_DH_WINDOW
+    inside = (D[:, 7] >= lo) & (D[:, 7] <= hi)
+    return np.where(inside, 1000.0, 0.0) - D[:, 4]
+
+
+def _forest(seed: int):
+    from hea_campaign.model.evaluation import reference_model
+
+    return reference_model("random_forest", seed)
+
+
+def _fingerprint(pool: Pool, rows: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(pool.formulas[i] for i in rows)).encode()).hexdigest()[:12]
+
+
+def _initial_text(pool: Pool, rows: np.ndarray) -> str:
+    return ";".join(sorted(pool.formulas[i] for i in rows))
+
+
+def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, repeat: int,
+                  test: np.ndarray, initial: np.ndarray, candidates: np.ndarray) -> list[RoundRecord]:
+    """A reference strategy on the same test set, initial alloys and candidate rows as the tool's.
+
+    ``forest``: a random forest on the eight descriptors, refitted on every label
+    revealed so far, picks the batch greedily.  ``rule``: the physics rule, which
+    never sees a label (its test accuracy is left blank).
+    """
+    from hea_campaign.model.descriptors import featurize
+    from hea_campaign.model.training import binary_metrics
+
+    D = featurize(pool.X)
+    targets = pool.targets(s.target)
+    revealed = list(int(i) for i in initial)
+    unrevealed = np.setdiff1d(candidates, initial)
+    found = 0
+
+    def fit_and_test(rnd: int):
+        if strategy != "forest":
+            return None, math.nan, math.nan, 0.0
+        t0 = time.perf_counter()
+        model = _forest(seed + rnd).fit(D[revealed], pool.y[revealed].astype(int))
+        m = binary_metrics(pool.y[test], model.predict_proba(D[test])[:, 1])
+        return model, m["accuracy"], m["roc_auc"], time.perf_counter() - t0
+
+    model, acc, auc, secs = fit_and_test(0)
+    tag = _fingerprint(pool, test)
+    records = [RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc, auc, 0, secs,
+                           _initial_text(pool, initial), tag)]
+    for rnd in range(1, s.rounds + 1):
+        eligible = unrevealed[pool.n_elements[unrevealed] >= s.target.min_elements]
+        if strategy == "forest":
+            scores = model.predict_proba(D[eligible])[:, 1]
+        else:
+            scores = rule_scores(pool.X[eligible])
+        chosen = eligible[np.argsort(-scores, kind="stable")[: s.batch]]
+        revealed.extend(int(i) for i in chosen)
+        unrevealed = np.setdiff1d(unrevealed, chosen)
+        hits = int(targets[chosen].sum())
+        found += hits
+        model, acc, auc, secs = fit_and_test(rnd)
+        records.append(RoundRecord(strategy, repeat, rnd, rnd * s.batch, found, hits, s.initial + rnd * s.batch,
+                                   acc, auc, 0, secs,
+                                   ";".join(pool.formulas[i] for i in chosen), tag))  # fmt: skip
+    return records
 
 
 def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
@@ -327,6 +408,12 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
     records: list[RoundRecord] = []
     targets = pool.targets(s.target)
     for strategy in s.strategies:
+        if strategy in REFERENCE_STRATEGIES:
+            records.extend(run_reference(strategy, pool, s, seed, repeat, test, initial, in_store))
+            if progress:
+                for rnd in range(1, s.rounds + 1):
+                    progress(f"repeat {repeat + 1}: {strategy} round {rnd}")
+            continue
         db = folder / f"{strategy}.db"
         src = CampaignStore.open(folder / "base.db", actor=ACTOR, create=False)
         try:
@@ -336,8 +423,9 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
         store = CampaignStore.open(db, actor=ACTOR, create=False)
         pick_rng = np.random.default_rng([seed, STRATEGIES.index(strategy)])
         model, version, found = first.result.model, first.version, 0
+        tag = _fingerprint(pool, test)
         records.append(RoundRecord(strategy, repeat, 0, 0, 0, 0, len(initial), acc0, auc0, version.id,
-                                   float(first.result.wall_s)))  # fmt: skip
+                                   float(first.result.wall_s), _initial_text(pool, initial), tag))  # fmt: skip
         try:
             for rnd in range(1, s.rounds + 1):
                 ts = snapshot(store)
@@ -356,7 +444,7 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
                 acc, auc = _test_metrics(model, pool, test)
                 records.append(RoundRecord(
                     strategy, repeat, rnd, rnd * s.batch, found, hits, s.initial + rnd * s.batch, acc, auc,
-                    version.id, float(trained.result.wall_s), ";".join(pool.formulas[i] for i in chosen),
+                    version.id, float(trained.result.wall_s), ";".join(pool.formulas[i] for i in chosen), tag,
                 ))  # fmt: skip
                 if progress:
                     progress(f"repeat {repeat + 1}: {strategy} round {rnd}")

@@ -8,8 +8,24 @@ from pathlib import Path
 
 import numpy as np
 
-from .simulation import SimulationResult
+from .simulation import REFERENCE_STRATEGIES, SimulationResult
 from .simulation_metrics import Spread, acceleration, enhancement
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Targets found by a strategy minus those of a reference, repeat by repeat (same initial alloys)."""
+
+    reference: str
+    difference: Spread
+    wins: int
+    ties: int
+    losses: int
+    p_value: float  # Wilcoxon signed-rank, two-sided (nan when every difference is 0)
+
+    def format(self) -> str:
+        p = "n/a" if self.p_value != self.p_value else f"{self.p_value:.3f}"
+        return f"{self.difference.format(1)} vs {self.reference}: {self.wins}/{self.ties}/{self.losses}, p={p}"
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,29 @@ class SummaryRow:
     ef: Spread
     af: Spread
     test_accuracy: Spread
+    paired: Paired | None = None
+
+
+def paired(found: np.ndarray, reference: np.ndarray, name: str) -> Paired:
+    """Wins / ties / losses and a Wilcoxon signed-rank test of found - reference over repeats."""
+    from scipy.stats import wilcoxon
+
+    a = np.asarray(found, dtype=float)
+    b = np.asarray(reference, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    d = a[keep] - b[keep]
+    p = float("nan")
+    if np.any(d != 0):
+        p = float(wilcoxon(d, zero_method="zsplit", alternative="two-sided").pvalue)
+    return Paired(name, Spread.of(d), int((d > 0).sum()), int((d == 0).sum()), int((d < 0).sum()), p)
+
+
+def best_reference(result: SimulationResult, column: int) -> str | None:
+    """The reference strategy (forest, rule) with the most targets found (median) at one point."""
+    refs = [r for r in result.settings.strategies if r in REFERENCE_STRATEGIES]
+    if not refs:
+        return None
+    return max(refs, key=lambda r: (np.nanmedian(result.curves(r)[:, column]), -refs.index(r)))
 
 
 def milestones(result: SimulationResult, wanted: tuple[int, ...] = (8, 16, 40, 80, 160)) -> list[int]:
@@ -42,8 +81,12 @@ def summarise(result: SimulationResult, at: list[int] | None = None) -> list[Sum
         af = np.vstack([acceleration(exps, f, r) for f, r in zip(found, random_found, strict=True)])
         for n in at:
             j = int(np.flatnonzero(exps == n)[0])
+            ref = best_reference(result, j)
+            pair = None
+            if ref is not None and strategy != ref and strategy != "random":
+                pair = paired(found[:, j], result.curves(ref)[:, j], ref)
             rows.append(SummaryRow(strategy, n, Spread.of(found[:, j]), Spread.of(ef[:, j]), Spread.of(af[:, j]),
-                                   Spread.of(acc[:, j])))  # fmt: skip
+                                   Spread.of(acc[:, j]), pair))  # fmt: skip
     return rows
 
 
@@ -60,9 +103,14 @@ def plot(result: SimulationResult, path: str | os.PathLike) -> Path:
     for strategy in s.strategies:
         for ax, column in ((ax1, "found"), (ax2, "test_accuracy")):
             values = result.curves(strategy, column)
+            if np.all(np.isnan(values)):
+                continue  # the physics rule has no model, hence no learning curve
             q1, med, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
             style = {"color": "0.35", "linestyle": "--"} if strategy == "random" else {}
-            line = ax.plot(exps, med, label=strategy, **style)[0]
+            if strategy in REFERENCE_STRATEGIES:
+                style = {"linestyle": ":", "linewidth": 2.0}
+            label = f"{strategy} (reference)" if strategy in REFERENCE_STRATEGIES else strategy
+            line = ax.plot(exps, med, label=label, **style)[0]
             ax.fill_between(exps, q1, q3, color=line.get_color(), alpha=0.18, linewidth=0)
     ax1.set_xlabel("experiments after the initial alloys")
     ax1.set_ylabel(f"targets found ({s.target.text})")
@@ -78,3 +126,38 @@ def plot(result: SimulationResult, path: str | os.PathLike) -> Path:
     plt.close(fig)
     os.replace(tmp, path)
     return path
+
+
+@dataclass(frozen=True)
+class LearningCheck:
+    """Does a strategy's held-out accuracy drop from one round to the next beyond noise?"""
+
+    strategy: str
+    worst_round: int  # round with the largest mean drop (0 when it never drops)
+    worst_drop: float  # mean over repeats of acc[round - 1] - acc[round] (positive = worse)
+    noise: float  # two standard errors of that paired difference
+    rounds_worse: int  # rounds whose mean drop exceeds its two standard errors
+
+    def format(self) -> str:
+        if self.worst_round == 0:
+            return f"{self.strategy}: held-out accuracy never drops from one round to the next"
+        return (f"{self.strategy}: largest round-over-round drop {self.worst_drop:.3f} at round {self.worst_round} "
+                f"(noise, 2 SE: {self.noise:.3f}); rounds worse than the one before beyond noise: "
+                f"{self.rounds_worse}")
+
+
+def learning_check(result: SimulationResult, strategy: str) -> LearningCheck | None:
+    """Round-over-round change of test accuracy, paired within each repeat."""
+    acc = result.curves(strategy, "test_accuracy")
+    if np.all(np.isnan(acc)):
+        return None
+    diff = acc[:, :-1] - acc[:, 1:]  # positive: the later round is worse
+    n = np.sum(~np.isnan(diff), axis=0)
+    mean = np.nanmean(diff, axis=0)
+    sd = np.nanstd(diff, axis=0, ddof=1) if diff.shape[0] > 1 else np.zeros(diff.shape[1])
+    se2 = 2 * np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    worse = int(np.sum(mean > np.nan_to_num(se2, nan=np.inf)))
+    j = int(np.nanargmax(mean))
+    if mean[j] <= 0:
+        return LearningCheck(strategy, 0, 0.0, 0.0, 0)
+    return LearningCheck(strategy, j + 1, float(mean[j]), float(se2[j]), worse)

@@ -14,7 +14,8 @@ import pytest
 
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.model_versions import get_version, train_version
-from hea_campaign.campaign.retraining import Comparison, activate_unless_worse, activation_refusal, retrain
+from hea_campaign.campaign.retraining import (Comparison, activate_unless_worse, activation_refusal, comparison_holdout,
+                                               retrain)
 from hea_campaign.campaign.training_set import snapshot
 
 
@@ -31,7 +32,12 @@ def test_the_rule():
         _comparison(bad, good))
     no_auc = {"roc_auc": None, "accuracy": 0.6}
     assert "accuracy 0.600 < 0.800" in activation_refusal(_comparison(no_auc, {"roc_auc": None, "accuracy": 0.8}))
-    assert "neither" in activation_refusal(_comparison(None, None, n_unseen=0))
+    assert "did not see" in activation_refusal(_comparison(None, None, n_unseen=0))
+    # no row unseen by both: the kept-out rows (which favour the active version) decide
+    fallback = Comparison(new_id=2, active_id=1, n_heldout=40, n_unseen_by_both=0, new=bad, active=good,
+                          new_unseen=None, active_unseen=None, new_labels=0, activated=False)
+    assert "40 kept-out rows" in activation_refusal(fallback)
+    assert activation_refusal(dataclasses.replace(fallback, new=good, active=bad)) is None
     assert activation_refusal(_comparison(bad, None, active_id=None)) is None  # nothing active: nothing to lose
 
 
@@ -47,13 +53,14 @@ def test_activate_refuses_a_worse_version_unless_forced(trained_store):
     active = get_version(trained_store)
     truth = snapshot(trained_store)
     flipped = dataclasses.replace(truth, y_lab=1.0 - truth.y_lab)  # a model that learned every label backwards
-    trained = train_version(trained_store, seed=1, epochs=40, training_set=flipped, by="tester")
+    held = comparison_holdout(trained_store)
+    trained = train_version(trained_store, seed=1, epochs=40, training_set=flipped, by="tester", holdout_ids=held)
     trained.training_set = truth  # judged against the real labels
-    comparison = activate_unless_worse(trained_store, trained, by="tester")
-    assert comparison.new_unseen["roc_auc"] < comparison.active_unseen["roc_auc"], comparison
+    comparison = activate_unless_worse(trained_store, trained, by="tester", held_ids=held)
+    assert comparison.new["roc_auc"] < comparison.active["roc_auc"], comparison
     assert comparison.refused and "worse" in comparison.refused and not comparison.activated
     assert get_version(trained_store).id == active.id
-    forced = activate_unless_worse(trained_store, trained, force=True, by="tester")
+    forced = activate_unless_worse(trained_store, trained, force=True, by="tester", held_ids=held)
     assert forced.activated and get_version(trained_store).id == trained.version.id
 
 

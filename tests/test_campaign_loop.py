@@ -23,7 +23,7 @@ from hea_campaign.campaign.lifecycle import approve, reject
 from hea_campaign.campaign.model_versions import get_version, list_versions
 from hea_campaign.campaign.proposals import ProposalRequest, propose
 from hea_campaign.campaign.results import add_result, correct_result
-from hea_campaign.campaign.retraining import retrain
+from hea_campaign.campaign.retraining import comparison_ids, retrain
 from hea_campaign.campaign.status import campaign_status
 from hea_campaign.campaign.training_set import snapshot
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, ExportBatch, Measurement
@@ -182,8 +182,15 @@ def test_lab_loop_end_to_end(trained_store, tmp_path):
     assert v1.data_hash == ts1.data_hash()
     train1, val1 = ts1.validation_split(0.1, 0)
     train2, val2 = ts2.validation_split(0.1, 0)
-    assert (v1.n_labelled, v2.n_labelled) == (len(train1), len(train2))
-    assert v2.n_labelled - v1.n_labelled == 2 - (len(val2) - len(val1))
+    held = comparison_ids(ts2.lab_ids)  # kept out of v2 for the comparison
+    kept2 = [i for i in train2 if int(ts2.lab_ids[i]) not in held]
+    assert v1.n_labelled == len(train1) and v2.n_labelled == len(kept2)
     assert comparison.new_id == v2.id and comparison.active_id == v1.id
-    assert comparison.n_heldout == len(val2)
+    assert comparison.n_heldout == len(held) > 0
+    # v1 trained or was selected on every label it had: only the two new labels can be unseen
+    # by both versions, and only if they fall in the comparison share
+    v1_unused = {alloy_of[good], alloy_of[other]}
+    assert comparison.n_unseen_by_both == len(held & v1_unused)
+    if comparison.n_unseen_by_both == 0:
+        assert comparison.active is None and not comparison.new  # no comparison on rows one of them saw
 

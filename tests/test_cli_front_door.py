@@ -114,7 +114,7 @@ REFUSED = [
     (["propose", "--screen", "Fe,Ni", "--step", "0.5"], "at least the granularity"),
     (["propose", "--screen", ","], "choose one mode"),
     (["propose", "--from", "CoCrFeNi", "--loop", "foo"], "'foo' is not one of"),
-    (["propose", "--from", "CoCrFeNi", "--strategy", "greedy"], "'greedy' is not one of"),
+    (["propose", "--from", "CoCrFeNi", "--strategy", "greediest"], "'greediest' is not one of"),
     (["propose", "--latent", "0,0", "--p", "2"], "--p must be in (0, 1)"),
     (["propose", "--from", "CoCrFeNi", "--cutoff", "2"], "--cutoff must be in (0, 1)"),
     (["propose", "--from", "CoCrFeNi", "--cutoff", "nan"], "--cutoff must be a finite number"),

@@ -120,7 +120,7 @@ def test_bad_requests_are_refused_clearly(trained_store):
     with pytest.raises(CampaignError, match="outside the model vocabulary"):
         propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "B"]))
     with pytest.raises(CampaignError, match="unknown strategy"):
-        propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni"], strategy="greedy"))
+        propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni"], strategy="greediest"))
     with pytest.raises(CampaignError, match="not a chemical element"):
         propose(trained_store, ProposalRequest(mode="invert", starts=["Qq"]))
     with pytest.raises(CampaignError, match="latent points need 2"):

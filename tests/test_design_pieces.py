@@ -100,8 +100,18 @@ def test_strategies_rank_as_documented():
     s = np.array([0.0, 0.2, 0.05])
     assert np.argmax(acquisition(p, s, "exploit")) == 0
     assert np.argmax(acquisition(p, s, "explore")) == 1
+    assert np.argmax(acquisition(p, s, "greedy")) == 0
     with pytest.raises(ValueError, match="unknown strategy"):
-        acquisition(p, s, "greedy")
+        acquisition(p, s, "greediest")
+
+
+def test_greedy_batch_skips_near_copies_but_fills_the_batch():
+    from hea_campaign.campaign.acquisition import select_distinct
+
+    X = np.array([[0.5, 0.5, 0.0], [0.51, 0.49, 0.0], [0.2, 0.4, 0.4], [0.3, 0.3, 0.4]])
+    p = np.array([0.9, 0.85, 0.8, 0.1])
+    assert select_distinct(p, X, 2) == [0, 2]  # row 1 is within 2 at.% of row 0
+    assert select_distinct(p, X, 4) == [0, 2, 3, 1]  # filled with the near-copy when nothing else is left
 
 
 def test_diverse_batch_is_not_near_copies():

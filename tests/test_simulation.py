@@ -88,7 +88,7 @@ def test_settings_that_cannot_run_are_refused_with_a_reason(pool):
     with pytest.raises(CampaignError, match="random"):
         SimulationSettings(strategies=("exploit",)).check(len(pool))
     with pytest.raises(CampaignError, match="unknown strategy"):
-        SimulationSettings(strategies=("random", "greedy")).check(len(pool))
+        SimulationSettings(strategies=("random", "greediest")).check(len(pool))
     with pytest.raises(CampaignError, match="fewer than"):
         SimulationSettings(batch=100, rounds=20).check(len(pool))
 
@@ -111,7 +111,7 @@ def test_a_run_reveals_exactly_its_picks_through_the_store(pool, tmp_path):
     for strategy in s.strategies:
         recs = [r for r in result.records if r.strategy == strategy]
         assert [r.round for r in recs] == [0, 1, 2]
-        picked = [f for r in recs for f in r.picked.split(";") if f]
+        picked = [f for r in recs if r.round > 0 for f in r.picked.split(";") if f]
         assert len(picked) == len(set(picked)) == s.rounds * s.batch  # never the same alloy twice
         idx = [by_formula[f] for f in picked]
         assert all(pool.n_elements[i] >= s.target.min_elements for i in idx)
@@ -139,6 +139,40 @@ def test_a_run_reveals_exactly_its_picks_through_the_store(pool, tmp_path):
         assert len(in_store) == len(sub) - len(test)
 
 
+def test_reference_strategies_share_initial_alloys_and_test_set_with_the_tool(pool, tmp_path):
+    s = SimulationSettings(**{**QUICK, "repeats": 2, "rounds": 3,
+                              "strategies": ("random", "greedy", "forest", "rule"), "jobs": 1})
+    result = simulate(pool, s, workdir=tmp_path)
+    sub = _subset(pool, s.max_pool, s.seed)
+    for rep in range(s.repeats):
+        first = {r.strategy: r for r in result.records if r.repeat == rep and r.round == 0}
+        assert set(first) == set(s.strategies)
+        assert len({r.picked for r in first.values()}) == 1  # the same initial alloys
+        assert len(first["random"].picked.split(";")) == s.initial
+        assert len({r.test_set for r in result.records if r.repeat == rep}) == 1  # the same test set
+        test, initial, _ = _split(sub, s, np.random.default_rng(s.seed + 1009 * rep))
+        test_f = {sub.formulas[i] for i in test}
+        assert set(first["forest"].picked.split(";")) == {sub.formulas[i] for i in initial}
+        for strategy in s.strategies:
+            picks = [f for r in result.records if r.repeat == rep and r.strategy == strategy and r.round > 0
+                     for f in r.picked.split(";")]
+            assert len(picks) == len(set(picks)) == s.rounds * s.batch
+            assert not set(picks) & test_f and not set(picks) & {sub.formulas[i] for i in initial}
+    # the rule never sees a label: its picks are the same in every repeat whose pool is the same
+    rule = [r for r in result.records if r.strategy == "rule"]
+    assert all(r.test_accuracy != r.test_accuracy for r in rule)  # no model, no learning curve
+    # the forest has a learning curve measured on the same test rows
+    assert all(0 <= r.test_accuracy <= 1 for r in result.records if r.strategy == "forest")
+    rows = summarise(result)
+    paired = [r for r in rows if r.strategy == "greedy" and r.paired is not None]
+    assert paired and all(p.paired.reference in ("forest", "rule") for p in paired)
+    for r in paired:
+        g = result.curves("greedy")[:, r.experiments // s.batch]
+        ref = result.curves(r.paired.reference)[:, r.experiments // s.batch]
+        assert (r.paired.wins, r.paired.ties, r.paired.losses) == (
+            int((g > ref).sum()), int((g == ref).sum()), int((g < ref).sum()))
+
+
 def test_same_seed_same_campaign(pool, tmp_path):
     s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 1, "strategies": ("random", "balanced"), "jobs": 1})
     a = simulate(pool, s, workdir=tmp_path / "a")
@@ -159,13 +193,16 @@ def test_simulate_quick_prints_every_strategy_and_writes_every_round(tmp_path, c
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh))
     seen = {(r["strategy"], int(r["repeat"]), int(r["round"])) for r in rows}
-    expected = {(s, k, n) for s in STRATEGIES for k in range(QUICK["repeats"]) for n in range(QUICK["rounds"] + 1)}
+    defaults = SimulationSettings().strategies
+    assert {"random", "greedy", "forest", "rule"} <= set(defaults) <= set(STRATEGIES)
+    expected = {(s, k, n) for s in defaults for k in range(QUICK["repeats"]) for n in range(QUICK["rounds"] + 1)}
     assert seen == expected and len(rows) == len(expected)
     for r in rows:
         assert int(r["experiments"]) == int(r["round"]) * QUICK["batch"]
         assert 0 <= int(r["found"]) <= int(r["experiments"])
-        assert 0.0 <= float(r["test_accuracy"]) <= 1.0
-    for strategy in STRATEGIES:
+        if r["strategy"] != "rule":  # the physics rule has no model to test
+            assert 0.0 <= float(r["test_accuracy"]) <= 1.0
+    for strategy in defaults:
         assert sum(line.startswith(strategy + " ") for line in printed.splitlines()) >= 1
     png = out.with_suffix(".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

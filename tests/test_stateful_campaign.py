@@ -656,7 +656,7 @@ class CampaignMachine(RuleBasedStateMachine):
     def propose_invalid(self, kind):
         req = {
             "batch": ProposalRequest(mode="latent", latent=[[0.0, 0.0]], batch=0),
-            "strategy": ProposalRequest(mode="latent", latent=[[0.0, 0.0]], strategy="greedy"),
+            "strategy": ProposalRequest(mode="latent", latent=[[0.0, 0.0]], strategy="greediest"),
             "no starts": ProposalRequest(mode="invert", starts=()),
             "bad start": ProposalRequest(mode="invert", starts=["Xx2Fe"]),
             "outside vocabulary": ProposalRequest(mode="invert", starts=["GaFeNi"]),

@@ -37,14 +37,23 @@ def _fixed_model(folder):
     import numpy as np
     import torch
 
-    from hea_campaign.campaign.evaluation import seed_rows
+    from hea_campaign.campaign.chemistry import parse_formula
+    from hea_campaign.campaign.datasets import fetch, read_table
     from hea_campaign.model.checkpoint import save_checkpoint
     from hea_campaign.model.descriptors import featurize
     from hea_campaign.model.ssvae import SSVAE, DescriptorScaler, SSVAEConfig
     from hea_campaign.model.training import fit_background
 
-    rows = seed_rows()
-    X, y = rows.X[::4], rows.y[::4]
+    # one row per formula string, in file order (fixed, so the pictures do not move when
+    # the evaluation's row selection changes)
+    seen, X, y = set(), [], []
+    for row in read_table(fetch("yan2021")).rows:
+        if row.text in seen or row.single_phase is None:
+            continue
+        seen.add(row.text)
+        X.append(parse_formula(row.text, allow_zero=True).vector(SSVAEConfig().vocabulary))
+        y.append(int(row.single_phase))
+    X, y = np.array(X)[::4], np.array(y)[::4]
     torch.manual_seed(0)
     scaler = DescriptorScaler.fit(featurize(X))
     model = SSVAE(SSVAEConfig(seed=0), scaler)

@@ -23,13 +23,13 @@ def _fmt_metrics(m: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def evaluate(
-        protocol: Annotated[str, typer.Option(metavar="paper", help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation).")] = "paper",
+        protocol: Annotated[str, typer.Option(metavar="paper|system-holdout", help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation) or system-holdout (the same proportions, whole element systems on one side: the out-of-distribution figure).")] = "paper",
         seeds: Annotated[int, typer.Option(metavar="N", help="Number of split seeds (0..N-1), 1 to 100.")] = 5,
         split_file: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Use a fixed split (Alloys,split CSV), e.g. ../shared/data/paper_split.csv.")] = None,
-        grouped: Annotated[bool, typer.Option("--grouped", help="Keep near-duplicate compositions (fractions rounded to 0.01) on one side of each split.")] = False,
-        baseline: Annotated[bool, typer.Option("--baseline", help="Also train gradient boosting on the same descriptors and labelled rows.")] = False,
-        data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="SSVAE vs supervised-only at 864 and 247 labelled alloys.")] = False,
-        external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
+        grouped: Annotated[bool, typer.Option("--grouped", help="Keep near-duplicate compositions (fractions within 0.01 of each other) on one side of each split: the headline figure.")] = False,
+        baseline: Annotated[bool, typer.Option("--baseline", help="Also train the reference models (gradient boosting, random forest) on the same descriptors and labelled rows.")] = False,
+        data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="Semi-supervised SSVAE vs supervised-only vs random forest vs the scorer at 50, 100, 247 and 864 labelled alloys (the rest of the pool unlabelled).")] = False,
+        external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Accuracy of flagged vs unflagged held-out alloys.")] = False,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
         epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.model import evaluation as me
         from hea_campaign.model.ssvae import SSVAEConfig
 
-        if protocol != "paper":
-            raise CampaignError("the only protocol is 'paper'")
+        if protocol not in ("paper", "system-holdout"):
+            raise CampaignError(f"unknown protocol '{protocol}'; choose paper or system-holdout")
         from ..present.checks import integer
 
         integer(seeds, "--seeds", lo=1, hi=100)
@@ -59,16 +59,20 @@ def register(app: typer.Typer) -> None:
         did = False
         if data_efficiency:
             did = True
-            echo(f"Data efficiency (test metrics, mean +/- sd over {seeds} seeds):")
-            echo(me.format_data_efficiency(ce.evaluate_data_efficiency(seed_list, config=config)))
+            split_name = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
+            echo(f"Data efficiency ({split_name} paper-proportion splits; test metrics, mean +/- sd over "
+                 f"{seeds} seeds; the labelled rows left over join the unlabelled pool):")
+            echo(me.format_data_efficiency(ce.evaluate_data_efficiency(
+                seed_list, config=config, grouped=grouped, protocol=protocol, progress=say)))
         if external:
             did = True
             r = ce.evaluate_external(external, baseline=baseline, config=config)
             echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
             echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
-            echo(f"  SSVAE:             {_fmt_metrics(r.ssvae)}")
-            if r.baseline:
-                echo(f"  gradient boosting: {_fmt_metrics(r.baseline)}")
+            echo(f"  SSVAE head:        {_fmt_metrics(r.ssvae)}")
+            for name, m in r.others.items():
+                label = f"scorer ({r.scorer_members})" if name == "scorer" else name.replace("_", " ")
+                echo(f"  {label + ':':<18} {_fmt_metrics(m)}")
         if flags:
             did = True
             f = ce.evaluate_flags(seed_list, grouped=grouped, config=config, progress=say)
@@ -88,9 +92,9 @@ def register(app: typer.Typer) -> None:
             for r in ce.evaluate_inversion(split_file=split_file, config=config):
                 echo(f"  {r.loop:<14}{r.n_starts:>7}{r.reached:>9.2f}{r.median_change:>20.1f}"
                            f"{r.median_steps:>14.1f}{r.kept_element_set:>18.2f}")
-        if not did or (split_file and not inversion) or (grouped and not flags):
+        if not did or (split_file and not inversion) or ((grouped or protocol != "paper") and not (flags or data_efficiency)):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
-                                       config=config, progress=say)
+                                       config=config, progress=say, protocol=protocol)
             echo(me.format_protocol(result))
             secs = [s.train_seconds for s in result.seeds]
             echo(f"training time per seed: {sum(secs) / len(secs):.1f} s (mean)")

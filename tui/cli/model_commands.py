@@ -97,19 +97,28 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.model_versions import train_version
         from hea_campaign.campaign.read_models import model_version
-        from hea_campaign.campaign.retraining import activate_unless_worse
+        from hea_campaign.campaign.retraining import activate_unless_worse, comparison_holdout
 
         from ..present.training_report import format_trained
 
         _check_training(seed, epochs)
         store = _open(db, campaign, by)
+        held = comparison_holdout(store) if activate else None  # rows the new version must not see
         out, interrupted = _train_with_ctrl_c(lambda stop: train_version(
-            store, seed=seed, epochs=epochs, activate=False, by=by, progress=_progress_printer(), should_stop=stop),
-            "Training")
-        comparison = activate_unless_worse(store, out, force=force, by=by) if activate and not interrupted else None
+            store, seed=seed, epochs=epochs, activate=False, by=by, progress=_progress_printer(), should_stop=stop,
+            holdout_ids=held), "Training")
+        comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
+                      if activate and not interrupted else None)
         activated = comparison is not None and comparison.activated
         v = model_version(out.version)
         echo(format_trained(v.id, v.metrics, v.n_labelled, v.n_unlabelled, activated=activated))
+        echo(f"Unlabelled alloys used by the unlabelled term: {v.n_unlabelled}"
+             + ("" if v.n_unlabelled else " (the store holds none: import alloys without a label, e.g. "
+                "an MPEA CSV's B2/Other rows, to make training semi-supervised)"))
+        m = out.version.metrics
+        if m.get("scorer"):
+            chosen = "chosen on validation" if m.get("scorer_validation") else "default: too few validation rows to choose"
+            echo(f"Scorer (p_single for ranking): {m['scorer']} ({chosen})")
         _refused(comparison, v.id)
 
     @app.command()
@@ -186,7 +195,7 @@ def register(app: typer.Typer) -> None:
         min_elements: Annotated[int, typer.Option(metavar="N", help="At least this many elements.")] = D.min_elements,
         granularity: Annotated[float, typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = D.granularity,
         batch: Annotated[int, typer.Option(metavar="N", help="Candidates to keep, 1 to 1000.")] = D.batch,
-        strategy: Annotated[Strategy, typer.Option(help="exploit (highest p), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
+        strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
         max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions than this [default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
         by: ByOption = None,

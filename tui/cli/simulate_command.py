@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(metavar="N", help="Alloys revealed per round.")] = 8,
         rounds: Annotated[int, typer.Option(metavar="N", help="Rounds per run.")] = 20,
         repeats: Annotated[int, typer.Option(metavar="N", help="Repeats with different seeds and initial alloys.")] = 10,
-        strategies: Annotated[str, typer.Option(metavar="LIST", help="Comma-separated: random,exploit,explore,balanced (random is required).")] = "random,exploit,explore,balanced",
+        strategies: Annotated[str, typer.Option(metavar="LIST", help="Comma-separated from random, greedy, exploit, explore, balanced (this tool) and forest, rule (reference strategies a lab could use without it); random is required.")] = "random,greedy,forest,rule",
         target: Annotated[str, typer.Option(metavar="TEXT", help="What counts as a find.")] = "single phase with at least 4 elements",
         out: Annotated[Path, typer.Option(metavar="CSV", help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
         plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="PNG of targets found vs experiments [default: OUT with .png].")] = None,
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.simulation import write_records
 
         from ..present.machine import cores, describe
-        from ..present.simulation_text import format_summary, verdict
+        from ..present.simulation_text import default_verdict, format_summary, verdict
 
         from ..present.checks import integer, names as name_list, seed as check_seed
 
@@ -96,5 +96,7 @@ def register(app: typer.Typer) -> None:
         echo(format_summary(result, rows))
         echo("")
         echo(verdict(result, rows))
+        for line in default_verdict(result):
+            echo(line)
         echo(f"per-round CSV: {out}; plot: {png}")
         echo(f"wall time {result.wall_s:.0f} s on {describe()}")

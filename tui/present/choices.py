@@ -22,6 +22,7 @@ class Loop(Choice):
 
 
 class Strategy(Choice):
+    greedy = "greedy"
     exploit = "exploit"
     explore = "explore"
     balanced = "balanced"

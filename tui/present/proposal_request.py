@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported when a request is built: campaign.proposals loads 
 
 # The choices, here so that `--help` needs no numpy or torch (tests check they equal campaign's).
 LOOPS = ("paper", "latent-steps", "proximal")  # campaign.inversion.MODES
-STRATEGIES = ("exploit", "explore", "balanced")  # campaign.acquisition.STRATEGIES
+STRATEGIES = ("greedy", "exploit", "explore", "balanced")  # campaign.acquisition.STRATEGIES
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ProposalDefaults:
     step: float = 5.0  # at.%
     granularity: float = 1.0  # at.%
     batch: int = 12
-    strategy: str = "balanced"
+    strategy: str = "greedy"
     min_elements: int = 1
     seed: int = 0
 

@@ -14,14 +14,20 @@ def format_summary(result, rows) -> str:
         f"of {s.batch}; {s.test_fraction:.0%} held out for test accuracy. Median [IQR] over repeats.",
         "EF = found / found by random at the same experiments; AF = experiments random needs for the same count / "
         f"experiments used (>x: random did not get there within the run's {last} experiments).",
+        "Reference strategies (what a lab can do without this tool): forest = random forest on the 8 descriptors, "
+        "greedy; rule = mixing enthalpy in [-15, 5] kJ/mol, then smallest atomic size difference (no labels).",
+        "vs best reference: targets found minus those of the best reference strategy at that point, repeat by "
+        "repeat (same initial alloys): median [IQR], wins/ties/losses, Wilcoxon signed-rank p.",
         "",
-        f"{'strategy':<9} {'exp.':>4}  {'found':<20} {'EF':<19} {'AF':<20} {'test accuracy':<21}",
+        f"{'strategy':<9} {'exp.':>4}  {'found':<20} {'EF':<19} {'AF':<20} {'test accuracy':<21} "
+        f"{'vs best reference'}",
     ]
     for r in rows:
         ef = "(reference)" if r.strategy == "random" else r.ef.format(2)
         af = "(reference)" if r.strategy == "random" else r.af.format(2, bound=last / r.experiments)
+        vs = r.paired.format() if getattr(r, "paired", None) is not None else ""
         lines.append(f"{r.strategy:<9} {r.experiments:>4}  {r.found.format(1):<20} {ef:<19} {af:<20} "
-                     f"{r.test_accuracy.format(3)}".rstrip())  # fmt: skip
+                     f"{r.test_accuracy.format(3):<21} {vs}".rstrip())  # fmt: skip
     return "\n".join(lines)
 
 
@@ -35,3 +41,30 @@ def verdict(result, rows, at: int = 40, bar: float = 1.5) -> str:
         return f"At {at} experiments {best.strategy} beats random: EF {best.ef.format(2)} (> {bar})."
     return (f"At {at} experiments no strategy reaches EF {bar}: the best, {best.strategy}, has EF "
             f"{best.ef.format(2)}, {bar - best.ef.median:.2f} short.")  # fmt: skip
+
+
+def default_verdict(result, strategy: str = "greedy", reference: str = "forest", at=(40, 160)) -> list[str]:
+    """The shipping test of the default strategy: more targets than the forest, repeat by repeat."""
+    from hea_campaign.campaign.simulation_report import learning_check, paired
+    from hea_campaign.campaign.simulation_metrics import Spread, enhancement
+
+    s = result.settings
+    if strategy not in s.strategies or reference not in s.strategies:
+        return []
+    exps = list(result.experiments)
+    mine, ref, rnd = result.curves(strategy), result.curves(reference), result.curves("random")
+    lines = []
+    for n in at:
+        if n not in exps:
+            continue
+        j = exps.index(n)
+        p = paired(mine[:, j], ref[:, j], reference)
+        ef = Spread.of(enhancement(mine[:, j], rnd[:, j]))
+        lines.append(f"{strategy} vs {reference} at {n} experiments: more targets in {p.wins} of {s.repeats} repeats "
+                     f"({p.ties} ties, {p.losses} losses), difference {p.difference.format(1)}, Wilcoxon p="
+                     + ("n/a" if p.p_value != p.p_value else f"{p.p_value:.3f}") + f"; median EF {ef.median:.2f}")
+    for name in s.strategies:
+        check = learning_check(result, name)
+        if check is not None:
+            lines.append("learning curve, " + check.format())
+    return lines

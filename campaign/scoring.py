@@ -1,0 +1,46 @@
+"""The campaign's scorer beside its SSVAE: what ranks candidates and fills p_single.
+
+A model version holds an SSVAE (the generative engine) and, in its checkpoint,
+the state of the scorer chosen on validation rows (``model.scoring``).
+``ScoredModel`` puts the two together: ``predict_proba`` is the scorer's,
+everything else (encode, decode, the torch head used inside gradient steps)
+is the SSVAE's, so every service that ranks or reports p_single uses the
+best-validated probability without knowing which members it has.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ScoredModel:
+    """An SSVAE whose ``predict_proba`` comes from the version's scorer.
+
+    ``scorer`` may be a callable that builds it: refitting the trees is put off
+    until a probability is asked for (a warm start needs only the SSVAE).
+    """
+
+    def __init__(self, ssvae, scorer):
+        self.ssvae = ssvae
+        self._scorer = scorer
+
+    @property
+    def scorer(self):
+        if callable(self._scorer) and not hasattr(self._scorer, "predict_proba"):
+            self._scorer = self._scorer()
+        return self._scorer
+
+    def predict_proba(self, fractions: np.ndarray, return_std: bool = False):
+        return self.scorer.predict_proba(fractions, return_std=return_std)
+
+    def head_proba(self, fractions: np.ndarray, return_std: bool = False):
+        """The SSVAE classifier head's own probability (what the latent space is conditioned on)."""
+        return self.ssvae.predict_proba(fractions, return_std=return_std)
+
+    def __getattr__(self, name: str):
+        return getattr(self.ssvae, name)
+
+
+def head_of(model):
+    """The SSVAE behind a model (itself when it has no scorer)."""
+    return model.ssvae if isinstance(model, ScoredModel) else model

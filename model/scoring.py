@@ -1,0 +1,217 @@
+"""The scorer: the probability of single phase used to rank candidates.
+
+The SSVAE is the generative engine; the number a lab ranks by comes from the
+best-validated scorer (DESIGN.md section 5): the SSVAE's classifier head
+alone, tree ensembles on the same labels, or an average of several.  Tree
+members see richer physics descriptors (``rich_descriptors``) and the
+fractions themselves (trees find neighbourhoods of measured alloys there).
+
+Selection: every candidate member set is fitted on the training rows and
+scored on the validation rows (ROC AUC, then log-loss); the best set wins.
+With fewer than ``MIN_VALIDATION`` validation rows the choice would be noise,
+so the default set is kept: the forest alone, which found the most targets in
+``simulate`` runs (validation of the strategy, never the test rows).  After selection the tree members are refitted on
+training + validation rows (the head keeps its training).
+
+Persistence without pickles: ``Scorer.state()`` is plain lists (the rows, the
+labels, the members, the seed); ``Scorer.from_state`` refits the trees
+deterministically (fixed ``random_state``, ``n_jobs=1``), so a stored version
+gives the same probabilities after loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .rich_descriptors import rich_descriptors
+from .vocabulary import DEFAULT_VOCABULARY
+
+__all__ = [
+    "MEMBERS",
+    "DEFAULT_MEMBERS",
+    "CANDIDATE_SETS",
+    "Scorer",
+    "fit_scorer",
+    "scorer_features",
+]
+
+MEMBERS = ("ssvae", "forest", "extra_trees", "boosting")
+DEFAULT_MEMBERS = ("forest",)
+CANDIDATE_SETS: tuple[tuple[str, ...], ...] = (
+    ("forest",),
+    ("forest", "extra_trees"),
+    ("ssvae",),
+    ("ssvae", "forest", "extra_trees"),
+    ("forest", "extra_trees", "boosting"),
+)
+MIN_VALIDATION = 30
+N_TREES = 300
+SPREAD_GROUPS = 10  # sub-forests whose disagreement is the trees' spread
+STATE_FORMAT = 1
+
+
+def scorer_features(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABULARY) -> np.ndarray:
+    """What the tree members see: rich descriptors followed by the fractions."""
+    X = np.asarray(fractions, dtype=np.float64)
+    return np.concatenate([rich_descriptors(X, vocabulary), X], axis=1)
+
+
+def _tree_model(name: str, seed: int):
+    from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
+
+    if name == "forest":
+        return RandomForestClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=1)
+    if name == "extra_trees":
+        return ExtraTreesClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=1)
+    if name == "boosting":
+        return GradientBoostingClassifier(random_state=seed)
+    raise ValueError(f"unknown scorer member {name!r}; choose from {', '.join(MEMBERS)}")
+
+
+def _fit_trees(names, F, y, seed) -> dict:
+    out = {}
+    for name in names:
+        if name == "ssvae":
+            continue
+        if len(np.unique(y)) < 2:
+            raise ValueError("the scorer needs labelled rows of both classes")
+        out[name] = _tree_model(name, seed).fit(F, y.astype(int))
+    return out
+
+
+def _member_probs(name: str, model, ssvae, X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    if name == "ssvae":
+        return np.asarray(ssvae.predict_proba(X), dtype=np.float64)
+    return model.predict_proba(F)[:, 1]
+
+
+@dataclass
+class Scorer:
+    """An average of fitted members' probabilities (see the module docstring)."""
+
+    members: tuple[str, ...]
+    seed: int
+    vocabulary: tuple[str, ...]
+    X_fit: np.ndarray  # rows the tree members were (re)fitted on
+    y_fit: np.ndarray
+    ssvae: object | None = None
+    validation: dict[str, dict[str, float]] = field(default_factory=dict)  # member set -> val metrics
+    _trees: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if "ssvae" in self.members and self.ssvae is None:
+            raise ValueError("this scorer averages the SSVAE head: give the SSVAE")
+        if not self._trees:
+            self._trees = _fit_trees(self.members, scorer_features(self.X_fit, self.vocabulary), self.y_fit, self.seed)
+
+    def predict_proba(self, fractions: np.ndarray, return_std: bool = False):
+        """p(single phase) per row; with ``return_std`` also the spread between members and trees."""
+        X = np.asarray(fractions, dtype=np.float64).reshape(-1, len(self.vocabulary))
+        if len(X) == 0:
+            z = np.zeros(0)
+            return (z, z) if return_std else z
+        F = scorer_features(X, self.vocabulary)
+        probs = [_member_probs(m, self._trees.get(m), self.ssvae, X, F) for m in self.members]
+        p = np.mean(probs, axis=0)
+        if not return_std:
+            return p
+        spreads = []
+        for m in self.members:
+            tree = self._trees.get(m)
+            if m in ("forest", "extra_trees"):
+                # like the SSVAE's 10 bootstrap heads: the spread between 10 sub-forests
+                votes = np.stack([t.predict_proba(F)[:, 1] for t in tree.estimators_])
+                groups = np.array_split(np.arange(len(votes)), SPREAD_GROUPS)
+                spreads.append(np.std([votes[g].mean(axis=0) for g in groups], axis=0))
+            elif m == "ssvae":
+                spreads.append(np.asarray(self.ssvae.predict_proba(X, return_std=True)[1], dtype=np.float64))
+        between = np.std(probs, axis=0) if len(probs) > 1 else np.zeros(len(X))
+        within = np.mean(spreads, axis=0) if spreads else np.zeros(len(X))
+        return p, np.sqrt(between**2 + within**2)
+
+    def state(self) -> dict:
+        """Plain containers (for a checkpoint read with weights_only=True)."""
+        return {
+            "format": STATE_FORMAT,
+            "members": list(self.members),
+            "seed": int(self.seed),
+            "vocabulary": list(self.vocabulary),
+            "X_fit": np.asarray(self.X_fit, dtype=np.float64).tolist(),
+            "y_fit": np.asarray(self.y_fit, dtype=np.int64).tolist(),
+            "validation": {k: {m: float(v) for m, v in d.items()} for k, d in self.validation.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, ssvae=None) -> Scorer:
+        """Refit the stored scorer (deterministic: same rows, same seeds)."""
+        if int(state.get("format", 0)) > STATE_FORMAT:
+            raise ValueError("the scorer was stored by a newer version of this program")
+        members = tuple(str(m) for m in state["members"])
+        unknown = set(members) - set(MEMBERS)
+        if unknown:
+            raise ValueError(f"unknown scorer members {sorted(unknown)}")
+        voc = tuple(str(v) for v in state["vocabulary"])
+        X = np.asarray(state["X_fit"], dtype=np.float64).reshape(-1, len(voc))
+        y = np.asarray(state["y_fit"], dtype=np.int64)
+        return cls(members, int(state["seed"]), voc, X, y, ssvae, dict(state.get("validation", {})))
+
+    @property
+    def label(self) -> str:
+        return "+".join(self.members)
+
+
+def _val_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
+    from .training import binary_metrics
+
+    m = binary_metrics(y, p)
+    return {"accuracy": m["accuracy"], "roc_auc": m["roc_auc"], "log_loss": m["log_loss"], "n": float(m["n"])}
+
+
+def fit_scorer(
+    X_lab: np.ndarray,
+    y_lab: np.ndarray,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    *,
+    ssvae=None,
+    seed: int = 0,
+    members: Sequence[str] | None = None,
+    candidates: Sequence[Sequence[str]] = CANDIDATE_SETS,
+    vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
+    min_validation: int = MIN_VALIDATION,
+) -> Scorer:
+    """Choose the member set on validation rows (or take ``members``), then refit on all rows.
+
+    ``ssvae``: a trained SSVAE whose head may be a member (it was selected on the
+    same validation rows, so the comparison is like for like).
+    """
+    voc = tuple(vocabulary)
+    X_lab = np.asarray(X_lab, dtype=np.float64).reshape(-1, len(voc))
+    y_lab = np.asarray(y_lab).astype(np.int64).ravel()
+    X_val = np.zeros((0, len(voc))) if X_val is None else np.asarray(X_val, dtype=np.float64).reshape(-1, len(voc))
+    y_val = np.zeros(0, np.int64) if y_val is None else np.asarray(y_val).astype(np.int64).ravel()
+    usable = [tuple(c) for c in candidates if ssvae is not None or "ssvae" not in c]
+    validation: dict[str, dict[str, float]] = {}
+    if members is not None:
+        chosen = tuple(members)
+    elif len(y_val) >= min_validation and len(np.unique(y_val)) == 2 and len(usable) > 1:
+        F_lab, F_val = scorer_features(X_lab, voc), scorer_features(X_val, voc)
+        needed = sorted({m for c in usable for m in c})
+        trees = _fit_trees(needed, F_lab, y_lab, seed)
+        probs = {m: _member_probs(m, trees.get(m), ssvae, X_val, F_val) for m in needed}
+        best, best_key = usable[0], None
+        for cand in usable:
+            m = _val_metrics(y_val, np.mean([probs[k] for k in cand], axis=0))
+            validation["+".join(cand)] = m
+            key = (-round(m["roc_auc"], 3), round(m["log_loss"], 4))
+            if best_key is None or key < best_key:
+                best, best_key = cand, key
+        chosen = best
+    else:
+        chosen = DEFAULT_MEMBERS
+    X_all = np.concatenate([X_lab, X_val])
+    y_all = np.concatenate([y_lab, y_val])
+    return Scorer(chosen, int(seed), voc, X_all, y_all, ssvae if "ssvae" in chosen else None, validation)

@@ -1,0 +1,103 @@
+"""The scorer (chosen on validation, stored without pickles) and retrain's fair comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hea_campaign.campaign.evaluation import seed_rows
+from hea_campaign.model.scoring import CANDIDATE_SETS, Scorer, fit_scorer, scorer_features
+
+
+def _rows(n=300, seed=0):
+    rows = seed_rows()
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(rows.y))
+    return rows.X[idx[:n]], rows.y[idx[:n]], rows.X[idx[n:n + 200]], rows.y[idx[n:n + 200]]
+
+
+def test_scorer_state_round_trip_gives_the_same_probabilities():
+    X, y, Xv, yv = _rows()
+    sc = fit_scorer(X, y, Xv[:60], yv[:60], seed=3)
+    assert sc.validation  # chosen on validation: every candidate set without the SSVAE was scored
+    assert set(sc.validation) == {"+".join(c) for c in CANDIDATE_SETS if "ssvae" not in c}
+    best = max(sc.validation.items(), key=lambda kv: (round(kv[1]["roc_auc"], 3), -kv[1]["log_loss"]))[0]
+    assert sc.label == best
+    state = sc.state()
+    assert all(isinstance(v, (list, int, str, dict)) for v in state.values())  # plain containers only
+    again = Scorer.from_state(state)
+    p1, s1 = sc.predict_proba(Xv[60:], return_std=True)
+    p2 = again.predict_proba(Xv[60:])
+    assert np.array_equal(p1, p2) and p1.shape == s1.shape == (len(Xv) - 60,)
+    assert (s1 >= 0).all() and ((p1 >= 0) & (p1 <= 1)).all()
+    # the trees were refitted on training + validation rows
+    assert len(again.y_fit) == len(y) + 60
+
+
+def test_small_validation_keeps_the_default_members():
+    X, y, Xv, yv = _rows(120)
+    sc = fit_scorer(X, y, Xv[:5], yv[:5], seed=0)
+    assert sc.validation == {} and sc.members == ("forest",)
+    assert scorer_features(X[:3]).shape == (3, 17 + X.shape[1])
+
+
+def test_version_checkpoint_carries_the_scorer(trained_store):
+    from hea_campaign.campaign import model_versions as mv
+    from hea_campaign.campaign.scoring import ScoredModel
+
+    version = mv.get_version(trained_store)
+    assert version.metrics["scorer"]
+    mv._cache.clear()
+    model, X_ref, _ = mv.load_version(version)
+    assert isinstance(model, ScoredModel) and model.scorer.label == version.metrics["scorer"]
+    p = model.predict_proba(X_ref[:20])
+    mv._cache.clear()
+    model2, _, _ = mv.load_version(version)
+    assert np.array_equal(p, model2.predict_proba(X_ref[:20]))  # refitted deterministically
+    assert model2.encode(X_ref[:3], p[:3])[0].shape == (3, 2)  # the SSVAE is still there for design
+
+
+def test_retrain_compares_on_rows_neither_version_used(trained_store):
+    from hea_campaign.campaign.model_versions import activate
+    from hea_campaign.campaign.retraining import comparison_ids, retrain
+    from hea_campaign.campaign.training_set import snapshot
+
+    ts = snapshot(trained_store)
+    held = comparison_ids(ts.lab_ids)
+    assert 0.05 * len(ts.lab_ids) < len(held) < 0.15 * len(ts.lab_ids)
+    t2, c2 = retrain(trained_store, seed=1, epochs=20, by="tester")
+    activate(trained_store, t2.version.id, "tester")
+    t3, c3 = retrain(trained_store, seed=2, epochs=20, by="tester")
+    used = {}
+    for t in (t2, t3):
+        path = Path(t.version.checkpoint_path)
+        ref = np.load(path.with_name(path.stem + ".reference.npz"))
+        used[t.version.id] = set(ref["train_ids"].tolist()) | set(ref["val_ids"].tolist())
+        assert not used[t.version.id] & held  # kept out of training and of selection
+    assert c3.active_id == t2.version.id and c3.n_unseen_by_both == len(held)
+    assert c3.new["n"] == c3.active["n"] == len(held)
+    # the first retrain: v1 saw almost everything, so few rows (its validation rows) are fair
+    assert c2.n_unseen_by_both < len(held)
+
+
+def test_a_store_with_unlabelled_alloys_feeds_them_to_the_unlabelled_term(seeded_store):
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.campaign.model_versions import train_version
+    from hea_campaign.campaign.training_set import snapshot
+
+    mpea = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "external" / "MPEA_dataset.csv"
+    before = snapshot(seeded_store)
+    assert len(before.unlab_ids) == 0  # the seed set alone has no unlabelled alloy
+    import_csv(seeded_store, mpea, source="MPEA (B2 / Other rows unlabelled)", actor="tester")
+    ts = snapshot(seeded_store)
+    assert len(ts.unlab_ids) > 50  # B2 and Other rows: phase ambiguous, stored without a label
+    trained = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
+                            config_overrides={"eval_every": 5, "patience": 0})
+    assert trained.version.n_unlabelled == len(ts.unlab_ids)
+    assert trained.result.metrics["n_unlabelled"] == len(ts.unlab_ids)
+    terms = [h["elbo_unlab"] for h in trained.result.history]
+    assert terms and all(t > 0 for t in terms)  # the unlabelled ELBO term saw them every epoch
+    sup = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
+                        config_overrides={"eval_every": 5, "patience": 0, "supervised_only": True})
+    assert all(h["elbo_unlab"] == 0 for h in sup.result.history) and sup.version.n_unlabelled == 0
