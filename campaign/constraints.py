@@ -230,7 +230,8 @@ def project(fractions: np.ndarray, constraints: Constraints, vocabulary: Sequenc
 
     Keeps the largest allowed elements (all required ones, at least
     ``min_elements``, at most ``max_elements``, dropping those well below
-    ``element_min``), then alternately clips to the bounds and renormalises.
+    ``element_min``; never one the row does not hold), then alternately clips
+    to the bounds and renormalises.
     Not every row can be repaired: callers still check ``satisfies``.
     """
     x = np.clip(np.atleast_2d(np.asarray(fractions, dtype=np.float64)), 0, None)
@@ -246,6 +247,7 @@ def project(fractions: np.ndarray, constraints: Constraints, vocabulary: Sequenc
     rank[np.arange(n)[:, None], order] = np.arange(v)[None, :]
     most = constraints.max_elements if constraints.max_elements is not None else v
     keep = (rank < most) & (x > 0.5 * constraints.element_min) | (rank < constraints.min_elements)
+    keep &= x > 0  # never invent an element the composition does not hold
     keep |= required[None, :]
     keep &= allowed[None, :]
     lo = np.maximum(constraints.element_min, np.array([constraints.min_fraction.get(e, 0.0) for e in vocabulary]))
