@@ -231,7 +231,7 @@ def test_disputed_when_the_independent_model_disagrees():
     ref = build_reference(HandModel(), train, y, key="disputed")
     a = assess(HandModel(), ref, _rows(["Fe10Ni10Cr70Co10", "Fe45Ni45Cr5Co5"]))
     assert a.p_single[0] < 0.5 and a.p_second[0] > 0.5
-    assert "independent extra trees says single phase" in _flags(a, 0)["disputed"]
+    assert "independent k nearest neighbours (7 most similar labelled alloys) says single phase" in _flags(a, 0)["disputed"]
     assert "disputed" not in _flags(a, 1)
     assert a.conformal_set(0) is None and "uncertain" not in _flags(a, 0)  # no calibration rows: no set
 
@@ -303,7 +303,7 @@ def test_default_design_space_proposals_are_heas_and_never_known(trained_store):
         u = cand.uncertainty
         assert len(u["nearest_measured"]) == 3 and u["nearest_measured"][0]["label"] in ("single phase", "multi phase", "conflicting")
         assert u["cost_usd_per_kg"] > 0 and u["density_g_cm3"] > 0 and "estimate" in u["density_note"]
-        assert u["second_opinion"]["model"] == "extra_trees" and u["conformal"]["level"] == 0.9
+        assert u["second_opinion"]["model"] == "k_nearest_neighbours" and u["conformal"]["level"] == 0.9
         assert all(f["flag"] in ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")
                    and f["reason"] for f in cand.flags)
     for o in outs:
