@@ -274,7 +274,7 @@ async def interact(db: Path, repeats: int) -> dict:
     from hea_campaign.campaign import lifecycle
     from hea_campaign.campaign.store import CampaignStore
     from hea_campaign.tui.app import CampaignApp
-    from hea_campaign.tui.panes.candidates import CandidatesPane
+    from hea_campaign.tui.app.panes.candidates import CandidatesPane
 
     store = CampaignStore.open(db, create=False)
     app = CampaignApp(store, actor="bench")

@@ -1,1 +1,1 @@
-"""tui layer of hea-campaign."""
+"""The terminal front door: ``present`` (shared by both front ends), ``cli`` (Typer), ``app`` (Textual)."""

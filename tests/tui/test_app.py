@@ -10,7 +10,7 @@ from hea_campaign.campaign.constraints import Constraints
 from hea_campaign.campaign.proposals import ProposalRequest, propose
 from hea_campaign.db.tables import AuditEvent, Candidate, ExportBatch, Measurement, ModelVersion, ProposalRun
 from hea_campaign.tui.app import ACTIONS, CampaignApp, CampaignCommands
-from hea_campaign.tui.modals import ErrorModal
+from hea_campaign.tui.app.modals import ErrorModal
 
 SIZE = (140, 48)
 
@@ -192,7 +192,7 @@ async def test_every_binding_is_in_the_command_palette():
     actions = {a for a, _, _ in ACTIONS}
     for binding in CampaignApp.BINDINGS:
         assert binding.action in actions, binding.action
-    from hea_campaign.tui.panes.candidates import CandidatesPane
+    from hea_campaign.tui.app.panes.candidates import CandidatesPane
 
     pane_actions = {"approve": "Approve candidates", "reject": "Reject candidates", "export": "Export a synthesis batch",
                     "open": "Open candidate detail"}

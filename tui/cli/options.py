@@ -20,3 +20,7 @@ def open_store(db: str | None, campaign: str, by: str | None = None, create: boo
     from hea_campaign.campaign.store import CampaignStore
 
     return CampaignStore.open(db, campaign=campaign, actor=by, create=create)
+
+
+class UserError(Exception):
+    """Raised inside commands for problems with the user's input (printed as one `error:` line)."""

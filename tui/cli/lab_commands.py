@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         """Record what the lab measured for an alloy or an exported candidate."""
         from hea_campaign.campaign.results import record_result
 
-        from .report import format_recorded_result
+        from ..present.report import format_recorded_result
 
         store = _open(db, campaign, by)
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         """Import lab results from a CSV: all rows or none; re-importing the same file adds nothing."""
         from hea_campaign.campaign.results import import_results
 
-        from .report import format_results_import
+        from ..present.report import format_results_import
 
         typer.echo(format_results_import(import_results(_open(db, campaign, by), path, by=by)))
 
@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
         """Enter a corrected result; it supersedes the old one (which is kept)."""
         from hea_campaign.campaign.results import correct_result
 
-        from .report import format_correction
+        from ..present.report import format_correction
 
         m = correct_result(_open(db, campaign, by, create=False), measurement_id, single_phase=single_phase, phases=phases,
                            method=method, operator=operator, measured_on=measured_on, by=by, notes=notes)  # fmt: skip
@@ -100,7 +100,7 @@ def register(app: typer.Typer) -> None:
         """Every result (corrections marked) and candidate event of an alloy, oldest first."""
         from hea_campaign.campaign.results import history as alloy_history
 
-        from .report import format_history
+        from ..present.report import format_history
 
         typer.echo(format_history(alloy_history(_open(db, campaign, create=False), formula)))
 
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         """Approve candidates for synthesis (all or none)."""
         from hea_campaign.campaign.lifecycle import approve as approve_candidates
 
-        from .report import format_transitions
+        from ..present.report import format_transitions
 
         typer.echo(format_transitions(approve_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "approved"))
 
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         """Reject candidates, optionally saying why (all or none)."""
         from hea_campaign.campaign.lifecycle import reject as reject_candidates
 
-        from .report import format_transitions
+        from ..present.report import format_transitions
 
         typer.echo(format_transitions(reject_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "rejected"))
 
@@ -150,7 +150,7 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.export import export_batch
         from hea_campaign.campaign.lifecycle import parse_ids
 
-        from .report import format_export
+        from ..present.report import format_export
 
         store = _open(db, campaign, by, create=False)
         selected = parse_ids(ids) if ids is not None else None
@@ -166,6 +166,6 @@ def register(app: typer.Typer) -> None:
         """Copy a SQLite store safely while it is in use, and check the copy."""
         from hea_campaign.campaign.backup import backup as backup_store
 
-        from .report import format_backup
+        from ..present.report import format_backup
 
         typer.echo(format_backup(backup_store(_open(db, campaign, create=False), path)))

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
-from hea_campaign.campaign.acquisition import STRATEGIES
+from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
 
 MODES = [
     ("inversion, paper loop", "invert:paper"),
@@ -18,10 +18,6 @@ MODES = [
     ("latent point", "latent"),
     ("screening", "screen"),
 ]
-
-
-def _split(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
 
 
 class ProposePane(VerticalScroll):
@@ -33,7 +29,7 @@ class ProposePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         with Grid(id="propose-form", classes="form"):
             yield Label("mode")
-            yield Select(MODES, value="invert:proximal", allow_blank=False, id="mode", compact=True)
+            yield Select(MODES, value=f"invert:{DEFAULTS.loop}", allow_blank=False, id="mode", compact=True)
             yield Label("start alloys")
             yield Input(placeholder="formulas, comma-separated (inversion)", id="starts", compact=True)
             yield Label("or N multi-phase")
@@ -41,11 +37,11 @@ class ProposePane(VerticalScroll):
             yield Label("latent point")
             yield Input(placeholder="z1,z2 (latent mode)", id="latent", compact=True)
             yield Label("target p")
-            yield Input("0.9", id="p-target", type="number", compact=True)
+            yield Input(f"{DEFAULTS.p:g}", id="p-target", type="number", compact=True)
             yield Label("screen elements")
             yield Input(placeholder="Fe,Ni,Co,Cr,Al,Ti (screening)", id="screen", compact=True)
             yield Label("step at.%")
-            yield Input("5", id="step", type="number", compact=True)
+            yield Input(f"{DEFAULTS.step:g}", id="step", type="number", compact=True)
             yield Label("allowed elements")
             yield Input(placeholder="any", id="allowed", compact=True)
             yield Label("banned elements")
@@ -53,9 +49,9 @@ class ProposePane(VerticalScroll):
             yield Label("max elements")
             yield Input(placeholder="no limit", id="max-elements", type="integer", compact=True)
             yield Label("batch size")
-            yield Input("12", id="batch", type="integer", compact=True)
+            yield Input(str(DEFAULTS.batch), id="batch", type="integer", compact=True)
             yield Label("strategy")
-            yield Select([(s, s) for s in STRATEGIES], value="balanced", allow_blank=False, id="strategy", compact=True)
+            yield Select([(s, s) for s in STRATEGIES], value=DEFAULTS.strategy, allow_blank=False, id="strategy", compact=True)
         with Horizontal(classes="buttons"):
             yield Button("Propose", variant="primary", id="run-proposal")
             yield Button("Cancel", id="cancel-proposal", disabled=True)
@@ -63,34 +59,20 @@ class ProposePane(VerticalScroll):
         yield Static("", id="propose-result")
 
     def request(self):
-        from hea_campaign.campaign.constraints import Constraints
-        from hea_campaign.campaign.errors import CampaignError
-        from hea_campaign.campaign.proposals import ProposalRequest
+        """The form's values, built and checked by the request builder the CLI uses."""
+        from hea_campaign.tui.present.proposal_request import build_proposal_request
 
         v = {w.id: w.value for w in self.query(Input)}
         mode = self.query_one("#mode", Select).value
-        try:
-            latent = [[float(x) for x in v["latent"].split(",")]] if v["latent"].strip() else []
-            req = ProposalRequest(
-                mode=mode.split(":")[0],
-                inversion=mode.split(":")[1] if ":" in mode else "paper",
-                starts=_split(v["starts"]),
-                from_multi_phase=int(v["multi"] or 0),
-                latent=latent,
-                p_target=float(v["p-target"] or 0.9),
-                screen_elements=_split(v["screen"]),
-                step=float(v["step"] or 5) / 100,
-                constraints=Constraints(
-                    allowed=frozenset(_split(v["allowed"])) if v["allowed"].strip() else None,
-                    banned=frozenset(_split(v["banned"])),
-                    max_elements=int(v["max-elements"]) if v["max-elements"] else None,
-                ),
-                batch=int(v["batch"] or 12),
-                strategy=self.query_one("#strategy", Select).value,
-            )
-        except ValueError as exc:
-            raise CampaignError(f"check the form: {exc}") from None
-        return req
+        invert = mode.startswith("invert")
+        return build_proposal_request(
+            starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
+            loop=mode.split(":")[1] if ":" in mode else None,
+            latent=v["latent"] if mode == "latent" else None, p=v["p-target"],
+            screen=v["screen"] if mode == "screen" else None, step=v["step"],
+            allowed=v["allowed"], banned=v["banned"], max_elements=v["max-elements"], batch=v["batch"],
+            strategy=self.query_one("#strategy", Select).value,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates

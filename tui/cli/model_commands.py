@@ -10,25 +10,7 @@ import typer
 
 from .options import ByOption, CampaignOption, DbOption
 from .options import open_store as _open
-
-
-def _split(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
-
-
-def _bounds(text: str | None, what: str) -> dict[str, float]:
-    """'Al:0.05,Cr:0.3' (fractions) or 'Al:5%,...' (at.%) -> {El: fraction}."""
-    from hea_campaign.campaign.errors import CampaignError
-
-    out = {}
-    for item in _split(text):
-        el, _, value = item.partition(":")
-        try:
-            v = float(value.rstrip("%")) / (100 if value.endswith("%") or float(value.rstrip("%")) > 1 else 1)
-        except ValueError:
-            raise CampaignError(f"{what} must look like 'Al:5%,Cr:30%' (got '{item}')") from None
-        out[el.strip()] = v
-    return out
+from ..present.proposal_request import DEFAULTS as D
 
 
 def register(app: typer.Typer) -> None:
@@ -117,7 +99,7 @@ def register(app: typer.Typer) -> None:
         """SHAP contributions of the eight descriptors to p(single phase) for one alloy."""
         from hea_campaign.campaign.explaining import explain_formula
 
-        from .design_report import format_explanation
+        from ..present.design_report import format_explanation
 
         typer.echo(format_explanation(*explain_formula(_open(db, campaign, create=False), formula, version)))
 
@@ -127,54 +109,37 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         from_: Annotated[Optional[str], typer.Option("--from", help="Invert from these formulas (comma-separated).")] = None,
         from_multi_phase: Annotated[int, typer.Option(help="Invert from N labelled multi-phase alloys of the store.")] = 0,
-        loop: Annotated[str, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = "paper",
-        cutoff: Annotated[float, typer.Option(help="Stop inverting once p(single) exceeds this.")] = 0.6,
+        loop: Annotated[str, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = D.loop,
+        cutoff: Annotated[float, typer.Option(help="Stop inverting once p(single) exceeds this.")] = D.cutoff,
         max_steps: Annotated[Optional[int], typer.Option(help="Step limit of the inversion loop.")] = None,
         keep_elements: Annotated[bool, typer.Option("--keep-elements", help="Inversion may only use the starting elements.")] = False,
         latent: Annotated[Optional[str], typer.Option(help="Decode latent points 'z1,z2[;z1,z2...]'.")] = None,
-        p: Annotated[float, typer.Option("--p", help="Target p(single) for latent decoding.")] = 0.9,
+        p: Annotated[float, typer.Option("--p", help="Target p(single) for latent decoding.")] = D.p,
         screen: Annotated[Optional[str], typer.Option(help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
-        step: Annotated[float, typer.Option(help="Screening step in at.%.")] = 5.0,
+        step: Annotated[float, typer.Option(help="Screening step in at.%.")] = D.step,
         allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated).")] = None,
         banned: Annotated[Optional[str], typer.Option(help="Never these elements.")] = None,
         min_frac: Annotated[Optional[str], typer.Option("--min", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
         max_frac: Annotated[Optional[str], typer.Option("--max", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
         max_elements: Annotated[Optional[int], typer.Option(help="At most this many elements.")] = None,
-        min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = 1,
-        granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = 1.0,
-        batch: Annotated[int, typer.Option(help="Candidates to keep.")] = 12,
-        strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = "balanced",
-        seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = 0,
+        min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = D.min_elements,
+        granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = D.granularity,
+        batch: Annotated[int, typer.Option(help="Candidates to keep.")] = D.batch,
+        strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = D.strategy,
+        seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = D.seed,
         by: ByOption = None,
     ) -> None:
         """Propose candidates with the active model: inversion, latent decoding or screening."""
-        from hea_campaign.campaign.constraints import Constraints
-        from hea_campaign.campaign.errors import CampaignError
-        from hea_campaign.campaign.proposals import ProposalRequest, propose as run
+        from hea_campaign.campaign.proposals import propose as run
 
-        from .design_report import format_proposal
+        from ..present.design_report import format_proposal
+        from ..present.proposal_request import build_proposal_request
 
-        modes = [m for m, on in (("invert", from_ or from_multi_phase), ("latent", latent), ("screen", screen)) if on]
-        if len(modes) != 1:
-            raise CampaignError("choose one mode: --from/--from-multi-phase, --latent or --screen")
-        constraints = Constraints(
-            allowed=frozenset(_split(allowed)) if allowed else None,
-            banned=frozenset(_split(banned)),
-            min_fraction=_bounds(min_frac, "--min"),
-            max_fraction=_bounds(max_frac, "--max"),
-            max_elements=max_elements,
-            min_elements=min_elements,
-            granularity=granularity / 100,
-        )
-        try:
-            points = [[float(v) for v in pt.split(",")] for pt in latent.split(";")] if latent else []
-        except ValueError:
-            raise CampaignError("--latent must look like '0.5,-1.2' or '0,0;1,1'") from None
-        req = ProposalRequest(
-            mode=modes[0], starts=_split(from_), from_multi_phase=from_multi_phase, inversion=loop, cutoff=cutoff,
-            max_steps=max_steps, keep_elements=keep_elements, latent=points, p_target=p,
-            screen_elements=_split(screen), step=step / 100, constraints=constraints, batch=batch,
-            strategy=strategy, seed=seed,
+        req = build_proposal_request(
+            starts=from_, from_multi_phase=from_multi_phase, loop=loop, cutoff=cutoff, max_steps=max_steps,
+            keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=step, allowed=allowed, banned=banned,
+            min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
+            granularity=granularity, batch=batch, strategy=strategy, seed_value=seed,
         )
         store = _open(db, campaign, by, create=False)
 
@@ -196,7 +161,7 @@ def register(app: typer.Typer) -> None:
         """List candidates, optionally filtered by status and flag."""
         from hea_campaign.campaign.candidates import list_candidates
 
-        from .design_report import format_candidate_table
+        from ..present.design_report import format_candidate_table
 
         typer.echo(format_candidate_table(list_candidates(_open(db, campaign, create=False), status, flag)))
 
@@ -209,7 +174,7 @@ def register(app: typer.Typer) -> None:
         """One candidate in full: composition, descriptors, p, flags, path, SHAP."""
         from hea_campaign.campaign.candidates import candidate_detail
 
-        from .design_report import format_candidate_detail
+        from ..present.design_report import format_candidate_detail
 
         typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign, create=False), candidate_id)))
 
@@ -227,7 +192,7 @@ def register_retrain(app: typer.Typer) -> None:
         """Train a new version on all current labels and compare it with the active one on the same held-out rows."""
         from hea_campaign.campaign.retraining import retrain as run
 
-        from .panes.retrain import render_comparison
+        from ..present.training_report import render_comparison
 
         store = _open(db, campaign, by)
         typer.echo("Training on the current labels...", err=True)

@@ -1,0 +1,118 @@
+"""Store commands: init, import, status, parse, tui, and the `db` group (schema migrations)."""
+
+# No "from __future__ import annotations": Typer reads these annotations at runtime.
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import ByOption, CampaignOption, DbOption, UserError
+from .options import open_store as _open
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the store commands and the `db` group to the main app."""
+    db_app = typer.Typer(help="Store maintenance: schema migrations.", no_args_is_help=True)
+    app.add_typer(db_app, name="db")
+
+    @app.command()
+    def init(
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        dataset: Annotated[Optional[str], typer.Option(help="Import a named dataset (yan2021).")] = None,
+        csv: Annotated[Optional[Path], typer.Option("--csv", help="Import a CSV file with a formula column.")] = None,
+        skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
+        by: ByOption = None,
+    ) -> None:
+        """Create the store (if new) and optionally import a dataset into it."""
+        from hea_campaign.campaign.datasets import fetch
+        from hea_campaign.campaign.importing import import_csv
+        from hea_campaign.campaign.status import campaign_status
+
+        from ..present.report import format_import_report, format_status
+
+        if dataset and csv:
+            raise UserError("give either --dataset or --csv, not both")
+        store = _open(db, campaign, by)
+        typer.echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
+        if dataset:
+            path = fetch(dataset)
+            typer.echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
+        elif csv:
+            typer.echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
+        typer.echo(format_status(campaign_status(store)))
+
+
+    @app.command("import")
+    def import_(
+        path: Annotated[Path, typer.Argument(help="CSV file: seed layout (Alloys,Class), MPEA layout, or any CSV with a formula column.")],
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        formula_column: Annotated[Optional[str], typer.Option(help="Name of the formula column.")] = None,
+        label_column: Annotated[Optional[str], typer.Option(help="Name of the single-phase label column (yes/no, 1/0).")] = None,
+        phase_column: Annotated[Optional[str], typer.Option(help="Name of the phase column (BCC, FCC, FCC+BCC, ...).")] = None,
+        skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
+        by: ByOption = None,
+    ) -> None:
+        """Import alloys and labels from a CSV; re-importing the same file adds nothing."""
+        from hea_campaign.campaign.importing import import_csv
+
+        from ..present.report import format_import_report
+
+        store = _open(db, campaign, by)
+        report = import_csv(
+            store, path, formula_column=formula_column, label_column=label_column, phase_column=phase_column,
+            skip_bad=skip_bad, actor=by,
+        )
+        typer.echo(format_import_report(report))
+
+
+    @app.command()
+    def status(db: DbOption = None, campaign: CampaignOption = "default") -> None:
+        """Counts of alloys, labels, conflicts, candidates, and the active model."""
+        from hea_campaign.campaign.status import campaign_status
+
+        from ..present.report import format_status
+
+        typer.echo(format_status(campaign_status(_open(db, campaign))))
+
+
+    @app.command()
+    def parse(formulas: Annotated[list[str], typer.Argument(help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
+        """Check formulas and show their canonical form and atomic percentages."""
+        from hea_campaign.campaign.chemistry import parse_formula
+
+        for text in formulas:
+            comp = parse_formula(text)
+            pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
+            typer.echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
+
+
+    @app.command()
+    def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
+        """Open the campaign in the terminal user interface."""
+        from ..app import CampaignApp
+
+        store = _open(db, campaign)
+        CampaignApp(store).run()
+
+
+    @db_app.command("upgrade")
+    def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
+        """Migrate the store's schema to this version of hea-campaign (back it up first)."""
+        from hea_campaign.db.engine import make_engine, resolve_url, safe_url
+        from hea_campaign.db.migrate import current_revision, upgrade
+
+        engine = make_engine(db)
+        before = current_revision(engine)
+        upgrade(engine, revision)
+        typer.echo(f"{safe_url(resolve_url(db))}: schema {before or 'empty'} -> {current_revision(engine)}")
+
+
+    @db_app.command("current")
+    def db_current(db: DbOption = None) -> None:
+        """Show the store's schema revision and the one this version needs."""
+        from hea_campaign.db.engine import make_engine
+        from hea_campaign.db.migrate import current_revision, head_revision
+
+        typer.echo(f"store: {current_revision(make_engine(db)) or 'empty'}  needed: {head_revision()}")

@@ -1,0 +1,73 @@
+"""Parsing and range checks for what a user types, shared by the CLI and the TUI.
+
+Each function takes the value as typed (a string from a form field, or the
+number Typer already converted) and returns the checked value or raises
+``CampaignError`` with one sentence that names the option and what it needs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hea_campaign.campaign.errors import CampaignError
+
+DB_ID_MAX = 2**63 - 1  # ids are 64-bit signed integers in SQLite and PostgreSQL
+SEED_MAX = 2**32 - 1  # numpy and torch seeds
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def number(value, name: str, *, lo: float | None = None, hi: float | None = None,
+           lo_open: bool = False, hi_open: bool = False) -> float:
+    """A finite float within [lo, hi] (or the open ends asked for)."""
+    try:
+        x = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise CampaignError(f"{name} must be a number (got '{value}')") from None
+    if not math.isfinite(x):
+        raise CampaignError(f"{name} must be a finite number (got '{value}')")
+    if lo is not None and (x <= lo if lo_open else x < lo) or hi is not None and (x >= hi if hi_open else x > hi):
+        left = "(" if lo_open else "["
+        right = ")" if hi_open else "]"
+        raise CampaignError(f"{name} must be in {left}{_g(lo, '-inf')}, {_g(hi, 'inf')}{right} (got {x:g})")
+    return x
+
+
+def integer(value, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    """A whole number within [lo, hi]; '²' and '1.5' are refused, not crashed on."""
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, bool) or not isinstance(text, (int, str)):
+        raise CampaignError(f"{name} must be a whole number (got '{value}')")
+    if isinstance(text, str):
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 30:
+            raise CampaignError(f"{name} must be a whole number (got '{value}')")
+        text = int(text)
+    if (lo is not None and text < lo) or (hi is not None and text > hi):
+        raise CampaignError(f"{name} must be between {_g(lo, '-inf')} and {_g(hi, 'inf')} (got {text})")
+    return text
+
+
+def record_id(value, name: str = "the id") -> int:
+    """A database id: 1 .. 2^63 - 1."""
+    return integer(value, name, lo=1, hi=DB_ID_MAX)
+
+
+def seed(value, name: str = "--seed") -> int:
+    return integer(value, name, lo=0, hi=SEED_MAX)
+
+
+def names(text, name: str, *, unique: bool = True) -> list[str]:
+    """'Fe, Ni,Co' -> ['Fe', 'Ni', 'Co']; a name given twice is refused (it would be silently merged)."""
+    items = [t.strip() for t in (text or "").split(",") if t.strip()]
+    if unique:
+        seen = sorted({t for t in items if items.count(t) > 1})
+        if seen:
+            raise CampaignError(f"{name} names {', '.join(seen)} more than once")
+    return items
+
+
+def _g(x, default: str) -> str:
+    return default if x is None else f"{x:g}"

@@ -1,0 +1,135 @@
+"""The proposal request, built once for both front ends: one set of defaults, one set of checks.
+
+``build_proposal_request`` takes the user's values as typed (strings from the
+TUI form, numbers from Typer; blank means the default) and returns a checked
+``campaign.proposals.ProposalRequest`` or raises ``CampaignError``.  Fractions
+are given in at.% by the user and stored as fractions in the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from typing import TYPE_CHECKING
+
+from hea_campaign.campaign.errors import CampaignError
+
+from .checks import integer, is_blank, names, number, seed
+
+if TYPE_CHECKING:  # imported when a request is built: campaign.proposals loads numpy and the model
+    from hea_campaign.campaign.proposals import ProposalRequest
+
+# The choices, here so that `--help` needs no numpy or torch (tests check they equal campaign's).
+LOOPS = ("paper", "latent-steps", "proximal")  # campaign.inversion.MODES
+STRATEGIES = ("exploit", "explore", "balanced")  # campaign.acquisition.STRATEGIES
+
+
+@dataclass(frozen=True)
+class ProposalDefaults:
+    loop: str = "proximal"  # reaches the cutoff most often with the smallest change (README, inverse design)
+    cutoff: float = 0.6
+    p: float = 0.9
+    step: float = 5.0  # at.%
+    granularity: float = 1.0  # at.%
+    batch: int = 12
+    strategy: str = "balanced"
+    min_elements: int = 1
+    seed: int = 0
+
+
+DEFAULTS = ProposalDefaults()
+MAX_BATCH = 1000
+MAX_STEPS = 10_000
+MAX_STARTS = 10_000
+MAX_ELEMENTS = 118
+
+
+def _or(value, default):
+    return default if is_blank(value) else value
+
+
+def parse_bounds(text, name: str) -> dict[str, float]:
+    """'Al:5%,Cr:30%' (at.%) or 'Al:0.05' (a fraction, at most 1) -> {element: fraction}."""
+    out: dict[str, float] = {}
+    for item in names(text, name, unique=False):
+        el, colon, value = item.partition(":")
+        el, value = el.strip(), value.strip()
+        if not colon or not el or not value:
+            raise CampaignError(f"{name} must look like 'Al:5%,Cr:30%' (got '{item}')")
+        pct = value.endswith("%")
+        v = number(value.rstrip("%"), f"{name} {el}", lo=0, hi=100 if pct else 1)
+        if el in out:
+            raise CampaignError(f"{name} gives {el} twice")
+        out[el] = v / 100 if pct else v
+    return out
+
+
+def parse_latent(text) -> list[list[float]]:
+    """'0.5,-1.2' or '0,0;1,1' -> latent points, all of one dimension, finite."""
+    if is_blank(text):
+        return []
+    points = []
+    for part in str(text).split(";"):
+        values = [v for v in part.split(",")]
+        points.append([number(v, "--latent coordinate", lo=-1e3, hi=1e3) for v in values])
+    if len({len(p) for p in points}) != 1:
+        raise CampaignError("--latent points must all have the same number of coordinates")
+    return points
+
+
+def build_proposal_request(
+    *,
+    starts=None, from_multi_phase=None, loop=None, cutoff=None, max_steps=None, keep_elements: bool = False,
+    latent=None, p=None, screen=None, step=None, allowed=None, banned=None, min_frac=None, max_frac=None,
+    max_elements=None, min_elements=None, granularity=None, batch=None, strategy=None, seed_value=None,
+) -> ProposalRequest:
+    """Check every value and build the request (exactly one mode: inversion, latent points or screening)."""
+    from hea_campaign.campaign.constraints import Constraints
+    from hea_campaign.campaign.proposals import ProposalRequest
+
+    d = DEFAULTS
+    start_list = names(starts, "--from")
+    n_multi = integer(_or(from_multi_phase, 0), "--from-multi-phase", lo=0, hi=MAX_STARTS)
+    points = parse_latent(latent)
+    screen_elements = names(screen, "--screen")
+    modes = [m for m, on in (("invert", start_list or n_multi), ("latent", points), ("screen", screen_elements)) if on]
+    if len(modes) != 1:
+        raise CampaignError("choose one mode: --from/--from-multi-phase, --latent or --screen")
+    loop = str(_or(loop, d.loop))
+    if loop not in LOOPS:
+        raise CampaignError(f"--loop must be one of {', '.join(LOOPS)} (got '{loop}')")
+    strategy = str(_or(strategy, d.strategy))
+    if strategy not in STRATEGIES:
+        raise CampaignError(f"--strategy must be one of {', '.join(STRATEGIES)} (got '{strategy}')")
+    gran = number(_or(granularity, d.granularity), "--granularity (at.%)", lo=0, hi=50, lo_open=True)
+    step_pct = number(_or(step, d.step), "--step (at.%)", lo=0, hi=100, lo_open=True)
+    if abs(100 / step_pct - round(100 / step_pct)) > 1e-9:
+        raise CampaignError(f"--step must divide 100 at.% evenly, e.g. 1, 2, 5 or 10 (got {step_pct:g})")
+    if step_pct < gran - 1e-12:
+        raise CampaignError(f"--step ({step_pct:g} at.%) must be at least the granularity ({gran:g} at.%)")
+    n_min = integer(_or(min_elements, d.min_elements), "--min-elements", lo=1, hi=MAX_ELEMENTS)
+    n_max = None if is_blank(max_elements) else integer(max_elements, "--max-elements", lo=1, hi=MAX_ELEMENTS)
+    if n_max is not None and n_max < n_min:
+        raise CampaignError(f"--max-elements ({n_max}) is smaller than --min-elements ({n_min})")
+    allowed_list = names(allowed, "--allowed")
+    for name, pool in (("--screen", screen_elements), ("--allowed", allowed_list)):
+        if pool and n_min > len(pool):
+            raise CampaignError(f"--min-elements ({n_min}) is more than the {len(pool)} element(s) of {name}")
+    mins, maxs = parse_bounds(min_frac, "--min"), parse_bounds(max_frac, "--max")
+    for el, lo in mins.items():
+        if lo > maxs.get(el, 1.0):
+            raise CampaignError(f"--min for {el} ({100 * lo:g} at.%) is above its --max ({100 * maxs[el]:g} at.%)")
+    constraints = Constraints(
+        allowed=frozenset(allowed_list) if allowed_list else None, banned=frozenset(names(banned, "--banned")),
+        min_fraction=mins, max_fraction=maxs, max_elements=n_max, min_elements=n_min, granularity=gran / 100,
+    )
+    return ProposalRequest(
+        mode=modes[0], starts=start_list, from_multi_phase=n_multi, inversion=loop,
+        cutoff=number(_or(cutoff, d.cutoff), "--cutoff", lo=0, hi=1, lo_open=True, hi_open=True),
+        max_steps=None if is_blank(max_steps) else integer(max_steps, "--max-steps", lo=1, hi=MAX_STEPS),
+        keep_elements=bool(keep_elements), latent=points,
+        p_target=number(_or(p, d.p), "--p", lo=0, hi=1, lo_open=True, hi_open=True),
+        screen_elements=screen_elements, step=step_pct / 100, constraints=constraints,
+        batch=integer(_or(batch, d.batch), "--batch", lo=1, hi=MAX_BATCH), strategy=strategy,
+        seed=seed(_or(seed_value, d.seed)),
+    )
