@@ -33,6 +33,14 @@ def render_detail(d) -> str:
         lines.append(f"  {el:>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
     lines += ["", "[b]Flags[/b]"]
     lines += [f"  [yellow]{f['flag']}[/]: {f['reason']}" for f in c.flags] or ["  none"]
+    from rich.markup import escape
+
+    from hea_campaign.tui.present.design_report import trust_lines
+
+    trust = trust_lines(d)
+    if trust:
+        lines += ["", "[b]Second opinion, nearest measured alloys, cost and density[/b]"]
+        lines += [escape(t) for t in trust]
     lines += ["", "[b]Descriptors[/b] against the labelled training range"]
     for name, v in d.descriptors.items():
         lo, hi = d.training_range[name]
@@ -48,7 +56,8 @@ def render_detail(d) -> str:
             color = "green" if v >= 0 else "red"
             lines.append(f"  {name:>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
     lines += ["", "[b]Latent position[/b] z = (" + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
-    lines.append("  " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()))
+    lines.append("  " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()
+                                  if isinstance(v, (int, float)) and not isinstance(v, bool)))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
         lines += [f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in c.path]

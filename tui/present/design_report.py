@@ -77,7 +77,7 @@ def format_candidate_detail(d) -> str:
                                        if isinstance(v, (int, float)) and k not in _SHOWN_APART),
         "  latent z: " + ", ".join(f"{v:.2f}" for v in c.latent_z),
     ]
-    lines += _trust_lines(d)
+    lines += trust_lines(d)
     if c.flags:
         lines.append("  flags:")
         lines += [f"    {f['flag']}: {f['reason']}" for f in c.flags]
@@ -101,7 +101,7 @@ def format_candidate_detail(d) -> str:
 _SHOWN_APART = ("cost_usd_per_kg", "density_g_cm3")
 
 
-def _trust_lines(d) -> list[str]:
+def trust_lines(d) -> list[str]:
     """Second opinion, conformal set, nearest alloys, cost and density of a candidate detail."""
     u = d.candidate.uncertainty or {}
     out = []

@@ -40,7 +40,7 @@ from hea_campaign.db.tables import CANDIDATE_STATUSES
 
 from ..modals import ExportModal, ReasonModal
 
-FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
+FLAGS = ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"))
 FIRST_ROWS = 200  # rows a filter adds at once
