@@ -222,61 +222,6 @@ def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True,
 
 
 @dataclass
-class FlagEvaluation:
-    seeds: list[int]
-    per_flag: dict[str, dict[str, float]]  # flag -> n, accuracy of flagged
-    flagged: dict[str, float]  # any flag: n, accuracy
-    unflagged: dict[str, float]
-    auc_wrong: dict[str, float]  # uncertainty score -> ROC AUC for predicting a wrong prediction
-
-
-def evaluate_flags(seeds: Sequence[int] = (0, 1, 2, 3, 4), *, grouped: bool = False, config=None,
-                   progress: Callable[[str], None] | None = None) -> FlagEvaluation:
-    """Do flagged held-out alloys get predicted worse than unflagged ones?
-
-    Pools the test rows of every seed's split: accuracy of flagged vs unflagged
-    rows, per flag, and the ROC AUC of each uncertainty score for telling a
-    wrong prediction from a right one.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    from hea_campaign.model import evaluation as ev
-
-    from .uncertainty import assess, build_reference
-
-    rows = seed_rows()
-    right, flags_all, scores = [], [], {"spread": [], "1 - density percentile": [], "ambiguity |p - 0.5|": []}
-    for s in seeds:
-        split = ev.make_split(rows.X, rows.y, int(s), "paper", grouped)
-        from hea_campaign.model.ssvae import SSVAEConfig
-
-        res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=int(s)))
-        ref = build_reference(res.model, rows.X[split.labelled], rows.y[split.labelled])
-        a = assess(res.model, ref, rows.X[split.test])
-        yt = rows.y[split.test]
-        right.extend(((a.p_single >= 0.5) == (yt == 1)).tolist())
-        flags_all.extend([{f["flag"] for f in fl} for fl in a.flags])
-        scores["spread"].extend(a.spread.tolist())
-        scores["1 - density percentile"].extend((1 - a.density_percentile / 100).tolist())
-        scores["ambiguity |p - 0.5|"].extend((0.5 - np.abs(a.p_single - 0.5)).tolist())
-        if progress:
-            progress(f"seed {s}: {len(yt)} test alloys assessed")
-    right_a = np.array(right)
-    any_flag = np.array([bool(f) for f in flags_all])
-
-    def acc(mask) -> dict[str, float]:
-        return {"n": int(mask.sum()), "accuracy": float(right_a[mask].mean()) if mask.any() else math.nan}
-
-    names = sorted({f for fl in flags_all for f in fl})
-    per_flag = {n: acc(np.array([n in fl for fl in flags_all])) for n in names}
-    wrong = ~right_a
-    auc = {}
-    for name, vals in scores.items():
-        auc[name] = float(roc_auc_score(wrong, vals)) if 0 < wrong.sum() < len(wrong) else math.nan
-    return FlagEvaluation(list(seeds), per_flag, acc(any_flag), acc(~any_flag), auc)
-
-
-@dataclass
 class InversionFigures:
     loop: str
     n_starts: int

@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         baseline: Annotated[bool, typer.Option("--baseline", help="Also train gradient boosting on the same descriptors and labelled rows.")] = False,
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="SSVAE vs supervised-only at 864 and 247 labelled alloys.")] = False,
         external: Annotated[Optional[Path], typer.Option(help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
-        flags: Annotated[bool, typer.Option("--flags", help="Accuracy of flagged vs unflagged held-out alloys.")] = False,
+        flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
+        reliability_png: Annotated[Optional[Path], typer.Option("--reliability-png", help="With --flags: write the reliability diagram here.")] = None,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
         epochs: Annotated[Optional[int], typer.Option(help="Override the training epochs (quick checks).")] = None,
     ) -> None:
@@ -38,8 +39,8 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.model import evaluation as me
         from hea_campaign.model.ssvae import SSVAEConfig
 
-        if protocol != "paper":
-            raise CampaignError("the only protocol is 'paper'")
+        if protocol not in ("paper", "system-holdout"):
+            raise CampaignError("--protocol must be paper or system-holdout")
         if seeds < 1:
             raise CampaignError("--seeds must be at least 1")
         config = SSVAEConfig() if epochs is None else SSVAEConfig().replace(epochs=epochs)
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
             did = True
             typer.echo(f"Data efficiency (test metrics, mean +/- sd over {seeds} seeds):")
             typer.echo(me.format_data_efficiency(ce.evaluate_data_efficiency(seed_list, config=config)))
-        if external:
+        if external and not flags:
             did = True
             r = ce.evaluate_external(external, baseline=baseline, config=config)
             typer.echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
@@ -63,15 +64,13 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  gradient boosting: {_fmt_metrics(r.baseline)}")
         if flags:
             did = True
-            f = ce.evaluate_flags(seed_list, grouped=grouped, config=config, progress=say)
-            typer.echo(f"Uncertainty flags on held-out test alloys ({seeds} seeds pooled):")
-            typer.echo(f"  flagged:   n={f.flagged['n']:>4}  accuracy {f.flagged['accuracy']:.3f}")
-            typer.echo(f"  unflagged: n={f.unflagged['n']:>4}  accuracy {f.unflagged['accuracy']:.3f}")
-            for name, m in f.per_flag.items():
-                typer.echo(f"    {name:<13} n={m['n']:>4}  accuracy {m['accuracy']:.3f}")
-            typer.echo("  ROC AUC of each uncertainty score for spotting a wrong prediction:")
-            for name, v in f.auc_wrong.items():
-                typer.echo(f"    {name:<24} {v:.3f}")
+            from hea_campaign.campaign.flag_evaluation import evaluate_flags
+
+            from ..present.flag_report import format_flag_figures
+
+            f = evaluate_flags(seed_list, protocol=protocol, grouped=True, external=external, config=config,
+                               png=reliability_png, progress=say)
+            typer.echo(format_flag_figures(f))
         if inversion:
             did = True
             typer.echo("Inverse design from the multi-phase test alloys (cutoff 0.6):")
