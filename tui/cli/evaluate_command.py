@@ -73,12 +73,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(format_flag_figures(f))
         if inversion:
             did = True
-            typer.echo("Inverse design from the multi-phase test alloys (cutoff 0.6):")
-            typer.echo(f"  {'loop':<14}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
-                       f"{'kept element set':>18}")
-            for r in ce.evaluate_inversion(split_file=split_file, config=config):
-                typer.echo(f"  {r.loop:<14}{r.n_starts:>7}{r.reached:>9.2f}{r.median_change:>20.1f}"
-                           f"{r.median_steps:>14.1f}{r.kept_element_set:>18.2f}")
+            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion
+
+            from ..present.flag_report import format_inversion_figures
+
+            typer.echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
         if not did or (split_file and not inversion) or (grouped and not flags):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say)

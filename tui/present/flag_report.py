@@ -29,3 +29,20 @@ def format_flag_figures(f) -> str:
     if f.png is not None:
         lines.append(f"  reliability diagram: {f.png}")
     return "\n".join(lines)
+
+
+def format_inversion_figures(rows, cutoff: float = 0.6) -> str:
+    """One line per loop: reach, change, and what the independent model and the flags say of the reached."""
+    lines = [
+        f"Inverse design from the multi-phase test alloys (cutoff {cutoff:g}); the last three columns are shares of "
+        "the candidates that reached it:",
+        f"  {'loop':<26}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
+        f"{'kept elements':>15}{'independent: single':>21}{'uncertain':>11}{'disputed':>10}",
+    ]
+    for r in rows:
+        lines.append(f"  {r.loop:<26}{r.n_starts:>7}{_f(r.reached, '.2f'):>9}{_f(r.median_change, '.1f'):>20}"
+                     f"{_f(r.median_steps, '.1f'):>14}{_f(r.kept_element_set, '.2f'):>15}"
+                     f"{_f(r.independent_single, '.2f'):>21}{_f(r.uncertain, '.2f'):>11}{_f(r.disputed, '.2f'):>10}")
+    lines.append("  independent: k nearest neighbours on composition, trained on the same labelled rows; "
+                 "uncertain: 90 % conformal set calibrated on the validation rows")
+    return "\n".join(lines)
