@@ -28,7 +28,7 @@ from .constraints import Constraints, project, satisfies
 from .design_space import load_design_space, load_prices
 from .economics import DENSITY_NOTE, cost_per_kg, density
 from .errors import CampaignError
-from .inversion import invert
+from .inversion import Caution, invert
 from .known_alloys import find_known, measured_alloys, nearest
 from .labels import alloy_labels
 from .model_versions import get_version, load_version, version_arrays
@@ -142,7 +142,7 @@ def _path_record(path, vocabulary) -> list[dict]:
     return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
 
 
-def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=None) -> tuple[Pool, dict[str, list[dict]]]:
+def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=None, ref=None) -> tuple[Pool, dict[str, list[dict]]]:
     vocab = model.vocabulary
     space = req.constraints
     allowed = space.allowed_mask(vocab)
@@ -150,8 +150,10 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
     to_space = lambda X: project(X, space, vocab)  # noqa: E731
     if req.mode == "invert":
         X0, names = _start_rows(store, req, vocab)
+        caution = None if ref is None else Caution(data_rows=ref.X_train, data_radius=ref.novelty_threshold)
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
-                     keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space)
+                     keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space,
+                     caution=caution)
         paths = {n: _path_record(p, vocab) for n, p in zip(names, res.paths, strict=True)}
         ok = res.reached
         return Pool(
@@ -224,7 +226,8 @@ def propose(
     space.validate(vocab)
     prices = load_prices(store)
     try:
-        pool, paths = _generate(store, req, model, progress, should_stop, prices)
+        ref = reference_for(version, model, X_ref, y_ref)
+        pool, paths = _generate(store, req, model, progress, should_stop, prices, ref)
     except FormulaError as exc:
         raise CampaignError(str(exc)) from None
     dropped = {"did not reach the cutoff": 0, "outside the design space": 0, "known (measured) alloy": 0,
