@@ -343,3 +343,28 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     assert row["nearest_measured"].count(" | ") == 2 and "at.%)" in row["nearest_measured"]
     assert row["conformal_set"] in ("single", "multi", "single and multi", "empty")
     assert 0 <= float(row["p_second_opinion"]) <= 1
+
+
+def test_flag_figures_on_a_hand_made_pool(tmp_path):
+    from hea_campaign.campaign.flag_evaluation import SIGNALS, _Pool, reliability_png, summarise
+
+    pool = _Pool()
+    # four alloys: two sure and right, one ambiguous and wrong (both classes in its set), one sure and wrong
+    pool.y = [1, 0, 0, 1]
+    pool.p = [0.9, 0.1, 0.55, 0.2]
+    pool.p2 = [0.8, 0.2, 0.45, 0.3]
+    pool.spread = [0.0, 0.0, 0.3, 0.1]
+    pool.dist = [1.0, 2.0, 9.0, 3.0]
+    pool.dens_pct = [50, 50, 1, 40]
+    pool.sets = [[0, 1], [1, 0], [1, 1], [1, 0]]
+    pool.flags = [set(), set(), {"uncertain", "disputed"}, set()]
+    f = summarise(pool, "hand-made", [0])
+    assert f.accuracy == 0.5 and f.coverage == 0.75
+    assert f.set_sizes == {0: 0.0, 1: 0.75, 2: 0.25} and f.single_set_accuracy == pytest.approx(2 / 3)
+    assert f.per_flag["uncertain"] == {"n": 1, "accuracy": 0.0, "accuracy_unflagged": pytest.approx(2 / 3)}
+    assert f.auc_error[SIGNALS[3]] == 0.75  # the set flags one of the two errors and no right answer
+    assert f.auc_error[SIGNALS[1]] == 1.0  # ambiguity: 0.9, 0.4 for the wrong ones, 0.2, 0.2 for the right ones
+    # ECE by hand: bins [0.1,0.2) {0.1 -> 0}, [0.2,0.3) {0.2 -> 1}, [0.5,0.6) {0.55 -> 0}, [0.9,1] {0.9 -> 1}
+    assert f.ece == pytest.approx((0.1 + 0.8 + 0.55 + 0.1) / 4)
+    png = reliability_png(f, tmp_path / "r.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
