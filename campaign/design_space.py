@@ -35,6 +35,7 @@ class DesignSpaceView:
     is_default: bool
     prices: PriceTable
     price_list: dict | None  # {"source", "usd_per_kg": {...}} when a lab list is imported
+    price_summary: str = ""  # where the vocabulary's prices come from, one line
 
 
 def _campaign(session, store: CampaignStore) -> Campaign:
@@ -77,8 +78,11 @@ def prices_from_settings(settings: Mapping) -> PriceTable:
 def show(store: CampaignStore) -> DesignSpaceView:
     with store.read() as session:
         settings = dict(_campaign(session, store).settings or {})
-    return DesignSpaceView(constraints_from_settings(settings), not settings.get(SETTINGS_KEY),
-                           prices_from_settings(settings), settings.get(PRICES_KEY))
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    prices = prices_from_settings(settings)
+    return DesignSpaceView(constraints_from_settings(settings), not settings.get(SETTINGS_KEY), prices,
+                           settings.get(PRICES_KEY), prices.describe(DEFAULT_VOCABULARY))
 
 
 def save_design_space(store: CampaignStore, constraints: Constraints, *, by: str | None = None,

@@ -6,7 +6,6 @@ All amounts are at.% (``Al:5`` is 5 at.%); blank values change nothing.
 from __future__ import annotations
 
 from hea_campaign.campaign.errors import CampaignError
-from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 from .checks import integer, is_blank, names, number
 from .proposal_request import parse_bounds
@@ -86,7 +85,7 @@ def design_space_lines(view) -> list[str]:
         f"maximum raw-material cost: {'none' if c.max_cost_per_kg is None else f'{c.max_cost_per_kg:g} USD/kg'}",
         "maximum density: " + ("none" if c.max_density is None
                                else f"{c.max_density:g} g/cm3 (rule-of-mixtures estimate)"),
-        f"prices: {view.prices.describe(DEFAULT_VOCABULARY)}",
+        f"prices: {view.price_summary}",
     ]
     if view.is_default:
         lines.append("(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
