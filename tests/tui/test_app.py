@@ -137,7 +137,7 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("e")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#path"))  # the export dialog is up (slow on a busy machine)
         app.screen.query_one("#path").value = str(out)
         await pilot.click("#ok")
         await wait_for(pilot, lambda: out.exists() and count(trained_store, ExportBatch) == 1)
@@ -184,7 +184,7 @@ async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
         await pilot.press(*"yan2021", "enter")
         await wait_for(pilot, lambda: count(store, Measurement) == 1375)
         await wait_for(pilot, lambda: not app.query_one("#import-box").display)
-        assert "Alloys 1369" in str(app.query_one("#status").render())
+        assert "Alloys: 1369" in str(app.query_one("#status").render())
 
 
 async def test_every_binding_is_in_the_command_palette():

@@ -103,6 +103,10 @@ class CampaignApp(App):
                 yield LatentPane(id="latent-pane")
         yield Footer()
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup: bool = True):
+        """Notifications carry user text (paths, names): never read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # ------------------------------------------------------------ errors
 
     def show_error(self, exc: BaseException) -> None:

@@ -9,6 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import echo
+
 
 def _ms(t) -> str:
     return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
@@ -21,28 +23,34 @@ def _fmt_metrics(m: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def evaluate(
-        protocol: Annotated[str, typer.Option(help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation).")] = "paper",
-        seeds: Annotated[int, typer.Option(help="Number of split seeds (0..N-1).")] = 5,
-        split_file: Annotated[Optional[Path], typer.Option(help="Use a fixed split (Alloys,split CSV), e.g. ../shared/data/paper_split.csv.")] = None,
+        protocol: Annotated[str, typer.Option(metavar="paper|system-holdout", help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation); system-holdout (whole element systems held out; with --flags).")] = "paper",
+        seeds: Annotated[int, typer.Option(metavar="N", help="Number of split seeds (0..N-1), 1 to 100.")] = 5,
+        split_file: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Use a fixed split (Alloys,split CSV), e.g. ../shared/data/paper_split.csv.")] = None,
         grouped: Annotated[bool, typer.Option("--grouped", help="Keep near-duplicate compositions (fractions rounded to 0.01) on one side of each split.")] = False,
         baseline: Annotated[bool, typer.Option("--baseline", help="Also train gradient boosting on the same descriptors and labelled rows.")] = False,
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="SSVAE vs supervised-only at 864 and 247 labelled alloys.")] = False,
-        external: Annotated[Optional[Path], typer.Option(help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
+        external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV.")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
-        reliability_png: Annotated[Optional[Path], typer.Option("--reliability-png", help="With --flags: write the reliability diagram here.")] = None,
+        reliability_png: Annotated[Optional[Path], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here.")] = None,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
-        epochs: Annotated[Optional[int], typer.Option(help="Override the training epochs (quick checks).")] = None,
+        epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
     ) -> None:
-        """Measure the model on the seed dataset: model selection on validation rows only, test scored once."""
+        """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
+
+        Example: hea-campaign evaluate --seeds 5 --baseline
+        """
         from hea_campaign.campaign import evaluation as ce
         from hea_campaign.campaign.errors import CampaignError
         from hea_campaign.model import evaluation as me
         from hea_campaign.model.ssvae import SSVAEConfig
 
         if protocol not in ("paper", "system-holdout"):
-            raise CampaignError("--protocol must be paper or system-holdout")
-        if seeds < 1:
-            raise CampaignError("--seeds must be at least 1")
+            raise CampaignError("--protocol must be paper or system-holdout (system-holdout only with --flags)")
+        from ..present.checks import integer
+
+        integer(seeds, "--seeds", lo=1, hi=100)
+        if epochs is not None:
+            integer(epochs, "--epochs", lo=1, hi=100_000)
         config = SSVAEConfig() if epochs is None else SSVAEConfig().replace(epochs=epochs)
         seed_list = list(range(seeds))
 
@@ -52,16 +60,16 @@ def register(app: typer.Typer) -> None:
         did = False
         if data_efficiency:
             did = True
-            typer.echo(f"Data efficiency (test metrics, mean +/- sd over {seeds} seeds):")
-            typer.echo(me.format_data_efficiency(ce.evaluate_data_efficiency(seed_list, config=config)))
+            echo(f"Data efficiency (test metrics, mean +/- sd over {seeds} seeds):")
+            echo(me.format_data_efficiency(ce.evaluate_data_efficiency(seed_list, config=config)))
         if external and not flags:
             did = True
             r = ce.evaluate_external(external, baseline=baseline, config=config)
-            typer.echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
-            typer.echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
-            typer.echo(f"  SSVAE:             {_fmt_metrics(r.ssvae)}")
+            echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
+            echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
+            echo(f"  SSVAE:             {_fmt_metrics(r.ssvae)}")
             if r.baseline:
-                typer.echo(f"  gradient boosting: {_fmt_metrics(r.baseline)}")
+                echo(f"  gradient boosting: {_fmt_metrics(r.baseline)}")
         if flags:
             did = True
             from hea_campaign.campaign.flag_evaluation import evaluate_flags
@@ -70,17 +78,17 @@ def register(app: typer.Typer) -> None:
 
             f = evaluate_flags(seed_list, protocol=protocol, grouped=True, external=external, config=config,
                                png=reliability_png, progress=say)
-            typer.echo(format_flag_figures(f))
+            echo(format_flag_figures(f))
         if inversion:
             did = True
             from hea_campaign.campaign.inversion_evaluation import evaluate_inversion
 
             from ..present.flag_report import format_inversion_figures
 
-            typer.echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
+            echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
         if not did or (split_file and not inversion) or (grouped and not flags):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say)
-            typer.echo(me.format_protocol(result))
+            echo(me.format_protocol(result))
             secs = [s.train_seconds for s in result.seeds]
-            typer.echo(f"training time per seed: {sum(secs) / len(secs):.1f} s (mean)")
+            echo(f"training time per seed: {sum(secs) / len(secs):.1f} s (mean)")

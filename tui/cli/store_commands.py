@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption, UserError
+from .options import ByOption, CampaignOption, DbOption, UserError, echo
 from .options import open_store as _open
 
 
@@ -19,42 +19,61 @@ def register(app: typer.Typer) -> None:
     def init(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        dataset: Annotated[Optional[str], typer.Option(help="Import a named dataset (yan2021).")] = None,
-        csv: Annotated[Optional[Path], typer.Option("--csv", help="Import a CSV file with a formula column.")] = None,
+        dataset: Annotated[Optional[str], typer.Option(metavar="NAME", help="Import a named dataset (yan2021).")] = None,
+        csv: Annotated[Optional[Path], typer.Option("--csv", metavar="CSV", help="Import a CSV file with a formula column.")] = None,
         skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
         by: ByOption = None,
     ) -> None:
-        """Create the store (if new) and optionally import a dataset into it."""
-        from hea_campaign.campaign.datasets import fetch
-        from hea_campaign.campaign.importing import import_csv
-        from hea_campaign.campaign.status import campaign_status
+        """Create the store (if new) and optionally import a dataset into it; the only command that creates.
 
-        from ..present.report import format_import_report, format_status
+        Example: hea-campaign init --dataset yan2021
+        """
+        from hea_campaign.campaign.datasets import fetch, read_table
+        from hea_campaign.campaign.importing import check_table, import_table
+        from hea_campaign.campaign.status import campaign_status
+        from hea_campaign.campaign.store import store_file_of
+
+        from ..present.report import format_import_report
+        from ..present.views import status_text
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
-        store = _open(db, campaign, by)
-        typer.echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
-        if dataset:
-            path = fetch(dataset)
-            typer.echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
-        elif csv:
-            typer.echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
-        typer.echo(format_status(campaign_status(store)))
-
+        # Everything that can be refused is read and checked before a store or a campaign is created.
+        source = fetch(dataset) if dataset else csv
+        table = read_table(source) if source is not None else None
+        if table is not None:
+            check_table(table, skip_bad=skip_bad)
+        new_file = store_file_of(db)
+        new_file = new_file if new_file is not None and not new_file.exists() else None
+        store = _open(db, campaign, by, create=True)
+        try:
+            report = None if table is None else import_table(store, table, source=dataset, skip_bad=skip_bad, actor=by)
+        except BaseException:
+            if new_file is not None:  # a failed import (a full disk...) leaves no new, empty store behind
+                store.close()
+                for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            raise
+        echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
+        if report is not None:
+            echo(format_import_report(report))
+        echo(status_text(campaign_status(store)).plain)
 
     @app.command("import")
     def import_(
-        path: Annotated[Path, typer.Argument(help="CSV file: seed layout (Alloys,Class), MPEA layout, or any CSV with a formula column.")],
+        path: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file: seed layout (Alloys,Class), MPEA layout, or any CSV with a formula column.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        formula_column: Annotated[Optional[str], typer.Option(help="Name of the formula column.")] = None,
-        label_column: Annotated[Optional[str], typer.Option(help="Name of the single-phase label column (yes/no, 1/0).")] = None,
-        phase_column: Annotated[Optional[str], typer.Option(help="Name of the phase column (BCC, FCC, FCC+BCC, ...).")] = None,
+        formula_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the formula column.")] = None,
+        label_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the single-phase label column (yes/no, 1/0).")] = None,
+        phase_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the phase column (BCC, FCC, FCC+BCC, ...).")] = None,
         skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
         by: ByOption = None,
     ) -> None:
-        """Import alloys and labels from a CSV; re-importing the same file adds nothing."""
+        """Import alloys and labels from a CSV; re-importing the same file adds nothing.
+
+        Example: hea-campaign import our-alloys.csv --formula-column composition --label-column single
+        """
         from hea_campaign.campaign.importing import import_csv
 
         from ..present.report import format_import_report
@@ -64,55 +83,65 @@ def register(app: typer.Typer) -> None:
             store, path, formula_column=formula_column, label_column=label_column, phase_column=phase_column,
             skip_bad=skip_bad, actor=by,
         )
-        typer.echo(format_import_report(report))
-
+        echo(format_import_report(report))
 
     @app.command()
     def status(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """Counts of alloys, labels, conflicts, candidates, and the active model."""
+        """Counts of alloys, labels, conflicts, candidates, and the active model.
+
+        Example: hea-campaign status --db lab.db
+        """
         from hea_campaign.campaign.status import campaign_status
 
-        from ..present.report import format_status
+        from ..present.views import status_text
 
-        typer.echo(format_status(campaign_status(_open(db, campaign))))
-
+        echo(status_text(campaign_status(_open(db, campaign))).plain)
 
     @app.command()
-    def parse(formulas: Annotated[list[str], typer.Argument(help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
-        """Check formulas and show their canonical form and atomic percentages."""
+    def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
+        """Check formulas and show their canonical form and atomic percentages.
+
+        Example: hea-campaign parse Al0.5CoCrCuFeNi "(FeNi)0.8Cr0.2"
+        """
         from hea_campaign.campaign.chemistry import parse_formula
 
         for text in formulas:
             comp = parse_formula(text)
             pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
-            typer.echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
-
+            echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
 
     @app.command()
     def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """Open the campaign in the terminal user interface."""
+        """Open the campaign in the terminal user interface.
+
+        Example: hea-campaign tui --db lab.db
+        """
         from ..app import CampaignApp
 
         store = _open(db, campaign)
         CampaignApp(store).run()
 
-
     @db_app.command("upgrade")
-    def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
-        """Migrate the store's schema to this version of hea-campaign (back it up first)."""
-        from hea_campaign.db.engine import make_engine, resolve_url, safe_url
-        from hea_campaign.db.migrate import current_revision, upgrade
+    def db_upgrade(
+        db: DbOption = None,
+        revision: Annotated[str, typer.Option(metavar="REVISION", help="Target revision.")] = "head",
+    ) -> None:
+        """Migrate the store's schema to this version of hea-campaign (back it up first).
 
-        engine = make_engine(db)
-        before = current_revision(engine)
-        upgrade(engine, revision)
-        typer.echo(f"{safe_url(resolve_url(db))}: schema {before or 'empty'} -> {current_revision(engine)}")
+        Example: hea-campaign db upgrade --db lab.db
+        """
+        from hea_campaign.campaign.schema import upgrade_schema
 
+        st = upgrade_schema(db, revision)
+        echo(f"{st.store}: schema {st.before or 'empty'} -> {st.current}")
 
     @db_app.command("current")
     def db_current(db: DbOption = None) -> None:
-        """Show the store's schema revision and the one this version needs."""
-        from hea_campaign.db.engine import make_engine
-        from hea_campaign.db.migrate import current_revision, head_revision
+        """Show the store's schema revision and the one this version needs.
 
-        typer.echo(f"store: {current_revision(make_engine(db)) or 'empty'}  needed: {head_revision()}")
+        Example: hea-campaign db current --db lab.db
+        """
+        from hea_campaign.campaign.schema import schema_state
+
+        st = schema_state(db)
+        echo(f"store: {st.current or 'empty'}  needed: {st.needed}")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from hea_campaign.model.descriptors import DESCRIPTOR_UNITS
-
-
-def _flags(flags: list[dict]) -> str:
-    return ",".join(f["flag"] for f in flags) or "-"
+from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 
 def _num(value, fmt: str, width: int) -> str:
@@ -14,22 +10,22 @@ def _num(value, fmt: str, width: int) -> str:
 
 
 def format_candidate_table(rows) -> str:
-    """One line per candidate; cost (USD/kg, raw materials) and density (g/cm3, rule-of-mixtures
-    estimate) as computed when it was proposed."""
+    """Candidates (campaign.read_models.CandidateView), one line each; cost (USD/kg, raw materials)
+    and density (g/cm3, rule-of-mixtures estimate) as computed when it was proposed."""
     if not rows:
         return "No candidates."
-    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>7} {'g/cm3':>5}  "
+    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>8} {'g/cm3':>5}  "
              f"{'status':<9} {'model':>5}  flags"]
-    for c, formula in rows:
+    for c in rows:
         u = c.uncertainty or {}
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
         p2 = (u.get("second_opinion") or {}).get("p_single")
         lines.append(
-            f"{c.id:>5}  {formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
-            f"{_num(u.get('cost_usd_per_kg'), '.2f', 7)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
-            f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {_flags(c.flags)}"
+            f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
+            f"{_num(u.get('cost_usd_per_kg'), '.2f', 8)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
+            f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {','.join(c.flag_names) or '-'}"
         )
-    if any((c.uncertainty or {}).get("second_opinion") for c, _ in rows):
+    if any((c.uncertainty or {}).get("second_opinion") for c in rows):
         lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
                      "g/cm3: rule-of-mixtures estimate")
     return "\n".join(lines)
@@ -39,9 +35,8 @@ def _path(path: list[dict]) -> list[str]:
     return [f"    step {s['step']}: {s['formula']}  p={s['p']:.2f}" for s in path]
 
 
-def format_proposal(store, req, outcome) -> str:
-    from hea_campaign.campaign.candidates import list_candidates
-
+def format_proposal(req, outcome, stored) -> str:
+    """A proposal run: paths (few starts), counts, and the stored candidates (CandidateViews)."""
     lines = []
     if req.mode == "invert" and len(outcome.paths) <= 5:
         for start, path in outcome.paths.items():
@@ -57,48 +52,9 @@ def format_proposal(store, req, outcome) -> str:
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
     )
-    if outcome.candidate_ids:
-        wanted = set(outcome.candidate_ids)
-        rows = [(c, f) for c, f in list_candidates(store) if c.id in wanted]
-        lines.append(format_candidate_table(rows))
+    if stored:
+        lines.append(format_candidate_table(stored))
     return "\n".join(lines)
-
-
-def format_candidate_detail(d) -> str:
-    c = d.candidate
-    lines = [
-        f"Candidate {c.id}: {d.formula}   status {c.status}   model v{c.model_version_id}   run {c.proposal_run_id}",
-        f"  p(single phase) = {c.p_single:.3f}   origin {c.origin}"
-        + (f"   from {d.start_formula}" if d.start_formula else "")
-        + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
-        + (f" in {c.steps} steps" if c.steps is not None else ""),
-        "  composition (at.%): " + "  ".join(f"{e} {100 * f:.1f}" for e, f in sorted(d.composition.items())),
-        "  uncertainty: " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()
-                                       if isinstance(v, (int, float)) and k not in _SHOWN_APART),
-        "  latent z: " + ", ".join(f"{v:.2f}" for v in c.latent_z),
-    ]
-    lines += trust_lines(d)
-    if c.flags:
-        lines.append("  flags:")
-        lines += [f"    {f['flag']}: {f['reason']}" for f in c.flags]
-    else:
-        lines.append("  flags: none")
-    lines.append("  descriptors (labelled training range):")
-    for name, value in d.descriptors.items():
-        lo, hi = d.training_range[name]
-        mark = "" if lo - 1e-9 <= value <= hi + 1e-9 else "  <- outside"
-        lines.append(f"    {name:>6} = {value:10.3f} {DESCRIPTOR_UNITS[name]:<10} [{lo:.3f}, {hi:.3f}]{mark}")
-    if d.shap:
-        lines.append("  SHAP contributions to p(single phase):")
-        for name, value in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
-            lines.append(f"    {name:>6} {value:+.3f}")
-    if c.path:
-        lines.append("  path:")
-        lines += _path(c.path)
-    return "\n".join(lines)
-
-
-_SHOWN_APART = ("cost_usd_per_kg", "density_g_cm3")
 
 
 def trust_lines(d) -> list[str]:

@@ -36,11 +36,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
 
-from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
 from ..modals import ExportModal, ReasonModal
 
-FLAGS = ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")
+FLAGS = values(Flag)
+CANDIDATE_STATUSES = values(CandidateStatus)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"))
 FIRST_ROWS = 200  # rows a filter adds at once
@@ -48,7 +49,7 @@ BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
 
 def _flags(c) -> str:
-    return ",".join(f["flag"] for f in c.flags) or "-"
+    return ",".join(c.flag_names) or "-"
 
 
 class Cell:
@@ -104,7 +105,7 @@ class CandidatesPane(Vertical):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.rows: dict[int, tuple] = {}  # id -> (candidate, formula)
+        self.rows: dict = {}  # id -> campaign.read_models.CandidateView
         self.selected: set[int] = set()
         self.shown: list[int] = []  # ids matching the filter, in table order
         self._cell_cache: dict[int, tuple[Cell, ...]] = {}
@@ -130,9 +131,9 @@ class CandidatesPane(Vertical):
     # ------------------------------------------------------------ data
 
     def reload(self) -> None:
-        from hea_campaign.campaign.candidates import list_candidates
+        from hea_campaign.campaign.read_models import candidates
 
-        self.rows = {c.id: (c, f) for c, f in list_candidates(self.app.store)}
+        self.rows = {c.id: c for c in candidates(self.app.store)}
         self.selected &= set(self.rows)
         self._cell_cache = {cid: self._make_cells(cid) for cid in self.rows}
         self._widths = {key: max([cell_len(label)] + [cell_len(cells[j].text) for cells in self._cell_cache.values()])
@@ -141,7 +142,8 @@ class CandidatesPane(Vertical):
 
     def _cells(self, cid: int) -> tuple:
         """The values shown for a candidate, one per column."""
-        c, formula = self.rows[cid]
+        c = self.rows[cid]
+        formula = c.formula
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
                 change, f"v{c.model_version_id}")
@@ -171,11 +173,11 @@ class CandidatesPane(Vertical):
 
     def matching(self, status, flag) -> list[int]:
         out = []
-        for cid, (c, _) in self.rows.items():
+        for cid, c in self.rows.items():
             if status is not None and c.status != status:
                 continue
             if flag is not None:
-                names = {f["flag"] for f in c.flags}
+                names = set(c.flag_names)
                 if (flag == "-" and names) or (flag != "-" and flag not in names):
                     continue
             out.append(cid)
@@ -227,9 +229,8 @@ class CandidatesPane(Vertical):
     def update_rows(self, candidates) -> None:
         """Refresh only the cells whose value changed (rows not in the table get them when added)."""
         for c in candidates:
-            formula = self.rows[c.id][1] if c.id in self.rows else ""
             before = self._cell_cache.get(c.id)
-            self.rows[c.id] = (c, formula)
+            self.rows[c.id] = c
             after = self._make_cells(c.id)
             if before is None:
                 self._cell_cache[c.id] = after
@@ -267,9 +268,9 @@ class CandidatesPane(Vertical):
         self._update_count()
 
     def _transition(self, verb: str, ids: list[int], reason: str | None) -> None:
-        from hea_campaign.campaign import lifecycle
+        from hea_campaign.campaign import read_models
 
-        changed = getattr(lifecycle, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
+        changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
         self.selected -= set(ids)  # the "sel" cells are among the changed ones below
         self.update_rows(changed)
         self._update_count()
@@ -306,7 +307,7 @@ class CandidatesPane(Vertical):
         self.action_open()
 
     def action_export(self) -> None:
-        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid][0].status == "approved"]
+        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid].status == "approved"]
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return

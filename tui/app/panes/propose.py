@@ -7,6 +7,7 @@ allowed/banned/max-elements fields override it for one run only.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -15,6 +16,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
+from hea_campaign.tui.present.text import plain
 
 MODES = [
     ("inversion, paper loop", "invert:paper"),
@@ -39,8 +41,10 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="formulas, comma-separated (inversion)", id="starts", compact=True)
             yield Label("or N multi-phase")
             yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", compact=True)
-            yield Label("latent point")
-            yield Input(placeholder="z1,z2 (latent mode)", id="latent", compact=True)
+            yield Label("cutoff p")
+            yield Input(f"{DEFAULTS.cutoff:g}", id="cutoff", type="number", compact=True)
+            yield Label("latent points")
+            yield Input(placeholder="z1,z2[;z1,z2] (latent mode)", id="latent", compact=True)
             yield Label("target p")
             yield Input(f"{DEFAULTS.p:g}", id="p-target", type="number", compact=True)
             yield Label("screen elements")
@@ -48,11 +52,19 @@ class ProposePane(VerticalScroll):
             yield Label("step at.%")
             yield Input(f"{DEFAULTS.step:g}", id="step", type="number", compact=True)
             yield Label("allowed elements")
-            yield Input(placeholder="any", id="allowed", compact=True)
+            yield Input(placeholder="the design space's", id="allowed", compact=True)
             yield Label("banned elements")
-            yield Input(placeholder="none", id="banned", compact=True)
+            yield Input(placeholder="the design space's", id="banned", compact=True)
+            yield Label("min at.%")
+            yield Input(placeholder="e.g. Al:5 (required, at.%)", id="min-frac", compact=True)
+            yield Label("max at.%")
+            yield Input(placeholder="e.g. Cr:30 (at.%)", id="max-frac", compact=True)
+            yield Label("min elements")
+            yield Input(placeholder="the design space's (4)", id="min-elements", type="integer", compact=True)
             yield Label("max elements")
-            yield Input(placeholder="no limit", id="max-elements", type="integer", compact=True)
+            yield Input(placeholder="the design space's (6)", id="max-elements", type="integer", compact=True)
+            yield Label("granularity at.%")
+            yield Input(placeholder="the design space's (1)", id="granularity", type="number", compact=True)
             yield Label("batch size")
             yield Input(str(DEFAULTS.batch), id="batch", type="integer", compact=True)
             yield Label("strategy")
@@ -89,10 +101,12 @@ class ProposePane(VerticalScroll):
         invert = mode.startswith("invert")
         return build_proposal_request(
             starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
-            loop=mode.split(":")[1] if ":" in mode else None,
+            loop=mode.split(":")[1] if ":" in mode else None, cutoff=v["cutoff"],
             latent=v["latent"] if mode == "latent" else None, p=v["p-target"],
             screen=v["screen"] if mode == "screen" else None, step=v["step"],
-            allowed=v["allowed"], banned=v["banned"], max_elements=v["max-elements"], batch=v["batch"],
+            allowed=v["allowed"], banned=v["banned"], min_frac=v["min-frac"], max_frac=v["max-frac"],
+            min_elements=v["min-elements"], max_elements=v["max-elements"], granularity=v["granularity"],
+            batch=v["batch"],
             strategy=self.query_one("#strategy", Select).value,
         )
 
@@ -138,7 +152,21 @@ class ProposePane(VerticalScroll):
     def start(self) -> None:
         if self.query_one("#run-proposal", Button).disabled:
             return
+        from hea_campaign.tui.present.proposal_request import screening_warning
+
+        from ..modals import ConfirmModal
+
         req = self.app.guard(self.request)
+        if req is None:
+            return
+        warning = screening_warning(req)  # the same warning, with the count, as the command line
+        if warning:
+            self.app.push_screen(ConfirmModal(f"Warning: {warning}. Screen anyway?"),
+                                 lambda yes: self._run(req) if yes else None)
+        else:
+            self._run(req)
+
+    def _run(self, req) -> None:
         if req is not None:
             self.query_one("#run-proposal", Button).disabled = True
             self.query_one("#cancel-proposal", Button).disabled = False
@@ -191,7 +219,7 @@ class ProposePane(VerticalScroll):
                 text += f"\n\nPath from {start}:\n" + "\n".join(
                     f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in path
                 )
-        self.query_one("#propose-result", Static).update(text)
+        self.query_one("#propose-result", Static).update(Text(plain(text)))  # start formulas as typed: never markup
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)
