@@ -11,10 +11,14 @@ every intermediate step so a person can follow the path:
   way, x <- x + alpha (x' - x).
 - ``proximal``: gradient steps on the composition itself (softmax
   parameters, Adam), through the differentiable descriptors and the
-  classifier, on -logit p(single | x) + penalty * change(x, x0).  It changes
-  only what the classifier needs changed.  Its settings (penalty 0.02 per
-  at.%, step 0.05) were chosen on validation and unlabelled multi-phase
-  alloys of the paper's split, never on its test rows.
+  classifier, on a cautious objective:
+  -logit p(single | x) + caution * sd of the heads' logits
+  + penalty * change(x, x0) + data_weight * (distance to the nearest labelled
+  alloy beyond the usual nearest-neighbour distance), so that it does not
+  walk where the classifier is merely overconfident or has seen no alloy.
+  It changes only what the classifier needs changed.  Its settings were
+  chosen on validation and unlabelled multi-phase alloys of the paper's
+  split, never on its test rows.
 
 Every loop stops a start as soon as its alloy, rounded to lab granularity,
 scores above the cutoff; ``keep_elements`` confines every step to the
@@ -26,7 +30,9 @@ The model is any object with the SSVAE numpy API (``predict_proba``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -35,6 +41,18 @@ from .constraints import round_to_granularity
 MODES = ("paper", "latent-steps", "proximal")
 PROXIMAL_PENALTY = 0.02  # per at.% of change, against the classifier logit
 PROXIMAL_LR = 0.05
+PROXIMAL_CAUTION = 1.0  # per unit of the heads' logit sd
+PROXIMAL_DATA = 0.1  # per at.% beyond the data radius (distance to the nearest labelled alloy)
+
+
+@dataclass(frozen=True)
+class Caution:
+    """The cautious part of the proximal objective (zero weights: the plain loop)."""
+
+    caution: float = PROXIMAL_CAUTION
+    data_weight: float = PROXIMAL_DATA
+    data_rows: np.ndarray | None = None  # (M, V) labelled training alloys
+    data_radius: float = 0.0  # at.%: no penalty within this distance of a labelled alloy
 
 
 @dataclass
@@ -71,12 +89,18 @@ def invert(
     keep_elements: bool = False,
     allowed: np.ndarray | None = None,
     granularity: float = 0.01,
+    project: Callable[[np.ndarray], np.ndarray] | None = None,
+    caution: Caution | None = None,
 ) -> InversionResult:
     """Run the chosen loop from each row of ``start`` (fractions on the model vocabulary).
 
     ``allowed`` is an optional (V,) mask of elements any step may use (the
     user's allowed/banned constraints); ``keep_elements`` narrows it per row to
-    the starting alloy's elements.
+    the starting alloy's elements.  ``caution`` sets the proximal loop's
+    cautious terms (default: ``Caution()`` without data rows, i.e. only the
+    heads' spread is penalised).  ``project`` replaces the rounding of each
+    step (e.g. a move into the design space, then rounding): the path and the
+    stopping test then only ever see alloys the lab would make.
     """
     if mode not in MODES:
         raise ValueError(f"unknown inversion mode '{mode}'; choose one of {', '.join(MODES)}")
@@ -90,13 +114,15 @@ def invert(
     x = x0.copy()
     p = model.predict_proba(x)
     p_start = p.copy()
-    rounded = round_to_granularity(x, granularity)
+    to_lab = project or partial(round_to_granularity, granularity=granularity)
+    rounded = to_lab(x)
     p_round = model.predict_proba(rounded)
     paths: list[list[tuple[np.ndarray, float]]] = [[(rounded[i].copy(), float(p_round[i]))] for i in range(n)]
     steps = np.zeros(n, dtype=int)
     active = p_round <= cutoff
     if mode == "proximal":
-        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, granularity)
+        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
+                        caution=caution or Caution())
         max_steps = 0
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -109,7 +135,7 @@ def invert(
         new = _mask_to(new, mask[idx])
         x[idx] = new
         p[idx] = model.predict_proba(new)
-        _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active)
+        _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active)
     z_final, _ = model.encode(rounded, p_round)
     return InversionResult(
         start=x0,
@@ -123,9 +149,9 @@ def invert(
     )
 
 
-def _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active) -> None:
+def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active) -> None:
     """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed."""
-    r = round_to_granularity(new, granularity)
+    r = to_lab(new)
     pr = model.predict_proba(r)
     rounded[idx], p_round[idx] = r, pr
     steps[idx] += 1
@@ -134,8 +160,8 @@ def _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, 
     active[idx] = pr <= cutoff
 
 
-def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, granularity,
-                    penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR) -> None:
+def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
+                    penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR, caution: Caution = Caution()) -> None:
     """The proximal loop, updating the caller's arrays in place (rows stop once they pass)."""
     import torch
 
@@ -143,6 +169,7 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
 
     x0t = torch.as_tensor(x0, dtype=torch.float64)
     allowed = torch.as_tensor(mask)
+    data = None if caution.data_rows is None else torch.as_tensor(np.asarray(caution.data_rows), dtype=torch.float64)
     theta = torch.log(x0t + 1e-3).masked_fill(~allowed, -1e9).requires_grad_(True)
     opt = torch.optim.Adam([theta], lr=lr)
     was = model.training
@@ -155,7 +182,14 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
             d = model.scaler.transform_torch(featurize_torch(x, model.vocabulary)).float()
             logit = model.logit_t(d).double()
             change = 50.0 * torch.sqrt((x - x0t) ** 2 + 1e-10).sum(-1)  # smooth half-L1, at.%
-            loss = ((-logit + penalty * change) * torch.as_tensor(active)).sum()
+            objective = -logit + penalty * change
+            if caution.caution:
+                objective = objective + caution.caution * model.head_logits_t(d).double().std(0)
+            if caution.data_weight and data is not None:
+                dist = 50.0 * torch.sqrt((x[:, None, :] - data[None, :, :]) ** 2 + 1e-10).sum(-1)
+                nearest = -2.0 * torch.logsumexp(-dist / 2.0, dim=1)  # smooth minimum, at.%
+                objective = objective + caution.data_weight * torch.relu(nearest - caution.data_radius)
+            loss = (objective * torch.as_tensor(active)).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -163,6 +197,6 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
                 theta.masked_fill_(~allowed, -1e9)
                 x_new = torch.softmax(theta, -1).numpy()
             idx = np.flatnonzero(active)
-            _record_step(model, idx, x_new[idx], granularity, cutoff, rounded, p_round, steps, paths, active)
+            _record_step(model, idx, x_new[idx], to_lab, cutoff, rounded, p_round, steps, paths, active)
     finally:
         model.train(was)

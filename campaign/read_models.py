@@ -17,7 +17,7 @@ from .store import CampaignStore
 
 @dataclass(frozen=True)
 class Flag:
-    name: str  # low_density, out_of_range, inconsistent, high_spread, ...
+    name: str  # uncertain, novel, low_density, disputed, out_of_range, inconsistent
     reason: str
 
 
@@ -93,6 +93,12 @@ class CandidateDetailView:
     descriptors: dict[str, float]
     training_range: dict[str, tuple[float, float]]
     shap: dict[str, float] | None
+    nearest_measured: tuple = ()  # ({formula, label, distance_at_pct}, ...) now, not when proposed
+    cost_per_kg: float | None = None  # USD, the campaign's current prices
+    cost_per_ingot: float | None = None
+    ingot_g: float = 20.0
+    density: float | None = None  # g/cm3, rule-of-mixtures estimate
+    price_source: str = ""
 
 
 def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> list[CandidateView]:
@@ -106,7 +112,9 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
 
     d = detail(store, candidate_id, with_shap=with_shap)
     return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula), d.formula, d.start_formula,
-                               d.composition, d.descriptors, d.training_range, d.shap)
+                               d.composition, d.descriptors, d.training_range, d.shap,
+                               tuple(d.nearest_measured), d.cost_per_kg, d.cost_per_ingot, d.ingot_g, d.density,
+                               d.price_source)
 
 
 def model_versions(store: CampaignStore) -> list[ModelVersionView]:

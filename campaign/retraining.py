@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from hea_campaign.db import store as q
 
-from .model_versions import TrainedVersion, activate, load_version, train_version
+from .model_versions import TrainedVersion, activate, load_version, train_version, version_arrays
 from .store import CampaignStore
 from .training_set import snapshot
 
@@ -55,17 +54,12 @@ def comparison_ids(lab_ids, fraction: float = COMPARISON_FRACTION) -> set[int]:
     return out
 
 
-def _used_ids(version) -> set[int]:
-    """Alloys a version trained or was selected on (from the rows stored beside its checkpoint)."""
-    path = Path(version.checkpoint_path)
-    ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
-    used = set()
-    for key in ("train_ids", "val_ids"):
-        if key in ref.files:
-            used |= set(ref[key].tolist())
-    if "val_ids" not in ref.files:  # an old version: its validation rows are unknown, so all labels count
-        used = None
-    return used
+def _used_ids(version) -> set[int] | None:
+    """Alloys a version trained or was selected on (the ids stored with it); None when unknown."""
+    ref = version_arrays(version)
+    if "val_ids" not in ref:  # an old version: its validation rows are unknown, so all labels count
+        return None
+    return set(np.asarray(ref["train_ids"]).tolist()) | set(np.asarray(ref["val_ids"]).tolist())
 
 
 def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids: set[int] | None = None

@@ -192,5 +192,7 @@ def test_lab_loop_end_to_end(trained_store, tmp_path):
     v1_unused = {alloy_of[good], alloy_of[other]}
     assert comparison.n_unseen_by_both == len(held & v1_unused)
     if comparison.n_unseen_by_both == 0:
-        assert comparison.active is None and not comparison.new  # no comparison on rows one of them saw
+        # no row unseen by both: the fair figures are absent, and the kept-out rows (which favour v1) are shown
+        assert comparison.new_unseen is None and comparison.active_unseen is None
+        assert comparison.new["n"] == comparison.active["n"] == comparison.n_heldout
 

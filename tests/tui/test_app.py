@@ -118,7 +118,7 @@ async def test_small_proposal_from_the_form(trained_store):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
         app.query_one("#mode").value = "screen"
-        app.query_one("#screen").value = "Fe,Ni,Co"
+        app.query_one("#screen").value = "Fe,Ni,Co,Cr,Mn"  # the default design space: 4-6 elements
         app.query_one("#step").value = "10"
         app.query_one("#batch").value = "3"
         await pilot.pause()

@@ -29,9 +29,10 @@ def cli_defaults(command: str) -> dict:
 
 def test_the_cli_shows_the_shared_defaults():
     d = cli_defaults("propose")
-    assert (d["loop"], d["cutoff"], d["p"], d["step"], d["granularity"], d["batch"], d["strategy"], d["min_elements"]) \
-        == (pr.DEFAULTS.loop, pr.DEFAULTS.cutoff, pr.DEFAULTS.p, pr.DEFAULTS.step, pr.DEFAULTS.granularity,
-            pr.DEFAULTS.batch, pr.DEFAULTS.strategy, pr.DEFAULTS.min_elements)
+    assert (d["loop"], d["cutoff"], d["p"], d["step"], d["batch"], d["strategy"]) \
+        == (pr.DEFAULTS.loop, pr.DEFAULTS.cutoff, pr.DEFAULTS.p, pr.DEFAULTS.step, pr.DEFAULTS.batch, pr.DEFAULTS.strategy)
+    # constraint options left out take the campaign's design space (hea-campaign space show)
+    assert d["granularity"] is d["min_elements"] is d["max_elements"] is d["allowed"] is None
 
 
 async def test_the_tui_form_builds_the_cli_request(seeded_store):

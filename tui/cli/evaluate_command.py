@@ -30,7 +30,8 @@ def register(app: typer.Typer) -> None:
         baseline: Annotated[bool, typer.Option("--baseline", help="Also train the reference models (gradient boosting, random forest) on the same descriptors and labelled rows.")] = False,
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="Semi-supervised SSVAE vs supervised-only vs random forest vs the scorer at 50, 100, 247 and 864 labelled alloys (the rest of the pool unlabelled).")] = False,
         external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
-        flags: Annotated[bool, typer.Option("--flags", help="Accuracy of flagged vs unflagged held-out alloys.")] = False,
+        flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
+        reliability_png: Annotated[Optional[Path], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here.")] = None,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
         epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
     ) -> None:
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
                  f"{seeds} seeds; the labelled rows left over join the unlabelled pool):")
             echo(me.format_data_efficiency(ce.evaluate_data_efficiency(
                 seed_list, config=config, grouped=grouped, protocol=protocol, progress=say)))
-        if external:
+        if external and not flags:
             did = True
             r = ce.evaluate_external(external, baseline=baseline, config=config)
             echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
@@ -75,23 +76,20 @@ def register(app: typer.Typer) -> None:
                 echo(f"  {label + ':':<18} {_fmt_metrics(m)}")
         if flags:
             did = True
-            f = ce.evaluate_flags(seed_list, grouped=grouped, config=config, progress=say)
-            echo(f"Uncertainty flags on held-out test alloys ({seeds} seeds pooled):")
-            echo(f"  flagged:   n={f.flagged['n']:>4}  accuracy {f.flagged['accuracy']:.3f}")
-            echo(f"  unflagged: n={f.unflagged['n']:>4}  accuracy {f.unflagged['accuracy']:.3f}")
-            for name, m in f.per_flag.items():
-                echo(f"    {name:<13} n={m['n']:>4}  accuracy {m['accuracy']:.3f}")
-            echo("  ROC AUC of each uncertainty score for spotting a wrong prediction:")
-            for name, v in f.auc_wrong.items():
-                echo(f"    {name:<24} {v:.3f}")
+            from hea_campaign.campaign.flag_evaluation import evaluate_flags
+
+            from ..present.flag_report import format_flag_figures
+
+            f = evaluate_flags(seed_list, protocol=protocol, grouped=True, external=external, config=config,
+                               png=reliability_png, progress=say)
+            echo(format_flag_figures(f))
         if inversion:
             did = True
-            echo("Inverse design from the multi-phase test alloys (cutoff 0.6):")
-            echo(f"  {'loop':<14}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
-                       f"{'kept element set':>18}")
-            for r in ce.evaluate_inversion(split_file=split_file, config=config):
-                echo(f"  {r.loop:<14}{r.n_starts:>7}{r.reached:>9.2f}{r.median_change:>20.1f}"
-                           f"{r.median_steps:>14.1f}{r.kept_element_set:>18.2f}")
+            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion
+
+            from ..present.flag_report import format_inversion_figures
+
+            echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
         if not did or (split_file and not inversion) or ((grouped or protocol != "paper") and not (flags or data_efficiency)):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say, protocol=protocol)

@@ -187,13 +187,13 @@ def register(app: typer.Typer) -> None:
         p: Annotated[float, typer.Option("--p", metavar="P", help="Target p(single) for latent decoding, in (0, 1).")] = D.p,
         screen: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
         step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is at least --granularity.")] = D.step,
-        allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated).")] = None,
-        banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements.")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
-        max_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At most this many elements.")] = None,
-        min_elements: Annotated[int, typer.Option(metavar="N", help="At least this many elements.")] = D.min_elements,
-        granularity: Annotated[float, typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = D.granularity,
+        allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated). Default: the design space's.")] = None,
+        banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements. Default: the design space's.")] = None,
+        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5' (Fe:1 is 1 at.%).")] = None,
+        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30'.")] = None,
+        max_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At most this many elements (default: the design space's, 6).")] = None,
+        min_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At least this many elements (default: the design space's, 4).")] = None,
+        granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.% (default: the design space's, 1).")] = None,
         batch: Annotated[int, typer.Option(metavar="N", help="Candidates to keep, 1 to 1000.")] = D.batch,
         strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
@@ -201,6 +201,10 @@ def register(app: typer.Typer) -> None:
         by: ByOption = None,
     ) -> None:
         """Propose candidates with the active model: inversion, latent decoding or screening.
+
+        Every candidate is moved into the campaign's design space (`hea-campaign space show`; the constraint
+        options here override it for this run) and rounded to its granularity; one within granularity of a
+        measured alloy is reported as known, with its measured label, and not stored.
 
         Example: hea-campaign propose --from-multi-phase 10 --loop proximal --batch 6
         """

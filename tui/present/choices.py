@@ -38,10 +38,12 @@ class CandidateStatus(Choice):
 
 
 class Flag(Choice):
+    uncertain = "uncertain"
+    novel = "novel"
     low_density = "low_density"
+    disputed = "disputed"
     out_of_range = "out_of_range"
     inconsistent = "inconsistent"
-    high_spread = "high_spread"
 
 
 class ExportFormat(Choice):
@@ -69,6 +71,7 @@ class YesNo(Choice):
 
 class Protocol(Choice):
     paper = "paper"
+    system_holdout = "system-holdout"
 
 
 def values(enum: type[Choice]) -> tuple[str, ...]:

@@ -5,17 +5,29 @@ from __future__ import annotations
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 
+def _num(value, fmt: str, width: int) -> str:
+    return f"{value:{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
+
+
 def format_candidate_table(rows) -> str:
-    """Candidates (campaign.read_models.CandidateView), one line each."""
+    """Candidates (campaign.read_models.CandidateView), one line each; cost (USD/kg, raw materials)
+    and density (g/cm3, rule-of-mixtures estimate) as computed when it was proposed."""
     if not rows:
         return "No candidates."
-    lines = [f"{'id':>5}  {'formula':<34} {'p':>5}  {'change':>6}  {'status':<9} {'model':>5}  flags"]
+    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>8} {'g/cm3':>5}  "
+             f"{'status':<9} {'model':>5}  flags"]
     for c in rows:
+        u = c.uncertainty or {}
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
+        p2 = (u.get("second_opinion") or {}).get("p_single")
         lines.append(
-            f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
-            f"{','.join(c.flag_names) or '-'}"
+            f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
+            f"{_num(u.get('cost_usd_per_kg'), '.2f', 8)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
+            f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {','.join(c.flag_names) or '-'}"
         )
+    if any((c.uncertainty or {}).get("second_opinion") for c in rows):
+        lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
+                     "g/cm3: rule-of-mixtures estimate")
     return "\n".join(lines)
 
 
@@ -33,6 +45,9 @@ def format_proposal(req, outcome, stored) -> str:
             lines.append(f"Path from {start} ({req.inversion} loop, {verdict} the cutoff {req.cutoff}):")
             lines += _path(path)
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
+    for k in getattr(outcome, "known", [])[:10]:
+        lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
+                     f"({k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
@@ -40,6 +55,33 @@ def format_proposal(req, outcome, stored) -> str:
     if stored:
         lines.append(format_candidate_table(stored))
     return "\n".join(lines)
+
+
+def trust_lines(d) -> list[str]:
+    """Second opinion, conformal set, nearest alloys, cost and density of a candidate detail."""
+    u = d.candidate.uncertainty or {}
+    out = []
+    so = u.get("second_opinion")
+    if so:
+        out.append(f"  second opinion: p(single) {so['p_single']:.2f} from an independent {so['model'].replace('_', ' ')}")
+    conf = u.get("conformal")
+    if conf:
+        held = " and ".join(conf["set"]) or "neither class"
+        out.append(f"  conformal set at {100 * conf['level']:g} %: {held}")
+    nt = u.get("nearest_training_alloy")
+    if nt:
+        out.append(f"  nearest training alloy: {nt['formula']} ({nt['distance_at_pct']:.1f} at.%, "
+                   f"{nt['percentile']:.0f}th percentile of training alloys' own distances)")
+    near = getattr(d, "nearest_measured", None) or u.get("nearest_measured") or []
+    if near:
+        out.append("  nearest measured alloys:")
+        out += [f"    {n['formula']:<34} {n['label']:<13} {n['distance_at_pct']:5.1f} at.% away" for n in near]
+    if getattr(d, "cost_per_kg", None) is not None:
+        out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {d.cost_per_ingot:.2f} USD per "
+                   f"{d.ingot_g:g} g ingot (prices: {d.price_source})")
+    if getattr(d, "density", None) is not None:
+        out.append(f"  density: {d.density:.2f} g/cm3 (rule-of-mixtures estimate)")
+    return out
 
 
 def format_explanation(formula: str, version_id: int, e) -> str:

@@ -76,6 +76,12 @@ def candidate_detail_text(d) -> Text:
         lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
     lines += ["", "[b]Flags[/b]"]
     lines += [f"  [yellow]{e(f.name)}[/]: {e(f.reason)}" for f in c.flags] or ["  none"]
+    from .design_report import trust_lines
+
+    trust = trust_lines(d)
+    if trust:
+        lines += ["", "[b]Second opinion, nearest measured alloys, cost and density[/b]"]
+        lines += [e(t) for t in trust]
     lines += ["", "[b]Descriptors[/b] against the labelled training range"]
     for name, v in d.descriptors.items():
         lo, hi = d.training_range[name]
@@ -92,7 +98,8 @@ def candidate_detail_text(d) -> Text:
             lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
     lines += ["", "[b]Latent position[/b] z = ("
               + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
-    lines.append("  " + ", ".join(f"{e(k)} {v:.3g}" for k, v in c.uncertainty.items()))
+    lines.append("  " + ", ".join(f"{e(k)} {v:.3g}" for k, v in c.uncertainty.items()
+                                  if isinstance(v, (int, float)) and not isinstance(v, bool)))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
         lines += [f"  step {s['step']:>2}: p={s['p']:.2f}  {e(s['formula'])}" for s in c.path]

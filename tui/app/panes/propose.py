@@ -1,4 +1,9 @@
-"""Propose: choose a mode, constraints and batch size; runs in a worker with progress."""
+"""Propose: choose a mode, constraints and batch size; runs in a worker with progress.
+
+Below the form, the campaign's design space (what every proposal must satisfy):
+shown as text and edited with its own fields and Save button.  The form's
+allowed/banned/max-elements fields override it for one run only.
+"""
 
 from __future__ import annotations
 
@@ -47,19 +52,19 @@ class ProposePane(VerticalScroll):
             yield Label("step at.%")
             yield Input(f"{DEFAULTS.step:g}", id="step", type="number", compact=True)
             yield Label("allowed elements")
-            yield Input(placeholder="any", id="allowed", compact=True)
+            yield Input(placeholder="the design space's", id="allowed", compact=True)
             yield Label("banned elements")
-            yield Input(placeholder="none", id="banned", compact=True)
+            yield Input(placeholder="the design space's", id="banned", compact=True)
             yield Label("min at.%")
-            yield Input(placeholder="e.g. Al:5%", id="min-frac", compact=True)
+            yield Input(placeholder="e.g. Al:5 (required, at.%)", id="min-frac", compact=True)
             yield Label("max at.%")
-            yield Input(placeholder="e.g. Cr:30%", id="max-frac", compact=True)
+            yield Input(placeholder="e.g. Cr:30 (at.%)", id="max-frac", compact=True)
             yield Label("min elements")
-            yield Input(str(DEFAULTS.min_elements), id="min-elements", type="integer", compact=True)
+            yield Input(placeholder="the design space's (4)", id="min-elements", type="integer", compact=True)
             yield Label("max elements")
-            yield Input(placeholder="no limit", id="max-elements", type="integer", compact=True)
+            yield Input(placeholder="the design space's (6)", id="max-elements", type="integer", compact=True)
             yield Label("granularity at.%")
-            yield Input(f"{DEFAULTS.granularity:g}", id="granularity", type="number", compact=True)
+            yield Input(placeholder="the design space's (1)", id="granularity", type="number", compact=True)
             yield Label("batch size")
             yield Input(str(DEFAULTS.batch), id="batch", type="integer", compact=True)
             yield Label("strategy")
@@ -69,12 +74,29 @@ class ProposePane(VerticalScroll):
             yield Button("Cancel", id="cancel-proposal", disabled=True)
         yield ProgressBar(id="propose-progress", show_eta=False)
         yield Static("", id="propose-result")
+        yield Static("Design space", classes="section-title")
+        yield Static("", id="space-text", markup=False)
+        with Grid(id="space-form", classes="form"):
+            yield Label("number of elements")
+            yield Input(placeholder="low-high, e.g. 4-6", id="space-elements", compact=True)
+            yield Label("at.% each element")
+            yield Input(placeholder="low-high, e.g. 5-35", id="space-at-pct", compact=True)
+            yield Label("granularity at.%")
+            yield Input(placeholder="e.g. 1", id="space-granularity", type="number", compact=True)
+            yield Label("banned elements")
+            yield Input(placeholder="e.g. Li,Au ('none' clears)", id="space-banned", compact=True)
+            yield Label("max cost USD/kg")
+            yield Input(placeholder="no limit", id="space-max-cost", type="number", compact=True)
+            yield Label("max density g/cm3")
+            yield Input(placeholder="no limit", id="space-max-density", type="number", compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button("Save design space", id="save-space")
 
     def request(self):
         """The form's values, built and checked by the request builder the CLI uses."""
         from hea_campaign.tui.present.proposal_request import build_proposal_request
 
-        v = {w.id: w.value for w in self.query(Input)}
+        v = {w.id: w.value for w in self.query("#propose-form Input")}
         mode = self.query_one("#mode", Select).value
         invert = mode.startswith("invert")
         return build_proposal_request(
@@ -90,9 +112,42 @@ class ProposePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates
+        self.show_space()
 
-    def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.start()
+    def show_space(self) -> None:
+        from hea_campaign.campaign.design_space import show
+
+        from hea_campaign.tui.present.design_space_view import design_space_lines
+
+        view = self.app.guard(show, self.app.store)
+        if view is not None:
+            self.query_one("#space-text", Static).update("\n".join(design_space_lines(view)))
+
+    def save_space(self) -> None:
+        """Check the design-space fields (blank ones change nothing) and store them."""
+        from hea_campaign.campaign.design_space import update_design_space
+
+        from hea_campaign.tui.present.design_space_view import space_changes
+
+        v = {w.id: w.value for w in self.query("#space-form Input")}
+
+        def save():
+            changes = space_changes(elements=v["space-elements"], at_pct=v["space-at-pct"],
+                                    granularity=v["space-granularity"], banned=v["space-banned"],
+                                    max_cost=v["space-max-cost"], max_density=v["space-max-density"])
+            return update_design_space(self.app.store, by=self.app.actor, **changes)
+
+        if self.app.guard(save) is not None:
+            for w in self.query("#space-form Input"):
+                w.value = ""
+            self.show_space()
+            self.app.notify("Design space saved.")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if (event.input.id or "").startswith("space-"):
+            self.save_space()
+        else:
+            self.start()
 
     def start(self) -> None:
         if self.query_one("#run-proposal", Button).disabled:
@@ -124,6 +179,8 @@ class ProposePane(VerticalScroll):
             self.start()
         elif event.button.id == "cancel-proposal":
             self.workers.cancel_group(self, "propose")
+        elif event.button.id == "save-space":
+            self.save_space()
 
     def _progress(self, done: int, total: int) -> None:
         bar = self.query_one("#propose-progress", ProgressBar)
@@ -150,9 +207,12 @@ class ProposePane(VerticalScroll):
             self.query_one("#propose-result", Static).update("")
             return
         dropped = ", ".join(f"{k} {v}" for k, v in outcome.dropped.items() if v)
+        known = "".join(f"\nKnown: {k['formula']} ~ measured {k['measured']} ({k['label']}, {k['distance_at_pct']:.1f} at.%)"
+                        for k in outcome.known[:5])
         text = (
             f"Proposal run {outcome.run_id}: {outcome.produced} produced, {len(outcome.candidate_ids)} new "
             f"candidates (ids {', '.join(map(str, outcome.candidate_ids)) or '-'})" + (f"; dropped: {dropped}" if dropped else "")
+            + known
         )
         if len(outcome.paths) <= 3:
             for start, path in outcome.paths.items():

@@ -1,0 +1,48 @@
+"""Plain-text rendering of `evaluate --flags`."""
+
+from __future__ import annotations
+
+import math
+
+
+def _f(x: float, fmt: str = ".3f") -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+def format_flag_figures(f) -> str:
+    level = f"{100 * f.conformal_level:g} %"
+    lines = [
+        f"Flags on held-out alloys: {f.setting}; seeds {', '.join(map(str, f.seeds))} pooled, {f.n} alloys, "
+        f"accuracy {_f(f.accuracy)} (second opinion alone {_f(f.second_opinion_accuracy)})",
+        "  error ROC AUC of each uncertainty signal (1 = ranks every wrong prediction above every right one):",
+    ]
+    lines += [f"    {name:<46} {_f(v)}" for name, v in f.auc_error.items()]
+    lines.append(f"  accuracy flagged vs unflagged:")
+    lines.append(f"    {'flag':<14}{'n':>6}{'flagged':>10}{'unflagged':>11}{'gap':>8}")
+    for name, m in f.per_flag.items():
+        gap = m["accuracy_unflagged"] - m["accuracy"] if m["n"] else math.nan
+        lines.append(f"    {name:<14}{m['n']:>6}{_f(m['accuracy']):>10}{_f(m['accuracy_unflagged']):>11}{_f(gap, '+.3f'):>8}")
+    s = f.set_sizes
+    lines.append(f"  conformal sets at {level}: coverage {_f(f.coverage)}; one class {_f(s[1], '.2f')} "
+                 f"(accuracy {_f(f.single_set_accuracy)}), both {_f(s[2], '.2f')}, empty {_f(s[0], '.2f')}")
+    lines.append(f"  calibration of p(single phase): expected calibration error {_f(f.ece)} (10 bins)")
+    if f.png is not None:
+        lines.append(f"  reliability diagram: {f.png}")
+    return "\n".join(lines)
+
+
+def format_inversion_figures(rows, cutoff: float = 0.6) -> str:
+    """One line per loop: reach, change, and what the independent model and the flags say of the reached."""
+    lines = [
+        f"Inverse design from the multi-phase test alloys (cutoff {cutoff:g}); the last three columns are shares of "
+        "the candidates that reached it:",
+        f"  {'loop':<26}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
+        f"{'kept elements':>15}{'independent: single':>21}{'uncertain':>11}{'disputed':>10}",
+    ]
+    for r in rows:
+        lines.append(f"  {r.loop:<26}{r.n_starts:>7}{_f(r.reached, '.2f'):>9}{_f(r.median_change, '.1f'):>20}"
+                     f"{_f(r.median_steps, '.1f'):>14}{_f(r.kept_element_set, '.2f'):>15}"
+                     f"{_f(r.independent_single, '.2f'):>21}{_f(r.uncertain, '.2f'):>11}{_f(r.disputed, '.2f'):>10}")
+    lines.append("  independent: k nearest neighbours on composition, trained on the same labelled rows; "
+                 "uncertain: 90 % conformal set calibrated on the validation rows")
+    return "\n".join(lines)
