@@ -103,6 +103,20 @@ class CampaignApp(App):
                 yield LatentPane(id="latent-pane")
         yield Footer()
 
+    def on_mount(self) -> None:
+        from .live import LiveRefresh
+
+        self.live = LiveRefresh(self)
+        self.live.start()
+
+    def deliver_changes(self, changes) -> None:
+        """Live refresh: hand what changed in the store to every widget of the open screens that follows it."""
+        for screen in self.screen_stack:
+            for node in [screen, *screen.query("*")]:
+                handler = getattr(node, "store_changed", None)
+                if handler is not None:
+                    self.guard(handler, changes)
+
     # ------------------------------------------------------------ errors
 
     def show_error(self, exc: BaseException) -> None:

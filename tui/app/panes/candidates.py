@@ -238,6 +238,48 @@ class CandidatesPane(Vertical):
                 if old.text != new.text or old.value != new.value:
                     self._set_cell(c.id, key, new)
 
+    def store_changed(self, changes) -> None:
+        """Live refresh: redraw the rows of the candidates someone changed, add new ones."""
+        if changes.everything:
+            self.reload()
+            return
+        if not changes.candidate_ids:
+            return
+        from hea_campaign.campaign.changes import candidates_by_ids
+
+        rows = candidates_by_ids(self.app.store, changes.candidate_ids)
+        self.update_rows([c for c, _ in rows if c.id in self.rows])
+        new = [(c, f) for c, f in rows if c.id not in self.rows]
+        if new:
+            self.add_candidates(new)
+        self._update_count()
+
+    def add_candidates(self, rows) -> None:
+        """Append candidates that are new to the pane; those matching the filter join the table."""
+        status_select = self.query_one("#status-filter", Select)
+        flag_select = self.query_one("#flag-filter", Select)
+        status = None if status_select.is_blank() else status_select.value
+        flag = None if flag_select.is_blank() else flag_select.value
+        table = self.query_one(DataTable)
+        for c, formula in rows:
+            self.rows[c.id] = (c, formula)
+            cells = self._make_cells(c.id)
+            self._cell_cache[c.id] = cells
+            for (key, _), cell in zip(COLUMNS, cells, strict=True):
+                width = cell_len(cell.text)
+                if width > self._widths.get(key, 0):
+                    self._widths[key] = width
+                    table.columns[key].width = width
+        names = {c.id: {f["flag"] for f in c.flags} for c, _ in rows}
+        fresh = {c.id for c, _ in rows if (status is None or c.status == status) and (
+            flag is None or (flag == "-" and not names[c.id]) or (flag != "-" and flag in names[c.id]))}
+        complete = self._filled == len(self.shown)
+        for c, _ in rows:
+            if c.id in fresh:
+                self.shown.append(c.id)
+        if complete:
+            self._add_rows(None)
+
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = event.column_key.value
         if key in ("id", "p", "change", "formula", "status", "flags", "model"):

@@ -14,6 +14,7 @@ EMPTY_HINT = (
     "This store has no alloys yet. Import the seed dataset (type yan2021) or the path of a CSV "
     "with a formula column, then press Import."
 )
+MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
 
 
 def render_status(s: CampaignStatus) -> str:
@@ -40,6 +41,7 @@ def render_status(s: CampaignStatus) -> str:
 
 
 class DashboardPane(Vertical):
+    _shown = ""
     class Imported(Message):
         """A dataset was imported; other tabs should reload."""
 
@@ -59,12 +61,24 @@ class DashboardPane(Vertical):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        self.show_status(campaign_status(self.app.store, recent=8))
+
+    def show_status(self, status: CampaignStatus) -> None:
+        text = render_status(status)
+        if text != self._shown:  # redraw only when the counts or the activity changed
+            self._shown = text
+            self.query_one("#status", Static).update(text)
+        hint = EMPTY_HINT if status.alloys == 0 else MORE_HINT
+        self.query_one("#import-hint", Static).update(hint)
+
+    def store_changed(self, _changes) -> None:
+        """Live refresh: recount off the UI thread (slow with many thousands of measurements)."""
+        self.load_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def load_status(self) -> None:
         status = campaign_status(self.app.store, recent=8)
-        self.query_one("#status", Static).update(render_status(status))
-        empty = status.alloys == 0
-        self.query_one("#import-box").display = empty
-        if empty:
-            self.query_one("#import-source", Input).focus()
+        self.app.call_from_thread(self.show_status, status)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "import":
