@@ -39,6 +39,7 @@ TABS = (
 # (action, title, help) for the command palette and F1
 ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
+    ("import_data", "Import a dataset, CSV of alloys or lab results", "Dashboard Import, or here: the whole report, skip bad rows"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV or JSON"),
@@ -75,7 +76,7 @@ class CampaignApp(App):
     BINDINGS = [
         *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
         Binding("f1", "help", "Help"),
-        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -116,6 +117,14 @@ class CampaignApp(App):
                 handler = getattr(node, "store_changed", None)
                 if handler is not None:
                     self.guard(handler, changes)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers Esc only while a text field has focus (there q types a q)."""
+        if action == "leave_field":
+            from textual.widgets import Input
+
+            return isinstance(self.focused, Input)
+        return True
 
     # ------------------------------------------------------------ errors
 
@@ -187,6 +196,11 @@ class CampaignApp(App):
             self.query_one(first[tab]).focus()
         if tab == "latent":
             self.query_one(LatentPane).load()
+
+    def action_import_data(self, source: str = "", run: bool = False) -> None:
+        from .import_screen import ImportScreen
+
+        self.push_screen(ImportScreen(source, run))
 
     def action_leave_field(self) -> None:
         """Escape from a text field, so the letter keys switch tabs again."""

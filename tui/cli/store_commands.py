@@ -92,9 +92,10 @@ def register(app: typer.Typer) -> None:
     def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
         """Open the campaign in the terminal user interface."""
         from ..app import CampaignApp
+        from ..app.launch import run_app
 
         store = _open(db, campaign)
-        CampaignApp(store).run()
+        raise typer.Exit(run_app(CampaignApp(store)))
 
 
     @db_app.command("upgrade")

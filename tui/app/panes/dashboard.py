@@ -82,32 +82,16 @@ class DashboardPane(Vertical):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "import":
-            source = self.query_one("#import-source", Input).value.strip()
-            if source:
-                self.notify(f"Importing {source}...")
-                self.import_source(source)
+            self.open_import()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "import-source" and event.value.strip():
-            self.import_source(event.value.strip())
+        if event.input.id == "import-source":
+            self.open_import()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def import_source(self, source: str) -> str:
-        from pathlib import Path
-
-        from hea_campaign.campaign.datasets import DATASETS, fetch
-        from hea_campaign.campaign.importing import import_csv
-
-        if source in DATASETS:
-            report = import_csv(self.app.store, fetch(source), source=source, actor=self.app.actor)
-        else:
-            report = import_csv(self.app.store, Path(source).expanduser(), actor=self.app.actor)
-        summary = (
-            f"Imported {report.source}: {report.alloys_added} alloys, {report.measurements_added} results; "
-            f"{len(report.conflicts)} conflicting, {len(report.outside_vocabulary)} outside the vocabulary"
-        )
-        self.post_message(self.Imported(summary))
-        return summary
+    def open_import(self) -> None:
+        """The import screen, with the source typed here; it runs the import and shows the whole report."""
+        source = self.query_one("#import-source", Input).value.strip()
+        self.app.action_import_data(source, run=bool(source))
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)
