@@ -49,6 +49,7 @@ def measurements_listing(
     operator: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    only_id: int | None = None,
     limit: int = 5000,
 ) -> list[tuple[Measurement, str]]:
     """Measurements (superseded ones included) with their alloy's formula, newest first."""
@@ -57,6 +58,8 @@ def measurements_listing(
         .join(Alloy, Alloy.id == Measurement.alloy_id)
         .where(Alloy.campaign_id == campaign_id)
     )
+    if only_id is not None:
+        query = query.where(Measurement.id == only_id)
     if formula is not None:
         query = query.where(Alloy.formula == formula)
     if candidate_id is not None:
@@ -71,23 +74,13 @@ def measurements_listing(
     return [(m, f) for m, f in session.exec(query)]
 
 
-def superseded_links(session: Session, ids: list[int]) -> dict[int, int]:
-    """old measurement id -> id of the measurement that corrects it, for corrections of ``ids``."""
-    out: dict[int, int] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rows = session.exec(
-            select(Measurement.supersedes_id, Measurement.id).where(col(Measurement.supersedes_id).in_(chunk))
-        )
-        out.update({old: new for old, new in rows})
-    return out
-
-
-def measurements_by_id(session: Session, ids: list[int]) -> dict[int, Measurement]:
-    out: dict[int, Measurement] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        out.update({m.id: m for m in session.exec(select(Measurement).where(col(Measurement.id).in_(chunk)))})
+def supersede_links_of_alloys(session: Session, alloy_ids: list[int]) -> list[tuple[int, int | None]]:
+    """(measurement id, id it supersedes or None) for every measurement of these alloys."""
+    out: list[tuple[int, int | None]] = []
+    for i in range(0, len(alloy_ids), 500):
+        chunk = alloy_ids[i : i + 500]
+        out.extend(session.exec(select(Measurement.id, Measurement.supersedes_id)
+                                .where(col(Measurement.alloy_id).in_(chunk))))
     return out
 
 

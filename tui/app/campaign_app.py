@@ -40,6 +40,7 @@ TABS = (
 ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
     ("import_data", "Import a dataset, CSV of alloys or lab results", "Dashboard Import, or here: the whole report, skip bad rows"),
+    ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV or JSON"),
@@ -75,6 +76,7 @@ class CampaignApp(App):
     COMMANDS = App.COMMANDS | {CampaignCommands}
     BINDINGS = [
         *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
+        Binding("b", "browse_results", "Results"),
         Binding("f1", "help", "Help"),
         Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
@@ -201,6 +203,24 @@ class CampaignApp(App):
         from .import_screen import ImportScreen
 
         self.push_screen(ImportScreen(source, run))
+
+    def action_browse_results(self) -> None:
+        from .results_browser import ResultsBrowser
+
+        self.push_screen(ResultsBrowser())
+
+    def start_correction(self, row) -> None:
+        """The Lab results tab, set to correct ``row`` (the newest result of its chain)."""
+        from textual.widgets import Input, Static
+
+        self.action_show_tab("results")
+        pane = self.query_one(ResultsPane)
+        for key, value in (("corrects", str(row.id)), ("formula", row.formula), ("method", row.method or ""),
+                           ("candidate", ""), ("phases", ""), ("notes", ""), ("measured-on", "")):
+            pane.query_one(f"#r-{key}", Input).value = value
+        pane.query_one("#r-single").focus()
+        pane.query_one("#result-status", Static).update(
+            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result.")
 
     def action_leave_field(self) -> None:
         """Escape from a text field, so the letter keys switch tabs again."""

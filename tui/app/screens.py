@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,7 @@ def render_detail(d) -> str:
     lines = [
         f"[b]Candidate {c.id}[/b]  {d.formula}   status [b]{c.status}[/b]   model v{c.model_version_id}   "
         f"proposal run {c.proposal_run_id}   origin {c.origin}",
+        *([f"[b]Reason[/b] for {c.status}: {escape(c.status_reason)}"] if c.status_reason else []),
         f"p(single phase) [b]{c.p_single:.3f}[/b]"
         + (f"   from {d.start_formula}" if d.start_formula else "")
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")

@@ -42,7 +42,8 @@ from ..modals import ExportModal, ReasonModal
 
 FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
-           ("status", "status"), ("change", "change at.%"), ("model", "model"))
+           ("status", "status"), ("change", "change at.%"), ("model", "model"), ("reason", "reason"))
+REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 FIRST_ROWS = 200  # rows a filter adds at once
 BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
@@ -143,8 +144,11 @@ class CandidatesPane(Vertical):
         """The values shown for a candidate, one per column."""
         c, formula = self.rows[cid]
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
+        reason = " ".join((c.status_reason or "").split())
+        if len(reason) > REASON_WIDTH:
+            reason = reason[: REASON_WIDTH - 1] + "…"
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
-                change, f"v{c.model_version_id}")
+                change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
@@ -282,7 +286,7 @@ class CandidatesPane(Vertical):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = event.column_key.value
-        if key in ("id", "p", "change", "formula", "status", "flags", "model"):
+        if key in ("id", "p", "change", "formula", "status", "flags", "model", "reason"):
             reverse = getattr(self, "_sort", None) == key
             self._sort = None if reverse else key
             self.finish_filling()
