@@ -41,6 +41,8 @@ ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
     ("import_data", "Import a dataset, CSV of alloys or lab results", "Dashboard Import, or here: the whole report, skip bad rows"),
     ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
+    ("models", "Model versions", "key v: metrics, training curves, compare two (space), activate (a)"),
+    ("save_reliability", "Save the reliability diagram (PNG)", "active model, its validation alloys"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV or JSON"),
@@ -77,6 +79,7 @@ class CampaignApp(App):
     BINDINGS = [
         *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
         Binding("b", "browse_results", "Results"),
+        Binding("v", "models", "Models"),
         Binding("f1", "help", "Help"),
         Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
@@ -193,7 +196,7 @@ class CampaignApp(App):
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
-                 "retrain": "#start-training", "latent": "#refresh-map"}
+                 "retrain": "#start-training", "latent": "#latent-plot"}
         if tab in first:
             self.query_one(first[tab]).focus()
         if tab == "latent":
@@ -208,6 +211,19 @@ class CampaignApp(App):
         from .results_browser import ResultsBrowser
 
         self.push_screen(ResultsBrowser())
+
+    def save_plot(self, kind: str, version: int | None = None, payload=None) -> None:
+        from .plot_saving import save_plot
+
+        save_plot(self, kind, version, payload)
+
+    def action_save_reliability(self) -> None:
+        self.save_plot("reliability")
+
+    def action_models(self) -> None:
+        from .models_screen import ModelsScreen
+
+        self.push_screen(ModelsScreen())
 
     def start_correction(self, row) -> None:
         """The Lab results tab, set to correct ``row`` (the newest result of its chain)."""

@@ -58,15 +58,23 @@ def render_detail(d) -> str:
 
 
 class CandidateScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("s", "save_shap", "Save SHAP PNG")]
 
     def __init__(self, candidate_id: int):
         super().__init__()
         self.candidate_id = candidate_id
+        self.detail = None
+
+    def action_save_shap(self) -> None:
+        d = self.detail
+        if d is None or not d.shap:
+            self.notify("The SHAP values are still being computed.", severity="warning")
+            return
+        self.app.save_plot("shap", d.candidate.model_version_id, payload=(d.formula, d.shap))
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(can_focus=True):
             yield Static(f"Loading candidate {self.candidate_id} (computing SHAP)...", id="detail")
         yield Footer()
 
@@ -79,6 +87,7 @@ class CandidateScreen(Screen):
 
         detail = candidate_detail(self.app.store, self.candidate_id)
         self.app.call_from_thread(self.query_one("#detail", Static).update, render_detail(detail))
+        self.detail = detail
         return detail
 
     def on_worker_state_changed(self, event) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -95,13 +96,23 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         campaign: CampaignOption = "default",
         version: Annotated[Optional[int], typer.Option(help="Model version (default: active).")] = None,
+        plot: Annotated[Optional[Path], typer.Option("--plot", help="Also write the contributions as a PNG.")] = None,
     ) -> None:
         """SHAP contributions of the eight descriptors to p(single phase) for one alloy."""
         from hea_campaign.campaign.explaining import explain_formula
 
         from ..present.design_report import format_explanation
 
-        typer.echo(format_explanation(*explain_formula(_open(db, campaign, create=False), formula, version)))
+        explained = explain_formula(_open(db, campaign, create=False), formula, version)
+        typer.echo(format_explanation(*explained))
+        if plot:
+            from ..present.plots import shap_png
+
+            name, version_id, e = explained
+            import numpy as np
+
+            contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
+            typer.echo(f"plot: {shap_png(name, version_id, contributions, plot)}")
 
     @app.command()
     def propose(

@@ -27,6 +27,7 @@ class ProposePane(VerticalScroll):
             self.outcome = outcome
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="propose-model", markup=False)
         with Grid(id="propose-form", classes="form"):
             yield Label("mode")
             yield Select(MODES, value=f"invert:{DEFAULTS.loop}", allow_blank=False, id="mode", compact=True)
@@ -76,6 +77,17 @@ class ProposePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates
+        self.show_model()
+
+    def show_model(self) -> None:
+        """Which model version a proposal will use: the active one, whoever activated it."""
+        from hea_campaign.campaign.model_catalog import active_version_line
+
+        self.query_one("#propose-model", Static).update(active_version_line(self.app.store))
+
+    def store_changed(self, changes) -> None:
+        if changes.models:
+            self.show_model()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.start()
