@@ -91,8 +91,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
         """Open the campaign in the terminal user interface."""
-        from ..app import CampaignApp
-        from ..app.launch import run_app
+        from ..app import CampaignApp, run_app
 
         store = _open(db, campaign)
         raise typer.Exit(run_app(CampaignApp(store)))
