@@ -97,3 +97,11 @@ def candidates_with_formulas_by_id(session: Session, campaign_id: int, ids: list
             )
         )
     return sorted(out, key=lambda cf: cf[0].id)
+
+
+def newest_batch_id(session: Session, campaign_id: int) -> int:
+    """The id of the campaign's newest export batch (0 when none)."""
+    from .tables import ExportBatch
+
+    newest = session.exec(select(func.max(ExportBatch.id)).where(ExportBatch.campaign_id == campaign_id)).one()
+    return int(newest or 0)

@@ -123,3 +123,51 @@ def test_every_plot_has_a_cli_plot_option(trained_store, tmp_path, capsys):
         assert out.read_bytes()[:8] == PNG, name
     printed = capsys.readouterr().out
     assert "2 candidates" in printed and "val_accuracy" in printed and "Brier" in printed and "SHAP" in printed
+
+
+async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialogs_entries(trained_store, tmp_path,
+                                                                                          monkeypatch):
+    from datetime import date
+
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.tui.app.modals import ErrorModal, ExportModal
+
+    ids = with_candidates(trained_store, 3)
+    approve(trained_store, ids, by="setup")
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        first = app.screen.query_one("#path").value
+        assert first.endswith(f"synthesis-batch-1-{date.today().isoformat()}.csv")
+        taken = tmp_path / "taken.csv"
+        taken.write_text("someone else's file")
+        app.screen.query_one("#mass").value = "12.5"
+        app.screen.query_one("#path").value = str(taken)
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportModal), "refused at once, the dialog stays"
+        assert "already exists" in str(app.screen.query_one("#export-error").render())
+        assert app.screen.query_one("#mass").value == "12.5"
+        missing = tmp_path / "no-such-folder" / "batch.csv"  # refused by the export itself, in its worker
+        app.screen.query_one("#path").value = str(missing)
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        assert app.screen.query_one("#mass").value == "12.5"  # the entries, as they were
+        assert app.screen.query_one("#path").value == str(missing)
+        assert "does not exist" in str(app.screen.query_one("#export-error").render())
+        app.screen.query_one("#path").value = first
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: (tmp_path / first).exists())
+        await pilot.pause()
+        await wait_for(pilot, lambda: app.query_one("#candidates-pane").rows[ids[0]][0].status == "exported")
+        approve(trained_store, with_candidates(trained_store, 1), by="setup")
+        await pilot.press("c")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        assert app.screen.query_one("#path").value.endswith(f"synthesis-batch-2-{date.today().isoformat()}.csv")

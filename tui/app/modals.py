@@ -63,23 +63,26 @@ class ExportModal(ModalScreen[dict | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, n: int, default_path: str):
+    def __init__(self, n: int, default_path: str, initial: dict | None = None):
         super().__init__()
         self.n, self.default_path = n, default_path
+        self.initial = initial or {}  # the entries of a refused export, shown again as they were
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
-                yield Input("20", id="mass", compact=True)
+                yield Input(str(self.initial.get("mass", "20")), id="mass", compact=True)
                 yield Label("unit")
-                yield Select([("g", "g"), ("mg", "mg")], value="g", allow_blank=False, id="unit", compact=True)
+                yield Select([("g", "g"), ("mg", "mg")], value=self.initial.get("unit", "g"), allow_blank=False,
+                             id="unit", compact=True)
                 yield Label("file")
-                yield Input(self.default_path, id="path", compact=True)
+                yield Input(self.initial.get("out", self.default_path), id="path", compact=True)
                 yield Label("format")
-                yield Select([("csv", "csv"), ("json", "json")], value="csv", allow_blank=False, id="fmt", compact=True)
-            yield Static("", id="export-error", classes="field-error")
+                yield Select([("csv", "csv"), ("json", "json")], value=self.initial.get("fmt", "csv"),
+                             allow_blank=False, id="fmt", compact=True)
+            yield Static(self.initial.get("error", ""), id="export-error", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -107,6 +110,12 @@ class ExportModal(ModalScreen[dict | None]):
         path = self.query_one("#path", Input).value.strip()
         if not path:
             self.query_one("#export-error", Static).update("give a file path")
+            return
+        from pathlib import Path
+
+        if Path(path).expanduser().exists():
+            self.query_one("#export-error", Static).update(
+                f"{path} already exists; choose another name (batch files are never overwritten)")
             return
         self.dismiss({
             "mass": mass,

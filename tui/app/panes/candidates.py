@@ -356,13 +356,20 @@ class CandidatesPane(Vertical):
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return
-        default = str(Path.cwd() / "synthesis-batch.csv")
+        self.ask_export(approved)
+
+    def ask_export(self, approved: list[int], initial: dict | None = None) -> None:
+        """The export dialog; a refused export opens it again with the entries as they were."""
+        from hea_campaign.campaign.batch_names import default_batch_path
+
+        default = str(default_batch_path(self.app.store, Path.cwd()))
 
         def done(settings: dict | None) -> None:
             if settings:
+                self._pending_export = (approved, settings)
                 self.export(approved, settings)
 
-        self.app.push_screen(ExportModal(len(approved), default), done)
+        self.app.push_screen(ExportModal(len(approved), default, initial), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, ids: list[int], settings: dict):
@@ -374,10 +381,18 @@ class CandidatesPane(Vertical):
         return result
 
     def _exported(self, result) -> None:
+        self._pending_export = None
         self.reload()
         self.notify(f"Batch {result.batch_id}: {len(result.candidate_ids)} candidate(s) written to {result.path}",
                     timeout=10)
         self.post_message(self.Changed())
 
     def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        pending = getattr(self, "_pending_export", None)
+        if event.worker.group == "export" and event.state == WorkerState.ERROR and pending:
+            approved, settings = pending  # the dialog again, as it was, under the error message
+            self._pending_export = None
+            self.ask_export(approved, {**settings, "error": str(event.worker.error)})
         self.app.handle_worker_event(event)
