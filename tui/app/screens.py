@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from hea_campaign.model.descriptors import DESCRIPTOR_UNITS
+from hea_campaign.tui.present.formulas import path_lines
 
 
 def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
@@ -53,7 +54,7 @@ def render_detail(d) -> str:
     lines.append("  " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
-        lines += [f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in c.path]
+        lines += path_lines(c.path)
     return "\n".join(lines)
 
 

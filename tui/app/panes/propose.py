@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
+from hea_campaign.tui.present.formulas import path_lines
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
 
 MODES = [
@@ -140,9 +141,7 @@ class ProposePane(VerticalScroll):
         )
         if len(outcome.paths) <= 3:
             for start, path in outcome.paths.items():
-                text += f"\n\nPath from {start}:\n" + "\n".join(
-                    f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in path
-                )
+                text += f"\n\nPath from {start}:\n" + "\n".join(path_lines(path))
         self.query_one("#propose-result", Static).update(text)
 
     def on_worker_state_changed(self, event) -> None:
