@@ -72,14 +72,18 @@ class CampaignCommands(Provider):
                 yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
 
 
+# one footer entry "dcpltmbv Go to" for every tab and screen key, so Help and Quit always fit at 80 columns
+GO_TO = Binding.Group("go to ", compact=True)
+
+
 class CampaignApp(App):
     TITLE = "hea-campaign"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {CampaignCommands}
     BINDINGS = [
-        *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
-        Binding("b", "browse_results", "Results"),
-        Binding("v", "models", "Models"),
+        *(Binding(key, f"show_tab('{tab}')", title, group=GO_TO) for tab, title, key in TABS),
+        Binding("b", "browse_results", "Results", group=GO_TO),
+        Binding("v", "models", "Models", group=GO_TO),
         Binding("f1", "help", "Help"),
         Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
@@ -107,7 +111,7 @@ class CampaignApp(App):
                 yield RetrainPane(id="retrain-pane")
             with TabPane("Latent map", id="latent"):
                 yield LatentPane(id="latent-pane")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         from .live import LiveRefresh
@@ -128,7 +132,7 @@ class CampaignApp(App):
         if action == "leave_field":
             from textual.widgets import Input
 
-            return isinstance(self.focused, Input)
+            return isinstance(self.focused, Input) and len(self.screen_stack) == 1
         return True
 
     # ------------------------------------------------------------ errors
@@ -193,7 +197,13 @@ class CampaignApp(App):
 
     # ------------------------------------------------------------ actions
 
+    def to_main_screen(self) -> None:
+        """Close the screens pushed over the tabs (results browser, models, detail, help)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_show_tab(self, tab: str) -> None:
+        self.to_main_screen()
         self.query_one(TabbedContent).active = tab
         first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
                  "retrain": "#start-training", "latent": "#latent-plot"}
@@ -208,6 +218,7 @@ class CampaignApp(App):
         self.push_screen(ImportScreen(source, run))
 
     def action_browse_results(self) -> None:
+        self.to_main_screen()
         from .results_browser import ResultsBrowser
 
         self.push_screen(ResultsBrowser())
@@ -221,6 +232,7 @@ class CampaignApp(App):
         self.save_plot("reliability")
 
     def action_models(self) -> None:
+        self.to_main_screen()
         from .models_screen import ModelsScreen
 
         self.push_screen(ModelsScreen())

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
-KINDS = [("alloys: a dataset name or CSV", "alloys"), ("lab results CSV", "results")]
+KINDS = [("alloys", "alloys"), ("lab results", "results")]
 
 
 class ImportScreen(Screen):
@@ -44,7 +44,7 @@ class ImportScreen(Screen):
             yield Label("save report as")
             yield Input("", id="report-path", compact=True)
             yield Button("Save", id="save-report", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()

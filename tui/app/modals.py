@@ -152,7 +152,7 @@ class ConfirmModal(ModalScreen[bool]):
 class HelpScreen(ModalScreen[None]):
     """F1: every key and what it does."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1", "dismiss", "Close")]
 
     def __init__(self, text: str):
         super().__init__()

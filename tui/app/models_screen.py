@@ -27,8 +27,8 @@ class ModelsScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "activate", "Activate"),
-        Binding("space", "mark", "Mark to compare"),
-        Binding("s", "save_plot", "Save curves PNG"),
+        Binding("space", "mark", "Compare"),
+        Binding("s", "save_plot", "PNG"),
     ]
 
     def __init__(self):
@@ -49,7 +49,7 @@ class ModelsScreen(Screen):
         with VerticalScroll(id="version-info", can_focus=True):
             yield Static("", id="version-detail", markup=False)
             yield Static("", id="version-comparison", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#versions-table", DataTable).focus()

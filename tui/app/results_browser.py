@@ -26,7 +26,7 @@ FILTERS = (("f-alloy", "alloy", 22), ("f-candidate", "candidate", 10), ("f-opera
 class ResultsBrowser(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("c", "correct", "Correct this result"),
+        Binding("c", "correct", "Correct"),
     ]
 
     def __init__(self):
@@ -48,7 +48,7 @@ class ResultsBrowser(Screen):
         yield table
         with VerticalScroll(id="chain-scroll", can_focus=True):
             yield Static("", id="result-chain", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#results-table", DataTable).focus()

@@ -59,7 +59,7 @@ def render_detail(d) -> str:
 
 
 class CandidateScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("s", "save_shap", "Save SHAP PNG")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("s", "save_shap", "SHAP PNG")]
 
     def __init__(self, candidate_id: int):
         super().__init__()
@@ -77,7 +77,7 @@ class CandidateScreen(Screen):
         yield Header()
         with VerticalScroll(can_focus=True):
             yield Static(f"Loading candidate {self.candidate_id} (computing SHAP)...", id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()

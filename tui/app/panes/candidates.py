@@ -95,7 +95,7 @@ class CandidatesPane(Vertical):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
-        Binding("space", "toggle_select", "Select"),
+        Binding("space", "toggle_select", "Select", show=False),
         Binding("enter", "open", "Open"),
         Binding("e", "export", "Export"),
     ]

@@ -25,10 +25,10 @@ class LatentPlot(PlotextPlot, can_focus=True):
         Binding("right", "move(1,0)", "Right", show=False),
         Binding("up", "move(0,1)", "Up", show=False),
         Binding("down", "move(0,-1)", "Down", show=False),
-        Binding("n", "step(1)", "Next candidate"),
+        Binding("n", "step(1)", "Next"),
         Binding("N", "step(-1)", "Previous", show=False),
-        Binding("enter", "open", "Open candidate"),
-        Binding("s", "save", "Save PNG"),
+        Binding("enter", "open", "Open"),
+        Binding("s", "save", "PNG"),
     ]
 
     def action_move(self, dx: int, dy: int) -> None:
@@ -51,9 +51,9 @@ class LatentPane(Vertical):
         self.cursor: int | None = None  # index into map.candidate_ids
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="buttons"):
-            yield Button("Refresh map", id="refresh-map")
-            yield Button("Save PNG", id="save-map")
+        with Horizontal(id="map-buttons"):
+            yield Button("Refresh map", id="refresh-map", compact=True)
+            yield Button("Save PNG", id="save-map", compact=True)
         yield Static("", id="map-caption", markup=False)
         yield Static("", id="map-selected", markup=False)
         yield LatentPlot(id="latent-plot")
@@ -83,8 +83,7 @@ class LatentPane(Vertical):
         self.query_one("#map-caption", Static).update(
             f"{len(m.single)} single-phase and {len(m.multi)} multi-phase training alloys, "
             f"{len(ids)} candidates" + (f" ({m.unplaced} with elements this model cannot place)" if m.unplaced else "")
-            + "; grey dots: latent density below the low_density threshold. "
-            "Focus the map: arrows or n move between candidates, Enter opens one, s saves a PNG."
+            + "; grey: low latent density. On the map: arrows or n move, Enter opens, s saves a PNG."
         )
 
     def redraw(self) -> None:
