@@ -30,6 +30,10 @@ from .errors import CampaignError
 MAX_FORMULA_LENGTH = 400
 MAX_ELEMENTS = 40
 _ALLOWED_CHARS = re.compile(r"^[A-Za-z0-9.()\[\]\s]*$")
+# What spreadsheets and pandas write for a missing or non-finite value: never element symbols or amounts.
+_MISSING_WHOLE = {"NaN", "nan", "NAN", "NA", "N/A", "n/a", "#N/A", "None", "none", "NULL", "null", "inf", "+inf",
+                  "-inf", "Inf", "-Inf", "Infinity", "-Infinity", "-", "?", "#VALUE!", "#DIV/0!", "#REF!", "#NUM!"}
+_MISSING_INSIDE = re.compile(r"NaN(?![a-z])|nan|None|null|NULL|Inf(?:inity)?|inf|#N/A|N/A")
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)|(\()|(\))(\d*\.?\d*)|(\s+)")
 _NICE_TOL = 1e-6  # in hundredths: ratio amounts this close to two decimals are exact
 
@@ -101,6 +105,12 @@ def _precheck(formula: str) -> tuple[str, str]:
             f"the formula is {len(text)} characters long; at most {MAX_FORMULA_LENGTH} are accepted"
         )
     shown = _quote(text)
+    if text in _MISSING_WHOLE:
+        raise FormulaError(f"{shown} is a missing value (as a spreadsheet writes it), not a formula")
+    token = _MISSING_INSIDE.search(text)
+    if token:
+        raise FormulaError(f"{shown}: '{token.group()}' is a spreadsheet missing or non-finite value, "
+                           "not an element or an amount")
     if re.search(r"\d[eE][-+]?\d", text):
         raise FormulaError(f"{shown}: write amounts as plain decimals, not in exponent notation")
     if re.search(r"-\s*[\d.]", text):

@@ -120,6 +120,8 @@ def train_version(
         raise CampaignError(f"cannot train: {exc}") from None
     if result.cancelled and not keep_if_cancelled:
         raise TrainingCancelled("training was cancelled; nothing was saved")
+    if result.cancelled and result.best_epoch == 0:
+        raise TrainingCancelled("training was stopped before its first epoch ended; nothing was saved")
     model = result.model
     val = binary_metrics(ts.y_lab[val_idx], model.predict_proba(ts.X_lab[val_idx]))
     metrics = {
@@ -165,7 +167,7 @@ def train_version(
                 payload={"metrics": metrics, "data_hash": data_hash, "seed": seed,
                          "excluded": ts.excluded, "n_validation": int(len(val_idx)),
                          "curve": training_curve_record(result.history)})
-        if activate:
+        if activate and not result.cancelled:  # an interrupted model is kept, never made active silently
             _activate(session, store, version, by)
     return TrainedVersion(version, result, ts, val_idx)
 

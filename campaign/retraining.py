@@ -72,7 +72,7 @@ def retrain(
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
                             keep_if_cancelled=keep_if_cancelled)
     comparison = compare_with_active(store, trained)
-    if activate_new:
+    if activate_new and not trained.result.cancelled:  # an interrupted model is kept, never activated silently
         activate(store, trained.version.id, by)
         comparison.activated = True
     return trained, comparison

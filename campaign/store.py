@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import os
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hea_campaign.db import store as q
 from hea_campaign.db.engine import (
@@ -23,6 +24,7 @@ from hea_campaign.db.engine import (
     unit_of_work,
 )
 from hea_campaign.db.migrate import ensure_schema
+from hea_campaign.db.tables import Campaign
 
 from .errors import CampaignError
 
@@ -35,6 +37,28 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
         return os.environ.get("USER", "unknown")
+
+
+def _closest(name: str, names: list[str]) -> str:
+    """'; did you mean ...?' with the closest existing names (or all of them when few), else ''."""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    if close:
+        return "; did you mean " + " or ".join(f"'{n}'" for n in close) + "?"
+    if names:
+        shown = ", ".join(f"'{n}'" for n in sorted(names)[:10])
+        return f"; it has {shown}" + (" and more" if len(names) > 10 else "")
+    return ""
+
+
+def _closest_files(path) -> str:
+    """Suggest store files with a similar name in the same folder."""
+    folder = path.parent
+    try:
+        names = [f.name for f in folder.iterdir() if f.suffix in (".db", ".sqlite", ".sqlite3") and f.is_file()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.5)
+    return ("; did you mean " + " or ".join(str(folder / n) for n in close) + "?") if close else ""
 
 
 @dataclass
@@ -51,7 +75,8 @@ class CampaignStore:
              actor: str | None = None, create: bool = True) -> CampaignStore:
         url = resolve_url(db)
         if not create and is_file_store(url) and not store_file(url).exists():
-            raise CampaignError(f"there is no store at {store_file(url)} (create one with: hea-campaign init)")
+            raise CampaignError(f"there is no store at {store_file(url)}{_closest_files(store_file(url))} "
+                                f"(create one with: hea-campaign init)")
         try:
             engine = make_engine(url)
             ensure_schema(engine)
@@ -59,7 +84,8 @@ class CampaignStore:
                 row = q.find_campaign(session, campaign)
                 if row is None:
                     if not create:
-                        raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}")
+                        names = [c.name for c in session.exec(select(Campaign)).all()]
+                        raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}{_closest(campaign, names)}")
                     row = q.create_campaign(session, campaign, actor or current_user())
                 campaign_id = row.id
         except DBAPIError as exc:  # server down, bad password, no such database, no rights, ...

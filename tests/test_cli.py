@@ -33,9 +33,13 @@ def test_init_imports_the_seed_dataset_and_reports_its_quirks(tmp_path):
 
 
 def test_default_store_is_hea_campaign_db_in_the_working_directory(tmp_path):
-    out = run_cli("status", cwd=tmp_path, env={"HEA_CAMPAIGN_DB": ""})
+    refused = run_cli("status", cwd=tmp_path, env={"HEA_CAMPAIGN_DB": ""})
+    assert refused.returncode == 2 and refused.stderr.startswith("error: there is no store at")
+    assert not (tmp_path / "hea-campaign.db").exists()  # only init creates a store
+    out = run_cli("init", cwd=tmp_path, env={"HEA_CAMPAIGN_DB": ""})
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "hea-campaign.db").exists()
+    assert run_cli("status", cwd=tmp_path, env={"HEA_CAMPAIGN_DB": ""}).returncode == 0
 
 
 def test_bad_formula_is_one_line_and_exit_2(tmp_path):
@@ -49,6 +53,8 @@ def test_bad_rows_in_a_csv_write_nothing(tmp_path, capsys):
     db = str(tmp_path / "c.db")
     csv = tmp_path / "r.csv"
     csv.write_text("formula,label\nCoCrFeNi,1\nQq,0\n")
+    assert main(["init", "--db", db]) == 0
+    capsys.readouterr()
     assert main(["import", str(csv), "--db", db]) == 2
     err = capsys.readouterr().err
     assert "line 3" in err and "nothing was imported" in err
@@ -58,6 +64,7 @@ def test_bad_rows_in_a_csv_write_nothing(tmp_path, capsys):
 
 def test_missing_file_and_unknown_dataset_are_clear(tmp_path, capsys):
     db = str(tmp_path / "c.db")
+    assert main(["init", "--db", db]) == 0
     assert main(["import", str(tmp_path / "nope.csv"), "--db", db]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["init", "--db", db, "--dataset", "nope"]) == 2
@@ -65,16 +72,28 @@ def test_missing_file_and_unknown_dataset_are_clear(tmp_path, capsys):
 
 
 def test_store_in_a_missing_folder_is_a_clear_error(tmp_path, capsys):
-    assert main(["status", "--db", str(tmp_path / "no" / "such" / "dir" / "x.db")]) == 2
+    assert main(["init", "--db", str(tmp_path / "no" / "such" / "dir" / "x.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["status", "--db", str(tmp_path / "no" / "such" / "dir" / "x.db")]) == 2
+    assert "there is no store at" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
 
 
 def test_db_upgrade_and_current(tmp_path, capsys):
+    from hea_campaign.db.migrate import head_revision
+
     db = str(tmp_path / "c.db")
+    assert main(["db", "upgrade", "--db", db]) == 2  # no store there: refused, nothing created
+    assert "there is no store" in capsys.readouterr().err and not (tmp_path / "c.db").exists()
+    assert main(["init", "--db", db]) == 0
+    capsys.readouterr()
     assert main(["db", "upgrade", "--db", db]) == 0
-    assert "-> 0001" in capsys.readouterr().out
+    assert f"-> {head_revision()}" in capsys.readouterr().out
     assert main(["db", "current", "--db", db]) == 0
-    assert "store: 0001" in capsys.readouterr().out
+    assert f"store: {head_revision()}" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--db", db, "--revision", "foo"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot upgrade to revision 'foo'") and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("args", [["--help"], ["init", "--help"], ["import", "--help"], ["db", "--help"]])

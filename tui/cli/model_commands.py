@@ -1,4 +1,4 @@
-"""Model and design commands: train, models, activate, explain, propose, candidates."""
+"""Model and design commands: train, retrain, models, activate, explain, propose, candidates, candidate."""
 
 from __future__ import annotations
 
@@ -9,9 +9,62 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption
-from .options import open_store as _open
+from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
+from .options import ByOption, CampaignOption, DbOption, echo
+from .options import open_store as _open
+
+Seed = Annotated[int, typer.Option(metavar="N", help="Random seed (split and initialisation), 0 to 2^32-1.")]
+Epochs = Annotated[Optional[int], typer.Option(metavar="N", help="Maximum epochs, 1 to 100000 (default from the model config).")]
+MAX_EPOCHS = 100_000
+
+
+def _check_training(seed: int, epochs: int | None) -> None:
+    from ..present.checks import integer, seed as check_seed
+
+    check_seed(seed)
+    if epochs is not None:
+        integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS)
+
+
+def _train_with_ctrl_c(run):
+    """Run ``run(should_stop)``; the first Ctrl+C asks training to stop after the current epoch.
+
+    Returns (result, interrupted).  A second Ctrl+C abandons at once (KeyboardInterrupt: nothing saved).
+    """
+    import signal
+
+    stop = {"flag": False}
+
+    def on_sigint(_signum, _frame) -> None:
+        if stop["flag"]:
+            raise KeyboardInterrupt
+        stop["flag"] = True
+        echo("\nStopping after this epoch; the best model so far will be kept (Ctrl+C again: stop, save nothing)",
+             err=True)
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (tests calling main() from a worker): no handler
+        previous = None
+    try:
+        return run(lambda: stop["flag"]), stop["flag"]
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _progress_printer():
+    last = [0.0]
+
+    def progress(r) -> None:
+        now = time.monotonic()
+        if now - last[0] > 2 or r.epoch == r.epochs:
+            last[0] = now
+            echo(f"  epoch {r.epoch}/{r.epochs}  loss {r.losses.get('loss', float('nan')):.3f}  "
+                 f"validation accuracy {r.val_accuracy:.3f}  ROC AUC {r.val_auc:.3f}  ({r.elapsed_s:.0f} s)", err=True)
+
+    return progress
 
 
 def register(app: typer.Typer) -> None:
@@ -21,173 +74,188 @@ def register(app: typer.Typer) -> None:
     def train(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        seed: Annotated[int, typer.Option(help="Random seed (split and initialisation).")] = 0,
-        epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs (default from the model config).")] = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one.")] = False,
+        seed: Seed = 0,
+        epochs: Epochs = None,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one (not if interrupted).")] = False,
         by: ByOption = None,
     ) -> None:
-        """Train a model version on the campaign's current labels (10% held out for validation)."""
-        from hea_campaign.campaign.model_versions import train_version
+        """Train a model version on the campaign's current labels (10% held out for validation).
 
+        Ctrl+C stops after the current epoch and keeps the best model so far as a
+        version marked interrupted (never activated); a second Ctrl+C saves nothing.
+
+        Example: hea-campaign train --epochs 300 --activate
+        """
+        from hea_campaign.campaign.model_versions import TrainingCancelled, train_version
+
+        from ..present.training_report import format_trained
+
+        _check_training(seed, epochs)
         store = _open(db, campaign, by)
-        last = [0.0]
-
-        def progress(r) -> None:
-            now = time.monotonic()
-            if now - last[0] > 2 or r.epoch == r.epochs:
-                last[0] = now
-                typer.echo(
-                    f"  epoch {r.epoch}/{r.epochs}  loss {r.losses.get('loss', float('nan')):.3f}  "
-                    f"val acc {r.val_accuracy:.3f}  val AUC {r.val_auc:.3f}  ({r.elapsed_s:.0f} s)",
-                    err=True,
-                )
-
-        typer.echo("Training (Ctrl+C keeps the best model so far)...", err=True)
-        stop = {"flag": False}
+        echo("Training (Ctrl+C stops and keeps the best model so far)...", err=True)
         try:
-            out = train_version(store, seed=seed, epochs=epochs, activate=activate, by=by, progress=progress,
-                                should_stop=lambda: stop["flag"])
-        except KeyboardInterrupt:
-            raise
-        v = out.version
-        m = v.metrics
-        typer.echo(
-            f"Model version v{v.id}: validation accuracy {m['val_accuracy']:.3f}, AUC {m['val_auc']:.3f} "
-            f"({v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, best epoch {m['best_epoch']}, "
-            f"{m['train_seconds']:.1f} s){' - active' if activate else ''}"
-        )
-        if not activate:
-            typer.echo(f"Activate it with: hea-campaign activate {v.id}")
+            out, interrupted = _train_with_ctrl_c(lambda stop: train_version(
+                store, seed=seed, epochs=epochs, activate=activate, by=by, progress=_progress_printer(),
+                should_stop=stop))
+        except TrainingCancelled as exc:
+            echo(f"Interrupted: {exc}.", err=True)
+            raise typer.Exit(130) from None
+        echo(format_trained(out.version.id, out.version.metrics, out.version.n_labelled, out.version.n_unlabelled,
+                            activated=activate and not interrupted))
 
     @app.command()
     def models(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """List model versions with their metrics."""
+        """List model versions with their metrics (* marks the active one).
+
+        Example: hea-campaign models
+        """
         from hea_campaign.campaign.model_versions import list_versions
 
-        rows = list_versions(_open(db, campaign, create=False))
-        if not rows:
-            typer.echo("No model versions yet: hea-campaign train --activate")
-            return
-        typer.echo(f"{'':2}{'id':>4}  {'created (UTC)':19}  {'val acc':>7}  {'val AUC':>7}  {'labelled':>8}  {'seed':>4}  data")
-        for v in rows:
-            m = v.metrics
-            typer.echo(
-                f"{'*' if v.active else ' ':2}{v.id:>4}  {v.created_at:%Y-%m-%d %H:%M:%S}  "
-                f"{m.get('val_accuracy', float('nan')):7.3f}  {m.get('val_auc', float('nan')):7.3f}  "
-                f"{v.n_labelled:>8}  {v.seed:>4}  {v.data_hash[:10]}"
-            )
+        from ..present.training_report import format_versions
+
+        echo(format_versions(list_versions(_open(db, campaign))))
 
     @app.command()
     def activate(
-        version: Annotated[int, typer.Argument(help="Model version id (see `hea-campaign models`).")],
+        version: Annotated[int, typer.Argument(metavar="VERSION", help="Model version id (see `hea-campaign models`).")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Make a model version the active one."""
+        """Make a model version the active one.
+
+        Example: hea-campaign activate 3
+        """
         from hea_campaign.campaign.model_versions import activate as do_activate
 
-        v = do_activate(_open(db, campaign, by, create=False), version, by)
-        typer.echo(f"Model version v{v.id} is now active.")
+        from ..present.checks import record_id
+
+        v = do_activate(_open(db, campaign, by), record_id(version, "the model version"), by)
+        echo(f"Model version v{v.id} is now active.")
 
     @app.command()
     def explain(
-        formula: Annotated[str, typer.Argument(help="Alloy to explain, e.g. AlCoCrFeNi.")],
+        formula: Annotated[str, typer.Argument(metavar="FORMULA", help="Alloy to explain, e.g. AlCoCrFeNi.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        version: Annotated[Optional[int], typer.Option(help="Model version (default: active).")] = None,
-        plot: Annotated[Optional[Path], typer.Option("--plot", help="Also write the contributions as a PNG.")] = None,
+        version: Annotated[Optional[int], typer.Option(metavar="VERSION", help="Model version (default: active).")] = None,
+        plot: Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG.")] = None,
     ) -> None:
-        """SHAP contributions of the eight descriptors to p(single phase) for one alloy."""
+        """SHAP contributions of the eight descriptors to p(single phase) for one alloy.
+
+        Example: hea-campaign explain AlCoCrFeNi
+        """
+        from hea_campaign.campaign.chemistry import parse_formula
         from hea_campaign.campaign.explaining import explain_formula
 
+        from ..present.checks import record_id
         from ..present.design_report import format_explanation
 
-        explained = explain_formula(_open(db, campaign, create=False), formula, version)
-        typer.echo(format_explanation(*explained))
+        parse_formula(formula)
+        if version is not None:
+            record_id(version, "--version")
+        explained = explain_formula(_open(db, campaign), formula, version)
+        echo(format_explanation(*explained))
         if plot:
+            import numpy as np
+
             from ..present.plots import shap_png
 
             name, version_id, e = explained
-            import numpy as np
-
             contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
-            typer.echo(f"plot: {shap_png(name, version_id, contributions, plot)}")
+            echo(f"plot: {shap_png(name, version_id, contributions, plot)}")
 
     @app.command()
     def propose(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        from_: Annotated[Optional[str], typer.Option("--from", help="Invert from these formulas (comma-separated).")] = None,
-        from_multi_phase: Annotated[int, typer.Option(help="Invert from N labelled multi-phase alloys of the store.")] = 0,
-        loop: Annotated[str, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = D.loop,
-        cutoff: Annotated[float, typer.Option(help="Stop inverting once p(single) exceeds this.")] = D.cutoff,
-        max_steps: Annotated[Optional[int], typer.Option(help="Step limit of the inversion loop.")] = None,
+        from_: Annotated[Optional[str], typer.Option("--from", metavar="FORMULAS", help="Invert from these formulas (comma-separated).")] = None,
+        from_multi_phase: Annotated[int, typer.Option(metavar="N", help="Invert from N labelled multi-phase alloys of the store.")] = 0,
+        loop: Annotated[Loop, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = Loop(D.loop),
+        cutoff: Annotated[float, typer.Option(metavar="P", help="Stop inverting once p(single) exceeds this, in (0, 1).")] = D.cutoff,
+        max_steps: Annotated[Optional[int], typer.Option(metavar="N", help="Step limit of the inversion loop.")] = None,
         keep_elements: Annotated[bool, typer.Option("--keep-elements", help="Inversion may only use the starting elements.")] = False,
-        latent: Annotated[Optional[str], typer.Option(help="Decode latent points 'z1,z2[;z1,z2...]'.")] = None,
-        p: Annotated[float, typer.Option("--p", help="Target p(single) for latent decoding.")] = D.p,
-        screen: Annotated[Optional[str], typer.Option(help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
-        step: Annotated[float, typer.Option(help="Screening step in at.%.")] = D.step,
-        allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated).")] = None,
-        banned: Annotated[Optional[str], typer.Option(help="Never these elements.")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
-        max_elements: Annotated[Optional[int], typer.Option(help="At most this many elements.")] = None,
-        min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = D.min_elements,
-        granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = D.granularity,
-        batch: Annotated[int, typer.Option(help="Candidates to keep.")] = D.batch,
-        strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = D.strategy,
-        seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = D.seed,
+        latent: Annotated[Optional[str], typer.Option(metavar="Z1,Z2[;Z1,Z2]", help="Decode latent points.")] = None,
+        p: Annotated[float, typer.Option("--p", metavar="P", help="Target p(single) for latent decoding, in (0, 1).")] = D.p,
+        screen: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
+        step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is at least --granularity.")] = D.step,
+        allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated).")] = None,
+        banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements.")] = None,
+        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
+        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
+        max_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At most this many elements.")] = None,
+        min_elements: Annotated[int, typer.Option(metavar="N", help="At least this many elements.")] = D.min_elements,
+        granularity: Annotated[float, typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = D.granularity,
+        batch: Annotated[int, typer.Option(metavar="N", help="Candidates to keep, 1 to 1000.")] = D.batch,
+        strategy: Annotated[Strategy, typer.Option(help="exploit (highest p), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
+        seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
+        max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions than this [default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
         by: ByOption = None,
     ) -> None:
-        """Propose candidates with the active model: inversion, latent decoding or screening."""
+        """Propose candidates with the active model: inversion, latent decoding or screening.
+
+        Example: hea-campaign propose --from-multi-phase 10 --loop proximal --batch 6
+        """
         from hea_campaign.campaign.proposals import propose as run
 
         from ..present.design_report import format_proposal
-        from ..present.proposal_request import build_proposal_request
+        from ..present.proposal_request import build_proposal_request, screening_warning
 
         req = build_proposal_request(
-            starts=from_, from_multi_phase=from_multi_phase, loop=loop, cutoff=cutoff, max_steps=max_steps,
+            starts=from_, from_multi_phase=from_multi_phase, loop=loop.value, cutoff=cutoff, max_steps=max_steps,
             keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=step, allowed=allowed, banned=banned,
             min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
-            granularity=granularity, batch=batch, strategy=strategy, seed_value=seed,
+            granularity=granularity, batch=batch, strategy=strategy.value, seed_value=seed,
+            max_compositions=max_compositions,
         )
-        store = _open(db, campaign, by, create=False)
+        store = _open(db, campaign, by)
+        warning = screening_warning(req)
+        if warning:
+            echo(f"warning: {warning}", err=True)
 
         def progress(done: int, total: int) -> None:
             print(f"\r  screened {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
 
-        outcome = run(store, req, by=by, progress=progress if screen else None)
-        if screen:
+        outcome = run(store, req, by=by, progress=progress if req.mode == "screen" else None)
+        if req.mode == "screen":
             print(file=sys.stderr)
-        typer.echo(format_proposal(store, req, outcome))
+        echo(format_proposal(store, req, outcome))
 
     @app.command()
     def candidates(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        status: Annotated[Optional[str], typer.Option(help="proposed, approved, rejected, exported or measured.")] = None,
-        flag: Annotated[Optional[str], typer.Option(help="low_density, out_of_range, inconsistent or high_spread.")] = None,
+        status: Annotated[Optional[CandidateStatus], typer.Option(help="Only candidates with this status.")] = None,
+        flag: Annotated[Optional[Flag], typer.Option(help="Only candidates with this uncertainty flag.")] = None,
     ) -> None:
-        """List candidates, optionally filtered by status and flag."""
+        """List candidates, optionally filtered by status and flag.
+
+        Example: hea-campaign candidates --status proposed --flag low_density
+        """
         from hea_campaign.campaign.candidates import list_candidates
 
         from ..present.design_report import format_candidate_table
 
-        typer.echo(format_candidate_table(list_candidates(_open(db, campaign, create=False), status, flag)))
+        rows = list_candidates(_open(db, campaign), status and status.value, flag and flag.value)
+        echo(format_candidate_table(rows))
 
     @app.command()
     def candidate(
-        candidate_id: Annotated[int, typer.Argument(help="Candidate id.")],
+        candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:
-        """One candidate in full: composition, descriptors, p, flags, path, SHAP."""
+        """One candidate in full: composition, descriptors, p, flags, path, SHAP.
+
+        Example: hea-campaign candidate 12
+        """
         from hea_campaign.campaign.candidates import candidate_detail
 
+        from ..present.checks import record_id
         from ..present.design_report import format_candidate_detail
 
-        typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign, create=False), candidate_id)))
+        cid = record_id(candidate_id, "the candidate id")
+        echo(format_candidate_detail(candidate_detail(_open(db, campaign), cid)))
 
 
 def register_retrain(app: typer.Typer) -> None:
@@ -195,19 +263,37 @@ def register_retrain(app: typer.Typer) -> None:
     def retrain(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs.")] = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active.")] = False,
+        seed: Seed = 0,
+        epochs: Epochs = None,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active (not if interrupted).")] = False,
         by: ByOption = None,
     ) -> None:
-        """Train a new version on all current labels and compare it with the active one on the same held-out rows."""
+        """Train a new version on all current labels and compare it with the active one on the same held-out rows.
+
+        Ctrl+C stops after the current epoch and keeps the best model so far as a
+        version marked interrupted (never activated); a second Ctrl+C saves nothing.
+
+        Example: hea-campaign retrain --activate
+        """
+        from hea_campaign.campaign.model_versions import TrainingCancelled
         from hea_campaign.campaign.retraining import retrain as run
 
         from ..present.training_report import render_comparison
 
+        _check_training(seed, epochs)
         store = _open(db, campaign, by)
-        typer.echo("Training on the current labels...", err=True)
-        trained, comparison = run(store, seed=seed, epochs=epochs, activate_new=activate, by=by)
-        typer.echo(render_comparison(comparison))
-        if not activate:
-            typer.echo(f"Activate it with: hea-campaign activate {comparison.new_id}")
+        echo("Training on the current labels (Ctrl+C stops and keeps the best model so far)...", err=True)
+        try:
+            (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop: run(
+                store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=_progress_printer(),
+                should_stop=stop))
+        except TrainingCancelled as exc:
+            echo(f"Interrupted: {exc}.", err=True)
+            raise typer.Exit(130) from None
+        if interrupted:
+            comparison.activated = False
+            echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
+                 f"version v{comparison.new_id}, marked interrupted; it was not activated.")
+        echo(render_comparison(comparison))
+        if not comparison.activated:
+            echo(f"Activate it with: hea-campaign activate {comparison.new_id}")

@@ -1,26 +1,37 @@
-"""Command-line options shared by every command module."""
+"""Command-line options shared by every command module, the store opener and the output function."""
 
 from typing import Annotated, Optional
 
 import typer
 
+from ..present.text import plain
+
 DbOption = Annotated[
     Optional[str],
     typer.Option(
-        "--db", envvar="HEA_CAMPAIGN_DB",
+        "--db", envvar="HEA_CAMPAIGN_DB", metavar="STORE",
         help="Store: a SQLite file path or a SQLAlchemy URL \\[default: ./hea-campaign.db].",
     ),
 ]
-CampaignOption = Annotated[str, typer.Option("--campaign", help="Campaign name inside the store.")]
-ByOption = Annotated[Optional[str], typer.Option("--by", help="Who is acting (defaults to the OS user).")]
-
-
-def open_store(db: str | None, campaign: str, by: str | None = None, create: bool = True):
-    """Open the campaign store named on the command line (creating it unless ``create`` is false)."""
-    from hea_campaign.campaign.store import CampaignStore
-
-    return CampaignStore.open(db, campaign=campaign, actor=by, create=create)
+CampaignOption = Annotated[str, typer.Option("--campaign", metavar="NAME", help="Campaign name inside the store.")]
+ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Who is acting (defaults to the OS user).")]
 
 
 class UserError(Exception):
     """Raised inside commands for problems with the user's input (printed as one `error:` line)."""
+
+
+def echo(text: object = "", err: bool = False) -> None:
+    """Print command output with control and escape characters neutralised (user text is never obeyed)."""
+    typer.echo(plain(text), err=err)
+
+
+def open_store(db: str | None, campaign: str, by: str | None = None, create: bool = False):
+    """Open the campaign store named on the command line.
+
+    Only `init` creates (``create=True``); every other command refuses a store
+    path or a campaign name that does not exist, suggesting the closest names.
+    """
+    from hea_campaign.campaign.store import CampaignStore
+
+    return CampaignStore.open(db, campaign=campaign, actor=by, create=create)

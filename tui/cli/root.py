@@ -13,11 +13,6 @@ from pathlib import Path
 
 import typer
 
-from hea_campaign.campaign.chemistry import FormulaError
-from hea_campaign.campaign.errors import CampaignError
-
-from .options import UserError
-
 app = typer.Typer(
     name="hea-campaign",
     help="Active-learning campaign for single-phase high-entropy alloys: store, model, proposals and lab loop.",
@@ -48,39 +43,18 @@ register_command_modules()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the Typer app, turning user-fixable errors into one line."""
-    from sqlalchemy.exc import DBAPIError
+    """Entry point: run the command; every failure is one `error:` line (see errors.py)."""
+    from .errors import handle
+    from .help_format import readable_metavars
 
-    from hea_campaign.db.engine import describe_db_error
-    from hea_campaign.db.migrate import SchemaOutOfDate
-
+    readable_metavars()
     try:
-        app(args=argv, standalone_mode=False)
-    except (CampaignError, FormulaError, UserError, SchemaOutOfDate) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    except FileNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    except DBAPIError as exc:  # e.g. db upgrade against a server that is down or refuses the login
-        typer.echo(f"error: the database refused: {describe_db_error(exc)}", err=True)
-        return 2
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        return 130
-    except typer.Exit as exc:
-        return exc.exit_code
-    except Exception as exc:  # click usage errors and friends
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            typer.echo("aborted", err=True)
-            return 1
-        raise
-    return 0
+        result = app(args=argv, standalone_mode=False, prog_name="hea-campaign")
+    except BaseException as exc:  # noqa: BLE001 - the root handler: nothing escapes as a traceback
+        if isinstance(exc, SystemExit):
+            return exc.code if isinstance(exc.code, int) else 0
+        return handle(exc)
+    return result if isinstance(result, int) else 0
 
 
 def entry() -> None:

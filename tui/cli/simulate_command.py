@@ -10,26 +10,28 @@ from typing import Annotated, Optional
 
 import typer
 
+from .options import echo
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def simulate(
-        dataset: Annotated[str, typer.Option(help="Named labelled dataset to replay.")] = "yan2021",
-        csv: Annotated[Optional[Path], typer.Option(help="Replay a CSV instead (formula + label or phase columns).")] = None,
-        initial: Annotated[int, typer.Option(help="Labelled alloys the campaign starts from.")] = 50,
-        batch: Annotated[int, typer.Option(help="Alloys revealed per round.")] = 8,
-        rounds: Annotated[int, typer.Option(help="Rounds per run.")] = 20,
-        repeats: Annotated[int, typer.Option(help="Repeats with different seeds and initial alloys.")] = 10,
-        strategies: Annotated[str, typer.Option(help="Comma-separated: random,exploit,explore,balanced (random is required).")] = "random,exploit,explore,balanced",
-        target: Annotated[str, typer.Option(help="What counts as a find.")] = "single phase with at least 4 elements",
-        out: Annotated[Path, typer.Option(help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
-        plot: Annotated[Optional[Path], typer.Option(help="PNG of targets found vs experiments [default: OUT with .png].")] = None,
-        jobs: Annotated[int, typer.Option(help="Processes (one repeat each) [default: CPU cores].")] = 0,
-        first_epochs: Annotated[int, typer.Option(help="Epochs of each repeat's first model.")] = 300,
-        round_epochs: Annotated[int, typer.Option(help="Epochs of each later round (warm start from the previous model).")] = 40,
-        seed: Annotated[int, typer.Option(help="Base seed (repeat k uses seed + 1009 k).")] = 0,
+        dataset: Annotated[str, typer.Option(metavar="NAME", help="Named labelled dataset to replay.")] = "yan2021",
+        csv: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Replay a CSV instead (formula + label or phase columns).")] = None,
+        initial: Annotated[int, typer.Option(metavar="N", help="Labelled alloys the campaign starts from.")] = 50,
+        batch: Annotated[int, typer.Option(metavar="N", help="Alloys revealed per round.")] = 8,
+        rounds: Annotated[int, typer.Option(metavar="N", help="Rounds per run.")] = 20,
+        repeats: Annotated[int, typer.Option(metavar="N", help="Repeats with different seeds and initial alloys.")] = 10,
+        strategies: Annotated[str, typer.Option(metavar="LIST", help="Comma-separated: random,exploit,explore,balanced (random is required).")] = "random,exploit,explore,balanced",
+        target: Annotated[str, typer.Option(metavar="TEXT", help="What counts as a find.")] = "single phase with at least 4 elements",
+        out: Annotated[Path, typer.Option(metavar="CSV", help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
+        plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="PNG of targets found vs experiments [default: OUT with .png].")] = None,
+        jobs: Annotated[int, typer.Option(metavar="N", help="Processes (one repeat each) [default: CPU cores].")] = 0,
+        first_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each repeat's first model.")] = 300,
+        round_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each later round (warm start from the previous model).")] = 40,
+        seed: Annotated[int, typer.Option(metavar="N", help="Base seed (repeat k uses seed + 1009 k).")] = 0,
         quick: Annotated[bool, typer.Option("--quick", help="A small run for checks: 400-alloy pool, 2 repeats, 3 rounds of 4, short trainings.")] = False,
-        keep_stores: Annotated[Optional[Path], typer.Option(help="Keep each run's SQLite store and round CSVs in this folder.")] = None,
+        keep_stores: Annotated[Optional[Path], typer.Option(metavar="FOLDER", help="Keep each run's SQLite store and round CSVs in this folder.")] = None,
     ) -> None:
         """Replay a campaign with hidden labels: does the loop find targets faster than random choice?
 
@@ -38,6 +40,8 @@ def register(app: typer.Typer) -> None:
         and reveals those labels. Prints medians and IQRs of targets found,
         enhancement factor (EF) and acceleration factor (AF) against random, and
         the learning curve on held-out alloys.
+
+        Example: hea-campaign simulate --quick --out sim.csv
         """
         from hea_campaign.campaign.simulation import QUICK, SimulationSettings, load_pool, parse_target, simulate
         from hea_campaign.campaign.simulation_report import plot as save_plot
@@ -47,7 +51,15 @@ def register(app: typer.Typer) -> None:
         from ..present.machine import cores, describe
         from ..present.simulation_text import format_summary, verdict
 
-        names = tuple(s.strip() for s in strategies.split(",") if s.strip())
+        from ..present.checks import integer, names as name_list, seed as check_seed
+
+        for value, option, top in ((initial, "--initial", 100_000), (batch, "--batch", 10_000), (rounds, "--rounds", 1000),
+                                   (repeats, "--repeats", 1000), (first_epochs, "--first-epochs", 100_000),
+                                   (round_epochs, "--round-epochs", 100_000)):
+            integer(value, option, lo=1, hi=top)
+        integer(jobs, "--jobs", lo=0, hi=1024)
+        check_seed(seed)
+        names = tuple(name_list(strategies, "--strategies"))
         settings = SimulationSettings(
             initial=initial, batch=batch, rounds=rounds, repeats=repeats, strategies=names,
             target=parse_target(target), first_epochs=first_epochs, round_epochs=round_epochs, seed=seed,
@@ -73,7 +85,7 @@ def register(app: typer.Typer) -> None:
             elif done == total or done % max(1, total // 20) == 0:
                 print(line, file=sys.stderr, flush=True)
 
-        typer.echo(f"simulating {settings.trainings} trainings in {min(settings.jobs, settings.repeats)} "
+        echo(f"simulating {settings.trainings} trainings in {min(settings.jobs, settings.repeats)} "
                    f"process(es)...", err=True)  # fmt: skip
         result = simulate(pool, settings, workdir=keep_stores, progress=progress)
         if interactive:
@@ -81,8 +93,8 @@ def register(app: typer.Typer) -> None:
         rows = summarise(result)
         write_records(result, out)
         save_plot(result, png)
-        typer.echo(format_summary(result, rows))
-        typer.echo("")
-        typer.echo(verdict(result, rows))
-        typer.echo(f"per-round CSV: {out}; plot: {png}")
-        typer.echo(f"wall time {result.wall_s:.0f} s on {describe()}")
+        echo(format_summary(result, rows))
+        echo("")
+        echo(verdict(result, rows))
+        echo(f"per-round CSV: {out}; plot: {png}")
+        echo(f"wall time {result.wall_s:.0f} s on {describe()}")

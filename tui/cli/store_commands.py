@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption, UserError
+from .options import ByOption, CampaignOption, DbOption, UserError, echo
 from .options import open_store as _open
 
 
@@ -19,12 +19,15 @@ def register(app: typer.Typer) -> None:
     def init(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        dataset: Annotated[Optional[str], typer.Option(help="Import a named dataset (yan2021).")] = None,
-        csv: Annotated[Optional[Path], typer.Option("--csv", help="Import a CSV file with a formula column.")] = None,
+        dataset: Annotated[Optional[str], typer.Option(metavar="NAME", help="Import a named dataset (yan2021).")] = None,
+        csv: Annotated[Optional[Path], typer.Option("--csv", metavar="CSV", help="Import a CSV file with a formula column.")] = None,
         skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
         by: ByOption = None,
     ) -> None:
-        """Create the store (if new) and optionally import a dataset into it."""
+        """Create the store (if new) and optionally import a dataset into it; the only command that creates.
+
+        Example: hea-campaign init --dataset yan2021
+        """
         from hea_campaign.campaign.datasets import fetch
         from hea_campaign.campaign.importing import import_csv
         from hea_campaign.campaign.status import campaign_status
@@ -33,28 +36,30 @@ def register(app: typer.Typer) -> None:
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
-        store = _open(db, campaign, by)
-        typer.echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
+        path = fetch(dataset) if dataset else None  # before creating anything: a failed download writes nothing
+        store = _open(db, campaign, by, create=True)
+        echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
         if dataset:
-            path = fetch(dataset)
-            typer.echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
+            echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
         elif csv:
-            typer.echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
-        typer.echo(format_status(campaign_status(store)))
-
+            echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
+        echo(format_status(campaign_status(store)))
 
     @app.command("import")
     def import_(
-        path: Annotated[Path, typer.Argument(help="CSV file: seed layout (Alloys,Class), MPEA layout, or any CSV with a formula column.")],
+        path: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file: seed layout (Alloys,Class), MPEA layout, or any CSV with a formula column.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        formula_column: Annotated[Optional[str], typer.Option(help="Name of the formula column.")] = None,
-        label_column: Annotated[Optional[str], typer.Option(help="Name of the single-phase label column (yes/no, 1/0).")] = None,
-        phase_column: Annotated[Optional[str], typer.Option(help="Name of the phase column (BCC, FCC, FCC+BCC, ...).")] = None,
+        formula_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the formula column.")] = None,
+        label_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the single-phase label column (yes/no, 1/0).")] = None,
+        phase_column: Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Name of the phase column (BCC, FCC, FCC+BCC, ...).")] = None,
         skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
         by: ByOption = None,
     ) -> None:
-        """Import alloys and labels from a CSV; re-importing the same file adds nothing."""
+        """Import alloys and labels from a CSV; re-importing the same file adds nothing.
+
+        Example: hea-campaign import our-alloys.csv --formula-column composition --label-column single
+        """
         from hea_campaign.campaign.importing import import_csv
 
         from ..present.report import format_import_report
@@ -64,55 +69,65 @@ def register(app: typer.Typer) -> None:
             store, path, formula_column=formula_column, label_column=label_column, phase_column=phase_column,
             skip_bad=skip_bad, actor=by,
         )
-        typer.echo(format_import_report(report))
-
+        echo(format_import_report(report))
 
     @app.command()
     def status(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """Counts of alloys, labels, conflicts, candidates, and the active model."""
+        """Counts of alloys, labels, conflicts, candidates, and the active model.
+
+        Example: hea-campaign status --db lab.db
+        """
         from hea_campaign.campaign.status import campaign_status
 
         from ..present.report import format_status
 
-        typer.echo(format_status(campaign_status(_open(db, campaign))))
-
+        echo(format_status(campaign_status(_open(db, campaign))))
 
     @app.command()
-    def parse(formulas: Annotated[list[str], typer.Argument(help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
-        """Check formulas and show their canonical form and atomic percentages."""
+    def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
+        """Check formulas and show their canonical form and atomic percentages.
+
+        Example: hea-campaign parse Al0.5CoCrCuFeNi "(FeNi)0.8Cr0.2"
+        """
         from hea_campaign.campaign.chemistry import parse_formula
 
         for text in formulas:
             comp = parse_formula(text)
             pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
-            typer.echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
-
+            echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
 
     @app.command()
     def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """Open the campaign in the terminal user interface."""
+        """Open the campaign in the terminal user interface.
+
+        Example: hea-campaign tui --db lab.db
+        """
         from ..app import CampaignApp, run_app
 
         store = _open(db, campaign)
         raise typer.Exit(run_app(CampaignApp(store)))
 
-
     @db_app.command("upgrade")
-    def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Option(help="Target revision.")] = "head") -> None:
-        """Migrate the store's schema to this version of hea-campaign (back it up first)."""
-        from hea_campaign.db.engine import make_engine, resolve_url, safe_url
-        from hea_campaign.db.migrate import current_revision, upgrade
+    def db_upgrade(
+        db: DbOption = None,
+        revision: Annotated[str, typer.Option(metavar="REVISION", help="Target revision.")] = "head",
+    ) -> None:
+        """Migrate the store's schema to this version of hea-campaign (back it up first).
 
-        engine = make_engine(db)
-        before = current_revision(engine)
-        upgrade(engine, revision)
-        typer.echo(f"{safe_url(resolve_url(db))}: schema {before or 'empty'} -> {current_revision(engine)}")
+        Example: hea-campaign db upgrade --db lab.db
+        """
+        from hea_campaign.campaign.schema import upgrade_schema
 
+        st = upgrade_schema(db, revision)
+        echo(f"{st.store}: schema {st.before or 'empty'} -> {st.current}")
 
     @db_app.command("current")
     def db_current(db: DbOption = None) -> None:
-        """Show the store's schema revision and the one this version needs."""
-        from hea_campaign.db.engine import make_engine
-        from hea_campaign.db.migrate import current_revision, head_revision
+        """Show the store's schema revision and the one this version needs.
 
-        typer.echo(f"store: {current_revision(make_engine(db)) or 'empty'}  needed: {head_revision()}")
+        Example: hea-campaign db current --db lab.db
+        """
+        from hea_campaign.campaign.schema import schema_state
+
+        st = schema_state(db)
+        echo(f"store: {st.current or 'empty'}  needed: {st.needed}")

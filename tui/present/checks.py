@@ -70,4 +70,6 @@ def names(text, name: str, *, unique: bool = True) -> list[str]:
 
 
 def _g(x, default: str) -> str:
-    return default if x is None else f"{x:g}"
+    if x is None:
+        return default
+    return str(x) if isinstance(x, int) else f"{x:g}"

@@ -42,6 +42,8 @@ MAX_BATCH = 1000
 MAX_STEPS = 10_000
 MAX_STARTS = 10_000
 MAX_ELEMENTS = 118
+SCREEN_WARN = 1_000_000  # compositions: above this the front ends warn with the count before screening
+SCREEN_MAX = 20_000_000  # compositions: above this screening is refused unless the user raises the limit
 
 
 def _or(value, default):
@@ -82,6 +84,7 @@ def build_proposal_request(
     starts=None, from_multi_phase=None, loop=None, cutoff=None, max_steps=None, keep_elements: bool = False,
     latent=None, p=None, screen=None, step=None, allowed=None, banned=None, min_frac=None, max_frac=None,
     max_elements=None, min_elements=None, granularity=None, batch=None, strategy=None, seed_value=None,
+    max_compositions=None,
 ) -> ProposalRequest:
     """Check every value and build the request (exactly one mode: inversion, latent points or screening)."""
     from hea_campaign.campaign.constraints import Constraints
@@ -123,6 +126,13 @@ def build_proposal_request(
         allowed=frozenset(allowed_list) if allowed_list else None, banned=frozenset(names(banned, "--banned")),
         min_fraction=mins, max_fraction=maxs, max_elements=n_max, min_elements=n_min, granularity=gran / 100,
     )
+    if screen_elements:
+        limit = integer(_or(max_compositions, SCREEN_MAX), "--max-compositions", lo=1)
+        count = screening_size(len(screen_elements), step_pct / 100)
+        if count > limit:
+            raise CampaignError(
+                f"screening {len(screen_elements)} elements in steps of {step_pct:g} at.% means {count:,} compositions, "
+                f"more than the limit of {limit:,}: use a coarser --step, fewer elements, or raise --max-compositions")
     return ProposalRequest(
         mode=modes[0], starts=start_list, from_multi_phase=n_multi, inversion=loop,
         cutoff=number(_or(cutoff, d.cutoff), "--cutoff", lo=0, hi=1, lo_open=True, hi_open=True),
@@ -133,3 +143,22 @@ def build_proposal_request(
         batch=integer(_or(batch, d.batch), "--batch", lo=1, hi=MAX_BATCH), strategy=strategy,
         seed=seed(_or(seed_value, d.seed)),
     )
+
+
+def screening_size(n_elements: int, step: float) -> int:
+    """Compositions in the screened space (step as a fraction), before bounds: C(1/step + n - 1, n - 1)."""
+    import math
+
+    units = round(1 / step)
+    return math.comb(units + n_elements - 1, n_elements - 1)
+
+
+def screening_warning(req) -> str | None:
+    """The warning both front ends show before a large screening, with the count; None when small."""
+    if req.mode != "screen":
+        return None
+    count = screening_size(len(req.screen_elements), req.step)
+    if count <= SCREEN_WARN:
+        return None
+    return (f"screening {count:,} compositions ({len(req.screen_elements)} elements, step {100 * req.step:g} at.%); "
+            f"this can take a long time")

@@ -70,9 +70,10 @@ def format_status(s: CampaignStatus) -> str:
         "Candidates: " + ", ".join(f"{k} {v}" for k, v in s.candidates.items()),
     ]
     if s.active_model:
-        metrics = s.active_model.get("metrics") or {}
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-        lines.append(f"Active model: v{s.active_model['id']} ({s.active_model['created_at']}) {shown}".rstrip())
+        from .training_report import format_metrics
+
+        shown = format_metrics(s.active_model.get("metrics"))
+        lines.append(f"Active model: v{s.active_model['id']} (trained {s.active_model['created_at']}): {shown}")
     else:
         lines.append("Active model: none (train one with: hea-campaign train)")
     if s.recent:

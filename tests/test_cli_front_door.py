@@ -1,0 +1,224 @@
+"""The command line as a front door: lazy start, readable help, and the inputs of issue 14.
+
+Every refused input is one `error:` line on stderr, exit status 2, no
+traceback, and the store is unchanged (row counts of every table).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, table
+
+from hea_campaign.tui.cli import app, main
+
+REPO = Path(__file__).resolve().parents[1]
+TYPE_NAMES = ("<str>", "<bool>", "<int>", "<float>", "<path>", "<list", "<choice")
+
+
+def snapshot(store) -> dict[str, int]:
+    """Rows in every table of the store: equal before and after means nothing was written."""
+    names = inspect(store.engine).get_table_names()
+    with store.engine.connect() as c:
+        return {n: c.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
+
+
+def refused(capsys, *args: str) -> str:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert code == 2, (args, code, out.out, out.err)
+    lines = out.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), (args, out.err)
+    assert "Traceback" not in out.err + out.out
+    return lines[0]
+
+
+# ------------------------------------------------------------------ start time and help
+
+
+def test_help_imports_neither_textual_nor_torch():
+    probe = ("import sys, contextlib, io\nfrom hea_campaign.tui.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()): code = main(['--help'])\n"
+             "print(code, sorted(m for m in ('textual', 'torch', 'numpy', 'pyro', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split(None, 1) == ["0", "[]\n"], out.stdout
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every leaf command as its words, e.g. ('result', 'add')."""
+    import typer
+
+    def walk(cmd, prefix):
+        subs = getattr(cmd, "commands", None)
+        if not subs:
+            return [prefix]
+        return [p for name, sub in subs.items() for p in walk(sub, (*prefix, name))]
+
+    return walk(typer.main.get_command(app), ())
+
+
+def options_of(path: tuple[str, ...]) -> list[str]:
+    import typer
+
+    cmd = typer.main.get_command(app)
+    for word in path:
+        cmd = cmd.commands[word]
+    return [o for p in cmd.params for o in p.opts if o.startswith("--")]
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=" ".join)
+def test_every_command_has_help_with_an_example_and_real_metavars(path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main([*path, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert f"Example: hea-campaign {' '.join(path)}" in text
+    for name in TYPE_NAMES:
+        assert name not in text, f"{' '.join(path)} --help shows {name}"
+    for opt in options_of(path):
+        assert opt in text, f"{opt} missing from {' '.join(path)} --help"
+
+
+def test_readme_command_table_names_every_command():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    for path in command_paths():
+        words = " ".join(path)
+        assert re.search(r"`" + re.escape(words) + r"[\s`]", table), f"README command table lacks `{words}`"
+
+
+# ------------------------------------------------------------------ the examples of issue 14
+
+REFUSED = [
+    (["candidate", "abc"], "not a whole number"),
+    (["candidate"], "Missing argument"),
+    (["--bogus"], "No such option"),
+    (["approve", "-1"], "No such option"),
+    (["approve", "0"], "between 1 and"),
+    (["approve", str(2**63)], "between 1 and 9223372036854775807"),
+    (["candidate", str(2**63 + 5)], "between 1 and"),
+    (["result", "add", "CoCrFeNi"], "Missing option '--single-phase'"),
+    (["propose", "--screen", "Fe,Ni", "--step", "0"], "--step (at.%) must be in (0, 100]"),
+    (["propose", "--screen", "Fe,Ni", "--step", "3"], "must divide 100"),
+    (["propose", "--screen", "Fe,Ni", "--step", "-5"], "--step"),
+    (["propose", "--screen", "Fe,Ni", "--step", "nan"], "finite"),
+    (["propose", "--screen", "Fe,Ni", "--step", "200"], "--step"),
+    (["propose", "--screen", "Fe,Ni", "--step", "0.5"], "at least the granularity"),
+    (["propose", "--screen", ","], "choose one mode"),
+    (["propose", "--from", "CoCrFeNi", "--loop", "foo"], "'foo' is not one of"),
+    (["propose", "--from", "CoCrFeNi", "--strategy", "greedy"], "'greedy' is not one of"),
+    (["propose", "--latent", "0,0", "--p", "2"], "--p must be in (0, 1)"),
+    (["propose", "--from", "CoCrFeNi", "--cutoff", "2"], "--cutoff must be in (0, 1)"),
+    (["propose", "--from", "CoCrFeNi", "--cutoff", "nan"], "--cutoff must be a finite number"),
+    (["propose", "--screen", "Fe,Ni", "--max", "Cr:-5%"], "--max Cr must be in [0, 100]"),
+    (["propose", "--screen", "Fe,Ni", "--min-elements", "100"], "--min-elements (100)"),
+    (["propose", "--from-multi-phase", "-1"], "--from-multi-phase must be between 0"),
+    (["propose", "--screen", "Fe,Fe,Ni"], "names Fe more than once"),
+    (["propose", "--screen", "Fe,Ni,Co,Cr,Al,Ti", "--step", "0.01", "--granularity", "0.01"], "compositions, more than"),
+    (["propose", "--latent", "0,inf"], "finite"),
+    (["train", "--seed", "-1"], "--seed must be between 0"),
+    (["train", "--epochs", "0", "--activate"], "--epochs must be between 1"),
+    (["retrain", "--epochs", "-3"], "--epochs must be between 1"),
+    (["export", "--mass", "1e308", "--out", "x.csv"], "--allow-large-mass"),
+    (["export", "--mass", "nan", "--out", "x.csv"], "finite"),
+    (["export", "--mass", "20", "--unit", "kg", "--out", "x.csv"], "'kg' is not one of"),
+    (["export", "--mass", "20", "--format", "xlsx", "--out", "x.csv"], "'xlsx' is not one of"),
+    (["candidates", "--status", "bogus"], "'bogus' is not one of"),
+    (["db", "upgrade", "--revision", "foo"], "cannot upgrade to revision 'foo'"),
+    (["parse", "FeNaN"], "'NaN' is a spreadsheet missing"),
+    (["parse", "#N/A"], "missing value"),
+    (["parse", "None"], "missing value"),
+    (["parse", "inf"], "missing value"),
+    (["status", "--campaign", "defualt"], "did you mean 'default'?"),
+    (["result", "add", "CoCrFeNi", "--single-phase", "yes", "--campaign", "defualt"], "did you mean 'default'?"),
+    (["evaluate", "--seeds", "0"], "--seeds must be between 1"),
+    (["simulate", "--repeats", "-1"], "--repeats must be between 1"),
+]
+
+
+@pytest.mark.parametrize("args, message", REFUSED, ids=[" ".join(a) for a, _ in REFUSED])
+def test_issue_examples_are_one_line_exit_2_and_write_nothing(args, message, seeded_store, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", seeded_store.url)
+    before = snapshot(seeded_store)
+    line = refused(capsys, *args)
+    assert message in line
+    assert snapshot(seeded_store) == before
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.sqlite_only("file paths")
+def test_a_folder_a_bad_url_and_a_typo_in_the_store_path(capsys, tmp_path, seeded_store, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert "is a folder, not a file" in refused(capsys, "import", str(tmp_path), "--db", seeded_store.url)
+    assert "cannot use that store address" in refused(capsys, "status", "--db", "foo://bar")
+    assert main(["init", "--db", str(tmp_path / "lab.db")]) == 0
+    capsys.readouterr()
+    line = refused(capsys, "status", "--db", str(tmp_path / "lba.db"))
+    assert "there is no store at" in line and "did you mean" in line and "lab.db" in line
+    assert not (tmp_path / "lba.db").exists()
+
+
+def test_control_characters_from_users_reach_no_terminal(seeded_store, capsys):
+    db = ["--db", seeded_store.url]
+    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db,
+                 "--by", "eve\x1b]0;owned\x07"]) == 0
+    capsys.readouterr()
+    for cmd in (["history", "CoCrFeNi"], ["status"]):
+        assert main([*cmd, *db]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert main(["history", "CoCrFeNi", *db]) == 0
+    assert "\\x1b[2J" in capsys.readouterr().out
+    line = refused(capsys, "parse", "Fe\x1b[31mNi")
+    assert "\x1b" not in line
+
+
+def test_status_names_the_metrics_with_units(trained_store, capsys):
+    assert main(["status", "--db", trained_store.url]) == 0
+    out = capsys.readouterr().out
+    active = next(line for line in out.splitlines() if line.startswith("Active model"))
+    assert "validation accuracy 0." in active and "best epoch" in active and re.search(r"training time [\d.]+ s", active)
+    assert "best_epoch" not in active and "cancelled" not in active and not re.search(r"epoch \d+\.000", active)
+
+
+# ------------------------------------------------------------------ Ctrl+C in train
+
+
+def test_stopping_before_the_first_epoch_saves_nothing(seeded_store):
+    from hea_campaign.campaign.model_versions import TrainingCancelled, train_version
+
+    before = snapshot(seeded_store)
+    with pytest.raises(TrainingCancelled, match="nothing was saved"):
+        train_version(seeded_store, epochs=50, should_stop=lambda: True)
+    assert snapshot(seeded_store) == before
+
+
+@pytest.mark.sqlite_only("a subprocess with a signal")
+def test_ctrl_c_in_train_keeps_the_best_model_so_far_marked_interrupted(seeded_store, tmp_path):
+    exe = Path(sys.executable).with_name("hea-campaign")
+    env = {**os.environ, "HEA_CAMPAIGN_MODELS": str(tmp_path / "models"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(exe), "train", "--db", seeded_store.url, "--epochs", "100000", "--activate"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = ""
+    deadline = time.monotonic() + 300
+    while "epoch " not in seen and time.monotonic() < deadline:  # the first epoch report
+        seen += proc.stderr.readline()
+        assert proc.poll() is None, seen
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, seen + err
+    assert "Interrupted: kept the best model so far as version v1, marked interrupted; it was not activated." in out
+    assert "Traceback" not in err
+    from hea_campaign.campaign.model_versions import list_versions
+
+    (v,) = list_versions(seeded_store)
+    assert v.metrics["cancelled"] is True and v.metrics["best_epoch"] >= 1 and not v.active

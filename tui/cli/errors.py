@@ -1,0 +1,142 @@
+"""The root error handler: every failure the user can cause becomes one `error:` line and exit status 2.
+
+Typer 0.29 bundles its own click (``typer._click``); older Typer uses the
+``click`` package.  Both kinds of usage error are handled here, with every
+``CampaignError``, store and migration errors, and OS errors (a missing file,
+a folder given as a file, a full disk).  Anything else is a bug: still one
+line (exit status 1), with the traceback only when ``HEA_CAMPAIGN_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+
+import typer
+
+from hea_campaign.campaign.errors import CampaignError
+
+from ..present.text import one_line
+from .options import UserError
+
+USAGE = 2
+INTERRUPTED = 130
+
+
+def _click_modules() -> list:
+    mods = []
+    try:
+        import typer._click.exceptions as bundled  # typer >= 0.24 bundles click
+
+        mods.append(bundled)
+    except ImportError:  # pragma: no cover - older typer
+        pass
+    try:
+        import click.exceptions as separate
+
+        mods.append(separate)
+    except ImportError:  # pragma: no cover
+        pass
+    return mods
+
+
+def say(message: str) -> None:
+    """One line on stderr, control characters neutralised."""
+    typer.echo(f"error: {one_line(message)}", err=True)
+
+
+_PYDANTIC_WORDING = (
+    ("Value error, ", ""),
+    ("Input should be a valid integer, unable to parse string as an integer", "not a whole number"),
+    ("Input should be a valid number, unable to parse string as a number", "not a number"),
+    ("Input should be a valid integer", "not a whole number"),
+    ("Input should be a valid number", "not a number"),
+)
+
+
+def _usage_message(exc) -> str:
+    msg = exc.format_message()
+    for old, new in _PYDANTIC_WORDING:
+        msg = msg.replace(old, new)
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and getattr(ctx, "command_path", None):
+        msg += f" (see: {ctx.command_path} --help)"
+    return msg
+
+
+def _os_message(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        what = "the disk is full (no space left on the device); nothing was saved"
+    elif isinstance(exc, IsADirectoryError):
+        what = "is a folder, not a file"
+    elif isinstance(exc, FileNotFoundError):
+        what = "no such file or folder"
+    name = exc.filename if exc.filename is not None else ""
+    return f"{name}: {what}" if name else what
+
+
+def handle(exc: BaseException) -> int:
+    """Print ``exc`` as one line and return the exit status."""
+    if isinstance(exc, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        return INTERRUPTED
+    if isinstance(exc, typer.Exit) or type(exc).__name__ == "Exit":
+        return getattr(exc, "exit_code", 0) or 0
+    if isinstance(exc, typer.Abort) or type(exc).__name__ == "Abort":
+        typer.echo("interrupted", err=True)
+        return INTERRUPTED
+    for mod in _click_modules():
+        if isinstance(exc, mod.NoArgsIsHelpError) if hasattr(mod, "NoArgsIsHelpError") else False:
+            typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            return 0
+        if isinstance(exc, mod.UsageError):
+            say(_usage_message(exc))
+            return USAGE
+        if isinstance(exc, mod.ClickException):
+            say(exc.format_message())
+            return USAGE
+        if hasattr(mod, "Exit") and isinstance(exc, mod.Exit):
+            return exc.exit_code
+        if hasattr(mod, "Abort") and isinstance(exc, mod.Abort):
+            typer.echo("interrupted", err=True)
+            return INTERRUPTED
+    if isinstance(exc, (CampaignError, UserError)):
+        say(str(exc))
+        return USAGE
+    if isinstance(exc, OSError):
+        say(_os_message(exc))
+        return USAGE
+    if isinstance(exc, OverflowError):  # a number beyond what the store holds, if a check missed it
+        say(f"a number is too large: {exc}")
+        return USAGE
+    message = _library_error(exc)
+    if message is not None:
+        say(message)
+        return USAGE
+    say(f"internal error ({type(exc).__name__}: {exc}); please report it (HEA_CAMPAIGN_DEBUG=1 shows details)")
+    if os.environ.get("HEA_CAMPAIGN_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    return 1
+
+
+def _library_error(exc: BaseException) -> str | None:
+    """Errors of the store and migration libraries that a user's input causes."""
+    mod = type(exc).__module__ or ""
+    if mod.startswith("sqlalchemy"):
+        from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+        from hea_campaign.db.engine import describe_db_error
+
+        if isinstance(exc, DBAPIError):
+            return f"the database refused: {describe_db_error(exc)}"
+        if isinstance(exc, (ArgumentError, NoSuchModuleError)):
+            return f"cannot use that store address: {exc}"
+    if mod.startswith("alembic"):
+        return f"schema migration: {exc}"
+    if type(exc).__name__ == "SchemaOutOfDate":
+        return str(exc)
+    return None

@@ -1,0 +1,66 @@
+"""The synthesis-batch export request, checked once for the CLI and the TUI's export dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hea_campaign.campaign.errors import CampaignError
+
+from .checks import is_blank, number, record_id
+from .choices import CandidateStatus, ExportFormat, MassUnit, values
+
+DEFAULT_MASS_G = 20.0
+# An ingot heavier than this is almost surely a typo (1e308, grams meant as mg); --allow-large-mass lifts it.
+MASS_LIMIT = {"g": 500.0, "mg": 500_000.0}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    mass: float
+    unit: str
+    out: str
+    fmt: str | None
+    ids: list[int] | None
+    status: str
+
+
+def parse_ids(text) -> list[int]:
+    """'1,2, 3' -> [1, 2, 3]: database ids, each given once."""
+    items = [t.strip() for t in str(text).split(",") if t.strip()]
+    if not items:
+        raise CampaignError("--ids is empty; give candidate ids like 1,2,3")
+    ids = []
+    for t in items:
+        try:
+            ids.append(record_id(t, "a candidate id in --ids"))
+        except CampaignError:
+            raise CampaignError(f"'{t}' is not a candidate id (--ids takes ids like 1,2,3)") from None
+    if len(set(ids)) != len(ids):
+        raise CampaignError("--ids names a candidate more than once")
+    return ids
+
+
+def check_mass(mass, unit: str, *, allow_large: bool = False) -> float:
+    if unit not in values(MassUnit):
+        raise CampaignError(f"the mass unit must be one of {', '.join(values(MassUnit))} (got '{unit}')")
+    top = None if allow_large else MASS_LIMIT[unit]
+    value = number(mass, f"the ingot mass ({unit})", lo=0, lo_open=True)
+    if top is not None and value > top:
+        raise CampaignError(f"an ingot of {value:g} {unit} is more than {top:g} {unit}; "
+                            f"if you mean it, add --allow-large-mass")
+    return value
+
+
+def build_export_request(*, mass, unit="g", out, fmt=None, ids=None, status="approved",
+                         allow_large_mass: bool = False) -> ExportRequest:
+    unit = str(unit)
+    value = check_mass(mass, unit, allow_large=allow_large_mass)
+    if is_blank(out):
+        raise CampaignError("give the file to write (--out)")
+    if fmt is not None and str(fmt) not in values(ExportFormat):
+        raise CampaignError(f"the format must be one of {', '.join(values(ExportFormat))} (got '{fmt}')")
+    if str(status) not in values(CandidateStatus):
+        raise CampaignError(f"--status must be one of {', '.join(values(CandidateStatus))} (got '{status}')")
+    return ExportRequest(mass=value, unit=unit, out=str(out).strip(), fmt=None if fmt is None else str(fmt),
+                         ids=None if is_blank(ids) else (list(ids) if isinstance(ids, list) else parse_ids(ids)),
+                         status=str(status))

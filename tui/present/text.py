@@ -1,0 +1,31 @@
+"""User text made safe to show: control and escape characters neutralised, markup never interpreted.
+
+Anything a user typed (a name given with --by, notes, a formula, a file name)
+can reach a terminal.  ``plain`` writes control characters (ESC, CR, BEL, ...)
+and the bidirectional overrides as visible ``\\x1b``-style escapes, so a note
+cannot move the cursor, clear the screen or reorder text.  The Textual app
+shows user text as ``rich.text.Text`` (never parsed as markup).
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls except newline, DEL, and the bidi embeddings/overrides/isolates.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    ch = m.group()
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def plain(text: object) -> str:
+    """Text with control characters shown as escapes; newlines kept (our own line breaks)."""
+    return _UNSAFE.sub(_escape, str(text))
+
+
+def one_line(text: object) -> str:
+    """Text on one line: newlines and every other control character shown as escapes."""
+    return _UNSAFE_ONE_LINE.sub(_escape, str(text))
