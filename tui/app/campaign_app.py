@@ -182,18 +182,18 @@ class CampaignApp(App):
         self.action_refresh()
 
     def on_candidates_pane_changed(self, _event) -> None:
-        self.query_one(DashboardPane).refresh_status()
+        self.query_one(DashboardPane).load_status()  # in a worker: recounting is slow with a big store
 
     def on_propose_pane_proposed(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).refresh_status()
+        self.query_one(DashboardPane).load_status()
 
     def on_results_pane_saved(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).refresh_status()
+        self.query_one(DashboardPane).load_status()
 
     def on_retrain_pane_trained(self, _event) -> None:
-        self.query_one(DashboardPane).refresh_status()
+        self.query_one(DashboardPane).load_status()
 
     # ------------------------------------------------------------ actions
 

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 class ErrorModal(ModalScreen[None]):
     """One place where failures are shown: the message, never a traceback."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, title: str, message: str):
         super().__init__()
@@ -129,7 +129,7 @@ class ExportModal(ModalScreen[dict | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "no", "No")]
+    BINDINGS = [Binding("escape", "no", "No"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, question: str):
         super().__init__()
@@ -152,7 +152,7 @@ class ConfirmModal(ModalScreen[bool]):
 class HelpScreen(ModalScreen[None]):
     """F1: every key and what it does."""
 
-    BINDINGS = [Binding("escape,f1", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, text: str):
         super().__init__()
