@@ -41,3 +41,15 @@ async def test_a_write_from_another_process_reaches_the_dashboard_and_the_table(
         await wait_for(pilot, lambda: "measurements 1376" in str(status.render()), timeout=60)
         assert "colleague" in str(status.render())  # the recent-activity list names who wrote
         assert app.focused is app.query_one("#status-filter")
+
+
+def test_refreshing_the_activity_keeps_labels_and_reads_new_candidate_counts(fixed_store):  # noqa: F811
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.status import campaign_status, refresh_activity
+
+    before = campaign_status(fixed_store, recent=3)
+    approve(fixed_store, [2], by="colleague")
+    after = refresh_activity(fixed_store, before, recent=3)
+    assert after == campaign_status(fixed_store, recent=3)
+    assert after.candidates["approved"] == before.candidates["approved"] + 1
+    assert "colleague: candidate.approve candidate 2" in after.recent[0]

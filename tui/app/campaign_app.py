@@ -182,7 +182,7 @@ class CampaignApp(App):
         self.action_refresh()
 
     def on_candidates_pane_changed(self, _event) -> None:
-        self.query_one(DashboardPane).load_status()  # in a worker: recounting is slow with a big store
+        self.query_one(DashboardPane).load_status(labels=False)  # in a worker; no label changed
 
     def on_propose_pane_proposed(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
@@ -193,7 +193,7 @@ class CampaignApp(App):
         self.query_one(DashboardPane).load_status()
 
     def on_retrain_pane_trained(self, _event) -> None:
-        self.query_one(DashboardPane).load_status()
+        self.query_one(DashboardPane).load_status(labels=False)
 
     # ------------------------------------------------------------ actions
 

@@ -42,6 +42,7 @@ def render_status(s: CampaignStatus) -> str:
 
 class DashboardPane(Vertical):
     _shown = ""
+    _status: CampaignStatus | None = None
     class Imported(Message):
         """A dataset was imported; other tabs should reload."""
 
@@ -64,6 +65,7 @@ class DashboardPane(Vertical):
         self.show_status(campaign_status(self.app.store, recent=8))
 
     def show_status(self, status: CampaignStatus) -> None:
+        self._status = status
         text = render_status(status)
         if text != self._shown:  # redraw only when the counts or the activity changed
             self._shown = text
@@ -71,13 +73,20 @@ class DashboardPane(Vertical):
         hint = EMPTY_HINT if status.alloys == 0 else MORE_HINT
         self.query_one("#import-hint", Static).update(hint)
 
-    def store_changed(self, _changes) -> None:
-        """Live refresh: recount off the UI thread (slow with many thousands of measurements)."""
-        self.load_status()
+    def store_changed(self, changes) -> None:
+        """Live refresh, off the UI thread; labels are recounted only when alloys or results changed."""
+        # proposals add alloys too (counted as "proposed, not yet measured")
+        self.load_status(labels=changes.measurements or changes.touches("proposal.", "candidate.propose"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def load_status(self) -> None:
-        status = campaign_status(self.app.store, recent=8)
+    def load_status(self, labels: bool = True) -> None:
+        from hea_campaign.campaign.status import refresh_activity
+
+        previous = self._status
+        if labels or previous is None:
+            status = campaign_status(self.app.store, recent=8)
+        else:
+            status = refresh_activity(self.app.store, previous, recent=8)
         self.app.call_from_thread(self.show_status, status)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
