@@ -384,7 +384,7 @@ async def interact(db: Path, repeats: int) -> dict:
         table.update_cell = counted_update
         try:
             await until(lambda: table.row_count == len(pane.shown) and settled())
-            proposed = [cid for cid in pane.shown if pane.rows[cid][0].status == "proposed"]
+            proposed = [cid for cid in pane.shown if pane.rows[cid].status == "proposed"]
             for i in range(repeats):
                 cid = proposed[100 + i * 37]
                 table.focus()
@@ -415,7 +415,7 @@ async def interact(db: Path, repeats: int) -> dict:
             return int(m.group(1)) if m else -1
 
         results["refresh"] = []
-        proposed = [cid for cid in pane.shown if pane.rows[cid][0].status == "proposed"]
+        proposed = [cid for cid in pane.shown if pane.rows[cid].status == "proposed"]
         for i in range(repeats):
             await quiet()
             await asyncio.sleep(1.5)  # idle, at a random phase of the refresh timer

@@ -89,7 +89,10 @@ def changes_since(store: CampaignStore, before: ChangeMarker) -> StoreChanges | 
     return changes
 
 
-def candidates_by_ids(store: CampaignStore, ids) -> list[tuple]:
-    """(candidate, formula) for these ids of the campaign, by id (ids that do not exist are left out)."""
+def candidates_by_ids(store: CampaignStore, ids) -> list:
+    """These candidates of the campaign as read models (CandidateView), by id; ids that do not exist are left out."""
+    from .read_models import CandidateView
+
     with store.read() as session:
-        return cq.candidates_with_formulas_by_id(session, store.campaign_id, sorted(set(ids)))
+        rows = cq.candidates_with_formulas_by_id(session, store.campaign_id, sorted(set(ids)))
+        return [CandidateView.from_row(c, f) for c, f in rows]

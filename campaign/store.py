@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -59,6 +60,12 @@ def _closest_files(path) -> str:
         return ""
     close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.5)
     return ("; did you mean " + " or ".join(str(folder / n) for n in close) + "?") if close else ""
+
+
+def store_file_of(db: str | os.PathLike | None) -> Path | None:
+    """The SQLite file a --db value names (None for a server URL)."""
+    url = resolve_url(db)
+    return store_file(url) if is_file_store(url) else None
 
 
 @dataclass

@@ -222,3 +222,30 @@ def test_ctrl_c_in_train_keeps_the_best_model_so_far_marked_interrupted(seeded_s
 
     (v,) = list_versions(seeded_store)
     assert v.metrics["cancelled"] is True and v.metrics["best_epoch"] >= 1 and not v.active
+
+
+@pytest.mark.sqlite_only("file paths")
+def test_init_with_a_bad_csv_leaves_no_store_behind(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00 not text")
+    line = refused(capsys, "init", "--db", str(tmp_path / "new.db"), "--csv", str(bad))
+    assert "UTF-8" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_propose_list_show_and_approve_through_read_models(trained_store, capsys):
+    db = ["--db", trained_store.url]
+    assert main(["propose", "--screen", "Fe,Ni,Co,Cr", "--step", "10", "--min-elements", "3", "--batch", "3", *db]) == 0
+    out = capsys.readouterr().out
+    ids = [int(m) for m in re.findall(r"^\s+(\d+)\s+\S+\s+0\.\d\d", out, flags=re.M)]
+    assert len(ids) == 3, out
+    assert main(["candidates", "--status", "proposed", *db]) == 0
+    listing = capsys.readouterr().out
+    assert all(re.search(rf"^\s*{i}\s", listing, re.M) for i in ids)
+    assert main(["candidate", str(ids[0]), *db]) == 0
+    detail = capsys.readouterr().out
+    assert f"Candidate {ids[0]}" in detail and "Composition (at.%)" in detail and "Descriptors" in detail
+    assert main(["approve", str(ids[0]), *db]) == 0
+    assert f"1 candidate(s) approved: {ids[0]}" in capsys.readouterr().out
+    assert main(["candidates", "--status", "approved", *db]) == 0
+    assert re.search(rf"^\s*{ids[0]}\s.*approved", capsys.readouterr().out, re.M)

@@ -185,7 +185,7 @@ async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
         await wait_for(pilot, lambda: count(store, Measurement) == 1375)
         await wait_for(pilot, lambda: "CONFLICTING" in str(app.screen.query_one("#import-report").render()))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "Alloys 1369" in str(app.query_one("#status").render()))
+        await wait_for(pilot, lambda: "Alloys: 1369" in str(app.query_one("#status").render()))
         assert app.query_one("#import-box").display  # more can be imported at any time
 
 

@@ -165,7 +165,7 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
         await pilot.click("#ok")
         await wait_for(pilot, lambda: (tmp_path / first).exists())
         await pilot.pause()
-        await wait_for(pilot, lambda: app.query_one("#candidates-pane").rows[ids[0]][0].status == "exported")
+        await wait_for(pilot, lambda: app.query_one("#candidates-pane").rows[ids[0]].status == "exported")
         approve(trained_store, with_candidates(trained_store, 1), by="setup")
         await pilot.press("c")
         await pilot.press("e")

@@ -135,6 +135,10 @@ class CampaignApp(App):
             return isinstance(self.focused, Input) and len(self.screen_stack) == 1
         return True
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup: bool = True):
+        """Notifications carry user text (paths, names): never read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # ------------------------------------------------------------ errors
 
     def show_error(self, exc: BaseException) -> None:

@@ -6,7 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
+from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
+
+from hea_campaign.tui.present.export_request import DEFAULT_MASS_G, check_mass
+from hea_campaign.tui.present.text import plain
 
 
 class ErrorModal(ModalScreen[None]):
@@ -21,7 +25,7 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal error"):
             yield Label(self.title_text, classes="modal-title")
-            yield Static(self.message, id="error-message")
+            yield Static(Text(plain(self.message)), id="error-message")  # user text: never markup
             yield Button("Close", variant="error", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
@@ -39,7 +43,7 @@ class ReasonModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
-            yield Label(self.prompt, classes="modal-title")
+            yield Label(Text(plain(self.prompt)), classes="modal-title")
             yield Input(placeholder="reason (optional)", id="reason", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
@@ -73,7 +77,7 @@ class ExportModal(ModalScreen[dict | None]):
             yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
-                yield Input(str(self.initial.get("mass", "20")), id="mass", compact=True)
+                yield Input(str(self.initial.get("mass", f"{DEFAULT_MASS_G:g}")), id="mass", compact=True)
                 yield Label("unit")
                 yield Select([("g", "g"), ("mg", "mg")], value=self.initial.get("unit", "g"), allow_blank=False,
                              id="unit", compact=True)
@@ -100,12 +104,12 @@ class ExportModal(ModalScreen[dict | None]):
         self.submit()
 
     def submit(self) -> None:
+        from hea_campaign.campaign.errors import CampaignError
+
         try:
-            mass = float(self.query_one("#mass", Input).value)
-            if not mass > 0:
-                raise ValueError
-        except ValueError:
-            self.query_one("#export-error", Static).update("the mass must be a positive number")
+            mass = check_mass(self.query_one("#mass", Input).value, str(self.query_one("#unit", Select).value))
+        except CampaignError as exc:  # the same check and message as `hea-campaign export`
+            self.query_one("#export-error", Static).update(Text(plain(exc)))
             return
         path = self.query_one("#path", Input).value.strip()
         if not path:
@@ -137,7 +141,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
-            yield Label(self.question, classes="modal-title")
+            yield Label(Text(plain(self.question)), classes="modal-title")
             with Horizontal(classes="buttons"):
                 yield Button("Yes", variant="primary", id="yes")
                 yield Button("No", id="no")
@@ -161,7 +165,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal help"):
             yield Label("hea-campaign: keys and actions", classes="modal-title")
-            yield Static(self.text)
+            yield Static(Text(self.text))
             yield Button("Close", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:

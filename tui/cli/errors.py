@@ -129,7 +129,7 @@ def _library_error(exc: BaseException) -> str | None:
     if mod.startswith("sqlalchemy"):
         from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-        from hea_campaign.db.engine import describe_db_error
+        from hea_campaign.campaign.store import describe_db_error
 
         if isinstance(exc, DBAPIError):
             return f"the database refused: {describe_db_error(exc)}"

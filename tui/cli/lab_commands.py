@@ -138,7 +138,7 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign approve 12 15 17
         """
-        from hea_campaign.campaign.lifecycle import approve as approve_candidates
+        from hea_campaign.campaign.read_models import approve as approve_candidates
 
         from ..present.checks import record_id
 
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign reject 13 --reason "too much Cr for our furnace"
         """
-        from hea_campaign.campaign.lifecycle import reject as reject_candidates
+        from hea_campaign.campaign.read_models import reject as reject_candidates
 
         from ..present.checks import record_id
 

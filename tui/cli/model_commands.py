@@ -87,6 +87,7 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign train --epochs 300 --activate
         """
         from hea_campaign.campaign.model_versions import TrainingCancelled, train_version
+        from hea_campaign.campaign.read_models import model_version
 
         from ..present.training_report import format_trained
 
@@ -100,8 +101,8 @@ def register(app: typer.Typer) -> None:
         except TrainingCancelled as exc:
             echo(f"Interrupted: {exc}.", err=True)
             raise typer.Exit(130) from None
-        echo(format_trained(out.version.id, out.version.metrics, out.version.n_labelled, out.version.n_unlabelled,
-                            activated=activate and not interrupted))
+        v = model_version(out.version)
+        echo(format_trained(v.id, v.metrics, v.n_labelled, v.n_unlabelled, activated=activate and not interrupted))
 
     @app.command()
     def models(db: DbOption = None, campaign: CampaignOption = "default") -> None:
@@ -109,11 +110,11 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign models
         """
-        from hea_campaign.campaign.model_versions import list_versions
+        from hea_campaign.campaign.read_models import model_versions
 
         from ..present.training_report import format_versions
 
-        echo(format_versions(list_versions(_open(db, campaign))))
+        echo(format_versions(model_versions(_open(db, campaign))))
 
     @app.command()
     def activate(
@@ -197,6 +198,7 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign propose --from-multi-phase 10 --loop proximal --batch 6
         """
         from hea_campaign.campaign.proposals import propose as run
+        from hea_campaign.campaign.read_models import candidates as candidate_views
 
         from ..present.design_report import format_proposal
         from ..present.proposal_request import build_proposal_request, screening_warning
@@ -219,7 +221,9 @@ def register(app: typer.Typer) -> None:
         outcome = run(store, req, by=by, progress=progress if req.mode == "screen" else None)
         if req.mode == "screen":
             print(file=sys.stderr)
-        echo(format_proposal(store, req, outcome))
+        wanted = set(outcome.candidate_ids)
+        stored = [c for c in candidate_views(store) if c.id in wanted] if wanted else []
+        echo(format_proposal(req, outcome, stored))
 
     @app.command()
     def candidates(
@@ -232,11 +236,11 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign candidates --status proposed --flag low_density
         """
-        from hea_campaign.campaign.candidates import list_candidates
+        from hea_campaign.campaign.read_models import candidates as candidate_views
 
         from ..present.design_report import format_candidate_table
 
-        rows = list_candidates(_open(db, campaign), status and status.value, flag and flag.value)
+        rows = candidate_views(_open(db, campaign), status and status.value, flag and flag.value)
         echo(format_candidate_table(rows))
 
     @app.command()
@@ -249,13 +253,13 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign candidate 12
         """
-        from hea_campaign.campaign.candidates import candidate_detail
+        from hea_campaign.campaign.read_models import candidate_detail
 
         from ..present.checks import record_id
-        from ..present.design_report import format_candidate_detail
+        from ..present.views import candidate_detail_text
 
         cid = record_id(candidate_id, "the candidate id")
-        echo(format_candidate_detail(candidate_detail(_open(db, campaign), cid)))
+        echo(candidate_detail_text(candidate_detail(_open(db, campaign), cid)).plain)
 
 
 def register_retrain(app: typer.Typer) -> None:

@@ -32,18 +32,33 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.importing import import_csv
         from hea_campaign.campaign.status import campaign_status
 
-        from ..present.report import format_import_report, format_status
+        from ..present.report import format_import_report
+        from ..present.views import status_text
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
+        from hea_campaign.campaign.store import store_file_of
+
         path = fetch(dataset) if dataset else None  # before creating anything: a failed download writes nothing
+        new_file = store_file_of(db)
+        new_file = new_file if new_file is not None and not new_file.exists() else None
         store = _open(db, campaign, by, create=True)
+        try:
+            report = None
+            if dataset:
+                report = import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)
+            elif csv:
+                report = import_csv(store, csv, skip_bad=skip_bad, actor=by)
+        except BaseException:
+            if new_file is not None:  # a refused import leaves no new, empty store behind
+                store.close()
+                for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
+                    leftover.unlink(missing_ok=True)
+            raise
         echo(f"Store ready: {store.display_url} (campaign '{store.campaign_name}')")
-        if dataset:
-            echo(format_import_report(import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)))
-        elif csv:
-            echo(format_import_report(import_csv(store, csv, skip_bad=skip_bad, actor=by)))
-        echo(format_status(campaign_status(store)))
+        if report is not None:
+            echo(format_import_report(report))
+        echo(status_text(campaign_status(store)).plain)
 
     @app.command("import")
     def import_(
@@ -79,9 +94,9 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.status import campaign_status
 
-        from ..present.report import format_status
+        from ..present.views import status_text
 
-        echo(format_status(campaign_status(_open(db, campaign))))
+        echo(status_text(campaign_status(_open(db, campaign))).plain)
 
     @app.command()
     def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from hea_campaign.model.descriptors import DESCRIPTOR_UNITS
-
-
-def _flags(flags: list[dict]) -> str:
-    return ",".join(f["flag"] for f in flags) or "-"
+from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 
 def format_candidate_table(rows) -> str:
+    """Candidates (campaign.read_models.CandidateView), one line each."""
     if not rows:
         return "No candidates."
     lines = [f"{'id':>5}  {'formula':<34} {'p':>5}  {'change':>6}  {'status':<9} {'model':>5}  flags"]
-    for c, formula in rows:
+    for c in rows:
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
         lines.append(
-            f"{c.id:>5}  {formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
-            f"{_flags(c.flags)}"
+            f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
+            f"{','.join(c.flag_names) or '-'}"
         )
     return "\n".join(lines)
 
@@ -26,9 +23,8 @@ def _path(path: list[dict]) -> list[str]:
     return [f"    step {s['step']}: {s['formula']}  p={s['p']:.2f}" for s in path]
 
 
-def format_proposal(store, req, outcome) -> str:
-    from hea_campaign.campaign.candidates import list_candidates
-
+def format_proposal(req, outcome, stored) -> str:
+    """A proposal run: paths (few starts), counts, and the stored candidates (CandidateViews)."""
     lines = []
     if req.mode == "invert" and len(outcome.paths) <= 5:
         for start, path in outcome.paths.items():
@@ -41,42 +37,8 @@ def format_proposal(store, req, outcome) -> str:
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
     )
-    if outcome.candidate_ids:
-        wanted = set(outcome.candidate_ids)
-        rows = [(c, f) for c, f in list_candidates(store) if c.id in wanted]
-        lines.append(format_candidate_table(rows))
-    return "\n".join(lines)
-
-
-def format_candidate_detail(d) -> str:
-    c = d.candidate
-    lines = [
-        f"Candidate {c.id}: {d.formula}   status {c.status}   model v{c.model_version_id}   run {c.proposal_run_id}",
-        f"  p(single phase) = {c.p_single:.3f}   origin {c.origin}"
-        + (f"   from {d.start_formula}" if d.start_formula else "")
-        + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
-        + (f" in {c.steps} steps" if c.steps is not None else ""),
-        "  composition (at.%): " + "  ".join(f"{e} {100 * f:.1f}" for e, f in sorted(d.composition.items())),
-        "  uncertainty: " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()),
-        "  latent z: " + ", ".join(f"{v:.2f}" for v in c.latent_z),
-    ]
-    if c.flags:
-        lines.append("  flags:")
-        lines += [f"    {f['flag']}: {f['reason']}" for f in c.flags]
-    else:
-        lines.append("  flags: none")
-    lines.append("  descriptors (labelled training range):")
-    for name, value in d.descriptors.items():
-        lo, hi = d.training_range[name]
-        mark = "" if lo - 1e-9 <= value <= hi + 1e-9 else "  <- outside"
-        lines.append(f"    {name:>6} = {value:10.3f} {DESCRIPTOR_UNITS[name]:<10} [{lo:.3f}, {hi:.3f}]{mark}")
-    if d.shap:
-        lines.append("  SHAP contributions to p(single phase):")
-        for name, value in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
-            lines.append(f"    {name:>6} {value:+.3f}")
-    if c.path:
-        lines.append("  path:")
-        lines += _path(c.path)
+    if stored:
+        lines.append(format_candidate_table(stored))
     return "\n".join(lines)
 
 

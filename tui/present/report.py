@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hea_campaign.campaign.importing import ImportReport
-from hea_campaign.campaign.status import CampaignStatus
 
 
 def _listing(items: list[str], limit: int | None = 8) -> list[str]:
@@ -55,30 +54,6 @@ def format_import_report(r: ImportReport, full: bool = False) -> str:
             f"  near-duplicates (fractions equal when rounded to 0.01): {len(r.near_duplicate_groups)} group(s)"
         )
         lines += _listing([" ~ ".join(g) for g in r.near_duplicate_groups], limit=None if full else 5)
-    return "\n".join(lines)
-
-
-def format_status(s: CampaignStatus) -> str:
-    lines = [
-        f"Store: {s.store_url}  campaign: {s.campaign}",
-        f"Alloys: {s.alloys}  (measurements: {s.measurements})",
-        f"  labelled: {s.labelled}  (single phase: {s.single_phase}, multi phase: {s.multi_phase})",
-        f"  unlabelled: {s.unlabelled}",
-        f"  proposed, not yet measured: {s.proposed_only}",
-        f"  conflicting labels: {s.conflicts}",
-        f"  elements outside the vocabulary: {s.outside_vocabulary}",
-        "Candidates: " + ", ".join(f"{k} {v}" for k, v in s.candidates.items()),
-    ]
-    if s.active_model:
-        from .training_report import format_metrics
-
-        shown = format_metrics(s.active_model.get("metrics"))
-        lines.append(f"Active model: v{s.active_model['id']} (trained {s.active_model['created_at']}): {shown}")
-    else:
-        lines.append("Active model: none (train one with: hea-campaign train)")
-    if s.recent:
-        lines.append("Recent activity:")
-        lines += [f"  {e}" for e in s.recent]
     return "\n".join(lines)
 
 

@@ -36,11 +36,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
 
-from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
 from ..modals import ExportModal, ReasonModal
 
-FLAGS = ("low_density", "out_of_range", "inconsistent", "high_spread")
+FLAGS = values(Flag)
+CANDIDATE_STATUSES = values(CandidateStatus)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"), ("reason", "reason"))
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
@@ -49,7 +50,7 @@ BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
 
 def _flags(c) -> str:
-    return ",".join(f["flag"] for f in c.flags) or "-"
+    return ",".join(c.flag_names) or "-"
 
 
 class Cell:
@@ -105,7 +106,7 @@ class CandidatesPane(Vertical):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.rows: dict[int, tuple] = {}  # id -> (candidate, formula)
+        self.rows: dict = {}  # id -> campaign.read_models.CandidateView
         self.selected: set[int] = set()
         self.shown: list[int] = []  # ids matching the filter, in table order
         self._cell_cache: dict[int, tuple[Cell, ...]] = {}
@@ -131,9 +132,9 @@ class CandidatesPane(Vertical):
     # ------------------------------------------------------------ data
 
     def reload(self) -> None:
-        from hea_campaign.campaign.candidates import list_candidates
+        from hea_campaign.campaign.read_models import candidates
 
-        self.rows = {c.id: (c, f) for c, f in list_candidates(self.app.store)}
+        self.rows = {c.id: c for c in candidates(self.app.store)}
         self.selected &= set(self.rows)
         self._cell_cache = {cid: self._make_cells(cid) for cid in self.rows}
         self._widths = {key: max([cell_len(label)] + [cell_len(cells[j].text) for cells in self._cell_cache.values()])
@@ -142,7 +143,8 @@ class CandidatesPane(Vertical):
 
     def _cells(self, cid: int) -> tuple:
         """The values shown for a candidate, one per column."""
-        c, formula = self.rows[cid]
+        c = self.rows[cid]
+        formula = c.formula
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
         reason = " ".join((c.status_reason or "").split())
         if len(reason) > REASON_WIDTH:
@@ -175,11 +177,11 @@ class CandidatesPane(Vertical):
 
     def matching(self, status, flag) -> list[int]:
         out = []
-        for cid, (c, _) in self.rows.items():
+        for cid, c in self.rows.items():
             if status is not None and c.status != status:
                 continue
             if flag is not None:
-                names = {f["flag"] for f in c.flags}
+                names = set(c.flag_names)
                 if (flag == "-" and names) or (flag != "-" and flag not in names):
                     continue
             out.append(cid)
@@ -231,9 +233,8 @@ class CandidatesPane(Vertical):
     def update_rows(self, candidates) -> None:
         """Refresh only the cells whose value changed (rows not in the table get them when added)."""
         for c in candidates:
-            formula = self.rows[c.id][1] if c.id in self.rows else ""
             before = self._cell_cache.get(c.id)
-            self.rows[c.id] = (c, formula)
+            self.rows[c.id] = c
             after = self._make_cells(c.id)
             if before is None:
                 self._cell_cache[c.id] = after
@@ -251,22 +252,22 @@ class CandidatesPane(Vertical):
             return
         from hea_campaign.campaign.changes import candidates_by_ids
 
-        rows = candidates_by_ids(self.app.store, changes.candidate_ids)
-        self.update_rows([c for c, _ in rows if c.id in self.rows])
-        new = [(c, f) for c, f in rows if c.id not in self.rows]
+        views = candidates_by_ids(self.app.store, changes.candidate_ids)
+        self.update_rows([c for c in views if c.id in self.rows])
+        new = [c for c in views if c.id not in self.rows]
         if new:
             self.add_candidates(new)
         self._update_count()
 
-    def add_candidates(self, rows) -> None:
+    def add_candidates(self, views) -> None:
         """Append candidates that are new to the pane; those matching the filter join the table."""
         status_select = self.query_one("#status-filter", Select)
         flag_select = self.query_one("#flag-filter", Select)
         status = None if status_select.is_blank() else status_select.value
         flag = None if flag_select.is_blank() else flag_select.value
         table = self.query_one(DataTable)
-        for c, formula in rows:
-            self.rows[c.id] = (c, formula)
+        for c in views:
+            self.rows[c.id] = c
             cells = self._make_cells(c.id)
             self._cell_cache[c.id] = cells
             for (key, _), cell in zip(COLUMNS, cells, strict=True):
@@ -274,11 +275,10 @@ class CandidatesPane(Vertical):
                 if width > self._widths.get(key, 0):
                     self._widths[key] = width
                     table.columns[key].width = width
-        names = {c.id: {f["flag"] for f in c.flags} for c, _ in rows}
-        fresh = {c.id for c, _ in rows if (status is None or c.status == status) and (
-            flag is None or (flag == "-" and not names[c.id]) or (flag != "-" and flag in names[c.id]))}
+        fresh = {c.id for c in views if (status is None or c.status == status) and (
+            flag is None or (flag == "-" and not c.flags) or (flag != "-" and flag in c.flag_names))}
         complete = self._filled == len(self.shown)
-        for c, _ in rows:
+        for c in views:
             if c.id in fresh:
                 self.shown.append(c.id)
         if complete:
@@ -313,9 +313,9 @@ class CandidatesPane(Vertical):
         self._update_count()
 
     def _transition(self, verb: str, ids: list[int], reason: str | None) -> None:
-        from hea_campaign.campaign import lifecycle
+        from hea_campaign.campaign import read_models
 
-        changed = getattr(lifecycle, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
+        changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
         self.selected -= set(ids)  # the "sel" cells are among the changed ones below
         self.update_rows(changed)
         self._update_count()
@@ -352,7 +352,7 @@ class CandidatesPane(Vertical):
         self.action_open()
 
     def action_export(self) -> None:
-        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid][0].status == "approved"]
+        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid].status == "approved"]
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return

@@ -9,35 +9,13 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from hea_campaign.campaign.status import CampaignStatus, campaign_status
+from hea_campaign.tui.present.views import status_text
 
 EMPTY_HINT = (
     "This store has no alloys yet. Import the seed dataset (type yan2021) or the path of a CSV "
     "with a formula column, then press Import."
 )
 MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
-
-
-def render_status(s: CampaignStatus) -> str:
-    lines = [
-        f"[b]Alloys[/b] {s.alloys}   measurements {s.measurements}",
-        f"  labelled {s.labelled}  ([green]single phase {s.single_phase}[/], [red]multi phase {s.multi_phase}[/])",
-        f"  unlabelled {s.unlabelled}   proposed, not yet measured {s.proposed_only}   conflicting labels {s.conflicts}   outside the vocabulary {s.outside_vocabulary}",
-        "",
-        "[b]Candidates[/b] " + "   ".join(f"{k} {v}" for k, v in s.candidates.items()),
-        "",
-    ]
-    if s.active_model:
-        m = s.active_model.get("metrics") or {}
-        lines.append(
-            f"[b]Active model[/b] v{s.active_model['id']} trained {s.active_model['created_at']}: "
-            f"validation accuracy {m.get('val_accuracy', float('nan')):.3f}, AUC {m.get('val_auc', float('nan')):.3f}, "
-            f"{m.get('train_seconds', float('nan')):.0f} s to train"
-        )
-    else:
-        lines.append("[b]Active model[/b] none yet: train one on the Retrain tab (key t)")
-    if s.recent:
-        lines += ["", "[b]Recent activity[/b]"] + [f"  {e}" for e in s.recent]
-    return "\n".join(lines)
 
 
 class DashboardPane(Vertical):
@@ -66,9 +44,9 @@ class DashboardPane(Vertical):
 
     def show_status(self, status: CampaignStatus) -> None:
         self._status = status
-        text = render_status(status)
-        if text != self._shown:  # redraw only when the counts or the activity changed
-            self._shown = text
+        text = status_text(status, train_hint="train one on the Retrain tab, key t", show_store=False)
+        if text.markup != self._shown:  # redraw only when the counts or the activity changed
+            self._shown = text.markup
             self.query_one("#status", Static).update(text)
         hint = EMPTY_HINT if status.alloys == 0 else MORE_HINT
         self.query_one("#import-hint", Static).update(hint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -11,6 +12,7 @@ from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.formulas import path_lines
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
+from hea_campaign.tui.present.text import plain
 
 MODES = [
     ("inversion, paper loop", "invert:paper"),
@@ -96,7 +98,21 @@ class ProposePane(VerticalScroll):
     def start(self) -> None:
         if self.query_one("#run-proposal", Button).disabled:
             return
+        from hea_campaign.tui.present.proposal_request import screening_warning
+
+        from ..modals import ConfirmModal
+
         req = self.app.guard(self.request)
+        if req is None:
+            return
+        warning = screening_warning(req)  # the same warning, with the count, as the command line
+        if warning:
+            self.app.push_screen(ConfirmModal(f"Warning: {warning}. Screen anyway?"),
+                                 lambda yes: self._run(req) if yes else None)
+        else:
+            self._run(req)
+
+    def _run(self, req) -> None:
         if req is not None:
             self.query_one("#run-proposal", Button).disabled = True
             self.query_one("#cancel-proposal", Button).disabled = False
@@ -142,7 +158,7 @@ class ProposePane(VerticalScroll):
         if len(outcome.paths) <= 3:
             for start, path in outcome.paths.items():
                 text += f"\n\nPath from {start}:\n" + "\n".join(path_lines(path))
-        self.query_one("#propose-result", Static).update(text)
+        self.query_one("#propose-result", Static).update(Text(plain(text)))  # start formulas as typed: never markup
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)

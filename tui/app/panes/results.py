@@ -5,7 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
+from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
+
+from hea_campaign.tui.present.checks import record_id
+from hea_campaign.tui.present.text import plain
 
 FIELDS = (
     ("formula", "alloy formula", "e.g. AlCoCrFeNi (or give the candidate id)"),
@@ -63,10 +67,12 @@ class ResultsPane(VerticalScroll):
                 parse_formula(formula)
             except FormulaError as exc:
                 errors["formula"] = str(exc)
-        if cand and not cand.isdigit():
-            errors["candidate"] = f"'{cand}' is not a candidate id"
-        if corrects and not corrects.isdigit():
-            errors["corrects"] = f"'{corrects}' is not a measurement id"
+        for key, text, what in (("candidate", cand, "candidate id"), ("corrects", corrects, "measurement id")):
+            if text:
+                try:
+                    record_id(text, f"the {what}")
+                except CampaignError:
+                    errors[key] = f"'{text}' is not a {what}"
         phases = self.query_one("#r-phases", Input).value
         single = self._single()
         if phases:
@@ -84,7 +90,7 @@ class ResultsPane(VerticalScroll):
     def show_errors(self) -> dict[str, str]:
         errors = self.field_errors()
         for key in ("formula", "candidate", "single", "phases", "method", "measured-on", "notes", "corrects"):
-            self.query_one(f"#err-{key}", Static).update(errors.get(key, ""))
+            self.query_one(f"#err-{key}", Static).update(Text(plain(errors.get(key, ""))))  # quotes user text
         return errors
 
     def on_input_changed(self, _event: Input.Changed) -> None:
@@ -109,10 +115,10 @@ class ResultsPane(VerticalScroll):
         single = self._single()
         if single is None:
             errors["single"] = "say whether the alloy is single phase"
-            self.query_one("#err-single", Static).update(errors["single"])
+            self.query_one("#err-single", Static).update(Text(errors["single"]))
         if not (self._value("formula") or self._value("candidate") or self._value("corrects")):
             errors["formula"] = "give the formula, a candidate id, or the result to correct"
-            self.query_one("#err-formula", Static).update(errors["formula"])
+            self.query_one("#err-formula", Static).update(Text(errors["formula"]))
         if errors:
             self.query_one("#result-status", Static).update("[red]Not saved: fix the fields marked above.[/]")
             return

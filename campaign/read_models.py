@@ -1,0 +1,146 @@
+"""Read models: what the front ends show, as plain frozen dataclasses (never table rows).
+
+The CLI and the TUI call the functions here (or services that return these),
+so they never hold a session-bound row, never index JSON columns by string
+keys, and never import ``db`` or ``model``.  Each ``from_row`` is the one place
+a table row becomes something to show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .store import CampaignStore
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str  # low_density, out_of_range, inconsistent, high_spread, ...
+    reason: str
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    id: int
+    formula: str
+    p_single: float
+    status: str
+    status_reason: str | None
+    model_version_id: int
+    proposal_run_id: int
+    origin: str
+    change_at_pct: float | None
+    steps: int | None
+    flags: tuple[Flag, ...]
+    uncertainty: dict = field(default_factory=dict)
+    latent_z: tuple[float, ...] = ()
+    path: tuple[dict, ...] = ()  # inversion steps: {"step", "p", "formula"}
+
+    @property
+    def flag_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.flags)
+
+    @classmethod
+    def from_row(cls, row, formula: str) -> CandidateView:
+        return cls(
+            id=row.id, formula=formula, p_single=float(row.p_single), status=row.status,
+            status_reason=row.status_reason, model_version_id=row.model_version_id,
+            proposal_run_id=row.proposal_run_id, origin=row.origin, change_at_pct=row.change_at_pct, steps=row.steps,
+            flags=tuple(Flag(str(f.get("flag", "")), str(f.get("reason", ""))) for f in (row.flags or [])),
+            uncertainty=dict(row.uncertainty or {}), latent_z=tuple(float(z) for z in (row.latent_z or [])),
+            path=tuple(dict(s) for s in (row.path or [])),
+        )
+
+
+@dataclass(frozen=True)
+class ModelVersionView:
+    id: int
+    created_at: datetime
+    active: bool
+    seed: int
+    data_hash: str
+    n_labelled: int
+    n_unlabelled: int
+    metrics: dict  # every recorded metric, for renderers that show them all by name
+
+    @property
+    def val_accuracy(self) -> float:
+        return float(self.metrics.get("val_accuracy", math.nan))
+
+    @property
+    def val_auc(self) -> float:
+        return float(self.metrics.get("val_auc", math.nan))
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.metrics.get("cancelled", False))
+
+    @classmethod
+    def from_row(cls, row) -> ModelVersionView:
+        return cls(id=row.id, created_at=row.created_at, active=bool(row.active), seed=row.seed,
+                   data_hash=row.data_hash or "", n_labelled=row.n_labelled, n_unlabelled=row.n_unlabelled,
+                   metrics=dict(row.metrics or {}))
+
+
+@dataclass(frozen=True)
+class CandidateDetailView:
+    candidate: CandidateView
+    formula: str
+    start_formula: str | None
+    composition: dict[str, float]
+    descriptors: dict[str, float]
+    training_range: dict[str, tuple[float, float]]
+    shap: dict[str, float] | None
+
+
+def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> list[CandidateView]:
+    from .candidates import list_candidates
+
+    return [CandidateView.from_row(c, f) for c, f in list_candidates(store, status, flag)]
+
+
+def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True) -> CandidateDetailView:
+    from .candidates import candidate_detail as detail
+
+    d = detail(store, candidate_id, with_shap=with_shap)
+    return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula), d.formula, d.start_formula,
+                               d.composition, d.descriptors, d.training_range, d.shap)
+
+
+def model_versions(store: CampaignStore) -> list[ModelVersionView]:
+    from .model_versions import list_versions
+
+    return [ModelVersionView.from_row(v) for v in list_versions(store)]
+
+
+def model_version(row) -> ModelVersionView:
+    """A version returned by a service (train, activate) as a read model."""
+    return ModelVersionView.from_row(row)
+
+
+def candidate_views(store: CampaignStore, rows) -> list[CandidateView]:
+    """Candidates returned by a lifecycle service (approve, reject), with their formulas (one query)."""
+    from sqlmodel import select
+
+    from hea_campaign.db.tables import Alloy
+
+    alloy_ids = {r.alloy_id for r in rows}
+    if not alloy_ids:
+        return []
+    with store.read() as session:
+        formulas = dict(session.exec(select(Alloy.id, Alloy.formula).where(Alloy.id.in_(alloy_ids))).all())
+    return [CandidateView.from_row(r, formulas.get(r.alloy_id, "")) for r in rows]
+
+
+def approve(store: CampaignStore, ids, *, by: str | None = None, reason: str | None = None) -> list[CandidateView]:
+    from . import lifecycle
+
+    return candidate_views(store, lifecycle.approve(store, ids, by=by, reason=reason))
+
+
+def reject(store: CampaignStore, ids, *, by: str | None = None, reason: str | None = None) -> list[CandidateView]:
+    from . import lifecycle
+
+    return candidate_views(store, lifecycle.reject(store, ids, by=by, reason=reason))

@@ -1,0 +1,97 @@
+"""Status and candidate detail, rendered once for both front ends as ``rich.text.Text``.
+
+The Textual app shows the Text (styles kept); the command line prints
+``.plain``.  Every value is escaped before it goes into the markup, so text a
+user typed (a name given with --by, a note, a reason) is shown as typed and
+never read as markup: ``alice [admin]`` stays ``alice [admin]``, ``[/]`` does
+not crash the app.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.text import Text
+
+from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
+
+from .formulas import path_lines
+from .text import one_line
+from .training_report import format_metrics
+
+
+def e(value: object) -> str:
+    """A value for a markup template: control characters neutralised, markup escaped."""
+    return escape(one_line(value))
+
+
+def status_text(s, *, train_hint: str = "train one with: hea-campaign train", show_store: bool = True) -> Text:
+    """Counts, candidates by status, the active model by name, recent activity (campaign.status.CampaignStatus).
+
+    The TUI leaves out the store line (its header shows the store and campaign).
+    """
+    lines = [f"[b]Store:[/b] {e(s.store_url)}  campaign: {e(s.campaign)}"] if show_store else []
+    lines += [
+        f"[b]Alloys:[/b] {s.alloys}  (measurements: {s.measurements})",
+        f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
+        f"  unlabelled: {s.unlabelled}",
+        f"  proposed, not yet measured: {s.proposed_only}",
+        f"  conflicting labels: {s.conflicts}",
+        f"  elements outside the vocabulary: {s.outside_vocabulary}",
+        "[b]Candidates:[/b] " + ", ".join(f"{e(k)} {v}" for k, v in s.candidates.items()),
+    ]
+    if s.active_model:
+        shown = format_metrics(s.active_model.get("metrics"))
+        lines.append(f"[b]Active model:[/b] v{s.active_model['id']} (trained {e(s.active_model['created_at'])}): "
+                     f"{e(shown)}")
+    else:
+        lines.append(f"[b]Active model:[/b] none ({e(train_hint)})")
+    if s.recent:
+        lines.append("[b]Recent activity:[/b]")
+        lines += [f"  {e(item)}" for item in s.recent]
+    return Text.from_markup("\n".join(lines))
+
+
+def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
+    n = int(round(width * min(abs(value) / scale, 1.0))) if scale > 0 else 0
+    return char * n
+
+
+def candidate_detail_text(d) -> Text:
+    """One candidate in full (campaign.read_models.CandidateDetailView): composition, flags, descriptors, SHAP, path."""
+    c = d.candidate
+    lines = [
+        f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
+        f"proposal run {c.proposal_run_id}   origin {e(c.origin)}",
+        *([f"[b]Reason[/b] for {e(c.status)}: {e(c.status_reason)}"] if c.status_reason else []),
+        f"p(single phase) [b]{c.p_single:.3f}[/b]"
+        + (f"   from {e(d.start_formula)}" if d.start_formula else "")
+        + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
+        + (f" in {c.steps} step(s)" if c.steps is not None else ""),
+        "",
+        "[b]Composition[/b] (at.%)",
+    ]
+    for el, f in sorted(d.composition.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
+    lines += ["", "[b]Flags[/b]"]
+    lines += [f"  [yellow]{e(f.name)}[/]: {e(f.reason)}" for f in c.flags] or ["  none"]
+    lines += ["", "[b]Descriptors[/b] against the labelled training range"]
+    for name, v in d.descriptors.items():
+        lo, hi = d.training_range[name]
+        where = (v - lo) / (hi - lo) if hi > lo else 0.5
+        pos = int(round(max(0.0, min(1.0, where)) * 29))
+        track = "".join("●" if i == pos else "─" for i in range(30))
+        warn = "  [red]outside[/]" if not lo - 1e-9 <= v <= hi + 1e-9 else ""
+        lines.append(f"  {e(name):>6} {v:10.3f} {e(DESCRIPTOR_UNITS.get(name, '')):<10} {lo:9.3f} {track} {hi:.3f}{warn}")
+    if d.shap:
+        scale = max(abs(v) for v in d.shap.values()) or 1.0
+        lines += ["", "[b]SHAP contributions[/b] to p(single phase)"]
+        for name, v in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
+            color = "green" if v >= 0 else "red"
+            lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
+    lines += ["", "[b]Latent position[/b] z = ("
+              + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
+    lines.append("  " + ", ".join(f"{e(k)} {v:.3g}" for k, v in c.uncertainty.items()))
+    if c.path:
+        lines += ["", "[b]Inversion path[/b]"]
+        lines += [e(line) for line in path_lines(list(c.path))]  # canonical formula and at.% on every step
+    return Text.from_markup("\n".join(lines))
