@@ -411,7 +411,7 @@ async def interact(db: Path, repeats: int) -> dict:
         dash = app.query_one("#status")
 
         def dash_count(label: str) -> int:
-            m = re.search(rf"{label} (\d+)", str(dash.render()))
+            m = re.search(rf"{label}:? (\d+)", str(dash.render()))
             return int(m.group(1)) if m else -1
 
         results["refresh"] = []

@@ -185,19 +185,24 @@ class CampaignApp(App):
         self.notify(event.summary, timeout=8)
         self.action_refresh()
 
+    def _dashboard_recount(self, labels: bool = True) -> None:
+        """Recount the dashboard in a worker (not while the app is closing: its panes are gone then)."""
+        for pane in self.query(DashboardPane):
+            pane.load_status(labels=labels)
+
     def on_candidates_pane_changed(self, _event) -> None:
-        self.query_one(DashboardPane).load_status(labels=False)  # in a worker; no label changed
+        self._dashboard_recount(labels=False)  # in a worker; no label changed
 
     def on_propose_pane_proposed(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).load_status()
+        self._dashboard_recount()
 
     def on_results_pane_saved(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).load_status()
+        self._dashboard_recount()
 
     def on_retrain_pane_trained(self, _event) -> None:
-        self.query_one(DashboardPane).load_status(labels=False)
+        self._dashboard_recount(labels=False)
 
     # ------------------------------------------------------------ actions
 
