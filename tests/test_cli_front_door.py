@@ -249,3 +249,19 @@ def test_propose_list_show_and_approve_through_read_models(trained_store, capsys
     assert f"1 candidate(s) approved: {ids[0]}" in capsys.readouterr().out
     assert main(["candidates", "--status", "approved", *db]) == 0
     assert re.search(rf"^\s*{ids[0]}\s.*approved", capsys.readouterr().out, re.M)
+
+
+def test_the_root_handler_turns_environment_failures_into_one_line(capsys, monkeypatch):
+    import errno
+
+    from hea_campaign.tui.cli.errors import handle
+
+    assert handle(OSError(errno.ENOSPC, "No space left on device", "/data/backup.db")) == 2
+    assert capsys.readouterr().err == ("error: /data/backup.db: the disk is full (no space left on the device); "
+                                       "nothing was saved\n")
+    assert handle(KeyboardInterrupt()) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+    monkeypatch.delenv("HEA_CAMPAIGN_DEBUG", raising=False)
+    assert handle(ZeroDivisionError("a bug\nwith [/] two lines")) == 1  # a bug: still one line, no traceback
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: internal error (ZeroDivisionError") and "Traceback" not in err

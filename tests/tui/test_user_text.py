@@ -21,7 +21,8 @@ from ..input_strategies import values
 
 SIZE = (140, 48)
 RESULT_FIELDS = ("r-formula", "r-candidate", "r-phases", "r-method", "r-measured-on", "r-notes", "r-corrects")
-PROPOSE_FIELDS = ("starts", "multi", "latent", "p-target", "screen", "step", "allowed", "banned", "max-elements", "batch")
+PROPOSE_FIELDS = ("starts", "multi", "cutoff", "latent", "p-target", "screen", "step", "allowed", "banned", "min-frac",
+                  "max-frac", "min-elements", "max-elements", "granularity", "batch")
 
 
 def snapshot(store) -> dict[str, int]:

@@ -27,12 +27,17 @@ def _check_training(seed: int, epochs: int | None) -> None:
         integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS)
 
 
-def _train_with_ctrl_c(run):
+def _train_with_ctrl_c(run, what: str):
     """Run ``run(should_stop)``; the first Ctrl+C asks training to stop after the current epoch.
 
-    Returns (result, interrupted).  A second Ctrl+C abandons at once (KeyboardInterrupt: nothing saved).
+    Returns (result, interrupted).  A second Ctrl+C abandons at once (KeyboardInterrupt: nothing saved);
+    a stop before the first epoch ended saves nothing either and exits with status 130, saying so.
     """
     import signal
+
+    from hea_campaign.campaign.model_versions import TrainingCancelled
+
+    echo(f"{what} (Ctrl+C stops and keeps the best model so far)...", err=True)
 
     stop = {"flag": False}
 
@@ -49,6 +54,9 @@ def _train_with_ctrl_c(run):
         previous = None
     try:
         return run(lambda: stop["flag"]), stop["flag"]
+    except TrainingCancelled as exc:
+        echo(f"Interrupted: {exc}.", err=True)
+        raise typer.Exit(130) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -86,21 +94,16 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign train --epochs 300 --activate
         """
-        from hea_campaign.campaign.model_versions import TrainingCancelled, train_version
+        from hea_campaign.campaign.model_versions import train_version
         from hea_campaign.campaign.read_models import model_version
 
         from ..present.training_report import format_trained
 
         _check_training(seed, epochs)
         store = _open(db, campaign, by)
-        echo("Training (Ctrl+C stops and keeps the best model so far)...", err=True)
-        try:
-            out, interrupted = _train_with_ctrl_c(lambda stop: train_version(
-                store, seed=seed, epochs=epochs, activate=activate, by=by, progress=_progress_printer(),
-                should_stop=stop))
-        except TrainingCancelled as exc:
-            echo(f"Interrupted: {exc}.", err=True)
-            raise typer.Exit(130) from None
+        out, interrupted = _train_with_ctrl_c(lambda stop: train_version(
+            store, seed=seed, epochs=epochs, activate=activate, by=by, progress=_progress_printer(), should_stop=stop),
+            "Training")
         v = model_version(out.version)
         echo(format_trained(v.id, v.metrics, v.n_labelled, v.n_unlabelled, activated=activate and not interrupted))
 
@@ -279,21 +282,15 @@ def register_retrain(app: typer.Typer) -> None:
 
         Example: hea-campaign retrain --activate
         """
-        from hea_campaign.campaign.model_versions import TrainingCancelled
         from hea_campaign.campaign.retraining import retrain as run
 
         from ..present.training_report import render_comparison
 
         _check_training(seed, epochs)
         store = _open(db, campaign, by)
-        echo("Training on the current labels (Ctrl+C stops and keeps the best model so far)...", err=True)
-        try:
-            (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop: run(
-                store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=_progress_printer(),
-                should_stop=stop))
-        except TrainingCancelled as exc:
-            echo(f"Interrupted: {exc}.", err=True)
-            raise typer.Exit(130) from None
+        (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop: run(
+            store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=_progress_printer(),
+            should_stop=stop), "Training on the current labels")
         if interrupted:
             comparison.activated = False
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "

@@ -38,8 +38,10 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="formulas, comma-separated (inversion)", id="starts", compact=True)
             yield Label("or N multi-phase")
             yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", compact=True)
-            yield Label("latent point")
-            yield Input(placeholder="z1,z2 (latent mode)", id="latent", compact=True)
+            yield Label("cutoff p")
+            yield Input(f"{DEFAULTS.cutoff:g}", id="cutoff", type="number", compact=True)
+            yield Label("latent points")
+            yield Input(placeholder="z1,z2[;z1,z2] (latent mode)", id="latent", compact=True)
             yield Label("target p")
             yield Input(f"{DEFAULTS.p:g}", id="p-target", type="number", compact=True)
             yield Label("screen elements")
@@ -50,8 +52,16 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="any", id="allowed", compact=True)
             yield Label("banned elements")
             yield Input(placeholder="none", id="banned", compact=True)
+            yield Label("min at.%")
+            yield Input(placeholder="e.g. Al:5%", id="min-frac", compact=True)
+            yield Label("max at.%")
+            yield Input(placeholder="e.g. Cr:30%", id="max-frac", compact=True)
+            yield Label("min elements")
+            yield Input(str(DEFAULTS.min_elements), id="min-elements", type="integer", compact=True)
             yield Label("max elements")
             yield Input(placeholder="no limit", id="max-elements", type="integer", compact=True)
+            yield Label("granularity at.%")
+            yield Input(f"{DEFAULTS.granularity:g}", id="granularity", type="number", compact=True)
             yield Label("batch size")
             yield Input(str(DEFAULTS.batch), id="batch", type="integer", compact=True)
             yield Label("strategy")
@@ -71,10 +81,12 @@ class ProposePane(VerticalScroll):
         invert = mode.startswith("invert")
         return build_proposal_request(
             starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
-            loop=mode.split(":")[1] if ":" in mode else None,
+            loop=mode.split(":")[1] if ":" in mode else None, cutoff=v["cutoff"],
             latent=v["latent"] if mode == "latent" else None, p=v["p-target"],
             screen=v["screen"] if mode == "screen" else None, step=v["step"],
-            allowed=v["allowed"], banned=v["banned"], max_elements=v["max-elements"], batch=v["batch"],
+            allowed=v["allowed"], banned=v["banned"], min_frac=v["min-frac"], max_frac=v["max-frac"],
+            min_elements=v["min-elements"], max_elements=v["max-elements"], granularity=v["granularity"],
+            batch=v["batch"],
             strategy=self.query_one("#strategy", Select).value,
         )
 

@@ -1,0 +1,57 @@
+"""tui/present is the one place requests are built: the TUI form and the CLI build equal requests."""
+
+from __future__ import annotations
+
+import typer
+
+from hea_campaign.campaign.acquisition import STRATEGIES
+from hea_campaign.campaign.export import FORMATS, UNITS_PER
+from hea_campaign.campaign.inversion import MODES
+from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.cli import app as cli_app
+from hea_campaign.tui.present import proposal_request as pr
+from hea_campaign.tui.present.choices import CandidateStatus, ExportFormat, Loop, MassUnit, Strategy, values
+
+
+def test_choices_are_the_ones_the_services_accept():
+    assert values(Loop) == pr.LOOPS == MODES
+    assert values(Strategy) == pr.STRATEGIES == STRATEGIES
+    assert values(CandidateStatus) == CANDIDATE_STATUSES
+    assert values(ExportFormat) == FORMATS
+    assert set(values(MassUnit)) == set(UNITS_PER)
+
+
+def cli_defaults(command: str) -> dict:
+    cmd = typer.main.get_command(cli_app).commands[command]
+    return {p.name: p.default for p in cmd.params}
+
+
+def test_the_cli_shows_the_shared_defaults():
+    d = cli_defaults("propose")
+    assert (d["loop"], d["cutoff"], d["p"], d["step"], d["granularity"], d["batch"], d["strategy"], d["min_elements"]) \
+        == (pr.DEFAULTS.loop, pr.DEFAULTS.cutoff, pr.DEFAULTS.p, pr.DEFAULTS.step, pr.DEFAULTS.granularity,
+            pr.DEFAULTS.batch, pr.DEFAULTS.strategy, pr.DEFAULTS.min_elements)
+
+
+async def test_the_tui_form_builds_the_cli_request(seeded_store):
+    app = CampaignApp(seeded_store)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await pilot.press("p")
+        pane = app.query_one("#propose-pane")
+        app.query_one("#starts").value = "CoCrFeNi, Al0.5CoCrCuFeNi"
+        app.query_one("#min-frac").value = "Al:5%"
+        await pilot.pause()
+        from_form = pane.request()
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co,Cr"
+        app.query_one("#latent").value = "0,0;1,1"
+        await pilot.pause()
+        screen_form = pane.request()
+    d = cli_defaults("propose")
+    from_cli = pr.build_proposal_request(starts="CoCrFeNi, Al0.5CoCrCuFeNi", min_frac="Al:5%", loop=d["loop"],
+                                         cutoff=d["cutoff"], p=d["p"], step=d["step"], batch=d["batch"],
+                                         strategy=d["strategy"], min_elements=d["min_elements"],
+                                         granularity=d["granularity"], seed_value=d["seed"])
+    assert from_form == from_cli and from_form.inversion == "proximal" and from_form.cutoff == 0.6
+    assert screen_form == pr.build_proposal_request(screen="Fe,Ni,Co,Cr", min_frac="Al:5%")  # the mode picks its fields
