@@ -55,3 +55,16 @@ async def test_a_refusal_shows_at_once(fixed_store):  # noqa: F811
         await pilot.pause()
         assert isinstance(app.screen, ErrorModal)
         assert "exported" in str(app.screen.query_one("#error-message").render())
+
+
+async def test_the_help_scrolls_with_the_keyboard_at_80x24(fixed_store):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 0, "the list is longer than the window"
+        scroll.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y

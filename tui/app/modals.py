@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
@@ -165,7 +165,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal help"):
             yield Label("hea-campaign: keys and actions", classes="modal-title")
-            yield Static(Text(self.text))
+            with VerticalScroll(id="help-scroll", can_focus=True):  # arrows and PageDown scroll it at 80x24
+                yield Static(Text(self.text))
             yield Button("Close", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
