@@ -195,15 +195,22 @@ def test_import_report(snap_compare, fixed_store, size, tmp_path, monkeypatch):
 
     async def before(pilot):
         await _prepare(pilot)
+        from hea_campaign.campaign.importing import import_csv
+        from hea_campaign.tui.present.import_text import format_full_report
+
         pilot.app.action_import_data("more.csv", run=False)
         await pilot.pause()
         screen = pilot.app.screen
         screen.query_one("#skip-bad").value = True
-        screen.start()
-        await _until(pilot, lambda: "CONFLICTING" in str(screen.query_one("#import-report").render()))
+        # the import itself, without the worker, so the picture does not depend on thread timing
+        report = import_csv(fixed_store, tmp_path / "more.csv", skip_bad=True, actor="tester")
+        screen.show("Imported more.csv: 3 measurement(s) added.", format_full_report("alloys", report), "more.csv")
         screen.query_one("#report-path").value = "import-report.txt"
+        await pilot.pause(0.5)  # pending messages (live refresh included), then a still picture
         pilot.app.clear_notifications()
+        screen.query_one("#import-report-scroll").focus()
         _steady(pilot.app)
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
@@ -241,13 +248,13 @@ def test_models(snap_compare, fixed_store, size):
 
 def test_export_dialog(snap_compare, fixed_store, size):
     async def before(pilot):
+        from hea_campaign.tui.app.modals import ExportModal
+
         await _prepare(pilot)
-        await pilot.press("c")
-        await pilot.pause()
-        await pilot.press("e")
-        await pilot.pause()
-        pilot.app.screen.query_one("#path").value = "synthesis-batch-1-2026-01-15.csv"
-        _steady(pilot.app)
+        # over the dashboard: the candidate table behind it fills in batches, which made the picture vary
+        pilot.app.push_screen(ExportModal(1, "synthesis-batch-1-2026-01-15.csv"))
+        await pilot.pause(0.5)
+        pilot.app.screen.query_one("#ok").focus()  # no text cursor, whose blink phase would vary
         await pilot.pause()
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
