@@ -67,21 +67,8 @@ def _near_duplicates(comps: dict[str, Composition]) -> list[list[str]]:
     return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
-def import_table(
-    store: CampaignStore,
-    table: DatasetTable,
-    *,
-    source: str | None = None,
-    skip_bad: bool = False,
-    actor: str | None = None,
-    vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
-) -> ImportReport:
-    """Import parsed rows into the campaign in one transaction."""
-    actor = actor or current_user()
-    source = source or table.path.name
-    digest = sha256_of(table.path)
-    report = ImportReport(source=source, layout=table.layout, rows=len(table.rows))
-
+def _parse_rows(table: DatasetTable, report: ImportReport, skip_bad: bool):
+    """Parse every row's formula into ``report``; bad rows raise ImportFailed unless ``skip_bad``."""
     parsed: list[tuple[int, str, Composition, object]] = []
     by_text: dict[str, list[int]] = defaultdict(list)
     texts_of: dict[str, set[str]] = defaultdict(set)
@@ -108,6 +95,30 @@ def import_table(
             report.labelled_rows += 1
     if report.errors and not skip_bad:
         raise ImportFailed(report)
+    return parsed, by_text, texts_of, comps
+
+
+def check_table(table: DatasetTable, *, skip_bad: bool = False) -> None:
+    """Refuse a table that import_table would refuse, before anything (a store, a campaign) is created."""
+    _parse_rows(table, ImportReport(source=table.path.name, layout=table.layout, rows=len(table.rows)), skip_bad)
+
+
+def import_table(
+    store: CampaignStore,
+    table: DatasetTable,
+    *,
+    source: str | None = None,
+    skip_bad: bool = False,
+    actor: str | None = None,
+    vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
+) -> ImportReport:
+    """Import parsed rows into the campaign in one transaction."""
+    actor = actor or current_user()
+    source = source or table.path.name
+    digest = sha256_of(table.path)
+    report = ImportReport(source=source, layout=table.layout, rows=len(table.rows))
+
+    parsed, by_text, texts_of, comps = _parse_rows(table, report, skip_bad)
 
     report.repeated_strings = {t: lines for t, lines in by_text.items() if len(lines) > 1}
     report.same_composition = {f: sorted(ts) for f, ts in texts_of.items() if len(ts) > 1}

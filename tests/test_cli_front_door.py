@@ -265,3 +265,12 @@ def test_the_root_handler_turns_environment_failures_into_one_line(capsys, monke
     assert handle(ZeroDivisionError("a bug\nwith [/] two lines")) == 1  # a bug: still one line, no traceback
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: internal error (ZeroDivisionError") and "Traceback" not in err
+
+
+def test_init_of_a_new_campaign_with_bad_rows_creates_no_campaign(seeded_store, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("formula,label\nCoCrFeNi,1\nQq,0\n")
+    before = snapshot(seeded_store)
+    line = refused(capsys, "init", "--db", seeded_store.url, "--campaign", "second", "--csv", str(bad))
+    assert "line 3" in line and "nothing was imported" in line
+    assert snapshot(seeded_store) == before

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pymatgen.core import Element
 
 from hea_campaign.campaign.chemistry import MAX_ELEMENTS, MAX_FORMULA_LENGTH
+from hea_campaign.campaign.chemistry import _MISSING_INSIDE as MISSING_TOKEN  # the parser's own rule
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 ELEMENTS = tuple(e.symbol for e in Element)  # the 118 elements (no D/T isotope labels)
@@ -175,6 +176,8 @@ def formula_cases(draw, max_depth: int = 2, valid: bool = False) -> FormulaCase:
     expected = _meaning(nodes, allow_zero, seen)
     if any(s in text for s in BAD_SEPARATORS):
         expected = None  # a separator that is not whitespace is always refused
+    if MISSING_TOKEN.search(text.strip()):
+        expected = None  # spreadsheet missing-value tokens are refused, even where they could spell Na N ...
     if len(text.strip()) > MAX_FORMULA_LENGTH:
         expected = None
     elif isinstance(expected, dict):
@@ -203,10 +206,10 @@ PHASES = ("FCC", "bcc", "HCP ", "FCC+BCC", "BCC + Laves", "FCC+L12", "Laves", "B
           "=HYPERLINK(\"x\")", "FCC\nBCC", "FCC\x0bBCC", "BCC\u2028FCC", "\u00e9ta", "FCC\x1cBCC")  # fmt: skip
 BAD_FORMULAS = ("=cmd|' /C calc'!A0", "+FeNi", "-2+3", "@SUM(A1:A9)", "\t=1+1", "Xx", "FeNi!", "fe", "Fe" * 201,
                 "Fe-Ni", "Al-Co-Cr", "Fe\u200bNi", "Fe\x00Ni", "Fe1e3", "Fe0", "(Fe", "D2", "Fe\u0661",
-                "#FeNi", '"FeNi"x', "CoCrFeNi;", "Fe\x1bNi", "()")  # fmt: skip
+                "#FeNi", '"FeNi"x', "CoCrFeNi;", "Fe\x1bNi", "()", "NaN", "FeNaN", "#N/A", "None")  # fmt: skip
 FORMULA_DECOYS = ("CoCrFeMnNi", "Al0.5CoCrCuFeNi", " HfNbTaTiZr ", "Al0CoCrFeNi", "Fe\nNi", "Fe\r\nCo",
                   "(FeNi)2Cr", "[CoCr]0.5Ni", "Fe\u2028Ni", "Fe\x0bNi", "Fe\x0cNi", "Fe\x1cNi", "Fe\x85Ni",
-                  "Fe\u3000Ni", "Mo Nb Ta W", "NaN", "INF", "Fe0.0000001Ni", "Fe" + "9" * 30 + "Ni")  # fmt: skip
+                  "Fe\u3000Ni", "Mo Nb Ta W", "INF", "Fe0.0000001Ni", "Fe" + "9" * 30 + "Ni")  # fmt: skip
 
 
 @st.composite

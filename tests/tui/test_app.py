@@ -137,7 +137,7 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("e")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query("#path"))  # the export dialog is up (slow on a busy machine)
         app.screen.query_one("#path").value = str(out)
         await pilot.click("#ok")
         await wait_for(pilot, lambda: out.exists() and count(trained_store, ExportBatch) == 1)

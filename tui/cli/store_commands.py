@@ -28,29 +28,28 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign init --dataset yan2021
         """
-        from hea_campaign.campaign.datasets import fetch
-        from hea_campaign.campaign.importing import import_csv
+        from hea_campaign.campaign.datasets import fetch, read_table
+        from hea_campaign.campaign.importing import check_table, import_table
         from hea_campaign.campaign.status import campaign_status
+        from hea_campaign.campaign.store import store_file_of
 
         from ..present.report import format_import_report
         from ..present.views import status_text
 
         if dataset and csv:
             raise UserError("give either --dataset or --csv, not both")
-        from hea_campaign.campaign.store import store_file_of
-
-        path = fetch(dataset) if dataset else None  # before creating anything: a failed download writes nothing
+        # Everything that can be refused is read and checked before a store or a campaign is created.
+        source = fetch(dataset) if dataset else csv
+        table = read_table(source) if source is not None else None
+        if table is not None:
+            check_table(table, skip_bad=skip_bad)
         new_file = store_file_of(db)
         new_file = new_file if new_file is not None and not new_file.exists() else None
         store = _open(db, campaign, by, create=True)
         try:
-            report = None
-            if dataset:
-                report = import_csv(store, path, source=dataset, skip_bad=skip_bad, actor=by)
-            elif csv:
-                report = import_csv(store, csv, skip_bad=skip_bad, actor=by)
+            report = None if table is None else import_table(store, table, source=dataset, skip_bad=skip_bad, actor=by)
         except BaseException:
-            if new_file is not None:  # a refused import leaves no new, empty store behind
+            if new_file is not None:  # a failed import (a full disk...) leaves no new, empty store behind
                 store.close()
                 for leftover in (new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))):
                     leftover.unlink(missing_ok=True)
