@@ -8,6 +8,7 @@ import numpy as np
 
 from hea_campaign.db import store as q
 
+from .chemistry import FormulaError, parse_formula
 from .model_versions import get_version, load_version
 from .proposals import reference_for
 from .store import CampaignStore
@@ -19,8 +20,11 @@ class LatentMap:
     version_id: int
     single: np.ndarray  # (n, 2) latent means of labelled single-phase training alloys
     multi: np.ndarray  # (m, 2) ... multi-phase
-    candidates: np.ndarray  # (k, 2) stored latent points of the candidates scored by this version
+    candidates: np.ndarray  # (k, 2) every candidate placed by this version's encoder
     candidate_ids: list[int]
+    candidate_formulas: list[str]
+    candidate_status: list[str]
+    unplaced: int  # candidates with elements this version cannot encode
     low_density: np.ndarray  # (g, 2) grid points whose density is below the flag threshold
     extent: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
@@ -31,8 +35,20 @@ def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
     ref = reference_for(version, model, X, y)
     z = ref.latent[:, :2]
     with store.read() as session:
-        rows = [(c, f) for c, f in q.candidates_with_formulas(session, store.campaign_id) if c.model_version_id == version.id]
-    cz = np.array([c.latent_z[:2] for c, _ in rows]).reshape(-1, 2)
+        everything = q.candidates_with_formulas(session, store.campaign_id)
+    # every candidate, whichever version proposed it, placed by this version's encoder (conditioned on its p)
+    rows, vectors = [], []
+    for c, f in everything:
+        try:
+            vectors.append(parse_formula(f).vector(model.vocabulary))
+        except (FormulaError, KeyError, ValueError):
+            continue
+        rows.append((c, f))
+    if rows:
+        X_c = np.array(vectors)
+        cz = model.encode(X_c, model.predict_proba(X_c))[0][:, :2]
+    else:
+        cz = np.zeros((0, 2))
     pts = np.concatenate([z, cz]) if len(cz) else z
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     pad = 0.1 * (hi - lo + 1e-9)
@@ -51,6 +67,9 @@ def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
         multi=z[y == 0],
         candidates=cz,
         candidate_ids=[c.id for c, _ in rows],
+        candidate_formulas=[f for _, f in rows],
+        candidate_status=[c.status for c, _ in rows],
+        unplaced=len(everything) - len(rows),
         low_density=low,
         extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])),
     )

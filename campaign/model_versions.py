@@ -199,7 +199,8 @@ def train_version(
         q.audit(session, actor=by or current_user(), action="model.train", entity="model_version",
                 entity_id=version.id, campaign_id=store.campaign_id,
                 payload={"metrics": metrics, "data_hash": data_hash, "seed": seed,
-                         "excluded": ts.excluded, "n_validation": int(len(val_idx))})
+                         "excluded": ts.excluded, "n_validation": int(len(val_idx)),
+                         "curve": training_curve_record(result.history)})
         if activate and not result.cancelled:  # an interrupted model is kept, never made active silently
             _activate(session, store, version, by)
     result.model = model_out
@@ -210,6 +211,19 @@ def _scored(ssvae, scorer):
     from .scoring import ScoredModel
 
     return ScoredModel(ssvae, scorer)
+
+
+def training_curve_record(history: list[dict]) -> list[dict]:
+    """The per-epoch losses and validation metrics, rounded, as kept in the model.train audit event.
+
+    Kept in the store (not only on the screen), so the Models screen shows a
+    version's curves after a restart and on another computer.
+    """
+    def num(v):
+        v = float(v)
+        return None if v != v or v in (float("inf"), float("-inf")) else float(f"{v:.5g}")
+
+    return [{k: (int(v) if k == "epoch" else num(v)) for k, v in rec.items()} for rec in history]
 
 
 def _activate(session, store: CampaignStore, version: ModelVersion, by: str | None) -> None:

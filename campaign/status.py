@@ -70,3 +70,28 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
                 f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
             ],
         )
+
+
+def refresh_activity(store: CampaignStore, previous: CampaignStatus, recent: int = 5) -> CampaignStatus:
+    """``previous`` with fresh candidate counts, active model and recent activity, the label counts kept.
+
+    For a live view after writes that touched no alloy or measurement (approvals,
+    proposals, a new model): recounting labels reads every measurement, which
+    takes seconds with a hundred thousand of them; these three reads do not.
+    """
+    from dataclasses import replace
+
+    with store.read() as session:
+        counts = q.candidate_status_counts(session, store.campaign_id)
+        model = q.active_model(session, store.campaign_id)
+        events = q.recent_events(session, store.campaign_id, recent)
+        return replace(
+            previous,
+            candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
+            active_model=None
+            if model is None
+            else {"id": model.id, "created_at": f"{model.created_at:%Y-%m-%d %H:%M} UTC", "metrics": model.metrics},
+            recent=[
+                f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
+            ],
+        )

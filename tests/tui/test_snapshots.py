@@ -1,4 +1,4 @@
-"""Snapshot tests of every screen: fixed terminal size, fixed data, no blinking cursor.
+"""Snapshot tests of every screen at 80x24 and 120x40: fixed data, no blinking cursor.
 
 The store is the real seed dataset plus candidates and a model version
 written with fixed values and timestamps, so the pictures do not depend on
@@ -19,7 +19,7 @@ from hea_campaign.tui.app import CampaignApp
 
 pytestmark = pytest.mark.sqlite_only("the pictures are drawn from a copy of the SQLite seed file")
 
-SIZE = (120, 40)
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 FIXED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 CANDIDATES = [
     ("Al7Co23Cr19Fe26Ni25", 0.91, "approved", []),
@@ -124,37 +124,50 @@ def _app(store) -> CampaignApp:
     return CampaignApp(store, actor="tester")
 
 
-def test_dashboard(snap_compare, fixed_store):
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=_prepare)
+@pytest.fixture(params=list(SIZES), ids=list(SIZES))
+def size(request) -> tuple[int, int]:
+    """Every screen is drawn at the smallest usual terminal and at a common large one."""
+    return SIZES[request.param]
 
 
-def test_candidates(snap_compare, fixed_store):
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["c"], run_before=_prepare)
+async def _until(pilot, predicate, tries: int = 200) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.1)
+        if predicate():
+            return
 
 
-def test_propose(snap_compare, fixed_store):
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["p"], run_before=_prepare)
+def test_dashboard(snap_compare, fixed_store, size):
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=_prepare)
 
 
-def test_lab_results_with_a_field_error(snap_compare, fixed_store):
+def test_candidates(snap_compare, fixed_store, size):
+    assert snap_compare(_app(fixed_store), terminal_size=size, press=["c"], run_before=_prepare)
+
+
+def test_propose(snap_compare, fixed_store, size):
+    assert snap_compare(_app(fixed_store), terminal_size=size, press=["p"], run_before=_prepare)
+
+
+def test_lab_results_with_a_field_error(snap_compare, fixed_store, size):
     async def before(pilot):
         await _prepare(pilot)
         await pilot.press("l")
         pilot.app.query_one("#r-formula").value = "Xx2Fe"
         await pilot.pause()
 
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
 
 
-def test_retrain(snap_compare, fixed_store):
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["t"], run_before=_prepare)
+def test_retrain(snap_compare, fixed_store, size):
+    assert snap_compare(_app(fixed_store), terminal_size=size, press=["t"], run_before=_prepare)
 
 
-def test_help(snap_compare, fixed_store):
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, press=["f1"], run_before=_prepare)
+def test_help(snap_compare, fixed_store, size):
+    assert snap_compare(_app(fixed_store), terminal_size=size, press=["f1"], run_before=_prepare)
 
 
-def test_error_modal(snap_compare, fixed_store):
+def test_error_modal(snap_compare, fixed_store, size):
     async def before(pilot):
         await _prepare(pilot)
         from hea_campaign.campaign.errors import CampaignError
@@ -162,30 +175,98 @@ def test_error_modal(snap_compare, fixed_store):
         pilot.app.show_error(CampaignError("no active model: train one with `hea-campaign train --activate`"))
         await pilot.pause()
 
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
 
 
-def test_candidate_detail(snap_compare, fixed_store):
+def test_candidate_detail(snap_compare, fixed_store, size):
     async def before(pilot):
         await _prepare(pilot)
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if "SHAP" in str(pilot.app.screen.query_one("#detail").render()):
-                break
+        await _until(pilot, lambda: "SHAP" in str(pilot.app.screen.query_one("#detail").render()))
 
-    assert snap_compare(_app(fixed_store), terminal_size=(120, 60), run_before=before)
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
 
 
-def test_latent_map(snap_compare, fixed_store):
+def test_latent_map(snap_compare, fixed_store, size):
     async def before(pilot):
         await _prepare(pilot)
         await pilot.press("m")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if "training alloys" in str(pilot.app.query_one("#map-caption").render()):
-                break
+        await _until(pilot, lambda: "training alloys" in str(pilot.app.query_one("#map-caption").render()))
+        await pilot.press("n")  # the second candidate, named under the caption
+        await pilot.pause()
 
-    assert snap_compare(_app(fixed_store), terminal_size=SIZE, run_before=before)
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
+
+
+def test_import_report(snap_compare, fixed_store, size, tmp_path, monkeypatch):
+    (tmp_path / "more.csv").write_text("formula,single_phase\nAl10Cu10Fe30Ni50,yes\nAl10Cu10Fe30Ni50,no\n"
+                                       "W30Mo30Xq40,no\nFe25Ni25Co25Pu25,yes\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def before(pilot):
+        await _prepare(pilot)
+        from hea_campaign.campaign.importing import import_csv
+        from hea_campaign.tui.present.import_text import format_full_report
+
+        pilot.app.action_import_data("more.csv", run=False)
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one("#skip-bad").value = True
+        # the import itself, without the worker, so the picture does not depend on thread timing
+        report = import_csv(fixed_store, tmp_path / "more.csv", skip_bad=True, actor="tester")
+        screen.show("Imported more.csv: 3 measurement(s) added.", format_full_report("alloys", report), "more.csv")
+        screen.query_one("#report-path").value = "import-report.txt"
+        await pilot.pause(0.5)  # pending messages (live refresh included), then a still picture
+        pilot.app.clear_notifications()
+        screen.query_one("#import-report-scroll").focus()
+        _steady(pilot.app)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
+
+
+def test_results_browser(snap_compare, fixed_store, size):
+    from hea_campaign.campaign.results import add_result, correct_result
+
+    first = add_result(fixed_store, "Al0.3CoCrFeNiTi0.2", single_phase="yes", phases="FCC", method="XRD", by="ana",
+                       measured_on="2026-01-10")
+    correct_result(fixed_store, first.id, single_phase="no", phases="FCC+BCC", by="ben", notes="second pattern")
+    with fixed_store.write() as s:
+        s.exec(update(Measurement).values(entered_at=FIXED))
+
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("b")
+        await _until(pilot, lambda: getattr(pilot.app.screen, "rows", None))
+        pilot.app.screen.query_one("#results-table").move_cursor(row=1)
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
+
+
+def test_models(snap_compare, fixed_store, size):
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("v")
+        await _until(pilot, lambda: getattr(pilot.app.screen, "curve", None) is not None)
+        await pilot.press("space")
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
+
+
+def test_export_dialog(snap_compare, fixed_store, size):
+    async def before(pilot):
+        from hea_campaign.tui.app.modals import ExportModal
+
+        await _prepare(pilot)
+        # over the dashboard: the candidate table behind it fills in batches, which made the picture vary
+        pilot.app.push_screen(ExportModal(1, "synthesis-batch-1-2026-01-15.csv"))
+        await pilot.pause(0.5)
+        pilot.app.screen.query_one("#ok").focus()  # no text cursor, whose blink phase would vary
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)

@@ -39,6 +39,10 @@ TABS = (
 # (action, title, help) for the command palette and F1
 ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
+    ("import_data", "Import a dataset, CSV of alloys or lab results", "Dashboard Import, or here: the whole report, skip bad rows"),
+    ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
+    ("models", "Model versions", "key v: metrics, training curves, compare two (space), activate (a)"),
+    ("save_reliability", "Save the reliability diagram (PNG)", "active model, its validation alloys"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
@@ -70,14 +74,20 @@ class CampaignCommands(Provider):
                 yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
 
 
+# one footer entry "dcpltmbv Go to" for every tab and screen key, so Help and Quit always fit at 80 columns
+GO_TO = Binding.Group("go to ", compact=True)
+
+
 class CampaignApp(App):
     TITLE = "hea-campaign"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {CampaignCommands}
     BINDINGS = [
-        *(Binding(key, f"show_tab('{tab}')", title) for tab, title, key in TABS),
+        *(Binding(key, f"show_tab('{tab}')", title, group=GO_TO) for tab, title, key in TABS),
+        Binding("b", "browse_results", "Results", group=GO_TO),
+        Binding("v", "models", "Models", group=GO_TO),
         Binding("f1", "help", "Help"),
-        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -103,7 +113,29 @@ class CampaignApp(App):
                 yield RetrainPane(id="retrain-pane")
             with TabPane("Latent map", id="latent"):
                 yield LatentPane(id="latent-pane")
-        yield Footer()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        from .live import LiveRefresh
+
+        self.live = LiveRefresh(self)
+        self.live.start()
+
+    def deliver_changes(self, changes) -> None:
+        """Live refresh: hand what changed in the store to every widget of the open screens that follows it."""
+        for screen in self.screen_stack:
+            for node in [screen, *screen.query("*")]:
+                handler = getattr(node, "store_changed", None)
+                if handler is not None:
+                    self.guard(handler, changes)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers Esc only while a text field has focus (there q types a q)."""
+        if action == "leave_field":
+            from textual.widgets import Input
+
+            return isinstance(self.focused, Input) and len(self.screen_stack) == 1
+        return True
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup: bool = True):
         """Notifications carry user text (paths, names): never read as markup."""
@@ -155,30 +187,79 @@ class CampaignApp(App):
         self.notify(event.summary, timeout=8)
         self.action_refresh()
 
+    def _dashboard_recount(self, labels: bool = True) -> None:
+        """Recount the dashboard in a worker (not while the app is closing: its panes are gone then)."""
+        for pane in self.query(DashboardPane):
+            pane.load_status(labels=labels)
+
     def on_candidates_pane_changed(self, _event) -> None:
-        self.query_one(DashboardPane).refresh_status()
+        self._dashboard_recount(labels=False)  # in a worker; no label changed
 
     def on_propose_pane_proposed(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).refresh_status()
+        self._dashboard_recount()
 
     def on_results_pane_saved(self, _event) -> None:
         self.query_one(CandidatesPane).reload()
-        self.query_one(DashboardPane).refresh_status()
+        self._dashboard_recount()
 
     def on_retrain_pane_trained(self, _event) -> None:
-        self.query_one(DashboardPane).refresh_status()
+        self._dashboard_recount(labels=False)
 
     # ------------------------------------------------------------ actions
 
+    def to_main_screen(self) -> None:
+        """Close the screens pushed over the tabs (results browser, models, detail, help)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_show_tab(self, tab: str) -> None:
+        self.to_main_screen()
         self.query_one(TabbedContent).active = tab
         first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
-                 "retrain": "#start-training", "latent": "#refresh-map"}
+                 "retrain": "#start-training", "latent": "#latent-plot"}
         if tab in first:
             self.query_one(first[tab]).focus()
         if tab == "latent":
             self.query_one(LatentPane).load()
+
+    def action_import_data(self, source: str = "", run: bool = False) -> None:
+        from .import_screen import ImportScreen
+
+        self.push_screen(ImportScreen(source, run))
+
+    def action_browse_results(self) -> None:
+        self.to_main_screen()
+        from .results_browser import ResultsBrowser
+
+        self.push_screen(ResultsBrowser())
+
+    def save_plot(self, kind: str, version: int | None = None, payload=None) -> None:
+        from .plot_saving import save_plot
+
+        save_plot(self, kind, version, payload)
+
+    def action_save_reliability(self) -> None:
+        self.save_plot("reliability")
+
+    def action_models(self) -> None:
+        self.to_main_screen()
+        from .models_screen import ModelsScreen
+
+        self.push_screen(ModelsScreen())
+
+    def start_correction(self, row) -> None:
+        """The Lab results tab, set to correct ``row`` (the newest result of its chain)."""
+        from textual.widgets import Input, Static
+
+        self.action_show_tab("results")
+        pane = self.query_one(ResultsPane)
+        for key, value in (("corrects", str(row.id)), ("formula", row.formula), ("method", row.method or ""),
+                           ("candidate", ""), ("phases", ""), ("notes", ""), ("measured-on", "")):
+            pane.query_one(f"#r-{key}", Input).value = value
+        pane.query_one("#r-single").focus()
+        pane.query_one("#result-status", Static).update(
+            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result.")
 
     def action_leave_field(self) -> None:
         """Escape from a text field, so the letter keys switch tabs again."""

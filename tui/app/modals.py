@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
@@ -16,7 +16,7 @@ from hea_campaign.tui.present.text import plain
 class ErrorModal(ModalScreen[None]):
     """One place where failures are shown: the message, never a traceback."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, title: str, message: str):
         super().__init__()
@@ -67,26 +67,29 @@ class ExportModal(ModalScreen[dict | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, n: int, default_path: str):
+    def __init__(self, n: int, default_path: str, initial: dict | None = None):
         super().__init__()
         self.n, self.default_path = n, default_path
+        self.initial = initial or {}  # the entries of a refused export, shown again as they were
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
-                yield Input(f"{DEFAULT_MASS_G:g}", id="mass", compact=True)
+                yield Input(str(self.initial.get("mass", f"{DEFAULT_MASS_G:g}")), id="mass", compact=True)
                 yield Label("unit")
-                yield Select([("g", "g"), ("mg", "mg")], value="g", allow_blank=False, id="unit", compact=True)
+                yield Select([("g", "g"), ("mg", "mg")], value=self.initial.get("unit", "g"), allow_blank=False,
+                             id="unit", compact=True)
                 yield Label("file")
-                yield Input(self.default_path, id="path", compact=True)
+                yield Input(self.initial.get("out", self.default_path), id="path", compact=True)
                 yield Label("format")
-                yield Select([("csv", "csv"), ("json", "json"), ("weigh sheet", "sheet")], value="csv",
-                             allow_blank=False, id="fmt", compact=True)  # fmt: skip
+                yield Select([("csv", "csv"), ("json", "json"), ("weigh sheet", "sheet")],
+                             value=self.initial.get("fmt", "csv"), allow_blank=False, id="fmt", compact=True)
                 yield Label("loss allowance")
-                yield Input("", placeholder="weigh sheet only, e.g. Mn:2%,Al:1%", id="loss", compact=True)
-            yield Static("", id="export-error", classes="field-error")
+                yield Input(self.initial.get("loss") or "", placeholder="weigh sheet only, e.g. Mn:2%,Al:1%", id="loss",
+                            compact=True)
+            yield Static(self.initial.get("error", ""), id="export-error", classes="field-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -107,13 +110,20 @@ class ExportModal(ModalScreen[dict | None]):
         from hea_campaign.campaign.errors import CampaignError
 
         try:
-            mass = check_mass(self.query_one("#mass", Input).value, str(self.query_one("#unit", Select).value))
+            mass = check_mass(self.query_one("#mass", Input).value, str(self.query_one("#unit", Select).value),
+                              allow_large=True)  # a heavy ingot is confirmed after the dialog
         except CampaignError as exc:  # the same check and message as `hea-campaign export`
             self.query_one("#export-error", Static).update(Text(plain(exc)))
             return
         path = self.query_one("#path", Input).value.strip()
         if not path:
             self.query_one("#export-error", Static).update("give a file path")
+            return
+        from pathlib import Path
+
+        if Path(path).expanduser().exists():
+            self.query_one("#export-error", Static).update(
+                f"{path} already exists; choose another name (batch files are never overwritten)")
             return
         self.dismiss({
             "mass": mass,
@@ -166,7 +176,7 @@ class FailModal(ModalScreen[dict | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "no", "No")]
+    BINDINGS = [Binding("escape", "no", "No"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, question: str):
         super().__init__()
@@ -189,7 +199,7 @@ class ConfirmModal(ModalScreen[bool]):
 class HelpScreen(ModalScreen[None]):
     """F1: every key and what it does."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,f1", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
     def __init__(self, text: str):
         super().__init__()
@@ -198,7 +208,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal help"):
             yield Label("hea-campaign: keys and actions", classes="modal-title")
-            yield Static(Text(self.text))
+            with VerticalScroll(id="help-scroll", can_focus=True):  # arrows and PageDown scroll it at 80x24
+                yield Static(Text(self.text))
             yield Button("Close", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:

@@ -13,17 +13,25 @@ from hea_campaign.tui.present.views import candidate_detail_text
 
 
 class CandidateScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("s", "save_shap", "SHAP PNG")]
 
     def __init__(self, candidate_id: int):
         super().__init__()
         self.candidate_id = candidate_id
+        self.detail = None
+
+    def action_save_shap(self) -> None:
+        d = self.detail
+        if d is None or not d.shap:
+            self.notify("The SHAP values are still being computed.", severity="warning")
+            return
+        self.app.save_plot("shap", d.candidate.model_version_id, payload=(d.formula, d.shap))
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll():
+        with VerticalScroll(can_focus=True):
             yield Static(f"Loading candidate {self.candidate_id} (computing SHAP)...", id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()
@@ -34,6 +42,7 @@ class CandidateScreen(Screen):
 
         detail = candidate_detail(self.app.store, self.candidate_id)
         self.app.call_from_thread(self.query_one("#detail", Static).update, candidate_detail_text(detail))
+        self.detail = detail
         return detail
 
     def on_worker_state_changed(self, event) -> None:

@@ -211,7 +211,7 @@ def register(app: typer.Typer) -> None:
     def export(
         ctx: typer.Context,
         mass: Annotated[Optional[float], typer.Option("--mass", metavar="MASS", help="Target ingot mass per candidate, "
-                                                      "in --unit (above 500 g only with --yes).")] = None,
+                                                      "in --unit (above 1 kg only with --yes).")] = None,
         out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="File to write (must not exist).")] = None,
         status: Annotated[CandidateStatus, typer.Option("--status", help="Export the candidates with this status.")] = CandidateStatus.approved,
         ids: Annotated[Optional[str], typer.Option("--ids", metavar="ID,ID,...", help="Export these candidates instead, e.g. 1,2,3.")] = None,
@@ -220,7 +220,7 @@ def register(app: typer.Typer) -> None:
                                                             "(default: taken from the --out suffix, else csv).")] = None,
         loss: Annotated[Optional[str], typer.Option("--loss", metavar="EL:PCT,...", help="Weigh sheet loss allowances, "
                                                     "e.g. Mn:2%,Al:1%.")] = None,
-        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 500 g.")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg).")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,

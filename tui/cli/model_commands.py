@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -157,6 +158,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         campaign: CampaignOption = "default",
         version: Annotated[Optional[int], typer.Option(metavar="VERSION", help="Model version (default: active).")] = None,
+        plot: Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG.")] = None,
     ) -> None:
         """SHAP contributions of the eight descriptors to p(single phase) for one alloy.
 
@@ -171,7 +173,16 @@ def register(app: typer.Typer) -> None:
         parse_formula(formula)
         if version is not None:
             record_id(version, "--version")
-        echo(format_explanation(*explain_formula(_open(db, campaign), formula, version)))
+        explained = explain_formula(_open(db, campaign), formula, version)
+        echo(format_explanation(*explained))
+        if plot:
+            import numpy as np
+
+            from ..present.plots import shap_png
+
+            name, version_id, e = explained
+            contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
+            echo(f"plot: {shap_png(name, version_id, contributions, plot)}")
 
     @app.command()
     def propose(

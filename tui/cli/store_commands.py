@@ -116,10 +116,10 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign tui --db lab.db
         """
-        from ..app import CampaignApp
+        from ..app import CampaignApp, run_app
 
         store = _open(db, campaign)
-        CampaignApp(store).run()
+        raise typer.Exit(run_app(CampaignApp(store)))
 
     @db_app.command("upgrade")
     def db_upgrade(

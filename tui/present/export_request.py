@@ -10,8 +10,9 @@ from .checks import is_blank, number, record_id
 from .choices import CandidateStatus, ExportFormat, MassUnit, values
 
 DEFAULT_MASS_G = 20.0
-# An ingot heavier than this is almost surely a typo (1e308, grams meant as mg); --allow-large-mass lifts it.
-MASS_LIMIT = {"g": 500.0, "mg": 500_000.0}
+# An ingot heavier than this is almost surely a typo (1e308, grams meant as mg); --yes lifts it.
+# The same limit as campaign.export.SANE_MASS (the TUI asks instead of refusing).
+MASS_LIMIT = {"g": 1000.0, "mg": 1_000_000.0}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hea_campaign.campaign.importing import ImportReport
 
 
-def _listing(items: list[str], limit: int = 8) -> list[str]:
+def _listing(items: list[str], limit: int | None = 8) -> list[str]:
+    limit = len(items) if limit is None else limit
     shown = [f"    {item}" for item in items[:limit]]
     if len(items) > limit:
         shown.append(f"    ... and {len(items) - limit} more")
@@ -20,7 +21,8 @@ def _conflict_line(formula: str, rows: list[tuple[int, str, bool]]) -> str:
     return f"{formula}: single on lines {', '.join(map(str, single))}; multi on lines {', '.join(map(str, multi))}"
 
 
-def format_import_report(r: ImportReport) -> str:
+def format_import_report(r: ImportReport, full: bool = False) -> str:
+    """The import report; ``full`` lists every item (the TUI's report screen) instead of the first few."""
     lines = [
         f"Imported {r.source} ({r.layout} layout): {r.rows} rows read, "
         f"{r.labelled_rows} labelled, {r.unlabelled_rows} without a single-phase label.",
@@ -29,29 +31,29 @@ def format_import_report(r: ImportReport) -> str:
     ]
     if r.errors:
         lines.append(f"  skipped {len(r.errors)} bad row(s):")
-        lines += _listing([f"line {line}: {msg}" for line, msg in r.errors])
+        lines += _listing([f"line {line}: {msg}" for line, msg in r.errors], limit=None if full else 8)
     if r.zero_amounts:
         lines.append(f"  rows that write an element with amount 0 (element left out): {len(r.zero_amounts)}")
-        lines += _listing([f"line {ln}: {', '.join(els)}" for ln, els in sorted(r.zero_amounts.items())], limit=5)
+        lines += _listing([f"line {ln}: {', '.join(els)}" for ln, els in sorted(r.zero_amounts.items())], limit=None if full else 5)
     if r.repeated_strings:
         lines.append(f"  formula strings that appear more than once: {len(r.repeated_strings)}")
-        lines += _listing([f"{t} (lines {', '.join(map(str, ls))})" for t, ls in sorted(r.repeated_strings.items())])
+        lines += _listing([f"{t} (lines {', '.join(map(str, ls))})" for t, ls in sorted(r.repeated_strings.items())], limit=None if full else 8)
     if r.same_composition:
         lines.append(f"  one composition written in different ways (stored as one alloy): {len(r.same_composition)}")
-        lines += _listing([f"{f}: {' = '.join(ts)}" for f, ts in sorted(r.same_composition.items())])
+        lines += _listing([f"{f}: {' = '.join(ts)}" for f, ts in sorted(r.same_composition.items())], limit=None if full else 8)
     if r.conflicts:
         lines.append(f"  CONFLICTING labels (left out of training until corrected): {len(r.conflicts)} alloy(s)")
-        lines += _listing([_conflict_line(f, rows) for f, rows in sorted(r.conflicts.items())])
+        lines += _listing([_conflict_line(f, rows) for f, rows in sorted(r.conflicts.items())], limit=None if full else 8)
     if r.outside_vocabulary:
         lines.append(
             f"  alloys with elements outside the model vocabulary (stored, cannot be encoded): {len(r.outside_vocabulary)}"
         )
-        lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
+        lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())], limit=None if full else 8)
     if r.near_duplicate_groups:
         lines.append(
             f"  near-duplicates (fractions equal when rounded to 0.01): {len(r.near_duplicate_groups)} group(s)"
         )
-        lines += _listing([" ~ ".join(g) for g in r.near_duplicate_groups], limit=5)
+        lines += _listing([" ~ ".join(g) for g in r.near_duplicate_groups], limit=None if full else 5)
     return "\n".join(lines)
 
 

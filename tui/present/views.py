@@ -14,6 +14,7 @@ from rich.text import Text
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
+from .formulas import path_lines
 from .text import one_line
 from .training_report import format_metrics
 
@@ -65,6 +66,7 @@ def candidate_detail_text(d) -> Text:
     lines = [
         f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
         f"proposal run {c.proposal_run_id}   origin {e(c.origin)}",
+        *([f"[b]Reason[/b] for {e(c.status)}: {e(c.status_reason)}"] if c.status_reason else []),
         f"p(single phase) [b]{c.p_single:.3f}[/b]"
         + (f"   from {e(d.start_formula)}" if d.start_formula else "")
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
@@ -102,5 +104,5 @@ def candidate_detail_text(d) -> Text:
                                   if isinstance(v, (int, float)) and not isinstance(v, bool)))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
-        lines += [f"  step {s['step']:>2}: p={s['p']:.2f}  {e(s['formula'])}" for s in c.path]
+        lines += [e(line) for line in path_lines(list(c.path))]  # canonical formula and at.% on every step
     return Text.from_markup("\n".join(lines))

@@ -43,7 +43,8 @@ from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
-           ("status", "status"), ("change", "change at.%"), ("model", "model"))
+           ("status", "status"), ("change", "change at.%"), ("model", "model"), ("reason", "reason"))
+REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 FIRST_ROWS = 200  # rows a filter adds at once
 BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
 
@@ -95,7 +96,7 @@ class CandidatesPane(Vertical):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
-        Binding("space", "toggle_select", "Select"),
+        Binding("space", "toggle_select", "Select", show=False),
         Binding("enter", "open", "Open"),
         Binding("e", "export", "Export"),
         Binding("f", "fail", "Synthesis failed"),
@@ -147,8 +148,11 @@ class CandidatesPane(Vertical):
         c = self.rows[cid]
         formula = c.formula
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
+        reason = " ".join((c.status_reason or "").split())
+        if len(reason) > REASON_WIDTH:
+            reason = reason[: REASON_WIDTH - 1] + "…"
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
-                change, f"v{c.model_version_id}")
+                change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
@@ -241,9 +245,50 @@ class CandidatesPane(Vertical):
                 if old.text != new.text or old.value != new.value:
                     self._set_cell(c.id, key, new)
 
+    def store_changed(self, changes) -> None:
+        """Live refresh: redraw the rows of the candidates someone changed, add new ones."""
+        if changes.everything:
+            self.reload()
+            return
+        if not changes.candidate_ids:
+            return
+        from hea_campaign.campaign.changes import candidates_by_ids
+
+        views = candidates_by_ids(self.app.store, changes.candidate_ids)
+        self.update_rows([c for c in views if c.id in self.rows])
+        new = [c for c in views if c.id not in self.rows]
+        if new:
+            self.add_candidates(new)
+        self._update_count()
+
+    def add_candidates(self, views) -> None:
+        """Append candidates that are new to the pane; those matching the filter join the table."""
+        status_select = self.query_one("#status-filter", Select)
+        flag_select = self.query_one("#flag-filter", Select)
+        status = None if status_select.is_blank() else status_select.value
+        flag = None if flag_select.is_blank() else flag_select.value
+        table = self.query_one(DataTable)
+        for c in views:
+            self.rows[c.id] = c
+            cells = self._make_cells(c.id)
+            self._cell_cache[c.id] = cells
+            for (key, _), cell in zip(COLUMNS, cells, strict=True):
+                width = cell_len(cell.text)
+                if width > self._widths.get(key, 0):
+                    self._widths[key] = width
+                    table.columns[key].width = width
+        fresh = {c.id for c in views if (status is None or c.status == status) and (
+            flag is None or (flag == "-" and not c.flags) or (flag != "-" and flag in c.flag_names))}
+        complete = self._filled == len(self.shown)
+        for c in views:
+            if c.id in fresh:
+                self.shown.append(c.id)
+        if complete:
+            self._add_rows(None)
+
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = event.column_key.value
-        if key in ("id", "p", "change", "formula", "status", "flags", "model"):
+        if key in ("id", "p", "change", "formula", "status", "flags", "model", "reason"):
             reverse = getattr(self, "_sort", None) == key
             self._sort = None if reverse else key
             self.finish_filling()
@@ -360,10 +405,17 @@ class CandidatesPane(Vertical):
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return
-        default = str(Path.cwd() / "synthesis-batch.csv")
+        self.ask_export(approved)
+
+    def ask_export(self, approved: list[int], initial: dict | None = None) -> None:
+        """The export dialog; a refused export opens it again with the entries as they were."""
+        from hea_campaign.campaign.batch_names import default_batch_path
+
+        default = str(default_batch_path(self.app.store, Path.cwd()))
 
         def confirmed(settings: dict, yes: bool) -> None:
             if yes:
+                self._pending_export = (approved, settings | {"confirm": True})
                 self.export(approved, settings | {"confirm": True})
 
         def done(settings: dict | None) -> None:
@@ -379,9 +431,10 @@ class CandidatesPane(Vertical):
             except Exception as exc:  # an unknown unit: the export names it
                 self.app.show_error(exc)
                 return
+            self._pending_export = (approved, settings)
             self.export(approved, settings)
 
-        self.app.push_screen(ExportModal(len(approved), default), done)
+        self.app.push_screen(ExportModal(len(approved), default, initial), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, ids: list[int], settings: dict):
@@ -394,10 +447,18 @@ class CandidatesPane(Vertical):
         return result
 
     def _exported(self, result) -> None:
+        self._pending_export = None
         self.reload()
         self.notify(f"Batch {result.batch_id}: {len(result.candidate_ids)} candidate(s) written to {result.path}",
                     timeout=10)
         self.post_message(self.Changed())
 
     def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        pending = getattr(self, "_pending_export", None)
+        if event.worker.group == "export" and event.state == WorkerState.ERROR and pending:
+            approved, settings = pending  # the dialog again, as it was, under the error message
+            self._pending_export = None
+            self.ask_export(approved, {**settings, "error": str(event.worker.error)})
         self.app.handle_worker_event(event)

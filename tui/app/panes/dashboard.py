@@ -8,16 +8,19 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from hea_campaign.campaign.status import campaign_status
+from hea_campaign.campaign.status import CampaignStatus, campaign_status
 from hea_campaign.tui.present.views import status_text
 
 EMPTY_HINT = (
     "This store has no alloys yet. Import the seed dataset (type yan2021) or the path of a CSV "
     "with a formula column, then press Import."
 )
+MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
 
 
 class DashboardPane(Vertical):
+    _shown = ""
+    _status: CampaignStatus | None = None
     class Imported(Message):
         """A dataset was imported; other tabs should reload."""
 
@@ -37,41 +40,45 @@ class DashboardPane(Vertical):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        status = campaign_status(self.app.store, recent=8)
-        self.query_one("#status", Static).update(status_text(status, train_hint="train one on the Retrain tab, key t", show_store=False))
-        empty = status.alloys == 0
-        self.query_one("#import-box").display = empty
-        if empty:
-            self.query_one("#import-source", Input).focus()
+        self.show_status(campaign_status(self.app.store, recent=8))
+
+    def show_status(self, status: CampaignStatus) -> None:
+        self._status = status
+        text = status_text(status, train_hint="train one on the Retrain tab, key t", show_store=False)
+        if text.markup != self._shown:  # redraw only when the counts or the activity changed
+            self._shown = text.markup
+            self.query_one("#status", Static).update(text)
+        hint = EMPTY_HINT if status.alloys == 0 else MORE_HINT
+        self.query_one("#import-hint", Static).update(hint)
+
+    def store_changed(self, changes) -> None:
+        """Live refresh, off the UI thread; labels are recounted only when alloys or results changed."""
+        # proposals add alloys too (counted as "proposed, not yet measured")
+        self.load_status(labels=changes.measurements or changes.touches("proposal.", "candidate.propose"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def load_status(self, labels: bool = True) -> None:
+        from hea_campaign.campaign.status import refresh_activity
+
+        previous = self._status
+        if labels or previous is None:
+            status = campaign_status(self.app.store, recent=8)
+        else:
+            status = refresh_activity(self.app.store, previous, recent=8)
+        self.app.call_from_thread(self.show_status, status)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "import":
-            source = self.query_one("#import-source", Input).value.strip()
-            if source:
-                self.notify(f"Importing {source}...")
-                self.import_source(source)
+            self.open_import()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "import-source" and event.value.strip():
-            self.import_source(event.value.strip())
+        if event.input.id == "import-source":
+            self.open_import()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def import_source(self, source: str) -> str:
-        from pathlib import Path
-
-        from hea_campaign.campaign.datasets import DATASETS, fetch
-        from hea_campaign.campaign.importing import import_csv
-
-        if source in DATASETS:
-            report = import_csv(self.app.store, fetch(source), source=source, actor=self.app.actor)
-        else:
-            report = import_csv(self.app.store, Path(source).expanduser(), actor=self.app.actor)
-        summary = (
-            f"Imported {report.source}: {report.alloys_added} alloys, {report.measurements_added} results; "
-            f"{len(report.conflicts)} conflicting, {len(report.outside_vocabulary)} outside the vocabulary"
-        )
-        self.post_message(self.Imported(summary))
-        return summary
+    def open_import(self) -> None:
+        """The import screen, with the source typed here; it runs the import and shows the whole report."""
+        source = self.query_one("#import-source", Input).value.strip()
+        self.app.action_import_data(source, run=bool(source))
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
+from hea_campaign.tui.present.formulas import path_lines
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
 from hea_campaign.tui.present.text import plain
 
@@ -34,6 +35,7 @@ class ProposePane(VerticalScroll):
             self.outcome = outcome
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="propose-model", markup=False)
         with Grid(id="propose-form", classes="form"):
             yield Label("mode")
             yield Select(MODES, value=f"invert:{DEFAULTS.loop}", allow_blank=False, id="mode", compact=True)
@@ -113,6 +115,17 @@ class ProposePane(VerticalScroll):
     def on_mount(self) -> None:
         self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates
         self.show_space()
+        self.show_model()
+
+    def show_model(self) -> None:
+        """Which model version a proposal will use: the active one, whoever activated it."""
+        from hea_campaign.campaign.model_catalog import active_version_line
+
+        self.query_one("#propose-model", Static).update(active_version_line(self.app.store))
+
+    def store_changed(self, changes) -> None:
+        if changes.models:
+            self.show_model()
 
     def show_space(self) -> None:
         from hea_campaign.campaign.design_space import show
@@ -216,9 +229,7 @@ class ProposePane(VerticalScroll):
         )
         if len(outcome.paths) <= 3:
             for start, path in outcome.paths.items():
-                text += f"\n\nPath from {start}:\n" + "\n".join(
-                    f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']}" for s in path
-                )
+                text += f"\n\nPath from {start}:\n" + "\n".join(path_lines(path))
         self.query_one("#propose-result", Static).update(Text(plain(text)))  # start formulas as typed: never markup
 
     def on_worker_state_changed(self, event) -> None:

@@ -1,0 +1,55 @@
+"""Is p(single phase) calibrated?  A reliability table on a version's own validation alloys.
+
+The validation alloys (ids kept beside the checkpoint) were never trained on,
+so predicted probability against observed frequency on them is an honest
+check.  Labels are the current ones: a label corrected since training counts
+as corrected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CampaignError
+from .model_versions import get_version, load_version
+from .store import CampaignStore
+from .training_set import snapshot
+
+
+@dataclass
+class Reliability:
+    version_id: int
+    n: int
+    bin_edges: np.ndarray  # (bins + 1,)
+    mean_predicted: np.ndarray  # (bins,) nan where a bin is empty
+    observed: np.ndarray  # (bins,) fraction single phase in the bin
+    counts: np.ndarray  # (bins,)
+    brier: float
+    ece: float  # expected calibration error, weighted by bin counts
+
+
+def reliability(store: CampaignStore, version_id: int | None = None, bins: int = 10) -> Reliability:
+    version = get_version(store, version_id)
+    model, _, _ = load_version(version)
+    path = Path(version.checkpoint_path)
+    ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
+    if "val_ids" not in ref.files or not len(ref["val_ids"]):
+        raise CampaignError(f"model version {version.id} kept no validation alloys: no reliability diagram")
+    ts = snapshot(store, model.vocabulary)
+    wanted = np.isin(ts.lab_ids, ref["val_ids"])
+    if not wanted.any():
+        raise CampaignError(f"none of model version {version.id}'s validation alloys has a label now")
+    y = ts.y_lab[wanted].astype(float)
+    p = np.asarray(model.predict_proba(ts.X_lab[wanted]), dtype=float).ravel()
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_p = np.bincount(which, weights=p, minlength=bins) / counts
+        observed = np.bincount(which, weights=y, minlength=bins) / counts
+    filled = counts > 0
+    ece = float(np.sum(counts[filled] * np.abs(mean_p[filled] - observed[filled])) / len(y))
+    return Reliability(version.id, int(len(y)), edges, mean_p, observed, counts, float(np.mean((p - y) ** 2)), ece)

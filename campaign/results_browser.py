@@ -1,0 +1,115 @@
+"""Lab results as a list: every measurement with its correction chain, filtered.
+
+A correction never changes a measurement; it adds one that supersedes it.  So
+a result has a chain: the first measurement, then each correction, the last
+one being the result that counts.  The browser lists measurements (corrected
+ones included, marked) and can say the whole chain of any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from hea_campaign.db import cockpit_queries as cq
+
+from .chemistry import parse_formula
+from .errors import CampaignError
+from .store import CampaignStore
+
+
+@dataclass
+class ResultRow:
+    id: int
+    formula: str  # canonical
+    single_phase: bool | None
+    phases: str | None
+    method: str | None
+    operator: str | None
+    measured_on: date | None
+    entered_at: datetime
+    candidate_id: int | None
+    source: str
+    notes: str | None
+    supersedes_id: int | None
+    superseded_by: int | None = None
+    chain: list[int] = field(default_factory=list)  # oldest first; the last one is the result that counts
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_by is None
+
+    @property
+    def day(self) -> date:
+        return self.measured_on or self.entered_at.date()
+
+
+@dataclass
+class ResultFilter:
+    formula: str | None = None
+    candidate_id: int | None = None
+    operator: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def build_filter(formula: str = "", candidate: str = "", operator: str = "", since: str = "", until: str = "") -> ResultFilter:
+    """The browser's filter from what was typed (blank: no filter); bad values are refused with a message."""
+    f = ResultFilter()
+    if formula.strip():
+        f.formula = parse_formula(formula.strip()).formula
+    if candidate.strip():
+        text = candidate.strip()
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+            raise CampaignError(f"{text!r} is not a candidate id")
+        f.candidate_id = int(text)
+    if operator.strip():
+        f.operator = operator.strip()
+    for name in ("since", "until"):
+        text = locals()[name].strip()
+        if text:
+            try:
+                setattr(f, name, date.fromisoformat(text))
+            except ValueError:
+                raise CampaignError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+    return f
+
+
+def _row(m, formula: str) -> ResultRow:
+    return ResultRow(id=m.id, formula=formula, single_phase=m.single_phase, phases=m.phases, method=m.method,
+                     operator=m.operator, measured_on=m.measured_on, entered_at=m.entered_at,
+                     candidate_id=m.candidate_id, source=m.source, notes=m.notes, supersedes_id=m.supersedes_id)
+
+
+def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: int = 5000) -> list[ResultRow]:
+    """Measurements matching the filter, newest first, each with its correction chain."""
+    flt = flt or ResultFilter()
+    with store.read() as session:
+        found = cq.measurements_listing(session, store.campaign_id, formula=flt.formula, candidate_id=flt.candidate_id,
+                                        operator=flt.operator, since=flt.since, until=flt.until, limit=limit)
+        # a correction is of the same alloy: the links among those alloys' measurements hold every chain
+        links = cq.supersede_links_of_alloys(session, sorted({m.alloy_id for m, _ in found}))
+    rows = [_row(m, f) for m, f in found]
+    back = dict(links)  # id -> the id it supersedes (or None)
+    forward = {old: new for new, old in links if old is not None}
+    for r in rows:
+        r.superseded_by = forward.get(r.id)
+        first = r.id
+        while back.get(first) is not None:
+            first = back[first]
+        chain = [first]
+        while chain[-1] in forward:
+            chain.append(forward[chain[-1]])
+        r.chain = chain
+    return rows
+
+
+def result_chain(store: CampaignStore, measurement_id: int) -> list[ResultRow]:
+    """Every measurement in the correction chain of ``measurement_id``, oldest first."""
+    with store.read() as session:
+        found = cq.measurements_listing(session, store.campaign_id, limit=1, only_id=measurement_id)
+    if not found:
+        raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
+    row = list_results(store, ResultFilter(formula=found[0][1]), limit=100_000)
+    by_id = {r.id: r for r in row}
+    return [by_id[i] for i in by_id[measurement_id].chain if i in by_id]

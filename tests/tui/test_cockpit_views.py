@@ -1,0 +1,173 @@
+"""Models screen, latent map by keyboard, and plots kept as PNG (TUI and CLI)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from hea_campaign.db.tables import ModelVersion
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.models_screen import ModelsScreen
+from hea_campaign.tui.app.screens import CandidateScreen
+from hea_campaign.tui.cli.root import main
+
+from .test_app import wait_for, with_candidates
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SIZE = (120, 40)
+
+
+def second_version(store) -> int:
+    """Another version row for the same checkpoint (inactive), as a colleague's training would add."""
+    with store.write() as s:
+        v = s.exec(select(ModelVersion)).one()
+        copy = ModelVersion(**{k: getattr(v, k) for k in ("campaign_id", "created_by", "config", "metrics", "data_hash",
+                                                          "seed", "library_versions", "checkpoint_path",
+                                                          "checkpoint_sha256", "n_labelled", "n_unlabelled")},
+                            active=False)
+        s.add(copy)
+        s.flush()
+        return copy.id
+
+
+async def test_activating_a_version_on_the_models_screen_changes_the_propose_tabs_model(trained_store):
+    new = second_version(trained_store)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        old_line = str(app.query_one("#propose-model").render())
+        assert f"v{new}" not in old_line and "active model v" in old_line
+        await pilot.press("escape", "v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.versions)
+        table = app.screen.query_one("#versions-table")
+        table.move_cursor(row=table.get_row_index(str(new)))
+        await pilot.pause()
+        await wait_for(pilot, lambda: "training curve" in str(app.screen.query_one("#version-detail").render()))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: str(table.get_cell(str(new), "active")) == "active")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: f"active model v{new}" in str(app.query_one("#propose-model").render()))
+    with trained_store.read() as s:
+        assert s.exec(select(ModelVersion.id).where(ModelVersion.active == True)).all() == [new]  # noqa: E712
+
+
+async def test_the_models_screen_shows_a_stored_training_curve_and_compares_two_versions(trained_store):
+    new = second_version(trained_store)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.versions)
+        screen = app.screen
+        table = screen.query_one("#versions-table")
+        table.move_cursor(row=table.get_row_index(str(new - 1)))
+        await wait_for(pilot, lambda: screen.curve is not None and screen.curve.version_id == new - 1)
+        assert screen.curve.stored and "loss" in screen.curve.series and "val_accuracy" in screen.curve.series
+        await pilot.press("space")
+        table.move_cursor(row=table.get_row_index(str(new)))
+        await pilot.press("space")
+        await pilot.pause()
+        text = str(screen.query_one("#version-comparison").render())
+        assert f"v{new - 1}" in text and f"v{new}" in text and "val_accuracy" in text and "same configuration" in text
+
+
+async def test_the_latent_map_selects_candidates_by_keyboard_and_opens_one(trained_store, tmp_path, monkeypatch):
+    ids = with_candidates(trained_store, 4)
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        pane = app.query_one("#latent-pane")
+        await wait_for(pilot, lambda: pane.map is not None)
+        assert sorted(pane.map.candidate_ids) == sorted(ids)
+        assert app.focused is app.query_one("#latent-plot")
+        seen = {pane.selected_id()}
+        for key in ("n", "n", "n", "right", "left", "up", "down"):
+            await pilot.press(key)
+            seen.add(pane.selected_id())
+            named = str(app.query_one("#map-selected").render())
+            i = pane.map.candidate_ids.index(pane.selected_id())
+            assert f"candidate {pane.selected_id()}" in named and pane.map.candidate_formulas[i] in named
+        assert seen == set(ids)  # n steps through every candidate
+        chosen = pane.selected_id()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: list(tmp_path.glob("latent-map-v*.png")))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CandidateScreen))
+        assert app.screen.candidate_id == chosen
+        await wait_for(pilot, lambda: app.screen.detail is not None)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: list(tmp_path.glob("shap-v*.png")))
+        await pilot.press("escape", "v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.curve is not None)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: list(tmp_path.glob("training-curves-v*.png")))
+        app.action_save_reliability()
+        await wait_for(pilot, lambda: list(tmp_path.glob("reliability-v*.png")))
+    for pattern in ("latent-map-v*.png", "shap-v*.png", "training-curves-v*.png", "reliability-v*.png"):
+        (png,) = tmp_path.glob(pattern)
+        assert png.read_bytes()[:8] == PNG, pattern
+
+
+def test_every_plot_has_a_cli_plot_option(trained_store, tmp_path, capsys):
+    with_candidates(trained_store, 2)
+    db = trained_store.url
+    runs = {
+        "latent": ["latent-map", "--db", db],
+        "curves": ["curves", "--db", db],
+        "reliability": ["reliability", "--db", db],
+        "shap": ["explain", "AlCoCrFeNi", "--db", db],
+    }
+    for name, argv in runs.items():
+        out = tmp_path / f"{name}.png"
+        assert main([*argv, "--plot", str(out)]) == 0, capsys.readouterr()
+        assert out.read_bytes()[:8] == PNG, name
+    printed = capsys.readouterr().out
+    assert "2 candidates" in printed and "val_accuracy" in printed and "Brier" in printed and "SHAP" in printed
+
+
+async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialogs_entries(trained_store, tmp_path,
+                                                                                          monkeypatch):
+    from datetime import date
+
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.tui.app.modals import ErrorModal, ExportModal
+
+    ids = with_candidates(trained_store, 3)
+    approve(trained_store, ids, by="setup")
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        first = app.screen.query_one("#path").value
+        assert first.endswith(f"synthesis-batch-1-{date.today().isoformat()}.csv")
+        taken = tmp_path / "taken.csv"
+        taken.write_text("someone else's file")
+        app.screen.query_one("#mass").value = "12.5"
+        app.screen.query_one("#path").value = str(taken)
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportModal), "refused at once, the dialog stays"
+        assert "already exists" in str(app.screen.query_one("#export-error").render())
+        assert app.screen.query_one("#mass").value == "12.5"
+        missing = tmp_path / "no-such-folder" / "batch.csv"  # refused by the export itself, in its worker
+        app.screen.query_one("#path").value = str(missing)
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        assert app.screen.query_one("#mass").value == "12.5"  # the entries, as they were
+        assert app.screen.query_one("#path").value == str(missing)
+        assert "does not exist" in str(app.screen.query_one("#export-error").render())
+        app.screen.query_one("#path").value = first
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: (tmp_path / first).exists())
+        await pilot.pause()
+        await wait_for(pilot, lambda: app.query_one("#candidates-pane").rows[ids[0]].status == "exported")
+        approve(trained_store, with_candidates(trained_store, 1), by="setup")
+        await pilot.press("c")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+        assert app.screen.query_one("#path").value.endswith(f"synthesis-batch-2-{date.today().isoformat()}.csv")

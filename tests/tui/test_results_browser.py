@@ -1,0 +1,47 @@
+"""The results browser: corrections with their chain, filters, correcting from a row."""
+
+from __future__ import annotations
+
+from hea_campaign.campaign.results import add_result, correct_result
+from hea_campaign.campaign.results_browser import build_filter, list_results
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.results_browser import ResultsBrowser
+
+from .test_app import wait_for
+
+
+async def test_the_browser_lists_a_corrected_result_with_its_chain(seeded_store):
+    first = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="yes", phases="FCC", method="XRD", by="ana")
+    second = correct_result(seeded_store, first.id, single_phase="no", phases="FCC+BCC", by="ben", notes="re-measured")
+    third = correct_result(seeded_store, second.id, single_phase="no", phases="FCC+BCC+L12", by="ben")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and app.screen.rows)
+        screen = app.screen
+        screen.query_one("#f-alloy").value = "CoCrFeNiAl0.3Ti0.2"  # any way of writing it finds the alloy
+        screen.query_one("#apply-filter").press()
+        await wait_for(pilot, lambda: set(screen.rows) == {first.id, second.id, third.id})
+        table = screen.query_one("#results-table")
+        chain = f"{first.id} > {second.id} > {third.id}"
+        assert str(table.get_cell(str(first.id), "state")) == f"corrected by {second.id}"
+        assert str(table.get_cell(str(third.id), "state")) == "current"
+        assert all(str(table.get_cell(str(i), "chain")) == chain for i in (first.id, second.id, third.id))
+        table.move_cursor(row=table.get_row_index(str(first.id)))
+        await pilot.pause()
+        text = str(screen.query_one("#result-chain").render())
+        assert "2 correction(s)" in text and "re-measured" in text and f"superseded by {second.id}" in text
+        await pilot.press("c")  # correcting starts from the newest result of the chain
+        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
+        assert app.query_one("#r-corrects").value == str(third.id)
+        assert app.focused is app.query_one("#r-single")
+
+
+def test_filters_by_operator_candidate_and_date(seeded_store):
+    m = add_result(seeded_store, "CoCrFeNiMn0.5", single_phase="yes", operator="Dana", measured_on="2025-03-01")
+    by_op = list_results(seeded_store, build_filter(operator="dana"))
+    assert [r.id for r in by_op] == [m.id]
+    in_range = list_results(seeded_store, build_filter(since="2025-02-28", until="2025-03-01"))
+    assert m.id in [r.id for r in in_range]
+    assert m.id not in [r.id for r in list_results(seeded_store, build_filter(until="2025-02-28"))]
+    assert list_results(seeded_store, build_filter(candidate="999")) == []

@@ -1,0 +1,140 @@
+"""Import at any time: a dataset or CSV of alloys, or a lab-results CSV, with the whole report.
+
+The report (conflicts, repeated strings, one composition written several
+ways, near-duplicates, elements outside the vocabulary, skipped rows) is shown
+in full in a scrollable area and can be saved as a text file.  A refused
+import (bad rows) lists every bad row and keeps the form as it was, so ticking
+"skip bad rows" and pressing Import again is all it takes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+KINDS = [("alloys", "alloys"), ("lab results", "results")]
+
+
+class ImportScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save report")]
+
+    def __init__(self, source: str = "", run: bool = False):
+        super().__init__()
+        self.source, self.run_now = source, run
+        self.report_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="import-form"):
+            yield Select(KINDS, value="alloys", allow_blank=False, id="import-kind", compact=True)
+            yield Input(self.source, placeholder="yan2021 or path/to/file.csv", id="import-path", compact=True)
+            yield Checkbox("skip bad rows", id="skip-bad", compact=True)
+            yield Button("Import", variant="primary", id="run-import", compact=True)
+        yield Static("", id="import-status", markup=False)
+        with VerticalScroll(id="import-report-scroll", can_focus=True):
+            yield Static("The report of the import appears here.", id="import-report", markup=False)
+        with Horizontal(id="report-save"):
+            yield Label("save report as")
+            yield Input("", id="report-path", compact=True)
+            yield Button("Save", id="save-report", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#import-path", Input).focus()
+        if self.run_now and self.source:
+            self.start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "import-path":
+            self.start()
+        elif event.input.id == "report-path":
+            self.action_save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "run-import":
+            self.start()
+        elif event.button.id == "save-report":
+            self.action_save()
+
+    def start(self) -> None:
+        source = self.query_one("#import-path", Input).value.strip()
+        if not source:
+            self.query_one("#import-status", Static).update("Give a dataset name or the path of a CSV file.")
+            return
+        kind = self.query_one("#import-kind", Select).value
+        skip = self.query_one("#skip-bad", Checkbox).value
+        self.query_one("#run-import", Button).disabled = True
+        self.query_one("#import-status", Static).update(f"Importing {source}...")
+        self.run_import(kind, source, skip)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def run_import(self, kind: str, source: str, skip_bad: bool) -> None:
+        from hea_campaign.campaign.datasets import DATASETS, fetch
+        from hea_campaign.campaign.importing import ImportFailed, import_csv
+        from hea_campaign.campaign.results import ResultsImportFailed, import_results
+        from hea_campaign.tui.present.import_text import (
+            format_full_report,
+            format_import_failure,
+            format_results_failure,
+        )
+
+        store, actor = self.app.store, self.app.actor
+        try:
+            if kind == "results":
+                report = import_results(store, Path(source).expanduser(), by=actor)
+            elif source in DATASETS:
+                report = import_csv(store, fetch(source), source=source, skip_bad=skip_bad, actor=actor)
+            else:
+                report = import_csv(store, Path(source).expanduser(), skip_bad=skip_bad, actor=actor)
+        except ImportFailed as exc:
+            self.app.call_from_thread(self.show, "Refused: nothing was written.", format_import_failure(exc.report),
+                                      source)
+            return
+        except ResultsImportFailed as exc:
+            self.app.call_from_thread(self.show, "Refused: nothing was written.",
+                                      format_results_failure(exc.source, exc.errors), source)
+            return
+        except Exception as exc:  # a missing file, an unreadable CSV: the message, kept beside the form
+            self.app.call_from_thread(self.show, "Refused: nothing was written.", str(exc), source)
+            return
+        added = getattr(report, "measurements_added", 0)
+        self.app.call_from_thread(self.show, f"Imported {source}: {added} measurement(s) added.",
+                                  format_full_report(kind, report), source)
+
+    def show(self, status: str, text: str, source: str) -> None:
+        from hea_campaign.tui.present.import_text import report_file_name
+
+        self.report_text = text
+        self.query_one("#run-import", Button).disabled = False
+        self.query_one("#import-status", Static).update(status)
+        self.query_one("#import-report", Static).update(text)
+        self.query_one("#report-path", Input).value = str(Path.cwd() / report_file_name(source, datetime.now()))
+        self.notify(status, severity="information" if status.startswith("Imported") else "warning", markup=False)
+
+    def action_save(self) -> None:
+        if not self.report_text:
+            self.notify("Nothing to save yet: run an import first.", severity="warning")
+            return
+        path = Path(self.query_one("#report-path", Input).value.strip()).expanduser()
+        try:
+            with path.open("x", encoding="utf-8") as fh:
+                fh.write(self.report_text + "\n")
+        except FileExistsError:
+            self.notify(f"{path} already exists; choose another name.", severity="error")
+            return
+        except OSError as exc:
+            self.notify(f"cannot write {path}: {exc.strerror}", severity="error")
+            return
+        self.notify(f"Report saved to {path}")
+
+    def on_worker_state_changed(self, event) -> None:
+        if event.state.name in ("ERROR", "CANCELLED"):
+            self.query_one("#run-import", Button).disabled = False
+        self.app.handle_worker_event(event)

@@ -1,0 +1,35 @@
+"""Running the cockpit from the command line, and leaving it at once.
+
+Textual runs thread workers in the event loop's default executor, and both
+``asyncio.run`` and the interpreter's exit join those threads: a SHAP
+computation or a training epoch still running kept a blank screen for 2 to 10
+seconds after ``q``.  Here the app runs on a loop of its own (no executor
+join), and when threads are still busy after the terminal is restored, the
+process ends without waiting for them.  That is safe for the store: every
+write is one transaction (an interrupted one is rolled back by the database),
+and a training run that was cancelled writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+
+
+def busy_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+
+
+def run_app(app) -> int:
+    """Run ``app`` until it exits; return its exit code, leaving worker threads behind."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    app.run(loop=loop)
+    code = app.return_code or 0
+    if busy_threads():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

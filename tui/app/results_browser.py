@@ -1,0 +1,132 @@
+"""The results browser: every lab result with its corrections, filtered; correct one from here.
+
+Opened with key b (or Ctrl+P "Browse lab results").  The table lists
+measurements newest first, corrected ones included and marked; the panel
+under it shows the correction chain of the row under the cursor.  Key c (or
+Enter) starts a correction of that result on the Lab results tab, with the
+newest result of its chain in "corrects result".
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from hea_campaign.tui.present.results_text import RESULT_COLUMNS, format_chain, result_cells
+
+FILTERS = (("f-alloy", "alloy", 22), ("f-candidate", "candidate", 10), ("f-operator", "operator", 12),
+           ("f-since", "from YYYY-MM-DD", 16), ("f-until", "to YYYY-MM-DD", 16))
+
+
+class ResultsBrowser(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "correct", "Correct"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[int, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="result-filters"):
+            for wid, hint, width in FILTERS:
+                field = Input(placeholder=hint, id=wid, compact=True)
+                field.styles.width = width
+                yield field
+            yield Button("Filter", id="apply-filter", compact=True)
+        yield Static("", id="results-count", markup=False)
+        table = DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+        for name in RESULT_COLUMNS:
+            table.add_column(name, key=name)
+        yield table
+        with VerticalScroll(id="chain-scroll", can_focus=True):
+            yield Static("", id="result-chain", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#results-table", DataTable).focus()
+        self.load()
+
+    def _filter(self):
+        from hea_campaign.campaign.results_browser import build_filter
+
+        v = {w.id: w.value for w in self.query(Input)}
+        return build_filter(v["f-alloy"], v["f-candidate"], v["f-operator"], v["f-since"], v["f-until"])
+
+    def load(self) -> None:
+        flt = self.app.guard(self._filter)
+        if flt is not None:
+            self.fetch(flt)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="results")
+    def fetch(self, flt) -> None:
+        from hea_campaign.campaign.results_browser import list_results
+
+        rows = list_results(self.app.store, flt)
+        self.app.call_from_thread(self.show, rows)
+
+    def show(self, rows) -> None:
+        table = self.query_one("#results-table", DataTable)
+        keep = None
+        if table.row_count:
+            keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.rows = {r.id: r for r in rows}
+        table.clear()
+        for r in rows:
+            table.add_row(*(Text(str(v)) for v in result_cells(r)), key=str(r.id))
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+        corrected = sum(1 for r in rows if not r.current)
+        self.query_one("#results-count", Static).update(
+            f"{len(rows)} result(s) shown, {corrected} corrected by a later one; c or Enter corrects the one under the cursor")
+        self.show_chain()
+
+    def selected(self):
+        table = self.query_one("#results-table", DataTable)
+        if not table.row_count:
+            return None
+        return self.rows.get(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    def show_chain(self) -> None:
+        r = self.selected()
+        if r is None:
+            self.query_one("#result-chain", Static).update("")
+            return
+        chain = [self.rows[i] for i in r.chain if i in self.rows]
+        self.query_one("#result-chain", Static).update(format_chain(chain, r.id))
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        self.show_chain()
+
+    def on_data_table_row_selected(self, _event) -> None:
+        self.action_correct()
+
+    def on_input_submitted(self, _event) -> None:
+        self.load()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply-filter":
+            self.load()
+
+    def action_correct(self) -> None:
+        r = self.selected()
+        if r is None:
+            return
+        newest = self.rows.get(r.chain[-1], r)
+        self.app.pop_screen()
+        self.app.start_correction(newest)
+
+    def store_changed(self, changes) -> None:
+        """Live refresh: a new or corrected result appears without a key press."""
+        if changes.measurements:
+            self.load()
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.handle_worker_event(event)

@@ -1,0 +1,63 @@
+"""Model versions as text: the Models screen's table cells, a version's details, a comparison."""
+
+from __future__ import annotations
+
+import math
+
+VERSION_COLUMNS = ("version", "active", "trained", "by", "labelled", "unlabelled", "val acc", "val AUC",
+                   "best epoch", "train s")
+
+
+def _num(value, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, fmt)
+
+
+def version_cells(v) -> tuple:
+    """One row of the versions table (campaign.model_catalog.VersionSummary)."""
+    m = v.metrics
+    return (f"v{v.id}", "active" if v.active else "", f"{v.created_at:%Y-%m-%d %H:%M}", v.created_by, v.n_labelled,
+            v.n_unlabelled, _num(m.get("val_accuracy"), ".3f"), _num(m.get("val_auc"), ".3f"),
+            _num(m.get("best_epoch"), "d"), _num(m.get("train_seconds"), ".0f"))
+
+
+def format_version(v, curve) -> str:
+    """What is known of one version, and whether its training curve is stored."""
+    lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
+             + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {v.created_by or '?'}",
+             f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
+    if v.metrics.get("cancelled"):
+        lines.append("  training was cancelled: this is the best model reached before that")
+    if v.metrics.get("warm_start_from"):
+        lines.append(f"  continued from v{v.metrics['warm_start_from']}")
+    if curve.stored:
+        lines.append(f"  training curve: {len(curve.epochs)} evaluated epochs up to {curve.epochs[-1]} "
+                     f"({', '.join(curve.series)})")
+    else:
+        lines.append("  no training curve stored (trained before curves were kept)")
+    return "\n".join(lines)
+
+
+INTEGER_ROWS = ("labelled alloys", "unlabelled alloys", "best_epoch")
+
+
+def format_comparison(c) -> str:
+    """Two versions side by side (campaign.model_catalog.VersionComparison)."""
+    a, b = c.a, c.b
+    lines = [f"{'':<20} {'v' + str(a.id):>10} {'v' + str(b.id):>10} {'change':>10}"]
+    for name, x, y in c.metrics:
+        whole = name in INTEGER_ROWS
+        fmt = "d" if whole else ".3f"
+        x = None if x is None else (int(x) if whole else float(x))
+        y = None if y is None else (int(y) if whole else float(y))
+        diff = "" if x is None or y is None else format(y - x, "+d" if whole else "+.3f")
+        lines.append(f"{name:<20} {_num(x, fmt):>10} {_num(y, fmt):>10} {diff:>10}")
+    if c.config_changes:
+        lines.append("configuration that differs:")
+        lines += [f"  {k}: {x!r} -> {y!r}" for k, x, y in c.config_changes if k != "seed"]
+        if any(k == "seed" for k, _, _ in c.config_changes):
+            lines.append(f"  seed: {a.seed} -> {b.seed}")
+    else:
+        lines.append("same configuration")
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Lab results as the results browser shows them: table cells and a correction chain."""
+
+from __future__ import annotations
+
+
+def yes_no(value: bool | None) -> str:
+    return "?" if value is None else "yes" if value else "no"
+
+
+def result_cells(r) -> tuple:
+    """One browser row (campaign.results_browser.ResultRow): the values of its columns."""
+    state = "current" if r.current else f"corrected by {r.superseded_by}"
+    chain = " > ".join(map(str, r.chain)) if len(r.chain) > 1 else ""
+    return (r.id, r.formula, yes_no(r.single_phase), r.phases or "", r.method or "", r.operator or "",
+            r.day.isoformat(), "" if r.candidate_id is None else r.candidate_id, state, chain)
+
+
+RESULT_COLUMNS = ("id", "alloy", "single", "phases", "method", "operator", "date", "candidate", "state", "chain")
+
+
+def format_chain(chain: list, selected: int) -> str:
+    """The correction chain of a result, oldest first, the one that counts marked."""
+    if not chain:
+        return ""
+    head = chain[0]
+    lines = [f"Result {selected} of {head.formula}: " + (
+        "no corrections" if len(chain) == 1 else f"{len(chain) - 1} correction(s), the last one counts")]
+    for r in chain:
+        mark = "counts" if r.current else f"superseded by {r.superseded_by}"
+        what = f"single phase {yes_no(r.single_phase)}" + (f", {r.phases}" if r.phases else "")
+        extra = "".join(f", {v}" for v in (r.method,) if v)
+        lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {r.operator or '?'}  [{mark}]"
+                     + (f"  notes: {r.notes}" if r.notes else ""))
+    return "\n".join(lines)
