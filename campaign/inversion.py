@@ -26,7 +26,9 @@ The model is any object with the SSVAE numpy API (``predict_proba``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -71,12 +73,15 @@ def invert(
     keep_elements: bool = False,
     allowed: np.ndarray | None = None,
     granularity: float = 0.01,
+    project: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> InversionResult:
     """Run the chosen loop from each row of ``start`` (fractions on the model vocabulary).
 
     ``allowed`` is an optional (V,) mask of elements any step may use (the
     user's allowed/banned constraints); ``keep_elements`` narrows it per row to
-    the starting alloy's elements.
+    the starting alloy's elements.  ``project`` replaces the rounding of each
+    step (e.g. a move into the design space, then rounding): the path and the
+    stopping test then only ever see alloys the lab would make.
     """
     if mode not in MODES:
         raise ValueError(f"unknown inversion mode '{mode}'; choose one of {', '.join(MODES)}")
@@ -90,13 +95,14 @@ def invert(
     x = x0.copy()
     p = model.predict_proba(x)
     p_start = p.copy()
-    rounded = round_to_granularity(x, granularity)
+    to_lab = project or partial(round_to_granularity, granularity=granularity)
+    rounded = to_lab(x)
     p_round = model.predict_proba(rounded)
     paths: list[list[tuple[np.ndarray, float]]] = [[(rounded[i].copy(), float(p_round[i]))] for i in range(n)]
     steps = np.zeros(n, dtype=int)
     active = p_round <= cutoff
     if mode == "proximal":
-        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, granularity)
+        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab)
         max_steps = 0
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -109,7 +115,7 @@ def invert(
         new = _mask_to(new, mask[idx])
         x[idx] = new
         p[idx] = model.predict_proba(new)
-        _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active)
+        _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active)
     z_final, _ = model.encode(rounded, p_round)
     return InversionResult(
         start=x0,
@@ -123,9 +129,9 @@ def invert(
     )
 
 
-def _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, paths, active) -> None:
+def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active) -> None:
     """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed."""
-    r = round_to_granularity(new, granularity)
+    r = to_lab(new)
     pr = model.predict_proba(r)
     rounded[idx], p_round[idx] = r, pr
     steps[idx] += 1
@@ -134,7 +140,7 @@ def _record_step(model, idx, new, granularity, cutoff, rounded, p_round, steps, 
     active[idx] = pr <= cutoff
 
 
-def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, granularity,
+def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
                     penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR) -> None:
     """The proximal loop, updating the caller's arrays in place (rows stop once they pass)."""
     import torch
@@ -163,6 +169,6 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
                 theta.masked_fill_(~allowed, -1e9)
                 x_new = torch.softmax(theta, -1).numpy()
             idx = np.flatnonzero(active)
-            _record_step(model, idx, x_new[idx], granularity, cutoff, rounded, p_round, steps, paths, active)
+            _record_step(model, idx, x_new[idx], to_lab, cutoff, rounded, p_round, steps, paths, active)
     finally:
         model.train(was)

@@ -1,8 +1,11 @@
 """Training a model version from the store, and finding the active one.
 
-A version is a checkpoint file (plus the labelled rows it learned from, for
-the uncertainty reference) and a ``model_version`` row holding its config,
-metrics, a hash of the training rows, seed and library versions.  Checkpoints
+A version is a checkpoint file and a ``model_version`` row holding its
+config, metrics, a hash of the training rows, seed and library versions.  The
+checkpoint also holds the labelled rows the model learned from and its flag
+reference (conformal calibration scores, latent and distance thresholds),
+computed once here, so the sha256 check covers them too.  Versions trained
+before that keep them in a ``.reference.npz`` file beside the checkpoint.  Checkpoints
 live beside a SQLite store (``campaign.db`` -> ``campaign.models/``) or in
 ``HEA_CAMPAIGN_MODELS``.  Loading checks the file's sha256 against the one
 recorded: a checkpoint changed on disk is refused, not trusted.
@@ -137,12 +140,13 @@ def train_version(
     data_hash = ts.data_hash()
     stem = f"c{store.campaign_id}-{data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
     ckpt = folder / f"{stem}.pt"
-    sha = save_checkpoint(model, ckpt, metrics=metrics)
-    ref_path = folder / f"{stem}.reference.npz"
-    tmp = ref_path.with_suffix(".tmp.npz")
-    np.savez(tmp, X_lab=ts.X_lab[train_idx], y_lab=ts.y_lab[train_idx], train_ids=ts.lab_ids[train_idx],
-             val_ids=ts.lab_ids[val_idx])
-    os.replace(tmp, ref_path)
+    from .uncertainty import build_reference
+
+    reference = build_reference(model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx],
+                                ts.y_lab[val_idx])
+    arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
+              "val_ids": ts.lab_ids[val_idx], **reference.to_arrays()}
+    sha = save_checkpoint(model, ckpt, metrics=metrics, arrays=arrays)
     with store.write() as session:
         version = ModelVersion(
             campaign_id=store.campaign_id,
@@ -219,6 +223,16 @@ _CACHE_SIZE = 8  # a TUI session touches a few versions; a simulation trains hun
 
 def load_version(version: ModelVersion):
     """(model, reference rows X_lab, y_lab) of a version, verified against its sha256."""
+    model, arrays = _load(version)
+    return model, arrays["X_lab"], arrays["y_lab"]
+
+
+def version_arrays(version: ModelVersion) -> dict:
+    """The arrays stored with a version (training rows, ids, flag reference), verified."""
+    return _load(version)[1]
+
+
+def _load(version: ModelVersion):
     from hea_campaign.model.checkpoint import load_checkpoint
 
     with _cache_lock:
@@ -229,11 +243,18 @@ def load_version(version: ModelVersion):
 
     path = Path(version.checkpoint_path)
     try:
-        model = load_checkpoint(path, expected_sha256=version.checkpoint_sha256).model
+        loaded = load_checkpoint(path, expected_sha256=version.checkpoint_sha256)
     except CheckpointError as exc:
         raise CampaignError(f"model version {version.id}: {exc}") from None
-    ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
-    entry = (model, ref["X_lab"], ref["y_lab"])
+    arrays = dict(loaded.arrays)
+    if "X_lab" not in arrays:  # a version trained before the rows went into the checkpoint
+        legacy = path.with_name(path.stem + ".reference.npz")
+        try:
+            with np.load(legacy, allow_pickle=False) as ref:
+                arrays = {k: ref[k] for k in ref.files if k in ("X_lab", "y_lab", "train_ids", "val_ids")}
+        except (OSError, ValueError) as exc:
+            raise CampaignError(f"model version {version.id}: cannot read its training rows {legacy}: {exc}") from None
+    entry = (loaded.model, arrays)
     with _cache_lock:
         _cache[version.checkpoint_sha256] = entry
         while len(_cache) > _CACHE_SIZE:

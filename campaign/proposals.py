@@ -1,16 +1,21 @@
 """Proposing candidates: one call that runs a mode, filters, flags, picks and stores.
 
-Every mode ends in the same pipeline: round to lab granularity, drop what
-breaks a constraint, drop duplicates (among themselves, of any alloy in the
-store and so of every open candidate), assess uncertainty and flags, rank
-by the acquisition strategy with diversity in latent space, and store the
-batch as one ``proposal_run`` with its parameters and model version.
+Every mode ends in the same pipeline: move into the campaign's design space
+and round to lab granularity, drop what still breaks it (element count,
+bounds, cost, density), report alloys within granularity of a measured alloy
+as known (with the measured label) instead of storing them, drop duplicates
+(among themselves, of any alloy in the store and so of every open
+candidate), assess uncertainty and flags, rank by the acquisition strategy
+with diversity in latent space, and store the batch as one ``proposal_run``
+with its parameters and model version.  Each stored candidate carries its
+second opinion, conformal set, three nearest measured alloys, cost and
+density in its ``uncertainty`` record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,15 +24,18 @@ from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 
 from .acquisition import STRATEGIES, acquisition, select_diverse
 from .chemistry import FormulaError, parse_formula
-from .constraints import Constraints, round_to_granularity, satisfies
+from .constraints import Constraints, project, satisfies
+from .design_space import load_design_space, load_prices
+from .economics import DENSITY_NOTE, cost_per_kg, density
 from .errors import CampaignError
 from .inversion import invert
+from .known_alloys import find_known, measured_alloys, nearest
 from .labels import alloy_labels
-from .model_versions import get_version, load_version
+from .model_versions import get_version, load_version, version_arrays
 from .screening import enumerate_space, space_size
 from .store import CampaignStore, current_user
 from .training_set import PROPOSAL_SOURCE, formula_of
-from .uncertainty import Reference, assess, build_reference
+from .uncertainty import Reference, assess, build_reference, has_reference
 
 MODES = ("invert", "latent", "screen")
 
@@ -45,7 +53,7 @@ class ProposalRequest:
     p_target: float = 0.9
     screen_elements: Sequence[str] = ()
     step: float = 0.05
-    constraints: Constraints = field(default_factory=Constraints)
+    constraints: Constraints | None = None  # None: the campaign's design space
     batch: int = 12
     strategy: str = "balanced"
     seed: int = 0
@@ -56,7 +64,7 @@ class ProposalRequest:
         d["starts"] = list(self.starts)
         d["latent"] = [list(map(float, z)) for z in self.latent]
         d["screen_elements"] = list(self.screen_elements)
-        d["constraints"] = self.constraints.describe()
+        d["constraints"] = None if self.constraints is None else self.constraints.describe()
         return d
 
 
@@ -79,18 +87,30 @@ class ProposalOutcome:
     produced: int
     dropped: dict[str, int]
     paths: dict[str, list[dict]]  # start formula -> path (also for starts that failed)
+    known: list[dict] = field(default_factory=list)  # {formula, measured, label, distance_at_pct}
+    constraints: Constraints | None = None  # the design space that was applied
 
 
 _references: dict[str, Reference] = {}
 
 
 def reference_for(version, model, X_lab, y_lab) -> Reference:
+    """The flag reference stored in the version's checkpoint (covered by its sha256).
+
+    Versions trained before it was stored get one rebuilt from their training
+    rows, without conformal calibration (no validation rows were kept), so
+    they never flag ``uncertain``: retrain to get it.
+    """
     # Keyed by the checkpoint's sha256, like load_version's cache: version ids
     # repeat across stores (every store's first version is 1), and one process
     # may open several stores (tests, scripts).
     key = version.checkpoint_sha256 or f"id:{version.id}"
     if key not in _references:
-        _references[key] = build_reference(model, X_lab, y_lab)
+        arrays = version_arrays(version)
+        if has_reference(arrays):
+            _references[key] = Reference.from_arrays(arrays, model.vocabulary, key=key)
+        else:
+            _references[key] = build_reference(model, X_lab, y_lab, key=key)
     return _references[key]
 
 
@@ -121,14 +141,16 @@ def _path_record(path, vocabulary) -> list[dict]:
     return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
 
 
-def _generate(store, req: ProposalRequest, model, progress, should_stop) -> tuple[Pool, dict[str, list[dict]]]:
+def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=None) -> tuple[Pool, dict[str, list[dict]]]:
     vocab = model.vocabulary
-    allowed = req.constraints.allowed_mask(vocab)
-    g = req.constraints.granularity
+    space = req.constraints
+    allowed = space.allowed_mask(vocab)
+    g = space.granularity
+    to_space = lambda X: project(X, space, vocab)  # noqa: E731
     if req.mode == "invert":
         X0, names = _start_rows(store, req, vocab)
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
-                     keep_elements=req.keep_elements, allowed=allowed, granularity=g)
+                     keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space)
         paths = {n: _path_record(p, vocab) for n, p in zip(names, res.paths, strict=True)}
         ok = res.reached
         return Pool(
@@ -144,9 +166,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop) -> tupl
         Z = np.array(req.latent, dtype=float)
         if Z.ndim != 2 or Z.shape[1] != model.config.latent_dim:
             raise CampaignError(f"latent points need {model.config.latent_dim} coordinates each")
-        X = model.decode(Z, req.p_target)
-        X = np.where(allowed[None, :], X, 0)
-        X = round_to_granularity(X, g)
+        X = to_space(model.decode(Z, req.p_target))
         n = len(X)
         return Pool(X=X, p_target=np.full(n, req.p_target), start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
     if req.mode == "screen":
@@ -159,7 +179,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop) -> tupl
         best_s = np.zeros(0)
         total = space_size(len(els), req.step)
         seen = 0
-        for chunk in enumerate_space(els, vocab, step=req.step, constraints=req.constraints):
+        for chunk in enumerate_space(els, vocab, step=req.step, constraints=space, prices=prices):
             if should_stop and should_stop():
                 break
             seen += 1
@@ -193,16 +213,30 @@ def propose(
     version = get_version(store, req.model_version_id)
     model, X_ref, y_ref = load_version(version)
     vocab = model.vocabulary
-    req.constraints.validate(vocab)
+    space = req.constraints if req.constraints is not None else load_design_space(store)
+    req = replace(req, constraints=space)
+    space.validate(vocab)
+    prices = load_prices(store)
     try:
-        pool, paths = _generate(store, req, model, progress, should_stop)
+        pool, paths = _generate(store, req, model, progress, should_stop, prices)
     except FormulaError as exc:
         raise CampaignError(str(exc)) from None
-    dropped = {"did not reach the cutoff": 0, "broke a constraint": 0, "duplicate": 0, "already in the store": 0}
+    dropped = {"did not reach the cutoff": 0, "outside the design space": 0, "known (measured) alloy": 0,
+               "duplicate": 0, "already in the store": 0}
     if req.mode == "invert":
         dropped["did not reach the cutoff"] = len(paths) - len(pool.X)
-    ok = satisfies(pool.X, req.constraints, vocab) if len(pool.X) else np.zeros(0, bool)
-    dropped["broke a constraint"] = int((~ok).sum())
+    ok = satisfies(pool.X, space, vocab, prices) if len(pool.X) else np.zeros(0, bool)
+    dropped["outside the design space"] = int((~ok).sum())
+    measured = measured_alloys(store, vocab)
+    inside = np.flatnonzero(ok)
+    known_rows = find_known(pool.X[inside], measured, space.granularity)
+    known: list[dict] = []
+    for k, match in known_rows.items():
+        i = int(inside[k])
+        ok[i] = False
+        known.append({"formula": formula_of(pool.X[i], vocab), "measured": match.formula, "label": match.label,
+                      "distance_at_pct": match.distance, "start": pool.start_formula[i]})
+    dropped["known (measured) alloy"] = len(known)
     formulas = [formula_of(x, vocab) if k else None for x, k in zip(pool.X, ok, strict=True)]
     with store.read() as session:
         existing = q.alloys_by_formula(session, store.campaign_id, [f for f in formulas if f])
@@ -220,13 +254,16 @@ def propose(
         keep.append(i)
     produced = len(pool.X)
     if not keep:
-        return ProposalOutcome(None, [], produced, dropped, paths)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
     idx = np.array(keep)
     X = pool.X[idx]
     ref = reference_for(version, model, X_ref, y_ref)
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
     score = acquisition(a.p_single, a.spread, req.strategy)
     picked = select_diverse(score, a.latent, req.batch)
+    near = nearest(X[picked], measured, 3)
+    cost = cost_per_kg(X[picked], vocab, prices)
+    rho = density(X[picked], vocab)
     actor = by or current_user()
     ids: list[int] = []
     with store.write() as session:
@@ -235,8 +272,13 @@ def propose(
         session.add(run)
         session.flush()
         starts = q.alloys_by_formula(session, store.campaign_id, [s for s in pool.start_formula if s])
-        for j in picked:
+        for n_pick, j in enumerate(picked):
             i = int(idx[j])
+            record = a.uncertainty(j)
+            record["nearest_measured"] = near[n_pick]
+            record["cost_usd_per_kg"] = None if not np.isfinite(cost[n_pick]) else round(float(cost[n_pick]), 2)
+            record["density_g_cm3"] = round(float(rho[n_pick]), 3)
+            record["density_note"] = DENSITY_NOTE
             comp = parse_formula(formulas[i])
             alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
                           n_elements=len(comp), source=f"{PROPOSAL_SOURCE}:run {run.id}")
@@ -247,7 +289,7 @@ def propose(
                 campaign_id=store.campaign_id, alloy_id=alloy.id, proposal_run_id=run.id,
                 model_version_id=version.id, start_alloy_id=starts[start].id if start in starts else None,
                 origin=req.mode if req.mode != "invert" else f"invert:{req.inversion}",
-                p_single=float(a.p_single[j]), uncertainty=a.uncertainty(j), flags=a.flags[j],
+                p_single=float(a.p_single[j]), uncertainty=record, flags=a.flags[j],
                 latent_z=[float(v) for v in a.latent[j]], path=pool.paths[i],
                 change_at_pct=None if pool.change is None else float(pool.change[i]),
                 steps=None if pool.steps is None else int(pool.steps[i]),
@@ -259,5 +301,6 @@ def propose(
                     campaign_id=store.campaign_id, payload={"formula": comp.formula, "run": run.id})
         q.audit(session, actor=actor, action="proposal.run", entity="proposal_run", entity_id=run.id,
                 campaign_id=store.campaign_id,
-                payload={"mode": req.mode, "produced": produced, "kept": len(ids), "dropped": dropped})
-    return ProposalOutcome(run.id, ids, produced, dropped, paths)
+                payload={"mode": req.mode, "produced": produced, "kept": len(ids), "dropped": dropped,
+                         "known": known})
+    return ProposalOutcome(run.id, ids, produced, dropped, paths, known, space)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from hea_campaign.db import store as q
 
-from .model_versions import TrainedVersion, activate, load_version, train_version
+from .model_versions import TrainedVersion, activate, load_version, train_version, version_arrays
 from .store import CampaignStore
 
 
@@ -46,8 +45,8 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion) -> Compar
     if active is None or active.id == trained.version.id:
         return Comparison(trained.version.id, None, len(y), len(y), new, None, None, None, len(ts.lab_ids), False)
     old_model, _, _ = load_version(active)
-    ref = np.load(Path(active.checkpoint_path).with_name(Path(active.checkpoint_path).stem + ".reference.npz"))
-    old_train = set(ref["train_ids"].tolist()) if "train_ids" in ref.files else set()
+    ref = version_arrays(active)
+    old_train = set(ref["train_ids"].tolist()) if "train_ids" in ref else set()
     unseen = np.array([i not in old_train for i in ids], dtype=bool)
     old = binary_metrics(y, old_model.predict_proba(X))
     fair_new = binary_metrics(y[unseen], new_model.predict_proba(X[unseen])) if unseen.any() else None

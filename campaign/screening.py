@@ -30,6 +30,7 @@ def enumerate_space(
     step: float = 0.05,
     constraints: Constraints | None = None,
     chunk: int = 200_000,
+    prices=None,
 ) -> Iterator[np.ndarray]:
     """Yield (n, V) fraction arrays on ``vocabulary`` covering the space, chunk by chunk."""
     units = int(round(1 / step))
@@ -55,6 +56,6 @@ def enumerate_space(
             counts = np.diff(edges, axis=1) - 1
         out = np.zeros((len(counts), len(vocabulary)))
         out[:, cols] = counts / units
-        yield out[satisfies(out, constraints, vocabulary)]
+        yield out[satisfies(out, constraints, vocabulary, prices)]
         if k == 1:
             return

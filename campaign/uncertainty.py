@@ -1,39 +1,56 @@
 """Flags that say when the model cannot vouch for a candidate.
 
-Each flag comes with a one-line reason a scientist can check:
+Each flag comes with a one-line reason a scientist can check (DESIGN.md
+section 6):
 
-- ``low_density``: the candidate's latent point lies where the labelled
-  training alloys are sparse (Gaussian kernel density of their latent means,
-  below a percentile of the training alloys' own leave-one-out densities);
+- ``uncertain``: the split-conformal prediction set at the stated level
+  (90 % by default) holds both classes, or neither.  Calibrated on the
+  version's validation rows with the nonconformity 1 - p(true class) of the
+  scorer (crepes ``ConformalClassifier``, no smoothing, so it is
+  deterministic);
+- ``novel``: the nearest labelled training alloy is farther (half-L1, at.%)
+  than the 95th percentile of the training alloys' own nearest-neighbour
+  distances; the reason names that alloy;
+- ``low_density``: the seed paper's latent novelty signal.  Training alloys
+  and candidates are encoded the same way (with the classifier's own p, never
+  a true label), and a candidate is flagged when its Gaussian kernel density
+  among the training alloys is below the 5th percentile of the training
+  alloys' own leave-one-out densities;
+- ``disputed``: an independent model of another family (``second_opinion``),
+  trained on the same labels, puts the alloy in the other class;
 - ``out_of_range``: a descriptor lies outside the labelled training range;
 - ``inconsistent``: re-scoring a decoded alloy gives a p far from the p it
-  was decoded for;
-- ``high_spread``: the classifier heads disagree (ensemble standard deviation).
+  was decoded for.
 
-The reference (latent means, descriptor ranges, density threshold) is built
-from the labelled rows a model version was trained on.
+The reference (training rows, latent points, thresholds, conformal
+calibration scores) is built once when a model version is trained and stored
+inside its checkpoint (``to_arrays`` / ``from_arrays``), so the checkpoint's
+sha256 covers it.
+
+``p_single`` is the scorer's probability.  Until a separate scorer exists it
+is the SSVAE head's; ``scorer`` arguments take any callable X -> p.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, DESCRIPTOR_UNITS, featurize
 
+from . import second_opinion
 
-@dataclass
-class Reference:
-    latent: np.ndarray  # (M, L) latent means of labelled training alloys
-    bandwidth: float
-    density_threshold: float
-    training_densities: np.ndarray  # sorted leave-one-out densities, for percentiles
-    descriptor_min: np.ndarray
-    descriptor_max: np.ndarray
-    percentile: float
-    spread_threshold: float
-    inconsistency_threshold: float
+CONFORMAL_LEVEL = 0.90
+DENSITY_PERCENTILE = 5.0
+NOVELTY_PERCENTILE = 95.0
+CLASS_NAMES = ("multi", "single")  # index = label
+
+
+def head_scorer(model) -> Callable[[np.ndarray], np.ndarray]:
+    """The SSVAE classifier head as the scorer (swap here for issue 12's scorer)."""
+    return model.predict_proba
 
 
 def latent_density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_out: bool = False) -> np.ndarray:
@@ -48,32 +65,130 @@ def latent_density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_
     return k.sum(1) / (max(m, 1) * (2 * np.pi * h * h) ** (dim / 2))
 
 
+def nearest_neighbour(X: np.ndarray, ref: np.ndarray, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(index, half-L1 distance in at.%) of each row's nearest reference row."""
+    from .known_alloys import distances
+
+    d = distances(X, ref)
+    if leave_one_out:
+        np.fill_diagonal(d, np.inf)
+    j = np.argmin(d, axis=1)
+    return j, d[np.arange(len(d)), j]
+
+
+@dataclass
+class Reference:
+    X_train: np.ndarray  # (M, V) labelled training rows
+    y_train: np.ndarray  # (M,)
+    latent: np.ndarray  # (M, L) latent means of the training rows, encoded with the head's own p
+    bandwidth: float
+    density_threshold: float
+    training_densities: np.ndarray  # sorted leave-one-out densities, for percentiles
+    descriptor_min: np.ndarray
+    descriptor_max: np.ndarray
+    nn_distances: np.ndarray  # sorted leave-one-out nearest-neighbour distances of training rows (at.%)
+    novelty_threshold: float
+    conformal_scores: np.ndarray  # nonconformity 1 - p(true class) of the validation rows (empty: none)
+    vocabulary: tuple[str, ...]
+    percentile: float = DENSITY_PERCENTILE
+    novelty_percentile: float = NOVELTY_PERCENTILE
+    conformal_level: float = CONFORMAL_LEVEL
+    inconsistency_threshold: float = 0.2
+    key: str = ""  # cache key of the second opinion (checkpoint sha256)
+    _formulas: list[str] | None = field(default=None, repr=False)
+
+    def formula(self, i: int) -> str:
+        if self._formulas is None:
+            from .training_set import formula_of
+
+            self._formulas = [formula_of(x, self.vocabulary) for x in self.X_train]
+        return self._formulas[i]
+
+    def second_opinion(self):
+        return second_opinion.fitted(self.key or f"id:{id(self)}", self.X_train, self.y_train, self.vocabulary)
+
+    def conformal_sets(self, p: np.ndarray) -> np.ndarray:
+        """(N, 2) 0/1: which classes the prediction set at ``conformal_level`` holds (empty if uncalibrated)."""
+        p = np.asarray(p, dtype=np.float64)
+        if len(self.conformal_scores) == 0:
+            return np.zeros((len(p), 0), dtype=int)
+        from crepes import ConformalClassifier
+
+        cc = ConformalClassifier()
+        cc.fit(self.conformal_scores)
+        alphas = np.column_stack([p, 1.0 - p])  # 1 - p(multi), 1 - p(single)
+        return np.asarray(cc.predict_set(alphas, confidence=self.conformal_level, smoothing=False), dtype=int)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for the checkpoint (covered by its sha256)."""
+        scalars = [self.bandwidth, self.density_threshold, self.novelty_threshold, self.percentile,
+                   self.novelty_percentile, self.conformal_level, self.inconsistency_threshold]
+        return {
+            "ref_X_train": self.X_train, "ref_y_train": self.y_train, "ref_latent": self.latent,
+            "ref_training_densities": self.training_densities, "ref_descriptor_min": self.descriptor_min,
+            "ref_descriptor_max": self.descriptor_max, "ref_nn_distances": self.nn_distances,
+            "ref_conformal_scores": self.conformal_scores, "ref_scalars": np.array(scalars, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: dict, vocabulary, key: str = "") -> Reference:
+        s = [float(v) for v in np.asarray(a["ref_scalars"], dtype=np.float64)]
+        return cls(
+            X_train=np.asarray(a["ref_X_train"], np.float64), y_train=np.asarray(a["ref_y_train"], np.float64),
+            latent=np.asarray(a["ref_latent"], np.float64), bandwidth=s[0], density_threshold=s[1],
+            training_densities=np.asarray(a["ref_training_densities"], np.float64),
+            descriptor_min=np.asarray(a["ref_descriptor_min"], np.float64),
+            descriptor_max=np.asarray(a["ref_descriptor_max"], np.float64),
+            nn_distances=np.asarray(a["ref_nn_distances"], np.float64), novelty_threshold=s[2],
+            conformal_scores=np.asarray(a["ref_conformal_scores"], np.float64), vocabulary=tuple(vocabulary),
+            percentile=s[3], novelty_percentile=s[4], conformal_level=s[5], inconsistency_threshold=s[6], key=key,
+        )
+
+
+def has_reference(arrays: dict) -> bool:
+    return "ref_scalars" in arrays
+
+
+def conformal_scores(p_val: np.ndarray, y_val: np.ndarray) -> np.ndarray:
+    """Nonconformity 1 - p(true class) of calibration rows."""
+    p_val, y_val = np.asarray(p_val, np.float64), np.asarray(y_val)
+    return np.where(y_val == 1, 1.0 - p_val, p_val)
+
+
 def build_reference(
     model,
     X_lab: np.ndarray,
     y_lab: np.ndarray,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
     *,
-    percentile: float = 5.0,
-    spread_threshold: float = 0.15,
+    scorer: Callable[[np.ndarray], np.ndarray] | None = None,
+    percentile: float = DENSITY_PERCENTILE,
+    novelty_percentile: float = NOVELTY_PERCENTILE,
+    conformal_level: float = CONFORMAL_LEVEL,
     inconsistency_threshold: float = 0.2,
+    key: str = "",
 ) -> Reference:
-    """Reference statistics of a model's labelled training rows."""
-    latent, _ = model.encode(X_lab, y_lab)
+    """Reference statistics of a model's labelled training rows (and validation rows for conformal)."""
+    X_lab = np.asarray(X_lab, np.float64)
+    p_head = model.predict_proba(X_lab)
+    latent, _ = model.encode(X_lab, p_head)  # as candidates are encoded: with the head's own p
     n, dim = latent.shape
     sigma = float(np.mean(latent.std(axis=0))) or 1.0
     h = sigma * n ** (-1.0 / (dim + 4))  # Scott's rule
     own = latent_density(latent, latent, h, leave_one_out=True)
     desc = featurize(X_lab, model.vocabulary)
+    _, nn = nearest_neighbour(X_lab, X_lab, leave_one_out=True)
+    scores = np.zeros(0)
+    if X_val is not None and len(X_val):
+        scores = conformal_scores((scorer or head_scorer(model))(np.asarray(X_val, np.float64)), y_val)
     return Reference(
-        latent=latent,
-        bandwidth=h,
-        density_threshold=float(np.percentile(own, percentile)),
-        training_densities=np.sort(own),
-        descriptor_min=desc.min(axis=0),
-        descriptor_max=desc.max(axis=0),
-        percentile=percentile,
-        spread_threshold=spread_threshold,
-        inconsistency_threshold=inconsistency_threshold,
+        X_train=X_lab, y_train=np.asarray(y_lab, np.float64), latent=latent, bandwidth=h,
+        density_threshold=float(np.percentile(own, percentile)), training_densities=np.sort(own),
+        descriptor_min=desc.min(axis=0), descriptor_max=desc.max(axis=0), nn_distances=np.sort(nn),
+        novelty_threshold=float(np.percentile(nn, novelty_percentile)), conformal_scores=np.sort(scores),
+        vocabulary=tuple(model.vocabulary), percentile=percentile, novelty_percentile=novelty_percentile,
+        conformal_level=conformal_level, inconsistency_threshold=inconsistency_threshold, key=key,
     )
 
 
@@ -87,15 +202,44 @@ class Assessment:
     out_of_range: list[list[str]]
     flags: list[list[dict]]
     gap: np.ndarray | None = None
+    p_second: np.ndarray | None = None
+    conformal: np.ndarray | None = None  # (N, 2) 0/1 or (N, 0) when uncalibrated
+    nearest_index: np.ndarray | None = None
+    nearest_distance: np.ndarray | None = None
+    nearest_percentile: np.ndarray | None = None
+    nearest_formula: list[str] = field(default_factory=list)
+    conformal_level: float = CONFORMAL_LEVEL
+
+    @property
+    def uncertainty_score(self) -> np.ndarray:
+        """0 (sure) to 1 (a coin): ambiguity of the mean of the scorer's and the second opinion's p."""
+        p = self.p_single if self.p_second is None else 0.5 * (self.p_single + self.p_second)
+        return 1.0 - 2.0 * np.abs(p - 0.5)
+
+    def conformal_set(self, i: int) -> list[str] | None:
+        if self.conformal is None or self.conformal.shape[1] == 0:
+            return None
+        return [CLASS_NAMES[c] for c in (1, 0) if self.conformal[i, c]]
 
     def uncertainty(self, i: int) -> dict:
         out = {
             "spread": round(float(self.spread[i]), 4),
             "latent_density": float(self.density[i]),
             "density_percentile": round(float(self.density_percentile[i]), 1),
+            "uncertainty_score": round(float(self.uncertainty_score[i]), 4),
         }
         if self.gap is not None:
             out["consistency_gap"] = round(float(self.gap[i]), 4)
+        if self.p_second is not None:
+            out["second_opinion"] = {"model": second_opinion.FAMILY, "p_single": round(float(self.p_second[i]), 4)}
+        cs = self.conformal_set(i)
+        if cs is not None:
+            out["conformal"] = {"level": self.conformal_level, "set": cs}
+        if self.nearest_distance is not None:
+            out["nearest_training_alloy"] = {
+                "formula": self.nearest_formula[i], "distance_at_pct": round(float(self.nearest_distance[i]), 2),
+                "percentile": round(float(self.nearest_percentile[i]), 1),
+            }
         return out
 
 
@@ -103,25 +247,49 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = None) -> Assessment:
+def _cls(p: float) -> str:
+    return "single phase" if p >= 0.5 else "multi phase"
+
+
+def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = None,
+           scorer: Callable[[np.ndarray], np.ndarray] | None = None) -> Assessment:
     """Score, place and flag compositions X (N, V)."""
-    X = np.atleast_2d(X)
-    p, spread = model.predict_proba(X, return_std=True)
-    latent, _ = model.encode(X, p)
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    p_head, spread = model.predict_proba(X, return_std=True)
+    p = p_head if scorer is None else np.asarray(scorer(X), np.float64)
+    latent, _ = model.encode(X, p_head)
     dens = latent_density(latent, ref.latent, ref.bandwidth)
     pct = 100.0 * np.searchsorted(ref.training_densities, dens) / max(len(ref.training_densities), 1)
     desc = featurize(X, model.vocabulary)
     gap = None if p_target is None else np.abs(np.asarray(p_target) - p)
+    p2 = second_opinion.predict(ref.second_opinion(), X, ref.vocabulary)
+    sets = ref.conformal_sets(p)
+    nn_idx, nn_d = nearest_neighbour(X, ref.X_train)
+    nn_pct = 100.0 * np.searchsorted(ref.nn_distances, nn_d, side="right") / max(len(ref.nn_distances), 1)
+    nn_formula = [ref.formula(int(j)) for j in nn_idx]
     flags: list[list[dict]] = []
     oor_all: list[list[str]] = []
+    level = f"{100 * ref.conformal_level:g} %"
     for i in range(len(X)):
         f: list[dict] = []
+        if sets.shape[1] and sets[i].sum() != 1:
+            held = "both classes" if sets[i].sum() == 2 else "neither class"
+            f.append({"flag": "uncertain",
+                      "reason": f"the {level} conformal prediction set holds {held} (p {p[i]:.2f})"})
+        if nn_d[i] > ref.novelty_threshold:
+            f.append({"flag": "novel",
+                      "reason": f"nearest labelled alloy {nn_formula[i]} is {nn_d[i]:.1f} at.% away, beyond "
+                      f"{ref.novelty_percentile:g} % of training alloys' own distances ({ref.novelty_threshold:.1f})"})
         if dens[i] < ref.density_threshold:
             f.append({
                 "flag": "low_density",
                 "reason": f"latent density {_fmt(dens[i])} is below the {ref.percentile:g}th percentile "
                 f"({_fmt(ref.density_threshold)}) of the labelled training alloys",
             })
+        if (p2[i] >= 0.5) != (p[i] >= 0.5):
+            f.append({"flag": "disputed",
+                      "reason": f"independent {second_opinion.FAMILY.replace('_', ' ')} says {_cls(p2[i])} "
+                      f"(p {p2[i]:.2f}), the scorer {_cls(p[i])} (p {p[i]:.2f})"})
         oor = []
         for j, name in enumerate(DESCRIPTOR_NAMES):
             lo, hi = ref.descriptor_min[j], ref.descriptor_max[j]
@@ -137,10 +305,9 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
                 "reason": f"re-scored p {p[i]:.2f} differs from the target {float(np.asarray(p_target)[i]):.2f} "
                 f"by {gap[i]:.2f} (> {ref.inconsistency_threshold:g})",
             })
-        if spread[i] > ref.spread_threshold:
-            f.append({
-                "flag": "high_spread",
-                "reason": f"classifier heads disagree: spread {spread[i]:.2f} (> {ref.spread_threshold:g})",
-            })
         flags.append(f)
-    return Assessment(p, spread, latent, dens, pct, oor_all, flags, gap)
+    return Assessment(p, spread, latent, dens, pct, oor_all, flags, gap, p2, sets, nn_idx, nn_d, nn_pct,
+                      nn_formula, ref.conformal_level)
+
+
+FLAGS = ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")

@@ -20,9 +20,10 @@ import os
 import pickle
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .ssvae import SSVAE, DescriptorScaler, SSVAEConfig
@@ -44,6 +45,7 @@ class LoadedCheckpoint:
     metrics: dict
     sha256: str
     extra: dict
+    arrays: dict = field(default_factory=dict)  # name -> numpy array (e.g. the flag reference)
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -75,9 +77,14 @@ def save_checkpoint(
     path: str | os.PathLike,
     metrics: dict | None = None,
     extra: dict | None = None,
+    arrays: dict | None = None,
 ) -> str:
     """Write ``model`` (with config, vocabulary, scaler, metrics) to ``path``
-    atomically; return the file's sha256."""
+    atomically; return the file's sha256.
+
+    ``arrays`` (name -> numpy array) are stored as tensors inside the same
+    file, so whatever they hold (the rows a version learned from, its flag
+    reference) is covered by the file's sha256."""
     path = Path(path)
     payload = {
         "format": FORMAT,
@@ -88,6 +95,7 @@ def save_checkpoint(
         "scaler": model.scaler.to_dict(),
         "metrics": _plain(metrics or {}, "metrics"),
         "extra": _plain(extra or {}, "extra"),
+        "arrays": {str(k): torch.as_tensor(np.asarray(v)).clone() for k, v in (arrays or {}).items()},
         "torch_version": str(torch.__version__),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,4 +170,8 @@ def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: checkpoint does not match the model: {exc}") from None
     model.eval()
-    return LoadedCheckpoint(model, config, payload.get("metrics", {}), digest, payload.get("extra", {}))
+    arrays = payload.get("arrays") or {}
+    if not isinstance(arrays, dict) or not all(isinstance(v, torch.Tensor) for v in arrays.values()):
+        raise CheckpointError(f"{path}: its stored arrays are not tensors")
+    return LoadedCheckpoint(model, config, payload.get("metrics", {}), digest, payload.get("extra", {}),
+                            {str(k): v.numpy() for k, v in arrays.items()})

@@ -91,7 +91,10 @@ def test_dataset_alloys_are_never_proposed_again(trained_store):
     out = propose(trained_store, req)
     got = {a.formula for _, a in _stored(trained_store, out.candidate_ids)}
     assert not got & known
-    assert "CoCrFeMnNi" in known and out.dropped["already in the store"] >= 1
+    assert "CoCrFeMnNi" in known and out.dropped["known (measured) alloy"] >= 1
+    # a measured alloy comes back as known, with its measured label, not as a new candidate
+    cantor = next(k for k in out.known if k["formula"] == "CoCrFeMnNi")
+    assert cantor["measured"] == "CoCrFeMnNi" and cantor["label"] == "single phase" and cantor["distance_at_pct"] == 0
 
 
 def test_latent_generation_reports_the_consistency_gap(trained_store):

@@ -1,0 +1,177 @@
+"""A campaign's design space, kept in the store (``Campaign.settings``).
+
+What the lab is willing to make: allowed and banned elements, number of
+elements, per-element at.% bounds, granularity, and optional limits on
+raw-material cost and density.  Every proposal mode applies it; a campaign
+that never set one gets a HEA lab's defaults (4 to 6 elements, each 5 to
+35 at.%, 1 at.% granularity).  The lab's own price list, if imported, lives
+beside it and overrides pymatgen's element prices.
+
+At.% is the only unit a person types: ``Fe:2`` is 2 at.% and ``Fe:1`` is
+1 at.% (a trailing ``%`` is accepted and changes nothing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Campaign
+
+from .constraints import HEA_DEFAULTS, ConstraintError, Constraints
+from .economics import PriceTable, price_table, read_price_list
+from .errors import CampaignError
+from .store import CampaignStore, current_user
+
+SETTINGS_KEY = "design_space"
+PRICES_KEY = "prices"
+
+
+@dataclass
+class DesignSpaceView:
+    constraints: Constraints
+    is_default: bool
+    prices: PriceTable
+    price_list: dict | None  # {"source", "usd_per_kg": {...}} when a lab list is imported
+
+
+def _campaign(session, store: CampaignStore) -> Campaign:
+    row = session.get(Campaign, store.campaign_id)
+    if row is None:  # pragma: no cover - the store handle was made from this row
+        raise CampaignError(f"campaign '{store.campaign_name}' is gone from the store")
+    return row
+
+
+def load_design_space(store: CampaignStore) -> Constraints:
+    """The campaign's design space (the HEA defaults if none was set)."""
+    with store.read() as session:
+        settings = dict(_campaign(session, store).settings or {})
+    return constraints_from_settings(settings)
+
+
+def constraints_from_settings(settings: Mapping) -> Constraints:
+    raw = settings.get(SETTINGS_KEY)
+    if not raw:
+        return HEA_DEFAULTS
+    try:
+        return Constraints.from_dict(raw)
+    except (TypeError, ValueError) as exc:
+        raise CampaignError(f"the stored design space cannot be read ({exc}); set it again with hea-campaign space set") from None
+
+
+def load_prices(store: CampaignStore) -> PriceTable:
+    with store.read() as session:
+        settings = dict(_campaign(session, store).settings or {})
+    return prices_from_settings(settings)
+
+
+def prices_from_settings(settings: Mapping) -> PriceTable:
+    lab = settings.get(PRICES_KEY)
+    if not lab:
+        return price_table()
+    return price_table(lab.get("usd_per_kg", {}), f"lab price list {lab.get('source', '')}".strip())
+
+
+def show(store: CampaignStore) -> DesignSpaceView:
+    with store.read() as session:
+        settings = dict(_campaign(session, store).settings or {})
+    return DesignSpaceView(constraints_from_settings(settings), not settings.get(SETTINGS_KEY),
+                           prices_from_settings(settings), settings.get(PRICES_KEY))
+
+
+def save_design_space(store: CampaignStore, constraints: Constraints, *, by: str | None = None,
+                      vocabulary=None) -> Constraints:
+    """Validate and store a design space (one audit event with the old and new values)."""
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    constraints.validate(vocabulary or DEFAULT_VOCABULARY)
+    actor = by or current_user()
+    with store.write() as session:
+        row = _campaign(session, store)
+        settings = dict(row.settings or {})
+        old = settings.get(SETTINGS_KEY)
+        settings[SETTINGS_KEY] = constraints.describe()
+        row.settings = settings  # a new dict, so the JSON column is written
+        session.add(row)
+        q.audit(session, actor=actor, action="design_space.set", entity="campaign", entity_id=row.id,
+                campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
+    return constraints
+
+
+def update_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, **changes) -> Constraints:
+    """Change some settings of the stored design space (``reset`` starts from the defaults)."""
+    base = HEA_DEFAULTS if reset else load_design_space(store)
+    try:
+        new = base.replace(**changes)
+    except TypeError as exc:
+        raise ConstraintError(str(exc)) from None
+    return save_design_space(store, new, by=by)
+
+
+def import_price_list(store: CampaignStore, path, *, by: str | None = None) -> dict[str, float]:
+    """Read a lab price list CSV (element, usd_per_kg) into the campaign; it overrides pymatgen's prices."""
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignError(f"cannot read the price list {p}: {exc}") from None
+    prices = read_price_list(text, p.name)
+    actor = by or current_user()
+    with store.write() as session:
+        row = _campaign(session, store)
+        settings = dict(row.settings or {})
+        settings[PRICES_KEY] = {"source": p.name, "usd_per_kg": prices}
+        row.settings = settings
+        session.add(row)
+        q.audit(session, actor=actor, action="prices.import", entity="campaign", entity_id=row.id,
+                campaign_id=row.id, payload={"source": p.name, "n": len(prices)})
+    return prices
+
+
+def parse_element_bounds(text: str | None, what: str) -> dict[str, float]:
+    """'Al:5,Cr:30' (at.%, a trailing % allowed) -> {'Al': 0.05, 'Cr': 0.30}.
+
+    One unit only: the number is always at.%, so 'Fe:1' is 1 at.%."""
+    out: dict[str, float] = {}
+    for item in [t.strip() for t in (text or "").split(",") if t.strip()]:
+        el, sep, value = item.partition(":")
+        el, value = el.strip(), value.strip().removesuffix("%").strip()
+        try:
+            v = float(value) if sep else math.nan
+        except ValueError:
+            v = math.nan
+        if not el or not math.isfinite(v) or not 0 <= v <= 100:
+            raise CampaignError(f"{what} takes element:at.% pairs between 0 and 100, e.g. 'Al:5,Cr:30' (got '{item[:40]}')")
+        if el in out:
+            raise CampaignError(f"{what} names {el} twice")
+        out[el] = v / 100.0
+    return out
+
+
+def describe_lines(view: DesignSpaceView) -> list[str]:
+    """The design space in words, one setting a line (for the CLI and the TUI)."""
+    c = view.constraints
+    pct = lambda f: f"{100 * f:g}"  # noqa: E731
+    lines = [
+        f"elements allowed: {', '.join(sorted(c.allowed)) if c.allowed is not None else 'all of the model vocabulary'}",
+        f"elements banned: {', '.join(sorted(c.banned)) or 'none'}",
+        f"number of elements: {c.min_elements} to {c.max_elements if c.max_elements is not None else 'any'}",
+        f"each element present: {pct(c.element_min)} to {pct(c.element_max)} at.%",
+    ]
+    if c.min_fraction:
+        lines.append("required minimum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.min_fraction.items())))
+    if c.max_fraction:
+        lines.append("element maximum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.max_fraction.items())))
+    lines += [
+        f"granularity: {pct(c.granularity)} at.%",
+        f"maximum raw-material cost: {'none' if c.max_cost_per_kg is None else f'{c.max_cost_per_kg:g} USD/kg'}",
+        f"maximum density: {'none' if c.max_density is None else f'{c.max_density:g} g/cm3 (rule-of-mixtures estimate)'}",
+        f"prices: {view.prices.describe()}",
+    ]
+    if view.is_default:
+        lines.append("(the defaults: no design space has been set for this campaign)")
+    return lines

@@ -1,0 +1,311 @@
+"""Candidates a scientist can trust: design space, known alloys, cost and density, flags.
+
+Cost and density are checked against hand computations written out here
+(atomic masses and prices copied from the sources); flags on hand-made cases
+with a hand-made classifier whose p is chosen per alloy; the design space,
+known alloys and the stored reference through a real store and a real
+(briefly trained) model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.chemistry import parse_formula
+from hea_campaign.campaign.constraints import HEA_DEFAULTS, Constraints, project, satisfies, violations
+from hea_campaign.campaign.design_space import (
+    import_price_list,
+    load_design_space,
+    load_prices,
+    parse_element_bounds,
+    save_design_space,
+    show,
+    update_design_space,
+)
+from hea_campaign.campaign.economics import economics_of, price_table, pymatgen_prices
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.known_alloys import MeasuredAlloys, find_known, nearest
+from hea_campaign.campaign.uncertainty import assess, build_reference
+from hea_campaign.db.tables import Alloy, AuditEvent, Candidate
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
+
+# --------------------------------------------------------------------------- cost and density
+
+# Hand computation: weight fraction w_i = c_i M_i / sum c_j M_j; cost = sum w_i price_i;
+# density = 1 / sum (w_i / rho_i).  M from IUPAC (pymatgen), price USD/kg from pymatgen's
+# costdb_elements.csv (2013), rho g/cm3 from pymatgen's density_of_solid.
+MASS = {"Co": 58.933195, "Cr": 51.9961, "Fe": 55.845, "Mn": 54.938045, "Ni": 58.6934, "Al": 26.9815386,
+        "Nb": 92.90638, "Mo": 95.94, "Ta": 180.94788, "W": 183.84}
+PRICE = {"Co": 36.0896294, "Cr": 2.68081792, "Fe": 0.029696231, "Mn": 1.459899364, "Ni": 22.8839556,
+         "Al": 2.46035592, "Nb": 23.1926024, "Mo": 34.1054714, "Ta": 335.984088, "W": 46.6938516}
+RHO = {"Co": 8.900, "Cr": 7.140, "Fe": 7.874, "Mn": 7.470, "Ni": 8.908, "Al": 2.700, "Nb": 8.570, "Mo": 10.280,
+       "Ta": 16.650, "W": 19.250}
+
+
+def _by_hand(fractions: dict[str, float], price: dict[str, float]) -> tuple[float, float]:
+    total = sum(c * MASS[e] for e, c in fractions.items())
+    w = {e: c * MASS[e] / total for e, c in fractions.items()}
+    return sum(w[e] * price[e] for e in w), 1 / sum(w[e] / RHO[e] for e in w)
+
+
+@pytest.mark.parametrize(("formula", "cost", "rho"), [
+    ("CoCrFeMnNi", 13.16, 8.03),   # Cantor alloy; measured density about 8.0 g/cm3
+    ("AlCoCrFeNi", 14.57, 6.72),   # measured about 6.7
+    ("MoNbTaW", 135.12, 13.64),    # Senkov's refractory HEA; measured 13.75
+])
+def test_cost_and_density_match_hand_computations(formula, cost, rho):
+    comp = parse_formula(formula).as_dict()
+    econ = economics_of(comp, pymatgen_prices())
+    hand_cost, hand_rho = _by_hand(comp, PRICE)
+    assert econ.cost_per_kg == pytest.approx(hand_cost, rel=1e-9)
+    assert econ.density == pytest.approx(hand_rho, rel=1e-9)
+    assert round(econ.cost_per_kg, 2) == cost and round(econ.density, 2) == rho
+    assert econ.cost_per_ingot(20) == pytest.approx(hand_cost * 0.020)
+    assert "2013" in econ.price_source
+
+
+def test_a_lab_price_list_overrides_pymatgen(store, tmp_path):
+    csv = tmp_path / "prices.csv"
+    csv.write_text("element,usd_per_kg\nCo,50\nNi,18.5\n")
+    assert import_price_list(store, csv, by="alice") == {"Co": 50.0, "Ni": 18.5}
+    prices = load_prices(store)
+    assert prices.price("Co") == 50 and prices.price("Ni") == 18.5 and prices.price("Fe") == PRICE["Fe"]
+    assert prices.source_of("Co") == "lab price list prices.csv" and "2013" in prices.source_of("Fe")
+    comp = parse_formula("CoCrFeMnNi").as_dict()
+    assert economics_of(comp, prices).cost_per_kg == pytest.approx(_by_hand(comp, {**PRICE, "Co": 50, "Ni": 18.5})[0])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("element,usd_per_kg\nXx,3\nFe,-1\nCr,abc\n")
+    with pytest.raises(CampaignError, match="line 2.*line 3.*line 4"):
+        import_price_list(store, bad)
+    assert load_prices(store).price("Co") == 50  # the bad list changed nothing
+
+
+# --------------------------------------------------------------------------- design space
+
+
+def test_design_space_defaults_and_round_trip_through_the_store(store):
+    assert load_design_space(store) == HEA_DEFAULTS and show(store).is_default
+    space = HEA_DEFAULTS.replace(banned=frozenset({"Li", "Au"}), max_elements=5, element_max=0.30,
+                                 max_fraction={"Al": 0.1}, max_cost_per_kg=40.0, max_density=8.5, granularity=0.02)
+    save_design_space(store, space, by="alice")
+    again = load_design_space(store)
+    assert again == space and not show(store).is_default
+    changed = update_design_space(store, by="bob", min_elements=5)
+    assert changed.min_elements == 5 and changed.banned == frozenset({"Li", "Au"})
+    assert load_design_space(store) == changed
+    with store.read() as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "design_space.set")).all()
+    assert [e.actor for e in events] == ["alice", "bob"] and events[1].payload["new"]["min_elements"] == 5
+    with pytest.raises(CampaignError, match="cannot make up 100"):
+        update_design_space(store, element_max=0.1)
+    with pytest.raises(CampaignError, match="outside the model vocabulary"):
+        update_design_space(store, banned=frozenset({"Xx"}))
+    assert load_design_space(store) == changed  # refused changes are not stored
+
+
+def test_bounds_take_one_unit_at_pct():
+    assert parse_element_bounds("Fe:1, Al:5%,Cr:35", "--max") == {"Fe": 0.01, "Al": 0.05, "Cr": 0.35}
+    for bad in ("Fe", "Fe:x", "Fe:101", "Fe:-1", "Fe:1,Fe:2"):
+        with pytest.raises(CampaignError):
+            parse_element_bounds(bad, "--max")
+
+
+def test_hea_bounds_and_projection():
+    rows = np.stack([parse_formula(f).vector(V) for f in
+                     ["CoCrFeMnNi", "Li49Si", "Al3Ti", "AlNi", "Co20Cr20Fe20Ni20Mn18Ti2", "FeNi1.5CoCr", "Al40CoCrFeNi"]])
+    assert satisfies(rows, HEA_DEFAULTS, V).tolist() == [True, False, False, False, False, True, False]
+    why = violations(rows[4], HEA_DEFAULTS, V)
+    assert any("Ti is 2.0 at.%, below the per-element minimum 5" in w for w in why)
+    moved = project(rows, HEA_DEFAULTS, V)
+    ok = satisfies(moved, HEA_DEFAULTS, V)
+    assert ok[[0, 4, 5, 6]].all()  # repairable rows are repaired ...
+    assert np.allclose(moved.sum(axis=1), 1) and np.allclose(moved * 100, np.round(moved * 100))
+    assert np.array_equal(moved[0], rows[0])  # ... and one already inside is left alone
+    assert not ok[1]  # two elements cannot become a HEA by clipping
+    cheap = Constraints(max_cost_per_kg=20.0, max_density=7.0)
+    assert satisfies(rows[[0, 5]], cheap, V, price_table()).tolist() == [False, False]  # 8.0 g/cm3 and more
+    assert satisfies(rows[[0]], Constraints(max_cost_per_kg=20.0), V).tolist() == [True]  # 13.16 USD/kg
+    assert satisfies(rows[[0]], Constraints(max_cost_per_kg=20.0), V, price_table({"Co": 500})).tolist() == [False]
+
+
+# --------------------------------------------------------------------------- known alloys
+
+
+def test_a_rounded_seed_alloy_is_known_with_its_label():
+    measured = MeasuredAlloys(np.stack([parse_formula(f).vector(V) for f in ["Al1.5MoNbTiV", "CoCrFeMnNi"]]),
+                              ["Al1.5MoNbTiV", "CoCrFeMnNi"], ["multi phase", "single phase"])
+    cands = np.stack([parse_formula(f).vector(V) for f in ["Al28Mo18Nb18Ti18V18", "Al25Mo19Nb19Ti19V18",
+                                                           "Co20Cr20Fe20Mn21Ni19"]])
+    known = find_known(cands, measured, 0.01)
+    assert set(known) == {0, 2}
+    assert known[0].formula == "Al1.5MoNbTiV" and known[0].label == "multi phase" and known[0].distance == 0.73
+    assert known[2].label == "single phase"
+    near = nearest(cands[1:2], measured, 3)[0]
+    assert [n["formula"] for n in near] == ["Al1.5MoNbTiV", "CoCrFeMnNi"]
+    assert near[0]["distance_at_pct"] == pytest.approx(50 * np.abs(cands[1] - measured.X[0]).sum(), abs=0.01)
+
+
+# --------------------------------------------------------------------------- flags on hand-made cases
+
+
+class HandModel:
+    """A classifier whose p is chosen per alloy: p = Fe + Ni fraction (so FeNi-rich = single phase).
+
+    The latent point is the (Fe, Cr) fraction times 10, so distances there are distances in composition.
+    """
+
+    vocabulary = V
+
+    def predict_proba(self, X, return_std=False):
+        X = np.atleast_2d(X)
+        p = np.clip(X[:, V.index("Fe")] + X[:, V.index("Ni")], 0.0, 1.0)
+        return (p, np.zeros(len(p))) if return_std else p
+
+    def encode(self, X, p):
+        X = np.atleast_2d(X)
+        z = 10 * X[:, [V.index("Fe"), V.index("Cr")]]
+        return z, np.ones_like(z)
+
+
+def _rows(formulas):
+    return np.stack([parse_formula(f).vector(V) for f in formulas])
+
+
+@pytest.fixture(scope="module")
+def hand_reference():
+    rng = np.random.default_rng(0)
+    # training alloys: Fe-Ni-Cr-Co, labelled by whether Fe + Ni > 0.5 (what HandModel believes)
+    X = rng.dirichlet(np.ones(4), 300)
+    train = np.zeros((300, len(V)))
+    train[:, [V.index(e) for e in ("Fe", "Ni", "Cr", "Co")]] = X
+    y = (X[:, 0] + X[:, 1] > 0.5).astype(float)
+    # calibration: mostly right, some near the boundary, one in nine wrong at p 0.6
+    val = _rows(["Fe40Ni40Cr10Co10", "Fe10Ni10Cr40Co40", "Fe30Ni25Cr25Co20", "Fe20Ni25Cr30Co25"] * 10
+                + ["Fe30Ni30Cr20Co20"] * 5)
+    yv = np.array([1, 0, 1, 0] * 10 + [0] * 5)
+    return build_reference(HandModel(), train, y, val, yv, key="hand-made")
+
+
+def _flags(a, i):
+    return {f["flag"]: f["reason"] for f in a.flags[i]}
+
+
+def test_uncertain_is_a_conformal_set_with_both_classes(hand_reference):
+    a = assess(HandModel(), hand_reference, _rows(["Fe40Ni40Cr10Co10", "Fe25Ni26Cr25Co24"]))
+    assert a.conformal_set(0) == ["single"] and "uncertain" not in _flags(a, 0)
+    assert a.conformal_set(1) == ["single", "multi"]
+    assert "90 % conformal prediction set holds both classes" in _flags(a, 1)["uncertain"]
+    # calibrated where the model is never wrong, the set near p = 0.5 is empty: also uncertain
+    sure = build_reference(HandModel(), hand_reference.X_train, hand_reference.y_train,
+                           _rows(["Fe40Ni40Cr10Co10", "Fe30Ni25Cr25Co20", "Fe20Ni25Cr30Co25"] * 10),
+                           np.array([1, 1, 0] * 10), key="sure")
+    b = assess(HandModel(), sure, _rows(["Fe25Ni26Cr25Co24"]))
+    assert b.conformal_set(0) == [] and "holds neither class" in _flags(b, 0)["uncertain"]
+
+
+def test_novel_names_the_nearest_labelled_alloy(hand_reference):
+    a = assess(HandModel(), hand_reference, _rows(["Fe30Ni30Cr20Co20", "Fe30Ni30Ti20Mo20"]))
+    assert "novel" not in _flags(a, 0)
+    reason = _flags(a, 1)["novel"]
+    j = int(np.argmin(np.abs(hand_reference.X_train - _rows(["Fe30Ni30Ti20Mo20"])).sum(axis=1)))
+    assert f"nearest labelled alloy {hand_reference.formula(j)} is" in reason
+    assert a.nearest_distance[1] >= 40 - 1e-9 and a.nearest_percentile[1] == 100
+
+
+def test_low_density_uses_the_same_encoding_for_training_and_candidates(hand_reference):
+    a = assess(HandModel(), hand_reference, _rows(["Fe25Ni25Cr25Co25", "Fe90Ni5Cr5"]))
+    assert "low_density" not in _flags(a, 0) and "low_density" in _flags(a, 1)
+    assert a.density_percentile[0] > hand_reference.percentile
+
+
+def test_disputed_when_the_independent_model_disagrees():
+    # labels contradict the hand model in the Cr-rich corner: the trees learn the labels, the model does not
+    rng = np.random.default_rng(1)
+    X = rng.dirichlet(np.ones(4), 300)
+    train = np.zeros((300, len(V)))
+    train[:, [V.index(e) for e in ("Fe", "Ni", "Cr", "Co")]] = X
+    y = (X[:, 0] + X[:, 1] > 0.5).astype(float)
+    y[X[:, 2] > 0.5] = 1.0  # Cr-rich alloys are single phase, whatever HandModel says
+    ref = build_reference(HandModel(), train, y, key="disputed")
+    a = assess(HandModel(), ref, _rows(["Fe10Ni10Cr70Co10", "Fe45Ni45Cr5Co5"]))
+    assert a.p_single[0] < 0.5 and a.p_second[0] > 0.5
+    assert "independent extra trees says single phase" in _flags(a, 0)["disputed"]
+    assert "disputed" not in _flags(a, 1)
+    assert a.conformal_set(0) is None and "uncertain" not in _flags(a, 0)  # no calibration rows: no set
+
+
+def test_reference_round_trips_through_arrays(hand_reference):
+    from hea_campaign.campaign.uncertainty import Reference
+
+    again = Reference.from_arrays(hand_reference.to_arrays(), V, key="hand-made")
+    X = _rows(["Fe25Ni26Cr25Co24", "Fe90Ni5Cr5", "Fe30Ni30Ti20Mo20"])
+    a, b = assess(HandModel(), hand_reference, X), assess(HandModel(), again, X)
+    assert a.flags == b.flags
+
+
+# --------------------------------------------------------------------------- the real model and store
+
+
+def test_the_flag_reference_is_inside_the_checkpoint_and_a_changed_one_is_refused(trained_store, tmp_path):
+    import shutil
+
+    from hea_campaign.campaign import model_versions
+    from hea_campaign.campaign.model_versions import get_version, load_version, version_arrays
+    from hea_campaign.campaign.proposals import _references
+    from hea_campaign.db.tables import ModelVersion
+    from hea_campaign.model.checkpoint import load_checkpoint, save_checkpoint
+
+    version = get_version(trained_store)
+    own = tmp_path / "own.pt"  # the checkpoint is shared by every copy of the trained store: work on a copy
+    shutil.copy(version.checkpoint_path, own)
+    with trained_store.write() as s:
+        row = s.get(ModelVersion, version.id)
+        row.checkpoint_path = str(own)
+        s.add(row)
+    version = get_version(trained_store)
+    arrays = version_arrays(version)
+    assert {"X_lab", "ref_conformal_scores", "ref_nn_distances", "ref_latent"} <= set(arrays)
+    assert len(arrays["ref_conformal_scores"]) == len(arrays["val_ids"]) > 0
+    # someone replaces the reference (here: every calibration score set to 0, so nothing is ever uncertain)
+    loaded = load_checkpoint(version.checkpoint_path)
+    tampered = dict(loaded.arrays, ref_conformal_scores=np.zeros_like(loaded.arrays["ref_conformal_scores"]))
+    save_checkpoint(loaded.model, version.checkpoint_path, metrics=loaded.metrics, arrays=tampered)
+    model_versions._cache.clear()
+    _references.clear()
+    with pytest.raises(CampaignError, match="sha256"):
+        load_version(version)
+
+
+def test_default_design_space_proposals_are_heas_and_never_known(trained_store):
+    from hea_campaign.campaign.known_alloys import measured_alloys
+    from hea_campaign.campaign.proposals import ProposalRequest, propose
+
+    outs = [
+        propose(trained_store, ProposalRequest(mode="invert", from_multi_phase=10, inversion="paper", batch=10)),
+        propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al", "Ti"],
+                                               step=0.05, batch=10)),
+        propose(trained_store, ProposalRequest(mode="latent", latent=[[0, 0], [1, -1], [-1, 1], [2, 0]], batch=4)),
+    ]
+    ids = [i for o in outs for i in o.candidate_ids]
+    assert len(outs[1].candidate_ids) == 10
+    measured = measured_alloys(trained_store, V)
+    with trained_store.read() as s:
+        rows = s.exec(select(Candidate, Alloy).join(Alloy, Alloy.id == Candidate.alloy_id)
+                      .where(Candidate.id.in_(ids))).all()
+    assert len(rows) == len(ids)
+    for cand, alloy in rows:
+        fr = np.array(list(alloy.composition.values()))
+        assert 4 <= len(fr) <= 6 and fr.min() >= 0.05 - 1e-9 and fr.max() <= 0.35 + 1e-9, alloy.formula
+        x = parse_formula(alloy.formula).vector(V)
+        assert np.abs(measured.X - x).max(axis=1).min() > 0.01 + 1e-9, alloy.formula  # not within granularity
+        u = cand.uncertainty
+        assert len(u["nearest_measured"]) == 3 and u["nearest_measured"][0]["label"] in ("single phase", "multi phase", "conflicting")
+        assert u["cost_usd_per_kg"] > 0 and u["density_g_cm3"] > 0 and "estimate" in u["density_note"]
+        assert u["second_opinion"]["model"] == "extra_trees" and u["conformal"]["level"] == 0.9
+        assert all(f["flag"] in ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")
+                   and f["reason"] for f in cand.flags)
+    for o in outs:
+        for k in o.known:
+            assert k["label"] in ("single phase", "multi phase", "conflicting") and k["distance_at_pct"] <= 6
