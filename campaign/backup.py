@@ -8,13 +8,14 @@ does not pretend to back it up and says which tool to use instead.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from hea_campaign.db.backup import BackupError, backup_sqlite
-from hea_campaign.db.engine import is_sqlite
+from hea_campaign.db.engine import is_file_store, is_sqlite, make_engine, resolve_url, store_file
 
 from .errors import CampaignError
 from .store import CampaignStore
@@ -34,10 +35,33 @@ class BackupResult:
     size_bytes: int
 
 
+def backup_at(db: str | os.PathLike | None, path: str | Path) -> BackupResult:
+    """Back up the store at ``db`` without opening a campaign in it.
+
+    A backup copies a file and needs no schema: it works on a store an older or
+    a newer hea-campaign wrote, which is exactly when ``db upgrade`` asks for one.
+    """
+    url = resolve_url(db)
+    if is_file_store(url) and not store_file(url).exists():
+        raise CampaignError(f"there is no store at {store_file(url)}")
+    try:
+        engine = make_engine(url)
+    except FileNotFoundError as exc:
+        raise CampaignError(str(exc)) from None
+    try:
+        return _backup(engine, url, path)
+    finally:
+        engine.dispose()
+
+
 def backup(store: CampaignStore, path: str | Path) -> BackupResult:
     """Copy the store to ``path`` (a new file), check the copy and return its row counts."""
-    if not (is_sqlite(store.url) and is_sqlite(store.engine)):
-        backend = make_url(store.url).get_backend_name()
+    return _backup(store.engine, store.url, path)
+
+
+def _backup(engine: Engine, url: str, path: str | Path) -> BackupResult:
+    if not (is_sqlite(url) and is_sqlite(engine)):
+        backend = make_url(url).get_backend_name()
         tool = _SERVER_TOOLS.get(backend, "the database server's own backup tool")
         raise CampaignError(
             f"the store is a {backend} database on a server; hea-campaign only backs up SQLite files. "
@@ -49,7 +73,7 @@ def backup(store: CampaignStore, path: str | Path) -> BackupResult:
     if not target.parent.is_dir():
         raise CampaignError(f"the folder {target.parent} does not exist")
     try:
-        report = backup_sqlite(store.engine, target)
+        report = backup_sqlite(engine, target)
     except FileExistsError as exc:
         raise CampaignError(str(exc)) from None
     except (BackupError, OSError) as exc:

@@ -18,13 +18,23 @@ Why it is built this way:
   Text cells (formula, flags, flag reasons, the approval note) that start so
   get a leading single quote; numeric cells are written as plain numbers and
   are never touched.  The JSON file is for programs and keeps text exactly.
-* **Whole or absent.**  The file is written atomically (see files.py); the
-  candidates become ``exported``, with an ``ExportBatch`` row (path, format,
-  mass, sha256 of the file, candidate ids) and audit events, in the one
-  transaction that also checked them, and only after the file is in place.
-  If writing fails, nothing in the store changes and no file remains; if the
-  store cannot commit, the new file is removed again.  An existing file is
-  never overwritten.
+* **Whole or absent, even after a kill.**  The file is written atomically
+  (see files.py) in two steps the store can follow.  First a ``pending``
+  ``ExportBatch`` row announces the file (path, sha256 of the bytes to come,
+  candidate ids, the writing process) and commits.  Then, holding the write
+  lock, the file is put in place and the batch becomes ``complete`` with the
+  candidates ``exported`` and the audit events, in one transaction.  If the
+  process is killed anywhere in between, the next export (or
+  ``reconcile_exports``) finds the pending batch of a dead writer and settles
+  it: the file is there with the announced sha256 -> the batch completes (or
+  is voided if its candidates changed meanwhile); no file -> the batch is
+  ``abandoned`` and leftover temporary files are removed.  A candidate is
+  therefore never in two batches, and every complete batch has its file.  An
+  ordinary failure (disk full, a refused move) removes the new file and the
+  pending row at once.  An existing file is never overwritten.
+* **A sane mass.**  A target mass above ``SANE_MASS`` for its unit (a kilogram
+  ingot; ``1e9`` g was once typed into the TUI) is refused unless confirmed
+  (``--yes``).
 
 CSV layout (one row per candidate, UTF-8, header row first)::
 
@@ -52,7 +62,7 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -64,6 +74,7 @@ from hea_campaign.db.tables import CANDIDATE_STATUSES, Alloy, Candidate, ExportB
 from .chemistry import parse_formula
 from .errors import CampaignError
 from .files import atomic_write_bytes
+from .export_batches import forget_pending, held_by_pending, process_owner, reconcile_in
 from .lifecycle import TransitionError, check_transition, load_candidates, mark_exported
 from .store import CampaignStore, current_user
 
@@ -71,7 +82,8 @@ from .store import CampaignStore, current_user
 UNITS_PER: dict[str, int] = {"g": 10_000, "mg": 10}
 MASS_DECIMALS: dict[str, int] = {"g": 4, "mg": 1}
 MASS_COLUMN: dict[str, str] = {"g": "grams", "mg": "milligrams"}
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "sheet")
+SANE_MASS: dict[str, int] = {"g": 1000, "mg": 1_000_000}  # one ingot of a kilogram, in the unit given
 ROUNDING = "0.1 mg, largest remainder (masses sum exactly to the target)"
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,6 +99,11 @@ class ExportResult:
     candidate_ids: list[int]
     elements: list[str]
     rows: list[dict] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # what reconciling interrupted exports did first
+
+
+class MassNeedsConfirmation(CampaignError):
+    """A target mass above the sane limit for its unit; pass confirm=True (--yes) if it is meant."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +266,12 @@ def _select(session, store: CampaignStore, ids: Iterable[int] | None, status: st
                 f"no {status} candidates in campaign '{store.campaign_name}'; nothing to export"
                 + (" (approve some first: hea-campaign approve ID...)" if status == "approved" else "")
             )
-    problems = []
+    busy = held_by_pending(session, store.campaign_id)
+    if ids is None:
+        candidates = [c for c in candidates if c.id not in busy]
+        if not candidates:
+            raise CampaignError(f"every {status} candidate is being exported by another process right now")
+    problems = [f"candidate {c.id} is being exported by another process right now" for c in candidates if c.id in busy]
     for c in candidates:
         try:
             check_transition(c, "exported")
@@ -259,6 +281,45 @@ def _select(session, store: CampaignStore, ids: Iterable[int] | None, status: st
         more = f" ({len(problems) - 1} more not exportable)" if len(problems) > 1 else ""
         raise TransitionError(f"only approved candidates can be exported: {problems[0]}{more}. Nothing was exported.")
     return candidates
+
+
+def check_sane_mass(mass: float, unit: str, confirm: bool) -> None:
+    if confirm or float(mass) <= SANE_MASS[unit]:
+        return
+    raise MassNeedsConfirmation(
+        f"a target mass of {float(mass):g} {unit} per ingot is more than {SANE_MASS[unit]:g} {unit}; "
+        "check --mass and --unit, or confirm it (--yes) to export it anyway"
+    )
+
+
+# Called with the name of each step an export passes, in order: "rendered" (pending batch not yet
+# committed), "announced", "temp-written", "renamed", "before-commit", "committed".  None in normal use; the crash test sets it to kill the process there.
+STEP_HOOK: Callable[[str], None] | None = None
+
+
+def _step(name: str) -> None:
+    if STEP_HOOK is not None:
+        STEP_HOOK(name)
+
+
+def _render(store: CampaignStore, rows: list[dict], elements: list[str], total_units: int, unit: str, fmt: str,
+            actor: str, created, loss: dict[str, float]) -> bytes:
+    if fmt == "csv":
+        return render_csv(rows, elements, total_units, unit)
+    if fmt == "sheet":
+        from .weigh_sheet import render_sheet
+
+        return render_sheet(rows, unit, loss)
+    meta = {
+        "kind": "hea-campaign synthesis batch",
+        "campaign": store.campaign_name,
+        "created_at": created.isoformat(timespec="seconds"),
+        "created_by": actor,
+        "target_mass": float(_format_mass(total_units, unit)),
+        "mass_unit": unit,
+        "rounding": ROUNDING,
+    }
+    return render_json(rows, meta, unit)
 
 
 def export_batch(
@@ -271,66 +332,71 @@ def export_batch(
     out: str | Path,
     fmt: str | None = None,
     by: str | None = None,
+    confirm: bool = False,
+    loss: str | dict[str, float] | None = None,
 ) -> ExportResult:
     """Write approved candidates to a synthesis batch file and mark them exported.
 
     ``ids`` picks candidates (all must be approved); otherwise every candidate
     with ``status`` is taken.  ``fmt`` defaults to the file suffix (.json ->
-    json, anything else -> csv).
+    json, anything else -> csv); ``sheet`` is the long weigh sheet
+    (weigh_sheet.py), where ``loss`` ("Mn:2%,Al:1%") adds allowances.
+    ``confirm`` accepts a mass above ``SANE_MASS``.
     """
     actor = by or current_user()
     out = Path(out).expanduser()
     fmt = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
     if fmt not in FORMATS:
-        raise CampaignError(f"unknown export format '{fmt}'; use csv or json")
+        raise CampaignError(f"unknown export format '{fmt}'; use csv, json or sheet")
+    from .weigh_sheet import parse_loss
+
+    losses = parse_loss(loss) if isinstance(loss, str) or loss is None else dict(loss)
+    if losses and fmt != "sheet":
+        raise CampaignError("loss allowances (--loss) go on the weigh sheet: use --format sheet")
     total_units = mass_in_units(mass, unit)
+    check_sane_mass(mass, unit, confirm)
     if out.exists():
         raise CampaignError(f"{out} already exists; choose another name (batch files are never overwritten)")
     if not out.parent.is_dir():
         raise CampaignError(f"the folder {out.parent} does not exist")
 
+    # 1. announce the file: a pending batch, committed before the file can appear
+    with store.write() as session:
+        recovered = reconcile_in(session, store, actor)
+        candidates = _select(session, store, ids, status)
+        alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
+        rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit) for c in candidates]
+        elements = sorted({ln.element for r in rows for ln in r["elements"]})
+        created = utcnow()
+        data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses)
+        digest = hashlib.sha256(data).hexdigest()
+        ids_out = [c.id for c in candidates]
+        batch = ExportBatch(campaign_id=store.campaign_id, created_at=created, created_by=actor,
+                            path=str(out.resolve()), format=fmt, mass_g=total_units / UNITS_PER["g"],
+                            file_sha256=digest, candidate_ids=ids_out, state="pending", owner=process_owner())  # fmt: skip
+        session.add(batch)
+        session.flush()
+        batch_id = batch.id
+        _step("rendered")
+    _step("announced")
+
+    # 2. the file and the store's record of it, together
     written = False
     try:
         with store.write() as session:
-            candidates = _select(session, store, ids, status)
-            alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
-            rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit) for c in candidates]
-            elements = sorted({ln.element for r in rows for ln in r["elements"]})
-            created = utcnow()
-            if fmt == "csv":
-                data = render_csv(rows, elements, total_units, unit)
-            else:
-                meta = {
-                    "kind": "hea-campaign synthesis batch",
-                    "campaign": store.campaign_name,
-                    "created_at": created.isoformat(timespec="seconds"),
-                    "created_by": actor,
-                    "target_mass": float(_format_mass(total_units, unit)),
-                    "mass_unit": unit,
-                    "rounding": ROUNDING,
-                }
-                data = render_json(rows, meta, unit)
+            batch = session.get(ExportBatch, batch_id)
+            if batch is None or batch.state != "pending":
+                raise CampaignError("this export was taken for an interrupted one and settled by another process; "
+                                    "nothing was exported, try again")  # fmt: skip
             try:
-                atomic_write_bytes(out, data)
+                atomic_write_bytes(out, data, step=_step)
             except FileExistsError as exc:
                 raise CampaignError(str(exc)) from None
             except OSError as exc:
                 raise CampaignError(f"could not write {out}: {exc}; nothing was exported") from exc
             written = True
-            digest = hashlib.sha256(data).hexdigest()
-            ids_out = [c.id for c in candidates]
-            batch = ExportBatch(
-                campaign_id=store.campaign_id,
-                created_at=created,
-                created_by=actor,
-                path=str(out.resolve()),
-                format=fmt,
-                mass_g=total_units / UNITS_PER["g"],
-                file_sha256=digest,
-                candidate_ids=ids_out,
-            )
+            batch.state = "complete"
             session.add(batch)
-            session.flush()
             q.audit(
                 session,
                 actor=actor,
@@ -339,14 +405,17 @@ def export_batch(
                 entity_id=batch.id,
                 campaign_id=store.campaign_id,
                 payload={"path": batch.path, "format": fmt, "mass": float(_format_mass(total_units, unit)),
-                         "unit": unit, "sha256": digest, "candidate_ids": ids_out},
+                         "unit": unit, "sha256": digest, "candidate_ids": ids_out,
+                         **({"loss_pct": {e: round(100 * v, 4) for e, v in losses.items()}} if losses else {})},
             ).at = created  # fmt: skip
             mark_exported(session, store.campaign_id, ids_out, by=actor, batch_id=batch.id)
-            batch_id = batch.id
+            _step("before-commit")
     except BaseException:
         if written:
             out.unlink(missing_ok=True)
+        forget_pending(store, batch_id)
         raise
+    _step("committed")
     return ExportResult(
         batch_id=batch_id,
         path=out,
@@ -357,4 +426,5 @@ def export_batch(
         candidate_ids=ids_out,
         elements=elements,
         rows=rows,
+        recovered=recovered,
     )

@@ -6,13 +6,18 @@ same folder (same file system, so the rename is atomic), are flushed and
 fsynced, and only then renamed over the final name; the folder is fsynced so
 the rename itself survives a power cut.  On any failure the temporary file is
 removed and the error propagates.
+
+Files follow the user's umask (a lab group shares batch files and models):
+the temporary file is created with mode 0666 and the umask applied by the
+system, where ``tempfile.mkstemp`` would force 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -30,18 +35,43 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically; refuse an existing file unless ``overwrite``."""
+def temp_name_pattern(path: Path) -> str:
+    """The glob of the temporary files ``atomic_write_bytes`` makes for ``path`` (for clean-up)."""
+    return f".{Path(path).name}.*.tmp"
+
+
+def new_temp_file(path: Path) -> tuple[int, Path]:
+    """Create a new, empty temporary file beside ``path`` (mode 0666 less the umask); (fd, its path)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    for _ in range(100):
+        tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False,
+                       step: Callable[[str], None] | None = None) -> None:
+    """Write ``data`` to ``path`` atomically; refuse an existing file unless ``overwrite``.
+
+    ``step`` (if given) is called with "temp-written" and "renamed" as the
+    write passes those points (the crash test kills the process there).
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} already exists; choose another name (batch files are never overwritten)")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = new_temp_file(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if step:
+            step("temp-written")
         if not overwrite and path.exists():  # someone else wrote it meanwhile
             raise FileExistsError(f"{path} already exists; choose another name (batch files are never overwritten)")
         os.replace(tmp, path)
@@ -49,4 +79,6 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False) -> N
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if step:
+        step("renamed")
     fsync_dir(folder)

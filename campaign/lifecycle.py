@@ -3,14 +3,20 @@
 A candidate goes through the lab loop in one direction::
 
     proposed --approve--> approved --export--> exported --measure--> measured
-        |                  ^    |
-        +----reject--> rejected-+   (approve <-> reject: a person may change their mind
-                                     until the candidate is exported)
+        |                  ^    |     ^           |  |
+        +----reject--> rejected-+     |           |  +--fail--> failed --approve--> approved
+                                      +---void----+
 
-``TRANSITIONS`` below is the whole truth; nothing else changes a candidate's
-status.  Once a candidate has been exported it cannot be rejected any more (its
-ingot may already be cast); once measured it is final (a wrong result is fixed
-by correcting the measurement, not the candidate).
+(approve <-> reject: a person may change their mind until the candidate is
+exported.)  ``TRANSITIONS`` below is the whole truth; nothing else changes a
+candidate's status.  Once a candidate has been exported it cannot be rejected
+any more (its ingot may already be cast); voiding its export batch (the batch
+was never cast: wrong mass, wrong furnace) returns it to approved.  A
+synthesis that failed (cracked or oxidised ingot, incomplete melting) is an
+outcome of its own, ``failed`` with a reason from ``FAILURE_REASONS``, not a
+phase label: it teaches the model nothing about phases.  A failed candidate
+may be approved again for another try.  Once measured a candidate is final (a
+wrong result is fixed by correcting the measurement, not the candidate).
 
 Every move is refused unless it is in the table, with a message that names the
 candidate, its status and the moves it allows.  A batch (several ids) is all or
@@ -18,10 +24,10 @@ nothing: one illegal move refuses the whole batch and writes nothing.  Each
 move writes one ``AuditEvent`` (who, when, from, to, reason) in the same
 transaction as the status change.
 
-``approve`` and ``reject`` are the person's decisions; ``mark_exported`` and
-``mark_measured`` are called by the export and results services inside their
-own transactions, so the status change and the file/measurement that caused it
-commit together.
+``approve``, ``reject`` and ``fail`` are the person's decisions;
+``mark_exported``, ``mark_measured`` and ``mark_unexported`` are called by the
+export, results and void services inside their own transactions, so the
+status change and the file/measurement that caused it commit together.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hea_campaign.db import store as q
-from hea_campaign.db.tables import Candidate, utcnow
+from hea_campaign.db.tables import FAILURE_REASONS, Candidate, utcnow
 
 from .errors import CampaignError
 from .store import CampaignStore, current_user
@@ -42,8 +48,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "proposed": ("approved", "rejected"),
     "approved": ("rejected", "exported"),
     "rejected": ("approved",),
-    "exported": ("measured",),
+    "exported": ("measured", "failed", "approved"),
     "measured": (),
+    "failed": ("approved",),
 }
 
 # The verb (and audit action) that reaches each status.
@@ -52,7 +59,10 @@ ACTION_FOR: dict[str, str] = {
     "rejected": "reject",
     "exported": "export",
     "measured": "measure",
+    "failed": "fail",
 }
+# Moves whose verb is not the target's usual one: (from, to) -> verb.
+ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void"}
 
 MAX_REASON_LENGTH = 1000
 
@@ -66,7 +76,11 @@ def allowed_moves(status: str) -> str:
     targets = TRANSITIONS.get(status, ())
     if not targets:
         return "no further moves (final)"
-    return ", ".join(f"{ACTION_FOR[t]} (-> {t})" for t in targets)
+    return ", ".join(f"{_verb(status, t)} (-> {t})" for t in targets)
+
+
+def _verb(source: str, target: str) -> str:
+    return ACTION_FOR_MOVE.get((source, target), ACTION_FOR.get(target, target))
 
 
 def parse_ids(text: str | Sequence[str] | Sequence[int]) -> list[int]:
@@ -103,10 +117,17 @@ def _clean_reason(reason: str | None) -> str | None:
     return text
 
 
-def check_transition(candidate: Candidate, target: str) -> None:
-    """Raise TransitionError unless ``candidate`` may move to ``target``."""
+def check_transition(candidate: Candidate, target: str, only_from: tuple[str, ...] | None = None) -> None:
+    """Raise TransitionError unless ``candidate`` may move to ``target`` (from one of ``only_from``)."""
+    if only_from is not None and candidate.status not in only_from and target in TRANSITIONS.get(candidate.status, ()):
+        how = {"exported": "void its export batch (hea-campaign export void BATCH --reason ...)"}
+        raise TransitionError(
+            f"candidate {candidate.id} is {candidate.status}; cannot {ACTION_FOR.get(target, target)} it directly. "
+            f"To move it to {target}: {how.get(candidate.status, allowed_moves(candidate.status))}"
+        )
     if target not in TRANSITIONS.get(candidate.status, ()):
         verb = ACTION_FOR.get(target, target)
+
         already = " (it already is)" if candidate.status == target else ""
         raise TransitionError(
             f"candidate {candidate.id} is {candidate.status}{already}; cannot {verb} it. "
@@ -137,6 +158,7 @@ def transition(
     set_reason: bool = False,
     payload: dict | None = None,
     at: datetime | None = None,
+    only_from: tuple[str, ...] | None = None,
 ) -> list[Candidate]:
     """Move every candidate in ``ids`` to ``target`` inside the caller's transaction.
 
@@ -150,7 +172,7 @@ def transition(
     problems = []
     for c in candidates:
         try:
-            check_transition(c, target)
+            check_transition(c, target, only_from)
         except TransitionError as exc:
             problems.append(str(exc))
     if problems:
@@ -168,7 +190,7 @@ def transition(
         event = q.audit(
             session,
             actor=actor,
-            action=f"candidate.{ACTION_FOR[target]}",
+            action=f"candidate.{_verb(before, target)}",
             entity="candidate",
             entity_id=c.id,
             campaign_id=campaign_id,
@@ -182,7 +204,8 @@ def transition(
 def approve(store: CampaignStore, ids: Iterable[int], by: str | None = None, reason: str | None = None) -> list[Candidate]:
     """Approve candidates for synthesis (from proposed or rejected); all or nothing."""
     with store.write() as session:
-        return transition(session, store.campaign_id, ids, "approved", by=by, reason=reason, set_reason=True)
+        return transition(session, store.campaign_id, ids, "approved", by=by, reason=reason, set_reason=True,
+                          only_from=("proposed", "rejected", "failed"))
 
 
 def reject(store: CampaignStore, ids: Iterable[int], by: str | None = None, reason: str | None = None) -> list[Candidate]:
@@ -196,6 +219,28 @@ def mark_exported(
 ) -> list[Candidate]:
     """approved -> exported, inside the export's transaction."""
     return transition(session, campaign_id, ids, "exported", by=by, payload={"export_batch_id": batch_id})
+
+
+def fail(
+    store: CampaignStore, ids: Iterable[int], reason: str, *, notes: str | None = None, by: str | None = None
+) -> list[Candidate]:
+    """A synthesis failed: exported -> failed with a reason from FAILURE_REASONS (and notes); all or nothing."""
+    if reason not in FAILURE_REASONS:
+        raise CampaignError(f"unknown failure reason {reason!r}; one of {', '.join(FAILURE_REASONS)}")
+    notes = _clean_reason(notes)
+    text = reason if notes is None else f"{reason}: {notes}"
+    with store.write() as session:
+        return transition(session, store.campaign_id, ids, "failed", by=by, reason=text, set_reason=True,
+                          payload={"failure": reason, "notes": notes})
+
+
+def mark_unexported(
+    session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, batch_id: int,
+    reason: str | None = None,
+) -> list[Candidate]:
+    """exported -> approved, inside the transaction that voids their export batch."""
+    return transition(session, campaign_id, ids, "approved", by=by, reason=reason, only_from=("exported",),
+                      payload={"export_batch_id": batch_id})
 
 
 def mark_measured(

@@ -13,6 +13,7 @@ recorded: a checkpoint changed on disk is refused, not trusted.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import threading
@@ -29,6 +30,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import ModelVersion
 
 from .errors import CampaignError
+from .files import atomic_write_bytes
 from .store import CampaignStore, current_user
 from .training_set import TrainingSet, snapshot
 
@@ -98,6 +100,8 @@ def train_version(
     from hea_campaign.model.ssvae import SSVAEConfig
     from hea_campaign.model.training import binary_metrics, train
 
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
+        raise CampaignError(f"epochs must be a whole number of at least 1, not {epochs!r}")
     ts = training_set or snapshot(store)
     if len(ts.y_lab) < 20 or len(set(ts.y_lab.tolist())) < 2:
         raise CampaignError(

@@ -27,6 +27,8 @@ class CampaignStatus:
     candidates: dict[str, int] = field(default_factory=dict)
     active_model: dict | None = None
     recent: list[str] = field(default_factory=list)
+    interrupted_exports: int = 0  # pending export batches (settled by the next export)
+    voided_batches: int = 0
 
 
 def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
@@ -45,6 +47,7 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
         counts = q.candidate_status_counts(session, store.campaign_id)
         model = q.active_model(session, store.campaign_id)
         events = q.recent_events(session, store.campaign_id, recent)
+        batch_states = q.export_batch_counts(session, store.campaign_id)
         return CampaignStatus(
             store_url=store.display_url,
             campaign=store.campaign_name,
@@ -61,6 +64,8 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
             active_model=None
             if model is None
             else {"id": model.id, "created_at": f"{model.created_at:%Y-%m-%d %H:%M} UTC", "metrics": model.metrics},
+            interrupted_exports=batch_states.get("pending", 0),
+            voided_batches=batch_states.get("void", 0),
             recent=[
                 f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
             ],

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +60,19 @@ def _link_no_clobber(src: Path, dest: Path) -> None:
         os.replace(src, dest)
 
 
+def _new_temp(dest: Path) -> Path:
+    """A new empty file beside ``dest``, mode 0666 less the umask (mkstemp forces 0600): the
+    backup follows the user's umask like every file the tool writes."""
+    for _ in range(100):
+        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise BackupError(f"no free temporary name beside {dest}")
+
+
 def backup_sqlite(engine: Engine, dest: str | os.PathLike) -> BackupReport:
     """Copy the store behind ``engine`` to ``dest`` (which must not exist) and verify the copy."""
     if not is_sqlite(engine):
@@ -70,9 +83,7 @@ def backup_sqlite(engine: Engine, dest: str | os.PathLike) -> BackupReport:
     folder = dest.parent
     if not folder.is_dir():
         raise BackupError(f"the folder {folder} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _new_temp(dest)
     try:
         raw = engine.raw_connection()
         try:

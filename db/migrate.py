@@ -7,11 +7,13 @@ after the user has had the chance to make a backup.
 
 from __future__ import annotations
 
+from importlib import metadata
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 SCRIPT_LOCATION = "hea_campaign.db:migrations"
@@ -19,6 +21,42 @@ SCRIPT_LOCATION = "hea_campaign.db:migrations"
 
 class SchemaOutOfDate(RuntimeError):
     """The store was written by an older version and needs ``db upgrade``."""
+
+
+class SchemaTooNew(SchemaOutOfDate):
+    """The store was written by a newer hea-campaign than this one; upgrade the program, not the store."""
+
+
+def program_version() -> str:
+    try:
+        return metadata.version("hea-campaign")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def schema_requires(engine: Engine) -> str | None:
+    """The oldest hea-campaign that reads this store's schema (store_info), if the store says."""
+    if "store_info" not in inspect(engine).get_table_names():
+        return None
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT value FROM store_info WHERE key = 'schema_requires'")).scalar()
+
+
+def check_not_newer(engine: Engine, current: str | None) -> None:
+    """Refuse, in words, a store whose schema revision this version does not know."""
+    if current is None or current in known_revisions():
+        return
+    needs = schema_requires(engine)
+    wanted = f"hea-campaign {needs} or newer" if needs else "a newer hea-campaign"
+    raise SchemaTooNew(
+        f"this store was written by {wanted} (schema revision {current}); this is hea-campaign "
+        f"{program_version()}, which knows revisions up to {head_revision()}. Install {wanted} "
+        f"(pip install -U 'hea-campaign>={needs or program_version()}'); the store itself is fine"
+    )
 
 
 def alembic_config(connection=None, url: str | None = None) -> Config:
@@ -41,6 +79,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    check_not_newer(engine, current_revision(engine))
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
 
@@ -60,6 +99,7 @@ def ensure_schema(engine: Engine) -> None:
             )
         upgrade(engine)
         return
+    check_not_newer(engine, current)
     head = head_revision()
     if current != head:
         raise SchemaOutOfDate(

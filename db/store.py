@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, col, select
 
-from .tables import Alloy, AuditEvent, Campaign, Candidate, Measurement, ModelVersion
+from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
 
 
 def audit(
@@ -106,6 +106,18 @@ def candidate_status_counts(session: Session, campaign_id: int) -> Counter:
         select(Candidate.status, func.count()).where(Candidate.campaign_id == campaign_id).group_by(Candidate.status)
     )
     return Counter(dict(rows.all()))
+
+
+def export_batch_counts(session: Session, campaign_id: int) -> Counter:
+    """Export batches by state, with voided ones counted under "void" (and under their state)."""
+    rows = session.exec(
+        select(ExportBatch.state, func.count()).where(ExportBatch.campaign_id == campaign_id).group_by(ExportBatch.state)
+    )
+    out = Counter(dict(rows.all()))
+    out["void"] = session.exec(select(func.count()).select_from(ExportBatch)
+                               .where(ExportBatch.campaign_id == campaign_id)
+                               .where(col(ExportBatch.voided_at).is_not(None))).one()  # fmt: skip
+    return out
 
 
 def active_model(session: Session, campaign_id: int) -> ModelVersion | None:

@@ -24,7 +24,13 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-CANDIDATE_STATUSES = ("proposed", "approved", "rejected", "exported", "measured")
+CANDIDATE_STATUSES = ("proposed", "approved", "rejected", "exported", "measured", "failed")
+# Why a synthesis failed (candidate status "failed"); an outcome of its own, not a phase label.
+FAILURE_REASONS = ("cracked", "oxidised", "incomplete-melting", "other")
+# An export batch is "pending" from the moment its file is announced until the file is in place
+# and the candidates are exported ("complete"); a pending batch whose writer died is reconciled
+# to "complete" (its file is there, whole) or "abandoned" (no file).
+EXPORT_STATES = ("pending", "complete", "abandoned")
 
 
 def utcnow() -> datetime:
@@ -76,6 +82,8 @@ class Measurement(SQLModel, table=True):
     source_key: str | None = Field(default=None, max_length=200, unique=True)
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     supersedes_id: int | None = Field(default=None, foreign_key="measurement.id", unique=True)
+    # element -> atomic fraction actually made (from the weighed masses); None: the nominal composition
+    made_composition: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class ModelVersion(SQLModel, table=True):
@@ -142,6 +150,19 @@ class ExportBatch(SQLModel, table=True):
     mass_g: float
     file_sha256: str = Field(default="", max_length=64)
     candidate_ids: list = _json(default_factory=list)
+    state: str = Field(default="complete", max_length=20, sa_column_kwargs={"server_default": "complete"})
+    owner: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # host:pid writing it
+    voided_at: datetime | None = None
+    voided_by: str | None = Field(default=None, max_length=100)
+    void_reason: str | None = Field(default=None, max_length=1000)
+
+
+class StoreInfo(SQLModel, table=True):
+    """Facts about the store itself, e.g. the oldest hea-campaign that can read its schema."""
+
+    __tablename__ = "store_info"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=1000)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -18,7 +18,7 @@ import hashlib
 import math
 import os
 import pickle
-import tempfile
+import secrets
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +72,18 @@ def _plain(obj, where: str = "metrics"):
     raise TypeError(f"{where}: cannot store a {type(obj).__name__} in a checkpoint")
 
 
+def _new_temp(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` with the mode the umask gives (mkstemp would force 0600,
+    and a lab group sharing a model folder could not load the checkpoint)."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def save_checkpoint(
     model: SSVAE,
     path: str | os.PathLike,
@@ -99,7 +111,7 @@ def save_checkpoint(
         "torch_version": str(torch.__version__),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _new_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             torch.save(payload, fh)

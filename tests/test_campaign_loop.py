@@ -159,7 +159,8 @@ def test_lab_loop_end_to_end(trained_store, tmp_path):
     assert status.alloys == status0.alloys + n_new  # one alloy per candidate; results added none
     assert status.measurements == status0.measurements + 2  # current ones: the corrected result is superseded
     assert _count(store, Measurement) == n_measurements0 + 3  # append-only: all three are kept
-    assert status.candidates == {"proposed": n_new - 3, "approved": 0, "rejected": 1, "exported": 0, "measured": 2}
+    assert status.candidates == {"proposed": n_new - 3, "approved": 0, "rejected": 1, "exported": 0, "measured": 2,
+                                 "failed": 0}
     assert status.labelled == status0.labelled + 2
     assert status.single_phase == status0.single_phase + 2 and status.multi_phase == status0.multi_phase
     assert status.proposed_only == status0.proposed_only + n_new - 2

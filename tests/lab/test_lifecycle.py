@@ -24,11 +24,19 @@ LEGAL = {
     ("approved", "exported"),
     ("rejected", "approved"),
     ("exported", "measured"),
+    ("exported", "failed"),
+    ("exported", "approved"),  # only by voiding the export batch
+    ("failed", "approved"),
 }
-TARGETS = ("approved", "rejected", "exported", "measured")
+TARGETS = ("approved", "rejected", "exported", "measured", "failed")
 
 
-def _move(store, cid, target, by="alice", reason=None):
+def _move(store, cid, target, by="alice", reason=None, start=None):
+    if target == "approved" and start == "exported":
+        with store.write() as s:
+            return lifecycle.mark_unexported(s, store.campaign_id, [cid], by=by, batch_id=1, reason=reason)
+    if target == "failed":
+        return lifecycle.fail(store, [cid], "cracked", notes=reason, by=by)
     if target == "approved":
         return approve(store, [cid], by=by, reason=reason)
     if target == "rejected":
@@ -50,7 +58,8 @@ def test_every_move_is_allowed_or_refused_as_the_table_says(store, start, target
     (cid,) = insert_candidates(store, ["FeNi"], status=start)
     before = counts(store)
     if (start, target) in LEGAL:
-        moved = _move(store, cid, target, reason="because" if target in ("approved", "rejected") else None)
+        moved = _move(store, cid, target, reason="because" if target in ("approved", "rejected") else None,
+                      start=start)
         assert [c.id for c in moved] == [cid]
         assert candidate_statuses(store, [cid]) == {cid: target}
         after = counts(store)
@@ -60,10 +69,13 @@ def test_every_move_is_allowed_or_refused_as_the_table_says(store, start, target
             cand = q.candidates_by_id(s, store.campaign_id, [cid])[cid]
         assert (event.entity, event.entity_id, event.actor) == ("candidate", cid, "alice")
         assert event.payload["from"] == start and event.payload["to"] == target
-        assert event.action == f"candidate.{lifecycle.ACTION_FOR[target]}"
+        verb = "void" if (start, target) == ("exported", "approved") else lifecycle.ACTION_FOR[target]
+        assert event.action == f"candidate.{verb}"
         assert cand.updated_at == event.at
-        if target in ("approved", "rejected"):
+        if target in ("approved", "rejected") and start != "exported":
             assert cand.status_reason == "because" and event.payload["reason"] == "because"
+        if target == "failed":
+            assert cand.status_reason == "cracked" and event.payload["failure"] == "cracked"
     else:
         with pytest.raises(TransitionError) as err:
             _move(store, cid, target)

@@ -1,0 +1,168 @@
+"""The weigh sheet: what a person at the balance reads and fills in.
+
+One line per candidate and element (long format), so the grams sit next to
+the element instead of after thirty columns of flags::
+
+    candidate_id, formula, element, at_pct, grams, loss_pct, weighed_g, single_phase, phases
+
+``grams`` is the target mass of the element (export.py's exact largest-
+remainder masses) plus its loss allowance: ``--loss Mn:2%,Al:1%`` adds 2 % to
+every Mn line and 1 % to every Al line, for what evaporates in the arc
+(``loss_pct`` says which lines carry one).  After the candidates come the
+per-element totals for the batch (``candidate_id`` = ``total``), what to take
+from each stock bottle.  Mass columns are ``grams``/``weighed_g`` for
+``unit="g"`` and ``milligrams``/``weighed_mg`` for ``unit="mg"``.
+
+The person fills ``weighed_g`` with what went into the crucible and, once the
+alloy is measured, ``single_phase`` (and ``phases``) on any line of the
+candidate; ``hea-campaign result import SHEET`` then records one measurement
+per candidate with a result, with the composition actually made
+(``made_composition``: moles from the weighed masses), which training uses
+instead of the nominal one.  Candidates without a result yet are skipped and
+counted, so the same sheet can be imported again as results come in.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import CampaignError
+from .export import MASS_COLUMN, UNITS_PER, _csv_cell, _format_mass, atomic_mass
+
+MAX_LOSS_PCT = 50.0
+TOTAL = "total"
+_LOSS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
+
+
+def sheet_columns(unit: str) -> list[str]:
+    return ["candidate_id", "formula", "element", "at_pct", MASS_COLUMN[unit], "loss_pct", f"weighed_{unit}",
+            "single_phase", "phases"]  # fmt: skip
+
+
+def parse_loss(text: str | None) -> dict[str, float]:
+    """'Mn:2%,Al:1%' -> {'Mn': 0.02, 'Al': 0.01}; refuses unknown elements, repeats, silly values."""
+    from .chemistry import parse_formula
+
+    if text is None or not str(text).strip():
+        return {}
+    out: dict[str, float] = {}
+    for item in str(text).split(","):
+        m = _LOSS_ITEM.match(item)
+        if not m:
+            raise CampaignError(f"{item.strip()!r} is not a loss allowance; write e.g. Mn:2%,Al:1%")
+        element, pct = m.group(1), float(m.group(2))
+        parse_formula(element)  # an element symbol, or a FormulaError naming it
+        if element in out:
+            raise CampaignError(f"{element} has two loss allowances")
+        if not 0 < pct <= MAX_LOSS_PCT:
+            raise CampaignError(f"a loss allowance of {pct:g} % for {element} is outside 0-{MAX_LOSS_PCT:g} %")
+        out[element] = pct / 100.0
+    return out
+
+
+def render_sheet(rows: list[dict], unit: str, loss: dict[str, float]) -> bytes:
+    """The long-format sheet for export rows (export._row), with loss allowances and totals."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(sheet_columns(unit))
+    totals: dict[str, int] = {}
+    for r in rows:
+        for ln in r["elements"]:
+            extra = loss.get(ln.element, 0.0)
+            units = ln.mass_units + round(ln.mass_units * extra)
+            totals[ln.element] = totals.get(ln.element, 0) + units
+            writer.writerow([_csv_cell(c) for c in (
+                r["candidate_id"], r["formula"], ln.element, ln.at_pct, _format_mass(units, unit),
+                round(100 * extra, 4) if extra else None, None, None, None)])  # fmt: skip
+    for element in sorted(totals):
+        extra = loss.get(element, 0.0)
+        writer.writerow([_csv_cell(c) for c in (
+            TOTAL, None, element, None, _format_mass(totals[element], unit),
+            round(100 * extra, 4) if extra else None, None, None, None)])  # fmt: skip
+    return buf.getvalue().encode("utf-8")
+
+
+def is_sheet(names: list[str]) -> bool:
+    return "element" in names and any(n in names for n in ("weighed_g", "weighed_mg"))
+
+
+@dataclass
+class SheetCandidate:
+    """One candidate's lines of a filled sheet."""
+
+    candidate_id: str
+    formula: str
+    line: int  # first line
+    weighed: dict[str, str] = field(default_factory=dict)  # element -> cell text
+    single_phase: str = ""
+    phases: str = ""
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def content(self) -> str:
+        """The candidate's filled-in data, for recognising it in a re-import."""
+        masses = ";".join(f"{e}={self.weighed[e].strip()}" for e in sorted(self.weighed))
+        return f"sheet|{self.candidate_id}|{masses}|{self.single_phase.strip().lower()}|{self.phases.strip()}"
+
+
+def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
+    """Sheet lines grouped by candidate (totals lines dropped); disagreements noted per candidate."""
+    groups: dict[str, SheetCandidate] = {}
+    weighed_col = "weighed_g" if any("weighed_g" in cells for _, cells in rows) else "weighed_mg"
+    for line, cells in rows:
+        cid = (cells.get("candidate_id") or "").strip()
+        if cid.lower() == TOTAL:
+            continue
+        g = groups.setdefault(cid, SheetCandidate(cid, (cells.get("formula") or "").strip(), line))
+        element = (cells.get("element") or "").strip()
+        if not element:
+            g.errors.append((line, "no element on this line"))
+            continue
+        if element in g.weighed:
+            g.errors.append((line, f"{element} appears twice for candidate {cid}"))
+        g.weighed[element] = cells.get(weighed_col) or ""
+        for name in ("single_phase", "phases"):
+            value = (cells.get(name) or "").strip()
+            have = getattr(g, name)
+            if value and have and value.lower() != have.lower():
+                g.errors.append((line, f"candidate {cid}: {name} {value!r} here but {have!r} on another line"))
+            elif value:
+                setattr(g, name, value)
+    return list(groups.values())
+
+
+def weighed_masses(g: SheetCandidate, unit: str) -> dict[str, float] | None:
+    """Weighed masses in grams, or None when none are filled; refuses a half-filled candidate."""
+    filled = {e: t.strip() for e, t in g.weighed.items() if t.strip()}
+    if not filled:
+        return None
+    blank = sorted(set(g.weighed) - set(filled))
+    if blank:
+        raise CampaignError(f"candidate {g.candidate_id}: weighed mass missing for {', '.join(blank)} "
+                            "(fill every element of a candidate, or none)")  # fmt: skip
+    out = {}
+    for element, text in filled.items():
+        try:
+            value = float(Decimal(text))
+        except ArithmeticError:
+            raise CampaignError(f"candidate {g.candidate_id}: weighed mass {text!r} of {element} is not a number") from None
+        if not math.isfinite(value) or value <= 0:
+            raise CampaignError(f"candidate {g.candidate_id}: weighed mass of {element} must be positive, not {text}")
+        out[element] = value * UNITS_PER[unit] / UNITS_PER["g"]
+    return out
+
+
+def made_composition(grams: dict[str, float]) -> dict[str, float]:
+    """Atomic fractions from weighed masses (moles = grams / atomic mass), rounded to 1e-6."""
+    moles = {e: g / atomic_mass(e) for e, g in grams.items()}
+    total = math.fsum(moles.values())
+    return {e: round(m / total, 6) for e, m in sorted(moles.items())}
+
+
+def sheet_unit(names: list[str]) -> str:
+    return "g" if "weighed_g" in names else "mg"
+
