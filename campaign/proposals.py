@@ -21,6 +21,7 @@ import numpy as np
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
+from hea_campaign.model.threads import work_threads
 
 from .acquisition import STRATEGIES, acquisition, select_diverse
 from .chemistry import FormulaError, parse_formula
@@ -184,7 +185,8 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
                 break
             seen += 1
             if len(chunk):
-                p, s = model.predict_proba(chunk, return_std=True)
+                with work_threads("screening", rows=len(chunk)):
+                    p, s = model.predict_proba(chunk, return_std=True)
                 score = acquisition(p, s, req.strategy)
                 X = np.concatenate([best_X, chunk])
                 sc = np.concatenate([best_s, score])
