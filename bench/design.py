@@ -245,13 +245,17 @@ def _burn() -> None:  # a CPU-bound process beside the benchmark
 
 
 def _rates(model, starts, els, step, chunk) -> dict[str, float]:
+    """Work per wall second and per CPU second of this process (CPU: what the scheduler gave it)."""
     out = {}
     for loop in ("paper", "proximal"):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         invert(model, starts, mode=loop, cutoff=0.6)
         out[f"{loop} inversions/s"] = len(starts) / (time.perf_counter() - t0)
+        out[f"{loop} per CPU s"] = len(starts) / max(time.process_time() - c0, 1e-9)
+    c0 = time.process_time()
     n, dt, _, _ = screen(model, els, step, chunk)
-    out["screened compositions/s"] = n / dt
+    out["screened/s"] = n / dt
+    out["screened per CPU s"] = n / max(time.process_time() - c0, 1e-9)
     return out
 
 
@@ -280,16 +284,20 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
             runs[f"with {n_procs} beside, one thread per core"] = _rates(model, starts, els, step, chunk)
         finally:
             del os.environ["HEA_CAMPAIGN_THREADS"]
-        print(f"  after them: {load()}")
     finally:
         for p in procs:
             p.terminate()
             p.join()
+    time.sleep(3)
+    print(f"  without them again: {load()}")
+    runs["without them again, threads chosen"] = _rates(model, starts, els, step, chunk)
     base = runs["without them, threads chosen"]
     keys = list(base)
-    print("  " + f"{'':<40}" + "".join(f"{k:>26}" for k in keys))
+    print("  " + f"{'':<42}" + "".join(f"{k:>24}" for k in keys))
     for name, r in runs.items():
-        print("  " + f"{name:<40}" + "".join(f"{r[k]:>16,.0f} ({r[k] / base[k]:4.2f}x)" for k in keys))
+        print("  " + f"{name:<42}" + "".join(f"{r[k]:>15,.0f} ({r[k] / base[k]:4.2f}x)" for k in keys))
+    print("  (x: against the first run; per CPU s: work per second of CPU this process got, which "
+          "shows threads that spin or wait instead of working)")
 
 
 def main() -> None:

@@ -72,9 +72,9 @@ class Setting:
     reason: str
 
     def describe(self) -> str:
+        idle = "" if math.isnan(self.idle_cores) else f", {self.idle_cores:.1f} idle beside this process"
         return (f"{self.kind}: {self.threads} thread{'s' if self.threads != 1 else ''} ({self.reason}; "
-                f"{self.cores} cores, {self.idle_cores:.1f} idle beside this process, load "
-                + " ".join(f"{x:.2f}" for x in self.load) + ")")
+                f"{self.cores} cores{idle}, load " + " ".join(f"{x:.2f}" for x in self.load) + ")")
 
 
 def cores() -> int:
