@@ -55,7 +55,7 @@ from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 from .chemistry import Composition, FormulaError, parse_formula
 from .datasets import parse_label, phase_to_label, sha256_of
 from .errors import CampaignError
-from .labels import alloy_labels
+from .labels import label_of
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 
@@ -564,7 +564,7 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
         measurements = q.measurements_of_alloy(session, alloy.id)
         candidates = q.candidates_of_alloy(session, store.campaign_id, alloy.id)
         events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
-        state = alloy_labels(session, store.campaign_id)[alloy.id]
+    label, conflict = label_of(measurements)  # this alloy's measurements only
     superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id is not None}
     entries: list[HistoryEntry] = []
     for m in measurements:
@@ -591,8 +591,8 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
     return AlloyHistory(
         formula=alloy.formula,
         alloy_id=alloy.id,
-        label=state.label,
-        conflict=state.conflict,
+        label=label,
+        conflict=conflict,
         candidate_ids=[c.id for c in candidates],
         entries=entries,
     )

@@ -157,13 +157,18 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         status: Annotated[Optional[str], typer.Option(help="proposed, approved, rejected, exported or measured.")] = None,
         flag: Annotated[Optional[str], typer.Option(help="low_density, out_of_range, inconsistent or high_spread.")] = None,
+        limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows (in id order).")] = 1000,
+        offset: Annotated[int, typer.Option(min=0, help="Skip this many rows first.")] = 0,
     ) -> None:
-        """List candidates, optionally filtered by status and flag."""
-        from hea_campaign.campaign.candidates import list_candidates
+        """List candidates, optionally filtered by status and flag, a page at a time."""
+        from hea_campaign.campaign.candidates import count_candidates, list_candidates
 
         from ..present.design_report import format_candidate_table
 
-        typer.echo(format_candidate_table(list_candidates(_open(db, campaign, create=False), status, flag)))
+        store = _open(db, campaign, create=False)
+        rows = list_candidates(store, status, flag, limit=limit, offset=offset)
+        total = count_candidates(store, status, flag) if offset or len(rows) >= limit else None
+        typer.echo(format_candidate_table(rows, total, offset))
 
     @app.command()
     def candidate(

@@ -9,9 +9,10 @@ def _flags(flags: list[dict]) -> str:
     return ",".join(f["flag"] for f in flags) or "-"
 
 
-def format_candidate_table(rows) -> str:
+def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> str:
+    """The candidate rows; with ``total``, a last line saying which rows of how many these are."""
     if not rows:
-        return "No candidates."
+        return "No candidates." if not total else f"No candidates from row {offset + 1} (there are {total})."
     lines = [f"{'id':>5}  {'formula':<34} {'p':>5}  {'change':>6}  {'status':<9} {'model':>5}  flags"]
     for c, formula in rows:
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
@@ -19,6 +20,8 @@ def format_candidate_table(rows) -> str:
             f"{c.id:>5}  {formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
             f"{_flags(c.flags)}"
         )
+    if total is not None and (offset > 0 or len(rows) < total):
+        lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}; --offset and --limit show others)")
     return "\n".join(lines)
 
 
@@ -27,7 +30,7 @@ def _path(path: list[dict]) -> list[str]:
 
 
 def format_proposal(store, req, outcome) -> str:
-    from hea_campaign.campaign.candidates import list_candidates
+    from hea_campaign.campaign.candidates import candidates_with_ids
 
     lines = []
     if req.mode == "invert" and len(outcome.paths) <= 5:
@@ -42,9 +45,7 @@ def format_proposal(store, req, outcome) -> str:
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
     )
     if outcome.candidate_ids:
-        wanted = set(outcome.candidate_ids)
-        rows = [(c, f) for c, f in list_candidates(store) if c.id in wanted]
-        lines.append(format_candidate_table(rows))
+        lines.append(format_candidate_table(candidates_with_ids(store, outcome.candidate_ids)))
     return "\n".join(lines)
 
 
