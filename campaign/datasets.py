@@ -209,6 +209,13 @@ def read_table(
             )
         l_col = _find(header, label_column, _LABEL_NAMES, "label", path)
         p_col = _find(header, phase_column, _PHASE_NAMES, "phase", path)
+    lowered = [h.lower() for h in header]
+    for used in (f_col, l_col, p_col, method_col):
+        if used is not None and lowered.count(used.lower()) > 1:
+            raise DatasetError(
+                f"{path.name}: the column {used!r} appears {lowered.count(used.lower())} times in the header; "
+                "rename or remove the extra one(s) so it is clear which to read"
+            )
     index = {name: i for i, name in enumerate(header)}
     table = DatasetTable(path=path, layout=layout)
     try:

@@ -1,7 +1,13 @@
 """Importing alloys and results from a dataset CSV, all or nothing.
 
-Every row becomes a measurement of its (canonical) alloy, keyed by the file's
-sha256 and line number, so re-importing the same file adds nothing.  The
+Every row becomes a measurement of its (canonical) alloy, keyed by the
+source name and the row's content (formula text, label, phases, method; two
+datasets that both list an alloy each keep their row) and how many identical rows
+came before it in the file, not by file and line number: re-importing the
+same file adds nothing, and a file that grew (rows appended, inserted or
+reordered) adds only its new rows; the report says how many were already
+there.  Rows keyed the old way (file sha256 and line, before 0.2.0) are
+recognised too.  The
 report names what a scientist must know about the data instead of silently
 dropping or merging it: repeated formula strings, different strings for one
 composition, conflicting labels, elements outside the model vocabulary, and
@@ -10,6 +16,7 @@ compositions that agree to 0.01 in every fraction.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +64,26 @@ class ImportFailed(CampaignError):
             f"{len(report.errors)} bad row(s) in {report.source}, nothing was imported: {shown}{more}. "
             "Fix them, or pass --skip-bad to import the other rows."
         )
+
+
+def content_keys(prefix: str, rows: list[tuple[int, str]]) -> dict[int, str]:
+    """line -> key from the row's content and its occurrence among identical rows of the file.
+
+    Two identical rows in one file are two measurements (a repeat); the same
+    row in a grown copy of the file is the same measurement.
+    """
+    seen: dict[str, int] = defaultdict(int)
+    out = {}
+    for line, content in rows:
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
+        out[line] = f"{prefix}:{digest}:{seen[digest]}"
+        seen[digest] += 1
+    return out
+
+
+def _row_content(text: str, row) -> str:
+    label = "" if row.single_phase is None else str(bool(row.single_phase))
+    return "|".join((text.strip(), label, (row.phases or "").strip(), (row.method or "").strip()))
 
 
 def _near_duplicates(comps: dict[str, Composition]) -> list[list[str]]:
@@ -117,9 +144,11 @@ def import_table(
         if missing:
             report.outside_vocabulary[formula] = missing
 
-    keys = {line: f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed}
+    keys = content_keys(f"c{store.campaign_id}", [(line, f"{source}|{_row_content(text, row)}")
+                                                  for line, text, _, row in parsed])  # fmt: skip
+    legacy = {line: f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed}
     with store.write() as session:
-        known_keys = q.existing_source_keys(session, keys.values())
+        known_keys = q.existing_source_keys(session, [*keys.values(), *legacy.values()])
         alloys = q.alloys_by_formula(session, store.campaign_id, comps)
         report.alloys_existing = len(alloys)
         for formula, comp in comps.items():
@@ -139,7 +168,7 @@ def import_table(
         session.flush()
         for line, text, comp, row in parsed:
             key = keys[line]
-            if key in known_keys:
+            if key in known_keys or legacy[line] in known_keys:
                 report.already_imported += 1
                 continue
             session.add(

@@ -16,9 +16,14 @@ transaction with its audit events:
   elements outside the model vocabulary (stored, cannot be encoded);
 * a result for a candidate attaches it and moves the candidate
   ``exported -> measured``; a candidate that was never exported (proposed,
-  approved, rejected) is refused: the lab cannot have made it from this
-  campaign's batch.  A candidate already ``measured`` may get further results
-  (a second method, a repeat) without a status change;
+  approved, rejected) or whose synthesis failed is refused: the lab cannot
+  have made it from this campaign's batch.  A candidate already ``measured``
+  may get further results (a second method, a repeat) without a status
+  change.  A result given by formula for the alloy of exported candidates
+  is their result too: it is linked to them and moves them to measured;
+* a result equal to one entered for the same alloy in the last
+  ``DUPLICATE_WINDOW`` (Save pressed twice) is refused unless confirmed
+  (the front doors ask for the check; scripts and imports have their own keys);
 * ``phases`` must be a phase list such as ``FCC``, ``BCC+B2`` or ``FCC + Laves``
   (letters, digits, ``+ - / ( ) , . _ '`` and spaces, starting with a letter or
   digit, no empty part between ``+``) and must not contradict
@@ -27,14 +32,20 @@ transaction with its audit events:
 * ``measured_on`` cannot be in the future.
 
 A CSV import is all or nothing: every bad row is reported with its line
-number and nothing from the file is written.  Each row is keyed by the file's
-sha256 and line number, so importing the same file again adds nothing.
+number and nothing from the file is written.  Each row is keyed by its
+content and its occurrence among identical rows of the file (not by line
+number), so importing the same file again adds nothing and a grown file adds
+only its new rows.  ``result import`` also takes a filled weigh sheet
+(weigh_sheet.py): one measurement per candidate with a result, recording the
+composition actually made from the weighed masses.
 
 ``correct_result`` restates the result: ``single_phase`` (required) and
 ``phases`` are taken as given (phases are not inherited, so a corrected label
-never keeps a phase list that contradicts it); method, operator and
-measured_on are inherited from the corrected measurement unless given; notes
-are the correction's own.  The candidate link is kept.
+never keeps a phase list that contradicts it); method and measured_on are
+inherited from the corrected measurement unless given; the operator and the
+notes are the correction's own (the operator defaults to whoever enters the
+correction), and ``history`` shows every entry under the person who entered
+it.  The candidate link and the composition made are kept.
 """
 
 from __future__ import annotations
@@ -43,7 +54,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
@@ -55,17 +66,24 @@ from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 from .chemistry import Composition, FormulaError, parse_formula
 from .datasets import parse_label, phase_to_label, sha256_of
 from .errors import CampaignError
+from .importing import content_keys
 from .labels import label_of
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
+from .weigh_sheet import group_sheet, is_sheet, made_composition, sheet_columns, sheet_unit, weighed_masses
 
 MAX_PHASES = 200
 MAX_METHOD = 100
 MAX_OPERATOR = 100
 MAX_NOTES = 2000
 MAX_ID = 2**63 - 1
+DUPLICATE_WINDOW = timedelta(minutes=10)
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
+
+
+class DuplicateResult(CampaignError):
+    """The same result was entered for this alloy a moment ago; confirm to store it again."""
 
 
 class ResultsImportFailed(CampaignError):
@@ -176,6 +194,7 @@ class ResultInput:
     operator: str | None
     notes: str | None
     measured_on: date | None
+    made_composition: dict[str, float] | None = None
 
 
 def prepare(
@@ -223,6 +242,7 @@ class RecordedResult:
     outside_vocabulary: list[str] = field(default_factory=list)
     candidate: Candidate | None = None
     candidate_moved: bool = False  # exported -> measured
+    also_measured: list[int] = field(default_factory=list)  # other exported candidates of the alloy, moved too
 
 
 def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
@@ -287,6 +307,10 @@ def _write(
                     payload={"formula": alloy.formula, "source": source, "outside_vocabulary": missing})  # fmt: skip
     if alloy.outside_vocabulary and not missing:
         missing = alloy.outside_vocabulary.split(",")
+    by_formula: list[Candidate] = []
+    if cand is None and supersedes is None and not new_alloy:  # a result for the alloy of exported candidates
+        by_formula = [c for c in q.candidates_of_alloy(session, store.campaign_id, alloy.id) if c.status == "exported"]
+        cand = by_formula[0] if by_formula else None
     m = Measurement(
         alloy_id=alloy.id,
         single_phase=r.single_phase,
@@ -301,6 +325,8 @@ def _write(
         source_key=source_key,
         candidate_id=cand.id if cand is not None else (supersedes.candidate_id if supersedes else None),
         supersedes_id=supersedes.id if supersedes else None,
+        made_composition=r.made_composition if r.made_composition is not None
+        else (supersedes.made_composition if supersedes else None),
     )
     session.add(m)
     session.flush()
@@ -315,13 +341,17 @@ def _write(
             "alloy_id": alloy.id, "formula": alloy.formula, "single_phase": m.single_phase, "phases": m.phases,
             "method": m.method, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
             "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id, "source": source,
+            **({"made_composition": m.made_composition} if m.made_composition else {}),
+            **({"linked_by_formula": [c.id for c in by_formula]} if by_formula else {}),
         },
     ).at = m.entered_at  # fmt: skip
     moved = False
     if cand is not None and cand.status == "exported":
         mark_measured(session, store.campaign_id, cand.id, by=actor, measurement_id=m.id)
         moved = True
-    return RecordedResult(m, alloy, new_alloy, missing, cand, moved)
+    for other in by_formula[1:]:
+        mark_measured(session, store.campaign_id, other.id, by=actor, measurement_id=m.id)
+    return RecordedResult(m, alloy, new_alloy, missing, cand, moved, [c.id for c in by_formula[1:]])
 
 
 def record_result(
@@ -336,13 +366,44 @@ def record_result(
     by: str | None = None,
     notes: str | None = None,
     measured_on: date | str | None = None,
+    check_duplicates: bool = False,
 ) -> RecordedResult:
-    """Add one lab result and say what changed (new alloy, candidate moved)."""
+    """Add one lab result and say what changed (new alloy, candidate moved).
+
+    With ``check_duplicates`` (what the CLI and the TUI pass unless the person
+    confirms), a result equal to one entered for the same alloy within
+    DUPLICATE_WINDOW raises DuplicateResult and nothing is written.
+    """
     actor = by or current_user()
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
                 method=method, operator=operator, notes=notes, measured_on=measured_on)  # fmt: skip
     with store.write() as session:
+        if check_duplicates:
+            _refuse_recent_twin(session, store, r, actor)
         return _write(session, store, r, actor=actor)
+
+
+def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, actor: str) -> None:
+    """Refuse a result equal to one entered for the same alloy within DUPLICATE_WINDOW."""
+    if r.candidate_id is not None:
+        cand = q.candidates_by_id(session, store.campaign_id, [r.candidate_id]).get(r.candidate_id)
+        alloy_id = cand.alloy_id if cand is not None else None
+    else:
+        alloy = q.alloys_by_formula(session, store.campaign_id, [r.composition.formula]).get(r.composition.formula)
+        alloy_id = alloy.id if alloy is not None else None
+    if alloy_id is None:
+        return
+    since = utcnow() - DUPLICATE_WINDOW
+    wanted = (r.single_phase, r.phases, r.method, r.operator or actor, r.measured_on, r.notes)
+    for m in q.measurements_of_alloy(session, alloy_id):
+        if _utc(m.entered_at) < since or m.supersedes_id is not None:
+            continue
+        if (m.single_phase, m.phases, m.method, m.operator, m.measured_on, m.notes) == wanted:
+            minutes = max(1, round((utcnow() - _utc(m.entered_at)).total_seconds() / 60))
+            raise DuplicateResult(
+                f"the same result for this alloy was entered {minutes} min ago (measurement {m.id}); "
+                "nothing was stored. If it is a real repeat, confirm it (--confirm-duplicate in the CLI)"
+            )
 
 
 def add_result(store: CampaignStore, formula: str | None = None, candidate_id: int | None = None,
@@ -368,10 +429,15 @@ class ResultsImportReport:
     already_imported: int = 0
     outside_vocabulary: dict[str, list[str]] = field(default_factory=dict)
     measurement_ids: list[int] = field(default_factory=list)
+    weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
+    waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
 
 
-def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
-    """(line, cells by column) for every non-blank data row, plus file-level errors."""
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """(column names, (line, cells by column) for every non-blank data row, row errors).
+
+    A results CSV or a filled weigh sheet (recognised by its element and
+    weighed_g/weighed_mg columns)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -384,13 +450,17 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple
     except csv.Error as exc:
         raise CampaignError(f"{path.name}: cannot read the header ({exc})") from None
     names = [h.strip().lower() for h in header]
-    unknown = [h for h in names if h not in CSV_COLUMNS]
+    sheet = is_sheet(names)
+    allowed = sheet_columns(sheet_unit(names)) if sheet else CSV_COLUMNS
+    unknown = [h for h in names if h not in allowed]
     if unknown:
         raise CampaignError(f"{path.name}: unknown column(s) {', '.join(repr(u) for u in unknown)}; "
-                            f"expected some of {', '.join(CSV_COLUMNS)}")  # fmt: skip
+                            f"expected some of {', '.join(allowed)}")  # fmt: skip
     dupes = sorted({h for h in names if names.count(h) > 1})
     if dupes:
         raise CampaignError(f"{path.name}: column(s) {', '.join(dupes)} appear more than once")
+    if sheet and ("candidate_id" not in names or "single_phase" not in names):
+        raise CampaignError(f"{path.name}: a weigh sheet needs its candidate_id and single_phase columns")
     if "formula" not in names and "candidate_id" not in names:
         raise CampaignError(f"{path.name}: needs a formula or a candidate_id column")
     if "single_phase" not in names:
@@ -409,21 +479,16 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[tuple
             rows.append((start, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)}))
     except csv.Error as exc:
         raise CampaignError(f"{path.name}: malformed CSV near line {reader.line_num} ({exc})") from None
-    return rows, errors
+    return names, rows, errors
 
 
-def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None) -> ResultsImportReport:
-    """Import results from a CSV (columns: formula or candidate_id, single_phase, phases,
-    method, operator, notes, measured_on); all rows or none."""
-    actor = by or current_user()
-    path = Path(csv_path)
-    if not path.is_file():
-        raise CampaignError(f"no such file: {path}")
-    rows, errors = _read_rows(path)
-    report = ResultsImportReport(source=path.name, rows=len(rows) + len(errors))
-    if not rows and not errors:
-        raise CampaignError(f"{path.name} has no result rows")
+def _csv_content(cells: dict[str, str]) -> str:
+    return "csv|" + "|".join((cells.get(c) or "").strip() for c in CSV_COLUMNS)
+
+
+def _prepare_csv(rows, errors) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
     prepared: list[tuple[int, ResultInput]] = []
+    contents: dict[int, str] = {}
     for line, cells in rows:
         try:
             r = prepare(
@@ -441,12 +506,63 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             errors.append((line, str(exc)))
             continue
         prepared.append((line, r))
+        contents[line] = _csv_content(cells)
+    return prepared, contents
+
+
+def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
+    """One result per candidate of a filled weigh sheet; candidates without a result yet are counted."""
+    prepared: list[tuple[int, ResultInput]] = []
+    contents: dict[int, str] = {}
+    for g in group_sheet(rows):
+        if g.errors:
+            errors.extend(g.errors)
+            continue
+        if not g.single_phase and not g.phases:
+            report.waiting += 1
+            continue
+        try:
+            grams = weighed_masses(g, unit)
+            r = prepare(formula=g.formula or None, candidate_id=g.candidate_id,
+                        single_phase=g.single_phase or _label_from_phases(g.phases), phases=g.phases or None)
+            if r.candidate_id is None:
+                raise CampaignError("a weigh sheet line needs its candidate_id")
+            if grams is not None:
+                nominal = set(r.composition.elements) if r.composition is not None else set(grams)
+                if set(grams) != nominal:
+                    raise CampaignError(f"candidate {g.candidate_id}: weighed elements {', '.join(sorted(grams))} "
+                                        f"differ from its formula's {', '.join(sorted(nominal))}")  # fmt: skip
+                r.made_composition = made_composition(grams)
+        except (CampaignError, FormulaError) as exc:
+            errors.append((g.line, str(exc)))
+            continue
+        prepared.append((g.line, r))
+        contents[g.line] = g.content()
+    return prepared, contents
+
+
+def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None) -> ResultsImportReport:
+    """Import results from a CSV (columns: formula or candidate_id, single_phase, phases,
+    method, operator, notes, measured_on); all rows or none."""
+    actor = by or current_user()
+    path = Path(csv_path)
+    if not path.is_file():
+        raise CampaignError(f"no such file: {path}")
+    names, rows, errors = _read_rows(path)
+    report = ResultsImportReport(source=path.name, rows=len(rows) + len(errors))
+    if not rows and not errors:
+        raise CampaignError(f"{path.name} has no result rows")
+    if is_sheet(names):
+        prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report)
+    else:
+        prepared, contents = _prepare_csv(rows, errors)
 
     digest = sha256_of(path)
-    keys = {line: f"r{store.campaign_id}:{digest[:32]}:{line}" for line, _ in prepared}
+    keys = content_keys(f"r{store.campaign_id}", [(line, contents[line]) for line, _ in prepared])
+    legacy = {line: f"r{store.campaign_id}:{digest[:32]}:{line}" for line, _ in prepared}
     with store.write() as session:
-        known = q.existing_source_keys(session, keys.values())
-        todo = [(line, r) for line, r in prepared if keys[line] not in known]
+        known = q.existing_source_keys(session, [*keys.values(), *legacy.values()])
+        todo = [(line, r) for line, r in prepared if keys[line] not in known and legacy[line] not in known]
         report.already_imported = len(prepared) - len(todo)
         measured: set[int] = set()
         for line, r in todo:  # store-dependent checks for every row before writing any
@@ -462,6 +578,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         for line, r in todo:
             done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line])
             report.measurements_added += 1
+            report.weighed += r.made_composition is not None
             report.alloys_added += done.new_alloy
             report.candidates_measured += done.candidate_moved
             report.measurement_ids.append(done.measurement.id)
@@ -518,7 +635,7 @@ def correct_result(
             single_phase=single,
             phases=check_phases(phases, single),
             method=_check_text(method, "method", MAX_METHOD) or old.method,
-            operator=_check_text(operator, "operator", MAX_OPERATOR) or old.operator,
+            operator=_check_text(operator, "operator", MAX_OPERATOR) or actor,
             notes=_check_text(notes, "notes", MAX_NOTES),
             measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
         )
@@ -564,6 +681,8 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
         measurements = q.measurements_of_alloy(session, alloy.id)
         candidates = q.candidates_of_alloy(session, store.campaign_id, alloy.id)
         events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
+        entered_by = {e.entity_id: e.actor for e in q.audit_events_for(session, "measurement", [m.id for m in measurements])
+                      if e.action in ("measurement.add", "measurement.correct")}  # fmt: skip
     label, conflict = label_of(measurements)  # this alloy's measurements only
     superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id is not None}
     entries: list[HistoryEntry] = []
@@ -574,8 +693,9 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
                 kind="measurement",
                 entity_id=m.id,
                 action="measurement.correct" if m.supersedes_id else "measurement.add",
-                actor=m.operator,
+                actor=entered_by.get(m.id, m.operator),  # who entered it (a correction: the corrector)
                 details={
+                    "operator": m.operator, "made_composition": m.made_composition,
                     "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
                     "measured_on": m.measured_on, "notes": m.notes, "source": m.source,
                     "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id,

@@ -3,7 +3,9 @@
 Both models are scored on the same held-out rows: the new version's
 validation alloys.  The active model may have trained on some of them (the
 labels grew since), so the comparison is also given on the rows neither model
-saw, which is the fair one.  Nothing becomes active unless asked.
+saw, which is the fair one.  Nothing becomes active unless asked, and
+``--activate`` (``activate_new``) refuses a version that is worse than the
+active one on those rows unless forced: ``activation_refusal`` is the one rule.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Comparison:
     active_unseen: dict[str, float] | None
     new_labels: int  # labelled alloys the new version learned from that the active one did not
     activated: bool
+    refused: str | None = None  # why --activate did not activate it (worse than the active one)
 
 
 def compare_with_active(store: CampaignStore, trained: TrainedVersion) -> Comparison:
@@ -56,6 +59,38 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion) -> Compar
                       len(train_ids - old_train) if old_train else len(train_ids), False)
 
 
+def activation_refusal(comparison: Comparison) -> str | None:
+    """Why the new version must not replace the active one without --force, or None.
+
+    Judged on the rows neither version saw (compare_with_active): ROC AUC,
+    or accuracy where AUC is undefined.  No such rows: no evidence, refused too.
+    """
+    if comparison.active_id is None:
+        return None
+    new, old = comparison.new_unseen, comparison.active_unseen
+    if not new or not old:
+        return (f"no labelled rows that neither version {comparison.new_id} nor the active version "
+                f"{comparison.active_id} saw, so it cannot be shown to be no worse")  # fmt: skip
+    metric = "roc_auc" if new.get("roc_auc") is not None and old.get("roc_auc") is not None else "accuracy"
+    if new[metric] < old[metric]:
+        return (f"version {comparison.new_id} is worse than the active version {comparison.active_id} on the "
+                f"{comparison.n_unseen_by_both} rows neither saw ({metric} {new[metric]:.3f} < {old[metric]:.3f})")
+    return None
+
+
+def activate_unless_worse(store: CampaignStore, trained: TrainedVersion, *, force: bool = False,
+                          by: str | None = None) -> Comparison:
+    """Compare with the active version and activate the new one unless it is worse (or ``force``)."""
+    comparison = compare_with_active(store, trained)
+    refusal = activation_refusal(comparison)
+    if refusal and not force:
+        comparison.refused = refusal
+        return comparison
+    activate(store, trained.version.id, by)
+    comparison.activated = True
+    return comparison
+
+
 def retrain(
     store: CampaignStore,
     *,
@@ -66,12 +101,12 @@ def retrain(
     progress: Callable | None = None,
     should_stop: Callable[[], bool] | None = None,
     keep_if_cancelled: bool = True,
+    force: bool = False,
 ) -> tuple[TrainedVersion, Comparison]:
-    """Train a new version on all current labels, compare it with the active one, maybe activate."""
+    """Train a new version on all current labels, compare it with the active one, maybe activate
+    (not if it is worse on rows neither saw, unless ``force``: see ``Comparison.refused``)."""
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
                             keep_if_cancelled=keep_if_cancelled)
-    comparison = compare_with_active(store, trained)
     if activate_new:
-        activate(store, trained.version.id, by)
-        comparison.activated = True
-    return trained, comparison
+        return trained, activate_unless_worse(store, trained, force=force, by=by)
+    return trained, compare_with_active(store, trained)

@@ -5,7 +5,9 @@ Unlabelled: alloys with no label yet (literature rows with an unclassifiable
 phase, alloys entered without a result).  Left out, with the count kept so it
 can be reported: conflicting labels, elements outside the vocabulary, and
 compositions that exist only because the model proposed them (learning from
-its own proposals would feed the model its own beliefs).
+its own proposals would feed the model its own beliefs).  Where the lab
+recorded the composition actually made (weighed masses), that is what the
+model learns from.
 """
 
 from __future__ import annotations
@@ -65,6 +67,17 @@ def _vector(composition: dict, index: dict[str, int]) -> np.ndarray | None:
     return x
 
 
+def composition_for_training(st) -> dict:
+    """The composition actually made when the lab recorded one (the mean over its current
+    labelled measurements), else the nominal one."""
+    if not st.made:
+        return st.alloy.composition
+    elements = sorted({e for comp in st.made for e in comp})
+    mean = {e: sum(float(comp.get(e, 0.0)) for comp in st.made) / len(st.made) for e in elements}
+    total = sum(mean.values())
+    return {e: v / total for e, v in mean.items() if v > 0}
+
+
 def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY) -> TrainingSet:
     """Read the current labels and compositions of the campaign into arrays."""
     index = {e: i for i, e in enumerate(vocabulary)}
@@ -77,7 +90,7 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
         if st.conflict:
             excluded["conflicting labels"] += 1
             continue
-        x = _vector(alloy.composition, index)
+        x = _vector(composition_for_training(st), index)
         if x is None:
             excluded["outside vocabulary"] += 1
             continue

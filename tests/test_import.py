@@ -164,3 +164,37 @@ def test_status_counts_agree_with_the_label_derivation(store):
     assert st.multi_phase == sum(x.label is False for x in states.values())
     assert st.unlabelled == sum(x.label is None and not x.conflict for x in states.values()) > 0
     assert st.measurements == 1545
+
+
+def _write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_grown_dataset_file_adds_only_its_new_rows(store, tmp_path):
+    f = _write(tmp_path / "lab.csv", ["formula,single_phase", "FeNi,yes", "CoCrFeNi,yes"])
+    assert import_csv(store, f).measurements_added == 2
+    # one row appended, one inserted at the top, the old ones moved down: keyed by content, not line number
+    _write(f, ["formula,single_phase", "AlCoCrFeNi,no", "FeNi,yes", "CoCrFeNi,yes", "MoNbTaW,yes"])
+    report = import_csv(store, f)
+    assert (report.measurements_added, report.already_imported) == (2, 2)
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(Measurement)).one() == 4
+    again = import_csv(store, f)
+    assert (again.measurements_added, again.already_imported) == (0, 4)
+
+
+def test_identical_rows_within_one_file_are_each_kept_once(store, tmp_path):
+    f = _write(tmp_path / "repeats.csv", ["formula,single_phase", "FeNi,yes", "FeNi,yes"])
+    assert import_csv(store, f).measurements_added == 2  # two rows, two measurements (a repeat)
+    _write(f, ["formula,single_phase", "FeNi,yes", "FeNi,yes", "FeNi,yes"])
+    report = import_csv(store, f)
+    assert (report.measurements_added, report.already_imported) == (1, 2)
+
+
+def test_a_dataset_with_a_repeated_column_is_refused(store, tmp_path):
+    f = _write(tmp_path / "two.csv", ["formula,single_phase,single_phase", "FeNi,yes,no"])
+    with pytest.raises(DatasetError, match="'single_phase' appears 2 times"):
+        import_csv(store, f)
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(Measurement)).one() == 0

@@ -3,8 +3,9 @@
 Run as ``python concurrency_worker.py PLAN.json INDEX LOG.jsonl``.  The plan
 (written by the test) names the store URL, the duration, the formulas
 everyone fights over and the candidate/measurement pools.  The worker opens
-the store, prints ``ready`` and waits for ``go`` on stdin, then until the
-time is up picks random operations:
+the store, prints ``ready`` and waits for ``go`` on stdin, does each kind of
+operation once (so the test never depends on the machine's speed), then
+until the time is up picks random operations:
 
 * a result for a formula of its own making (new, or by chance someone else's),
 * a result for one of the shared "hot" formulas (all workers at once),
@@ -79,9 +80,15 @@ def main() -> None:
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":
         return
+    # First every kind of operation once, whatever the machine's speed (the test then has something of each
+    # to check: the first approval, rejection and correction of a candidate or measurement always wins), and
+    # the same new formula by everyone; then random operations until the time is up.
+    first = [lambda: add(own_formula()), lambda: add(plan["hot_formulas"][-1]), correct,
+             lambda: decide(approve, "approve_pool"), lambda: decide(approve, "flip_pool"),
+             lambda: decide(reject, "flip_pool"), lambda: add(candidate_id=rng.choice(plan["exported_pool"]))]
     deadline = time.monotonic() + float(plan["seconds"])
-    while time.monotonic() < deadline:
-        (_, op), = rng.choices(operations, weights)
+    while first or time.monotonic() < deadline:
+        op = first.pop(0) if first else rng.choices(operations, weights)[0][1]
         try:
             op()
         except CampaignError as exc:

@@ -124,8 +124,10 @@ def test_four_processes_writing_at_once_lose_and_double_nothing(backend, make_db
     adds, corrections = by_op["add"], by_op["correct"]
     print(f"{backend}: {len(entries)} operations in {elapsed:.0f} s by {WORKERS} processes: "
           + ", ".join(f"{op} {len(v)}" for op, v in sorted(by_op.items())))  # fmt: skip
-    assert {e["worker"] for e in adds} == set(range(WORKERS)), "every worker got results in"
-    assert len(adds) >= 20 * WORKERS and corrections and by_op["approve"] and by_op["reject"]
+    # Every worker did each kind of operation at least once (its first round, however slow the machine);
+    # what is checked below is that nothing was lost or doubled, never how many operations fitted in the time.
+    assert all(sum(e["worker"] == w for e in adds) >= 3 for w in range(WORKERS)), "a worker's results are missing"
+    assert corrections and by_op["approve"] and by_op["reject"]
 
     # --- measurements: each reported id exactly once, with its alloy; nothing unreported
     written = [e["measurement_id"] for e in adds + corrections]

@@ -2,7 +2,9 @@
 
 A child process adds lab results in a loop and reports every measurement id
 right after its transaction commits; the test kills it (SIGKILL, no chance
-to clean up) at least 50 times at random moments, then checks what SQLite's
+to clean up) at random moments (every other round only after the writer
+reported a commit, so commits are there to lose whatever the machine's
+speed), 60 times, then checks what SQLite's
 own crash tests check: the file passes ``PRAGMA integrity_check``, every
 commit the writer reported is there, and no half of a transaction survived
 (every measurement has its audit event and every audit event its row).
@@ -76,11 +78,15 @@ def test_sigkill_at_random_moments_loses_no_commit(store, store_path, tmp_path):
     kills = 0
     try:
         assert child.next_line() == "ready", where
-        for _ in range(ROUNDS):
+        for round_ in range(ROUNDS):
             child.send(f"go {rng.randrange(2**32)}")
             line = child.next_line()
             assert line.startswith("pid "), (line, where)
             pid = int(line.split()[1])
+            if round_ % 2 == 0:  # every other round kills only after a commit, so some are there to check
+                line = child.next_line()
+                assert line.startswith("id "), (line, where)
+                reported.append(int(line.split()[1]))
             time.sleep(rng.uniform(0.0, 0.25))
             os.kill(pid, signal.SIGKILL)
             kills += 1
@@ -98,7 +104,7 @@ def test_sigkill_at_random_moments_loses_no_commit(store, store_path, tmp_path):
         child.close()
 
     assert kills >= 50
-    assert len(reported) >= 20, f"too few commits to mean anything: {len(reported)} {where}"
+    assert len(reported) >= ROUNDS // 2, where  # one commit at least in every other round, however slow
     con = sqlite3.connect(store_path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)], where

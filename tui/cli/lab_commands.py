@@ -40,29 +40,58 @@ def register(app: typer.Typer) -> None:
         notes: Notes = None,
         measured_on: MeasuredOn = None,
         operator: Operator = None,
+        confirm_duplicate: Annotated[bool, typer.Option(
+            "--confirm-duplicate", help="Store it even if the same result was entered for this alloy in the "
+                                        "last 10 minutes (a real repeat).")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Record what the lab measured for an alloy or an exported candidate."""
+        """Record what the lab measured for an alloy or an exported candidate.
+
+        A result for the alloy of exported candidates (by formula) is theirs too: they become measured.
+        """
         from hea_campaign.campaign.results import record_result
 
         from ..present.report import format_recorded_result
 
         store = _open(db, campaign, by)
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
-                             operator=operator, by=by, notes=notes, measured_on=measured_on)  # fmt: skip
+                             operator=operator, by=by, notes=notes, measured_on=measured_on,
+                             check_duplicates=not confirm_duplicate)  # fmt: skip
         typer.echo(format_recorded_result(done))
 
-    @result_app.command("import")
-    def result_import(
-        path: Annotated[Path, typer.Argument(help="CSV with formula or candidate_id, single_phase, phases, method, "
-                                                  "operator, notes, measured_on.")],  # fmt: skip
+    @result_app.command("failed")
+    def result_failed(
+        candidate: Annotated[list[int], typer.Option("--candidate", help="Exported candidate whose synthesis failed "
+                                                                         "(repeat for several).")],  # fmt: skip
+        reason: Annotated[str, typer.Option("--reason", help="cracked, oxidised, incomplete-melting or other.")],
+        notes: Notes = None,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Import lab results from a CSV: all rows or none; re-importing the same file adds nothing."""
+        """Record that a synthesis failed (an outcome of its own, not a phase label); approve again to retry."""
+        from hea_campaign.campaign.lifecycle import fail
+
+        from ..present.report import format_failed
+
+        typer.echo(format_failed(fail(_open(db, campaign, by, create=False), candidate, reason, notes=notes, by=by)))
+
+    @result_app.command("import")
+    def result_import(
+        path: Annotated[Path, typer.Argument(help="CSV with formula or candidate_id, single_phase, phases, method, "
+                                                  "operator, notes, measured_on; or a filled weigh sheet "
+                                                  "(export --format sheet).")],  # fmt: skip
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Import lab results from a CSV or a filled weigh sheet: all rows or none.
+
+        Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
+        A weigh sheet's filled weighed_g column records the composition actually made.
+        """
         from hea_campaign.campaign.results import import_results
 
         from ..present.report import format_results_import
@@ -134,19 +163,37 @@ def register(app: typer.Typer) -> None:
 
         typer.echo(format_transitions(reject_candidates(_open(db, campaign, by, create=False), ids, by=by, reason=reason), "rejected"))
 
-    @app.command("export")
+    export_app = typer.Typer(help="Synthesis batches: write one (export --mass ... --out ...), void one.",
+                             invoke_without_command=True)  # fmt: skip
+    app.add_typer(export_app, name="export")
+
+    @export_app.callback()
     def export(
-        mass: Annotated[float, typer.Option("--mass", help="Target ingot mass per candidate, in --unit.")],
-        out: Annotated[Path, typer.Option("--out", help="File to write (must not exist).")],
+        ctx: typer.Context,
+        mass: Annotated[Optional[float], typer.Option("--mass", help="Target ingot mass per candidate, in --unit.")] = None,
+        out: Annotated[Optional[Path], typer.Option("--out", help="File to write (must not exist).")] = None,
         status: Annotated[str, typer.Option("--status", help="Export the candidates with this status.")] = "approved",
         ids: Annotated[Optional[str], typer.Option("--ids", help="Export these candidates instead, e.g. 1,2,3.")] = None,
         unit: Annotated[str, typer.Option("--unit", help="Mass unit: g or mg.")] = "g",
-        fmt: Annotated[Optional[str], typer.Option("--format", help="csv or json (default: taken from the --out suffix, else csv).")] = None,
+        fmt: Annotated[Optional[str], typer.Option("--format", help="csv, json or sheet (the long weigh sheet; default: "
+                                                                    "taken from the --out suffix, else csv).")] = None,
+        loss: Annotated[Optional[str], typer.Option("--loss", help="Weigh sheet loss allowances, e.g. Mn:2%,Al:1%.")] = None,
+        yes: Annotated[bool, typer.Option("--yes", help="Confirm a target mass above 1 kg per ingot.")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Write a synthesis batch (at.%, wt.%, masses per element) and mark its candidates exported."""
+        """Write a synthesis batch (at.%, wt.%, masses per element) and mark its candidates exported.
+
+        --format sheet writes the weigh sheet: one line per candidate and element with grams and an empty
+        weighed_g column, then per-element totals. `export void BATCH --reason ...` undoes a batch.
+        """
+        if ctx.invoked_subcommand is not None:
+            return
+        if mass is None or out is None:
+            from hea_campaign.campaign.errors import CampaignError
+
+            raise CampaignError("export needs --mass and --out (or: hea-campaign export void BATCH --reason ...)")
         from hea_campaign.campaign.export import export_batch
         from hea_campaign.campaign.lifecycle import parse_ids
 
@@ -154,8 +201,24 @@ def register(app: typer.Typer) -> None:
 
         store = _open(db, campaign, by, create=False)
         selected = parse_ids(ids) if ids is not None else None
-        result = export_batch(store, ids=selected, status=status, mass=mass, unit=unit, out=out, fmt=fmt, by=by)
+        result = export_batch(store, ids=selected, status=status, mass=mass, unit=unit, out=out, fmt=fmt, by=by,
+                              confirm=yes, loss=loss)  # fmt: skip
         typer.echo(format_export(result))
+
+    @export_app.command("void")
+    def export_void(
+        batch: Annotated[int, typer.Argument(help="The export batch id (printed by export).")],
+        reason: Annotated[str, typer.Option("--reason", help="Why the batch is void, e.g. 'wrong target mass'.")],
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Void an export batch: its candidates return to approved; the file is kept and marked void in the store."""
+        from hea_campaign.campaign.export_batches import void_batch
+
+        from ..present.report import format_void
+
+        typer.echo(format_void(void_batch(_open(db, campaign, by, create=False), batch, reason, by=by)))
 
     @app.command()
     def backup(
@@ -163,9 +226,12 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:
-        """Copy a SQLite store safely while it is in use, and check the copy."""
-        from hea_campaign.campaign.backup import backup as backup_store
+        """Copy a SQLite store safely while it is in use, and check the copy.
+
+        Works on a store of any schema version (before `db upgrade`, or from a newer hea-campaign).
+        """
+        from hea_campaign.campaign.backup import backup_at
 
         from ..present.report import format_backup
 
-        typer.echo(format_backup(backup_store(_open(db, campaign, create=False), path)))
+        typer.echo(format_backup(backup_at(db, path)))

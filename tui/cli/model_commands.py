@@ -22,12 +22,18 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         seed: Annotated[int, typer.Option(help="Random seed (split and initialisation).")] = 0,
         epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs (default from the model config).")] = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one.")] = False,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one, unless it is "
+                                               "worse than the active one on rows neither saw.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")] = False,
         by: ByOption = None,
     ) -> None:
         """Train a model version on the campaign's current labels (10% held out for validation)."""
         from hea_campaign.campaign.model_versions import train_version
+        from hea_campaign.campaign.retraining import activate_unless_worse
 
+        from ..present.checks import integer
+
+        epochs = None if epochs is None else integer(epochs, "--epochs", lo=1)
         store = _open(db, campaign, by)
         last = [0.0]
 
@@ -44,17 +50,20 @@ def register(app: typer.Typer) -> None:
         typer.echo("Training (Ctrl+C keeps the best model so far)...", err=True)
         stop = {"flag": False}
         try:
-            out = train_version(store, seed=seed, epochs=epochs, activate=activate, by=by, progress=progress,
+            out = train_version(store, seed=seed, epochs=epochs, activate=False, by=by, progress=progress,
                                 should_stop=lambda: stop["flag"])
         except KeyboardInterrupt:
             raise
         v = out.version
         m = v.metrics
+        comparison = activate_unless_worse(store, out, force=force, by=by) if activate else None
+        active = comparison is not None and comparison.activated
         typer.echo(
             f"Model version v{v.id}: validation accuracy {m['val_accuracy']:.3f}, AUC {m['val_auc']:.3f} "
             f"({v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, best epoch {m['best_epoch']}, "
-            f"{m['train_seconds']:.1f} s){' - active' if activate else ''}"
+            f"{m['train_seconds']:.1f} s){' - active' if active else ''}"
         )
+        _refused(comparison, v.id)
         if not activate:
             typer.echo(f"Activate it with: hea-campaign activate {v.id}")
 
@@ -184,6 +193,15 @@ def register(app: typer.Typer) -> None:
         typer.echo(format_candidate_detail(candidate_detail(_open(db, campaign, create=False), candidate_id)))
 
 
+def _refused(comparison, version_id: int) -> None:
+    """--activate refused a worse version: say so as an error (exit status 2); the version is kept."""
+    if comparison is not None and comparison.refused:
+        from hea_campaign.campaign.errors import CampaignError
+
+        raise CampaignError(f"not activated: {comparison.refused}. Version {version_id} is kept; activate it anyway "
+                            f"with --force, or later: hea-campaign activate {version_id}")  # fmt: skip
+
+
 def register_retrain(app: typer.Typer) -> None:
     @app.command()
     def retrain(
@@ -191,7 +209,9 @@ def register_retrain(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         epochs: Annotated[Optional[int], typer.Option(help="Maximum epochs.")] = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active.")] = False,
+        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active, unless it is worse "
+                                               "than the active one on rows neither saw.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")] = False,
         by: ByOption = None,
     ) -> None:
         """Train a new version on all current labels and compare it with the active one on the same held-out rows."""
@@ -199,9 +219,13 @@ def register_retrain(app: typer.Typer) -> None:
 
         from ..present.training_report import render_comparison
 
+        from ..present.checks import integer
+
+        epochs = None if epochs is None else integer(epochs, "--epochs", lo=1)
         store = _open(db, campaign, by)
         typer.echo("Training on the current labels...", err=True)
-        trained, comparison = run(store, seed=seed, epochs=epochs, activate_new=activate, by=by)
+        trained, comparison = run(store, seed=seed, epochs=epochs, activate_new=activate, by=by, force=force)
         typer.echo(render_comparison(comparison))
+        _refused(comparison, comparison.new_id)
         if not activate:
             typer.echo(f"Activate it with: hea-campaign activate {comparison.new_id}")

@@ -67,6 +67,10 @@ def format_status(s: CampaignStatus) -> str:
         f"  elements outside the vocabulary: {s.outside_vocabulary}",
         "Candidates: " + ", ".join(f"{k} {v}" for k, v in s.candidates.items()),
     ]
+    if s.voided_batches:
+        lines.append(f"  voided export batches: {s.voided_batches}")
+    if s.interrupted_exports:
+        lines.append(f"  interrupted exports: {s.interrupted_exports} (settled by the next export)")
     if s.active_model:
         metrics = s.active_model.get("metrics") or {}
         shown = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
@@ -107,6 +111,8 @@ def format_recorded_result(r) -> str:
     if r.candidate is not None:
         moved = "exported -> measured" if r.candidate_moved else "already measured; result added"
         lines.append(f"  candidate {r.candidate.id}: {moved}")
+    for cid in getattr(r, "also_measured", []):
+        lines.append(f"  candidate {cid} (same alloy): exported -> measured")
     return "\n".join(lines)
 
 
@@ -117,6 +123,9 @@ def format_results_import(r) -> str:
         f"(rows imported before: {r.already_imported}); new alloys: {r.alloys_added}; "
         f"candidates measured: {r.candidates_measured}"
     ]
+    if getattr(r, "weighed", 0) or getattr(r, "waiting", 0):
+        lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
+                     f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)")
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
@@ -147,6 +156,11 @@ def format_history(h) -> str:
                 text += f", candidate {d['candidate_id']}"
             if d.get("supersedes_id"):
                 text += f", corrects {d['supersedes_id']}"
+            if d.get("operator") and d["operator"] != e.actor:
+                text += f", measured by {d['operator']}"
+            if d.get("made_composition"):
+                made = " ".join(f"{el}{100 * x:.2f}" for el, x in sorted(d["made_composition"].items()))
+                text += f", made (at.%) {made}"
             if d.get("source") and d["source"] not in ("lab", "correction"):
                 text += f", from {d['source']}"
             if d.get("notes"):
@@ -181,7 +195,24 @@ def format_export(r) -> str:
         f"  elements: {' '.join(r.elements)}",
         f"  sha256 {r.sha256}",
     ]
+    if r.format == "sheet":
+        lines.insert(2, "  weigh sheet: one line per candidate and element, per-element totals at the end; fill "
+                        "weighed and single_phase, then: hea-campaign result import FILE")  # fmt: skip
+    for note in getattr(r, "recovered", []):
+        lines.append(f"  first settled an interrupted export: {note}")
     return "\n".join(lines)
+
+
+def format_void(r) -> str:
+    """A voided export batch (campaign.export_batches.VoidResult)."""
+    return (f"Batch {r.batch_id} is void ({r.reason}); candidates {', '.join(map(str, r.candidate_ids))} are "
+            f"approved again. The file {r.path} is kept; do not weigh from it.")  # fmt: skip
+
+
+def format_failed(candidates) -> str:
+    ids = ", ".join(str(c.id) for c in candidates)
+    reason = candidates[0].status_reason if candidates else ""
+    return f"{len(candidates)} candidate(s) failed in synthesis: {ids} ({reason}); approve again to retry"
 
 
 def format_backup(r) -> str:

@@ -1,0 +1,142 @@
+"""The weigh sheet: long format, per-element totals, loss allowances, and filled in again by result import."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.export import export_batch
+from hea_campaign.campaign.lifecycle import approve
+from hea_campaign.campaign.results import ResultsImportFailed, import_results
+from hea_campaign.campaign.training_set import snapshot
+from hea_campaign.campaign.weigh_sheet import parse_loss
+from hea_campaign.db.tables import Measurement
+
+from .conftest import candidate_statuses, insert_candidates
+
+FE, NI, MN, AL = 55.845, 58.693, 54.938, 26.982  # g/mol, from a periodic table
+HEADER = ["candidate_id", "formula", "element", "at_pct", "grams", "loss_pct", "weighed_g", "single_phase", "phases"]
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def _sheet(store, tmp_path, formulas, **kw):
+    ids = insert_candidates(store, formulas)
+    approve(store, ids)
+    out = tmp_path / "sheet.csv"
+    res = export_batch(store, mass=20, out=out, fmt="sheet", **kw)
+    return ids, res, out
+
+
+def test_one_line_per_candidate_and_element_then_totals(store, tmp_path):
+    (a, b), res, out = _sheet(store, tmp_path, ["FeNi", "CoCrFeNi"])
+    header, *lines = _rows(out)
+    assert header == HEADER
+    body = [r for r in lines if r[0] != "total"]
+    totals = {r[2]: Decimal(r[4]) for r in lines if r[0] == "total"}
+    assert [(r[0], r[1], r[2]) for r in body] == [(str(a), "FeNi", "Fe"), (str(a), "FeNi", "Ni")] + [
+        (str(b), "CoCrFeNi", e) for e in ("Co", "Cr", "Fe", "Ni")]
+    assert all(r[6] == "" and r[7] == "" for r in body)  # weighed_g and the result: for the bench to fill
+    assert float(body[0][4]) == pytest.approx(20 * FE / (FE + NI), abs=2e-4)
+    for cid in (a, b):
+        assert sum(Decimal(r[4]) for r in body if r[0] == str(cid)) == 20  # masses sum exactly to the target
+    assert sorted(totals) == ["Co", "Cr", "Fe", "Ni"]
+    for element, total in totals.items():
+        assert total == sum(Decimal(r[4]) for r in body if r[2] == element)
+    assert candidate_statuses(store, [a, b]) == {a: "exported", b: "exported"} and res.format == "sheet"
+
+
+def test_loss_allowances_are_added_to_their_elements(store, tmp_path):
+    (cid,), _, out = _sheet(store, tmp_path, ["AlCoCrFeMnNi"], loss="Mn:2%,Al:1%")
+    _, *lines = _rows(out)
+    body = {r[2]: r for r in lines if r[0] == str(cid)}
+    plain = {r[2]: r for r in _rows(export_sheet_without_loss(store, tmp_path))[1:] if r[0] != "total"}
+    assert Decimal(body["Mn"][4]) == pytest.approx(Decimal(plain["Mn"][4]) * Decimal("1.02"), abs=Decimal("0.0001"))
+    assert Decimal(body["Al"][4]) == pytest.approx(Decimal(plain["Al"][4]) * Decimal("1.01"), abs=Decimal("0.0001"))
+    assert body["Fe"][4] == plain["Fe"][4] and body["Fe"][5] == "" and body["Mn"][5] == "2.0"
+
+
+def export_sheet_without_loss(store, tmp_path):
+    ids = insert_candidates(store, ["AlCoCrFeMnNi"])
+    approve(store, ids)
+    out = tmp_path / "plain.csv"
+    export_batch(store, mass=20, out=out, fmt="sheet")
+    return out
+
+
+@pytest.mark.parametrize(("text", "message"), [("Mn2%", "not a loss allowance"), ("Mn:60%", "outside"),
+                                               ("Mn:1%,Mn:2%", "two loss"), ("Xx:1%", "Xx")])
+def test_bad_loss_allowances_are_refused(text, message):
+    with pytest.raises(Exception, match=message):
+        parse_loss(text)
+
+
+def test_loss_needs_the_sheet_format(store, tmp_path):
+    approve(store, insert_candidates(store, ["FeNi"]))
+    with pytest.raises(CampaignError, match="--format sheet"):
+        export_batch(store, mass=20, out=tmp_path / "b.csv", loss="Mn:2%")
+
+
+def _fill(path, weighed: dict, results: dict, unit_col=6):
+    header, *lines = _rows(path)
+    for r in lines:
+        if r[0] != "total" and r[0] in weighed and r[2] in weighed[r[0]]:
+            r[unit_col] = weighed[r[0]][r[2]]
+        if r[0] in results and r[2] == min(x[2] for x in lines if x[0] == r[0]):  # first element's line
+            r[7], r[8] = results[r[0]]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *lines])
+
+
+def test_a_filled_sheet_records_the_composition_actually_made(store, tmp_path):
+    (a, b), _, out = _sheet(store, tmp_path, ["FeNi", "CoCrFeNi"])
+    # Fe short by a gram: the alloy made is richer in Ni than FeNi
+    _fill(out, {str(a): {"Fe": "8.8", "Ni": "10.0"}}, {str(a): ("yes", "FCC")})
+    report = import_results(store, out)
+    assert (report.measurements_added, report.weighed, report.waiting) == (1, 1, 1)
+    assert candidate_statuses(store, [a, b]) == {a: "measured", b: "exported"}
+    with store.read() as s:
+        (m,) = s.exec(select(Measurement)).all()
+    fe, ni = 8.8 / FE, 10.0 / NI
+    assert m.made_composition == pytest.approx({"Fe": fe / (fe + ni), "Ni": ni / (fe + ni)}, abs=2e-6)
+    assert m.candidate_id == a and m.single_phase is True and m.phases == "FCC"
+    # the same sheet again: nothing new; with b's result filled in later: only b
+    assert import_results(store, out).already_imported == 1
+    _fill(out, {}, {str(b): ("no", "FCC+BCC")})
+    later = import_results(store, out)
+    assert (later.measurements_added, later.already_imported, later.weighed) == (1, 1, 0)
+    assert candidate_statuses(store, [b]) == {b: "measured"}
+
+
+def test_training_uses_the_composition_made(store, tmp_path):
+    # enough labelled alloys for a snapshot; one of them carries a weighed composition
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): {"Fe": "5.0", "Ni": "15.0"}}, {str(a): ("yes", "")})
+    import_results(store, out)
+    ts = snapshot(store)
+    (row,) = ts.X_lab[[f == "FeNi" for f in ts.lab_formulas]]
+    vocab = list(ts.vocabulary)
+    fe, ni = 5.0 / FE, 15.0 / NI
+    assert row[vocab.index("Fe")] == pytest.approx(fe / (fe + ni), abs=1e-5)
+    assert row[vocab.index("Ni")] == pytest.approx(ni / (fe + ni), abs=1e-5)
+
+
+@pytest.mark.parametrize(("weighed", "message"), [
+    ({"Fe": "8.8"}, "weighed mass missing for Ni"),
+    ({"Fe": "-1", "Ni": "10"}, "must be positive"),
+    ({"Fe": "abc", "Ni": "10"}, "not a number"),
+])
+def test_a_half_filled_or_nonsense_sheet_is_refused_whole(store, tmp_path, weighed, message):
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): weighed}, {str(a): ("yes", "")})
+    with pytest.raises(ResultsImportFailed, match=message):
+        import_results(store, out)
+    with store.read() as s:
+        assert s.exec(select(Measurement)).all() == []
