@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,12 @@ class CandidateDetail:
     descriptors: dict[str, float]
     training_range: dict[str, tuple[float, float]]
     shap: dict[str, float] | None
+    nearest_measured: list[dict] = field(default_factory=list)  # now, not when proposed
+    cost_per_kg: float | None = None  # USD, current price table
+    cost_per_ingot: float | None = None
+    ingot_g: float = 20.0
+    density: float | None = None  # g/cm3, rule-of-mixtures estimate
+    price_source: str = ""
 
 
 def list_candidates(
@@ -56,7 +62,8 @@ def count_candidates(store: CampaignStore, status: str | None = None, flag: str 
         return q.count_candidates(session, store.campaign_id, status, flag)
 
 
-def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True) -> CandidateDetail:
+def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True,
+                     ingot_g: float = 20.0) -> CandidateDetail:
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
     from .model_versions import get_version, load_version
@@ -78,6 +85,15 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
 
         e = explain_one(model, x)
         shap_values = {n: float(v) for n, v in zip(DESCRIPTOR_NAMES, np.ravel(e.contributions), strict=True)}
+    from .design_space import load_prices
+    from .economics import economics_of
+    from .known_alloys import measured_alloys, nearest
+
+    econ = economics_of(alloy.composition, load_prices(store))
+    measured = measured_alloys(store, model.vocabulary)
+    others = [i for i, f in enumerate(measured.formulas) if f != alloy.formula]  # not itself, once measured
+    measured.X, measured.formulas, measured.labels = (measured.X[others], [measured.formulas[i] for i in others],
+                                                      [measured.labels[i] for i in others])
     return CandidateDetail(
         candidate=cand,
         formula=alloy.formula,
@@ -86,4 +102,10 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         descriptors={n: float(v) for n, v in zip(DESCRIPTOR_NAMES, desc, strict=True)},
         training_range={n: (float(ref[:, j].min()), float(ref[:, j].max())) for j, n in enumerate(DESCRIPTOR_NAMES)},
         shap=shap_values,
+        nearest_measured=nearest(x[None], measured, 3)[0],
+        cost_per_kg=econ.cost_per_kg if np.isfinite(econ.cost_per_kg) else None,
+        cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,
+        ingot_g=ingot_g,
+        density=econ.density,
+        price_source=econ.price_source,
     )

@@ -150,28 +150,3 @@ def parse_element_bounds(text: str | None, what: str) -> dict[str, float]:
             raise CampaignError(f"{what} names {el} twice")
         out[el] = v / 100.0
     return out
-
-
-def describe_lines(view: DesignSpaceView) -> list[str]:
-    """The design space in words, one setting a line (for the CLI and the TUI)."""
-    c = view.constraints
-    pct = lambda f: f"{100 * f:g}"  # noqa: E731
-    lines = [
-        f"elements allowed: {', '.join(sorted(c.allowed)) if c.allowed is not None else 'all of the model vocabulary'}",
-        f"elements banned: {', '.join(sorted(c.banned)) or 'none'}",
-        f"number of elements: {c.min_elements} to {c.max_elements if c.max_elements is not None else 'any'}",
-        f"each element present: {pct(c.element_min)} to {pct(c.element_max)} at.%",
-    ]
-    if c.min_fraction:
-        lines.append("required minimum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.min_fraction.items())))
-    if c.max_fraction:
-        lines.append("element maximum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.max_fraction.items())))
-    lines += [
-        f"granularity: {pct(c.granularity)} at.%",
-        f"maximum raw-material cost: {'none' if c.max_cost_per_kg is None else f'{c.max_cost_per_kg:g} USD/kg'}",
-        f"maximum density: {'none' if c.max_density is None else f'{c.max_density:g} g/cm3 (rule-of-mixtures estimate)'}",
-        f"prices: {view.prices.describe()}",
-    ]
-    if view.is_default:
-        lines.append("(the defaults: no design space has been set for this campaign)")
-    return lines

@@ -52,10 +52,15 @@ class PriceTable:
     def source_of(self, element: str) -> str:
         return self.sources.get(element, "")
 
-    def describe(self) -> str:
-        """One line: where the prices come from."""
-        kinds = sorted(set(self.sources.values()))
-        return "; ".join(kinds) if kinds else "no prices"
+    def describe(self, elements: Sequence[str] | None = None) -> str:
+        """One line: where the prices of ``elements`` (default: all) come from, in USD per kg."""
+        groups: dict[str, list[str]] = {}
+        for el in elements if elements is not None else sorted(self.prices):
+            groups.setdefault(self.sources.get(el, "no price"), []).append(el)
+        parts = []
+        for src, els in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            parts.append(f"{src}: {', '.join(els) if len(els) <= 6 else f'{len(els)} elements'}")
+        return "; ".join(parts) + " (USD/kg, raw materials)" if parts else "no prices"
 
 
 def _bib_field(bib: str, name: str) -> str:

@@ -1,9 +1,9 @@
 """Honest figures: the paper protocol, grouped splits, data efficiency, the
 external MPEA set and whether the uncertainty flags mean something.
 
-Data come from the named seed dataset (not the store), deduplicated the way
-the seed paper did (first row of each formula string), so the figures are
-comparable with the paper's.  Model selection uses validation rows only; the
+Data come from the named seed dataset (not the store), one row per
+composition (rows of one composition under different formula strings merged;
+compositions whose rows disagree left out and reported).  Model selection uses validation rows only; the
 test rows are scored once, after training.
 """
 
@@ -27,25 +27,41 @@ from .errors import CampaignError
 class LabelledRows:
     X: np.ndarray
     y: np.ndarray
-    texts: list[str]
-    formulas: list[str]
+    texts: list[str]  # the first formula string of each composition, as written in the file
+    formulas: list[str]  # canonical formula of each composition
+    conflicts: list[str] = field(default_factory=list)  # compositions left out: their rows disagree
+    merged: int = 0  # rows folded into an earlier row of the same composition (same label)
 
 
 def seed_rows(dataset: str = "yan2021", vocabulary=DEFAULT_VOCABULARY) -> LabelledRows:
-    """The seed dataset as arrays, one row per distinct formula string (as the paper)."""
+    """The seed dataset as arrays, one row per composition (not per formula string).
+
+    ``CoCuFeNiTi`` and ``Co1Cu1Fe1Ni1Ti1`` are one alloy: their rows are merged
+    when they agree and the composition is left out (and reported) when they
+    disagree, so no alloy can sit on both sides of a split.
+    """
     table = read_table(fetch(dataset))
-    seen: set[str] = set()
-    X, y, texts, formulas = [], [], [], []
+    order: list[str] = []
+    first_text: dict[str, str] = {}
+    labels: dict[str, set[int]] = {}
+    vectors: dict[str, np.ndarray] = {}
+    n_rows = 0
     for row in table.rows:
-        if row.text in seen or row.single_phase is None:
+        if row.single_phase is None:
             continue
-        seen.add(row.text)
         comp = parse_formula(row.text, allow_zero=True)
-        X.append(comp.vector(vocabulary))
-        y.append(int(row.single_phase))
-        texts.append(row.text)
-        formulas.append(comp.formula)
-    return LabelledRows(np.array(X), np.array(y), texts, formulas)
+        n_rows += 1
+        if comp.formula not in labels:
+            order.append(comp.formula)
+            first_text[comp.formula] = row.text
+            vectors[comp.formula] = comp.vector(vocabulary)
+            labels[comp.formula] = set()
+        labels[comp.formula].add(int(row.single_phase))
+    keep = [f for f in order if len(labels[f]) == 1]
+    conflicts = [f for f in order if len(labels[f]) > 1]
+    X = np.array([vectors[f] for f in keep]).reshape(-1, len(vocabulary))
+    y = np.array([next(iter(labels[f])) for f in keep])
+    return LabelledRows(X, y, [first_text[f] for f in keep], keep, conflicts, n_rows - len(order))
 
 
 def split_from_file(rows: LabelledRows, path: str | Path):
@@ -70,14 +86,20 @@ def evaluate_paper(
     split_file: str | Path | None = None,
     config=None,
     progress: Callable[[str], None] | None = None,
+    protocol: str = "paper",
+    extra_models=None,
 ):
-    """Mean +/- sd over split seeds (or one run on a fixed split file)."""
+    """Mean +/- sd over split seeds (or one run on a fixed split file).
+
+    ``protocol``: ``paper`` (random or ``grouped`` split) or ``system-holdout``
+    (whole element systems held out)."""
     from hea_campaign.model import evaluation as ev
 
     rows = seed_rows()
     if split_file is None:
         return ev.evaluate_protocol(rows.X, rows.y, seeds=seeds, config=config, grouped=grouped,
-                                    baseline=baseline, progress=progress)
+                                    baseline=baseline, progress=progress, protocol=protocol,
+                                    extra_models=extra_models)
     from hea_campaign.model.ssvae import SSVAEConfig
 
     cfg = config or SSVAEConfig()
@@ -86,15 +108,19 @@ def evaluate_paper(
     for s in seeds:
         res, m = ev.train_on_split(rows.X, rows.y, split, cfg.replace(seed=int(s)))
         sr = ev.SeedResult(int(s), split.sizes(), m, best_epoch=res.best_epoch, train_seconds=res.wall_s)
+        if extra_models is not None:
+            sr.others.update(extra_models(rows.X, rows.y, split, int(s), res))
         if baseline:
-            sr.baseline = ev.gb_baseline(rows.X, rows.y, split, seed=int(s))
+            refs = ev.reference_baselines(rows.X, rows.y, split, seed=int(s))
+            sr.baseline = refs["gradient_boosting"]
+            sr.others.update(refs)
         results.append(sr)
         if progress:
             progress(f"seed {s} on {Path(split_file).name}: test acc {m.get('test_accuracy', math.nan):.3f} "
                      f"auc {m.get('test_roc_auc', math.nan):.3f}")
     summary = {"ssvae": ev.summarise([r.ssvae for r in results])}
-    if baseline:
-        summary["gradient_boosting"] = ev.summarise([r.baseline for r in results])
+    for name in dict.fromkeys(k for r in results for k in r.others):
+        summary[name] = ev.summarise([r.others[name] for r in results if name in r.others])
     return ev.ProtocolResult(f"paper split file {Path(split_file).name}", False, results, summary)
 
 
@@ -111,11 +137,20 @@ class ExternalResult:
     n_alloys: int
     excluded: dict[str, int]
     ssvae: dict[str, float]
-    baseline: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)  # gradient boosting
+    others: dict[str, dict[str, float]] = field(default_factory=dict)  # model name -> metrics
 
 
-def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAULT_VOCABULARY):
-    """Labelled alloys of an external CSV, one per composition, with what was left out and why."""
+def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAULT_VOCABULARY,
+                  exclude_near: np.ndarray | None = None):
+    """Labelled alloys of an external CSV, one per composition, with what was left out and why.
+
+    ``exclude_near`` (fractions over ``vocabulary``): alloys within 1 at.% of any of
+    these rows in every element (near-duplicates of training alloys) are left out
+    too, so the external figure measures alloys the model has not effectively seen.
+    """
+    from hea_campaign.model.splits import near_duplicate_mask
+
     table = read_table(path)
     labels: dict[str, set[bool]] = {}
     comps = {}
@@ -145,19 +180,27 @@ def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAU
                 counts["elements outside the vocabulary"] += 1
                 continue
             y.append(int(next(iter(vals))))
+    X = np.array(X).reshape(-1, len(vocabulary))
+    y = np.array(y)
+    if exclude_near is not None and len(X):
+        near = near_duplicate_mask(X, exclude_near)
+        counts["near-duplicate of a training alloy (within 1 at.%)"] = int(near.sum())
+        X, y = X[~near], y[~near]
     excluded.update(counts)
-    return np.array(X).reshape(-1, len(vocabulary)), np.array(y), len(table.rows), excluded
+    return X, y, len(table.rows), excluded
 
 
-def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None) -> ExternalResult:
-    """Train on the whole seed set (10% held out for validation) and score the external set."""
+def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None,
+                      extra_models=None) -> ExternalResult:
+    """Train on the whole seed set (10% held out for validation) and score the external set,
+    leaving out its near-duplicates of seed alloys (within 1 at.%)."""
     from hea_campaign.model import evaluation as ev
     from hea_campaign.model.descriptors import featurize
     from hea_campaign.model.ssvae import SSVAEConfig
     from hea_campaign.model.training import binary_metrics, train
 
     rows = seed_rows()
-    X_ext, y_ext, n_rows, excluded = external_rows(path, set(rows.formulas))
+    X_ext, y_ext, n_rows, excluded = external_rows(path, set(rows.formulas), exclude_near=rows.X)
     if len(y_ext) == 0:
         raise CampaignError(f"{path}: no labelled alloys left to evaluate")
     rng = np.random.default_rng(seed)
@@ -168,11 +211,13 @@ def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True,
     cfg = (config or SSVAEConfig()).replace(seed=seed)
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], cfg)
     out = ExternalResult(n_rows, len(y_ext), excluded, ev.evaluate_external(res.model, X_ext, y_ext))
+    if extra_models is not None:
+        out.others.update(extra_models(rows.X[~val], rows.y[~val], rows.X[val], rows.y[val], X_ext, y_ext, seed, res))
     if baseline:
-        from sklearn.ensemble import GradientBoostingClassifier
-
-        clf = GradientBoostingClassifier(random_state=seed).fit(featurize(rows.X[~val]), rows.y[~val])
-        out.baseline = binary_metrics(y_ext, clf.predict_proba(featurize(X_ext))[:, 1])
+        for name in ev.REFERENCE_MODELS:
+            clf = ev.reference_model(name, seed).fit(featurize(rows.X[~val]), rows.y[~val])
+            out.others[name] = binary_metrics(y_ext, clf.predict_proba(featurize(X_ext))[:, 1])
+        out.baseline = out.others["gradient_boosting"]
     return out
 
 
@@ -202,7 +247,7 @@ def evaluate_flags(seeds: Sequence[int] = (0, 1, 2, 3, 4), *, grouped: bool = Fa
     rows = seed_rows()
     right, flags_all, scores = [], [], {"spread": [], "1 - density percentile": [], "ambiguity |p - 0.5|": []}
     for s in seeds:
-        split = ev.grouped_split(rows.X, rows.y, s) if grouped else ev.paper_split(rows.y, s)
+        split = ev.make_split(rows.X, rows.y, int(s), "paper", grouped)
         from hea_campaign.model.ssvae import SSVAEConfig
 
         res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=int(s)))

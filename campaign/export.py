@@ -40,7 +40,15 @@ CSV layout (one row per candidate, UTF-8, header row first)::
 
     candidate_id, formula, n_elements, p_single, flags, flag_reasons,
     approval_note, model_version_id, proposal_run_id, target_mass, mass_unit,
+    p_second_opinion, conformal_set, nearest_measured, cost_usd_per_kg,
+    cost_usd_per_ingot, density_g_cm3_estimate, price_source,
     at_pct_<El>..., wt_pct_<El>..., <grams|milligrams>_<El>...
+
+``nearest_measured`` lists the three nearest measured alloys when the
+candidate was proposed as ``formula (label, distance at.%)`` joined with
+`` | ``; cost is raw material at the campaign's current prices (pymatgen's
+2013 table unless a lab price list was imported), per kg and for one ingot
+of the target mass; density is a rule-of-mixtures estimate.
 
 with ``<El>`` running over the union of the batch's elements in alphabetical
 order, and a blank cell where a candidate does not contain that element.
@@ -69,7 +77,7 @@ from functools import cache
 from pathlib import Path
 
 from hea_campaign.db import store as q
-from hea_campaign.db.tables import CANDIDATE_STATUSES, Alloy, Candidate, ExportBatch, utcnow
+from hea_campaign.db.tables import CANDIDATE_STATUSES, Alloy, Campaign, Candidate, ExportBatch, utcnow
 
 from .chemistry import parse_formula
 from .errors import CampaignError
@@ -169,7 +177,26 @@ def _format_mass(units: int, unit: str) -> Decimal:
     return (Decimal(units) / Decimal(UNITS_PER[unit])).quantize(Decimal(1).scaleb(-MASS_DECIMALS[unit]))
 
 
-def _row(candidate: Candidate, alloy: Alloy, total_units: int, mass: float, unit: str) -> dict:
+def _trust(candidate: Candidate, comp: dict, ingot_g: float, prices) -> dict:
+    """Second opinion, conformal set, nearest measured alloys, cost and density of one candidate."""
+    from .economics import economics_of
+
+    u = candidate.uncertainty or {}
+    econ = economics_of(comp, prices)
+    cost = econ.cost_per_kg if math.isfinite(econ.cost_per_kg) else None
+    conf = u.get("conformal")
+    return {
+        "p_second_opinion": (u.get("second_opinion") or {}).get("p_single"),
+        "conformal_set": None if not conf else (" and ".join(conf["set"]) or "empty"),
+        "nearest_measured": [dict(n) for n in u.get("nearest_measured", [])],
+        "cost_usd_per_kg": None if cost is None else round(cost, 2),
+        "cost_usd_per_ingot": None if cost is None else round(econ.cost_per_ingot(ingot_g), 2),
+        "density_g_cm3_estimate": round(econ.density, 3),
+        "price_source": econ.price_source,
+    }
+
+
+def _row(candidate: Candidate, alloy: Alloy, total_units: int, mass: float, unit: str, prices=None) -> dict:
     comp = parse_formula(alloy.formula)
     lines = weigh(comp.as_dict(), total_units)
     too_light = [ln.element for ln in lines if ln.exact_units < 1]
@@ -188,6 +215,7 @@ def _row(candidate: Candidate, alloy: Alloy, total_units: int, mass: float, unit
         "approval_note": candidate.status_reason,
         "model_version_id": candidate.model_version_id,
         "proposal_run_id": candidate.proposal_run_id,
+        **(_trust(candidate, comp.as_dict(), total_units / UNITS_PER["g"], prices) if prices is not None else {}),
         "elements": lines,
     }
 
@@ -213,7 +241,7 @@ def render_csv(rows: list[dict], elements: list[str], total_units: int, unit: st
     mass_col = MASS_COLUMN[unit]
     header = [
         "candidate_id", "formula", "n_elements", "p_single", "flags", "flag_reasons", "approval_note",
-        "model_version_id", "proposal_run_id", "target_mass", "mass_unit",
+        "model_version_id", "proposal_run_id", "target_mass", "mass_unit", *TRUST_COLUMNS,
         *(f"at_pct_{e}" for e in elements), *(f"wt_pct_{e}" for e in elements), *(f"{mass_col}_{e}" for e in elements),
     ]  # fmt: skip
     buf = io.StringIO()
@@ -226,13 +254,24 @@ def render_csv(rows: list[dict], elements: list[str], total_units: int, unit: st
             ";".join(f["flag"] for f in r["flags"]) or None,
             " | ".join(_flag_reason(f) for f in r["flags"]) or None,
             r["approval_note"], r["model_version_id"], r["proposal_run_id"], _format_mass(total_units, unit),
-            unit,
+            unit, *(_trust_cell(r, k) for k in TRUST_COLUMNS),
             *(by_el[e].at_pct if e in by_el else None for e in elements),
             *(by_el[e].wt_pct if e in by_el else None for e in elements),
             *(_format_mass(by_el[e].mass_units, unit) if e in by_el else None for e in elements),
         ]  # fmt: skip
         writer.writerow([_csv_cell(c) for c in cells])
     return buf.getvalue().encode("utf-8")
+
+
+TRUST_COLUMNS = ("p_second_opinion", "conformal_set", "nearest_measured", "cost_usd_per_kg", "cost_usd_per_ingot",
+                 "density_g_cm3_estimate", "price_source")
+
+
+def _trust_cell(row: dict, key: str):
+    value = row.get(key)
+    if key == "nearest_measured":
+        return " | ".join(f"{n['formula']} ({n['label']}, {n['distance_at_pct']:g} at.%)" for n in value or []) or None
+    return value
 
 
 def render_json(rows: list[dict], meta: dict, unit: str) -> bytes:
@@ -365,7 +404,10 @@ def export_batch(
         recovered = reconcile_in(session, store, actor)
         candidates = _select(session, store, ids, status)
         alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
-        rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit) for c in candidates]
+        from .design_space import prices_from_settings
+
+        prices = prices_from_settings(dict(session.get(Campaign, store.campaign_id).settings or {}))
+        rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit, prices) for c in candidates]
         elements = sorted({ln.element for r in rows for ln in r["elements"]})
         created = utcnow()
         data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses)

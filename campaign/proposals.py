@@ -55,13 +55,14 @@ class ProposalRequest:
     screen_elements: Sequence[str] = ()
     step: float = 0.05
     constraints: Constraints | None = None  # None: the campaign's design space
+    space_overrides: dict = field(default_factory=dict)  # Constraints fields changed for this run only
     batch: int = 12
     strategy: str = "balanced"
     seed: int = 0
     model_version_id: int | None = None
 
     def describe(self) -> dict:
-        d = {k: v for k, v in self.__dict__.items() if k != "constraints"}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("constraints", "space_overrides")}
         d["starts"] = list(self.starts)
         d["latent"] = [list(map(float, z)) for z in self.latent]
         d["screen_elements"] = list(self.screen_elements)
@@ -216,7 +217,12 @@ def propose(
     model, X_ref, y_ref = load_version(version)
     vocab = model.vocabulary
     space = req.constraints if req.constraints is not None else load_design_space(store)
-    req = replace(req, constraints=space)
+    if req.space_overrides:
+        try:
+            space = space.replace(**req.space_overrides)
+        except TypeError as exc:
+            raise CampaignError(f"unknown design-space setting: {exc}") from None
+    req = replace(req, constraints=space, space_overrides={})
     space.validate(vocab)
     prices = load_prices(store)
     try:

@@ -288,7 +288,7 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
             })
         if (p2[i] >= 0.5) != (p[i] >= 0.5):
             f.append({"flag": "disputed",
-                      "reason": f"independent {second_opinion.FAMILY.replace('_', ' ')} says {_cls(p2[i])} "
+                      "reason": f"independent {second_opinion.DESCRIPTION} says {_cls(p2[i])} "
                       f"(p {p2[i]:.2f}), the scorer {_cls(p[i])} (p {p[i]:.2f})"})
         oor = []
         for j, name in enumerate(DESCRIPTOR_NAMES):

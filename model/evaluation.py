@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .splits import SPLIT_NAMES, Split, grouped_split, near_duplicate_groups, system_holdout_split
 from .ssvae import SSVAEConfig
 from .training import TrainResult, binary_metrics, train
 
@@ -27,11 +28,15 @@ __all__ = [
     "PAPER_PROPORTIONS",
     "paper_split",
     "grouped_split",
+    "system_holdout_split",
+    "make_split",
     "split_from_labels",
     "near_duplicate_groups",
     "classification_metrics",
     "train_on_split",
     "gb_baseline",
+    "reference_baselines",
+    "reference_model",
     "SeedResult",
     "ProtocolResult",
     "evaluate_protocol",
@@ -46,30 +51,9 @@ __all__ = [
 ]
 
 PAPER_PROPORTIONS = {"test": 0.10, "unlabelled_pool": 0.30, "validation_of_pool": 0.20}
-SPLIT_NAMES = ("labelled", "unlabelled", "validation", "test")
 
 
 # --------------------------------------------------------------------------- splits
-
-
-@dataclass
-class Split:
-    """Row indices of each part; the parts are disjoint."""
-
-    labelled: np.ndarray
-    unlabelled: np.ndarray
-    validation: np.ndarray
-    test: np.ndarray
-
-    def sizes(self) -> dict[str, int]:
-        return {k: int(len(getattr(self, k))) for k in SPLIT_NAMES}
-
-    def labels(self, n: int) -> np.ndarray:
-        """The split as an array of part names (one per row; '' for unused rows)."""
-        out = np.full(n, "", dtype=object)
-        for k in SPLIT_NAMES:
-            out[getattr(self, k)] = k
-        return out
 
 
 def _check_y(y) -> np.ndarray:
@@ -86,7 +70,7 @@ def paper_split(
     pool_frac: float = 0.30,
     val_frac: float = 0.20,
 ) -> Split:
-    """Stratified, seeded split with the paper's proportions."""
+    """Stratified, seeded split with the paper's proportions (rows are independent)."""
     from sklearn.model_selection import train_test_split
 
     y = _check_y(y)
@@ -97,53 +81,13 @@ def paper_split(
     return Split(np.sort(lab), np.sort(unl), np.sort(val), np.sort(test))
 
 
-def near_duplicate_groups(fractions: np.ndarray, decimals: int = 2) -> np.ndarray:
-    """Group id per row: rows whose fractions agree after rounding share a group."""
-    f = np.round(np.asarray(fractions, dtype=np.float64), decimals) + 0.0  # -0.0 -> 0.0
-    _, inv = np.unique(f, axis=0, return_inverse=True)
-    return inv.ravel().astype(np.int64)
-
-
-def _group_take(idx: np.ndarray, y: np.ndarray, groups: np.ndarray, frac: float, rng) -> tuple:
-    """Split idx into (rest, taken) with about frac of the rows taken, whole groups
-    only, stratified by each group's majority label."""
-    g = groups[idx]
-    ug, inv = np.unique(g, return_inverse=True)
-    sizes = np.bincount(inv)
-    pos = np.bincount(inv, weights=y[idx])
-    glabel = (pos * 2 >= sizes).astype(int)
-    taken_groups = np.zeros(len(ug), dtype=bool)
-    for lab in (0, 1):
-        members = np.flatnonzero(glabel == lab)
-        target = frac * sizes[members].sum()
-        got = 0
-        for m in rng.permutation(members):  # greedy: take a group if it brings us closer
-            if got + sizes[m] / 2 <= target:
-                taken_groups[m] = True
-                got += sizes[m]
-    take = taken_groups[inv]
-    return idx[~take], idx[take]
-
-
-def grouped_split(
-    fractions: np.ndarray,
-    y: np.ndarray,
-    seed: int,
-    test_frac: float = 0.10,
-    pool_frac: float = 0.30,
-    val_frac: float = 0.20,
-    decimals: int = 2,
-) -> Split:
-    """Paper proportions, with near-duplicates (fractions rounded to ``decimals``)
-    kept on one side of every cut; stratified by group majority label."""
-    y = _check_y(y)
-    groups = near_duplicate_groups(fractions, decimals)
-    rng = np.random.default_rng(seed)
-    idx = np.arange(len(y))
-    rest, test = _group_take(idx, y, groups, test_frac, rng)
-    lab, pool = _group_take(rest, y, groups, pool_frac, rng)
-    unl, val = _group_take(pool, y, groups, val_frac, rng)
-    return Split(np.sort(lab), np.sort(unl), np.sort(val), np.sort(test))
+def make_split(X: np.ndarray, y: np.ndarray, seed: int, protocol: str = "paper", grouped: bool = False) -> Split:
+    """The split of one seed under a protocol: paper (random or grouped) or system-holdout."""
+    if protocol == "system-holdout":
+        return system_holdout_split(X, y, seed)
+    if protocol != "paper":
+        raise ValueError(f"unknown protocol {protocol!r}; choose paper or system-holdout")
+    return grouped_split(X, y, seed) if grouped else paper_split(y, seed)
 
 
 def split_from_labels(labels: Sequence[str]) -> Split:
@@ -202,15 +146,43 @@ def gb_baseline(
 ) -> dict[str, float]:
     """sklearn GradientBoostingClassifier (defaults) on the same 8 descriptors and
     the same labelled rows; metrics on train / val / test."""
-    from sklearn.ensemble import GradientBoostingClassifier
+    return reference_baselines(X, y, split, seed, vocabulary, models=("gradient_boosting",))["gradient_boosting"]
 
+
+REFERENCE_MODELS = ("gradient_boosting", "random_forest")
+
+
+def reference_model(name: str, seed: int):
+    """A reference classifier, seeded and single-threaded (same result on every machine)."""
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+
+    if name == "gradient_boosting":
+        return GradientBoostingClassifier(random_state=seed)
+    if name == "random_forest":
+        return RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1)
+    raise ValueError(f"unknown reference model {name!r}")
+
+
+def reference_baselines(
+    X: np.ndarray,
+    y: np.ndarray,
+    split: Split,
+    seed: int = 0,
+    vocabulary: Sequence[str] | None = None,
+    models: Sequence[str] = REFERENCE_MODELS,
+) -> dict[str, dict[str, float]]:
+    """The reference models (sklearn defaults) on the same 8 descriptors and the same
+    labelled rows as the SSVAE; metrics on train / val / test, per model."""
     from .descriptors import featurize
     from .vocabulary import DEFAULT_VOCABULARY
 
     D = featurize(np.asarray(X, dtype=np.float64), tuple(vocabulary or DEFAULT_VOCABULARY))
     y = _check_y(y)
-    clf = GradientBoostingClassifier(random_state=seed).fit(D[split.labelled], y[split.labelled])
-    return _part_metrics(lambda idx: clf.predict_proba(D[idx])[:, 1], y.astype(np.float64), split)
+    out = {}
+    for name in models:
+        clf = reference_model(name, seed).fit(D[split.labelled], y[split.labelled])
+        out[name] = _part_metrics(lambda idx, c=clf: c.predict_proba(D[idx])[:, 1], y.astype(np.float64), split)
+    return out
 
 
 # --------------------------------------------------------------------------- protocols
@@ -221,7 +193,8 @@ class SeedResult:
     seed: int
     sizes: dict[str, int]
     ssvae: dict[str, float]
-    baseline: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)  # gradient boosting
+    others: dict[str, dict[str, float]] = field(default_factory=dict)  # model name -> metrics
     best_epoch: int = 0
     train_seconds: float = 0.0
 
@@ -258,29 +231,39 @@ def evaluate_protocol(
     grouped: bool = False,
     baseline: bool = True,
     progress: Callable[[str], None] | None = None,
+    protocol: str = "paper",
+    extra_models: Callable[[np.ndarray, np.ndarray, Split, int, object], dict[str, dict[str, float]]] | None = None,
 ) -> ProtocolResult:
-    """The paper protocol over several split seeds: SSVAE (and the GB baseline)
-    trained on each seed's split; mean +/- sd of train / val / test metrics."""
+    """A split protocol over several seeds: SSVAE (and the reference models) trained
+    on each seed's split; mean +/- sd of train / val / test metrics.
+
+    ``extra_models(X, y, split, seed, train_result)`` may add more models measured
+    on the same split (the campaign's scorer), keyed by name.
+    """
     cfg = config or SSVAEConfig()
     X = np.asarray(X, dtype=np.float64)
     y = _check_y(y)
     results = []
     for s in seeds:
-        split = grouped_split(X, y, s) if grouped else paper_split(y, s)
+        split = make_split(X, y, int(s), protocol, grouped)
         t0 = time.perf_counter()
         res, m = train_on_split(X, y, split, cfg.replace(seed=int(s)))
         sr = SeedResult(int(s), split.sizes(), m, best_epoch=res.best_epoch,
                         train_seconds=time.perf_counter() - t0)
+        if extra_models is not None:
+            sr.others.update(extra_models(X, y, split, int(s), res))
         if baseline:
-            sr.baseline = gb_baseline(X, y, split, seed=int(s), vocabulary=cfg.vocabulary)
+            refs = reference_baselines(X, y, split, seed=int(s), vocabulary=cfg.vocabulary)
+            sr.baseline = refs["gradient_boosting"]
+            sr.others.update(refs)
         results.append(sr)
         if progress is not None:
             progress(f"seed {s}: test acc {m.get('test_accuracy', math.nan):.3f} "
                      f"auc {m.get('test_roc_auc', math.nan):.3f} ({sr.train_seconds:.1f} s)")
     summary = {"ssvae": summarise([r.ssvae for r in results])}
-    if baseline:
-        summary["gradient_boosting"] = summarise([r.baseline for r in results])
-    return ProtocolResult("paper", grouped, results, summary)
+    for name in dict.fromkeys(k for r in results for k in r.others):
+        summary[name] = summarise([r.others[name] for r in results if name in r.others])
+    return ProtocolResult(protocol, grouped or protocol == "system-holdout", results, summary)
 
 
 def subsample_labelled(split: Split, y: np.ndarray, n: int, seed: int) -> Split:

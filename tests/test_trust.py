@@ -231,7 +231,7 @@ def test_disputed_when_the_independent_model_disagrees():
     ref = build_reference(HandModel(), train, y, key="disputed")
     a = assess(HandModel(), ref, _rows(["Fe10Ni10Cr70Co10", "Fe45Ni45Cr5Co5"]))
     assert a.p_single[0] < 0.5 and a.p_second[0] > 0.5
-    assert "independent extra trees says single phase" in _flags(a, 0)["disputed"]
+    assert "independent k nearest neighbours (7 most similar labelled alloys) says single phase" in _flags(a, 0)["disputed"]
     assert "disputed" not in _flags(a, 1)
     assert a.conformal_set(0) is None and "uncertain" not in _flags(a, 0)  # no calibration rows: no set
 
@@ -303,9 +303,43 @@ def test_default_design_space_proposals_are_heas_and_never_known(trained_store):
         u = cand.uncertainty
         assert len(u["nearest_measured"]) == 3 and u["nearest_measured"][0]["label"] in ("single phase", "multi phase", "conflicting")
         assert u["cost_usd_per_kg"] > 0 and u["density_g_cm3"] > 0 and "estimate" in u["density_note"]
-        assert u["second_opinion"]["model"] == "extra_trees" and u["conformal"]["level"] == 0.9
+        assert u["second_opinion"]["model"] == "k_nearest_neighbours" and u["conformal"]["level"] == 0.9
         assert all(f["flag"] in ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")
                    and f["reason"] for f in cand.flags)
     for o in outs:
         for k in o.known:
             assert k["label"] in ("single phase", "multi phase", "conflicting") and k["distance_at_pct"] <= 6
+
+
+def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, tmp_path):
+    import csv
+
+    from hea_campaign.campaign.candidates import candidate_detail
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.proposals import ProposalRequest, propose
+
+    out = propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Mn"],
+                                                 step=0.05, batch=3))
+    ids = out.candidate_ids
+    (tmp_path / "prices.csv").write_text("element,usd_per_kg\nCo,100\n")
+    import_price_list(trained_store, tmp_path / "prices.csv")
+    d = candidate_detail(trained_store, ids[0], with_shap=False, ingot_g=50)
+    comp = d.composition
+    hand_cost, hand_rho = _by_hand(comp, {**PRICE, "Co": 100})
+    assert d.cost_per_kg == pytest.approx(hand_cost) and d.cost_per_ingot == pytest.approx(hand_cost * 0.05)
+    assert d.density == pytest.approx(hand_rho) and "lab price list prices.csv" in d.price_source
+    assert len(d.nearest_measured) == 3
+    assert [n["distance_at_pct"] for n in d.nearest_measured] == sorted(n["distance_at_pct"] for n in d.nearest_measured)
+    approve(trained_store, ids, by="alice")
+    path = tmp_path / "batch.csv"
+    export_batch(trained_store, mass=20, out=path, by="alice")
+    with open(path, newline="") as fh:
+        rows = {int(r["candidate_id"]): r for r in csv.DictReader(fh)}
+    row = rows[ids[0]]
+    assert float(row["cost_usd_per_kg"]) == pytest.approx(hand_cost, abs=0.006)
+    assert float(row["cost_usd_per_ingot"]) == pytest.approx(hand_cost * 0.020, abs=0.006)
+    assert float(row["density_g_cm3_estimate"]) == pytest.approx(hand_rho, abs=6e-4)
+    assert row["nearest_measured"].count(" | ") == 2 and "at.%)" in row["nearest_measured"]
+    assert row["conformal_set"] in ("single", "multi", "single and multi", "empty")
+    assert 0 <= float(row["p_second_opinion"]) <= 1

@@ -22,7 +22,8 @@ from .conftest import candidate_statuses, counts, insert_candidates
 
 FE, NI = 55.845, 58.693  # g/mol, from a periodic table (not from the code under test)
 AWKWARD = ["FeNi", "Al0.3CoCrFeNiTi0.1", "HfNbTaTiZr", "Co17Cr23Fe29Mn13Ni18", "Al0.5CoCrCuFeNi", "MoNbTaVW"]
-TEXT_COLUMNS = {"formula", "flags", "flag_reasons", "approval_note", "mass_unit"}
+TEXT_COLUMNS = {"formula", "flags", "flag_reasons", "approval_note", "mass_unit", "conformal_set", "nearest_measured",
+                "price_source"}
 
 
 def _approved(store, formulas, **kw):

@@ -126,19 +126,23 @@ def register(app: typer.Typer) -> None:
         p: Annotated[float, typer.Option("--p", help="Target p(single) for latent decoding.")] = D.p,
         screen: Annotated[Optional[str], typer.Option(help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
         step: Annotated[float, typer.Option(help="Screening step in at.%.")] = D.step,
-        allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated).")] = None,
-        banned: Annotated[Optional[str], typer.Option(help="Never these elements.")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", help="Per-element minimum, e.g. 'Al:5%'.")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", help="Per-element maximum, e.g. 'Cr:30%'.")] = None,
-        max_elements: Annotated[Optional[int], typer.Option(help="At most this many elements.")] = None,
-        min_elements: Annotated[int, typer.Option(help="At least this many elements.")] = D.min_elements,
-        granularity: Annotated[float, typer.Option(help="Lab granularity in at.%.")] = D.granularity,
+        allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated). Default: the design space's.")] = None,
+        banned: Annotated[Optional[str], typer.Option(help="Never these elements. Default: the design space's.")] = None,
+        min_frac: Annotated[Optional[str], typer.Option("--min", help="Required element minimum in at.%, e.g. 'Al:5' (Fe:1 is 1 at.%).")] = None,
+        max_frac: Annotated[Optional[str], typer.Option("--max", help="Element maximum in at.%, e.g. 'Cr:30'.")] = None,
+        max_elements: Annotated[Optional[int], typer.Option(help="At most this many elements (default: the design space's, 6).")] = None,
+        min_elements: Annotated[Optional[int], typer.Option(help="At least this many elements (default: the design space's, 4).")] = None,
+        granularity: Annotated[Optional[float], typer.Option(help="Lab granularity in at.% (default: the design space's, 1).")] = None,
         batch: Annotated[int, typer.Option(help="Candidates to keep.")] = D.batch,
         strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = D.strategy,
         seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = D.seed,
         by: ByOption = None,
     ) -> None:
-        """Propose candidates with the active model: inversion, latent decoding or screening."""
+        """Propose candidates with the active model: inversion, latent decoding or screening.
+
+        Every candidate is moved into the campaign's design space (`hea-campaign space show`; the constraint
+        options here override it for this run) and rounded to its granularity; one within granularity of a
+        measured alloy is reported as known, with its measured label, and not stored."""
         from hea_campaign.campaign.proposals import propose as run
 
         from ..present.design_report import format_proposal
@@ -165,7 +169,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         campaign: CampaignOption = "default",
         status: Annotated[Optional[str], typer.Option(help="proposed, approved, rejected, exported or measured.")] = None,
-        flag: Annotated[Optional[str], typer.Option(help="low_density, out_of_range, inconsistent or high_spread.")] = None,
+        flag: Annotated[Optional[str], typer.Option(help="uncertain, novel, low_density, disputed, out_of_range or inconsistent.")] = None,
         limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows (in id order).")] = 1000,
         offset: Annotated[int, typer.Option(min=0, help="Skip this many rows first.")] = 0,
     ) -> None:

@@ -9,17 +9,30 @@ def _flags(flags: list[dict]) -> str:
     return ",".join(f["flag"] for f in flags) or "-"
 
 
+def _num(value, fmt: str, width: int) -> str:
+    return f"{value:{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
+
+
 def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> str:
-    """The candidate rows; with ``total``, a last line saying which rows of how many these are."""
+    """One line per candidate; cost (USD/kg, raw materials) and density (g/cm3, rule-of-mixtures
+    estimate) as computed when it was proposed.  With ``total``, a last line says which rows of
+    how many these are."""
     if not rows:
         return "No candidates." if not total else f"No candidates from row {offset + 1} (there are {total})."
-    lines = [f"{'id':>5}  {'formula':<34} {'p':>5}  {'change':>6}  {'status':<9} {'model':>5}  flags"]
+    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>7} {'g/cm3':>5}  "
+             f"{'status':<9} {'model':>5}  flags"]
     for c, formula in rows:
+        u = c.uncertainty or {}
         change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
+        p2 = (u.get("second_opinion") or {}).get("p_single")
         lines.append(
-            f"{c.id:>5}  {formula:<34} {c.p_single:5.2f}  {change:>6}  {c.status:<9} {'v' + str(c.model_version_id):>5}  "
-            f"{_flags(c.flags)}"
+            f"{c.id:>5}  {formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
+            f"{_num(u.get('cost_usd_per_kg'), '.2f', 7)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
+            f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {_flags(c.flags)}"
         )
+    if any((c.uncertainty or {}).get("second_opinion") for c, _ in rows):
+        lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
+                     "g/cm3: rule-of-mixtures estimate")
     if total is not None and (offset > 0 or len(rows) < total):
         lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}; --offset and --limit show others)")
     return "\n".join(lines)
@@ -40,6 +53,9 @@ def format_proposal(store, req, outcome) -> str:
             lines.append(f"Path from {start} ({req.inversion} loop, {verdict} the cutoff {req.cutoff}):")
             lines += _path(path)
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
+    for k in getattr(outcome, "known", [])[:10]:
+        lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
+                     f"({k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
@@ -58,9 +74,11 @@ def format_candidate_detail(d) -> str:
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
         + (f" in {c.steps} steps" if c.steps is not None else ""),
         "  composition (at.%): " + "  ".join(f"{e} {100 * f:.1f}" for e, f in sorted(d.composition.items())),
-        "  uncertainty: " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()),
+        "  uncertainty: " + ", ".join(f"{k} {v:.3g}" for k, v in c.uncertainty.items()
+                                       if isinstance(v, (int, float)) and k not in _SHOWN_APART),
         "  latent z: " + ", ".join(f"{v:.2f}" for v in c.latent_z),
     ]
+    lines += _trust_lines(d)
     if c.flags:
         lines.append("  flags:")
         lines += [f"    {f['flag']}: {f['reason']}" for f in c.flags]
@@ -79,6 +97,36 @@ def format_candidate_detail(d) -> str:
         lines.append("  path:")
         lines += _path(c.path)
     return "\n".join(lines)
+
+
+_SHOWN_APART = ("cost_usd_per_kg", "density_g_cm3")
+
+
+def _trust_lines(d) -> list[str]:
+    """Second opinion, conformal set, nearest alloys, cost and density of a candidate detail."""
+    u = d.candidate.uncertainty or {}
+    out = []
+    so = u.get("second_opinion")
+    if so:
+        out.append(f"  second opinion: p(single) {so['p_single']:.2f} from an independent {so['model'].replace('_', ' ')}")
+    conf = u.get("conformal")
+    if conf:
+        held = " and ".join(conf["set"]) or "neither class"
+        out.append(f"  conformal set at {100 * conf['level']:g} %: {held}")
+    nt = u.get("nearest_training_alloy")
+    if nt:
+        out.append(f"  nearest training alloy: {nt['formula']} ({nt['distance_at_pct']:.1f} at.%, "
+                   f"{nt['percentile']:.0f}th percentile of training alloys' own distances)")
+    near = getattr(d, "nearest_measured", None) or u.get("nearest_measured") or []
+    if near:
+        out.append("  nearest measured alloys:")
+        out += [f"    {n['formula']:<34} {n['label']:<13} {n['distance_at_pct']:5.1f} at.% away" for n in near]
+    if getattr(d, "cost_per_kg", None) is not None:
+        out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {d.cost_per_ingot:.2f} USD per "
+                   f"{d.ingot_g:g} g ingot (prices: {d.price_source})")
+    if getattr(d, "density", None) is not None:
+        out.append(f"  density: {d.density:.2f} g/cm3 (rule-of-mixtures estimate)")
+    return out
 
 
 def format_explanation(formula: str, version_id: int, e) -> str:

@@ -3,7 +3,10 @@
 ``build_proposal_request`` takes the user's values as typed (strings from the
 TUI form, numbers from Typer; blank means the default) and returns a checked
 ``campaign.proposals.ProposalRequest`` or raises ``CampaignError``.  Fractions
-are given in at.% by the user and stored as fractions in the request.
+are given in at.% by the user (the only unit: ``Fe:1`` is 1 at.%) and stored
+as fractions in the request.  Constraint options left blank take the
+campaign's design space (``hea-campaign space show``); given ones override
+it for this run only.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ class ProposalDefaults:
     granularity: float = 1.0  # at.%
     batch: int = 12
     strategy: str = "balanced"
-    min_elements: int = 1
     seed: int = 0
 
 
@@ -49,18 +51,17 @@ def _or(value, default):
 
 
 def parse_bounds(text, name: str) -> dict[str, float]:
-    """'Al:5%,Cr:30%' (at.%) or 'Al:0.05' (a fraction, at most 1) -> {element: fraction}."""
+    """'Al:5,Cr:30' or 'Al:5%,Cr:30%' (always at.%) -> {element: fraction}; 'Fe:1' is 1 at.%."""
     out: dict[str, float] = {}
     for item in names(text, name, unique=False):
         el, colon, value = item.partition(":")
         el, value = el.strip(), value.strip()
         if not colon or not el or not value:
-            raise CampaignError(f"{name} must look like 'Al:5%,Cr:30%' (got '{item}')")
-        pct = value.endswith("%")
-        v = number(value.rstrip("%"), f"{name} {el}", lo=0, hi=100 if pct else 1)
+            raise CampaignError(f"{name} must look like 'Al:5,Cr:30' in at.% (got '{item}')")
+        v = number(value.removesuffix("%").strip(), f"{name} {el} (at.%)", lo=0, hi=100)
         if el in out:
             raise CampaignError(f"{name} gives {el} twice")
-        out[el] = v / 100 if pct else v
+        out[el] = v / 100
     return out
 
 
@@ -84,7 +85,6 @@ def build_proposal_request(
     max_elements=None, min_elements=None, granularity=None, batch=None, strategy=None, seed_value=None,
 ) -> ProposalRequest:
     """Check every value and build the request (exactly one mode: inversion, latent points or screening)."""
-    from hea_campaign.campaign.constraints import Constraints
     from hea_campaign.campaign.proposals import ProposalRequest
 
     d = DEFAULTS
@@ -101,35 +101,44 @@ def build_proposal_request(
     strategy = str(_or(strategy, d.strategy))
     if strategy not in STRATEGIES:
         raise CampaignError(f"--strategy must be one of {', '.join(STRATEGIES)} (got '{strategy}')")
-    gran = number(_or(granularity, d.granularity), "--granularity (at.%)", lo=0, hi=50, lo_open=True)
+    gran = None if is_blank(granularity) else number(granularity, "--granularity (at.%)", lo=0, hi=50, lo_open=True)
     step_pct = number(_or(step, d.step), "--step (at.%)", lo=0, hi=100, lo_open=True)
     if abs(100 / step_pct - round(100 / step_pct)) > 1e-9:
         raise CampaignError(f"--step must divide 100 at.% evenly, e.g. 1, 2, 5 or 10 (got {step_pct:g})")
-    if step_pct < gran - 1e-12:
+    if gran is not None and step_pct < gran - 1e-12:
         raise CampaignError(f"--step ({step_pct:g} at.%) must be at least the granularity ({gran:g} at.%)")
-    n_min = integer(_or(min_elements, d.min_elements), "--min-elements", lo=1, hi=MAX_ELEMENTS)
+    n_min = None if is_blank(min_elements) else integer(min_elements, "--min-elements", lo=1, hi=MAX_ELEMENTS)
     n_max = None if is_blank(max_elements) else integer(max_elements, "--max-elements", lo=1, hi=MAX_ELEMENTS)
-    if n_max is not None and n_max < n_min:
+    if n_max is not None and n_min is not None and n_max < n_min:
         raise CampaignError(f"--max-elements ({n_max}) is smaller than --min-elements ({n_min})")
     allowed_list = names(allowed, "--allowed")
     for name, pool in (("--screen", screen_elements), ("--allowed", allowed_list)):
-        if pool and n_min > len(pool):
+        if pool and n_min is not None and n_min > len(pool):
             raise CampaignError(f"--min-elements ({n_min}) is more than the {len(pool)} element(s) of {name}")
     mins, maxs = parse_bounds(min_frac, "--min"), parse_bounds(max_frac, "--max")
     for el, lo in mins.items():
         if lo > maxs.get(el, 1.0):
             raise CampaignError(f"--min for {el} ({100 * lo:g} at.%) is above its --max ({100 * maxs[el]:g} at.%)")
-    constraints = Constraints(
-        allowed=frozenset(allowed_list) if allowed_list else None, banned=frozenset(names(banned, "--banned")),
-        min_fraction=mins, max_fraction=maxs, max_elements=n_max, min_elements=n_min, granularity=gran / 100,
-    )
+    overrides = space_overrides(allowed=allowed_list, banned=names(banned, "--banned"), min_fraction=mins,
+                                max_fraction=maxs, max_elements=n_max, min_elements=n_min,
+                                granularity=None if gran is None else gran / 100)
     return ProposalRequest(
         mode=modes[0], starts=start_list, from_multi_phase=n_multi, inversion=loop,
         cutoff=number(_or(cutoff, d.cutoff), "--cutoff", lo=0, hi=1, lo_open=True, hi_open=True),
         max_steps=None if is_blank(max_steps) else integer(max_steps, "--max-steps", lo=1, hi=MAX_STEPS),
         keep_elements=bool(keep_elements), latent=points,
         p_target=number(_or(p, d.p), "--p", lo=0, hi=1, lo_open=True, hi_open=True),
-        screen_elements=screen_elements, step=step_pct / 100, constraints=constraints,
+        screen_elements=screen_elements, step=step_pct / 100, constraints=None, space_overrides=overrides,
         batch=integer(_or(batch, d.batch), "--batch", lo=1, hi=MAX_BATCH), strategy=strategy,
         seed=seed(_or(seed_value, d.seed)),
     )
+
+
+def space_overrides(**given) -> dict:
+    """The design-space settings a user gave (blank ones left out), as ``Constraints`` fields."""
+    out = {}
+    for key, value in given.items():
+        if value is None or (isinstance(value, (list, dict, str)) and not value):
+            continue
+        out[key] = frozenset(value) if key in ("allowed", "banned") else value
+    return out

@@ -1,0 +1,93 @@
+"""The design space: checking what a user types for `space set` (and the TUI form), and showing it.
+
+All amounts are at.% (``Al:5`` is 5 at.%); blank values change nothing.
+"""
+
+from __future__ import annotations
+
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+from .checks import integer, is_blank, names, number
+from .proposal_request import parse_bounds
+
+
+def _range(text, name: str, lo: float, hi: float, kind) -> tuple | None:
+    """'4-6' or '5-35' -> (low, high); one number means low = high."""
+    if is_blank(text):
+        return None
+    a, dash, b = str(text).strip().partition("-")
+    first = kind(a, f"{name} (low)", lo=lo, hi=hi)
+    second = kind(b, f"{name} (high)", lo=lo, hi=hi) if dash else first
+    if second < first:
+        raise CampaignError(f"{name} must be 'low-high' with low <= high (got '{text}')")
+    return first, second
+
+
+def _int(value, name, lo, hi):
+    return integer(value, name, lo=int(lo), hi=int(hi))
+
+
+def _pct(value, name, lo, hi):
+    return number(value, name, lo=lo, hi=hi)
+
+
+def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_frac=None, max_frac=None,
+                  granularity=None, max_cost=None, max_density=None, no_max_cost: bool = False,
+                  no_max_density: bool = False, any_elements: bool = False) -> dict:
+    """Checked ``Constraints`` field changes from the user's values (strings or numbers)."""
+    out: dict = {}
+    if not is_blank(allowed):
+        out["allowed"] = frozenset(names(allowed, "--allowed"))
+    if any_elements:
+        out["allowed"] = None
+    if not is_blank(banned):
+        none = str(banned).strip().lower() == "none"
+        out["banned"] = frozenset() if none else frozenset(names(banned, "--banned"))
+    n = _range(elements, "--elements", 1, 118, _int)
+    if n:
+        out["min_elements"], out["max_elements"] = n
+    b = _range(at_pct, "--at-pct", 0, 100, _pct)
+    if b:
+        out["element_min"], out["element_max"] = b[0] / 100, b[1] / 100
+    if not is_blank(min_frac):
+        out["min_fraction"] = parse_bounds(min_frac, "--min")
+    if not is_blank(max_frac):
+        out["max_fraction"] = parse_bounds(max_frac, "--max")
+    if not is_blank(granularity):
+        out["granularity"] = number(granularity, "--granularity (at.%)", lo=0, hi=50, lo_open=True) / 100
+    if not is_blank(max_cost):
+        out["max_cost_per_kg"] = number(max_cost, "--max-cost (USD/kg)", lo=0, lo_open=True)
+    if no_max_cost:
+        out["max_cost_per_kg"] = None
+    if not is_blank(max_density):
+        out["max_density"] = number(max_density, "--max-density (g/cm3)", lo=0, hi=30, lo_open=True)
+    if no_max_density:
+        out["max_density"] = None
+    return out
+
+
+def design_space_lines(view) -> list[str]:
+    """The design space in words, one setting a line."""
+    c = view.constraints
+    pct = lambda f: f"{100 * f:g}"  # noqa: E731
+    lines = [
+        f"elements allowed: {', '.join(sorted(c.allowed)) if c.allowed is not None else 'all of the model vocabulary'}",
+        f"elements banned: {', '.join(sorted(c.banned)) or 'none'}",
+        f"number of elements: {c.min_elements} to {c.max_elements if c.max_elements is not None else 'any'}",
+        f"each element present: {pct(c.element_min)} to {pct(c.element_max)} at.%",
+    ]
+    if c.min_fraction:
+        lines.append("required minimum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.min_fraction.items())))
+    if c.max_fraction:
+        lines.append("element maximum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.max_fraction.items())))
+    lines += [
+        f"granularity: {pct(c.granularity)} at.%",
+        f"maximum raw-material cost: {'none' if c.max_cost_per_kg is None else f'{c.max_cost_per_kg:g} USD/kg'}",
+        "maximum density: " + ("none" if c.max_density is None
+                               else f"{c.max_density:g} g/cm3 (rule-of-mixtures estimate)"),
+        f"prices: {view.prices.describe(DEFAULT_VOCABULARY)}",
+    ]
+    if view.is_default:
+        lines.append("(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
+    return lines
