@@ -345,3 +345,19 @@ def candidates_page(
 def count_candidates(session: Session, campaign_id: int, status: str | None = None, flag: str | None = None) -> int:
     sub = _candidate_query(campaign_id, status, flag).subquery()
     return session.exec(select(func.count()).select_from(sub)).one()
+
+
+def conflicting_alloys(session: Session, campaign_id: int) -> dict[int, str]:
+    """alloy id -> formula of the alloys whose current measurements disagree (usually few)."""
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    label = cast(Measurement.single_phase, Integer)
+    rows = session.exec(
+        select(Alloy.id, Alloy.formula)
+        .join(Measurement, Measurement.alloy_id == Alloy.id)
+        .where(Alloy.campaign_id == campaign_id)
+        .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.single_phase).is_not(None))
+        .group_by(Alloy.id, Alloy.formula)
+        .having(func.min(label) != func.max(label))
+    )
+    return dict(rows.all())
