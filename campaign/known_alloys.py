@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import alloy_labels
 from .store import CampaignStore
 
 
@@ -41,21 +40,20 @@ def label_word(label: bool | None, conflict: bool = False) -> str:
 
 
 def measured_alloys(store: CampaignStore, vocabulary: Sequence[str]) -> MeasuredAlloys:
+    from hea_campaign.db import store as q
+
     index = {e: i for i, e in enumerate(vocabulary)}
     with store.read() as session:
-        states = alloy_labels(session, store.campaign_id)
-    rows, formulas, labels = [], [], []
-    for st in states.values():
-        if st.label is None and not st.conflict:
-            continue
-        x = np.zeros(len(vocabulary))
-        for el, f in st.alloy.composition.items():
+        rows = q.labelled_compositions(session, store.campaign_id)  # the labelled alloys only
+    X = np.zeros((len(rows), len(vocabulary)))
+    formulas, labels = [], []
+    for r, (formula, composition, single, conflict) in enumerate(rows):
+        for el, f in composition.items():
             if el in index:
-                x[index[el]] = f
-        rows.append(x)
-        formulas.append(st.alloy.formula)
-        labels.append(label_word(st.label, st.conflict))
-    return MeasuredAlloys(np.array(rows).reshape(-1, len(vocabulary)), formulas, labels)
+                X[r, index[el]] = f
+        formulas.append(formula)
+        labels.append(label_word(single, conflict))
+    return MeasuredAlloys(X, formulas, labels)
 
 
 def distances(X: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -86,18 +84,58 @@ class KnownMatch:
     distance: float  # at.%
 
 
+def _tree(ref: np.ndarray):
+    from scipy.spatial import cKDTree
+
+    return cKDTree(np.asarray(ref, np.float64))
+
+
+def nearest_rows(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, k) indices and half-L1 distances (at.%) of each row's k nearest rows of ``ref``,
+    nearest first and, among equal distances, lowest index first (as an argmin over all rows
+    would), through a k-d tree: O((N + M) log M) time, no N x M matrix."""
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    ref = np.asarray(ref, np.float64)
+    k = min(k, len(ref))
+    if k == 0 or len(X) == 0:
+        return np.zeros((len(X), 0), int), np.zeros((len(X), 0))
+    tree = _tree(ref)
+    d, _ = tree.query(X, k=k, p=1)
+    kth = np.asarray(d).reshape(len(X), k)[:, -1]
+    # every row as close as the k-th (ties included), then exact distances decide, ties by index
+    around = tree.query_ball_point(X, r=kth * (1 + 1e-9) + 1e-12, p=1)
+    idx = np.empty((len(X), k), int)
+    dist = np.empty((len(X), k))
+    for i, cols in enumerate(around):
+        cols = np.array(sorted(cols), dtype=int)
+        di = 50.0 * np.abs(X[i] - ref[cols]).sum(-1)  # the same sum as ``distances``
+        order = np.argsort(di, kind="stable")[:k]
+        idx[i], dist[i] = cols[order], di[order]
+    return idx, dist
+
+
 def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
-    """Rows of X within lab granularity of a measured alloy -> the closest such alloy."""
+    """Rows of X within lab granularity of a measured alloy -> the closest such alloy.
+
+    A k-d tree in the max-norm finds the measured alloys within granularity of
+    each row; only those are compared, so the cost grows with N log M, not N x M.
+    """
     if len(measured) == 0 or len(X) == 0:
         return {}
-    close = max_difference(X, measured.X) <= granularity + 1e-9
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    hits = _tree(measured.X).query_ball_point(X, r=granularity + 1e-9, p=np.inf)
     out = {}
-    rows = np.flatnonzero(close.any(axis=1))
-    if rows.size:
-        d = distances(X[rows], measured.X)
-        for k, i in enumerate(rows):
-            j = int(np.argmin(np.where(close[i], d[k], np.inf)))
-            out[int(i)] = KnownMatch(int(i), measured.formulas[j], measured.labels[j], round(float(d[k, j]), 2))
+    for i, cols in enumerate(hits):
+        if not cols:
+            continue
+        cols = np.array(sorted(cols))
+        close = np.abs(X[i] - measured.X[cols]).max(-1) <= granularity + 1e-9  # the same test as before
+        cols = cols[close]
+        if cols.size == 0:
+            continue
+        d = 50.0 * np.abs(X[i] - measured.X[cols]).sum(-1)
+        j = int(cols[np.argmin(d)])
+        out[int(i)] = KnownMatch(int(i), measured.formulas[j], measured.labels[j], round(float(d.min()), 2))
     return out
 
 
@@ -105,12 +143,6 @@ def nearest(X: np.ndarray, measured: MeasuredAlloys, k: int = 3) -> list[list[di
     """For each row of X, its k nearest measured alloys: [{formula, label, distance_at_pct}]."""
     if len(measured) == 0:
         return [[] for _ in range(len(np.atleast_2d(X)))]
-    d = distances(X, measured.X)
-    k = min(k, d.shape[1])
-    part = np.argpartition(d, k - 1, axis=1)[:, :k]
-    out = []
-    for i, cols in enumerate(part):
-        cols = cols[np.argsort(d[i, cols], kind="stable")]
-        out.append([{"formula": measured.formulas[j], "label": measured.labels[j],
-                     "distance_at_pct": round(float(d[i, j]), 2)} for j in cols])
-    return out
+    idx, d = nearest_rows(X, measured.X, k)
+    return [[{"formula": measured.formulas[j], "label": measured.labels[j], "distance_at_pct": round(float(dd), 2)}
+             for j, dd in zip(row, drow, strict=True)] for row, drow in zip(idx.tolist(), d, strict=True)]

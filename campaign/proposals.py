@@ -200,6 +200,50 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
     raise CampaignError(f"unknown proposal mode '{req.mode}'; choose one of {', '.join(MODES)}")
 
 
+def _distinct_rows(X: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Rows allowed by ``ok``, each composition once (first occurrence), found on the fractions
+    themselves (to 1e-9) rather than by writing a formula for every row of the pool."""
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        return []
+    key = np.round(X[rows] * 1e9).astype(np.int64)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return rows[np.sort(first)].tolist()
+
+
+def _pick_new(store, X, vocab, score, latent, batch: int, dropped: dict) -> tuple[list[int], dict[int, str]]:
+    """The diverse batch of rows whose alloys the store does not hold yet.
+
+    Canonical formulas are written only for the rows picked; a pick already in
+    the store (or equal to another pick once written) is set aside and the
+    batch picked again from the rest, so the work follows the batch, not the pool.
+    """
+    formulas: dict[int, str] = {}
+    excluded = np.zeros(len(X), bool)
+    while True:
+        avail = np.flatnonzero(~excluded)
+        picked = [int(avail[j]) for j in select_diverse(score[avail], latent[avail], batch)]
+        for j in picked:
+            if j not in formulas:
+                formulas[j] = formula_of(X[j], vocab)
+        with store.read() as session:
+            existing = q.alloys_by_formula(session, store.campaign_id, [formulas[j] for j in picked])
+        seen: set[str] = set()
+        bad = []
+        for j in picked:
+            f = formulas[j]
+            if f in existing:
+                dropped["already in the store"] += 1
+                bad.append(j)
+            elif f in seen:
+                dropped["duplicate"] += 1
+                bad.append(j)
+            seen.add(f)
+        if not bad:
+            return picked, formulas
+        excluded[bad] = True
+
+
 def propose(
     store: CampaignStore,
     req: ProposalRequest,
@@ -245,21 +289,8 @@ def propose(
         known.append({"formula": formula_of(pool.X[i], vocab), "measured": match.formula, "label": match.label,
                       "distance_at_pct": match.distance, "start": pool.start_formula[i]})
     dropped["known (measured) alloy"] = len(known)
-    formulas = [formula_of(x, vocab) if k else None for x, k in zip(pool.X, ok, strict=True)]
-    with store.read() as session:
-        existing = q.alloys_by_formula(session, store.campaign_id, [f for f in formulas if f])
-    keep, seen = [], set()
-    for i, f in enumerate(formulas):
-        if f is None:
-            continue
-        if f in seen:
-            dropped["duplicate"] += 1
-            continue
-        seen.add(f)
-        if f in existing:
-            dropped["already in the store"] += 1
-            continue
-        keep.append(i)
+    keep = _distinct_rows(pool.X, ok)
+    dropped["duplicate"] = int(ok.sum()) - len(keep)
     produced = len(pool.X)
     if not keep:
         return ProposalOutcome(None, [], produced, dropped, paths, known, space)
@@ -268,7 +299,9 @@ def propose(
     ref = reference_for(version, model, X_ref, y_ref)
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
     score = acquisition(a.p_single, a.spread, req.strategy)
-    picked = select_diverse(score, a.latent, req.batch)
+    picked, formulas = _pick_new(store, X, vocab, score, a.latent, req.batch, dropped)
+    if not picked:
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
     near = nearest(X[picked], measured, 3)
     cost = cost_per_kg(X[picked], vocab, prices)
     rho = density(X[picked], vocab)
@@ -287,7 +320,7 @@ def propose(
             record["cost_usd_per_kg"] = None if not np.isfinite(cost[n_pick]) else round(float(cost[n_pick]), 2)
             record["density_g_cm3"] = round(float(rho[n_pick]), 3)
             record["density_note"] = DENSITY_NOTE
-            comp = parse_formula(formulas[i])
+            comp = parse_formula(formulas[j])
             alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
                           n_elements=len(comp), source=f"{PROPOSAL_SOURCE}:run {run.id}")
             session.add(alloy)

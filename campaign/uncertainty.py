@@ -53,27 +53,41 @@ def head_scorer(model) -> Callable[[np.ndarray], np.ndarray]:
     return model.predict_proba
 
 
+DENSITY_BLOCK = 2_000_000  # point-centre pairs per block: memory stays bounded whatever the sizes
+
+
 def latent_density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_out: bool = False) -> np.ndarray:
-    d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-    k = np.exp(-0.5 * d2 / (h * h))
-    if leave_one_out:
-        np.fill_diagonal(k, 0.0)
-        m = len(centres) - 1
-    else:
-        m = len(centres)
+    """Gaussian kernel density of each point among the centres, in blocks of bounded memory
+    (leave_one_out: the points are the centres, and each leaves itself out)."""
+    points, centres = np.asarray(points, np.float64), np.asarray(centres, np.float64)
+    out = np.empty(len(points))
+    step = max(1, DENSITY_BLOCK // max(len(centres), 1))
+    for a in range(0, len(points), step):
+        b = min(a + step, len(points))
+        d2 = ((points[a:b, None, :] - centres[None, :, :]) ** 2).sum(-1)
+        k = np.exp(-0.5 * d2 / (h * h))
+        if leave_one_out:
+            k[np.arange(b - a), np.arange(a, b)] = 0.0
+        out[a:b] = k.sum(1)
+    m = len(centres) - 1 if leave_one_out else len(centres)
     dim = centres.shape[1]
-    return k.sum(1) / (max(m, 1) * (2 * np.pi * h * h) ** (dim / 2))
+    return out / (max(m, 1) * (2 * np.pi * h * h) ** (dim / 2))
 
 
 def nearest_neighbour(X: np.ndarray, ref: np.ndarray, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(index, half-L1 distance in at.%) of each row's nearest reference row."""
-    from .known_alloys import distances
+    """(index, half-L1 distance in at.%) of each row's nearest reference row (a k-d tree:
+    no N x M matrix; leave_one_out: X is ref, and each row's own entry is skipped)."""
+    from .known_alloys import nearest_rows
 
-    d = distances(X, ref)
-    if leave_one_out:
-        np.fill_diagonal(d, np.inf)
-    j = np.argmin(d, axis=1)
-    return j, d[np.arange(len(d)), j]
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    if not leave_one_out:
+        idx, d = nearest_rows(X, ref, 1)
+        return idx[:, 0], d[:, 0]
+    idx, d = nearest_rows(X, ref, 2)
+    own = idx[:, 0] == np.arange(len(X))
+    j = np.where(own, idx[:, 1], idx[:, 0])  # a duplicate at distance 0 may come first: it is the nearest
+    dist = np.where(own, d[:, 1], d[:, 0])
+    return j, dist
 
 
 @dataclass

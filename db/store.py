@@ -361,3 +361,25 @@ def conflicting_alloys(session: Session, campaign_id: int) -> dict[int, str]:
         .having(func.min(label) != func.max(label))
     )
     return dict(rows.all())
+
+
+def labelled_compositions(session: Session, campaign_id: int) -> list[tuple[str, dict, bool, bool]]:
+    """(formula, composition, single phase, conflicting) of every alloy with a current label,
+    in alloy id order: only the columns needed, no row objects."""
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    label = cast(Measurement.single_phase, Integer)
+    current = (
+        select(Measurement.alloy_id.label("alloy_id"), func.min(label).label("lo"), func.max(label).label("hi"))
+        .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.single_phase).is_not(None))
+        .group_by(Measurement.alloy_id)
+        .subquery()
+    )
+    a = Alloy.__table__
+    rows = session.connection().execute(
+        select(a.c.formula, a.c.composition, current.c.lo, current.c.hi)
+        .join(current, current.c.alloy_id == a.c.id)
+        .where(a.c.campaign_id == campaign_id)
+        .order_by(a.c.id)
+    )
+    return [(f, comp, bool(lo), lo != hi) for f, comp, lo, hi in rows]
