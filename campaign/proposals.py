@@ -21,7 +21,6 @@ import numpy as np
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
-from hea_campaign.model.threads import work_threads
 
 from .acquisition import STRATEGIES, acquisition, select_diverse
 from .chemistry import FormulaError, parse_formula
@@ -33,7 +32,7 @@ from .inversion import invert
 from .known_alloys import find_known, measured_alloys, nearest
 from .labels import alloy_labels
 from .model_versions import get_version, load_version, version_arrays
-from .screening import enumerate_space, space_size
+from .screening import screen_space
 from .store import CampaignStore, current_user
 from .training_set import PROPOSAL_SOURCE, formula_of
 from .uncertainty import Reference, assess, build_reference, has_reference
@@ -60,6 +59,7 @@ class ProposalRequest:
     strategy: str = "balanced"
     seed: int = 0
     model_version_id: int | None = None
+    scheduler: str | None = None  # screening: a Dask scheduler (tcp://host:8786) to run the parts on
 
     def describe(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("constraints", "space_overrides")}
@@ -177,24 +177,8 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         if unknown:
             raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
         keep = max(50 * req.batch, 500)
-        best_X = np.zeros((0, len(vocab)))
-        best_s = np.zeros(0)
-        total = space_size(len(els), req.step)
-        seen = 0
-        for chunk in enumerate_space(els, vocab, step=req.step, constraints=space, prices=prices):
-            if should_stop and should_stop():
-                break
-            seen += 1
-            if len(chunk):
-                with work_threads("screening", rows=len(chunk)):
-                    p, s = model.predict_proba(chunk, return_std=True)
-                score = acquisition(p, s, req.strategy)
-                X = np.concatenate([best_X, chunk])
-                sc = np.concatenate([best_s, score])
-                top = np.argsort(-sc, kind="stable")[:keep]
-                best_X, best_s = X[top], sc[top]
-            if progress:
-                progress(min(seen * 200_000, total), total)
+        best_X, _ = screen_space(model, els, step=req.step, keep=keep, strategy=req.strategy, constraints=space,
+                                 prices=prices, scheduler=req.scheduler, progress=progress, should_stop=should_stop)
         n = len(best_X)
         return Pool(X=best_X, start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
     raise CampaignError(f"unknown proposal mode '{req.mode}'; choose one of {', '.join(MODES)}")

@@ -136,6 +136,7 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(help="Candidates to keep.")] = D.batch,
         strategy: Annotated[str, typer.Option(help="exploit, explore or balanced.")] = D.strategy,
         seed: Annotated[int, typer.Option(help="Seed for choosing multi-phase starts.")] = D.seed,
+        scheduler: Annotated[Optional[str], typer.Option(help="Screen on this Dask cluster, e.g. tcp://10.0.0.5:8786 (default: on this machine).")] = None,
         by: ByOption = None,
     ) -> None:
         """Propose candidates with the active model: inversion, latent decoding or screening.
@@ -152,7 +153,7 @@ def register(app: typer.Typer) -> None:
             starts=from_, from_multi_phase=from_multi_phase, loop=loop, cutoff=cutoff, max_steps=max_steps,
             keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=step, allowed=allowed, banned=banned,
             min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
-            granularity=granularity, batch=batch, strategy=strategy, seed_value=seed,
+            granularity=granularity, batch=batch, strategy=strategy, seed_value=seed, scheduler=scheduler,
         )
         store = _open(db, campaign, by, create=False)
 
