@@ -109,13 +109,14 @@ class Reference:
     conformal_level: float = CONFORMAL_LEVEL
     inconsistency_threshold: float = 0.2
     key: str = ""  # cache key of the second opinion (checkpoint sha256)
-    _formulas: list[str] | None = field(default=None, repr=False)
+    _formulas: dict[int, str] = field(default_factory=dict, repr=False)
 
     def formula(self, i: int) -> str:
-        if self._formulas is None:
+        """The canonical formula of training row i (written when first asked: a batch names a few)."""
+        if i not in self._formulas:
             from .training_set import formula_of
 
-            self._formulas = [formula_of(x, self.vocabulary) for x in self.X_train]
+            self._formulas[i] = formula_of(self.X_train[i], self.vocabulary)
         return self._formulas[i]
 
     def second_opinion(self):
