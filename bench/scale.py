@@ -3,7 +3,7 @@
 For each size N a fresh SQLite store gets a synthetic dataset of N distinct
 alloys (4-6 of the 30 vocabulary elements, amounts to 0.1 at.%, random
 labels) and the steps run in turn: import, re-import (unchanged file), status, history FORMULA, candidates,
-train (5 epochs, needed by propose), propose --screen (Fe-Ni-Co-Cr-Al at 5 at.%,
+train (``--epochs``, 5 by default; needed by propose), propose --screen (Fe-Ni-Co-Cr-Al at 5 at.%,
 batch 12), propose --from-multi-phase 20 (proximal inversion), candidate detail,
 approve + export of 12 candidates.  Then, with ``--candidates M``, M candidates are added to the
 largest store directly in the database (copies of the proposed ones on other
@@ -125,7 +125,7 @@ def add_candidates(db: Path, m: int) -> int:
         con.close()
 
 
-def steps_for(db: Path, csv: Path, formula: str, out: Path, skip):
+def steps_for(db: Path, csv: Path, formula: str, out: Path, skip, epochs: int = 5):
     """Each step on a fresh store, called as the CLI calls it: (name, (wall, peak, before, note))."""
     from hea_campaign.campaign.candidates import candidate_detail, list_candidates
     from hea_campaign.campaign.export import export_batch
@@ -145,8 +145,8 @@ def steps_for(db: Path, csv: Path, formula: str, out: Path, skip):
             ("re-import", lambda: import_csv(store, csv), lambda r: f"; {r.already_imported:,} already there"),
             ("status", lambda: campaign_status(store), lambda r: f"; {r.alloys:,} alloys"),
             ("history", lambda: history(store, formula), lambda r: f"; {len(r.entries)} entries"),
-            ("train", lambda: activate(store, train_version(store, epochs=5).version.id),
-             lambda r: " (5 epochs)"),
+            ("train", lambda: activate(store, train_version(store, epochs=epochs).version.id),
+             lambda r: f" ({epochs} epoch(s))"),
             ("propose-screen", lambda: propose(store, ProposalRequest(
                 mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"], step=0.05, batch=12)),
              lambda r: f"; {len(r.candidate_ids)} stored"),
@@ -174,6 +174,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     ap.add_argument("--candidates", type=int, default=100_000)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--epochs", type=int, default=5, help="training epochs (training is not timed for growth)")
     ap.add_argument("--skip", nargs="*", default=[], help="steps to leave out, e.g. train propose-screen")
     args = ap.parse_args()
     print(f"machine: {describe()}; {load()}")
@@ -192,7 +193,7 @@ def main() -> None:
               f"{load()}")
         out = work / f"batch-{n}.csv"
         out.unlink(missing_ok=True)
-        for name, (wall, peak, before, note) in steps_for(db, csv, formula, out, args.skip):
+        for name, (wall, peak, before, note) in steps_for(db, csv, formula, out, args.skip, args.epochs):
             table.setdefault(name, {})[n] = (wall, peak)
             print(f"  {name:<15} {wall:8.2f} s  peak RSS {peak:6.0f} MiB (+{peak - before:.0f} over {before:.0f}){note}")
         wall, rss, rc, last = run(["status", "--db", str(db)], env)

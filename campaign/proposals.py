@@ -30,7 +30,6 @@ from .economics import DENSITY_NOTE, cost_per_kg, density
 from .errors import CampaignError
 from .inversion import invert
 from .known_alloys import find_known, measured_alloys, nearest
-from .labels import alloy_labels
 from .model_versions import get_version, load_version, version_arrays
 from .screening import screen_space
 from .store import CampaignStore, current_user
@@ -123,17 +122,18 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
         rows.append(comp.vector(vocabulary))
         names.append(comp.formula)
     if req.from_multi_phase:
-        with store.read() as session:
-            states = alloy_labels(session, store.campaign_id)
+        with store.read() as session:  # labelled alloys only, as plain columns, in id order
+            labelled = q.labelled_compositions(session, store.campaign_id)
         index = {e: i for i, e in enumerate(vocabulary)}
-        multi = [s.alloy for s in states.values() if s.label is False and not s.alloy.outside_vocabulary]
+        multi = [(f, comp) for f, comp, single, conflict in labelled
+                 if not single and not conflict and all(el in index for el in comp)]
         rng = np.random.default_rng(req.seed)
         for i in rng.permutation(len(multi))[: req.from_multi_phase]:
             x = np.zeros(len(vocabulary))
-            for el, f in multi[i].composition.items():
+            for el, f in multi[i][1].items():
                 x[index[el]] = f
             rows.append(x)
-            names.append(multi[i].formula)
+            names.append(multi[i][0])
     if not rows:
         raise CampaignError("inversion needs starting alloys: give formulas or a number of multi-phase alloys")
     return np.array(rows), names
