@@ -67,3 +67,15 @@ def test_latent_density_in_blocks_equals_one_block(monkeypatch):
     k = np.exp(-0.5 * ((centres[:, None] - centres[None]) ** 2).sum(-1) / 0.09)
     np.fill_diagonal(k, 0)
     np.testing.assert_allclose(loo, k.sum(1) / (299 * 2 * np.pi * 0.09), rtol=1e-12)
+
+
+def test_sampled_own_densities_are_the_leave_one_out_ones(monkeypatch):
+    rng = np.random.default_rng(5)
+    latent = rng.normal(size=(400, 2))
+    full = latent_density(latent, latent, 0.25, leave_one_out=True)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 100)
+    sampled = uncertainty._own_densities(latent, 0.25)
+    pick = np.sort(np.random.default_rng(0).choice(400, size=100, replace=False))
+    np.testing.assert_allclose(sampled, full[pick], rtol=1e-9)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 1000)
+    np.testing.assert_array_equal(uncertainty._own_densities(latent, 0.25), full)
