@@ -75,7 +75,7 @@ def latent_density(points: np.ndarray, centres: np.ndarray, h: float, leave_one_
 
 
 def nearest_neighbour(X: np.ndarray, ref: np.ndarray, leave_one_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(index, half-L1 distance in at.%) of each row's nearest reference row (a k-d tree:
+    """(index, half-L1 distance in at.%) of each row's nearest reference row (in blocks:
     no N x M matrix; leave_one_out: X is ref, and each row's own entry is skipped)."""
     from .known_alloys import nearest_rows
 
@@ -193,7 +193,7 @@ def build_reference(
     h = sigma * n ** (-1.0 / (dim + 4))  # Scott's rule
     own = _own_densities(latent, h)
     desc = featurize(X_lab, model.vocabulary)
-    _, nn = nearest_neighbour(X_lab, X_lab, leave_one_out=True)
+    _, nn = _own_nearest(X_lab)
     scores = np.zeros(0)
     if X_val is not None and len(X_val):
         scores = conformal_scores((scorer or head_scorer(model))(np.asarray(X_val, np.float64)), y_val)
@@ -205,6 +205,21 @@ def build_reference(
         vocabulary=tuple(model.vocabulary), percentile=percentile, novelty_percentile=novelty_percentile,
         conformal_level=conformal_level, inconsistency_threshold=inconsistency_threshold, key=key,
     )
+
+
+def _own_nearest(X_lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out nearest-neighbour distances of the training alloys, for the percentile:
+    every alloy up to DENSITY_SAMPLE, beyond that the same fixed sample as the densities
+    (each still against all M), so the work grows with M, not M^2."""
+    n = len(X_lab)
+    if n <= DENSITY_SAMPLE:
+        return nearest_neighbour(X_lab, X_lab, leave_one_out=True)
+    pick = np.sort(np.random.default_rng(0).choice(n, size=DENSITY_SAMPLE, replace=False))
+    from .known_alloys import nearest_rows
+
+    idx, d = nearest_rows(X_lab[pick], X_lab, 2)
+    own = idx[:, 0] == pick
+    return np.where(own, idx[:, 1], idx[:, 0]), np.where(own, d[:, 1], d[:, 0])
 
 
 DENSITY_SAMPLE = 5_000  # training alloys whose own densities set the percentile (all of them below this)

@@ -79,3 +79,15 @@ def test_sampled_own_densities_are_the_leave_one_out_ones(monkeypatch):
     np.testing.assert_allclose(sampled, full[pick], rtol=1e-9)
     monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 1000)
     np.testing.assert_array_equal(uncertainty._own_densities(latent, 0.25), full)
+
+
+def test_sampled_own_nearest_distances_are_the_leave_one_out_ones(monkeypatch):
+    rng = np.random.default_rng(6)
+    ref = _grid_rows(rng, 250)
+    ref = np.vstack([ref, ref[:5]])  # duplicates: distance 0 to another row
+    own = _brute(ref, ref)
+    np.fill_diagonal(own, np.inf)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 60)
+    _, d = uncertainty._own_nearest(ref)
+    pick = np.sort(np.random.default_rng(0).choice(len(ref), size=60, replace=False))
+    np.testing.assert_array_equal(d, own.min(axis=1)[pick])
