@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HEA_CAMPAIGN_DATA_DIR", str((REPO / ".." / "shared" / "data").resolve()))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe  # noqa: E402
+from machine import describe, load  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -39,6 +39,7 @@ from hea_campaign.campaign.inversion import MODES, invert  # noqa: E402
 from hea_campaign.campaign.screening import enumerate_space, space_size  # noqa: E402
 from hea_campaign.model.descriptors import featurize  # noqa: E402
 from hea_campaign.model.ssvae import PREDICT_BLOCK_ROWS, SSVAEConfig  # noqa: E402
+from hea_campaign.model.threads import choose, work_threads  # noqa: E402
 from hea_campaign.model.training import train  # noqa: E402
 
 SCREEN_ELEMENTS = ("Fe", "Ni", "Co", "Cr", "Al", "Ti")
@@ -96,7 +97,8 @@ def bench_inversion(model, rows, n_starts: int, seed: int, cutoff: float) -> Non
     rng = np.random.default_rng(seed)
     pick = rng.choice(multi, size=n_starts, replace=n_starts > len(multi))
     starts = rows.X[pick]
-    print(f"\n(a) inversion: {n_starts} starts drawn from the {len(multi)} multi-phase seed alloys "
+    print(f"\n(a) inversion, {choose('inversion', n_starts).describe()}")
+    print(f"  {n_starts} starts drawn from the {len(multi)} multi-phase seed alloys "
           f"({'with' if n_starts > len(multi) else 'without'} replacement; "
           f"{len(np.unique(pick))} distinct), cutoff {cutoff}")
     invert(model, starts[:8], mode="paper", cutoff=cutoff)  # warm up torch
@@ -137,7 +139,8 @@ def screen(model, elements, step: float, chunk: int, score=None, sample_rss: boo
     n, samples, best = 0, [], -1.0
     t0 = time.perf_counter()
     for X in enumerate_space(elements, model.vocabulary, step=step, chunk=chunk):
-        p, s = score(X)
+        with work_threads("screening", rows=len(X)):
+            p, s = score(X)
         n += len(X)
         best = max(best, float(p.max()) if len(p) else best)
         if sample_rss:
@@ -181,7 +184,7 @@ def bench_screening(model, step: float, big_step: float, chunk: int) -> None:
     els = list(SCREEN_ELEMENTS)
     total = space_size(len(els), step)
     print(f"\n(b) screening {'-'.join(els)} at {100 * step:g} at.% steps: {total:,} compositions, "
-          f"chunks of {chunk:,}, torch {torch.get_num_threads()} intra-op threads, "
+          f"chunks of {chunk:,}, {choose('screening', chunk).describe()}, "
           f"predict_proba row blocks <= {PREDICT_BLOCK_ROWS}")
     screen(model, els, step, chunk)  # warm up
     runs = [screen(model, els, step, chunk) for _ in range(3)]
@@ -233,6 +236,70 @@ def bench_screening(model, step: float, big_step: float, chunk: int) -> None:
               + f" MiB (min {min(rss):.0f}, max {max(rss):.0f})")
 
 
+# --------------------------------------------------------------------------- (c) beside other work
+
+
+def _burn() -> None:  # a CPU-bound process beside the benchmark
+    while True:
+        pass
+
+
+def _rates(model, starts, els, step, chunk) -> dict[str, float]:
+    """Work per wall second and per CPU second of this process (CPU: what the scheduler gave it)."""
+    out = {}
+    for loop in ("paper", "proximal"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        invert(model, starts, mode=loop, cutoff=0.6)
+        out[f"{loop} inversions/s"] = len(starts) / (time.perf_counter() - t0)
+        out[f"{loop} per CPU s"] = len(starts) / max(time.process_time() - c0, 1e-9)
+    c0 = time.process_time()
+    n, dt, _, _ = screen(model, els, step, chunk)
+    out["screened/s"] = n / dt
+    out["screened per CPU s"] = n / max(time.process_time() - c0, 1e-9)
+    return out
+
+
+def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: float, chunk: int) -> None:
+    """The same work without and with ``n_procs`` CPU-bound processes beside it, threads as chosen
+    and forced to one per core (what torch and OpenBLAS do by default)."""
+    import multiprocessing as mp
+
+    multi = np.flatnonzero(rows.y == 0)
+    starts = rows.X[np.random.default_rng(seed).choice(multi, size=n_starts, replace=n_starts > len(multi))]
+    els = list(SCREEN_ELEMENTS)
+    print(f"\n(c) beside other work: {n_starts} starts, the {100 * step:g} at.% screening space; "
+          f"{n_procs} CPU-bound processes added for the second and third runs")
+    runs = {}
+    print(f"  without them: {load()}; {choose('inversion', n_starts).describe()}")
+    runs["without them, threads chosen"] = _rates(model, starts, els, step, chunk)
+    procs = [mp.get_context("fork").Process(target=_burn, daemon=True) for _ in range(n_procs)]
+    for p in procs:
+        p.start()
+    try:
+        time.sleep(3)
+        print(f"  with them: {load()}; {choose('inversion', n_starts).describe()}")
+        runs[f"with {n_procs} beside, threads chosen"] = _rates(model, starts, els, step, chunk)
+        os.environ["HEA_CAMPAIGN_THREADS"] = str(os.cpu_count() or 1)
+        try:
+            runs[f"with {n_procs} beside, one thread per core"] = _rates(model, starts, els, step, chunk)
+        finally:
+            del os.environ["HEA_CAMPAIGN_THREADS"]
+    finally:
+        for p in procs:
+            p.terminate()
+            p.join()
+    time.sleep(3)
+    print(f"  without them again: {load()}")
+    runs["without them again, threads chosen"] = _rates(model, starts, els, step, chunk)
+    base = runs["without them, threads chosen"]
+    keys = list(base)
+    print("  " + f"{'':<42}" + "".join(f"{k:>24}" for k in keys))
+    for name, r in runs.items():
+        print("  " + f"{name:<42}" + "".join(f"{r[k]:>15,.0f} ({r[k] / base[k]:4.2f}x)" for k in keys))
+    print("  (x: against the first run; per CPU s: work per second of CPU this process got, which "
+          "shows threads that spin or wait instead of working)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--starts", type=int, default=1000)
@@ -242,17 +309,25 @@ def main() -> None:
     ap.add_argument("--step", type=float, default=0.05)
     ap.add_argument("--big-step", type=float, default=0.02)
     ap.add_argument("--chunk", type=int, default=200_000)
+    ap.add_argument("--beside", type=int, default=2, help="CPU-bound processes to add for part (c); 0 skips it")
+    ap.add_argument("--beside-starts", type=int, default=300)
+    ap.add_argument("--only-beside", action="store_true", help="run part (c) only")
     args = ap.parse_args()
-    print(f"machine: {describe()}")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads (training uses its config's 1)")
+    print(f"machine: {describe()}; {load()}")
+    print(f"torch {torch.__version__}; threads are chosen per call (model/threads.py), training: "
+          f"{choose('training', fixed=SSVAEConfig().num_threads).describe()}")
     t0 = time.perf_counter()
     rows, res = train_model(args.seed, args.epochs)
     m = res.metrics
     print(f"model: trained once on {int(m['n_labelled'])} seed alloys ({int(m['n_validation'])} held out) in "
           f"{time.perf_counter() - t0:.1f} s, {int(m['epochs_run'])} epochs; validation accuracy "
           f"{m['val_accuracy']:.3f}, AUC {m['val_roc_auc']:.3f}")
-    bench_inversion(res.model, rows, args.starts, args.seed, args.cutoff)
-    bench_screening(res.model, args.step, args.big_step, args.chunk)
+    if not args.only_beside:
+        bench_inversion(res.model, rows, args.starts, args.seed, args.cutoff)
+        bench_screening(res.model, args.step, args.big_step, args.chunk)
+    if args.beside:
+        bench_beside(res.model, rows, args.beside, args.beside_starts, args.seed, args.step, args.chunk)
+    print(f"\nend: {load()}")
 
 
 if __name__ == "__main__":

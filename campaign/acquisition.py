@@ -37,7 +37,15 @@ def acquisition(p_single: np.ndarray, spread: np.ndarray, strategy: str = "balan
 
 
 def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance: float | None = None) -> list[int]:
-    """Indices of up to ``k`` high-scoring rows that are spread out in ``points``."""
+    """Indices of up to ``k`` high-scoring rows that are spread out in ``points``.
+
+    Greedy: the best-scoring row at least ``min_distance`` from every row taken
+    so far, halving the distance when none is left.  A k-d tree marks the rows
+    too close to each pick, and one pass down the score order serves a whole
+    distance level, so the work grows with n log n, not with batch x pool.
+    """
+    from scipy.spatial import cKDTree
+
     scores = np.asarray(scores, dtype=float)
     pts = np.asarray(points, dtype=float).reshape(len(scores), -1)
     n = len(scores)
@@ -47,18 +55,35 @@ def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance:
     if min_distance is None:
         spread = np.linalg.norm(pts - pts.mean(axis=0), axis=1)
         min_distance = 0.5 * float(np.median(spread)) if n > 1 else 0.0
+    tree = cKDTree(pts)
     chosen: list[int] = []
-    nearest = np.full(n, np.inf)
+    taken = np.zeros(n, bool)
     threshold = min_distance
     while len(chosen) < min(k, n):
-        pick = next((int(i) for i in order if nearest[i] >= threshold and i not in chosen), None)
-        if pick is None:
+        if threshold < 0:  # take the best remaining, duplicates of position allowed
+            rest = order[~taken[order]]
+            chosen += [int(i) for i in rest[: min(k, n) - len(chosen)]]
+            break
+        # rows closer than the threshold to a row already taken cannot be taken at this level
+        blocked = taken.copy()
+        if chosen:
+            d, _ = cKDTree(pts[chosen]).query(pts, k=1)
+            blocked |= d < threshold
+        for i in order:
+            if blocked[i]:
+                continue
+            chosen.append(int(i))
+            taken[i] = blocked[i] = True
+            if len(chosen) == min(k, n):
+                break
+            near = tree.query_ball_point(pts[i], r=threshold)
+            if near:
+                near = np.asarray(near)
+                blocked[near[np.linalg.norm(pts[near] - pts[i], axis=1) < threshold]] = True
+        if len(chosen) < min(k, n):
             threshold /= 2
             if threshold < 1e-12:
-                threshold = -1.0  # take the best remaining, duplicates of position allowed
-            continue
-        chosen.append(pick)
-        nearest = np.minimum(nearest, np.linalg.norm(pts - pts[pick], axis=1))
+                threshold = -1.0
     return chosen
 
 

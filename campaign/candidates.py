@@ -30,14 +30,36 @@ class CandidateDetail:
     price_source: str = ""
 
 
-def list_candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> list[tuple[Candidate, str]]:
+def list_candidates(
+    store: CampaignStore, status: str | None = None, flag: str | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[tuple[Candidate, str]]:
+    """Candidates in id order, filtered by status and flag in the database, one page at a time."""
     from hea_campaign.db import store as q
 
     with store.read() as session:
-        rows = q.candidates_with_formulas(session, store.campaign_id, status)
-    if flag:
+        rows = q.candidates_page(session, store.campaign_id, status, flag, limit, offset)
+    if flag:  # the database narrowed the rows down; keep those whose flags name it
         rows = [(c, f) for c, f in rows if any(x.get("flag") == flag for x in c.flags)]
     return rows
+
+
+def candidates_with_ids(store: CampaignStore, ids) -> list[tuple[Candidate, str]]:
+    """These candidates with their formulas, in id order (only these rows are read)."""
+    from hea_campaign.db import store as q
+
+    with store.read() as session:
+        cands = q.candidates_by_id(session, store.campaign_id, ids)
+        alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in cands.values()])
+    return [(c, alloys[c.alloy_id].formula) for _, c in sorted(cands.items())]
+
+
+def count_candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> int:
+    """How many candidates ``list_candidates`` pages through (counted by the database)."""
+    from hea_campaign.db import store as q
+
+    with store.read() as session:
+        return q.count_candidates(session, store.campaign_id, status, flag)
 
 
 def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True,

@@ -19,9 +19,11 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
+
+from hea_campaign.model.elements import valid_symbols
 
 from .errors import CampaignError
 
@@ -35,6 +37,7 @@ _MISSING_WHOLE = {"NaN", "nan", "NAN", "NA", "N/A", "n/a", "#N/A", "None", "none
                   "-inf", "Inf", "-Inf", "Infinity", "-Infinity", "-", "?", "#VALUE!", "#DIV/0!", "#REF!", "#NUM!"}
 _MISSING_INSIDE = re.compile(r"NaN(?![a-z])|nan|None|null|NULL|Inf(?:inity)?|inf|#N/A|N/A")
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)|(\()|(\))(\d*\.?\d*)|(\s+)")
+_SYMBOL = re.compile(r"[A-Z][a-z]?")
 _NICE_TOL = 1e-6  # in hundredths: ratio amounts this close to two decimals are exact
 
 
@@ -87,6 +90,20 @@ def _quote(text: str, limit: int = 80) -> str:
     return f"'{shown}'"
 
 
+class _Shown:
+    """``_quote(text)``, computed only when a message is written (parsing good input needs none)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return _quote(self.text)
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
 def _number(text: str, element: str, shown: str) -> float:
     if text in ("", None):
         return 1.0
@@ -104,7 +121,7 @@ def _precheck(formula: str) -> tuple[str, str]:
         raise FormulaError(
             f"the formula is {len(text)} characters long; at most {MAX_FORMULA_LENGTH} are accepted"
         )
-    shown = _quote(text)
+    shown = _Shown(text)
     if text in _MISSING_WHOLE:
         raise FormulaError(f"{shown} is a missing value (as a spreadsheet writes it), not a formula")
     token = _MISSING_INSIDE.search(text)
@@ -181,13 +198,12 @@ def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
     return amounts
 
 
-def _check_symbols(squeezed: str, shown: str) -> None:
-    from pymatgen.core import Element
-
-    for sym in sorted(set(re.findall(r"[A-Z][a-z]?", squeezed))):
+def _check_symbols(symbols, shown) -> None:
+    valid = valid_symbols()
+    for sym in sorted(set(symbols)):
         if sym in ("D", "T"):
             raise FormulaError(f"{shown}: {sym} is an isotope label, not an element; write H")
-        if not Element.is_valid_symbol(sym):
+        if sym not in valid:
             raise FormulaError(f"{shown}: {sym} is not a chemical element")
 
 
@@ -222,47 +238,83 @@ def _fmt(value: float, decimals: int) -> str:
     return text
 
 
+def _fmt_units(n: int, per_unit: int) -> str:
+    """``_fmt(n / per_unit, log10(per_unit))`` for a whole number of units, without float formatting."""
+    whole, frac = divmod(n, per_unit)
+    if frac == 0:
+        return str(whole)
+    digits = str(frac).rjust(len(str(per_unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}"
+
+
 def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
     """Amounts relative to one element with at most two decimals, if such a form is exact."""
     els = list(fr)
+    values = list(fr.values())
     best: tuple[int, int, str] | None = None  # (-elements at 1, length, text)
-    for unit in sorted(set(fr.values()), reverse=True):
-        ratios = [fr[e] / unit for e in els]
-        if max(ratios) > 1000.5 or any(abs(r * 100 - round(r * 100)) > _NICE_TOL for r in ratios):
-            continue
-        if min(round(r * 100) for r in ratios) == 0:  # an element would be written with amount 0
-            continue
-        parts = [e if _fmt(r, 2) == "1" else e + _fmt(r, 2) for e, r in zip(els, ratios, strict=True)]
-        text = "".join(parts)
-        key = (-sum(p.isalpha() for p in parts), len(text), text)
-        if best is None or key < best:
-            best = key
+    for unit in sorted(set(values), reverse=True):
+        hundredths = []
+        for f in values:
+            r = f / unit
+            h = r * 100
+            n = round(h)
+            if r > 1000.5 or abs(h - n) > _NICE_TOL or n == 0:  # too large / not two decimals / written as 0
+                break
+            hundredths.append(n)
+        else:
+            parts = [e if n == 100 else e + _fmt_units(n, 100) for e, n in zip(els, hundredths, strict=True)]
+            text = "".join(parts)
+            key = (-hundredths.count(100), len(text), text)
+            if best is None or key < best:
+                best = key
     return None if best is None else best[2]
 
 
 def canonical_formula(amounts: Mapping[str, float]) -> str:
     """The canonical string for any positive amounts (see module docstring)."""
-    text = _canonical_once(amounts)
+    return _settle(amounts)[0]
+
+
+def _settle(amounts: Mapping[str, float]) -> tuple[str, dict[str, float]]:
+    """The canonical string and the fractions read back from it."""
+    text = _canonical_once(normalise(amounts))
     # The forms are chosen within a tolerance, so the composition a string stands for
     # may itself read more simply (FeNi0.02000001 -> FeNi0.02, whose own form is
     # Fe50Ni): settle on the string that is the canonical form of its own composition.
     for _ in range(3):
-        again = _canonical_once(_canonical_amounts(text))
+        again = _canonical_of_text(text)
         if again == text:
-            break
+            return text, _fractions_of(text)
         text = again
-    return text
+    return text, _fractions_of(text)
 
 
-def _canonical_once(amounts: Mapping[str, float]) -> str:
-    fr = normalise(amounts)
+@lru_cache(maxsize=65_536)
+def _canonical_of_text(text: str) -> str:
+    """The canonical string of the composition a canonical-looking string stands for
+    (remembered: many inputs settle on the same few strings)."""
+    return _canonical_once(_fractions_of(text))
+
+
+def _fractions_of(text: str) -> dict[str, float]:
+    """``normalise(_canonical_amounts(text))`` for a string this module wrote (alphabetical,
+    positive finite amounts), without re-validating it."""
+    amounts = _canonical_amounts(text)
+    total = math.fsum(amounts.values())
+    return {el: a / total for el, a in amounts.items()}
+
+
+def _canonical_once(fr: Mapping[str, float]) -> str:
+    """The canonical string of normalised fractions (alphabetical)."""
     units = _milli_percent(fr)
     exact = _exact_percent(fr, units)
-    percent = "".join(e + _fmt(u / 1000, 3) for e, u in zip(fr, units, strict=True))
     nice = _nice_ratio_form(fr)
     if nice is None and not exact:  # rounding to 0.001 at.% can make a ratio form exact
         nice = _nice_ratio_form(dict(zip(fr, (u / 100_000 for u in units), strict=True)))
-    if nice is None or (exact and len(percent) < len(nice)):
+    if nice is not None and not exact:
+        return nice
+    percent = "".join(e + _fmt_units(u, 1000) for e, u in zip(fr, units, strict=True))
+    if nice is None or len(percent) < len(nice):
         return percent
     return nice
 
@@ -295,12 +347,15 @@ def _milli_percent(fr: Mapping[str, float]) -> list[int]:
     return units
 
 
+_CANONICAL_TERM = re.compile(r"([A-Z][a-z]?)([\d.]*)")
+
+
 def _canonical_amounts(text: str) -> dict[str, float]:
-    return {m.group(1): float(m.group(2) or 1) for m in re.finditer(r"([A-Z][a-z]?)([\d.]*)", text)}
+    return {el: float(amt or 1) for el, amt in _CANONICAL_TERM.findall(text)}
 
 
 def _from_canonical(text: str) -> Composition:
-    fr = normalise(_canonical_amounts(text))
+    fr = _fractions_of(text)
     return Composition(tuple(fr), tuple(fr.values()))
 
 
@@ -315,13 +370,24 @@ def parse_formula(formula: str, *, allow_zero: bool = False) -> Composition:
     ``allow_zero`` drops elements written with amount 0 (dataset series
     notation) instead of refusing them, as user input is.
     """
+    if isinstance(formula, str) and len(formula) <= MAX_FORMULA_LENGTH:
+        return _parse_cached(formula, allow_zero)  # repeated formulas (datasets, imports) parse once
+    return _parse(formula, allow_zero)
+
+
+@lru_cache(maxsize=16_384)
+def _parse_cached(formula: str, allow_zero: bool) -> Composition:
+    return _parse(formula, allow_zero)  # a Composition is immutable, so one can be shared
+
+
+def _parse(formula: str, allow_zero: bool) -> Composition:
     squeezed, shown = _precheck(formula)
     amounts = _amounts(squeezed, shown, allow_zero)
-    _check_symbols(squeezed, shown)
+    _check_symbols(_SYMBOL.findall(squeezed), shown)
     if not amounts:
         raise FormulaError(f"{shown}: every element is written with amount zero")
-    text = canonical_formula(amounts)
-    comp = _from_canonical(text)
+    text, fr = _settle(amounts)
+    comp = Composition(tuple(fr), tuple(fr.values()))
     comp.__dict__["formula"] = text  # cached_property seed: the string we built from
     return comp
 

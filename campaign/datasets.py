@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
+import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,27 +173,67 @@ def read_table(
     phase_column: str | None = None,
 ) -> DatasetTable:
     """Read a dataset CSV into rows with line numbers; recognises the layout."""
+    stream = stream_table(path, formula_column=formula_column, label_column=label_column, phase_column=phase_column)
+    return DatasetTable(path=stream.path, layout=stream.layout, rows=list(stream.rows))
+
+
+@dataclass
+class DatasetStream:
+    """A dataset CSV whose header is read and checked; ``rows`` reads the data rows afresh
+    each time it is asked, one at a time, so a file of any size is read in flat memory."""
+
+    path: Path
+    layout: str
+    _reader_args: tuple = ()
+
+    @property
+    def rows(self) -> Iterator[RawRow]:
+        return _data_rows(self.path, *self._reader_args)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines, ending at \\r\\n, \\r or \\n only, as in the csv module (str.splitlines
+    also splits at \\x0b, \\x1c, \\u2028 ... inside cells); each keeps its ending so quoted cells
+    spanning lines keep their line breaks."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            yield from fh
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path.name} is not a UTF-8 text file") from None
+
+
+def _header(path: Path) -> tuple[int, list[str]]:
+    """(lines before the header: comments and blanks, the header cells)."""
+    start = 0
+    lines = _lines(path)
+    for line in lines:
+        if line.startswith("#") or not line.strip():
+            start += 1
+            continue
+        try:
+            return start, [h.strip() for h in next(csv.reader(itertools.chain([line], lines)))]
+        except csv.Error as exc:
+            raise DatasetError(f"{path.name}: cannot read the header ({exc})") from None
+        finally:
+            lines.close()
+    raise DatasetError(f"{path.name} has no header row")
+
+
+def stream_table(
+    path: str | os.PathLike,
+    *,
+    formula_column: str | None = None,
+    label_column: str | None = None,
+    phase_column: str | None = None,
+) -> DatasetStream:
+    """Read and check a dataset CSV's header (layout, columns); the rows are read when iterated."""
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"no such file: {path}")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            # lines end at \r\n, \r or \n only, as in the csv module (str.splitlines also
-            # splits at \x0b, \x1c, \u2028 ... inside cells); each keeps its ending so quoted
-            # cells spanning lines keep their line breaks
-            lines = io.StringIO(fh.read(), newline="").readlines()
-    except UnicodeDecodeError:
-        raise DatasetError(f"{path.name} is not a UTF-8 text file") from None
-    start = 0
-    while start < len(lines) and (lines[start].startswith("#") or not lines[start].strip()):
-        start += 1
-    if start >= len(lines):
-        raise DatasetError(f"{path.name} has no header row")
-    reader = csv.reader(lines[start:])
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise DatasetError(f"{path.name}: cannot read the header ({exc})") from None
+    # the whole file must decode: check it before anything is read row by row (and written)
+    for _ in _lines(path):
+        pass
+    start, header = _header(path)
     method_col = None
     if formula_column is None and "FORMULA" in header and "PROPERTY: Microstructure" in header:
         layout, f_col, l_col, p_col = "mpea", "FORMULA", None, "PROPERTY: Microstructure"
@@ -217,8 +258,16 @@ def read_table(
                 "rename or remove the extra one(s) so it is clear which to read"
             )
     index = {name: i for i, name in enumerate(header)}
-    table = DatasetTable(path=path, layout=layout)
+    return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col))
+
+
+def _data_rows(path: Path, start: int, index: dict, f_col, l_col, p_col, method_col) -> Iterator[RawRow]:
+    lines = _lines(path)
+    for _ in range(start):
+        next(lines)
+    reader = csv.reader(lines)
     try:
+        next(reader)  # the header, checked by stream_table
         for cells in reader:
             line = start + reader.line_num
             if not cells or all(not c.strip() for c in cells):
@@ -239,7 +288,8 @@ def read_table(
                 row.error = str(exc)
                 label = None
             row.single_phase = label if label is not None else phase_to_label(row.phases)
-            table.rows.append(row)
+            yield row
     except csv.Error as exc:
         raise DatasetError(f"{path.name}: malformed CSV near line {start + reader.line_num} ({exc})") from None
-    return table
+    finally:
+        lines.close()

@@ -18,18 +18,22 @@ compositions that agree to 0.01 in every fraction.
 from __future__ import annotations
 
 import hashlib
+import itertools
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from sqlalchemy import func, insert, select
+
 from hea_campaign.db import store as q
-from hea_campaign.db.tables import Alloy, Measurement
+from hea_campaign.db.tables import Alloy, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
 from .chemistry import Composition, FormulaError, parse_formula, zero_amount_elements
-from .datasets import DatasetTable, read_table, sha256_of
+from .datasets import sha256_of, stream_table
 from .errors import CampaignError
-from .labels import alloy_labels
 from .store import CampaignStore, current_user
 
 
@@ -88,12 +92,70 @@ def dataset_row_content(text: str, single_phase: bool | None, phases: str | None
     return "|".join((text.strip(), label, (phases or "").strip(), (method or "").strip()))
 
 
-def _near_duplicates(comps: dict[str, Composition]) -> list[list[str]]:
-    groups: dict[tuple, list[str]] = defaultdict(list)
-    for formula, comp in comps.items():
-        key = tuple(sorted((e, round(f, 2)) for e, f in zip(comp.elements, comp.fractions, strict=True) if round(f, 2)))
-        groups[key].append(formula)
-    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
+def _row_content(text: str, row) -> str:
+    """A dataset row's identity: its content alone, not the file it came in (dataset_row_content)."""
+    return dataset_row_content(text, row.single_phase, row.phases, row.method)
+
+
+CHUNK_ROWS = 5_000  # rows parsed and written at a time: memory stays flat in the file's size
+
+
+class _ContentKeyer:
+    """``content_keys`` one row at a time (the occurrence count is the only state kept per distinct row)."""
+
+    def __init__(self, prefix: str):
+        self.prefix, self.seen = prefix, defaultdict(int)
+
+    def __call__(self, content: str) -> str:
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:40]
+        n = self.seen[digest]
+        self.seen[digest] = n + 1
+        return f"{self.prefix}:{digest}:{n}"
+
+
+def _chunks(rows, size: int = CHUNK_ROWS):
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _already_imported(store: CampaignStore, table, source: str, digest: str, skip_bad: bool) -> ImportReport | None:
+    """The report of a file whose every readable row is in the store already, or None.
+
+    Keys come from the rows' text alone, and each chunk of keys is one indexed
+    lookup, so an unchanged re-import is recognised in the time it takes to
+    read the file; only rows not in the store are parsed (a file imported with
+    --skip-bad has bad rows, which must still be bad).
+    """
+    report = ImportReport(source=source, layout=table.layout)
+    keyer = _ContentKeyer(f"c{store.campaign_id}")
+    with store.read() as session:
+        for chunk in _chunks(table.rows):
+            report.rows += len(chunk)
+            good = [row for row in chunk if not row.error]
+            keys = [keyer(_row_content(row.text, row)) for row in good]
+            legacy = [f"c{store.campaign_id}:{digest[:32]}:{row.line}" for row in good]
+            known = q.existing_source_keys(session, [*keys, *legacy])
+            unknown = {row.line for row, k, old in zip(good, keys, legacy, strict=True)
+                       if k not in known and old not in known}  # fmt: skip
+            for row in chunk:
+                if row.error:
+                    report.errors.append((row.line, row.error))
+                elif row.line in unknown:
+                    try:
+                        parse_formula(row.text, allow_zero=True)
+                    except FormulaError as exc:
+                        report.errors.append((row.line, str(exc)))
+                        continue
+                    return None  # a readable row the store does not have: a real import
+                else:
+                    report.already_imported += 1
+                    report.unlabelled_rows += row.single_phase is None
+    if report.errors and not skip_bad:
+        return None  # the full import names every bad row and refuses the file
+    report.labelled_rows = report.already_imported - report.unlabelled_rows
+    report.written = True
+    return report
 
 
 def _parse_rows(table: DatasetTable, report: ImportReport, skip_bad: bool):
@@ -134,76 +196,74 @@ def check_table(table: DatasetTable, *, skip_bad: bool = False) -> None:
 
 def import_table(
     store: CampaignStore,
-    table: DatasetTable,
+    table,
     *,
     source: str | None = None,
     skip_bad: bool = False,
     actor: str | None = None,
     vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
 ) -> ImportReport:
-    """Import parsed rows into the campaign in one transaction."""
+    """Import the rows of ``table`` (a DatasetTable or a DatasetStream) in one transaction.
+
+    Rows are parsed and written CHUNK_ROWS at a time with bulk inserts; what is
+    kept for the whole file is small per row (line, alloy id, label in compact
+    arrays) or per distinct text and composition (for the report).  A file whose
+    rows are all in the store already is recognised before any formula is parsed.
+    """
     actor = actor or current_user()
     source = source or table.path.name
     digest = sha256_of(table.path)
-    report = ImportReport(source=source, layout=table.layout, rows=len(table.rows))
-
-    parsed, by_text, texts_of, comps = _parse_rows(table, report, skip_bad)
-
-    report.repeated_strings = {t: lines for t, lines in by_text.items() if len(lines) > 1}
-    report.same_composition = {f: sorted(ts) for f, ts in texts_of.items() if len(ts) > 1}
-    report.near_duplicate_groups = _near_duplicates(comps)
-    for formula, comp in comps.items():
-        missing = outside(comp.elements, vocabulary)
-        if missing:
-            report.outside_vocabulary[formula] = missing
-
-    keys = content_keys(f"c{store.campaign_id}", [(line, dataset_row_content(text, row.single_phase, row.phases,
-                                                                              row.method))
-                                                  for line, text, _, row in parsed])  # fmt: skip
-    legacy = {line: f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed}
+    unchanged = _already_imported(store, table, source, digest, skip_bad)
+    if unchanged is not None:
+        return unchanged
+    report = ImportReport(source=source, layout=table.layout)
+    state = _ReportState()
+    keyer = _ContentKeyer(f"c{store.campaign_id}")
+    lines, alloy_ids, labels = array("q"), array("q"), array("b")
+    alloy_t, measurement_t = Alloy.__table__, Measurement.__table__
     with store.write() as session:
-        known_keys = q.existing_source_keys(session, [*keys.values(), *legacy.values()])
-        alloys = q.alloys_by_formula(session, store.campaign_id, comps)
-        report.alloys_existing = len(alloys)
-        for formula, comp in comps.items():
-            if formula in alloys:
+        conn = session.connection()
+        max_before = conn.execute(select(func.max(alloy_t.c.id))).scalar() or 0
+        for chunk in _chunks(table.rows):
+            report.rows += len(chunk)
+            parsed = _parse_chunk(chunk, report, state)
+            if report.errors and not skip_bad:
+                continue  # keep reading: the refusal names every bad row
+            if not parsed:
                 continue
-            alloy = Alloy(
-                campaign_id=store.campaign_id,
-                formula=formula,
-                composition=comp.as_dict(),
-                n_elements=len(comp),
-                outside_vocabulary=",".join(report.outside_vocabulary.get(formula, [])),
-                source=source,
-            )
-            session.add(alloy)
-            alloys[formula] = alloy
-            report.alloys_added += 1
-        session.flush()
-        for line, text, comp, row in parsed:
-            key = keys[line]
-            if key in known_keys or legacy[line] in known_keys:
-                report.already_imported += 1
-                continue
-            session.add(
-                Measurement(
-                    alloy_id=alloys[comp.formula].id,
-                    single_phase=row.single_phase,
-                    phases=row.phases,
-                    method=row.method or "literature",
-                    operator=None,
-                    source=f"import:{source}",
-                    source_formula=text,
-                    source_key=key,
-                )
-            )
-            report.measurements_added += 1
-        session.flush()
-        labels = alloy_labels(session, store.campaign_id)
-        for line, text, comp, row in parsed:
-            state = labels[alloys[comp.formula].id]
-            if state.conflict and row.single_phase is not None:
-                report.conflicts.setdefault(comp.formula, []).append((line, text, bool(row.single_phase)))
+            ids = _alloy_ids(conn, store.campaign_id, {comp.formula: comp for _, _, comp, _ in parsed}, source,
+                             vocabulary, report)
+            keys = [keyer(_row_content(text, row)) for _, text, _, row in parsed]
+            legacy = [f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed]
+            known = q.existing_source_keys(session, [*keys, *legacy])
+            now = utcnow()
+            new_rows = []
+            for (line, text, comp, row), key, old in zip(parsed, keys, legacy, strict=True):
+                alloy_id = ids[comp.formula]
+                lines.append(line)
+                alloy_ids.append(alloy_id)
+                labels.append(-1 if row.single_phase is None else int(bool(row.single_phase)))
+                if key in known or old in known:
+                    report.already_imported += 1
+                    continue
+                new_rows.append({
+                    "alloy_id": alloy_id, "single_phase": row.single_phase, "phases": row.phases,
+                    "method": row.method or "literature", "operator": None, "notes": None, "measured_on": None,
+                    "entered_at": now, "source": f"import:{source}", "source_formula": text, "source_key": key,
+                    "candidate_id": None, "supersedes_id": None, "made_composition": None,
+                })  # fmt: skip
+            if new_rows:
+                conn.execute(insert(measurement_t), new_rows)
+                report.measurements_added += len(new_rows)
+        if report.errors and not skip_bad:
+            raise ImportFailed(report)  # the unit of work rolls back every chunk written
+        state.finish(report)
+        used = np.unique(np.frombuffer(alloy_ids, dtype=np.int64)) if len(alloy_ids) else np.zeros(0, np.int64)
+        report.alloys_added = int((used > max_before).sum())
+        report.alloys_existing = int((used <= max_before).sum())
+        _report_conflicts(session, store, table, report, np.frombuffer(lines, dtype=np.int64) if len(lines) else None,
+                          np.frombuffer(alloy_ids, dtype=np.int64) if len(alloy_ids) else None,
+                          np.frombuffer(labels, dtype=np.int8) if len(labels) else None)
         if not (report.alloys_added or report.measurements_added):
             report.written = True
             return report  # nothing changed: no audit event either
@@ -227,8 +287,114 @@ def import_table(
     return report
 
 
+class _ReportState:
+    """What the report needs across the whole file, kept per distinct text and composition."""
+
+    def __init__(self):
+        self.first_line: dict[str, int] = {}  # text -> its first line
+        self.repeated: dict[str, list[int]] = {}  # text -> lines, once it repeats
+        self.first_text: dict[str, str] = {}  # formula -> the first text that gave it
+        self.other_texts: dict[str, set[str]] = {}  # formula -> every text, once there are two
+        self.near: dict[tuple, str] = {}  # rounded composition -> its first formula
+        self.near_groups: dict[tuple, set[str]] = {}  # rounded composition -> formulas, once there are two
+
+    def add(self, line: int, text: str, comp: Composition) -> bool:
+        """Record one row; True when its formula is new to this file."""
+        first = self.first_line.setdefault(text, line)
+        if first != line:
+            self.repeated.setdefault(text, [first]).append(line)
+        formula = comp.formula
+        seen = self.first_text.get(formula)
+        if seen is None:
+            self.first_text[formula] = text
+            key = tuple((e, round(f, 2)) for e, f in zip(comp.elements, comp.fractions, strict=True) if round(f, 2))
+            other = self.near.setdefault(key, formula)
+            if other != formula:
+                self.near_groups.setdefault(key, {other}).add(formula)
+            return True
+        if seen != text:
+            self.other_texts.setdefault(formula, {seen}).add(text)
+        return False
+
+    def finish(self, report: ImportReport) -> None:
+        report.repeated_strings = self.repeated
+        report.same_composition = {f: sorted(ts) for f, ts in self.other_texts.items()}
+        report.near_duplicate_groups = sorted(sorted(g) for g in self.near_groups.values())
+
+
+def _parse_chunk(chunk, report: ImportReport, state: _ReportState) -> list[tuple[int, str, Composition, object]]:
+    parsed = []
+    for row in chunk:
+        if row.error:
+            report.errors.append((row.line, row.error))
+            continue
+        try:
+            comp = parse_formula(row.text, allow_zero=True)
+            zeros = zero_amount_elements(row.text)
+            if zeros:
+                report.zero_amounts[row.line] = zeros
+        except FormulaError as exc:
+            report.errors.append((row.line, str(exc)))
+            continue
+        parsed.append((row.line, row.text, comp, row))
+        state.add(row.line, row.text, comp)
+        if row.single_phase is None:
+            report.unlabelled_rows += 1
+        else:
+            report.labelled_rows += 1
+    return parsed
+
+
+def _alloy_ids(conn, campaign_id: int, comps: dict[str, Composition], source: str, vocabulary,
+               report: ImportReport) -> dict[str, int]:
+    """formula -> alloy id for one chunk's compositions, inserting the new ones in one statement."""
+    t = Alloy.__table__
+    wanted = list(comps)
+    ids: dict[str, int] = {}
+    for i in range(0, len(wanted), 500):
+        part = wanted[i : i + 500]
+        ids.update(conn.execute(select(t.c.formula, t.c.id).where(t.c.campaign_id == campaign_id)
+                                .where(t.c.formula.in_(part))).all())  # fmt: skip
+    now = utcnow()
+    new = []
+    for formula in wanted:
+        comp = comps[formula]
+        missing = outside(comp.elements, vocabulary)
+        if missing:
+            report.outside_vocabulary[formula] = missing
+        if formula not in ids:
+            new.append({"campaign_id": campaign_id, "formula": formula, "composition": comp.as_dict(),
+                        "n_elements": len(comp), "outside_vocabulary": ",".join(missing), "source": source,
+                        "created_at": now})  # fmt: skip
+    if new:
+        conn.execute(insert(t), new)
+        for i in range(0, len(new), 500):
+            part = [r["formula"] for r in new[i : i + 500]]
+            ids.update(conn.execute(select(t.c.formula, t.c.id).where(t.c.campaign_id == campaign_id)
+                                    .where(t.c.formula.in_(part))).all())  # fmt: skip
+    return ids
+
+
+def _report_conflicts(session, store, table, report, lines, alloy_ids, labels) -> None:
+    """Rows of this file whose alloy's current measurements now disagree (a database query finds
+    the alloys; the file is read again only for the texts of their rows)."""
+    if lines is None:
+        return
+    conflicting = q.conflicting_alloys(session, store.campaign_id)
+    if not conflicting:
+        return
+    hit = np.isin(alloy_ids, np.fromiter(conflicting, dtype=np.int64)) & (labels >= 0)
+    if not hit.any():
+        return
+    wanted = dict(zip(lines[hit].tolist(), zip(alloy_ids[hit].tolist(), labels[hit].tolist(), strict=True),
+                      strict=True))
+    for row in table.rows:
+        if row.line in wanted:
+            alloy_id, label = wanted[row.line]
+            report.conflicts.setdefault(conflicting[alloy_id], []).append((row.line, row.text, bool(label)))
+
+
 def import_csv(store: CampaignStore, path: str | Path, **kwargs) -> ImportReport:
-    """Read and import a CSV file; column names go to ``read_table``."""
+    """Read a CSV file row by row and import it; column names go to ``stream_table``."""
     columns = {k: kwargs.pop(k) for k in ("formula_column", "label_column", "phase_column") if k in kwargs}
-    table = read_table(path, **columns)
-    return import_table(store, table, **kwargs)
+    return import_table(store, stream_table(path, **columns), **kwargs)

@@ -36,6 +36,8 @@ from functools import partial
 
 import numpy as np
 
+from hea_campaign.model.threads import work_threads
+
 from .constraints import round_to_granularity
 
 MODES = ("paper", "latent-steps", "proximal")
@@ -107,6 +109,11 @@ def invert(
     if max_steps is None:
         max_steps = {"paper": 30, "latent-steps": 60, "proximal": 150}[mode]
     x0 = np.atleast_2d(np.asarray(start, dtype=np.float64))
+    with work_threads("inversion", rows=len(x0)):
+        return _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution)
+
+
+def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution):
     n, v = x0.shape
     mask = np.ones((n, v), dtype=bool) if allowed is None else np.broadcast_to(np.asarray(allowed, bool), (n, v)).copy()
     if keep_elements:

@@ -45,3 +45,11 @@ def alloy_labels(session: Session, campaign_id: int) -> dict[int, AlloyLabel]:
         label = next(iter(values)) if len(values) == 1 else None
         out[alloy.id] = AlloyLabel(alloy, label, conflict, counts.get(alloy.id, 0), tuple(made.get(alloy.id, ())))
     return out
+
+
+def label_of(measurements) -> tuple[bool | None, bool]:
+    """(label, conflict) of one alloy from all its measurements (superseded ones are skipped),
+    by the same rule as ``alloy_labels``, without reading the rest of the campaign."""
+    superseded = {m.supersedes_id for m in measurements if m.supersedes_id is not None}
+    values = {bool(m.single_phase) for m in measurements if m.id not in superseded and m.single_phase is not None}
+    return (next(iter(values)) if len(values) == 1 else None), len(values) > 1

@@ -30,9 +30,8 @@ from .economics import DENSITY_NOTE, cost_per_kg, density
 from .errors import CampaignError
 from .inversion import Caution, invert
 from .known_alloys import find_known, measured_alloys, nearest
-from .labels import alloy_labels
 from .model_versions import get_version, load_version, version_arrays
-from .screening import enumerate_space, space_size
+from .screening import screen_space
 from .store import CampaignStore, current_user
 from .training_set import PROPOSAL_SOURCE, formula_of
 from .uncertainty import Reference, assess, build_reference, has_reference
@@ -59,6 +58,7 @@ class ProposalRequest:
     strategy: str = "greedy"
     seed: int = 0
     model_version_id: int | None = None
+    scheduler: str | None = None  # screening: a Dask scheduler (tcp://host:8786) to run the parts on
 
     def describe(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("constraints", "space_overrides")}
@@ -122,17 +122,18 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
         rows.append(comp.vector(vocabulary))
         names.append(comp.formula)
     if req.from_multi_phase:
-        with store.read() as session:
-            states = alloy_labels(session, store.campaign_id)
+        with store.read() as session:  # labelled alloys only, as plain columns, in id order
+            labelled = q.labelled_compositions(session, store.campaign_id)
         index = {e: i for i, e in enumerate(vocabulary)}
-        multi = [s.alloy for s in states.values() if s.label is False and not s.alloy.outside_vocabulary]
+        multi = [(f, comp) for f, comp, single, conflict in labelled
+                 if not single and not conflict and all(el in index for el in comp)]
         rng = np.random.default_rng(req.seed)
         for i in rng.permutation(len(multi))[: req.from_multi_phase]:
             x = np.zeros(len(vocabulary))
-            for el, f in multi[i].composition.items():
+            for el, f in multi[i][1].items():
                 x[index[el]] = f
             rows.append(x)
-            names.append(multi[i].formula)
+            names.append(multi[i][0])
     if not rows:
         raise CampaignError("inversion needs starting alloys: give formulas or a number of multi-phase alloys")
     return np.array(rows), names
@@ -178,26 +179,55 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         if unknown:
             raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
         keep = max(50 * req.batch, 500)
-        best_X = np.zeros((0, len(vocab)))
-        best_s = np.zeros(0)
-        total = space_size(len(els), req.step)
-        seen = 0
-        for chunk in enumerate_space(els, vocab, step=req.step, constraints=space, prices=prices):
-            if should_stop and should_stop():
-                break
-            seen += 1
-            if len(chunk):
-                p, s = model.predict_proba(chunk, return_std=True)
-                score = acquisition(p, s, req.strategy)
-                X = np.concatenate([best_X, chunk])
-                sc = np.concatenate([best_s, score])
-                top = np.argsort(-sc, kind="stable")[:keep]
-                best_X, best_s = X[top], sc[top]
-            if progress:
-                progress(min(seen * 200_000, total), total)
+        best_X, _ = screen_space(model, els, step=req.step, keep=keep, strategy=req.strategy, constraints=space,
+                                 prices=prices, scheduler=req.scheduler, progress=progress, should_stop=should_stop)
         n = len(best_X)
         return Pool(X=best_X, start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
     raise CampaignError(f"unknown proposal mode '{req.mode}'; choose one of {', '.join(MODES)}")
+
+
+def _distinct_rows(X: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Rows allowed by ``ok``, each composition once (first occurrence), found on the fractions
+    themselves (to 1e-9) rather than by writing a formula for every row of the pool."""
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        return []
+    key = np.round(X[rows] * 1e9).astype(np.int64)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return rows[np.sort(first)].tolist()
+
+
+def _pick_new(store, X, vocab, pick, dropped: dict) -> tuple[list[int], dict[int, str]]:
+    """The diverse batch of rows whose alloys the store does not hold yet.
+
+    Canonical formulas are written only for the rows picked; a pick already in
+    the store (or equal to another pick once written) is set aside and the
+    batch picked again from the rest, so the work follows the batch, not the pool.
+    """
+    formulas: dict[int, str] = {}
+    excluded = np.zeros(len(X), bool)
+    while True:
+        avail = np.flatnonzero(~excluded)
+        picked = [int(avail[j]) for j in pick(avail)]
+        for j in picked:
+            if j not in formulas:
+                formulas[j] = formula_of(X[j], vocab)
+        with store.read() as session:
+            existing = q.alloys_by_formula(session, store.campaign_id, [formulas[j] for j in picked])
+        seen: set[str] = set()
+        bad = []
+        for j in picked:
+            f = formulas[j]
+            if f in existing:
+                dropped["already in the store"] += 1
+                bad.append(j)
+            elif f in seen:
+                dropped["duplicate"] += 1
+                bad.append(j)
+            seen.add(f)
+        if not bad:
+            return picked, formulas
+        excluded[bad] = True
 
 
 def propose(
@@ -246,21 +276,8 @@ def propose(
         known.append({"formula": formula_of(pool.X[i], vocab), "measured": match.formula, "label": match.label,
                       "distance_at_pct": match.distance, "start": pool.start_formula[i]})
     dropped["known (measured) alloy"] = len(known)
-    formulas = [formula_of(x, vocab) if k else None for x, k in zip(pool.X, ok, strict=True)]
-    with store.read() as session:
-        existing = q.alloys_by_formula(session, store.campaign_id, [f for f in formulas if f])
-    keep, seen = [], set()
-    for i, f in enumerate(formulas):
-        if f is None:
-            continue
-        if f in seen:
-            dropped["duplicate"] += 1
-            continue
-        seen.add(f)
-        if f in existing:
-            dropped["already in the store"] += 1
-            continue
-        keep.append(i)
+    keep = _distinct_rows(pool.X, ok)
+    dropped["duplicate"] = int(ok.sum()) - len(keep)
     produced = len(pool.X)
     if not keep:
         return ProposalOutcome(None, [], produced, dropped, paths, known, space)
@@ -268,7 +285,13 @@ def propose(
     X = pool.X[idx]
     ref = reference_for(version, model, X_ref, y_ref)
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
-    picked = pick_batch(req.strategy, a.p_single, a.spread, X, a.latent, req.batch)
+    def pick(rows: np.ndarray) -> list[int]:  # positions into rows
+        return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
+                          None if a.latent is None else a.latent[rows], req.batch)
+
+    picked, formulas = _pick_new(store, X, vocab, pick, dropped)
+    if not picked:
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
     near = nearest(X[picked], measured, 3)
     cost = cost_per_kg(X[picked], vocab, prices)
     rho = density(X[picked], vocab)
@@ -287,7 +310,7 @@ def propose(
             record["cost_usd_per_kg"] = None if not np.isfinite(cost[n_pick]) else round(float(cost[n_pick]), 2)
             record["density_g_cm3"] = round(float(rho[n_pick]), 3)
             record["density_note"] = DENSITY_NOTE
-            comp = parse_formula(formulas[i])
+            comp = parse_formula(formulas[j])
             alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
                           n_elements=len(comp), source=f"{PROPOSAL_SOURCE}:run {run.id}")
             session.add(alloy)

@@ -67,7 +67,7 @@ from .chemistry import Composition, FormulaError, parse_formula
 from .datasets import parse_label, phase_to_label, sha256_of
 from .errors import CampaignError
 from .importing import content_keys
-from .labels import alloy_labels
+from .labels import label_of
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import group_sheet, is_sheet, made_composition, sheet_columns, sheet_unit, weighed_masses
@@ -683,7 +683,7 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
         events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
         entered_by = {e.entity_id: e.actor for e in q.audit_events_for(session, "measurement", [m.id for m in measurements])
                       if e.action in ("measurement.add", "measurement.correct")}  # fmt: skip
-        state = alloy_labels(session, store.campaign_id)[alloy.id]
+    label, conflict = label_of(measurements)  # this alloy's measurements only
     superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id is not None}
     entries: list[HistoryEntry] = []
     for m in measurements:
@@ -711,8 +711,8 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
     return AlloyHistory(
         formula=alloy.formula,
         alloy_id=alloy.id,
-        label=state.label,
-        conflict=state.conflict,
+        label=label,
+        conflict=conflict,
         candidate_ids=[c.id for c in candidates],
         entries=entries,
     )

@@ -59,3 +59,158 @@ def enumerate_space(
         yield out[satisfies(out, constraints, vocabulary, prices)]
         if k == 1:
             return
+
+
+# --------------------------------------------------------------------------- screening a space for its best rows
+#
+# A space is cut into parts by the amount of its first element (0, 1, ... units steps); each
+# part is enumerated in chunks and scored, and keeps its ``keep`` best rows.  Parts run here
+# one after another, or on a Dask cluster when a scheduler address is given; either way the
+# parts' best rows are merged in part order, so ties fall the same way and a cluster returns
+# exactly the rows a local run returns.
+
+
+def _part_counts(k: int, units: int, first: int, chunk: int) -> Iterator[np.ndarray]:
+    """(n, k) integer counts of the part whose first element has ``first`` units, in chunks."""
+    if k == 1:
+        yield np.array([[units]])
+        return
+    rest = units - first
+    if k == 2:
+        yield np.array([[first, rest]])
+        return
+    bars = itertools.combinations(range(rest + k - 2), k - 2)
+    while True:
+        block = np.fromiter(itertools.chain.from_iterable(itertools.islice(bars, chunk)), dtype=np.int32)
+        if block.size == 0:
+            return
+        pos = block.reshape(-1, k - 2)
+        edges = np.concatenate(
+            [np.full((len(pos), 1), -1, np.int32), pos, np.full((len(pos), 1), rest + k - 2, np.int32)], axis=1
+        )
+        counts = np.diff(edges, axis=1) - 1
+        yield np.concatenate([np.full((len(counts), 1), first, counts.dtype), counts], axis=1)
+
+
+def screen_part(model, elements: Sequence[str], step: float, first: int, keep: int, strategy: str,
+                constraints: Constraints | None = None, prices=None, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray, int]:
+    """The ``keep`` best rows (fractions, acquisition scores; best first, ties in enumeration
+    order) of one part of the space, and how many compositions the part held."""
+    from hea_campaign.model.threads import work_threads
+
+    from .acquisition import acquisition
+
+    vocabulary = model.vocabulary
+    units = int(round(1 / step))
+    cols = np.array([list(vocabulary).index(e) for e in elements])
+    constraints = constraints or Constraints()
+    best_X, best_s, seen = np.zeros((0, len(vocabulary))), np.zeros(0), 0
+    for counts in _part_counts(len(elements), units, first, chunk):
+        seen += len(counts)
+        X = np.zeros((len(counts), len(vocabulary)))
+        X[:, cols] = counts / units
+        X = X[satisfies(X, constraints, vocabulary, prices)]
+        if not len(X):
+            continue
+        with work_threads("screening", rows=len(X)):
+            p, s = model.predict_proba(X, return_std=True)
+        score = acquisition(p, s, strategy)
+        both_X, both_s = np.concatenate([best_X, X]), np.concatenate([best_s, score])
+        top = np.argsort(-both_s, kind="stable")[:keep]
+        best_X, best_s = both_X[top], both_s[top]
+    return best_X, best_s, seen
+
+
+def _merge(parts: list[tuple[np.ndarray, np.ndarray]], keep: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` best rows of parts given in part order (ties: earlier part first)."""
+    if not parts:
+        return np.zeros((0, width)), np.zeros(0)
+    X = np.concatenate([p[0] for p in parts])
+    s = np.concatenate([p[1] for p in parts])
+    top = np.argsort(-s, kind="stable")[:keep]
+    return X[top], s[top]
+
+
+def screen_space(
+    model,
+    elements: Sequence[str],
+    *,
+    step: float,
+    keep: int,
+    strategy: str,
+    constraints: Constraints | None = None,
+    prices=None,
+    scheduler: str | None = None,
+    progress=None,
+    should_stop=None,
+    chunk: int = 200_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``keep`` best compositions of a space by acquisition score, best first.
+
+    ``scheduler`` (``tcp://host:8786``) runs the parts on that Dask cluster;
+    without it they run here, one after another, in bounded memory.
+    ``progress(done, total)`` counts compositions; ``should_stop()`` ends early.
+    """
+    units = int(round(1 / step))
+    if abs(units * step - 1) > 1e-9:
+        raise ValueError("step must divide 100 at.% evenly")
+    if len(elements) < 1:
+        raise ValueError("give at least one element to screen")
+    firsts = [units] if len(elements) == 1 else list(range(units + 1))
+    total = space_size(len(elements), step)
+    width = len(model.vocabulary)
+    args = (tuple(elements), step)
+    kwargs = {"keep": keep, "strategy": strategy, "constraints": constraints, "prices": prices, "chunk": chunk}
+    if scheduler:
+        return _screen_on_cluster(scheduler, model, args, kwargs, firsts, total, width, keep, progress, should_stop)
+    best: list[tuple[np.ndarray, np.ndarray]] = []
+    done = 0
+    for first in firsts:
+        if should_stop and should_stop():
+            break
+        X, s, n = screen_part(model, *args, first, **kwargs)
+        best = [_merge([*best, (X, s)], keep, width)]  # running merge: memory bounded by keep
+        done += n
+        if progress:
+            progress(done, total)
+    return _merge(best, keep, width)
+
+
+def connect(scheduler: str):
+    """A Dask client for ``tcp://host:port`` (distributed is imported only when a cluster is used)."""
+    from .errors import CampaignError
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise CampaignError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+    try:
+        return Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CampaignError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def _screen_on_cluster(scheduler, model, args, kwargs, firsts, total, width, keep, progress, should_stop):
+    from distributed import as_completed
+
+    client = scheduler if not isinstance(scheduler, str) else connect(scheduler)
+    try:
+        remote_model = client.scatter(model, broadcast=True)
+        futures = client.map(screen_part, [remote_model] * len(firsts), [args[0]] * len(firsts),
+                             [args[1]] * len(firsts), firsts, pure=False, **kwargs)
+        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        done = 0
+        position = {f.key: i for i, f in enumerate(futures)}
+        for future in as_completed(futures):
+            X, s, n = future.result()  # re-raises a worker's error here
+            results[position[future.key]] = (X, s)
+            done += n
+            if progress:
+                progress(done, total)
+            if should_stop and should_stop():
+                client.cancel(futures)
+                break
+        return _merge([results[i] for i in sorted(results)], keep, width)
+    finally:
+        if isinstance(scheduler, str):
+            client.close()

@@ -28,6 +28,7 @@ import os
 import queue as queue_module
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -482,8 +483,10 @@ def simulate(
     *,
     workdir: str | os.PathLike | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    scheduler: str | None = None,
 ) -> SimulationResult:
-    """Run every repeat (in ``settings.jobs`` processes) and collect the per-round records.
+    """Run every repeat (in ``settings.jobs`` processes, or one task each on the Dask cluster at
+    ``scheduler``) and collect the per-round records.
 
     ``progress(done, total, message)`` is called after every training.  The
     stores live in ``workdir`` (a temporary folder, removed afterwards, when
@@ -505,7 +508,9 @@ def simulate(
         folder = Path(workdir) if workdir is not None else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         records: list[RoundRecord] = []
-        if settings.jobs == 1 or settings.repeats == 1:
+        if scheduler:
+            records.extend(_run_on_cluster(pool, settings, scheduler, tick))
+        elif settings.jobs == 1 or settings.repeats == 1:
             for k in range(settings.repeats):
                 records.extend(run_repeat(pool, settings, k, folder, tick))
         else:
@@ -537,6 +542,47 @@ def _run_parallel(pool: Pool, s: SimulationSettings, folder: Path, tick: Callabl
                 proc.terminate()
             raise
         executor.shutdown()
+    return records
+
+
+_ONE_REPEAT_AT_A_TIME = threading.Lock()
+
+
+def _cluster_repeat(pool: Pool, s: SimulationSettings, repeat: int) -> list[RoundRecord]:
+    """One repeat on a cluster worker, its stores in a folder of the worker's own.
+
+    Repeats in one worker process run one at a time (store migrations and torch's thread
+    settings are per process); a cluster runs repeats side by side in its worker processes.
+    """
+    from hea_campaign.model.threads import work_threads
+
+    with _ONE_REPEAT_AT_A_TIME, tempfile.TemporaryDirectory(prefix="hea-simulate-") as tmp, \
+            work_threads("training", fixed=1):
+        return run_repeat(pool, s, repeat, Path(tmp), progress=lambda msg: None)
+
+
+def _run_on_cluster(pool: Pool, s: SimulationSettings, scheduler: str, tick: Callable[[str], None]) -> list[RoundRecord]:
+    """Every repeat as one task on the Dask cluster; progress counts a repeat's trainings when it ends."""
+    from distributed import as_completed
+
+    from .screening import connect
+
+    client = connect(scheduler)
+    per_repeat = s.trainings // max(s.repeats, 1)
+    records: list[RoundRecord] = []
+    try:
+        remote_pool = client.scatter(pool, broadcast=True)
+        futures = client.map(_cluster_repeat, [remote_pool] * s.repeats, [s] * s.repeats, range(s.repeats), pure=False)
+        try:
+            for future in as_completed(futures):
+                records.extend(future.result())  # re-raises a worker's error here
+                for _ in range(per_repeat):
+                    tick(f"repeat done on {scheduler}")
+        except BaseException:
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
     return records
 
 

@@ -33,17 +33,8 @@ class CampaignStatus:
 
 def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
     with store.read() as session:
-        summary = q.label_summary(session, store.campaign_id)
-        single = multi = conflicts = proposed = measurements = 0
-        for _, source, n, lo, hi, n_labelled in summary:
-            measurements += n
-            if n_labelled and bool(lo) != bool(hi):
-                conflicts += 1
-            elif n_labelled:
-                single += bool(lo)
-                multi += not bool(lo)
-            elif n == 0 and source.startswith(PROPOSAL_SOURCE):
-                proposed += 1
+        c = q.status_summary(session, store.campaign_id, PROPOSAL_SOURCE)  # counted by the database
+        single, multi, conflicts = c["single_phase"], c["multi_phase"], c["conflicts"]
         counts = q.candidate_status_counts(session, store.campaign_id)
         model = q.active_model(session, store.campaign_id)
         events = q.recent_events(session, store.campaign_id, recent)
@@ -51,15 +42,15 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
         return CampaignStatus(
             store_url=store.display_url,
             campaign=store.campaign_name,
-            alloys=len(summary),
+            alloys=c["alloys"],
             labelled=single + multi,
             single_phase=single,
             multi_phase=multi,
-            unlabelled=len(summary) - single - multi - conflicts - proposed,
-            proposed_only=proposed,
+            unlabelled=c["alloys"] - single - multi - conflicts - c["proposed_only"],
+            proposed_only=c["proposed_only"],
             conflicts=conflicts,
             outside_vocabulary=q.count_outside_vocabulary(session, store.campaign_id),
-            measurements=measurements,
+            measurements=c["measurements"],
             candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
             active_model=None
             if model is None

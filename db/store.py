@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, String, case, cast, func
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
@@ -270,3 +270,116 @@ def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, in
         .where(Alloy.campaign_id == campaign_id)
     )
     return [(i, s, n or 0, lo, hi, nl or 0) for i, s, n, lo, hi, nl in rows]
+
+
+def status_summary(session: Session, campaign_id: int, proposal_source: str) -> dict[str, int]:
+    """Counts of alloys by label state and of current measurements, added up by the database.
+
+    The same rules as ``label_summary`` row by row (labelled when the current
+    measurements agree, a conflict when they do not, proposal-only when an alloy
+    from ``proposal_source...`` has no measurement), without sending a row per alloy.
+    """
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    current = (
+        select(
+            Measurement.alloy_id.label("alloy_id"),
+            func.count().label("n"),
+            func.min(cast(Measurement.single_phase, Integer)).label("lo"),
+            func.max(cast(Measurement.single_phase, Integer)).label("hi"),
+            func.count(Measurement.single_phase).label("n_labelled"),
+        )
+        .where(col(Measurement.id).not_in(superseded))
+        .group_by(Measurement.alloy_id)
+        .subquery()
+    )
+    labelled = func.coalesce(current.c.n_labelled, 0) > 0
+    agree = current.c.lo == current.c.hi
+    prefix = func.substr(Alloy.source, 1, len(proposal_source)) == proposal_source
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(func.coalesce(current.c.n, 0)), 0),
+            total(labelled & agree & (current.c.lo == 1)),
+            total(labelled & agree & (current.c.lo == 0)),
+            total(labelled & ~agree),
+            total(~labelled & (func.coalesce(current.c.n, 0) == 0) & prefix),
+        )
+        .select_from(Alloy)
+        .outerjoin(current, current.c.alloy_id == Alloy.id)
+        .where(Alloy.campaign_id == campaign_id)
+    ).one()
+    keys = ("alloys", "measurements", "single_phase", "multi_phase", "conflicts", "proposed_only")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def _candidate_query(campaign_id: int, status: str | None, flag: str | None):
+    query = select(Candidate, Alloy.formula).join(Alloy, Alloy.id == Candidate.alloy_id).where(
+        Candidate.campaign_id == campaign_id
+    )
+    if status:
+        query = query.where(Candidate.status == status)
+    if flag:
+        # a superset in SQL (the flag's name in quotes somewhere in the JSON text); callers keep
+        # only rows whose flags really name it.  The name is a bound parameter with LIKE's
+        # wildcards escaped, never SQL.
+        escaped = flag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(cast(Candidate.flags, String).like(f'%"{escaped}"%', escape="\\"))
+    return query
+
+
+def candidates_page(
+    session: Session, campaign_id: int, status: str | None = None, flag: str | None = None,
+    limit: int | None = None, offset: int = 0,
+) -> list[tuple[Candidate, str]]:
+    """Candidates with their formulas in id order, one page (``limit`` rows from ``offset``)."""
+    query = _candidate_query(campaign_id, status, flag).order_by(Candidate.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(c, f) for c, f in session.exec(query)]
+
+
+def count_candidates(session: Session, campaign_id: int, status: str | None = None, flag: str | None = None) -> int:
+    sub = _candidate_query(campaign_id, status, flag).subquery()
+    return session.exec(select(func.count()).select_from(sub)).one()
+
+
+def conflicting_alloys(session: Session, campaign_id: int) -> dict[int, str]:
+    """alloy id -> formula of the alloys whose current measurements disagree (usually few)."""
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    label = cast(Measurement.single_phase, Integer)
+    rows = session.exec(
+        select(Alloy.id, Alloy.formula)
+        .join(Measurement, Measurement.alloy_id == Alloy.id)
+        .where(Alloy.campaign_id == campaign_id)
+        .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.single_phase).is_not(None))
+        .group_by(Alloy.id, Alloy.formula)
+        .having(func.min(label) != func.max(label))
+    )
+    return dict(rows.all())
+
+
+def labelled_compositions(session: Session, campaign_id: int) -> list[tuple[str, dict, bool, bool]]:
+    """(formula, composition, single phase, conflicting) of every alloy with a current label,
+    in alloy id order: only the columns needed, no row objects."""
+    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
+    label = cast(Measurement.single_phase, Integer)
+    current = (
+        select(Measurement.alloy_id.label("alloy_id"), func.min(label).label("lo"), func.max(label).label("hi"))
+        .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.single_phase).is_not(None))
+        .group_by(Measurement.alloy_id)
+        .subquery()
+    )
+    a = Alloy.__table__
+    rows = session.connection().execute(
+        select(a.c.formula, a.c.composition, current.c.lo, current.c.hi)
+        .join(current, current.c.alloy_id == a.c.id)
+        .where(a.c.campaign_id == campaign_id)
+        .order_by(a.c.id)
+    )
+    return [(f, comp, bool(lo), lo != hi) for f, comp, lo, hi in rows]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .elements import table_for
+from .threads import POLICIES, current, work_threads
 from .vocabulary import DEFAULT_VOCABULARY
 
 GAS_CONSTANT = 8.314462618  # J/(mol K)
@@ -50,6 +51,15 @@ def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABUL
         c = c[None, :]
     if c.ndim != 2 or c.shape[1] != len(vocabulary):
         raise ValueError(f"fractions must have shape (N, {len(vocabulary)}), got {c.shape}")
+    if c.shape[0] >= POLICIES["descriptors"].min_rows and current() is None:
+        with work_threads("descriptors", rows=c.shape[0]):
+            out = _featurize(c, vocabulary)
+    else:
+        out = _featurize(c, vocabulary)
+    return out[0] if single else out
+
+
+def _featurize(c: np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
     t = table_for(vocabulary)
     dt = c.dtype
     props = np.concatenate(
@@ -73,7 +83,7 @@ def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABUL
     np.log(c, out=logs, where=c > 0)  # 0 ln 0 = 0
     out[:, 6] = -GAS_CONSTANT * np.einsum("ij,ij->i", c, logs)
     out[:, 7] = 2.0 * np.einsum("ij,ij->i", m[:, 8:], c)
-    return out[0] if single else out
+    return out
 
 
 def featurize_torch(fractions, vocabulary: Sequence[str] = DEFAULT_VOCABULARY):

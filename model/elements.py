@@ -19,15 +19,24 @@ Sources, one per property (each checked for every vocabulary element in tests):
 - mixing enthalpy H_ij (kJ/mol): Miedema binary values of Takeuchi & Inoue
   (2005), matminer ``MixingEnthalpy``.
 
-The table is built lazily (pymatgen and matminer are slow to import) and
-cached per vocabulary.
+The table is built lazily and cached per vocabulary in memory and on disk
+(``table_cache_dir()``, one ``.npz`` per vocabulary keyed by the versions of
+pymatgen, matminer and this project), because importing pymatgen and matminer
+costs about 1.4 s in every process; a command that finds the file imports
+neither.  A file that cannot be read is rebuilt; writes are atomic.
+The valid element symbols (pymatgen's periodic table) are cached the same way.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import os
+import tempfile
 import warnings
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,9 +75,97 @@ def _finite(value, element: str, prop: str) -> float:
     return out
 
 
+_FIELDS = ("bulk_modulus", "molar_volume", "melting_point", "vec", "radius", "electronegativity", "mixing_enthalpy")
+_FORMAT = 1  # bump when the way the table is built changes
+
+
+def table_cache_dir() -> Path:
+    """``HEA_CAMPAIGN_CACHE``, else ``$XDG_CACHE_HOME/hea-campaign``, else ``~/.cache/hea-campaign``."""
+    env = os.environ.get("HEA_CAMPAIGN_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "hea-campaign"
+
+
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"format": str(_FORMAT)}
+    for dist in ("pymatgen", "matminer", "hea-campaign"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+def _cache_path(kind: str, vocabulary: tuple[str, ...] = ()) -> Path:
+    key = json.dumps({"kind": kind, "vocabulary": vocabulary, **_library_versions()}, sort_keys=True)
+    return table_cache_dir() / f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:20]}.npz"
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+
+
+def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Atomic write (a partly written file is never read); a read-only cache is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            _unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def valid_symbols() -> frozenset[str]:
+    """Every element symbol of pymatgen's periodic table (cached on disk)."""
+    path = _cache_path("symbols")
+    cached = _read_cache(path)
+    if cached is not None and "symbols" in cached:
+        return frozenset(str(s) for s in cached["symbols"])
+    from pymatgen.core import Element
+
+    symbols = sorted(e.symbol for e in Element)
+    _write_cache(path, {"symbols": np.array(symbols)})
+    return frozenset(symbols)
+
+
 @functools.lru_cache(maxsize=8)
 def element_table(vocabulary: tuple[str, ...]) -> ElementTable:
-    """Build (once per vocabulary) the property table for ``vocabulary``."""
+    """The property table for ``vocabulary``: from the disk cache, or built and cached."""
+    vocabulary = tuple(vocabulary)
+    path = _cache_path("elements", vocabulary)
+    cached = _read_cache(path)
+    if cached is not None and all(f in cached for f in _FIELDS) and cached["vec"].shape == (len(vocabulary),):
+        return ElementTable(vocabulary=vocabulary, **{f: cached[f] for f in _FIELDS})
+    table = build_element_table(vocabulary)
+    _write_cache(path, {f: getattr(table, f) for f in _FIELDS})
+    return table
+
+
+def build_element_table(vocabulary: tuple[str, ...]) -> ElementTable:
+    """Build the property table for ``vocabulary`` from pymatgen and matminer."""
     from matminer.utils.data import MagpieData, MixingEnthalpy
     from pymatgen.core import Element
 

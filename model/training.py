@@ -7,7 +7,6 @@ rows only, by the validation log-loss of the classifier.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 
 from .descriptors import featurize
 from .ssvae import SSVAE, DescriptorScaler, SSVAEConfig
+from .threads import work_threads
 
 __all__ = ["EpochReport", "TrainResult", "train", "fit_background", "binary_metrics"]
 
@@ -59,17 +59,6 @@ def binary_metrics(y_true: np.ndarray, p: np.ndarray) -> dict[str, float]:
     pc = np.clip(p, 1e-7, 1 - 1e-7)
     nll = float(-np.mean(y * np.log(pc) + (1 - y) * np.log1p(-pc)))
     return {"accuracy": acc, "roc_auc": auc, "log_loss": nll, "n": int(len(y))}
-
-
-@contextlib.contextmanager
-def _threads(n: int):
-    old = torch.get_num_threads()
-    if n and n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def fit_background(model: SSVAE, d_std: np.ndarray, k: int, seed: int) -> None:
@@ -171,7 +160,7 @@ def train(
         raise ValueError("labels must be 0 or 1")
 
     t0 = time.perf_counter()
-    with _threads(cfg.num_threads), torch.random.fork_rng(devices=[]):
+    with work_threads("training", fixed=cfg.num_threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed + 1)

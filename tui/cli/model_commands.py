@@ -209,6 +209,7 @@ def register(app: typer.Typer) -> None:
         strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
         max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions than this [default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
+        scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Screen on this Dask cluster, e.g. tcp://10.0.0.5:8786 (default: on this machine).")] = None,
         by: ByOption = None,
     ) -> None:
         """Propose candidates with the active model: inversion, latent decoding or screening.
@@ -230,7 +231,7 @@ def register(app: typer.Typer) -> None:
             keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=step, allowed=allowed, banned=banned,
             min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
             granularity=granularity, batch=batch, strategy=strategy.value, seed_value=seed,
-            max_compositions=max_compositions,
+            max_compositions=max_compositions, scheduler=scheduler,
         )
         store = _open(db, campaign, by)
         warning = screening_warning(req)

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(metavar="N", help="Base seed (repeat k uses seed + 1009 k).")] = 0,
         quick: Annotated[bool, typer.Option("--quick", help="A small run for checks: 400-alloy pool, 2 repeats, 3 rounds of 4, short trainings.")] = False,
         keep_stores: Annotated[Optional[Path], typer.Option(metavar="FOLDER", help="Keep each run's SQLite store and round CSVs in this folder.")] = None,
+        scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Run the repeats on this Dask cluster, e.g. tcp://10.0.0.5:8786 (one task each).")] = None,
     ) -> None:
         """Replay a campaign with hidden labels: does the loop find targets faster than random choice?
 
@@ -85,9 +86,13 @@ def register(app: typer.Typer) -> None:
             elif done == total or done % max(1, total // 20) == 0:
                 print(line, file=sys.stderr, flush=True)
 
-        echo(f"simulating {settings.trainings} trainings in {min(settings.jobs, settings.repeats)} "
-                   f"process(es)...", err=True)  # fmt: skip
-        result = simulate(pool, settings, workdir=keep_stores, progress=progress)
+        from ..present.proposal_request import scheduler_address
+
+        scheduler = scheduler_address(scheduler)
+        where = f"on the Dask cluster at {scheduler}" if scheduler else \
+            f"in {min(settings.jobs, settings.repeats)} process(es)"
+        echo(f"simulating {settings.trainings} trainings {where}...", err=True)  # fmt: skip
+        result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
         if interactive:
             print(file=sys.stderr)
         rows = summarise(result)

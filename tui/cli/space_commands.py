@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption
+from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
 
@@ -16,34 +16,40 @@ def register(app: typer.Typer) -> None:
 
     @space.command("show")
     def show(db: DbOption = None, campaign: CampaignOption = "default") -> None:
-        """Show the design space every proposal mode applies (defaults: 4-6 elements, each 5-35 at.%)."""
+        """Show the design space every proposal mode applies (defaults: 4-6 elements, each 5-35 at.%).
+
+        Example: hea-campaign space show
+        """
         from hea_campaign.campaign.design_space import show as load
 
         from ..present.design_space_view import design_space_lines
 
-        typer.echo("\n".join(design_space_lines(load(_open(db, campaign, create=False)))))
+        echo("\n".join(design_space_lines(load(_open(db, campaign)))))
 
     @space.command("set")
     def set_(
         db: DbOption = None,
         campaign: CampaignOption = "default",
-        elements: Annotated[Optional[str], typer.Option(help="Number of elements, 'low-high', e.g. 4-6.")] = None,
-        at_pct: Annotated[Optional[str], typer.Option("--at-pct", help="Every element present, at.% 'low-high', e.g. 5-35.")] = None,
-        allowed: Annotated[Optional[str], typer.Option(help="Only these elements (comma-separated).")] = None,
+        elements: Annotated[Optional[str], typer.Option(metavar="LOW-HIGH", help="Number of elements, 'low-high', e.g. 4-6.")] = None,
+        at_pct: Annotated[Optional[str], typer.Option("--at-pct", metavar="LOW-HIGH", help="Every element present, at.% 'low-high', e.g. 5-35.")] = None,
+        allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated).")] = None,
         any_elements: Annotated[bool, typer.Option("--any-elements", help="Allow every element of the vocabulary again.")] = False,
-        banned: Annotated[Optional[str], typer.Option(help="Never these elements ('none' clears the list).")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", help="Required element minimum in at.%, e.g. 'Al:5'.")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", help="Element maximum in at.%, e.g. 'Cr:30' (Fe:1 is 1 at.%).")] = None,
-        granularity: Annotated[Optional[float], typer.Option(help="Lab granularity in at.%.")] = None,
-        max_cost: Annotated[Optional[float], typer.Option(help="Maximum raw-material cost, USD per kg.")] = None,
+        banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements ('none' clears the list).")] = None,
+        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5'.")] = None,
+        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30' (Fe:1 is 1 at.%).")] = None,
+        granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = None,
+        max_cost: Annotated[Optional[float], typer.Option(metavar="USD/KG", help="Maximum raw-material cost, USD per kg.")] = None,
         no_max_cost: Annotated[bool, typer.Option("--no-max-cost", help="Remove the cost limit.")] = False,
-        max_density: Annotated[Optional[float], typer.Option(help="Maximum density, g/cm3 (rule-of-mixtures estimate).")] = None,
+        max_density: Annotated[Optional[float], typer.Option(metavar="G/CM3", help="Maximum density, g/cm3 (rule-of-mixtures estimate).")] = None,
         no_max_density: Annotated[bool, typer.Option("--no-max-density", help="Remove the density limit.")] = False,
-        prices: Annotated[Optional[str], typer.Option(help="A lab price list CSV (columns element, usd_per_kg) that overrides pymatgen's 2013 prices.")] = None,
+        prices: Annotated[Optional[str], typer.Option(metavar="CSV", help="A lab price list CSV (columns element, usd_per_kg) that overrides pymatgen's 2013 prices.")] = None,
         reset: Annotated[bool, typer.Option("--reset", help="Start from the defaults (4-6 elements, 5-35 at.%, 1 at.%).")] = False,
         by: ByOption = None,
     ) -> None:
-        """Change the design space (only the settings given); proposals outside it are never stored."""
+        """Change the design space (only the settings given); proposals outside it are never stored.
+
+        Example: hea-campaign space set --elements 4-5 --at-pct 5-35 --banned Li,Au --max-cost 50
+        """
         from hea_campaign.campaign.design_space import import_price_list, show as load, update_design_space
 
         from ..present.design_space_view import design_space_lines, space_changes
@@ -52,12 +58,12 @@ def register(app: typer.Typer) -> None:
                                 max_frac=max_frac, granularity=granularity, max_cost=max_cost,
                                 max_density=max_density, no_max_cost=no_max_cost, no_max_density=no_max_density,
                                 any_elements=any_elements)
-        store = _open(db, campaign, by, create=False)
+        store = _open(db, campaign, by)
         if prices:
             got = import_price_list(store, prices, by=by)
-            typer.echo(f"Imported {len(got)} prices from {prices}; they override pymatgen's table.")
+            echo(f"Imported {len(got)} prices from {prices}; they override pymatgen's table.")
         if changes or reset:
             update_design_space(store, by=by, reset=reset, **changes)
         elif not prices:
-            typer.echo("Nothing to change (see hea-campaign space set --help). The design space is:")
-        typer.echo("\n".join(design_space_lines(load(store))))
+            echo("Nothing to change (see hea-campaign space set --help). The design space is:")
+        echo("\n".join(design_space_lines(load(store))))

@@ -9,11 +9,12 @@ def _num(value, fmt: str, width: int) -> str:
     return f"{value:{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
 
-def format_candidate_table(rows) -> str:
+def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> str:
     """Candidates (campaign.read_models.CandidateView), one line each; cost (USD/kg, raw materials)
-    and density (g/cm3, rule-of-mixtures estimate) as computed when it was proposed."""
+    and density (g/cm3, rule-of-mixtures estimate) as computed when it was proposed.  With ``total``,
+    a last line says which rows of how many these are."""
     if not rows:
-        return "No candidates."
+        return "No candidates." if not total else f"No candidates from row {offset + 1} (there are {total})."
     lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>8} {'g/cm3':>5}  "
              f"{'status':<9} {'model':>5}  flags"]
     for c in rows:
@@ -28,6 +29,8 @@ def format_candidate_table(rows) -> str:
     if any((c.uncertainty or {}).get("second_opinion") for c in rows):
         lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
                      "g/cm3: rule-of-mixtures estimate")
+    if total is not None and (offset > 0 or len(rows) < total):
+        lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}; --offset and --limit show others)")
     return "\n".join(lines)
 
 

@@ -85,6 +85,7 @@ def build_proposal_request(
     latent=None, p=None, screen=None, step=None, allowed=None, banned=None, min_frac=None, max_frac=None,
     max_elements=None, min_elements=None, granularity=None, batch=None, strategy=None, seed_value=None,
     max_compositions=None,
+    scheduler=None,
 ) -> ProposalRequest:
     """Check every value and build the request (exactly one mode: inversion, latent points or screening)."""
     from hea_campaign.campaign.proposals import ProposalRequest
@@ -140,7 +141,25 @@ def build_proposal_request(
         screen_elements=screen_elements, step=step_pct / 100, constraints=None, space_overrides=overrides,
         batch=integer(_or(batch, d.batch), "--batch", lo=1, hi=MAX_BATCH), strategy=strategy,
         seed=seed(_or(seed_value, d.seed)),
+        scheduler=scheduler_address(scheduler, screening=modes[0] == "screen"),
     )
+
+
+SCHEDULER_SCHEMES = ("tcp://", "tls://", "ucx://", "ws://", "wss://")
+
+
+def scheduler_address(text, *, screening: bool = True) -> str | None:
+    """A Dask scheduler address (tcp://host:8786), checked for its form only; blank: None (run here)."""
+    if is_blank(text):
+        return None
+    address = str(text).strip()
+    if not screening:
+        raise CampaignError("--scheduler spreads screening over a cluster; use it with --screen")
+    host = address.split("://", 1)[-1]
+    if (not address.startswith(SCHEDULER_SCHEMES) or not host or len(address) > 300
+            or not all(c.isalnum() or c in ".-_:[]" for c in host)):
+        raise CampaignError(f"--scheduler must look like tcp://host:8786 (got {address[:60]!r})")
+    return address
 
 
 def space_overrides(**given) -> dict:

@@ -1,0 +1,93 @@
+"""Spatial index and bounded-memory blocks give the brute-force answers (ties included)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hea_campaign.campaign import uncertainty
+from hea_campaign.campaign.known_alloys import MeasuredAlloys, find_known, nearest_rows
+from hea_campaign.campaign.uncertainty import latent_density, nearest_neighbour
+
+
+def _grid_rows(rng, n, v=6, step=0.05):
+    """Compositions on a coarse grid, so many distances tie."""
+    units = int(round(1 / step))
+    out = np.zeros((n, v))
+    for i in range(n):
+        cuts = np.sort(rng.integers(0, units + 1, size=v - 1))
+        out[i] = np.diff(np.concatenate([[0], cuts, [units]])) / units
+    return out
+
+
+def _brute(X, ref):
+    return 50.0 * np.abs(X[:, None, :] - ref[None, :, :]).sum(-1)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_rows_and_leave_one_out_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    ref = _grid_rows(rng, 300)
+    X = _grid_rows(rng, 120)
+    d = _brute(X, ref)
+    idx, dist = nearest_rows(X, ref, 3)
+    for i in range(len(X)):
+        want = np.argsort(d[i], kind="stable")[:3]
+        assert idx[i].tolist() == want.tolist()
+        np.testing.assert_array_equal(dist[i], d[i, want])
+    j, nn = nearest_neighbour(X, ref)
+    assert j.tolist() == np.argmin(d, axis=1).tolist()
+    own = _brute(ref, ref)
+    np.fill_diagonal(own, np.inf)
+    j, nn = nearest_neighbour(ref, ref, leave_one_out=True)
+    np.testing.assert_array_equal(nn, own.min(axis=1))
+
+
+def test_find_known_matches_the_full_comparison():
+    rng = np.random.default_rng(3)
+    ref = _grid_rows(rng, 200)
+    X = np.vstack([ref[:40] + rng.uniform(-0.004, 0.004, size=(40, 6)), _grid_rows(rng, 60)])
+    measured = MeasuredAlloys(ref, [f"a{i}" for i in range(len(ref))], ["single phase"] * len(ref))
+    got = find_known(X, measured, 0.01)
+    close = np.abs(X[:, None, :] - ref[None, :, :]).max(-1) <= 0.01 + 1e-9
+    d = _brute(X, ref)
+    want = {i: int(np.argmin(np.where(close[i], d[i], np.inf))) for i in np.flatnonzero(close.any(axis=1))}
+    assert {i: m.formula for i, m in got.items()} == {i: f"a{j}" for i, j in want.items()}
+    assert len(got) >= 40
+
+
+def test_latent_density_in_blocks_equals_one_block(monkeypatch):
+    rng = np.random.default_rng(4)
+    pts, centres = rng.normal(size=(500, 2)), rng.normal(size=(300, 2))
+    one = latent_density(pts, centres, 0.3)
+    loo = latent_density(centres, centres, 0.3, leave_one_out=True)
+    monkeypatch.setattr(uncertainty, "DENSITY_BLOCK", 1000)  # 3 rows per block
+    np.testing.assert_allclose(latent_density(pts, centres, 0.3), one, rtol=1e-12)
+    np.testing.assert_allclose(latent_density(centres, centres, 0.3, leave_one_out=True), loo, rtol=1e-12)
+    k = np.exp(-0.5 * ((centres[:, None] - centres[None]) ** 2).sum(-1) / 0.09)
+    np.fill_diagonal(k, 0)
+    np.testing.assert_allclose(loo, k.sum(1) / (299 * 2 * np.pi * 0.09), rtol=1e-12)
+
+
+def test_sampled_own_densities_are_the_leave_one_out_ones(monkeypatch):
+    rng = np.random.default_rng(5)
+    latent = rng.normal(size=(400, 2))
+    full = latent_density(latent, latent, 0.25, leave_one_out=True)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 100)
+    sampled = uncertainty._own_densities(latent, 0.25)
+    pick = np.sort(np.random.default_rng(0).choice(400, size=100, replace=False))
+    np.testing.assert_allclose(sampled, full[pick], rtol=1e-9)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 1000)
+    np.testing.assert_array_equal(uncertainty._own_densities(latent, 0.25), full)
+
+
+def test_sampled_own_nearest_distances_are_the_leave_one_out_ones(monkeypatch):
+    rng = np.random.default_rng(6)
+    ref = _grid_rows(rng, 250)
+    ref = np.vstack([ref, ref[:5]])  # duplicates: distance 0 to another row
+    own = _brute(ref, ref)
+    np.fill_diagonal(own, np.inf)
+    monkeypatch.setattr(uncertainty, "DENSITY_SAMPLE", 60)
+    _, d = uncertainty._own_nearest(ref)
+    pick = np.sort(np.random.default_rng(0).choice(len(ref), size=60, replace=False))
+    np.testing.assert_array_equal(d, own.min(axis=1)[pick])
