@@ -114,11 +114,14 @@ def register(app: typer.Typer) -> None:
     def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
         """Open the campaign in the terminal user interface.
 
+        Without --db (nor HEA_CAMPAIGN_DB) it opens ./hea-campaign.db, creating it
+        on first use; a --db or --campaign that names nothing is refused.
+
         Example: hea-campaign tui --db lab.db
         """
         from ..app import CampaignApp, run_app
 
-        store = _open(db, campaign)
+        store = _open(db, campaign, create=db is None and campaign == "default")  # the quick start's first run
         raise typer.Exit(run_app(CampaignApp(store)))
 
     @db_app.command("upgrade")
