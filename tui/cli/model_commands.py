@@ -16,6 +16,9 @@ from .options import open_store as _open
 
 Seed = Annotated[int, typer.Option(metavar="N", help="Random seed (split and initialisation), 0 to 2^32-1.")]
 Epochs = Annotated[Optional[int], typer.Option(metavar="N", help="Maximum epochs, 1 to 100000 (default from the model config).")]
+Activate = Annotated[bool, typer.Option("--activate", help="Make the new version the active one, unless it is worse than "
+                                        "the active one on rows neither saw (never if interrupted).")]
+Force = Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")]
 MAX_EPOCHS = 100_000
 
 
@@ -84,9 +87,8 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         seed: Seed = 0,
         epochs: Epochs = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version the active one, unless it is "
-                                               "worse than the active one on rows neither saw (never if interrupted).")] = False,
-        force: Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")] = False,
+        activate: Activate = False,
+        force: Force = False,
         by: ByOption = None,
     ) -> None:
         """Train a model version on the campaign's current labels (10% held out for validation).
@@ -301,9 +303,8 @@ def register_retrain(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         seed: Seed = 0,
         epochs: Epochs = None,
-        activate: Annotated[bool, typer.Option("--activate", help="Make the new version active, unless it is worse "
-                                               "than the active one on rows neither saw (never if interrupted).")] = False,
-        force: Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")] = False,
+        activate: Activate = False,
+        force: Force = False,
         by: ByOption = None,
     ) -> None:
         """Train a new version on all current labels and compare it with the active one on the same held-out rows.
