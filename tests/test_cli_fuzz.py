@@ -32,8 +32,8 @@ SLOW = [
     ("hea_campaign.campaign.evaluation", "evaluate_paper"),
     ("hea_campaign.campaign.evaluation", "evaluate_data_efficiency"),
     ("hea_campaign.campaign.evaluation", "evaluate_external"),
-    ("hea_campaign.campaign.evaluation", "evaluate_flags"),
-    ("hea_campaign.campaign.evaluation", "evaluate_inversion"),
+    ("hea_campaign.campaign.flag_evaluation", "evaluate_flags"),
+    ("hea_campaign.campaign.inversion_evaluation", "evaluate_inversion"),
     ("hea_campaign.campaign.simulation", "simulate"),
 ]
 
@@ -87,7 +87,7 @@ def slow_work_stops(monkeypatch):
         monkeypatch.setattr(importlib.import_module(module), name, stop)
     from hea_campaign.tui.app import CampaignApp
 
-    monkeypatch.setattr(CampaignApp, "run", lambda self: None)
+    monkeypatch.setattr(CampaignApp, "run", lambda self, *a, **k: None)
 
 
 @pytest.mark.sqlite_only("stores named by file path in the working directory")
