@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CampaignError
-from .model_versions import get_version, load_version
+from .model_versions import get_version, load_version, version_arrays
 from .store import CampaignStore
 from .training_set import snapshot
 
@@ -34,9 +34,8 @@ class Reliability:
 def reliability(store: CampaignStore, version_id: int | None = None, bins: int = 10) -> Reliability:
     version = get_version(store, version_id)
     model, _, _ = load_version(version)
-    path = Path(version.checkpoint_path)
-    ref = np.load(path.with_name(path.stem + ".reference.npz"), allow_pickle=False)
-    if "val_ids" not in ref.files or not len(ref["val_ids"]):
+    ref = version_arrays(version)  # the rows it used are stored with it (inside the checkpoint)
+    if "val_ids" not in ref or not len(ref["val_ids"]):
         raise CampaignError(f"model version {version.id} kept no validation alloys: no reliability diagram")
     ts = snapshot(store, model.vocabulary)
     wanted = np.isin(ts.lab_ids, ref["val_ids"])
