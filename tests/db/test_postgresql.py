@@ -100,6 +100,9 @@ def test_db_upgrade_and_status_on_a_server_url(make_db, capsys):
     assert f"schema empty -> {head_revision()}" in out
     assert current_revision(make_engine(url)) == head_revision()
     assert main(["db", "current", "--db", url]) == 0
+    assert main(["status", "--db", url]) == 2  # no campaign yet: only init creates one
+    assert main(["init", "--db", url]) == 0
+    capsys.readouterr()
     assert main(["status", "--db", url]) == 0
     out = capsys.readouterr().out
     assert "Alloys: 0" in out and "campaign: default" in out
