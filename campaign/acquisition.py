@@ -47,10 +47,10 @@ def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance:
     from scipy.spatial import cKDTree
 
     scores = np.asarray(scores, dtype=float)
-    pts = np.asarray(points, dtype=float).reshape(len(scores), -1)
     n = len(scores)
-    if n == 0 or k <= 0:
+    if n == 0 or k <= 0:  # every row set aside (all already in the store): nothing to pick
         return []
+    pts = np.asarray(points, dtype=float).reshape(n, -1)
     order = np.argsort(-scores, kind="stable")
     if min_distance is None:
         spread = np.linalg.norm(pts - pts.mean(axis=0), axis=1)
@@ -90,6 +90,8 @@ def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance:
 def select_distinct(scores: np.ndarray, fractions: np.ndarray, k: int, min_change: float = DISTINCT_AT) -> list[int]:
     """Indices of the ``k`` best rows, skipping rows within ``min_change`` (every fraction) of a taken one."""
     scores = np.asarray(scores, dtype=float)
+    if len(scores) == 0 or k <= 0:
+        return []
     X = np.asarray(fractions, dtype=float).reshape(len(scores), -1)
     chosen: list[int] = []
     for i in np.argsort(-scores, kind="stable"):

@@ -208,6 +208,8 @@ def _pick_new(store, X, vocab, pick, dropped: dict) -> tuple[list[int], dict[int
     excluded = np.zeros(len(X), bool)
     while True:
         avail = np.flatnonzero(~excluded)
+        if not len(avail):
+            return [], formulas
         picked = [int(avail[j]) for j in pick(avail)]
         for j in picked:
             if j not in formulas:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+import pytest
+
 from pymatgen.core import Element
 from sqlmodel import col, func, select
 
@@ -196,3 +198,15 @@ def test_lab_loop_end_to_end(trained_store, tmp_path):
         assert comparison.new_unseen is None and comparison.active_unseen is None
         assert comparison.new["n"] == comparison.active["n"] == comparison.n_heldout
 
+
+
+@pytest.mark.parametrize("strategy", ["balanced", "greedy"])
+def test_proposing_until_every_candidate_is_stored_ends_with_an_empty_batch(trained_store, strategy):
+    """The same latent points asked again and again run out of new alloys; the last run says why, never crashes."""
+    req = ProposalRequest(mode="latent", latent=[(0.0, 0.0), (0.5, -0.5)], batch=1, strategy=strategy)
+    for _ in range(12):
+        out = propose(trained_store, req, by=ACTOR)
+        if not out.candidate_ids:
+            break
+    assert out.candidate_ids == [] and out.run_id is None
+    assert out.dropped["already in the store"] >= 1, out.dropped

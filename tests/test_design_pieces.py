@@ -126,3 +126,12 @@ def test_diverse_batch_is_not_near_copies():
     top_only = list(np.argsort(-scores)[:8])
     assert sum(i < 50 for i in top_only) == 8  # plain ranking would have taken eight copies
     assert len(select_diverse(scores[:3], pts[:3], 10)) == 3
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "exploit", "explore", "balanced"])
+def test_an_empty_pool_gives_an_empty_batch(strategy):
+    """Every row set aside (all already in the store) must give no picks, not a crash."""
+    from hea_campaign.campaign.acquisition import pick_batch
+
+    empty = np.zeros(0)
+    assert pick_batch(strategy, empty, empty, np.zeros((0, 5)), np.zeros((0, 2)), 3) == []
