@@ -28,7 +28,8 @@ async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:
     end = loop.time() + timeout
     while not predicate():
         if loop.time() > end:
-            raise AssertionError("timed out waiting for the app")
+            stack = [type(s).__name__ for s in pilot.app.screen_stack]
+            raise AssertionError(f"timed out waiting for the app; screens: {stack}, focused: {pilot.app.focused!r}")
         await pilot.pause(0.1)
 
 
