@@ -158,40 +158,12 @@ def _already_imported(store: CampaignStore, table, source: str, digest: str, ski
     return report
 
 
-def _parse_rows(table: DatasetTable, report: ImportReport, skip_bad: bool):
-    """Parse every row's formula into ``report``; bad rows raise ImportFailed unless ``skip_bad``."""
-    parsed: list[tuple[int, str, Composition, object]] = []
-    by_text: dict[str, list[int]] = defaultdict(list)
-    texts_of: dict[str, set[str]] = defaultdict(set)
-    comps: dict[str, Composition] = {}
-    for row in table.rows:
-        if row.error:
-            report.errors.append((row.line, row.error))
-            continue
-        try:
-            comp = parse_formula(row.text, allow_zero=True)
-            zeros = zero_amount_elements(row.text)
-            if zeros:
-                report.zero_amounts[row.line] = zeros
-        except FormulaError as exc:
-            report.errors.append((row.line, str(exc)))
-            continue
-        parsed.append((row.line, row.text, comp, row))
-        by_text[row.text].append(row.line)
-        texts_of[comp.formula].add(row.text)
-        comps[comp.formula] = comp
-        if row.single_phase is None:
-            report.unlabelled_rows += 1
-        else:
-            report.labelled_rows += 1
-    if report.errors and not skip_bad:
-        raise ImportFailed(report)
-    return parsed, by_text, texts_of, comps
-
-
 def check_table(table: DatasetTable, *, skip_bad: bool = False) -> None:
     """Refuse a table that import_table would refuse, before anything (a store, a campaign) is created."""
-    _parse_rows(table, ImportReport(source=table.path.name, layout=table.layout, rows=len(table.rows)), skip_bad)
+    report = ImportReport(source=table.path.name, layout=table.layout, rows=len(table.rows))
+    _parse_chunk(table.rows, report, _ReportState())
+    if report.errors and not skip_bad:
+        raise ImportFailed(report)
 
 
 def import_table(

@@ -245,14 +245,10 @@ def candidates_with_formulas(session: Session, campaign_id: int, status: str | N
     return [(c, f) for c, f in session.exec(query)]
 
 
-def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, int, int | None, int | None, int]]:
-    """Per alloy: (id, source, current measurements, min and max current single_phase, n labelled).
-
-    One aggregate query, so counting labels stays fast with many thousands of
-    alloys (the dashboard runs it on the UI thread).
-    """
+def _current_label_counts():
+    """Per alloy: current (not superseded) measurements, the lowest and highest label, how many carry one."""
     superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
-    current = (
+    return (
         select(
             Measurement.alloy_id.label("alloy_id"),
             func.count().label("n"),
@@ -264,6 +260,15 @@ def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, in
         .group_by(Measurement.alloy_id)
         .subquery()
     )
+
+
+def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, int, int | None, int | None, int]]:
+    """Per alloy: (id, source, current measurements, min and max current single_phase, n labelled).
+
+    One aggregate query, so counting labels stays fast with many thousands of
+    alloys (the dashboard runs it on the UI thread).
+    """
+    current = _current_label_counts()
     rows = session.exec(
         select(Alloy.id, Alloy.source, current.c.n, current.c.lo, current.c.hi, current.c.n_labelled)
         .outerjoin(current, current.c.alloy_id == Alloy.id)
@@ -279,19 +284,7 @@ def status_summary(session: Session, campaign_id: int, proposal_source: str) -> 
     measurements agree, a conflict when they do not, proposal-only when an alloy
     from ``proposal_source...`` has no measurement), without sending a row per alloy.
     """
-    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
-    current = (
-        select(
-            Measurement.alloy_id.label("alloy_id"),
-            func.count().label("n"),
-            func.min(cast(Measurement.single_phase, Integer)).label("lo"),
-            func.max(cast(Measurement.single_phase, Integer)).label("hi"),
-            func.count(Measurement.single_phase).label("n_labelled"),
-        )
-        .where(col(Measurement.id).not_in(superseded))
-        .group_by(Measurement.alloy_id)
-        .subquery()
-    )
+    current = _current_label_counts()
     labelled = func.coalesce(current.c.n_labelled, 0) > 0
     agree = current.c.lo == current.c.hi
     prefix = func.substr(Alloy.source, 1, len(proposal_source)) == proposal_source
