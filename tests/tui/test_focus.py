@@ -1,0 +1,45 @@
+"""Focus that is always somewhere visible, and output that scrolls with the keyboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from hea_campaign.tui.app import CampaignApp
+
+from .test_app import wait_for
+from .test_snapshots import fixed_store  # noqa: F401
+
+pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+
+
+async def test_proposal_output_scrolls_with_the_keyboard(fixed_store):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co,Cr,Mn"
+        app.query_one("#step").value = "10"
+        app.query_one("#batch").value = "12"
+        await pilot.pause()
+        app.query_one("#run-proposal").focus()
+        await pilot.press("enter")  # Propose, from the keyboard
+        output = app.query_one("#propose-result")
+        await wait_for(pilot, lambda: "Proposal run" in str(output.render()))
+        await pilot.pause()
+        pane = app.query_one("#propose-pane")
+        assert app.focused is output, "the output has the focus once the run is done"
+        assert output.styles.border_left[0] == "thick", "and shows it (an accent bar on the left)"
+        assert pane.max_scroll_y > 0, "at 80x24 the tab is taller than the window"
+        start = pane.scroll_y
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert pane.scroll_y > start
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.scroll_y == pane.max_scroll_y
+        await pilot.press("home", "down")
+        await pilot.pause()
+        assert pane.scroll_y == 1
+        # one scrollbar: nothing inside the pane scrolls on its own
+        assert pane.show_vertical_scrollbar and not [w for w in pane.query("*") if w.show_vertical_scrollbar]
