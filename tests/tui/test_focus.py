@@ -43,3 +43,30 @@ async def test_proposal_output_scrolls_with_the_keyboard(fixed_store):  # noqa: 
         assert pane.scroll_y == 1
         # one scrollbar: nothing inside the pane scrolls on its own
         assert pane.show_vertical_scrollbar and not [w for w in pane.query("*") if w.show_vertical_scrollbar]
+
+
+async def test_retrain_keeps_a_visible_focus_and_tab_starts_in_the_tab(trained_store):
+    app = CampaignApp(trained_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        start, cancel = app.query_one("#start-training"), app.query_one("#cancel-training")
+        assert app.focused is start and "reverse" in str(start.styles.text_style), "Start has a visible focus"
+        await pilot.press("enter")  # Start training: the button is disabled while it runs
+        pane = app.query_one("#retrain-pane")
+        await wait_for(pilot, lambda: len(pane.curve) >= 1)
+        assert app.focused is cancel, "the focus moves to Cancel, not nowhere"
+        await pilot.press("enter")  # Cancel
+        await wait_for(pilot, lambda: "cancelled" in str(app.query_one("#train-live").render()))
+        assert app.focused is start and "reverse" in str(start.styles.text_style)
+        # with nothing focused (as the disabled button used to leave it), the first Tab goes into the tab
+        app.set_focus(None)
+        await pilot.press("tab")
+        assert app.focused is start
+        app.set_focus(None)
+        await pilot.press("shift+tab")
+        assert app.focused is start, "the tab's last control, Start being the only one enabled"
+        await pilot.press("d")  # the dashboard: nothing focused, so letter keys switch tabs
+        await pilot.pause()
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#import-source")

@@ -261,6 +261,26 @@ class CampaignApp(App):
         pane.query_one("#result-status", Static).update(
             f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result.")
 
+    def action_focus_next(self) -> None:
+        """Tab with nothing focused goes to the open tab's first control, not to the tab bar."""
+        if not self._focus_in_open_tab(first=True):
+            super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        if not self._focus_in_open_tab(first=False):
+            super().action_focus_previous()
+
+    def _focus_in_open_tab(self, first: bool) -> bool:
+        if self.focused is not None or len(self.screen_stack) > 1:
+            return False
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        controls = [w for w in self.screen.focus_chain if pane is not None and pane in w.ancestors]
+        if not controls:
+            return False
+        (controls[0] if first else controls[-1]).focus()
+        return True
+
     def action_leave_field(self) -> None:
         """Escape from a text field, so the letter keys switch tabs again."""
         self.query_one(TabbedContent).query_one("Tabs").focus()
