@@ -15,6 +15,24 @@ def result_cells(r) -> tuple:
             r.day.isoformat(), "" if r.candidate_id is None else r.candidate_id, state, chain)
 
 
+def failure_cells(f) -> tuple:
+    """A failed synthesis (campaign.results_browser.FailedSynthesis) as a browser row: no phase result, the reason."""
+    state = f"synthesis failed: {f.reason}" if f.reason else "synthesis failed"
+    if f.candidate_status != "failed":
+        state += f" (candidate {f.candidate_status} since)"
+    return ("", f.formula, "", "", "", f.operator, f.day.isoformat(), f.candidate_id, state, "")
+
+
+def format_failure(f) -> str:
+    """The panel under the table for a failed synthesis."""
+    lines = [f"Candidate {f.candidate_id} ({f.formula}): synthesis failed, recorded {f.at:%Y-%m-%d %H:%M} by {f.operator}",
+             f"  reason: {f.reason or '-'}",
+             f"  the candidate is {f.candidate_status} now"
+             + ("; approve it for another try on the Candidates tab" if f.candidate_status == "failed" else ""),
+             "  no lab result to correct: nothing was measured"]
+    return "\n".join(lines)
+
+
 RESULT_COLUMNS = ("id", "alloy", "single", "phases", "method", "operator", "date", "candidate", "state", "chain")
 
 
