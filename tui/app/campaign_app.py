@@ -43,6 +43,7 @@ ACTIONS = [
     ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
     ("models", "Model versions", "key v: metrics, training curves, compare two (space), activate (a)"),
     ("save_reliability", "Save the reliability diagram (PNG)", "active model, its validation alloys"),
+    ("simulate", "Simulate a campaign and save its plot (PNG)", "key S: a small replay of yan2021 in the background"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
@@ -89,6 +90,7 @@ class CampaignApp(App):
         Binding("f1", "help", "Help"),
         Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
+        Binding("S", "simulate", "Simulate", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -241,6 +243,11 @@ class CampaignApp(App):
 
     def action_save_reliability(self) -> None:
         self.save_plot("reliability")
+
+    def action_simulate(self) -> None:
+        from .simulation_screen import SimulationScreen
+
+        self.push_screen(SimulationScreen())
 
     def action_models(self) -> None:
         self.to_main_screen()
