@@ -89,9 +89,10 @@ async def test_the_browser_lists_failed_syntheses_among_the_results(trained_stor
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and app.screen.failures)
         screen = app.screen
         table = screen.query_one("#results-table")
-        states = [str(table.get_cell(key, "state")) for key in screen.failures]
-        assert sorted(states) == ["synthesis failed: cracked: at the first remelt",
-                                  "synthesis failed: oxidised (candidate approved since)"]
+        shown = sorted((str(table.get_cell(key, "single")), str(table.get_cell(key, "phases")),
+                        str(table.get_cell(key, "state"))) for key in screen.failures)
+        assert shown == [("failed", "cracked: at the first remelt", "synthesis failed"),
+                         ("failed", "oxidised", "synthesis failed (candidate approved since)")]
         assert "2 failed synthesis(es)" in str(screen.query_one("#results-count").render())
         screen.query_one("#f-candidate").value = str(ids[0])  # filtered like the results
         screen.query_one("#apply-filter").press()

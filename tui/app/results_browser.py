@@ -94,8 +94,8 @@ class ResultsBrowser(Screen):
             table.move_cursor(row=table.get_row_index(keep))
         corrected = sum(1 for r in rows if not r.current)
         self.query_one("#results-count", Static).update(
-            f"{len(rows)} result(s) shown, {corrected} corrected by a later one, {len(failures)} failed synthesis(es); "
-            "c or Enter corrects the result under the cursor")
+            f"{len(rows)} result(s), {corrected} corrected, {len(failures)} failed synthesis(es); "
+            "c/Enter: correct")
         self.show_chain()
 
     def _key(self) -> str | None:

@@ -23,10 +23,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from hea_campaign.tui.present.simulation_request import DEFAULT_STRATEGIES
 
-ABOUT = ("Replays a campaign on yan2021 with the labels hidden: does the loop find single-phase alloys faster "
-         "than random choice? A small run: the CLI's --quick settings (400 alloys, 30 initial, rounds of 4, "
-         "short trainings), one process. The plot is saved here as a PNG. "
-         "The full run: hea-campaign simulate --plot FILE.")
+ABOUT = ("A replay of yan2021 with the labels hidden: does the loop find single-phase alloys faster than "
+         "random choice? The CLI's --quick run (400 alloys, rounds of 4, short trainings); the plot is saved "
+         "here as a PNG. The full run: hea-campaign simulate --plot FILE.")
 
 
 class SimulationScreen(ModalScreen[None]):

@@ -16,11 +16,14 @@ def result_cells(r) -> tuple:
 
 
 def failure_cells(f) -> tuple:
-    """A failed synthesis (campaign.results_browser.FailedSynthesis) as a browser row: no phase result, the reason."""
-    state = f"synthesis failed: {f.reason}" if f.reason else "synthesis failed"
-    if f.candidate_status != "failed":
-        state += f" (candidate {f.candidate_status} since)"
-    return ("", f.formula, "", "", "", f.operator, f.day.isoformat(), f.candidate_id, state, "")
+    """A failed synthesis (campaign.results_browser.FailedSynthesis) as a browser row.
+
+    "failed" where a result says single phase or not, the reason (shortened; whole in the panel) where its
+    phases go, so both show in the first columns.
+    """
+    reason = f.reason if len(f.reason) <= 30 else f.reason[:29] + "…"
+    state = "synthesis failed" + ("" if f.candidate_status == "failed" else f" (candidate {f.candidate_status} since)")
+    return ("", f.formula, "failed", reason, "", f.operator, f.day.isoformat(), f.candidate_id, state, "")
 
 
 def format_failure(f) -> str:
