@@ -70,3 +70,21 @@ async def test_retrain_keeps_a_visible_focus_and_tab_starts_in_the_tab(trained_s
         await pilot.pause()
         await pilot.press("tab")
         assert app.focused is app.query_one("#import-source")
+
+
+async def test_back_from_an_import_letter_keys_switch_tabs_again(fixed_store, tmp_path, monkeypatch):  # noqa: F811
+    from hea_campaign.tui.app.import_screen import ImportScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab")  # nothing focused on the dashboard: Tab goes to its import field
+        assert app.focused is app.query_one("#import-source")
+        await pilot.press(*"missing.csv", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen))
+        assert app.query_one("#import-source").value == ""
+        await pilot.press("c")  # a tab key, not a "c" typed into the import field
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "candidates"
