@@ -1,5 +1,9 @@
 """Lab results as a list: every measurement with its correction chain, filtered.
 
+Failed syntheses are listed beside them (``list_failures``): a candidate whose
+ingot could not be made has no measurement, but it is an outcome of the lab
+that a person looks for in the same place, with the reason given.
+
 A correction never changes a measurement; it adds one that supersedes it.  So
 a result has a chain: the first measurement, then each correction, the last
 one being the result that counts.  The browser lists measurements (corrected
@@ -42,6 +46,23 @@ class ResultRow:
     @property
     def day(self) -> date:
         return self.measured_on or self.entered_at.date()
+
+
+@dataclass
+class FailedSynthesis:
+    """One recorded failed synthesis: who recorded it, when, and why."""
+
+    event_id: int
+    candidate_id: int
+    formula: str  # canonical
+    reason: str
+    operator: str
+    at: datetime
+    candidate_status: str  # now: "failed", or "approved" again for another try
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
 
 
 @dataclass
@@ -113,3 +134,20 @@ def result_chain(store: CampaignStore, measurement_id: int) -> list[ResultRow]:
     row = list_results(store, ResultFilter(formula=found[0][1]), limit=100_000)
     by_id = {r.id: r for r in row}
     return [by_id[i] for i in by_id[measurement_id].chain if i in by_id]
+
+
+def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: int = 5000) -> list[FailedSynthesis]:
+    """Failed syntheses matching the same filter as the results (alloy, candidate, operator, dates), newest first.
+
+    Every recorded failure is listed, also of a candidate approved again since
+    (its ``candidate_status`` says so): the history stays.
+    """
+    flt = flt or ResultFilter()
+    with store.read() as session:
+        found = cq.failed_syntheses_listing(session, store.campaign_id, formula=flt.formula,
+                                            candidate_id=flt.candidate_id, operator=flt.operator, since=flt.since,
+                                            until=flt.until, limit=limit)
+    return [FailedSynthesis(event_id=e.id, candidate_id=c.id, formula=f,
+                            reason=(e.payload or {}).get("reason") or "", operator=e.actor, at=e.at,
+                            candidate_status=c.status)
+            for e, c, f in found]

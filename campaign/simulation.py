@@ -484,16 +484,21 @@ def simulate(
     workdir: str | os.PathLike | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     scheduler: str | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SimulationResult:
     """Run every repeat (in ``settings.jobs`` processes, or one task each on the Dask cluster at
     ``scheduler``) and collect the per-round records.
 
     ``progress(done, total, message)`` is called after every training.  The
     stores live in ``workdir`` (a temporary folder, removed afterwards, when
-    not given).
+    not given).  ``should_stop`` is asked before the run and after every
+    training; when it says yes the run stops with ``SimulationCancelled``
+    (worker processes are ended; no result).
     """
     pool = _subset(pool, settings.max_pool, settings.seed)
     settings.check(len(pool))
+    if should_stop is not None and should_stop():
+        raise SimulationCancelled("the simulation was cancelled before it started")
     t0 = time.perf_counter()
     total = settings.trainings
     done = 0
@@ -503,6 +508,8 @@ def simulate(
         done += 1
         if progress:
             progress(done, total, msg)
+        if should_stop is not None and should_stop():
+            raise SimulationCancelled(f"the simulation was cancelled after {done} of {total} trainings")
 
     with tempfile.TemporaryDirectory(prefix="hea-simulate-") as tmp:
         folder = Path(workdir) if workdir is not None else Path(tmp)

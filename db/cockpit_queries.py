@@ -74,6 +74,39 @@ def measurements_listing(
     return [(m, f) for m, f in session.exec(query)]
 
 
+def failed_syntheses_listing(
+    session: Session,
+    campaign_id: int,
+    *,
+    formula: str | None = None,
+    candidate_id: int | None = None,
+    operator: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 5000,
+) -> list[tuple[AuditEvent, Candidate, str]]:
+    """Every recorded failed synthesis (a candidate.fail event) with its candidate and formula, newest first."""
+    query = (
+        select(AuditEvent, Candidate, Alloy.formula)
+        .join(Candidate, Candidate.id == AuditEvent.entity_id)
+        .join(Alloy, Alloy.id == Candidate.alloy_id)
+        .where(AuditEvent.campaign_id == campaign_id, AuditEvent.entity == "candidate",
+               AuditEvent.action == "candidate.fail", Candidate.campaign_id == campaign_id)
+    )
+    if formula is not None:
+        query = query.where(Alloy.formula == formula)
+    if candidate_id is not None:
+        query = query.where(Candidate.id == candidate_id)
+    if operator is not None:
+        query = query.where(func.lower(AuditEvent.actor) == operator.lower())
+    if since is not None:
+        query = query.where(func.date(AuditEvent.at) >= since)
+    if until is not None:
+        query = query.where(func.date(AuditEvent.at) <= until)
+    query = query.order_by(col(AuditEvent.id).desc()).limit(limit)
+    return [(e, c, f) for e, c, f in session.exec(query)]
+
+
 def supersede_links_of_alloys(session: Session, alloy_ids: list[int]) -> list[tuple[int, int | None]]:
     """(measurement id, id it supersedes or None) for every measurement of these alloys."""
     out: list[tuple[int, int | None]] = []

@@ -230,3 +230,17 @@ def test_summary_rows_pair_each_strategy_with_random(pool, tmp_path):
     if rnd[-1] > 0:
         assert row.ef.median == pytest.approx(exp[-1] / rnd[-1])
         assert rows[("random", last)].ef.median == 1.0
+
+
+def test_a_run_stops_when_asked_and_says_so(pool, tmp_path):
+    from hea_campaign.campaign.simulation import SimulationCancelled
+
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 2, "strategies": ("random",), "jobs": 1})
+    seen: list[str] = []
+    with pytest.raises(SimulationCancelled, match="after 1 of 3 trainings"):
+        simulate(pool, s, workdir=tmp_path, progress=lambda d, t, msg: seen.append(msg),
+                 should_stop=lambda: bool(seen))
+    assert seen == ["repeat 1: first model"]  # nothing trained after the stop
+    with pytest.raises(SimulationCancelled, match="before it started"):
+        simulate(pool, s, workdir=tmp_path / "b", should_stop=lambda: True)
+    assert not (tmp_path / "b" / "repeat-00").exists()

@@ -45,3 +45,64 @@ def test_filters_by_operator_candidate_and_date(seeded_store):
     assert m.id in [r.id for r in in_range]
     assert m.id not in [r.id for r in list_results(seeded_store, build_filter(until="2025-02-28"))]
     assert list_results(seeded_store, build_filter(candidate="999")) == []
+
+
+def _two_failures(store, tmp_path) -> list[int]:
+    """Three candidates exported; the first failed (cracked), the second failed and was approved again."""
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.lifecycle import approve, fail
+
+    from .test_app import with_candidates
+
+    ids = with_candidates(store, 3)
+    approve(store, ids, by="setup")
+    export_batch(store, ids=ids, mass=20, out=tmp_path / "batch.csv", by="setup")
+    fail(store, [ids[0]], "cracked", notes="at the first remelt", by="ana")
+    fail(store, [ids[1]], "oxidised", by="ben")
+    approve(store, [ids[1]], by="ben")  # another try: the failure stays in the history
+    return ids
+
+
+def test_failed_syntheses_are_listed_with_their_reason_and_filtered(trained_store, tmp_path):
+    from hea_campaign.campaign.results_browser import list_failures
+
+    ids = _two_failures(trained_store, tmp_path)
+    found = list_failures(trained_store)
+    assert [(f.candidate_id, f.reason, f.operator, f.candidate_status) for f in found] == [
+        (ids[1], "oxidised", "ben", "approved"), (ids[0], "cracked: at the first remelt", "ana", "failed")]
+    first = found[1]
+    assert [f.candidate_id for f in list_failures(trained_store, build_filter(formula=first.formula))] == [ids[0]]
+    assert [f.candidate_id for f in list_failures(trained_store, build_filter(operator="ANA"))] == [ids[0]]
+    assert [f.candidate_id for f in list_failures(trained_store, build_filter(candidate=str(ids[1])))] == [ids[1]]
+    day = first.day.isoformat()
+    assert len(list_failures(trained_store, build_filter(since=day, until=day))) == 2
+    assert list_failures(trained_store, build_filter(until="2000-01-01")) == []
+    assert list_failures(trained_store, build_filter(candidate=str(ids[2]))) == []  # exported, not failed
+
+
+async def test_the_browser_lists_failed_syntheses_among_the_results(trained_store, tmp_path):
+    ids = _two_failures(trained_store, tmp_path)
+    add_result(trained_store, "CoCrFeNiMn0.5", single_phase="yes", method="XRD", by="ana")
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and app.screen.failures)
+        screen = app.screen
+        table = screen.query_one("#results-table")
+        shown = sorted((str(table.get_cell(key, "single")), str(table.get_cell(key, "phases")),
+                        str(table.get_cell(key, "state"))) for key in screen.failures)
+        assert shown == [("failed", "cracked: at the first remelt", "synthesis failed"),
+                         ("failed", "oxidised", "synthesis failed (candidate approved since)")]
+        assert "2 failed synthesis(es)" in str(screen.query_one("#results-count").render())
+        screen.query_one("#f-candidate").value = str(ids[0])  # filtered like the results
+        screen.query_one("#apply-filter").press()
+        await wait_for(pilot, lambda: len(screen.failures) == 1 and not screen.rows)
+        (key,) = screen.failures
+        assert str(table.get_cell(key, "candidate")) == str(ids[0]) and str(table.get_cell(key, "operator")) == "ana"
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        assert "reason: cracked: at the first remelt" in str(screen.query_one("#result-chain").render())
+        await pilot.press("c")  # nothing to correct: the browser stays
+        await pilot.pause()
+        assert app.screen is screen

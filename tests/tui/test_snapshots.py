@@ -8,7 +8,7 @@ training or the clock.  Update with: pytest tests/tui --snapshot-update
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text, update
@@ -234,14 +234,18 @@ def test_results_browser(snap_compare, fixed_store, size):
     first = add_result(fixed_store, "Al0.3CoCrFeNiTi0.2", single_phase="yes", phases="FCC", method="XRD", by="ana",
                        measured_on="2026-01-10")
     correct_result(fixed_store, first.id, single_phase="no", phases="FCC+BCC", by="ben", notes="second pattern")
+    from hea_campaign.campaign.lifecycle import fail
+
+    fail(fixed_store, [5], "cracked", notes="quenched too fast", by="ana")  # candidate 5 was exported
     with fixed_store.write() as s:
         s.exec(update(Measurement).values(entered_at=FIXED))
+        s.exec(update(AuditEvent).where(AuditEvent.action == "candidate.fail").values(at=FIXED + timedelta(hours=1)))
 
     async def before(pilot):
         await _prepare(pilot)
         await pilot.press("b")
         await _until(pilot, lambda: getattr(pilot.app.screen, "rows", None))
-        pilot.app.screen.query_one("#results-table").move_cursor(row=1)
+        pilot.app.screen.query_one("#results-table").move_cursor(row=2)  # under the failed synthesis: a corrected result
         await pilot.pause()
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
@@ -267,6 +271,17 @@ def test_export_dialog(snap_compare, fixed_store, size):
         pilot.app.push_screen(ExportModal(1, "synthesis-batch-1-2026-01-15.csv"))
         await pilot.pause(0.5)
         pilot.app.screen.query_one("#ok").focus()  # no text cursor, whose blink phase would vary
+        await pilot.pause()
+
+    assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
+
+
+def test_simulation_dialog(snap_compare, fixed_store, size):
+    async def before(pilot):
+        await _prepare(pilot)
+        await pilot.press("S")
+        await _until(pilot, lambda: pilot.app.screen.query("#sim-run"))
+        _steady(pilot.app)
         await pilot.pause()
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)

@@ -43,6 +43,7 @@ ACTIONS = [
     ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
     ("models", "Model versions", "key v: metrics, training curves, compare two (space), activate (a)"),
     ("save_reliability", "Save the reliability diagram (PNG)", "active model, its validation alloys"),
+    ("simulate", "Simulate a campaign and save its plot (PNG)", "key S: a small replay of yan2021 in the background"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
@@ -89,6 +90,7 @@ class CampaignApp(App):
         Binding("f1", "help", "Help"),
         Binding("escape", "leave_field", "Leave field, then q quits"),
         Binding("f5", "refresh", "Refresh", show=False),
+        Binding("S", "simulate", "Simulate", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -242,6 +244,11 @@ class CampaignApp(App):
     def action_save_reliability(self) -> None:
         self.save_plot("reliability")
 
+    def action_simulate(self) -> None:
+        from .simulation_screen import SimulationScreen
+
+        self.push_screen(SimulationScreen())
+
     def action_models(self) -> None:
         self.to_main_screen()
         from .models_screen import ModelsScreen
@@ -260,6 +267,26 @@ class CampaignApp(App):
         pane.query_one("#r-single").focus()
         pane.query_one("#result-status", Static).update(
             f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result.")
+
+    def action_focus_next(self) -> None:
+        """Tab with nothing focused goes to the open tab's first control, not to the tab bar."""
+        if not self._focus_in_open_tab(first=True):
+            super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        if not self._focus_in_open_tab(first=False):
+            super().action_focus_previous()
+
+    def _focus_in_open_tab(self, first: bool) -> bool:
+        if self.focused is not None or len(self.screen_stack) > 1:
+            return False
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        controls = [w for w in self.screen.focus_chain if pane is not None and pane in w.ancestors]
+        if not controls:
+            return False
+        (controls[0] if first else controls[-1]).focus()
+        return True
 
     def action_leave_field(self) -> None:
         """Escape from a text field, so the letter keys switch tabs again."""

@@ -1,7 +1,8 @@
 """The results browser: every lab result with its corrections, filtered; correct one from here.
 
 Opened with key b (or Ctrl+P "Browse lab results").  The table lists
-measurements newest first, corrected ones included and marked; the panel
+measurements newest first, corrected ones included and marked, and failed
+syntheses (with their reason) among them by date, filtered alike; the panel
 under it shows the correction chain of the row under the cursor.  Key c (or
 Enter) starts a correction of that result on the Lab results tab, with the
 newest result of its chain in "corrects result".
@@ -17,7 +18,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
-from hea_campaign.tui.present.results_text import RESULT_COLUMNS, format_chain, result_cells
+from hea_campaign.tui.present.results_text import (RESULT_COLUMNS, failure_cells, format_chain, format_failure,
+                                                   result_cells)
 
 FILTERS = (("f-alloy", "alloy", 22), ("f-candidate", "candidate", 10), ("f-operator", "operator", 12),
            ("f-since", "from YYYY-MM-DD", 16), ("f-until", "to YYYY-MM-DD", 16))
@@ -31,7 +33,8 @@ class ResultsBrowser(Screen):
 
     def __init__(self):
         super().__init__()
-        self.rows: dict[int, object] = {}
+        self.rows: dict[int, object] = {}  # measurement id -> ResultRow
+        self.failures: dict[str, object] = {}  # row key "f<event id>" -> FailedSynthesis
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,34 +70,50 @@ class ResultsBrowser(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results")
     def fetch(self, flt) -> None:
-        from hea_campaign.campaign.results_browser import list_results
+        from hea_campaign.campaign.results_browser import list_failures, list_results
 
         rows = list_results(self.app.store, flt)
-        self.app.call_from_thread(self.show, rows)
+        failures = list_failures(self.app.store, flt)
+        self.app.call_from_thread(self.show, rows, failures)
 
-    def show(self, rows) -> None:
+    def show(self, rows, failures=()) -> None:
         table = self.query_one("#results-table", DataTable)
         keep = None
         if table.row_count:
             keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.rows = {r.id: r for r in rows}
+        self.failures = {f"f{f.event_id}": f for f in failures}
+        # newest first, by when it was entered: results and failed syntheses interleaved
+        listed = [(r.entered_at, str(r.id), result_cells(r)) for r in rows]
+        listed += [(f.at, key, failure_cells(f)) for key, f in self.failures.items()]
+        listed.sort(key=lambda item: item[0], reverse=True)
         table.clear()
-        for r in rows:
-            table.add_row(*(Text(str(v)) for v in result_cells(r)), key=str(r.id))
+        for _, key, cells in listed:
+            table.add_row(*(Text(str(v)) for v in cells), key=key)
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
         corrected = sum(1 for r in rows if not r.current)
         self.query_one("#results-count", Static).update(
-            f"{len(rows)} result(s) shown, {corrected} corrected by a later one; c or Enter corrects the one under the cursor")
+            f"{len(rows)} result(s), {corrected} corrected, {len(failures)} failed synthesis(es); "
+            "c/Enter: correct")
         self.show_chain()
 
-    def selected(self):
+    def _key(self) -> str | None:
         table = self.query_one("#results-table", DataTable)
         if not table.row_count:
             return None
-        return self.rows.get(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected(self):
+        """The lab result under the cursor (None on a failed synthesis)."""
+        key = self._key()
+        return self.rows.get(int(key)) if key is not None and key.isdigit() else None
 
     def show_chain(self) -> None:
+        failure = self.failures.get(self._key() or "")
+        if failure is not None:
+            self.query_one("#result-chain", Static).update(format_failure(failure))
+            return
         r = self.selected()
         if r is None:
             self.query_one("#result-chain", Static).update("")
@@ -118,14 +137,16 @@ class ResultsBrowser(Screen):
     def action_correct(self) -> None:
         r = self.selected()
         if r is None:
+            if self._key() in self.failures:
+                self.app.notify("A failed synthesis has no lab result to correct.", severity="warning")
             return
         newest = self.rows.get(r.chain[-1], r)
         self.app.pop_screen()
         self.app.start_correction(newest)
 
     def store_changed(self, changes) -> None:
-        """Live refresh: a new or corrected result appears without a key press."""
-        if changes.measurements:
+        """Live refresh: a new or corrected result, or a failed synthesis, appears without a key press."""
+        if changes.measurements or changes.touches("candidate.fail"):
             self.load()
 
     def on_worker_state_changed(self, event) -> None:

@@ -15,6 +15,27 @@ def result_cells(r) -> tuple:
             r.day.isoformat(), "" if r.candidate_id is None else r.candidate_id, state, chain)
 
 
+def failure_cells(f) -> tuple:
+    """A failed synthesis (campaign.results_browser.FailedSynthesis) as a browser row.
+
+    "failed" where a result says single phase or not, the reason (shortened; whole in the panel) where its
+    phases go, so both show in the first columns.
+    """
+    reason = f.reason if len(f.reason) <= 30 else f.reason[:29] + "…"
+    state = "synthesis failed" + ("" if f.candidate_status == "failed" else f" (candidate {f.candidate_status} since)")
+    return ("", f.formula, "failed", reason, "", f.operator, f.day.isoformat(), f.candidate_id, state, "")
+
+
+def format_failure(f) -> str:
+    """The panel under the table for a failed synthesis."""
+    lines = [f"Candidate {f.candidate_id} ({f.formula}): synthesis failed, recorded {f.at:%Y-%m-%d %H:%M} by {f.operator}",
+             f"  reason: {f.reason or '-'}",
+             f"  the candidate is {f.candidate_status} now"
+             + ("; approve it for another try on the Candidates tab" if f.candidate_status == "failed" else ""),
+             "  no lab result to correct: nothing was measured"]
+    return "\n".join(lines)
+
+
 RESULT_COLUMNS = ("id", "alloy", "single", "phases", "method", "operator", "date", "candidate", "state", "chain")
 
 

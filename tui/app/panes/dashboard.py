@@ -77,7 +77,10 @@ class DashboardPane(Vertical):
 
     def open_import(self) -> None:
         """The import screen, with the source typed here; it runs the import and shows the whole report."""
-        source = self.query_one("#import-source", Input).value.strip()
+        field = self.query_one("#import-source", Input)
+        source = field.value.strip()
+        field.value = ""
+        self.app.set_focus(None)  # back from the import screen, letter keys switch tabs instead of typing here
         self.app.action_import_data(source, run=bool(source))
 
     def on_worker_state_changed(self, event) -> None:

@@ -28,6 +28,14 @@ MODES = [
 ]
 
 
+class ProposalOutput(Static, can_focus=True):
+    """The proposal's output, inside the pane's one scrollbar.
+
+    Focusable (drawn with an accent bar when focused) and without keys of its own, so
+    PageDown, End, Down and the rest reach the pane and scroll it.
+    """
+
+
 class ProposePane(VerticalScroll):
     class Proposed(Message):
         def __init__(self, outcome):
@@ -75,7 +83,7 @@ class ProposePane(VerticalScroll):
             yield Button("Propose", variant="primary", id="run-proposal")
             yield Button("Cancel", id="cancel-proposal", disabled=True)
         yield ProgressBar(id="propose-progress", show_eta=False)
-        yield Static("", id="propose-result")
+        yield ProposalOutput("", id="propose-result")
         yield Static("Design space", classes="section-title")
         yield Static("", id="space-text", markup=False)
         with Grid(id="space-form", classes="form"):
@@ -183,7 +191,9 @@ class ProposePane(VerticalScroll):
         if req is not None:
             self.query_one("#run-proposal", Button).disabled = True
             self.query_one("#cancel-proposal", Button).disabled = False
-            self.query_one("#propose-result", Static).update("Working...")
+            output = self.query_one("#propose-result", Static)
+            output.update("Working...")
+            output.focus()  # the disabled Propose button would otherwise drop the focus (Tab then went to the tab bar)
             self.query_one("#propose-progress", ProgressBar).display = req.mode == "screen"
             self.run_proposal(req)
 
@@ -218,6 +228,7 @@ class ProposePane(VerticalScroll):
         self.query_one("#cancel-proposal", Button).disabled = True
         if outcome is None:
             self.query_one("#propose-result", Static).update("")
+            self.query_one("#run-proposal", Button).focus()
             return
         dropped = ", ".join(f"{k} {v}" for k, v in outcome.dropped.items() if v)
         known = "".join(f"\nKnown: {k['formula']} ~ measured {k['measured']} ({k['label']}, {k['distance_at_pct']:.1f} at.%)"
@@ -230,7 +241,10 @@ class ProposePane(VerticalScroll):
         if len(outcome.paths) <= 3:
             for start, path in outcome.paths.items():
                 text += f"\n\nPath from {start}:\n" + "\n".join(path_lines(path))
-        self.query_one("#propose-result", Static).update(Text(plain(text)))  # start formulas as typed: never markup
+        output = self.query_one("#propose-result", Static)
+        output.update(Text(plain(text)))  # start formulas as typed: never markup
+        output.focus()  # the keys scroll the pane from here: PageDown, End, Down
+        self.call_after_refresh(self.scroll_to_widget, output, top=True, animate=False)
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)

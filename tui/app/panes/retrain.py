@@ -68,6 +68,7 @@ class RetrainPane(Vertical):
                 self.comparison.activated = True
                 self.query_one("#train-comparison", Static).update(render_comparison(self.comparison))
                 self.query_one("#activate", Button).disabled = True
+                self.query_one("#start-training", Button).focus()  # not lost with the disabled button
                 self.notify(f"Model version v{self.comparison.new_id} is now active.")
                 self.post_message(self.Trained(self.comparison))
 
@@ -80,6 +81,7 @@ class RetrainPane(Vertical):
         self.query_one("#start-training", Button).disabled = True
         self.query_one("#cancel-training", Button).disabled = False
         self.query_one("#activate", Button).disabled = True
+        self.query_one("#cancel-training", Button).focus()  # Start is disabled now: the focus would be lost
         self.query_one("#train-comparison", Static).update("")
         self.query_one("#train-live", Static).update("Starting...")
         self.query_one("#train-progress", ProgressBar).display = True
@@ -128,6 +130,7 @@ class RetrainPane(Vertical):
         self.query_one("#cancel-training", Button).disabled = True
         if comparison is None:
             self.query_one("#train-live", Static).update("Training cancelled; nothing was saved.")
+            self.query_one("#start-training", Button).focus()  # Cancel is disabled now
             return
         self.comparison = comparison
         bar = self.query_one("#train-progress", ProgressBar)
