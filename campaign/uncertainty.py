@@ -30,8 +30,13 @@ calibration scores) is built once when a model version is trained and stored
 inside its checkpoint (``to_arrays`` / ``from_arrays``), so the checkpoint's
 sha256 covers it.
 
-``p_single`` is the scorer's probability.  Until a separate scorer exists it
-is the SSVAE head's; ``scorer`` arguments take any callable X -> p.
+``p_single`` is the scorer's probability: ``model.predict_proba``, which for
+a model version is its scorer (``campaign.scoring.ScoredModel``, the ensemble
+chosen on validation rows), the same p that proposals rank by.  The latent
+space is the SSVAE's and is always entered with the SSVAE head's own p
+(training alloys and candidates alike).  Conformal calibration needs p on
+validation rows from a scorer that never trained on them: ``build_reference``
+takes it as ``scorer`` (``campaign.scoring.fit_version_scorer`` gives it).
 """
 
 from __future__ import annotations
@@ -52,8 +57,10 @@ CLASS_NAMES = ("multi", "single")  # index = label
 
 
 def head_scorer(model) -> Callable[[np.ndarray], np.ndarray]:
-    """The SSVAE classifier head as the scorer (swap here for issue 12's scorer)."""
-    return model.predict_proba
+    """The SSVAE classifier head's p (what the latent space is conditioned on), whatever scorer ranks."""
+    from .scoring import head_of
+
+    return head_of(model).predict_proba
 
 
 DENSITY_BLOCK = 2_000_000  # point-centre pairs per block: memory stays bounded whatever the sizes
@@ -187,9 +194,15 @@ def build_reference(
     inconsistency_threshold: float = 0.2,
     key: str = "",
 ) -> Reference:
-    """Reference statistics of a model's labelled training rows (and validation rows for conformal)."""
+    """Reference statistics of a model's labelled training rows (and validation rows for conformal).
+
+    ``scorer``: p(single) on the validation rows for the conformal scores, from
+    a scorer that did not train on them (default ``model.predict_proba``:
+    right for a bare SSVAE, whose validation rows only chose its epoch, wrong
+    for a scorer refitted on them).
+    """
     X_lab = np.asarray(X_lab, np.float64)
-    p_head = model.predict_proba(X_lab)
+    p_head = head_scorer(model)(X_lab)
     latent, _ = model.encode(X_lab, p_head)  # as candidates are encoded: with the head's own p
     n, dim = latent.shape
     sigma = float(np.mean(latent.std(axis=0))) or 1.0
@@ -201,7 +214,8 @@ def build_reference(
     if X_val is not None and len(X_val):
         X_val = np.asarray(X_val, np.float64)
         clf = second_opinion.fit(X_lab, y_lab, model.vocabulary)  # the same fit as Reference.second_opinion()
-        p_mean = 0.5 * ((scorer or head_scorer(model))(X_val) + second_opinion.predict(clf, X_val, model.vocabulary))
+        p_val = np.asarray((scorer or model.predict_proba)(X_val), np.float64)
+        p_mean = 0.5 * (p_val + second_opinion.predict(clf, X_val, model.vocabulary))
         scores = conformal_scores(p_mean, y_val)
     return Reference(
         X_train=X_lab, y_train=np.asarray(y_lab, np.float64), latent=latent, bandwidth=h,
@@ -309,11 +323,16 @@ def _cls(p: float) -> str:
 
 def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = None,
            scorer: Callable[[np.ndarray], np.ndarray] | None = None) -> Assessment:
-    """Score, place and flag compositions X (N, V)."""
+    """Score, place and flag compositions X (N, V).
+
+    p_single and its spread are ``model.predict_proba``'s (the version's scorer);
+    ``scorer`` overrides p.  The latent point is found with the head's own p,
+    as for the training alloys in the reference.
+    """
     X = np.atleast_2d(np.asarray(X, np.float64))
-    p_head, spread = model.predict_proba(X, return_std=True)
-    p = p_head if scorer is None else np.asarray(scorer(X), np.float64)
-    latent, _ = model.encode(X, p_head)
+    p_model, spread = model.predict_proba(X, return_std=True)
+    p = np.asarray(p_model if scorer is None else scorer(X), np.float64)
+    latent, _ = model.encode(X, head_scorer(model)(X))
     dens = latent_density(latent, ref.latent, ref.bandwidth)
     pct = 100.0 * np.searchsorted(ref.training_densities, dens) / max(len(ref.training_densities), 1)
     desc = featurize(X, model.vocabulary)
