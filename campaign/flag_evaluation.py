@@ -37,8 +37,8 @@ from .errors import CampaignError
 from .uncertainty import FLAGS, assess, build_reference
 
 SIGNALS = (
-    "uncertainty score (scorer + second opinion)",
-    "ambiguity of the scorer's p",
+    "uncertainty score: ambiguity of the scorer's p",
+    "ambiguity of the mean of p and p2",
     "second-opinion disagreement |p - p2|",
     "conformal set not a single class",
     "scorer's spread (members, sub-forests)",
@@ -212,10 +212,9 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
     wrong = ~right
     sets = np.asarray(pool.sets, int).reshape(len(y), -1)
     size = sets.sum(axis=1) if sets.shape[1] else np.full(len(y), -1)
-    score = 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5)
     signals = {
-        SIGNALS[0]: score,
-        SIGNALS[1]: 1.0 - 2.0 * np.abs(p - 0.5),
+        SIGNALS[0]: 1.0 - 2.0 * np.abs(p - 0.5),
+        SIGNALS[1]: 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5),
         SIGNALS[2]: np.abs(p - p2),
         SIGNALS[3]: (size != 1).astype(float),
         SIGNALS[4]: np.asarray(pool.spread),

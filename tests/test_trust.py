@@ -269,16 +269,27 @@ def test_assess_takes_p_from_the_scorer_and_the_latent_point_from_the_head(hand_
 
 
 def test_conformal_scores_come_from_the_given_calibration_scorer(hand_reference):
-    from hea_campaign.campaign import second_opinion
     from hea_campaign.campaign.uncertainty import conformal_scores
 
     val = _rows(["Fe40Ni40Cr10Co10", "Fe10Ni10Cr40Co40"] * 5)
     yv = np.array([1, 0] * 5)
     ref = build_reference(HandModel(), hand_reference.X_train, hand_reference.y_train, val, yv,
                           scorer=ConstantScorer().predict_proba, key="calibration-scorer")
-    knn = second_opinion.fit(hand_reference.X_train, hand_reference.y_train, V)
-    expected = conformal_scores(0.5 * (0.3 + second_opinion.predict(knn, val, V)), yv)
-    assert np.allclose(ref.conformal_scores, np.sort(expected))
+    assert np.allclose(ref.conformal_scores, np.sort(conformal_scores(np.full(10, 0.3), yv)))
+
+
+def test_a_reference_stored_before_the_choice_keeps_its_sets_on_the_mean_of_p_and_p2(hand_reference):
+    from hea_campaign.campaign.uncertainty import Reference
+
+    arrays = hand_reference.to_arrays()
+    old = dict(arrays, ref_scalars=arrays["ref_scalars"][:7])  # written before conformal_on existed
+    legacy = Reference.from_arrays(old, V, key="hand-made")
+    X = _rows(["Fe25Ni26Cr25Co24", "Fe40Ni40Cr10Co10", "Fe30Ni30Cr20Co20"])
+    a, b = assess(HandModel(), hand_reference, X), assess(HandModel(), legacy, X)
+    assert np.allclose(a.uncertainty_score, 1 - 2 * np.abs(a.p_single - 0.5))
+    mean = 0.5 * (b.p_single + b.p_second)
+    assert np.allclose(b.uncertainty_score, 1 - 2 * np.abs(mean - 0.5))
+    assert (legacy.conformal_sets(mean) == b.conformal).all()
 
 
 def test_reference_round_trips_through_arrays(hand_reference):
@@ -324,7 +335,6 @@ def test_the_flag_reference_is_inside_the_checkpoint_and_a_changed_one_is_refuse
 
 
 def test_a_versions_conformal_calibration_uses_a_scorer_that_never_saw_the_validation_rows(trained_store):
-    from hea_campaign.campaign import second_opinion
     from hea_campaign.campaign.model_versions import get_version, load_version, version_arrays
     from hea_campaign.campaign.uncertainty import conformal_scores
     from hea_campaign.model.scoring import Scorer
@@ -336,12 +346,11 @@ def test_a_versions_conformal_calibration_uses_a_scorer_that_never_saw_the_valid
     n = len(X_lab)
     assert np.allclose(sc.X_fit[:n], X_lab) and len(sc.X_fit) == n + len(arrays["val_ids"])
     X_val, y_val = sc.X_fit[n:], sc.y_fit[n:]
-    knn_p = second_opinion.predict(second_opinion.fit(X_lab, y_lab, V), X_val, V)
     fresh = Scorer(sc.members, sc.seed, sc.vocabulary, X_lab, y_lab, model.ssvae if "ssvae" in sc.members else None)
-    expected = np.sort(conformal_scores(0.5 * (fresh.predict_proba(X_val) + knn_p), y_val))
+    expected = np.sort(conformal_scores(fresh.predict_proba(X_val), y_val))
     assert np.allclose(arrays["ref_conformal_scores"], expected)
     # the refitted scorer has seen these rows: its scores would be optimistic (sets too small)
-    seen = conformal_scores(0.5 * (sc.predict_proba(X_val) + knn_p), y_val)
+    seen = conformal_scores(sc.predict_proba(X_val), y_val)
     assert seen.mean() < expected.mean()
 
 
