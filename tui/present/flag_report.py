@@ -25,9 +25,9 @@ def format_flag_figures(f) -> str:
     if val:
         lines[-1] = (lines[-1][:-1] + f"; test rows, and validation rows ({f.n_validation}, p from the scorer "
                      "fitted without them: where a signal may be chosen):")
-        lines += [f"    {name:<46} {_f(v)}   validation {_f(val.get(name, math.nan))}" for name, v in f.auc_error.items()]
+        lines += [f"    {name:<48} {_f(v)}   validation {_f(val.get(name, math.nan))}" for name, v in f.auc_error.items()]
     else:
-        lines += [f"    {name:<46} {_f(v)}" for name, v in f.auc_error.items()]
+        lines += [f"    {name:<48} {_f(v)}" for name, v in f.auc_error.items()]
     lines.append(f"  accuracy flagged vs unflagged:")
     lines.append(f"    {'flag':<14}{'n':>6}{'flagged':>10}{'unflagged':>11}{'gap':>8}")
     for name, m in f.per_flag.items():
