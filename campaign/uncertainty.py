@@ -18,7 +18,7 @@ section 6):
   than the 95th percentile of the training alloys' own nearest-neighbour
   distances; the reason names that alloy;
 - ``low_density``: the seed paper's latent novelty signal.  Training alloys
-  and candidates are encoded the same way (with the classifier's own p, never
+  and candidates are encoded the same way (with the SSVAE head's own p, never
   a true label), and a candidate is flagged when its Gaussian kernel density
   among the training alloys is below the 5th percentile of the training
   alloys' own leave-one-out densities;

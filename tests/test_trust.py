@@ -470,3 +470,22 @@ def test_evaluate_flags_assesses_with_the_scorer_that_proposals_use(trained_stor
         assert not np.allclose(pool.p, ssvae.predict_proba(ts.X_lab[te]))  # not the SSVAE head's
     assert np.allclose(val_pool.p, calibration.predict_proba(ts.X_lab[va]))  # validation rows: a scorer without them
     assert len(pool.rf_ambiguity) == 60 and 0 <= min(pool.rf_ambiguity) and max(pool.rf_ambiguity) <= 1
+
+
+def test_the_flag_report_names_the_scorer_and_shows_validation_and_per_seed_coverage():
+    from hea_campaign.campaign.flag_evaluation import SIGNALS, _Pool, summarise
+    from hea_campaign.tui.present.flag_report import format_flag_figures
+
+    pool = _Pool()
+    pool.y, pool.p, pool.p2 = [1, 0, 0, 1], [0.9, 0.1, 0.55, 0.2], [0.8, 0.2, 0.45, 0.3]
+    pool.spread, pool.dist, pool.dens_pct = [0.0] * 4, [1.0] * 4, [50] * 4
+    pool.sets = [[0, 1], [1, 0], [1, 1], [1, 0]]  # seed 0 covers both, seed 1 one of two
+    pool.flags, pool.rf_ambiguity, pool.part = [set()] * 4, [0.1, 0.5, 0.2, 0.9], [0, 0, 1, 1]
+    pool.members, pool.n_cal = ["forest", "ssvae+forest"], [73, 74]
+    f = summarise(pool, "hand-made", [0, 1])
+    assert f.coverage_per_seed == [1.0, 0.5]
+    f.auc_error_validation, f.n_validation = {SIGNALS[0]: 0.625}, 147
+    text = format_flag_figures(f)
+    assert "members chosen on validation per seed: forest, ssvae+forest" in text and "73/74 validation rows" in text
+    assert "coverage per seed: 1.000, 0.500" in text
+    assert f"{SIGNALS[0]:<48} 1.000   validation 0.625" in text
