@@ -1,14 +1,22 @@
 """Do the flags mean something?  Measured on held-out alloys, in and out of distribution.
 
-For every seed: train the SSVAE on a split's labelled rows (validation rows
-for model selection and for conformal calibration, exactly as a model
-version is built), assess the held-out alloys as candidates are assessed,
-and pool them over seeds.  Three settings:
+For every seed: train the SSVAE on a split's labelled rows and fit the
+campaign's scorer beside it (members chosen on the validation rows, trees
+refitted on training + validation rows: ``campaign.scoring.fit_version_scorer``),
+build the flag reference with conformal calibration on the validation rows
+(p from the same members fitted on training rows only, so the validation
+rows are new to it), exactly as a model version is built; then assess the
+held-out alloys as candidates are assessed (p_single is the scorer's, as in
+proposals) and pool them over seeds.  Three settings:
 
 - in distribution: grouped splits (near-duplicates on one side);
 - ``system-holdout``: whole element systems held out;
 - ``external``: the MPEA set, near-duplicates of seed alloys removed, model
   trained on the whole seed set (10 % validation).
+
+Beside the flags' own signals, a reference random forest (300 trees on the
+8 descriptors, the same labelled rows) gives its vote ambiguity, the
+alternative the issue measured.
 
 Reported: the error ROC AUC of every uncertainty signal (how well it ranks
 wrong predictions above right ones), accuracy of flagged vs unflagged alloys
@@ -29,11 +37,12 @@ from .errors import CampaignError
 from .uncertainty import FLAGS, assess, build_reference
 
 SIGNALS = (
-    "uncertainty score (scorer + second opinion)",
-    "ambiguity of the scorer's p",
+    "uncertainty score: ambiguity of the scorer's p",
+    "ambiguity of the mean of p and p2",
     "second-opinion disagreement |p - p2|",
     "conformal set not a single class",
-    "classifier heads' spread",
+    "scorer's spread (members, sub-forests)",
+    "reference random forest's vote ambiguity",
     "distance to nearest training alloy",
     "1 - latent density percentile",
 )
@@ -55,6 +64,13 @@ class FlagFigures:
     reliability: list[tuple[float, float, float, int]] = field(default_factory=list)  # lo, mean p, observed, n
     second_opinion_accuracy: float = math.nan
     png: Path | None = None
+    scorer_members: list[str] = field(default_factory=list)  # per seed, as chosen on validation
+    calibration_rows: list[int] = field(default_factory=list)  # validation rows per seed
+    # the same signals on the validation rows, p from the scorer fitted without them (where a signal
+    # may be chosen; the conformal one is calibrated on these rows, so not given)
+    auc_error_validation: dict[str, float] = field(default_factory=dict)
+    n_validation: int = 0
+    coverage_per_seed: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -67,8 +83,12 @@ class _Pool:
     dens_pct: list = field(default_factory=list)
     sets: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    rf_ambiguity: list = field(default_factory=list)
+    part: list = field(default_factory=list)  # which seed's split each row came from (0, 1, ...)
+    members: list = field(default_factory=list)
+    n_cal: list = field(default_factory=list)
 
-    def add(self, a, y) -> None:
+    def add(self, a, y, rf_p=None) -> None:
         self.y.extend(np.asarray(y).tolist())
         self.p.extend(a.p_single.tolist())
         self.p2.extend(a.p_second.tolist())
@@ -77,17 +97,42 @@ class _Pool:
         self.dens_pct.extend(a.density_percentile.tolist())
         self.sets.extend(a.conformal.tolist())
         self.flags.extend([{f["flag"] for f in fl} for fl in a.flags])
+        rf = np.full(len(a.p_single), np.nan) if rf_p is None else np.asarray(rf_p, float)
+        self.rf_ambiguity.extend((1.0 - 2.0 * np.abs(rf - 0.5)).tolist())
+        self.part.extend([len(self.members)] * len(a.p_single))
 
 
-def _assess_split(X, y, split, config, seed: int, pool: _Pool) -> None:
+def _assess_scored(ssvae, X_tr, y_tr, X_val, y_val, X_test, y_test, seed: int, pool: _Pool,
+                   val_pool: _Pool | None = None) -> None:
+    """Scorer and flag reference as ``train_version`` builds them; the test rows assessed as candidates."""
+    from hea_campaign.model.descriptors import featurize
+    from hea_campaign.model.evaluation import reference_model
+
+    from .scoring import ScoredModel, fit_version_scorer
+
+    sc, calibration = fit_version_scorer(ssvae, X_tr, y_tr, X_val, y_val, seed=seed)
+    model = ScoredModel(ssvae, sc)
+    ref = build_reference(model, X_tr, y_tr, X_val, y_val, scorer=calibration.predict_proba,
+                          key=f"flag-eval-{seed}-{id(ssvae)}")
+    voc = tuple(ssvae.vocabulary)
+    rf = reference_model("random_forest", seed).fit(featurize(X_tr, voc), np.asarray(y_tr).astype(int))
+    pool.add(assess(model, ref, X_test), y_test, rf.predict_proba(featurize(X_test, voc))[:, 1])
+    pool.members.append(sc.label)
+    pool.n_cal.append(len(y_val))
+    if val_pool is not None:  # the validation rows through the calibration scorer (new to it): where signals are chosen
+        pool_model = ScoredModel(ssvae, calibration)
+        val_pool.add(assess(pool_model, ref, X_val), y_val, rf.predict_proba(featurize(X_val, voc))[:, 1])
+
+
+def _assess_split(X, y, split, config, seed: int, pool: _Pool, val_pool: _Pool | None = None) -> None:
     from hea_campaign.model import evaluation as ev
 
     res, _ = ev.train_on_split(X, y, split, config.replace(seed=seed))
-    ref = build_reference(res.model, X[split.labelled], y[split.labelled], X[split.validation], y[split.validation])
-    pool.add(assess(res.model, ref, X[split.test]), y[split.test])
+    L, V, T = split.labelled, split.validation, split.test
+    _assess_scored(res.model, X[L], y[L], X[V], y[V], X[T], y[T], seed, pool, val_pool)
 
 
-def _assess_external(path, config, seed: int, pool: _Pool) -> int:
+def _assess_external(path, config, seed: int, pool: _Pool, val_pool: _Pool | None = None) -> int:
     from hea_campaign.model.training import train
 
     from .evaluation import external_rows, seed_rows
@@ -102,8 +147,9 @@ def _assess_external(path, config, seed: int, pool: _Pool) -> int:
         idx = np.flatnonzero(rows.y == cls)
         val[rng.choice(idx, size=max(1, len(idx) // 10), replace=False)] = True
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], config.replace(seed=seed))
-    ref = build_reference(res.model, rows.X[~val], rows.y[~val], rows.X[val], rows.y[val])
-    pool.add(assess(res.model, ref, X_ext), y_ext)
+    y_seed = rows.y.astype(float)
+    _assess_scored(res.model, rows.X[~val], y_seed[~val], rows.X[val], y_seed[val], X_ext, y_ext, seed, pool,
+                   val_pool)
     return len(y_ext)
 
 
@@ -124,11 +170,11 @@ def evaluate_flags(
     from .evaluation import seed_rows
 
     cfg = config or SSVAEConfig()
-    pool = _Pool()
+    pool, val_pool = _Pool(), _Pool()
     if external is not None:
         setting = f"external {Path(external).name} (near-duplicates of seed alloys removed)"
         for s in seeds:
-            n = _assess_external(external, cfg, int(s), pool)
+            n = _assess_external(external, cfg, int(s), pool, val_pool)
             if progress:
                 progress(f"seed {s}: {n} external alloys assessed")
     else:
@@ -137,10 +183,14 @@ def evaluate_flags(
             protocol, "grouped splits (near-duplicates on one side)" if grouped else "random splits")
         for s in seeds:
             split = ev.make_split(rows.X, rows.y, int(s), protocol, grouped)
-            _assess_split(rows.X, rows.y.astype(float), split, cfg, int(s), pool)
+            _assess_split(rows.X, rows.y.astype(float), split, cfg, int(s), pool, val_pool)
             if progress:
                 progress(f"seed {s}: {len(split.test)} test alloys assessed")
     figures = summarise(pool, setting, [int(s) for s in seeds])
+    if val_pool.y:
+        on_val = summarise(val_pool, "validation", [int(s) for s in seeds])
+        figures.auc_error_validation = {k: (math.nan if k == SIGNALS[3] else v) for k, v in on_val.auc_error.items()}
+        figures.n_validation = on_val.n
     if png is not None:
         figures.png = reliability_png(figures, png)
     return figures
@@ -162,17 +212,17 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
     wrong = ~right
     sets = np.asarray(pool.sets, int).reshape(len(y), -1)
     size = sets.sum(axis=1) if sets.shape[1] else np.full(len(y), -1)
-    score = 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5)
     signals = {
-        SIGNALS[0]: score,
-        SIGNALS[1]: 1.0 - 2.0 * np.abs(p - 0.5),
+        SIGNALS[0]: 1.0 - 2.0 * np.abs(p - 0.5),
+        SIGNALS[1]: 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5),
         SIGNALS[2]: np.abs(p - p2),
         SIGNALS[3]: (size != 1).astype(float),
         SIGNALS[4]: np.asarray(pool.spread),
-        SIGNALS[5]: np.asarray(pool.dist),
-        SIGNALS[6]: 1.0 - np.asarray(pool.dens_pct) / 100.0,
+        SIGNALS[5]: np.asarray(pool.rf_ambiguity, float),
+        SIGNALS[6]: np.asarray(pool.dist),
+        SIGNALS[7]: 1.0 - np.asarray(pool.dens_pct) / 100.0,
     }
-    auc = {k: _auc(wrong, v) for k, v in signals.items()}
+    auc = {k: (math.nan if len(v) != len(y) or np.isnan(v).any() else _auc(wrong, v)) for k, v in signals.items()}
 
     def acc(mask) -> float:
         return float(right[mask].mean()) if mask.any() else math.nan
@@ -182,6 +232,8 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
         m = np.array([name in f for f in pool.flags], bool)
         per_flag[name] = {"n": int(m.sum()), "accuracy": acc(m), "accuracy_unflagged": acc(~m)}
     covered = sets[np.arange(len(y)), y.astype(int)] == 1 if sets.shape[1] else np.zeros(len(y), bool)
+    part = np.asarray(pool.part, int)
+    per_seed = [float(covered[part == k].mean()) for k in np.unique(part)] if len(part) == len(y) else []
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     reliability, ece = [], 0.0
@@ -196,6 +248,7 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
         set_sizes={k: float((size == k).mean()) for k in (0, 1, 2)}, single_set_accuracy=acc(size == 1),
         conformal_level=level, ece=float(ece), reliability=reliability,
         second_opinion_accuracy=float(np.mean((p2 >= 0.5) == (y == 1))) if len(y) else math.nan,
+        scorer_members=list(pool.members), calibration_rows=list(pool.n_cal), coverage_per_seed=per_seed,
     )
 
 

@@ -1,7 +1,9 @@
 """How good are inverted candidates?  Reach, change, and what an independent model and the flags say.
 
 A model is trained on a split's labelled rows (the paper's own split file,
-or a seeded one); the multi-phase alloys of its test rows are inverted with
+or a seeded one), with the campaign's scorer beside it as a model version
+holds it (p_single and the cutoff test are the scorer's; gradient steps go
+through the SSVAE head); the multi-phase alloys of its test rows are inverted with
 each loop; for those reaching the cutoff we report the median change, the
 share the independent second opinion (k nearest neighbours on composition,
 trained on the same labelled rows) calls single phase, and the share
@@ -46,7 +48,20 @@ def _trained(split_file, seed: int, config):
     rows = seed_rows()
     split = split_from_file(rows, split_file) if split_file else ev.paper_split(rows.y, seed)
     res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=seed))
-    return rows, split, res.model
+    return rows, split, _with_scorer(res.model, rows, split, seed)
+
+
+def _with_scorer(ssvae, rows, split, seed: int):
+    """The SSVAE with the campaign's scorer beside it, as a model version holds them (p_single, the
+    cutoff test of every loop), and the calibration scorer for the conformal reference."""
+    from .scoring import ScoredModel, fit_version_scorer
+
+    y = rows.y.astype(float)
+    L, V = split.labelled, split.validation
+    sc, calibration = fit_version_scorer(ssvae, rows.X[L], y[L], rows.X[V], y[V], seed=seed)
+    model = ScoredModel(ssvae, sc)
+    model.calibration = calibration
+    return model
 
 
 def evaluate_inversion(
@@ -75,8 +90,10 @@ def evaluate_inversion(
     else:
         pool = split.test
     X0 = rows.X[pool][y[pool] == 0]
+    calibration = getattr(model, "calibration", None)  # a bare SSVAE (``trained`` given): its head is the scorer
     ref = build_reference(model, rows.X[split.labelled], y[split.labelled], rows.X[split.validation],
-                          y[split.validation], key=f"inversion-eval-{seed}-{split_file}")
+                          y[split.validation], key=f"inversion-eval-{seed}-{split_file}",
+                          scorer=None if calibration is None else calibration.predict_proba)
     cautious = Caution(data_rows=ref.X_train, data_radius=ref.novelty_threshold)
     runs = []
     for loop in loops:

@@ -155,11 +155,14 @@ def train_version(
     if warm_start is not None:
         metrics["warm_start_from"] = warm_start.id
     extra = {}
+    calibration = None  # p on the validation rows for conformal: a scorer that never trained on them
     if use_scorer:
-        from hea_campaign.model.scoring import fit_scorer
+        from .scoring import fit_version_scorer
 
-        sc = fit_scorer(ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
-                        ssvae=model, seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
+        sc, calibration_scorer = fit_version_scorer(
+            model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
+            seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
+        calibration = calibration_scorer.predict_proba
         extra["scorer"] = sc.state()
         metrics["scorer"] = sc.label
         metrics["scorer_validation"] = sc.validation
@@ -174,8 +177,8 @@ def train_version(
     ckpt = folder / f"{stem}.pt"
     from .uncertainty import build_reference
 
-    reference = build_reference(model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx],
-                                ts.y_lab[val_idx])
+    reference = build_reference(model_out, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx],
+                                ts.y_lab[val_idx], scorer=calibration)
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
     sha = save_checkpoint(model, ckpt, metrics=metrics, extra=extra, arrays=arrays)

@@ -44,3 +44,27 @@ class ScoredModel:
 def head_of(model):
     """The SSVAE behind a model (itself when it has no scorer)."""
     return model.ssvae if isinstance(model, ScoredModel) else model
+
+
+def fit_version_scorer(ssvae, X_train, y_train, X_val, y_val, *, seed: int = 0, members=None, vocabulary=None):
+    """The scorer a model version keeps, and the one its conformal calibration uses.
+
+    Returns ``(scorer, calibration)``.  ``scorer`` is ``fit_scorer``'s: members
+    chosen on the validation rows, trees refitted on training + validation
+    rows; it fills p_single.  Its p on the validation rows is therefore not
+    held out, and conformal scores computed with it would be optimistic (too
+    small sets, coverage below the stated level).  ``calibration`` has the
+    same members fitted on the training rows only, so the validation rows are
+    new to it, as a candidate is new to ``scorer``.  (A scorer that saw 10 %
+    more rows is no worse on new alloys, so sets calibrated this way err on
+    the side of coverage.)  Used by ``train_version`` and ``evaluate --flags``
+    alike.
+    """
+    from hea_campaign.model.scoring import Scorer, fit_scorer
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    voc = tuple(vocabulary or getattr(ssvae, "vocabulary", None) or DEFAULT_VOCABULARY)
+    sc = fit_scorer(X_train, y_train, X_val, y_val, ssvae=ssvae, seed=seed, members=members, vocabulary=voc)
+    calibration = Scorer(sc.members, int(seed), voc, np.asarray(X_train, np.float64),
+                         np.asarray(y_train).astype(np.int64), ssvae if "ssvae" in sc.members else None)
+    return sc, calibration

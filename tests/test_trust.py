@@ -9,6 +9,8 @@ known alloys and the stored reference through a real store and a real
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from sqlmodel import select
@@ -236,6 +238,60 @@ def test_disputed_when_the_independent_model_disagrees():
     assert a.conformal_set(0) is None and "uncertain" not in _flags(a, 0)  # no calibration rows: no set
 
 
+class ConstantScorer:
+    """A scorer that says 0.3 for every alloy (unlike HandModel's head)."""
+
+    def predict_proba(self, X, return_std=False):
+        p = np.full(len(np.atleast_2d(X)), 0.3)
+        return (p, np.full(len(p), 0.05)) if return_std else p
+
+
+class HandModelLatentP(HandModel):
+    """HandModel whose latent point carries the p it was encoded with (third coordinate)."""
+
+    def encode(self, X, p):
+        z, _ = super().encode(X, p)
+        z = np.column_stack([z, np.asarray(p, float)])
+        return z, np.ones_like(z)
+
+
+def test_assess_takes_p_from_the_scorer_and_the_latent_point_from_the_head(hand_reference):
+    from hea_campaign.campaign.scoring import ScoredModel
+
+    head = HandModelLatentP()
+    model = ScoredModel(head, ConstantScorer())
+    ref = build_reference(model, hand_reference.X_train, hand_reference.y_train, key="scored-latent")
+    X = _rows(["Fe40Ni40Cr10Co10", "Fe10Ni10Cr40Co40"])
+    a = assess(model, ref, X)
+    assert np.allclose(a.p_single, 0.3) and np.allclose(a.spread, 0.05)  # what proposals rank by
+    assert np.allclose(a.latent[:, 2], head.predict_proba(X))  # candidates enter the latent space as the
+    assert np.allclose(ref.latent[:, 2], head.predict_proba(hand_reference.X_train))  # training alloys do
+
+
+def test_conformal_scores_come_from_the_given_calibration_scorer(hand_reference):
+    from hea_campaign.campaign.uncertainty import conformal_scores
+
+    val = _rows(["Fe40Ni40Cr10Co10", "Fe10Ni10Cr40Co40"] * 5)
+    yv = np.array([1, 0] * 5)
+    ref = build_reference(HandModel(), hand_reference.X_train, hand_reference.y_train, val, yv,
+                          scorer=ConstantScorer().predict_proba, key="calibration-scorer")
+    assert np.allclose(ref.conformal_scores, np.sort(conformal_scores(np.full(10, 0.3), yv)))
+
+
+def test_a_reference_stored_before_the_choice_keeps_its_sets_on_the_mean_of_p_and_p2(hand_reference):
+    from hea_campaign.campaign.uncertainty import Reference
+
+    arrays = hand_reference.to_arrays()
+    old = dict(arrays, ref_scalars=arrays["ref_scalars"][:7])  # written before conformal_on existed
+    legacy = Reference.from_arrays(old, V, key="hand-made")
+    X = _rows(["Fe25Ni26Cr25Co24", "Fe40Ni40Cr10Co10", "Fe30Ni30Cr20Co20"])
+    a, b = assess(HandModel(), hand_reference, X), assess(HandModel(), legacy, X)
+    assert np.allclose(a.uncertainty_score, 1 - 2 * np.abs(a.p_single - 0.5))
+    mean = 0.5 * (b.p_single + b.p_second)
+    assert np.allclose(b.uncertainty_score, 1 - 2 * np.abs(mean - 0.5))
+    assert (legacy.conformal_sets(mean) == b.conformal).all()
+
+
 def test_reference_round_trips_through_arrays(hand_reference):
     from hea_campaign.campaign.uncertainty import Reference
 
@@ -276,6 +332,26 @@ def test_the_flag_reference_is_inside_the_checkpoint_and_a_changed_one_is_refuse
     _references.clear()
     with pytest.raises(CampaignError, match="sha256"):
         load_version(version)
+
+
+def test_a_versions_conformal_calibration_uses_a_scorer_that_never_saw_the_validation_rows(trained_store):
+    from hea_campaign.campaign.model_versions import get_version, load_version, version_arrays
+    from hea_campaign.campaign.uncertainty import conformal_scores
+    from hea_campaign.model.scoring import Scorer
+
+    version = get_version(trained_store)
+    model, X_lab, y_lab = load_version(version)
+    arrays = version_arrays(version)
+    sc = model.scorer  # the scorer proposals rank by: its trees were refitted on training + validation rows
+    n = len(X_lab)
+    assert np.allclose(sc.X_fit[:n], X_lab) and len(sc.X_fit) == n + len(arrays["val_ids"])
+    X_val, y_val = sc.X_fit[n:], sc.y_fit[n:]
+    fresh = Scorer(sc.members, sc.seed, sc.vocabulary, X_lab, y_lab, model.ssvae if "ssvae" in sc.members else None)
+    expected = np.sort(conformal_scores(fresh.predict_proba(X_val), y_val))
+    assert np.allclose(arrays["ref_conformal_scores"], expected)
+    # the refitted scorer has seen these rows: its scores would be optimistic (sets too small)
+    seen = conformal_scores(sc.predict_proba(X_val), y_val)
+    assert seen.mean() < expected.mean()
 
 
 def test_default_design_space_proposals_are_heas_and_never_known(trained_store):
@@ -359,6 +435,10 @@ def test_flag_figures_on_a_hand_made_pool(tmp_path):
     pool.sets = [[0, 1], [1, 0], [1, 1], [1, 0]]
     pool.flags = [set(), set(), {"uncertain", "disputed"}, set()]
     f = summarise(pool, "hand-made", [0])
+    assert math.isnan(f.auc_error[SIGNALS[5]])  # no reference forest in this pool: not made up
+    pool.rf_ambiguity = [0.1, 0.5, 0.2, 0.9]  # ranks one error top, the other below a right answer
+    f = summarise(pool, "hand-made", [0])
+    assert f.auc_error[SIGNALS[5]] == 0.75
     assert f.accuracy == 0.5 and f.coverage == 0.75
     assert f.set_sizes == {0: 0.0, 1: 0.75, 2: 0.25} and f.single_set_accuracy == pytest.approx(2 / 3)
     assert f.per_flag["uncertain"] == {"n": 1, "accuracy": 0.0, "accuracy_unflagged": pytest.approx(2 / 3)}
@@ -368,3 +448,44 @@ def test_flag_figures_on_a_hand_made_pool(tmp_path):
     assert f.ece == pytest.approx((0.1 + 0.8 + 0.55 + 0.1) / 4)
     png = reliability_png(f, tmp_path / "r.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_flags_assesses_with_the_scorer_that_proposals_use(trained_store):
+    from hea_campaign.campaign.flag_evaluation import _assess_scored, _Pool
+    from hea_campaign.campaign.model_versions import get_version, load_version
+    from hea_campaign.campaign.scoring import fit_version_scorer, head_of
+    from hea_campaign.campaign.training_set import snapshot
+
+    ssvae = head_of(load_version(get_version(trained_store))[0])
+    ts = snapshot(trained_store)
+    order = np.random.default_rng(0).permutation(len(ts.y_lab))
+    tr, va, te = order[:300], order[300:360], order[360:420]
+    pool, val_pool = _Pool(), _Pool()
+    args = (ts.X_lab[tr], ts.y_lab[tr], ts.X_lab[va], ts.y_lab[va])
+    _assess_scored(ssvae, *args, ts.X_lab[te], ts.y_lab[te], 0, pool, val_pool)
+    sc, calibration = fit_version_scorer(ssvae, *args, seed=0)
+    assert pool.members == [sc.label] and pool.n_cal == [60]
+    assert np.allclose(pool.p, sc.predict_proba(ts.X_lab[te]))  # p_single as proposals have it
+    if sc.members != ("ssvae",):
+        assert not np.allclose(pool.p, ssvae.predict_proba(ts.X_lab[te]))  # not the SSVAE head's
+    assert np.allclose(val_pool.p, calibration.predict_proba(ts.X_lab[va]))  # validation rows: a scorer without them
+    assert len(pool.rf_ambiguity) == 60 and 0 <= min(pool.rf_ambiguity) and max(pool.rf_ambiguity) <= 1
+
+
+def test_the_flag_report_names_the_scorer_and_shows_validation_and_per_seed_coverage():
+    from hea_campaign.campaign.flag_evaluation import SIGNALS, _Pool, summarise
+    from hea_campaign.tui.present.flag_report import format_flag_figures
+
+    pool = _Pool()
+    pool.y, pool.p, pool.p2 = [1, 0, 0, 1], [0.9, 0.1, 0.55, 0.2], [0.8, 0.2, 0.45, 0.3]
+    pool.spread, pool.dist, pool.dens_pct = [0.0] * 4, [1.0] * 4, [50] * 4
+    pool.sets = [[0, 1], [1, 0], [1, 1], [1, 0]]  # seed 0 covers both, seed 1 one of two
+    pool.flags, pool.rf_ambiguity, pool.part = [set()] * 4, [0.1, 0.5, 0.2, 0.9], [0, 0, 1, 1]
+    pool.members, pool.n_cal = ["forest", "ssvae+forest"], [73, 74]
+    f = summarise(pool, "hand-made", [0, 1])
+    assert f.coverage_per_seed == [1.0, 0.5]
+    f.auc_error_validation, f.n_validation = {SIGNALS[0]: 0.625}, 147
+    text = format_flag_figures(f)
+    assert "members chosen on validation per seed: forest, ssvae+forest" in text and "73/74 validation rows" in text
+    assert "coverage per seed: 1.000, 0.500" in text
+    assert f"{SIGNALS[0]:<48} 1.000   validation 0.625" in text

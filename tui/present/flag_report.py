@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 
 def _f(x: float, fmt: str = ".3f") -> str:
@@ -16,7 +17,17 @@ def format_flag_figures(f) -> str:
         f"accuracy {_f(f.accuracy)} (second opinion alone {_f(f.second_opinion_accuracy)})",
         "  error ROC AUC of each uncertainty signal (1 = ranks every wrong prediction above every right one):",
     ]
-    lines += [f"    {name:<46} {_f(v)}" for name, v in f.auc_error.items()]
+    if f.scorer_members:
+        lines.insert(1, "  p_single: the campaign's scorer, members chosen on validation per seed: "
+                     + ", ".join(f.scorer_members) + "; conformal calibrated on "
+                     + "/".join(map(str, f.calibration_rows)) + " validation rows (scorer fitted without them)")
+    val = getattr(f, "auc_error_validation", None) or {}
+    if val:
+        lines[-1] = (lines[-1][:-1] + f"; test rows, and validation rows ({f.n_validation}, p from the scorer "
+                     "fitted without them: where a signal may be chosen):")
+        lines += [f"    {name:<48} {_f(v)}   validation {_f(val.get(name, math.nan))}" for name, v in f.auc_error.items()]
+    else:
+        lines += [f"    {name:<48} {_f(v)}" for name, v in f.auc_error.items()]
     lines.append(f"  accuracy flagged vs unflagged:")
     lines.append(f"    {'flag':<14}{'n':>6}{'flagged':>10}{'unflagged':>11}{'gap':>8}")
     for name, m in f.per_flag.items():
@@ -25,6 +36,9 @@ def format_flag_figures(f) -> str:
     s = f.set_sizes
     lines.append(f"  conformal sets at {level}: coverage {_f(f.coverage)}; one class {_f(s[1], '.2f')} "
                  f"(accuracy {_f(f.single_set_accuracy)}), both {_f(s[2], '.2f')}, empty {_f(s[0], '.2f')}")
+    per_seed = getattr(f, "coverage_per_seed", None) or []
+    if len(per_seed) > 1:
+        lines.append(f"    coverage per seed: {', '.join(_f(c) for c in per_seed)} (sd {_f(statistics.stdev(per_seed))})")
     lines.append(f"  calibration of p(single phase): expected calibration error {_f(f.ece)} (10 bins)")
     if f.png is not None:
         lines.append(f"  reliability diagram: {f.png}")
