@@ -56,3 +56,22 @@ async def test_the_tui_form_builds_the_cli_request(seeded_store):
                                          granularity=d["granularity"], seed_value=d["seed"])
     assert from_form == from_cli and from_form.inversion == "proximal" and from_form.cutoff == 0.6
     assert screen_form == pr.build_proposal_request(screen="Fe,Ni,Co,Cr", min_frac="Al:5%")  # the mode picks its fields
+
+
+def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
+    """The CLI and the Propose tab print one summary; each path step carries its at.% so steps compare."""
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.design_report import format_proposal, proposal_summary
+
+    path = [{"step": 0, "formula": "AlCoNiTiZn", "p": 0.2}, {"step": 1, "formula": "Al0.95CoNiTiZn1.05", "p": 0.7}]
+    req = SimpleNamespace(mode="invert", cutoff=0.6, inversion="proximal")
+    outcome = SimpleNamespace(paths={"AlCoNiTiZn": path}, dropped={"duplicate": 1}, known=[], run_id=7,
+                              produced=3, candidate_ids=[41, 42])
+    lines = proposal_summary(req, outcome)
+    steps = [line for line in lines if "step" in line]
+    assert len(steps) == 2 and all("at.% " in s for s in steps)
+    assert "Al 19.0 Co 20.0 Ni 20.0 Ti 20.0 Zn 21.0" in steps[1]
+    assert lines[0].startswith("Path from AlCoNiTiZn (proximal loop, reached the cutoff 0.6)")
+    assert lines[-1] == "Proposal run 7: 3 produced, 2 stored (ids 41, 42); dropped - duplicate: 1"
+    assert format_proposal(req, outcome, []).splitlines() == lines

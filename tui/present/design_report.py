@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
+from .formulas import path_lines
+
 
 def _num(value, fmt: str, width: int) -> str:
     return f"{value:{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
@@ -34,27 +36,32 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
     return "\n".join(lines)
 
 
-def _path(path: list[dict]) -> list[str]:
-    return [f"    step {s['step']}: {s['formula']}  p={s['p']:.2f}" for s in path]
-
-
-def format_proposal(req, outcome, stored) -> str:
-    """A proposal run: paths (few starts), counts, and the stored candidates (CandidateViews)."""
+def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
+    """What a proposal run did, for the CLI and the TUI alike: the inversion paths (when few),
+    the known alloys it met, and what it stored and dropped."""
     lines = []
-    if req.mode == "invert" and len(outcome.paths) <= 5:
+    if req.mode == "invert" and len(outcome.paths) <= max_paths:
         for start, path in outcome.paths.items():
             end = path[-1]
             verdict = "reached" if end["p"] > req.cutoff else "did NOT reach"
             lines.append(f"Path from {start} ({req.inversion} loop, {verdict} the cutoff {req.cutoff}):")
-            lines += _path(path)
+            lines += path_lines(path)  # canonical formula and at.% on every step, as in the detail
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     for k in getattr(outcome, "known", [])[:10]:
         lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
                      f"({k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
+    ids = ", ".join(map(str, outcome.candidate_ids))
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
-        f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f"; dropped - {dropped}" if dropped else "")
+        f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")
+        + (f"; dropped - {dropped}" if dropped else "")
     )
+    return lines
+
+
+def format_proposal(req, outcome, stored) -> str:
+    """A proposal run: its summary, then the stored candidates (CandidateViews)."""
+    lines = proposal_summary(req, outcome)
     if stored:
         lines.append(format_candidate_table(stored))
     return "\n".join(lines)

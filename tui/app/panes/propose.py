@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
-from hea_campaign.tui.present.formulas import path_lines
+from hea_campaign.tui.present.design_report import proposal_summary
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
 from hea_campaign.tui.present.text import plain
 
@@ -195,6 +195,7 @@ class ProposePane(VerticalScroll):
             output.update("Working...")
             output.focus()  # the disabled Propose button would otherwise drop the focus (Tab then went to the tab bar)
             self.query_one("#propose-progress", ProgressBar).display = req.mode == "screen"
+            self._request = req  # what the summary says the run was asked (cutoff, loop)
             self.run_proposal(req)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -230,17 +231,7 @@ class ProposePane(VerticalScroll):
             self.query_one("#propose-result", Static).update("")
             self.query_one("#run-proposal", Button).focus()
             return
-        dropped = ", ".join(f"{k} {v}" for k, v in outcome.dropped.items() if v)
-        known = "".join(f"\nKnown: {k['formula']} ~ measured {k['measured']} ({k['label']}, {k['distance_at_pct']:.1f} at.%)"
-                        for k in outcome.known[:5])
-        text = (
-            f"Proposal run {outcome.run_id}: {outcome.produced} produced, {len(outcome.candidate_ids)} new "
-            f"candidates (ids {', '.join(map(str, outcome.candidate_ids)) or '-'})" + (f"; dropped: {dropped}" if dropped else "")
-            + known
-        )
-        if len(outcome.paths) <= 3:
-            for start, path in outcome.paths.items():
-                text += f"\n\nPath from {start}:\n" + "\n".join(path_lines(path))
+        text = "\n".join(proposal_summary(self._request, outcome, max_paths=3))
         output = self.query_one("#propose-result", Static)
         output.update(Text(plain(text)))  # start formulas as typed: never markup
         output.focus()  # the keys scroll the pane from here: PageDown, End, Down
