@@ -312,11 +312,20 @@ def _load(version: ModelVersion):
     if state:
         from hea_campaign.model.scoring import Scorer
 
-        def build(ssvae=model, vid=version.id):
+        def build(ssvae=model, vid=version.id, path=path, sha=version.checkpoint_sha256):
+            trees_file = _trees_file(path)
+            trees = _read_trees(trees_file, sha)
+            if trees is not None:
+                try:
+                    return Scorer.from_state(state, ssvae, trees=trees)
+                except (KeyError, TypeError, ValueError):
+                    pass  # not what this version stored after all: refit below
             try:
-                return Scorer.from_state(state, ssvae)
+                scorer = Scorer.from_state(state, ssvae)
             except (KeyError, TypeError, ValueError) as exc:
                 raise CampaignError(f"model version {vid}: cannot rebuild its scorer: {exc}") from None
+            _write_trees(trees_file, sha, scorer)
+            return scorer
 
         model = _scored(model, build)
     entry = (model, arrays)
@@ -325,3 +334,57 @@ def _load(version: ModelVersion):
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return entry
+
+
+# --- the scorer's fitted trees, kept beside the checkpoint ----------------------------------
+# Refitting the scorer's forests from the stored rows grows with the labelled alloys (600 trees
+# on every row at each load: most of a propose on a store of 10^4 alloys).  The first load
+# writes the fitted trees as plain arrays (np.savez, no pickles) beside the checkpoint, keyed by
+# the checkpoint's sha256 and scikit-learn's version; later loads rebuild the forests from them.
+# A missing, damaged or foreign file is ignored (the trees are refitted, as before).
+
+_TREES_FORMAT = "1"
+
+
+def _trees_file(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.stem + ".trees.npz")
+
+
+def _trees_key(sha256: str) -> str:
+    import sklearn
+
+    return f"{_TREES_FORMAT}|{sha256}|scikit-learn {sklearn.__version__}"
+
+
+def _read_trees(path: Path, sha256: str) -> dict | None:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if str(f["key"]) != _trees_key(sha256):
+                return None
+            return {k: f[k] for k in f.files if k != "key"}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    except Exception:  # a damaged archive (zipfile.BadZipFile and the like): refit
+        return None
+
+
+def _write_trees(path: Path, sha256: str, scorer) -> None:
+    """Write the scorer's trees (atomically); a folder that cannot be written is simply skipped."""
+    import tempfile
+
+    arrays = scorer.tree_arrays()
+    if not arrays:
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=np.array(_trees_key(sha256)), **arrays)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

@@ -102,3 +102,50 @@ def test_a_store_with_unlabelled_alloys_feeds_them_to_the_unlabelled_term(seeded
     sup = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
                         config_overrides={"eval_every": 5, "patience": 0, "supervised_only": True})
     assert all(h["elbo_unlab"] == 0 for h in sup.result.history) and sup.version.n_unlabelled == 0
+
+
+def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
+    import hea_campaign.model.scoring as scoring
+
+    X, y, Xv, yv = _rows(200)
+    sc = fit_scorer(X[:150], y[:150], members=("forest", "extra_trees", "boosting"), seed=5)
+    arrays = sc.tree_arrays()
+    assert arrays and all(isinstance(v, np.ndarray) and v.dtype != object for v in arrays.values())
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the trees were refitted")
+
+    monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+    again = Scorer.from_state(sc.state(), trees=arrays)
+    p1, s1 = sc.predict_proba(Xv, return_std=True)
+    p2, s2 = again.predict_proba(Xv, return_std=True)
+    assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+
+
+def test_a_version_refits_its_trees_once_then_reads_them(trained_store, monkeypatch):
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign import model_versions as mv
+
+    version = mv.get_version(trained_store)
+    trees_file = mv._trees_file(Path(version.checkpoint_path))
+    trees_file.unlink(missing_ok=True)
+    mv._cache.clear()
+    model, X_ref, _ = mv.load_version(version)
+    members = model.scorer.members
+    p, s = model.predict_proba(X_ref[:50], return_std=True)
+    assert set(members) & {"forest", "extra_trees", "boosting"}  # the fixture's scorer has trees
+    assert trees_file.exists()
+    fits = []
+    real_fit = scoring._fit_trees
+    monkeypatch.setattr(scoring, "_fit_trees", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    mv._cache.clear()
+    model2, _, _ = mv.load_version(version)
+    p2, s2 = model2.predict_proba(X_ref[:50], return_std=True)
+    assert fits == [] and np.array_equal(p, p2) and np.array_equal(s, s2)
+    trees_file.write_bytes(b"not an archive")  # damaged: refitted, same answers, file written again
+    mv._cache.clear()
+    model3, _, _ = mv.load_version(version)
+    p3 = model3.predict_proba(X_ref[:50])  # the scorer is built on first use
+    assert fits == [1] and np.array_equal(p, p3)
+    assert mv._read_trees(trees_file, version.checkpoint_sha256) is not None
+    assert mv._read_trees(trees_file, "0" * 64) is None  # another checkpoint's key: not used
