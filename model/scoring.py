@@ -159,12 +159,14 @@ class Scorer:
         p = np.mean(probs, axis=0)
         if not return_std:
             return p
-        spreads = []
+        spreads, F32 = [], None
         for m in self.members:
             tree = self._trees.get(m)
             if m in ("forest", "extra_trees"):
                 # like the SSVAE's 10 bootstrap heads: the spread between 10 sub-forests
-                votes = np.stack([t.predict_proba(F)[:, 1] for t in tree.estimators_])
+                # F checked and converted once (as each tree would do, to float32), not once per tree
+                F32 = tree.estimators_[0]._validate_X_predict(F, True) if F32 is None else F32
+                votes = np.stack([t.predict_proba(F32, check_input=False)[:, 1] for t in tree.estimators_])
                 groups = np.array_split(np.arange(len(votes)), SPREAD_GROUPS)
                 spreads.append(np.std([votes[g].mean(axis=0) for g in groups], axis=0))
             elif m == "ssvae":
