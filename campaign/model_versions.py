@@ -179,6 +179,8 @@ def train_version(
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
     sha = save_checkpoint(model, ckpt, metrics=metrics, extra=extra, arrays=arrays)
+    if use_scorer:
+        _write_trees(_trees_file(ckpt), sha, sc)  # the first load need not refit them
     with store.write() as session:
         version = ModelVersion(
             campaign_id=store.campaign_id,
@@ -338,10 +340,11 @@ def _load(version: ModelVersion):
 
 # --- the scorer's fitted trees, kept beside the checkpoint ----------------------------------
 # Refitting the scorer's forests from the stored rows grows with the labelled alloys (600 trees
-# on every row at each load: most of a propose on a store of 10^4 alloys).  The first load
-# writes the fitted trees as plain arrays (np.savez, no pickles) beside the checkpoint, keyed by
-# the checkpoint's sha256 and scikit-learn's version; later loads rebuild the forests from them.
-# A missing, damaged or foreign file is ignored (the trees are refitted, as before).
+# on every row at each load: most of a propose on a store of 10^4 alloys).  Training (or, for a
+# version trained before this, its first load) writes the fitted trees as plain arrays (np.savez,
+# no pickles) beside the checkpoint, keyed by the checkpoint's sha256 and scikit-learn's version;
+# later loads rebuild the forests from them.  A missing, damaged or foreign file is ignored (the
+# trees are refitted, as before).
 
 _TREES_FORMAT = "1"
 

@@ -149,3 +149,23 @@ def test_a_version_refits_its_trees_once_then_reads_them(trained_store, monkeypa
     assert fits == [1] and np.array_equal(p, p3)
     assert mv._read_trees(trees_file, version.checkpoint_sha256) is not None
     assert mv._read_trees(trees_file, "0" * 64) is None  # another checkpoint's key: not used
+
+
+def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeypatch):
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign import model_versions as mv
+
+    trained = mv.train_version(seeded_store, seed=0, epochs=3, scorer_members=("forest", "extra_trees"))
+    trees_file = mv._trees_file(Path(trained.version.checkpoint_path))
+    assert trees_file.exists()
+    X = trained.training_set.X_lab[:40]
+    p, s = trained.result.model.predict_proba(X, return_std=True)  # the scorer fitted by training
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the trees were refitted")
+
+    monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+    mv._cache.clear()
+    model, _, _ = mv.load_version(trained.version)
+    p2, s2 = model.predict_proba(X, return_std=True)
+    assert np.array_equal(p, p2) and np.array_equal(s, s2)
