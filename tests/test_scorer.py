@@ -122,33 +122,35 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
     assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
 
 
-def test_a_version_refits_its_trees_once_then_reads_them(trained_store, monkeypatch):
+def test_a_version_reads_only_the_trees_its_checkpoint_names(trained_store, monkeypatch):
+    """Trees beside the checkpoint are used only when their sha256 is the one the checkpoint holds:
+    other trees (another scorer's) or a damaged file are ignored and the forests refitted."""
     import hea_campaign.model.scoring as scoring
     from hea_campaign.campaign import model_versions as mv
 
     version = mv.get_version(trained_store)
     trees_file = mv._trees_file(Path(version.checkpoint_path))
-    trees_file.unlink(missing_ok=True)
+    assert trees_file.exists()  # written by training
     mv._cache.clear()
-    model, X_ref, _ = mv.load_version(version)
-    members = model.scorer.members
-    p, s = model.predict_proba(X_ref[:50], return_std=True)
-    assert set(members) & {"forest", "extra_trees", "boosting"}  # the fixture's scorer has trees
-    assert trees_file.exists()
+    model, X_ref, y_ref = mv.load_version(version)
+    assert set(model.scorer.members) & {"forest", "extra_trees", "boosting"}  # the fixture's scorer has trees
     fits = []
     real_fit = scoring._fit_trees
     monkeypatch.setattr(scoring, "_fit_trees", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
-    mv._cache.clear()
-    model2, _, _ = mv.load_version(version)
-    p2, s2 = model2.predict_proba(X_ref[:50], return_std=True)
-    assert fits == [] and np.array_equal(p, p2) and np.array_equal(s, s2)
-    trees_file.write_bytes(b"not an archive")  # damaged: refitted, same answers, file written again
-    mv._cache.clear()
-    model3, _, _ = mv.load_version(version)
-    p3 = model3.predict_proba(X_ref[:50])  # the scorer is built on first use
-    assert fits == [1] and np.array_equal(p, p3)
-    assert mv._read_trees(trees_file, version.checkpoint_sha256) is not None
-    assert mv._read_trees(trees_file, "0" * 64) is None  # another checkpoint's key: not used
+    p, s = model.predict_proba(X_ref[:50], return_std=True)
+    assert fits == []  # rebuilt from the file, not refitted
+    foreign = fit_scorer(X_ref[::2], 1 - y_ref[::2], members=model.scorer.members, seed=1,
+                         vocabulary=model.vocabulary, ssvae=model.scorer.ssvae if "ssvae" in model.scorer.members else None)
+    for replacement in (None, b"not an archive"):
+        if replacement is None:  # another scorer's trees, a well-formed archive with the right key
+            assert mv._write_trees(trees_file, foreign)
+        else:
+            trees_file.write_bytes(replacement)
+        mv._cache.clear()
+        fits.clear()
+        again, _, _ = mv.load_version(version)
+        p2, s2 = again.predict_proba(X_ref[:50], return_std=True)
+        assert fits == [1] and np.array_equal(p, p2) and np.array_equal(s, s2), replacement
 
 
 def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeypatch):
