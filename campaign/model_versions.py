@@ -181,6 +181,10 @@ def train_version(
                                 ts.y_lab[val_idx], scorer=calibration)
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
+    if use_scorer:  # loads rebuild the trees from this file, whose sha256 the checkpoint carries
+        trees_sha = _write_trees(_trees_file(ckpt), sc)
+        if trees_sha:
+            extra["scorer_trees_sha256"] = trees_sha
     sha = save_checkpoint(model, ckpt, metrics=metrics, extra=extra, arrays=arrays)
     with store.write() as session:
         version = ModelVersion(
@@ -315,7 +319,13 @@ def _load(version: ModelVersion):
     if state:
         from hea_campaign.model.scoring import Scorer
 
-        def build(ssvae=model, vid=version.id):
+        def build(ssvae=model, vid=version.id, path=path, trees_sha=(loaded.extra or {}).get("scorer_trees_sha256")):
+            trees = _read_trees(_trees_file(path), trees_sha)
+            if trees is not None:
+                try:
+                    return Scorer.from_state(state, ssvae, trees=trees)
+                except (KeyError, TypeError, ValueError):
+                    pass  # not what this version stored after all: refit below
             try:
                 return Scorer.from_state(state, ssvae)
             except (KeyError, TypeError, ValueError) as exc:
@@ -328,3 +338,63 @@ def _load(version: ModelVersion):
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return entry
+
+
+# --- the scorer's fitted trees, kept beside the checkpoint ----------------------------------
+# Refitting the scorer's forests from the stored rows grows with the labelled alloys (600 trees
+# on every row at each load: most of a propose on a store of 10^4 alloys).  Training writes the
+# fitted trees as plain arrays (np.savez, no pickles) beside the checkpoint and puts the file's
+# sha256 into the checkpoint, which the store's own sha256 covers; a load rebuilds the forests
+# from the file only when its sha256 and scikit-learn's version match.  Otherwise (a changed,
+# missing or damaged file, another scikit-learn, a version trained before this) the trees are
+# refitted from the checkpoint's rows: deterministic, only slower.
+
+_TREES_FORMAT = "1"
+
+
+def _trees_file(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.stem + ".trees.npz")
+
+
+def _trees_key() -> str:
+    import sklearn
+
+    return f"{_TREES_FORMAT}|scikit-learn {sklearn.__version__}"
+
+
+def _read_trees(path: Path, sha256: str | None) -> dict | None:
+    """The stored trees, or None unless the file is exactly the one the checkpoint names."""
+    import hashlib
+
+    if not sha256:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as f:
+            if str(f["key"]) != _trees_key():
+                return None
+            return {k: f[k] for k in f.files if k != "key"}
+    except Exception:  # noqa: BLE001 - unreadable after all (BadZipFile and the like): refit
+        return None
+
+
+def _write_trees(path: Path, scorer) -> str | None:
+    """Write the scorer's trees atomically; their sha256, or None when nothing was written."""
+    import hashlib
+
+    arrays = scorer.tree_arrays()
+    if not arrays:
+        return None
+    buf = io.BytesIO()
+    np.savez(buf, key=np.array(_trees_key()), **arrays)
+    data = buf.getvalue()
+    try:
+        atomic_write_bytes(path, data, overwrite=True)
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest()

@@ -101,10 +101,26 @@ class CandidateDetailView:
     price_source: str = ""
 
 
-def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> list[CandidateView]:
+def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None,
+               limit: int | None = None, offset: int = 0) -> list[CandidateView]:
+    """Candidates in id order, filtered in the database; with ``limit``, one page from ``offset``."""
     from .candidates import list_candidates
 
-    return [CandidateView.from_row(c, f) for c, f in list_candidates(store, status, flag)]
+    return [CandidateView.from_row(c, f) for c, f in list_candidates(store, status, flag, limit, offset)]
+
+
+def count_candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> int:
+    """How many candidates ``candidates`` pages through (counted by the database)."""
+    from .candidates import count_candidates as count
+
+    return count(store, status, flag)
+
+
+def candidates_with_ids(store: CampaignStore, ids) -> list[CandidateView]:
+    """These candidates, in id order (only their rows are read)."""
+    from .candidates import candidates_with_ids as with_ids
+
+    return [CandidateView.from_row(c, f) for c, f in with_ids(store, ids)]
 
 
 def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True) -> CandidateDetailView:

@@ -118,7 +118,10 @@ class ProposalRun(SQLModel, table=True):
 
 class Candidate(SQLModel, table=True):
     __tablename__ = "candidate"
-    __table_args__ = (Index("ix_candidate_campaign_status", "campaign_id", "status"),)
+    __table_args__ = (
+        Index("ix_candidate_campaign_status", "campaign_id", "status"),
+        Index("ix_candidate_campaign_id", "campaign_id", "id"),  # pages in id order, no sort (migration 0003)
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     alloy_id: int = Field(foreign_key="alloy.id", index=True)
@@ -169,6 +172,7 @@ class AuditEvent(SQLModel, table=True):
     """Who did what to which entity, written in the transaction of the change."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)  # events of an entity (0003)
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     at: datetime = Field(default_factory=utcnow)

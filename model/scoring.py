@@ -82,6 +82,47 @@ def _fit_trees(names, F, y, seed) -> dict:
     return out
 
 
+def _estimators(model) -> list:
+    """The decision trees of a fitted member, in order (boosting: one regression tree per stage)."""
+    est = model.estimators_
+    return list(est.ravel()) if isinstance(est, np.ndarray) else list(est)
+
+
+def _rebuild_trees(members, seed: int, n_fractions: int, vocabulary, arrays: dict[str, np.ndarray]) -> dict:
+    """Tree members from ``Scorer.tree_arrays``: each member is fitted on two dummy rows (which sets
+    every attribute a fit sets for two classes), then each of its trees is replaced by the stored one
+    (and boosting's class priors by the stored ones)."""
+    from sklearn.tree._tree import NODE_DTYPE, Tree
+
+    n_features = scorer_features(np.full((1, n_fractions), 1.0 / n_fractions), vocabulary).shape[1]
+    out = {}
+    for name in members:
+        if name == "ssvae":
+            continue
+        counts = np.asarray(arrays[f"{name}.node_count"], dtype=np.int64)
+        depths = np.asarray(arrays[f"{name}.max_depth"], dtype=np.int64)
+        values = np.asarray(arrays[f"{name}.values"], dtype=np.float64)
+        nodes = np.empty(int(counts.sum()), dtype=NODE_DTYPE)
+        for f in NODE_DTYPE.names:
+            nodes[f] = arrays[f"{name}.nodes.{f}"]
+        model = _tree_model(name, seed).fit(np.zeros((2, n_features)), np.array([0, 1]))
+        estimators = _estimators(model)
+        if len(values) != len(nodes) or len(counts) != len(estimators) or values.ndim != 3:
+            raise ValueError(f"the stored {name} does not match this member")
+        n_classes = np.array([values.shape[2]], dtype=np.intp)
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for est, a, b, depth in zip(estimators, starts[:-1], starts[1:], depths, strict=True):
+            tree = Tree(n_features, n_classes, 1)
+            tree.__setstate__({"max_depth": int(depth), "node_count": int(b - a),
+                               "nodes": np.ascontiguousarray(nodes[a:b]),
+                               "values": np.ascontiguousarray(values[a:b])})
+            est.tree_ = tree
+        if name == "boosting":
+            model.init_.class_prior_ = np.asarray(arrays[f"{name}.class_prior"], dtype=np.float64)
+        out[name] = model
+    return out
+
+
 def _member_probs(name: str, model, ssvae, X: np.ndarray, F: np.ndarray) -> np.ndarray:
     if name == "ssvae":
         return np.asarray(ssvae.predict_proba(X), dtype=np.float64)
@@ -118,12 +159,14 @@ class Scorer:
         p = np.mean(probs, axis=0)
         if not return_std:
             return p
-        spreads = []
+        spreads, F32 = [], None
         for m in self.members:
             tree = self._trees.get(m)
             if m in ("forest", "extra_trees"):
                 # like the SSVAE's 10 bootstrap heads: the spread between 10 sub-forests
-                votes = np.stack([t.predict_proba(F)[:, 1] for t in tree.estimators_])
+                # F checked and converted once (as each tree would do, to float32), not once per tree
+                F32 = tree.estimators_[0]._validate_X_predict(F, True) if F32 is None else F32
+                votes = np.stack([t.predict_proba(F32, check_input=False)[:, 1] for t in tree.estimators_])
                 groups = np.array_split(np.arange(len(votes)), SPREAD_GROUPS)
                 spreads.append(np.std([votes[g].mean(axis=0) for g in groups], axis=0))
             elif m == "ssvae":
@@ -144,9 +187,27 @@ class Scorer:
             "validation": {k: {m: float(v) for m, v in d.items()} for k, d in self.validation.items()},
         }
 
+    def tree_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted tree members as plain arrays (``from_state(..., trees=...)`` takes them back)."""
+        out: dict[str, np.ndarray] = {}
+        for name, model in self._trees.items():
+            states = [est.tree_.__getstate__() for est in _estimators(model)]
+            nodes = np.concatenate([st["nodes"] for st in states])
+            for f in nodes.dtype.names:
+                out[f"{name}.nodes.{f}"] = np.ascontiguousarray(nodes[f])
+            out[f"{name}.values"] = np.concatenate([st["values"] for st in states])
+            out[f"{name}.node_count"] = np.array([st["node_count"] for st in states], dtype=np.int64)
+            out[f"{name}.max_depth"] = np.array([st["max_depth"] for st in states], dtype=np.int64)
+            if name == "boosting":  # the starting log-odds: the class priors of the rows it was fitted on
+                out[f"{name}.class_prior"] = np.asarray(model.init_.class_prior_, dtype=np.float64)
+        return out
+
     @classmethod
-    def from_state(cls, state: dict, ssvae=None) -> Scorer:
-        """Refit the stored scorer (deterministic: same rows, same seeds)."""
+    def from_state(cls, state: dict, ssvae=None, trees: dict[str, np.ndarray] | None = None) -> Scorer:
+        """Refit the stored scorer (deterministic: same rows, same seeds).
+
+        ``trees``: what ``tree_arrays`` gave for this very scorer (the caller keys it by the
+        checkpoint's sha256); the forests are then rebuilt from those arrays instead of refitted."""
         if int(state.get("format", 0)) > STATE_FORMAT:
             raise ValueError("the scorer was stored by a newer version of this program")
         members = tuple(str(m) for m in state["members"])
@@ -156,7 +217,8 @@ class Scorer:
         voc = tuple(str(v) for v in state["vocabulary"])
         X = np.asarray(state["X_fit"], dtype=np.float64).reshape(-1, len(voc))
         y = np.asarray(state["y_fit"], dtype=np.int64)
-        return cls(members, int(state["seed"]), voc, X, y, ssvae, dict(state.get("validation", {})))
+        fitted = _rebuild_trees(members, int(state["seed"]), X.shape[1], voc, trees) if trees is not None else {}
+        return cls(members, int(state["seed"]), voc, X, y, ssvae, dict(state.get("validation", {})), fitted)
 
     @property
     def label(self) -> str:

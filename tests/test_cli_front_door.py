@@ -251,6 +251,39 @@ def test_propose_list_show_and_approve_through_read_models(trained_store, capsys
     assert re.search(rf"^\s*{ids[0]}\s.*approved", capsys.readouterr().out, re.M)
 
 
+def test_candidates_pages_through_the_store_with_the_total(trained_store, capsys):
+    from hea_campaign.campaign.candidates import list_candidates
+
+    db = ["--db", trained_store.url]
+    assert main(["propose", "--screen", "Fe,Ni,Co,Cr", "--step", "10", "--min-elements", "3", "--batch", "7", *db]) == 0
+    capsys.readouterr()
+    every = [c.id for c, _ in list_candidates(trained_store)]
+    assert len(every) == 7
+
+    def listed(*args: str) -> tuple[list[int], str]:
+        assert main(["candidates", *args, *db]) == 0
+        out = capsys.readouterr().out
+        return [int(m) for m in re.findall(r"^\s*(\d+)\s+\S+\s+[01]\.\d\d", out, flags=re.M)], out
+
+    ids, out = listed("--limit", "3", "--offset", "2")
+    assert ids == every[2:5], out
+    assert "(rows 3-5 of 7; --offset and --limit show others)" in out
+    ids, out = listed("--limit", "3", "--offset", "6")
+    assert ids == every[6:] and "(rows 7-7 of 7; " in out, out
+    ids, out = listed()
+    assert ids == every and out.rstrip().endswith("(rows 1-7 of 7)"), out
+    ids, out = listed("--offset", "7")
+    assert ids == [] and "No candidates from row 8 (there are 7)." in out
+    assert main(["approve", str(every[1]), str(every[4]), *db]) == 0
+    capsys.readouterr()
+    ids, out = listed("--status", "approved", "--limit", "1", "--offset", "1")
+    assert ids == [every[4]] and "(rows 2-2 of 2; " in out, out
+    ids, out = listed("--status", "proposed", "--limit", "10")
+    assert ids == [i for i in every if i not in (every[1], every[4])] and "(rows 1-5 of 5)" in out, out
+    assert "--limit" in refused(capsys, "candidates", "--limit", "0", *db)
+    assert "--offset" in refused(capsys, "candidates", "--offset", "-1", *db)
+
+
 def test_the_root_handler_turns_environment_failures_into_one_line(capsys, monkeypatch):
     import errno
 

@@ -102,3 +102,72 @@ def test_a_store_with_unlabelled_alloys_feeds_them_to_the_unlabelled_term(seeded
     sup = train_version(seeded_store, seed=0, epochs=20, by="tester", use_scorer=False,
                         config_overrides={"eval_every": 5, "patience": 0, "supervised_only": True})
     assert all(h["elbo_unlab"] == 0 for h in sup.result.history) and sup.version.n_unlabelled == 0
+
+
+def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
+    import hea_campaign.model.scoring as scoring
+
+    X, y, Xv, yv = _rows(200)
+    sc = fit_scorer(X[:150], y[:150], members=("forest", "extra_trees", "boosting"), seed=5)
+    arrays = sc.tree_arrays()
+    assert arrays and all(isinstance(v, np.ndarray) and v.dtype != object for v in arrays.values())
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the trees were refitted")
+
+    monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+    again = Scorer.from_state(sc.state(), trees=arrays)
+    p1, s1 = sc.predict_proba(Xv, return_std=True)
+    p2, s2 = again.predict_proba(Xv, return_std=True)
+    assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+
+
+def test_a_version_reads_only_the_trees_its_checkpoint_names(trained_store, monkeypatch):
+    """Trees beside the checkpoint are used only when their sha256 is the one the checkpoint holds:
+    other trees (another scorer's) or a damaged file are ignored and the forests refitted."""
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign import model_versions as mv
+
+    version = mv.get_version(trained_store)
+    trees_file = mv._trees_file(Path(version.checkpoint_path))
+    assert trees_file.exists()  # written by training
+    mv._cache.clear()
+    model, X_ref, y_ref = mv.load_version(version)
+    assert set(model.scorer.members) & {"forest", "extra_trees", "boosting"}  # the fixture's scorer has trees
+    fits = []
+    real_fit = scoring._fit_trees
+    monkeypatch.setattr(scoring, "_fit_trees", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    p, s = model.predict_proba(X_ref[:50], return_std=True)
+    assert fits == []  # rebuilt from the file, not refitted
+    foreign = fit_scorer(X_ref[::2], 1 - y_ref[::2], members=model.scorer.members, seed=1,
+                         vocabulary=model.vocabulary, ssvae=model.scorer.ssvae if "ssvae" in model.scorer.members else None)
+    for replacement in (None, b"not an archive"):
+        if replacement is None:  # another scorer's trees, a well-formed archive with the right key
+            assert mv._write_trees(trees_file, foreign)
+        else:
+            trees_file.write_bytes(replacement)
+        mv._cache.clear()
+        fits.clear()
+        again, _, _ = mv.load_version(version)
+        p2, s2 = again.predict_proba(X_ref[:50], return_std=True)
+        assert fits == [1] and np.array_equal(p, p2) and np.array_equal(s, s2), replacement
+
+
+def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeypatch):
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign import model_versions as mv
+
+    trained = mv.train_version(seeded_store, seed=0, epochs=3, scorer_members=("forest", "extra_trees"))
+    trees_file = mv._trees_file(Path(trained.version.checkpoint_path))
+    assert trees_file.exists()
+    X = trained.training_set.X_lab[:40]
+    p, s = trained.result.model.predict_proba(X, return_std=True)  # the scorer fitted by training
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the trees were refitted")
+
+    monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+    mv._cache.clear()
+    model, _, _ = mv.load_version(trained.version)
+    p2, s2 = model.predict_proba(X, return_std=True)
+    assert np.array_equal(p, p2) and np.array_equal(s, s2)

@@ -9,6 +9,7 @@ and requires every row to survive.
 
 from __future__ import annotations
 
+import pytest
 from alembic.script import ScriptDirectory
 from pytest_alembic.tests import (  # noqa: F401  (collected here: the standard checks)
     test_model_definitions_match_ddl,
@@ -91,3 +92,59 @@ def test_every_migration_keeps_the_rows_of_a_seeded_store(seeded_store, capsys):
     out = capsys.readouterr().out
     assert f"schema {head_revision()} -> {head_revision()}" in out
     assert _row_counts(engine) == at_head
+
+
+INDEXES_0003 = {"audit_event": ("ix_audit_event_entity", ["entity", "entity_id"]),
+                "candidate": ("ix_candidate_campaign_id", ["campaign_id", "id"])}
+
+
+def _index_columns(engine, table: str) -> dict[str, list[str]]:
+    return {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes(table)}
+
+
+def test_0003_creates_the_history_and_page_indexes_and_downgrade_removes_them(seeded_store):
+    engine = seeded_store.engine
+    for table, (name, columns) in INDEXES_0003.items():
+        assert _index_columns(engine, table).get(name) == columns, (table, _index_columns(engine, table))
+    before = _row_counts(engine)
+    downgrade(engine, "0002")
+    for table, (name, _) in INDEXES_0003.items():
+        assert name not in _index_columns(engine, table)
+    assert _row_counts(engine) == before
+    upgrade(engine, "0003")
+    for table, (name, columns) in INDEXES_0003.items():
+        assert _index_columns(engine, table).get(name) == columns
+    assert _row_counts(engine) == before
+
+
+@pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
+def test_history_events_and_candidate_pages_are_read_through_indexes(seeded_store):
+    """The statements history and a candidate page send are answered from an index, not a scan or a sort."""
+    from sqlalchemy import event
+
+    from hea_campaign.campaign.candidates import count_candidates, list_candidates
+    from hea_campaign.campaign.results import add_result, history
+
+    store = seeded_store
+    add_result(store, "Fe30Ni30Cr40", single_phase=True)
+    sent: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", grab)
+    try:
+        history(store, "Fe30Ni30Cr40")
+        list_candidates(store, limit=10, offset=5)
+        list_candidates(store, flag="novel", limit=10)
+        count_candidates(store)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", grab)
+    audit = [(s, p) for s, p in sent if "FROM audit_event" in s]
+    pages = [(s, p) for s, p in sent if "FROM candidate" in s and "LIMIT" in s]
+    assert audit and len(pages) == 2
+    with store.engine.connect() as conn:
+        for statement, params in audit + pages:
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+            assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), (statement, plan)

@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign propose --from-multi-phase 10 --loop proximal --batch 6
         """
         from hea_campaign.campaign.proposals import propose as run
-        from hea_campaign.campaign.read_models import candidates as candidate_views
+        from hea_campaign.campaign.read_models import candidates_with_ids
 
         from ..present.design_report import format_proposal
         from ..present.proposal_request import build_proposal_request, screening_warning
@@ -246,8 +246,7 @@ def register(app: typer.Typer) -> None:
         outcome = run(store, req, by=by, progress=progress if req.mode == "screen" else None)
         if req.mode == "screen":
             print(file=sys.stderr)
-        wanted = set(outcome.candidate_ids)
-        stored = [c for c in candidate_views(store) if c.id in wanted] if wanted else []
+        stored = candidates_with_ids(store, outcome.candidate_ids) if outcome.candidate_ids else []
         echo(format_proposal(req, outcome, stored))
 
     @app.command()
@@ -256,17 +255,28 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         status: Annotated[Optional[CandidateStatus], typer.Option(help="Only candidates with this status.")] = None,
         flag: Annotated[Optional[Flag], typer.Option(help="Only candidates with this uncertainty flag.")] = None,
+        limit: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N",
+                                           help="Show at most this many candidates (one page, in id order).")] = 100,
+        offset: Annotated[int, typer.Option(min=0, metavar="N",
+                                            help="Skip this many candidates first (the next page: --offset 100).")] = 0,
     ) -> None:
-        """List candidates, optionally filtered by status and flag.
+        """List candidates in id order, optionally filtered by status and flag, one page at a time.
 
-        Example: hea-campaign candidates --status proposed --flag low_density
+        The database is asked for one page (--limit rows from --offset) and for the
+        count; a last line says which rows of how many are shown.
+
+        Example: hea-campaign candidates --status proposed --flag low_density --limit 50 --offset 50
         """
         from hea_campaign.campaign.read_models import candidates as candidate_views
+        from hea_campaign.campaign.read_models import count_candidates
 
         from ..present.design_report import format_candidate_table
 
-        rows = candidate_views(_open(db, campaign), status and status.value, flag and flag.value)
-        echo(format_candidate_table(rows))
+        store = _open(db, campaign)
+        status_value, flag_value = status and status.value, flag and flag.value
+        rows = candidate_views(store, status_value, flag_value, limit=limit, offset=offset)
+        total = count_candidates(store, status_value, flag_value)
+        echo(format_candidate_table(rows, total=total, offset=offset))
 
     @app.command()
     def candidate(

@@ -31,8 +31,9 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
     if any((c.uncertainty or {}).get("second_opinion") for c in rows):
         lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
                      "g/cm3: rule-of-mixtures estimate")
-    if total is not None and (offset > 0 or len(rows) < total):
-        lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}; --offset and --limit show others)")
+    if total is not None:
+        others = "; --offset and --limit show others" if offset > 0 or offset + len(rows) < total else ""
+        lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}{others})")
     return "\n".join(lines)
 
 
