@@ -256,9 +256,11 @@ def _nice_ratio_form(fr: Mapping[str, float]) -> str | None:
         hundredths = []
         for f in values:
             r = f / unit
+            if not r <= 1000.5:  # too large (tested first: r * 100 can overflow to infinity)
+                break
             h = r * 100
             n = round(h)
-            if r > 1000.5 or abs(h - n) > _NICE_TOL or n == 0:  # too large / not two decimals / written as 0
+            if abs(h - n) > _NICE_TOL or n == 0:  # not two decimals / written as 0
                 break
             hundredths.append(n)
         else:
