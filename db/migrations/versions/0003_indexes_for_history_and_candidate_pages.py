@@ -15,10 +15,14 @@ Two indexes, no change to any table or row:
   is read straight from the index; without it the database sorts all the
   campaign's candidates for every page (SQLite: ``USE TEMP B-TREE FOR ORDER BY``).
 
+``store_info`` now says 0.3.0 reads this schema (the release that brings it),
+so 0.2.0 tells its user to upgrade rather than naming itself.
+
 Plain ``CREATE INDEX`` (not batch mode): SQLite does not rebuild the table, so the
 append-only triggers of 0002 on audit_event stay as they are.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -27,12 +31,22 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
+# The hea-campaign release that introduced this revision (db.migrate reads it back from store_info).
+SCHEMA_REQUIRES = '0.3.0'
+_PREVIOUS = '0.2.0'
+
+
+def _requires(value: str) -> None:
+    op.execute(sa.text("UPDATE store_info SET value = :v WHERE key = 'schema_requires'").bindparams(v=value))
+
 
 def upgrade() -> None:
     op.create_index('ix_audit_event_entity', 'audit_event', ['entity', 'entity_id'], unique=False)
     op.create_index('ix_candidate_campaign_id', 'candidate', ['campaign_id', 'id'], unique=False)
+    _requires(SCHEMA_REQUIRES)
 
 
 def downgrade() -> None:
     op.drop_index('ix_candidate_campaign_id', table_name='candidate')
     op.drop_index('ix_audit_event_entity', table_name='audit_event')
+    _requires(_PREVIOUS)
