@@ -75,3 +75,10 @@ def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
     assert lines[0].startswith("Path from AlCoNiTiZn (proximal loop, reached the cutoff 0.6)")
     assert lines[-1] == "Proposal run 7: 3 produced, 2 stored (ids 41, 42); dropped - duplicate: 1"
     assert format_proposal(req, outcome, []).splitlines() == lines
+
+
+def test_ordinals_read_as_english():
+    from hea_campaign.tui.present.design_report import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 61, 100, 111, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "61st", "100th", "111th", "112th"]

@@ -7,6 +7,12 @@ from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 from .formulas import path_lines
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _num(value, fmt: str, width: int) -> str:
     return f"{value:{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
@@ -82,7 +88,7 @@ def trust_lines(d) -> list[str]:
     nt = u.get("nearest_training_alloy")
     if nt:
         out.append(f"  nearest training alloy: {nt['formula']} ({nt['distance_at_pct']:.1f} at.%, "
-                   f"{nt['percentile']:.0f}th percentile of training alloys' own distances)")
+                   f"{ordinal(round(nt['percentile']))} percentile of training alloys' own distances)")
     near = getattr(d, "nearest_measured", None) or u.get("nearest_measured") or []
     if near:
         out.append("  nearest measured alloys:")
