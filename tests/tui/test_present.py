@@ -82,3 +82,18 @@ def test_ordinals_read_as_english():
 
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 61, 100, 111, 112)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "61st", "100th", "111th", "112th"]
+
+
+def test_a_long_formula_is_shortened_in_the_results_table_but_whole_in_its_panel():
+    from datetime import date, datetime
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.results_text import ALLOY_WIDTH, RESULT_COLUMNS, format_chain, result_cells
+
+    formula = "Al0.25Co0.75Cr1.25Cu0.5Fe1.5Mn0.25Ni1.75Ti0.5V0.25"
+    r = SimpleNamespace(id=9, formula=formula, single_phase=True, phases="FCC", method="XRD", operator="ana",
+                        day=date(2026, 11, 28), entered_at=datetime(2026, 11, 28), candidate_id=None, current=True,
+                        superseded_by=None, chain=[9], notes=None)
+    cell = result_cells(r)[RESULT_COLUMNS.index("alloy")]
+    assert len(cell) == ALLOY_WIDTH and cell.endswith("…") and formula.startswith(cell[:-1])
+    assert formula in format_chain([r], 9)

@@ -7,12 +7,26 @@ def yes_no(value: bool | None) -> str:
     return "?" if value is None else "yes" if value else "no"
 
 
+# what a person scans for comes first (state before who and how), so nothing that matters is cut at 120 columns
+RESULT_COLUMNS = ("id", "alloy", "single", "phases", "state", "candidate", "date", "operator", "method", "chain")
+ALLOY_WIDTH = 26  # a long formula would push the state column off a 120-column screen; whole in the panel
+
+
+def _in_order(**cells) -> tuple:
+    return tuple(cells[c] for c in RESULT_COLUMNS)
+
+
+def short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def result_cells(r) -> tuple:
     """One browser row (campaign.results_browser.ResultRow): the values of its columns."""
     state = "current" if r.current else f"corrected by {r.superseded_by}"
     chain = " > ".join(map(str, r.chain)) if len(r.chain) > 1 else ""
-    return (r.id, r.formula, yes_no(r.single_phase), r.phases or "", r.method or "", r.operator or "",
-            r.day.isoformat(), "" if r.candidate_id is None else r.candidate_id, state, chain)
+    return _in_order(id=r.id, alloy=short(r.formula, ALLOY_WIDTH), single=yes_no(r.single_phase),
+                     phases=r.phases or "", method=r.method or "", operator=r.operator or "", date=r.day.isoformat(),
+                     candidate="" if r.candidate_id is None else r.candidate_id, state=state, chain=chain)
 
 
 def failure_cells(f) -> tuple:
@@ -21,9 +35,10 @@ def failure_cells(f) -> tuple:
     "failed" where a result says single phase or not, the reason (shortened; whole in the panel) where its
     phases go, so both show in the first columns.
     """
-    reason = f.reason if len(f.reason) <= 30 else f.reason[:29] + "…"
+    reason = short(f.reason, 30)
     state = "synthesis failed" + ("" if f.candidate_status == "failed" else f" (candidate {f.candidate_status} since)")
-    return ("", f.formula, "failed", reason, "", f.operator, f.day.isoformat(), f.candidate_id, state, "")
+    return _in_order(id="", alloy=short(f.formula, ALLOY_WIDTH), single="failed", phases=reason, method="",
+                     operator=f.operator, date=f.day.isoformat(), candidate=f.candidate_id, state=state, chain="")
 
 
 def format_failure(f) -> str:
@@ -36,7 +51,7 @@ def format_failure(f) -> str:
     return "\n".join(lines)
 
 
-RESULT_COLUMNS = ("id", "alloy", "single", "phases", "method", "operator", "date", "candidate", "state", "chain")
+
 
 
 def format_chain(chain: list, selected: int) -> str:
