@@ -33,6 +33,26 @@ async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:
         await pilot.pause(0.1)
 
 
+async def run_from_palette(pilot, words: str) -> None:
+    """Open the command palette, type ``words`` and run the first match once the palette lists it
+    (on a busy machine the search can take longer than any fixed pause)."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    await pilot.press(*words)
+
+    def listed() -> bool:
+        results = pilot.app.screen.query(CommandList)
+        if not results or results.first().highlighted is None:
+            return False
+        first = results.first()
+        return words.lower() in str(first.get_option_at_index(first.highlighted).prompt).lower()
+
+    await wait_for(pilot, listed)
+    await pilot.press("enter")
+
+
 def with_candidates(store, n: int = 4) -> list[int]:
     req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr"], step=0.1, batch=n,
                           constraints=Constraints(min_elements=3))

@@ -8,7 +8,7 @@ from hea_campaign.db.tables import Alloy, Measurement
 from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.import_screen import ImportScreen
 
-from .test_app import wait_for
+from .test_app import run_from_palette, wait_for
 
 SIZE = (120, 40)
 
@@ -37,11 +37,7 @@ async def test_a_second_file_imported_from_the_palette_shows_its_whole_report(se
     alloys_before, measurements_before = count(seeded_store, Alloy), count(seeded_store, Measurement)
     app = CampaignApp(seeded_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"import")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "import")
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
         app.screen.query_one("#import-path").value = str(csv)
         await pilot.click("#run-import")

@@ -7,7 +7,7 @@ import pytest
 from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.simulation_screen import SimulationScreen
 
-from .test_app import wait_for
+from .test_app import run_from_palette, wait_for
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -38,10 +38,7 @@ async def test_a_bad_setting_is_refused_in_the_error_window(seeded_store, tmp_pa
     monkeypatch.chdir(tmp_path)
     app = CampaignApp(seeded_store, actor="tester")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.press(*"Simulate a campaign")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "Simulate a campaign")
         await wait_for(pilot, lambda: isinstance(app.screen, SimulationScreen))
         app.screen.query_one("#sim-strategies").value = "greedy"  # random is what the others are measured against
         app.screen.query_one("#sim-run").press()
