@@ -33,6 +33,13 @@ async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:
         await pilot.pause(0.1)
 
 
+def error_shown(app) -> bool:
+    """The error window is up and composed (a pushed screen is the current one before its widgets exist)."""
+    from hea_campaign.tui.app.modals import ErrorModal
+
+    return isinstance(app.screen, ErrorModal) and bool(app.screen.query("#error-message"))
+
+
 async def run_from_palette(pilot, words: str) -> None:
     """Open the command palette, type ``words`` and run the first match once the palette lists it
     (on a busy machine the search can take longer than any fixed pause)."""
@@ -181,7 +188,7 @@ async def test_worker_failures_show_one_error_modal(trained_store):
         app.query_one("#screen").value = "Fe,B"
         await pilot.pause()
         await pilot.click("#run-proposal")
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        await wait_for(pilot, lambda: error_shown(app))
         assert "outside the model vocabulary" in str(app.screen.query_one("#error-message").render())
         await pilot.press("escape")
         await pilot.pause()

@@ -12,7 +12,7 @@ from hea_campaign.tui.app.models_screen import ModelsScreen
 from hea_campaign.tui.app.screens import CandidateScreen
 from hea_campaign.tui.cli.root import main
 
-from .test_app import wait_for, with_candidates
+from .test_app import error_shown, wait_for, with_candidates
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SIZE = (120, 40)
@@ -140,7 +140,7 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
     from datetime import date
 
     from hea_campaign.campaign.lifecycle import approve
-    from hea_campaign.tui.app.modals import ErrorModal, ExportModal
+    from hea_campaign.tui.app.modals import ExportModal
 
     ids = with_candidates(trained_store, 3)
     approve(trained_store, ids, by="setup")
@@ -165,7 +165,7 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
         missing = tmp_path / "no-such-folder" / "batch.csv"  # refused by the export itself, in its worker
         app.screen.query_one("#path").value = str(missing)
         await press_button(pilot, "#ok")
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        await wait_for(pilot, lambda: error_shown(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
         assert app.screen.query_one("#mass").value == "12.5"  # the entries, as they were

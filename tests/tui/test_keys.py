@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hea_campaign.tui.app import CampaignApp
-from hea_campaign.tui.app.modals import ErrorModal
 
-from .test_app import wait_for
+from .test_app import error_shown, wait_for
 from .test_snapshots import fixed_store  # noqa: F401
 
 pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
@@ -52,8 +51,7 @@ async def test_a_refusal_shows_at_once(fixed_store):  # noqa: F811
         table.move_cursor(row=table.get_row_index("5"))  # exported: cannot be approved
         await pilot.pause()
         await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, ErrorModal)
+        await wait_for(pilot, lambda: error_shown(app))
         assert "exported" in str(app.screen.query_one("#error-message").render())
 
 

@@ -7,7 +7,7 @@ import pytest
 from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.simulation_screen import SimulationScreen
 
-from .test_app import run_from_palette, wait_for
+from .test_app import error_shown, run_from_palette, wait_for
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -33,8 +33,6 @@ async def test_key_s_runs_a_small_simulation_and_saves_its_plot(seeded_store, tm
 
 
 async def test_a_bad_setting_is_refused_in_the_error_window(seeded_store, tmp_path, monkeypatch):
-    from hea_campaign.tui.app.modals import ErrorModal
-
     monkeypatch.chdir(tmp_path)
     app = CampaignApp(seeded_store, actor="tester")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -42,7 +40,7 @@ async def test_a_bad_setting_is_refused_in_the_error_window(seeded_store, tmp_pa
         await wait_for(pilot, lambda: isinstance(app.screen, SimulationScreen))
         app.screen.query_one("#sim-strategies").value = "greedy"  # random is what the others are measured against
         app.screen.query_one("#sim-run").press()
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), timeout=60)
+        await wait_for(pilot, lambda: error_shown(app), timeout=60)
         assert "must include random" in str(app.screen.query_one("#error-message").render())
     assert not list(tmp_path.glob("*.png"))
 
