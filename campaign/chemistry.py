@@ -20,12 +20,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-
-import numpy as np
-
-from hea_campaign.model.elements import valid_symbols
+from typing import TYPE_CHECKING
 
 from .errors import CampaignError
+
+if TYPE_CHECKING:  # numpy is loaded where a vector is built, so `status` and `--help` need not import it
+    import numpy as np
 
 # A canonical formula has at most 9 characters per element (Fe99.999, Fe1000.49), so with
 # MAX_ELEMENTS every canonical formula fits the store's 400-character column and parses again.
@@ -70,6 +70,8 @@ class Composition:
             raise FormulaError(
                 f"{self.formula} contains {', '.join(missing)}, outside the model's element vocabulary"
             )
+        import numpy as np
+
         out = np.zeros(len(vocabulary))
         for e, f in zip(self.elements, self.fractions, strict=True):
             out[index[e]] = f
@@ -199,6 +201,8 @@ def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
 
 
 def _check_symbols(symbols, shown) -> None:
+    from hea_campaign.model.elements import valid_symbols  # with numpy: not needed until a formula is read
+
     valid = valid_symbols()
     for sym in sorted(set(symbols)):
         if sym in ("D", "T"):

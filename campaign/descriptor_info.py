@@ -1,5 +1,5 @@
 """Names and units of the physics descriptors, for front ends that show them (they never import model/)."""
 
-from hea_campaign.model.descriptors import DESCRIPTOR_UNITS
+from hea_campaign.model.descriptor_names import DESCRIPTOR_UNITS
 
 __all__ = ["DESCRIPTOR_UNITS"]

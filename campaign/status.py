@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import CANDIDATE_STATUSES
 
-from .training_set import PROPOSAL_SOURCE
+from .alloy_sources import PROPOSAL_SOURCE
 from .store import CampaignStore
 
 

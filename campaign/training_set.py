@@ -21,9 +21,8 @@ from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 from .chemistry import from_fractions
 from .labels import alloy_labels
+from .alloy_sources import PROPOSAL_SOURCE
 from .store import CampaignStore
-
-PROPOSAL_SOURCE = "proposal"
 
 
 @dataclass

@@ -18,23 +18,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .descriptor_names import DESCRIPTOR_NAMES, DESCRIPTOR_UNITS  # noqa: F401 (re-exported)
 from .elements import table_for
 from .threads import POLICIES, current, work_threads
 from .vocabulary import DEFAULT_VOCABULARY
 
 GAS_CONSTANT = 8.314462618  # J/(mol K)
-
-DESCRIPTOR_NAMES: tuple[str, ...] = ("k", "Vm", "Tm", "VEC", "delta", "dchi", "dS", "dH")
-DESCRIPTOR_UNITS: dict[str, str] = {
-    "k": "GPa",
-    "Vm": "cm^3/mol",
-    "Tm": "K",
-    "VEC": "e/atom",
-    "delta": "%",
-    "dchi": "",
-    "dS": "J/(mol K)",
-    "dH": "kJ/mol",
-}
 
 
 def featurize(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_VOCABULARY) -> np.ndarray:

@@ -19,7 +19,15 @@ from pytest_alembic.tests import (  # noqa: F401  (collected here: the standard 
 )
 from sqlalchemy import inspect, text
 
-from hea_campaign.db.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
+from hea_campaign.db.migrate import (
+    SCHEMA_HEAD,
+    alembic_config,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 from hea_campaign.tui.cli import main
 
 
@@ -156,3 +164,17 @@ def test_history_events_and_candidate_pages_are_read_through_indexes(seeded_stor
         for statement, params in audit + pages:
             plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
             assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), (statement, plan)
+
+
+def test_schema_head_constant_is_alembics_head():
+    """Opening a store compares its revision with SCHEMA_HEAD without Alembic: a new migration must update it."""
+    assert SCHEMA_HEAD == head_revision()
+
+
+def test_a_store_one_revision_behind_is_refused_on_open(alembic_engine):
+    """The fast path (one SELECT) must not wave through a store whose revision is not the head."""
+    upgrade(alembic_engine)
+    ensure_schema(alembic_engine)  # at the head: accepted
+    downgrade(alembic_engine, "-1")
+    with pytest.raises(Exception, match="db upgrade"):
+        ensure_schema(alembic_engine)
