@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SCRIPT_LOCATION = "hea_campaign.db:migrations"
-SCHEMA_HEAD = "0003"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)
+SCHEMA_HEAD = "0004"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)
 
 
 class SchemaOutOfDate(RuntimeError):

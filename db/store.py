@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func
+from sqlalchemy import Integer, String, cast, func
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
@@ -278,35 +278,34 @@ def label_summary(session: Session, campaign_id: int) -> list[tuple[int, str, in
 
 
 def status_summary(session: Session, campaign_id: int, proposal_source: str) -> dict[str, int]:
-    """Counts of alloys by label state and of current measurements, added up by the database.
+    """Counts of alloys by label state and of current measurements, read from the alloy rows' own state.
 
-    The same rules as ``label_summary`` row by row (labelled when the current
-    measurements agree, a conflict when they do not, proposal-only when an alloy
-    from ``proposal_source...`` has no measurement), without sending a row per alloy.
+    Each alloy's ``label_state`` and ``n_current`` are kept by the database
+    (migration 0004's trigger on every measurement insert), so this reads the
+    ``ix_alloy_campaign_label`` index instead of every measurement: the same
+    rules as ``label_summary`` row by row (labelled when the current
+    measurements agree, a conflict when they do not, proposal-only when an
+    alloy from ``proposal_source...`` has no current measurement).
     """
-    current = _current_label_counts()
-    labelled = func.coalesce(current.c.n_labelled, 0) > 0
-    agree = current.c.lo == current.c.hi
-    prefix = func.substr(Alloy.source, 1, len(proposal_source)) == proposal_source
-
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    row = session.exec(
-        select(
-            func.count(),
-            func.coalesce(func.sum(func.coalesce(current.c.n, 0)), 0),
-            total(labelled & agree & (current.c.lo == 1)),
-            total(labelled & agree & (current.c.lo == 0)),
-            total(labelled & ~agree),
-            total(~labelled & (func.coalesce(current.c.n, 0) == 0) & prefix),
-        )
-        .select_from(Alloy)
-        .outerjoin(current, current.c.alloy_id == Alloy.id)
+    rows = session.exec(
+        select(Alloy.label_state, func.count(), func.coalesce(func.sum(Alloy.n_current), 0))
         .where(Alloy.campaign_id == campaign_id)
+        .group_by(Alloy.label_state)
+    ).all()
+    by_state = {state: (int(n), int(m)) for state, n, m in rows}
+    proposed_only = session.exec(
+        select(func.count()).select_from(Alloy)
+        .where(Alloy.campaign_id == campaign_id, Alloy.label_state == "none")
+        .where(func.substr(Alloy.source, 1, len(proposal_source)) == proposal_source)
     ).one()
-    keys = ("alloys", "measurements", "single_phase", "multi_phase", "conflicts", "proposed_only")
-    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    return {
+        "alloys": sum(n for n, _ in by_state.values()),
+        "measurements": sum(m for _, m in by_state.values()),
+        "single_phase": by_state.get("single", (0, 0))[0],
+        "multi_phase": by_state.get("multi", (0, 0))[0],
+        "conflicts": by_state.get("conflict", (0, 0))[0],
+        "proposed_only": int(proposed_only),
+    }
 
 
 def _candidate_query(campaign_id: int, status: str | None, flag: str | None):

@@ -53,7 +53,10 @@ class Alloy(SQLModel, table=True):
     """One composition, unique per campaign by its canonical formula."""
 
     __tablename__ = "alloy"
-    __table_args__ = (UniqueConstraint("campaign_id", "formula", name="uq_alloy_campaign_formula"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "formula", name="uq_alloy_campaign_formula"),
+        Index("ix_alloy_campaign_label", "campaign_id", "label_state", "n_current"),  # status counts (0004)
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     formula: str = Field(max_length=400)
@@ -62,6 +65,10 @@ class Alloy(SQLModel, table=True):
     outside_vocabulary: str = Field(default="", max_length=400)  # comma-separated symbols
     source: str = Field(default="", max_length=400)
     created_at: datetime = Field(default_factory=utcnow)
+    # Kept by the database (trigger of migration 0004 on every measurement insert), never written here:
+    # none | unlabelled | single | multi | conflict, and the measurements no correction supersedes.
+    label_state: str = Field(default="none", max_length=12, sa_column_kwargs={"server_default": "none"})
+    n_current: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Measurement(SQLModel, table=True):

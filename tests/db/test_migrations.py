@@ -117,6 +117,7 @@ def _index_columns(engine, table: str) -> dict[str, list[str]]:
 
 def test_0003_creates_the_history_and_page_indexes_and_downgrade_removes_them(seeded_store):
     engine = seeded_store.engine
+    downgrade(engine, "0003")
     for table, (name, columns) in INDEXES_0003.items():
         assert _index_columns(engine, table).get(name) == columns, (table, _index_columns(engine, table))
     from hea_campaign.db.migrate import schema_requires
