@@ -267,8 +267,8 @@ class _ReportState:
         self.repeated: dict[str, list[int]] = {}  # text -> lines, once it repeats
         self.first_text: dict[str, str] = {}  # formula -> the first text that gave it
         self.other_texts: dict[str, set[str]] = {}  # formula -> every text, once there are two
-        self.near: dict[tuple, str] = {}  # rounded composition -> its first formula
-        self.near_groups: dict[tuple, set[str]] = {}  # rounded composition -> formulas, once there are two
+        self.near: dict[str, str] = {}  # rounded composition -> its first formula
+        self.near_groups: dict[str, set[str]] = {}  # rounded composition -> formulas, once there are two
 
     def add(self, line: int, text: str, comp: Composition) -> bool:
         """Record one row; True when its formula is new to this file."""
@@ -279,7 +279,9 @@ class _ReportState:
         seen = self.first_text.get(formula)
         if seen is None:
             self.first_text[formula] = text
-            key = tuple((e, round(f, 2)) for e, f in zip(comp.elements, comp.fractions, strict=True) if round(f, 2))
+            # a short string, not a tuple of pairs: 80 bytes instead of about 480 per alloy (10^6 alloys: 0.4 GB)
+            rounded = ((e, round(f, 2)) for e, f in zip(comp.elements, comp.fractions, strict=True))
+            key = ",".join(f"{e}{r!r}" for e, r in rounded if r)
             other = self.near.setdefault(key, formula)
             if other != formula:
                 self.near_groups.setdefault(key, {other}).add(formula)
