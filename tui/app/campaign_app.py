@@ -50,6 +50,8 @@ ACTIONS = [
     ("fail", "Record a failed synthesis", "Candidates tab, key f: exported candidates; asks for the reason"),
     ("void", "Void an export batch", "Candidates tab, key v: the batch of the candidate; asks why"),
     ("open_candidate", "Open candidate detail", "Candidates tab, Enter"),
+    ("next_page", "Next page of candidates", "Candidates tab, key ] (or down past the last row)"),
+    ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("start_training", "Start retraining", "Retrain tab"),
     ("cancel_training", "Cancel retraining", "Retrain tab"),
@@ -323,6 +325,12 @@ class CampaignApp(App):
 
     def action_open_candidate(self) -> None:
         self._candidates().action_open()
+
+    def action_next_page(self) -> None:
+        self._candidates().action_next_page()
+
+    def action_previous_page(self) -> None:
+        self._candidates().action_previous_page()
 
     def action_propose(self) -> None:
         self.action_show_tab("propose")
