@@ -370,7 +370,8 @@ def candidates_sorted_page(
     order = []
     if sort != "id":
         empty = column.is_(None) | (column == "") if blank_text else column.is_(None)
-        order += [case((empty, 1), else_=0), column.desc() if descending else column.asc()]
+        value = case((empty, None), else_=column) if blank_text else column  # '' and NULL: one tie, in id order
+        order += [case((empty, 1), else_=0), value.desc() if descending else value.asc()]
     order.append(Candidate.id.desc() if sort == "id" and descending else Candidate.id.asc())
     if limit is None:
         return [(c, f) for c, f in session.exec(_candidate_query(campaign_id, status, flag).order_by(*order).offset(offset))]
