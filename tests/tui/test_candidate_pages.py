@@ -344,3 +344,32 @@ async def test_live_refresh_updates_the_page_and_the_total(paged_store):
             assert re.search(rf"rows {2 * PAGE_SIZE + 1}-{total} of {total}", count_line(app))
     finally:
         other.close()
+
+
+async def test_cells_are_drawn_as_the_datatable_draws_them(fixed_store):  # noqa: F811
+    """The table's short cut for drawing a Cell gives the DataTable's own segments, styles and
+    mouse metadata included, in every state (cursor, hover, a cut formula)."""
+    from rich.style import Style
+    from textual.widgets import DataTable
+
+    from hea_campaign.tui.app.panes.candidates import CandidateTable
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_candidates(pilot)
+        table = app.query_one(CandidateTable)
+        assert table.ordered_columns == DataTable.ordered_columns.fget(table)
+        compared = 0
+        for row in range(table.row_count):
+            for column, key in enumerate(table.columns):
+                width = table.columns[key].get_render_width(table)
+                for w in (width, 4):  # as laid out, and narrower than the text (cut)
+                    for cursor, hover in ((False, False), (True, False), (False, True)):
+                        for base in (Style(), Style(bgcolor="red", bold=True)):
+                            table._cell_render_cache.clear()
+                            ours = CandidateTable._render_cell(table, row, column, base, w, cursor, hover)
+                            table._cell_render_cache.clear()
+                            theirs = DataTable._render_cell(table, row, column, base, w, cursor, hover)
+                            assert ours == theirs, (row, key, w, cursor, hover)
+                            compared += 1
+        assert compared == table.row_count * len(table.columns) * 12

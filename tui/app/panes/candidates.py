@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -99,7 +101,64 @@ class Cell:
 
 
 class CandidateTable(DataTable):
-    """The candidates' DataTable: moving past the page's first or last row turns the page."""
+    """The candidates' DataTable: moving past the page's first or last row turns the page.
+
+    A ``Cell`` one line high is drawn straight into segments (the same ones the DataTable's
+    own path, ``Padding`` and ``Styled`` through the Rich console, gives; checked by
+    tests/tui/test_candidate_pages.py): a new page draws its visible cells at once, and that
+    path took most of the time between a page read and its first frame (bench/tui.py).
+    """
+
+    @property
+    def ordered_columns(self) -> list:
+        """The columns in order, kept while the set of columns is the same (the DataTable rebuilt this
+        list for every row it measured or drew)."""
+        keys = tuple(self.columns)
+        cached = getattr(self, "_ordered_cache", None)
+        if cached is None or cached[0] != keys:
+            cached = self._ordered_cache = (keys, DataTable.ordered_columns.fget(self))
+        return cached[1]
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Measure only rows holding something other than ``Cell``s one line high: the pane sets every
+        column's width itself, so measuring a page of Cells would change nothing."""
+        data, rows = self._data, self.rows
+        others = [key for key in new_rows
+                  if key in rows and (rows[key].height != 1 or rows[key].label is not None
+                                      or not all(isinstance(v, Cell) for v in data[key].values()))]
+        if others:
+            super()._update_dimensions(others)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+               self._pseudo_class_state)
+        cache = self._cell_render_cache
+        if key in cache:
+            return cache[key]
+        row = self.rows.get(row_key)
+        cell = self._data[row_key].get(column_key) if row is not None and row.height == 1 else None
+        if not isinstance(cell, Cell):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        base_style += Style.from_meta({"row": row_index, "column": column_index})
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        style = base_style + component_style + post_style
+        pad = self.cell_padding
+        inner = max(0, width - 2 * pad)
+        text = set_cell_size(cell.text, inner) if cell_len(cell.text) > inner else cell.text
+        fill = inner - cell_len(text)
+        line = [Segment(" " * pad, style), Segment(text, style)]
+        if fill:
+            line.append(Segment(" " * fill, style))
+        line.append(Segment(" " * pad, style))
+        cache[key] = lines = [line]
+        return lines
 
     def _turn(self, step: int, cursor: str) -> bool:
         pane = self.parent
