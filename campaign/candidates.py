@@ -49,7 +49,8 @@ CANDIDATE_SORTS = ("id", "p", "change", "status", "formula", "model", "reason", 
 
 @dataclass
 class CandidatePage:
-    rows: list[tuple[Candidate, str]]  # (candidate, formula), in the page's order
+    rows: list  # (candidate, formula) in the page's order; the candidate a plain row of the listed columns,
+    # without uncertainty, latent position and path (None): candidate_detail reads those
     offset: int  # of the first row, after clamping to the last page
     total: int  # candidates matching the filter (counted by the database)
     everything: int  # candidates in the campaign
@@ -81,7 +82,8 @@ def candidate_page(
         everything = q.count_candidates(session, store.campaign_id)
         total = q.count_candidates(session, store.campaign_id, status, flag) if (status or flag) else everything
         offset = max(0, min(int(offset), (total - 1) // limit * limit if total else 0))
-        rows = q.candidates_sorted_page(session, store.campaign_id, status, flag, sort, descending, limit, offset)
+        rows = q.candidates_sorted_page(session, store.campaign_id, status, flag, sort, descending, limit, offset,
+                                        listed=True)
     return CandidatePage(_keep_flagged(rows, flag), offset, total, everything)
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func
+from sqlalchemy import Integer, String, case, cast, func, null
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
@@ -360,10 +360,12 @@ CANDIDATE_SORT_KEYS = {
 
 def candidates_sorted_page(
     session: Session, campaign_id: int, status: str | None = None, flag: str | None = None,
-    sort: str = "id", descending: bool = False, limit: int | None = None, offset: int = 0,
+    sort: str = "id", descending: bool = False, limit: int | None = None, offset: int = 0, listed: bool = False,
 ) -> list[tuple[Candidate, str]]:
     """One page of candidates with their formulas, sorted in the database by one of
-    ``CANDIDATE_SORT_KEYS``: empty values last, ties in id order."""
+    ``CANDIDATE_SORT_KEYS``: empty values last, ties in id order.  With ``listed`` (and a
+    ``limit``), plain rows of ``LISTED_COLUMNS``, whose ``uncertainty``, ``latent_z`` and
+    ``path`` are None, instead of Candidate objects."""
     if sort not in CANDIDATE_SORT_KEYS:
         raise ValueError(f"cannot sort candidates by {sort!r}; one of {', '.join(CANDIDATE_SORT_KEYS)}")
     column, blank_text = CANDIDATE_SORT_KEYS[sort]
@@ -383,10 +385,24 @@ def candidates_sorted_page(
     ids = list(session.exec(ids_query.order_by(*order).offset(offset).limit(limit)))
     if not ids:
         return []
-    rows = session.exec(select(Candidate, Alloy.formula).join(Alloy, Alloy.id == Candidate.alloy_id)
-                        .where(col(Candidate.id).in_(ids)))
-    by_id = {c.id: (c, f) for c, f in rows}
+    if not listed:
+        rows = session.exec(select(Candidate, Alloy.formula).join(Alloy, Alloy.id == Candidate.alloy_id)
+                            .where(col(Candidate.id).in_(ids)))
+        by_id = {c.id: (c, f) for c, f in rows}
+    else:
+        rows = session.connection().execute(
+            select(*LISTED_COLUMNS, *(null().label(name) for name in UNLISTED), Alloy.formula)
+            .join(Alloy, Alloy.id == Candidate.alloy_id).where(col(Candidate.id).in_(ids)))
+        by_id = {r.id: (r, r.formula) for r in rows}
     return [by_id[i] for i in ids]
+
+
+# what a list of candidates shows: read as plain rows (attributes named as Candidate's), without the
+# latent position, the inversion path and the uncertainty (JSON that took most of the time of a page)
+LISTED_COLUMNS = (Candidate.id, Candidate.alloy_id, Candidate.campaign_id, Candidate.proposal_run_id,
+                  Candidate.model_version_id, Candidate.origin, Candidate.p_single, Candidate.flags,
+                  Candidate.change_at_pct, Candidate.steps, Candidate.status, Candidate.status_reason)
+UNLISTED = ("uncertainty", "latent_z", "path")
 
 
 def candidate_ids(
