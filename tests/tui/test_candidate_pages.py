@@ -132,6 +132,7 @@ async def test_the_table_holds_one_page_and_moving_past_its_end_reads_the_next(p
         table = app.query_one("#candidate-table")
         assert pane.shown == ids[:PAGE_SIZE] and table.row_count == PAGE_SIZE
         assert f"rows 1-{PAGE_SIZE} of {len(ids)}," in count_line(app)
+        assert table.virtual_size.height == PAGE_SIZE + table.header_height  # every row of the page scrolls into view
 
         table.move_cursor(row=PAGE_SIZE - 1)  # the last row: down reads the next page
         await pilot.pause()

@@ -121,13 +121,12 @@ class CandidateTable(DataTable):
 
     def _update_dimensions(self, new_rows) -> None:
         """Measure only rows holding something other than ``Cell``s one line high: the pane sets every
-        column's width itself, so measuring a page of Cells would change nothing."""
+        column's width itself, so measuring a page of Cells would change nothing.  (The DataTable
+        then sets its virtual size, for all rows, as always.)"""
         data, rows = self._data, self.rows
-        others = [key for key in new_rows
-                  if key in rows and (rows[key].height != 1 or rows[key].label is not None
-                                      or not all(isinstance(v, Cell) for v in data[key].values()))]
-        if others:
-            super()._update_dimensions(others)
+        super()._update_dimensions([key for key in new_rows
+                                    if key in rows and (rows[key].height != 1 or rows[key].label is not None
+                                                        or not all(isinstance(v, Cell) for v in data[key].values()))])
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
