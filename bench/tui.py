@@ -353,17 +353,22 @@ async def interact(db: Path, repeats: int) -> dict:
             return max(frames)
 
         ticks: list[float] = []
+        cpu: list[float] = []  # the UI thread's CPU time at each tick: a stall it did not spend running was
+        # the machine (other processes, this nice level) or the GIL (the page worker), not the UI's own work
 
         async def ticker() -> None:
             while True:
                 ticks.append(time.perf_counter())
+                cpu.append(time.thread_time())
                 await asyncio.sleep(0.005)
 
         tick_task = asyncio.create_task(ticker())
 
-        def longest_stall(t0: float, t1: float) -> float:
-            inside = [t for t in ticks if t0 <= t <= t1]
-            return max((b - a for a, b in zip(inside, inside[1:])), default=float("nan"))
+        def longest_stall(t0: float, t1: float) -> tuple[float, float]:
+            """The longest gap between two ticks in [t0, t1], and the UI thread's CPU time in it."""
+            inside = [i for i, t in enumerate(ticks) if t0 <= t <= t1]
+            gaps = [(ticks[j] - ticks[i], cpu[j] - cpu[i]) for i, j in zip(inside, inside[1:])]
+            return max(gaps, default=(float("nan"), float("nan")))
 
         async def page_shown(before: int) -> float:
             return await until(lambda: pane._shown_request > before and not pane.loading)
@@ -385,7 +390,8 @@ async def interact(db: Path, repeats: int) -> dict:
             return {"kind": kind, "rows_after": table.row_count, "total": pane.total, "offset": pane.page_offset,
                     "to_first_frame_s": t_first - t0, "to_page_s": t_rows - t0, "to_page_frame_s": t_seen - t0,
                     "to_last_frame_s": t_end - t0, "longest_frame_gap_s": max(gaps) if gaps else float("nan"),
-                    "longest_stall_s": longest_stall(t0, t_end)}  # fmt: skip
+                    "longest_stall_s": longest_stall(t0, t_end)[0], "stall_cpu_s": longest_stall(t0, t_end)[1],
+                    "ui_cpu_s": cpu[-1] - cpu[next(i for i, t in enumerate(ticks) if t >= t0)]}  # fmt: skip
 
         await until(lambda: pane.loaded and not pane.loading and settled())
         results["rows_loaded"] = table.row_count
@@ -571,7 +577,8 @@ def main() -> None:
             return (f"first frame {ms(rs, 'to_first_frame_s')}, page in the table {ms(rs, 'to_page_s')}, "
                     f"first frame showing it {ms(rs, 'to_page_frame_s')}, idle {ms(rs, 'to_last_frame_s')}; "
                     f"longest wait between frames {ms(rs, 'longest_frame_gap_s')}, longest UI stall "
-                    f"{ms(rs, 'longest_stall_s')}")
+                    f"{ms(rs, 'longest_stall_s')} (UI thread running {ms(rs, 'stall_cpu_s')} of it); UI thread CPU "
+                    f"until idle {ms(rs, 'ui_cpu_s')}")
 
         for value in ("approved", "proposed", "any"):
             rs = [r for r in res["filter"] if r["value"] == value]
@@ -584,7 +591,9 @@ def main() -> None:
             print(f"  {kind:<24} (rows from {rs[0]['offset'] + 1:>7,}): " + line(rs))
         every = res["filter"] + res["pages"]
         print(f"  over all of (ii): longest wait between frames {1000 * max(r['longest_frame_gap_s'] for r in every):.0f} ms, "
-              f"longest UI stall {1000 * max(r['longest_stall_s'] for r in every):.0f} ms, slowest first frame showing "
+              f"longest UI stall {1000 * max(r['longest_stall_s'] for r in every):.0f} ms (the UI thread running "
+              f"{1000 * max(every, key=lambda r: r['longest_stall_s'])['stall_cpu_s']:.0f} ms of it), the most CPU the "
+              f"UI thread spent in one stall {1000 * max(r['stall_cpu_s'] for r in every):.0f} ms, slowest first frame showing "
               f"the new rows {1000 * max(r['to_page_frame_s'] for r in every):.0f} ms")
         print("\n(iii) approve the candidate under the cursor (key a), first page of all candidates shown")
         for r in res["approve"]:
