@@ -10,17 +10,23 @@ statuses), then measures:
       - a real terminal: ``hea-campaign tui --db PATH`` spawned in a
         pseudo-terminal (140x48); from just before the spawn to the moment the
         dashboard's text ("Active model") arrives on the terminal.  Includes
-        Python start-up, imports, opening the store, composing every tab (the
-        candidates table loads all rows) and the first paint.  Target < 1.5 s.
+        Python start-up, imports, opening the store, composing every tab and the
+        first paint (the candidates table reads its first page in a worker, after
+        the first frame).  Target < 1.5 s.
       - a child Python running ``CampaignApp(store)`` under ``App.run_test``
         (headless), with a breakdown: imports, opening the store, and the
         first frame in which the dashboard's ``#status`` has content (the
         first ``App._display`` call after it is filled), all from just before
         the child was spawned.
 (ii)  applying a status filter on the candidates table (set the Select's
-      value): until the table's ``row_count`` changes, and until the next
-      frame is rendered (the table's deferred column measuring included).
-      Target < 100 ms.
+      value): the first frame after it (the count line says "reading"), the
+      new page in the table (read in a worker: count + page query), the first
+      frame showing it, and the longest wait between frames and the longest
+      stall of the UI's event loop (a 5 ms ticker) meanwhile.  The table holds
+      one page (PAGE_SIZE rows), never all candidates.  Target < 100 ms.
+(ii b) turning pages (], down past the last row, Ctrl+End to the last page,
+      Ctrl+Home) and sorting by a column (p, ascending then descending, and
+      its last page): the same figures.
 (iii) approving the candidate under the cursor (key ``a``): until its status
       cell reads "approved", and until the next frame; also how many cells
       were updated.
@@ -210,7 +216,7 @@ async def main():
         pane = app.query_one("#candidates-pane")
         table = app.query_one("#candidate-table")
         end = time.time() + 20
-        while time.time() < end and not (pane.rows and table.row_count == len(pane.shown)):
+        while time.time() < end and not (pane.loaded and table.row_count == len(pane.shown)):
             await asyncio.sleep(0.005)
         t["candidates_in_table"] = time.time()
     t["exited"] = time.time()
@@ -325,8 +331,14 @@ async def interact(db: Path, repeats: int) -> dict:
             # the table measures the cells of new or updated rows when the app is idle
             return not (table._new_rows or table._require_update_dimensions or table._updated_cells)
 
-        async def until(predicate) -> float:
+        async def until(predicate, timeout: float = 120.0) -> float:
+            end = time.perf_counter() + timeout
             while not predicate():
+                if time.perf_counter() > end:
+                    raise RuntimeError(f"waited {timeout:.0f} s in vain: {predicate.__code__.co_firstlineno=}, "
+                                       f"screen {app.screen!r}, loading {pane.loading}, request {pane._request}, "
+                                       f"shown {pane._shown_request}, rows {table.row_count}, new rows "
+                                       f"{len(table._new_rows)}, frames {len(frames)}")
                 await asyncio.sleep(0.001)
             return time.perf_counter()
 
@@ -340,31 +352,101 @@ async def interact(db: Path, repeats: int) -> dict:
             await pilot.pause()
             return max(frames)
 
-        await until(lambda: table.row_count == len(pane.shown) and settled())
+        ticks: list[float] = []
+        cpu: list[float] = []  # the UI thread's CPU time at each tick: a stall it did not spend running was
+        # the machine (other processes, this nice level) or the GIL (the page worker), not the UI's own work
+
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.perf_counter())
+                cpu.append(time.thread_time())
+                await asyncio.sleep(0.005)
+
+        tick_task = asyncio.create_task(ticker())
+
+        def longest_stall(t0: float, t1: float) -> tuple[float, float]:
+            """The longest gap between two ticks in [t0, t1], and the UI thread's CPU time in it."""
+            inside = [i for i, t in enumerate(ticks) if t0 <= t <= t1]
+            gaps = [(ticks[j] - ticks[i], cpu[j] - cpu[i]) for i, j in zip(inside, inside[1:])]
+            return max(gaps, default=(float("nan"), float("nan")))
+
+        async def page_shown(before: int) -> float:
+            return await until(lambda: pane._shown_request > before and not pane.loading)
+
+        async def probe(kind: str, action) -> dict:
+            """Run ``action`` (which asks for a page); time the frames until the page is shown and settled."""
+            before_request = pane._request
+            n_frames = len(frames)
+            t0 = time.perf_counter()
+            pending = action()
+            t_first = await first_frame_after(t0)
+            t_rows = await page_shown(before_request)
+            t_seen = await first_frame_after(t_rows)
+            if pending is not None:
+                await pending  # the key press's own wait for the app to be idle
+            t_end = await quiet()
+            during = [f for f in frames[n_frames:] if f <= t_end]
+            gaps = [b - a for a, b in zip([t0, *during], during)]
+            return {"kind": kind, "rows_after": table.row_count, "total": pane.total, "offset": pane.page_offset,
+                    "to_first_frame_s": t_first - t0, "to_page_s": t_rows - t0, "to_page_frame_s": t_seen - t0,
+                    "to_last_frame_s": t_end - t0, "longest_frame_gap_s": max(gaps) if gaps else float("nan"),
+                    "longest_stall_s": longest_stall(t0, t_end)[0], "stall_cpu_s": longest_stall(t0, t_end)[1],
+                    "ui_cpu_s": cpu[-1] - cpu[next(i for i, t in enumerate(ticks) if t >= t0)]}  # fmt: skip
+
+        await until(lambda: pane.loaded and not pane.loading and settled())
         results["rows_loaded"] = table.row_count
+        results["total"] = pane.total
+        from hea_campaign.campaign.read_models import count_candidates
+
         for _ in range(repeats):
             for value in ("approved", "proposed", None):
-                expected = len(pane.matching(value, None))
+                expected = count_candidates(store, value)
                 before = table.row_count
-                n_frames = len(frames)
-                t0 = time.perf_counter()
-                if value is None:
-                    status.clear()  # back to "any"
-                else:
-                    status.value = value
-                t_rows = await until(lambda b=before: table.row_count != b)
-                t_seen = await first_frame_after(t_rows)
-                t_all = await until(lambda e=expected: table.row_count == e and settled())
-                t_end = await quiet()
-                during = [f for f in frames[n_frames:] if f <= t_end]
-                gaps = [b - a for a, b in zip([t0, *during], during)]
-                results["filter"].append({
-                    "value": value or "any", "rows_before": before, "rows_after": table.row_count,
-                    "to_row_count_s": t_rows - t0, "to_first_frame_s": t_seen - t0, "to_all_rows_s": t_all - t0,
-                    "to_last_frame_s": t_end - t0, "longest_frame_gap_s": max(gaps) if gaps else float("nan"),
-                })  # fmt: skip
 
-        # (iii) approve the candidate under the cursor, with every candidate shown
+                def apply(value=value) -> None:
+                    if value is None:
+                        status.clear()  # back to "any"
+                    else:
+                        status.value = value
+
+                r = await probe(value or "any", apply)
+                assert pane.total == expected, (pane.total, expected)
+                results["filter"].append({**r, "value": value or "any", "rows_before": before})
+
+        # (ii b) pages and sorting, every candidate in the filter
+        from textual.widgets import DataTable as _DT
+
+        def header(key: str):
+            """What a click on the column's header does."""
+            column = table.columns[key]
+
+            def click() -> None:
+                table.post_message(_DT.HeaderSelected(table, column.key, list(table.columns).index(key), column.label))
+
+            return click
+
+        def press(*keys: str):
+            return lambda: asyncio.ensure_future(pilot.press(*keys))
+
+        def to_last_row() -> None:
+            table.move_cursor(row=table.row_count - 1)
+
+        results["pages"] = []
+        table.focus()
+        for _ in range(repeats):
+            for kind, action in (("next page (])", press("]")), ("down past the last row", None),
+                                 ("last page (Ctrl+End)", press("ctrl+end")), ("first page (Ctrl+Home)", press("ctrl+home")),
+                                 ("sort by p, ascending", header("p")), ("sort by p, descending", header("p")),
+                                 ("last page of the sort", press("ctrl+end")), ("sort by id again", header("id"))):  # fmt: skip
+                if action is None:
+                    to_last_row()
+                    await quiet()
+                    action = press("down")
+                results["pages"].append(await probe(kind, action))
+                await quiet()
+        tick_task.cancel()
+
+        # (iii) approve the candidate under the cursor, the first page of every candidate shown
         db_times: list[float] = []
         cells: list[int] = []
         real_approve, real_update = lifecycle.approve, table.update_cell
@@ -383,10 +465,10 @@ async def interact(db: Path, repeats: int) -> dict:
         lifecycle.approve = timed_approve
         table.update_cell = counted_update
         try:
-            await until(lambda: table.row_count == len(pane.shown) and settled())
+            await until(lambda: pane.loaded and not pane.loading and table.row_count == len(pane.shown) and settled())
             proposed = [cid for cid in pane.shown if pane.rows[cid].status == "proposed"]
             for i in range(repeats):
-                cid = proposed[100 + i * 37]
+                cid = proposed[(10 + i * 37) % len(proposed)]
                 table.focus()
                 table.move_cursor(row=table.get_row_index(str(cid)))
                 await quiet()
@@ -419,22 +501,21 @@ async def interact(db: Path, repeats: int) -> dict:
         for i in range(repeats):
             await quiet()
             await asyncio.sleep(1.5)  # idle, at a random phase of the refresh timer
-            cid = proposed[500 + i * 41]
+            cid = proposed[-1 - i]  # from the end of the page: not among those approved in (iii)
             approved = dash_count("approved")
             await asyncio.to_thread(real_approve, other, [cid], by="colleague")
             t_commit = time.perf_counter()
             t_cell = await until(lambda c=cid: table.get_cell(str(c), "status") == "approved")
             t_cell_seen = await first_frame_after(t_cell)
+            # the dashboard's tab is hidden here: no frame shows it, so the time its text holds the count
             t_dash = await until(lambda a=approved: dash_count("approved") == a + 1)
-            t_dash_seen = await first_frame_after(t_dash)
             measured = dash_count("measurements")
             await asyncio.sleep(1.5)
             await asyncio.to_thread(add_result, other, "Al0.3CoCrFeNiTi0.2", single_phase="no", by="colleague")
             t_commit2 = time.perf_counter()
             t_m = await until(lambda n=measured: dash_count("measurements") == n + 1)
-            t_m_seen = await first_frame_after(t_m)
-            results["refresh"].append({"table_s": t_cell_seen - t_commit, "dash_s": t_dash_seen - t_commit,
-                                       "result_s": t_m_seen - t_commit2})
+            results["refresh"].append({"table_s": t_cell_seen - t_commit, "dash_s": t_dash - t_commit,
+                                       "result_s": t_m - t_commit2})
         other.close()
     store.close()
     return results
@@ -482,29 +563,46 @@ def main() -> None:
               + ", ".join(f"{r['first_frame']:.2f}" for r in runs) + f" s to the first frame with #status filled; "
               f"best run: interpreter + imports {best['imported']:.2f} s, store open "
               f"{best['store_open'] - best['imported']:.2f} s, app start -> first frame "
-              f"{best['first_frame'] - best['run_test_enter']:.2f} s; every candidate in the (hidden) candidates "
+              f"{best['first_frame'] - best['run_test_enter']:.2f} s; the first page in the (hidden) candidates "
               f"table {best['candidates_in_table']:.2f} s after spawn")
 
         print(f"\n(ii) status filter on the candidates table (target < 100 ms)")
         res = asyncio.run(interact(db, args.repeats))
-        print(f"  table holds {res['rows_loaded']:,} rows (all candidates) before the first filter")
+        print(f"  the table holds {res['rows_loaded']:,} rows (one page) of {res['total']:,} candidates")
+
+        def ms(rs, key: str) -> str:
+            return "/".join(f"{1000 * r[key]:.0f}" for r in rs)
+
+        def line(rs) -> str:
+            return (f"first frame {ms(rs, 'to_first_frame_s')}, page in the table {ms(rs, 'to_page_s')}, "
+                    f"first frame showing it {ms(rs, 'to_page_frame_s')}, idle {ms(rs, 'to_last_frame_s')}; "
+                    f"longest wait between frames {ms(rs, 'longest_frame_gap_s')}, longest UI stall "
+                    f"{ms(rs, 'longest_stall_s')} (UI thread running {ms(rs, 'stall_cpu_s')} of it); UI thread CPU "
+                    f"until idle {ms(rs, 'ui_cpu_s')}")
+
         for value in ("approved", "proposed", "any"):
             rs = [r for r in res["filter"] if r["value"] == value]
-
-            def ms(key: str, rs=rs) -> str:
-                return "/".join(f"{1000 * r[key]:.0f}" for r in rs)
-
-            print(f"  -> {value:<9} ({rs[0]['rows_before']:>6,} -> {rs[0]['rows_after']:>6,} rows), ms per repeat: "
-                  f"row_count changed {ms('to_row_count_s')}, first frame showing it {ms('to_first_frame_s')}, "
-                  f"all rows in and measured {ms('to_all_rows_s')}, last frame {ms('to_last_frame_s')}; "
-                  f"longest wait between frames {ms('longest_frame_gap_s')}")
-        print("\n(iii) approve the candidate under the cursor (key a), all rows shown")
+            print(f"  -> {value:<9} ({rs[0]['total']:>7,} match, {rs[0]['rows_after']:>4} rows shown), ms per repeat: "
+                  + line(rs))
+        print("\n(ii b) pages and sorting (every candidate), ms per repeat")
+        kinds = list(dict.fromkeys(r["kind"] for r in res["pages"]))
+        for kind in kinds:
+            rs = [r for r in res["pages"] if r["kind"] == kind]
+            print(f"  {kind:<24} (rows from {rs[0]['offset'] + 1:>7,}): " + line(rs))
+        every = res["filter"] + res["pages"]
+        print(f"  over all of (ii): longest wait between frames {1000 * max(r['longest_frame_gap_s'] for r in every):.0f} ms, "
+              f"longest UI stall {1000 * max(r['longest_stall_s'] for r in every):.0f} ms (the UI thread running "
+              f"{1000 * max(every, key=lambda r: r['longest_stall_s'])['stall_cpu_s']:.0f} ms of it), the most CPU the "
+              f"UI thread spent in one stall {1000 * max(r['stall_cpu_s'] for r in every):.0f} ms, slowest first frame showing "
+              f"the new rows {1000 * max(r['to_page_frame_s'] for r in every):.0f} ms")
+        print("\n(iii) approve the candidate under the cursor (key a), first page of all candidates shown")
         for r in res["approve"]:
             print(f"  candidate {r['candidate']}: status cell 'approved' after {1000 * r['to_cell_s']:.0f} ms "
                   f"(store write {1000 * r['db_s']:.0f} ms), first frame showing it {1000 * r['to_frame_s']:.0f} ms, "
                   f"idle again {1000 * r['to_last_frame_s']:.0f} ms; {r['cells_updated']} cell(s) updated")
-        print("\n(iv) live refresh: a write through another connection -> first frame showing it "
-              "(the TUI looks every 1 s)")
+        print("\n(iv) live refresh: a write through another connection -> first frame showing it in the candidate "
+              "table; the dashboard's count (its tab hidden, so no frame: the time its text holds the count); the "
+              "TUI looks every 1 s")
         for r in res["refresh"]:
             print(f"  approve: candidate table {1000 * r['table_s']:.0f} ms, dashboard count "
                   f"{1000 * r['dash_s']:.0f} ms;  new lab result: dashboard count {1000 * r['result_s']:.0f} ms")

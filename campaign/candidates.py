@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hea_campaign.db.store import NO_FLAG
 from hea_campaign.db.tables import Alloy, Candidate
 
 from .chemistry import parse_formula
@@ -39,9 +40,59 @@ def list_candidates(
 
     with store.read() as session:
         rows = q.candidates_page(session, store.campaign_id, status, flag, limit, offset)
-    if flag:  # the database narrowed the rows down; keep those whose flags name it
+    return _keep_flagged(rows, flag)
+
+
+# what a candidate list may be sorted by, in the database (the TUI's column keys)
+CANDIDATE_SORTS = ("id", "p", "change", "status", "formula", "model", "reason", "flags")
+
+
+@dataclass
+class CandidatePage:
+    rows: list  # (candidate, formula) in the page's order; the candidate a plain row of the listed columns,
+    # without uncertainty, latent position and path (None): candidate_detail reads those
+    offset: int  # of the first row, after clamping to the last page
+    total: int  # candidates matching the filter (counted by the database)
+    everything: int  # candidates in the campaign
+
+
+def _keep_flagged(rows, flag):
+    if flag and flag != NO_FLAG:  # the database narrowed the rows down; keep those whose flags name it
         rows = [(c, f) for c, f in rows if any(x.get("flag") == flag for x in c.flags)]
     return rows
+
+
+def candidate_page(
+    store: CampaignStore, status: str | None = None, flag: str | None = None, sort: str = "id",
+    descending: bool = False, limit: int = 200, offset: int = 0,
+) -> CandidatePage:
+    """One page of candidates, filtered, sorted and counted by the database in one read.
+
+    ``flag`` is a flag's name, or ``"-"`` for candidates without flags; ``sort`` one of
+    ``CANDIDATE_SORTS`` (empty values last, ties in id order).  An offset past the end gives
+    the last page.  With a flag, a page may hold fewer rows than ``limit`` (and ``total``
+    count more) when a flag's reason quotes another flag's name: the SQL match is a superset.
+    """
+    from hea_campaign.db import store as q
+
+    if sort not in CANDIDATE_SORTS:
+        raise CampaignError(f"cannot sort candidates by {sort!r}: one of {', '.join(CANDIDATE_SORTS)}")
+    limit = max(1, int(limit))
+    with store.read() as session:
+        everything = q.count_candidates(session, store.campaign_id)
+        total = q.count_candidates(session, store.campaign_id, status, flag) if (status or flag) else everything
+        offset = max(0, min(int(offset), (total - 1) // limit * limit if total else 0))
+        rows = q.candidates_sorted_page(session, store.campaign_id, status, flag, sort, descending, limit, offset,
+                                        listed=True)
+    return CandidatePage(_keep_flagged(rows, flag), offset, total, everything)
+
+
+def candidate_ids(store: CampaignStore, status: str | None = None, among=None) -> list[int]:
+    """Ids of the campaign's candidates, with ``status`` and among ``among`` if given, in id order (ids only)."""
+    from hea_campaign.db import store as q
+
+    with store.read() as session:
+        return q.candidate_ids(session, store.campaign_id, status, among)
 
 
 def candidates_with_ids(store: CampaignStore, ids) -> list[tuple[Candidate, str]]:

@@ -116,6 +116,31 @@ def count_candidates(store: CampaignStore, status: str | None = None, flag: str 
     return count(store, status, flag)
 
 
+@dataclass(frozen=True)
+class CandidatePageView:
+    rows: tuple[CandidateView, ...]  # in the page's order
+    offset: int  # of the first row (an offset past the end gives the last page)
+    total: int  # candidates matching the filter, counted by the database
+    everything: int  # candidates in the campaign
+
+
+def candidate_page(store: CampaignStore, status: str | None = None, flag: str | None = None, sort: str = "id",
+                   descending: bool = False, limit: int = 200, offset: int = 0) -> CandidatePageView:
+    """One page of candidates, filtered, sorted (``campaign.candidates.CANDIDATE_SORTS``) and counted
+    by the database; ``flag`` ``"-"`` means no flag."""
+    from .candidates import candidate_page as page
+
+    p = page(store, status, flag, sort, descending, limit, offset)
+    return CandidatePageView(tuple(CandidateView.from_row(c, f) for c, f in p.rows), p.offset, p.total, p.everything)
+
+
+def candidate_ids(store: CampaignStore, status: str | None = None, among=None) -> list[int]:
+    """Ids of candidates with ``status`` (among ``among`` if given), in id order, read as ids only."""
+    from .candidates import candidate_ids as ids
+
+    return ids(store, status, among)
+
+
 def candidates_with_ids(store: CampaignStore, ids) -> list[CandidateView]:
     """These candidates, in id order (only their rows are read)."""
     from .candidates import candidates_with_ids as with_ids

@@ -33,6 +33,14 @@ async def wait_for(pilot, predicate, timeout: float = 60.0) -> None:
         await pilot.pause(0.1)
 
 
+async def candidates_shown(pilot) -> None:
+    """The Candidates tab open, its page read (in a worker) and in the table."""
+    await pilot.press("c")
+    pane = pilot.app.query_one("#candidates-pane")
+    await wait_for(pilot, lambda: pane.loaded and not pane.loading)
+    await pilot.pause()
+
+
 def error_shown(app) -> bool:
     """The error window is up and composed (a pushed screen is the current one before its widgets exist)."""
     from hea_campaign.tui.app.modals import ErrorModal
@@ -70,8 +78,7 @@ async def test_approve_and_reject_from_the_table(trained_store):
     ids = with_candidates(trained_store)
     app = CampaignApp(trained_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        await pilot.pause()
+        await candidates_shown(pilot)
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("down", "r")
@@ -231,10 +238,12 @@ async def test_every_binding_is_in_the_command_palette():
 
     pane_actions = {"approve": "Approve candidates", "reject": "Reject candidates", "export": "Export a synthesis batch",
                     "open": "Open candidate detail", "fail": "Record a failed synthesis",
-                    "void": "Void an export batch"}
+                    "void": "Void an export batch", "next_page": "Next page of candidates",
+                    "previous_page": "Previous page of candidates"}
     for binding in CandidatesPane.BINDINGS:
         if binding.action in pane_actions:
             assert pane_actions[binding.action] in titles
+    assert {b.action for b in CandidatesPane.BINDINGS} >= {"next_page", "previous_page"}
     assert CampaignCommands in CampaignApp.COMMANDS
 
 
@@ -304,8 +313,7 @@ async def test_failed_synthesis_and_void_from_the_table(trained_store, tmp_path)
     export_batch(trained_store, ids=ids[1:], mass=20, out=tmp_path / "two.csv", by="setup")
     app = CampaignApp(trained_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        await pilot.pause()
+        await candidates_shown(pilot)
         await pilot.press("f")  # the candidate under the cursor: ids[0]
         await wait_for(pilot, lambda: app.screen.query("#fail-reason"))
         app.screen.query_one("#fail-reason").value = "cracked"

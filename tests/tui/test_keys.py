@@ -6,7 +6,7 @@ import pytest
 
 from hea_campaign.tui.app import CampaignApp
 
-from .test_app import error_shown, wait_for
+from .test_app import candidates_shown, error_shown, wait_for
 from .test_snapshots import fixed_store  # noqa: F401
 
 pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
@@ -45,8 +45,7 @@ async def test_q_types_in_a_text_field_and_the_footer_says_how_to_leave_it(fixed
 async def test_a_refusal_shows_at_once(fixed_store):  # noqa: F811
     app = CampaignApp(fixed_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        await pilot.pause()
+        await candidates_shown(pilot)
         table = app.query_one("#candidate-table")
         table.move_cursor(row=table.get_row_index("5"))  # exported: cannot be approved
         await pilot.pause()

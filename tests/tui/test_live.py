@@ -10,7 +10,7 @@ import pytest
 
 from hea_campaign.tui.app import CampaignApp
 
-from .test_app import wait_for
+from .test_app import candidates_shown, wait_for
 from .test_snapshots import fixed_store  # noqa: F401  (fixture: seed dataset + six fixed candidates)
 
 pytestmark = pytest.mark.sqlite_only("the other process writes to the same SQLite file")
@@ -27,8 +27,7 @@ def cli(store, *args: str) -> str:
 async def test_a_write_from_another_process_reaches_the_dashboard_and_the_table(fixed_store):  # noqa: F811
     app = CampaignApp(fixed_store, actor="tester")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("c")
-        await pilot.pause()
+        await candidates_shown(pilot)
         table = app.query_one("#candidate-table")
         assert table.get_cell("2", "status") == "proposed"
         status = app.query_one("#status")

@@ -141,8 +141,15 @@ def test_dashboard(snap_compare, fixed_store, size):
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=_prepare)
 
 
+async def _page_read(pilot) -> None:
+    """The candidates' page read (in a worker) and in the table."""
+    await _prepare(pilot)
+    pane = pilot.app.query_one("#candidates-pane")
+    await _until(pilot, lambda: pane.loaded and not pane.loading)
+
+
 def test_candidates(snap_compare, fixed_store, size):
-    assert snap_compare(_app(fixed_store), terminal_size=size, press=["c"], run_before=_prepare)
+    assert snap_compare(_app(fixed_store), terminal_size=size, press=["c"], run_before=_page_read)
 
 
 def test_propose(snap_compare, fixed_store, size):
@@ -180,7 +187,7 @@ def test_error_modal(snap_compare, fixed_store, size):
 
 def test_candidate_detail(snap_compare, fixed_store, size):
     async def before(pilot):
-        await _prepare(pilot)
+        await _page_read(pilot)
         await pilot.press("c")
         await pilot.pause()
         await pilot.press("enter")

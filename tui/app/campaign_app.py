@@ -9,6 +9,7 @@ a command-palette entry, and F1 lists them.
 
 from __future__ import annotations
 
+import gc
 from functools import partial
 
 from textual.app import App, ComposeResult
@@ -50,6 +51,8 @@ ACTIONS = [
     ("fail", "Record a failed synthesis", "Candidates tab, key f: exported candidates; asks for the reason"),
     ("void", "Void an export batch", "Candidates tab, key v: the batch of the candidate; asks why"),
     ("open_candidate", "Open candidate detail", "Candidates tab, Enter"),
+    ("next_page", "Next page of candidates", "Candidates tab, key ] (or down past the last row)"),
+    ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("start_training", "Start retraining", "Retrain tab"),
     ("cancel_training", "Cancel retraining", "Retrain tab"),
@@ -122,6 +125,10 @@ class CampaignApp(App):
 
         self.live = LiveRefresh(self)
         self.live.start()
+        # after the first frame: what start-up made (modules, widgets) is kept out of the garbage
+        # collector's full passes, which otherwise scanned it all again and again on the UI thread,
+        # 0.17-0.30 s each (bench/tui.py with 10^5 candidates: the longest stalls between frames)
+        self.call_after_refresh(gc.freeze)
 
     def deliver_changes(self, changes) -> None:
         """Live refresh: hand what changed in the store to every widget of the open screens that follows it."""
@@ -323,6 +330,12 @@ class CampaignApp(App):
 
     def action_open_candidate(self) -> None:
         self._candidates().action_open()
+
+    def action_next_page(self) -> None:
+        self._candidates().action_next_page()
+
+    def action_previous_page(self) -> None:
+        self._candidates().action_previous_page()
 
     def action_propose(self) -> None:
         self.action_show_tab("propose")

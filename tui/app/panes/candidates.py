@@ -1,33 +1,39 @@
-"""Candidates: a table keyed by candidate id, filters, approve / reject / export / failed synthesis / void batch.
+"""Candidates: a paged table keyed by candidate id, filters, sorting, approve / reject / export / failed synthesis / void batch.
 
-Rows are loaded once; approving or rejecting updates only the cells whose
-value changed, and a filter re-adds only the rows that match, so the table
-stays responsive with many thousands of candidates.
+The table holds one page (``PAGE_SIZE`` rows) of the candidates, never all of
+them: the database filters (status, flag), sorts (a column header; a fixed set
+of keys, ties in id order) and counts, and a thread worker reads the page and
+the counts (``campaign.read_models.candidate_page``) and hands them to the UI
+thread.  A page that arrives after the filter, the sort or the page asked for
+changed is dropped.  Moving down past the last row (down, PageDown, or ``]``)
+reads the next page, up past the first row (up, PageUp, or ``[``) the one
+before; Ctrl+Home and Ctrl+End go to the first and the last page.  Selection
+(space) is a set of ids, kept across pages; actions read what they need
+(statuses, every approved candidate for an export) from the database, not
+from the page.
 
-What made filtering slow, and what is done about it (bench/tui.py, 10,000
-candidates): re-adding 10,000 rows froze the screen for 2 to 2.5 s, most of
-it not ``add_row`` (0.35 s) but the DataTable measuring every cell of the new
-rows with Rich when the app was next idle (about 1.9 s).  So:
+Cells avoid Rich's measuring (bench/tui.py, 10,000 candidates: re-adding
+10,000 rows froze the screen for 2 to 2.5 s, most of it the DataTable measuring
+every cell with Rich when the app was next idle, about 1.9 s):
 
-* cells are ``Cell`` objects: the value (compared and sorted on, so sorting
-  and ``get_cell(...) == value`` behave as before) and the text the
+* cells are ``Cell`` objects: the value (compared on, so
+  ``get_cell(...) == value`` behaves as for plain values) and the text the
   DataTable would have shown, rendered as plain text.  A Cell has no
   ``__rich_measure__``, so the table does not measure it; the pane sets the
-  column widths itself, from the texts of all candidates (computed once per
-  reload, so columns do not jump when the filter changes);
-* a filter adds the first ``FIRST_ROWS`` matches at once (a screenful and
-  more) and the rest in batches of ``BATCH_ROWS`` after each screen
-  refresh, so the filtered table shows at once and keys are handled between
-  batches; sorting first adds whatever is still pending;
+  column widths itself, from the texts of the pages seen so far (they only
+  grow, so columns do not jump between pages);
 * a status change updates only the cells whose value changed (updating a
-  cell to a narrower value makes the DataTable re-measure its whole column).
+  cell to a narrower value makes the DataTable re-measure its whole column),
+  and a page read again with the same rows (live refresh) does the same.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -35,6 +41,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Select
+from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
@@ -42,11 +49,12 @@ from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
+NO_FLAG = "-"  # the flag filter's "no flag" (campaign.candidates reads it so)
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
            ("status", "status"), ("change", "change at.%"), ("model", "model"), ("reason", "reason"))
+SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
-FIRST_ROWS = 200  # rows a filter adds at once
-BATCH_ROWS = 1000  # rows added per later batch, one batch per screen refresh
+PAGE_SIZE = 200  # rows per page: several screenfuls, read in one query
 
 
 def _flags(c) -> str:
@@ -92,6 +100,94 @@ class Cell:
         return f"Cell({self.value!r})"
 
 
+class CandidateTable(DataTable):
+    """The candidates' DataTable: moving past the page's first or last row turns the page.
+
+    A ``Cell`` one line high is drawn straight into segments (the same ones the DataTable's
+    own path, ``Padding`` and ``Styled`` through the Rich console, gives; checked by
+    tests/tui/test_candidate_pages.py): a new page draws its visible cells at once, and that
+    path took most of the time between a page read and its first frame (bench/tui.py).
+    """
+
+    @property
+    def ordered_columns(self) -> list:
+        """The columns in order, kept while the set of columns is the same (the DataTable rebuilt this
+        list for every row it measured or drew)."""
+        keys = tuple(self.columns)
+        cached = getattr(self, "_ordered_cache", None)
+        if cached is None or cached[0] != keys:
+            cached = self._ordered_cache = (keys, DataTable.ordered_columns.fget(self))
+        return cached[1]
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Measure only rows holding something other than ``Cell``s one line high: the pane sets every
+        column's width itself, so measuring a page of Cells would change nothing.  (The DataTable
+        then sets its virtual size, for all rows, as always.)"""
+        data, rows = self._data, self.rows
+        super()._update_dimensions([key for key in new_rows
+                                    if key in rows and (rows[key].height != 1 or rows[key].label is not None
+                                                        or not all(isinstance(v, Cell) for v in data[key].values()))])
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False):
+        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+               self._pseudo_class_state)
+        cache = self._cell_render_cache
+        if key in cache:
+            return cache[key]
+        row = self.rows.get(row_key)
+        cell = self._data[row_key].get(column_key) if row is not None and row.height == 1 else None
+        if not isinstance(cell, Cell):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        base_style += Style.from_meta({"row": row_index, "column": column_index})
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        style = base_style + component_style + post_style
+        pad = self.cell_padding
+        inner = max(0, width - 2 * pad)
+        text = set_cell_size(cell.text, inner) if cell_len(cell.text) > inner else cell.text
+        fill = inner - cell_len(text)
+        line = [Segment(" " * pad, style), Segment(text, style)]
+        if fill:
+            line.append(Segment(" " * fill, style))
+        line.append(Segment(" " * pad, style))
+        cache[key] = lines = [line]
+        return lines
+
+    def _turn(self, step: int, cursor: str) -> bool:
+        pane = self.parent
+        return isinstance(pane, CandidatesPane) and pane.turn_page(step, cursor)
+
+    def action_cursor_down(self) -> None:
+        if not (self.row_count and self.cursor_row >= self.row_count - 1 and self._turn(1, "first")):
+            super().action_cursor_down()
+
+    def action_page_down(self) -> None:
+        if not (self.row_count and self.cursor_row >= self.row_count - 1 and self._turn(1, "first")):
+            super().action_page_down()
+
+    def action_cursor_up(self) -> None:
+        if not (self.row_count and self.cursor_row <= 0 and self._turn(-1, "last")):
+            super().action_cursor_up()
+
+    def action_page_up(self) -> None:
+        if not (self.row_count and self.cursor_row <= 0 and self._turn(-1, "last")):
+            super().action_page_up()
+
+    def action_scroll_top(self) -> None:
+        if not self._turn(-(1 << 40), "first"):
+            super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        if not self._turn(1 << 40, "last"):
+            super().action_scroll_bottom()
+
+
 class CandidatesPane(Vertical):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
@@ -101,6 +197,8 @@ class CandidatesPane(Vertical):
         Binding("e", "export", "Export"),
         Binding("f", "fail", "Synthesis failed"),
         Binding("v", "void", "Void batch"),
+        Binding("]", "next_page", "Next page", show=False),
+        Binding("[", "previous_page", "Previous page", show=False),
     ]
 
     class Changed(Message):
@@ -108,22 +206,28 @@ class CandidatesPane(Vertical):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.rows: dict = {}  # id -> campaign.read_models.CandidateView
-        self.selected: set[int] = set()
-        self.shown: list[int] = []  # ids matching the filter, in table order
-        self._cell_cache: dict[int, tuple[Cell, ...]] = {}
-        self._widths: dict[str, int] = {}  # column key -> width (cells)
-        self._filled = 0  # how many of self.shown are in the table so far
-        self._fill_round = 0  # bumped by every filter, so a stale batch does nothing
+        self.rows: dict = {}  # id -> campaign.read_models.CandidateView, the page shown
+        self.shown: list[int] = []  # ids of the page, in table order
+        self.selected: set[int] = set()  # kept across pages and filters
+        self.sort: str = "id"
+        self.descending: bool = False
+        self.page_offset = 0  # of the page shown
+        self.total = 0  # candidates matching the filter (the database's count)
+        self.everything = 0  # candidates in the campaign
+        self.loaded = False  # a page has been shown
+        self._want = 0  # the offset last asked for (the page shown, or one on its way)
+        self._request = 0  # bumped by every page asked for: a page for an older request is dropped
+        self._shown_request = -1  # the request whose page is shown
+        self._widths: dict[str, int] = {}  # column key -> width (cells); only grows
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="candidate-filters"):
             yield Label("status")
             yield Select([(s, s) for s in CANDIDATE_STATUSES], prompt="any", id="status-filter")
             yield Label("flag")
-            yield Select([(f, f) for f in FLAGS] + [("no flag", "-")], prompt="any", id="flag-filter")
+            yield Select([(f, f) for f in FLAGS] + [("no flag", NO_FLAG)], prompt="any", id="flag-filter")
             yield Label("", id="candidate-count")
-        table = DataTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
+        table = CandidateTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=cell_len(label))
         yield table
@@ -131,17 +235,133 @@ class CandidatesPane(Vertical):
     def on_mount(self) -> None:
         self.call_after_refresh(self.reload)  # the first screen (the dashboard) need not wait for it
 
-    # ------------------------------------------------------------ data
+    # ------------------------------------------------------------ pages
+
+    def filters(self) -> tuple[str | None, str | None]:
+        status_select = self.query_one("#status-filter", Select)
+        flag_select = self.query_one("#flag-filter", Select)
+        status = None if status_select.is_blank() else status_select.value
+        flag = None if flag_select.is_blank() else flag_select.value
+        return status, flag
+
+    @property
+    def loading(self) -> bool:
+        """A page has been asked for and not shown yet."""
+        return self._shown_request != self._request
+
+    def load(self, offset: int, cursor="first") -> None:
+        """Ask for the page from ``offset`` (clamped to the last page) in the background.
+
+        ``cursor``: "first" or "last" row of the new page, or "keep" (the same candidate if it is
+        still there, else the same row)."""
+        self._request += 1
+        self._want = max(0, offset)
+        status, flag = self.filters()
+        query = {"status": status, "flag": flag, "sort": self.sort, "descending": self.descending,
+                 "limit": PAGE_SIZE, "offset": self._want}
+        self._fetch(self._request, query, cursor)
+        if self.loaded and cursor != "keep":
+            self._update_count()  # says "reading" until the page is there
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-page")
+    def _fetch(self, request: int, query: dict, cursor) -> None:
+        from hea_campaign.campaign.read_models import candidate_page
+
+        page = candidate_page(self.app.store, **query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_page, request, page, cursor)
 
     def reload(self) -> None:
-        from hea_campaign.campaign.read_models import candidates
+        """Read the page shown again (counts too), keeping the cursor on its candidate."""
+        self.load(self._want, "keep")
 
-        self.rows = {c.id: c for c in candidates(self.app.store)}
-        self.selected &= set(self.rows)
-        self._cell_cache = {cid: self._make_cells(cid) for cid in self.rows}
-        self._widths = {key: max([cell_len(label)] + [cell_len(cells[j].text) for cells in self._cell_cache.values()])
-                        for j, (key, label) in enumerate(COLUMNS)}
+    def turn_page(self, step: int, cursor: str = "first") -> bool:
+        """Ask for the page ``step`` pages on (back if negative); False when there is none that way."""
+        if not self.loaded:
+            return False
+        last = max(0, (self.total - 1) // PAGE_SIZE * PAGE_SIZE)
+        offset = min(last, max(0, self._want + step * PAGE_SIZE))
+        if offset == self._want:
+            return False
+        self.load(offset, cursor)
+        return True
+
+    def _show_page(self, request: int, page, cursor) -> None:
+        if request != self._request:
+            return  # the filter, the sort or the page asked for changed meanwhile
+        self._shown_request = request
+        self.loaded = True
+        table = self.query_one(DataTable)
+        before = None
+        if cursor == "keep" and table.row_count:
+            before = (self._cursor_id(), table.cursor_row)
+        self.page_offset, self._want, self.total, self.everything = page.offset, page.offset, page.total, page.everything
+        ids = [c.id for c in page.rows]
+        if ids == self.shown:  # the same rows (read again): only the cells that changed
+            self.update_rows(page.rows)
+        else:
+            self.rows = {c.id: c for c in page.rows}
+            self.shown = ids
+            cells = [self._make_cells(cid) for cid in ids]
+            for j, (key, label) in enumerate(COLUMNS):
+                width = max([self._widths.get(key, cell_len(label))] + [cell_len(row[j].text) for row in cells])
+                self._widths[key] = width
+                table.columns[key].width = width
+            table.clear()
+            for cid, row in zip(ids, cells, strict=True):
+                table.add_row(*row, key=str(cid))
+        if table.row_count:
+            if before is not None:
+                row = self.shown.index(before[0]) if before[0] in self.rows else min(before[1], table.row_count - 1)
+            else:
+                row = table.row_count - 1 if cursor == "last" else 0
+            if row != table.cursor_row or cursor != "keep":
+                table.move_cursor(row=row, animate=False)
+        self._update_count()
+
+    def _cursor_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def _update_count(self) -> None:
+        status, flag = self.filters()
+        if self.total:
+            text = f"rows {self.page_offset + 1:,}-{self.page_offset + len(self.shown):,} of {self.total:,}"
+        else:
+            text = "no rows of 0"
+        if status or flag:
+            text += f" ({self.everything:,} in all)"
+        text += f", {len(self.selected)} selected"
+        if self.sort != "id" or self.descending:
+            text += f", by {self.sort} {'desc' if self.descending else 'asc'}"
+        if self.total > PAGE_SIZE:
+            text += ", [ ] page"
+        if self.loading:
+            text += ", reading…"
+        self.query_one("#candidate-count", Label).update(text)
+
+    def action_next_page(self) -> None:
+        self.turn_page(1, "first")
+
+    def action_previous_page(self) -> None:
+        self.turn_page(-1, "first")
+
+    def apply_filter(self) -> None:
+        self.load(0, "first")
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
         self.apply_filter()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        if key in SORTABLE:
+            self.descending = not self.descending if key == self.sort else False
+            self.sort = key
+            self.load(0, "first")
+
+    # ------------------------------------------------------------ cells
 
     def _cells(self, cid: int) -> tuple:
         """The values shown for a candidate, one per column."""
@@ -157,18 +377,8 @@ class CandidatesPane(Vertical):
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
 
-    def _row_cells(self, cid: int) -> tuple[Cell, ...]:
-        cells = self._cell_cache.get(cid)
-        if cells is None:
-            cells = self._cell_cache[cid] = self._make_cells(cid)
-        return cells
-
     def _set_cell(self, cid: int, key: str, cell: Cell) -> None:
-        """Put a new cell in the table (widening its column if needed) and in the cache."""
-        j = [k for k, _ in COLUMNS].index(key)
-        cells = list(self._row_cells(cid))
-        cells[j] = cell
-        self._cell_cache[cid] = tuple(cells)
+        """Put a new cell in the table (widening its column if needed)."""
         table = self.query_one(DataTable)
         width = cell_len(cell.text)
         if width > self._widths.get(key, 0):
@@ -177,150 +387,63 @@ class CandidatesPane(Vertical):
         if str(cid) in table.rows:
             table.update_cell(str(cid), key, cell)
 
-    def matching(self, status, flag) -> list[int]:
-        out = []
-        for cid, c in self.rows.items():
-            if status is not None and c.status != status:
-                continue
-            if flag is not None:
-                names = set(c.flag_names)
-                if (flag == "-" and names) or (flag != "-" and flag not in names):
-                    continue
-            out.append(cid)
-        return out
-
-    def apply_filter(self) -> None:
-        status_select = self.query_one("#status-filter", Select)
-        flag_select = self.query_one("#flag-filter", Select)
-        status = None if status_select.is_blank() else status_select.value
-        flag = None if flag_select.is_blank() else flag_select.value
-        table = self.query_one(DataTable)
-        self.shown = self.matching(status, flag)
-        self._fill_round += 1
-        self._filled = 0
-        table.clear()
-        for key, column in table.columns.items():
-            column.width = self._widths.get(key.value, column.width)
-        self._add_rows(FIRST_ROWS)
-        self._update_count()
-
-    def _update_count(self) -> None:
-        self.query_one("#candidate-count", Label).update(
-            f"{len(self.shown)} of {len(self.rows)} shown, {len(self.selected)} selected"
-        )
-
-    def _add_rows(self, n: int | None) -> None:
-        """Add the next ``n`` (None: all) rows of the filter; schedule the rest after the next refresh."""
-        table = self.query_one(DataTable)
-        end = len(self.shown) if n is None else min(len(self.shown), self._filled + n)
-        for cid in self.shown[self._filled : end]:
-            table.add_row(*self._row_cells(cid), key=str(cid))
-        self._filled = end
-        if end < len(self.shown):
-            self.call_after_refresh(self._add_batch, self._fill_round)
-
-    def _add_batch(self, fill_round: int) -> None:
-        if fill_round == self._fill_round and self._filled < len(self.shown):
-            self._add_rows(BATCH_ROWS)
-
-    def finish_filling(self) -> None:
-        """Add every row the filter still has pending (before sorting, for instance)."""
-        if self._filled < len(self.shown):
-            self._fill_round += 1
-            self._add_rows(None)
-
-    def on_select_changed(self, _event: Select.Changed) -> None:
-        self.apply_filter()
-
     def update_rows(self, candidates) -> None:
-        """Refresh only the cells whose value changed (rows not in the table get them when added)."""
+        """Refresh only the cells whose value changed, for the candidates on the page."""
+        table = self.query_one(DataTable)
         for c in candidates:
-            before = self._cell_cache.get(c.id)
+            if c.id not in self.rows or str(c.id) not in table.rows:
+                continue
+            before = tuple(table.get_row(str(c.id)))
             self.rows[c.id] = c
             after = self._make_cells(c.id)
-            if before is None:
-                self._cell_cache[c.id] = after
-                continue
             for (key, _), old, new in zip(COLUMNS, before, after, strict=True):
-                if old.text != new.text or old.value != new.value:
+                if not isinstance(old, Cell) or old.text != new.text or old.value != new.value:
                     self._set_cell(c.id, key, new)
 
     def store_changed(self, changes) -> None:
-        """Live refresh: redraw the rows of the candidates someone changed, add new ones."""
+        """Live refresh: redraw the rows on the page whose candidates changed at once, then read the
+        page and the counts again in the background (new candidates, rows that left the filter)."""
         if changes.everything:
             self.reload()
             return
-        if not changes.candidate_ids:
+        if not changes.candidates:
             return
-        from hea_campaign.campaign.changes import candidates_by_ids
+        on_page = [cid for cid in changes.candidate_ids if cid in self.rows]
+        if on_page:
+            from hea_campaign.campaign.changes import candidates_by_ids
 
-        views = candidates_by_ids(self.app.store, changes.candidate_ids)
-        self.update_rows([c for c in views if c.id in self.rows])
-        new = [c for c in views if c.id not in self.rows]
-        if new:
-            self.add_candidates(new)
-        self._update_count()
-
-    def add_candidates(self, views) -> None:
-        """Append candidates that are new to the pane; those matching the filter join the table."""
-        status_select = self.query_one("#status-filter", Select)
-        flag_select = self.query_one("#flag-filter", Select)
-        status = None if status_select.is_blank() else status_select.value
-        flag = None if flag_select.is_blank() else flag_select.value
-        table = self.query_one(DataTable)
-        for c in views:
-            self.rows[c.id] = c
-            cells = self._make_cells(c.id)
-            self._cell_cache[c.id] = cells
-            for (key, _), cell in zip(COLUMNS, cells, strict=True):
-                width = cell_len(cell.text)
-                if width > self._widths.get(key, 0):
-                    self._widths[key] = width
-                    table.columns[key].width = width
-        fresh = {c.id for c in views if (status is None or c.status == status) and (
-            flag is None or (flag == "-" and not c.flags) or (flag != "-" and flag in c.flag_names))}
-        complete = self._filled == len(self.shown)
-        for c in views:
-            if c.id in fresh:
-                self.shown.append(c.id)
-        if complete:
-            self._add_rows(None)
-
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = event.column_key.value
-        if key in ("id", "p", "change", "formula", "status", "flags", "model", "reason"):
-            reverse = getattr(self, "_sort", None) == key
-            self._sort = None if reverse else key
-            self.finish_filling()
-            event.data_table.sort(key, key=lambda v: (v == "", v), reverse=reverse)
+            self.update_rows(candidates_by_ids(self.app.store, on_page))
+        self.reload()
 
     # ------------------------------------------------------------ actions
 
     def targets(self) -> list[int]:
         if self.selected:
             return sorted(self.selected)
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return []
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return [int(key)]
+        cid = self._cursor_id()
+        return [] if cid is None else [cid]
 
     def action_toggle_select(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
+        cid = self._cursor_id()
+        if cid is None:
             return
-        cid = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         self.selected.symmetric_difference_update({cid})
         self._set_cell(cid, "sel", Cell("x" if cid in self.selected else ""))
+        self._update_count()
+
+    def _after_change(self, ids: list[int], changed) -> None:
+        self.selected -= set(ids)
+        for cid in ids:
+            if str(cid) in self.query_one(DataTable).rows:
+                self._set_cell(cid, "sel", Cell(""))
+        self.update_rows(changed)
         self._update_count()
 
     def _transition(self, verb: str, ids: list[int], reason: str | None) -> None:
         from hea_campaign.campaign import read_models
 
         changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
-        self.selected -= set(ids)  # the "sel" cells are among the changed ones below
-        self.update_rows(changed)
-        self._update_count()
+        self._after_change(ids, changed)
         self.notify(f"{verb.capitalize()}d {len(changed)} candidate(s): {', '.join(map(str, ids))}")
         # after the table has been redrawn: the dashboard's refresh takes a while with many alloys
         self.call_after_refresh(self.post_message, self.Changed())
@@ -342,7 +465,10 @@ class CandidatesPane(Vertical):
         self.app.push_screen(ReasonModal(f"Reject candidate(s) {', '.join(map(str, ids))}: why?"), done)
 
     def action_fail(self) -> None:
-        ids = [cid for cid in self.targets() if self.rows[cid].status == "exported"]
+        from hea_campaign.campaign.read_models import candidate_ids
+
+        targets = self.targets()
+        ids = self.app.guard(candidate_ids, self.app.store, "exported", targets) if targets else []
         if not ids:
             self.notify("Only exported candidates can fail in synthesis.", severity="warning")
             return
@@ -357,9 +483,7 @@ class CandidatesPane(Vertical):
         from hea_campaign.campaign.read_models import fail
 
         changed = fail(self.app.store, ids, reason, notes=notes, by=self.app.actor)
-        self.selected -= set(ids)
-        self.update_rows(changed)
-        self._update_count()
+        self._after_change(ids, changed)
         self.notify(f"Recorded failed synthesis ({reason}) for {len(changed)} candidate(s)")
         self.call_after_refresh(self.post_message, self.Changed())
 
@@ -389,19 +513,21 @@ class CandidatesPane(Vertical):
         self.post_message(self.Changed())
 
     def action_open(self) -> None:
-        ids = self.targets()
-        if ids:
+        cid = self._cursor_id()
+        if cid is not None:
             from ..screens import CandidateScreen
 
-            table = self.query_one(DataTable)
-            cid = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
             self.app.push_screen(CandidateScreen(cid))
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_open()
 
     def action_export(self) -> None:
-        approved = [cid for cid in (sorted(self.selected) or self.rows) if self.rows[cid].status == "approved"]
+        """Export the selected approved candidates, or every approved one (asked of the database)."""
+        from hea_campaign.campaign.read_models import candidate_ids
+
+        among = sorted(self.selected) or None
+        approved = self.app.guard(candidate_ids, self.app.store, "approved", among)
         if not approved:
             self.notify("No approved candidates to export (approve some with a).", severity="warning")
             return

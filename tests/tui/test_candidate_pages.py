@@ -1,0 +1,376 @@
+"""The candidate table pages: it holds one page, the database filters, sorts and counts.
+
+The store holds 456 candidates (more than two pages of ``PAGE_SIZE``), written
+straight to the tables with varied statuses, flags, p values (with ties),
+changes and reasons; every expectation is computed here from all candidates
+read back in id order, not from the pane's own query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.candidates import list_candidates
+from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, ExportBatch, ModelVersion, ProposalRun
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.panes.candidates import PAGE_SIZE, SORTABLE, CandidatesPane
+
+from .test_app import run_from_palette, wait_for
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
+
+pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+SIZE = (120, 40)
+EXTRA = 450  # with the fixture's six: 456 candidates, three pages
+STATUSES = ("proposed", "approved", "proposed", "rejected", "proposed", "exported", "proposed", "approved")
+
+
+def add_candidates(store, n: int, first: int = 0) -> list[int]:
+    """n more candidates (one audit event each, as a proposal leaves); their ids."""
+    from hea_campaign.campaign.chemistry import parse_formula
+
+    ids = []
+    with store.write() as s:
+        mv = s.exec(select(ModelVersion)).first()
+        run = s.exec(select(ProposalRun)).first()
+        for i in range(first, first + n):
+            comp = parse_formula(f"Co300Cr200Fe{i + 1}Ni500")
+            alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
+                          n_elements=4, source=f"proposal:run {run.id}")
+            s.add(alloy)
+            s.flush()
+            status = STATUSES[i % len(STATUSES)]
+            flags = [{"flag": "novel", "reason": "far from the labelled alloys"}] if i % 5 == 0 else []
+            if i % 11 == 0:
+                flags.append({"flag": "uncertain", "reason": "heads disagree"})
+            cand = Candidate(campaign_id=store.campaign_id, alloy_id=alloy.id, proposal_run_id=run.id,
+                             model_version_id=mv.id, origin="screen", p_single=((i * 37) % 23) / 23,
+                             flags=flags, status=status, change_at_pct=None if i % 3 == 0 else float(i % 17),
+                             status_reason=f"reason {i % 4}" if status == "rejected" else ("" if i % 2 else None))
+            s.add(cand)
+            s.flush()
+            s.add(AuditEvent(campaign_id=store.campaign_id, actor="colleague", action="candidate.propose",
+                             entity="candidate", entity_id=cand.id))
+            ids.append(cand.id)
+    return ids
+
+
+@pytest.fixture
+def paged_store(fixed_store):  # noqa: F811
+    add_candidates(fixed_store, EXTRA)
+    return fixed_store
+
+
+def everything(store) -> list:
+    """Every candidate, in id order, as the pane's rows are (read models)."""
+    from hea_campaign.campaign.read_models import CandidateView
+
+    return [CandidateView.from_row(c, f) for c, f in list_candidates(store)]
+
+
+VALUE = {"id": lambda c: c.id, "p": lambda c: c.p_single, "change": lambda c: c.change_at_pct,
+         "status": lambda c: c.status, "formula": lambda c: c.formula, "model": lambda c: c.model_version_id,
+         "reason": lambda c: c.status_reason or None, "flags": None}
+
+
+def expected_order(cands, sort: str = "id", descending: bool = False) -> list[int]:
+    """The documented order: by the value, empty values last, ties in id order."""
+    value = VALUE[sort]
+    if sort == "id":
+        return sorted((c.id for c in cands), reverse=descending)
+    by_id = sorted(cands, key=lambda c: c.id)
+    filled = sorted((c for c in by_id if value(c) is not None), key=value, reverse=descending)  # stable: ties by id
+    return [c.id for c in filled] + [c.id for c in by_id if value(c) is None]
+
+
+def pane_of(app) -> CandidatesPane:
+    return app.query_one(CandidatesPane)
+
+
+def count_line(app) -> str:
+    return str(app.query_one("#candidate-count").render())
+
+
+async def page_read(pilot) -> None:
+    pane = pane_of(pilot.app)
+    await wait_for(pilot, lambda: pane.loaded and not pane.loading)
+    await pilot.pause()
+
+
+async def open_candidates(pilot) -> CandidatesPane:
+    await pilot.press("c")
+    await page_read(pilot)
+    return pane_of(pilot.app)
+
+
+def cursor_id(app) -> int:
+    table = app.query_one("#candidate-table")
+    return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+
+async def sort_by(pilot, key: str) -> None:
+    """What a click on the column header does."""
+    from textual.widgets import DataTable
+
+    table = pilot.app.query_one("#candidate-table", DataTable)
+    index = list(table.columns).index(key)
+    column = table.columns[key]
+    table.post_message(DataTable.HeaderSelected(table, column.key, index, column.label))
+    await pilot.pause()
+    await page_read(pilot)
+
+
+async def test_the_table_holds_one_page_and_moving_past_its_end_reads_the_next(paged_store):
+    ids = [c.id for c in everything(paged_store)]
+    assert len(ids) > 2 * PAGE_SIZE
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        table = app.query_one("#candidate-table")
+        assert pane.shown == ids[:PAGE_SIZE] and table.row_count == PAGE_SIZE
+        assert f"rows 1-{PAGE_SIZE} of {len(ids)}," in count_line(app)
+        assert table.virtual_size.height == PAGE_SIZE + table.header_height  # every row of the page scrolls into view
+
+        table.move_cursor(row=PAGE_SIZE - 1)  # the last row: down reads the next page
+        await pilot.pause()
+        await pilot.press("down")
+        await page_read(pilot)
+        assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE] and cursor_id(app) == ids[PAGE_SIZE]
+        assert f"rows {PAGE_SIZE + 1}-{2 * PAGE_SIZE} of {len(ids)}," in count_line(app)
+
+        await pilot.press("up")  # up at the first row: the page before, the cursor on its last row
+        await page_read(pilot)
+        assert pane.shown == ids[:PAGE_SIZE] and cursor_id(app) == ids[PAGE_SIZE - 1]
+        await pilot.press("pagedown")  # on the last row: the next page
+        await page_read(pilot)
+        assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE]
+
+        await pilot.press("]")
+        await page_read(pilot)
+        assert pane.shown == ids[2 * PAGE_SIZE :] and f"of {len(ids)}," in count_line(app)
+        await pilot.press("]")  # no page after the last
+        await pilot.pause()
+        assert not pane.loading and pane.shown == ids[2 * PAGE_SIZE :]
+        await pilot.press("[")
+        await page_read(pilot)
+        assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE]
+        await pilot.press("ctrl+home")
+        await page_read(pilot)
+        assert pane.shown == ids[:PAGE_SIZE]
+
+        await run_from_palette(pilot, "Next page of candidates")
+        await wait_for(pilot, lambda: pane.page_offset == PAGE_SIZE and not pane.loading)
+        assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE]
+
+
+async def test_filters_and_sorts_give_the_databases_order_page_by_page(paged_store):
+    cands = everything(paged_store)
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        status = app.query_one("#status-filter")
+        flag = app.query_one("#flag-filter")
+
+        status.value = "proposed"
+        await pilot.pause()
+        await page_read(pilot)
+        proposed = [c for c in cands if c.status == "proposed"]
+        assert len(proposed) > PAGE_SIZE
+        assert pane.shown == [c.id for c in proposed][:PAGE_SIZE]
+        assert f"of {len(proposed)} ({len(cands)} in all)" in count_line(app)
+
+        flag.value = "novel"
+        await pilot.pause()
+        await page_read(pilot)
+        both = [c.id for c in proposed if "novel" in c.flag_names]
+        assert both and pane.shown == both and pane.total == len(both)
+        flag.value = "-"  # no flag
+        await pilot.pause()
+        await page_read(pilot)
+        assert pane.shown == [c.id for c in proposed if not c.flags][:PAGE_SIZE]
+        status.clear()
+        flag.clear()
+        await pilot.pause()
+        await page_read(pilot)
+        assert pane.total == len(cands)
+
+        for key in ("p", "change", "formula", "reason", "status"):
+            await sort_by(pilot, key)
+            assert (pane.sort, pane.descending) == (key, False)
+            assert pane.shown == expected_order(cands, key)[:PAGE_SIZE], key
+        await sort_by(pilot, "p")
+        await sort_by(pilot, "p")  # twice: descending
+        assert (pane.sort, pane.descending) == ("p", True) and "by p desc" in count_line(app)
+        order = expected_order(cands, "p", descending=True)
+        assert pane.shown == order[:PAGE_SIZE]
+        await pilot.press("]")
+        await page_read(pilot)
+        assert pane.shown == order[PAGE_SIZE : 2 * PAGE_SIZE]
+        status.value = "approved"  # a filter keeps the sort and starts at the first page
+        await pilot.pause()
+        await page_read(pilot)
+        approved = {c.id for c in cands if c.status == "approved"}
+        assert pane.page_offset == 0 and pane.shown == [i for i in order if i in approved][:PAGE_SIZE]
+        assert set(SORTABLE) == set(VALUE)
+
+
+async def test_a_page_that_arrives_after_the_filter_changed_is_dropped(paged_store, monkeypatch):
+    import threading
+
+    from hea_campaign.campaign import read_models
+
+    real = read_models.candidate_page
+    release = threading.Event()
+
+    def slow_for_rejected(store, status=None, **kw):
+        if status == "rejected":
+            release.wait(30)  # the rejected page arrives last, after the approved one was asked for
+        return real(store, status=status, **kw)
+
+    monkeypatch.setattr(read_models, "candidate_page", slow_for_rejected)
+    cands = everything(paged_store)
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        app.query_one("#status-filter").value = "rejected"
+        await pilot.pause()
+        assert pane.loading
+        app.query_one("#status-filter").value = "approved"
+        await pilot.pause()
+        await page_read(pilot)
+        release.set()
+        await asyncio.sleep(0.5)
+        await pilot.pause()
+        assert pane.shown == [c.id for c in cands if c.status == "approved"][:PAGE_SIZE]
+        assert all(pane.rows[i].status == "approved" for i in pane.shown)
+
+
+async def test_selection_survives_paging_and_actions_go_to_the_selected_ids(paged_store, tmp_path):
+    cands = everything(paged_store)
+    ids = [c.id for c in cands]
+    status = {c.id: c.status for c in cands}
+    app = CampaignApp(paged_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        table = app.query_one("#candidate-table")
+        chosen = [i for i in ids[:PAGE_SIZE] if status[i] == "proposed"][3:5]
+        chosen += [i for i in ids[PAGE_SIZE:] if status[i] == "proposed"][7:8]
+        for cid in chosen[:2]:
+            table.move_cursor(row=pane.shown.index(cid))
+            await pilot.pause()
+            await pilot.press("space")
+        await pilot.press("]")
+        await page_read(pilot)
+        table.move_cursor(row=pane.shown.index(chosen[2]))
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.press("[")
+        await page_read(pilot)
+        assert pane.selected == set(chosen) and "3 selected" in count_line(app)
+        assert [table.get_cell(str(c), "sel") for c in chosen[:2]] == ["x", "x"]  # marked again on the page
+        table.move_cursor(row=0)
+        await pilot.pause()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: not pane.selected)
+        assert [table.get_cell(str(c), "status") for c in chosen[:2]] == ["approved", "approved"]
+
+        # a failed synthesis of a selected exported candidate on another page: asked of the database
+        exported = [i for i in ids[PAGE_SIZE:] if status[i] == "exported"][0]
+        await pilot.press("]")
+        await page_read(pilot)
+        table.move_cursor(row=pane.shown.index(exported))
+        await pilot.pause()
+        await pilot.press("space", "[")
+        await page_read(pilot)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: app.screen.query("#fail-reason"))
+        app.screen.query_one("#fail-reason").value = "cracked"
+        await pilot.click("#ok")
+        await wait_for(pilot, lambda: not pane.selected)
+    with paged_store.read() as s:
+        now = {c.id: c.status for c in s.exec(select(Candidate))}
+        events = s.exec(select(AuditEvent).where(AuditEvent.actor == "ui-user")).all()
+    assert [now[c] for c in chosen] == ["approved"] * 3 and now[exported] == "failed"
+    assert sorted(e.entity_id for e in events if e.action == "candidate.approve") == sorted(chosen)
+    changed = {i for i in ids if now[i] != status[i]}
+    assert changed == {*chosen, exported}
+
+
+async def test_export_without_a_selection_takes_every_approved_candidate_from_the_database(paged_store, tmp_path):
+    from hea_campaign.tui.app.modals import ExportModal
+
+    approved = [c.id for c in everything(paged_store) if c.status == "approved"]
+    assert max(approved) > PAGE_SIZE  # beyond the page shown
+    out = tmp_path / "all.csv"
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_candidates(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal) and app.screen.query("#path"))
+        app.screen.query_one("#path").value = str(out)
+        app.screen.query_one("#ok").press()
+        await wait_for(pilot, lambda: out.exists(), timeout=120)
+    with paged_store.read() as s:
+        batch = s.exec(select(ExportBatch)).one()
+    assert sorted(batch.candidate_ids) == approved
+
+
+async def test_live_refresh_updates_the_page_and_the_total(paged_store):
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.store import CampaignStore
+
+    cands = everything(paged_store)
+    ids = [c.id for c in cands]
+    target = next(c.id for c in cands[:PAGE_SIZE] if c.status == "proposed")
+    other = CampaignStore.open(paged_store.url, create=False, actor="colleague")
+    app = CampaignApp(paged_store, actor="tester")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            pane = await open_candidates(pilot)
+            table = app.query_one("#candidate-table")
+            await asyncio.to_thread(approve, other, [target], by="colleague")
+            await wait_for(pilot, lambda: table.get_cell(str(target), "status") == "approved")
+            assert pane.rows[target].status == "approved"
+
+            new = await asyncio.to_thread(add_candidates, other, 5, EXTRA)
+            total = len(ids) + 5
+            await wait_for(pilot, lambda: f"of {total}," in count_line(app))
+            assert pane.total == total and pane.shown == ids[:PAGE_SIZE]  # the page shown stays
+            await pilot.press("ctrl+end")
+            await wait_for(pilot, lambda: pane.page_offset == 2 * PAGE_SIZE and not pane.loading)
+            assert pane.shown == (ids + new)[2 * PAGE_SIZE :]
+            assert re.search(rf"rows {2 * PAGE_SIZE + 1}-{total} of {total}", count_line(app))
+    finally:
+        other.close()
+
+
+async def test_cells_are_drawn_as_the_datatable_draws_them(fixed_store):  # noqa: F811
+    """The table's short cut for drawing a Cell gives the DataTable's own segments, styles and
+    mouse metadata included, in every state (cursor, hover, a cut formula)."""
+    from rich.style import Style
+    from textual.widgets import DataTable
+
+    from hea_campaign.tui.app.panes.candidates import CandidateTable
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_candidates(pilot)
+        table = app.query_one(CandidateTable)
+        assert table.ordered_columns == DataTable.ordered_columns.fget(table)
+        compared = 0
+        for row in range(table.row_count):
+            for column, key in enumerate(table.columns):
+                width = table.columns[key].get_render_width(table)
+                for w in (width, 4):  # as laid out, and narrower than the text (cut)
+                    for cursor, hover in ((False, False), (True, False), (False, True)):
+                        for base in (Style(), Style(bgcolor="red", bold=True)):
+                            table._cell_render_cache.clear()
+                            ours = CandidateTable._render_cell(table, row, column, base, w, cursor, hover)
+                            table._cell_render_cache.clear()
+                            theirs = DataTable._render_cell(table, row, column, base, w, cursor, hover)
+                            assert ours == theirs, (row, key, w, cursor, hover)
+                            compared += 1
+        assert compared == table.row_count * len(table.columns) * 12
