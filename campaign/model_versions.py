@@ -163,7 +163,7 @@ def train_version(
             model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
             seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
         calibration = calibration_scorer.predict_proba
-        extra["scorer"] = sc.state()
+        extra["scorer"] = sc.state(with_rows=False)  # its rows go into the arrays (scorer_X_fit, scorer_y_fit)
         metrics["scorer"] = sc.label
         metrics["scorer_validation"] = sc.validation
         model_out = _scored(model, sc)
@@ -181,6 +181,8 @@ def train_version(
                                 ts.y_lab[val_idx], scorer=calibration)
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
+    if use_scorer:
+        arrays.update({f"scorer_{k}": v for k, v in sc.row_arrays().items()})
     if use_scorer:  # loads rebuild the trees from this file, whose sha256 the checkpoint carries
         trees_sha = _write_trees(_trees_file(ckpt), sc)
         if trees_sha:
@@ -316,6 +318,8 @@ def _load(version: ModelVersion):
             raise CampaignError(f"model version {version.id}: cannot read its training rows {legacy}: {exc}") from None
     model = loaded.model
     state = (loaded.extra or {}).get("scorer")
+    if state and "X_fit" not in state and "scorer_X_fit" in arrays:  # rows kept as arrays, not lists
+        state = {**state, "X_fit": arrays.pop("scorer_X_fit"), "y_fit": arrays.pop("scorer_y_fit")}
     if state:
         from hea_campaign.model.scoring import Scorer
 

@@ -14,7 +14,8 @@ so the default set is kept: the forest alone, which found the most targets in
 training + validation rows (the head keeps its training).
 
 Persistence without pickles: ``Scorer.state()`` is plain lists (the rows, the
-labels, the members, the seed); ``Scorer.from_state`` refits the trees
+labels, the members, the seed; a model version keeps the rows as arrays
+instead, ``row_arrays``); ``Scorer.from_state`` refits the trees
 deterministically (fixed ``random_state``, ``n_jobs=1``), so a stored version
 gives the same probabilities after loading.
 """
@@ -175,17 +176,28 @@ class Scorer:
         within = np.mean(spreads, axis=0) if spreads else np.zeros(len(X))
         return p, np.sqrt(between**2 + within**2)
 
-    def state(self) -> dict:
-        """Plain containers (for a checkpoint read with weights_only=True)."""
-        return {
+    def state(self, with_rows: bool = True) -> dict:
+        """Plain containers (for a checkpoint read with weights_only=True).
+
+        ``with_rows=False`` leaves out the rows (``X_fit``, ``y_fit``): the caller stores them
+        as arrays (``row_arrays``) and puts them back before ``from_state``.  As nested lists
+        they cost a Python float each to write and to read back (at 10^5 rows, tens of seconds
+        through torch's weights-only unpickler)."""
+        out = {
             "format": STATE_FORMAT,
             "members": list(self.members),
             "seed": int(self.seed),
             "vocabulary": list(self.vocabulary),
-            "X_fit": np.asarray(self.X_fit, dtype=np.float64).tolist(),
-            "y_fit": np.asarray(self.y_fit, dtype=np.int64).tolist(),
             "validation": {k: {m: float(v) for m, v in d.items()} for k, d in self.validation.items()},
         }
+        if with_rows:
+            out["X_fit"] = np.asarray(self.X_fit, dtype=np.float64).tolist()
+            out["y_fit"] = np.asarray(self.y_fit, dtype=np.int64).tolist()
+        return out
+
+    def row_arrays(self) -> dict[str, np.ndarray]:
+        """The rows the trees were fitted on, as arrays (``state(with_rows=False)`` leaves them out)."""
+        return {"X_fit": np.asarray(self.X_fit, dtype=np.float64), "y_fit": np.asarray(self.y_fit, dtype=np.int64)}
 
     def tree_arrays(self) -> dict[str, np.ndarray]:
         """The fitted tree members as plain arrays (``from_state(..., trees=...)`` takes them back)."""

@@ -171,3 +171,26 @@ def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeyp
     model, _, _ = mv.load_version(trained.version)
     p2, s2 = model.predict_proba(X, return_std=True)
     assert np.array_equal(p, p2) and np.array_equal(s, s2)
+
+
+def test_a_version_keeps_its_scorer_rows_as_arrays_not_lists(trained_store):
+    """The rows the scorer's trees were fitted on are stored as arrays in the checkpoint (one
+    tensor, covered by its sha256), not as nested lists of Python floats; a version trained
+    before, which holds them as lists, still gives the same scorer."""
+    from hea_campaign.campaign import model_versions as mv
+    from hea_campaign.model.checkpoint import load_checkpoint
+
+    version = mv.get_version(trained_store)
+    loaded = load_checkpoint(version.checkpoint_path, expected_sha256=version.checkpoint_sha256)
+    state = loaded.extra["scorer"]
+    assert "X_fit" not in state and "y_fit" not in state
+    X, y = loaded.arrays["scorer_X_fit"], loaded.arrays["scorer_y_fit"]
+    assert X.shape == (len(y), len(loaded.model.vocabulary))
+    assert len(y) == len(loaded.arrays["train_ids"]) + len(loaded.arrays["val_ids"])
+    mv._cache.clear()
+    model, X_ref, _ = mv.load_version(version)
+    assert np.array_equal(model.scorer.X_fit, X) and np.array_equal(model.scorer.y_fit, y)
+    as_lists = Scorer.from_state({**state, "X_fit": X.tolist(), "y_fit": y.tolist()},
+                                 model.scorer.ssvae if "ssvae" in model.scorer.members else None)
+    assert np.array_equal(as_lists.predict_proba(X_ref[:30]), model.predict_proba(X_ref[:30]))
+
