@@ -256,11 +256,16 @@ def fit_scorer(
     candidates: Sequence[Sequence[str]] = CANDIDATE_SETS,
     vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
     min_validation: int = MIN_VALIDATION,
+    fitted_on_train: dict | None = None,
 ) -> Scorer:
     """Choose the member set on validation rows (or take ``members``), then refit on all rows.
 
     ``ssvae``: a trained SSVAE whose head may be a member (it was selected on the
     same validation rows, so the comparison is like for like).
+    ``fitted_on_train``: a dict that receives the chosen tree members as fitted on
+    ``X_lab`` alone during selection (empty when there was no selection): the same
+    trees ``Scorer(members, seed, vocabulary, X_lab, y_lab)`` would fit, so a caller
+    that needs them (conformal calibration) does not fit them a second time.
     """
     voc = tuple(vocabulary)
     X_lab = np.asarray(X_lab, dtype=np.float64).reshape(-1, len(voc))
@@ -284,6 +289,11 @@ def fit_scorer(
             if best_key is None or key < best_key:
                 best, best_key = cand, key
         chosen = best
+        for name in [m for m in trees if m not in chosen]:  # the chosen ones only from here on (memory)
+            del trees[name]
+        if fitted_on_train is not None:
+            fitted_on_train.update(trees)
+        del trees
     else:
         chosen = DEFAULT_MEMBERS
     X_all = np.concatenate([X_lab, X_val])

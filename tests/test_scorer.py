@@ -194,3 +194,32 @@ def test_a_version_keeps_its_scorer_rows_as_arrays_not_lists(trained_store):
                                  model.scorer.ssvae if "ssvae" in model.scorer.members else None)
     assert np.array_equal(as_lists.predict_proba(X_ref[:30]), model.predict_proba(X_ref[:30]))
 
+
+def test_the_calibration_scorer_reuses_the_trees_selection_fitted(monkeypatch):
+    """fit_version_scorer's calibration scorer (chosen members on the training rows only) is the
+    set selection already fitted on those rows: taken over, not fitted a second time, and it gives
+    what a fresh fit gives."""
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign.scoring import fit_version_scorer
+
+    X, y, Xv, yv = _rows(200)
+    fits: list[tuple[str, int]] = []
+    real_fit = scoring._fit_trees
+    monkeypatch.setattr(scoring, "_fit_trees",
+                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+    sc, calibration = fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2)
+    tree_members = [m for m in sc.members if m != "ssvae"]
+    assert tree_members and sc.validation  # selection ran
+    for m in tree_members:  # once on the training rows (selection), once on training + validation
+        assert sorted(n for name, n in fits if name == m) == [len(X), len(X) + 60], fits
+    monkeypatch.setattr(scoring, "_fit_trees", real_fit)
+    fresh = Scorer(sc.members, 2, sc.vocabulary, np.asarray(X, np.float64), np.asarray(y).astype(np.int64))
+    p1, s1 = calibration.predict_proba(Xv[60:], return_std=True)
+    p2, s2 = fresh.predict_proba(Xv[60:], return_std=True)
+    assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+    # members given (no selection): the calibration scorer is fitted on the training rows as before
+    fits.clear()
+    monkeypatch.setattr(scoring, "_fit_trees",
+                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+    fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2, members=("forest",))
+    assert sorted(fits) == [("forest", len(X)), ("forest", len(X) + 60)]
