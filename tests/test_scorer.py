@@ -167,6 +167,11 @@ def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeyp
         raise AssertionError("the trees were refitted")
 
     monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+
+    def whole_file(self):  # the trees of a forest on 10^5 alloys take gigabytes: hashed and read in parts
+        raise AssertionError(f"{self} was read whole into memory")
+
+    monkeypatch.setattr(Path, "read_bytes", whole_file)
     mv._cache.clear()
     model, _, _ = mv.load_version(trained.version)
     p2, s2 = model.predict_proba(X, return_std=True)
