@@ -120,6 +120,25 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
     p1, s1 = sc.predict_proba(Xv, return_std=True)
     p2, s2 = again.predict_proba(Xv, return_std=True)
     assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+    assert np.array_equal(again.predict_proba(Xv), p1)
+    # the forests come back compact (only what prediction reads), bit for bit scikit-learn's,
+    # missing values included (they go where each split sends them)
+    F = scorer_features(Xv, sc.vocabulary)
+    F[::7, 3] = np.nan
+    F[::5, -1] = np.nan
+    for name in ("forest", "extra_trees"):
+        compact, fitted = again._trees[name], sc._trees[name]
+        assert isinstance(compact, scoring.CompactForest) and compact.n_trees == len(fitted.estimators_)
+        assert np.array_equal(compact.predict_proba(F)[:, 1], fitted.predict_proba(F)[:, 1])
+        assert np.array_equal(compact.votes(F), np.stack([t.predict_proba(F)[:, 1] for t in fitted.estimators_]))
+    broken = dict(arrays)
+    broken["forest.nodes.left_child"] = np.zeros_like(arrays["forest.nodes.left_child"])  # a walk that never ends
+    try:
+        Scorer.from_state(sc.state(), trees=broken)
+    except ValueError as exc:
+        assert "does not match" in str(exc)
+    else:
+        raise AssertionError("trees whose walks loop were accepted")
 
 
 def test_a_version_reads_only_the_trees_its_checkpoint_names(trained_store, monkeypatch):
