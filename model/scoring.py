@@ -133,14 +133,16 @@ class CompactForest:
     Per node: children, feature, threshold, where a missing value goes and the leaf's
     fraction of class 1, 29 bytes instead of the 80 of scikit-learn's own trees (whose
     impurity and sample counts prediction never reads): the forests of a scorer fitted on
-    10^5 alloys take gigabytes.  Predictions are scikit-learn's to the last bit: features
-    cast to float32 and compared with the float64 threshold as ``Tree.apply`` does, each
-    tree's class-1 fraction added in tree order and divided by the number of trees, as
-    ``ForestClassifier.predict_proba`` does.
+    10^5 alloys take gigabytes.  To predict, each tree in turn is made a scikit-learn
+    ``Tree`` again (a few megabytes, dropped after), so its predictions are scikit-learn's
+    own; the trees' class-1 fractions are added in tree order and divided by the number of
+    trees, as ``ForestClassifier.predict_proba`` does (same bits).
     """
 
-    def __init__(self, starts, left, right, feature, threshold, missing_left, p_single):
+    def __init__(self, n_features, starts, depths, left, right, feature, threshold, missing_left, p_single):
+        self.n_features = int(n_features)
         self.starts = np.asarray(starts, np.int64)
+        self.depths = np.asarray(depths, np.int64)
         self.left = np.asarray(left, np.int32)
         self.right = np.asarray(right, np.int32)
         self.feature = np.asarray(feature, np.int32)
@@ -154,25 +156,30 @@ class CompactForest:
 
     @staticmethod
     def as_float32(F: np.ndarray) -> np.ndarray:
+        """The features as each scikit-learn tree reads them (float32, C order)."""
         return np.ascontiguousarray(F, dtype=np.float32)
 
-    def tree_p(self, X32: np.ndarray, t: int) -> np.ndarray:
-        """Tree t's class-1 fraction for each row of X32 (float32 features)."""
+    def tree(self, t: int):
+        """Tree t as a scikit-learn ``Tree`` (the fields prediction does not read are zero)."""
+        from sklearn.tree._tree import NODE_DTYPE, Tree
+
         a, b = int(self.starts[t]), int(self.starts[t + 1])
-        left, right, feature = self.left[a:b], self.right[a:b], self.feature[a:b]
-        threshold, missing_left = self.threshold[a:b], self.missing_left[a:b]
-        node = np.zeros(len(X32), np.int64)
-        rows = np.arange(len(X32))
-        while rows.size:
-            here = node[rows]
-            inner = left[here] != -1
-            rows, here = rows[inner], here[inner]
-            if not rows.size:
-                break
-            x = X32[rows, feature[here]]
-            go_left = np.where(np.isnan(x), missing_left[here], x <= threshold[here])
-            node[rows] = np.where(go_left, left[here], right[here])
-        return self.p_single[a + node]
+        nodes = np.zeros(b - a, dtype=NODE_DTYPE)
+        nodes["left_child"] = self.left[a:b]
+        nodes["right_child"] = self.right[a:b]
+        nodes["feature"] = self.feature[a:b]
+        nodes["threshold"] = self.threshold[a:b]
+        nodes["missing_go_to_left"] = self.missing_left[a:b]
+        values = np.empty((b - a, 1, 2))
+        values[:, 0, 1] = self.p_single[a:b]
+        values[:, 0, 0] = 1.0 - values[:, 0, 1]
+        tree = Tree(self.n_features, np.array([2], dtype=np.intp), 1)
+        tree.__setstate__({"max_depth": int(self.depths[t]), "node_count": b - a, "nodes": nodes, "values": values})
+        return tree
+
+    def tree_p(self, X32: np.ndarray, t: int) -> np.ndarray:
+        """Tree t's class-1 fraction for each row of X32 (``as_float32``'s features)."""
+        return self.tree(t).predict(X32)[:, 1]
 
     def predict_proba(self, F: np.ndarray) -> np.ndarray:
         """(rows, 2): column 1 is scikit-learn's p(class 1) exactly; column 0 is 1 - p."""
@@ -222,7 +229,11 @@ def _compact_forest(name: str, arrays, n_features: int) -> CompactForest:
         if not ((lo[inner] > own) & (ro[inner] > own) & (lo[inner] < b - a) & (ro[inner] < b - a)
                 & (fo[inner] >= 0) & (fo[inner] < n_features)).all():
             raise ValueError(f"the stored {name} does not match this member")
-    return CompactForest(starts, left, right, feature, fields["threshold"], fields["missing_go_to_left"], p_single)
+    depths = np.asarray(arrays[f"{name}.max_depth"], dtype=np.int64)
+    if depths.shape != counts.shape:
+        raise ValueError(f"the stored {name} does not match this member")
+    return CompactForest(n_features, starts, depths, left, right, feature, fields["threshold"],
+                         fields["missing_go_to_left"], p_single)
 
 
 def _member_probs(name: str, model, ssvae, X: np.ndarray, F: np.ndarray) -> np.ndarray:
