@@ -121,6 +121,8 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
     p2, s2 = again.predict_proba(Xv, return_std=True)
     assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
     assert np.array_equal(again.predict_proba(Xv), p1)
+    few = again.predict_proba(Xv[:9], return_std=True)  # a few rows: every tree walked at once
+    assert np.array_equal(few[0], p1[:9]) and np.array_equal(few[1], s1[:9])
     # the forests come back compact (only what prediction reads), bit for bit scikit-learn's,
     # missing values included (they go where each split sends them)
     F = scorer_features(Xv, sc.vocabulary)
@@ -131,6 +133,8 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
         assert isinstance(compact, scoring.CompactForest) and compact.n_trees == len(fitted.estimators_)
         assert np.array_equal(compact.predict_proba(F)[:, 1], fitted.predict_proba(F)[:, 1])
         assert np.array_equal(compact.votes(F), np.stack([t.predict_proba(F)[:, 1] for t in fitted.estimators_]))
+        assert np.array_equal(compact.predict_proba(F[:20])[:, 1], fitted.predict_proba(F[:20])[:, 1])
+        assert np.array_equal(compact.votes(F[:20]), np.stack([t.predict_proba(F[:20])[:, 1] for t in fitted.estimators_]))
     broken = dict(arrays)
     broken["forest.nodes.left_child"] = np.zeros_like(arrays["forest.nodes.left_child"])  # a walk that never ends
     try:
