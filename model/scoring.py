@@ -234,6 +234,40 @@ class CompactForest:
         return np.stack([self.tree_p(X32, t) for t in range(self.n_trees)])
 
 
+def _read_as(arrays, key: str, dtype, column: tuple[int, ...] | None = None, rows: int = 1 << 20) -> np.ndarray:
+    """``arrays[key]`` (or its ``[:, *column]``) converted to ``dtype``; from an ``np.load``
+    archive it is read a million rows at a time, never whole in its stored type (the trees
+    of a forest on 10^5 alloys store gigabytes of int64 and (nodes, 1, 2) float64)."""
+    zf = getattr(arrays, "zip", None)
+    if zf is None or f"{key}.npy" not in zf.namelist():
+        a = np.asarray(arrays[key])
+        if column is not None:
+            if a.ndim != 1 + len(column):
+                raise ValueError(f"{key} has shape {a.shape}")
+            a = a[(slice(None), *column)]
+        return np.ascontiguousarray(a, dtype=dtype)
+    from numpy.lib import format as npy
+
+    with zf.open(f"{key}.npy") as fh:
+        version = npy.read_magic(fh)
+        shape, fortran, stored = (npy.read_array_header_1_0(fh) if version == (1, 0) else npy.read_array_header_2_0(fh))
+        if stored.hasobject or fortran or not shape or (column is not None and len(shape) != 1 + len(column)):
+            raise ValueError(f"{key}: not a plain array of the expected shape")
+        inner = shape[1:]
+        if column is not None and any(c >= n for c, n in zip(column, inner, strict=True)):
+            raise ValueError(f"{key} has shape {shape}")
+        row_bytes = stored.itemsize * int(np.prod(inner, dtype=np.int64))
+        out = np.empty(shape[0] if column is not None else shape, dtype=dtype)
+        for a in range(0, shape[0], rows):
+            k = min(rows, shape[0] - a)
+            data = fh.read(k * row_bytes)
+            if len(data) != k * row_bytes:
+                raise ValueError(f"{key} is shorter than its header says")
+            part = np.frombuffer(data, dtype=stored).reshape((k, *inner))
+            out[a:a + k] = part if column is None else part[(slice(None), *column)]
+        return out
+
+
 def _compact_forest(name: str, arrays, n_features: int) -> CompactForest:
     """A ``CompactForest`` from ``Scorer.tree_arrays`` (read one array at a time; the fields
     prediction never reads are not read at all)."""
@@ -244,12 +278,10 @@ def _compact_forest(name: str, arrays, n_features: int) -> CompactForest:
     fields = {}
     for f, dtype in (("left_child", np.int32), ("right_child", np.int32), ("feature", np.int32),
                      ("threshold", np.float64), ("missing_go_to_left", np.bool_)):
-        fields[f] = np.asarray(arrays[f"{name}.nodes.{f}"]).astype(dtype)  # one field in memory at a time
-    values = np.asarray(arrays[f"{name}.values"])
-    if values.ndim != 3 or values.shape[1:] != (1, 2) or any(len(v) != starts[-1] for v in (values, *fields.values())):
+        fields[f] = _read_as(arrays, f"{name}.nodes.{f}", dtype)
+    p_single = _read_as(arrays, f"{name}.values", np.float64, column=(0, 1))  # the class-1 fraction only
+    if any(len(v) != starts[-1] for v in (p_single, *fields.values())):
         raise ValueError(f"the stored {name} does not match this member")
-    p_single = np.ascontiguousarray(values[:, 0, 1], dtype=np.float64)
-    del values
     left, right, feature = fields["left_child"], fields["right_child"], fields["feature"]
     for a, b in zip(starts[:-1], starts[1:], strict=True):  # every walk must end at a leaf of its own tree
         lo, ro, fo = left[a:b], right[a:b], feature[a:b]
