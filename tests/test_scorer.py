@@ -251,3 +251,33 @@ def test_the_calibration_scorer_reuses_the_trees_selection_fitted(monkeypatch):
                         lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
     fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2, members=("forest",))
     assert sorted(fits) == [("forest", len(X)), ("forest", len(X) + 60)]
+
+
+def test_stored_tree_fields_are_read_in_parts_as_whole(tmp_path):
+    """Fields of a trees archive are read a few rows at a time and converted as they go: the same
+    arrays as reading them whole; a member shorter than its header is refused."""
+    from hea_campaign.model.scoring import _read_as
+
+    rng = np.random.default_rng(0)
+    left = rng.integers(-1, 10**6, size=1000)
+    values = rng.random((1000, 1, 2))
+    np.savez(tmp_path / "t.npz", left=left, values=values)
+    with np.load(tmp_path / "t.npz", allow_pickle=False) as archive:
+        got = _read_as(archive, "left", np.int32, rows=7)
+        assert got.dtype == np.int32 and np.array_equal(got, left)
+        p = _read_as(archive, "values", np.float64, column=(0, 1), rows=7)
+        assert np.array_equal(p, values[:, 0, 1])
+    assert np.array_equal(_read_as({"values": values}, "values", np.float64, column=(0, 1)), values[:, 0, 1])
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "t.npz") as z:
+        raw = z.read("left.npy")
+    with zipfile.ZipFile(tmp_path / "short.npz", "w") as z:
+        z.writestr("left.npy", raw[:-8])
+    with np.load(tmp_path / "short.npz", allow_pickle=False) as archive:
+        try:
+            _read_as(archive, "left", np.int32, rows=7)
+        except ValueError as exc:
+            assert "shorter" in str(exc)
+        else:
+            raise AssertionError("a truncated field was accepted")
