@@ -93,11 +93,32 @@ def _blocks(n_rows: int, n_ref: int, width: int):
         yield a, min(a + step, n_rows)
 
 
+PAIR_BLOCK = 2_000_000  # query-reference pairs per block of the bounds below
+SEEDS = 32  # rows of the best bounds whose exact distances set the cut (any number >= k is exact)
+
+
+def _pair_blocks(n_rows: int, n_ref: int):
+    step = max(1, PAIR_BLOCK // max(n_ref, 1))
+    for a in range(0, n_rows, step):
+        yield a, min(a + step, n_rows)
+
+
+def _half_l1(x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Half-L1 distances (at.%) of one composition to some rows, the same sums as a full comparison."""
+    return 50.0 * np.abs(x[None, :] - rows).sum(-1)
+
+
 def nearest_rows(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(N, k) indices and half-L1 distances (at.%) of each row's k nearest rows of ``ref``,
     nearest first and, among equal distances, lowest index first (as an argmin would).
 
-    Computed in blocks of bounded memory (never an N x M matrix): time grows with N x M.
+    Exact, without comparing every pair element by element: for fractions (never negative)
+    an element present in only one of two rows adds its whole amount to their L1 distance, so
+    ``sum(x) + sum(y) - x.present(y) - present(x).y`` (two matrix products) is a lower bound
+    of it.  Each row's exact distances are computed only for the reference rows whose bound
+    is within the k-th smallest exact distance among the best bounds, which holds every row that
+    can be among the k nearest or tie with the k-th (alloys of 4-6 elements out of 30 share
+    few elements, so few rows pass).  Memory is bounded by blocks (never an N x M matrix).
     (A k-d tree was tried: compositions have 30 coordinates, where it was ten times slower.)
     """
     X = np.atleast_2d(np.asarray(X, np.float64))
@@ -107,6 +128,34 @@ def nearest_rows(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np
     dist = np.zeros((len(X), k))
     if k == 0 or len(X) == 0:
         return idx, dist
+    if (X < 0).any() or (ref < 0).any():  # not fractions: the bound does not hold, compare every pair
+        return _nearest_rows_every_pair(X, ref, k)
+    present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
+    ref_t = np.ascontiguousarray(ref.T)
+    sum_ref = ref.sum(axis=1)
+    for a, b in _pair_blocks(len(X), len(ref)):
+        Xb = X[a:b]
+        bound = Xb.sum(axis=1)[:, None] + sum_ref[None, :] - Xb @ present_ref_t - (Xb > 0).astype(np.float64) @ ref_t
+        bound *= 50.0
+        for r in range(b - a):
+            x, lb = Xb[r], bound[r]
+            n_seed = min(len(lb), max(SEEDS, k))  # rows of the best bounds, measured exactly
+            seed = np.argpartition(lb, n_seed - 1)[:n_seed] if n_seed < len(lb) else np.arange(len(lb))
+            worst = np.partition(_half_l1(x, ref[seed]), k - 1)[k - 1]  # the k-th nearest is no farther
+            cols = np.flatnonzero(lb <= worst + 1e-6)  # (the bound's rounding is far below 1e-6 at.%)
+            d = _half_l1(x, ref[cols])
+            if k < len(cols):
+                keep = d <= np.partition(d, k - 1)[k - 1]  # the k nearest and every tie with the k-th
+                cols, d = cols[keep], d[keep]
+            order = np.argsort(d, kind="stable")[:k]
+            idx[a + r], dist[a + r] = cols[order], d[order]
+    return idx, dist
+
+
+def _nearest_rows_every_pair(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``nearest_rows`` by comparing every pair, in blocks of bounded memory (any real numbers)."""
+    idx = np.zeros((len(X), k), int)
+    dist = np.zeros((len(X), k))
     for a, b in _blocks(len(X), len(ref), X.shape[1]):
         d = 50.0 * np.abs(X[a:b, None, :] - ref[None, :, :]).sum(-1)
         if k < d.shape[1]:
@@ -122,23 +171,37 @@ def nearest_rows(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np
 
 
 def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
-    """Rows of X within lab granularity of a measured alloy -> the closest such alloy
-    (compared in blocks of bounded memory)."""
+    """Rows of X within lab granularity of a measured alloy -> the closest such alloy.
+
+    Exact, without comparing every pair element by element: two rows can be within
+    granularity only if every element above granularity in one is present in the other;
+    that is counted with two matrix products of 0/1 masks, and only the pairs that pass
+    are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
     X = np.atleast_2d(np.asarray(X, np.float64))
+    ref = np.asarray(measured.X, np.float64)
+    limit = granularity + 1e-9
+    present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
+    big_ref = (ref > limit).astype(np.float64)
+    n_big_ref = big_ref.sum(axis=1)
+    big_ref_t = np.ascontiguousarray(big_ref.T)
     out = {}
-    for a, b in _blocks(len(X), len(measured), X.shape[1]):
-        diff = np.abs(X[a:b, None, :] - measured.X[None, :, :])
-        close = diff.max(-1) <= granularity + 1e-9
-        rows = np.flatnonzero(close.any(axis=1))
-        if not rows.size:
-            continue
-        d = 50.0 * diff[rows].sum(-1)
-        for k, r in enumerate(rows):
-            j = int(np.argmin(np.where(close[r], d[k], np.inf)))
+    for a, b in _pair_blocks(len(X), len(ref)):
+        Xb = X[a:b]
+        big = (Xb > limit).astype(np.float64)
+        possible = (big @ present_ref_t == big.sum(axis=1)[:, None]) & (
+            (Xb > 0).astype(np.float64) @ big_ref_t == n_big_ref[None, :])
+        for r in np.flatnonzero(possible.any(axis=1)):
+            cols = np.flatnonzero(possible[r])
+            diff = np.abs(Xb[r][None, :] - ref[cols])
+            close = diff.max(-1) <= limit
+            if not close.any():
+                continue
+            cols, d = cols[close], 50.0 * diff[close].sum(-1)
+            j = int(cols[int(np.argmin(d))])
             i = a + int(r)
-            out[i] = KnownMatch(i, measured.formulas[j], measured.labels[j], round(float(d[k, j]), 2))
+            out[i] = KnownMatch(i, measured.formulas[j], measured.labels[j], round(float(d[int(np.argmin(d))]), 2))
     return out
 
 

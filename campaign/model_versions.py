@@ -13,7 +13,7 @@ recorded: a checkpoint changed on disk is refused, not trusted.
 
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 import platform
 import threading
@@ -30,7 +30,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import ModelVersion
 
 from .errors import CampaignError
-from .files import atomic_write_bytes
+from .files import fsync_dir, new_temp_file
 from .store import CampaignStore, current_user
 from .training_set import TrainingSet, snapshot
 
@@ -163,7 +163,7 @@ def train_version(
             model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
             seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
         calibration = calibration_scorer.predict_proba
-        extra["scorer"] = sc.state()
+        extra["scorer"] = sc.state(with_rows=False)  # its rows go into the arrays (scorer_X_fit, scorer_y_fit)
         metrics["scorer"] = sc.label
         metrics["scorer_validation"] = sc.validation
         model_out = _scored(model, sc)
@@ -181,6 +181,8 @@ def train_version(
                                 ts.y_lab[val_idx], scorer=calibration)
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
+    if use_scorer:
+        arrays.update({f"scorer_{k}": v for k, v in sc.row_arrays().items()})
     if use_scorer:  # loads rebuild the trees from this file, whose sha256 the checkpoint carries
         trees_sha = _write_trees(_trees_file(ckpt), sc)
         if trees_sha:
@@ -316,16 +318,18 @@ def _load(version: ModelVersion):
             raise CampaignError(f"model version {version.id}: cannot read its training rows {legacy}: {exc}") from None
     model = loaded.model
     state = (loaded.extra or {}).get("scorer")
+    if state and "X_fit" not in state and "scorer_X_fit" in arrays:  # rows kept as arrays, not lists
+        state = {**state, "X_fit": arrays.pop("scorer_X_fit"), "y_fit": arrays.pop("scorer_y_fit")}
     if state:
         from hea_campaign.model.scoring import Scorer
 
         def build(ssvae=model, vid=version.id, path=path, trees_sha=(loaded.extra or {}).get("scorer_trees_sha256")):
-            trees = _read_trees(_trees_file(path), trees_sha)
-            if trees is not None:
-                try:
-                    return Scorer.from_state(state, ssvae, trees=trees)
-                except (KeyError, TypeError, ValueError):
-                    pass  # not what this version stored after all: refit below
+            with _stored_trees(_trees_file(path), trees_sha) as trees:
+                if trees is not None:
+                    try:
+                        return Scorer.from_state(state, ssvae, trees=trees)
+                    except Exception:  # noqa: BLE001 - not what this version stored after all: refit below
+                        pass
             try:
                 return Scorer.from_state(state, ssvae)
             except (KeyError, TypeError, ValueError) as exc:
@@ -362,39 +366,77 @@ def _trees_key() -> str:
     return f"{_TREES_FORMAT}|scikit-learn {sklearn.__version__}"
 
 
-def _read_trees(path: Path, sha256: str | None) -> dict | None:
-    """The stored trees, or None unless the file is exactly the one the checkpoint names."""
+@contextlib.contextmanager
+def _stored_trees(path: Path, sha256: str | None):
+    """The stored trees as a mapping read one array at a time (an open ``np.load`` archive), or
+    None unless the file is exactly the one the checkpoint names.
+
+    The file is hashed in chunks and then read through the same open descriptor (trees files are
+    replaced by atomic renames, so what is read is what was hashed), instead of being held whole in
+    memory beside the arrays taken out of it: the trees of a forest fitted on 10^5 alloys take
+    gigabytes."""
     import hashlib
 
-    if not sha256:
-        return None
+    archive = None
+    fh = None
+    if sha256:
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below, after the caller is done
+        except OSError:
+            fh = None
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        return None
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            if str(f["key"]) != _trees_key():
-                return None
-            return {k: f[k] for k in f.files if k != "key"}
-    except Exception:  # noqa: BLE001 - unreadable after all (BadZipFile and the like): refit
-        return None
+        if fh is not None:
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+            if digest.hexdigest() == sha256:
+                try:
+                    fh.seek(0)
+                    archive = np.load(fh, allow_pickle=False)
+                    if str(archive["key"]) != _trees_key():
+                        archive = None
+                except Exception:  # noqa: BLE001 - unreadable after all (BadZipFile and the like): refit
+                    archive = None
+        yield archive
+    finally:
+        if archive is not None:
+            archive.close()
+        if fh is not None:
+            fh.close()
 
 
 def _write_trees(path: Path, scorer) -> str | None:
-    """Write the scorer's trees atomically; their sha256, or None when nothing was written."""
+    """Write the scorer's trees atomically; their sha256, or None when nothing was written.
+
+    Written straight into the temporary file (not built in memory first) and hashed as it is
+    read back in chunks, so writing costs no second copy of the trees."""
     import hashlib
 
     arrays = scorer.tree_arrays()
     if not arrays:
         return None
-    buf = io.BytesIO()
-    np.savez(buf, key=np.array(_trees_key()), **arrays)
-    data = buf.getvalue()
     try:
-        atomic_write_bytes(path, data, overwrite=True)
+        fd, tmp = new_temp_file(path)
     except OSError:
         return None
-    return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=np.array(_trees_key()), **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with open(tmp, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        fsync_dir(path.parent)
+    return digest.hexdigest()

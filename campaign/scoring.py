@@ -64,7 +64,12 @@ def fit_version_scorer(ssvae, X_train, y_train, X_val, y_val, *, seed: int = 0, 
     from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
     voc = tuple(vocabulary or getattr(ssvae, "vocabulary", None) or DEFAULT_VOCABULARY)
-    sc = fit_scorer(X_train, y_train, X_val, y_val, ssvae=ssvae, seed=seed, members=members, vocabulary=voc)
+    on_train: dict = {}  # the chosen trees as fitted on the training rows during selection: reused
+    sc = fit_scorer(X_train, y_train, X_val, y_val, ssvae=ssvae, seed=seed, members=members, vocabulary=voc,
+                    fitted_on_train=on_train)
+    if not all(m in on_train for m in sc.members if m != "ssvae"):
+        on_train = {}  # no selection ran (members given, or too few validation rows): fit them here
     calibration = Scorer(sc.members, int(seed), voc, np.asarray(X_train, np.float64),
-                         np.asarray(y_train).astype(np.int64), ssvae if "ssvae" in sc.members else None)
+                         np.asarray(y_train).astype(np.int64), ssvae if "ssvae" in sc.members else None,
+                         _trees=on_train)
     return sc, calibration

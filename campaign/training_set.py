@@ -19,9 +19,9 @@ import numpy as np
 
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
-from .chemistry import from_fractions
-from .labels import alloy_labels
 from .alloy_sources import PROPOSAL_SOURCE
+from .chemistry import from_fractions
+from .labels import LabelState, label_states
 from .store import CampaignStore
 
 
@@ -66,11 +66,11 @@ def _vector(composition: dict, index: dict[str, int]) -> np.ndarray | None:
     return x
 
 
-def composition_for_training(st) -> dict:
+def composition_for_training(st: LabelState) -> dict:
     """The composition actually made when the lab recorded one (the mean over its current
     labelled measurements), else the nominal one."""
     if not st.made:
-        return st.alloy.composition
+        return st.composition
     elements = sorted({e for comp in st.made for e in comp})
     mean = {e: sum(float(comp.get(e, 0.0)) for comp in st.made) / len(st.made) for e in elements}
     total = sum(mean.values())
@@ -78,14 +78,15 @@ def composition_for_training(st) -> dict:
 
 
 def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY) -> TrainingSet:
-    """Read the current labels and compositions of the campaign into arrays."""
+    """Read the current labels and compositions of the campaign into arrays (plain columns,
+    no row object per alloy)."""
     index = {e: i for i, e in enumerate(vocabulary)}
     excluded = {"conflicting labels": 0, "outside vocabulary": 0, "proposed only": 0}
     lab, lab_ids, ys, formulas, unlab, unlab_ids = [], [], [], [], [], []
     with store.read() as session:
-        states = alloy_labels(session, store.campaign_id)
-    for alloy_id, st in sorted(states.items()):
-        alloy = st.alloy
+        states = label_states(session, store.campaign_id)  # in alloy id order
+    for st in states:
+        alloy_id = st.alloy_id
         if st.conflict:
             excluded["conflicting labels"] += 1
             continue
@@ -94,7 +95,7 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
             excluded["outside vocabulary"] += 1
             continue
         if st.label is None:
-            if alloy.source.startswith(PROPOSAL_SOURCE) and st.n_measurements == 0:
+            if st.source.startswith(PROPOSAL_SOURCE) and st.n_measurements == 0:
                 excluded["proposed only"] += 1
                 continue
             unlab.append(x)
@@ -103,7 +104,7 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
             lab.append(x)
             lab_ids.append(alloy_id)
             ys.append(1.0 if st.label else 0.0)
-            formulas.append(alloy.formula)
+            formulas.append(st.formula)
     V = len(vocabulary)
     return TrainingSet(
         vocabulary=tuple(vocabulary),

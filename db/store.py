@@ -89,6 +89,31 @@ def current_measurements(session: Session, campaign_id: int) -> list[tuple[Measu
     return list(rows)
 
 
+def alloy_rows(session: Session, campaign_id: int) -> list[tuple[int, str, dict, str]]:
+    """(id, formula, composition, source) of every alloy of a campaign, in id order: plain
+    tuples from SQLAlchemy Core, no row objects (a training snapshot reads 10^5 of them)."""
+    a = Alloy.__table__
+    rows = session.connection().execute(
+        select(a.c.id, a.c.formula, a.c.composition, a.c.source).where(a.c.campaign_id == campaign_id).order_by(a.c.id)
+    )
+    return [tuple(r) for r in rows]
+
+
+def current_measurement_rows(session: Session, campaign_id: int) -> list[tuple[int, bool | None, dict | None]]:
+    """(alloy id, single_phase, made_composition) of the measurements no other supersedes, in
+    measurement id order (as ``current_measurements``), as plain tuples without row objects."""
+    m, a = Measurement.__table__, Alloy.__table__
+    superseded = select(m.c.supersedes_id).where(m.c.supersedes_id.is_not(None))
+    rows = session.connection().execute(
+        select(m.c.alloy_id, m.c.single_phase, m.c.made_composition)
+        .join(a, a.c.id == m.c.alloy_id)
+        .where(a.c.campaign_id == campaign_id)
+        .where(m.c.id.not_in(superseded))
+        .order_by(m.c.id)
+    )
+    return [tuple(r) for r in rows]
+
+
 def count_alloys(session: Session, campaign_id: int) -> int:
     return session.exec(select(func.count()).select_from(Alloy).where(Alloy.campaign_id == campaign_id)).one()
 

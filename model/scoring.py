@@ -14,7 +14,8 @@ so the default set is kept: the forest alone, which found the most targets in
 training + validation rows (the head keeps its training).
 
 Persistence without pickles: ``Scorer.state()`` is plain lists (the rows, the
-labels, the members, the seed); ``Scorer.from_state`` refits the trees
+labels, the members, the seed; a model version keeps the rows as arrays
+instead, ``row_arrays``); ``Scorer.from_state`` refits the trees
 deterministically (fixed ``random_state``, ``n_jobs=1``), so a stored version
 gives the same probabilities after loading.
 """
@@ -99,6 +100,9 @@ def _rebuild_trees(members, seed: int, n_fractions: int, vocabulary, arrays: dic
     for name in members:
         if name == "ssvae":
             continue
+        if name in ("forest", "extra_trees"):  # kept compact: only what prediction reads
+            out[name] = _compact_forest(name, arrays, n_features)
+            continue
         counts = np.asarray(arrays[f"{name}.node_count"], dtype=np.int64)
         depths = np.asarray(arrays[f"{name}.max_depth"], dtype=np.int64)
         values = np.asarray(arrays[f"{name}.values"], dtype=np.float64)
@@ -121,6 +125,176 @@ def _rebuild_trees(members, seed: int, n_fractions: int, vocabulary, arrays: dic
             model.init_.class_prior_ = np.asarray(arrays[f"{name}.class_prior"], dtype=np.float64)
         out[name] = model
     return out
+
+
+class CompactForest:
+    """A fitted forest (random or extra trees) kept as only what its predictions read.
+
+    Per node: children, feature, threshold, where a missing value goes and the leaf's
+    fraction of class 1, 29 bytes instead of the 80 of scikit-learn's own trees (whose
+    impurity and sample counts prediction never reads): the forests of a scorer fitted on
+    10^5 alloys take gigabytes.  To predict, each tree in turn is made a scikit-learn
+    ``Tree`` again (a few megabytes, dropped after), so its predictions are scikit-learn's
+    own; the trees' class-1 fractions are added in tree order and divided by the number of
+    trees, as ``ForestClassifier.predict_proba`` does (same bits).
+    """
+
+    def __init__(self, n_features, starts, depths, left, right, feature, threshold, missing_left, p_single):
+        self.n_features = int(n_features)
+        self.starts = np.asarray(starts, np.int64)
+        self.depths = np.asarray(depths, np.int64)
+        self.left = np.asarray(left, np.int32)
+        self.right = np.asarray(right, np.int32)
+        self.feature = np.asarray(feature, np.int32)
+        self.threshold = np.asarray(threshold, np.float64)
+        self.missing_left = np.asarray(missing_left, np.bool_)
+        self.p_single = np.asarray(p_single, np.float64)
+
+    @property
+    def n_trees(self) -> int:
+        return len(self.starts) - 1
+
+    @staticmethod
+    def as_float32(F: np.ndarray) -> np.ndarray:
+        """The features as each scikit-learn tree reads them (float32, C order)."""
+        return np.ascontiguousarray(F, dtype=np.float32)
+
+    def tree(self, t: int):
+        """Tree t as a scikit-learn ``Tree`` (the fields prediction does not read are zero)."""
+        from sklearn.tree._tree import NODE_DTYPE, Tree
+
+        a, b = int(self.starts[t]), int(self.starts[t + 1])
+        nodes = np.zeros(b - a, dtype=NODE_DTYPE)
+        nodes["left_child"] = self.left[a:b]
+        nodes["right_child"] = self.right[a:b]
+        nodes["feature"] = self.feature[a:b]
+        nodes["threshold"] = self.threshold[a:b]
+        nodes["missing_go_to_left"] = self.missing_left[a:b]
+        values = np.empty((b - a, 1, 2))
+        values[:, 0, 1] = self.p_single[a:b]
+        values[:, 0, 0] = 1.0 - values[:, 0, 1]
+        tree = Tree(self.n_features, np.array([2], dtype=np.intp), 1)
+        tree.__setstate__({"max_depth": int(self.depths[t]), "node_count": b - a, "nodes": nodes, "values": values})
+        return tree
+
+    def tree_p(self, X32: np.ndarray, t: int) -> np.ndarray:
+        """Tree t's class-1 fraction for each row of X32 (``as_float32``'s features)."""
+        return self.tree(t).predict(X32)[:, 1]
+
+    WALK_ROWS = 64  # up to this many rows, all trees are walked together (an inversion step scores a few)
+
+    def _walk(self, X32: np.ndarray) -> np.ndarray:
+        """(trees, rows) class-1 fractions, every tree walked at once in numpy: the path
+        ``Tree.apply`` takes (a missing value goes where the split sends it, else left when
+        the float32 feature is at most the float64 threshold), for a few rows without
+        rebuilding each tree."""
+        n, T = len(X32), self.n_trees
+        base = np.repeat(self.starts[:-1], n)
+        row = np.tile(np.arange(n), T)
+        node = base.copy()
+        walkers = np.arange(T * n)
+        while walkers.size:
+            here = node[walkers]
+            left = self.left[here]
+            inner = left != -1
+            walkers, here, left = walkers[inner], here[inner], left[inner]
+            if not walkers.size:
+                break
+            x = X32[row[walkers], self.feature[here]]
+            go_left = np.where(np.isnan(x), self.missing_left[here], x <= self.threshold[here])
+            node[walkers] = base[walkers] + np.where(go_left, left, self.right[here])
+        return self.p_single[node].reshape(T, n)
+
+    def predict_proba(self, F: np.ndarray) -> np.ndarray:
+        """(rows, 2): column 1 is scikit-learn's p(class 1) exactly; column 0 is 1 - p."""
+        X32 = self.as_float32(F)
+        if len(X32) <= self.WALK_ROWS:
+            acc = self.mean_of(self._walk(X32))
+        else:
+            acc = np.zeros(len(X32))
+            for t in range(self.n_trees):
+                acc += self.tree_p(X32, t)
+            acc /= self.n_trees
+        return np.column_stack([1.0 - acc, acc])
+
+    @staticmethod
+    def mean_of(votes: np.ndarray) -> np.ndarray:
+        """p(class 1) from ``votes``, added in tree order as ``predict_proba`` adds them (same bits)."""
+        acc = np.zeros(votes.shape[1])
+        for v in votes:
+            acc += v
+        acc /= len(votes)
+        return acc
+
+    def votes(self, F: np.ndarray) -> np.ndarray:
+        """(trees, rows) class-1 fractions, tree by tree."""
+        X32 = self.as_float32(F)
+        if len(X32) <= self.WALK_ROWS:
+            return self._walk(X32)
+        return np.stack([self.tree_p(X32, t) for t in range(self.n_trees)])
+
+
+def _read_as(arrays, key: str, dtype, column: tuple[int, ...] | None = None, rows: int = 1 << 20) -> np.ndarray:
+    """``arrays[key]`` (or its ``[:, *column]``) converted to ``dtype``; from an ``np.load``
+    archive it is read a million rows at a time, never whole in its stored type (the trees
+    of a forest on 10^5 alloys store gigabytes of int64 and (nodes, 1, 2) float64)."""
+    zf = getattr(arrays, "zip", None)
+    if zf is None or f"{key}.npy" not in zf.namelist():
+        a = np.asarray(arrays[key])
+        if column is not None:
+            if a.ndim != 1 + len(column):
+                raise ValueError(f"{key} has shape {a.shape}")
+            a = a[(slice(None), *column)]
+        return np.ascontiguousarray(a, dtype=dtype)
+    from numpy.lib import format as npy
+
+    with zf.open(f"{key}.npy") as fh:
+        version = npy.read_magic(fh)
+        shape, fortran, stored = (npy.read_array_header_1_0(fh) if version == (1, 0) else npy.read_array_header_2_0(fh))
+        if stored.hasobject or fortran or not shape or (column is not None and len(shape) != 1 + len(column)):
+            raise ValueError(f"{key}: not a plain array of the expected shape")
+        inner = shape[1:]
+        if column is not None and any(c >= n for c, n in zip(column, inner, strict=True)):
+            raise ValueError(f"{key} has shape {shape}")
+        row_bytes = stored.itemsize * int(np.prod(inner, dtype=np.int64))
+        out = np.empty(shape[0] if column is not None else shape, dtype=dtype)
+        for a in range(0, shape[0], rows):
+            k = min(rows, shape[0] - a)
+            data = fh.read(k * row_bytes)
+            if len(data) != k * row_bytes:
+                raise ValueError(f"{key} is shorter than its header says")
+            part = np.frombuffer(data, dtype=stored).reshape((k, *inner))
+            out[a:a + k] = part if column is None else part[(slice(None), *column)]
+        return out
+
+
+def _compact_forest(name: str, arrays, n_features: int) -> CompactForest:
+    """A ``CompactForest`` from ``Scorer.tree_arrays`` (read one array at a time; the fields
+    prediction never reads are not read at all)."""
+    counts = np.asarray(arrays[f"{name}.node_count"], dtype=np.int64)
+    if counts.ndim != 1 or not len(counts) or (counts < 1).any():
+        raise ValueError(f"the stored {name} does not match this member")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    fields = {}
+    for f, dtype in (("left_child", np.int32), ("right_child", np.int32), ("feature", np.int32),
+                     ("threshold", np.float64), ("missing_go_to_left", np.bool_)):
+        fields[f] = _read_as(arrays, f"{name}.nodes.{f}", dtype)
+    p_single = _read_as(arrays, f"{name}.values", np.float64, column=(0, 1))  # the class-1 fraction only
+    if any(len(v) != starts[-1] for v in (p_single, *fields.values())):
+        raise ValueError(f"the stored {name} does not match this member")
+    left, right, feature = fields["left_child"], fields["right_child"], fields["feature"]
+    for a, b in zip(starts[:-1], starts[1:], strict=True):  # every walk must end at a leaf of its own tree
+        lo, ro, fo = left[a:b], right[a:b], feature[a:b]
+        inner = lo != -1
+        own = np.arange(b - a)[inner]
+        if not ((lo[inner] > own) & (ro[inner] > own) & (lo[inner] < b - a) & (ro[inner] < b - a)
+                & (fo[inner] >= 0) & (fo[inner] < n_features)).all():
+            raise ValueError(f"the stored {name} does not match this member")
+    depths = np.asarray(arrays[f"{name}.max_depth"], dtype=np.int64)
+    if depths.shape != counts.shape:
+        raise ValueError(f"the stored {name} does not match this member")
+    return CompactForest(n_features, starts, depths, left, right, feature, fields["threshold"],
+                         fields["missing_go_to_left"], p_single)
 
 
 def _member_probs(name: str, model, ssvae, X: np.ndarray, F: np.ndarray) -> np.ndarray:
@@ -155,14 +329,19 @@ class Scorer:
             z = np.zeros(0)
             return (z, z) if return_std else z
         F = scorer_features(X, self.vocabulary)
-        probs = [_member_probs(m, self._trees.get(m), self.ssvae, X, F) for m in self.members]
+        votes = {m: t.votes(F) for m, t in self._trees.items() if return_std and isinstance(t, CompactForest)}
+        probs = [CompactForest.mean_of(votes[m]) if m in votes else _member_probs(m, self._trees.get(m), self.ssvae, X, F)
+                 for m in self.members]
         p = np.mean(probs, axis=0)
         if not return_std:
             return p
         spreads, F32 = [], None
         for m in self.members:
             tree = self._trees.get(m)
-            if m in ("forest", "extra_trees"):
+            if m in votes:
+                groups = np.array_split(np.arange(len(votes[m])), SPREAD_GROUPS)
+                spreads.append(np.std([votes[m][g].mean(axis=0) for g in groups], axis=0))
+            elif m in ("forest", "extra_trees"):
                 # like the SSVAE's 10 bootstrap heads: the spread between 10 sub-forests
                 # F checked and converted once (as each tree would do, to float32), not once per tree
                 F32 = tree.estimators_[0]._validate_X_predict(F, True) if F32 is None else F32
@@ -175,17 +354,28 @@ class Scorer:
         within = np.mean(spreads, axis=0) if spreads else np.zeros(len(X))
         return p, np.sqrt(between**2 + within**2)
 
-    def state(self) -> dict:
-        """Plain containers (for a checkpoint read with weights_only=True)."""
-        return {
+    def state(self, with_rows: bool = True) -> dict:
+        """Plain containers (for a checkpoint read with weights_only=True).
+
+        ``with_rows=False`` leaves out the rows (``X_fit``, ``y_fit``): the caller stores them
+        as arrays (``row_arrays``) and puts them back before ``from_state``.  As nested lists
+        they cost a Python float each to write and to read back (at 10^5 rows, tens of seconds
+        through torch's weights-only unpickler)."""
+        out = {
             "format": STATE_FORMAT,
             "members": list(self.members),
             "seed": int(self.seed),
             "vocabulary": list(self.vocabulary),
-            "X_fit": np.asarray(self.X_fit, dtype=np.float64).tolist(),
-            "y_fit": np.asarray(self.y_fit, dtype=np.int64).tolist(),
             "validation": {k: {m: float(v) for m, v in d.items()} for k, d in self.validation.items()},
         }
+        if with_rows:
+            out["X_fit"] = np.asarray(self.X_fit, dtype=np.float64).tolist()
+            out["y_fit"] = np.asarray(self.y_fit, dtype=np.int64).tolist()
+        return out
+
+    def row_arrays(self) -> dict[str, np.ndarray]:
+        """The rows the trees were fitted on, as arrays (``state(with_rows=False)`` leaves them out)."""
+        return {"X_fit": np.asarray(self.X_fit, dtype=np.float64), "y_fit": np.asarray(self.y_fit, dtype=np.int64)}
 
     def tree_arrays(self) -> dict[str, np.ndarray]:
         """The fitted tree members as plain arrays (``from_state(..., trees=...)`` takes them back)."""
@@ -244,11 +434,16 @@ def fit_scorer(
     candidates: Sequence[Sequence[str]] = CANDIDATE_SETS,
     vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
     min_validation: int = MIN_VALIDATION,
+    fitted_on_train: dict | None = None,
 ) -> Scorer:
     """Choose the member set on validation rows (or take ``members``), then refit on all rows.
 
     ``ssvae``: a trained SSVAE whose head may be a member (it was selected on the
     same validation rows, so the comparison is like for like).
+    ``fitted_on_train``: a dict that receives the chosen tree members as fitted on
+    ``X_lab`` alone during selection (empty when there was no selection): the same
+    trees ``Scorer(members, seed, vocabulary, X_lab, y_lab)`` would fit, so a caller
+    that needs them (conformal calibration) does not fit them a second time.
     """
     voc = tuple(vocabulary)
     X_lab = np.asarray(X_lab, dtype=np.float64).reshape(-1, len(voc))
@@ -272,6 +467,11 @@ def fit_scorer(
             if best_key is None or key < best_key:
                 best, best_key = cand, key
         chosen = best
+        for name in [m for m in trees if m not in chosen]:  # the chosen ones only from here on (memory)
+            del trees[name]
+        if fitted_on_train is not None:
+            fitted_on_train.update(trees)
+        del trees
     else:
         chosen = DEFAULT_MEMBERS
     X_all = np.concatenate([X_lab, X_val])

@@ -72,3 +72,72 @@ def test_history_label_matches_the_campaign_labels(seeded_store):
         state = alloy_labels(session, store.campaign_id)[h.alloy_id]
     assert (h.label, h.conflict) == (state.label, state.conflict)
     assert any(e.superseded_by is not None for e in h.entries)
+
+
+def _labels_from_row_objects(store) -> dict[int, tuple]:
+    """alloy id -> (label, conflict, current measurements, made compositions), by the rule as it was
+    written over row objects (every Measurement and Alloy loaded)."""
+    with store.read() as session:
+        alloys = q.alloys_by_formula(session, store.campaign_id)
+        seen, counts, made = {}, {}, {}
+        for m, alloy in q.current_measurements(session, store.campaign_id):
+            counts[alloy.id] = counts.get(alloy.id, 0) + 1
+            if m.made_composition and m.single_phase is not None:
+                made.setdefault(alloy.id, []).append(m.made_composition)
+            if m.single_phase is not None:
+                seen.setdefault(alloy.id, set()).add(bool(m.single_phase))
+        out = {}
+        for a in alloys.values():
+            v = seen.get(a.id, set())
+            out[a.id] = (next(iter(v)) if len(v) == 1 else None, len(v) > 1, counts.get(a.id, 0),
+                         tuple(made.get(a.id, ())))
+        return out
+
+
+def test_training_snapshot_reads_plain_columns_and_keeps_the_label_rules(seeded_store):
+    from sqlalchemy import event
+
+    from hea_campaign.campaign.labels import label_states
+    from hea_campaign.campaign.training_set import snapshot
+    from hea_campaign.db.tables import Alloy, Measurement
+
+    store = seeded_store
+    m = add_result(store, "Fe30Ni30Cr40", single_phase=True)
+    correct_result(store, m.id, single_phase=False)  # superseded: only the correction counts
+    add_result(store, "Al0.3CoCrFeNi", single_phase=True)
+    add_result(store, "Al0.3CoCrFeNi", single_phase=False)  # a conflict
+    made = add_result(store, "Fe55Ni45", single_phase=True)
+    with store.write() as s:  # a weighed composition on a second result of the same alloy
+        s.add(Measurement(alloy_id=made.alloy_id, single_phase=True, source="test",
+                          made_composition={"Fe": 0.6, "Ni": 0.4}))
+        s.add(Alloy(campaign_id=store.campaign_id, formula="Co13Ni87", composition={"Co": 0.13, "Ni": 0.87},
+                    n_elements=2, source="proposal:run 1"))  # proposed, never measured
+    expected = _labels_from_row_objects(store)
+    with store.read() as session:
+        states = label_states(session, store.campaign_id)
+    assert [s.alloy_id for s in states] == sorted(expected)
+    assert {s.alloy_id: (s.label, s.conflict, s.n_measurements, s.made) for s in states} == expected
+    assert any(s.conflict for s in states) and any(s.made for s in states)
+
+    loaded = []
+    listeners = [(cls, lambda target, context: loaded.append(type(target).__name__)) for cls in (Alloy, Measurement)]
+    for cls, fn in listeners:
+        event.listen(cls, "load", fn)
+    try:
+        ts = snapshot(store)
+    finally:
+        for cls, fn in listeners:
+            event.remove(cls, "load", fn)
+    assert loaded == []  # no row object per alloy or measurement
+    by_id = {s.alloy_id: s for s in states}
+    labelled = {i for i in expected if expected[i][0] is not None}
+    assert set(ts.lab_ids.tolist()) <= labelled and len(ts.lab_ids) > 1000
+    assert len(labelled) - len(ts.lab_ids) == ts.excluded["outside vocabulary"] - sum(
+        1 for i in expected if expected[i][0] is None and not expected[i][1] and any(
+            el not in ts.vocabulary for el in by_id[i].composition))
+    assert ts.excluded["proposed only"] == 1 and ts.excluded["conflicting labels"] >= 1
+    vocab = list(ts.vocabulary)
+    row = ts.X_lab[ts.lab_ids.tolist().index(made.alloy_id)]  # the weighed composition, not the nominal
+    assert row[vocab.index("Fe")] == 0.6 and row[vocab.index("Ni")] == 0.4
+    for i, alloy_id in enumerate(ts.lab_ids.tolist()):
+        assert ts.y_lab[i] == float(expected[alloy_id][0])

@@ -120,6 +120,29 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
     p1, s1 = sc.predict_proba(Xv, return_std=True)
     p2, s2 = again.predict_proba(Xv, return_std=True)
     assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+    assert np.array_equal(again.predict_proba(Xv), p1)
+    few = again.predict_proba(Xv[:9], return_std=True)  # a few rows: every tree walked at once
+    assert np.array_equal(few[0], p1[:9]) and np.array_equal(few[1], s1[:9])
+    # the forests come back compact (only what prediction reads), bit for bit scikit-learn's,
+    # missing values included (they go where each split sends them)
+    F = scorer_features(Xv, sc.vocabulary)
+    F[::7, 3] = np.nan
+    F[::5, -1] = np.nan
+    for name in ("forest", "extra_trees"):
+        compact, fitted = again._trees[name], sc._trees[name]
+        assert isinstance(compact, scoring.CompactForest) and compact.n_trees == len(fitted.estimators_)
+        assert np.array_equal(compact.predict_proba(F)[:, 1], fitted.predict_proba(F)[:, 1])
+        assert np.array_equal(compact.votes(F), np.stack([t.predict_proba(F)[:, 1] for t in fitted.estimators_]))
+        assert np.array_equal(compact.predict_proba(F[:20])[:, 1], fitted.predict_proba(F[:20])[:, 1])
+        assert np.array_equal(compact.votes(F[:20]), np.stack([t.predict_proba(F[:20])[:, 1] for t in fitted.estimators_]))
+    broken = dict(arrays)
+    broken["forest.nodes.left_child"] = np.zeros_like(arrays["forest.nodes.left_child"])  # a walk that never ends
+    try:
+        Scorer.from_state(sc.state(), trees=broken)
+    except ValueError as exc:
+        assert "does not match" in str(exc)
+    else:
+        raise AssertionError("trees whose walks loop were accepted")
 
 
 def test_a_version_reads_only_the_trees_its_checkpoint_names(trained_store, monkeypatch):
@@ -167,7 +190,94 @@ def test_training_writes_the_trees_the_loaded_version_uses(seeded_store, monkeyp
         raise AssertionError("the trees were refitted")
 
     monkeypatch.setattr(scoring, "_fit_trees", no_refit)
+
+    def whole_file(self):  # the trees of a forest on 10^5 alloys take gigabytes: hashed and read in parts
+        raise AssertionError(f"{self} was read whole into memory")
+
+    monkeypatch.setattr(Path, "read_bytes", whole_file)
     mv._cache.clear()
     model, _, _ = mv.load_version(trained.version)
     p2, s2 = model.predict_proba(X, return_std=True)
     assert np.array_equal(p, p2) and np.array_equal(s, s2)
+
+
+def test_a_version_keeps_its_scorer_rows_as_arrays_not_lists(trained_store):
+    """The rows the scorer's trees were fitted on are stored as arrays in the checkpoint (one
+    tensor, covered by its sha256), not as nested lists of Python floats; a version trained
+    before, which holds them as lists, still gives the same scorer."""
+    from hea_campaign.campaign import model_versions as mv
+    from hea_campaign.model.checkpoint import load_checkpoint
+
+    version = mv.get_version(trained_store)
+    loaded = load_checkpoint(version.checkpoint_path, expected_sha256=version.checkpoint_sha256)
+    state = loaded.extra["scorer"]
+    assert "X_fit" not in state and "y_fit" not in state
+    X, y = loaded.arrays["scorer_X_fit"], loaded.arrays["scorer_y_fit"]
+    assert X.shape == (len(y), len(loaded.model.vocabulary))
+    assert len(y) == len(loaded.arrays["train_ids"]) + len(loaded.arrays["val_ids"])
+    mv._cache.clear()
+    model, X_ref, _ = mv.load_version(version)
+    assert np.array_equal(model.scorer.X_fit, X) and np.array_equal(model.scorer.y_fit, y)
+    as_lists = Scorer.from_state({**state, "X_fit": X.tolist(), "y_fit": y.tolist()},
+                                 model.scorer.ssvae if "ssvae" in model.scorer.members else None)
+    assert np.array_equal(as_lists.predict_proba(X_ref[:30]), model.predict_proba(X_ref[:30]))
+
+
+def test_the_calibration_scorer_reuses_the_trees_selection_fitted(monkeypatch):
+    """fit_version_scorer's calibration scorer (chosen members on the training rows only) is the
+    set selection already fitted on those rows: taken over, not fitted a second time, and it gives
+    what a fresh fit gives."""
+    import hea_campaign.model.scoring as scoring
+    from hea_campaign.campaign.scoring import fit_version_scorer
+
+    X, y, Xv, yv = _rows(200)
+    fits: list[tuple[str, int]] = []
+    real_fit = scoring._fit_trees
+    monkeypatch.setattr(scoring, "_fit_trees",
+                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+    sc, calibration = fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2)
+    tree_members = [m for m in sc.members if m != "ssvae"]
+    assert tree_members and sc.validation  # selection ran
+    for m in tree_members:  # once on the training rows (selection), once on training + validation
+        assert sorted(n for name, n in fits if name == m) == [len(X), len(X) + 60], fits
+    monkeypatch.setattr(scoring, "_fit_trees", real_fit)
+    fresh = Scorer(sc.members, 2, sc.vocabulary, np.asarray(X, np.float64), np.asarray(y).astype(np.int64))
+    p1, s1 = calibration.predict_proba(Xv[60:], return_std=True)
+    p2, s2 = fresh.predict_proba(Xv[60:], return_std=True)
+    assert np.array_equal(p1, p2) and np.array_equal(s1, s2)
+    # members given (no selection): the calibration scorer is fitted on the training rows as before
+    fits.clear()
+    monkeypatch.setattr(scoring, "_fit_trees",
+                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+    fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2, members=("forest",))
+    assert sorted(fits) == [("forest", len(X)), ("forest", len(X) + 60)]
+
+
+def test_stored_tree_fields_are_read_in_parts_as_whole(tmp_path):
+    """Fields of a trees archive are read a few rows at a time and converted as they go: the same
+    arrays as reading them whole; a member shorter than its header is refused."""
+    from hea_campaign.model.scoring import _read_as
+
+    rng = np.random.default_rng(0)
+    left = rng.integers(-1, 10**6, size=1000)
+    values = rng.random((1000, 1, 2))
+    np.savez(tmp_path / "t.npz", left=left, values=values)
+    with np.load(tmp_path / "t.npz", allow_pickle=False) as archive:
+        got = _read_as(archive, "left", np.int32, rows=7)
+        assert got.dtype == np.int32 and np.array_equal(got, left)
+        p = _read_as(archive, "values", np.float64, column=(0, 1), rows=7)
+        assert np.array_equal(p, values[:, 0, 1])
+    assert np.array_equal(_read_as({"values": values}, "values", np.float64, column=(0, 1)), values[:, 0, 1])
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "t.npz") as z:
+        raw = z.read("left.npy")
+    with zipfile.ZipFile(tmp_path / "short.npz", "w") as z:
+        z.writestr("left.npy", raw[:-8])
+    with np.load(tmp_path / "short.npz", allow_pickle=False) as archive:
+        try:
+            _read_as(archive, "left", np.int32, rows=7)
+        except ValueError as exc:
+            assert "shorter" in str(exc)
+        else:
+            raise AssertionError("a truncated field was accepted")

@@ -91,3 +91,51 @@ def test_sampled_own_nearest_distances_are_the_leave_one_out_ones(monkeypatch):
     _, d = uncertainty._own_nearest(ref)
     pick = np.sort(np.random.default_rng(0).choice(len(ref), size=60, replace=False))
     np.testing.assert_array_equal(d, own.min(axis=1)[pick])
+
+
+def _sparse_rows(rng, n, v=30, grid=False):
+    """Alloys of 4-6 of v elements (as the vocabulary gives them), on a 5 at.% grid or not."""
+    out = np.zeros((n, v))
+    for i in range(n):
+        k = int(rng.integers(4, 7))
+        els = rng.choice(v, size=k, replace=False)
+        if grid:
+            cuts = np.sort(rng.integers(0, 21, size=k - 1))
+            out[i, els] = np.diff(np.concatenate([[0], cuts, [20]])) / 20
+        else:
+            out[i, els] = rng.dirichlet(np.ones(k))
+    return out
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_pruned_searches_on_sparse_alloys_match_every_pair(seed):
+    """nearest_rows and find_known skip pairs by bounds; on alloys of a few of 30 elements (most
+    pairs skipped), rows off the simplex (elements outside the vocabulary left out), near copies
+    and exact ties they give what comparing every pair gives."""
+    rng = np.random.default_rng(seed)
+    ref = np.vstack([_sparse_rows(rng, 400), _sparse_rows(rng, 400, grid=True)])
+    ref[:10] *= 0.8
+    ref = np.vstack([ref, ref[400:410]])  # exact duplicates: ties broken by the lower index
+    X = np.vstack([_sparse_rows(rng, 60), _sparse_rows(rng, 60, grid=True),
+                   ref[:30] + rng.uniform(-0.004, 0.004, size=(30, 30)) * (ref[:30] > 0), ref[400:420]])
+    d = _brute(X, ref)
+    for k in (1, 3):
+        idx, dist = nearest_rows(X, ref, k)
+        for i in range(len(X)):
+            want = np.argsort(d[i], kind="stable")[:k]
+            assert idx[i].tolist() == want.tolist(), (k, i)
+            np.testing.assert_array_equal(dist[i], d[i, want])
+    measured = MeasuredAlloys(ref, [f"a{i}" for i in range(len(ref))], ["single phase"] * len(ref))
+    for g in (0.01, 0.05):
+        got = find_known(X, measured, g)
+        close = np.abs(X[:, None, :] - ref[None, :, :]).max(-1) <= g + 1e-9
+        want = {i: int(np.argmin(np.where(close[i], d[i], np.inf))) for i in np.flatnonzero(close.any(axis=1))}
+        assert {i: m.formula for i, m in got.items()} == {i: f"a{j}" for i, j in want.items()}
+        assert all(m.distance == round(float(d[i, want[i]]), 2) for i, m in got.items())
+        assert len(got) >= 40
+    # not fractions (a negative entry): every pair compared, same answer
+    Xn = X.copy()
+    Xn[0, 0] = -0.1
+    idx, dist = nearest_rows(Xn, ref, 2)
+    dn = _brute(Xn, ref)
+    assert idx[:, 0].tolist() == np.argmin(dn, axis=1).tolist()
