@@ -56,6 +56,7 @@ class Alloy(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("campaign_id", "formula", name="uq_alloy_campaign_formula"),
         Index("ix_alloy_campaign_label", "campaign_id", "label_state", "n_current"),  # status counts (0004)
+        Index("ix_alloy_campaign_outside", "campaign_id", "outside_vocabulary"),  # outside-vocabulary count (0004)
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)

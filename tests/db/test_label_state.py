@@ -105,6 +105,10 @@ def test_every_kind_of_insert_keeps_the_alloy_state_equal_to_a_recount(store):
     assert oracle[proposal] == ("none", 0) and oracle[plain] == ("single", 1)
     _raw_measurement(store.engine, plain, False, supersedes_id=moved)
     assert _check(store)[plain] == ("multi", 1)
+    with store.engine.begin() as conn:  # counted through ix_alloy_campaign_outside as a range above ''
+        conn.execute(text("UPDATE alloy SET outside_vocabulary = 'Xe' WHERE id = :a"), {"a": plain})
+    with store.read() as session:
+        assert q.count_outside_vocabulary(session, store.campaign_id) == 1
 
 
 def test_a_dataset_import_fills_the_state_of_every_alloy(seeded_store):

@@ -18,7 +18,10 @@ its own state, kept by the database itself:
   alloy and, for a correction, for the alloy of the measurement it supersedes
   (measurements are append-only since 0002, so inserts are the only change);
 - ``ix_alloy_campaign_label`` (campaign_id, label_state, n_current): the counts
-  are read from the index alone.
+  are read from the index alone;
+- ``ix_alloy_campaign_outside`` (campaign_id, outside_vocabulary): alloys with
+  elements outside the vocabulary are counted from the index (a range above
+  ''), not by reading every alloy.
 
 The upgrade fills both columns for every existing alloy with the same
 expression the trigger uses.  ``store_info`` now says 0.4.0 reads this schema.
@@ -82,6 +85,7 @@ def upgrade() -> None:
     op.add_column('alloy', sa.Column('n_current', sa.Integer(), server_default='0', nullable=False))
     op.execute(f"UPDATE alloy SET {_assignments(dialect)}")
     op.create_index('ix_alloy_campaign_label', 'alloy', ['campaign_id', 'label_state', 'n_current'], unique=False)
+    op.create_index('ix_alloy_campaign_outside', 'alloy', ['campaign_id', 'outside_vocabulary'], unique=False)
     if dialect == 'postgresql':
         op.execute(_PG_FUNCTION)
         op.execute("CREATE TRIGGER trg_measurement_label_state AFTER INSERT ON measurement "
@@ -98,6 +102,7 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS hea_alloy_label_state()")
     else:
         op.execute("DROP TRIGGER IF EXISTS trg_measurement_label_state")
+    op.drop_index('ix_alloy_campaign_outside', table_name='alloy')
     op.drop_index('ix_alloy_campaign_label', table_name='alloy')
     # plain columns once the index is gone: SQLite (3.35+) drops them in place, no table rebuild
     op.drop_column('alloy', 'n_current')
