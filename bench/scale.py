@@ -176,6 +176,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--epochs", type=int, default=5, help="training epochs (training is not timed for growth)")
     ap.add_argument("--skip", nargs="*", default=[], help="steps to leave out, e.g. train propose-screen")
+    ap.add_argument("--reuse-csv", action="store_true",
+                    help="use alloys-N.csv already in --workdir (making 10^6 alloys takes 10-25 minutes)")
     args = ap.parse_args()
     print(f"machine: {describe()}; {load()}")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="hea-scale-"))
@@ -188,7 +190,12 @@ def main() -> None:
         for p in (db, Path(str(db) + "-wal"), Path(str(db) + "-shm")):
             p.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        formula = make_csv(csv, n)
+        if args.reuse_csv and csv.exists():
+            with open(csv) as fh:
+                fh.readline()
+                formula = fh.readline().split(",")[0]
+        else:
+            formula = make_csv(csv, n)
         print(f"\nN = {n:,} alloys ({csv.stat().st_size / 2**20:.1f} MiB CSV, made in {time.perf_counter() - t0:.1f} s); "
               f"{load()}")
         out = work / f"batch-{n}.csv"
