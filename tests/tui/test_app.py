@@ -159,7 +159,9 @@ async def test_small_proposal_from_the_form(trained_store):
         await pilot.pause()
         await pilot.click("#run-proposal")
         await wait_for(pilot, lambda: "Proposal run" in str(app.query_one("#propose-result").render()))
-        assert app.query_one("#candidates-pane").rows, "new candidates appear in the table"
+        pane = app.query_one("#candidates-pane")
+        # the candidates table reads its page in a worker after the run: wait for it, not a fixed moment
+        await wait_for(pilot, lambda: len(pane.rows) == 3 and not pane.loading)
     with trained_store.read() as s:
         run = s.exec(select(ProposalRun)).one()
     assert run.mode == "screen" and run.n_candidates == 3
