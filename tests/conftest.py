@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -76,6 +77,15 @@ def pytest_collection_modifyitems(config, items):
 # --- PostgreSQL: one database per test ---------------------------------------
 
 
+# What CREATE/DROP DATABASE say while a server worker is connected to the database
+# (PostgreSQL 13-15 and 16+ word the second differently).
+_HELD_BY_A_WORKER = (
+    "being accessed by other users",
+    "whose process is being terminated",
+    "permission denied to terminate process",
+)
+
+
 class PgServer:
     """The test server: creates and drops databases through an autocommit admin connection."""
 
@@ -124,19 +134,34 @@ class PgServer:
         return self.base.set(database=name).render_as_string(hide_password=False)
 
     def create(self, template: str | None = None, kind: str = "t") -> str:
-        from sqlalchemy import text
-
         name = f"hea_{kind}_{self.token}_{next(self._names)}"
-        sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-        with self.engine.connect() as conn:
-            conn.execute(text(sql))
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return name
 
     def drop(self, name: str) -> None:
-        from sqlalchemy import text
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-        with self.engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    def _admin(self, sql: str, attempts: int = 40) -> None:
+        """Run one CREATE/DROP DATABASE, retrying while a server worker holds the database.
+
+        An autovacuum worker that has just connected to a database makes
+        ``CREATE DATABASE ... TEMPLATE`` fail ("being accessed by other users")
+        and ``DROP ... WITH (FORCE)`` fail for a role that may not end it.  The
+        worker leaves within moments, so the statement is tried again; only a
+        cause that lasts (about 20 s) reaches the test.
+        """
+        from sqlalchemy import exc, text
+
+        for attempt in range(attempts):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(text(sql))
+                return
+            except exc.DBAPIError as error:
+                held = any(why in str(error) for why in _HELD_BY_A_WORKER)
+                if not held or attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
 
     def close(self) -> None:
         self.engine.dispose()
