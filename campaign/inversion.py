@@ -30,6 +30,7 @@ The model is any object with the SSVAE numpy API (``predict_proba``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -45,6 +46,14 @@ PROXIMAL_PENALTY = 0.02  # per at.% of change, against the classifier logit
 PROXIMAL_LR = 0.05
 PROXIMAL_CAUTION = 1.0  # per unit of the heads' logit sd
 PROXIMAL_DATA = 0.1  # per at.% beyond the data radius (distance to the nearest labelled alloy)
+# The data term's smooth minimum runs over every labelled row while starts x rows x
+# elements fits EVERY_ROW_BUDGET (a lab's store: 130 starts x 1,300 rows x 30 elements is
+# 5 million numbers), as it always did; beyond that over each start's nearest rows,
+# as many as fit NEAREST_BUDGET, re-chosen every few steps.  At 10^5 rows a step then no
+# longer holds a (20 starts, 90,000 rows, 30) tensor of 432 MB, several with the gradient.
+EVERY_ROW_BUDGET = 8_000_000
+NEAREST_BUDGET = 300_000
+DATA_NEIGHBOURS_EVERY = 50  # steps between choices of the nearest rows
 
 
 @dataclass(frozen=True)
@@ -157,9 +166,15 @@ def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, g
 
 
 def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active) -> None:
-    """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed."""
+    """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed.
+
+    Only rows whose rounded alloy changed are scored again: a small step often rounds to
+    the alloy it already was, and on a large store scoring is most of a step's time."""
     r = to_lab(new)
-    pr = model.predict_proba(r)
+    pr = p_round[idx].copy()
+    moved = np.any(r != rounded[idx], axis=1)
+    if moved.any():
+        pr[moved] = model.predict_proba(r[moved])
     rounded[idx], p_round[idx] = r, pr
     steps[idx] += 1
     for j, i in enumerate(idx):
@@ -176,28 +191,28 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
 
     x0t = torch.as_tensor(x0, dtype=torch.float64)
     allowed = torch.as_tensor(mask)
-    data = None if caution.data_rows is None else torch.as_tensor(np.asarray(caution.data_rows), dtype=torch.float64)
+    near = _NearestData(caution.data_rows, len(x0)) if caution.data_weight and caution.data_rows is not None else None
     theta = torch.log(x0t + 1e-3).masked_fill(~allowed, -1e9).requires_grad_(True)
-    opt = torch.optim.Adam([theta], lr=lr)
+    opt = _Adam(theta, lr)
     was = model.training
     model.eval()
     try:
-        for _ in range(max_steps):
+        for step in range(max_steps):
             if not active.any():
                 break
             x = torch.softmax(theta, -1)
+            if near is not None and step % DATA_NEIGHBOURS_EVERY == 0:
+                near.choose(x.detach().numpy())
             d = model.scaler.transform_torch(featurize_torch(x, model.vocabulary)).float()
             logit = model.logit_t(d).double()
             change = 50.0 * torch.sqrt((x - x0t) ** 2 + 1e-10).sum(-1)  # smooth half-L1, at.%
             objective = -logit + penalty * change
             if caution.caution:
                 objective = objective + caution.caution * model.head_logits_t(d).double().std(0)
-            if caution.data_weight and data is not None:
-                dist = 50.0 * torch.sqrt((x[:, None, :] - data[None, :, :]) ** 2 + 1e-10).sum(-1)
-                nearest = -2.0 * torch.logsumexp(-dist / 2.0, dim=1)  # smooth minimum, at.%
-                objective = objective + caution.data_weight * torch.relu(nearest - caution.data_radius)
+            if near is not None:
+                objective = objective + caution.data_weight * torch.relu(near.distance(x) - caution.data_radius)
             loss = (objective * torch.as_tensor(active)).sum()
-            opt.zero_grad()
+            theta.grad = None
             loss.backward()
             opt.step()
             with torch.no_grad():
@@ -207,3 +222,69 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
             _record_step(model, idx, x_new[idx], to_lab, cutoff, rounded, p_round, steps, paths, active)
     finally:
         model.train(was)
+
+
+class _Adam:
+    """Adam with torch's defaults (betas 0.9 and 0.999, eps 1e-8), for one tensor.
+
+    ``torch.optim.Adam`` imports torch's compiler stack the first time one is made
+    (4 s at load 4 on 2 cores), a fixed cost on every proximal inversion."""
+
+    def __init__(self, theta, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        import torch
+
+        self.theta, self.lr, self.betas, self.eps, self.t = theta, lr, betas, eps, 0
+        self.m = torch.zeros_like(theta)
+        self.v = torch.zeros_like(theta)
+
+    def step(self) -> None:
+        import torch
+
+        b1, b2 = self.betas
+        self.t += 1
+        with torch.no_grad():
+            g = self.theta.grad
+            self.m.lerp_(g, 1 - b1)
+            self.v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            denom = (self.v.sqrt() / math.sqrt(1 - b2 ** self.t)).add_(self.eps)
+            self.theta.addcdiv_(self.m, denom, value=-self.lr / (1 - b1 ** self.t))
+
+
+class _NearestData:
+    """The labelled rows the data term compares each start with: its nearest ones.
+
+    All rows while starts x rows x elements fits ``EVERY_ROW_BUDGET`` (then the
+    term is the smooth minimum over every row, as it always was); otherwise each
+    start's k nearest rows to where it is now (k x starts x elements within
+    ``NEAREST_BUDGET``, at least 64), re-chosen by the caller every
+    ``DATA_NEIGHBOURS_EVERY`` steps.  Rows beyond the k nearest add at most
+    exp(-(their distance - the nearest) / 2 at.%) each to the smooth minimum, which
+    is what a bounded step leaves out.
+    """
+
+    def __init__(self, rows: np.ndarray, n_starts: int):
+        import torch
+
+        self.rows = np.asarray(rows, np.float64)
+        m, v = self.rows.shape
+        per_row = max(n_starts * v, 1)
+        self.k = m if m * per_row <= EVERY_ROW_BUDGET else min(m, max(64, NEAREST_BUDGET // per_row))
+        self.every_row = self.k == m
+        self.data = torch.as_tensor(self.rows)[None] if self.every_row else None
+
+    def choose(self, x: np.ndarray) -> None:
+        """Take each start's k nearest rows to ``x`` (a no-op when every row is used)."""
+        import torch
+
+        from .known_alloys import nearest_rows
+
+        if not self.every_row:
+            idx, _ = nearest_rows(x, self.rows, self.k)
+            self.data = torch.as_tensor(self.rows[idx])  # (N, k, V)
+
+    def distance(self, x):
+        """Smooth minimum (at.%) of the half-L1 distances from each row of ``x`` to its rows."""
+        import torch
+
+        dist = 50.0 * torch.sqrt((x[:, None, :] - self.data) ** 2 + 1e-10).sum(-1)
+        return -2.0 * torch.logsumexp(-dist / 2.0, dim=1)
