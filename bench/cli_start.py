@@ -1,9 +1,11 @@
-"""How long `hea-campaign --help` takes to start, and what it imports.
+"""How long `hea-campaign --help` and `hea-campaign status` take to start and answer.
 
 Runs the installed entry point N times (default 10) in fresh processes and
 prints the median and range of the wall time, the machine and its load, and
 whether Textual, torch or numpy were imported (they must not be: the CLI
-imports them inside the commands that need them).
+imports them inside the commands that need them).  `status` runs on a store
+made once with `init --dataset yan2021` (the seed store, in a temporary
+folder), the whole process from start to its last line (target: under 1 s).
 
     .venv/bin/python bench/cli_start.py [N]
 """
@@ -15,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,19 +30,32 @@ PROBE = ("import sys; from hea_campaign.tui.cli import main\n"
          "print(' '.join(m for m in ('textual', 'torch', 'numpy', 'pandas', 'sqlalchemy') if m in sys.modules) or '-')")
 
 
-def main(n: int = 10) -> None:
-    exe = shutil.which("hea-campaign", path=os.path.dirname(sys.executable)) or "hea-campaign"
+def _timed(argv: list[str], n: int) -> list[float]:
     times = []
     for _ in range(n):
         t0 = time.perf_counter()
-        subprocess.run([exe, "--help"], capture_output=True, check=True)
+        subprocess.run(argv, capture_output=True, check=True)
         times.append(time.perf_counter() - t0)
+    return times
+
+
+def _line(what: str, times: list[float]) -> str:
+    return (f"{what}: median {statistics.median(times):.2f} s over {len(times)} runs "
+            f"(min {min(times):.2f}, max {max(times):.2f})")
+
+
+def main(n: int = 10) -> None:
+    exe = shutil.which("hea-campaign", path=os.path.dirname(sys.executable)) or "hea-campaign"
+    print(f"machine: {describe()}; load average at the start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(_line("hea-campaign --help", _timed([exe, "--help"], n)))
     loaded = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout.strip()
-    load = os.getloadavg()
-    print(f"hea-campaign --help: median {statistics.median(times):.2f} s over {n} runs "
-          f"(min {min(times):.2f}, max {max(times):.2f})")
     print(f"heavy modules imported by --help: {loaded}")
-    print(f"machine: {describe()}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "seed.db")
+        subprocess.run([exe, "init", "--dataset", "yan2021", "--db", db], capture_output=True, check=True)
+        print(_line("hea-campaign status on the seed store", _timed([exe, "status", "--db", db], n)))
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 if __name__ == "__main__":
