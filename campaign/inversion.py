@@ -257,9 +257,9 @@ class _NearestData:
     term is the smooth minimum over every row, as it always was); otherwise each
     start's k nearest rows to where it is now (k x starts x elements within
     ``NEAREST_BUDGET``, at least 64), re-chosen by the caller every
-    ``DATA_NEIGHBOURS_EVERY`` steps.  Rows beyond the k nearest add at most
-    exp(-(their distance - the nearest) / 2 at.%) each to the smooth minimum, which
-    is what a bounded step leaves out.
+    ``DATA_NEIGHBOURS_EVERY`` steps.  Leaving out the rows beyond the k nearest can
+    only raise the smooth minimum, by at most 2 at.% x log(1 + the sum over them of
+    exp(-(their distance - the nearest) / 2 at.%)): nothing, for rows well beyond.
     """
 
     def __init__(self, rows: np.ndarray, n_starts: int):
