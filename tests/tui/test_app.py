@@ -231,6 +231,17 @@ async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
         assert app.query_one("#import-box").display  # more can be imported at any time
 
 
+async def test_a_new_store_takes_what_is_typed_in_the_import_field(store):
+    """The empty dashboard says "type yan2021": typing goes to the field without a click first."""
+    app = CampaignApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = app.query_one("#import-source")
+        assert app.focused is field
+        await pilot.press(*"yan2021")
+        assert field.value == "yan2021" and count(store, Measurement) == 0
+
+
 async def test_every_binding_is_in_the_command_palette():
     titles = {title for _, title, _ in ACTIONS}
     actions = {a for a, _, _ in ACTIONS}

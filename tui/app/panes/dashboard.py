@@ -38,6 +38,9 @@ class DashboardPane(Vertical):
 
     def on_mount(self) -> None:
         self.refresh_status()
+        if self._status is not None and self._status.alloys == 0:
+            # a new store: the hint says "type yan2021", so typing goes to the field at once
+            self.query_one("#import-source", Input).focus()
 
     def refresh_status(self) -> None:
         self.show_status(campaign_status(self.app.store, recent=8))
