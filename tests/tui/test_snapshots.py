@@ -137,6 +137,22 @@ async def _until(pilot, predicate, tries: int = 200) -> None:
             return
 
 
+def _widths_settled(table) -> bool:
+    """Every column of a DataTable as wide as its widest cell: the table sizes its columns
+    on its next idle moment after rows are added, which a loaded machine can delay past
+    the picture (seen once: a results table drawn with its columns still at header width)."""
+    from rich.cells import cell_len
+
+    return all(col.content_width >= max((cell_len(str(v)) for v in table.get_column(key)), default=0)
+               for key, col in table.columns.items())
+
+
+async def _tables_settled(pilot) -> None:
+    from textual.widgets import DataTable
+
+    await _until(pilot, lambda: all(_widths_settled(t) for t in pilot.app.screen.query(DataTable)))
+
+
 def test_dashboard(snap_compare, fixed_store, size):
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=_prepare)
 
@@ -253,7 +269,7 @@ def test_results_browser(snap_compare, fixed_store, size):
         await pilot.press("b")
         await _until(pilot, lambda: getattr(pilot.app.screen, "rows", None))
         pilot.app.screen.query_one("#results-table").move_cursor(row=2)  # under the failed synthesis: a corrected result
-        await pilot.pause()
+        await _tables_settled(pilot)
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
 
@@ -264,7 +280,7 @@ def test_models(snap_compare, fixed_store, size):
         await pilot.press("v")
         await _until(pilot, lambda: getattr(pilot.app.screen, "curve", None) is not None)
         await pilot.press("space")
-        await pilot.pause()
+        await _tables_settled(pilot)
 
     assert snap_compare(_app(fixed_store), terminal_size=size, run_before=before)
 
