@@ -353,17 +353,18 @@ def _load(version: ModelVersion):
 # missing or damaged file, another scikit-learn, a version trained before this) the trees are
 # refitted from the checkpoint's rows: deterministic, only slower.
 
-_TREES_FORMAT = "1"
+_TREES_FORMAT = "2"  # 2: forests stored compact (only the node fields prediction reads)
+_TREES_FORMATS_READ = ("1", "2")  # 1: forests stored as scikit-learn's whole nodes and values
 
 
 def _trees_file(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".trees.npz")
 
 
-def _trees_key() -> str:
+def _trees_key(form: str = _TREES_FORMAT) -> str:
     import sklearn
 
-    return f"{_TREES_FORMAT}|scikit-learn {sklearn.__version__}"
+    return f"{form}|scikit-learn {sklearn.__version__}"
 
 
 @contextlib.contextmanager
@@ -393,7 +394,7 @@ def _stored_trees(path: Path, sha256: str | None):
                 try:
                     fh.seek(0)
                     archive = np.load(fh, allow_pickle=False)
-                    if str(archive["key"]) != _trees_key():
+                    if str(archive["key"]) not in {_trees_key(f) for f in _TREES_FORMATS_READ}:
                         archive = None
                 except Exception:  # noqa: BLE001 - unreadable after all (BadZipFile and the like): refit
                     archive = None

@@ -104,6 +104,23 @@ def test_a_store_with_unlabelled_alloys_feeds_them_to_the_unlabelled_term(seeded
     assert all(h["elbo_unlab"] == 0 for h in sup.result.history) and sup.version.n_unlabelled == 0
 
 
+def _whole_tree_arrays(sc) -> dict[str, np.ndarray]:
+    """The trees as format 1 stored them: every member's nodes and values whole."""
+    from hea_campaign.model.scoring import _estimators
+
+    out = {}
+    for name, model in sc._trees.items():
+        states = [est.tree_.__getstate__() for est in _estimators(model)]
+        nodes = np.concatenate([st["nodes"] for st in states])
+        out.update({f"{name}.nodes.{f}": np.ascontiguousarray(nodes[f]) for f in nodes.dtype.names})
+        out[f"{name}.values"] = np.concatenate([st["values"] for st in states])
+        out[f"{name}.node_count"] = np.array([st["node_count"] for st in states], dtype=np.int64)
+        out[f"{name}.max_depth"] = np.array([st["max_depth"] for st in states], dtype=np.int64)
+        if name == "boosting":
+            out[f"{name}.class_prior"] = np.asarray(model.init_.class_prior_, dtype=np.float64)
+    return out
+
+
 def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
     import hea_campaign.model.scoring as scoring
 
@@ -135,6 +152,13 @@ def test_stored_trees_give_the_same_scorer_without_refitting(monkeypatch):
         assert np.array_equal(compact.votes(F), np.stack([t.predict_proba(F)[:, 1] for t in fitted.estimators_]))
         assert np.array_equal(compact.predict_proba(F[:20])[:, 1], fitted.predict_proba(F[:20])[:, 1])
         assert np.array_equal(compact.votes(F[:20]), np.stack([t.predict_proba(F[:20])[:, 1] for t in fitted.estimators_]))
+    # forests are stored compact; trees files written whole (format 1) still read, to the same bits
+    assert not {k for k in arrays if k.startswith(("forest.", "extra_trees.")) and ("impurity" in k or k.endswith(".values"))}
+    whole = _whole_tree_arrays(sc)
+    assert sum(v.nbytes for v in arrays.values()) < 0.5 * sum(v.nbytes for v in whole.values())
+    from_whole = Scorer.from_state(sc.state(), trees=whole)
+    assert np.array_equal(from_whole.predict_proba(Xv, return_std=True)[1], s1)
+    assert np.array_equal(from_whole.predict_proba(Xv), p1)
     broken = dict(arrays)
     broken["forest.nodes.left_child"] = np.zeros_like(arrays["forest.nodes.left_child"])  # a walk that never ends
     try:
@@ -281,3 +305,26 @@ def test_stored_tree_fields_are_read_in_parts_as_whole(tmp_path):
             assert "shorter" in str(exc)
         else:
             raise AssertionError("a truncated field was accepted")
+
+
+def test_trees_files_of_both_formats_are_read_and_others_refused(tmp_path):
+    """A store trained before forests were stored compact (format 1) keeps its trees; an archive
+    whose key names another format or scikit-learn is not read."""
+    import hashlib
+
+    from hea_campaign.campaign import model_versions as mv
+
+    X, y, Xv, _ = _rows(120)
+    sc = fit_scorer(X, y, members=("forest", "boosting"), seed=3)
+    for key, arrays, read in ((mv._trees_key("1"), _whole_tree_arrays(sc), True),
+                              (mv._trees_key(), sc.tree_arrays(), True),
+                              (mv._trees_key("9"), sc.tree_arrays(), False),
+                              ("2|scikit-learn 0.0", sc.tree_arrays(), False)):
+        path = tmp_path / "t.trees.npz"
+        np.savez(path, key=np.array(key), **arrays)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        with mv._stored_trees(path, sha) as archive:
+            assert (archive is not None) == read, key
+            if read:
+                again = Scorer.from_state(sc.state(), trees=archive)
+                assert np.array_equal(again.predict_proba(Xv), sc.predict_proba(Xv))
