@@ -63,11 +63,12 @@ def enumerate_space(
 
 # --------------------------------------------------------------------------- screening a space for its best rows
 #
-# A space is cut into parts by the amount of its first element (0, 1, ... units steps); each
-# part is enumerated in chunks and scored, and keeps its ``keep`` best rows.  Parts run here
-# one after another, or on a Dask cluster when a scheduler address is given; either way the
-# parts' best rows are merged in part order, so ties fall the same way and a cluster returns
-# exactly the rows a local run returns.
+# A space is cut into parts by the amount of its first element (0, 1, ... units steps); small
+# parts are joined into groups of at most ``chunk`` compositions.  Each group is enumerated, its
+# rows inside the constraints scored ``chunk`` at a time, and keeps its ``keep`` best rows.
+# Groups run here one after another, or on a Dask cluster when a scheduler address is given;
+# either way the groups' best rows are merged in group order, so ties fall the same way and a
+# cluster returns exactly the rows a local run returns.
 
 
 def _part_counts(k: int, units: int, first: int, chunk: int) -> Iterator[np.ndarray]:
@@ -92,33 +93,73 @@ def _part_counts(k: int, units: int, first: int, chunk: int) -> Iterator[np.ndar
         yield np.concatenate([np.full((len(counts), 1), first, counts.dtype), counts], axis=1)
 
 
-def screen_part(model, elements: Sequence[str], step: float, first: int, keep: int, strategy: str,
-                constraints: Constraints | None = None, prices=None, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray, int]:
+def _part_size(k: int, units: int, first: int) -> int:
+    """How many compositions the part whose first element has ``first`` units holds."""
+    return 1 if k <= 2 else math.comb(units - first + k - 2, k - 2)
+
+
+def part_groups(k: int, units: int, firsts: Sequence[int], chunk: int) -> list[tuple[int, ...]]:
+    """Consecutive parts joined while together they hold at most ``chunk`` compositions: each group
+    is scored in as few calls as its size allows (a call rebuilds every tree of a large scorer), and
+    a cluster gets the same groups as a local run, so both score the same rows together."""
+    groups: list[list[int]] = []
+    size = 0
+    for first in firsts:
+        n = _part_size(k, units, first)
+        if groups and size + n <= chunk:
+            groups[-1].append(first)
+            size += n
+        else:
+            groups.append([first])
+            size = n
+    return [tuple(g) for g in groups]
+
+
+def _group_rows(k: int, units: int, firsts: Sequence[int], chunk: int) -> Iterator[np.ndarray]:
+    """The groups' integer counts, part after part, in blocks of at most ``chunk`` rows."""
+    for first in firsts:
+        yield from _part_counts(k, units, first, chunk)
+
+
+def screen_parts(model, elements: Sequence[str], step: float, firsts: Sequence[int], keep: int, strategy: str,
+                 constraints: Constraints | None = None, prices=None, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray, int]:
     """The ``keep`` best rows (fractions, acquisition scores; best first, ties in enumeration
-    order) of one part of the space, and how many compositions the part held."""
-    from hea_campaign.model.threads import work_threads
+    order) of a group of parts of the space, and how many compositions the group held.
 
-    from .acquisition import acquisition
-
+    Rows inside the constraints are gathered across the group's parts and scored ``chunk`` at a time."""
     vocabulary = model.vocabulary
     units = int(round(1 / step))
     cols = np.array([list(vocabulary).index(e) for e in elements])
     constraints = constraints or Constraints()
-    best_X, best_s, seen = np.zeros((0, len(vocabulary))), np.zeros(0), 0
-    for counts in _part_counts(len(elements), units, first, chunk):
+    best: tuple[np.ndarray, np.ndarray] = (np.zeros((0, len(vocabulary))), np.zeros(0))
+    waiting: list[np.ndarray] = []
+    seen = held = 0
+    for counts in _group_rows(len(elements), units, firsts, chunk):
         seen += len(counts)
         X = np.zeros((len(counts), len(vocabulary)))
         X[:, cols] = counts / units
         X = X[satisfies(X, constraints, vocabulary, prices)]
-        if not len(X):
-            continue
-        with work_threads("screening", rows=len(X)):
-            p, s = model.predict_proba(X, return_std=True)
-        score = acquisition(p, s, strategy)
-        both_X, both_s = np.concatenate([best_X, X]), np.concatenate([best_s, score])
-        top = np.argsort(-both_s, kind="stable")[:keep]
-        best_X, best_s = both_X[top], both_s[top]
-    return best_X, best_s, seen
+        waiting.append(X)
+        held += len(X)
+        if held >= chunk:
+            best = _score_into(model, best, np.concatenate(waiting), keep, strategy)
+            waiting, held = [], 0
+    if held:
+        best = _score_into(model, best, np.concatenate(waiting), keep, strategy)
+    return best[0], best[1], seen
+
+
+def _score_into(model, best: tuple[np.ndarray, np.ndarray], X: np.ndarray, keep: int, strategy: str):
+    """``best`` (rows, scores) merged with X's rows scored, the ``keep`` best kept (ties: ``best`` first)."""
+    from hea_campaign.model.threads import work_threads
+
+    from .acquisition import acquisition
+
+    with work_threads("screening", rows=len(X)):
+        p, s = model.predict_proba(X, return_std=True)
+    both_X, both_s = np.concatenate([best[0], X]), np.concatenate([best[1], acquisition(p, s, strategy)])
+    top = np.argsort(-both_s, kind="stable")[:keep]
+    return both_X[top], both_s[top]
 
 
 def _merge(parts: list[tuple[np.ndarray, np.ndarray]], keep: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -161,14 +202,15 @@ def screen_space(
     width = len(model.vocabulary)
     args = (tuple(elements), step)
     kwargs = {"keep": keep, "strategy": strategy, "constraints": constraints, "prices": prices, "chunk": chunk}
+    groups = part_groups(len(elements), units, firsts, chunk)
     if scheduler:
-        return _screen_on_cluster(scheduler, model, args, kwargs, firsts, total, width, keep, progress, should_stop)
+        return _screen_on_cluster(scheduler, model, args, kwargs, groups, total, width, keep, progress, should_stop)
     best: list[tuple[np.ndarray, np.ndarray]] = []
     done = 0
-    for first in firsts:
+    for group in groups:
         if should_stop and should_stop():
             break
-        X, s, n = screen_part(model, *args, first, **kwargs)
+        X, s, n = screen_parts(model, *args, group, **kwargs)
         best = [_merge([*best, (X, s)], keep, width)]  # running merge: memory bounded by keep
         done += n
         if progress:
@@ -190,14 +232,14 @@ def connect(scheduler: str):
         raise CampaignError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def _screen_on_cluster(scheduler, model, args, kwargs, firsts, total, width, keep, progress, should_stop):
+def _screen_on_cluster(scheduler, model, args, kwargs, groups, total, width, keep, progress, should_stop):
     from distributed import as_completed
 
     client = scheduler if not isinstance(scheduler, str) else connect(scheduler)
     try:
         remote_model = client.scatter(model, broadcast=True)
-        futures = client.map(screen_part, [remote_model] * len(firsts), [args[0]] * len(firsts),
-                             [args[1]] * len(firsts), firsts, pure=False, **kwargs)
+        n = len(groups)
+        futures = client.map(screen_parts, [remote_model] * n, [args[0]] * n, [args[1]] * n, groups, pure=False, **kwargs)
         results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         done = 0
         position = {f.key: i for i, f in enumerate(futures)}

@@ -8,7 +8,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from hea_campaign.campaign.constraints import Constraints  # noqa: E402
-from hea_campaign.campaign.screening import enumerate_space, screen_space  # noqa: E402
+from hea_campaign.campaign.screening import enumerate_space, part_groups, screen_space  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,12 @@ def test_a_cluster_screens_the_same_best_rows_as_a_local_run(trained, cluster):
     model = trained[0].model
     els = ["Fe", "Ni", "Co", "Cr", "Al", "Ti"]
     space = Constraints(max_fraction={"Al": 0.3}, min_elements=4, granularity=0.05)
-    local_X, local_s = screen_space(model, els, step=0.05, keep=300, strategy="balanced", constraints=space)
+    local_X, local_s = screen_space(model, els, step=0.05, keep=300, strategy="balanced", constraints=space, chunk=6000)
     seen = []
     remote_X, remote_s = screen_space(model, els, step=0.05, keep=300, strategy="balanced", constraints=space,
-                                      scheduler=cluster.scheduler_address, progress=lambda d, t: seen.append((d, t)))
+                                      scheduler=cluster.scheduler_address, progress=lambda d, t: seen.append((d, t)),
+                                      chunk=6000)
+    assert len(seen) > 5  # the space went out in several groups
     np.testing.assert_array_equal(remote_X, local_X)
     np.testing.assert_array_equal(remote_s, local_s)
     assert len(local_X) == 300 and np.all(np.diff(local_s) <= 0)
@@ -58,3 +60,37 @@ def test_simulate_spreads_repeats_over_a_cluster_with_the_local_records(cluster)
     strip = [(r.strategy, r.repeat, r.round, r.found, r.experiments, r.picked) for r in local.records]
     assert strip == [(r.strategy, r.repeat, r.round, r.found, r.experiments, r.picked) for r in remote.records]
     assert ticks[-1] == (s.trainings, s.trainings)
+
+
+@pytest.mark.parametrize(("k", "units", "chunk"), [(5, 20, 200_000), (6, 20, 6000), (4, 10, 7), (2, 10, 3), (1, 10, 5)])
+def test_parts_are_joined_in_order_into_groups_no_larger_than_a_chunk(k, units, chunk):
+    from math import comb
+
+    firsts = [units] if k == 1 else list(range(units + 1))
+    groups = part_groups(k, units, firsts, chunk)
+    assert [f for g in groups for f in g] == firsts  # every part once, in order
+    size = (lambda f: 1) if k <= 2 else (lambda f: comb(units - f + k - 2, k - 2))
+    for g in groups:
+        assert len(g) == 1 or sum(map(size, g)) <= chunk  # a part larger than a chunk stands alone
+    for g, h in zip(groups, groups[1:]):
+        assert sum(map(size, g)) + size(h[0]) > chunk  # joined as far as the chunk allows
+    if k == 5:
+        assert len(groups) == 1  # Fe-Ni-Co-Cr-Al at 5 at.%: 10,626 compositions, one group
+
+
+def test_a_space_that_fits_a_chunk_is_scored_in_one_call(trained):
+    model = trained[0].model
+    calls = []
+    real = model.predict_proba
+
+    class Counting:
+        vocabulary = model.vocabulary
+
+        def predict_proba(self, X, return_std=False):
+            calls.append(len(X))
+            return real(X, return_std=return_std)
+
+    space = Constraints(element_min=0.05, element_max=0.35)  # the default design space
+    X, _ = screen_space(Counting(), ["Fe", "Ni", "Co", "Cr", "Al"], step=0.05, keep=12, strategy="balanced",
+                        constraints=space)
+    assert len(calls) == 1 and calls[0] > 1000 and len(X) == 12
