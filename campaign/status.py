@@ -1,14 +1,22 @@
-"""What is in a campaign: the counts `hea-campaign status` and the dashboard show."""
+"""What is in a campaign: the counts `hea-campaign status` and the dashboard show.
+
+``quick_status`` answers for a plain SQLite file with the standard library alone (no
+SQLAlchemy import, which costs more than everything else ``status`` does); ``campaign_status``
+answers for any open store.  Both build the same ``CampaignStatus`` from the same counts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from hea_campaign.db import store as q
-from hea_campaign.db.tables import CANDIDATE_STATUSES
+from hea_campaign.db.states import CANDIDATE_STATUSES
 
 from .alloy_sources import PROPOSAL_SOURCE
-from .store import CampaignStore
+
+if TYPE_CHECKING:
+    from .store import CampaignStore
 
 
 @dataclass
@@ -31,36 +39,66 @@ class CampaignStatus:
     voided_batches: int = 0
 
 
+def _activity(counts, model, events) -> dict:
+    """The fields of a status that change without any lab result: candidates, model, recent events.
+
+    ``model`` is (id, created_at, metrics) or None; ``events`` are (at, actor, action, entity, entity_id)."""
+    return {
+        "candidates": {s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
+        "active_model": None if model is None
+        else {"id": model[0], "created_at": f"{model[1]:%Y-%m-%d %H:%M} UTC", "metrics": model[2]},
+        "recent": [f"{at:%Y-%m-%d %H:%M} {actor}: {action} {entity} {entity_id or ''}".rstrip()
+                   for at, actor, action, entity, entity_id in events],
+    }
+
+
+def _status(store_url: str, campaign: str, c: dict, outside: int, batches, activity: dict) -> CampaignStatus:
+    single, multi, conflicts = c["single_phase"], c["multi_phase"], c["conflicts"]
+    return CampaignStatus(
+        store_url=store_url, campaign=campaign, alloys=c["alloys"], labelled=single + multi,
+        single_phase=single, multi_phase=multi,
+        unlabelled=c["alloys"] - single - multi - conflicts - c["proposed_only"],
+        proposed_only=c["proposed_only"], conflicts=conflicts, outside_vocabulary=outside,
+        measurements=c["measurements"], interrupted_exports=batches.get("pending", 0),
+        voided_batches=batches.get("void", 0), **activity,
+    )
+
+
+def quick_status(db: str | os.PathLike | None, campaign: str, recent: int = 5) -> CampaignStatus | None:
+    """The status of a campaign in a plain SQLite file, read without SQLAlchemy; None when
+    ``campaign_status`` on an opened store must answer (a server, an older schema, no such
+    campaign or file: opening says what is wrong)."""
+    from hea_campaign.db.location import plain_sqlite_file, resolve_url
+    from hea_campaign.db.status_reads import read_status
+
+    url = resolve_url(db)
+    path = plain_sqlite_file(url)
+    got = read_status(path, campaign, PROPOSAL_SOURCE, recent) if path is not None else None
+    if got is None:
+        return None
+    batches = {**got["batches"], "void": got["voided"]}
+    return _status(url, campaign, got["summary"], got["outside_vocabulary"], batches,
+                   _activity(got["candidates"], got["model"], got["events"]))
+
+
+def _model_row(model):
+    return None if model is None else (model.id, model.created_at, model.metrics)
+
+
+def _event_rows(events):
+    return [(e.at, e.actor, e.action, e.entity, e.entity_id) for e in events]
+
+
 def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
+    from hea_campaign.db import store as q
+
     with store.read() as session:
         c = q.status_summary(session, store.campaign_id, PROPOSAL_SOURCE)  # counted by the database
-        single, multi, conflicts = c["single_phase"], c["multi_phase"], c["conflicts"]
-        counts = q.candidate_status_counts(session, store.campaign_id)
-        model = q.active_model(session, store.campaign_id)
-        events = q.recent_events(session, store.campaign_id, recent)
-        batch_states = q.export_batch_counts(session, store.campaign_id)
-        return CampaignStatus(
-            store_url=store.display_url,
-            campaign=store.campaign_name,
-            alloys=c["alloys"],
-            labelled=single + multi,
-            single_phase=single,
-            multi_phase=multi,
-            unlabelled=c["alloys"] - single - multi - conflicts - c["proposed_only"],
-            proposed_only=c["proposed_only"],
-            conflicts=conflicts,
-            outside_vocabulary=q.count_outside_vocabulary(session, store.campaign_id),
-            measurements=c["measurements"],
-            candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
-            active_model=None
-            if model is None
-            else {"id": model.id, "created_at": f"{model.created_at:%Y-%m-%d %H:%M} UTC", "metrics": model.metrics},
-            interrupted_exports=batch_states.get("pending", 0),
-            voided_batches=batch_states.get("void", 0),
-            recent=[
-                f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
-            ],
-        )
+        activity = _activity(q.candidate_status_counts(session, store.campaign_id),
+                             _model_row(q.active_model(session, store.campaign_id)),
+                             _event_rows(q.recent_events(session, store.campaign_id, recent)))
+        return _status(store.display_url, store.campaign_name, c, q.count_outside_vocabulary(session, store.campaign_id),
+                       q.export_batch_counts(session, store.campaign_id), activity)
 
 
 def refresh_activity(store: CampaignStore, previous: CampaignStatus, recent: int = 5) -> CampaignStatus:
@@ -70,19 +108,9 @@ def refresh_activity(store: CampaignStore, previous: CampaignStatus, recent: int
     proposals, a new model): recounting labels reads every measurement, which
     takes seconds with a hundred thousand of them; these three reads do not.
     """
-    from dataclasses import replace
+    from hea_campaign.db import store as q
 
     with store.read() as session:
-        counts = q.candidate_status_counts(session, store.campaign_id)
-        model = q.active_model(session, store.campaign_id)
-        events = q.recent_events(session, store.campaign_id, recent)
-        return replace(
-            previous,
-            candidates={s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
-            active_model=None
-            if model is None
-            else {"id": model.id, "created_at": f"{model.created_at:%Y-%m-%d %H:%M} UTC", "metrics": model.metrics},
-            recent=[
-                f"{e.at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.entity} {e.entity_id or ''}".rstrip() for e in events
-            ],
-        )
+        return replace(previous, **_activity(q.candidate_status_counts(session, store.campaign_id),
+                                             _model_row(q.active_model(session, store.campaign_id)),
+                                             _event_rows(q.recent_events(session, store.campaign_id, recent))))

@@ -29,21 +29,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
-DEFAULT_DB_FILE = "hea-campaign.db"
-ENV_DB = "HEA_CAMPAIGN_DB"
+from .location import DEFAULT_DB_FILE, ENV_DB, resolve_url  # noqa: F401 - where the store lives
+
 BUSY_TIMEOUT_MS = 30_000
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
 PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
-
-
-def resolve_url(db: str | os.PathLike | None = None) -> str:
-    """A SQLAlchemy URL from ``--db`` (path or URL), the environment, or the default file."""
-    raw = str(db) if db else os.environ.get(ENV_DB) or DEFAULT_DB_FILE
-    if "://" in raw:
-        return raw
-    if raw == ":memory:":
-        return "sqlite://"
-    return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

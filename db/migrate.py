@@ -20,11 +20,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .states import SCHEMA_HEAD
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 SCRIPT_LOCATION = "hea_campaign.db:migrations"
-SCHEMA_HEAD = "0004"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)
 
 
 class SchemaOutOfDate(RuntimeError):

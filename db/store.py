@@ -15,6 +15,7 @@ from sqlalchemy import Integer, String, case, cast, func, null
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
+from .status_reads import label_counts
 
 
 def audit(
@@ -317,20 +318,12 @@ def status_summary(session: Session, campaign_id: int, proposal_source: str) -> 
         .where(Alloy.campaign_id == campaign_id)
         .group_by(Alloy.label_state)
     ).all()
-    by_state = {state: (int(n), int(m)) for state, n, m in rows}
     proposed_only = session.exec(
         select(func.count()).select_from(Alloy)
         .where(Alloy.campaign_id == campaign_id, Alloy.label_state == "none")
         .where(func.substr(Alloy.source, 1, len(proposal_source)) == proposal_source)
     ).one()
-    return {
-        "alloys": sum(n for n, _ in by_state.values()),
-        "measurements": sum(m for _, m in by_state.values()),
-        "single_phase": by_state.get("single", (0, 0))[0],
-        "multi_phase": by_state.get("multi", (0, 0))[0],
-        "conflicts": by_state.get("conflict", (0, 0))[0],
-        "proposed_only": int(proposed_only),
-    }
+    return label_counts({state: (n, m) for state, n, m in rows}, proposed_only)
 
 
 NO_FLAG = "-"  # the flag filter for candidates without any flag

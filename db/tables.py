@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from .states import CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS  # noqa: F401 - the tables' vocabulary
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -24,13 +26,6 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-CANDIDATE_STATUSES = ("proposed", "approved", "rejected", "exported", "measured", "failed")
-# Why a synthesis failed (candidate status "failed"); an outcome of its own, not a phase label.
-FAILURE_REASONS = ("cracked", "oxidised", "incomplete-melting", "other")
-# An export batch is "pending" from the moment its file is announced until the file is in place
-# and the candidates are exported ("complete"); a pending batch whose writer died is reconciled
-# to "complete" (its file is there, whole) or "abandoned" (no file).
-EXPORT_STATES = ("pending", "complete", "abandoned")
 
 
 def utcnow() -> datetime:

@@ -53,13 +53,14 @@ def test_help_imports_neither_textual_nor_torch():
 
 
 def test_status_on_a_current_store_imports_no_heavy_module(tmp_path):
-    """`status` answers from SQL alone: no Alembic (schema checked with one SELECT), numpy, torch or Textual."""
+    """`status` on a SQLite file answers with the standard library's sqlite3: not even SQLAlchemy
+    (its import alone takes longer than the rest), nor Alembic, numpy, torch or Textual."""
     db = tmp_path / "s.db"
     assert main(["init", "--db", str(db)]) == 0
     probe = ("import sys, contextlib, io\nfrom hea_campaign.tui.cli import main\n"
              f"with contextlib.redirect_stdout(io.StringIO()): code = main(['status', '--db', {str(db)!r}])\n"
-             "print(code, sorted(m for m in ('alembic', 'numpy', 'torch', 'sklearn', 'pyro', 'pandas', 'textual')"
-             " if m in sys.modules))")
+             "print(code, sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'numpy', 'torch', 'sklearn', 'pyro',"
+             " 'pandas', 'textual') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(None, 1) == ["0", "[]\n"], out.stdout

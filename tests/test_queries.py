@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hea_campaign.campaign.candidates import count_candidates, list_candidates
 from hea_campaign.campaign.labels import alloy_labels
 from hea_campaign.campaign.results import add_result, correct_result, history
@@ -141,3 +143,68 @@ def test_training_snapshot_reads_plain_columns_and_keeps_the_label_rules(seeded_
     assert row[vocab.index("Fe")] == 0.6 and row[vocab.index("Ni")] == 0.4
     for i, alloy_id in enumerate(ts.lab_ids.tolist()):
         assert ts.y_lab[i] == float(expected[alloy_id][0])
+
+
+def _quick_equals_full(store):
+    from hea_campaign.campaign.status import quick_status
+
+    quick = quick_status(store.url, store.campaign_name)
+    assert quick is not None  # a plain SQLite file at this program's schema: answered without SQLAlchemy
+    assert quick == campaign_status(store)
+    return quick
+
+
+@pytest.mark.sqlite_only(reason="the standard-library reader reads SQLite files")
+def test_status_read_without_sqlalchemy_is_the_status_of_the_opened_store(trained_store, tmp_path):
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.export_batches import void_batch
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.campaign.lifecycle import approve, fail, reject
+    from hea_campaign.campaign.proposals import ProposalRequest, propose
+
+    store = trained_store
+    first = _quick_equals_full(store)
+    assert first.active_model is not None and first.recent
+    ids = propose(store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"],
+                                         step=0.05, batch=6)).candidate_ids
+    approve(store, ids[:4], by="ana")
+    reject(store, ids[4:5], by="ana", reason="too much Al")
+    kept = [export_batch(store, ids=ids[i:i + 1], out=tmp_path / f"b{i}.csv", by="ana") for i in (0, 1)]
+    voided = export_batch(store, ids=ids[2:4], out=tmp_path / "void.csv", by="ana")
+    void_batch(store, voided.batch_id, "wrong mass", by="ana")
+    fail(store, ids[:1], "cracked", by="ana")
+    m = add_result(store, "Fe30Ni30Cr40", single_phase=True)
+    correct_result(store, m.id, single_phase=False)
+    add_result(store, "CoCrFeMnNi", single_phase=False)
+    csv = tmp_path / "foreign.csv"
+    csv.write_text("formula,single_phase\nFe25Ni25Co25B25,1\nFe30Ni30Co20Ta20,0\n")
+    import_csv(store, csv, skip_bad=True)
+    s = _quick_equals_full(store)
+    assert all(k.batch_id for k in kept) and s.voided_batches == 1 and s.candidates["failed"] == 1 and s.candidates["rejected"] == 1
+    assert s.outside_vocabulary >= 1 and s.conflicts >= 1 and s.proposed_only >= 1
+    assert sum(s.candidates.values()) == len(ids)
+
+
+@pytest.mark.sqlite_only(reason="the standard-library reader reads SQLite files")
+def test_status_goes_the_full_way_when_the_quick_reader_cannot_answer(seeded_store, tmp_path, monkeypatch):
+    import sqlite3
+
+    from hea_campaign.campaign.status import quick_status
+    from hea_campaign.db.location import plain_sqlite_file
+
+    path = plain_sqlite_file(seeded_store.url)
+    assert quick_status(str(path), "default") is not None
+    assert quick_status(str(path), "no such campaign") is None
+    assert quick_status(str(tmp_path / "missing.db"), "default") is None
+    assert quick_status(f"sqlite:///{path}?mode=ro", "default") is None
+    assert quick_status("postgresql+psycopg://u:secret@db.example/lab", "default") is None
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", str(path))
+    assert quick_status(None, "default") == campaign_status(seeded_store)  # --db from the environment
+    seeded_store.close()
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = '0003'")  # an older store: db upgrade first
+    con.close()
+    assert quick_status(str(path), "default") is None
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+    assert quick_status(str(tmp_path / "junk.db"), "default") is None

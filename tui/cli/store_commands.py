@@ -91,11 +91,12 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign status --db lab.db
         """
-        from hea_campaign.campaign.status import campaign_status
+        from hea_campaign.campaign.status import campaign_status, quick_status
 
         from ..present.views import status_text
 
-        echo(status_text(campaign_status(_open(db, campaign))).plain)
+        status = quick_status(db, campaign) or campaign_status(_open(db, campaign))
+        echo(status_text(status).plain)
 
     @app.command()
     def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:

@@ -1,0 +1,10 @@
+"""The states rows of the store can be in, in a module light enough for ``status``."""
+
+CANDIDATE_STATUSES = ("proposed", "approved", "rejected", "exported", "measured", "failed")
+# Why a synthesis failed (candidate status "failed"); an outcome of its own, not a phase label.
+FAILURE_REASONS = ("cracked", "oxidised", "incomplete-melting", "other")
+# An export batch is "pending" from the moment its file is announced until the file is in place
+# and the candidates are exported ("complete"); a pending batch whose writer died is reconciled
+# to "complete" (its file is there, whole) or "abandoned" (no file).
+EXPORT_STATES = ("pending", "complete", "abandoned")
+SCHEMA_HEAD = "0004"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)

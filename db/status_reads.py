@@ -1,0 +1,79 @@
+"""The counts ``hea-campaign status`` shows, read from a SQLite store with the standard library.
+
+Importing SQLAlchemy with SQLModel takes over a second on a 2-core lab machine, far longer
+than the few indexed counts ``status`` needs.  On a plain SQLite file these read-only queries
+answer without them, in one read transaction (one consistent snapshot, as the full path has).
+They give up (None) on anything unusual: not the schema this program writes (``SCHEMA_HEAD``),
+no such campaign, a file SQLite cannot open; the caller then goes the full way, which says
+what is wrong.  The same counts as ``db.store``'s queries: a test compares both on the same stores.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from .states import SCHEMA_HEAD
+
+
+def read_status(path: Path, campaign: str, proposal_source: str, recent: int) -> dict | None:
+    """Everything ``campaign.status`` shows, or None when the full path must answer."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    try:
+        con.execute("PRAGMA busy_timeout = 30000")
+        con.execute("BEGIN")
+        return _read(con, campaign, proposal_source, recent)
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _read(con: sqlite3.Connection, campaign: str, proposal_source: str, recent: int) -> dict | None:
+    if con.execute("SELECT version_num FROM alembic_version").fetchall() != [(SCHEMA_HEAD,)]:
+        return None
+    row = con.execute("SELECT id FROM campaign WHERE name = ?", (campaign,)).fetchone()
+    if row is None:
+        return None
+    cid = row[0]
+    by_state = {s: (n, m) for s, n, m in con.execute(
+        "SELECT label_state, count(*), coalesce(sum(n_current), 0) FROM alloy WHERE campaign_id = ? GROUP BY label_state",
+        (cid,))}
+    one = lambda sql, *args: con.execute(sql, (cid, *args)).fetchone()[0]  # noqa: E731
+    model = con.execute("SELECT id, created_at, metrics FROM model_version WHERE campaign_id = ? AND active = 1 LIMIT 1",
+                        (cid,)).fetchone()
+    proposed_only = one("SELECT count(*) FROM alloy WHERE campaign_id = ? AND label_state = 'none' "
+                        "AND substr(source, 1, ?) = ?", len(proposal_source), proposal_source)
+    return {
+        "summary": label_counts(by_state, proposed_only),
+        "outside_vocabulary": one("SELECT count(*) FROM alloy WHERE campaign_id = ? AND outside_vocabulary > ''"),
+        "candidates": dict(con.execute("SELECT status, count(*) FROM candidate WHERE campaign_id = ? GROUP BY status",
+                                       (cid,)).fetchall()),
+        "batches": dict(con.execute("SELECT state, count(*) FROM export_batch WHERE campaign_id = ? GROUP BY state",
+                                    (cid,)).fetchall()),
+        "voided": one("SELECT count(*) FROM export_batch WHERE campaign_id = ? AND voided_at IS NOT NULL"),
+        "model": None if model is None else (model[0], datetime.fromisoformat(model[1]), json.loads(model[2])),
+        "events": [(datetime.fromisoformat(at), actor, action, entity, entity_id) for at, actor, action, entity, entity_id
+                   in con.execute("SELECT at, actor, action, entity, entity_id FROM audit_event WHERE campaign_id = ? "
+                                  "ORDER BY id DESC LIMIT ?", (cid, recent))],
+    }
+
+
+def label_counts(by_state: dict[str, tuple[int, int]], proposed_only: int) -> dict[str, int]:
+    """Alloys and current measurements by label state ({state: (alloys, measurements)}) as status counts them."""
+    return {
+        "alloys": sum(int(n) for n, _ in by_state.values()),
+        "measurements": sum(int(m) for _, m in by_state.values()),
+        "single_phase": int(by_state.get("single", (0, 0))[0]),
+        "multi_phase": int(by_state.get("multi", (0, 0))[0]),
+        "conflicts": int(by_state.get("conflict", (0, 0))[0]),
+        "proposed_only": int(proposed_only),
+    }
