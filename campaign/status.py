@@ -81,12 +81,14 @@ def quick_status(db: str | os.PathLike | None, campaign: str, recent: int = 5) -
                    _activity(got["candidates"], got["model"], got["events"]))
 
 
-def _model_row(model):
-    return None if model is None else (model.id, model.created_at, model.metrics)
+def _read_activity(session, store: CampaignStore, recent: int) -> dict:
+    from hea_campaign.db import store as q
 
-
-def _event_rows(events):
-    return [(e.at, e.actor, e.action, e.entity, e.entity_id) for e in events]
+    model = q.active_model(session, store.campaign_id)
+    return _activity(q.candidate_status_counts(session, store.campaign_id),
+                     None if model is None else (model.id, model.created_at, model.metrics),
+                     [(e.at, e.actor, e.action, e.entity, e.entity_id)
+                      for e in q.recent_events(session, store.campaign_id, recent)])
 
 
 def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
@@ -94,11 +96,8 @@ def campaign_status(store: CampaignStore, recent: int = 5) -> CampaignStatus:
 
     with store.read() as session:
         c = q.status_summary(session, store.campaign_id, PROPOSAL_SOURCE)  # counted by the database
-        activity = _activity(q.candidate_status_counts(session, store.campaign_id),
-                             _model_row(q.active_model(session, store.campaign_id)),
-                             _event_rows(q.recent_events(session, store.campaign_id, recent)))
         return _status(store.display_url, store.campaign_name, c, q.count_outside_vocabulary(session, store.campaign_id),
-                       q.export_batch_counts(session, store.campaign_id), activity)
+                       q.export_batch_counts(session, store.campaign_id), _read_activity(session, store, recent))
 
 
 def refresh_activity(store: CampaignStore, previous: CampaignStatus, recent: int = 5) -> CampaignStatus:
@@ -108,9 +107,5 @@ def refresh_activity(store: CampaignStore, previous: CampaignStatus, recent: int
     proposals, a new model): recounting labels reads every measurement, which
     takes seconds with a hundred thousand of them; these three reads do not.
     """
-    from hea_campaign.db import store as q
-
     with store.read() as session:
-        return replace(previous, **_activity(q.candidate_status_counts(session, store.campaign_id),
-                                             _model_row(q.active_model(session, store.campaign_id)),
-                                             _event_rows(q.recent_events(session, store.campaign_id, recent))))
+        return replace(previous, **_read_activity(session, store, recent))
