@@ -79,13 +79,17 @@ def command_paths() -> list[tuple[str, ...]]:
     return walk(typer.main.get_command(app), ())
 
 
-def options_of(path: tuple[str, ...]) -> list[str]:
+def command_of(path: tuple[str, ...]):
     import typer
 
     cmd = typer.main.get_command(app)
     for word in path:
         cmd = cmd.commands[word]
-    return [o for p in cmd.params for o in p.opts if o.startswith("--")]
+    return cmd
+
+
+def options_of(path: tuple[str, ...]) -> list[str]:
+    return [o for p in command_of(path).params for o in p.opts if o.startswith("--")]
 
 
 @pytest.mark.parametrize("path", command_paths(), ids=" ".join)
@@ -98,6 +102,8 @@ def test_every_command_has_help_with_an_example_and_real_metavars(path, capsys, 
         assert name not in text, f"{' '.join(path)} --help shows {name}"
     for opt in options_of(path):
         assert opt in text, f"{opt} missing from {' '.join(path)} --help"
+    for param in command_of(path).params:  # help is rich markup: an unescaped [...] would vanish from it
+        assert not re.search(r"(?<!\\)\[", getattr(param, "help", None) or ""), f"{param.name}: escape '[' as '\\['"
 
 
 def test_readme_command_table_names_every_command():
