@@ -2,8 +2,9 @@
 
 Runs the installed entry point N times (default 10) in fresh processes and
 prints the median and range of the wall time, the machine and its load, and
-whether Textual, torch or numpy were imported (they must not be: the CLI
-imports them inside the commands that need them).  `status` runs on a store
+whether Textual, torch, numpy, pandas or SQLAlchemy were imported by `--help`
+and by `status` (they must not be: the CLI imports them inside the commands
+that need them, and `status` reads a SQLite file with sqlite3).  `status` runs on a store
 made once with `init --dataset yan2021` (the seed store, in a temporary
 folder), the whole process from start to its last line (target: under 1 s).
 
@@ -54,6 +55,9 @@ def main(n: int = 10) -> None:
         db = str(Path(tmp) / "seed.db")
         subprocess.run([exe, "init", "--dataset", "yan2021", "--db", db], capture_output=True, check=True)
         print(_line("hea-campaign status on the seed store", _timed([exe, "status", "--db", db], n)))
+        probe = PROBE.replace("['--help']", repr(["status", "--db", db]))
+        loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+        print(f"heavy modules imported by status: {loaded}")
     load = os.getloadavg()
     print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
