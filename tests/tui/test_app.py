@@ -229,6 +229,7 @@ async def test_empty_store_imports_a_dataset_from_the_dashboard(store):
         await pilot.press("escape")
         await wait_for(pilot, lambda: "Alloys: 1369" in str(app.query_one("#status").render()))
         assert app.query_one("#import-box").display  # more can be imported at any time
+        assert app.focused is not app.query_one("#import-source")  # a filled store: letter keys switch tabs
 
 
 async def test_a_new_store_takes_what_is_typed_in_the_import_field(store):
@@ -240,6 +241,28 @@ async def test_a_new_store_takes_what_is_typed_in_the_import_field(store):
         assert app.focused is field
         await pilot.press(*"yan2021")
         assert field.value == "yan2021" and count(store, Measurement) == 0
+
+
+async def test_back_from_an_import_that_wrote_nothing_typing_goes_to_the_field_again(store, tmp_path, monkeypatch):
+    """An offline machine: "yan2021" cannot be fetched; after Esc the user types a path, and its
+    letters must land in the field, not run the key bindings (m, d, ...)."""
+    from hea_campaign.tui.app.import_screen import ImportScreen
+
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"missing.csv", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+        await wait_for(pilot, lambda: "missing.csv" in str(app.screen.query_one("#import-report").render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen))
+        field = app.query_one("#import-source")
+        assert app.focused is field
+        await pilot.press(*"dm.csv")
+        await pilot.pause()
+        assert field.value == "dm.csv" and len(app.screen_stack) == 1
+        assert app.query_one("TabbedContent").active == "dashboard"
 
 
 async def test_every_binding_is_in_the_command_palette():

@@ -235,7 +235,11 @@ class CampaignApp(App):
     def action_import_data(self, source: str = "", run: bool = False) -> None:
         from .import_screen import ImportScreen
 
-        self.push_screen(ImportScreen(source, run))
+        self.push_screen(ImportScreen(source, run), lambda _: self._import_closed())
+
+    def _import_closed(self) -> None:
+        for pane in self.query(DashboardPane):
+            pane.focus_if_empty()
 
     def action_browse_results(self) -> None:
         self.to_main_screen()

@@ -23,7 +23,7 @@ KINDS = [("alloys", "alloys"), ("lab results", "results")]
 
 
 class ImportScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save report")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save report")]
 
     def __init__(self, source: str = "", run: bool = False):
         super().__init__()
@@ -45,6 +45,9 @@ class ImportScreen(Screen):
             yield Input("", id="report-path", compact=True)
             yield Button("Save", id="save-report", compact=True)
         yield Footer(compact=True)
+
+    def action_back(self) -> None:
+        self.dismiss()  # whoever opened the screen hears that it closed (the dashboard refocuses its field)
 
     def on_mount(self) -> None:
         self.query_one("#import-path", Input).focus()

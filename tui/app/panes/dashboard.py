@@ -38,8 +38,14 @@ class DashboardPane(Vertical):
 
     def on_mount(self) -> None:
         self.refresh_status()
+        self.focus_if_empty()
+
+    def focus_if_empty(self) -> None:
+        """On a store without alloys the hint says "type yan2021": typing goes to the field at once
+        (on start, and back from an import that wrote nothing; otherwise letter keys switch tabs)."""
         if self._status is not None and self._status.alloys == 0:
-            # a new store: the hint says "type yan2021", so typing goes to the field at once
+            self.refresh_status()  # the import may have just filled the store
+        if self._status is not None and self._status.alloys == 0:
             self.query_one("#import-source", Input).focus()
 
     def refresh_status(self) -> None:
