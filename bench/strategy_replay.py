@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     from scipy.stats import wilcoxon
-    from sklearn.ensemble import RandomForestClassifier
+    from hea_campaign.model.forests import random_forest
 
     pool = load_pool("yan2021")
     s = SimulationSettings()
@@ -46,7 +46,7 @@ def main() -> None:
     targets = pool.targets(s.target)
 
     def forest(D, seed):
-        return RandomForestClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=1)
+        return random_forest(n_estimators=N_TREES, random_state=seed, n_jobs=1)
 
     def scores(name, lab, avail, seed):
         if name == "rule":

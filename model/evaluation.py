@@ -175,12 +175,14 @@ def scorer_on_split(X: np.ndarray, y: np.ndarray, split: Split, seed: int, train
 
 def reference_model(name: str, seed: int):
     """A reference classifier, seeded and single-threaded (same result on every machine)."""
-    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from .forests import random_forest
 
     if name == "gradient_boosting":
         return GradientBoostingClassifier(random_state=seed)
     if name == "random_forest":
-        return RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1)
+        return random_forest(n_estimators=300, random_state=seed, n_jobs=1)
     raise ValueError(f"unknown reference model {name!r}")
 
 

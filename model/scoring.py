@@ -61,12 +61,14 @@ def scorer_features(fractions: np.ndarray, vocabulary: Sequence[str] = DEFAULT_V
 
 
 def _tree_model(name: str, seed: int):
-    from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from .forests import extra_trees, random_forest
 
     if name == "forest":
-        return RandomForestClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=1)
+        return random_forest(n_estimators=N_TREES, random_state=seed, n_jobs=1)
     if name == "extra_trees":
-        return ExtraTreesClassifier(n_estimators=N_TREES, random_state=seed, n_jobs=1)
+        return extra_trees(n_estimators=N_TREES, random_state=seed, n_jobs=1)
     if name == "boosting":
         return GradientBoostingClassifier(random_state=seed)
     raise ValueError(f"unknown scorer member {name!r}; choose from {', '.join(MEMBERS)}")
