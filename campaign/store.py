@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,17 +26,10 @@ from hea_campaign.db.engine import (
 from hea_campaign.db.migrate import ensure_schema
 from hea_campaign.db.tables import Campaign
 
+from .actors import current_user
 from .errors import CampaignError
 
 DEFAULT_CAMPAIGN = "default"
-
-
-def current_user() -> str:
-    """Who is acting: the OS user unless the caller says otherwise."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return os.environ.get("USER", "unknown")
 
 
 def _closest(name: str, names: list[str]) -> str:

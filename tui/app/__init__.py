@@ -6,6 +6,6 @@ same code the command line uses, and call campaign services only.
 """
 
 from .campaign_app import ACTIONS, CampaignApp, CampaignCommands
-from .launch import run_app
+from .launch import cockpit_for, run_app
 
-__all__ = ["ACTIONS", "CampaignApp", "CampaignCommands", "run_app"]
+__all__ = ["ACTIONS", "CampaignApp", "CampaignCommands", "cockpit_for", "run_app"]

@@ -10,7 +10,9 @@ a command-palette entry, and F1 lists them.
 from __future__ import annotations
 
 import gc
+import threading
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from hea_campaign.campaign.store import CampaignStore, current_user
+from hea_campaign.campaign.actors import current_user
 
 from .modals import ErrorModal, HelpScreen
 from .panes.candidates import CandidatesPane
@@ -27,6 +29,12 @@ from .panes.latent import LatentPane
 from .panes.propose import ProposePane
 from .panes.results import ResultsPane
 from .panes.retrain import RetrainPane
+
+if TYPE_CHECKING:
+    from hea_campaign.campaign.status import CampaignStatus
+    from hea_campaign.campaign.store import CampaignStore
+
+    from .store_opening import StoreOpening
 
 TABS = (
     ("dashboard", "Dashboard", "d"),
@@ -97,11 +105,35 @@ class CampaignApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, store: CampaignStore, actor: str | None = None):
+    def __init__(self, store: CampaignStore | None = None, actor: str | None = None, *,
+                 opening: StoreOpening | None = None, first_status: CampaignStatus | None = None):
+        """An open ``store``, or an ``opening`` that opens it after the first frame (``first_status``,
+        read without it, fills the dashboard meanwhile: see store_opening)."""
         super().__init__()
-        self.store = store
+        if (store is None) == (opening is None):
+            raise ValueError("CampaignApp needs either an open store or a store opening")
+        self._store = store
+        self._opening = opening
+        self.first_status = first_status
+        self._when_open: list = []
+        self._ui_thread: int | None = None
         self.actor = actor or current_user()
-        self.sub_title = f"{store.campaign_name} @ {store.display_url}"
+        about = store if store is not None else opening
+        self.sub_title = f"{about.campaign_name} @ {about.display_url}"
+
+    @property
+    def store(self) -> CampaignStore:
+        """The open store; while it is still being opened (just after start) this waits for it."""
+        if self._store is None:
+            self._store = self._opening.result()
+        return self._store
+
+    def when_store_open(self, fn) -> None:
+        """Run ``fn`` on the UI thread once the store is open: now if it is (or failed to open)."""
+        if self._store is not None or self._opening is None or self._opening.done:
+            self.guard(fn)
+        else:
+            self._when_open.append(fn)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,12 +155,38 @@ class CampaignApp(App):
     def on_mount(self) -> None:
         from .live import LiveRefresh
 
+        self._ui_thread = threading.get_ident()
         self.live = LiveRefresh(self)
-        self.live.start()
+        if self._opening is None:
+            self.live.start()
+        else:  # opened after the first frame: SQLAlchemy's imports would hold it back
+            self._opening.on_done(self._opening_ended)
+            self.call_after_refresh(self._opening.start)
         # after the first frame: what start-up made (modules, widgets) is kept out of the garbage
         # collector's full passes, which otherwise scanned it all again and again on the UI thread,
         # 0.17-0.30 s each (bench/tui.py with 10^5 candidates: the longest stalls between frames)
         self.call_after_refresh(gc.freeze)
+
+    def _opening_ended(self) -> None:
+        """Called by the opening thread (or at once on the UI thread, if it had already ended)."""
+        if threading.get_ident() == self._ui_thread:
+            self._store_opened()
+            return
+        try:
+            self.call_from_thread(self._store_opened)
+        except RuntimeError:  # the app has already closed
+            pass
+
+    def _store_opened(self) -> None:
+        """Follow the store from now on; what waited for it runs, and the dashboard is read again
+        (the first status was read before the app started)."""
+        waiting, self._when_open = self._when_open, []
+        if self.guard(lambda: self.store) is None:
+            return  # the error modal says why the store did not open
+        self.live.start()
+        for fn in waiting:
+            self.guard(fn)
+        self._dashboard_recount()
 
     def deliver_changes(self, changes) -> None:
         """Live refresh: hand what changed in the store to every widget of the open screens that follows it."""

@@ -16,6 +16,7 @@ import asyncio
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 
 def busy_threads() -> list[threading.Thread]:
@@ -33,3 +34,26 @@ def run_app(app) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object]):
+    """The app for ``--db``/``--campaign``: a plain SQLite file with a current schema and that
+    campaign starts from a status read with the standard library and is opened after the first
+    frame (store_opening); anything else is opened first by ``open_store``, which says what is
+    wrong (no such store or campaign, an older schema) exactly as every command does."""
+    from hea_campaign.campaign.status import quick_status
+
+    from .campaign_app import CampaignApp
+    from .panes.dashboard import RECENT
+    from .store_opening import StoreOpening
+
+    first = quick_status(db, campaign, recent=RECENT)
+    if first is None:
+        return CampaignApp(open_store())
+
+    def open_existing():
+        from hea_campaign.campaign.store import CampaignStore
+
+        return CampaignStore.open(db, campaign=campaign, create=False)
+
+    return CampaignApp(opening=StoreOpening(open_existing, first.campaign, first.store_url), first_status=first)

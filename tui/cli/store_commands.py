@@ -120,10 +120,10 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign tui --db lab.db
         """
-        from ..app import CampaignApp, run_app
+        from ..app import cockpit_for, run_app
 
-        store = _open(db, campaign, create=db is None and campaign == "default")  # the quick start's first run
-        raise typer.Exit(run_app(CampaignApp(store)))
+        create = db is None and campaign == "default"  # the quick start's first run
+        raise typer.Exit(run_app(cockpit_for(db, campaign, lambda: _open(db, campaign, create=create))))
 
     @db_app.command("upgrade")
     def db_upgrade(

@@ -15,6 +15,7 @@ EMPTY_HINT = (
     "This store has no alloys yet. Import the seed dataset (type yan2021) or the path of a CSV "
     "with a formula column, then press Import."
 )
+RECENT = 8  # events listed under "recent activity"
 MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
 
 
@@ -37,19 +38,27 @@ class DashboardPane(Vertical):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
-        self.refresh_status()
-        self.focus_if_empty()
+        first = self.app.first_status  # read before the store was opened (see store_opening)
+        if first is not None:
+            self.show_status(first)
+        else:
+            self.refresh_status()
+        self._focus_field_if_empty()
 
     def focus_if_empty(self) -> None:
-        """On a store without alloys the hint says "type yan2021": typing goes to the field at once
-        (on start, and back from an import that wrote nothing; otherwise letter keys switch tabs)."""
+        """Back from an import: read the counts again, and if the store is still empty, see below."""
         if self._status is not None and self._status.alloys == 0:
             self.refresh_status()  # the import may have just filled the store
+        self._focus_field_if_empty()
+
+    def _focus_field_if_empty(self) -> None:
+        """On a store without alloys the hint says "type yan2021": typing goes to the field at once
+        (otherwise letter keys switch tabs)."""
         if self._status is not None and self._status.alloys == 0:
             self.query_one("#import-source", Input).focus()
 
     def refresh_status(self) -> None:
-        self.show_status(campaign_status(self.app.store, recent=8))
+        self.show_status(campaign_status(self.app.store, recent=RECENT))
 
     def show_status(self, status: CampaignStatus) -> None:
         self._status = status
@@ -71,9 +80,9 @@ class DashboardPane(Vertical):
 
         previous = self._status
         if labels or previous is None:
-            status = campaign_status(self.app.store, recent=8)
+            status = campaign_status(self.app.store, recent=RECENT)
         else:
-            status = refresh_activity(self.app.store, previous, recent=8)
+            status = refresh_activity(self.app.store, previous, recent=RECENT)
         self.app.call_from_thread(self.show_status, status)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -8,7 +8,6 @@ s saves the map as a PNG.
 
 from __future__ import annotations
 
-import numpy as np
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -116,6 +115,8 @@ class LatentPane(Vertical):
 
     def move(self, dx: int, dy: int) -> None:
         """To the nearest candidate in that direction (sideways distance counts double)."""
+        import numpy as np  # not at start-up: the first frame need not wait for it
+
         if self.map is None or self.cursor is None:
             return
         pts = self.map.candidates

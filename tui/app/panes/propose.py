@@ -122,6 +122,9 @@ class ProposePane(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#propose-progress", ProgressBar).display = False  # an idle bar animates
+        self.app.when_store_open(self._show_store)
+
+    def _show_store(self) -> None:
         self.show_space()
         self.show_model()
 

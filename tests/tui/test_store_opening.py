@@ -1,0 +1,111 @@
+"""The cockpit of a SQLite file draws its dashboard first and opens the store after (tui/app/store_opening.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.lifecycle import approve
+from hea_campaign.campaign.status import campaign_status, quick_status
+from hea_campaign.db.location import plain_sqlite_file
+from hea_campaign.tui.app import CampaignApp, cockpit_for
+from hea_campaign.tui.app.panes.dashboard import RECENT
+from hea_campaign.tui.app.store_opening import StoreOpening
+
+from .test_app import SIZE, candidates_shown, error_shown, wait_for, with_candidates
+
+
+def _file_of(store):
+    path = plain_sqlite_file(store.url)
+    if path is None:
+        pytest.skip("the opening after the first frame is for SQLite files")
+    return path
+
+
+def test_importing_the_app_loads_no_store_library_nor_numpy():
+    probe = ("import sys\nimport hea_campaign.tui.app\n"
+             "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'numpy', 'torch', 'sklearn')"
+             " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_opening_runs_once_and_gives_its_error_to_every_caller():
+    calls, ended = [], threading.Event()
+    gate = threading.Event()
+
+    def open_store():
+        calls.append(1)
+        gate.wait(30)
+        raise CampaignError("the disk went away")
+
+    opening = StoreOpening(open_store, "default", "sqlite:///x.db")
+    opening.on_done(ended.set)
+    opening.start()
+    opening.start()
+    assert not opening.done
+    gate.set()
+    for _ in range(2):
+        with pytest.raises(CampaignError, match="the disk went away"):
+            opening.result()
+    assert ended.wait(30) and calls == [1]
+    late = []
+    opening.on_done(lambda: late.append(threading.get_ident()))  # already ended: at once, here
+    assert late == [threading.get_ident()]
+
+
+def test_anything_but_a_current_sqlite_campaign_is_opened_first(trained_store, tmp_path):
+    """A missing file, an unknown campaign: ``open_store`` runs before any app exists, and says what is wrong."""
+    path = _file_of(trained_store)
+
+    def open_store():
+        raise CampaignError("opened first")
+
+    for db, campaign in ((tmp_path / "missing.db", "default"), (path, "no-such-campaign")):
+        with pytest.raises(CampaignError, match="opened first"):
+            cockpit_for(str(db), campaign, open_store)
+
+
+async def test_the_dashboard_comes_first_and_everything_works_once_the_store_is_open(trained_store):
+    ids = with_candidates(trained_store)
+    path = _file_of(trained_store)
+    opened_first = []
+    app = cockpit_for(str(path), trained_store.campaign_name, lambda: opened_first.append(1))
+    assert opened_first == [] and app._store is None
+    assert app.first_status == campaign_status(trained_store, recent=RECENT)
+    async with app.run_test(size=SIZE) as pilot:
+        status = str(app.query_one("#status").render())
+        assert "Active model" in status and f"Alloys: {app.first_status.alloys} " in status
+        await wait_for(pilot, lambda: app._opening.done)
+        await candidates_shown(pilot)
+        pane = app.query_one("#candidates-pane")
+        assert set(ids) <= set(pane.shown)
+        await wait_for(pilot, lambda: "Proposals use the active model" in str(app.query_one("#propose-model").render()))
+        approve(trained_store, [ids[0]], by="another-terminal")  # live refresh follows the other writer
+        await wait_for(pilot, lambda: pane.rows[ids[0]].status == "approved")
+        assert app.store.url == trained_store.url and app.store is not trained_store
+
+
+async def test_a_store_that_fails_to_open_after_the_first_frame_says_why(trained_store):
+    path = _file_of(trained_store)
+    first = quick_status(path, trained_store.campaign_name, recent=RECENT)
+
+    def open_store():
+        raise CampaignError("the disk went away")
+
+    app = CampaignApp(opening=StoreOpening(open_store, first.campaign, first.store_url), first_status=first)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: error_shown(app))
+        assert "the disk went away" in str(app.screen.query_one("#error-message").render())
+
+
+def test_an_app_needs_a_store_or_an_opening(trained_store):
+    with pytest.raises(ValueError):
+        CampaignApp()
+    with pytest.raises(ValueError):
+        CampaignApp(trained_store, opening=StoreOpening(lambda: trained_store, "default", "u"))
