@@ -40,6 +40,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable, Label, Select
 from textual.worker import get_current_worker
 
@@ -188,6 +190,19 @@ class CandidateTable(DataTable):
             super().action_scroll_bottom()
 
 
+class CountLine(Widget):
+    """The line counting the rows: a new text is redrawn in place.  (A Label's update lays out the
+    whole screen again, every tab's widgets, and the line changes twice for every page.)"""
+
+    text: reactive[str] = reactive("", layout=False)
+
+    def render(self) -> Text:
+        return Text(self.text)
+
+    def update(self, text: str) -> None:
+        self.text = text
+
+
 class CandidatesPane(Vertical):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
@@ -226,7 +241,7 @@ class CandidatesPane(Vertical):
             yield Select([(s, s) for s in CANDIDATE_STATUSES], prompt="any", id="status-filter")
             yield Label("flag")
             yield Select([(f, f) for f in FLAGS] + [("no flag", NO_FLAG)], prompt="any", id="flag-filter")
-            yield Label("", id="candidate-count")
+            yield CountLine(id="candidate-count")
         table = CandidateTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=cell_len(label))
@@ -340,7 +355,7 @@ class CandidatesPane(Vertical):
             text += ", [ ] page"
         if self.loading:
             text += ", reading…"
-        self.query_one("#candidate-count", Label).update(text)
+        self.query_one("#candidate-count", CountLine).update(text)
 
     def action_next_page(self) -> None:
         self.turn_page(1, "first")
