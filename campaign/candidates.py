@@ -83,7 +83,7 @@ def candidate_page(
         total = q.count_candidates(session, store.campaign_id, status, flag) if (status or flag) else everything
         offset = max(0, min(int(offset), (total - 1) // limit * limit if total else 0))
         rows = q.candidates_sorted_page(session, store.campaign_id, status, flag, sort, descending, limit, offset,
-                                        listed=True)
+                                        listed=True, total=total)
     return CandidatePage(_keep_flagged(rows, flag), offset, total, everything)
 
 

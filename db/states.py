@@ -7,4 +7,4 @@ FAILURE_REASONS = ("cracked", "oxidised", "incomplete-melting", "other")
 # and the candidates are exported ("complete"); a pending batch whose writer died is reconciled
 # to "complete" (its file is there, whole) or "abandoned" (no file).
 EXPORT_STATES = ("pending", "complete", "abandoned")
-SCHEMA_HEAD = "0004"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)
+SCHEMA_HEAD = "0005"  # the newest migration in db/migrations/versions (tests/db/test_migrations.py checks)

@@ -378,28 +378,33 @@ CANDIDATE_SORT_KEYS = {
 def candidates_sorted_page(
     session: Session, campaign_id: int, status: str | None = None, flag: str | None = None,
     sort: str = "id", descending: bool = False, limit: int | None = None, offset: int = 0, listed: bool = False,
+    total: int | None = None,
 ) -> list[tuple[Candidate, str]]:
     """One page of candidates with their formulas, sorted in the database by one of
     ``CANDIDATE_SORT_KEYS``: empty values last, ties in id order.  With ``listed`` (and a
     ``limit``), plain rows of ``LISTED_COLUMNS``, whose ``uncertainty``, ``latent_z`` and
-    ``path`` are None, instead of Candidate objects."""
+    ``path`` are None, instead of Candidate objects.  Given the ``total`` the filter matches, a
+    page nearer the end is read from the end (the order reversed, then the page): the database
+    keeps the rows up to the offset while it sorts, so the last page of a sort by p of 10^5
+    candidates took 0.25 s and the first 0.05 s."""
     if sort not in CANDIDATE_SORT_KEYS:
         raise ValueError(f"cannot sort candidates by {sort!r}; one of {', '.join(CANDIDATE_SORT_KEYS)}")
-    column, blank_text = CANDIDATE_SORT_KEYS[sort]
-    order = []
-    if sort != "id":
-        empty = column.is_(None) | (column == "") if blank_text else column.is_(None)
-        value = case((empty, None), else_=column) if blank_text else column  # '' and NULL: one tie, in id order
-        order += [case((empty, 1), else_=0), value.desc() if descending else value.asc()]
-    order.append(Candidate.id.desc() if sort == "id" and descending else Candidate.id.asc())
     if limit is None:
+        order = _candidate_order(sort, descending, reverse=False)
         return [(c, f) for c, f in session.exec(_candidate_query(campaign_id, status, flag).order_by(*order).offset(offset))]
+    n, from_end = limit, total is not None and offset > max(0, total - offset - limit)
+    if from_end:
+        n = max(0, min(limit, total - offset))
+        offset = total - offset - n
     # the ids first (the sort holds a key and an id per row, not whole rows: a page deep in a
     # sort by p of 10^5 candidates took 3 s the other way), then those rows
     ids_query = _candidate_query(campaign_id, status, flag, columns=(Candidate.id,))
     if sort == "formula":
         ids_query = ids_query.join(Alloy, Alloy.id == Candidate.alloy_id)
-    ids = list(session.exec(ids_query.order_by(*order).offset(offset).limit(limit)))
+    order = _candidate_order(sort, descending, reverse=from_end)
+    ids = list(session.exec(ids_query.order_by(*order).offset(offset).limit(n)))
+    if from_end:
+        ids.reverse()
     if not ids:
         return []
     if not listed:
@@ -412,6 +417,30 @@ def candidates_sorted_page(
             .join(Alloy, Alloy.id == Candidate.alloy_id).where(col(Candidate.id).in_(ids)))
         by_id = {r.id: (r, r.formula) for r in rows}
     return [by_id[i] for i in ids]
+
+
+def _candidate_order(sort: str, descending: bool, reverse: bool) -> list:
+    """ORDER BY terms for ``sort``: empty values last, ties in id order; ``reverse`` gives
+    exactly the opposite order (every term flipped: the id makes the order total)."""
+    column, blank_text = CANDIDATE_SORT_KEYS[sort]
+
+    def direction(term, down: bool):
+        return term.desc() if down != reverse else term.asc()
+
+    order = []
+    if sort != "id" and (blank_text or _nullable(column)):
+        empty = column.is_(None) | (column == "") if blank_text else column.is_(None)
+        value = case((empty, None), else_=column) if blank_text else column  # '' and NULL: one tie, in id order
+        order += [direction(case((empty, 1), else_=0), False), direction(value, descending)]
+    elif sort != "id":  # never empty: the plain column, so an index on it (p: migration 0005) gives the order
+        order.append(direction(column, descending))
+    order.append(direction(Candidate.id, sort == "id" and descending))
+    return order
+
+
+def _nullable(column) -> bool:
+    """Whether a sort key may be NULL (an expression is taken to be)."""
+    return getattr(getattr(column, "expression", None), "nullable", True)
 
 
 # what a list of candidates shows: read as plain rows (attributes named as Candidate's), without the

@@ -124,6 +124,7 @@ class Candidate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_candidate_campaign_status", "campaign_id", "status"),
         Index("ix_candidate_campaign_id", "campaign_id", "id"),  # pages in id order, no sort (migration 0003)
+        Index("ix_candidate_campaign_p", "campaign_id", "p_single", "id"),  # pages sorted by p (migration 0005)
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")

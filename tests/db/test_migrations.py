@@ -134,6 +134,51 @@ def test_0003_creates_the_history_and_page_indexes_and_downgrade_removes_them(se
     assert _row_counts(engine) == before and schema_requires(engine) == "0.3.0"
 
 
+def test_0005_creates_the_index_for_candidates_by_p_and_downgrade_removes_it(seeded_store):
+    engine = seeded_store.engine
+    index = ("ix_candidate_campaign_p", ["campaign_id", "p_single", "id"])
+    from hea_campaign.db.migrate import schema_requires
+
+    assert _index_columns(engine, "candidate").get(index[0]) == index[1] and schema_requires(engine) == "0.5.0"
+    before = _row_counts(engine)
+    downgrade(engine, "0004")
+    assert index[0] not in _index_columns(engine, "candidate")
+    assert _row_counts(engine) == before and schema_requires(engine) == "0.4.0"
+    upgrade(engine, "0005")
+    assert _index_columns(engine, "candidate").get(index[0]) == index[1]
+    assert _row_counts(engine) == before and schema_requires(engine) == "0.5.0"
+
+
+@pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
+def test_pages_sorted_by_p_are_read_from_the_index_from_either_end(trained_store):
+    """The first and the last page of the candidates by p ask the index, not a sort of every candidate."""
+    from sqlalchemy import event
+
+    from hea_campaign.campaign.candidates import candidate_page
+    from hea_campaign.campaign.proposals import ProposalRequest, propose
+
+    store = trained_store
+    propose(store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr"], step=0.1, batch=12))
+    sent: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if "ORDER BY" in statement and "FROM candidate" in statement:
+            sent.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", grab)
+    try:
+        first = candidate_page(store, sort="p", limit=5)
+        last = candidate_page(store, sort="p", limit=5, offset=first.total)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", grab)
+    assert len(sent) == 2 and last.offset > 0
+    with store.engine.connect() as conn:
+        for statement, params in sent:
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+            assert any("ix_candidate_campaign_p" in step for step in plan), plan
+            assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), (statement, plan)
+
+
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
 def test_history_events_and_candidate_pages_are_read_through_indexes(seeded_store):
     """The statements history and a candidate page send are answered from an index, not a scan or a sort."""
