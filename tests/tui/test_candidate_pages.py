@@ -166,6 +166,31 @@ async def test_the_table_holds_one_page_and_moving_past_its_end_reads_the_next(p
         assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE]
 
 
+async def test_a_page_opened_on_its_last_row_is_scrolled_there_before_it_is_drawn(paged_store):
+    """Up past the first row shows the page before with the cursor on its last row: the table is scrolled
+    to the bottom when the page is put in, not in a later frame that first shows the page's top."""
+    ids = [c.id for c in everything(paged_store)]
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        table = app.query_one("#candidate-table")
+        await pilot.press("]")
+        await page_read(pilot)
+        seen = []
+        show = pane._show_page
+
+        def show_and_look(*args):
+            show(*args)
+            seen.append((table.cursor_row, table.scroll_y, table.max_scroll_y))
+
+        pane._show_page = show_and_look
+        await pilot.press("up")
+        await page_read(pilot)
+        assert pane.shown == ids[:PAGE_SIZE] and cursor_id(app) == ids[PAGE_SIZE - 1]
+        (row, scroll_y, max_scroll_y), = seen
+        assert row == PAGE_SIZE - 1 and max_scroll_y > 0 and scroll_y == max_scroll_y
+
+
 async def test_filters_and_sorts_give_the_databases_order_page_by_page(paged_store):
     cands = everything(paged_store)
     app = CampaignApp(paged_store, actor="tester")

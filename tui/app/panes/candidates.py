@@ -161,6 +161,16 @@ class CandidateTable(DataTable):
         cache[key] = lines = [line]
         return lines
 
+    def settle_dimensions(self) -> None:
+        """Size the new rows now rather than when the app is next idle (what ``_on_idle`` does), so that
+        a cursor moved to a page's last row scrolls there before the page's first frame: otherwise
+        that frame showed the page's top, and a second full draw (25-30 ms at 10^5) followed."""
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
     def _turn(self, step: int, cursor: str) -> bool:
         pane = self.parent
         return isinstance(pane, CandidatesPane) and pane.turn_page(step, cursor)
@@ -325,6 +335,7 @@ class CandidatesPane(Vertical):
             table.clear()
             for cid, row in zip(ids, cells, strict=True):
                 table.add_row(*row, key=str(cid))
+            table.settle_dimensions()
         if table.row_count:
             if before is not None:
                 row = self.shown.index(before[0]) if before[0] in self.rows else min(before[1], table.row_count - 1)
