@@ -187,6 +187,9 @@ class CampaignApp(App):
         for fn in waiting:
             self.guard(fn)
         self._dashboard_recount()
+        # SQLAlchemy and the store came after the first frame's freeze: out of the full passes too
+        # (with 36,000 such objects each pass took 35-50 ms on the UI thread, bench/tui.py)
+        self.call_after_refresh(gc.freeze)
 
     def deliver_changes(self, changes) -> None:
         """Live refresh: hand what changed in the store to every widget of the open screens that follows it."""
