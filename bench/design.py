@@ -39,7 +39,7 @@ from hea_campaign.campaign.inversion import MODES, invert  # noqa: E402
 from hea_campaign.campaign.screening import enumerate_space, space_size  # noqa: E402
 from hea_campaign.model.descriptors import featurize  # noqa: E402
 from hea_campaign.model.ssvae import PREDICT_BLOCK_ROWS, SSVAEConfig  # noqa: E402
-from hea_campaign.model.threads import choose, work_threads  # noqa: E402
+from hea_campaign.model.threads import choose, split_workers, work_threads  # noqa: E402
 from hea_campaign.model.training import train  # noqa: E402
 
 SCREEN_ELEMENTS = ("Fe", "Ni", "Co", "Cr", "Al", "Ti")
@@ -270,7 +270,8 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
     print(f"\n(c) beside other work: {n_starts} starts, the {100 * step:g} at.% screening space; "
           f"{n_procs} CPU-bound processes added for the second and third runs")
     runs = {}
-    print(f"  without them: {load()}; {choose('inversion', n_starts).describe()}")
+    print(f"  without them: {load()}; {choose('inversion', n_starts).describe()}; the proximal loop split over "
+          f"{split_workers('inversion', n_starts)} threads, one torch thread each")
     runs["without them, threads chosen"] = _rates(model, starts, els, step, chunk)
     procs = [mp.get_context("fork").Process(target=_burn, daemon=True) for _ in range(n_procs)]
     for p in procs:

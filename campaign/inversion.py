@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from hea_campaign.model.threads import work_threads
+from hea_campaign.model.threads import joined, split_threads, split_workers, work_threads
 
 from .constraints import round_to_granularity
 
@@ -118,11 +118,47 @@ def invert(
     if max_steps is None:
         max_steps = {"paper": 30, "latent-steps": 60, "proximal": 150}[mode]
     x0 = np.atleast_2d(np.asarray(start, dtype=np.float64))
-    with work_threads("inversion", rows=len(x0)):
-        return _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution)
+    args = (mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution, len(x0))
+    workers = split_workers("inversion", len(x0)) if mode == "proximal" else 1
+    if workers <= 1:
+        with work_threads("inversion", rows=len(x0)):
+            return _invert(model, x0, *args)
+    return _split_invert(model, x0, args, workers)
 
 
-def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution):
+def _split_invert(model, x0, args, workers: int) -> InversionResult:
+    """The proximal loop over parts of the batch in Python threads, one torch thread each.
+
+    Every start's steps depend on that start alone (and the data term's budget is the whole
+    batch's), so the result is the unsplit run's (tests/test_inversion.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = [idx for idx in np.array_split(np.arange(len(x0)), workers) if len(idx)]
+    allowed = args[5]
+    per_row = allowed is not None and np.ndim(allowed) == 2
+
+    def run(setting, idx):
+        part_args = (*args[:5], np.asarray(allowed)[idx] if per_row else allowed, *args[6:])
+        with joined(setting):
+            return _invert(model, x0[idx], *part_args)
+
+    was = model.training
+    model.eval()  # once for all parts: a part that ends first must not switch the model back for the others
+    try:
+        with split_threads("inversion", len(parts)) as setting, ThreadPoolExecutor(len(parts)) as pool:
+            results = list(pool.map(partial(run, setting), parts))
+    finally:
+        model.train(was)
+    return InversionResult(
+        **{name: np.concatenate([getattr(r, name) for r in results])
+           for name in ("start", "final", "p_start", "p_final", "steps", "reached", "z_final")},
+        paths=[path for r in results for path in r.paths],
+    )
+
+
+def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution,
+            batch: int):
+    """The loop on the starts ``x0`` (all of a batch of ``batch`` starts, or a part of it)."""
     n, v = x0.shape
     mask = np.ones((n, v), dtype=bool) if allowed is None else np.broadcast_to(np.asarray(allowed, bool), (n, v)).copy()
     if keep_elements:
@@ -138,7 +174,7 @@ def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, g
     active = p_round <= cutoff
     if mode == "proximal":
         _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
-                        caution=caution or Caution())
+                        caution=caution or Caution(), batch=batch)
         max_steps = 0
     for _ in range(max_steps):
         idx = np.flatnonzero(active)
@@ -183,15 +219,18 @@ def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths
 
 
 def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
-                    penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR, caution: Caution = Caution()) -> None:
-    """The proximal loop, updating the caller's arrays in place (rows stop once they pass)."""
+                    penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR, caution: Caution = Caution(),
+                    batch: int | None = None) -> None:
+    """The proximal loop, updating the caller's arrays in place (rows stop once they pass); ``batch``:
+    the starts of the whole call, which the data term's memory budget is shared by."""
     import torch
 
     from hea_campaign.model.descriptors import featurize_torch
 
     x0t = torch.as_tensor(x0, dtype=torch.float64)
     allowed = torch.as_tensor(mask)
-    near = _NearestData(caution.data_rows, len(x0)) if caution.data_weight and caution.data_rows is not None else None
+    near = (_NearestData(caution.data_rows, batch or len(x0))
+            if caution.data_weight and caution.data_rows is not None else None)
     theta = torch.log(x0t + 1e-3).masked_fill(~allowed, -1e9).requires_grad_(True)
     opt = _Adam(theta, lr)
     was = model.training

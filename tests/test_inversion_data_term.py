@@ -112,3 +112,30 @@ def test_the_loops_adam_steps_exactly_as_torchs():
             ((torch.softmax(theta, -1) * w).sum() + 0.01 * (theta**2).sum()).backward()
             opt.step()
     assert torch.equal(a, b)
+
+
+def test_a_batch_split_over_threads_walks_exactly_as_in_one(trained_store, monkeypatch):
+    """The proximal loop over parts of the batch in Python threads: every start's path, result and
+    score bit for bit as in one thread, the data term and a per-start element mask included."""
+    from hea_campaign.campaign.model_versions import get_version, load_version
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
+
+    model, _, _ = load_version(get_version(trained_store))
+    rng = np.random.default_rng(5)
+    starts = _fractions(rng, 13, v=len(V), k=5)
+    allowed = rng.random((13, len(V))) < 0.7
+    caution = Caution(data_rows=_fractions(rng, 200, v=len(V), k=5), data_radius=1.0, data_weight=0.5)
+    kwargs = dict(mode="proximal", cutoff=0.95, max_steps=25, allowed=allowed, caution=caution)
+    runs = {}
+    for workers in ("1", "3"):
+        monkeypatch.setenv("HEA_CAMPAIGN_THREADS", workers)
+        before = torch.get_num_threads()
+        runs[workers] = invert(model, starts, **kwargs)
+        assert torch.get_num_threads() == before and not model.training
+    one, split = runs["1"], runs["3"]
+    for name in ("start", "final", "p_start", "p_final", "steps", "reached", "z_final"):
+        assert np.array_equal(getattr(one, name), getattr(split, name)), name
+    assert len(one.paths) == len(split.paths) == 13
+    for a, b in zip(one.paths, split.paths, strict=True):
+        assert len(a) == len(b) and all(np.array_equal(xa, xb) and pa == pb for (xa, pa), (xb, pb) in zip(a, b))
+    assert one.steps.max() > 1  # the loop really walked

@@ -85,3 +85,14 @@ def test_inversion_and_screening_scores_do_not_depend_on_the_count(trained, seed
         assert seen and all(s is not None and s.kind == "inversion" and s.threads == int(n) for s in seen)
     np.testing.assert_allclose(results[0].final, results[1].final)
     np.testing.assert_allclose(results[0].p_final, results[1].p_final, rtol=1e-5, atol=1e-6)
+
+
+def test_a_batch_is_split_over_the_cores_unless_small_or_fixed(monkeypatch):
+    from hea_campaign.model.threads import POLICIES, cores, split_workers
+
+    monkeypatch.delenv("HEA_CAMPAIGN_THREADS", raising=False)
+    small = POLICIES["inversion"].min_rows - 1
+    assert split_workers("inversion", small) == 1
+    assert split_workers("inversion", 10**6) == cores()
+    monkeypatch.setenv("HEA_CAMPAIGN_THREADS", "3")
+    assert split_workers("inversion", small) == 3
