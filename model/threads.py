@@ -18,6 +18,10 @@ site says what kind of work it does and how many rows, and ``work_threads``
 3. sets torch's intra-op threads and the BLAS pools (threadpoolctl) to that
    for the duration of the ``with`` block and restores them afterwards.
 
+Work whose rows are independent can instead be split over Python threads
+(``split_workers``, ``split_threads``, ``joined``): one torch and BLAS thread
+each, no spin-waiting; the proximal inversion loop does this.
+
 ``HEA_CAMPAIGN_THREADS=N`` fixes the count for every kind (a lab that
 schedules its own jobs).  Nested blocks keep the outermost choice, so a
 screening chunk that computes descriptors does not re-decide halfway.
