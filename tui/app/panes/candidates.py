@@ -121,6 +121,35 @@ class CandidateTable(DataTable):
             cached = self._ordered_cache = (keys, DataTable.ordered_columns.fget(self))
         return cached[1]
 
+    _frame_styles: dict | None = None  # Rich styles computed once per draw (see render_lines)
+
+    def render_lines(self, crop):
+        """Draw with the table's and its rows' Rich styles computed once per draw: Textual computes
+        them again for every line (walking the widget's ancestors each time), a third of a page's draw."""
+        self._frame_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+
+    @property
+    def rich_style(self) -> Style:
+        memo = self._frame_styles
+        if memo is None:
+            return DataTable.rich_style.fget(self)
+        if "table" not in memo:
+            memo["table"] = DataTable.rich_style.fget(self)
+        return memo["table"]
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        memo = self._frame_styles
+        if memo is None or row_index < self.fixed_rows:  # the header (-1) and fixed rows: as the DataTable does
+            return super()._get_row_style(row_index, base_style)
+        key = ("row", row_index % 2, base_style)
+        if key not in memo:
+            memo[key] = super()._get_row_style(row_index, base_style)
+        return memo[key]
+
     def _update_dimensions(self, new_rows) -> None:
         """Measure only rows holding something other than ``Cell``s one line high: the pane sets every
         column's width itself, so measuring a page of Cells would change nothing.  (The DataTable
