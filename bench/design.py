@@ -270,15 +270,16 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
     print(f"\n(c) beside other work: {n_starts} starts, the {100 * step:g} at.% screening space; "
           f"{n_procs} CPU-bound processes added for the second and third runs")
     runs = {}
-    print(f"  without them: {load()}; {choose('inversion', n_starts).describe()}; the proximal loop split over "
-          f"{split_workers('inversion', n_starts)} threads, one torch thread each")
+    print(f"  without them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
+          f"{split_workers('inversion', n_starts)} threads, one torch thread each; {choose('screening', 10**5).describe()}")
     runs["without them, threads chosen"] = _rates(model, starts, els, step, chunk)
     procs = [mp.get_context("fork").Process(target=_burn, daemon=True) for _ in range(n_procs)]
     for p in procs:
         p.start()
     try:
         time.sleep(3)
-        print(f"  with them: {load()}; {choose('inversion', n_starts).describe()}")
+        print(f"  with them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
+              f"{split_workers('inversion', n_starts)} threads; {choose('screening', 10**5).describe()}")
         runs[f"with {n_procs} beside, threads chosen"] = _rates(model, starts, els, step, chunk)
         os.environ["HEA_CAMPAIGN_THREADS"] = str(os.cpu_count() or 1)
         try:

@@ -121,7 +121,7 @@ def invert(
     args = (mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution, len(x0))
     workers = split_workers("inversion", len(x0)) if mode == "proximal" else 1
     if workers <= 1:
-        with work_threads("inversion", rows=len(x0)):
+        with work_threads("inversion" if mode == "proximal" else "decoding", rows=len(x0)):
             return _invert(model, x0, *args)
     return _split_invert(model, x0, args, workers)
 

@@ -82,7 +82,7 @@ def test_inversion_and_screening_scores_do_not_depend_on_the_count(trained, seed
         monkeypatch.setenv(threads.ENV, n)
         seen.clear()
         results.append(invert(model, starts, mode="paper", cutoff=0.6))
-        assert seen and all(s is not None and s.kind == "inversion" and s.threads == int(n) for s in seen)
+        assert seen and all(s is not None and s.kind == "decoding" and s.threads == int(n) for s in seen)
     np.testing.assert_allclose(results[0].final, results[1].final)
     np.testing.assert_allclose(results[0].p_final, results[1].p_final, rtol=1e-5, atol=1e-6)
 
@@ -96,3 +96,10 @@ def test_a_batch_is_split_over_the_cores_unless_small_or_fixed(monkeypatch):
     assert split_workers("inversion", 10**6) == cores()
     monkeypatch.setenv("HEA_CAMPAIGN_THREADS", "3")
     assert split_workers("inversion", small) == 3
+
+
+def test_the_decoding_loops_get_one_thread_even_on_an_idle_machine(monkeypatch):
+    monkeypatch.delenv("HEA_CAMPAIGN_THREADS", raising=False)
+    monkeypatch.setattr(threads, "idle_cores", lambda: 2.0)
+    assert choose("inversion", rows=10**4).threads == min(2, threads.cores())
+    assert choose("decoding", rows=10**4).threads == 1
