@@ -97,7 +97,8 @@ def bench_inversion(model, rows, n_starts: int, seed: int, cutoff: float) -> Non
     rng = np.random.default_rng(seed)
     pick = rng.choice(multi, size=n_starts, replace=n_starts > len(multi))
     starts = rows.X[pick]
-    print(f"\n(a) inversion, {choose('inversion', n_starts).describe()}")
+    print(f"\n(a) inversion: paper and latent-steps {choose('decoding', n_starts).describe()}; proximal split over "
+          f"{split_workers('inversion', n_starts)} threads, one torch thread each")
     print(f"  {n_starts} starts drawn from the {len(multi)} multi-phase seed alloys "
           f"({'with' if n_starts > len(multi) else 'without'} replacement; "
           f"{len(np.unique(pick))} distinct), cutoff {cutoff}")
