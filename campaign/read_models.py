@@ -125,12 +125,14 @@ class CandidatePageView:
 
 
 def candidate_page(store: CampaignStore, status: str | None = None, flag: str | None = None, sort: str = "id",
-                   descending: bool = False, limit: int = 200, offset: int = 0) -> CandidatePageView:
+                   descending: bool = False, limit: int = 200, offset: int = 0,
+                   counts: tuple[int, int] | None = None) -> CandidatePageView:
     """One page of candidates, filtered, sorted (``campaign.candidates.CANDIDATE_SORTS``) and counted
-    by the database; ``flag`` ``"-"`` means no flag."""
+    by the database (or ``counts``, (everything, total), kept from a page of the same filter);
+    ``flag`` ``"-"`` means no flag."""
     from .candidates import candidate_page as page
 
-    p = page(store, status, flag, sort, descending, limit, offset)
+    p = page(store, status, flag, sort, descending, limit, offset, counts)
     return CandidatePageView(tuple(CandidateView.from_row(c, f) for c, f in p.rows), p.offset, p.total, p.everything)
 
 

@@ -399,3 +399,76 @@ async def test_cells_are_drawn_as_the_datatable_draws_them(fixed_store):  # noqa
                             assert ours == theirs, (row, key, w, cursor, hover)
                             compared += 1
         assert compared == table.row_count * len(table.columns) * 12
+
+
+async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
+    """The short cut that draws a row of Cells in one segment per cell gives the DataTable's own line
+    (after merging runs of one style): cells, padding, a cut cell, the filler to the right, styles with
+    mouse metadata, for the cursor's row, the hover's and the others, on the first and a later page."""
+    from itertools import chain
+
+    from rich.segment import Segment
+    from textual.coordinate import Coordinate
+    from textual.widgets import DataTable
+
+    from hea_campaign.tui.app.panes.candidate_table import CandidateTable
+
+    def line(cls, table, key, cursor, hover):
+        table._row_render_cache.clear()
+        table._cell_render_cache.clear()
+        fixed, scrollable = cls._render_line_in_row(table, key, 0, table.rich_style, cursor, hover)
+        return list(Segment.simplify(chain.from_iterable(fixed + scrollable)))
+
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_candidates(pilot)
+        table = app.query_one(CandidateTable)
+        compared = 0
+        for turn in range(2):
+            table.columns["formula"].width = 6 if turn else table.columns["formula"].width  # then cut formulas
+            table._pseudo_class_state = table.get_pseudo_class_state()
+            for index in (0, 1, 2, 7, table.row_count - 1):
+                key = table._row_locations.get_key(index)
+                for cursor, hover in ((index, 3), (5, index), (4, 4)):
+                    ours = line(CandidateTable, table, key, Coordinate(cursor, 0), Coordinate(hover, 0))
+                    theirs = line(DataTable, table, key, Coordinate(cursor, 0), Coordinate(hover, 0))
+                    assert ours == theirs, (turn, index, cursor, hover)
+                    assert sum(s.cell_length for s in ours) == table.size.width or turn  # the filler fills the row
+                    compared += 1
+            await pilot.press("]")
+            await page_read(pilot)
+        assert compared == 30
+
+
+async def test_turning_pages_keeps_the_counts_and_a_change_counts_again(paged_store, monkeypatch):
+    """A page turn of the same filter reads only the page (the counts were half of its read); a filter
+    or a change in the store counts again, so the count line never keeps a stale total for long."""
+    from hea_campaign.db import store as queries
+
+    counted = []
+    real = queries.count_candidates
+    monkeypatch.setattr(queries, "count_candidates", lambda *a, **k: counted.append(a[2:]) or real(*a, **k))
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_candidates(pilot)
+        total = len(everything(paged_store))
+        assert counted and pane.total == total
+        counted.clear()
+        await pilot.press("]")
+        await page_read(pilot)
+        await pilot.press("ctrl+end")
+        await page_read(pilot)
+        assert counted == [] and pane.page_offset == 2 * PAGE_SIZE and pane.total == total
+        assert f"rows {2 * PAGE_SIZE + 1}-{total} of {total}," in count_line(app)
+
+        app.query_one("#status-filter").value = "approved"
+        await pilot.pause()
+        await page_read(pilot)
+        approved = sum(c.status == "approved" for c in everything(paged_store))
+        assert pane.total == approved and counted
+        counted.clear()
+
+        add_candidates(paged_store, 3, first=EXTRA)  # as another process would
+        pane.store_changed(type("Changes", (), {"everything": True})())
+        await page_read(pilot)
+        assert counted and pane.total == sum(c.status == "approved" for c in everything(paged_store))

@@ -31,23 +31,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import DataTable, Label, Select
 from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
+from .candidate_table import CandidateTable, Cell, CountLine
 
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
@@ -61,185 +57,6 @@ PAGE_SIZE = 200  # rows per page: several screenfuls, read in one query
 
 def _flags(c) -> str:
     return ",".join(c.flag_names) or "-"
-
-
-class Cell:
-    """A table cell: its value and the text shown for it (as the DataTable would format it).
-
-    Compares, sorts and hashes by value.  No ``__rich_measure__`` on purpose:
-    the DataTable then skips measuring it (see the module docstring).
-    """
-
-    __slots__ = ("value", "text")
-
-    def __init__(self, value):
-        self.value = value
-        self.text = "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
-
-    def __rich_console__(self, console, options):
-        yield Text(self.text, no_wrap=True, end="")
-
-    @staticmethod
-    def _other(other):
-        return other.value if isinstance(other, Cell) else other
-
-    def __eq__(self, other) -> bool:
-        return self.value == self._other(other)
-
-    def __lt__(self, other) -> bool:
-        return self.value < self._other(other)
-
-    def __gt__(self, other) -> bool:
-        return self.value > self._other(other)
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return f"Cell({self.value!r})"
-
-
-class CandidateTable(DataTable):
-    """The candidates' DataTable: moving past the page's first or last row turns the page.
-
-    A ``Cell`` one line high is drawn straight into segments (the same ones the DataTable's
-    own path, ``Padding`` and ``Styled`` through the Rich console, gives; checked by
-    tests/tui/test_candidate_pages.py): a new page draws its visible cells at once, and that
-    path took most of the time between a page read and its first frame (bench/tui.py).
-    """
-
-    @property
-    def ordered_columns(self) -> list:
-        """The columns in order, kept while the set of columns is the same (the DataTable rebuilt this
-        list for every row it measured or drew)."""
-        keys = tuple(self.columns)
-        cached = getattr(self, "_ordered_cache", None)
-        if cached is None or cached[0] != keys:
-            cached = self._ordered_cache = (keys, DataTable.ordered_columns.fget(self))
-        return cached[1]
-
-    _frame_styles: dict | None = None  # Rich styles computed once per draw (see render_lines)
-
-    def render_lines(self, crop):
-        """Draw with the table's and its rows' Rich styles computed once per draw: Textual computes
-        them again for every line (walking the widget's ancestors each time), a third of a page's draw."""
-        self._frame_styles = {}
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_styles = None
-
-    @property
-    def rich_style(self) -> Style:
-        memo = self._frame_styles
-        if memo is None:
-            return DataTable.rich_style.fget(self)
-        if "table" not in memo:
-            memo["table"] = DataTable.rich_style.fget(self)
-        return memo["table"]
-
-    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
-        memo = self._frame_styles
-        if memo is None or row_index < self.fixed_rows:  # the header (-1) and fixed rows: as the DataTable does
-            return super()._get_row_style(row_index, base_style)
-        key = ("row", row_index % 2, base_style)
-        if key not in memo:
-            memo[key] = super()._get_row_style(row_index, base_style)
-        return memo[key]
-
-    def _update_dimensions(self, new_rows) -> None:
-        """Measure only rows holding something other than ``Cell``s one line high: the pane sets every
-        column's width itself, so measuring a page of Cells would change nothing.  (The DataTable
-        then sets its virtual size, for all rows, as always.)"""
-        data, rows = self._data, self.rows
-        super()._update_dimensions([key for key in new_rows
-                                    if key in rows and (rows[key].height != 1 or rows[key].label is not None
-                                                        or not all(isinstance(v, Cell) for v in data[key].values()))])
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False):
-        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
-               self._pseudo_class_state)
-        cache = self._cell_render_cache
-        if key in cache:
-            return cache[key]
-        row = self.rows.get(row_key)
-        cell = self._data[row_key].get(column_key) if row is not None and row.height == 1 else None
-        if not isinstance(cell, Cell):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        base_style += Style.from_meta({"row": row_index, "column": column_index})
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
-        style = base_style + component_style + post_style
-        pad = self.cell_padding
-        inner = max(0, width - 2 * pad)
-        text = set_cell_size(cell.text, inner) if cell_len(cell.text) > inner else cell.text
-        fill = inner - cell_len(text)
-        line = [Segment(" " * pad, style), Segment(text, style)]
-        if fill:
-            line.append(Segment(" " * fill, style))
-        line.append(Segment(" " * pad, style))
-        cache[key] = lines = [line]
-        return lines
-
-    def settle_dimensions(self) -> None:
-        """Size the new rows now rather than when the app is next idle (what ``_on_idle`` does), so that
-        a cursor moved to a page's last row scrolls there before the page's first frame: otherwise
-        that frame showed the page's top, and a second full draw (25-30 ms at 10^5) followed."""
-        if self._require_update_dimensions:
-            self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
-            self._update_dimensions(new_rows)
-
-    def _turn(self, step: int, cursor: str) -> bool:
-        pane = self.parent
-        return isinstance(pane, CandidatesPane) and pane.turn_page(step, cursor)
-
-    def action_cursor_down(self) -> None:
-        if not (self.row_count and self.cursor_row >= self.row_count - 1 and self._turn(1, "first")):
-            super().action_cursor_down()
-
-    def action_page_down(self) -> None:
-        if not (self.row_count and self.cursor_row >= self.row_count - 1 and self._turn(1, "first")):
-            super().action_page_down()
-
-    def action_cursor_up(self) -> None:
-        if not (self.row_count and self.cursor_row <= 0 and self._turn(-1, "last")):
-            super().action_cursor_up()
-
-    def action_page_up(self) -> None:
-        if not (self.row_count and self.cursor_row <= 0 and self._turn(-1, "last")):
-            super().action_page_up()
-
-    def action_scroll_top(self) -> None:
-        if not self._turn(-(1 << 40), "first"):
-            super().action_scroll_top()
-
-    def action_scroll_bottom(self) -> None:
-        if not self._turn(1 << 40, "last"):
-            super().action_scroll_bottom()
-
-
-class CountLine(Widget):
-    """The line counting the rows: a new text is redrawn in place.  (A Label's update lays out the
-    whole screen again, every tab's widgets, and the line changes twice for every page.)"""
-
-    text: reactive[str] = reactive("", layout=False)
-
-    def render(self) -> Text:
-        return Text(self.text)
-
-    def update(self, text: str) -> None:
-        self.text = text
 
 
 class CandidatesPane(Vertical):
@@ -273,6 +90,8 @@ class CandidatesPane(Vertical):
         self._request = 0  # bumped by every page asked for: a page for an older request is dropped
         self._shown_request = -1  # the request whose page is shown
         self._widths: dict[str, int] = {}  # column key -> width (cells); only grows
+        self._asked: tuple | None = None  # (status, flag) of the page asked for last
+        self._counted: tuple | None = None  # (status, flag) that self.total counts
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="candidate-filters"):
@@ -303,16 +122,21 @@ class CandidatesPane(Vertical):
         """A page has been asked for and not shown yet."""
         return self._shown_request != self._request
 
-    def load(self, offset: int, cursor="first") -> None:
+    def load(self, offset: int, cursor="first", *, recount: bool = True) -> None:
         """Ask for the page from ``offset`` (clamped to the last page) in the background.
 
         ``cursor``: "first" or "last" row of the new page, or "keep" (the same candidate if it is
-        still there, else the same row)."""
+        still there, else the same row).  ``recount=False`` (turning pages) keeps the counts of the
+        page shown when it has the same filter: a change in the store reloads with new counts."""
         self._request += 1
         self._want = max(0, offset)
         status, flag = self.filters()
+        counts = None
+        if not recount and self.loaded and self._counted == (status, flag):
+            counts = (self.everything, self.total)
         query = {"status": status, "flag": flag, "sort": self.sort, "descending": self.descending,
-                 "limit": PAGE_SIZE, "offset": self._want}
+                 "limit": PAGE_SIZE, "offset": self._want, "counts": counts}
+        self._asked = (status, flag)
         self._fetch(self._request, query, cursor)
         if self.loaded and cursor != "keep":
             self._update_count()  # says "reading" until the page is there
@@ -337,7 +161,7 @@ class CandidatesPane(Vertical):
         offset = min(last, max(0, self._want + step * PAGE_SIZE))
         if offset == self._want:
             return False
-        self.load(offset, cursor)
+        self.load(offset, cursor, recount=False)
         return True
 
     def _show_page(self, request: int, page, cursor) -> None:
@@ -345,6 +169,7 @@ class CandidatesPane(Vertical):
             return  # the filter, the sort or the page asked for changed meanwhile
         self._shown_request = request
         self.loaded = True
+        self._counted = self._asked  # the filter the counts below are for
         table = self.query_one(DataTable)
         before = None
         if cursor == "keep" and table.row_count:
