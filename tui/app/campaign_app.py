@@ -14,6 +14,7 @@ import threading
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -153,9 +154,12 @@ class CampaignApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        from .idle_collector import IdleCollector
         from .live import LiveRefresh
 
         self._ui_thread = threading.get_ident()
+        self.collector = IdleCollector(self)  # full garbage collections only while nobody types
+        self.collector.start()
         self.live = LiveRefresh(self)
         if self._opening is None:
             self.live.start()
@@ -166,6 +170,18 @@ class CampaignApp(App):
         # collector's full passes, which otherwise scanned it all again and again on the UI thread,
         # 0.17-0.30 s each (bench/tui.py with 10^5 candidates: the longest stalls between frames)
         self.call_after_refresh(gc.freeze)
+
+    def on_unmount(self) -> None:
+        collector = getattr(self, "collector", None)
+        if collector is not None:
+            collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown | events.MouseScrollUp):
+            collector = getattr(self, "collector", None)
+            if collector is not None:
+                collector.input_seen()
+        await super().on_event(event)
 
     def _opening_ended(self) -> None:
         """Called by the opening thread (or at once on the UI thread, if it had already ended)."""
