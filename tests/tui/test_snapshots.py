@@ -116,6 +116,7 @@ def _steady(app) -> None:
 
 
 async def _prepare(pilot) -> None:
+    await pilot.app.panes_ready.wait()  # the tabs' panes are mounted after the first frame (Lazy)
     _steady(pilot.app)
     await pilot.pause()
 

@@ -109,3 +109,25 @@ def test_an_app_needs_a_store_or_an_opening(trained_store):
         CampaignApp()
     with pytest.raises(ValueError):
         CampaignApp(trained_store, opening=StoreOpening(lambda: trained_store, "default", "u"))
+
+
+async def test_a_key_pressed_before_the_tabs_panes_are_mounted_waits_for_them(trained_store):
+    """Only the dashboard is composed for the first frame; the other tabs' panes are mounted just after
+    (``Lazy``).  Input that comes before they are there is held until they are, then does what it says."""
+    import asyncio
+
+    from textual.widgets import TabbedContent
+
+    app = CampaignApp(trained_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        assert all(pane.is_mounted for pane in app._lazy_panes)
+        app.panes_ready.clear()  # as in the first moments after the first frame
+        press = asyncio.create_task(pilot.press("l"))
+        await asyncio.sleep(0.3)
+        assert app.query_one(TabbedContent).active == "dashboard" and not press.done()  # held
+        app.panes_ready.set()
+        await press
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active == "results"
+        assert app.focused is app.query_one("#r-formula")

@@ -9,6 +9,7 @@ a command-palette entry, and F1 lists them.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 from functools import partial
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ComposeResult
+from textual.lazy import Lazy
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -118,6 +120,8 @@ class CampaignApp(App):
         self.first_status = first_status
         self._when_open: list = []
         self._ui_thread: int | None = None
+        self._lazy_panes: list = []
+        self.panes_ready = asyncio.Event()  # every tab's pane is mounted (see _check_panes)
         self.actor = actor or current_user()
         about = store if store is not None else opening
         self.sub_title = f"{about.campaign_name} @ {about.display_url}"
@@ -138,19 +142,18 @@ class CampaignApp(App):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        later = [("candidates", "Candidates", CandidatesPane(id="candidates-pane")),
+                 ("propose", "Propose", ProposePane(id="propose-pane")),
+                 ("results", "Lab results", ResultsPane(id="results-pane")),
+                 ("retrain", "Retrain", RetrainPane(id="retrain-pane")),
+                 ("latent", "Latent map", LatentPane(id="latent-pane"))]
+        self._lazy_panes = [pane for _, _, pane in later]
         with TabbedContent(initial="dashboard", id="tabs"):
             with TabPane("Dashboard", id="dashboard"):
                 yield DashboardPane(id="dashboard-pane")
-            with TabPane("Candidates", id="candidates"):
-                yield CandidatesPane(id="candidates-pane")
-            with TabPane("Propose", id="propose"):
-                yield ProposePane(id="propose-pane")
-            with TabPane("Lab results", id="results"):
-                yield ResultsPane(id="results-pane")
-            with TabPane("Retrain", id="retrain"):
-                yield RetrainPane(id="retrain-pane")
-            with TabPane("Latent map", id="latent"):
-                yield LatentPane(id="latent-pane")
+            for tab, title, pane in later:  # mounted just after the first frame
+                with TabPane(title, id=tab):
+                    yield Lazy(pane)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -160,6 +163,7 @@ class CampaignApp(App):
         self._ui_thread = threading.get_ident()
         self.collector = IdleCollector(self)  # full garbage collections only while nobody types
         self.collector.start()
+        self._ready_timer = self.set_interval(0.01, self._check_panes, name="panes-mounted")
         self.live = LiveRefresh(self)
         if self._opening is None:
             self.live.start()
@@ -171,6 +175,13 @@ class CampaignApp(App):
         # 0.17-0.30 s each (bench/tui.py with 10^5 candidates: the longest stalls between frames)
         self.call_after_refresh(gc.freeze)
 
+    def _check_panes(self) -> None:
+        """The tabs other than the dashboard are mounted just after the first frame (``Lazy``: they
+        took a third of the start-up); input waits for them (``on_event``)."""
+        if all(pane.is_mounted for pane in self._lazy_panes):
+            self.panes_ready.set()
+            self._ready_timer.stop()
+
     def on_unmount(self) -> None:
         collector = getattr(self, "collector", None)
         if collector is not None:
@@ -181,6 +192,8 @@ class CampaignApp(App):
             collector = getattr(self, "collector", None)
             if collector is not None:
                 collector.input_seen()
+        if isinstance(event, events.InputEvent) and not event.is_forwarded and not self.panes_ready.is_set():
+            await self.panes_ready.wait()  # a key in the first moments goes to the tab it opens, once it is there
         await super().on_event(event)
 
     def _opening_ended(self) -> None:
