@@ -52,6 +52,7 @@ import os
 import re
 import select
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -220,6 +221,8 @@ async def main():
         t["run_test_ready"] = time.time()
         while "first_frame" not in t:
             await asyncio.sleep(0.001)
+        await app.panes_ready.wait()  # the other tabs' panes, mounted after the first frame
+        t["panes_mounted"] = time.time()
         pane = app.query_one("#candidates-pane")
         table = app.query_one("#candidate-table")
         end = time.time() + 20
@@ -563,15 +566,17 @@ def main() -> None:
         print("\n(i) start-up to the first dashboard frame (target < 1.5 s)")
         pty_times = [startup_pty(db) for _ in range(args.repeats)]
         print(f"  real terminal (pty), `hea-campaign tui --db ...` spawn -> dashboard text on the terminal: "
-              + ", ".join(f"{v:.2f}" for v in pty_times) + f" s (best {min(pty_times):.2f} s)")
+              + ", ".join(f"{v:.2f}" for v in pty_times) + f" s (median {statistics.median(pty_times):.2f} s, best "
+              f"{min(pty_times):.2f} s)")
         runs = [startup_headless(db) for _ in range(args.repeats)]
         best = min(runs, key=lambda r: r["first_frame"])
         print("  headless child Python (App.run_test), from spawn: "
               + ", ".join(f"{r['first_frame']:.2f}" for r in runs) + f" s to the first frame with #status filled; "
               f"best run: interpreter + imports {best['imported']:.2f} s, status read (store opened after the first frame) "
               f"{best['store_open'] - best['imported']:.2f} s, app start -> first frame "
-              f"{best['first_frame'] - best['run_test_enter']:.2f} s; the first page in the (hidden) candidates "
-              f"table {best['candidates_in_table']:.2f} s after spawn")
+              f"{best['first_frame'] - best['run_test_enter']:.2f} s; the other tabs' panes mounted "
+              f"{best['panes_mounted']:.2f} s and the first page in the (hidden) candidates table "
+              f"{best['candidates_in_table']:.2f} s after spawn")
 
         print(f"\n(ii) status filter on the candidates table (target < 100 ms)")
         res = asyncio.run(interact(db, args.repeats))

@@ -441,7 +441,7 @@ async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
 
 
 async def test_turning_pages_keeps_the_counts_and_a_change_counts_again(paged_store, monkeypatch):
-    """A page turn of the same filter reads only the page (the counts were half of its read); a filter
+    """A page turn or a sort of the same filter reads only the page (the counts were half of its read); a filter
     or a change in the store counts again, so the count line never keeps a stale total for long."""
     from hea_campaign.db import store as queries
 
@@ -456,6 +456,10 @@ async def test_turning_pages_keeps_the_counts_and_a_change_counts_again(paged_st
         counted.clear()
         await pilot.press("]")
         await page_read(pilot)
+        await pilot.press("ctrl+end")
+        await page_read(pilot)
+        await sort_by(pilot, "p")
+        assert counted == [] and pane.page_offset == 0 and pane.total == total and pane.sort == "p"
         await pilot.press("ctrl+end")
         await page_read(pilot)
         assert counted == [] and pane.page_offset == 2 * PAGE_SIZE and pane.total == total

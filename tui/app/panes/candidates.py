@@ -126,8 +126,8 @@ class CandidatesPane(Vertical):
         """Ask for the page from ``offset`` (clamped to the last page) in the background.
 
         ``cursor``: "first" or "last" row of the new page, or "keep" (the same candidate if it is
-        still there, else the same row).  ``recount=False`` (turning pages) keeps the counts of the
-        page shown when it has the same filter: a change in the store reloads with new counts."""
+        still there, else the same row).  ``recount=False`` (turning pages, sorting) keeps the counts of
+        the page shown when it has the same filter: a change in the store reloads with new counts."""
         self._request += 1
         self._want = max(0, offset)
         status, flag = self.filters()
@@ -239,7 +239,7 @@ class CandidatesPane(Vertical):
         if key in SORTABLE:
             self.descending = not self.descending if key == self.sort else False
             self.sort = key
-            self.load(0, "first")
+            self.load(0, "first", recount=False)  # the same rows in another order: the same counts
 
     # ------------------------------------------------------------ cells
 
