@@ -476,3 +476,27 @@ async def test_turning_pages_keeps_the_counts_and_a_change_counts_again(paged_st
         pane.store_changed(type("Changes", (), {"everything": True})())
         await page_read(pilot)
         assert counted and pane.total == sum(c.status == "approved" for c in everything(paged_store))
+
+
+async def test_the_count_line_says_the_first_page_is_being_read_until_it_is(paged_store, monkeypatch):
+    import threading
+
+    from hea_campaign.campaign import read_models
+
+    real = read_models.candidate_page
+    release = threading.Event()
+
+    def held(store, **kw):
+        release.wait(30)
+        return real(store, **kw)
+
+    monkeypatch.setattr(read_models, "candidate_page", held)
+    app = CampaignApp(paged_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        pane = pane_of(app)
+        assert not pane.loaded and count_line(app) == "reading the first page…"
+        release.set()
+        await page_read(pilot)
+        assert count_line(app).startswith(f"rows 1-{PAGE_SIZE} of ")

@@ -259,3 +259,8 @@ class CountLine(Widget):
 
     def update(self, text: str) -> None:
         self.text = text
+
+    def with_text(self, text: str) -> CountLine:
+        """Start with ``text`` (said until the first page is read)."""
+        self.set_reactive(CountLine.text, text)
+        return self

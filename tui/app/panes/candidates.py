@@ -99,7 +99,7 @@ class CandidatesPane(Vertical):
             yield Select([(s, s) for s in CANDIDATE_STATUSES], prompt="any", id="status-filter")
             yield Label("flag")
             yield Select([(f, f) for f in FLAGS] + [("no flag", NO_FLAG)], prompt="any", id="flag-filter")
-            yield CountLine(id="candidate-count")
+            yield CountLine(id="candidate-count").with_text("reading the first page…")
         table = CandidateTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
             table.add_column(label, key=key, width=cell_len(label))
