@@ -129,19 +129,18 @@ def bench_inversion(model, rows, n_starts: int, seed: int, cutoff: float) -> Non
 
 def _unblocked(model, X):
     """predict_proba as it was before it scored in row blocks (one pass over all rows)."""
-    with torch.no_grad():
+    with torch.no_grad(), work_threads("screening", rows=len(X)):
         p = torch.sigmoid(model.classifier(model.standardise(X)))
     return p.mean(0).double().numpy(), p.std(0, unbiased=False).double().numpy()
 
 
 def screen(model, elements, step: float, chunk: int, score=None, sample_rss: bool = False):
     """Stream a space through the scorer; returns (n, seconds, rss samples, best score)."""
-    score = score or (lambda X: model.predict_proba(X, return_std=True))
+    score = score or (lambda X: model.predict_proba(X, return_std=True))  # splits a large batch over threads
     n, samples, best = 0, [], -1.0
     t0 = time.perf_counter()
     for X in enumerate_space(elements, model.vocabulary, step=step, chunk=chunk):
-        with work_threads("screening", rows=len(X)):
-            p, s = score(X)
+        p, s = score(X)
         n += len(X)
         best = max(best, float(p.max()) if len(p) else best)
         if sample_rss:
@@ -185,7 +184,7 @@ def bench_screening(model, step: float, big_step: float, chunk: int) -> None:
     els = list(SCREEN_ELEMENTS)
     total = space_size(len(els), step)
     print(f"\n(b) screening {'-'.join(els)} at {100 * step:g} at.% steps: {total:,} compositions, "
-          f"chunks of {chunk:,}, {choose('screening', chunk).describe()}, "
+          f"chunks of {chunk:,}, {_screen_setting(chunk)}, "
           f"predict_proba row blocks <= {PREDICT_BLOCK_ROWS}")
     screen(model, els, step, chunk)  # warm up
     runs = [screen(model, els, step, chunk) for _ in range(3)]
@@ -245,7 +244,20 @@ def _burn() -> None:  # a CPU-bound process beside the benchmark
         pass
 
 
-def _rates(model, starts, els, step, chunk) -> dict[str, float]:
+def _screen_setting(rows: int) -> str:
+    workers = split_workers("screening", rows)
+    if workers > 1:
+        return f"screening: split over {workers} threads, one torch thread each"
+    return choose("screening", rows).describe()
+
+
+def _pooled(model, X):
+    """predict_proba on torch's own thread pool (no split over Python threads), as before 2026-11-29."""
+    with work_threads("screening", rows=len(X)):
+        return model.predict_proba(X, return_std=True)
+
+
+def _rates(model, starts, els, step, chunk, score=None) -> dict[str, float]:
     """Work per wall second and per CPU second of this process (CPU: what the scheduler gave it)."""
     out = {}
     for loop in ("paper", "proximal"):
@@ -254,7 +266,7 @@ def _rates(model, starts, els, step, chunk) -> dict[str, float]:
         out[f"{loop} inversions/s"] = len(starts) / (time.perf_counter() - t0)
         out[f"{loop} per CPU s"] = len(starts) / max(time.process_time() - c0, 1e-9)
     c0 = time.process_time()
-    n, dt, _, _ = screen(model, els, step, chunk)
+    n, dt, _, _ = screen(model, els, step, chunk, score=score)
     out["screened/s"] = n / dt
     out["screened per CPU s"] = n / max(time.process_time() - c0, 1e-9)
     return out
@@ -262,7 +274,8 @@ def _rates(model, starts, els, step, chunk) -> dict[str, float]:
 
 def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: float, chunk: int) -> None:
     """The same work without and with ``n_procs`` CPU-bound processes beside it, threads as chosen
-    and forced to one per core (what torch and OpenBLAS do by default)."""
+    and forced to one per core: torch's own pool for the paper loop and screening (what torch and
+    OpenBLAS do by default); the proximal loop is split over that many Python threads either way."""
     import multiprocessing as mp
 
     multi = np.flatnonzero(rows.y == 0)
@@ -272,7 +285,7 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
           f"{n_procs} CPU-bound processes added for the second and third runs")
     runs = {}
     print(f"  without them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
-          f"{split_workers('inversion', n_starts)} threads, one torch thread each; {choose('screening', 10**5).describe()}")
+          f"{split_workers('inversion', n_starts)} threads, one torch thread each; {_screen_setting(10**5)}")
     runs["without them, threads chosen"] = _rates(model, starts, els, step, chunk)
     procs = [mp.get_context("fork").Process(target=_burn, daemon=True) for _ in range(n_procs)]
     for p in procs:
@@ -280,11 +293,12 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
     try:
         time.sleep(3)
         print(f"  with them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
-              f"{split_workers('inversion', n_starts)} threads; {choose('screening', 10**5).describe()}")
+              f"{split_workers('inversion', n_starts)} threads; {_screen_setting(10**5)}")
         runs[f"with {n_procs} beside, threads chosen"] = _rates(model, starts, els, step, chunk)
         os.environ["HEA_CAMPAIGN_THREADS"] = str(os.cpu_count() or 1)
         try:
-            runs[f"with {n_procs} beside, one thread per core"] = _rates(model, starts, els, step, chunk)
+            runs[f"with {n_procs} beside, torch's pool of {os.cpu_count() or 1}"] = _rates(
+                model, starts, els, step, chunk, score=lambda X: _pooled(model, X))
         finally:
             del os.environ["HEA_CAMPAIGN_THREADS"]
     finally:

@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from hea_campaign.model.threads import joined, split_threads, split_workers, work_threads
+from hea_campaign.model.threads import map_split, split_workers, work_threads
 
 from .constraints import round_to_granularity
 
@@ -131,22 +131,18 @@ def _split_invert(model, x0, args, workers: int) -> InversionResult:
 
     Every start's steps depend on that start alone (and the data term's budget is the whole
     batch's), so the result is the unsplit run's (tests/test_inversion.py)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     parts = [idx for idx in np.array_split(np.arange(len(x0)), workers) if len(idx)]
     allowed = args[5]
     per_row = allowed is not None and np.ndim(allowed) == 2
 
-    def run(setting, idx):
+    def run(idx):
         part_args = (*args[:5], np.asarray(allowed)[idx] if per_row else allowed, *args[6:])
-        with joined(setting):
-            return _invert(model, x0[idx], *part_args)
+        return _invert(model, x0[idx], *part_args)
 
     was = model.training
     model.eval()  # once for all parts: a part that ends first must not switch the model back for the others
     try:
-        with split_threads("inversion", len(parts)) as setting, ThreadPoolExecutor(len(parts)) as pool:
-            results = list(pool.map(partial(run, setting), parts))
+        results = map_split("inversion", parts, run)
     finally:
         model.train(was)
     return InversionResult(

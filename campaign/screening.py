@@ -151,12 +151,9 @@ def screen_parts(model, elements: Sequence[str], step: float, firsts: Sequence[i
 
 def _score_into(model, best: tuple[np.ndarray, np.ndarray], X: np.ndarray, keep: int, strategy: str):
     """``best`` (rows, scores) merged with X's rows scored, the ``keep`` best kept (ties: ``best`` first)."""
-    from hea_campaign.model.threads import work_threads
-
     from .acquisition import acquisition
 
-    with work_threads("screening", rows=len(X)):
-        p, s = model.predict_proba(X, return_std=True)
+    p, s = model.predict_proba(X, return_std=True)  # threads: the model splits a large batch itself
     both_X, both_s = np.concatenate([best[0], X]), np.concatenate([best[1], acquisition(p, s, strategy)])
     top = np.argsort(-both_s, kind="stable")[:keep]
     return both_X[top], both_s[top]

@@ -35,6 +35,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .descriptors import featurize
+from .threads import current, map_split, split_workers, work_threads
 from .vocabulary import DEFAULT_VOCABULARY
 
 __all__ = [
@@ -437,23 +438,43 @@ class SSVAE(nn.Module):
         its peak memory per chunk much smaller.  Up to that many rows are one
         block, exactly as before; beyond, scores can differ from a single pass
         in the last float32 bit, as they already did with the number of rows
-        passed together.
+        passed together.  A batch of ``POLICIES["screening"].min_rows`` rows
+        or more has its blocks split over one Python thread per core, with
+        the same scores (``_head_probs``).
         """
         f = self._frac(fractions)
         was = self.training
         self.eval()
         try:
-            d = self.standardise(f)
-            n_blocks = max(1, -(-len(d) // PREDICT_BLOCK_ROWS))
-            edges = [len(d) * i // n_blocks for i in range(n_blocks + 1)]
-            blocks = [torch.sigmoid(self.classifier(d[a:b])) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-            p = blocks[0] if n_blocks == 1 else torch.cat(blocks, dim=1)
+            p = self._head_probs(f)
         finally:
             self.train(was)
         mean = p.mean(0).double().numpy()
         if return_std:
             return mean, p.std(0, unbiased=False).double().numpy()
         return mean
+
+    def _head_probs(self, f: np.ndarray) -> torch.Tensor:
+        """The heads' probabilities (K, N) in row blocks; a large batch's blocks are split over
+        Python threads (``map_split``: one torch thread each, no spin-waiting beside busy
+        processes).  Every block is scored as in one thread, so the result does not depend on
+        how many threads ran it (tests/model/test_predict_split.py)."""
+        n_blocks = max(1, -(-len(f) // PREDICT_BLOCK_ROWS))
+        edges = [len(f) * i // n_blocks for i in range(n_blocks + 1)]
+        workers = split_workers("screening", len(f)) if current() is None else 1
+        parts = [part for part in np.array_split(np.arange(n_blocks), min(workers, n_blocks)) if len(part)]
+
+        def run(part: np.ndarray) -> torch.Tensor:
+            a = edges[part[0]]
+            with torch.no_grad():  # grad mode is per thread
+                d = self.standardise(f[a:edges[part[-1] + 1]])
+                return torch.cat([torch.sigmoid(self.classifier(d[edges[i] - a:edges[i + 1] - a])) for i in part],
+                                 dim=1)
+
+        if len(parts) == 1 and current() is None:
+            with work_threads("screening", rows=len(f)):
+                return run(parts[0])
+        return torch.cat(map_split("screening", parts, run), dim=1)
 
     @torch.no_grad()
     def classifier_logits(self, fractions: np.ndarray, per_head: bool = False) -> np.ndarray:
