@@ -257,6 +257,12 @@ def _pooled(model, X):
         return model.predict_proba(X, return_std=True)
 
 
+def _median_rates(repeats: int, *args, **kwargs) -> dict[str, float]:
+    """``_rates`` run ``repeats`` times, the median of each figure (single short runs move with the machine)."""
+    runs = [_rates(*args, **kwargs) for _ in range(repeats)]
+    return {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+
+
 def _rates(model, starts, els, step, chunk, score=None) -> dict[str, float]:
     """Work per wall second and per CPU second of this process (CPU: what the scheduler gave it)."""
     out = {}
@@ -272,7 +278,8 @@ def _rates(model, starts, els, step, chunk, score=None) -> dict[str, float]:
     return out
 
 
-def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: float, chunk: int) -> None:
+def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: float, chunk: int,
+                 repeats: int = 3) -> None:
     """The same work without and with ``n_procs`` CPU-bound processes beside it, threads as chosen
     and forced to one per core: torch's own pool for the paper loop and screening (what torch and
     OpenBLAS do by default); the proximal loop is split over that many Python threads either way."""
@@ -282,11 +289,11 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
     starts = rows.X[np.random.default_rng(seed).choice(multi, size=n_starts, replace=n_starts > len(multi))]
     els = list(SCREEN_ELEMENTS)
     print(f"\n(c) beside other work: {n_starts} starts, the {100 * step:g} at.% screening space; "
-          f"{n_procs} CPU-bound processes added for the second and third runs")
+          f"{n_procs} CPU-bound processes added for the second and third runs; each figure the median of {repeats}")
     runs = {}
     print(f"  without them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
           f"{split_workers('inversion', n_starts)} threads, one torch thread each; {_screen_setting(10**5)}")
-    runs["without them, threads chosen"] = _rates(model, starts, els, step, chunk)
+    runs["without them, threads chosen"] = _median_rates(repeats, model, starts, els, step, chunk)
     procs = [mp.get_context("fork").Process(target=_burn, daemon=True) for _ in range(n_procs)]
     for p in procs:
         p.start()
@@ -294,11 +301,11 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
         time.sleep(3)
         print(f"  with them: {load()}; {choose('decoding', n_starts).describe()}; proximal: split over "
               f"{split_workers('inversion', n_starts)} threads; {_screen_setting(10**5)}")
-        runs[f"with {n_procs} beside, threads chosen"] = _rates(model, starts, els, step, chunk)
+        runs[f"with {n_procs} beside, threads chosen"] = _median_rates(repeats, model, starts, els, step, chunk)
         os.environ["HEA_CAMPAIGN_THREADS"] = str(os.cpu_count() or 1)
         try:
-            runs[f"with {n_procs} beside, torch's pool of {os.cpu_count() or 1}"] = _rates(
-                model, starts, els, step, chunk, score=lambda X: _pooled(model, X))
+            runs[f"with {n_procs} beside, torch's pool of {os.cpu_count() or 1}"] = _median_rates(
+                repeats, model, starts, els, step, chunk, score=lambda X: _pooled(model, X))
         finally:
             del os.environ["HEA_CAMPAIGN_THREADS"]
     finally:
@@ -307,7 +314,7 @@ def bench_beside(model, rows, n_procs: int, n_starts: int, seed: int, step: floa
             p.join()
     time.sleep(3)
     print(f"  without them again: {load()}")
-    runs["without them again, threads chosen"] = _rates(model, starts, els, step, chunk)
+    runs["without them again, threads chosen"] = _median_rates(repeats, model, starts, els, step, chunk)
     base = runs["without them, threads chosen"]
     keys = list(base)
     print("  " + f"{'':<42}" + "".join(f"{k:>24}" for k in keys))
@@ -328,6 +335,7 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=200_000)
     ap.add_argument("--beside", type=int, default=2, help="CPU-bound processes to add for part (c); 0 skips it")
     ap.add_argument("--beside-starts", type=int, default=300)
+    ap.add_argument("--beside-repeats", type=int, default=3, help="runs of each part (c) figure; the median is shown")
     ap.add_argument("--only-beside", action="store_true", help="run part (c) only")
     args = ap.parse_args()
     print(f"machine: {describe()}; {load()}")
@@ -343,7 +351,8 @@ def main() -> None:
         bench_inversion(res.model, rows, args.starts, args.seed, args.cutoff)
         bench_screening(res.model, args.step, args.big_step, args.chunk)
     if args.beside:
-        bench_beside(res.model, rows, args.beside, args.beside_starts, args.seed, args.step, args.chunk)
+        bench_beside(res.model, rows, args.beside, args.beside_starts, args.seed, args.step, args.chunk,
+                     args.beside_repeats)
     print(f"\nend: {load()}")
 
 

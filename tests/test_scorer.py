@@ -258,7 +258,8 @@ def test_the_calibration_scorer_reuses_the_trees_selection_fitted(monkeypatch):
     fits: list[tuple[str, int]] = []
     real_fit = scoring._fit_trees
     monkeypatch.setattr(scoring, "_fit_trees",
-                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+                        lambda names, X_, y_, seed, voc: fits.extend((n, len(X_)) for n in names)
+                        or real_fit(names, X_, y_, seed, voc))
     sc, calibration = fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2)
     tree_members = [m for m in sc.members if m != "ssvae"]
     assert tree_members and sc.validation  # selection ran
@@ -272,7 +273,8 @@ def test_the_calibration_scorer_reuses_the_trees_selection_fitted(monkeypatch):
     # members given (no selection): the calibration scorer is fitted on the training rows as before
     fits.clear()
     monkeypatch.setattr(scoring, "_fit_trees",
-                        lambda names, F, y_, seed: fits.extend((n, len(F)) for n in names) or real_fit(names, F, y_, seed))
+                        lambda names, X_, y_, seed, voc: fits.extend((n, len(X_)) for n in names)
+                        or real_fit(names, X_, y_, seed, voc))
     fit_version_scorer(None, X, y, Xv[:60], yv[:60], seed=2, members=("forest",))
     assert sorted(fits) == [("forest", len(X)), ("forest", len(X) + 60)]
 
