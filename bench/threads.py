@@ -10,7 +10,9 @@ times so that both settings see the same moments of a shared machine:
 - inversion: ``campaign.inversion.invert`` (paper loop) from ``--starts``
   multi-phase seed alloys;
 - screening: Fe-Ni-Co-Cr-Al-Ti at ``--step`` streamed through
-  ``enumerate_space`` and ``predict_proba(..., return_std=True)``;
+  ``enumerate_space`` and ``predict_proba(..., return_std=True)`` on torch's
+  own pool (inside ``work_threads``; outside one, ``predict_proba`` splits a
+  large batch over Python threads instead: ``bench/design.py`` compares both);
 - descriptors: ``model.descriptors.featurize`` on ``--rows`` random
   five-element compositions.
 
