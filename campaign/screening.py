@@ -229,6 +229,15 @@ def connect(scheduler: str):
         raise CampaignError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
+def _screen_parts_on_worker(*args, **kwargs):
+    """``screen_parts`` as a cluster task, on one thread: the cluster's worker processes are the
+    parallelism (one per core), so a task that split its batch over every core would oversubscribe."""
+    from hea_campaign.model.threads import work_threads
+
+    with work_threads("screening", fixed=1):
+        return screen_parts(*args, **kwargs)
+
+
 def _screen_on_cluster(scheduler, model, args, kwargs, groups, total, width, keep, progress, should_stop):
     from distributed import as_completed
 
@@ -236,7 +245,7 @@ def _screen_on_cluster(scheduler, model, args, kwargs, groups, total, width, kee
     try:
         remote_model = client.scatter(model, broadcast=True)
         n = len(groups)
-        futures = client.map(screen_parts, [remote_model] * n, [args[0]] * n, [args[1]] * n, groups, pure=False, **kwargs)
+        futures = client.map(_screen_parts_on_worker, [remote_model] * n, [args[0]] * n, [args[1]] * n, groups, pure=False, **kwargs)
         results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         done = 0
         position = {f.key: i for i, f in enumerate(futures)}
