@@ -61,7 +61,23 @@ def _check(store) -> dict[int, tuple[str, int]]:
         summary = q.status_summary(session, store.campaign_id, PROPOSAL_SOURCE)
     assert _kept(store.engine) == oracle
     assert summary == _expected_status(oracle, sources)
+    _check_labelled_compositions(store, oracle)
     return oracle
+
+
+def _check_labelled_compositions(store, oracle) -> None:
+    """The labelled alloys that known-alloy checks and nearest neighbours read (from the kept state,
+    compositions parsed in one call) are the oracle's, with their ORM-read compositions."""
+    from sqlmodel import select
+
+    from hea_campaign.db.tables import Alloy
+
+    with store.read() as session:
+        labelled = q.labelled_compositions(session, store.campaign_id)
+        alloys = {a.id: (a.formula, a.composition) for a in session.exec(select(Alloy)).all()}
+    expected = [(*alloys[i], state == "single", state == "conflict")
+                for i, (state, _) in sorted(oracle.items()) if state in ("single", "multi", "conflict")]
+    assert labelled == expected
 
 
 def _raw_measurement(engine, alloy_id: int, single_phase, supersedes_id=None) -> int:
