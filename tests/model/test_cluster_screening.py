@@ -94,3 +94,24 @@ def test_a_space_that_fits_a_chunk_is_scored_in_one_call(trained):
     X, _ = screen_space(Counting(), ["Fe", "Ni", "Co", "Cr", "Al"], step=0.05, keep=12, strategy="balanced",
                         constraints=space)
     assert len(calls) == 1 and calls[0] > 1000 and len(X) == 12
+
+
+def test_a_cluster_task_scores_on_one_thread_where_a_local_run_splits(trained, monkeypatch):
+    """The workers are one process per core: a task must not split its batch over every core."""
+    from hea_campaign.campaign import screening
+    from hea_campaign.model import ssvae, threads
+
+    model = trained[0].model
+    monkeypatch.delenv(threads.ENV, raising=False)
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    parts: list[int] = []
+    real = threads.map_split
+    monkeypatch.setattr(ssvae, "map_split", lambda kind, ps, fn: parts.append(len(ps)) or real(kind, ps, fn))
+    args = (["Fe", "Ni", "Co", "Cr", "Al", "Ti"], 0.05, list(range(21)), 5, "exploit")
+    local = screening.screen_parts(model, *args)
+    assert parts and max(parts) == 2  # here the 53,130 rows are split over the two cores
+    parts.clear()
+    remote = screening._screen_parts_on_worker(model, *args)
+    assert parts == [] or max(parts) == 1
+    np.testing.assert_array_equal(local[0], remote[0])
+    np.testing.assert_array_equal(local[1], remote[1])
