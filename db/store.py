@@ -469,17 +469,14 @@ def count_candidates(session: Session, campaign_id: int, status: str | None = No
 
 
 def conflicting_alloys(session: Session, campaign_id: int) -> dict[int, str]:
-    """alloy id -> formula of the alloys whose current measurements disagree (usually few)."""
-    superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
-    label = cast(Measurement.single_phase, Integer)
-    rows = session.exec(
-        select(Alloy.id, Alloy.formula)
-        .join(Measurement, Measurement.alloy_id == Alloy.id)
-        .where(Alloy.campaign_id == campaign_id)
-        .where(col(Measurement.id).not_in(superseded))
-        .where(col(Measurement.single_phase).is_not(None))
-        .group_by(Alloy.id, Alloy.formula)
-        .having(func.min(label) != func.max(label))
+    """alloy id -> formula of the alloys whose current measurements disagree (usually few).
+
+    Read from the ``label_state`` the database keeps on each alloy (0004) through
+    ``ix_alloy_campaign_label``: the conflicts alone are read, not every measurement
+    (a group-by over all of them took 13 s at 10^6 alloys, after every import)."""
+    a = Alloy.__table__
+    rows = session.connection().execute(
+        select(a.c.id, a.c.formula).where(a.c.campaign_id == campaign_id, a.c.label_state == "conflict")
     )
     return dict(rows.all())
 

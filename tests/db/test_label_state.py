@@ -62,7 +62,16 @@ def _check(store) -> dict[int, tuple[str, int]]:
     assert _kept(store.engine) == oracle
     assert summary == _expected_status(oracle, sources)
     _check_labelled_compositions(store, oracle)
+    _check_conflicting_alloys(store, oracle)
     return oracle
+
+
+def _check_conflicting_alloys(store, oracle) -> None:
+    """The conflicts an import reports (read from the kept state) are the oracle's, with their formulas."""
+    with store.read() as session:
+        conflicting = q.conflicting_alloys(session, store.campaign_id)
+        formulas = {i: f for i, f in session.connection().execute(text("SELECT id, formula FROM alloy")).all()}
+    assert conflicting == {i: formulas[i] for i, (state, _) in oracle.items() if state == "conflict"}
 
 
 def _check_labelled_compositions(store, oracle) -> None:
