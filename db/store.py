@@ -152,6 +152,12 @@ def active_model(session: Session, campaign_id: int) -> ModelVersion | None:
     ).first()
 
 
+def action_payloads(session: Session, campaign_id: int, action: str) -> list[dict]:
+    """Payloads of a campaign's audit events of one action, oldest first (imports: one per file written)."""
+    query = select(AuditEvent.payload).where(AuditEvent.campaign_id == campaign_id, AuditEvent.action == action)
+    return list(session.exec(query.order_by(col(AuditEvent.id))))
+
+
 def recent_events(session: Session, campaign_id: int, limit: int = 10) -> list[AuditEvent]:
     return list(
         session.exec(

@@ -198,3 +198,45 @@ def test_a_dataset_with_a_repeated_column_is_refused(store, tmp_path):
         import_csv(store, f)
     with store.read() as s:
         assert s.exec(select(func.count()).select_from(Measurement)).one() == 0
+
+
+def test_an_unchanged_file_is_recognised_from_its_hash_without_reading_a_row(store, tmp_path, monkeypatch):
+    f = _write(tmp_path / "lab.csv", ["formula,single_phase", "FeNi,yes", "CoCrFeNi,no", "MoNbTaW,"])
+    first = import_csv(store, f)
+    assert (first.measurements_added, first.labelled_rows, first.unlabelled_rows) == (3, 2, 1)
+    before = _counts(store)
+
+    def no_row_lookups(*args, **kwargs):
+        raise AssertionError("the rows were read although the file's hash is recorded")
+
+    monkeypatch.setattr(importing, "_already_imported", no_row_lookups)
+    again = import_csv(store, f)
+    assert (again.rows, again.already_imported, again.measurements_added, again.alloys_added) == (3, 3, 0, 0)
+    assert (again.labelled_rows, again.unlabelled_rows, again.errors, again.written) == (2, 1, [], True)
+    assert _counts(store) == before
+
+
+def test_a_changed_file_or_an_old_event_is_checked_row_by_row(store, tmp_path, monkeypatch):
+    f = _write(tmp_path / "lab.csv", ["formula,single_phase", "FeNi,yes", "CoCrFeNi,no"])
+    import_csv(store, f)
+    _write(f, ["formula,single_phase", "FeNi,yes", "CoCrFeNi,no", "MoNbTaW,yes"])  # one row more: a new hash
+    report = import_csv(store, f)
+    assert (report.measurements_added, report.already_imported) == (1, 2)
+    calls = []
+    real = importing._already_imported
+    monkeypatch.setattr(importing, "_already_imported", lambda *a, **k: calls.append(1) or real(*a, **k))
+    with store.read() as s:
+        recorded = q.action_payloads(s, store.campaign_id, importing.IMPORT_ACTION)
+    old_events = [{k: v for k, v in p.items() if k != "unlabelled_rows"} for p in recorded]
+    monkeypatch.setattr(importing.q, "action_payloads", lambda *a: old_events)  # events from before the count
+    again = import_csv(store, f)
+    assert calls == [1] and (again.already_imported, again.measurements_added, again.labelled_rows) == (3, 0, 3)
+
+
+def test_a_file_imported_with_bad_rows_skipped_is_checked_row_by_row(store, tmp_path):
+    f = _write(tmp_path / "lab.csv", ["formula,single_phase", "FeNi,yes", "Xx2Fe,no"])
+    assert import_csv(store, f, skip_bad=True).measurements_added == 1
+    again = import_csv(store, f, skip_bad=True)
+    assert (again.already_imported, [ln for ln, _ in again.errors]) == (1, [3])
+    with pytest.raises(ImportFailed):
+        import_csv(store, f)
