@@ -82,3 +82,34 @@ def test_an_unchanged_reimport_is_recognised_without_parsing_its_rows(store, tmp
     f.write_text(f.read_text() + "CoCrNi,yes\n")
     grown = import_csv(store, f, skip_bad=True)
     assert (grown.measurements_added, grown.already_imported, grown.alloys_added) == (1, 4, 1)
+
+
+def test_an_empty_campaign_skips_store_lookups_and_gives_the_same_rows(make_db, monkeypatch, tmp_path):
+    """Into an empty campaign nothing is looked up but formulas repeated in the file (across chunks too);
+    the store ends as it does when every row is looked up (a campaign that already holds an alloy)."""
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 37)
+    calls = []
+    real = importing.q.existing_source_keys
+    monkeypatch.setattr(importing.q, "existing_source_keys", lambda s, keys: calls.append(1) or real(s, keys))
+    out = []
+    for name, first in (("empty", None), ("held", "W")):
+        store = CampaignStore.open(make_db(name=name), actor="tester")
+        try:
+            if first:
+                pre_csv = tmp_path / "pre.csv"
+                pre_csv.write_text(f"formula,single_phase\n{first},yes\n")
+                pre = import_csv(store, pre_csv)
+                assert pre.alloys_added == 1
+            calls.clear()
+            report = import_csv(store, SEED_CSV, source="data.csv")
+            alloys, ms = _contents(store)
+            out.append((report.alloys_added, report.measurements_added, report.already_imported,
+                        [a for a in alloys if a[0] != first], [m for m in ms if m[5] == "import:data.csv"]))
+            out[-1] += (len(calls),)
+        finally:
+            store.close()
+    (*empty, empty_calls), (*held, held_calls) = out
+    assert empty == held
+    assert empty[1] == len(empty[4]) > 1000 and empty[0] < empty[1]  # the seed file repeats formulas
+    assert held_calls - empty_calls >= report.rows // 37  # one source-key lookup per chunk, only when held
+
