@@ -2,8 +2,8 @@
 
 `simulate` replays the whole lab loop through the store and trains an SSVAE
 every round, which costs minutes per repeat.  The scorer's strategy (greedy
-on the random forest over rich descriptors + fractions, near-copies within
-2 at.% skipped) and the reference strategies (forest on the 8 descriptors,
+on the random forest over rich descriptors + fractions plus the physics
+rule's fading prior, near-copies within 2 at.% skipped) and the reference strategies (forest on the 8 descriptors,
 greedy; the physics rule) need no SSVAE, so this script replays them on the
 same splits, initial alloys and pickable alloys as `simulate` (its ``_split``
 with the seed of repeat k = seed + 1009 k) in a fraction of the time, to
@@ -26,9 +26,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HEA_CAMPAIGN_DATA_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
-from hea_campaign.campaign.acquisition import select_distinct  # noqa: E402
-from hea_campaign.campaign.simulation import SimulationSettings, _split, load_pool, rule_scores  # noqa: E402
+from hea_campaign.campaign.acquisition import pick_batch  # noqa: E402
+from hea_campaign.campaign.simulation import SimulationSettings, _split, load_pool  # noqa: E402
 from hea_campaign.model.descriptors import featurize  # noqa: E402
+from hea_campaign.model.physics_rule import rule_scores  # noqa: E402
 from hea_campaign.model.scoring import N_TREES, scorer_features  # noqa: E402
 
 
@@ -70,8 +71,9 @@ def main() -> None:
                     pick = rng.choice(avail, s.batch, replace=False)
                 else:
                     sc = scores(name, np.array(lab), avail, seed + r)
-                    if name.startswith("greedy"):
-                        pick = avail[select_distinct(sc, pool.X[avail], s.batch)]
+                    if name.startswith("greedy"):  # as simulate and propose pick: with the physics prior
+                        pick = avail[pick_batch("greedy", sc, np.zeros(len(sc)), pool.X[avail], None, s.batch,
+                                                n_labels=len(lab))]
                     else:
                         pick = avail[np.argsort(-sc, kind="stable")[: s.batch]]
                 lab.extend(int(i) for i in pick)

@@ -1,8 +1,9 @@
 """Ranking candidates and picking a diverse batch.
 
-Strategies: ``greedy`` ranks by p_single (the scorer's) and takes the best
-candidates, skipping only those within lab granularity of one already taken
-(``select_distinct``); ``exploit`` ranks by p_single too but spreads the
+Strategies: ``greedy`` ranks by p_single (the scorer's) plus the physics
+rule's prior, which fades as labels accumulate (``model.physics_rule``), and
+takes the best candidates, skipping only those within lab granularity of one
+already taken (``select_distinct``); ``exploit`` ranks by p_single too but spreads the
 batch out in latent space; ``explore`` ranks by uncertainty (predictive
 spread plus closeness to 0.5); ``balanced`` by p_single plus uncertainty (an
 upper confidence bound).  For the last three a batch is chosen greedily:
@@ -107,9 +108,19 @@ def select_distinct(scores: np.ndarray, fractions: np.ndarray, k: int, min_chang
 
 
 def pick_batch(strategy: str, p_single: np.ndarray, spread: np.ndarray, fractions: np.ndarray,
-               latent: np.ndarray | None, k: int) -> list[int]:
-    """The batch a strategy picks: distinct best for ``greedy``, latent-diverse for the others."""
+               latent: np.ndarray | None, k: int, n_labels: int | None = None, vocabulary=None) -> list[int]:
+    """The batch a strategy picks: distinct best for ``greedy``, latent-diverse for the others.
+
+    ``greedy`` with ``n_labels`` (the labelled alloys the model learnt from) adds the
+    physics rule's prior, which fades as labels accumulate (``model.physics_rule``);
+    ``vocabulary`` names the columns of ``fractions`` (the default vocabulary if None).
+    """
     score = acquisition(p_single, spread, strategy)
+    if strategy == "greedy" and n_labels is not None and len(score):
+        from hea_campaign.model.physics_rule import physics_prior
+        from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+        score = score + physics_prior(fractions, n_labels, vocabulary or DEFAULT_VOCABULARY)
     if strategy == "greedy" or latent is None:
         return select_distinct(score, fractions, k)
     return select_diverse(score, latent, k)

@@ -139,6 +139,11 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
     return np.array(rows), names
 
 
+def _labels_learnt(version, y_ref) -> int:
+    """Labelled alloys behind a version's p (training and validation rows: the scorer refits on both)."""
+    return len(y_ref) + len(version_arrays(version).get("val_ids", ()))
+
+
 def _path_record(path, vocabulary) -> list[dict]:
     return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
 
@@ -289,7 +294,8 @@ def propose(
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
     def pick(rows: np.ndarray) -> list[int]:  # positions into rows
         return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
-                          None if a.latent is None else a.latent[rows], req.batch)
+                          None if a.latent is None else a.latent[rows], req.batch, n_labels=_labels_learnt(version, y_ref),
+                          vocabulary=vocab)  # fmt: skip
 
     picked, formulas = _pick_new(store, X, vocab, pick, dropped)
     if not picked:

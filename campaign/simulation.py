@@ -56,9 +56,6 @@ REFERENCE_STRATEGIES = ("forest", "rule")  # what a lab could do without this to
 STRATEGIES = ("random", *ACQUISITIONS, *REFERENCE_STRATEGIES)
 ACTOR = "simulation"
 
-# The physics rule (no labels): mixing enthalpy inside this window (kJ/mol), then
-# the smallest atomic size difference first.
-RULE_DH_WINDOW = (-15.0, 5.0)
 
 
 # --- what counts as a find --------------------------------------------------------
@@ -287,12 +284,12 @@ def _reveal(store: CampaignStore, pool: Pool, idx, path: Path, note: str) -> Non
     import_results(store, path, by=ACTOR)
 
 
-def _pick(strategy: str, model, X: np.ndarray, k: int, rng: np.random.Generator) -> list[int]:
+def _pick(strategy: str, model, X: np.ndarray, k: int, rng: np.random.Generator, n_labels: int) -> list[int]:
     if strategy == "random":
         return sorted(rng.choice(len(X), size=min(k, len(X)), replace=False).tolist())
     if strategy == "greedy":  # needs neither the spread nor the latent space
         p = model.predict_proba(X)
-        return pick_batch(strategy, p, np.zeros(len(p)), X, None, k)
+        return pick_batch(strategy, p, np.zeros(len(p)), X, None, k, n_labels=n_labels)
     p, spread = model.predict_proba(X, return_std=True)
     return pick_batch(strategy, p, spread, X, model.encode(X, p)[0], k)
 
@@ -302,16 +299,6 @@ def _test_metrics(model, pool: Pool, test: np.ndarray) -> tuple[float, float]:
 
     m = binary_metrics(pool.y[test], model.predict_proba(pool.X[test]))
     return m["accuracy"], m["roc_auc"]
-
-
-def rule_scores(X: np.ndarray) -> np.ndarray:
-    """The physics rule's ranking (higher first): inside the dH window, then small delta."""
-    from hea_campaign.model.descriptors import featurize
-
-    D = featurize(np.asarray(X, dtype=np.float64))
-    lo, hi = RULE_DH_WINDOW
-    inside = (D[:, 7] >= lo) & (D[:, 7] <= hi)
-    return np.where(inside, 1000.0, 0.0) - D[:, 4]
 
 
 def _forest(seed: int):
@@ -364,6 +351,8 @@ def run_reference(strategy: str, pool: Pool, s: SimulationSettings, seed: int, r
         if strategy == "forest":
             scores = model.predict_proba(D[eligible])[:, 1]
         else:
+            from hea_campaign.model.physics_rule import rule_scores
+
             scores = rule_scores(pool.X[eligible])
         chosen = eligible[np.argsort(-scores, kind="stable")[: s.batch]]
         revealed.extend(int(i) for i in chosen)
@@ -435,7 +424,7 @@ def run_repeat(pool: Pool, s: SimulationSettings, repeat: int, workdir: Path,
                     raise CampaignError(f"simulation store holds {len(ts.lab_ids)} labels, expected {expected}")
                 eligible = [row_of[int(a)] for a in ts.unlab_ids if pool.n_elements[row_of[int(a)]] >= s.target.min_elements]
                 eligible = np.array(eligible, dtype=int)
-                chosen = eligible[_pick(strategy, model, pool.X[eligible], s.batch, pick_rng)]
+                chosen = eligible[_pick(strategy, model, pool.X[eligible], s.batch, pick_rng, len(ts.lab_ids))]
                 _reveal(store, pool, chosen, folder / f"{strategy}-round-{rnd:02d}.csv", f"{strategy} round {rnd}")
                 hits = int(targets[chosen].sum())
                 found += hits

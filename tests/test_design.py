@@ -133,3 +133,26 @@ def test_bad_requests_are_refused_clearly(trained_store):
 def test_propose_without_a_model_says_what_to_do(seeded_store):
     with pytest.raises(CampaignError, match="train"):
         propose(seeded_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni"]))
+
+
+def test_greedy_proposals_rank_with_the_prior_of_the_labels_the_version_learnt(trained_store, monkeypatch):
+    """propose's greedy adds the physics prior for as many labels as the version learnt from
+    (training + validation rows), over the candidates it ranks."""
+    from hea_campaign.model import physics_rule
+
+    seen = []
+    real = physics_rule.physics_prior
+    monkeypatch.setattr(physics_rule, "physics_prior", lambda X, n, voc: seen.append((len(X), n)) or real(X, n, voc))
+    req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"], step=0.1, batch=3,
+                          constraints=Constraints(min_elements=4), strategy="greedy")
+    out = propose(trained_store, req)
+    version = get_version(trained_store)
+    _, _, y = load_version(version)
+    from hea_campaign.campaign.model_versions import version_arrays
+
+    learnt = len(y) + len(version_arrays(version)["val_ids"])
+    with trained_store.read() as s:
+        labelled = s.exec(select(Alloy).where(Alloy.label_state.in_(["single", "multi"]))).all()
+    assert len(out.candidate_ids) == 3
+    assert seen and all(n == learnt for _, n in seen) and all(m > 3 for m, _ in seen)
+    assert learnt == version.n_labelled + len(version_arrays(version)["val_ids"]) <= len(labelled)

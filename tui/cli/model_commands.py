@@ -208,7 +208,7 @@ def register(app: typer.Typer) -> None:
         min_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At least this many elements (default: the design space's, 4).")] = None,
         granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.% (default: the design space's, 1).")] = None,
         batch: Annotated[int, typer.Option(metavar="N", help="Candidates to keep, 1 to 1000.")] = D.batch,
-        strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
+        strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single plus a physics-rule prior that fades as labels accumulate, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
         max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions than this \\[default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
         scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Screen on this Dask cluster, e.g. tcp://10.0.0.5:8786 (default: on this machine).")] = None,
