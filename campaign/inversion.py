@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from hea_campaign.model.threads import map_split, split_workers, work_threads
+from hea_campaign.model.threads import map_split, split_threads, split_workers, work_threads
 
 from .constraints import round_to_granularity
 
@@ -143,13 +143,15 @@ def _split_invert(model, x0, args, workers: int) -> InversionResult:
     model.eval()  # once for all parts: a part that ends first must not switch the model back for the others
     try:
         results = map_split("inversion", parts, run)
+        out = {name: np.concatenate([getattr(r, name) for r in results])
+               for name in ("start", "final", "p_start", "p_final", "steps", "reached")}  # fmt: skip
+        # the latent means again over the whole batch: a matrix product's last bits can depend on
+        # how many rows it has (AVX-512 kernels), and the unsplit run encodes the whole batch at once
+        with split_threads("inversion", len(parts)):
+            out["z_final"] = model.encode(out["final"], out["p_final"])[0]
     finally:
         model.train(was)
-    return InversionResult(
-        **{name: np.concatenate([getattr(r, name) for r in results])
-           for name in ("start", "final", "p_start", "p_final", "steps", "reached", "z_final")},
-        paths=[path for r in results for path in r.paths],
-    )
+    return InversionResult(**out, paths=[path for r in results for path in r.paths])
 
 
 def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution,
