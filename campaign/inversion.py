@@ -130,7 +130,7 @@ def _split_invert(model, x0, args, workers: int) -> InversionResult:
     """The proximal loop over parts of the batch in Python threads, one torch thread each.
 
     Every start's steps depend on that start alone (and the data term's budget is the whole
-    batch's), so the result is the unsplit run's (tests/test_inversion.py)."""
+    batch's), so the result is the unsplit run's (tests/test_inversion_data_term.py)."""
     parts = [idx for idx in np.array_split(np.arange(len(x0)), workers) if len(idx)]
     allowed = args[5]
     per_row = allowed is not None and np.ndim(allowed) == 2
