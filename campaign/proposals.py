@@ -90,6 +90,7 @@ class ProposalOutcome:
     paths: dict[str, list[dict]]  # start formula -> path (also for starts that failed)
     known: list[dict] = field(default_factory=list)  # {formula, measured, label, distance_at_pct}
     constraints: Constraints | None = None  # the design space that was applied
+    prior_weight: float | None = None  # greedy: the physics prior's largest bonus to p (model.physics_rule)
 
 
 _references: dict[str, Reference] = {}
@@ -137,6 +138,13 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
     if not rows:
         raise CampaignError("inversion needs starting alloys: give formulas or a number of multi-phase alloys")
     return np.array(rows), names
+
+
+def _prior_weight(strategy: str, n_labels: int) -> float | None:
+    """The largest bonus greedy's physics prior adds to p (None for the other strategies)."""
+    from hea_campaign.model.physics_rule import PRIOR_LABELS
+
+    return PRIOR_LABELS / max(n_labels, 1) if strategy == "greedy" else None
 
 
 def _labels_learnt(version, y_ref) -> int:
@@ -292,12 +300,15 @@ def propose(
     X = pool.X[idx]
     ref = reference_for(version, model, X_ref, y_ref)
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
+    n_labels = _labels_learnt(version, y_ref)
+
     def pick(rows: np.ndarray) -> list[int]:  # positions into rows
         return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
-                          None if a.latent is None else a.latent[rows], req.batch, n_labels=_labels_learnt(version, y_ref),
+                          None if a.latent is None else a.latent[rows], req.batch, n_labels=n_labels,
                           vocabulary=vocab)  # fmt: skip
 
     picked, formulas = _pick_new(store, X, vocab, pick, dropped)
+    prior_weight = _prior_weight(req.strategy, n_labels)
     if not picked:
         return ProposalOutcome(None, [], produced, dropped, paths, known, space)
     near = nearest(X[picked], measured, 3)
@@ -341,5 +352,5 @@ def propose(
         q.audit(session, actor=actor, action="proposal.run", entity="proposal_run", entity_id=run.id,
                 campaign_id=store.campaign_id,
                 payload={"mode": req.mode, "produced": produced, "kept": len(ids), "dropped": dropped,
-                         "known": known})
-    return ProposalOutcome(run.id, ids, produced, dropped, paths, known, space)
+                         "known": known, "prior_weight": prior_weight})
+    return ProposalOutcome(run.id, ids, produced, dropped, paths, known, space, prior_weight)

@@ -156,3 +156,12 @@ def test_greedy_proposals_rank_with_the_prior_of_the_labels_the_version_learnt(t
     assert len(out.candidate_ids) == 3
     assert seen and all(n == learnt for _, n in seen) and all(m > 3 for m, _ in seen)
     assert learnt == version.n_labelled + len(version_arrays(version)["val_ids"]) <= len(labelled)
+    assert out.prior_weight == pytest.approx(physics_rule.PRIOR_LABELS / learnt)
+    from hea_campaign.tui.present.design_report import proposal_summary
+
+    assert any(f"at most +{out.prior_weight:.3f} to p" in line for line in proposal_summary(req, out))
+    balanced = propose(trained_store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Mn"],
+                                                      step=0.1, batch=2, constraints=Constraints(min_elements=4),
+                                                      strategy="balanced"))
+    assert balanced.prior_weight is None
+    assert not any("physics rule" in line for line in proposal_summary(req, balanced))

@@ -58,6 +58,10 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
         lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
                      f"({k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
     ids = ", ".join(map(str, outcome.candidate_ids))
+    weight = getattr(outcome, "prior_weight", None)
+    if weight is not None and outcome.candidate_ids:
+        lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
+                     "labels accumulate)")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")
