@@ -150,16 +150,37 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
     if not _PHASE_CHARS.match(text):
         raise CampaignError(
             f"{text!r} is not a phase list: use letters, digits, + - / ( ) , . _ ' and spaces, "
-            "starting with a letter or digit (e.g. FCC, BCC+B2)"
+            "starting with a letter or digit (e.g. FCC or BCC+B2)"
         )
     if any(not part.strip() for part in text.split("+")):
         raise CampaignError(f"{text!r} has an empty phase between '+' signs")
     implied = phase_to_label(text)
+    if implied is None and single_phase and _names_several_phases(text):
+        implied = False
     if implied is not None and implied != single_phase:
         said = "single phase" if single_phase else "not single phase"
         means = "one phase" if implied else "more than one phase"
         raise CampaignError(f"contradictory result: the alloy is said to be {said} but the phases '{text}' mean {means}")
     return text
+
+
+_PHASE_SEPARATORS = re.compile(r"\s*(?:[+,;&/]|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_SEVERAL_WORDS = re.compile(r"\b(?:two|three|four|dual|duplex|multi\w*|several|mixed|mixture)\b", re.IGNORECASE)
+# one phase whose ordering XRD may not settle: "BCC/B2" is one phase, "FCC/BCC" two
+_ORDERED_VARIANTS = ({"BCC", "B2"}, {"FCC", "L12", "L1_2"}, {"HCP", "D019", "D0_19"})
+
+
+def _names_several_phases(text: str) -> bool:
+    """True when a phase list names more than one phase in any common way ("FCC, BCC", "FCC/BCC",
+    "FCC and BCC", "two phases"): only '+' used to count, so such a list passed as single phase."""
+    if _SEVERAL_WORDS.search(text):
+        return True
+    outside = re.sub(r"\([^()]*\)", "", text)  # "FCC (a = 3.59, ordered)" is one phase
+    parts = {p.strip().upper() for p in _PHASE_SEPARATORS.split(outside) if p.strip()}
+    if len(parts) <= 1:
+        return False
+    return not (("/" in outside) and not re.search(r"[+,;&]|\band\b|\bwith\b", outside, re.IGNORECASE)
+                and any(parts <= variants for variants in _ORDERED_VARIANTS))
 
 
 def _check_text(value: str | None, what: str, limit: int) -> str | None:

@@ -112,6 +112,11 @@ def test_a_bad_formula_writes_nothing(store, bad):
     [
         (True, "FCC+BCC", "contradictory"),
         (False, "FCC", "contradictory"),
+        (True, "FCC, BCC", "contradictory"),  # lists written without '+' name several phases too
+        (True, "FCC/BCC", "contradictory"),
+        (True, "FCC and BCC", "contradictory"),
+        (True, "two phases", "contradictory"),
+        (True, "multi", "contradictory"),
         (True, "  ", "empty"),
         (False, "FCC++BCC", "empty phase"),
         (False, "=1+1", "not a phase list"),
@@ -129,7 +134,9 @@ def test_bad_phases_and_labels_are_refused(store, single, phases, message):
 
 
 @pytest.mark.parametrize(("single", "phases"), [(True, " BCC "), (False, "BCC+B2"), (False, "FCC + Laves (C14)"),
-                                                 (False, "FCC+σ"), (True, "B2")])  # fmt: skip
+                                                 (False, "FCC+σ"), (True, "B2"),
+                                                 (True, "BCC/B2"), (True, "FCC (Cu-rich, ordered)"),
+                                                 (False, "FCC, BCC")])  # fmt: skip
 def test_sensible_phase_lists_are_accepted(store, single, phases):
     assert add_result(store, "FeNi", single_phase=single, phases=phases).phases == phases.strip()
 
