@@ -261,6 +261,22 @@ def stream_table(
     return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col))
 
 
+def _cell_count_error(cells: list[str], index: dict, used: tuple) -> str | None:
+    """Why a row's cells do not fit the header, when that would lose what the row says: a filled
+    cell beyond the last column (an unquoted comma, as in ``FCC, BCC``) or no cell for a column
+    that is read.  Rows whose extra cells are blank, or that end before unread columns, are fine."""
+    n = max(index.values()) + 1  # the header's length: its last column is always in the index
+    got = f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
+    if len(cells) > n and any(c.strip() for c in cells[n:]):
+        return (f"{got} but the header has {n} columns (an unquoted comma? "
+                "quote a cell that contains one, e.g. \"FCC, BCC\")")
+    missing = [name for name in used if name is not None and index[name] >= len(cells)]
+    if missing:
+        return (f"{got} but the header has {n} columns: no cell for {', '.join(map(repr, missing))} "
+                "(write an empty cell for an unknown value)")
+    return None
+
+
 def _data_rows(path: Path, start: int, index: dict, f_col, l_col, p_col, method_col) -> Iterator[RawRow]:
     lines = _lines(path)
     for _ in range(start):
@@ -280,12 +296,13 @@ def _data_rows(path: Path, start: int, index: dict, f_col, l_col, p_col, method_
                 return value or None
 
             row = RawRow(line=line, text=cell(f_col) or "")
+            row.error = _cell_count_error(cells, index, (f_col, l_col, p_col, method_col))
             row.phases = cell(p_col)
             row.method = cell(method_col) if method_col else None
             try:
                 label = parse_label(cell(l_col)) if l_col else None
             except ValueError as exc:
-                row.error = str(exc)
+                row.error = row.error or str(exc)
                 label = None
             row.single_phase = label if label is not None else phase_to_label(row.phases)
             yield row

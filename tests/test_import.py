@@ -97,6 +97,24 @@ def test_bad_rows_abort_the_import_unless_skipped(store, tmp_path):
     assert report.measurements_added == 2 and [ln for ln, _ in report.errors] == [3, 4]
 
 
+def test_rows_whose_cells_do_not_fit_the_header_are_refused_not_cut(store, tmp_path):
+    """An unquoted comma used to drop the phase after it (FCC, BCC stored as FCC: single phase), and a
+    row without its label cell became an unlabelled alloy: both are bad rows now."""
+    csv = tmp_path / "cells.csv"
+    csv.write_text("formula,phases,single_phase\nCoCrFeNiTa0.2,FCC, BCC,yes\nCoCrFeNiCu0.4,FCC\n"
+                   "CoCrFeNi,FCC,yes,\nCoCrFeMnNi,FCC,yes\n")
+    before = _counts(store)
+    with pytest.raises(ImportFailed) as info:
+        import_csv(store, csv)
+    message = str(info.value)
+    assert "line 2: 4 cells but the header has 3 columns" in message and "unquoted comma" in message
+    assert "line 3: 2 cells but the header has 3 columns: no cell for 'single_phase'" in message
+    assert "line 4" not in message and "line 5" not in message  # a blank extra cell loses nothing
+    assert _counts(store) == before
+    report = import_csv(store, csv, skip_bad=True)
+    assert report.measurements_added == 2 and [ln for ln, _ in report.errors] == [2, 3]
+
+
 def test_generic_csv_with_named_columns_and_phases(store, tmp_path):
     csv = tmp_path / "mine.csv"
     csv.write_text("# our furnace log\nComp,Structure,Note\nCoCrFeNi,FCC,a\nAlCoCrFeNi,BCC+B2,b\nNbTaTiV,B2,c\n")

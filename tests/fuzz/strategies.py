@@ -313,6 +313,7 @@ def dataset_csvs(draw) -> CsvCase:
         phases = draw(st.sampled_from(PHASES)) if p_name else ""
         values = {f_name: formula, l_name: label_text, p_name: phases}
         cells = [values.get(h, draw(st.sampled_from(["", "x", "=cmd", "1,2", 'say "hi"', "\n"]))) for h in header]
+        bad_cells = False
         if draw(st.integers(0, 9)) == 0:  # ragged: a short row drops trailing cells
             cut = draw(st.integers(0, len(cells)))
             dropped = header[cut:]
@@ -322,15 +323,18 @@ def dataset_csvs(draw) -> CsvCase:
             phases = phases if p_name not in dropped else ""
             bad_formula = bad_formula if f_name not in dropped else True
             bad_label = bad_label and l_name not in dropped
-        elif draw(st.integers(0, 9)) == 0:  # ragged: a long row (extra cells are ignored)
-            cells = cells + ["extra", "FeNi"]
+            bad_cells = any(n in dropped for n in named)  # a column that is read has no cell: refused
+        elif draw(st.integers(0, 9)) == 0:  # ragged: a long row; filled extra cells are refused, blank ones not
+            filled = draw(st.booleans())
+            cells = cells + (["extra", "FeNi"] if filled else ["", " "])
+            bad_cells = filled
         if not cells or all(not c.strip() for c in cells):
             continue  # blank rows are not rows
         if not formula.strip():
             bad_formula = True  # a row with cells but no formula
         phases_value = phases.strip() or None
         single = None if bad_label else _expected_label(label_text if l_name is not None else None, phases_value)
-        rows.append(CsvRow(cells, bad_formula or bad_label, formula.strip(), single, phases_value))
+        rows.append(CsvRow(cells, bad_formula or bad_label or bad_cells, formula.strip(), single, phases_value))
 
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     buf = io.StringIO(newline="")
