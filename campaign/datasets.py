@@ -244,10 +244,7 @@ def stream_table(
         layout = "generic"
         f_col = _find(header, formula_column, _FORMULA_NAMES, "formula", path)
         if f_col is None:
-            raise DatasetError(
-                f"{path.name}: no formula column found (looked for {', '.join(_FORMULA_NAMES)}); "
-                "name it with --formula-column"
-            )
+            raise DatasetError(_no_formula_column(path, header))
         l_col = _find(header, label_column, _LABEL_NAMES, "label", path)
         p_col = _find(header, phase_column, _PHASE_NAMES, "phase", path)
     lowered = [h.lower() for h in header]
@@ -259,6 +256,27 @@ def stream_table(
             )
     index = {name: i for i, name in enumerate(header)}
     return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col))
+
+
+def separator_hint(header: list[str]) -> str | None:
+    """What to do when a one-column header shows another separator than ',' (a spreadsheet saved
+    with ';' or tabs reads as one column), or None."""
+    if len(header) != 1:
+        return None
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+        if sep in header[0]:
+            return (f"the header is one column {header[0][:60]!r}: the file looks separated by {name}; "
+                    "save it as comma-separated CSV (with '.' as the decimal point)")
+    return None
+
+
+def _no_formula_column(path: Path, header: list[str]) -> str:
+    """Why no formula column was found."""
+    hint = separator_hint(header)
+    if hint:
+        return f"{path.name}: {hint}"
+    return (f"{path.name}: no formula column found (looked for {', '.join(_FORMULA_NAMES)}); rename the "
+            "column, or name it with --formula-column where the command has that option (import)")
 
 
 def _cell_count_error(cells: list[str], index: dict, used: tuple) -> str | None:

@@ -64,7 +64,7 @@ from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
 from .chemistry import Composition, FormulaError, parse_formula
-from .datasets import parse_label, phase_to_label, sha256_of
+from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import content_keys
 from .labels import label_of
@@ -474,6 +474,8 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
     sheet = is_sheet(names)
     allowed = sheet_columns(sheet_unit(names)) if sheet else CSV_COLUMNS
     unknown = [h for h in names if h not in allowed]
+    if unknown and separator_hint(header):
+        raise CampaignError(f"{path.name}: {separator_hint(header)}")
     if unknown:
         raise CampaignError(f"{path.name}: unknown column(s) {', '.join(repr(u) for u in unknown)}; "
                             f"expected some of {', '.join(allowed)}")  # fmt: skip

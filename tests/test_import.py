@@ -115,6 +115,15 @@ def test_rows_whose_cells_do_not_fit_the_header_are_refused_not_cut(store, tmp_p
     assert report.measurements_added == 2 and [ln for ln, _ in report.errors] == [2, 3]
 
 
+@pytest.mark.parametrize(("text", "said"), [("formula;single_phase\nFeNi;yes\n", "semicolons"),
+                                             ("formula\tsingle_phase\nFeNi\tyes\n", "tabs")])
+def test_a_file_with_another_separator_is_named_as_such(store, tmp_path, text, said):
+    csv = tmp_path / "sheet.csv"
+    csv.write_text(text)
+    with pytest.raises(DatasetError, match=f"looks separated by {said}; save it as comma-separated CSV"):
+        import_csv(store, csv)
+
+
 def test_generic_csv_with_named_columns_and_phases(store, tmp_path):
     csv = tmp_path / "mine.csv"
     csv.write_text("# our furnace log\nComp,Structure,Note\nCoCrFeNi,FCC,a\nAlCoCrFeNi,BCC+B2,b\nNbTaTiV,B2,c\n")

@@ -214,6 +214,8 @@ def test_csv_files_with_wrong_columns_are_refused(store, tmp_path):
         import_results(store, _csv(tmp_path, "formula,singlephase\nFeNi,yes\n"))
     with pytest.raises(CampaignError, match="single_phase column"):
         import_results(store, _csv(tmp_path, "formula,phases\nFeNi,FCC\n", "b.csv"))
+    with pytest.raises(CampaignError, match="looks separated by semicolons"):
+        import_results(store, _csv(tmp_path, "formula;single_phase\nFeNi;yes\n", "semi.csv"))
     with pytest.raises(CampaignError, match="no such file"):
         import_results(store, tmp_path / "nope.csv")
     with pytest.raises(CampaignError, match="no result rows"):
