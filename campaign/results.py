@@ -70,7 +70,15 @@ from .importing import content_keys
 from .labels import label_of
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
-from .weigh_sheet import group_sheet, is_sheet, made_composition, sheet_columns, sheet_unit, weighed_masses
+from .weigh_sheet import (
+    check_made_near_nominal,
+    group_sheet,
+    is_sheet,
+    made_composition,
+    sheet_columns,
+    sheet_unit,
+    weighed_masses,
+)
 
 MAX_PHASES = 200
 MAX_METHOD = 100
@@ -556,6 +564,8 @@ def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, Res
                     raise CampaignError(f"candidate {g.candidate_id}: weighed elements {', '.join(sorted(grams))} "
                                         f"differ from its formula's {', '.join(sorted(nominal))}")  # fmt: skip
                 r.made_composition = made_composition(grams)
+                if r.composition is not None:
+                    check_made_near_nominal(g.candidate_id, r.composition.as_dict(), r.made_composition)
         except (CampaignError, FormulaError) as exc:
             errors.append((g.line, str(exc)))
             continue

@@ -163,6 +163,22 @@ def made_composition(grams: dict[str, float]) -> dict[str, float]:
     return {e: round(m / total, 6) for e, m in sorted(moles.items())}
 
 
+MADE_OFF_BY = 0.05  # 5 at.% in one element: far beyond weighing error, the mark of a mistyped mass
+
+
+def check_made_near_nominal(candidate_id: str, nominal: dict[str, float], made: dict[str, float]) -> None:
+    """Refuse weighed masses whose composition is far from the nominal one: a mass typed in the wrong
+    unit or with a slip of the finger would otherwise train the model on an alloy nobody made."""
+    element = max(nominal, key=lambda e: abs(made.get(e, 0.0) - nominal[e]))
+    off = abs(made.get(element, 0.0) - nominal[element])
+    if off > MADE_OFF_BY:
+        raise CampaignError(
+            f"candidate {candidate_id}: the weighed masses give {100 * made.get(element, 0.0):.1f} at.% {element} "
+            f"where the candidate has {100 * nominal[element]:.1f} at.% ({100 * off:.1f} at.% apart, more than "
+            f"{100 * MADE_OFF_BY:g}): check the masses; if that alloy was really made, enter its result by formula "
+            "(result add FORMULA)")
+
+
 def sheet_unit(names: list[str]) -> str:
     return "g" if "weighed_g" in names else "mg"
 

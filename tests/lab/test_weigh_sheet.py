@@ -118,12 +118,12 @@ def test_a_filled_sheet_records_the_composition_actually_made(store, tmp_path):
 def test_training_uses_the_composition_made(store, tmp_path):
     # enough labelled alloys for a snapshot; one of them carries a weighed composition
     (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
-    _fill(out, {str(a): {"Fe": "5.0", "Ni": "15.0"}}, {str(a): ("yes", "")})
+    _fill(out, {str(a): {"Fe": "9.0", "Ni": "10.0"}}, {str(a): ("yes", "")})
     import_results(store, out)
     ts = snapshot(store)
     (row,) = ts.X_lab[[f == "FeNi" for f in ts.lab_formulas]]
     vocab = list(ts.vocabulary)
-    fe, ni = 5.0 / FE, 15.0 / NI
+    fe, ni = 9.0 / FE, 10.0 / NI
     assert row[vocab.index("Fe")] == pytest.approx(fe / (fe + ni), abs=1e-5)
     assert row[vocab.index("Ni")] == pytest.approx(ni / (fe + ni), abs=1e-5)
 
@@ -132,6 +132,8 @@ def test_training_uses_the_composition_made(store, tmp_path):
     ({"Fe": "8.8"}, "weighed mass missing for Ni"),
     ({"Fe": "-1", "Ni": "10"}, "must be positive"),
     ({"Fe": "abc", "Ni": "10"}, "not a number"),
+    ({"Fe": "1e6", "Ni": "10"}, r"give 100\.0 at\.% Fe where the candidate has 50\.0 at\.%"),  # a slip of the finger
+    ({"Fe": "9300", "Ni": "10.0"}, "check the masses"),  # Fe in mg in a column of grams
 ])
 def test_a_half_filled_or_nonsense_sheet_is_refused_whole(store, tmp_path, weighed, message):
     (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
