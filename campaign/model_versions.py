@@ -181,6 +181,11 @@ def train_version(
                                 ts.y_lab[val_idx], scorer=calibration)
     arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
               "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
+    # p on the validation rows from a scorer that never saw them (the kept scorer refits its trees on
+    # them): what `reliability` checks, so its diagram is not an in-sample one
+    held_out = calibration if calibration is not None else model_out.predict_proba
+    val_p = held_out(ts.X_lab[val_idx]) if len(val_idx) else np.zeros(0)
+    arrays["val_p"] = np.asarray(val_p, dtype=np.float64).ravel()
     if use_scorer:
         arrays.update({f"scorer_{k}": v for k, v in sc.row_arrays().items()})
     if use_scorer:  # loads rebuild the trees from this file, whose sha256 the checkpoint carries

@@ -354,6 +354,28 @@ def test_a_versions_conformal_calibration_uses_a_scorer_that_never_saw_the_valid
     assert seen.mean() < expected.mean()
 
 
+def test_reliability_uses_p_from_the_scorer_that_never_saw_the_validation_alloys(trained_store):
+    """The kept scorer refits its trees on the validation alloys: its p there is in-sample (a near-perfect
+    diagram); `reliability` reads the p stored from the scorer fitted without them."""
+    from hea_campaign.campaign.model_versions import get_version, load_version, version_arrays
+    from hea_campaign.campaign.reliability import reliability
+    from hea_campaign.model.scoring import Scorer
+
+    version = get_version(trained_store)
+    model, X_lab, y_lab = load_version(version)
+    arrays = version_arrays(version)
+    sc = model.scorer
+    n = len(X_lab)
+    X_val, y_val = sc.X_fit[n:], sc.y_fit[n:]
+    fresh = Scorer(sc.members, sc.seed, sc.vocabulary, X_lab, y_lab, model.ssvae if "ssvae" in sc.members else None)
+    assert np.allclose(arrays["val_p"], fresh.predict_proba(X_val))
+    r = reliability(trained_store)
+    assert r.n == len(y_val)
+    assert r.brier == pytest.approx(float(np.mean((arrays["val_p"] - y_val) ** 2)))
+    in_sample = float(np.mean((sc.predict_proba(X_val) - y_val) ** 2))
+    assert in_sample < r.brier  # what the command showed before: optimistic
+
+
 def test_default_design_space_proposals_are_heas_and_never_known(trained_store):
     from hea_campaign.campaign.known_alloys import measured_alloys
     from hea_campaign.campaign.proposals import ProposalRequest, propose
