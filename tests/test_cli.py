@@ -27,7 +27,7 @@ def test_init_imports_the_seed_dataset_and_reports_its_quirks(tmp_path):
     assert "Alloys: 1369" in first.stdout
     second = run_cli("init", "--db", db, "--dataset", "yan2021")
     assert second.returncode == 0
-    assert "measurements added: 0" in second.stdout
+    assert "nothing new: all 1375 readable rows were imported before" in second.stdout
     status = run_cli("status", "--db", db)
     assert "Alloys: 1369" in status.stdout and "conflicting labels: 3" in status.stdout
 

@@ -26,9 +26,12 @@ def format_import_report(r: ImportReport, full: bool = False) -> str:
     lines = [
         f"Imported {r.source} ({r.layout} layout): {r.rows} rows read, "
         f"{r.labelled_rows} labelled, {r.unlabelled_rows} without a single-phase label.",
-        f"  alloys added: {r.alloys_added} (already in the store: {r.alloys_existing}); "
-        f"measurements added: {r.measurements_added}; rows imported before: {r.already_imported}",
     ]
+    if r.already_imported and not (r.alloys_added or r.measurements_added):
+        lines.append(f"  nothing new: all {r.already_imported} readable rows were imported before")
+    else:
+        lines.append(f"  alloys added: {r.alloys_added} (already in the store: {r.alloys_existing}); "
+                     f"measurements added: {r.measurements_added}; rows imported before: {r.already_imported}")
     if r.errors:
         lines.append(f"  skipped {len(r.errors)} bad row(s):")
         lines += _listing([f"line {line}: {msg}" for line, msg in r.errors], limit=None if full else 8)
