@@ -119,6 +119,7 @@ class DatasetTable:
     path: Path
     layout: str
     rows: list[RawRow] = field(default_factory=list)
+    unread_columns: tuple[str, ...] = ()  # when no label or phase column was found: the columns left unread
 
 
 _YES = {"1", "yes", "y", "true", "t", "single", "single phase", "single-phase", "ss"}
@@ -174,7 +175,8 @@ def read_table(
 ) -> DatasetTable:
     """Read a dataset CSV into rows with line numbers; recognises the layout."""
     stream = stream_table(path, formula_column=formula_column, label_column=label_column, phase_column=phase_column)
-    return DatasetTable(path=stream.path, layout=stream.layout, rows=list(stream.rows))
+    return DatasetTable(path=stream.path, layout=stream.layout, rows=list(stream.rows),
+                        unread_columns=stream.unread_columns)
 
 
 @dataclass
@@ -185,6 +187,7 @@ class DatasetStream:
     path: Path
     layout: str
     _reader_args: tuple = ()
+    unread_columns: tuple[str, ...] = ()  # when no label or phase column was found: the columns left unread
 
     @property
     def rows(self) -> Iterator[RawRow]:
@@ -255,7 +258,9 @@ def stream_table(
                 "rename or remove the extra one(s) so it is clear which to read"
             )
     index = {name: i for i, name in enumerate(header)}
-    return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col))
+    unread = tuple(h for h in header if h not in (f_col, method_col) and h) if l_col is None and p_col is None else ()
+    return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col),
+                         unread_columns=unread)
 
 
 def separator_hint(header: list[str]) -> str | None:
@@ -316,6 +321,9 @@ def _data_rows(path: Path, start: int, index: dict, f_col, l_col, p_col, method_
             row = RawRow(line=line, text=cell(f_col) or "")
             row.error = _cell_count_error(cells, index, (f_col, l_col, p_col, method_col))
             row.phases = cell(p_col)
+            if row.phases is not None and row.phases.lower() in _YES | _NO and not row.error:
+                row.error = (f"the phases cell {row.phases!r} is a single-phase label, not a phase list: "
+                             "name that column with --label-column")
             row.method = cell(method_col) if method_col else None
             try:
                 label = parse_label(cell(l_col)) if l_col else None

@@ -55,6 +55,7 @@ class ImportReport:
     near_duplicate_groups: list[list[str]] = field(default_factory=list)
     zero_amounts: dict[int, list[str]] = field(default_factory=dict)  # line -> elements written with 0
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    unread_columns: tuple[str, ...] = ()  # no label or phase column found: what was left unread
     written: bool = False
 
 
@@ -211,7 +212,7 @@ def import_table(
                                                                                     skip_bad)
     if unchanged is not None:
         return unchanged
-    report = ImportReport(source=source, layout=table.layout)
+    report = ImportReport(source=source, layout=table.layout, unread_columns=getattr(table, "unread_columns", ()))
     state = _ReportState()
     keyer = _ContentKeyer(f"c{store.campaign_id}")
     lines, alloy_ids, labels = array("q"), array("q"), array("b")

@@ -124,6 +124,27 @@ def test_a_file_with_another_separator_is_named_as_such(store, tmp_path, text, s
         import_csv(store, csv)
 
 
+def test_a_file_without_a_label_column_names_the_columns_left_unread(store, tmp_path):
+    from hea_campaign.tui.present.report import format_import_report
+
+    csv = tmp_path / "res.csv"
+    csv.write_text("composition,result,Note\nFeNi,yes,a\n")
+    report = import_csv(store, csv)
+    assert report.unread_columns == ("result", "Note") and report.unlabelled_rows == 1
+    assert "columns not read: 'result', 'Note' (name the label column with --label-column)" in \
+        format_import_report(report)
+    named = tmp_path / "named.csv"
+    named.write_text("composition,single_phase\nCoNi,yes\n")
+    assert import_csv(store, named).unread_columns == ()
+
+
+def test_a_phase_column_holding_labels_is_refused(store, tmp_path):
+    csv = tmp_path / "pl.csv"
+    csv.write_text("formula,result\nFeNi,yes\n")
+    with pytest.raises(ImportFailed, match="the phases cell 'yes' is a single-phase label"):
+        import_csv(store, csv, phase_column="result")
+
+
 def test_generic_csv_with_named_columns_and_phases(store, tmp_path):
     csv = tmp_path / "mine.csv"
     csv.write_text("# our furnace log\nComp,Structure,Note\nCoCrFeNi,FCC,a\nAlCoCrFeNi,BCC+B2,b\nNbTaTiV,B2,c\n")

@@ -32,6 +32,9 @@ def format_import_report(r: ImportReport, full: bool = False) -> str:
     else:
         lines.append(f"  alloys added: {r.alloys_added} (already in the store: {r.alloys_existing}); "
                      f"measurements added: {r.measurements_added}; rows imported before: {r.already_imported}")
+    if r.unread_columns:
+        lines.append("  no single-phase label or phase column found, so every row is unlabelled; columns not read: "
+                     + ", ".join(repr(c) for c in r.unread_columns) + " (name the label column with --label-column)")
     if r.errors:
         lines.append(f"  skipped {len(r.errors)} bad row(s):")
         lines += _listing([f"line {line}: {msg}" for line, msg in r.errors], limit=None if full else 8)
