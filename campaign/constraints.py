@@ -37,7 +37,7 @@ class Constraints:
     min_elements: int = 1
     granularity: float = 0.01  # lab granularity as a fraction (0.01 = 1 at.%)
     element_min: float = 0.0  # every element present: at least this fraction
-    element_max: float = 1.0  # every element present: at most this fraction (max_fraction overrides)
+    element_max: float = 1.0  # every element present: at most this fraction (max_fraction can only lower it)
     max_cost_per_kg: float | None = None  # USD per kg of raw materials
     max_density: float | None = None  # g/cm3, rule-of-mixtures estimate
 
@@ -67,32 +67,49 @@ class Constraints:
         return min(float(self.max_fraction.get(element, 1.0)), self.element_max)
 
     def validate(self, vocabulary: Sequence[str]) -> None:
-        known = set(vocabulary)
+        """Refuse contradictory settings with one sentence, so no impossible space is stored or run."""
+        self._check_names(vocabulary)
+        self._check_bounds()
+        self._check_counts(vocabulary)
+        self._check_limits()
+        self._check_feasible(vocabulary)
+
+    def _check_names(self, vocabulary: Sequence[str]) -> None:
+        """Every named element is known, and none is both allowed and banned or required and not allowed."""
         named = set(self.allowed or ()) | set(self.banned) | set(self.min_fraction) | set(self.max_fraction)
-        unknown = sorted(named - known)
+        unknown = sorted(named - set(vocabulary))
         if unknown:
             raise ConstraintError(f"constraints name elements outside the model vocabulary: {', '.join(unknown)}")
         if self.allowed is not None and self.allowed & self.banned:
             raise ConstraintError(f"elements both allowed and banned: {', '.join(sorted(self.allowed & self.banned))}")
-        for el, lo in self.min_fraction.items():
+        for el in sorted(self.min_fraction):
             if el in self.banned or (self.allowed is not None and el not in self.allowed):
                 raise ConstraintError(f"{el} has a minimum fraction but is not allowed")
+
+    def _check_bounds(self) -> None:
+        """Per-element bounds in order, minima within 100 at.%, and a granularity that divides 100 at.%."""
+        for el, lo in sorted(self.min_fraction.items()):
             hi = self.max_fraction.get(el, 1.0)
             if not 0 <= lo <= hi <= 1:
-                raise ConstraintError(f"bounds for {el} must satisfy 0 <= min <= max <= 1 (got {lo}, {hi})")
-        if sum(self.min_fraction.values()) > 1 + 1e-9:
-            raise ConstraintError("the minimum fractions add up to more than 100 at.%")
+                raise ConstraintError(f"bounds for {el} must satisfy 0 <= min <= max <= 100 at.% "
+                                      f"(got min {_pct(lo)} at.%, max {_pct(hi)} at.%)")
+        total = sum(self.min_fraction.values())
+        if total > 1 + 1e-9:
+            raise ConstraintError(f"the minimum fractions add up to more than 100 at.% ({_pct(total)} at.%)")
         if not 0 < self.granularity <= 0.5:
             raise ConstraintError("granularity must be between 0 and 50 at.%")
         units = 1 / self.granularity
         if abs(units - round(units)) > 1e-6:
             raise ConstraintError("granularity must divide 100 at.% evenly (e.g. 1, 2, 5 at.%)")
+        if not 0 <= self.element_min <= self.element_max <= 1:
+            raise ConstraintError("per-element bounds must satisfy 0 <= min <= max <= 100 at.%")
+
+    def _check_counts(self, vocabulary: Sequence[str]) -> None:
+        """Element-count range in order and reachable with the per-element bounds."""
         if self.max_elements is not None and self.max_elements < max(1, self.min_elements):
             raise ConstraintError("max_elements is smaller than min_elements")
         if self.min_elements < 1:
             raise ConstraintError("an alloy needs at least one element (min_elements >= 1)")
-        if not 0 <= self.element_min <= self.element_max <= 1:
-            raise ConstraintError("per-element bounds must satisfy 0 <= min <= max <= 100 at.%")
         if self.element_min * max(self.min_elements, 1) > 1 + 1e-9:
             raise ConstraintError(
                 f"{self.min_elements} elements of at least {100 * self.element_min:g} at.% add up to more than 100 at.%")
@@ -100,9 +117,60 @@ class Constraints:
         if self.element_max * most < 1 - 1e-9:
             raise ConstraintError(
                 f"{most} elements of at most {100 * self.element_max:g} at.% cannot make up 100 at.%")
+
+    def _check_limits(self) -> None:
         for name, v in (("max_cost_per_kg", self.max_cost_per_kg), ("max_density", self.max_density)):
             if v is not None and not (v > 0 and v == v and v != float("inf")):
                 raise ConstraintError(f"{name} must be a positive number (got {v})")
+
+    def _check_feasible(self, vocabulary: Sequence[str]) -> None:
+        """Refuse a space that no composition satisfies (each check alone can pass while together they fail)."""
+        usable = [e for e in vocabulary if (self.allowed is None or e in self.allowed) and e not in self.banned]
+        if len(usable) < self.min_elements:
+            raise ConstraintError(f"only {len(usable)} element(s) are allowed ({_listed(sorted(usable))}), "
+                                  f"fewer than the minimum of {self.min_elements} elements")
+        lo, hi = _least_units(self), int(np.floor(self.element_max / self.granularity + 1e-6))
+        if lo > hi:
+            raise ConstraintError(f"no multiple of the granularity ({_pct(self.granularity)} at.%) lies within the "
+                                  f"per-element bounds ({_pct(self.element_min)} to {_pct(self.element_max)} at.%)")
+        required = sorted(e for e, v in self.min_fraction.items() if v > 0)  # satisfies() needs those present
+        for el in required:
+            self._check_required(el)
+        if self.max_elements is not None and len(required) > self.max_elements:
+            raise ConstraintError(f"{len(required)} elements have a required minimum ({', '.join(required)}), "
+                                  f"more than the maximum of {self.max_elements} elements")
+        optional = [e for e in usable if e not in required and self._units(e)[0] <= self._units(e)[1]]
+        if len(required) + len(optional) < self.min_elements:
+            unusable = sorted(set(usable) - set(optional) - set(required))
+            raise ConstraintError(
+                f"only {len(required) + len(optional)} allowed element(s) can be present, fewer than the minimum of "
+                f"{self.min_elements}: the maximum of {_listed(unusable)} is below the per-element minimum "
+                f"({_pct(self.element_min)} at.%) or the granularity ({_pct(self.granularity)} at.%)")
+        _check_total(self, required, optional)
+
+    def _units(self, element: str) -> tuple[int, int]:
+        """An element's (low, high) amount when present, in whole granularity steps (rounded inwards)."""
+        g = self.granularity
+        lo = max(self.element_min, float(self.min_fraction.get(element, 0.0)))
+        return max(1, int(np.ceil(lo / g - 1e-6))), int(np.floor(self.upper(element) / g + 1e-6))
+
+    def _check_required(self, el: str) -> None:
+        """A required element's minimum must fit under its own maximum and the per-element one."""
+        lo, hi = self._units(el)
+        if lo <= hi:
+            return
+        need, g = max(self.element_min, float(self.min_fraction[el])), self.granularity
+        if need > self.upper(el) + 1e-9 and self.upper(el) == self.element_max:
+            why = f"no element may have more than {_pct(self.element_max)} at.% (the per-element maximum)"
+        elif self.max_fraction.get(el, 1.0) < self.element_min - 1e-9:
+            why = (f"its maximum is {_pct(self.max_fraction[el])} at.%, below the per-element minimum "
+                   f"of {_pct(self.element_min)} at.%")
+        elif self.upper(el) < g - 1e-9:
+            why = f"its maximum ({_pct(self.upper(el))} at.%) is less than one granularity step ({_pct(g)} at.%)"
+        else:
+            why = (f"no multiple of the granularity ({_pct(g)} at.%) lies between {_pct(need)} and "
+                   f"{_pct(self.upper(el))} at.%")
+        raise ConstraintError(f"{el} is required with at least {_pct(self.min_fraction[el])} at.% but {why}")
 
     def allowed_mask(self, vocabulary: Sequence[str]) -> np.ndarray:
         mask = np.array([(self.allowed is None or e in self.allowed) and e not in self.banned for e in vocabulary])
@@ -122,6 +190,65 @@ class Constraints:
             "max_cost_per_kg": self.max_cost_per_kg,
             "max_density": self.max_density,
         }
+
+
+def _pct(fraction: float) -> str:
+    return f"{100 * fraction:.6g}"
+
+
+def _listed(elements: Sequence[str], most: int = 8) -> str:
+    shown = ", ".join(elements[:most])
+    return shown + (f" and {len(elements) - most} more" if len(elements) > most else "") if elements else "none"
+
+
+def _check_total(c: Constraints, required: list[str], optional: list[str]) -> None:
+    """Some element count in range must let the bounds (in granularity steps) add up to exactly 100 at.%.
+
+    Optional elements all share the per-element minimum, so the largest maxima are the best choice."""
+    total, g, r = round(1 / c.granularity), c.granularity, len(required)
+    lo_req = sum(c._units(e)[0] for e in required)
+    hi_req = sum(c._units(e)[1] for e in required)
+    lo_opt = _least_units(c)
+    hi_opt = sorted((c._units(e)[1] for e in optional), reverse=True)
+    counts = range(max(c.min_elements, r), min(c.max_elements or len(required) + len(optional), r + len(optional)) + 1)
+    low = {k: lo_req + (k - r) * lo_opt for k in counts}
+    high = {k: hi_req + sum(hi_opt[:k - r]) for k in counts}
+    if any(low[k] <= total <= high[k] for k in counts):
+        return
+    k0, k1 = counts[0], counts[-1]
+    if low[k0] > total:
+        raise ConstraintError(f"{k0} elements need at least {_pct(low[k0] * g)} at.% together "
+                              f"({_parts(c, required, k0 - r)}), more than 100 at.%")
+    if high[k1] < total:
+        raise ConstraintError(f"{k1} elements (the most the space allows) cannot make up 100 at.%: "
+                              f"their maxima reach only {_pct(high[k1] * g)} at.%")
+    k = max(k for k in counts if high[k] < total)
+    raise ConstraintError(f"no element count from {k0} to {k1} makes 100 at.%: {k} elements reach at most "
+                          f"{_pct(high[k] * g)} at.% and {k + 1} need at least {_pct(low[k + 1] * g)} at.%")
+
+
+def _least_units(c: Constraints) -> int:
+    """The smallest amount of an element without its own minimum, in granularity steps (present: at least one)."""
+    return max(1, int(np.ceil(c.element_min / c.granularity - 1e-6)))
+
+
+def _parts(c: Constraints, required: list[str], extra: int) -> str:
+    """What a minimal alloy is made of, in words: the required minima and the other elements' minimum."""
+    parts = [f"{e} {_pct(c._units(e)[0] * c.granularity)}" for e in required]
+    if extra:
+        parts.append(f"{extra} more of at least {_pct(_least_units(c) * c.granularity)}")
+    return ", ".join(parts) + " at.%"
+
+
+def check_screening_step(step: float, granularity: float) -> None:
+    """Screened compositions are not rounded, so the step must be a whole number of granularity steps."""
+    ratio = step / granularity
+    if ratio < 1 - 1e-6 or abs(ratio - round(ratio)) > 1e-6:
+        units = round(1 / granularity)
+        fits = [k * granularity for k in range(1, units + 1) if units % k == 0 and k * granularity >= step - 1e-9]
+        raise ConstraintError(
+            f"the screening step ({_pct(step)} at.%) must be a multiple of the granularity ({_pct(granularity)} at.%), "
+            f"and so at least the granularity: use e.g. --step {_pct(fits[0] if fits else 1.0)}")
 
 
 def round_to_granularity(fractions: np.ndarray, granularity: float = 0.01) -> np.ndarray:
@@ -206,7 +333,7 @@ def violations(fraction_row: np.ndarray, constraints: Constraints, vocabulary: S
         el = vocabulary[i]
         if x[i] < constraints.element_min - 1e-9:
             out.append(f"{el} is {100 * x[i]:.1f} at.%, below the per-element minimum {100 * constraints.element_min:g}")
-        elif el not in constraints.max_fraction and x[i] > constraints.upper(el) + 1e-9:
+        elif x[i] > constraints.upper(el) + 1e-9 and not x[i] > constraints.max_fraction.get(el, 1.0) + 1e-9:
             out.append(f"{el} is {100 * x[i]:.1f} at.%, above the per-element maximum {100 * constraints.upper(el):g}")
     if constraints.max_cost_per_kg is not None or constraints.max_density is not None:
         from .economics import cost_per_kg, density, price_table

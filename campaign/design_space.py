@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Campaign
 
-from .constraints import HEA_DEFAULTS, ConstraintError, Constraints
+from .constraints import HEA_DEFAULTS, ConstraintError, Constraints, check_screening_step
 from .economics import PriceTable, price_table, read_price_list
 from .errors import CampaignError
 from .store import CampaignStore, current_user
@@ -36,6 +36,7 @@ class DesignSpaceView:
     prices: PriceTable
     price_list: dict | None  # {"source", "usd_per_kg": {...}} when a lab list is imported
     price_summary: str = ""  # where the vocabulary's prices come from, one line
+    problem: str | None = None  # why no composition fits the stored space (stored before it was checked)
 
 
 def _campaign(session, store: CampaignStore) -> Campaign:
@@ -62,6 +63,28 @@ def constraints_from_settings(settings: Mapping) -> Constraints:
         raise CampaignError(f"the stored design space cannot be read ({exc}); set it again with hea-campaign space set") from None
 
 
+def space_for_run(space: Constraints, overrides: Mapping, vocabulary, *, label: str = "the campaign's design space",
+                  screen_step: float | None = None) -> Constraints:
+    """The space one proposal applies: ``space`` with this run's options, refused with the reason if impossible.
+
+    A space stored before it was checked this strictly, or made impossible by the options, would
+    otherwise run and produce nothing useful."""
+    if overrides:
+        try:
+            space = space.replace(**overrides)
+        except TypeError as exc:
+            raise CampaignError(f"unknown design-space setting: {exc}") from None
+        label += " with this run's options"
+    try:
+        space.validate(vocabulary)
+    except ConstraintError as exc:
+        raise ConstraintError(f"{label} cannot be used: {exc} (see hea-campaign space show; "
+                              f"change it with hea-campaign space set)") from None
+    if screen_step is not None:
+        check_screening_step(screen_step, space.granularity)
+    return space
+
+
 def load_prices(store: CampaignStore) -> PriceTable:
     with store.read() as session:
         settings = dict(_campaign(session, store).settings or {})
@@ -81,8 +104,18 @@ def show(store: CampaignStore) -> DesignSpaceView:
     from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
     prices = prices_from_settings(settings)
-    return DesignSpaceView(constraints_from_settings(settings), not settings.get(SETTINGS_KEY), prices,
-                           settings.get(PRICES_KEY), prices.describe(DEFAULT_VOCABULARY))
+    space = constraints_from_settings(settings)
+    return DesignSpaceView(space, not settings.get(SETTINGS_KEY), prices, settings.get(PRICES_KEY),
+                           prices.describe(DEFAULT_VOCABULARY), _problem(space, DEFAULT_VOCABULARY))
+
+
+def _problem(space: Constraints, vocabulary) -> str | None:
+    """Why the space admits no composition, so `space show` flags a space stored before the checks."""
+    try:
+        space.validate(vocabulary)
+    except ConstraintError as exc:
+        return str(exc)
+    return None
 
 
 def save_design_space(store: CampaignStore, constraints: Constraints, *, by: str | None = None,

@@ -11,7 +11,8 @@ from .options import open_store as _open
 
 
 def register(app: typer.Typer) -> None:
-    space = typer.Typer(help="The campaign's design space: what every proposal must satisfy.", no_args_is_help=True)
+    space = typer.Typer(help="The campaign's design space: what every proposal must satisfy.\n\n"
+                             "Example: hea-campaign space show", no_args_is_help=True)
     app.add_typer(space, name="space")
 
     @space.command("show")
@@ -35,8 +36,8 @@ def register(app: typer.Typer) -> None:
         allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated).")] = None,
         any_elements: Annotated[bool, typer.Option("--any-elements", help="Allow every element of the vocabulary again.")] = False,
         banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements ('none' clears the list).")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5'.")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30' (Fe:1 is 1 at.%).")] = None,
+        min_frac: Annotated[Optional[list[str]], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5'; repeat it or separate with commas.")] = None,
+        max_frac: Annotated[Optional[list[str]], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30' (Fe:1 is 1 at.%); repeat it or separate with commas.")] = None,
         granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = None,
         max_cost: Annotated[Optional[float], typer.Option(metavar="USD/KG", help="Maximum raw-material cost, USD per kg.")] = None,
         no_max_cost: Annotated[bool, typer.Option("--no-max-cost", help="Remove the cost limit.")] = False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hea_campaign.campaign.errors import CampaignError
 
 from .checks import integer, is_blank, names, number
-from .proposal_request import parse_bounds
+from .proposal_request import granularity_pct, parse_bounds
 
 
 def _range(text, name: str, lo: float, hi: float, kind) -> tuple | None:
@@ -31,6 +31,13 @@ def _pct(value, name, lo, hi):
     return number(value, name, lo=lo, hi=hi)
 
 
+def _given(value) -> bool:
+    """A typed value or a repeated option's values (a list from the CLI) with something in them."""
+    if isinstance(value, (list, tuple)):
+        return any(not is_blank(v) for v in value)
+    return not is_blank(value)
+
+
 def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_frac=None, max_frac=None,
                   granularity=None, max_cost=None, max_density=None, no_max_cost: bool = False,
                   no_max_density: bool = False, any_elements: bool = False) -> dict:
@@ -49,12 +56,12 @@ def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_
     b = _range(at_pct, "--at-pct", 0, 100, _pct)
     if b:
         out["element_min"], out["element_max"] = b[0] / 100, b[1] / 100
-    if not is_blank(min_frac):
+    if _given(min_frac):
         out["min_fraction"] = parse_bounds(min_frac, "--min")
-    if not is_blank(max_frac):
+    if _given(max_frac):
         out["max_fraction"] = parse_bounds(max_frac, "--max")
     if not is_blank(granularity):
-        out["granularity"] = number(granularity, "--granularity (at.%)", lo=0, hi=50, lo_open=True) / 100
+        out["granularity"] = granularity_pct(granularity) / 100
     if not is_blank(max_cost):
         out["max_cost_per_kg"] = number(max_cost, "--max-cost (USD/kg)", lo=0, lo_open=True)
     if no_max_cost:
@@ -87,6 +94,9 @@ def design_space_lines(view) -> list[str]:
                                else f"{c.max_density:g} g/cm3 (rule-of-mixtures estimate)"),
         f"prices: {view.price_summary}",
     ]
+    if view.problem:
+        lines.append(f"warning: proposals cannot use this design space: {view.problem}; "
+                     "change it with hea-campaign space set")
     if view.is_default:
         lines.append("(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
     return lines

@@ -52,7 +52,12 @@ def _or(value, default):
 
 
 def parse_bounds(text, name: str) -> dict[str, float]:
-    """'Al:5,Cr:30' or 'Al:5%,Cr:30%' (always at.%) -> {element: fraction}; 'Fe:1' is 1 at.%."""
+    """'Al:5,Cr:30' or 'Al:5%,Cr:30%' (always at.%) -> {element: fraction}; 'Fe:1' is 1 at.%.
+
+    A repeated option arrives as a list (``--min Fe:30 --min Ni:30``): every value counts, and an
+    element given twice with different amounts is refused rather than one silently winning."""
+    if isinstance(text, (list, tuple)):
+        text = ",".join(str(t) for t in text)
     out: dict[str, float] = {}
     for item in names(text, name, unique=False):
         el, colon, value = item.partition(":")
@@ -60,10 +65,42 @@ def parse_bounds(text, name: str) -> dict[str, float]:
         if not colon or not el or not value:
             raise CampaignError(f"{name} must look like 'Al:5,Cr:30' in at.% (got '{item}')")
         v = number(value.removesuffix("%").strip(), f"{name} {el} (at.%)", lo=0, hi=100)
-        if el in out:
-            raise CampaignError(f"{name} gives {el} twice")
+        if el in out and abs(out[el] - v / 100) > 1e-12:
+            raise CampaignError(f"{name} gives {el} twice with different amounts "
+                                f"({100 * out[el]:g} and {v:g} at.%): give it once")
         out[el] = v / 100
     return out
+
+
+def granularity_pct(value, name: str = "--granularity") -> float:
+    """Lab granularity in at.%: compositions are whole numbers of it, so it must divide 100 at.%."""
+    g = number(value, f"{name} (at.%)", lo=0, hi=50, lo_open=True)
+    if abs(100 / g - round(100 / g)) > 1e-6:
+        raise CampaignError(f"{name} must divide 100 at.% evenly, e.g. 0.5, 1, 2, 5 or 10 (got {g:g})")
+    return g
+
+
+def check_step(step_pct: float, gran_pct: float | None) -> None:
+    """Screened compositions are not rounded, so the step must be a whole multiple of the granularity."""
+    ratio = None if gran_pct is None else step_pct / gran_pct
+    if ratio is None or (ratio >= 1 - 1e-9 and abs(ratio - round(ratio)) <= 1e-6):
+        return
+    default = ", the default when --step is not given" if step_pct == DEFAULTS.step else ""
+    units = round(100 / gran_pct)
+    suggest = min(gran_pct * k for k in range(1, units + 1) if units % k == 0 and gran_pct * k >= step_pct - 1e-9)
+    raise CampaignError(f"the screening step ({step_pct:g} at.%{default}) must be a multiple of the granularity "
+                        f"({gran_pct:g} at.%), and so at least the granularity: use e.g. --step {suggest:g}")
+
+
+def multi_phase_count(value) -> int:
+    """How many multi-phase alloys to invert from; blank is 0 (not this mode), and a given count is at least 1."""
+    if is_blank(value):
+        return 0
+    n = integer(value, "--from-multi-phase")
+    if n < 1:
+        raise CampaignError(f"--from-multi-phase is how many multi-phase alloys to start from and must be at least 1 "
+                            f"(got {n})")
+    return integer(n, "--from-multi-phase", lo=1, hi=MAX_STARTS)
 
 
 def parse_latent(text) -> list[list[float]]:
@@ -92,7 +129,7 @@ def build_proposal_request(
 
     d = DEFAULTS
     start_list = names(starts, "--from")
-    n_multi = integer(_or(from_multi_phase, 0), "--from-multi-phase", lo=0, hi=MAX_STARTS)
+    n_multi = multi_phase_count(from_multi_phase)
     points = parse_latent(latent)
     screen_elements = names(screen, "--screen")
     modes = [m for m, on in (("invert", start_list or n_multi), ("latent", points), ("screen", screen_elements)) if on]
@@ -104,12 +141,12 @@ def build_proposal_request(
     strategy = str(_or(strategy, d.strategy))
     if strategy not in STRATEGIES:
         raise CampaignError(f"--strategy must be one of {', '.join(STRATEGIES)} (got '{strategy}')")
-    gran = None if is_blank(granularity) else number(granularity, "--granularity (at.%)", lo=0, hi=50, lo_open=True)
+    gran = None if is_blank(granularity) else granularity_pct(granularity)
     step_pct = number(_or(step, d.step), "--step (at.%)", lo=0, hi=100, lo_open=True)
     if abs(100 / step_pct - round(100 / step_pct)) > 1e-9:
         raise CampaignError(f"--step must divide 100 at.% evenly, e.g. 1, 2, 5 or 10 (got {step_pct:g})")
-    if gran is not None and step_pct < gran - 1e-12:
-        raise CampaignError(f"--step ({step_pct:g} at.%) must be at least the granularity ({gran:g} at.%)")
+    if screen_elements:  # the step is the screening grid; inversion and latent decoding do not use it
+        check_step(step_pct, gran)
     n_min = None if is_blank(min_elements) else integer(min_elements, "--min-elements", lo=1, hi=MAX_ELEMENTS)
     n_max = None if is_blank(max_elements) else integer(max_elements, "--max-elements", lo=1, hi=MAX_ELEMENTS)
     if n_max is not None and n_min is not None and n_max < n_min:

@@ -1,0 +1,259 @@
+"""The design space as the user types it: every --min and --max kept, impossible spaces refused
+with their reason (by `space set`, and by `propose` for one stored before the checks), and
+messages about granularity, step and --from-multi-phase that name what the user gave."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from hea_campaign.campaign.constraints import (
+    HEA_DEFAULTS,
+    ConstraintError,
+    Constraints,
+    check_screening_step,
+    satisfies,
+    violations,
+)
+from hea_campaign.campaign.design_space import SETTINGS_KEY, load_design_space, show, space_for_run
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.screening import enumerate_space
+from hea_campaign.db.tables import Campaign
+from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
+from hea_campaign.tui.cli import main
+from hea_campaign.tui.present.design_space_view import design_space_lines, space_changes
+from hea_campaign.tui.present.proposal_request import build_proposal_request, parse_bounds
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    return code, out.out, out.err
+
+
+def refused(capsys, *args: str) -> str:
+    code, _, err = cli(capsys, *args)
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), (args, code, err)
+    return lines[0]
+
+
+@pytest.fixture
+def on_store(seeded_store, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", seeded_store.url)
+    return seeded_store
+
+
+def store_space(store, space: Constraints) -> None:
+    """Write a space straight into Campaign.settings, as an older version could have stored it."""
+    with store.write() as session:
+        row = session.get(Campaign, store.campaign_id)
+        row.settings = {**(row.settings or {}), SETTINGS_KEY: space.describe()}
+        session.add(row)
+
+
+# --------------------------------------------------------------------------- 1. repeated --min / --max
+
+
+def test_repeated_min_and_max_are_all_kept_by_space_set(on_store, capsys):
+    code, out, _ = cli(capsys, "space", "set", "--min", "Fe:20", "--min", "Ni:20", "--min", "Co:15,Cr:10",
+                       "--max", "Al:10", "--max", "Ti:5")
+    assert code == 0
+    space = load_design_space(on_store)
+    assert space.min_fraction == {"Fe": 0.20, "Ni": 0.20, "Co": 0.15, "Cr": 0.10}
+    assert space.max_fraction == {"Al": 0.10, "Ti": 0.05}
+    assert "required minimum: Co 15 at.%, Cr 10 at.%, Fe 20 at.%, Ni 20 at.%" in out
+
+
+def test_one_element_with_two_amounts_is_refused_and_nothing_is_stored(on_store, capsys):
+    line = refused(capsys, "space", "set", "--min", "Fe:20", "--min", "Fe:30")
+    assert "--min gives Fe twice with different amounts (20 and 30 at.%)" in line
+    assert "--max gives Cr twice" in refused(capsys, "space", "set", "--max", "Cr:20,Cr:25")
+    assert load_design_space(on_store) == HEA_DEFAULTS
+    assert cli(capsys, "space", "set", "--min", "Fe:20", "--min", "Fe:20%")[0] == 0  # the same amount twice is one
+    assert load_design_space(on_store).min_fraction == {"Fe": 0.20}
+
+
+def test_repeated_min_and_max_reach_the_proposal_request(on_store, capsys, monkeypatch):
+    import hea_campaign.campaign.proposals as proposals
+
+    seen = []
+
+    def stop(store, req, **kw):
+        seen.append(req)
+        raise CampaignError("stopped by the test")
+
+    monkeypatch.setattr(proposals, "propose", stop)
+    refused(capsys, "propose", "--from", "CoCrFeNi", "--min", "Fe:20", "--min", "Ni:25", "--max", "Co:30",
+            "--max", "Cr:30")
+    assert seen[0].space_overrides["min_fraction"] == {"Fe": 0.20, "Ni": 0.25}
+    assert seen[0].space_overrides["max_fraction"] == {"Co": 0.30, "Cr": 0.30}
+    assert "gives Fe twice" in refused(capsys, "propose", "--from", "CoCrFeNi", "--min", "Fe:20", "--min", "Fe:25")
+
+
+def test_the_parser_takes_a_list_or_a_string():
+    assert parse_bounds(["Fe:20", "Ni:5%,Co:1"], "--min") == {"Fe": 0.20, "Ni": 0.05, "Co": 0.01}
+    assert parse_bounds("Fe:20, Ni:5", "--min") == {"Fe": 0.20, "Ni": 0.05}
+    assert space_changes(min_frac=[], max_frac=None) == {}  # an option not given changes nothing
+
+
+# --------------------------------------------------------------------------- 2. impossible spaces
+
+
+IMPOSSIBLE = [
+    (HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co"})),
+     "only 3 element(s) are allowed (Co, Fe, Ni), fewer than the minimum of 4"),
+    (HEA_DEFAULTS.replace(banned=frozenset(V) - {"Fe", "Ni"}), "only 2 element(s) are allowed"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.40}),
+     "Fe is required with at least 40 at.% but no element may have more than 35 at.%"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.30}, max_fraction={"Fe": 0.20}), "min <= max"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.01}, max_fraction={"Fe": 0.03}),
+     "its maximum is 3 at.%, below the per-element minimum of 5 at.%"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.335}, max_fraction={"Fe": 0.339}), "no multiple of the granularity"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.3, "Ni": 0.3, "Co": 0.3, "Cr": 0.3}), "add up to more than 100"),
+    (HEA_DEFAULTS.replace(min_fraction={"Fe": 0.32, "Ni": 0.32, "Co": 0.32}),
+     "4 elements need at least 101 at.% together (Co 32, Fe 32, Ni 32, 1 more of at least 5 at.%)"),
+    (HEA_DEFAULTS.replace(min_fraction={e: 0.05 for e in ("Fe", "Ni", "Co", "Cr", "Al", "Ti", "Mn")}),
+     "7 elements have a required minimum (Al, Co, Cr, Fe, Mn, Ni, Ti), more than the maximum of 6"),
+    (HEA_DEFAULTS.replace(max_elements=4, element_max=0.24), "4 elements of at most 24 at.% cannot make up 100"),
+    (HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co", "Cr", "Al"}),
+                          max_fraction={"Fe": 0.05, "Ni": 0.05, "Co": 0.05}),
+     "5 elements (the most the space allows) cannot make up 100 at.%: their maxima reach only 85 at.%"),
+    (HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co", "Cr"}), max_fraction={"Fe": 0.03}),
+     "only 3 allowed element(s) can be present"),
+    (Constraints(min_elements=2, max_elements=3, element_min=0.40, element_max=0.45),
+     "no element count from 2 to 3 makes 100 at.%: 2 elements reach at most 90 at.% and 3 need at least 120"),
+    (HEA_DEFAULTS.replace(granularity=0.5), "no multiple of the granularity (50 at.%) lies within"),
+]
+
+
+@pytest.mark.parametrize(("space", "reason"), IMPOSSIBLE, ids=[r[:40] for _, r in IMPOSSIBLE])
+def test_a_space_no_composition_satisfies_is_refused_with_its_reason(space, reason):
+    with pytest.raises(ConstraintError) as info:
+        space.validate(V)
+    assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("space", [
+    HEA_DEFAULTS, Constraints(),
+    HEA_DEFAULTS.replace(max_elements=4, element_max=0.25),  # exactly 100 at.%
+    HEA_DEFAULTS.replace(min_fraction={"Fe": 0.30, "Ni": 0.30, "Co": 0.30}),  # 90 + one more of 5 at.%
+    HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co", "Cr"})),
+    HEA_DEFAULTS.replace(min_fraction={"Fe": 0.0}, max_fraction={"Fe": 0.0}),  # Fe simply absent
+    HEA_DEFAULTS.replace(max_fraction={"Fe": 0.5}),  # above the ceiling: no effect, not a contradiction
+])
+def test_spaces_that_hold_compositions_are_accepted(space):
+    space.validate(V)
+
+
+def random_space(rng: random.Random, els: list[str]) -> Constraints:
+    allowed = frozenset(rng.sample(els, rng.randint(1, len(els)))) if rng.random() < 0.5 else None
+    pool = sorted(allowed if allowed is not None else els)
+    banned = frozenset(rng.sample(els, rng.randint(1, 3))) if allowed is None and rng.random() < 0.4 else frozenset()
+    usable = [e for e in pool if e not in banned]
+    lo_el, hi_el = sorted(rng.choice([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0]) for _ in range(2))
+    mins = {e: rng.choice([0.1, 0.2, 0.3, 0.4]) for e in rng.sample(usable, rng.randint(0, min(3, len(usable))))}
+    maxs = {e: max(mins.get(e, 0), rng.choice([0.0, 0.1, 0.2, 0.3, 0.5])) for e in rng.sample(els, rng.randint(0, 2))}
+    n_lo = rng.randint(1, 5)
+    return Constraints(allowed=allowed, banned=banned, min_fraction=mins, max_fraction=maxs, min_elements=n_lo,
+                       max_elements=rng.choice([None, n_lo, n_lo + 1, 5]), element_min=lo_el, element_max=hi_el,
+                       granularity=0.1)
+
+
+def test_validate_refuses_exactly_the_spaces_without_a_composition():
+    """Against brute force: every 10 at.% composition of five elements, 400 random spaces."""
+    els = ["Fe", "Ni", "Co", "Cr", "Al"]
+    X = np.concatenate(list(enumerate_space(els, els, step=0.1)))
+    assert len(X) == 1001 and np.allclose(X.sum(axis=1), 1)
+    rng = random.Random(7)
+    refused_count = 0
+    for _ in range(400):
+        space = random_space(rng, els)
+        possible = bool(satisfies(X, space, els).any())
+        try:
+            space.validate(els)
+        except ConstraintError as exc:
+            assert not possible, (space, str(exc))
+            refused_count += 1
+        else:
+            assert possible, space
+    assert 50 < refused_count < 350  # both kinds were drawn
+
+
+def test_space_set_refuses_the_reviewers_impossible_spaces(on_store, capsys):
+    assert "only 3 element(s) are allowed (Co, Fe, Ni)" in refused(capsys, "space", "set", "--allowed", "Fe,Ni,Co")
+    assert "Fe is required with at least 40 at.%" in refused(capsys, "space", "set", "--min", "Fe:40")
+    assert load_design_space(on_store) == HEA_DEFAULTS
+
+
+def test_a_stored_impossible_space_is_named_by_space_show_and_refused_by_the_run(seeded_store):
+    store_space(seeded_store, HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co"})))
+    view = show(seeded_store)
+    assert "fewer than the minimum of 4" in view.problem
+    assert any(line.startswith("warning: proposals cannot use this design space") for line in design_space_lines(view))
+    with pytest.raises(CampaignError, match=r"^the campaign's design space cannot be used: only 3 element\(s\)"):
+        space_for_run(load_design_space(seeded_store), {}, V)
+    with pytest.raises(CampaignError, match="with this run's options cannot be used: Fe is required with at least 40"):
+        space_for_run(HEA_DEFAULTS, {"min_fraction": {"Fe": 0.4}}, V)
+    assert space_for_run(load_design_space(seeded_store), {"allowed": None}, V).allowed is None
+
+
+def test_propose_reports_a_stored_impossible_space(trained_store):
+    from hea_campaign.campaign.proposals import ProposalRequest, propose
+
+    store_space(trained_store, HEA_DEFAULTS.replace(allowed=frozenset({"Fe", "Ni", "Co"})))
+    with pytest.raises(CampaignError, match="design space cannot be used: only 3 element"):
+        propose(trained_store, ProposalRequest(mode="invert", from_multi_phase=3, batch=2))
+
+
+def test_violations_name_the_ceiling_that_satisfies_applies():
+    """A --max above the per-element ceiling does not lift it: the row is refused, and violations say why."""
+    space = HEA_DEFAULTS.replace(max_fraction={"Fe": 0.5})
+    x = np.zeros(len(V))
+    for el, f in {"Fe": 0.4, "Ni": 0.2, "Co": 0.2, "Cr": 0.2}.items():
+        x[V.index(el)] = f
+    assert not satisfies(x[None], space, V)[0]
+    assert violations(x, space, V) == ["Fe is 40.0 at.%, above the per-element maximum 35"]
+
+
+# --------------------------------------------------------------------------- 3. granularity and step
+
+
+def test_a_granularity_that_does_not_divide_100_is_refused_as_such(on_store, capsys):
+    line = refused(capsys, "propose", "--from", "CoCrFeNiMn", "--granularity", "7")
+    assert line == "error: --granularity must divide 100 at.% evenly, e.g. 0.5, 1, 2, 5 or 10 (got 7)"
+    assert "--granularity must divide 100" in refused(capsys, "space", "set", "--granularity", "7")
+    assert "--step" not in line
+
+
+def test_the_step_only_matters_to_screening_and_its_default_is_named():
+    assert build_proposal_request(starts="CoCrFeNiMn", granularity=10).space_overrides["granularity"] == 0.10
+    with pytest.raises(CampaignError) as info:
+        build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=10)
+    assert str(info.value) == ("the screening step (5 at.%, the default when --step is not given) must be a multiple "
+                               "of the granularity (10 at.%), and so at least the granularity: use e.g. --step 10")
+    with pytest.raises(CampaignError, match=r"step \(5 at.%.*granularity \(2 at.%\).*--step 10"):
+        build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=2, step=5)
+    assert build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=2, step=10).step == 0.10
+
+
+def test_a_screening_step_off_the_stored_granularity_is_refused():
+    check_screening_step(0.05, 0.01)
+    with pytest.raises(ConstraintError, match=r"step \(2.5 at.%\) must be a multiple of the granularity \(1 at.%\)"):
+        space_for_run(HEA_DEFAULTS, {}, V, screen_step=0.025)
+
+
+# --------------------------------------------------------------------------- 4. --from-multi-phase 0
+
+
+def test_from_multi_phase_zero_asks_for_at_least_one(on_store, capsys):
+    line = refused(capsys, "propose", "--from-multi-phase", "0")
+    assert "--from-multi-phase" in line and "must be at least 1 (got 0)" in line and "choose one mode" not in line
+    with pytest.raises(CampaignError, match="at least 1"):
+        build_proposal_request(from_multi_phase="0")
+    assert build_proposal_request(from_multi_phase="", starts="CoCrFeNi").from_multi_phase == 0
+    assert "choose one mode" in refused(capsys, "propose")
