@@ -25,7 +25,7 @@ from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 from .acquisition import STRATEGIES, acquisition, pick_batch
 from .chemistry import FormulaError, parse_formula
 from .constraints import Constraints, project, satisfies
-from .design_space import load_design_space, load_prices
+from .design_space import load_design_space, load_prices, space_for_run
 from .economics import DENSITY_NOTE, cost_per_kg, density
 from .errors import CampaignError
 from .inversion import Caution, invert
@@ -252,8 +252,11 @@ def propose(
     by: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> ProposalOutcome:
-    """Run a proposal and store its batch; returns what was kept and why the rest was dropped."""
+) -> ProposalOutcome | None:
+    """Run a proposal and store its batch; returns what was kept and why the rest was dropped.
+
+    ``should_stop()`` true (a Cancel in the TUI) ends the run early and stores nothing: None.
+    """
     if req.strategy not in STRATEGIES:
         raise CampaignError(f"unknown strategy '{req.strategy}'; choose one of {', '.join(STRATEGIES)}")
     if req.batch < 1:
@@ -261,20 +264,19 @@ def propose(
     version = get_version(store, req.model_version_id)
     model, X_ref, y_ref = load_version(version)
     vocab = model.vocabulary
-    space = req.constraints if req.constraints is not None else load_design_space(store)
-    if req.space_overrides:
-        try:
-            space = space.replace(**req.space_overrides)
-        except TypeError as exc:
-            raise CampaignError(f"unknown design-space setting: {exc}") from None
+    stored = req.constraints is None
+    space = space_for_run(load_design_space(store) if stored else req.constraints, req.space_overrides, vocab,
+                          label="the campaign's design space" if stored else "the design space",
+                          screen_step=req.step if req.mode == "screen" else None)
     req = replace(req, constraints=space, space_overrides={})
-    space.validate(vocab)
     prices = load_prices(store)
     try:
         ref = reference_for(version, model, X_ref, y_ref)
         pool, paths = _generate(store, req, model, progress, should_stop, prices, ref)
     except FormulaError as exc:
         raise CampaignError(str(exc)) from None
+    if should_stop is not None and should_stop():
+        return None  # a cancelled run keeps nothing, not the part screened before the Cancel
     dropped = {"did not reach the cutoff": 0, "outside the design space": 0, "known (measured) alloy": 0,
                "duplicate": 0, "already in the store": 0}
     if req.mode == "invert":

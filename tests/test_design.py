@@ -83,6 +83,21 @@ def test_screening_run_is_stored_with_provenance_constraints_and_dedup(trained_s
     assert not first & second
 
 
+def test_a_cancelled_proposal_stores_nothing(trained_store):
+    """Cancel used to end screening early and store the part screened so far as a run."""
+    def counts():
+        with trained_store.read() as s:
+            return len(s.exec(select(ProposalRun)).all()), len(s.exec(select(Candidate)).all())
+
+    before = counts()
+    seen = []
+    req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"], step=0.05, batch=6)
+    out = propose(trained_store, req, progress=lambda d, t: seen.append(d), should_stop=lambda: len(seen) > 0)
+    assert out is None and counts() == before
+    assert propose(trained_store, req, should_stop=lambda: False) is not None  # not stopped: stored as usual
+    assert counts()[0] == before[0] + 1
+
+
 def test_dataset_alloys_are_never_proposed_again(trained_store):
     with trained_store.read() as s:
         known = {a.formula for a in s.exec(select(Alloy))}
