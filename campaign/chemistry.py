@@ -103,6 +103,17 @@ class _Shown:
     def __str__(self) -> str:
         return _quote(self.text)
 
+    def rest(self, pos: int) -> str:
+        """What the user typed from the ``pos``-th character of the squeezed text on (brackets and
+        whitespace as typed), so a message never quotes text the parser made up."""
+        seen = 0
+        for i, ch in enumerate(self.text):
+            if not re.match(r"\s", ch):
+                if seen == pos:
+                    return self.text[i:]
+                seen += 1
+        return ""
+
     __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
 
 
@@ -146,7 +157,7 @@ def _precheck(formula: str) -> tuple[str, str]:
         if depth < 0:
             break
     if depth != 0:
-        raise FormulaError(f"{_quote(text)}: unbalanced parentheses")
+        raise FormulaError(f"{shown}: unbalanced parentheses")
     return re.sub(r"\s+", "", text), shown
 
 
@@ -169,7 +180,8 @@ def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
             if re.match(r"(?i)(nan|inf)", squeezed[pos:]):
                 raise FormulaError(f"{shown}: amounts must be finite numbers")
             raise FormulaError(
-                f"{shown}: cannot read {_quote(squeezed[pos:])} (element symbols start with a capital letter)"
+                f"{shown}: cannot read {_quote(_rest(shown, squeezed, pos))} "
+                "(element symbols start with a capital letter)"
             )
         if m.group(1):
             amount = _number(m.group(2), m.group(1), shown)
@@ -198,6 +210,11 @@ def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
     for el, amt in stack[0]:
         amounts[el] = amounts.get(el, 0.0) + amt
     return amounts
+
+
+def _rest(shown, squeezed: str, pos: int) -> str:
+    """The user's text from squeezed position ``pos`` on (the squeezed text if ``shown`` cannot map it)."""
+    return shown.rest(pos) if isinstance(shown, _Shown) else squeezed[pos:]
 
 
 def _check_symbols(symbols, shown) -> None:

@@ -50,6 +50,8 @@ def new_temp_file(path: Path) -> tuple[int, Path]:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:
             continue
+        except OSError as exc:  # no such folder, no rights...: name the file asked for, not the temporary one
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     raise FileExistsError(f"no free temporary name beside {path}")
 
 

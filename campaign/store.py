@@ -72,6 +72,8 @@ class CampaignStore:
     @classmethod
     def open(cls, db: str | os.PathLike | None = None, campaign: str = DEFAULT_CAMPAIGN,
              actor: str | None = None, create: bool = True) -> CampaignStore:
+        if not isinstance(campaign, str) or not campaign.strip():
+            raise CampaignError("the campaign name is empty; give a name (the default one is 'default')")
         url = resolve_url(db)
         if not create and is_file_store(url) and not store_file(url).exists():
             raise CampaignError(f"there is no store at {store_file(url)}{_closest_files(store_file(url))} "

@@ -73,6 +73,23 @@ def test_bad_formulas_get_one_clear_sentence(text, phrase):
     assert "\n" not in message and "Traceback" not in message
 
 
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("Fe[2]Ni", "'Fe[2]Ni': cannot read '2]Ni'"),
+        ("[bold]FeNi", "'[bold]FeNi': cannot read 'bold]FeNi'"),
+        ("Fe Ni [2]x", "'Fe Ni [2]x': cannot read '2]x'"),
+        ("Fe[Ni", "'Fe[Ni': unbalanced parentheses"),
+    ],
+)
+def test_messages_quote_what_was_typed_not_the_normalised_text(text, quoted):
+    """Brackets are read as parentheses and spaces dropped, but a message quotes the user's own text."""
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert quoted in str(info.value)
+    assert "(" not in str(info.value).split(":", 1)[1].split("(element")[0]
+
+
 def test_dataset_series_notation_may_write_zero_amounts():
     assert parse_formula("Al0CoCrFeNi", allow_zero=True).formula == "CoCrFeNi"
     assert parse_formula("AlCoCrFeMo0Ni", allow_zero=True).formula == "AlCoCrFeNi"

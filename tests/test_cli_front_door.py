@@ -140,7 +140,7 @@ REFUSED = [
     (["propose", "--from", "CoCrFeNi", "--cutoff", "nan"], "--cutoff must be a finite number"),
     (["propose", "--screen", "Fe,Ni", "--max", "Cr:-5%"], "--max Cr (at.%) must be in [0, 100]"),
     (["propose", "--screen", "Fe,Ni", "--min-elements", "100"], "--min-elements (100)"),
-    (["propose", "--from-multi-phase", "-1"], "--from-multi-phase must be between 0"),
+    (["propose", "--from-multi-phase", "-1"], "--from-multi-phase is how many multi-phase alloys to start from and must be at least 1"),
     (["propose", "--screen", "Fe,Fe,Ni"], "names Fe more than once"),
     (["propose", "--screen", "Fe,Ni,Co,Cr,Al,Ti", "--step", "0.01", "--granularity", "0.01"], "compositions, more than"),
     (["propose", "--latent", "0,inf"], "finite"),

@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="Semi-supervised SSVAE vs supervised-only vs random forest vs the scorer at 50, 100, 247 and 864 labelled alloys (the rest of the pool unlabelled).")] = False,
         external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
-        reliability_png: Annotated[Optional[Path], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here.")] = None,
+        reliability_png: Annotated[Optional[str], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here (a .png file).")] = None,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
         epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
     ) -> None:
@@ -49,6 +49,10 @@ def register(app: typer.Typer) -> None:
         from ..present.checks import integer
 
         integer(seeds, "--seeds", lo=1, hi=100)
+        if reliability_png is not None:  # checked before hours of training, not after
+            from ..present.checks import PNG_SUFFIXES, output_file
+
+            reliability_png = output_file(reliability_png, "--reliability-png", PNG_SUFFIXES)
         if epochs is not None:
             integer(epochs, "--epochs", lo=1, hi=100_000)
         config = SSVAEConfig() if epochs is None else SSVAEConfig().replace(epochs=epochs)

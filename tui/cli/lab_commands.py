@@ -20,7 +20,9 @@ from .options import open_store as _open
 
 def register(app: typer.Typer) -> None:
     """Attach the lab-loop commands to the main app."""
-    result_app = typer.Typer(help="Lab results: add one, import a CSV, correct one.", no_args_is_help=True)
+    result_app = typer.Typer(help="Lab results: add one, import a CSV, correct one.\n\n"
+                                  "Example: hea-campaign result add CoCrFeNi --single-phase yes --phases FCC",
+                             no_args_is_help=True)
     app.add_typer(result_app, name="result")
 
     SinglePhase = Annotated[str, typer.Option("--single-phase", metavar="yes|no", help="Did the alloy come out single phase: yes or no.")]
@@ -203,8 +205,7 @@ def register(app: typer.Typer) -> None:
 
         echo(format_transitions(reject_candidates(_open(db, campaign, by), ids, by=by, reason=reason), "rejected"))
 
-    export_app = typer.Typer(help="Synthesis batches: write one (export --mass ... --out ...), void one.",
-                             invoke_without_command=True)  # fmt: skip
+    export_app = typer.Typer(invoke_without_command=True)  # its help: the docstring of export() below
     app.add_typer(export_app, name="export")
 
     @export_app.callback()
@@ -212,7 +213,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         mass: Annotated[Optional[float], typer.Option("--mass", metavar="MASS", help="Target ingot mass per candidate, "
                                                       "in --unit (above 1 kg only with --yes).")] = None,
-        out: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="File to write (must not exist).")] = None,
+        out: Annotated[Optional[str], typer.Option("--out", metavar="FILE", help="File to write (must not exist): "
+                                                   ".csv or .txt for csv and sheet, .json for json.")] = None,
         status: Annotated[CandidateStatus, typer.Option("--status", help="Export the candidates with this status.")] = CandidateStatus.approved,
         ids: Annotated[Optional[str], typer.Option("--ids", metavar="ID,ID,...", help="Export these candidates instead, e.g. 1,2,3.")] = None,
         unit: Annotated[MassUnit, typer.Option("--unit", help="Mass unit.")] = MassUnit.g,
@@ -225,11 +227,11 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         by: ByOption = None,
     ) -> None:
-        """Write a synthesis batch (at.%, wt.%, masses per element) and mark its candidates exported.
+        """Synthesis batches: write one (export --mass ... --out ...), void one (export void ...).
 
-
-        --format sheet writes the weigh sheet: one line per candidate and element with grams and an empty
-        weighed_g column, then per-element totals. `export void BATCH --reason ...` undoes a batch.
+        A batch gives at.%, wt.% and the mass of each element per candidate, and marks its candidates
+        exported. --format sheet writes the weigh sheet: one line per candidate and element with grams and
+        an empty weighed_g column, then per-element totals. `export void BATCH --reason ...` undoes a batch.
 
         Example: hea-campaign export --mass 20 --unit g --out batch-7.csv
         """
@@ -244,7 +246,7 @@ def register(app: typer.Typer) -> None:
             from hea_campaign.campaign.errors import CampaignError
 
             raise CampaignError("export needs --mass and --out (or: hea-campaign export void BATCH --reason ...)")
-        req = build_export_request(mass=mass, unit=unit.value, out=str(out), fmt=fmt and fmt.value, ids=ids,
+        req = build_export_request(mass=mass, unit=unit.value, out=out, fmt=fmt and fmt.value, ids=ids,
                                    status=status.value, allow_large_mass=yes)
         store = _open(db, campaign, by)
         result = export_batch(store, ids=req.ids, status=req.status, mass=req.mass, unit=req.unit, out=Path(req.out),

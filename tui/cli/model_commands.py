@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -31,32 +30,41 @@ def _check_training(seed: int, epochs: int | None) -> None:
 
 
 def _train_with_ctrl_c(run, what: str):
-    """Run ``run(should_stop)``; the first Ctrl+C asks training to stop after the current epoch.
+    """Run ``run(should_stop, progress)``; the first Ctrl+C asks training to stop after the current epoch.
 
     Returns (result, interrupted).  A second Ctrl+C abandons at once (KeyboardInterrupt: nothing saved);
-    a stop before the first epoch ended saves nothing either and exits with status 130, saying so.
+    a stop before an epoch has been evaluated (none reported yet, so no model to keep) saves nothing
+    either and exits with status 130; the message on the first Ctrl+C says which of the two will happen.
     """
     import signal
 
     from hea_campaign.campaign.model_versions import TrainingCancelled
 
-    echo(f"{what} (Ctrl+C stops and keeps the best model so far)...", err=True)
-
     stop = {"flag": False}
+    kept = {"epoch": 0}  # the best epoch so far (0: none evaluated yet, nothing to keep)
+    printer = _progress_printer()
+
+    def progress(r) -> None:
+        kept["epoch"] = max(kept["epoch"], int(getattr(r, "best_epoch", 0) or 0))
+        printer(r)
 
     def on_sigint(_signum, _frame) -> None:
         if stop["flag"]:
             raise KeyboardInterrupt
         stop["flag"] = True
-        echo("\nStopping after this epoch; the best model so far will be kept (Ctrl+C again: stop, save nothing)",
-             err=True)
+        if kept["epoch"]:
+            echo("\nStopping after this epoch; the best model so far will be kept (Ctrl+C again: stop, save nothing)",
+                 err=True)
+        else:
+            echo("\nStopping: no epoch has finished yet, so nothing will be saved", err=True)
 
     try:
         previous = signal.signal(signal.SIGINT, on_sigint)
     except ValueError:  # not the main thread (tests calling main() from a worker): no handler
         previous = None
+    echo(f"{what} (Ctrl+C stops and keeps the best model so far)...", err=True)  # once Ctrl+C is ours
     try:
-        return run(lambda: stop["flag"]), stop["flag"]
+        return run(lambda: stop["flag"], progress), stop["flag"]
     except TrainingCancelled as exc:
         echo(f"Interrupted: {exc}.", err=True)
         raise typer.Exit(130) from None
@@ -107,8 +115,8 @@ def register(app: typer.Typer) -> None:
         _check_training(seed, epochs)
         store = _open(db, campaign, by)
         held = comparison_holdout(store) if activate else None  # rows the new version must not see
-        out, interrupted = _train_with_ctrl_c(lambda stop: train_version(
-            store, seed=seed, epochs=epochs, activate=False, by=by, progress=_progress_printer(), should_stop=stop,
+        out, interrupted = _train_with_ctrl_c(lambda stop, progress: train_version(
+            store, seed=seed, epochs=epochs, activate=False, by=by, progress=progress, should_stop=stop,
             holdout_ids=held), "Training")
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
                       if activate and not interrupted else None)
@@ -160,7 +168,7 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
         campaign: CampaignOption = "default",
         version: Annotated[Optional[int], typer.Option(metavar="VERSION", help="Model version (default: active).")] = None,
-        plot: Annotated[Optional[Path], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG.")] = None,
+        plot: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG (FILE.png).")] = None,
     ) -> None:
         """SHAP contributions of the eight descriptors to p(single phase) for one alloy.
 
@@ -172,26 +180,29 @@ def register(app: typer.Typer) -> None:
         from ..present.checks import record_id
         from ..present.design_report import format_explanation
 
+        from .plot_commands import plot_file
+
         parse_formula(formula)
         if version is not None:
             record_id(version, "--version")
+        png = plot_file(plot)
         explained = explain_formula(_open(db, campaign), formula, version)
         echo(format_explanation(*explained))
-        if plot:
+        if png is not None:
             import numpy as np
 
             from ..present.plots import shap_png
 
             name, version_id, e = explained
             contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
-            echo(f"plot: {shap_png(name, version_id, contributions, plot)}")
+            echo(f"plot: {shap_png(name, version_id, contributions, png)}")
 
     @app.command()
     def propose(
         db: DbOption = None,
         campaign: CampaignOption = "default",
         from_: Annotated[Optional[str], typer.Option("--from", metavar="FORMULAS", help="Invert from these formulas (comma-separated).")] = None,
-        from_multi_phase: Annotated[int, typer.Option(metavar="N", help="Invert from N labelled multi-phase alloys of the store.")] = 0,
+        from_multi_phase: Annotated[Optional[int], typer.Option(metavar="N", help="Invert from N (at least 1) labelled multi-phase alloys of the store.")] = None,
         loop: Annotated[Loop, typer.Option(help="Inversion loop: paper (the seed paper's), latent-steps (damped paper loop) or proximal (gradient steps with a change penalty).")] = Loop(D.loop),
         cutoff: Annotated[float, typer.Option(metavar="P", help="Stop inverting once p(single) exceeds this, in (0, 1).")] = D.cutoff,
         max_steps: Annotated[Optional[int], typer.Option(metavar="N", help="Step limit of the inversion loop.")] = None,
@@ -199,11 +210,11 @@ def register(app: typer.Typer) -> None:
         latent: Annotated[Optional[str], typer.Option(metavar="Z1,Z2[;Z1,Z2]", help="Decode latent points.")] = None,
         p: Annotated[float, typer.Option("--p", metavar="P", help="Target p(single) for latent decoding, in (0, 1).")] = D.p,
         screen: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
-        step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is at least --granularity.")] = D.step,
+        step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is a multiple of the granularity.")] = D.step,
         allowed: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated). Default: the design space's.")] = None,
         banned: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Never these elements. Default: the design space's.")] = None,
-        min_frac: Annotated[Optional[str], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5' (Fe:1 is 1 at.%).")] = None,
-        max_frac: Annotated[Optional[str], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30'.")] = None,
+        min_frac: Annotated[Optional[list[str]], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5' (Fe:1 is 1 at.%); repeat it or separate with commas.")] = None,
+        max_frac: Annotated[Optional[list[str]], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30'; repeat it or separate with commas.")] = None,
         max_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At most this many elements (default: the design space's, 6).")] = None,
         min_elements: Annotated[Optional[int], typer.Option(metavar="N", help="At least this many elements (default: the design space's, 4).")] = None,
         granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.% (default: the design space's, 1).")] = None,
@@ -270,8 +281,10 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.read_models import candidates as candidate_views
         from hea_campaign.campaign.read_models import count_candidates
 
+        from ..present.checks import DB_ID_MAX, integer
         from ..present.design_report import format_candidate_table
 
+        integer(offset, "--offset", lo=0, hi=DB_ID_MAX)
         store = _open(db, campaign)
         status_value, flag_value = status and status.value, flag and flag.value
         rows = candidate_views(store, status_value, flag_value, limit=limit, offset=offset)
@@ -330,8 +343,8 @@ def register_retrain(app: typer.Typer) -> None:
 
         _check_training(seed, epochs)
         store = _open(db, campaign, by)
-        (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop: run(
-            store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=_progress_printer(),
+        (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop, progress: run(
+            store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=progress,
             should_stop=stop, force=force), "Training on the current labels")
         if interrupted:
             comparison.activated = False

@@ -13,7 +13,17 @@ DbOption = Annotated[
         help="Store: a SQLite file path or a SQLAlchemy URL \\[default: ./hea-campaign.db].",
     ),
 ]
-CampaignOption = Annotated[str, typer.Option("--campaign", metavar="NAME", help="Campaign name inside the store.")]
+
+
+def _campaign_name(value: str) -> str:
+    """--campaign is never empty or blank (checked as the command line is read, for every command)."""
+    from ..present.checks import campaign_name
+
+    return campaign_name(value)
+
+
+CampaignOption = Annotated[str, typer.Option("--campaign", metavar="NAME", help="Campaign name inside the store.",
+                                             callback=_campaign_name)]
 ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Who is acting (defaults to the OS user).")]
 
 

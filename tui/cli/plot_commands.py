@@ -10,14 +10,23 @@ import typer
 from .options import CampaignOption, DbOption, echo
 from .options import open_store as _open
 
-PlotOption = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE",
-                                                    help="Also write the plot as a PNG to this file.")]
+PlotOption = Annotated[Optional[str], typer.Option("--plot", metavar="FILE",
+                                                   help="Also write the plot as a PNG to this file (FILE.png).")]
 VersionOption = Annotated[Optional[int], typer.Option("--version", metavar="VERSION",
                                                       help="Model version (default: the active one).")]
 
 
 def _wrote(path: Path) -> None:
     echo(f"plot: {path}")
+
+
+def plot_file(plot: Optional[str], option: str = "--plot") -> Optional[Path]:
+    """The PNG file asked for, checked before anything is computed (None: no plot asked for)."""
+    if plot is None:
+        return None
+    from ..present.checks import PNG_SUFFIXES, output_file
+
+    return output_file(plot, option, PNG_SUFFIXES)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +40,7 @@ def register(app: typer.Typer) -> None:
 
         from ..present.plots import latent_map_png
 
+        png = plot_file(plot)
         m = latent_map(_open(db, campaign))
         echo(f"latent space of model v{m.version_id}: {len(m.single)} single-phase and {len(m.multi)} "
                    f"multi-phase training alloys, {len(m.candidate_ids)} candidates"
@@ -38,8 +48,8 @@ def register(app: typer.Typer) -> None:
         for cid, formula, status, (x, y) in zip(m.candidate_ids, m.candidate_formulas, m.candidate_status,
                                                 m.candidates, strict=True):
             echo(f"  {cid:>6}  {formula:<32} {status:<9} z = ({x:+.2f}, {y:+.2f})")
-        if plot:
-            _wrote(latent_map_png(m, plot))
+        if png is not None:
+            _wrote(latent_map_png(m, png))
 
     @app.command()
     def curves(db: DbOption = None, campaign: CampaignOption = "default", version: VersionOption = None,
@@ -51,8 +61,12 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.model_catalog import training_curve
         from hea_campaign.campaign.model_versions import get_version
 
+        from ..present.checks import record_id
         from ..present.plots import training_curves_png
 
+        png = plot_file(plot)
+        if version is not None:
+            record_id(version, "--version")
         store = _open(db, campaign)
         curve = training_curve(store, get_version(store, version).id)
         if not curve.stored:
@@ -65,8 +79,8 @@ def register(app: typer.Typer) -> None:
         for i, epoch in enumerate(curve.epochs):
             cells = ("-" if curve.series[n][i] is None else f"{curve.series[n][i]:.4g}" for n in names)
             echo(f"{epoch:>6}  " + "  ".join(f"{c:>12}" for c in cells))
-        if plot:
-            _wrote(training_curves_png(curve, plot))
+        if png is not None:
+            _wrote(training_curves_png(curve, png))
 
     @app.command()
     def reliability(db: DbOption = None, campaign: CampaignOption = "default", version: VersionOption = None,
@@ -78,13 +92,17 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.reliability import reliability as compute
 
+        from ..present.checks import record_id
         from ..present.plots import reliability_png
 
+        png = plot_file(plot)
+        if version is not None:
+            record_id(version, "--version")
         r = compute(_open(db, campaign), version, bins)
         echo(f"model v{r.version_id}, {r.n} validation alloys: Brier {r.brier:.3f}, ECE {r.ece:.3f}")
         echo(f"{'bin':>11}  {'alloys':>6}  {'mean p':>6}  {'observed':>8}")
         for lo, hi, n, p, o in zip(r.bin_edges[:-1], r.bin_edges[1:], r.counts, r.mean_predicted, r.observed,
                                    strict=True):
             echo(f"{lo:4.1f}-{hi:4.1f}    {n:>6}  " + ("     -         -" if n == 0 else f"{p:6.3f}  {o:8.3f}"))
-        if plot:
-            _wrote(reliability_png(r, plot))
+        if png is not None:
+            _wrote(reliability_png(r, png))

@@ -24,8 +24,8 @@ def register(app: typer.Typer) -> None:
         repeats: Annotated[int, typer.Option(metavar="N", help="Repeats with different seeds and initial alloys.")] = 10,
         strategies: Annotated[str, typer.Option(metavar="LIST", help="Comma-separated from random, greedy, exploit, explore, balanced (this tool) and forest, rule (reference strategies a lab could use without it); random is required.")] = "random,greedy,forest,rule",
         target: Annotated[str, typer.Option(metavar="TEXT", help="What counts as a find.")] = "single phase with at least 4 elements",
-        out: Annotated[Path, typer.Option(metavar="CSV", help="Per-round CSV (one row per strategy, repeat and round).")] = Path("simulation.csv"),
-        plot: Annotated[Optional[Path], typer.Option(metavar="PNG", help="PNG of targets found vs experiments \\[default: OUT with .png].")] = None,
+        out: Annotated[str, typer.Option(metavar="CSV", help="Per-round CSV (one row per strategy, repeat and round), a .csv or .txt file.")] = "simulation.csv",
+        plot: Annotated[Optional[str], typer.Option(metavar="PNG", help="PNG of targets found vs experiments \\[default: OUT with .png].")] = None,
         jobs: Annotated[int, typer.Option(metavar="N", help="Processes (one repeat each) \\[default: CPU cores].")] = 0,
         first_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each repeat's first model.")] = 300,
         round_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each later round (warm start from the previous model).")] = 40,
@@ -68,11 +68,11 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         if quick:
             settings = SimulationSettings(**{**settings.__dict__, **QUICK})
+        from ..present.checks import CSV_SUFFIXES, PNG_SUFFIXES, output_file
+
+        out = output_file(out, "--out", CSV_SUFFIXES)
+        png = output_file(plot, "--plot", PNG_SUFFIXES) if plot is not None else out.with_suffix(".png")
         pool = load_pool(None if csv else dataset, csv)
-        png = plot or out.with_suffix(".png")
-        for path in (out, png):
-            if not path.parent.is_dir():
-                raise FileNotFoundError(f"the folder {path.parent} does not exist")
 
         start = time.perf_counter()
         interactive = sys.stderr.isatty()

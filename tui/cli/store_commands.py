@@ -12,7 +12,8 @@ from .options import open_store as _open
 
 def register(app: typer.Typer) -> None:
     """Attach the store commands and the `db` group to the main app."""
-    db_app = typer.Typer(help="Store maintenance: schema migrations.", no_args_is_help=True)
+    db_app = typer.Typer(help="Store maintenance: schema migrations.\n\nExample: hea-campaign db current --db lab.db",
+                         no_args_is_help=True)
     app.add_typer(db_app, name="db")
 
     @app.command()

@@ -8,6 +8,7 @@ number Typer already converted) and returns the checked value or raises
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from hea_campaign.campaign.errors import CampaignError
 
@@ -57,6 +58,47 @@ def record_id(value, name: str = "the id") -> int:
 
 def seed(value, name: str = "--seed") -> int:
     return integer(value, name, lo=0, hi=SEED_MAX)
+
+
+def campaign_name(value, name: str = "--campaign") -> str:
+    """A campaign name: not empty, not only spaces."""
+    if is_blank(value):
+        state = "empty" if not value else "blank (only spaces)"
+        raise CampaignError(f"{name} is {state}; give a campaign name (the default one is 'default')")
+    return value
+
+
+# What each kind of output is, and the file name endings that say so.
+CSV_SUFFIXES = (".csv", ".txt")
+JSON_SUFFIXES = (".json",)
+PNG_SUFFIXES = (".png",)
+_KIND_OF = {CSV_SUFFIXES: "CSV text", JSON_SUFFIXES: "JSON", PNG_SUFFIXES: "a PNG image"}
+
+
+def output_file(value, name: str, suffixes: tuple[str, ...] | None = None, *, what: str | None = None) -> Path:
+    """A file to write, as typed: not empty, in a folder that exists, not a folder itself, and
+    (with ``suffixes``) named with an ending that says what is written in it.
+
+    Messages quote the path as typed, never a temporary name or Path's reading of it
+    (an empty string would be read as the current folder).
+    """
+    if is_blank(value):
+        state = "empty" if not value else "blank (only spaces)"
+        raise CampaignError(f"{name} is {state}; give the name of the file to write")
+    text = str(value)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise CampaignError(f"{name} {text}: is a folder, not a file")
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        kind = what or _KIND_OF.get(suffixes, "this format")
+        endings = " or ".join(suffixes)
+        got = f"ends in '{path.suffix}'" if path.suffix else "has no file extension"
+        raise CampaignError(f"{name} {text}: {got}, but {kind} is written; name the file with {endings}")
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise CampaignError(f"{name} {text}: the folder {folder} {problem}")
+    return path
 
 
 def names(text, name: str, *, unique: bool = True) -> list[str]:

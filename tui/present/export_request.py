@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hea_campaign.campaign.errors import CampaignError
 
-from .checks import is_blank, number, record_id
+from .checks import CSV_SUFFIXES, JSON_SUFFIXES, is_blank, number, output_file, record_id
 from .choices import CandidateStatus, ExportFormat, MassUnit, values
 
 DEFAULT_MASS_G = 20.0
@@ -52,14 +52,37 @@ def check_mass(mass, unit: str, *, allow_large: bool = False) -> float:
     return value
 
 
+def check_out(out, fmt=None) -> None:
+    """The batch file's name must say what is written in it: CSV (csv, sheet) in .csv or .txt, JSON in .json.
+
+    Without a format the name chooses it (.json: JSON, .csv or .txt: CSV); any other ending is refused
+    rather than silently filled with CSV text.
+    """
+    from pathlib import Path
+
+    suffix = Path(str(out).strip()).suffix.lower()
+    if fmt is None:
+        if suffix not in CSV_SUFFIXES + JSON_SUFFIXES:
+            got = f"ends in '{Path(str(out).strip()).suffix}'" if suffix else "has no file extension"
+            raise CampaignError(f"--out {str(out).strip()}: {got}; a batch is written as CSV (name it .csv or .txt) "
+                                f"or JSON (name it .json)")
+        fmt = "json" if suffix in JSON_SUFFIXES else "csv"
+    fmt = str(fmt)
+    if fmt == "json":
+        output_file(str(out).strip(), "--out", JSON_SUFFIXES, what="JSON (--format json)")
+    else:
+        output_file(str(out).strip(), "--out", CSV_SUFFIXES, what=f"CSV text (--format {fmt})")
+
+
 def build_export_request(*, mass, unit="g", out, fmt=None, ids=None, status="approved",
                          allow_large_mass: bool = False) -> ExportRequest:
     unit = str(unit)
     value = check_mass(mass, unit, allow_large=allow_large_mass)
     if is_blank(out):
-        raise CampaignError("give the file to write (--out)")
+        raise CampaignError("--out is empty; give the file to write, e.g. --out batch-7.csv")
     if fmt is not None and str(fmt) not in values(ExportFormat):
         raise CampaignError(f"the format must be one of {', '.join(values(ExportFormat))} (got '{fmt}')")
+    check_out(out, fmt)
     if str(status) not in values(CandidateStatus):
         raise CampaignError(f"--status must be one of {', '.join(values(CandidateStatus))} (got '{status}')")
     return ExportRequest(mass=value, unit=unit, out=str(out).strip(), fmt=None if fmt is None else str(fmt),

@@ -25,12 +25,23 @@ def _pyplot():
 
 
 def _save(fig, path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` through a temporary file beside it; a failure names ``path``
+    (the user's file), never the temporary one, and leaves no temporary file behind."""
     plt = _pyplot()
     path = Path(path).expanduser()
     tmp = path.with_name(path.stem + ".tmp" + (path.suffix or ".png"))
-    fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        if not path.parent.is_dir():
+            from hea_campaign.campaign.errors import CampaignError
+
+            raise CampaignError(f"cannot write the plot {path}: the folder {path.parent} does not exist")
+        fig.savefig(tmp, dpi=120, format="png")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        plt.close(fig)
     return path
 
 

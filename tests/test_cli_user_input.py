@@ -1,0 +1,211 @@
+"""What the command line says about a user's own input: quoted as typed, the option named, one line.
+
+Formula errors quote the formula as typed; whole-number options are bounded before
+they reach the store; files to write are checked (not empty, folder present, an
+ending that says what is written) before anything is computed, and a message
+never names a temporary file; campaign names are never blank; group --help
+ends with an example; Ctrl+C before any epoch says only that nothing is saved.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, table
+
+from hea_campaign.tui.cli import main
+
+HUGE = "99999999999999999999"
+
+
+def snapshot(store) -> dict[str, int]:
+    names = inspect(store.engine).get_table_names()
+    with store.engine.connect() as c:
+        return {n: c.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
+
+
+def refused(capsys, *args: str) -> str:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert code == 2, (args, code, out.out, out.err)
+    lines = out.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), (args, out.err)
+    assert "Traceback" not in out.err + out.out
+    return lines[0]
+
+
+@pytest.fixture
+def here(seeded_store, tmp_path, monkeypatch):
+    """The seeded store as the default store, run from an empty folder."""
+    folder = tmp_path / "here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", seeded_store.url)
+    return folder
+
+
+# ------------------------------------------------------------------ 1. formulas quoted as typed
+
+
+@pytest.mark.parametrize(("formula", "quoted"), [
+    ("Fe[2]Ni", "'Fe[2]Ni': cannot read '2]Ni'"),
+    ("[bold]FeNi", "'[bold]FeNi': cannot read 'bold]FeNi'"),
+    ("Fe[Ni", "'Fe[Ni': unbalanced parentheses"),
+])
+def test_parse_quotes_the_formula_as_typed(formula, quoted, capsys):
+    line = refused(capsys, "parse", formula)
+    assert quoted in line, line
+
+
+# ------------------------------------------------------------------ 2. whole numbers bounded, the option named
+
+
+@pytest.mark.parametrize("args, option", [
+    (["candidates", "--offset", HUGE], "--offset must be between 0 and 9223372036854775807"),
+    (["curves", "--version", HUGE], "--version must be between 1 and 9223372036854775807"),
+    (["reliability", "--version", HUGE], "--version must be between 1 and 9223372036854775807"),
+])
+def test_huge_whole_numbers_are_refused_naming_the_option(args, option, here, seeded_store, capsys):
+    before = snapshot(seeded_store)
+    line = refused(capsys, *args)
+    assert option in line and "SQLite" not in line, line
+    assert snapshot(seeded_store) == before
+
+
+# ------------------------------------------------------------------ 3, 4, 8. files to write
+
+MISSING_FOLDER = [
+    ["latent-map", "--plot", "nodir/x.png"],
+    ["curves", "--plot", "nodir/x.png"],
+    ["reliability", "--plot", "nodir/x.png"],
+    ["explain", "FeNi", "--plot", "nodir/x.png"],
+    ["export", "--mass", "20", "--out", "nodir/x.csv"],
+    ["evaluate", "--flags", "--seeds", "1", "--epochs", "1", "--reliability-png", "nodir/x.png"],
+    ["simulate", "--quick", "--out", "nodir/x.csv"],
+    ["simulate", "--quick", "--out", "x.csv", "--plot", "nodir/x.png"],
+]
+
+
+@pytest.mark.parametrize("args", MISSING_FOLDER, ids=" ".join)
+def test_a_file_in_a_missing_folder_is_named_as_typed(args, here, capsys):
+    line = refused(capsys, *args)
+    path = next(a for a in args if a.startswith("nodir/"))
+    assert f"{path}: the folder nodir does not exist" in line, line
+    assert ".tmp" not in line
+    assert list(here.iterdir()) == []
+
+
+WRONG_ENDING = [
+    (["export", "--mass", "20", "--out", "e1.xlsx"], "--out e1.xlsx: ends in '.xlsx'"),
+    (["export", "--mass", "20", "--out", "batch"], "--out batch: has no file extension"),
+    (["export", "--mass", "20", "--format", "json", "--out", "b.csv"], "JSON (--format json) is written"),
+    (["export", "--mass", "20", "--format", "sheet", "--out", "b.json"], "CSV text (--format sheet) is written"),
+    (["curves", "--plot", "x.txt"], "--plot x.txt: ends in '.txt', but a PNG image is written"),
+    (["latent-map", "--plot", "x.jpg"], "--plot x.jpg: ends in '.jpg', but a PNG image is written"),
+    (["explain", "FeNi", "--plot", "x"], "--plot x: has no file extension, but a PNG image is written"),
+    (["evaluate", "--flags", "--reliability-png", "r.svg"], "--reliability-png r.svg: ends in '.svg'"),
+    (["simulate", "--quick", "--out", "sim.xlsx"], "--out sim.xlsx: ends in '.xlsx', but CSV text is written"),
+    (["simulate", "--quick", "--plot", "sim.pdf"], "--plot sim.pdf: ends in '.pdf', but a PNG image is written"),
+]
+
+
+@pytest.mark.parametrize("args, message", WRONG_ENDING, ids=[" ".join(a) for a, _ in WRONG_ENDING])
+def test_a_file_named_for_another_format_is_refused(args, message, here, seeded_store, capsys):
+    before = snapshot(seeded_store)
+    line = refused(capsys, *args)
+    assert message in line, line
+    assert list(here.iterdir()) == [] and snapshot(seeded_store) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "--mass", "20", "--out", ""],
+    ["export", "--mass", "20", "--out", "  "],
+    ["curves", "--plot", ""],
+    ["simulate", "--quick", "--out", ""],
+], ids=repr)
+def test_an_empty_file_name_is_refused_as_empty(args, here, capsys):
+    line = refused(capsys, *args)
+    assert "is empty" in line or "is blank" in line, line
+    assert "already exists" not in line and "'.'" not in line
+
+
+def test_writers_name_the_users_file_never_the_temporary_one(tmp_path):
+    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.campaign.files import atomic_write_bytes
+    from hea_campaign.tui.present.plots import shap_png
+
+    target = tmp_path / "nodir" / "x.png"
+    with pytest.raises(CampaignError) as info:
+        shap_png("FeNi", 1, {"VEC": 0.1, "dS_mix": -0.2}, target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+    with pytest.raises(FileNotFoundError) as info:
+        atomic_write_bytes(tmp_path / "nodir" / "b.csv", b"x")
+    assert info.value.filename == str(tmp_path / "nodir" / "b.csv")
+
+
+# ------------------------------------------------------------------ 6. group help ends with an example
+
+
+@pytest.mark.parametrize("group", ["db", "result", "space", "export"])
+def test_every_group_help_ends_with_an_example(group, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main([group, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert f"Example: hea-campaign {group}" in text, text
+    before_options = text.split("╭─ Options")[0].strip().splitlines()
+    assert before_options[-1].strip().startswith(f"Example: hea-campaign {group}"), text
+
+
+# ------------------------------------------------------------------ 7. campaign names are never blank
+
+
+@pytest.mark.parametrize("name", ["", "   "], ids=["empty", "blank"])
+@pytest.mark.parametrize("command", [["init"], ["init", "--dataset", "yan2021"], ["status"], ["candidates"],
+                                     ["result", "add", "FeNi", "--single-phase", "yes"]], ids=" ".join)
+def test_a_blank_campaign_name_is_refused(command, name, here, seeded_store, capsys):
+    before = snapshot(seeded_store)
+    line = refused(capsys, *command, "--campaign", name)
+    assert "--campaign is" in line and "campaign name" in line, line
+    assert snapshot(seeded_store) == before
+
+
+def test_the_store_refuses_to_create_a_campaign_without_a_name(seeded_store):
+    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.campaign.store import CampaignStore
+
+    before = snapshot(seeded_store)
+    for name in ("", " \t"):
+        with pytest.raises(CampaignError, match="campaign name is empty"):
+            CampaignStore.open(seeded_store.url, campaign=name, create=True)
+    assert snapshot(seeded_store) == before
+
+
+# ------------------------------------------------------------------ 5. Ctrl+C before the first epoch
+
+
+@pytest.mark.sqlite_only("a subprocess with a signal")
+def test_ctrl_c_before_any_epoch_says_only_that_nothing_is_saved(seeded_store, tmp_path):
+    exe = Path(sys.executable).with_name("hea-campaign")
+    env = {**os.environ, "HEA_CAMPAIGN_MODELS": str(tmp_path / "models"), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([str(exe), "train", "--db", seeded_store.url, "--epochs", "100000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = ""
+    deadline = time.monotonic() + 300
+    while "Training (" not in seen and time.monotonic() < deadline:  # printed once Ctrl+C is handled
+        seen += proc.stderr.readline()
+        assert proc.poll() is None, seen
+    proc.send_signal(signal.SIGINT)  # before any epoch: the data and the model are still being set up
+    out, err = proc.communicate(timeout=300)
+    err = seen + err
+    assert proc.returncode == 130, err
+    assert "nothing will be saved" in err and "nothing was saved" in err, err
+    assert "will be kept" not in err and "epoch 1" not in err and "Traceback" not in err, err
+    from hea_campaign.campaign.model_versions import list_versions
+
+    assert list_versions(seeded_store) == []
