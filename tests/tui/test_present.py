@@ -75,6 +75,13 @@ def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
     assert lines[0].startswith("Path from AlCoNiTiZn (proximal loop, reached the cutoff 0.6)")
     assert lines[-1] == "Proposal run 7: 3 produced, 2 stored (ids 41, 42); dropped - duplicate: 1"
     assert format_proposal(req, outcome, []).splitlines() == lines
+    # what passed every check but did not fit the batch is counted too: the numbers add up
+    more = SimpleNamespace(**{**vars(outcome), "produced": 18, "dropped": {"did not reach the cutoff": 12,
+                                                                          "known (measured) alloy": 2}})
+    req3 = SimpleNamespace(**{**vars(req), "batch": 2})
+    assert proposal_summary(req3, more)[-1] == ("Proposal run 7: 18 produced, 2 stored (ids 41, 42); dropped - "
+                                                "did not reach the cutoff: 12, known (measured) alloy: 2, "
+                                                "not picked for a batch of 2: 14")
 
 
 def test_ordinals_read_as_english():

@@ -58,6 +58,10 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
         lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
                      f"({k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
     ids = ", ".join(map(str, outcome.candidate_ids))
+    after_pool = sum(v for k, v in outcome.dropped.items() if k != "did not reach the cutoff")  # not produced
+    left = outcome.produced - after_pool - len(outcome.candidate_ids)
+    if left > 0:  # every number adds up to what was produced
+        dropped = ", ".join(x for x in (dropped, f"not picked for a batch of {req.batch}: {left}") if x)
     weight = getattr(outcome, "prior_weight", None)
     if weight is not None and outcome.candidate_ids:
         lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
