@@ -118,6 +118,8 @@ def register(app: typer.Typer) -> None:
         out, interrupted = _train_with_ctrl_c(lambda stop, progress: train_version(
             store, seed=seed, epochs=epochs, activate=False, by=by, progress=progress, should_stop=stop,
             holdout_ids=held), "Training")
+        # a Ctrl+C after the last epoch stopped nothing: only a run that ended early counts as interrupted
+        interrupted = interrupted and bool(out.version.metrics.get("cancelled"))
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
                       if activate and not interrupted else None)
         activated = comparison is not None and comparison.activated
@@ -346,8 +348,7 @@ def register_retrain(app: typer.Typer) -> None:
         (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop, progress: run(
             store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=progress,
             should_stop=stop, force=force), "Training on the current labels")
-        if interrupted:
-            comparison.activated = False
+        if interrupted and trained.version.metrics.get("cancelled"):  # retrain never activates a stopped run
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
                  f"version v{comparison.new_id}, marked interrupted; it was not activated.")
         echo(render_comparison(comparison))
