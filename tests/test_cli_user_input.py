@@ -17,27 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, table
 
 from hea_campaign.tui.cli import main
 
+from .test_cli_front_door import refused, snapshot
+
 HUGE = "99999999999999999999"
-
-
-def snapshot(store) -> dict[str, int]:
-    names = inspect(store.engine).get_table_names()
-    with store.engine.connect() as c:
-        return {n: c.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
-
-
-def refused(capsys, *args: str) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 2, (args, code, out.out, out.err)
-    lines = out.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), (args, out.err)
-    assert "Traceback" not in out.err + out.out
-    return lines[0]
 
 
 @pytest.fixture
