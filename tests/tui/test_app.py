@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import func, select
 
 from hea_campaign.campaign.constraints import Constraints
@@ -11,6 +12,8 @@ from hea_campaign.campaign.proposals import ProposalRequest, propose
 from hea_campaign.db.tables import AuditEvent, Candidate, ExportBatch, Measurement, ModelVersion, ProposalRun
 from hea_campaign.tui.app import ACTIONS, CampaignApp, CampaignCommands
 from hea_campaign.tui.app.modals import ErrorModal
+
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
 
 SIZE = (140, 48)
 
@@ -145,7 +148,96 @@ async def test_retrain_can_be_started_and_cancelled_without_saving(trained_store
         await pilot.click("#cancel-training")
         await wait_for(pilot, lambda: "cancelled" in str(app.query_one("#train-live").render()))
         assert not app.query_one("#start-training").disabled
+        bar = app.query_one("#train-progress")
+        assert not bar.display and bar.progress == 0 and bar.total is None, "the bar is reset, not left at 30%"
+        await pilot.pause(1.0)  # an epoch report on its way when Cancel was pressed changes nothing
+        assert not bar.display and "cancelled" in str(app.query_one("#train-live").render())
     assert count(trained_store, ModelVersion) == versions
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_cancelling_a_proposal_says_nothing_was_stored_and_resets_the_bar(fixed_store, monkeypatch):  # noqa: F811
+    """propose() returns None when it stopped on should_stop (nothing stored); the thread keeps going a
+    moment after Cancel (it only looks between chunks), and its late progress reports change nothing."""
+    import threading
+
+    from hea_campaign.campaign import proposals
+
+    reached, seen_stop = threading.Event(), threading.Event()
+
+    def slow_propose(store, req, *, by=None, progress=None, should_stop=None):
+        for done in range(1, 10_000):
+            progress(done, 10_000)
+            if done == 3:
+                reached.set()
+            if should_stop():
+                seen_stop.set()
+                progress(done + 1, 10_000)  # one more report, already on its way
+                return None
+            threading.Event().wait(0.05)
+        raise AssertionError("never stopped")
+
+    monkeypatch.setattr(proposals, "propose", slow_propose)
+    runs = count(fixed_store, ProposalRun)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co,Cr"
+        app.query_one("#step").value = "10"
+        await pilot.pause()
+        app.query_one("#run-proposal").press()
+        await wait_for(pilot, lambda: reached.is_set())
+        bar, output = app.query_one("#propose-progress"), app.query_one("#propose-result")
+        assert bar.display and bar.progress >= 1 and "Working" in str(output.render())
+        await run_from_palette(pilot, "Cancel the proposal run")
+        await wait_for(pilot, lambda: "Cancelled: nothing was stored." in str(output.render()))
+        assert seen_stop.is_set()
+        await pilot.pause(0.3)
+        assert not bar.display and bar.progress == 0 and bar.total is None
+        assert not app.query_one("#run-proposal").disabled and app.query_one("#cancel-proposal").disabled
+        assert "Cancelled: nothing was stored." in str(output.render())
+    assert count(fixed_store, ProposalRun) == runs
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_cancel_that_comes_after_training_ended_says_the_version_was_saved(fixed_store, monkeypatch):  # noqa: F811
+    """Training that ends on its own (early stopping) just as Cancel is pressed is saved all the same:
+    the tab says so rather than "nothing was saved" (the thread, not the worker's state, tells)."""
+    import threading
+    from types import SimpleNamespace
+
+    from hea_campaign.campaign import retraining
+
+    reached = threading.Event()
+    done = retraining.Comparison(new_id=7, active_id=None, n_heldout=0, n_unseen_by_both=0, new={}, active=None,
+                                 new_unseen=None, active_unseen=None, new_labels=0, activated=False)
+
+    def finishing_retrain(store, *, by=None, progress=None, should_stop=None, keep_if_cancelled=True, **_):
+        progress(SimpleNamespace(epoch=1, epochs=10, losses={"loss": 1.0}, val_accuracy=0.5, val_auc=0.5,
+                                 best_epoch=1, elapsed_s=0.1))
+        reached.set()
+        while not should_stop():  # the last epoch, during which Cancel is pressed
+            threading.Event().wait(0.02)
+        threading.Event().wait(0.2)
+        return None, done  # it had finished: saved as version 7
+
+    monkeypatch.setattr(retraining, "retrain", finishing_retrain)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        app.query_one("#start-training").press()
+        await wait_for(pilot, lambda: reached.is_set())
+        await pilot.pause()
+        app.query_one("#cancel-training").press()
+        await pilot.pause()
+        live = app.query_one("#train-live")
+        assert "Cancelling" in str(live.render()) and app.query_one("#start-training").disabled
+        await wait_for(pilot, lambda: "too late" in str(live.render()))
+        assert "v7" in str(live.render()) and "nothing was saved" not in str(live.render())
+        assert not app.query_one("#activate").disabled and not app.query_one("#start-training").disabled
+        assert "New model version v7" in str(app.query_one("#train-comparison").render())
 
 
 async def test_small_proposal_from_the_form(trained_store):
@@ -266,20 +358,54 @@ async def test_back_from_an_import_that_wrote_nothing_typing_goes_to_the_field_a
 
 
 async def test_every_binding_is_in_the_command_palette():
-    titles = {title for _, title, _ in ACTIONS}
+    """Every key of the app, its panes and its screens has a palette entry (F1 lists the same entries)
+    whose help names that key; keys that only move or close (arrows, Escape) are left out."""
+    import re
+
+    from hea_campaign.tui.app.import_screen import ImportScreen
+    from hea_campaign.tui.app.models_screen import ModelsScreen
+    from hea_campaign.tui.app.panes.candidate_table import CandidateTable
+    from hea_campaign.tui.app.panes.candidates import CandidatesPane
+    from hea_campaign.tui.app.panes.latent import LatentPlot
+    from hea_campaign.tui.app.results_browser import ResultsBrowser
+    from hea_campaign.tui.app.screens import CandidateScreen
+
+    by_title = {title: help_text for _, title, help_text in ACTIONS}
     actions = {a for a, _, _ in ACTIONS}
     for binding in CampaignApp.BINDINGS:
         assert binding.action in actions, binding.action
-    from hea_campaign.tui.app.panes.candidates import CandidatesPane
-
-    pane_actions = {"approve": "Approve candidates", "reject": "Reject candidates", "export": "Export a synthesis batch",
-                    "open": "Open candidate detail", "fail": "Record a failed synthesis",
-                    "void": "Void an export batch", "next_page": "Next page of candidates",
-                    "previous_page": "Previous page of candidates"}
-    for binding in CandidatesPane.BINDINGS:
-        if binding.action in pane_actions:
-            assert pane_actions[binding.action] in titles
-    assert {b.action for b in CandidatesPane.BINDINGS} >= {"next_page", "previous_page"}
+    palette = {  # (where, action) -> the palette entry that does it
+        (CandidatesPane, "approve"): "Approve candidates", (CandidatesPane, "reject"): "Reject candidates",
+        (CandidatesPane, "toggle_select"): "Select candidates", (CandidatesPane, "open"): "Open candidate detail",
+        (CandidatesPane, "export"): "Export a synthesis batch", (CandidatesPane, "fail"): "Record a failed synthesis",
+        (CandidatesPane, "void"): "Void an export batch", (CandidatesPane, "next_page"): "Next page of candidates",
+        (CandidatesPane, "previous_page"): "Previous page of candidates",
+        (CandidateTable, "scroll_top"): "First page of candidates", (CandidateTable, "scroll_bottom"): "Last page of candidates",
+        (LatentPlot, "step(1)"): "Next candidate on the latent map",
+        (LatentPlot, "step(-1)"): "Previous candidate on the latent map",
+        (LatentPlot, "open"): "Open candidate detail", (LatentPlot, "save"): "Save the latent map (PNG)",
+        (CandidateScreen, "save_shap"): "Save a candidate's SHAP plot (PNG)",
+        (ModelsScreen, "activate"): "Activate a model version", (ModelsScreen, "mark"): "Compare two model versions",
+        (ModelsScreen, "save_plot"): "Save the training curves (PNG)",
+        (ImportScreen, "save"): "Save the import report (text file)",
+        (ResultsBrowser, "correct"): "Correct a lab result",
+    }
+    moves = {"escape", "left", "right", "up", "down"}
+    for where in (CandidatesPane, LatentPlot, CandidateScreen, ModelsScreen, ImportScreen, ResultsBrowser):
+        for binding in where.BINDINGS:
+            if binding.key in moves:
+                continue
+            title = palette.get((where, binding.action))
+            assert title in by_title, (where.__name__, binding.key, binding.action)
+            flags = re.IGNORECASE if len(binding.key) > 1 else 0  # but a letter's case counts: v is not V
+            assert re.search(rf"\bkey {re.escape(binding.key)}(?!\w)", by_title[title], flags), (title, binding.key)
+    # Ctrl+Home / Ctrl+End on the candidate table: the DataTable's own keys, turning pages there
+    table_keys = {key: bindings[-1].action for key, bindings in CandidateTable._merged_bindings.key_to_bindings.items()}
+    for key in ("ctrl+home", "ctrl+end"):
+        assert f"key {key}" in by_title[palette[(CandidateTable, table_keys[key])]]
+    # one key, one action: v opens the model versions from every tab, the candidates' void is V
+    pane_keys = {b.key for b in CandidatesPane.BINDINGS}
+    assert not pane_keys & {b.key for b in CampaignApp.BINDINGS}, "a pane key hides an app key"
     assert CampaignCommands in CampaignApp.COMMANDS
 
 
@@ -355,8 +481,11 @@ async def test_failed_synthesis_and_void_from_the_table(trained_store, tmp_path)
         app.screen.query_one("#fail-reason").value = "cracked"
         await pilot.click("#ok")
         await pilot.pause()
-        await pilot.press("down", "v")
-        await wait_for(pilot, lambda: app.screen.query("Input"))
+        await pilot.press("down", "V")  # shift+v: v opens the model versions
+        await wait_for(pilot, lambda: app.screen.query("#reason"))
+        await pilot.press("enter")  # no reason: the batch stays, the dialog asks for one
+        await pilot.pause()
+        assert app.screen.query("#reason") and "give a reason" in str(app.screen.query_one("#reason-error").render())
         await pilot.press(*"wrong furnace", "enter")
         await pilot.pause()
     with trained_store.read() as s:

@@ -164,6 +164,12 @@ async def test_the_table_holds_one_page_and_moving_past_its_end_reads_the_next(p
         await run_from_palette(pilot, "Next page of candidates")
         await wait_for(pilot, lambda: pane.page_offset == PAGE_SIZE and not pane.loading)
         assert pane.shown == ids[PAGE_SIZE : 2 * PAGE_SIZE]
+        await run_from_palette(pilot, "Last page of candidates")  # Ctrl+End's entry
+        await wait_for(pilot, lambda: pane.page_offset == 2 * PAGE_SIZE and not pane.loading)
+        assert pane.shown == ids[2 * PAGE_SIZE :] and cursor_id(app) == ids[-1]
+        await run_from_palette(pilot, "First page of candidates")  # Ctrl+Home's
+        await wait_for(pilot, lambda: pane.page_offset == 0 and not pane.loading)
+        assert pane.shown == ids[:PAGE_SIZE]
 
 
 async def test_a_page_opened_on_its_last_row_is_scrolled_there_before_it_is_drawn(paged_store):
@@ -224,10 +230,14 @@ async def test_filters_and_sorts_give_the_databases_order_page_by_page(paged_sto
 
         for key in ("p", "change", "formula", "reason", "status"):
             await sort_by(pilot, key)
-            assert (pane.sort, pane.descending) == (key, False)
-            assert pane.shown == expected_order(cands, key)[:PAGE_SIZE], key
+            best_first = key == "p"  # the first click on "p single" sorts best first (README)
+            assert (pane.sort, pane.descending) == (key, best_first)
+            assert pane.shown == expected_order(cands, key, best_first)[:PAGE_SIZE], key
         await sort_by(pilot, "p")
-        await sort_by(pilot, "p")  # twice: descending
+        await sort_by(pilot, "p")  # twice: ascending (worst first)
+        assert (pane.sort, pane.descending) == ("p", False) and "by p asc" in count_line(app)
+        assert pane.shown == expected_order(cands, "p")[:PAGE_SIZE]
+        await sort_by(pilot, "p")  # a third time: best first again
         assert (pane.sort, pane.descending) == ("p", True) and "by p desc" in count_line(app)
         order = expected_order(cands, "p", descending=True)
         assert pane.shown == order[:PAGE_SIZE]

@@ -13,6 +13,7 @@ from hea_campaign.tui.app.screens import CandidateScreen
 from hea_campaign.tui.cli.root import main
 
 from .test_app import error_shown, wait_for, with_candidates
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SIZE = (120, 40)
@@ -181,3 +182,85 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
         assert app.screen.query_one("#path").value.endswith(f"synthesis-batch-2-{date.today().isoformat()}.csv")
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_the_propose_tab_reads_the_design_space_again(fixed_store):  # noqa: F811
+    """`hea-campaign space set` from another shell: the panel and the hints of the form's fields follow
+    when the tab is shown, on F5, and after a save in the TUI (live refresh is stopped here, so those
+    three are what the test sees)."""
+    from hea_campaign.campaign.design_space import update_design_space
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.live.stop()
+        await pilot.press("p")
+        await pilot.pause()
+        panel, max_el = app.query_one("#space-text"), app.query_one("#max-elements")
+
+        def shown(text: str) -> bool:
+            return text in str(panel.render())
+
+        assert shown("maximum raw-material cost: none")
+        before = max_el.placeholder
+        update_design_space(fixed_store, by="colleague", max_cost_per_kg=40.0, granularity=0.02, min_elements=3,
+                            max_elements=5, banned=frozenset({"Co"}))
+        await pilot.press("d", "p")  # the tab shown again
+        await wait_for(pilot, lambda: shown("40 USD/kg"))
+        assert shown("granularity: 2 at.%")
+        assert max_el.placeholder == "the design space's (5)" != before
+        assert app.query_one("#min-elements").placeholder == "the design space's (3)"
+        assert app.query_one("#granularity").placeholder == "the design space's (2)"
+        assert app.query_one("#banned").placeholder == "the design space's (Co)"
+
+        update_design_space(fixed_store, by="colleague", max_cost_per_kg=55.0, max_elements=6)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: shown("55 USD/kg"))
+        assert max_el.placeholder == "the design space's (6)"
+
+        update_design_space(fixed_store, by="colleague", max_elements=4, min_elements=4)  # read with the save below
+        app.query_one("#space-granularity").value = "5"
+        app.query_one("#space-granularity").focus()
+        await pilot.press("enter")  # saves the design space
+        await wait_for(pilot, lambda: shown("granularity: 5 at.%"))
+        assert app.query_one("#granularity").placeholder == "the design space's (5)"
+        assert max_el.placeholder == "the design space's (4)"
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_the_palette_saves_the_map_shap_and_curves_and_selects(fixed_store, tmp_path, monkeypatch):  # noqa: F811
+    from .test_app import run_from_palette
+
+    monkeypatch.chdir(tmp_path)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        await run_from_palette(pilot, "Save the latent map")  # opens the map, saves it once drawn
+        await wait_for(pilot, lambda: list(tmp_path.glob("latent-map-v*.png")))
+        pane = app.query_one("#latent-pane")
+        first = pane.selected_id()
+        await run_from_palette(pilot, "Next candidate on the latent map")
+        await wait_for(pilot, lambda: pane.selected_id() != first)
+        await run_from_palette(pilot, "Save the training curves")  # outside Models: the active version's,
+        await wait_for(pilot, lambda: error_shown(app))  # which in this store was written without its curve
+        active = fixed_store_active_version(fixed_store)
+        assert f"model version {active} has no stored training curve" in str(app.screen.query_one("#error-message")
+                                                                             .render())
+        await pilot.press("escape")
+        await pilot.press("c")
+        cands = app.query_one("#candidates-pane")
+        await wait_for(pilot, lambda: cands.loaded and not cands.loading)
+        await run_from_palette(pilot, "Select candidates")
+        await wait_for(pilot, lambda: cands.selected == {cands.cursor_id()})
+        await run_from_palette(pilot, "Save a candidate's SHAP")  # the one under the cursor, opened
+        await wait_for(pilot, lambda: list(tmp_path.glob("shap-v*.png")), timeout=120)
+        assert isinstance(app.screen, CandidateScreen)
+    for pattern in ("latent-map-v*.png", "shap-v*.png"):
+        (png,) = tmp_path.glob(pattern)
+        assert png.read_bytes()[:8] == PNG, pattern
+
+
+def fixed_store_active_version(store) -> int:
+    with store.read() as s:
+        return s.exec(select(ModelVersion).where(ModelVersion.active)).one().id

@@ -65,3 +65,54 @@ async def test_the_help_scrolls_with_the_keyboard_at_80x24(fixed_store):  # noqa
         await pilot.press("end")
         await pilot.pause()
         assert scroll.scroll_y == scroll.max_scroll_y
+
+
+async def test_tab_keys_work_from_a_focused_select_and_letters_still_type_in_fields(fixed_store):  # noqa: F811
+    """A Select keeps no letters for itself: d, c, ... switch tabs from it as from a button or a table
+    (the focus used to fall to the next field of the hidden tab, which showed that tab again)."""
+    from textual.widgets import Input, Select
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.panes_ready.wait()
+        tabs = app.query_one("TabbedContent")
+        await pilot.press("l", "tab", "tab", "enter")  # the single-phase Select, its menu open
+        await pilot.pause()
+        await pilot.press("escape")  # the menu closed, the Select focused
+        await pilot.pause()
+        assert app.focused is app.query_one("#r-single", Select)
+        await pilot.press("d")
+        await pilot.pause()
+        assert tabs.active == "dashboard" and not isinstance(app.focused, Input)
+        await pilot.press("c")
+        await pilot.pause()
+        assert tabs.active == "candidates"
+        assert app.query_one("#r-formula", Input).value == "", "no letter went into the lab-results form"
+        app.query_one("#status-filter", Select).focus()  # the candidates' filters are Selects too
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert tabs.active == "dashboard"
+        await pilot.press("p")  # the Propose tab opens on its mode Select
+        await pilot.pause()
+        assert isinstance(app.focused, Select)
+        await pilot.press("d")
+        await pilot.pause()
+        assert tabs.active == "dashboard"
+        await pilot.press("l")  # and in a text field a letter is typed, not a tab key
+        await pilot.pause()
+        await pilot.press("d", "c")
+        await pilot.pause()
+        assert tabs.active == "results" and app.query_one("#r-formula", Input).value == "dc"
+
+
+async def test_v_opens_the_model_versions_from_the_candidates_tab_too(fixed_store):  # noqa: F811
+    """The palette and F1 say "key v" for Model versions: the Candidates tab voids a batch with V instead."""
+    from hea_campaign.tui.app.models_screen import ModelsScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        assert app.focused is app.query_one("#candidate-table")
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen))

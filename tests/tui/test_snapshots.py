@@ -131,11 +131,13 @@ def size(request) -> tuple[int, int]:
     return SIZES[request.param]
 
 
-async def _until(pilot, predicate, tries: int = 200) -> None:
+async def _until(pilot, predicate, tries: int = 1200) -> None:
+    """Wait (up to 2 minutes: a busy machine is slow, never wrong) until ``predicate()`` holds."""
     for _ in range(tries):
         await pilot.pause(0.1)
         if predicate():
             return
+    raise AssertionError("the app did not settle within 2 minutes")
 
 
 def _widths_settled(table) -> bool:
@@ -144,6 +146,9 @@ def _widths_settled(table) -> bool:
     the picture (seen once: a results table drawn with its columns still at header width)."""
     from rich.cells import cell_len
 
+    if getattr(table, "_require_update_dimensions", False) or getattr(table, "_new_rows", None) \
+            or getattr(table, "_updated_cells", None):
+        return False  # rows or cells added that the table has not measured yet (it does so when idle)
     return all(col.content_width >= max((cell_len(str(v)) for v in table.get_column(key)), default=0)
                for key, col in table.columns.items())
 

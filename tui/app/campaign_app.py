@@ -48,28 +48,42 @@ TABS = (
     ("latent", "Latent map", "m"),
 )
 
-# (action, title, help) for the command palette and F1
+# (action, title, help) for the command palette and F1; every key of the app and of its screens is here
+# (tests/tui/test_app.py checks it against the bindings)
 ACTIONS = [
     *((f"show_tab('{tab}')", f"Go to {title}", f"key {key}") for tab, title, key in TABS),
     ("import_data", "Import a dataset, CSV of alloys or lab results", "Dashboard Import, or here: the whole report, skip bad rows"),
-    ("browse_results", "Browse lab results", "key b: every result with its corrections; c corrects one"),
-    ("models", "Model versions", "key v: metrics, training curves, compare two (space), activate (a)"),
+    ("save_import_report", "Save the import report (text file)", "Import screen, key ctrl+s: never overwrites a file"),
+    ("browse_results", "Browse lab results", "key b: every result with its corrections"),
+    ("correct_result", "Correct a lab result", "results browser, key c (or Enter): the result under the cursor"),
+    ("models", "Model versions", "key v: metrics, training curves, compare, activate"),
+    ("activate_version", "Activate a model version", "Model versions, key a: the version under the cursor"),
+    ("compare_versions", "Compare two model versions", "Model versions, key space: marks the version under the cursor; two marked are compared"),
+    ("save_curves", "Save the training curves (PNG)", "Model versions, key s: the version under the cursor (elsewhere: the active one)"),
     ("save_reliability", "Save the reliability diagram (PNG)", "active model, its validation alloys"),
+    ("save_map", "Save the latent map (PNG)", "Latent map, key s"),
+    ("next_on_map", "Next candidate on the latent map", "Latent map, key n (arrows: the nearest one that way)"),
+    ("previous_on_map", "Previous candidate on the latent map", "Latent map, key N"),
     ("simulate", "Simulate a campaign and save its plot (PNG)", "key S: a small replay of yan2021 in the background"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
+    ("toggle_select", "Select candidates", "Candidates tab, key space: marks the one under the cursor (again: unmarks)"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
     ("fail", "Record a failed synthesis", "Candidates tab, key f: exported candidates; asks for the reason"),
-    ("void", "Void an export batch", "Candidates tab, key v: the batch of the candidate; asks why"),
-    ("open_candidate", "Open candidate detail", "Candidates tab, Enter"),
+    ("void", "Void an export batch", "Candidates tab, key V (shift+v): the batch of the candidate; asks why"),
+    ("open_candidate", "Open candidate detail", "Candidates tab or latent map, key Enter"),
+    ("save_shap", "Save a candidate's SHAP plot (PNG)", "candidate detail, key s (elsewhere: the candidate under the cursor)"),
     ("next_page", "Next page of candidates", "Candidates tab, key ] (or down past the last row)"),
     ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
+    ("first_page", "First page of candidates", "Candidates tab, key ctrl+home"),
+    ("last_page", "Last page of candidates", "Candidates tab, key ctrl+end"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
+    ("cancel_proposal", "Cancel the proposal run", "Propose tab: nothing is stored"),
     ("start_training", "Start retraining", "Retrain tab"),
-    ("cancel_training", "Cancel retraining", "Retrain tab"),
-    ("refresh", "Refresh everything", "key F5"),
-    ("leave_field", "Leave the text field", "key Esc: letter keys switch tabs again"),
-    ("help", "Show keys and actions", "key F1"),
+    ("cancel_training", "Cancel retraining", "Retrain tab: nothing is saved"),
+    ("refresh", "Refresh everything", "key f5"),
+    ("leave_field", "Leave the text field", "key escape: letter keys switch tabs again"),
+    ("help", "Show keys and actions", "key f1"),
     ("quit", "Quit", "key q (cancels training cleanly)"),
 ]
 
@@ -269,16 +283,15 @@ class CampaignApp(App):
         if event.state == WorkerState.ERROR:
             from hea_campaign.campaign.model_versions import TrainingCancelled
 
-            if isinstance(worker.error, TrainingCancelled):
-                self.query_one(RetrainPane).finished(None)
-                return
-            self.show_error(worker.error)
+            if not isinstance(worker.error, TrainingCancelled):  # a cancelled training is said on its tab
+                self.show_error(worker.error)
         if event.state in (WorkerState.ERROR, WorkerState.CANCELLED, WorkerState.SUCCESS):
-            result = worker.result if event.state == WorkerState.SUCCESS else None
+            # a training's or a proposal's thread reports its own end (their panes' ``finished``): a
+            # cancelled worker is marked so at once, while its thread goes on for a moment
             if group == "train":
-                self.query_one(RetrainPane).finished(result)
+                self.query_one(RetrainPane).worker_ended(event.state)
             elif group == "propose":
-                self.query_one(ProposePane).finished(result)
+                self.query_one(ProposePane).worker_ended(event.state)
 
     # ------------------------------------------------------------ cross-tab updates
 
@@ -314,13 +327,27 @@ class CampaignApp(App):
 
     def action_show_tab(self, tab: str) -> None:
         self.to_main_screen()
-        self.query_one(TabbedContent).active = tab
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != tab and self.focused is not None and any(isinstance(w, TabPane) for w in self.focused.ancestors):
+            # the focus must not stay in the tab being hidden: Textual would hand it to a visible sibling
+            # there (a Select's neighbouring field), and a focused pane shows its tab again
+            self.set_focus(None)
+        tabs.active = tab
         first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
                  "retrain": "#start-training", "latent": "#latent-plot"}
         if tab in first:
             self.query_one(first[tab]).focus()
+        elif tab == "dashboard":
+            for pane in self.query(DashboardPane):
+                pane.focus_if_empty()
         if tab == "latent":
             self.query_one(LatentPane).load()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab shown (key, click or palette): the Propose tab reads the design space again."""
+        if event.pane is not None and event.pane.id == "propose":
+            for pane in self.query(ProposePane):
+                self.when_store_open(pane.show_space)
 
     def action_import_data(self, source: str = "", run: bool = False) -> None:
         from .import_screen import ImportScreen
@@ -396,12 +423,22 @@ class CampaignApp(App):
     def action_refresh(self) -> None:
         self.query_one(DashboardPane).refresh_status()
         self.query_one(CandidatesPane).reload()
+        for pane in self.query(ProposePane):
+            pane.show_space()
+            pane.show_model()
 
     def action_help(self) -> None:
-        lines = [f"  {title:<34} {help_text}" for _, title, help_text in ACTIONS]
-        lines.append("")
-        lines.append("  Ctrl+P opens the command palette with every action above.")
-        self.push_screen(HelpScreen("\n".join(lines)))
+        """Every palette entry and its key, in two columns (a long line wraps within its column)."""
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=True, expand=True)
+        table.add_column(ratio=2)
+        table.add_column(ratio=3)
+        for _, title, help_text in ACTIONS:
+            table.add_row(Text(title), Text(help_text))
+        self.push_screen(HelpScreen(Group(table, Text("\n  Ctrl+P opens the command palette with every action above."))))
 
     def _candidates(self) -> CandidatesPane:
         self.action_show_tab("candidates")
@@ -423,13 +460,98 @@ class CampaignApp(App):
         self._candidates().action_void()
 
     def action_open_candidate(self) -> None:
-        self._candidates().action_open()
+        if self._map_shown():
+            self.query_one(LatentPane).open_selected()
+        else:
+            self._candidates().action_open()
+
+    def action_toggle_select(self) -> None:
+        self._candidates().action_toggle_select()
 
     def action_next_page(self) -> None:
         self._candidates().action_next_page()
 
     def action_previous_page(self) -> None:
         self._candidates().action_previous_page()
+
+    def action_first_page(self) -> None:
+        self._candidates().action_first_page()
+
+    def action_last_page(self) -> None:
+        self._candidates().action_last_page()
+
+    def _map_shown(self) -> bool:
+        return len(self.screen_stack) == 1 and self.query_one(TabbedContent).active == "latent"
+
+    def action_save_shap(self) -> None:
+        """The open candidate's SHAP plot; elsewhere the candidate under the cursor (table or map), opened."""
+        from .screens import CandidateScreen
+
+        if isinstance(self.screen, CandidateScreen):
+            self.screen.action_save_shap()
+            return
+        cid = self.query_one(LatentPane).selected_id() if self._map_shown() else self._candidates().cursor_id()
+        if cid is None:
+            self.notify("No candidate to explain: propose some first.", severity="warning")
+            return
+        self.push_screen(CandidateScreen(cid, save_shap=True))
+
+    def _on_map(self, then) -> None:
+        """The latent map, then ``then(pane)`` once it is drawn."""
+        if not self._map_shown():
+            self.action_show_tab("latent")  # draws the map (in a worker)
+        self.query_one(LatentPane).when_drawn(then)
+
+    def action_save_map(self) -> None:
+        self._on_map(lambda pane: pane.save())
+
+    def action_next_on_map(self) -> None:
+        self._on_map(lambda pane: pane.step(1))
+
+    def action_previous_on_map(self) -> None:
+        self._on_map(lambda pane: pane.step(-1))
+
+    def _models_screen(self, method: str, hint: str) -> None:
+        """Run ``method`` of the Models screen if it is open, else open it and say which key does it."""
+        from .models_screen import ModelsScreen
+
+        if isinstance(self.screen, ModelsScreen):
+            getattr(self.screen, method)()
+            return
+        self.action_models()
+        self.notify(hint)
+
+    def action_activate_version(self) -> None:
+        self._models_screen("action_activate", "Move to the version to activate, then press a.")
+
+    def action_compare_versions(self) -> None:
+        self._models_screen("action_mark", "Press space on two versions to compare them.")
+
+    def action_save_curves(self) -> None:
+        from .models_screen import ModelsScreen
+
+        if isinstance(self.screen, ModelsScreen):
+            self.screen.action_save_plot()
+        else:
+            self.save_plot("training-curves")  # the active version's
+
+    def action_save_import_report(self) -> None:
+        from .import_screen import ImportScreen
+
+        if isinstance(self.screen, ImportScreen):
+            self.screen.action_save()
+        else:
+            self.notify("Run an import first (Ctrl+P \"import\"); its screen saves the report with Ctrl+S.",
+                        severity="warning")
+
+    def action_correct_result(self) -> None:
+        from .results_browser import ResultsBrowser
+
+        if isinstance(self.screen, ResultsBrowser):
+            self.screen.action_correct()
+            return
+        self.action_browse_results()
+        self.notify("Move to the result to correct, then press c (or Enter).")
 
     def action_propose(self) -> None:
         self.action_show_tab("propose")
@@ -441,6 +563,9 @@ class CampaignApp(App):
 
     def action_cancel_training(self) -> None:
         self.query_one(RetrainPane).cancel()
+
+    def action_cancel_proposal(self) -> None:
+        self.query_one(ProposePane).cancel()
 
     async def action_quit(self) -> None:
         self.workers.cancel_all()  # training polls is_cancelled each epoch and stops without saving

@@ -33,33 +33,50 @@ class ErrorModal(ModalScreen[None]):
 
 
 class ReasonModal(ModalScreen[str | None]):
-    """Ask for an optional reason (rejecting candidates)."""
+    """Ask for a reason: optional (rejecting candidates) or ``required`` (voiding a batch: OK with
+    nothing typed says so under the field instead of closing)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, prompt: str):
+    def __init__(self, prompt: str, *, required: bool = False):
         super().__init__()
         self.prompt = prompt
+        self.required = required
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label(Text(plain(self.prompt)), classes="modal-title")
-            yield Input(placeholder="reason (optional)", id="reason", compact=True)
+            yield Input(placeholder="reason (required)" if self.required else "reason (optional)", id="reason",
+                        compact=True)
+            yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+    def submit(self) -> None:
+        reason = self.query_one("#reason", Input).value
+        if self.required and not reason.strip():
+            self.query_one("#reason-error", Static).update("give a reason: it is kept with the batch")
+            self.query_one("#reason", Input).focus()
+            return
+        self.dismiss(reason)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self.dismiss(self.query_one("#reason", Input).value)
+            self.submit()
         else:
             self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _typed(value) -> str:
+    """A number as it would be typed (2000, not 2000.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 class ExportModal(ModalScreen[dict | None]):
@@ -77,7 +94,7 @@ class ExportModal(ModalScreen[dict | None]):
             yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
-                yield Input(str(self.initial.get("mass", f"{DEFAULT_MASS_G:g}")), id="mass", compact=True)
+                yield Input(_typed(self.initial.get("mass", DEFAULT_MASS_G)), id="mass", compact=True)
                 yield Label("unit")
                 yield Select([("g", "g"), ("mg", "mg")], value=self.initial.get("unit", "g"), allow_blank=False,
                              id="unit", compact=True)
@@ -201,7 +218,8 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
-    def __init__(self, text: str):
+    def __init__(self, text):
+        """``text``: a string (shown as typed, never markup) or a Rich renderable."""
         super().__init__()
         self.text = text
 
@@ -209,7 +227,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="modal help"):
             yield Label("hea-campaign: keys and actions", classes="modal-title")
             with VerticalScroll(id="help-scroll", can_focus=True):  # arrows and PageDown scroll it at 80x24
-                yield Static(Text(self.text))
+                yield Static(Text(self.text) if isinstance(self.text, str) else self.text)
             yield Button("Close", id="close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:

@@ -17,8 +17,16 @@ def write_plot(store, kind: str, version: int | None, payload, folder: Path) -> 
         m, selected = payload
         return plots.latent_map_png(m, path, selected)
     if kind == "training-curves":
-        from hea_campaign.campaign.model_catalog import training_curve
+        from hea_campaign.campaign.model_catalog import list_versions, training_curve
 
+        if version is None:  # the active version's (Ctrl+P "Save the training curves" outside Models)
+            from hea_campaign.campaign.errors import CampaignError
+
+            active = [v.id for v in list_versions(store) if v.active]
+            if not active:
+                raise CampaignError("no active model: train one on the Retrain tab")
+            version = active[0]
+            path = folder / plots.plot_file_name(kind, datetime.now(), version)
         return plots.training_curves_png(training_curve(store, version), path)
     if kind == "shap":
         formula, contributions = payload

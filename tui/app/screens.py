@@ -15,10 +15,11 @@ from hea_campaign.tui.present.views import candidate_detail_text
 class CandidateScreen(Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("s", "save_shap", "SHAP PNG")]
 
-    def __init__(self, candidate_id: int):
+    def __init__(self, candidate_id: int, *, save_shap: bool = False):
         super().__init__()
         self.candidate_id = candidate_id
         self.detail = None
+        self.save_when_loaded = save_shap  # the palette's "Save a candidate's SHAP plot" opened it
 
     def action_save_shap(self) -> None:
         d = self.detail
@@ -43,6 +44,8 @@ class CandidateScreen(Screen):
         detail = candidate_detail(self.app.store, self.candidate_id)
         self.app.call_from_thread(self.query_one("#detail", Static).update, candidate_detail_text(detail))
         self.detail = detail
+        if self.save_when_loaded:
+            self.app.call_from_thread(self.action_save_shap)
         return detail
 
     def on_worker_state_changed(self, event) -> None:

@@ -53,6 +53,8 @@ COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single")
 SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 PAGE_SIZE = 200  # rows per page: several screenfuls, read in one query
+FIRST_DESCENDING = frozenset({"p"})  # the first click on "p single" sorts best first
+PAST_TENSE = {"approve": "Approved", "reject": "Rejected"}
 
 
 def _flags(c) -> str:
@@ -67,7 +69,7 @@ class CandidatesPane(Vertical):
         Binding("enter", "open", "Open"),
         Binding("e", "export", "Export"),
         Binding("f", "fail", "Synthesis failed"),
-        Binding("v", "void", "Void batch"),
+        Binding("V", "void", "Void batch"),  # shift+v: v alone opens the model versions, from every tab
         Binding("]", "next_page", "Next page", show=False),
         Binding("[", "previous_page", "Previous page", show=False),
     ]
@@ -199,6 +201,10 @@ class CandidatesPane(Vertical):
                 table.move_cursor(row=row, animate=False)
         self._update_count()
 
+    def cursor_id(self) -> int | None:
+        """The id of the candidate under the cursor (None: an empty table)."""
+        return self._cursor_id()
+
     def _cursor_id(self) -> int | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
@@ -228,6 +234,14 @@ class CandidatesPane(Vertical):
     def action_previous_page(self) -> None:
         self.turn_page(-1, "first")
 
+    def action_first_page(self) -> None:
+        """Ctrl+Home on the table."""
+        self.turn_page(-(1 << 40), "first")
+
+    def action_last_page(self) -> None:
+        """Ctrl+End on the table."""
+        self.turn_page(1 << 40, "last")
+
     def apply_filter(self) -> None:
         self.load(0, "first")
 
@@ -237,7 +251,7 @@ class CandidatesPane(Vertical):
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = event.column_key.value
         if key in SORTABLE:
-            self.descending = not self.descending if key == self.sort else False
+            self.descending = not self.descending if key == self.sort else key in FIRST_DESCENDING
             self.sort = key
             self.load(0, "first", recount=False)  # the same rows in another order: the same counts
 
@@ -324,7 +338,7 @@ class CandidatesPane(Vertical):
 
         changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
         self._after_change(ids, changed)
-        self.notify(f"{verb.capitalize()}d {len(changed)} candidate(s): {', '.join(map(str, ids))}")
+        self.notify(f"{PAST_TENSE[verb]} {len(changed)} candidate(s): {', '.join(map(str, ids))}")
         # after the table has been redrawn: the dashboard's refresh takes a while with many alloys
         self.call_after_refresh(self.post_message, self.Changed())
 
@@ -381,7 +395,8 @@ class CandidatesPane(Vertical):
             if reason is not None:
                 self.app.guard(self._voided, batch, reason)
 
-        self.app.push_screen(ReasonModal(f"Void export batch {batch} (candidate {ids[0]}'s): why?"), done)
+        self.app.push_screen(ReasonModal(f"Void export batch {batch} (candidate {ids[0]}'s): why?", required=True),
+                             done)
 
     def _voided(self, batch: int, reason: str) -> None:
         from hea_campaign.campaign.export_batches import void_batch
@@ -423,6 +438,8 @@ class CandidatesPane(Vertical):
             if yes:
                 self._pending_export = (approved, settings | {"confirm": True})
                 self.export(approved, settings | {"confirm": True})
+            else:  # back to the dialog, its entries as they were, to correct the mass or the unit
+                self.ask_export(approved, settings)
 
         def done(settings: dict | None) -> None:
             if not settings:

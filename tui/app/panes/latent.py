@@ -48,6 +48,7 @@ class LatentPane(Vertical):
         super().__init__(**kw)
         self.map = None
         self.cursor: int | None = None  # index into map.candidate_ids
+        self._after_draw: list = []  # what waits for the map (the palette's "Save the latent map", ...)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="map-buttons"):
@@ -79,6 +80,9 @@ class LatentPane(Vertical):
         ids = m.candidate_ids
         self.cursor = ids.index(keep) if keep in ids else (0 if ids else None)
         self.redraw()
+        waiting, self._after_draw = self._after_draw, []
+        for fn in waiting:
+            fn(self)
         self.query_one("#map-caption", Static).update(
             f"{len(m.single)} single-phase and {len(m.multi)} multi-phase training alloys, "
             f"{len(ids)} candidates" + (f" ({m.unplaced} with elements this model cannot place)" if m.unplaced else "")
@@ -144,6 +148,13 @@ class LatentPane(Vertical):
 
             self.app.push_screen(CandidateScreen(cid))
 
+    def when_drawn(self, fn) -> None:
+        """Run ``fn(pane)`` now if the map is drawn, else once it is."""
+        if self.map is not None:
+            fn(self)
+        else:
+            self._after_draw.append(fn)
+
     def save(self) -> None:
         if self.map is not None:
             self.app.save_plot("latent-map", self.map.version_id, payload=(self.map, self.selected_id()))
@@ -154,4 +165,8 @@ class LatentPane(Vertical):
             self.load()
 
     def on_worker_state_changed(self, event) -> None:
+        from textual.worker import WorkerState
+
+        if event.worker.group == "map" and event.state == WorkerState.ERROR:
+            self._after_draw = []  # no map to wait for (the error modal says why)
         self.app.handle_worker_event(event)

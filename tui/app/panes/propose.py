@@ -28,6 +28,28 @@ MODES = [
 ]
 
 
+def _pct(fraction: float) -> str:
+    return f"{100 * fraction:g}"
+
+
+def space_placeholders(c) -> dict[str, str]:
+    """The form's hints for the fields that default to the design space ``c`` (a Constraints): its values."""
+    def bounds(d) -> str:
+        return ",".join(f"{e}:{_pct(v)}" for e, v in sorted(d.items()))
+
+    return {
+        "allowed": "the design space's (" + (",".join(sorted(c.allowed)) if c.allowed is not None
+                                             else "all of the model vocabulary") + ")",
+        "banned": f"the design space's ({','.join(sorted(c.banned)) or 'none'})",
+        "min-frac": f"the design space's ({bounds(c.min_fraction)}), at.%" if c.min_fraction
+        else "e.g. Al:5 (required, at.%)",
+        "max-frac": f"the design space's ({bounds(c.max_fraction)}), at.%" if c.max_fraction else "e.g. Cr:30 (at.%)",
+        "min-elements": f"the design space's ({c.min_elements})",
+        "max-elements": f"the design space's ({c.max_elements if c.max_elements is not None else 'any'})",
+        "granularity": f"the design space's ({_pct(c.granularity)})",
+    }
+
+
 class ProposalOutput(Static, can_focus=True):
     """The proposal's output, inside the pane's one scrollbar.
 
@@ -41,6 +63,10 @@ class ProposePane(VerticalScroll):
         def __init__(self, outcome):
             super().__init__()
             self.outcome = outcome
+
+    _cancelling = False  # Cancel was pressed; the run's thread has not ended yet
+    _run_token: object | None = None  # the run going on (None: none); its end is handled once
+    _thread_started: object | None = None  # the token of the last run whose thread began
 
     def compose(self) -> ComposeResult:
         yield Static("", id="propose-model", markup=False)
@@ -137,8 +163,12 @@ class ProposePane(VerticalScroll):
     def store_changed(self, changes) -> None:
         if changes.models:
             self.show_model()
+        if changes.touches("design_space.", "prices."):  # `hea-campaign space set` from another shell
+            self.show_space()
 
     def show_space(self) -> None:
+        """Read the design space from the store (it may have been changed from another shell) and show it,
+        in the panel and in the hints of the form's fields that default to it."""
         from hea_campaign.campaign.design_space import show
 
         from hea_campaign.tui.present.design_space_view import design_space_lines
@@ -146,6 +176,8 @@ class ProposePane(VerticalScroll):
         view = self.app.guard(show, self.app.store)
         if view is not None:
             self.query_one("#space-text", Static).update("\n".join(design_space_lines(view)))
+            for wid, hint in space_placeholders(view.constraints).items():
+                self.query_one(f"#{wid}", Input).placeholder = hint
 
     def save_space(self) -> None:
         """Check the design-space fields (blank ones change nothing) and store them."""
@@ -199,42 +231,91 @@ class ProposePane(VerticalScroll):
             output.focus()  # the disabled Propose button would otherwise drop the focus (Tab then went to the tab bar)
             self.query_one("#propose-progress", ProgressBar).display = req.mode == "screen"
             self._request = req  # what the summary says the run was asked (cutoff, loop)
-            self.run_proposal(req)
+            self._run_token = token = object()
+            self.run_proposal(req, token)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "run-proposal":
             self.start()
         elif event.button.id == "cancel-proposal":
-            self.workers.cancel_group(self, "propose")
+            self.cancel()
         elif event.button.id == "save-space":
             self.save_space()
 
+    def cancel(self) -> None:
+        """Ask the run to stop; its thread says when it has (``finished``), and whether it stored anything."""
+        cancel = self.query_one("#cancel-proposal", Button)
+        if cancel.disabled:
+            return
+        self._cancelling = True
+        cancel.disabled = True
+        output = self.query_one("#propose-result", Static)
+        output.update("Cancelling: waiting for the run to stop...")
+        output.focus()  # not lost with the disabled Cancel button
+        self.workers.cancel_group(self, "propose")
+
     def _progress(self, done: int, total: int) -> None:
+        if self._cancelling:
+            return  # a report that was on its way when Cancel was pressed
         bar = self.query_one("#propose-progress", ProgressBar)
         bar.update(total=total, progress=done)
 
+    def _to_ui(self, fn, *args) -> None:
+        try:
+            self.app.call_from_thread(fn, *args)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="propose")
-    def run_proposal(self, req):
+    def run_proposal(self, req, token):
         from hea_campaign.campaign.proposals import propose
 
+        self._thread_started = token
         worker = get_current_worker()
-        outcome = propose(
-            self.app.store, req, by=self.app.actor,
-            progress=lambda d, t: self.app.call_from_thread(self._progress, d, t),
-            should_stop=lambda: worker.is_cancelled,
-        )
-        self.post_message(self.Proposed(outcome))
+        outcome = None
+        try:
+            # None when it stopped on Cancel: nothing was stored
+            outcome = propose(
+                self.app.store, req, by=self.app.actor,
+                progress=lambda d, t: self._to_ui(self._progress, d, t),
+                should_stop=lambda: worker.is_cancelled,
+            )
+        finally:
+            # the thread, not the worker's state, says when the run has ended: a cancelled worker is
+            # marked so at once, while its thread goes on until propose() sees should_stop
+            self._to_ui(self.finished, outcome, token)
+        if outcome is not None:
+            self.post_message(self.Proposed(outcome))
         return outcome
 
-    def finished(self, outcome) -> None:
-        self.query_one("#propose-progress", ProgressBar).update(total=1, progress=1)
+    def worker_ended(self, state) -> None:
+        """The app's handler of the run's worker: a run cancelled before its thread began ends here (its
+        thread never runs); otherwise the thread reports the end itself (``finished``)."""
+        from textual.worker import WorkerState
+
+        if state == WorkerState.CANCELLED and self._run_token is not None and self._thread_started is not self._run_token:
+            self.finished(None, self._run_token)
+
+    def finished(self, outcome, token=None) -> None:
+        """The run has ended: ``outcome`` None when it was cancelled (nothing stored) or failed (the error
+        modal says why)."""
+        if token is not self._run_token:
+            return  # this run's end was already handled
+        self._run_token = None
+        cancelled, self._cancelling = self._cancelling, False
+        bar = self.query_one("#propose-progress", ProgressBar)
         self.query_one("#run-proposal", Button).disabled = False
         self.query_one("#cancel-proposal", Button).disabled = True
         if outcome is None:
-            self.query_one("#propose-result", Static).update("")
+            bar.update(total=None, progress=0)
+            bar.display = False  # ready for the next run (an idle bar animates)
+            self.query_one("#propose-result", Static).update("Cancelled: nothing was stored." if cancelled else "")
             self.query_one("#run-proposal", Button).focus()
             return
+        bar.update(total=1, progress=1)
         text = "\n".join(proposal_summary(self._request, outcome, max_paths=3))
+        if cancelled:
+            text = "Cancel came too late: the run had already finished, and its candidates were stored.\n" + text
         output = self.query_one("#propose-result", Static)
         output.update(Text(plain(text)))  # start formulas as typed: never markup
         output.focus()  # the keys scroll the pane from here: PageDown, End, Down

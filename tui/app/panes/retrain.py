@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, ProgressBar, Static
+from rich.text import Text
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from hea_campaign.tui.present.text import plain
 from hea_campaign.tui.present.training_report import render_comparison
 
 
@@ -25,7 +27,10 @@ class RetrainPane(Vertical):
         super().__init__(**kw)
         self.curve: list[tuple[int, float]] = []
         self.comparison = None
-        self.running = False
+        self.running = False  # a training is going on (or being cancelled): its thread has not ended
+        self._cancelling = False  # Cancel was pressed; the training's thread has not ended yet
+        self._token: object | None = None  # the training going on; its end is handled once
+        self._thread_started: object | None = None  # the token of the last training whose thread began
 
     def compose(self) -> ComposeResult:
         yield Static("Train a new model version on all current labels; the active model stays until you activate.",
@@ -76,6 +81,7 @@ class RetrainPane(Vertical):
         if self.running:
             return
         self.running = True
+        self._cancelling = False
         self.curve = []
         self.comparison = None
         self.query_one("#start-training", Button).disabled = True
@@ -85,15 +91,20 @@ class RetrainPane(Vertical):
         self.query_one("#train-comparison", Static).update("")
         self.query_one("#train-live", Static).update("Starting...")
         self.query_one("#train-progress", ProgressBar).display = True
-        self.train()
+        self._token = token = object()
+        self.train(token)
 
     def cancel(self) -> None:
-        self.running = False
+        """Ask the training to stop; its thread says when it has (``finished``), and whether it saved anything.
+        Cancel stays pressable meanwhile (a second press changes nothing), so the focus stays visible."""
+        if not self.running or self._cancelling:
+            return  # nothing to cancel (Ctrl+P "Cancel retraining" with no training going on)
+        self._cancelling = True
         self.workers.cancel_group(self, "train")
-        self.query_one("#train-live", Static).update("Cancelling...")
+        self.query_one("#train-live", Static).update("Cancelling: waiting for the training to stop...")
 
-    def on_epoch(self, r) -> None:
-        if not self.running:
+    def on_epoch(self, r, token=None) -> None:
+        if self._cancelling or not self.running or token is not self._token:
             return  # a report that was on its way when training was cancelled
         bar = self.query_one("#train-progress", ProgressBar)
         bar.update(total=r.epochs, progress=r.epoch)
@@ -112,32 +123,73 @@ class RetrainPane(Vertical):
         plt.plot([e for e, _ in self.curve], [a for _, a in self.curve], marker="braille")
         plot.refresh()
 
+    def _to_ui(self, fn, *args) -> None:
+        try:
+            self.app.call_from_thread(fn, *args)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
-    def train(self):
+    def train(self, token):
         from hea_campaign.campaign.retraining import retrain
 
+        self._thread_started = token
         worker = get_current_worker()
-        trained, comparison = retrain(
-            self.app.store, by=self.app.actor,
-            progress=lambda r: self.app.call_from_thread(self.on_epoch, r),
-            should_stop=lambda: worker.is_cancelled, keep_if_cancelled=False,
-        )
+        comparison, error = None, None
+        try:
+            trained, comparison = retrain(
+                self.app.store, by=self.app.actor,
+                progress=lambda r: self._to_ui(self.on_epoch, r, token),
+                should_stop=lambda: worker.is_cancelled, keep_if_cancelled=False,
+            )
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            # the thread, not the worker's state, says when training has ended and what it left: a
+            # cancelled worker is marked so at once, while its thread goes on to the end of the epoch (and
+            # a training that ended on its own just then is saved all the same)
+            self._to_ui(self.finished, comparison, token, error)
         return comparison
 
-    def finished(self, comparison) -> None:
+    def worker_ended(self, state) -> None:
+        """The app's handler of the training's worker: a training cancelled before its thread began ends
+        here (its thread never runs); otherwise the thread reports the end itself (``finished``)."""
+        from textual.worker import WorkerState
+
+        if state == WorkerState.CANCELLED and self._token is not None and self._thread_started is not self._token:
+            self.finished(None, self._token)
+
+    def finished(self, comparison, token=None, error: BaseException | None = None) -> None:
+        """The training ended: ``comparison`` None when it was cancelled or failed (``error``)."""
+        from hea_campaign.campaign.model_versions import TrainingCancelled
+
+        if token is not self._token:
+            return  # this training's end was already handled
+        self._token = None
+        cancelled, self._cancelling = self._cancelling, False
         self.running = False
         self.query_one("#start-training", Button).disabled = False
         self.query_one("#cancel-training", Button).disabled = True
         if comparison is None:
-            self.query_one("#train-live", Static).update("Training cancelled; nothing was saved.")
+            bar = self.query_one("#train-progress", ProgressBar)
+            bar.update(total=None, progress=0)
+            bar.display = False  # reset for the next run (an idle bar animates)
+            if error is None or isinstance(error, TrainingCancelled):
+                text = Text("Training cancelled; nothing was saved.")
+            else:  # the error modal says why (when the training was not cancelled meanwhile)
+                text = Text(f"Training failed; nothing was saved: {plain(error)}")
+            self.query_one("#train-live", Static).update(text)
             self.query_one("#start-training", Button).focus()  # Cancel is disabled now
             return
         self.comparison = comparison
         bar = self.query_one("#train-progress", ProgressBar)
         bar.update(progress=bar.total or 1, total=bar.total or 1)  # early stopping ends before the last epoch
-        self.query_one("#train-live", Static).update(
-            str(self.query_one("#train-live", Static).render()) + "   (done: best epoch kept)"
-        )
+        live = str(self.query_one("#train-live", Static).render()) + "   (done: best epoch kept)"
+        if cancelled:
+            live = (f"Cancel came too late: the training had already ended, and was saved as version "
+                    f"v{comparison.new_id} (not active).")
+        self.query_one("#train-live", Static).update(Text(live))
         self.query_one("#train-comparison", Static).update(render_comparison(comparison))
         self.query_one("#activate", Button).disabled = False
         self.query_one("#activate", Button).focus()

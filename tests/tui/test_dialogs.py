@@ -1,0 +1,104 @@
+"""The small dialogs: questions shown whole, answers that keep what was typed, reasons that are required."""
+
+from __future__ import annotations
+
+import pytest
+
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.modals import ConfirmModal, ExportModal, ReasonModal
+
+from .test_app import candidates_shown, wait_for
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
+
+pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+SIZE = (120, 40)
+LONG = ("a target mass of 2000 g per ingot is more than 1000 g; check --mass and --unit, or confirm it (--yes) "
+        "to export it anyway. Export anyway?")
+
+
+def shown_text(widget) -> str:
+    """What the widget draws on the screen, its lines joined by spaces."""
+    lines = widget.render_lines(widget.size.region)
+    return " ".join(" ".join(strip.text.split()) for strip in lines)
+
+
+async def test_a_long_question_wraps_and_shows_whole(fixed_store):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.push_screen(ConfirmModal(LONG))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query(".modal-title"))
+        await pilot.pause()
+        title = app.screen.query_one(".modal-title")
+        assert title.size.height >= 2, "wrapped onto several lines"
+        assert title.region.right <= app.screen.query_one(".modal").region.right
+        assert " ".join(LONG.split()) in shown_text(title)
+
+
+async def test_no_to_a_heavy_ingot_returns_to_the_export_dialog_with_its_entries(fixed_store, tmp_path,  # noqa: F811
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "heavy.csv"
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)  # candidate 1 is approved
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal) and app.screen.query("#mass"))
+        app.screen.query_one("#mass").value = "2000"
+        app.screen.query_one("#path").value = str(out)
+        app.screen.query_one("#fmt").value = "json"
+        await pilot.pause()
+        app.screen.query_one("#ok").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query("#no"))
+        app.screen.query_one("#no").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportModal) and app.screen.query("#mass"))
+        await pilot.pause()
+        assert app.screen.query_one("#mass").value == "2000"
+        assert app.screen.query_one("#path").value == str(out)
+        assert app.screen.query_one("#fmt").value == "json"
+        assert not out.exists()
+
+
+async def test_a_required_reason_is_asked_for_and_an_optional_one_is_not(fixed_store):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    answers = []
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.push_screen(ReasonModal("Void export batch 1: why?", required=True), answers.append)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+        assert "required" in app.screen.query_one("#reason").placeholder
+        assert "optional" not in app.screen.query_one("#reason").placeholder
+        app.screen.query_one("#reason").focus()
+        await pilot.press("space", "enter")  # blank: not taken
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonModal) and answers == []
+        assert "give a reason" in shown_text(app.screen.query_one("#reason-error"))
+        await pilot.press(*"oven broke", "enter")
+        await wait_for(pilot, lambda: answers)
+        assert answers == [" oven broke"]
+        app.push_screen(ReasonModal("Reject candidate(s) 2: why?"), answers.append)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+        assert "optional" in app.screen.query_one("#reason").placeholder
+        app.screen.query_one("#reason").focus()
+        await pilot.press("enter")  # an optional reason may be left out
+        await wait_for(pilot, lambda: len(answers) == 2)
+        assert answers[1] == ""
+
+
+async def test_approving_and_rejecting_say_so_in_words(fixed_store):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)
+        table = app.query_one("#candidate-table")
+        table.move_cursor(row=table.get_row_index("2"))  # proposed
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("candidate(s)" in n.message for n in app._notifications))
+        table.move_cursor(row=table.get_row_index("3"))
+        await pilot.pause()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: sum("candidate(s)" in n.message for n in app._notifications) == 2)
+        messages = [n.message for n in app._notifications]
+    assert "Rejected 1 candidate(s): 2" in messages and "Approved 1 candidate(s): 3" in messages
