@@ -327,7 +327,7 @@ def check_sane_mass(mass: float, unit: str, confirm: bool) -> None:
         return
     raise MassNeedsConfirmation(
         f"a target mass of {float(mass):g} {unit} per ingot is more than {SANE_MASS[unit]:g} {unit}; "
-        "check --mass and --unit, or confirm it (--yes) to export it anyway"
+        "check the mass and its unit, or confirm it to export it anyway (--yes on the command line)"
     )
 
 

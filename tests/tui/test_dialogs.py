@@ -12,8 +12,8 @@ from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model ver
 
 pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
 SIZE = (120, 40)
-LONG = ("a target mass of 2000 g per ingot is more than 1000 g; check --mass and --unit, or confirm it (--yes) "
-        "to export it anyway. Export anyway?")
+LONG = ("a target mass of 2000 g per ingot is more than 1000 g; check the mass and its unit, or confirm it to "
+        "export it anyway (--yes on the command line). Export anyway?")
 
 
 def shown_text(widget) -> str:
