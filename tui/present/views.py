@@ -34,7 +34,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
         f"[b]Alloys:[/b] {s.alloys}  (measurements: {s.measurements})",
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
         f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
-        f"  proposed, not yet measured: {s.proposed_only}",
+        f"  alloys only proposed, never measured: {s.proposed_only}",
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",
         "[b]Candidates:[/b] " + ", ".join(f"{e(k)} {v}" for k, v in s.candidates.items()),

@@ -71,7 +71,7 @@ class DashboardPane(Vertical):
 
     def store_changed(self, changes) -> None:
         """Live refresh, off the UI thread; labels are recounted only when alloys or results changed."""
-        # proposals add alloys too (counted as "proposed, not yet measured")
+        # proposals add alloys too (counted as "alloys only proposed, never measured")
         self.load_status(labels=changes.measurements or changes.touches("proposal.", "candidate.propose"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
