@@ -29,6 +29,7 @@ class CandidateDetail:
     ingot_g: float = 20.0
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
+    lab_results: list[dict] = field(default_factory=list)  # its measurements, oldest first (corrections too)
 
 
 def list_candidates(
@@ -130,6 +131,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
             raise CampaignError(f"no candidate {candidate_id} in this campaign")
         alloy = session.get(Alloy, cand.alloy_id)
         start = session.get(Alloy, cand.start_alloy_id) if cand.start_alloy_id else None
+        results = _lab_results(session, store.campaign_id, cand.id)
     version = get_version(store, cand.model_version_id)
     model, X_ref, _ = load_version(version)
     x = parse_formula(alloy.formula).vector(model.vocabulary)
@@ -164,4 +166,18 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         ingot_g=ingot_g,
         density=econ.density,
         price_source=econ.price_source,
+        lab_results=results,
     )
+
+
+def _lab_results(session, campaign_id: int, candidate_id: int) -> list[dict]:
+    """What the lab recorded for a candidate, oldest first; ``current`` is False for an entry a
+    later correction replaced (a scientist opening a measured candidate wants its result first)."""
+    from hea_campaign.db.cockpit_queries import measurements_listing
+
+    rows = [m for m, _ in measurements_listing(session, campaign_id, candidate_id=candidate_id)]
+    replaced = {m.supersedes_id for m in rows if m.supersedes_id is not None}
+    return [{"id": m.id, "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
+             "operator": m.operator, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
+             "made_composition": m.made_composition, "current": m.id not in replaced}
+            for m in sorted(rows, key=lambda m: m.id)]

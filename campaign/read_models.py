@@ -99,6 +99,7 @@ class CandidateDetailView:
     ingot_g: float = 20.0
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
+    lab_results: tuple = ()  # ({id, single_phase, phases, method, operator, measured_on, current}, ...)
 
 
 def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None,
@@ -157,7 +158,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula), d.formula, d.start_formula,
                                d.composition, d.descriptors, d.training_range, d.shap,
                                tuple(d.nearest_measured), d.cost_per_kg, d.cost_per_ingot, d.ingot_g, d.density,
-                               d.price_source)
+                               d.price_source, tuple(d.lab_results))
 
 
 def model_versions(store: CampaignStore) -> list[ModelVersionView]:

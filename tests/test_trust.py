@@ -441,6 +441,21 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     assert row["nearest_measured"].count(" | ") == 2 and "at.%)" in row["nearest_measured"]
     assert row["conformal_set"] in ("single", "multi", "single and multi", "empty")
     assert 0 <= float(row["p_second_opinion"]) <= 1
+    # once measured, the detail shows the lab's result, a corrected entry marked as such
+    from hea_campaign.campaign.read_models import candidate_detail as detail_view
+    from hea_campaign.campaign.results import add_result, correct_result
+    from hea_campaign.tui.present.views import candidate_detail_text
+
+    assert d.lab_results == []
+    first = add_result(trained_store, candidate_id=ids[0], single_phase="yes", phases="FCC", method="XRD",
+                       by="[bold]ana")
+    second = correct_result(trained_store, first.id, single_phase="no", phases="FCC+BCC", by="ben")
+    view = detail_view(trained_store, ids[0], with_shap=False)
+    assert [(r["id"], r["single_phase"], r["current"]) for r in view.lab_results] == \
+        [(first.id, True, False), (second.id, False, True)]
+    text = candidate_detail_text(view).plain
+    assert f"measurement {first.id}: single phase (FCC), XRD, by [bold]ana  (corrected by a later entry)" in text
+    assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by ben" in text
 
 
 def test_flag_figures_on_a_hand_made_pool(tmp_path):

@@ -60,6 +60,21 @@ def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
     return char * n
 
 
+def lab_result_lines(results) -> list[str]:
+    """A candidate's lab results as markup lines (user text escaped); nothing when it has none."""
+    if not results:
+        return []
+    lines = ["", "[b]Lab results[/b]"]
+    for r in results:
+        label = {True: "single phase", False: "multi phase"}.get(r["single_phase"], "no label")
+        parts = [label + (f" ({e(r['phases'])})" if r["phases"] else "")]
+        parts += [e(v) for v in (r["method"], r["measured_on"]) if v]
+        parts += [f"by {e(r['operator'])}"] if r["operator"] else []
+        state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
+        lines.append(f"  measurement {r['id']}: " + ", ".join(parts) + state)
+    return lines
+
+
 def candidate_detail_text(d) -> Text:
     """One candidate in full (campaign.read_models.CandidateDetailView): composition, flags, descriptors, SHAP, path."""
     c = d.candidate
@@ -71,9 +86,9 @@ def candidate_detail_text(d) -> Text:
         + (f"   from {e(d.start_formula)}" if d.start_formula else "")
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")
         + (f" in {c.steps} step(s)" if c.steps is not None else ""),
-        "",
-        "[b]Composition[/b] (at.%)",
     ]
+    lines += lab_result_lines(getattr(d, "lab_results", ()))
+    lines += ["", "[b]Composition[/b] (at.%)"]
     for el, f in sorted(d.composition.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
     lines += ["", "[b]Flags[/b]"]
