@@ -456,6 +456,7 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     text = candidate_detail_text(view).plain
     assert f"measurement {first.id}: single phase (FCC), XRD, by [bold]ana  (corrected by a later entry)" in text
     assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by ben" in text
+    assert "uncertainty score (ambiguity of p)" in text and "latent_density" not in text  # names, not keys
 
 
 def test_flag_figures_on_a_hand_made_pool(tmp_path):

@@ -60,6 +60,13 @@ def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
     return char * n
 
 
+# the numbers a candidate's assessment keeps, by name (cost and density are shown above, with units)
+_SIGNAL_NAMES = {"spread": "spread of p", "latent_density": "latent density",
+                 "density_percentile": "its percentile among training alloys",
+                 "uncertainty_score": "uncertainty score (ambiguity of p)"}
+_SHOWN_ABOVE = {"cost_usd_per_kg", "density_g_cm3"}
+
+
 def lab_result_lines(results) -> list[str]:
     """A candidate's lab results as markup lines (user text escaped); nothing when it has none."""
     if not results:
@@ -115,8 +122,9 @@ def candidate_detail_text(d) -> Text:
             lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
     lines += ["", "[b]Latent position[/b] z = ("
               + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
-    lines.append("  " + ", ".join(f"{e(k)} {v:.3g}" for k, v in c.uncertainty.items()
-                                  if isinstance(v, (int, float)) and not isinstance(v, bool)))
+    shown = [f"{e(_SIGNAL_NAMES.get(k, k.replace('_', ' ')))} {v:.3g}" for k, v in c.uncertainty.items()
+             if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _SHOWN_ABOVE]
+    lines.append("  " + "; ".join(shown))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
         lines += [e(line) for line in path_lines(list(c.path))]  # canonical formula and at.% on every step
