@@ -95,6 +95,36 @@ def test_repeated_min_and_max_reach_the_proposal_request(on_store, capsys, monke
     assert "gives Fe twice" in refused(capsys, "propose", "--from", "CoCrFeNi", "--min", "Fe:20", "--min", "Fe:25")
 
 
+def test_repeated_allowed_and_banned_are_all_kept_by_space_set(on_store, capsys):
+    code, out, _ = cli(capsys, "space", "set", "--allowed", "Fe,Ni,Co", "--allowed", "Cr", "--allowed", "Mn,Al",
+                       "--banned", "Li", "--banned", "Au,Os")
+    assert code == 0, out
+    space = load_design_space(on_store)
+    assert space.allowed == frozenset({"Fe", "Ni", "Co", "Cr", "Mn", "Al"})
+    assert space.banned == frozenset({"Li", "Au", "Os"})
+    assert "elements banned: Au, Li, Os" in out
+    assert "--allowed names Fe more than once" in refused(capsys, "space", "set", "--allowed", "Fe,Ni",
+                                                          "--allowed", "Fe,Co")
+    assert cli(capsys, "space", "set", "--banned", "none")[0] == 0
+    assert load_design_space(on_store).banned == frozenset()
+
+
+def test_repeated_allowed_and_banned_reach_the_proposal_request(on_store, capsys, monkeypatch):
+    import hea_campaign.campaign.proposals as proposals
+
+    seen = []
+
+    def stop(store, req, **kw):
+        seen.append(req)
+        raise CampaignError("stopped by the test")
+
+    monkeypatch.setattr(proposals, "propose", stop)
+    refused(capsys, "propose", "--from", "CoCrFeNi", "--allowed", "Co,Cr,Fe", "--allowed", "Ni,Mn",
+            "--banned", "Li", "--banned", "Au")
+    assert seen[0].space_overrides["allowed"] == frozenset({"Co", "Cr", "Fe", "Ni", "Mn"})
+    assert seen[0].space_overrides["banned"] == frozenset({"Li", "Au"})
+
+
 def test_the_parser_takes_a_list_or_a_string():
     assert parse_bounds(["Fe:20", "Ni:5%,Co:1"], "--min") == {"Fe": 0.20, "Ni": 0.05, "Co": 0.01}
     assert parse_bounds("Fe:20, Ni:5", "--min") == {"Fe": 0.20, "Ni": 0.05}

@@ -102,7 +102,11 @@ def output_file(value, name: str, suffixes: tuple[str, ...] | None = None, *, wh
 
 
 def names(text, name: str, *, unique: bool = True) -> list[str]:
-    """'Fe, Ni,Co' -> ['Fe', 'Ni', 'Co']; a name given twice is refused (it would be silently merged)."""
+    """'Fe, Ni,Co' -> ['Fe', 'Ni', 'Co']; a name given twice is refused (it would be silently merged).
+
+    A repeated option arrives as a list (``--allowed Fe,Ni --allowed Co``): every value counts."""
+    if isinstance(text, (list, tuple)):
+        text = ",".join(str(t) for t in text if t is not None)
     items = [t.strip() for t in (text or "").split(",") if t.strip()]
     if unique:
         seen = sorted({t for t in items if items.count(t) > 1})

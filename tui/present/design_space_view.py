@@ -43,13 +43,14 @@ def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_
                   no_max_density: bool = False, any_elements: bool = False) -> dict:
     """Checked ``Constraints`` field changes from the user's values (strings or numbers)."""
     out: dict = {}
-    if not is_blank(allowed):
+    if _given(allowed):
         out["allowed"] = frozenset(names(allowed, "--allowed"))
     if any_elements:
         out["allowed"] = None
-    if not is_blank(banned):
-        none = str(banned).strip().lower() == "none"
-        out["banned"] = frozenset() if none else frozenset(names(banned, "--banned"))
+    if _given(banned):
+        given = names(banned, "--banned")
+        none = [t.lower() for t in given] == ["none"]
+        out["banned"] = frozenset() if none else frozenset(given)
     n = _range(elements, "--elements", 1, 118, _int)
     if n:
         out["min_elements"], out["max_elements"] = n

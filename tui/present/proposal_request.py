@@ -56,8 +56,6 @@ def parse_bounds(text, name: str) -> dict[str, float]:
 
     A repeated option arrives as a list (``--min Fe:30 --min Ni:30``): every value counts, and an
     element given twice with different amounts is refused rather than one silently winning."""
-    if isinstance(text, (list, tuple)):
-        text = ",".join(str(t) for t in text)
     out: dict[str, float] = {}
     for item in names(text, name, unique=False):
         el, colon, value = item.partition(":")
