@@ -66,13 +66,19 @@ class Constraints:
     def upper(self, element: str) -> float:
         return min(float(self.max_fraction.get(element, 1.0)), self.element_max)
 
-    def validate(self, vocabulary: Sequence[str]) -> None:
-        """Refuse contradictory settings with one sentence, so no impossible space is stored or run."""
+    def validate(self, vocabulary: Sequence[str], prices=None) -> None:
+        """Refuse contradictory settings with one sentence, so no impossible space is stored or run.
+
+        ``prices`` (an ``economics.PriceTable``, default pymatgen's) decide whether a cost limit can be met."""
         self._check_names(vocabulary)
         self._check_bounds()
         self._check_counts(vocabulary)
         self._check_limits()
         self._check_feasible(vocabulary)
+        if self.max_cost_per_kg is not None or self.max_density is not None:
+            from .space_limits import check_limits
+
+            check_limits(self, vocabulary, prices)
 
     def _check_names(self, vocabulary: Sequence[str]) -> None:
         """Every named element is known, and none is both allowed and banned or required and not allowed."""

@@ -64,7 +64,7 @@ def constraints_from_settings(settings: Mapping) -> Constraints:
 
 
 def space_for_run(space: Constraints, overrides: Mapping, vocabulary, *, label: str = "the campaign's design space",
-                  screen_step: float | None = None) -> Constraints:
+                  screen_step: float | None = None, prices: PriceTable | None = None) -> Constraints:
     """The space one proposal applies: ``space`` with this run's options, refused with the reason if impossible.
 
     A space stored before it was checked this strictly, or made impossible by the options, would
@@ -76,7 +76,7 @@ def space_for_run(space: Constraints, overrides: Mapping, vocabulary, *, label: 
             raise CampaignError(f"unknown design-space setting: {exc}") from None
         label += " with this run's options"
     try:
-        space.validate(vocabulary)
+        space.validate(vocabulary, prices)
     except ConstraintError as exc:
         raise ConstraintError(f"{label} cannot be used: {exc} (see hea-campaign space show; "
                               f"change it with hea-campaign space set)") from None
@@ -106,13 +106,14 @@ def show(store: CampaignStore) -> DesignSpaceView:
     prices = prices_from_settings(settings)
     space = constraints_from_settings(settings)
     return DesignSpaceView(space, not settings.get(SETTINGS_KEY), prices, settings.get(PRICES_KEY),
-                           prices.describe(DEFAULT_VOCABULARY), _problem(space, DEFAULT_VOCABULARY))
+                           prices.describe(DEFAULT_VOCABULARY), _problem(space, DEFAULT_VOCABULARY, prices))
 
 
-def _problem(space: Constraints, vocabulary) -> str | None:
-    """Why the space admits no composition, so `space show` flags a space stored before the checks."""
+def _problem(space: Constraints, vocabulary, prices: PriceTable) -> str | None:
+    """Why the space admits no composition, so `space show` flags a space stored before the checks
+    (or one a later price list made too dear)."""
     try:
-        space.validate(vocabulary)
+        space.validate(vocabulary, prices)
     except ConstraintError as exc:
         return str(exc)
     return None
@@ -123,7 +124,7 @@ def save_design_space(store: CampaignStore, constraints: Constraints, *, by: str
     """Validate and store a design space (one audit event with the old and new values)."""
     from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
-    constraints.validate(vocabulary or DEFAULT_VOCABULARY)
+    constraints.validate(vocabulary or DEFAULT_VOCABULARY, load_prices(store))
     actor = by or current_user()
     with store.write() as session:
         row = _campaign(session, store)

@@ -134,7 +134,7 @@ def price_table(overrides: Mapping[str, float] | None = None, source: str = "lab
 
 
 @cache
-def _element_data(vocabulary: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def element_data(vocabulary: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(atomic mass g/mol, solid density g/cm3) on a vocabulary."""
     from pymatgen.core import Element
 
@@ -144,7 +144,7 @@ def _element_data(vocabulary: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weight_fractions(X: np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
-    mass, _ = _element_data(tuple(vocabulary))
+    mass, _ = element_data(tuple(vocabulary))
     w = np.atleast_2d(np.asarray(X, dtype=np.float64)) * mass[None, :]
     return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
 
@@ -161,7 +161,7 @@ def cost_per_kg(X: np.ndarray, vocabulary: Sequence[str], prices: PriceTable) ->
 
 def density(X: np.ndarray, vocabulary: Sequence[str]) -> np.ndarray:
     """Rule-of-mixtures density estimate in g/cm3 of each row of atomic fractions."""
-    _, rho = _element_data(tuple(vocabulary))
+    _, rho = element_data(tuple(vocabulary))
     w = weight_fractions(X, vocabulary)
     return 1.0 / (w / rho[None, :]).sum(axis=1)
 

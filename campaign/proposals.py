@@ -265,11 +265,11 @@ def propose(
     model, X_ref, y_ref = load_version(version)
     vocab = model.vocabulary
     stored = req.constraints is None
+    prices = load_prices(store)
     space = space_for_run(load_design_space(store) if stored else req.constraints, req.space_overrides, vocab,
                           label="the campaign's design space" if stored else "the design space",
-                          screen_step=req.step if req.mode == "screen" else None)
+                          screen_step=req.step if req.mode == "screen" else None, prices=prices)
     req = replace(req, constraints=space, space_overrides={})
-    prices = load_prices(store)
     try:
         ref = reference_for(version, model, X_ref, y_ref)
         pool, paths = _generate(store, req, model, progress, should_stop, prices, ref)

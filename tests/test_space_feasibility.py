@@ -5,6 +5,7 @@ messages about granularity, step and --from-multi-phase that name what the user 
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from hea_campaign.campaign.constraints import (
     satisfies,
     violations,
 )
-from hea_campaign.campaign.design_space import SETTINGS_KEY, load_design_space, show, space_for_run
+from hea_campaign.campaign.design_space import SETTINGS_KEY, load_design_space, load_prices, show, space_for_run
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.screening import enumerate_space
 from hea_campaign.db.tables import Campaign
@@ -212,6 +213,72 @@ def test_validate_refuses_exactly_the_spaces_without_a_composition():
         else:
             assert possible, space
     assert 50 < refused_count < 350  # both kinds were drawn
+
+
+def test_cost_and_density_limits_are_refused_exactly_when_no_composition_meets_them():
+    """Against brute force: every 10 at.% composition of six elements, random spaces and limits; a refusal
+    for one limit names the cheapest (lightest) composition, which is the brute-force minimum."""
+    from hea_campaign.campaign.economics import cost_per_kg, density, price_table
+
+    els = ["Fe", "Ni", "Co", "Cr", "Al", "Ti"]
+    X = np.concatenate(list(enumerate_space(els, els, step=0.1)))
+    cost, rho = cost_per_kg(X, els, price_table()), density(X, els)
+    rng = random.Random(11)
+    outcomes = {"accepted": 0, "cost": 0, "density": 0, "both": 0}
+    while sum(outcomes.values()) < 150:
+        space = random_space(rng, els)
+        inside = satisfies(X, space, els)
+        if not inside.any():
+            continue
+        limits = {"max_cost_per_kg": float(np.quantile(cost[inside], rng.random()) * rng.uniform(0.9, 1.05)),
+                  "max_density": float(np.quantile(rho[inside], rng.random()) * rng.uniform(0.95, 1.02))}
+        space = space.replace(**{k: v for k, v in limits.items() if rng.random() < 0.7})
+        possible = bool(satisfies(X, space, els).any())
+        try:
+            space.validate(els)
+        except ConstraintError as exc:
+            assert not possible, (space, str(exc))
+            if "cheapest costs" in str(exc) and "together" not in str(exc):
+                assert float(re.search(r"cheapest costs ([0-9.]+)", str(exc))[1]) == pytest.approx(
+                    cost[inside].min(), abs=0.006), str(exc)
+                outcomes["cost"] += 1
+            elif "lightest is about" in str(exc):
+                assert float(re.search(r"lightest is about ([0-9.]+)", str(exc))[1]) == pytest.approx(
+                    rho[inside].min(), abs=0.006), str(exc)
+                outcomes["density"] += 1
+            else:
+                assert "together leave no composition" in str(exc)
+                outcomes["both"] += 1
+        else:
+            assert possible, space
+            outcomes["accepted"] += 1
+    assert min(outcomes["accepted"], outcomes["cost"], outcomes["density"]) >= 10, outcomes
+
+
+def test_space_set_refuses_a_cost_or_density_no_composition_meets(on_store, capsys):
+    from hea_campaign.campaign.economics import density
+
+    line = refused(capsys, "space", "set", "--allowed", "Fe,Ni,Co,Cr,Mn", "--max-density", "7")
+    assert "no composition of the design space has a density of at most 7 g/cm3" in line
+    lightest = re.search(r"lightest is about ([0-9.]+) g/cm3: ([A-Za-z0-9.]+)\)", line)
+    amounts = dict(re.findall(r"([A-Z][a-z]?)([0-9.]+)", lightest[2]))
+    x = np.array([[float(amounts.get(e, 0)) / 100 for e in V]])
+    assert float(density(x, V)[0]) == pytest.approx(float(lightest[1]), abs=0.006)
+    assert sorted(amounts) == sorted(set(amounts) & {"Fe", "Ni", "Co", "Cr", "Mn"}) and len(amounts) >= 4
+    assert "costs at most 0.5 USD/kg (the cheapest costs" in refused(capsys, "space", "set", "--max-cost", "0.5")
+    assert load_design_space(on_store) == HEA_DEFAULTS
+    assert cli(capsys, "space", "set", "--max-cost", "50", "--max-density", "8")[0] == 0
+
+
+def test_a_price_list_that_makes_the_cost_limit_unreachable_is_named_by_space_show(on_store, capsys, tmp_path):
+    assert cli(capsys, "space", "set", "--max-cost", "20")[0] == 0
+    dear = tmp_path / "prices.csv"
+    dear.write_text("element,usd_per_kg\n" + "".join(f"{e},{100 + i}\n" for i, e in enumerate(V)))
+    code, out, _ = cli(capsys, "space", "set", "--prices", str(dear))
+    assert code == 0
+    assert "warning: proposals cannot use this design space" in out and "costs at most 20 USD/kg" in out
+    with pytest.raises(CampaignError, match="costs at most 20 USD/kg"):
+        space_for_run(load_design_space(on_store), {}, V, prices=load_prices(on_store))
 
 
 def test_space_set_refuses_the_reviewers_impossible_spaces(on_store, capsys):
