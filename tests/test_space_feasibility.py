@@ -49,6 +49,21 @@ def on_store(seeded_store, monkeypatch, tmp_path):
     return seeded_store
 
 
+@pytest.fixture
+def proposal_requests(monkeypatch) -> list:
+    """The requests `propose` builds, caught before any model runs (the run is then refused)."""
+    import hea_campaign.campaign.proposals as proposals
+
+    seen: list = []
+
+    def stop(store, req, **kw):
+        seen.append(req)
+        raise CampaignError("stopped by the test")
+
+    monkeypatch.setattr(proposals, "propose", stop)
+    return seen
+
+
 def store_space(store, space: Constraints) -> None:
     """Write a space straight into Campaign.settings, as an older version could have stored it."""
     with store.write() as session:
@@ -79,16 +94,8 @@ def test_one_element_with_two_amounts_is_refused_and_nothing_is_stored(on_store,
     assert load_design_space(on_store).min_fraction == {"Fe": 0.20}
 
 
-def test_repeated_min_and_max_reach_the_proposal_request(on_store, capsys, monkeypatch):
-    import hea_campaign.campaign.proposals as proposals
-
-    seen = []
-
-    def stop(store, req, **kw):
-        seen.append(req)
-        raise CampaignError("stopped by the test")
-
-    monkeypatch.setattr(proposals, "propose", stop)
+def test_repeated_min_and_max_reach_the_proposal_request(on_store, capsys, proposal_requests):
+    seen = proposal_requests
     refused(capsys, "propose", "--from", "CoCrFeNi", "--min", "Fe:20", "--min", "Ni:25", "--max", "Co:30",
             "--max", "Cr:30")
     assert seen[0].space_overrides["min_fraction"] == {"Fe": 0.20, "Ni": 0.25}
@@ -110,16 +117,8 @@ def test_repeated_allowed_and_banned_are_all_kept_by_space_set(on_store, capsys)
     assert load_design_space(on_store).banned == frozenset()
 
 
-def test_repeated_allowed_and_banned_reach_the_proposal_request(on_store, capsys, monkeypatch):
-    import hea_campaign.campaign.proposals as proposals
-
-    seen = []
-
-    def stop(store, req, **kw):
-        seen.append(req)
-        raise CampaignError("stopped by the test")
-
-    monkeypatch.setattr(proposals, "propose", stop)
+def test_repeated_allowed_and_banned_reach_the_proposal_request(on_store, capsys, proposal_requests):
+    seen = proposal_requests
     refused(capsys, "propose", "--from", "CoCrFeNi", "--allowed", "Co,Cr,Fe", "--allowed", "Ni,Mn",
             "--banned", "Li", "--banned", "Au")
     assert seen[0].space_overrides["allowed"] == frozenset({"Co", "Cr", "Fe", "Ni", "Mn"})
