@@ -95,12 +95,48 @@ def test_a_long_formula_is_shortened_in_the_results_table_but_whole_in_its_panel
     from datetime import date, datetime
     from types import SimpleNamespace
 
-    from hea_campaign.tui.present.results_text import ALLOY_WIDTH, RESULT_COLUMNS, format_chain, result_cells
+    from hea_campaign.tui.present.results_text import fit_columns, fit_row, format_chain, natural_widths, result_cells
 
     formula = "Al0.25Co0.75Cr1.25Cu0.5Fe1.5Mn0.25Ni1.75Ti0.5V0.25"
     r = SimpleNamespace(id=9, formula=formula, single_phase=True, phases="FCC", method="XRD", operator="ana",
                         day=date(2026, 11, 28), entered_at=datetime(2026, 11, 28), candidate_id=None, current=True,
                         superseded_by=None, chain=[9], notes=None)
-    cell = result_cells(r)[RESULT_COLUMNS.index("alloy")]
-    assert len(cell) == ALLOY_WIDTH and cell.endswith("…") and formula.startswith(cell[:-1])
-    assert formula in format_chain([r], 9)
+    cells = result_cells(r)
+    widths = fit_columns(natural_widths([cells]), 78)  # an 80-column screen less the scrollbar
+    cell = fit_row(cells, widths)[list(widths).index("alloy")]
+    assert len(cell) == widths["alloy"] < len(formula) and cell.endswith("…") and formula.startswith(cell[:-1])
+    assert formula in format_chain([r], 9) and "method XRD" in format_chain([r], 9)
+
+
+def test_results_columns_are_cut_only_as_much_as_the_screen_needs():
+    from hea_campaign.tui.present.results_text import CELL_PADDING, RESULT_COLUMNS, fit_columns, short
+
+    keys = [c.key for c in RESULT_COLUMNS]
+    natural = dict(id=4, alloy=32, single=6, phases=60, state=17, candidate=9, date=10, operator=34)
+    total = sum(natural.values()) + CELL_PADDING * len(natural)
+    assert fit_columns(natural, total) == natural  # room for all: nothing cut
+    at_120 = fit_columns(natural, 118)  # 120 columns less the scrollbar
+    assert list(at_120) == keys and sum(at_120.values()) + CELL_PADDING * len(keys) == 118
+    # only free text is cut, the widest overflow first: each stays near its soft width (14, 16, 24)
+    assert (at_120["operator"], at_120["phases"], at_120["alloy"]) == (14, 17, 25)
+    assert all(at_120[k] == natural[k] for k in ("id", "single", "state", "candidate", "date"))
+    at_80 = fit_columns(natural, 78)  # the operator and the candidate are left out (both are in the panel)
+    assert list(at_80) == ["id", "alloy", "single", "phases", "state", "date"]
+    assert sum(at_80.values()) + CELL_PADDING * len(at_80) <= 78
+    narrow = fit_columns(natural, 60)  # narrower still: the date goes too, the rest is cut to its least
+    assert list(narrow) == ["id", "alloy", "single", "phases", "state"]
+    assert (narrow["alloy"], narrow["phases"], narrow["state"]) == (16, 10, 17)  # a state is never cut
+    assert short("Dr. Katharina Oberhauser", 14) == "Dr. Katharina…" and short("ana", 14) == "ana"
+    assert short("化学者の名前", 5) == "化学…"  # terminal cells, not characters
+
+
+def test_the_footer_gives_up_the_palette_then_the_go_to_keys_then_quit_never_help():
+    from hea_campaign.tui.present.key_hints import APP, GROUP, HELP, PALETTE, SCREEN, hints_to_hide
+
+    hints = [(SCREEN, 10), (SCREEN, 20), (GROUP, 16), (HELP, 8), (APP, 7), (PALETTE, 11)]  # 72 cells
+    assert hints_to_hide(hints, 80) == set()
+    assert hints_to_hide(hints, 70) == {5}
+    assert hints_to_hide(hints, 50) == {5, 2}
+    assert hints_to_hide(hints, 40) == {5, 2, 4}
+    assert hints_to_hide(hints, 20) == {5, 2, 4, 1}
+    assert hints_to_hide(hints, 1) == {5, 2, 4, 1, 0}  # Help stays, whatever the width

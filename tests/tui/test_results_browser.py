@@ -23,14 +23,18 @@ async def test_the_browser_lists_a_corrected_result_with_its_chain(seeded_store)
         screen.query_one("#apply-filter").press()
         await wait_for(pilot, lambda: set(screen.rows) == {first.id, second.id, third.id})
         table = screen.query_one("#results-table")
-        chain = f"{first.id} > {second.id} > {third.id}"
         assert str(table.get_cell(str(first.id), "state")) == f"corrected by {second.id}"
+        assert str(table.get_cell(str(second.id), "state")) == f"corrected by {third.id}"
         assert str(table.get_cell(str(third.id), "state")) == "current"
-        assert all(str(table.get_cell(str(i), "chain")) == chain for i in (first.id, second.id, third.id))
+        for i in (first.id, second.id, third.id):  # the whole chain in the panel, from any of its results
+            table.move_cursor(row=table.get_row_index(str(i)))
+            await pilot.pause()
+            text = str(screen.query_one("#result-chain").render())
+            assert "2 correction(s)" in text and "re-measured" in text and f"superseded by {second.id}" in text
+            assert f"({first.id} > {second.id} > {third.id})" in text.splitlines()[0]
+            assert [line.split()[0] for line in text.splitlines()[1:]] == [str(first.id), str(second.id), str(third.id)]
         table.move_cursor(row=table.get_row_index(str(first.id)))
         await pilot.pause()
-        text = str(screen.query_one("#result-chain").render())
-        assert "2 correction(s)" in text and "re-measured" in text and f"superseded by {second.id}" in text
         await pilot.press("c")  # correcting starts from the newest result of the chain
         await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
         assert app.query_one("#r-corrects").value == str(third.id)
@@ -91,8 +95,11 @@ async def test_the_browser_lists_failed_syntheses_among_the_results(trained_stor
         table = screen.query_one("#results-table")
         shown = sorted((str(table.get_cell(key, "single")), str(table.get_cell(key, "phases")),
                         str(table.get_cell(key, "state"))) for key in screen.failures)
-        assert shown == [("failed", "cracked: at the first remelt", "synthesis failed"),
-                         ("failed", "oxidised", "synthesis failed (candidate approved since)")]
+        # the reason where a result's phases go (cut with an ellipsis if the screen is short of room)
+        assert [(single, state) for single, _, state in shown] == [("failed", "synthesis failed"),
+                                                                   ("failed", "failed; now approved")]
+        reasons = [phases for _, phases, _ in shown]
+        assert "cracked: at the first remelt".startswith(reasons[0].removesuffix("…")) and reasons[1] == "oxidised"
         assert "2 failed synthesis(es)" in str(screen.query_one("#results-count").render())
         screen.query_one("#f-candidate").value = str(ids[0])  # filtered like the results
         screen.query_one("#apply-filter").press()

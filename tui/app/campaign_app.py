@@ -20,11 +20,12 @@ from textual.app import App, ComposeResult
 from textual.lazy import Lazy
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from hea_campaign.campaign.actors import current_user
 
+from .footer import KeyFooter
 from .modals import ErrorModal, HelpScreen
 from .panes.candidates import CandidatesPane
 from .panes.dashboard import DashboardPane
@@ -103,7 +104,8 @@ class CampaignCommands(Provider):
                 yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
 
 
-# one footer entry "dcpltmbv Go to" for every tab and screen key, so Help and Quit always fit at 80 columns
+# one footer entry "dcpltmbv go to" for every tab and screen key; where the footer is still too narrow
+# (80 columns, a tab with keys of its own) it leaves this entry out before Help and Quit (footer.py)
 GO_TO = Binding.Group("go to ", compact=True)
 
 
@@ -168,7 +170,7 @@ class CampaignApp(App):
             for tab, title, pane in later:  # mounted just after the first frame
                 with TabPane(title, id=tab):
                     yield Lazy(pane)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from .idle_collector import IdleCollector

@@ -17,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
+
+from .footer import KeyFooter
 
 KINDS = [("alloys", "alloys"), ("lab results", "results")]
 
@@ -44,7 +46,7 @@ class ImportScreen(Screen):
             yield Label("save report as")
             yield Input("", id="report-path", compact=True)
             yield Button("Save", id="save-report", compact=True)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def action_back(self) -> None:
         self.dismiss()  # whoever opened the screen hears that it closed (the dashboard refocuses its field)

@@ -14,10 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from hea_campaign.tui.present.models_text import VERSION_COLUMNS, format_comparison, format_version, version_cells
+
+from .footer import KeyFooter
 
 LOSS_SERIES = ("loss",)
 VALIDATION_SERIES = ("val_accuracy", "val_auc")
@@ -49,7 +51,7 @@ class ModelsScreen(Screen):
         with VerticalScroll(id="version-info", can_focus=True):
             yield Static("", id="version-detail", markup=False)
             yield Static("", id="version-comparison", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#versions-table", DataTable).focus()

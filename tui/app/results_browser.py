@@ -6,6 +6,10 @@ syntheses (with their reason) among them by date, filtered alike; the panel
 under it shows the correction chain of the row under the cursor.  Key c (or
 Enter) starts a correction of that result on the Lab results tab, with the
 newest result of its chain in "corrects result".
+
+The columns fit the screen (``present.results_text.fit_columns``): long free
+text is cut with an ellipsis, and a narrow screen leaves out the operator and
+the candidate; the panel shows all of it, with the method and the chain.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 
-from hea_campaign.tui.present.results_text import (RESULT_COLUMNS, failure_cells, format_chain, format_failure,
-                                                   result_cells)
+from hea_campaign.tui.present.results_text import (failure_cells, fit_columns, fit_row, format_chain, format_failure,
+                                                   natural_widths, result_cells)
 
-FILTERS = (("f-alloy", "alloy", 22), ("f-candidate", "candidate", 10), ("f-operator", "operator", 12),
+from .footer import KeyFooter
+
+# (id, hint, width); the alloy field takes what is left (app.tcss), so Filter shows at 80 columns too
+FILTERS = (("f-alloy", "alloy", None), ("f-candidate", "candidate", 10), ("f-operator", "operator", 10),
            ("f-since", "from YYYY-MM-DD", 16), ("f-until", "to YYYY-MM-DD", 16))
 
 
@@ -35,26 +42,29 @@ class ResultsBrowser(Screen):
         super().__init__()
         self.rows: dict[int, object] = {}  # measurement id -> ResultRow
         self.failures: dict[str, object] = {}  # row key "f<event id>" -> FailedSynthesis
+        self.listed: list[tuple[str, dict[str, str]]] = []  # (row key, whole cells), newest first
+        self.natural: dict[str, int] = {}  # each column's widest whole text
+        self.widths: dict[str, int] = {}  # the columns shown and their widths (fit_columns)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="result-filters"):
             for wid, hint, width in FILTERS:
                 field = Input(placeholder=hint, id=wid, compact=True)
-                field.styles.width = width
+                if width is not None:
+                    field.styles.width = width
                 yield field
             yield Button("Filter", id="apply-filter", compact=True)
         yield Static("", id="results-count", markup=False)
-        table = DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
-        for name in RESULT_COLUMNS:
-            table.add_column(name, key=name)
-        yield table
+        yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)  # columns: draw()
         with VerticalScroll(id="chain-scroll", can_focus=True):
             yield Static("", id="result-chain", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#results-table", DataTable).focus()
+        self.natural = natural_widths([])
+        self.draw()  # the headers, until the rows are read
         self.load()
 
     def _filter(self):
@@ -77,26 +87,46 @@ class ResultsBrowser(Screen):
         self.app.call_from_thread(self.show, rows, failures)
 
     def show(self, rows, failures=()) -> None:
-        table = self.query_one("#results-table", DataTable)
-        keep = None
-        if table.row_count:
-            keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        keep = self._key()
         self.rows = {r.id: r for r in rows}
         self.failures = {f"f{f.event_id}": f for f in failures}
         # newest first, by when it was entered: results and failed syntheses interleaved
         listed = [(r.entered_at, str(r.id), result_cells(r)) for r in rows]
         listed += [(f.at, key, failure_cells(f)) for key, f in self.failures.items()]
         listed.sort(key=lambda item: item[0], reverse=True)
-        table.clear()
-        for _, key, cells in listed:
-            table.add_row(*(Text(str(v)) for v in cells), key=key)
-        if keep is not None and keep in table.rows:
-            table.move_cursor(row=table.get_row_index(keep))
+        self.listed = [(key, cells) for _, key, cells in listed]
+        self.natural = natural_widths(cells for _, cells in self.listed)
+        self.draw(keep)
         corrected = sum(1 for r in rows if not r.current)
         self.query_one("#results-count", Static).update(
             f"{len(rows)} result(s), {corrected} corrected, {len(failures)} failed synthesis(es); "
             "c/Enter: correct")
         self.show_chain()
+
+    def _room(self) -> int:
+        """The table's width less its vertical scrollbar (kept free, so the columns never need a scroll)."""
+        table = self.query_one("#results-table", DataTable)
+        width = table.size.width or self.size.width or self.app.size.width
+        return width - table.styles.scrollbar_size_vertical
+
+    def draw(self, keep: str | None = None) -> None:
+        """Fill the table: the columns that fit the screen, cells cut to them; the cursor stays on ``keep``."""
+        table = self.query_one("#results-table", DataTable)
+        self.widths = fit_columns(self.natural, self._room())
+        table.clear(columns=True)
+        for key in self.widths:
+            table.add_column(key, key=key)
+        for key, cells in self.listed:
+            table.add_row(*(Text(v) for v in fit_row(cells, self.widths)), key=key)
+        if keep is not None and keep in table.rows:
+            table.move_cursor(row=table.get_row_index(keep))
+
+    def on_resize(self, _event) -> None:
+        self.call_after_refresh(self._refit)  # once the table has its new size
+
+    def _refit(self) -> None:
+        if self.listed and fit_columns(self.natural, self._room()) != self.widths:
+            self.draw(self._key())
 
     def _key(self) -> str | None:
         table = self.query_one("#results-table", DataTable)

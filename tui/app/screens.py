@@ -7,9 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from hea_campaign.tui.present.views import candidate_detail_text
+
+from .footer import KeyFooter
 
 
 class CandidateScreen(Screen):
@@ -32,7 +34,7 @@ class CandidateScreen(Screen):
         yield Header()
         with VerticalScroll(can_focus=True):
             yield Static(f"Loading candidate {self.candidate_id} (computing SHAP)...", id="detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()

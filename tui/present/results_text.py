@@ -1,44 +1,132 @@
-"""Lab results as the results browser shows them: table cells and a correction chain."""
+"""Lab results as the results browser shows them: table cells, their widths, and a correction chain.
+
+The table must fit the screen: a person should not have to scroll sideways to
+see a column.  ``fit_columns`` decides, from the widest text of each column
+and the width there is, how wide each column is drawn and which columns a
+narrow screen leaves out; ``fit_row`` cuts the cells to those widths with an
+ellipsis.  Whatever a cell or a left-out column does not show is in the panel
+under the table (``format_chain``, ``format_failure``), in full.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+
+from .text import one_line
 
 
 def yes_no(value: bool | None) -> str:
     return "?" if value is None else "yes" if value else "no"
 
 
-# what a person scans for comes first (state before who and how), so nothing that matters is cut at 120 columns
-RESULT_COLUMNS = ("id", "alloy", "single", "phases", "state", "candidate", "date", "operator", "method", "chain")
-ALLOY_WIDTH = 26  # a long formula would push the state column off a 120-column screen; whole in the panel
+@dataclass(frozen=True)
+class Column:
+    """A column of the results table.  ``soft``: free text wider than this is cut first when the columns do
+    not fit; ``least``: cut down to this if they still do not; None: never cut (numbers, dates, states)."""
+
+    key: str
+    soft: int | None = None
+    least: int | None = None
+
+    @property
+    def header(self) -> str:
+        return self.key
 
 
-def _in_order(**cells) -> tuple:
-    return tuple(cells[c] for c in RESULT_COLUMNS)
+# what a person scans for comes first (state before who); the method and the correction chain are in the
+# panel under the table (with the notes), so a 120-column screen shows every column without scrolling
+RESULT_COLUMNS = (
+    Column("id"),
+    Column("alloy", soft=24, least=16),
+    Column("single"),
+    Column("phases", soft=16, least=10),  # a failed synthesis: its reason
+    Column("state"),
+    Column("candidate"),
+    Column("date"),
+    Column("operator", soft=14, least=8),
+)
+SHRINK_ORDER = ("operator", "phases", "alloy")  # the free text that may be cut; on a tie the first gives way
+# left out, in this order, of a screen too narrow for every column even cut (80 wide): all three are in the panel
+LEAVE_OUT = ("operator", "candidate", "date")
+CELL_PADDING = 2  # a DataTable's cell padding, both sides
 
 
 def short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` cut to ``width`` terminal cells, an ellipsis marking the cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
 
 
-def result_cells(r) -> tuple:
-    """One browser row (campaign.results_browser.ResultRow): the values of its columns."""
+def fit_columns(natural: dict[str, int], room: int, columns=RESULT_COLUMNS) -> dict[str, int]:
+    """The width of each column shown, in order, for a table ``room`` cells wide (cell padding included).
+
+    ``natural``: each column's widest text, its header included.  Free text is cut only as much as needed:
+    first what is wider than the columns' ``soft`` widths, then down to ``least``, each time the column
+    furthest over the mark first (so long formulas and long reasons give way alike).  A column of
+    ``LEAVE_OUT`` goes only when the others do not fit even cut to ``least``.
+    """
+    by_key = {c.key: c for c in columns}
+    shown = [c.key for c in columns]
+
+    def bound(key: str, limit: str) -> int:
+        mark = getattr(by_key[key], limit)
+        return natural[key] if mark is None else min(natural[key], max(mark, cell_len(by_key[key].header)))
+
+    for key in LEAVE_OUT:
+        if sum(bound(k, "least") + CELL_PADDING for k in shown) <= room:
+            break
+        if key in shown:
+            shown.remove(key)
+    widths = {k: natural[k] for k in shown}
+    excess = sum(w + CELL_PADDING for w in widths.values()) - room
+    for limit in ("soft", "least"):
+        marks = {k: bound(k, limit) for k in SHRINK_ORDER if k in widths}
+        while excess > 0:
+            over = {k: widths[k] - mark for k, mark in marks.items() if widths[k] > mark}
+            if not over:
+                break
+            most = max(over.values())
+            key = next(k for k in SHRINK_ORDER if over.get(k) == most)  # ties: in SHRINK_ORDER
+            widths[key] -= 1
+            excess -= 1
+    return widths
+
+
+def natural_widths(rows, columns=RESULT_COLUMNS) -> dict[str, int]:
+    """Each column's widest text (header included) over ``rows`` (dicts from ``result_cells``/``failure_cells``)."""
+    widths = {c.key: cell_len(c.header) for c in columns}
+    for cells in rows:
+        for key, value in cells.items():
+            if key in widths:
+                widths[key] = max(widths[key], cell_len(value))
+    return widths
+
+
+def fit_row(cells: dict[str, str], widths: dict[str, int]) -> tuple[str, ...]:
+    """The cells of the columns shown (``fit_columns``), each cut to its column's width."""
+    return tuple(short(cells[key], width) for key, width in widths.items())
+
+
+def result_cells(r) -> dict[str, str]:
+    """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
     state = "current" if r.current else f"corrected by {r.superseded_by}"
-    chain = " > ".join(map(str, r.chain)) if len(r.chain) > 1 else ""
-    return _in_order(id=r.id, alloy=short(r.formula, ALLOY_WIDTH), single=yes_no(r.single_phase),
-                     phases=r.phases or "", method=r.method or "", operator=r.operator or "", date=r.day.isoformat(),
-                     candidate="" if r.candidate_id is None else r.candidate_id, state=state, chain=chain)
+    return dict(id=str(r.id), alloy=one_line(r.formula), single=yes_no(r.single_phase),
+                phases=one_line(r.phases or ""), state=state, date=r.day.isoformat(),
+                candidate="" if r.candidate_id is None else str(r.candidate_id), operator=one_line(r.operator or ""))
 
 
-def failure_cells(f) -> tuple:
+def failure_cells(f) -> dict[str, str]:
     """A failed synthesis (campaign.results_browser.FailedSynthesis) as a browser row.
 
-    "failed" where a result says single phase or not, the reason (shortened; whole in the panel) where its
-    phases go, so both show in the first columns.
+    "failed" where a result says single phase or not, the reason where its phases go, so both show in the
+    first columns; the state says where the candidate is now if it moved on (approved for another try).
     """
-    reason = short(f.reason, 30)
-    state = "synthesis failed" + ("" if f.candidate_status == "failed" else f" (candidate {f.candidate_status} since)")
-    return _in_order(id="", alloy=short(f.formula, ALLOY_WIDTH), single="failed", phases=reason, method="",
-                     operator=f.operator, date=f.day.isoformat(), candidate=f.candidate_id, state=state, chain="")
+    state = "synthesis failed" if f.candidate_status == "failed" else f"failed; now {f.candidate_status}"
+    return dict(id="", alloy=one_line(f.formula), single="failed", phases=one_line(f.reason), state=state,
+                date=f.day.isoformat(), candidate=str(f.candidate_id), operator=one_line(f.operator))
 
 
 def format_failure(f) -> str:
@@ -51,20 +139,20 @@ def format_failure(f) -> str:
     return "\n".join(lines)
 
 
-
-
-
 def format_chain(chain: list, selected: int) -> str:
     """The correction chain of a result, oldest first, the one that counts marked."""
     if not chain:
         return ""
     head = chain[0]
-    lines = [f"Result {selected} of {head.formula}: " + (
-        "no corrections" if len(chain) == 1 else f"{len(chain) - 1} correction(s), the last one counts")]
+    candidate = next((r.candidate_id for r in chain if r.id == selected and r.candidate_id is not None), None)
+    of = head.formula + ("" if candidate is None else f" (candidate {candidate})")
+    lines = [f"Result {selected} of {of}: " + (
+        "no corrections" if len(chain) == 1
+        else f"{len(chain) - 1} correction(s), the last one counts ({' > '.join(str(r.id) for r in chain)})")]
     for r in chain:
         mark = "counts" if r.current else f"superseded by {r.superseded_by}"
         what = f"single phase {yes_no(r.single_phase)}" + (f", {r.phases}" if r.phases else "")
-        extra = "".join(f", {v}" for v in (r.method,) if v)
+        extra = f", method {r.method}" if r.method else ""
         lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {r.operator or '?'}  [{mark}]"
                      + (f"  notes: {r.notes}" if r.notes else ""))
     return "\n".join(lines)
