@@ -245,6 +245,9 @@ def stream_table(
         layout, f_col, l_col, p_col = "seed", "Alloys", "Class", None
     else:
         layout = "generic"
+        lab = lab_file_hint(header)
+        if lab:
+            raise DatasetError(f"{path.name}: {lab}")
         f_col = _find(header, formula_column, _FORMULA_NAMES, "formula", path)
         if f_col is None:
             raise DatasetError(_no_formula_column(path, header))
@@ -261,6 +264,22 @@ def stream_table(
     unread = tuple(h for h in header if h not in (f_col, method_col) and h) if l_col is None and p_col is None else ()
     return DatasetStream(path=path, layout=layout, _reader_args=(start, index, f_col, l_col, p_col, method_col),
                          unread_columns=unread)
+
+
+LAB_COLUMNS = ("candidate_id", "operator", "measured_on", "weighed_g", "weighed_mg")
+
+
+def lab_file_hint(header: list[str]) -> str | None:
+    """Why a file is the lab's own results or weigh sheet rather than a dataset of alloys, or None.
+
+    Read as a dataset it would store its rows as literature measurements (append-only, without
+    operator, date or candidate), so it is refused with the command that reads it."""
+    lab = [h for h in header if h.strip().lower() in LAB_COLUMNS]
+    if not lab:
+        return None
+    kind = "a weigh sheet" if any(h.strip().lower().startswith("weighed_") for h in lab) else "a lab results file"
+    return (f"this looks like {kind} (columns {', '.join(lab)}), not a dataset of alloys: record it with "
+            "hea-campaign result import (if it really is a dataset, remove or rename those columns)")
 
 
 def separator_hint(header: list[str]) -> str | None:

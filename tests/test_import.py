@@ -288,3 +288,34 @@ def test_a_file_imported_with_bad_rows_skipped_is_checked_row_by_row(store, tmp_
     assert (again.already_imported, [ln for ln, _ in again.errors]) == (1, [3])
     with pytest.raises(ImportFailed):
         import_csv(store, f)
+
+
+@pytest.mark.parametrize(("header", "row", "kind"), [
+    ("formula,single_phase,phases,method,operator,notes,measured_on", "CoCrFeNi,yes,FCC,XRD,Ana,,2026-01-02",
+     "a lab results file (columns operator, measured_on)"),
+    ("candidate_id,single_phase,phases", "4,no,FCC+BCC", "a lab results file (columns candidate_id)"),
+    ("candidate_id,formula,element,at_pct,grams,loss_pct,weighed_g,single_phase,phases",
+     "11,CoCrFeNi,Co,25,5.1,,5.1,yes,FCC", "a weigh sheet (columns candidate_id, weighed_g)"),
+])
+def test_a_lab_results_file_or_weigh_sheet_is_refused_by_the_dataset_import(store, tmp_path, header, row, kind):
+    """Read as a dataset, the lab's own results would become append-only literature rows without
+    operator, date or candidate; the message names the command that reads them."""
+    csv = tmp_path / "r2.csv"
+    csv.write_text(f"{header}\n{row}\n")
+    before = _counts(store)
+    with pytest.raises((DatasetError, ImportFailed)) as err:
+        import_csv(store, csv)
+    assert f"r2.csv: this looks like {kind}" in str(err.value) and "hea-campaign result import" in str(err.value)
+    assert _counts(store) == before
+
+
+def test_the_cli_import_refuses_a_results_file_in_one_line(seeded_store, tmp_path, capsys, monkeypatch):
+    from hea_campaign.tui.cli import main
+
+    csv = tmp_path / "xrd.csv"
+    csv.write_text("formula,single_phase,operator\nCoCrFeNi,yes,Ana\n")
+    before = _counts(seeded_store)
+    code = main(["import", str(csv), "--db", seeded_store.url])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "looks like a lab results file (columns operator)" in err, err
+    assert _counts(seeded_store) == before
