@@ -33,6 +33,9 @@ class BackupResult:
     integrity: str
     counts: dict[str, int]
     size_bytes: int
+    models: Path | None = None  # the folder the model checkpoints were copied to
+    model_files: int = 0
+    models_missing: tuple[str, ...] = ()  # checkpoints the store names that were not found
 
 
 def backup_at(db: str | os.PathLike | None, path: str | Path) -> BackupResult:
@@ -78,4 +81,40 @@ def _backup(engine: Engine, url: str, path: str | Path) -> BackupResult:
         raise CampaignError(str(exc)) from None
     except (BackupError, OSError) as exc:
         raise CampaignError(f"backup failed, no file was written: {exc}") from exc
-    return BackupResult(report.path, report.integrity, report.counts, report.size_bytes)
+    result = BackupResult(report.path, report.integrity, report.counts, report.size_bytes)
+    return _copy_models(result, url)
+
+
+def _copy_models(result: BackupResult, url: str) -> BackupResult:
+    """Copy the checkpoints the store names into ``<backup stem>.models`` beside the backup.
+
+    A store without its models cannot propose: restored beside this folder (same stem, e.g.
+    ``lab.db`` with ``lab.models``), the store finds them by name (``model_versions.located``)."""
+    import shutil
+
+    from sqlalchemy import create_engine, text
+
+    from .model_versions import checkpoint_file, checkpoint_files
+
+    engine = create_engine(f"sqlite:///{result.path}")
+    try:
+        with engine.connect() as c:
+            recorded = [r[0] for r in c.execute(text("SELECT checkpoint_path FROM model_version")) if r[0]]
+    except Exception:  # noqa: BLE001 - a store of another schema (or none yet): nothing to copy
+        return result
+    finally:
+        engine.dispose()
+    folder = result.path.with_name(result.path.stem + ".models")
+    copied, missing = 0, []
+    for rec in recorded:
+        found = checkpoint_file(rec, url)
+        if found is None:
+            missing.append(Path(rec).name)
+            continue
+        folder.mkdir(exist_ok=True)
+        for f in checkpoint_files(found):
+            if not (folder / f.name).exists():
+                shutil.copy2(f, folder / f.name)
+                copied += 1
+    result.models, result.model_files, result.models_missing = (folder if copied else None), copied, tuple(missing)
+    return result

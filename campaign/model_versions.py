@@ -46,10 +46,15 @@ class TrainingCancelled(CampaignError):
 
 
 def models_dir(store: CampaignStore) -> Path:
+    return models_dir_of(store.url)
+
+
+def models_dir_of(store_url: str) -> Path:
+    """Where the checkpoints of the store at ``store_url`` go: beside a SQLite file, as ``<stem>.models``."""
     env = os.environ.get(ENV_MODELS)
     if env:
         return Path(env).expanduser().resolve()
-    url = make_url(store.url)
+    url = make_url(store_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         db = Path(url.database)
         return db.with_name(db.stem + ".models")
@@ -270,17 +275,48 @@ def list_versions(store: CampaignStore) -> list[ModelVersion]:
 
 
 def get_version(store: CampaignStore, version_id: int | None = None) -> ModelVersion:
-    """A version by id, or the active one."""
+    """A version by id, or the active one, with its checkpoint looked up where the store is now."""
     with store.read() as session:
         if version_id is None:
             version = q.active_model(session, store.campaign_id)
             if version is None:
                 raise NoModel("no active model yet: train one (Retrain tab in the TUI, or `hea-campaign train --activate`)")
-            return version
-        version = session.get(ModelVersion, version_id)
-        if version is None or version.campaign_id != store.campaign_id:
-            raise NoModel(f"no model version {version_id} in this campaign")
+        else:
+            version = session.get(ModelVersion, version_id)
+            if version is None or version.campaign_id != store.campaign_id:
+                raise NoModel(f"no model version {version_id} in this campaign")
+        session.expunge(version)
+    return located(store, version)
+
+
+def located(store: CampaignStore, version: ModelVersion | None) -> ModelVersion | None:
+    """The version with its checkpoint path moved to the store's model folder when the recorded path is gone.
+
+    A store records absolute paths; a campaign folder that was moved, or a backup restored beside its
+    copied model folder, keeps the checkpoints under ``models_dir(store)`` with the same names.  The
+    sha256 check still decides whether the file found there is the version's.  (In memory only: the
+    stored path is not rewritten.)"""
+    if version is None or not version.checkpoint_path:
         return version
+    found = checkpoint_file(version.checkpoint_path, store.url)
+    if found is not None:
+        version.checkpoint_path = str(found)
+    return version
+
+
+def checkpoint_file(recorded: str, store_url: str) -> Path | None:
+    """The checkpoint at its recorded path, else under the store's model folder by name, else None."""
+    path = Path(recorded)
+    if path.exists():
+        return path
+    here = models_dir_of(store_url) / path.name
+    return here if here.exists() else None
+
+
+def checkpoint_files(checkpoint: Path) -> list[Path]:
+    """A checkpoint and the files beside it that belong to it (its trees, an older version's rows)."""
+    beside = (_trees_file(checkpoint), checkpoint.with_name(checkpoint.stem + ".reference.npz"))
+    return [checkpoint, *(f for f in beside if f.exists())]
 
 
 _cache: OrderedDict[str, tuple] = OrderedDict()  # sha256 -> entry, least recently used first

@@ -22,7 +22,7 @@ import numpy as np
 
 from hea_campaign.db import store as q
 
-from .model_versions import TrainedVersion, activate, load_version, train_version, version_arrays
+from .model_versions import TrainedVersion, activate, load_version, located, train_version, version_arrays
 from .store import CampaignStore
 from .training_set import snapshot
 
@@ -72,6 +72,9 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids:
     new_model = trained.result.model
     with store.read() as session:
         active = q.active_model(session, store.campaign_id)
+        if active is not None:
+            session.expunge(active)
+    active = located(store, active)
     train_ids = set(ts.lab_ids[~held].tolist())
     if active is None or active.id == trained.version.id:
         new = binary_metrics(ts.y_lab[held], new_model.predict_proba(ts.X_lab[held])) if held.any() else {}

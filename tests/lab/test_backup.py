@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from hea_campaign.campaign import model_versions
 from hea_campaign.campaign.backup import backup
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.results import add_result, history
@@ -90,3 +91,64 @@ def test_server_stores_are_sent_to_their_own_tools(store, tmp_path):
     with pytest.raises(CampaignError, match="pg_dump"):
         backup(server, tmp_path / "b.db")
     assert not (tmp_path / "b.db").exists()
+
+
+def _restore(backup_file, models, folder, stem: str, gone: str) -> CampaignStore:
+    """Copy a backup (and its model folder, if given) to ``folder/stem.db`` and record its checkpoint
+    paths under ``gone``, as a store moved from another machine or folder records them."""
+    import shutil
+    from pathlib import Path
+
+    folder.mkdir()
+    shutil.copy(backup_file, folder / f"{stem}.db")
+    if models is not None:
+        shutil.copytree(models, folder / f"{stem}.models")
+    con = sqlite3.connect(folder / f"{stem}.db")
+    with con:
+        for vid, path in con.execute("SELECT id, checkpoint_path FROM model_version").fetchall():
+            con.execute("UPDATE model_version SET checkpoint_path = ? WHERE id = ?", (f"{gone}/{Path(path).name}", vid))
+    con.close()
+    return CampaignStore.open(folder / f"{stem}.db", actor="tester")
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_backup_carries_its_models_and_a_restored_store_finds_them(trained_store, tmp_path):
+    from hea_campaign.campaign.model_versions import get_version, load_version
+    from hea_campaign.tui.present.report import format_backup
+
+    (tmp_path / "bk").mkdir()
+    r = backup(trained_store, tmp_path / "bk" / "lab.db")
+    assert r.models == tmp_path / "bk" / "lab.models" and r.model_files >= 1 and r.models_missing == ()
+    assert any(f.suffix == ".pt" for f in r.models.iterdir())
+    assert f"{r.model_files} file(s) copied to {r.models}" in format_backup(r)
+    original = load_version(get_version(trained_store))[0].predict_proba
+
+    restored = _restore(r.path, r.models, tmp_path / "elsewhere", "hea", "/no/longer/here")
+    model_versions._cache.clear()  # as in a new process: nothing loaded yet
+    version = get_version(restored)
+    assert version.checkpoint_path.startswith(str(tmp_path / "elsewhere" / "hea.models"))
+    X = load_version(version)[1][:5]
+    assert (load_version(version)[0].predict_proba(X) == original(X)).all()
+    restored.close()
+
+    bare = _restore(r.path, None, tmp_path / "bare", "hea", "/no/longer/here")
+    model_versions._cache.clear()
+    with pytest.raises(CampaignError, match="no checkpoint at /no/longer/here/"):
+        load_version(get_version(bare))
+    bare.close()
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_checkpoint_that_is_not_the_versions_is_refused_where_it_is_found(trained_store, tmp_path):
+    """The folder is searched by file name only; the sha256 check decides whether it is the version's."""
+    from hea_campaign.campaign.model_versions import get_version, load_version
+
+    (tmp_path / "bk").mkdir()
+    r = backup(trained_store, tmp_path / "bk" / "lab.db")
+    pt = next(f for f in r.models.iterdir() if f.suffix == ".pt")
+    pt.write_bytes(pt.read_bytes()[:-8] + b"tampered")
+    restored = _restore(r.path, r.models, tmp_path / "elsewhere", "hea", "/no/longer/here")
+    model_versions._cache.clear()
+    with pytest.raises(CampaignError, match="sha256"):
+        load_version(get_version(restored))
+    restored.close()
