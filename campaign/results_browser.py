@@ -22,6 +22,9 @@ from .errors import CampaignError
 from .store import CampaignStore
 
 
+LISTED = 5000  # the browser lists the newest this many results (and failed syntheses); ``count_results`` counts all
+
+
 @dataclass
 class ResultRow:
     id: int
@@ -102,12 +105,11 @@ def _row(m, formula: str) -> ResultRow:
                      candidate_id=m.candidate_id, source=m.source, notes=m.notes, supersedes_id=m.supersedes_id)
 
 
-def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: int = 5000) -> list[ResultRow]:
+def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: int = LISTED) -> list[ResultRow]:
     """Measurements matching the filter, newest first, each with its correction chain."""
     flt = flt or ResultFilter()
     with store.read() as session:
-        found = cq.measurements_listing(session, store.campaign_id, formula=flt.formula, candidate_id=flt.candidate_id,
-                                        operator=flt.operator, since=flt.since, until=flt.until, limit=limit)
+        found = cq.measurements_listing(session, store.campaign_id, limit=limit, **_filters(flt))
         # a correction is of the same alloy: the links among those alloys' measurements hold every chain
         links = cq.supersede_links_of_alloys(session, sorted({m.alloy_id for m, _ in found}))
     rows = [_row(m, f) for m, f in found]
@@ -136,7 +138,7 @@ def result_chain(store: CampaignStore, measurement_id: int) -> list[ResultRow]:
     return [by_id[i] for i in by_id[measurement_id].chain if i in by_id]
 
 
-def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: int = 5000) -> list[FailedSynthesis]:
+def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: int = LISTED) -> list[FailedSynthesis]:
     """Failed syntheses matching the same filter as the results (alloy, candidate, operator, dates), newest first.
 
     Every recorded failure is listed, also of a candidate approved again since
@@ -144,10 +146,33 @@ def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: 
     """
     flt = flt or ResultFilter()
     with store.read() as session:
-        found = cq.failed_syntheses_listing(session, store.campaign_id, formula=flt.formula,
-                                            candidate_id=flt.candidate_id, operator=flt.operator, since=flt.since,
-                                            until=flt.until, limit=limit)
+        found = cq.failed_syntheses_listing(session, store.campaign_id, limit=limit, **_filters(flt))
     return [FailedSynthesis(event_id=e.id, candidate_id=c.id, formula=f,
                             reason=(e.payload or {}).get("reason") or "", operator=e.actor, at=e.at,
                             candidate_status=c.status)
             for e, c, f in found]
+
+
+@dataclass(frozen=True)
+class ResultCounts:
+    """How many rows match a filter, counted by the database: the lists stop at ``LISTED``, these never do."""
+
+    results: int  # measurements, corrected ones included
+    corrected: int  # of those, the ones a correction supersedes
+    failures: int  # recorded failed syntheses
+
+
+def count_results(store: CampaignStore, flt: ResultFilter | None = None) -> ResultCounts:
+    """The measurements and failed syntheses ``list_results`` and ``list_failures`` would list without a limit,
+    counted by the database (the same filter, the same rows)."""
+    filters = _filters(flt or ResultFilter())
+    with store.read() as session:
+        results, corrected = cq.measurement_counts(session, store.campaign_id, **filters)
+        failures = cq.failed_syntheses_count(session, store.campaign_id, **filters)
+    return ResultCounts(results=results, corrected=corrected, failures=failures)
+
+
+def _filters(flt: ResultFilter) -> dict:
+    """The filter as the listing queries take it."""
+    return dict(formula=flt.formula, candidate_id=flt.candidate_id, operator=flt.operator, since=flt.since,
+                until=flt.until)

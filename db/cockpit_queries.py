@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Candidate, Measurement
@@ -40,71 +41,67 @@ def events_after(session: Session, campaign_id: int, after_id: int, limit: int) 
     )
 
 
-def measurements_listing(
-    session: Session,
-    campaign_id: int,
-    *,
-    formula: str | None = None,
-    candidate_id: int | None = None,
-    operator: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    only_id: int | None = None,
-    limit: int = 5000,
-) -> list[tuple[Measurement, str]]:
-    """Measurements (superseded ones included) with their alloy's formula, newest first."""
-    query = (
-        select(Measurement, Alloy.formula)
-        .join(Alloy, Alloy.id == Measurement.alloy_id)
-        .where(Alloy.campaign_id == campaign_id)
-    )
-    if only_id is not None:
-        query = query.where(Measurement.id == only_id)
-    if formula is not None:
-        query = query.where(Alloy.formula == formula)
-    if candidate_id is not None:
-        query = query.where(Measurement.candidate_id == candidate_id)
-    if operator is not None:
-        query = query.where(func.lower(Measurement.operator) == operator.lower())
-    if since is not None:
-        query = query.where(func.coalesce(Measurement.measured_on, func.date(Measurement.entered_at)) >= since)
-    if until is not None:
-        query = query.where(func.coalesce(Measurement.measured_on, func.date(Measurement.entered_at)) <= until)
+def _measurements(query, campaign_id: int, *, formula=None, candidate_id=None, operator=None, since=None,
+                  until=None, only_id=None):
+    """``query`` (over Measurement) narrowed to a campaign's measurements matching the browser's filter."""
+    query = query.join(Alloy, Alloy.id == Measurement.alloy_id).where(Alloy.campaign_id == campaign_id)
+    day = func.coalesce(Measurement.measured_on, func.date(Measurement.entered_at))
+    for wanted, condition in ((only_id, lambda v: Measurement.id == v), (formula, lambda v: Alloy.formula == v),
+                              (candidate_id, lambda v: Measurement.candidate_id == v),
+                              (operator, lambda v: func.lower(Measurement.operator) == v.lower()),
+                              (since, lambda v: day >= v), (until, lambda v: day <= v)):
+        if wanted is not None:
+            query = query.where(condition(wanted))
+    return query
+
+
+def measurements_listing(session: Session, campaign_id: int, *, limit: int = 5000,
+                         **filters) -> list[tuple[Measurement, str]]:
+    """Measurements (superseded ones included) with their alloy's formula, newest first.
+
+    ``filters``: formula, candidate_id, operator, since, until (dates), only_id."""
+    query = _measurements(select(Measurement, Alloy.formula), campaign_id, **filters)
     query = query.order_by(col(Measurement.id).desc()).limit(limit)
     return [(m, f) for m, f in session.exec(query)]
 
 
-def failed_syntheses_listing(
-    session: Session,
-    campaign_id: int,
-    *,
-    formula: str | None = None,
-    candidate_id: int | None = None,
-    operator: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int = 5000,
-) -> list[tuple[AuditEvent, Candidate, str]]:
+def measurement_counts(session: Session, campaign_id: int, **filters) -> tuple[int, int]:
+    """(measurements, corrected ones) matching the filter of ``measurements_listing``, without its limit."""
+    matching = _measurements(select(Measurement.id), campaign_id, **filters)
+    later = aliased(Measurement)  # a correction supersedes the measurement it corrects
+    corrected = matching.join(later, later.supersedes_id == Measurement.id).distinct()
+    return _count(session, matching), _count(session, corrected)
+
+
+def _failures(query, campaign_id: int, *, formula=None, candidate_id=None, operator=None, since=None, until=None):
+    """``query`` (over AuditEvent) narrowed to a campaign's recorded failed syntheses matching the filter."""
+    query = (query.join(Candidate, Candidate.id == AuditEvent.entity_id).join(Alloy, Alloy.id == Candidate.alloy_id)
+             .where(AuditEvent.campaign_id == campaign_id, AuditEvent.entity == "candidate",
+                    AuditEvent.action == "candidate.fail", Candidate.campaign_id == campaign_id))
+    day = func.date(AuditEvent.at)
+    for wanted, condition in ((formula, lambda v: Alloy.formula == v), (candidate_id, lambda v: Candidate.id == v),
+                              (operator, lambda v: func.lower(AuditEvent.actor) == v.lower()),
+                              (since, lambda v: day >= v), (until, lambda v: day <= v)):
+        if wanted is not None:
+            query = query.where(condition(wanted))
+    return query
+
+
+def failed_syntheses_listing(session: Session, campaign_id: int, *, limit: int = 5000,
+                             **filters) -> list[tuple[AuditEvent, Candidate, str]]:
     """Every recorded failed synthesis (a candidate.fail event) with its candidate and formula, newest first."""
-    query = (
-        select(AuditEvent, Candidate, Alloy.formula)
-        .join(Candidate, Candidate.id == AuditEvent.entity_id)
-        .join(Alloy, Alloy.id == Candidate.alloy_id)
-        .where(AuditEvent.campaign_id == campaign_id, AuditEvent.entity == "candidate",
-               AuditEvent.action == "candidate.fail", Candidate.campaign_id == campaign_id)
-    )
-    if formula is not None:
-        query = query.where(Alloy.formula == formula)
-    if candidate_id is not None:
-        query = query.where(Candidate.id == candidate_id)
-    if operator is not None:
-        query = query.where(func.lower(AuditEvent.actor) == operator.lower())
-    if since is not None:
-        query = query.where(func.date(AuditEvent.at) >= since)
-    if until is not None:
-        query = query.where(func.date(AuditEvent.at) <= until)
+    query = _failures(select(AuditEvent, Candidate, Alloy.formula), campaign_id, **filters)
     query = query.order_by(col(AuditEvent.id).desc()).limit(limit)
     return [(e, c, f) for e, c, f in session.exec(query)]
+
+
+def failed_syntheses_count(session: Session, campaign_id: int, **filters) -> int:
+    """How many failed syntheses match the filter of ``failed_syntheses_listing``, without its limit."""
+    return _count(session, _failures(select(AuditEvent.id), campaign_id, **filters))
+
+
+def _count(session: Session, query) -> int:
+    return int(session.exec(select(func.count()).select_from(query.subquery())).one())
 
 
 def supersede_links_of_alloys(session: Session, alloy_ids: list[int]) -> list[tuple[int, int | None]]:

@@ -116,3 +116,15 @@ async def test_v_opens_the_model_versions_from_the_candidates_tab_too(fixed_stor
         assert app.focused is app.query_one("#candidate-table")
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen))
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words(fixed_store):  # noqa: F811
+    """Textual's Ctrl+C hint is markup; the app's notifications never read markup, so it says it plainly."""
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: any("quit" in n.message for n in app._notifications), timeout=30)
+        (note,) = [n for n in app._notifications if "quit" in n.message]
+        assert note.message == "Press ctrl+q to quit the app (q too, outside a text field)."
+        assert "[" not in note.message and note.title == "Do you want to quit?"
+        assert app.is_running

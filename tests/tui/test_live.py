@@ -52,3 +52,16 @@ def test_refreshing_the_activity_keeps_labels_and_reads_new_candidate_counts(fix
     assert after == campaign_status(fixed_store, recent=3)
     assert after.candidates["approved"] == before.candidates["approved"] + 1
     assert "colleague: candidate.approve candidate 2" in after.recent[0]
+
+
+async def test_a_batch_voided_in_another_terminal_is_counted_on_the_dashboard(fixed_store, tmp_path):  # noqa: F811
+    from hea_campaign.campaign.export import export_batch
+
+    batch = export_batch(fixed_store, ids=[1], mass=20, out=tmp_path / "batch.csv", by="setup")  # candidate 1: approved
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = app.query_one("#status")
+        await wait_for(pilot, lambda: "measurements: 1375" in str(status.render()))
+        assert "voided export batches" not in str(status.render())
+        await asyncio.to_thread(cli, fixed_store, "export", "void", str(batch.batch_id), "--reason", "wrong mass")
+        await wait_for(pilot, lambda: "voided export batches: 1" in str(status.render()), timeout=60)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from hea_campaign.campaign.chemistry import parse_formula
 from hea_campaign.campaign.results import add_result, correct_result
 from hea_campaign.campaign.results_browser import build_filter, list_results
 from hea_campaign.tui.app import CampaignApp
@@ -113,3 +116,123 @@ async def test_the_browser_lists_failed_syntheses_among_the_results(trained_stor
         await pilot.press("c")  # nothing to correct: the browser stays
         await pilot.pause()
         assert app.screen is screen
+
+
+async def _open_browser_on(pilot, app, formula: str, measurement_id: int) -> ResultsBrowser:
+    """The results browser, filtered to ``formula``, its rows read (``measurement_id`` among them)."""
+    await pilot.press("escape", "b")  # out of the form's text field first
+    await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and app.screen.rows)
+    screen = app.screen
+    screen.query_one("#f-alloy").value = formula
+    screen.query_one("#apply-filter").press()
+    await wait_for(pilot, lambda: measurement_id in screen.rows and len({r.formula for r in screen.rows.values()}) == 1)
+    return screen
+
+
+async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_store):
+    """A "yes" left in the form does not survive a correction of a multi-phase result: one Save keeps its label."""
+    from hea_campaign.db.tables import Measurement
+
+    old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", method="SEM",
+                     measured_on="2025-03-01", notes="arc melted twice", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        app.query_one("#r-single").value = "yes"  # left over from a result being typed
+        await pilot.pause()
+        screen = await _open_browser_on(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        table = screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(old.id)))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
+        await pilot.pause()
+        field = {key: app.query_one(f"#r-{key}") for key in ("formula", "candidate", "single", "phases", "method",
+                                                               "measured-on", "notes", "corrects")}
+        assert field["single"].value == "no"
+        assert {k: w.value for k, w in field.items() if k != "single"} == {
+            "formula": parse_formula("Al0.3CoCrFeNiTi0.2").formula, "candidate": "", "phases": "FCC+BCC", "method": "SEM",
+            "measured-on": "2025-03-01", "notes": "arc melted twice", "corrects": str(old.id)}
+        # what a correction cannot change is shown, not editable: an edited alloy would be ignored
+        assert [k for k, w in field.items() if w.disabled] == ["formula", "candidate", "corrects"]
+        assert app.focused is field["single"]
+        assert "Correcting result" in str(app.query_one("#result-status").render())
+        await pilot.click("#save-result")  # saved as shown: still multi phase
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+        with seeded_store.read() as s:
+            new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+        assert (new.single_phase, new.phases, new.method) == (False, "FCC+BCC", "SEM")
+        # saved: the form is a plain one again, every field editable and empty
+        assert not any(w.disabled for w in field.values()) and field["formula"].value == ""
+        assert field["single"].is_blank()
+
+
+async def test_a_correction_typed_by_hand_with_another_alloy_is_refused(seeded_store):
+    """A correction is of the alloy of the result it corrects: a formula typed beside it would be ignored."""
+    from .test_user_text import snapshot
+
+    old = add_result(seeded_store, "CoCrFeNiMn0.5", single_phase="yes", by="ana")
+    before = snapshot(seeded_store)
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        app.query_one("#r-corrects").value = str(old.id)
+        app.query_one("#r-formula").value = "AlCoCrFeNi"
+        app.query_one("#r-single").value = "no"
+        await pilot.pause()
+        assert "a correction keeps the alloy" in str(app.query_one("#err-formula").render())
+        await pilot.click("#save-result")
+        await pilot.pause()
+        assert "Not saved" in str(app.query_one("#result-status").render())
+        app.query_one("#r-formula").value = ""  # blank: the correction is of the corrected result's alloy
+        await pilot.pause()
+        assert str(app.query_one("#err-formula").render()) == ""
+    assert snapshot(seeded_store) == before
+
+
+def _many_results(store, n: int) -> None:
+    """``n`` more lab results of one alloy, written at once (add_result would take minutes)."""
+    from hea_campaign.db.tables import Alloy, Measurement
+
+    with store.write() as s:
+        alloy = s.exec(select(Alloy).where(Alloy.campaign_id == store.campaign_id)).first()
+        s.add_all(Measurement(alloy_id=alloy.id, single_phase=i % 2 == 0, operator="bulk", source="lab")
+                  for i in range(n))
+
+
+def test_the_counts_cover_every_result_the_filter_matches(trained_store, tmp_path):
+    from hea_campaign.campaign.results_browser import count_results, list_failures
+
+    _two_failures(trained_store, tmp_path)
+    first = add_result(trained_store, "CoCrFeNiMn0.5", single_phase="yes", operator="Dana", measured_on="2025-03-01")
+    correct_result(trained_store, first.id, single_phase="no", by="ben")
+    for flt in (build_filter(), build_filter(formula="CoCrFeNiMn0.5"), build_filter(operator="dana"),
+                build_filter(since="2025-02-28", until="2025-03-01"), build_filter(until="2000-01-01"),
+                build_filter(operator="ANA")):
+        rows = list_results(trained_store, flt, limit=10**6)
+        counts = count_results(trained_store, flt)
+        assert (counts.results, counts.corrected, counts.failures) == (
+            len(rows), sum(not r.current for r in rows), len(list_failures(trained_store, flt, limit=10**6)))
+    assert count_results(trained_store, build_filter(formula="CoCrFeNiMn0.5")).corrected == 1
+
+
+async def test_the_browser_gives_the_true_totals_when_it_lists_only_the_newest(seeded_store):
+    LISTED = 5000  # the browser lists the newest 5,000 (campaign.results_browser.LISTED)
+    first = add_result(seeded_store, "CoCrFeNiMn0.5", single_phase="yes", by="ana")
+    correct_result(seeded_store, first.id, single_phase="no", by="ben")
+    _many_results(seeded_store, LISTED)
+    total = len(list_results(seeded_store, limit=10**6))
+    assert total > LISTED + 1000
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and app.screen.rows)
+        screen = app.screen
+        assert len(screen.rows) == LISTED
+        line = str(screen.query_one("#results-count").render())
+        assert line.startswith(f"{total:,} result(s) (newest {LISTED:,} listed; filter to narrow), 1 corrected, "), line
+        screen.query_one("#f-operator").value = "ben"  # narrowed: all listed, nothing said about the newest
+        screen.query_one("#apply-filter").press()
+        await wait_for(pilot, lambda: len(screen.rows) == 1)
+        await pilot.pause()
+        assert str(screen.query_one("#results-count").render()).startswith("1 result(s), 0 corrected, 0 failed")

@@ -22,8 +22,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Header, Input, Static
 
-from hea_campaign.tui.present.results_text import (failure_cells, fit_columns, fit_row, format_chain, format_failure,
-                                                   natural_widths, result_cells)
+from hea_campaign.tui.present.results_text import (count_line, failure_cells, fit_columns, fit_row, format_chain,
+                                                   format_failure, natural_widths, result_cells)
 
 from .footer import KeyFooter
 
@@ -80,13 +80,16 @@ class ResultsBrowser(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results")
     def fetch(self, flt) -> None:
-        from hea_campaign.campaign.results_browser import list_failures, list_results
+        from hea_campaign.campaign.results_browser import count_results, list_failures, list_results
 
         rows = list_results(self.app.store, flt)
         failures = list_failures(self.app.store, flt)
-        self.app.call_from_thread(self.show, rows, failures)
+        counts = count_results(self.app.store, flt)  # the lists stop at the newest LISTED; the counts do not
+        self.app.call_from_thread(self.show, rows, failures, counts)
 
-    def show(self, rows, failures=()) -> None:
+    def show(self, rows, failures, counts) -> None:
+        """List ``rows`` and ``failures`` (the newest of what the filter matches); the line above gives
+        ``counts`` (campaign.results_browser.ResultCounts), the true totals, and says when not all are listed."""
         keep = self._key()
         self.rows = {r.id: r for r in rows}
         self.failures = {f"f{f.event_id}": f for f in failures}
@@ -97,10 +100,7 @@ class ResultsBrowser(Screen):
         self.listed = [(key, cells) for _, key, cells in listed]
         self.natural = natural_widths(cells for _, cells in self.listed)
         self.draw(keep)
-        corrected = sum(1 for r in rows if not r.current)
-        self.query_one("#results-count", Static).update(
-            f"{len(rows)} result(s), {corrected} corrected, {len(failures)} failed synthesis(es); "
-            "c/Enter: correct")
+        self.query_one("#results-count", Static).update(count_line(counts, len(rows), len(failures)))
         self.show_chain()
 
     def _room(self) -> int:

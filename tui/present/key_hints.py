@@ -30,3 +30,13 @@ def hints_to_hide(hints: Sequence[tuple[str, int]], width: int) -> set[int]:
                 hidden.add(i)
                 total -= hints[i][1]
     return hidden
+
+
+def quit_hint(keys: Sequence[str]) -> str:
+    """What Ctrl+C says, in plain words: the keys that quit (a letter key types in a text field instead)."""
+    combos = [k for k in dict.fromkeys(keys) if len(k) > 1]
+    letters = [k for k in dict.fromkeys(keys) if len(k) == 1]
+    text = f"Press {' or '.join(combos or letters)} to quit the app"
+    if combos and letters:
+        text += f" ({' or '.join(letters)} too, outside a text field)"
+    return text + "."

@@ -110,6 +110,18 @@ def fit_row(cells: dict[str, str], widths: dict[str, int]) -> tuple[str, ...]:
     return tuple(short(cells[key], width) for key, width in widths.items())
 
 
+def count_line(counts, listed_results: int, listed_failures: int) -> str:
+    """The line over the table: the true totals of the filter (``counts``, campaign.results_browser.ResultCounts,
+    counted by the database), and when the table lists only the newest of them, how many."""
+    results = f"{counts.results:,} result(s)"
+    if listed_results < counts.results:
+        results += f" (newest {listed_results:,} listed; filter to narrow)"
+    failures = f"{counts.failures:,} failed synthesis(es)"
+    if listed_failures < counts.failures:
+        failures += f" (newest {listed_failures:,} listed)"
+    return f"{results}, {counts.corrected:,} corrected, {failures}; c/Enter: correct"
+
+
 def result_cells(r) -> dict[str, str]:
     """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
     state = "current" if r.current else f"corrected by {r.superseded_by}"

@@ -70,12 +70,17 @@ class DashboardPane(Vertical):
         self.query_one("#import-hint", Static).update(hint)
 
     def store_changed(self, changes) -> None:
-        """Live refresh, off the UI thread; labels are recounted only when alloys or results changed."""
-        # proposals add alloys too (counted as "alloys only proposed, never measured")
-        self.load_status(labels=changes.measurements or changes.touches("proposal.", "candidate.propose"))
+        """Live refresh, off the UI thread; the whole status is read again only when alloys, results or
+        export batches changed (else only the candidate counts, the model and the activity)."""
+        # proposals add alloys too (counted as "alloys only proposed, never measured"); an export, a void or
+        # a settled interrupted export changes the batch counts ("voided export batches", "interrupted")
+        self.load_status(labels=changes.measurements
+                         or changes.touches("proposal.", "candidate.propose", "export_batch."))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def load_status(self, labels: bool = True) -> None:
+        """Read the status in a worker: all of it, or (``labels`` False) only what changes without an alloy,
+        a result or an export batch being written (``refresh_activity``: recounting labels takes seconds)."""
         from hea_campaign.campaign.status import refresh_activity
 
         previous = self._status
