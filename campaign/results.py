@@ -90,8 +90,20 @@ _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
 
 
-class DuplicateResult(CampaignError):
+class NeedsConfirmation(CampaignError):
+    """Nothing was stored: the result may be a mistake; the person confirms to store it anyway."""
+
+
+class DuplicateResult(NeedsConfirmation):
     """The same result was entered for this alloy a moment ago; confirm to store it again."""
+
+
+class ConflictingResult(NeedsConfirmation):
+    """The result contradicts a current lab result of the same candidate's alloy.
+
+    A fixed weigh sheet or results file re-imported (or a typo re-entered) would otherwise add a
+    second, contradicting measurement: the alloy becomes "conflicting" and drops out of training,
+    where a correction (``result correct``) was meant."""
 
 
 class ResultsImportFailed(CampaignError):
@@ -162,6 +174,9 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
         )
     if any(not part.strip() for part in text.split("+")):
         raise CampaignError(f"{text!r} has an empty phase between '+' signs")
+    if single_phase and _AMORPHOUS.search(text):
+        raise CampaignError(f"contradictory result: '{text}' is not a crystalline solid solution, and single phase "
+                            "here means one (FCC, BCC, HCP, ...): record it as not single phase")
     implied = phase_to_label(text)
     if implied is None and single_phase and _names_several_phases(text):
         implied = False
@@ -172,6 +187,7 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
     return text
 
 
+_AMORPHOUS = re.compile(r"\bamorph\w*|\bglass\w*|^\s*AM\s*$", re.IGNORECASE)  # a glass, not a solid solution
 _PHASE_SEPARATORS = re.compile(r"\s*(?:[+,;&/]|\band\b|\bwith\b)\s*", re.IGNORECASE)
 _SEVERAL_WORDS = re.compile(r"\b(?:two|three|four|dual|duplex|multi\w*|several|mixed|mixture)\b", re.IGNORECASE)
 # one phase whose ordering XRD may not settle: "BCC/B2" is one phase, "FCC/BCC" two
@@ -396,12 +412,15 @@ def record_result(
     notes: str | None = None,
     measured_on: date | str | None = None,
     check_duplicates: bool = False,
+    check_conflicts: bool = False,
 ) -> RecordedResult:
     """Add one lab result and say what changed (new alloy, candidate moved).
 
     With ``check_duplicates`` (what the CLI and the TUI pass unless the person
     confirms), a result equal to one entered for the same alloy within
-    DUPLICATE_WINDOW raises DuplicateResult and nothing is written.
+    DUPLICATE_WINDOW raises DuplicateResult; with ``check_conflicts``, one that
+    contradicts a current lab result of a candidate's alloy raises
+    ConflictingResult.  Either way nothing is written.
     """
     actor = by or current_user()
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
@@ -409,17 +428,54 @@ def record_result(
     with store.write() as session:
         if check_duplicates:
             _refuse_recent_twin(session, store, r, actor)
+        why = contradiction(session, store, r) if check_conflicts else None
+        if why:
+            raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)")
         return _write(session, store, r, actor=actor)
+
+
+def _alloy_id_of(session: Session, store: CampaignStore, r: ResultInput) -> int | None:
+    """The stored alloy a result is for (by candidate or formula), or None for a new alloy."""
+    if r.candidate_id is not None:
+        cand = q.candidates_by_id(session, store.campaign_id, [r.candidate_id]).get(r.candidate_id)
+        return cand.alloy_id if cand is not None else None
+    alloy = q.alloys_by_formula(session, store.campaign_id, [r.composition.formula]).get(r.composition.formula)
+    return alloy.id if alloy is not None else None
+
+
+def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str | None:
+    """Why ``r`` contradicts a current lab result of a candidate's alloy (its label, or the composition
+    made for it), or None.  Literature rows (no candidate) may disagree: that is what a dataset holds."""
+    alloy_id = _alloy_id_of(session, store, r)
+    if alloy_id is None:
+        return None
+    ms = q.measurements_of_alloy(session, alloy_id)
+    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    for m in ms:
+        if m.id in superseded or m.candidate_id is None:
+            continue
+        said = f"measurement {m.id} (candidate {m.candidate_id}, from {m.source}"
+        fix = (f"; if that one was wrong, correct it (hea-campaign result correct {m.id} ...); if both are real "
+               "(another ingot), confirm it")
+        if m.single_phase is not None and r.single_phase is not None and m.single_phase != r.single_phase:
+            return (f"{said}) says single phase {_yes_no(m.single_phase)} and this result says "
+                    f"{_yes_no(r.single_phase)}{fix}")
+        if r.made_composition and m.made_composition and _differ(r.made_composition, m.made_composition):
+            return f"{said}) recorded another composition made for this alloy{fix}"
+    return None
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _differ(a: dict, b: dict, tol: float = 1e-6) -> bool:
+    return any(abs(float(a.get(e, 0)) - float(b.get(e, 0))) > tol for e in set(a) | set(b))
 
 
 def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, actor: str) -> None:
     """Refuse a result equal to one entered for the same alloy within DUPLICATE_WINDOW."""
-    if r.candidate_id is not None:
-        cand = q.candidates_by_id(session, store.campaign_id, [r.candidate_id]).get(r.candidate_id)
-        alloy_id = cand.alloy_id if cand is not None else None
-    else:
-        alloy = q.alloys_by_formula(session, store.campaign_id, [r.composition.formula]).get(r.composition.formula)
-        alloy_id = alloy.id if alloy is not None else None
+    alloy_id = _alloy_id_of(session, store, r)
     if alloy_id is None:
         return
     since = utcnow() - DUPLICATE_WINDOW
@@ -574,9 +630,11 @@ def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, Res
     return prepared, contents
 
 
-def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None) -> ResultsImportReport:
+def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None,
+                   allow_conflicts: bool = False) -> ResultsImportReport:
     """Import results from a CSV (columns: formula or candidate_id, single_phase, phases,
-    method, operator, notes, measured_on); all rows or none."""
+    method, operator, notes, measured_on); all rows or none.  A row that contradicts a current
+    lab result of a candidate's alloy is a bad row unless ``allow_conflicts``."""
     actor = by or current_user()
     path = Path(csv_path)
     if not path.is_file():
@@ -603,6 +661,10 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                 cand = _candidate_for(session, store, r, measured)
             except CampaignError as exc:
                 errors.append((line, str(exc)))
+                continue
+            why = None if allow_conflicts else contradiction(session, store, r)
+            if why:
+                errors.append((line, why.replace("confirm it", "import with --allow-conflicts")))
                 continue
             if cand is not None:
                 measured.add(cand.id)

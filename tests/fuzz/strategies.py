@@ -384,10 +384,10 @@ RESULT_HEADER_SPELLINGS = {
 # (single_phase, phases) pairs: the first list is consistent, the second is refused
 GOOD_LABEL_PHASES = (("yes", "FCC"), ("yes", ""), ("no", "FCC+BCC"), ("no", "BCC + Laves"), ("", "FCC"),
                      (" YES ", "bcc"), ("no", "Laves"), ("1", "B2"), ("0", ""), ("", "FCC + L12"),
-                     ("single", "HCP"), ("no", "FCC/BCC (mixed)"))  # fmt: skip
+                     ("single", "HCP"), ("no", "FCC/BCC (mixed)"), ("no", "amorphous"))  # fmt: skip
 BAD_LABEL_PHASES = (("yes", "FCC+BCC"), ("no", "FCC"), ("", ""), ("maybe", ""), ("yes", "+FCC"), ("yes", "=cmd"),
                     ("", "Laves"), ("yes", "FCC++BCC"), ("no", "x" * 201), ("\u00b2", ""),
-                    ("yes", "FCC\x00"))  # fmt: skip
+                    ("yes", "FCC\x00"), ("yes", "amorphous"))  # fmt: skip
 GOOD_DATES = ("", "2024-05-01", "2000-01-01", " 2023-12-31 ", "20240501")
 BAD_DATES = ("2999-01-01", "yesterday", "2024-13-01", "01/05/2024", "=TODAY()", "\u0662\u0660\u0662\u0664-01-01")
 GOOD_TEXT = ("", "XRD", "arc melted, 3x", "=cmd", "@me", "line\nbreak", "x" * 100, "caf\u00e9", "\t tab")

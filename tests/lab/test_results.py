@@ -117,6 +117,9 @@ def test_a_bad_formula_writes_nothing(store, bad):
         (True, "FCC and BCC", "contradictory"),
         (True, "two phases", "contradictory"),
         (True, "multi", "contradictory"),
+        (True, "amorphous", "not a crystalline solid solution"),  # a glass is not the single phase sought
+        (True, "metallic glass", "not a crystalline solid solution"),
+        (True, "AM", "not a crystalline solid solution"),
         (True, "  ", "empty"),
         (False, "FCC++BCC", "empty phase"),
         (False, "=1+1", "not a phase list"),
@@ -136,7 +139,8 @@ def test_bad_phases_and_labels_are_refused(store, single, phases, message):
 @pytest.mark.parametrize(("single", "phases"), [(True, " BCC "), (False, "BCC+B2"), (False, "FCC + Laves (C14)"),
                                                  (False, "FCC+σ"), (True, "B2"),
                                                  (True, "BCC/B2"), (True, "FCC (Cu-rich, ordered)"),
-                                                 (False, "FCC, BCC")])  # fmt: skip
+                                                 (False, "FCC, BCC"), (False, "amorphous"),
+                                                 (False, "FCC+amorphous")])  # fmt: skip
 def test_sensible_phase_lists_are_accepted(store, single, phases):
     assert add_result(store, "FeNi", single_phase=single, phases=phases).phases == phases.strip()
 
@@ -315,3 +319,48 @@ def test_no_code_path_changes_or_deletes_a_measurement(store, tmp_path):
     assert {k: after[k] for k in snapshot} == snapshot and len(after) == len(snapshot) + 3
     with store.read() as s:
         assert len(s.exec(select(Alloy)).all()) == 2
+
+
+def test_a_result_contradicting_a_candidates_result_asks_for_a_correction(store, tmp_path):
+    """`result add --candidate 4 --single-phase no` after a "yes": refused unless confirmed; a
+    literature alloy may still disagree with another source."""
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.results import ConflictingResult, record_result
+
+    from .conftest import insert_candidates
+
+    (cid,) = insert_candidates(store, ["CoCrFeMnNi"])
+    approve(store, [cid])
+    export_batch(store, mass=20, out=tmp_path / "b.csv")
+    first = record_result(store, candidate_id=cid, single_phase="yes", phases="FCC", check_conflicts=True)
+    with pytest.raises(ConflictingResult, match=rf"measurement {first.measurement.id} \(candidate {cid}, from lab\) "
+                                                r"says single phase yes and this result says no"):
+        record_result(store, candidate_id=cid, single_phase="no", phases="FCC+BCC", check_conflicts=True)
+    with pytest.raises(ConflictingResult):  # by formula, for the candidate's alloy
+        record_result(store, "CoCrFeMnNi", single_phase="no", check_conflicts=True)
+    with store.read() as s:
+        assert len(s.exec(select(Measurement)).all()) == 1
+    assert record_result(store, candidate_id=cid, single_phase="yes", check_conflicts=True).measurement.id
+    assert record_result(store, candidate_id=cid, single_phase="no", check_conflicts=False).measurement.id
+    add_result(store, "FeNi", single_phase=True)
+    assert record_result(store, "FeNi", single_phase="no", check_conflicts=True).measurement.id  # literature-like
+
+
+def test_the_cli_refuses_a_contradicting_result_in_one_line(store, tmp_path, capsys, monkeypatch):
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.tui.cli import main
+
+    from .conftest import insert_candidates
+
+    (cid,) = insert_candidates(store, ["CoCrFeMnNi"])
+    approve(store, [cid])
+    export_batch(store, mass=20, out=tmp_path / "b.csv")
+    assert main(["result", "add", "--candidate", str(cid), "--single-phase", "yes", "--db", store.url]) == 0
+    capsys.readouterr()
+    assert main(["result", "add", "--candidate", str(cid), "--single-phase", "no", "--db", store.url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "says single phase yes and this result says no" in err and "--allow-conflict" in err
+    assert main(["result", "add", "--candidate", str(cid), "--single-phase", "no", "--allow-conflict",
+                 "--db", store.url]) == 0

@@ -142,3 +142,39 @@ def test_a_half_filled_or_nonsense_sheet_is_refused_whole(store, tmp_path, weigh
         import_results(store, out)
     with store.read() as s:
         assert s.exec(select(Measurement)).all() == []
+
+
+# ------------------------------------------------------------------ a fixed sheet re-imported
+
+
+def _measurements(store) -> list:
+    with store.read() as s:
+        return list(s.exec(select(Measurement).order_by(Measurement.id)))
+
+
+def test_a_fixed_label_in_a_reimported_sheet_is_refused_naming_the_measurement_to_correct(store, tmp_path):
+    """The lab fixes a typo in the sheet and imports it again: that is a correction, not a second result
+    (a second one would leave the alloy conflicting and out of training, silently)."""
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
+    (first,) = import_results(store, out).measurement_ids
+    _fill(out, {}, {str(a): ("no", "FCC+BCC")})
+    with pytest.raises(ResultsImportFailed) as err:
+        import_results(store, out)
+    text = str(err.value)
+    assert f"measurement {first} (candidate {a}, from results:sheet.csv) says single phase yes" in text
+    assert "this result says no" in text and f"hea-campaign result correct {first}" in text
+    assert "--allow-conflicts" in text
+    assert [m.id for m in _measurements(store)] == [first]
+    second = import_results(store, out, allow_conflicts=True)  # a real second ingot: the person says so
+    assert second.measurements_added == 1 and len(_measurements(store)) == 2
+
+
+def test_a_corrected_mass_in_a_reimported_sheet_is_refused(store, tmp_path):
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
+    (first,) = import_results(store, out).measurement_ids
+    _fill(out, {str(a): {"Fe": "9.9", "Ni": "10.3"}}, {})
+    with pytest.raises(ResultsImportFailed, match=f"measurement {first} .* recorded another composition made"):
+        import_results(store, out)
+    assert [m.id for m in _measurements(store)] == [first]

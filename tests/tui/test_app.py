@@ -465,6 +465,34 @@ async def test_the_same_result_saved_twice_asks_first(seeded_store):
     assert count(seeded_store, Measurement) == before + 2
 
 
+async def test_a_result_contradicting_the_candidates_result_asks_before_storing_both(trained_store, tmp_path):
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.results import record_result
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    (cid,) = with_candidates(trained_store, 1)
+    approve(trained_store, [cid], by="setup")
+    export_batch(trained_store, ids=[cid], mass=20, out=tmp_path / "one.csv", by="setup")
+    first = record_result(trained_store, candidate_id=cid, single_phase="yes", by="setup").measurement
+    before = count(trained_store, Measurement)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        for answer in ("#no", "#yes"):
+            app.query_one("#r-candidate").value = str(cid)
+            app.query_one("#r-single").value = "no"
+            await pilot.pause()
+            await pilot.click("#save-result")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query(answer))
+            question = str(app.screen.query_one(".modal-title").render())
+            assert f"measurement {first.id}" in question and "says single phase yes" in question, question
+            assert count(trained_store, Measurement) == before  # nothing until the person says so
+            await pilot.click(answer)
+            await pilot.pause()
+        await wait_for(pilot, lambda: count(trained_store, Measurement) == before + 1)
+
+
 async def test_failed_synthesis_and_void_from_the_table(trained_store, tmp_path):
     from hea_campaign.campaign.export import export_batch
     from hea_campaign.campaign.lifecycle import approve

@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         confirm_duplicate: Annotated[bool, typer.Option(
             "--confirm-duplicate", help="Store it even if the same result was entered for this alloy in the "
                                         "last 10 minutes (a real repeat).")] = False,  # fmt: skip
+        allow_conflict: Annotated[bool, typer.Option(
+            "--allow-conflict", help="Store it even if it contradicts a current lab result of the same candidate's "
+                                     "alloy (a second ingot); to fix a wrong result use result correct.")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -68,7 +71,7 @@ def register(app: typer.Typer) -> None:
         store = _open(db, campaign, by)
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
                              operator=operator, by=by, notes=notes, measured_on=measured_on,
-                             check_duplicates=not confirm_duplicate)  # fmt: skip
+                             check_duplicates=not confirm_duplicate, check_conflicts=not allow_conflict)  # fmt: skip
         echo(format_recorded_result(done))
 
     @result_app.command("failed")
@@ -99,6 +102,9 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(metavar="CSV", help="CSV with formula or candidate_id, single_phase, "
                                              "phases, method, operator, notes, measured_on; or a filled weigh sheet "
                                              "(export --format sheet).")],  # fmt: skip
+        allow_conflicts: Annotated[bool, typer.Option(
+            "--allow-conflicts", help="Import rows that contradict a current lab result of the same candidate's "
+                                      "alloy (second ingots); to fix wrong results use result correct.")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -106,7 +112,9 @@ def register(app: typer.Typer) -> None:
         """Import lab results from a CSV or a filled weigh sheet: all rows or none.
 
         Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
-        A weigh sheet's filled weighed_g column records the composition actually made.
+        A weigh sheet's filled weighed_g column records the composition actually made. A row that
+        contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
+        naming the measurement to correct instead.
 
         Example: hea-campaign result import xrd-batch-7.csv
         """
@@ -114,7 +122,8 @@ def register(app: typer.Typer) -> None:
 
         from ..present.report import format_results_import
 
-        echo(format_results_import(import_results(_open(db, campaign, by), path, by=by)))
+        echo(format_results_import(import_results(_open(db, campaign, by), path, by=by,
+                                                  allow_conflicts=allow_conflicts)))
 
     @result_app.command("correct")
     def result_correct(

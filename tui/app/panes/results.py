@@ -1,4 +1,12 @@
-"""Lab results: a form validated as you type; corrections supersede, never overwrite."""
+"""Lab results: a form validated as you type; corrections supersede, never overwrite.
+
+A correction started from the results browser (``start_correction``) fills
+every field with the result being corrected; what a correction cannot change
+(the alloy, the candidate, which result it corrects) is shown but disabled,
+until the form is saved or cleared.  A correction typed by hand (an id in
+"corrects result") with a formula or a candidate id is refused, as that alloy
+would be ignored: a correction is always of the alloy of the result it corrects.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from hea_campaign.tui.present.checks import record_id
 from hea_campaign.tui.present.text import plain
+
+FIXED_IN_CORRECTION = ("formula", "candidate", "corrects")  # a correction keeps its result's alloy and candidate
 
 FIELDS = (
     ("formula", "alloy formula", "e.g. AlCoCrFeNi (or give the candidate id)"),
@@ -23,6 +33,8 @@ FIELDS = (
 
 
 class ResultsPane(VerticalScroll):
+    correcting: int | None = None  # the id of the result being corrected (start_correction), until saved or cleared
+
     class Saved(Message):
         def __init__(self, measurement_id: int):
             super().__init__()
@@ -73,6 +85,11 @@ class ResultsPane(VerticalScroll):
                     record_id(text, f"the {what}")
                 except CampaignError:
                     errors[key] = f"'{text}' is not a {what}"
+        if corrects and self.correcting is None:  # typed by hand: the alloy is the corrected result's, never this one
+            for key, text, what in (("formula", formula, "alloy"), ("candidate", cand, "candidate")):
+                if text and key not in errors:
+                    errors[key] = (f"a correction keeps the {what} of the result it corrects: leave this blank "
+                                   "(or clear 'corrects result')")
         phases = self.query_one("#r-phases", Input).value
         single = self._single()
         if phases:
@@ -99,9 +116,38 @@ class ResultsPane(VerticalScroll):
     def on_select_changed(self, _event: Select.Changed) -> None:
         self.show_errors()
 
+    def start_correction(self, row) -> None:
+        """Fill the form with ``row`` (the newest result of its chain, a campaign.results_browser.ResultRow) to
+        correct it: every field shows that result; the alloy, its candidate and the id are fixed (disabled)."""
+        self.correcting = row.id
+        values = {"corrects": str(row.id), "formula": row.formula,
+                  "candidate": "" if row.candidate_id is None else str(row.candidate_id),
+                  "phases": row.phases or "", "method": row.method or "", "notes": row.notes or "",
+                  "measured-on": "" if row.measured_on is None else row.measured_on.isoformat()}
+        for key, value in values.items():
+            field = self.query_one(f"#r-{key}", Input)
+            field.value = value
+            field.disabled = key in FIXED_IN_CORRECTION
+        select = self.query_one("#r-single", Select)
+        if row.single_phase is None:
+            select.clear()
+        else:
+            select.value = "yes" if row.single_phase else "no"
+        select.focus()
+        self.query_one("#result-status", Static).update(Text(
+            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result. "
+            "The alloy, the candidate and the result corrected stay as they are; Clear to enter a new result instead."))
+
+    def focus_first(self) -> None:
+        """The first field that takes input: the formula, or in a correction (formula fixed) the single-phase choice."""
+        formula = self.query_one("#r-formula", Input)
+        (self.query_one("#r-single", Select) if formula.disabled else formula).focus()
+
     def clear_form(self) -> None:
+        self.correcting = None
         for w in self.query(Input):
             w.value = ""
+            w.disabled = False
         self.query_one("#r-single", Select).clear()
         for e in self.query(".field-error"):
             e.update("")
@@ -115,7 +161,7 @@ class ResultsPane(VerticalScroll):
 
     def save(self, confirmed: bool = False) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
-        from hea_campaign.campaign.results import DuplicateResult, correct_result, record_result
+        from hea_campaign.campaign.results import DuplicateResult, NeedsConfirmation, correct_result, record_result
 
         errors = self.show_errors()
         single = self._single()
@@ -142,13 +188,15 @@ class ResultsPane(VerticalScroll):
             try:
                 done = record_result(self.app.store, self._value("formula") or None,
                                      int(self._value("candidate")) if self._value("candidate") else None,
-                                     check_duplicates=not confirmed, **common)  # fmt: skip
+                                     check_duplicates=not confirmed, check_conflicts=not confirmed, **common)  # fmt: skip
                 m = done.measurement
-            except DuplicateResult as exc:
+            except NeedsConfirmation as exc:
                 from ..modals import ConfirmModal
 
-                self.query_one("#result-status", Static).update("[yellow]Not saved yet: the same result was just entered.[/]")
-                self.app.push_screen(ConfirmModal(f"{exc}. Store it again?"),
+                twin = isinstance(exc, DuplicateResult)
+                why = "the same result was just entered" if twin else "it contradicts an earlier result"
+                self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
+                self.app.push_screen(ConfirmModal(f"{exc}. {'Store it again' if twin else 'Store both results'}?"),
                                      lambda yes: self.save(confirmed=True) if yes else None)  # fmt: skip
                 return
             except Exception as exc:  # every failure becomes a modal, never a traceback
