@@ -66,6 +66,9 @@ def safe_url(url: str) -> str:
 def describe_db_error(exc: BaseException) -> str:
     """One line saying why the database refused (no driver traceback, no SQL)."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if "database is locked" in str(orig) or "lock timeout" in str(orig):
+        return (f"the store is busy: another program has been writing to it for more than "
+                f"{BUSY_TIMEOUT_MS / 1000:g} s (a large import?); nothing was saved, try again when it has finished")
     lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
     # libpq puts hints on later lines ("Is the server running on that host ...?"); the
     # statement itself ("LINE 2: CREATE TABLE ...", a caret under it, [SQL: ...]) is left out.

@@ -216,3 +216,42 @@ def test_ctrl_c_after_the_last_epoch_stops_nothing_and_the_version_is_activated(
     out = capsys.readouterr().out
     version = get_version(seeded_store)  # the active one
     assert not version.metrics.get("cancelled") and "Interrupted" not in out and "- active" in out
+
+
+@pytest.mark.sqlite_only("a SQLite file locked by another connection")
+def test_a_store_busy_beyond_the_timeout_is_said_in_plain_words(seeded_store, capsys, monkeypatch):
+    """Another program writing for longer than the busy timeout (a large import): one line that says so,
+    never the driver's 'database is locked' with its SQL and link."""
+    import sqlite3
+
+    from hea_campaign.db import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 300)
+    path = seeded_store.url.removeprefix("sqlite:///")
+    before = snapshot(seeded_store)
+    other = sqlite3.connect(path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        line = refused(capsys, "result", "add", "CoCrFeNi", "--single-phase", "yes", "--db", seeded_store.url)
+    finally:
+        other.rollback()
+        other.close()
+    assert "the store is busy: another program has been writing to it for more than 0.3 s" in line, line
+    assert "SQL" not in line and "sqlalche.me" not in line
+    assert snapshot(seeded_store) == before
+
+
+def test_a_blank_by_is_refused_and_nothing_is_recorded(seeded_store, capsys):
+    before = snapshot(seeded_store)
+    line = refused(capsys, "result", "add", "CoCrFeNi", "--single-phase", "yes", "--by", "   ", "--db", seeded_store.url)
+    assert "--by is blank" in line
+    assert snapshot(seeded_store) == before
+
+
+def test_a_note_with_newlines_stays_on_its_history_line(seeded_store, capsys):
+    fake = "fine\n  2026-01-01 00:00 [boss] measurement 1: single phase yes"
+    assert main(["result", "add", "CoCrFeNi", "--single-phase", "no", "--notes", fake, "--db", seeded_store.url]) == 0
+    capsys.readouterr()
+    assert main(["history", "CoCrFeNi", "--db", seeded_store.url]) == 0
+    out = capsys.readouterr().out
+    assert "[boss]" in out and not any(line.lstrip().startswith("2026-01-01 00:00 [boss]") for line in out.splitlines())

@@ -102,3 +102,24 @@ async def test_approving_and_rejecting_say_so_in_words(fixed_store):  # noqa: F8
         await wait_for(pilot, lambda: sum("candidate(s)" in n.message for n in app._notifications) == 2)
         messages = [n.message for n in app._notifications]
     assert "Rejected 1 candidate(s): 2" in messages and "Approved 1 candidate(s): 3" in messages
+
+
+async def test_a_database_refusal_is_shown_in_plain_words(fixed_store):  # noqa: F811
+    """A store locked past the busy timeout: the modal says so in one sentence, without the SQL and link."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from hea_campaign.tui.app.modals import ErrorModal
+
+    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.show_error(locked)
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal) and app.screen.query("#error-message"))
+        await pilot.pause()
+        said = shown_text(app.screen.query_one("#error-message"))
+        assert "The database refused" in shown_text(app.screen.query_one(".modal-title"))
+    assert "the store is busy: another program has been writing to it" in said, said
+    assert "SQL" not in said and "sqlalche.me" not in said and "OperationalError" not in said

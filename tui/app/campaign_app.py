@@ -256,14 +256,30 @@ class CampaignApp(App):
         """Notifications carry user text (paths, names): never read as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C (bound by Textual) says how to quit; Textual's own text is markup, which ``notify`` shows as
+        it is written ("Press [b]ctrl+q[/b] ..."), so the same advice is given here in plain words."""
+        keys = [key for key, active in self.active_bindings.items() if active.binding.action in ("quit", "app.quit")]
+        if not keys:
+            return
+        from hea_campaign.tui.present.key_hints import quit_hint
+
+        self.notify(quit_hint(keys), title="Do you want to quit?")
+
     # ------------------------------------------------------------ errors
 
     def show_error(self, exc: BaseException) -> None:
         from hea_campaign.campaign.chemistry import FormulaError
         from hea_campaign.campaign.errors import CampaignError
 
+        from sqlalchemy.exc import DBAPIError
+
         if isinstance(exc, (CampaignError, FormulaError)):
             self.push_screen(ErrorModal("Cannot do that", str(exc)))
+        elif isinstance(exc, DBAPIError):  # one line, as the CLI says it: no SQL, no driver link
+            from hea_campaign.campaign.store import describe_db_error
+
+            self.push_screen(ErrorModal("The database refused", describe_db_error(exc)))
         else:
             self.push_screen(ErrorModal("Something went wrong", f"{type(exc).__name__}: {exc}"))
 
@@ -335,9 +351,11 @@ class CampaignApp(App):
             # there (a Select's neighbouring field), and a focused pane shows its tab again
             self.set_focus(None)
         tabs.active = tab
-        first = {"candidates": "#candidate-table", "propose": "#mode", "results": "#r-formula",
+        first = {"candidates": "#candidate-table", "propose": "#mode",
                  "retrain": "#start-training", "latent": "#latent-plot"}
-        if tab in first:
+        if tab == "results":
+            self.query_one(ResultsPane).focus_first()  # the formula, unless a correction fixed it
+        elif tab in first:
             self.query_one(first[tab]).focus()
         elif tab == "dashboard":
             for pane in self.query(DashboardPane):
@@ -387,16 +405,8 @@ class CampaignApp(App):
 
     def start_correction(self, row) -> None:
         """The Lab results tab, set to correct ``row`` (the newest result of its chain)."""
-        from textual.widgets import Input, Static
-
         self.action_show_tab("results")
-        pane = self.query_one(ResultsPane)
-        for key, value in (("corrects", str(row.id)), ("formula", row.formula), ("method", row.method or ""),
-                           ("candidate", ""), ("phases", ""), ("notes", ""), ("measured-on", "")):
-            pane.query_one(f"#r-{key}", Input).value = value
-        pane.query_one("#r-single").focus()
-        pane.query_one("#result-status", Static).update(
-            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result.")
+        self.query_one(ResultsPane).start_correction(row)
 
     def action_focus_next(self) -> None:
         """Tab with nothing focused goes to the open tab's first control, not to the tab bar."""

@@ -42,6 +42,9 @@ def open_store(db: str | None, campaign: str, by: str | None = None, create: boo
     Only `init` creates (``create=True``); every other command refuses a store
     path or a campaign name that does not exist, suggesting the closest names.
     """
+    from hea_campaign.campaign.errors import CampaignError
     from hea_campaign.campaign.store import CampaignStore
 
-    return CampaignStore.open(db, campaign=campaign, actor=by, create=create)
+    if by is not None and not by.strip():
+        raise CampaignError("--by is blank: give the name to record as who did it, or leave it out (the OS user)")
+    return CampaignStore.open(db, campaign=campaign, actor=by.strip() if by else by, create=create)

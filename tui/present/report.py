@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hea_campaign.campaign.importing import ImportReport
 
+from .text import one_line
+
 
 def _listing(items: list[str], limit: int | None = 8) -> list[str]:
     limit = len(items) if limit is None else limit
@@ -157,7 +159,7 @@ def format_history(h) -> str:
                 text += f": {d['reason']}"
             if d.get("export_batch_id"):
                 text += f", batch {d['export_batch_id']}"
-        lines.append(f"  {when}{who} {text}")
+        lines.append(f"  {when}{one_line(who)} {one_line(text)}")  # a note's newline cannot fake a history line
     return "\n".join(lines)
 
 
