@@ -255,3 +255,26 @@ def test_a_note_with_newlines_stays_on_its_history_line(seeded_store, capsys):
     assert main(["history", "CoCrFeNi", "--db", seeded_store.url]) == 0
     out = capsys.readouterr().out
     assert "[boss]" in out and not any(line.lstrip().startswith("2026-01-01 00:00 [boss]") for line in out.splitlines())
+
+
+def test_ctrl_c_during_an_import_says_nothing_half_written_is_kept(seeded_store, tmp_path, capsys, monkeypatch):
+    """Typer turns Ctrl+C into a quiet status 130; the user is told, and the store is as before."""
+    import hea_campaign.campaign.results as results
+
+    csv = tmp_path / "xrd.csv"
+    csv.write_text("formula,single_phase\n" + "".join(f"Fe{i + 1}Ni{200 - i},yes\n" for i in range(50)))
+    written = []
+    real = results._write
+
+    def write_then_ctrl_c(*args, **kwargs):
+        if len(written) == 20:
+            raise KeyboardInterrupt
+        written.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(results, "_write", write_then_ctrl_c)
+    before = snapshot(seeded_store)
+    assert main(["result", "import", str(csv), "--db", seeded_store.url]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted (Ctrl+C): a write in progress was rolled back" in err, err
+    assert len(written) == 20 and snapshot(seeded_store) == before

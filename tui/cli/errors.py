@@ -77,15 +77,20 @@ def _os_message(exc: OSError) -> str:
     return f"{name}: {what}" if name else what
 
 
+def say_interrupted() -> None:
+    """What a Ctrl+C left: every write is one transaction, so one in progress was rolled back."""
+    typer.echo("interrupted (Ctrl+C): a write in progress was rolled back; nothing half-written is kept", err=True)
+
+
 def handle(exc: BaseException) -> int:
     """Print ``exc`` as one line and return the exit status."""
     if isinstance(exc, KeyboardInterrupt):
-        typer.echo("interrupted", err=True)
+        say_interrupted()
         return INTERRUPTED
     if isinstance(exc, typer.Exit) or type(exc).__name__ == "Exit":
         return getattr(exc, "exit_code", 0) or 0
     if isinstance(exc, typer.Abort) or type(exc).__name__ == "Abort":
-        typer.echo("interrupted", err=True)
+        say_interrupted()
         return INTERRUPTED
     for mod in _click_modules():
         if isinstance(exc, mod.NoArgsIsHelpError) if hasattr(mod, "NoArgsIsHelpError") else False:
@@ -100,7 +105,7 @@ def handle(exc: BaseException) -> int:
         if hasattr(mod, "Exit") and isinstance(exc, mod.Exit):
             return exc.exit_code
         if hasattr(mod, "Abort") and isinstance(exc, mod.Abort):
-            typer.echo("interrupted", err=True)
+            say_interrupted()
             return INTERRUPTED
     if isinstance(exc, (CampaignError, UserError)):
         say(str(exc))

@@ -67,7 +67,7 @@ def _train_with_ctrl_c(run, what: str):
         return run(lambda: stop["flag"], progress), stop["flag"]
     except TrainingCancelled as exc:
         echo(f"Interrupted: {exc}.", err=True)
-        raise typer.Exit(130) from None
+        raise SystemExit(130) from None  # said already (a Ctrl+C turned into status 130 by Typer is said by main)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

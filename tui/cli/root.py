@@ -44,7 +44,7 @@ register_command_modules()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command; every failure is one `error:` line (see errors.py)."""
-    from .errors import handle
+    from .errors import INTERRUPTED, handle, say_interrupted
     from .help_format import readable_metavars
 
     readable_metavars()
@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, SystemExit):
             return exc.code if isinstance(exc.code, int) else 0
         return handle(exc)
+    if result == INTERRUPTED:  # Typer turns Ctrl+C into a quiet exit status 130: say what it means
+        say_interrupted()
     return result if isinstance(result, int) else 0
 
 
