@@ -131,7 +131,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
             raise CampaignError(f"no candidate {candidate_id} in this campaign")
         alloy = session.get(Alloy, cand.alloy_id)
         start = session.get(Alloy, cand.start_alloy_id) if cand.start_alloy_id else None
-        results = _lab_results(session, store.campaign_id, cand.id)
+        results = _lab_results(session, store.campaign_id, cand.id, alloy.formula)
     version = get_version(store, cand.model_version_id)
     model, X_ref, _ = load_version(version)
     x = parse_formula(alloy.formula).vector(model.vocabulary)
@@ -170,14 +170,16 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     )
 
 
-def _lab_results(session, campaign_id: int, candidate_id: int) -> list[dict]:
-    """What the lab recorded for a candidate, oldest first; ``current`` is False for an entry a
-    later correction replaced (a scientist opening a measured candidate wants its result first)."""
+def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> list[dict]:
+    """What the lab recorded for a candidate or its alloy, oldest first; ``current`` is False for an entry a
+    later correction replaced, ``for_candidate`` False for one entered by formula, not for this candidate
+    (a scientist opening a candidate wants to see that its alloy was measured, however it was entered)."""
     from hea_campaign.db.cockpit_queries import measurements_listing
 
-    rows = [m for m, _ in measurements_listing(session, campaign_id, candidate_id=candidate_id)]
+    rows = [m for m, _ in measurements_listing(session, campaign_id, formula=formula)]
     replaced = {m.supersedes_id for m in rows if m.supersedes_id is not None}
     return [{"id": m.id, "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
              "operator": m.operator, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
-             "made_composition": m.made_composition, "current": m.id not in replaced}
+             "made_composition": m.made_composition, "current": m.id not in replaced,
+             "for_candidate": m.candidate_id == candidate_id}
             for m in sorted(rows, key=lambda m: m.id)]

@@ -114,6 +114,40 @@ class MassNeedsConfirmation(CampaignError):
     """A target mass above the sane limit for its unit; pass confirm=True (--yes) if it is meant."""
 
 
+class AlreadyMeasured(CampaignError):
+    """Candidates whose alloy has a current lab result already (entered by formula since it was proposed):
+    making it again costs a furnace day for a known answer; pass allow_measured=True (--yes) for a replicate."""
+
+
+def measured_already(session, store: CampaignStore, candidates) -> list[str]:
+    """'candidate 9 (CoCrFeNi): measurement 1385 says multi phase' for each candidate whose alloy has a current
+    lab result."""
+    said = []
+    for c in candidates:
+        ms = q.measurements_of_alloy(session, c.alloy_id)
+        superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+        current = [m for m in ms if m.id not in superseded and m.single_phase is not None]
+        if current:
+            m = current[-1]
+            formula = q.alloys_by_id(session, store.campaign_id, [c.alloy_id])[c.alloy_id].formula
+            said.append(f"candidate {c.id} ({formula}): measurement {m.id} says "
+                        f"{'single' if m.single_phase else 'multi'} phase")
+    return said
+
+
+def check_not_measured(store: CampaignStore, ids) -> None:
+    """Refuse (AlreadyMeasured) candidates whose alloy was measured since they were proposed."""
+    with store.read() as session:
+        found = q.candidates_by_id(session, store.campaign_id, list(ids))
+        said = measured_already(session, store, [found[i] for i in sorted(found)])
+    if said:
+        raise _already_measured(said)
+
+
+def _already_measured(said: list[str]) -> AlreadyMeasured:
+    return AlreadyMeasured(f"already measured: {'; '.join(said)}. Reject them, or export anyway for a replicate (--yes)")
+
+
 @dataclass(frozen=True)
 class ElementLine:
     element: str
@@ -373,6 +407,7 @@ def export_batch(
     by: str | None = None,
     confirm: bool = False,
     loss: str | dict[str, float] | None = None,
+    allow_measured: bool = False,
 ) -> ExportResult:
     """Write approved candidates to a synthesis batch file and mark them exported.
 
@@ -380,7 +415,8 @@ def export_batch(
     with ``status`` is taken.  ``fmt`` defaults to the file suffix (.json ->
     json, anything else -> csv); ``sheet`` is the long weigh sheet
     (weigh_sheet.py), where ``loss`` ("Mn:2%,Al:1%") adds allowances.
-    ``confirm`` accepts a mass above ``SANE_MASS``.
+    ``confirm`` accepts a mass above ``SANE_MASS``; ``allow_measured`` candidates whose alloy has a
+    lab result already (otherwise AlreadyMeasured, and nothing is written).
     """
     actor = by or current_user()
     out = Path(out).expanduser()
@@ -403,12 +439,19 @@ def export_batch(
     with store.write() as session:
         recovered = reconcile_in(session, store, actor)
         candidates = _select(session, store, ids, status)
+        said = [] if allow_measured else measured_already(session, store, candidates)
+        if said:
+            raise _already_measured(said)
         alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
         from .design_space import prices_from_settings
 
         prices = prices_from_settings(dict(session.get(Campaign, store.campaign_id).settings or {}))
         rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit, prices) for c in candidates]
         elements = sorted({ln.element for r in rows for ln in r["elements"]})
+        unused = sorted(set(losses) - set(elements))
+        if unused:  # an allowance for an element nobody weighs is a typo or the wrong batch
+            raise CampaignError(f"--loss names {', '.join(unused)}, which no candidate of this batch contains "
+                                f"(its elements: {', '.join(elements)})")
         created = utcnow()
         data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses)
         digest = hashlib.sha256(data).hexdigest()

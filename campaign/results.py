@@ -212,7 +212,8 @@ def _check_text(value: str | None, what: str, limit: int) -> str | None:
         return None
     text = str(value).strip()
     if len(text) > limit:
-        raise CampaignError(f"the {what} is {len(text)} characters long; at most {limit} are accepted")
+        verb = "are" if what == "notes" else "is"
+        raise CampaignError(f"the {what} {verb} {len(text)} characters long; at most {limit} are accepted")
     return text
 
 
@@ -484,9 +485,10 @@ def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, 
         if _utc(m.entered_at) < since or m.supersedes_id is not None:
             continue
         if (m.single_phase, m.phases, m.method, m.operator, m.measured_on, m.notes) == wanted:
-            minutes = max(1, round((utcnow() - _utc(m.entered_at)).total_seconds() / 60))
+            seconds = (utcnow() - _utc(m.entered_at)).total_seconds()
+            ago = "less than a minute ago" if seconds < 60 else f"{round(seconds / 60)} min ago"
             raise DuplicateResult(
-                f"the same result for this alloy was entered {minutes} min ago (measurement {m.id}); "
+                f"the same result for this alloy was entered {ago} (measurement {m.id}); "
                 "nothing was stored. If it is a real repeat, confirm it (--confirm-duplicate in the CLI)"
             )
 

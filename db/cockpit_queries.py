@@ -46,10 +46,15 @@ def _measurements(query, campaign_id: int, *, formula=None, candidate_id=None, o
     """``query`` (over Measurement) narrowed to a campaign's measurements matching the browser's filter."""
     query = query.join(Alloy, Alloy.id == Measurement.alloy_id).where(Alloy.campaign_id == campaign_id)
     day = func.coalesce(Measurement.measured_on, func.date(Measurement.entered_at))
-    for wanted, condition in ((only_id, lambda v: Measurement.id == v), (formula, lambda v: Alloy.formula == v),
-                              (candidate_id, lambda v: Measurement.candidate_id == v),
-                              (operator, lambda v: func.lower(Measurement.operator) == v.lower()),
-                              (since, lambda v: day >= v), (until, lambda v: day <= v)):
+    return _where_given(query, ((only_id, lambda v: Measurement.id == v), (formula, lambda v: Alloy.formula == v),
+                                (candidate_id, lambda v: Measurement.candidate_id == v),
+                                (operator, lambda v: func.lower(Measurement.operator) == v.lower()),
+                                (since, lambda v: day >= v), (until, lambda v: day <= v)))
+
+
+def _where_given(query, conditions):
+    """``query`` with the condition of every (value, condition) pair whose value was given."""
+    for wanted, condition in conditions:
         if wanted is not None:
             query = query.where(condition(wanted))
     return query
@@ -79,12 +84,9 @@ def _failures(query, campaign_id: int, *, formula=None, candidate_id=None, opera
              .where(AuditEvent.campaign_id == campaign_id, AuditEvent.entity == "candidate",
                     AuditEvent.action == "candidate.fail", Candidate.campaign_id == campaign_id))
     day = func.date(AuditEvent.at)
-    for wanted, condition in ((formula, lambda v: Alloy.formula == v), (candidate_id, lambda v: Candidate.id == v),
-                              (operator, lambda v: func.lower(AuditEvent.actor) == v.lower()),
-                              (since, lambda v: day >= v), (until, lambda v: day <= v)):
-        if wanted is not None:
-            query = query.where(condition(wanted))
-    return query
+    return _where_given(query, ((formula, lambda v: Alloy.formula == v), (candidate_id, lambda v: Candidate.id == v),
+                                (operator, lambda v: func.lower(AuditEvent.actor) == v.lower()),
+                                (since, lambda v: day >= v), (until, lambda v: day <= v)))
 
 
 def failed_syntheses_listing(session: Session, campaign_id: int, *, limit: int = 5000,

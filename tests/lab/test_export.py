@@ -227,3 +227,29 @@ def test_an_existing_file_is_never_overwritten(store, tmp_path):
         export_batch(store, mass=20, out=tmp_path / "missing" / "b.csv")
     with pytest.raises(CampaignError, match="format"):
         export_batch(store, mass=20, out=tmp_path / "b.xlsx", fmt="xlsx")
+
+
+def test_a_candidate_whose_alloy_was_measured_since_is_not_exported_without_a_yes(store, tmp_path, capsys):
+    """A result typed by formula for an approved candidate's alloy does not move the candidate; making the
+    alloy again would spend a furnace day on a known answer, so the export asks."""
+    from hea_campaign.campaign.candidates import _lab_results
+    from hea_campaign.campaign.export import AlreadyMeasured
+    from hea_campaign.campaign.results import add_result
+    from hea_campaign.tui.cli import main
+
+    a, b = insert_candidates(store, ["CoCr0.6FeNi1.4", "FeNi"])
+    approve(store, [a, b])
+    m = add_result(store, "CoCr0.6FeNi1.4", single_phase=False, phases="FCC+BCC")
+    before = counts(store)
+    with pytest.raises(AlreadyMeasured, match=rf"candidate {a} \(CoCr0.6FeNi1.4\): measurement {m.id} says multi "
+                                              r"phase\. Reject them, or export anyway"):
+        export_batch(store, ids=[a, b], mass=20, out=tmp_path / "b.csv")
+    assert counts(store) == before and not (tmp_path / "b.csv").exists()
+    assert main(["export", "--ids", f"{a},{b}", "--mass", "20", "--out", str(tmp_path / "c.csv"),
+                 "--db", store.url]) == 2
+    assert "already measured" in capsys.readouterr().err
+    with store.read() as session:  # what the candidate's detail lists under "Lab results"
+        results = _lab_results(session, store.campaign_id, a, "CoCr0.6FeNi1.4")
+    assert [(r["id"], r["single_phase"], r["for_candidate"]) for r in results] == [(m.id, False, False)]
+    res = export_batch(store, ids=[a, b], mass=20, out=tmp_path / "b.csv", allow_measured=True)  # a replicate
+    assert sorted(res.candidate_ids) == [a, b]

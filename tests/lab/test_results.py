@@ -364,3 +364,13 @@ def test_the_cli_refuses_a_contradicting_result_in_one_line(store, tmp_path, cap
     assert err.count("\n") == 1 and "says single phase yes and this result says no" in err and "--allow-conflict" in err
     assert main(["result", "add", "--candidate", str(cid), "--single-phase", "no", "--allow-conflict",
                  "--db", store.url]) == 0
+
+
+def test_messages_read_as_english(store):
+    from hea_campaign.campaign.results import DuplicateResult, record_result
+
+    with pytest.raises(CampaignError, match=r"^the notes are 2100 characters long; at most 2000 are accepted$"):
+        add_result(store, "FeNi", single_phase=True, notes="x" * 2100)
+    record_result(store, "FeNi", single_phase="yes", check_duplicates=True)
+    with pytest.raises(DuplicateResult, match=r"was entered less than a minute ago \(measurement"):
+        record_result(store, "FeNi", single_phase="yes", check_duplicates=True)

@@ -178,3 +178,12 @@ def test_a_corrected_mass_in_a_reimported_sheet_is_refused(store, tmp_path):
     with pytest.raises(ResultsImportFailed, match=f"measurement {first} .* recorded another composition made"):
         import_results(store, out)
     assert [m.id for m in _measurements(store)] == [first]
+
+
+def test_a_loss_allowance_for_an_element_nobody_weighs_is_refused(store, tmp_path):
+    ids = insert_candidates(store, ["FeNi"])
+    approve(store, ids)
+    with pytest.raises(CampaignError, match=r"--loss names Mn, which no candidate of this batch contains "
+                                            r"\(its elements: Fe, Ni\)"):
+        export_batch(store, mass=20, out=tmp_path / "s.csv", fmt="sheet", loss="Mn:2%")
+    assert not (tmp_path / "s.csv").exists() and candidate_statuses(store, ids) == {ids[0]: "approved"}

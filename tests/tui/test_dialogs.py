@@ -123,3 +123,33 @@ async def test_a_database_refusal_is_shown_in_plain_words(fixed_store):  # noqa:
         assert "The database refused" in shown_text(app.screen.query_one(".modal-title"))
     assert "the store is busy: another program has been writing to it" in said, said
     assert "SQL" not in said and "sqlalche.me" not in said and "OperationalError" not in said
+
+
+async def test_exporting_an_alloy_measured_since_asks_first(fixed_store, tmp_path, monkeypatch):  # noqa: F811
+    from hea_campaign.campaign.read_models import candidates_with_ids
+    from hea_campaign.campaign.results import add_result
+
+    monkeypatch.chdir(tmp_path)
+    formula = candidates_with_ids(fixed_store, [1])[0].formula  # candidate 1 is approved
+    m = add_result(fixed_store, formula, single_phase=False, phases="FCC+BCC")
+    out = tmp_path / "again.csv"
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)
+        for answer in ("#no", "#yes"):
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExportModal) and app.screen.query("#mass"))
+            app.screen.query_one("#mass").value = "20"
+            app.screen.query_one("#path").value = str(out)
+            await pilot.pause()
+            app.screen.query_one("#ok").press()
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query(answer))
+            question = shown_text(app.screen.query_one(".modal-title"))
+            assert f"measurement {m.id} says multi phase" in question, question
+            assert not out.exists()
+            app.screen.query_one(answer).press()
+            if answer == "#no":  # back to the dialog with its entries; leave it
+                await wait_for(pilot, lambda: isinstance(app.screen, ExportModal))
+                await pilot.press("escape")
+                await pilot.pause()
+        await wait_for(pilot, lambda: out.exists())

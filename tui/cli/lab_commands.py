@@ -231,7 +231,7 @@ def register(app: typer.Typer) -> None:
                                                             "(default: taken from the --out suffix, else csv).")] = None,
         loss: Annotated[Optional[str], typer.Option("--loss", metavar="EL:PCT,...", help="Weigh sheet loss allowances, "
                                                     "e.g. Mn:2%,Al:1%.")] = None,
-        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg).")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg), and candidates whose alloy was measured since they were proposed (a replicate).")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -259,7 +259,7 @@ def register(app: typer.Typer) -> None:
                                    status=status.value, allow_large_mass=yes)
         store = _open(db, campaign, by)
         result = export_batch(store, ids=req.ids, status=req.status, mass=req.mass, unit=req.unit, out=Path(req.out),
-                              fmt=req.fmt, by=by, confirm=yes, loss=loss)
+                              fmt=req.fmt, by=by, confirm=yes, loss=loss, allow_measured=yes)
         echo(format_export(result))
 
     @export_app.command("void")

@@ -78,6 +78,7 @@ def lab_result_lines(results) -> list[str]:
         parts += [e(v) for v in (r["method"], r["measured_on"]) if v]
         parts += [f"by {e(r['operator'])}"] if r["operator"] else []
         state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
+        state += "" if r.get("for_candidate", True) else "  [dim](entered for the alloy, not for this candidate)[/]"
         lines.append(f"  measurement {r['id']}: " + ", ".join(parts) + state)
     return lines
 
@@ -88,7 +89,7 @@ def candidate_detail_text(d) -> Text:
     lines = [
         f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
         f"proposal run {c.proposal_run_id}   origin {e(c.origin)}",
-        *([f"[b]Reason[/b] for {e(c.status)}: {e(c.status_reason)}"] if c.status_reason else []),
+        *([f"[b]Note[/b] (the last approval, rejection or failure): {e(c.status_reason)}"] if c.status_reason else []),
         f"p(single phase) [b]{c.p_single:.3f}[/b]"
         + (f"   from {e(d.start_formula)}" if d.start_formula else "")
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")

@@ -434,10 +434,26 @@ class CandidatesPane(Vertical):
 
         default = str(default_batch_path(self.app.store, Path.cwd()))
 
+        def go(settings: dict) -> None:
+            """The mass is settled: ask about candidates measured since they were proposed, then export."""
+            from hea_campaign.campaign.export import AlreadyMeasured, check_not_measured
+
+            if not settings.get("allow_measured"):
+                try:
+                    check_not_measured(self.app.store, approved)
+                except AlreadyMeasured as exc:
+                    self.app.push_screen(ConfirmModal(f"{exc}. Export anyway?"), lambda yes: go(
+                        settings | {"allow_measured": True}) if yes else self.ask_export(approved, settings))
+                    return
+                except Exception as exc:  # every failure becomes a modal, never a traceback
+                    self.app.show_error(exc)
+                    return
+            self._pending_export = (approved, settings)
+            self.export(approved, settings)
+
         def confirmed(settings: dict, yes: bool) -> None:
             if yes:
-                self._pending_export = (approved, settings | {"confirm": True})
-                self.export(approved, settings | {"confirm": True})
+                go(settings | {"confirm": True})
             else:  # back to the dialog, its entries as they were, to correct the mass or the unit
                 self.ask_export(approved, settings)
 
@@ -454,8 +470,7 @@ class CandidatesPane(Vertical):
             except Exception as exc:  # an unknown unit: the export names it
                 self.app.show_error(exc)
                 return
-            self._pending_export = (approved, settings)
-            self.export(approved, settings)
+            go(settings)
 
         self.app.push_screen(ExportModal(len(approved), default, initial), done)
 
@@ -465,7 +480,8 @@ class CandidatesPane(Vertical):
 
         result = export_batch(self.app.store, ids=ids, mass=settings["mass"], unit=settings["unit"],
                               out=settings["out"], fmt=settings["fmt"], by=self.app.actor,
-                              confirm=settings.get("confirm", False), loss=settings.get("loss"))
+                              confirm=settings.get("confirm", False), loss=settings.get("loss"),
+                              allow_measured=settings.get("allow_measured", False))
         self.app.call_from_thread(self._exported, result)
         return result
 
