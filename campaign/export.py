@@ -82,6 +82,7 @@ from hea_campaign.db.tables import CANDIDATE_STATUSES, Alloy, Campaign, Candidat
 from .chemistry import parse_formula
 from .errors import CampaignError
 from .files import atomic_write_bytes
+from .importing import DATASET_SOURCE
 from .export_batches import forget_pending, held_by_pending, process_owner, reconcile_in
 from .lifecycle import TransitionError, check_transition, load_candidates, mark_exported
 from .store import CampaignStore, current_user
@@ -126,7 +127,8 @@ def measured_already(session, store: CampaignStore, candidates) -> list[str]:
     for c in candidates:
         ms = q.measurements_of_alloy(session, c.alloy_id)
         superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
-        current = [m for m in ms if m.id not in superseded and m.single_phase is not None]
+        current = [m for m in ms if m.id not in superseded and m.single_phase is not None
+                   and not m.source.startswith(DATASET_SOURCE)]  # the lab's, not a dataset's
         if current:
             m = current[-1]
             formula = q.alloys_by_id(session, store.campaign_id, [c.alloy_id])[c.alloy_id].formula

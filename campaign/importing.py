@@ -72,6 +72,9 @@ class ImportFailed(CampaignError):
         )
 
 
+
+DATASET_SOURCE = "import:"  # prefix of the source of measurements read from a dataset (the literature)
+
 def content_keys(prefix: str, rows: list[tuple[int, str]]) -> dict[int, str]:
     """line -> key from the row's content and its occurrence among identical rows of the file.
 
@@ -252,7 +255,7 @@ def import_table(
                 new_rows.append({
                     "alloy_id": alloy_id, "single_phase": row.single_phase, "phases": row.phases,
                     "method": row.method or "literature", "operator": None, "notes": None, "measured_on": None,
-                    "entered_at": now, "source": f"import:{source}", "source_formula": text, "source_key": key,
+                    "entered_at": now, "source": f"{DATASET_SOURCE}{source}", "source_formula": text, "source_key": key,
                     "candidate_id": None, "supersedes_id": None, "made_composition": None,
                 })  # fmt: skip
             if new_rows:

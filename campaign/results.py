@@ -461,9 +461,25 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
         if m.single_phase is not None and r.single_phase is not None and m.single_phase != r.single_phase:
             return (f"{said}) says single phase {_yes_no(m.single_phase)} and this result says "
                     f"{_yes_no(r.single_phase)}{fix}")
-        if r.made_composition and m.made_composition and _differ(r.made_composition, m.made_composition):
-            return f"{said}) recorded another composition made for this alloy{fix}"
+        same_ingot = r.candidate_id is not None and m.candidate_id == r.candidate_id  # a replicate weighs its own
+        if same_ingot and r.made_composition and m.made_composition and _differ(r.made_composition, m.made_composition):
+            return (f"{said}) recorded other masses weighed for this candidate; if these replace them (a mistyped "
+                    "mass), or it is another ingot, confirm it: both are kept in the history")
     return None
+
+
+def contradictions_within(prepared: list[tuple[int, ResultInput]]) -> list[tuple[int, str]]:
+    """Rows of one file that give one candidate opposite labels: (line, why) for each later row."""
+    first: dict[int, tuple[int, bool]] = {}
+    out = []
+    for line, r in prepared:
+        if r.candidate_id is None or r.single_phase is None:
+            continue
+        seen = first.setdefault(r.candidate_id, (line, r.single_phase))
+        if seen[1] != r.single_phase:
+            out.append((line, f"candidate {r.candidate_id} is single phase {_yes_no(seen[1])} on line {seen[0]} and "
+                              f"{_yes_no(r.single_phase)} here"))
+    return out
 
 
 def _yes_no(value: bool) -> str:
@@ -658,6 +674,8 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         todo = [(line, r) for line, r in prepared if keys[line] not in known and legacy[line] not in known]
         report.already_imported = len(prepared) - len(todo)
         measured: set[int] = set()
+        if not allow_conflicts:
+            errors += contradictions_within(todo)
         for line, r in todo:  # store-dependent checks for every row before writing any
             try:
                 cand = _candidate_for(session, store, r, measured)

@@ -313,7 +313,7 @@ def test_the_root_handler_turns_environment_failures_into_one_line(capsys, monke
     assert capsys.readouterr().err == ("error: /data/backup.db: the disk is full (no space left on the device); "
                                        "nothing was saved\n")
     assert handle(KeyboardInterrupt()) == 130
-    assert capsys.readouterr().err.startswith("interrupted (Ctrl+C): a write in progress was rolled back")
+    assert capsys.readouterr().err.startswith("interrupted (Ctrl+C): every write is all or nothing, so none is left half-done")
     monkeypatch.delenv("HEA_CAMPAIGN_DEBUG", raising=False)
     assert handle(ZeroDivisionError("a bug\nwith [/] two lines")) == 1  # a bug: still one line, no traceback
     err = capsys.readouterr().err

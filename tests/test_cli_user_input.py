@@ -276,5 +276,5 @@ def test_ctrl_c_during_an_import_says_nothing_half_written_is_kept(seeded_store,
     before = snapshot(seeded_store)
     assert main(["result", "import", str(csv), "--db", seeded_store.url]) == 130
     err = capsys.readouterr().err
-    assert "interrupted (Ctrl+C): a write in progress was rolled back" in err, err
+    assert "interrupted (Ctrl+C): every write is all or nothing, so none is left half-done" in err, err
     assert len(written) == 20 and snapshot(seeded_store) == before

@@ -253,3 +253,15 @@ def test_a_candidate_whose_alloy_was_measured_since_is_not_exported_without_a_ye
     assert [(r["id"], r["single_phase"], r["for_candidate"]) for r in results] == [(m.id, False, False)]
     res = export_batch(store, ids=[a, b], mass=20, out=tmp_path / "b.csv", allow_measured=True)  # a replicate
     assert sorted(res.candidate_ids) == [a, b]
+
+
+def test_a_dataset_row_for_an_approved_candidates_alloy_does_not_stop_its_export(store, tmp_path):
+    """Only the lab's own results make an alloy "already measured"; the literature may disagree with a furnace."""
+    from hea_campaign.campaign.importing import import_csv
+
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"])
+    approve(store, [a])
+    dataset = tmp_path / "papers.csv"
+    dataset.write_text("formula,phases\nAlCoCrFeNi,BCC+B2\n")
+    import_csv(store, dataset)
+    assert export_batch(store, ids=[a], mass=20, out=tmp_path / "b.csv").candidate_ids == [a]

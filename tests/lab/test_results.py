@@ -344,7 +344,7 @@ def test_a_result_contradicting_a_candidates_result_asks_for_a_correction(store,
     assert record_result(store, candidate_id=cid, single_phase="yes", check_conflicts=True).measurement.id
     assert record_result(store, candidate_id=cid, single_phase="no", check_conflicts=False).measurement.id
     add_result(store, "FeNi", single_phase=True)
-    assert record_result(store, "FeNi", single_phase="no", check_conflicts=True).measurement.id  # literature-like
+    assert record_result(store, "FeNi", single_phase="no", check_conflicts=True).measurement.id  # no candidate: not checked
 
 
 def test_the_cli_refuses_a_contradicting_result_in_one_line(store, tmp_path, capsys, monkeypatch):

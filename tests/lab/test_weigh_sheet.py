@@ -175,9 +175,37 @@ def test_a_corrected_mass_in_a_reimported_sheet_is_refused(store, tmp_path):
     _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
     (first,) = import_results(store, out).measurement_ids
     _fill(out, {str(a): {"Fe": "9.9", "Ni": "10.3"}}, {})
-    with pytest.raises(ResultsImportFailed, match=f"measurement {first} .* recorded another composition made"):
+    with pytest.raises(ResultsImportFailed, match=f"measurement {first} .* recorded other masses weighed for this "
+                                                  "candidate"):
         import_results(store, out)
     assert [m.id for m in _measurements(store)] == [first]
+    assert import_results(store, out, allow_conflicts=True).measurements_added == 1  # both kept in the history
+
+
+def test_a_replicate_ingot_weighed_differently_with_the_same_label_is_not_a_conflict(store, tmp_path):
+    """Two ingots never weigh the same: only one candidate's own masses are compared."""
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
+    import_results(store, out)
+    (b,) = insert_candidates(store, ["FeNi"])
+    approve(store, [b])
+    again = tmp_path / "replicate.csv"
+    export_batch(store, ids=[b], mass=20, out=again, fmt="sheet", allow_measured=True)
+    _fill(again, {str(b): {"Fe": "9.71", "Ni": "10.29"}}, {str(b): ("yes", "FCC")})
+    assert import_results(store, again).measurements_added == 1
+
+
+def test_opposite_labels_for_one_candidate_within_one_file_are_refused(store, tmp_path):
+    from hea_campaign.campaign.export import export_batch as export
+
+    (a,) = insert_candidates(store, ["CoCrFeNi"])
+    approve(store, [a])
+    export(store, ids=[a], mass=20, out=tmp_path / "b.csv")
+    csv_file = tmp_path / "xrd.csv"
+    csv_file.write_text(f"candidate_id,single_phase,phases\n{a},yes,FCC\n{a},no,FCC+BCC\n")
+    with pytest.raises(ResultsImportFailed, match=f"line 3: candidate {a} is single phase yes on line 2 and no here"):
+        import_results(store, csv_file)
+    assert _measurements(store) == []
 
 
 def test_a_loss_allowance_for_an_element_nobody_weighs_is_refused(store, tmp_path):

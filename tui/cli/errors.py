@@ -78,8 +78,8 @@ def _os_message(exc: OSError) -> str:
 
 
 def say_interrupted() -> None:
-    """What a Ctrl+C left: every write is one transaction, so one in progress was rolled back."""
-    typer.echo("interrupted (Ctrl+C): a write in progress was rolled back; nothing half-written is kept", err=True)
+    """What a Ctrl+C left: every write is one transaction (an export's file and record are settled together)."""
+    typer.echo("interrupted (Ctrl+C): every write is all or nothing, so none is left half-done", err=True)
 
 
 def handle(exc: BaseException) -> int:

@@ -159,7 +159,7 @@ class ResultsPane(VerticalScroll):
         if event.button.id == "save-result":
             self.save()
 
-    def save(self, confirmed: bool = False) -> None:
+    def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
         from hea_campaign.campaign.results import DuplicateResult, NeedsConfirmation, correct_result, record_result
 
@@ -188,7 +188,8 @@ class ResultsPane(VerticalScroll):
             try:
                 done = record_result(self.app.store, self._value("formula") or None,
                                      int(self._value("candidate")) if self._value("candidate") else None,
-                                     check_duplicates=not confirmed, check_conflicts=not confirmed, **common)  # fmt: skip
+                                     check_duplicates="twin" not in confirmed,
+                                     check_conflicts="conflict" not in confirmed, **common)  # fmt: skip
                 m = done.measurement
             except NeedsConfirmation as exc:
                 from ..modals import ConfirmModal
@@ -196,8 +197,9 @@ class ResultsPane(VerticalScroll):
                 twin = isinstance(exc, DuplicateResult)
                 why = "the same result was just entered" if twin else "it contradicts an earlier result"
                 self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
+                kind = "twin" if twin else "conflict"  # a yes answers this question only; the other still asks
                 self.app.push_screen(ConfirmModal(f"{exc}. {'Store it again' if twin else 'Store both results'}?"),
-                                     lambda yes: self.save(confirmed=True) if yes else None)  # fmt: skip
+                                     lambda yes: self.save(confirmed | {kind}) if yes else None)  # fmt: skip
                 return
             except Exception as exc:  # every failure becomes a modal, never a traceback
                 self.app.show_error(exc)
