@@ -157,6 +157,21 @@ async def _tables_settled(pilot) -> None:
     from textual.widgets import DataTable
 
     await _until(pilot, lambda: all(_widths_settled(t) for t in pilot.app.screen.query(DataTable)))
+    await _picture_steady(pilot)
+
+
+async def _picture_steady(pilot, tries: int = 400) -> None:
+    """Wait until two pictures 0.3 s apart are the same: whatever the app still had queued (a
+    panel's scrollbar, a footer's bindings, a reload) has been drawn. CI once took a picture of
+    the results browser that differed from a picture of the same state taken on a slower machine."""
+    before = pilot.app.export_screenshot()
+    for _ in range(tries):
+        await pilot.pause(0.3)
+        now = pilot.app.export_screenshot()
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the picture did not settle within 2 minutes")
 
 
 def test_dashboard(snap_compare, fixed_store, size):
