@@ -66,7 +66,7 @@ from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 from .chemistry import Composition, FormulaError, parse_formula
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
-from .importing import content_keys
+from .importing import DATASET_SOURCE, content_keys
 from .labels import label_of
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
@@ -109,9 +109,10 @@ class ConflictingResult(NeedsConfirmation):
 class ResultsImportFailed(CampaignError):
     """Some rows of a results file are bad; nothing from the file was written."""
 
-    def __init__(self, source: str, errors: list[tuple[int, str]]):
+    def __init__(self, source: str, errors: list[tuple[int, str]], conflicts: list[tuple[int, str]] | None = None):
         self.source = source
         self.errors = errors
+        self.conflicts = conflicts or []  # the errors that are contradictions: allow_conflicts imports those rows
         shown = "; ".join(f"line {line}: {msg}" for line, msg in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{len(errors)} bad row(s) in {source}, nothing was imported: {shown}{more}")
@@ -445,17 +446,19 @@ def _alloy_id_of(session: Session, store: CampaignStore, r: ResultInput) -> int 
 
 
 def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str | None:
-    """Why ``r`` contradicts a current lab result of a candidate's alloy (its label, or the composition
-    made for it), or None.  Literature rows (no candidate) may disagree: that is what a dataset holds."""
+    """Why ``r`` contradicts a current lab result of its alloy (its label, or the composition made for
+    a candidate), or None.  Dataset rows (the literature) may disagree: that is what a dataset holds;
+    a lab result typed by formula, without a candidate, counts as the lab's."""
     alloy_id = _alloy_id_of(session, store, r)
     if alloy_id is None:
         return None
     ms = q.measurements_of_alloy(session, alloy_id)
     superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
     for m in ms:
-        if m.id in superseded or m.candidate_id is None:
+        if m.id in superseded or m.source.startswith(DATASET_SOURCE):
             continue
-        said = f"measurement {m.id} (candidate {m.candidate_id}, from {m.source}"
+        of = f"candidate {m.candidate_id}" if m.candidate_id is not None else "entered by formula"
+        said = f"measurement {m.id} ({of}, from {m.source}"
         fix = (f"; if that one was wrong, correct it (hea-campaign result correct {m.id} ...); if both are real "
                "(another ingot), confirm it")
         if m.single_phase is not None and r.single_phase is not None and m.single_phase != r.single_phase:
@@ -534,6 +537,7 @@ class ResultsImportReport:
     measurement_ids: list[int] = field(default_factory=list)
     weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
     waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
+    already_corrected: list[tuple[int, int]] = field(default_factory=list)  # (line, the correction it matches)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -667,15 +671,18 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         prepared, contents = _prepare_csv(rows, errors)
 
     digest = sha256_of(path)
-    keys = content_keys(f"r{store.campaign_id}", [(line, contents[line]) for line, _ in prepared])
-    legacy = {line: f"r{store.campaign_id}:{digest[:32]}:{line}" for line, _ in prepared}
+    prefix = f"r{store.campaign_id}"
+    written = content_keys(prefix, [(line, contents[line]) for line, _ in prepared])  # the cells as typed
+    # what a row says, not how it is typed ("YES" or "yes"): the key stored from now on (CSV rows)
+    keys = written if is_sheet(names) else content_keys(prefix, [(line, _meaning(r)) for line, r in prepared])
+    legacy = {line: f"{prefix}:{digest[:32]}:{line}" for line, _ in prepared}
     with store.write() as session:
-        known = q.existing_source_keys(session, [*keys.values(), *legacy.values()])
-        todo = [(line, r) for line, r in prepared if keys[line] not in known and legacy[line] not in known]
+        known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
+        todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
+        todo = _drop_corrected(session, store, todo, report)
         measured: set[int] = set()
-        if not allow_conflicts:
-            errors += contradictions_within(todo)
+        conflicts = [] if allow_conflicts else contradictions_within(todo)
         for line, r in todo:  # store-dependent checks for every row before writing any
             try:
                 cand = _candidate_for(session, store, r, measured)
@@ -684,12 +691,13 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                 continue
             why = None if allow_conflicts else contradiction(session, store, r)
             if why:
-                errors.append((line, why.replace("confirm it", "import with --allow-conflicts")))
+                conflicts.append((line, why.replace("confirm it", "import with --allow-conflicts")))
                 continue
             if cand is not None:
                 measured.add(cand.id)
+        errors += conflicts
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
-            raise ResultsImportFailed(path.name, sorted(errors))
+            raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
         for line, r in todo:
             done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line])
             report.measurements_added += 1
@@ -705,6 +713,59 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                     payload={"source": path.name, "sha256": digest, "rows": report.rows,
                              "measurement_ids": report.measurement_ids})  # fmt: skip
     return report
+
+
+def _meaning(r: ResultInput) -> str:
+    """A CSV row by what it says (canonical formula, label, phases and method without case or
+    spacing), so a retyped copy of an imported file is recognised."""
+    fields = (r.candidate_id, r.composition.formula if r.composition is not None else None, r.single_phase,
+              _squeezed(r.phases), _squeezed(r.method), (r.operator or "").strip().casefold(),
+              " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
+    return "result|" + "|".join("" if f is None else str(f) for f in fields)
+
+
+def _squeezed(text: str | None) -> str:
+    return "".join((text or "").split()).casefold()
+
+
+def _drop_corrected(session: Session, store: CampaignStore, todo: list[tuple[int, ResultInput]],
+                    report: ResultsImportReport) -> list[tuple[int, ResultInput]]:
+    """Rows that a correction already records: a fixed copy of an imported file, whose row now says
+    what ``result correct`` stored for the same candidate (label, phases, date, method and masses
+    agree, or are missing on one side)."""
+    kept = []
+    for line, r in todo:
+        done = _correction_saying(session, store, r) if r.candidate_id is not None else None
+        if done is None:
+            kept.append((line, r))
+        else:
+            report.already_corrected.append((line, done))
+    return kept
+
+
+def _correction_saying(session: Session, store: CampaignStore, r: ResultInput) -> int | None:
+    """The id of the current correction of ``r``'s candidate that says what ``r`` says, or None."""
+    alloy_id = _alloy_id_of(session, store, r)
+    if alloy_id is None:
+        return None
+    ms = q.measurements_of_alloy(session, alloy_id)
+    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    for m in ms:
+        if m.supersedes_id is None or m.id in superseded or m.candidate_id != r.candidate_id:
+            continue
+        if m.single_phase == r.single_phase and _agree(m.phases, r.phases) and _agree(m.method, r.method) \
+                and _agree(m.measured_on, r.measured_on) and _agree(m.made_composition, r.made_composition):
+            return m.id
+    return None
+
+
+def _agree(stored, given) -> bool:
+    """Two values of one field agree when either is missing or they are equal (text without case or spacing)."""
+    if not stored or not given:
+        return True
+    if isinstance(stored, dict):
+        return not _differ(stored, given)
+    return _squeezed(str(stored)) == _squeezed(str(given))
 
 
 def _label_from_phases(phases: str | None) -> str:

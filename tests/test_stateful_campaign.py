@@ -90,6 +90,20 @@ MEASUREMENT_COLUMNS = (
     "source", "source_formula", "source_key", "candidate_id", "supersedes_id",
 )  # fmt: skip
 M = {name: i for i, name in enumerate(MEASUREMENT_COLUMNS)}
+
+
+def _squeeze(text) -> str:
+    return "".join(str(text).split()).casefold()
+
+
+def _says(row: dict) -> str:
+    """What a results-file row says, as the import keys it: candidate, canonical formula, label, phases
+    and method without case or spacing, operator, notes, date (this file has no operator or notes)."""
+    cells = row["cells"]
+    formula = parse_formula(cells["formula"]).formula if cells.get("formula", "").strip() else ""
+    fields = (cells.get("candidate_id", "").strip(), formula, str(row["single"]),
+              _squeeze(row.get("phases", cells["phases"])), _squeeze(cells["method"]), "", "", cells["measured_on"].strip())
+    return "result|" + "|".join(fields)
 COUNTED = ("campaign", "alloy", "measurement", "candidate", "proposal_run", "model_version", "export_batch",
            "audit_event")  # fmt: skip
 
@@ -294,6 +308,24 @@ class CampaignMachine(RuleBasedStateMachine):
         if events:
             self.last_audit_id = events[-1][0]
         return events
+
+    def _correction_saying(self, row: dict) -> int | None:
+        """The current correction of the row's candidate that says what the row says (fields missing on
+        either side agree), or None: such a row is a fixed copy of what `result correct` stored."""
+        if row["candidate"] is None:
+            return None
+        rows = self.measurements.values()
+        superseded = {m[M["supersedes_id"]] for m in rows}
+        cells = row["cells"]
+        for m in rows:
+            if m[M["supersedes_id"]] is None or m[M["id"]] in superseded or m[M["candidate_id"]] != row["candidate"]:
+                continue
+            pairs = [(m[M["phases"]], row.get("phases", cells["phases"])), (m[M["method"]], cells["method"]),
+                     (m[M["measured_on"]], cells["measured_on"])]
+            if bool(m[M["single_phase"]]) == row["single"] and all(
+                    not a or not b.strip() or _squeeze(a) == _squeeze(b) for a, b in pairs):
+                return m[M["id"]]
+        return None
 
     def _refused(self, call, *args, **kwargs) -> Exception:
         """``call`` must raise a user error and change nothing (the invariants check the rows)."""
@@ -537,14 +569,23 @@ class CampaignMachine(RuleBasedStateMachine):
         # random labels for measured candidates contradict their results: a second ingot, said so (refusing
         # contradictions unless allowed is tested in tests/lab; here the bookkeeping of what is stored)
         report = import_results(self.store, path, by=ACTOR, allow_conflicts=True)
-        self.results_files.append(path)
         done = {r[M["source_key"]] for r in self.measurements.values()}
-        # keyed by content and occurrence, as for datasets (an identical row in an earlier file is known)
-        key = content_keys(f"r{self.cid}", [
+        # keyed by content and occurrence, as for datasets (an identical row in an earlier file is known):
+        # the cells as typed (files imported before), and what they say (stored from now on)
+        typed = content_keys(f"r{self.cid}", [
             (line, "csv|" + "|".join(r["cells"].get(c, "").strip() for c in RESULT_COLUMNS))
             for line, r in enumerate(rows, start=2)])  # fmt: skip
-        todo = [(line, r) for line, r in enumerate(rows, start=2) if key[line] not in done]
-        assert (report.measurements_added, report.already_imported) == (len(todo), len(rows) - len(todo))
+        key = content_keys(f"r{self.cid}", [(line, _says(r)) for line, r in enumerate(rows, start=2)])
+        todo = [(line, r) for line, r in enumerate(rows, start=2) if typed[line] not in done and key[line] not in done]
+        known = len(rows) - len(todo)
+        corrected = [(line, m) for line, r in todo if (m := self._correction_saying(r)) is not None]
+        todo = [(line, r) for line, r in todo if line not in dict(corrected)]
+        assert (report.measurements_added, report.already_imported, report.already_corrected) == (
+            len(todo), known, corrected)
+        if corrected:  # such a file is not re-imported below: its rows are stored once the correction changes
+            event("row already said by a correction")
+        else:
+            self.results_files.append(path)
         events, expected = [], []
         for line, r in todo:
             if r["formula"] not in self.alloys:

@@ -343,8 +343,62 @@ def test_a_result_contradicting_a_candidates_result_asks_for_a_correction(store,
         assert len(s.exec(select(Measurement)).all()) == 1
     assert record_result(store, candidate_id=cid, single_phase="yes", check_conflicts=True).measurement.id
     assert record_result(store, candidate_id=cid, single_phase="no", check_conflicts=False).measurement.id
-    add_result(store, "FeNi", single_phase=True)
-    assert record_result(store, "FeNi", single_phase="no", check_conflicts=True).measurement.id  # no candidate: not checked
+    from hea_campaign.campaign.importing import import_csv
+
+    dataset = tmp_path / "papers.csv"
+    dataset.write_text("formula,phases\nFeNi,FCC\n")
+    import_csv(store, dataset)  # the literature says single phase
+    assert record_result(store, "FeNi", single_phase="no", check_conflicts=True).measurement.id  # a lab may disagree
+
+
+def test_a_result_typed_by_formula_is_the_labs_and_is_checked_too(store, tmp_path):
+    """A result entered by formula, without a candidate (a walk-in alloy), is a lab result: a second one
+    with the other label is refused unless confirmed, and a results file is refused the same way."""
+    from hea_campaign.campaign.results import ConflictingResult
+
+    first = add_result(store, "FeNi", single_phase=True, phases="FCC")
+    with pytest.raises(ConflictingResult, match=rf"measurement {first.id} \(entered by formula, from lab\) says "
+                                                r"single phase yes and this result says no"):
+        record_result(store, "FeNi", single_phase="no", check_conflicts=True)
+    path = _csv(tmp_path, "formula,single_phase\nNiFe,no\n")
+    with pytest.raises(ResultsImportFailed, match="--allow-conflicts"):
+        import_results(store, path)
+    assert len(_measurements(store)) == 1
+    assert import_results(store, path, allow_conflicts=True).measurements_added == 1
+
+
+def test_a_retyped_copy_of_an_imported_file_adds_nothing(store, tmp_path):
+    """The same results with other case and spacing ("YES", "fcc + bcc", " XRD") are the same rows."""
+    (cid,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    first = _csv(tmp_path, f"formula,candidate_id,single_phase,phases,method,measured_on\n"
+                           f",{cid},no,FCC+BCC,XRD,2026-01-10\nFeNi,,yes,FCC,XRD,2026-01-10\n")
+    assert import_results(store, first, by="amy").measurements_added == 2
+    retyped = _csv(tmp_path, f"candidate_id,formula,single_phase,phases,method,measured_on\n"
+                             f"{cid},,No,fcc + bcc, xrd ,2026-01-10\n,NiFe,YES,FCC,XRD,2026-01-10\n", name="typed.csv")
+    again = import_results(store, retyped, by="amy")
+    assert (again.measurements_added, again.already_imported) == (0, 2)
+    assert len(_measurements(store)) == 2
+
+
+def test_a_fixed_file_after_a_correction_does_not_store_the_result_again(store, tmp_path):
+    """A typo fixed with `result correct`, then fixed in the file too and the file imported again
+    (with a new row): the fixed row is what the correction says, so only the new row is stored."""
+    from hea_campaign.tui.present.report import format_results_import
+
+    a, b = insert_candidates(store, ["AlCoCrFeNi", "CoCrFeNi"], status="exported")
+    header = "candidate_id,single_phase,phases,method,measured_on\n"
+    path = _csv(tmp_path, header + f"{a},yes,FCC,XRD,2026-01-10\n")
+    (typo,) = import_results(store, path, by="amy").measurement_ids
+    fixed = correct_result(store, typo, single_phase="no", phases="FCC+BCC", by="ben")
+    path = _csv(tmp_path, header + f"{a},no,FCC+BCC,XRD,2026-01-10\n{b},yes,FCC,XRD,2026-01-11\n")
+    report = import_results(store, path, by="amy")
+    assert report.measurements_added == 1 and report.already_corrected == [(2, fixed.id)]
+    assert f"line 2: measurement {fixed.id}" in format_results_import(report)
+    stored = _measurements(store)
+    assert sorted(m["candidate_id"] for m in stored.values()) == [a, a, b]
+    again = _csv(tmp_path, header + f"{a},no,FCC+BCC,XRD,2026-02-01\n", name="second_ingot.csv")  # another day
+    replicate = import_results(store, again, by="amy")  # measured on another day: a second ingot, stored
+    assert (replicate.measurements_added, replicate.already_corrected) == (1, [])
 
 
 def test_the_cli_refuses_a_contradicting_result_in_one_line(store, tmp_path, capsys, monkeypatch):

@@ -108,6 +108,10 @@ def format_results_import(r) -> str:
     if getattr(r, "weighed", 0) or getattr(r, "waiting", 0):
         lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
                      f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)")
+    corrected = getattr(r, "already_corrected", [])
+    if corrected:
+        lines.append(f"  {len(corrected)} row(s) not stored: a correction already says the same for that candidate")
+        lines += _listing([f"line {line}: measurement {m}" for line, m in corrected])
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
