@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import func, select
 
 from hea_campaign.db.tables import Alloy, Measurement
@@ -9,6 +10,7 @@ from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.import_screen import ImportScreen
 
 from .test_app import run_from_palette, wait_for
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
 
 SIZE = (120, 40)
 
@@ -62,3 +64,119 @@ async def test_a_second_file_imported_from_the_palette_shows_its_whole_report(se
         assert saved.read_text().strip() == text.strip()
     assert count(seeded_store, Measurement) == measurements_before + 6
     assert count(seeded_store, Alloy) > alloys_before
+
+
+# ------------------------------------------------------------------ a results file with a second ingot
+
+
+def _refused_with_a_question(app) -> bool:
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    return isinstance(app.screen, ConfirmModal) and bool(app.screen.query("#yes"))
+
+
+async def _import_results_file(pilot, csv) -> ImportScreen:
+    """The import screen open on ``csv`` as a lab-results file, Import pressed, the refusal shown."""
+    app = pilot.app
+    await app.panes_ready.wait()
+    app.action_import_data(str(csv), run=False)
+    await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.query("#import-kind"))
+    screen = app.screen
+    screen.query_one("#import-kind").value = "results"
+    await pilot.pause()
+    await pilot.click("#run-import")
+    await wait_for(pilot, lambda: "bad row" in report_of(screen))
+    return screen
+
+
+def report_of(screen) -> str:
+    return str(screen.query_one("#import-report").render())
+
+
+def _measured_candidate(store) -> tuple[str, int]:
+    """Candidate 5 of the fixed store (exported) with a lab result: single phase yes, BCC."""
+    from hea_campaign.campaign.read_models import candidates_with_ids
+    from hea_campaign.campaign.results import add_result
+
+    formula = candidates_with_ids(store, [5])[0].formula
+    return formula, add_result(store, candidate_id=5, single_phase=True, phases="BCC", by="lab").id
+
+
+def _measurements_of(store, formula) -> list:
+    from hea_campaign.campaign.results import history
+
+    return [e for e in history(store, formula).entries if e.kind == "measurement"]
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_second_ingot_refused_for_contradicting_a_stored_result_is_imported_after_yes(
+        fixed_store, tmp_path):  # noqa: F811
+    from .test_dialogs import shown_text
+
+    formula, first = _measured_candidate(fixed_store)
+    csv = tmp_path / "ingot-[red]2.csv"  # a name that reads as markup is shown as it is
+    csv.write_text("candidate_id,single_phase,phases,method\n"
+                   "5,no,BCC+HCP,XRD\n"
+                   "5,no,BCC+HCP,SEM\n")
+    before = count(fixed_store, Measurement)
+    app = CampaignApp(fixed_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _import_results_file(pilot, csv)
+        assert screen.query_one("#import-status").render().plain == "Refused: nothing was written."
+        text = report_of(screen)
+        assert f"line 2: measurement {first} (candidate 5" in text and "line 3:" in text
+        assert "--allow-conflicts" not in text, "the TUI asks instead of naming the CLI's flag"
+        assert "import it as a further result (the import asks whether to)" in text
+        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=20)
+        question = shown_text(app.screen.query_one(".modal-title"))
+        assert "2 rows of ingot-[red]2.csv contradict a lab result already stored" in question, question
+        assert "Import them as further results?" in question
+        assert count(fixed_store, Measurement) == before  # nothing yet
+
+        app.screen.query_one("#yes").press()
+        await wait_for(pilot, lambda: "Imported" in str(screen.query_one("#import-status").render()))
+        assert "2 measurement(s) added" in str(screen.query_one("#import-status").render())
+    assert count(fixed_store, Measurement) == before + 2
+    kept = _measurements_of(fixed_store, formula)
+    assert [m.entity_id for m in kept][0] == first and len(kept) == 3  # both in the history
+    assert [m.details["single_phase"] for m in kept] == [True, False, False]
+    assert {m.details["method"] for m in kept[1:]} == {"XRD", "SEM"}
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_no_to_a_second_ingot_stores_nothing(fixed_store, tmp_path):  # noqa: F811
+    formula, first = _measured_candidate(fixed_store)
+    csv = tmp_path / "ingot-2.csv"
+    csv.write_text("candidate_id,single_phase,phases\n5,no,BCC+HCP\n")
+    before = count(fixed_store, Measurement)
+    app = CampaignApp(fixed_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _import_results_file(pilot, csv)
+        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=20)
+        app.screen.query_one("#no").press()
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.5)
+        assert not screen.query_one("#run-import").disabled
+        assert screen.query_one("#import-status").render().plain == "Refused: nothing was written."
+        assert "--allow-conflicts" not in report_of(screen)
+    assert count(fixed_store, Measurement) == before
+    assert [m.entity_id for m in _measurements_of(fixed_store, formula)] == [first]
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_contradiction_beside_other_bad_rows_is_not_offered(fixed_store, tmp_path):  # noqa: F811
+    """Importing the contradicting rows would still be refused for the other bad rows: no question, and
+    the advice says when the question will come."""
+    formula, first = _measured_candidate(fixed_store)
+    csv = tmp_path / "mixed.csv"
+    csv.write_text("candidate_id,formula,single_phase\n5,,no\n,W30Mo30Xq40,no\n")
+    before = count(fixed_store, Measurement)
+    app = CampaignApp(fixed_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _import_results_file(pilot, csv)
+        await pilot.pause(1.0)
+        assert app.screen is screen, "no question: fix the other rows first"
+        text = report_of(screen)
+        assert "Xq" in text and f"measurement {first}" in text and "--allow-conflicts" not in text
+        assert "once the other bad rows are fixed" in text
+    assert count(fixed_store, Measurement) == before

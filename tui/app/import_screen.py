@@ -4,7 +4,10 @@ The report (conflicts, repeated strings, one composition written several
 ways, near-duplicates, elements outside the vocabulary, skipped rows) is shown
 in full in a scrollable area and can be saved as a text file.  A refused
 import (bad rows) lists every bad row and keeps the form as it was, so ticking
-"skip bad rows" and pressing Import again is all it takes.
+"skip bad rows" and pressing Import again is all it takes.  A lab-results file
+refused only because rows contradict other lab results (a second ingot) is
+shown refused too, then the screen asks whether to import those rows as further
+results; Yes imports them (campaign.results allow_conflicts), No writes nothing.
 """
 
 from __future__ import annotations
@@ -80,11 +83,14 @@ class ImportScreen(Screen):
         self.run_import(kind, source, skip)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_import(self, kind: str, source: str, skip_bad: bool) -> None:
+    def run_import(self, kind: str, source: str, skip_bad: bool, confirmed: tuple = ()) -> None:
+        """``confirmed``: the contradicting rows (ResultsImportFailed.conflicts) the person said to import
+        as further results; they are imported only if the file is refused for exactly those rows again."""
         from hea_campaign.campaign.datasets import DATASETS, fetch
         from hea_campaign.campaign.importing import ImportFailed, import_csv
         from hea_campaign.campaign.results import ResultsImportFailed, import_results
         from hea_campaign.tui.present.import_text import (
+            conflicting_rows,
             format_full_report,
             format_import_failure,
             format_results_failure,
@@ -92,7 +98,14 @@ class ImportScreen(Screen):
 
         store, actor = self.app.store, self.app.actor
         try:
-            if kind == "results":
+            if kind == "results" and confirmed:
+                try:  # what was answered is what is stored: a file or store changed since is asked about again
+                    report = import_results(store, Path(source).expanduser(), by=actor)
+                except ResultsImportFailed as exc:
+                    if tuple(tuple(e) for e in exc.errors) != confirmed:  # other rows, or other reasons
+                        raise
+                    report = import_results(store, Path(source).expanduser(), by=actor, allow_conflicts=True)
+            elif kind == "results":
                 report = import_results(store, Path(source).expanduser(), by=actor)
             elif source in DATASETS:
                 report = import_csv(store, fetch(source), source=source, skip_bad=skip_bad, actor=actor)
@@ -104,7 +117,11 @@ class ImportScreen(Screen):
             return
         except ResultsImportFailed as exc:
             self.app.call_from_thread(self.show, "Refused: nothing was written.",
-                                      format_results_failure(exc.source, exc.errors), source)
+                                      format_results_failure(exc.source, exc.errors, exc.conflicts), source)
+            n = conflicting_rows(exc.errors, exc.conflicts)
+            if n:  # refused only for contradictions: ask whether they are further results
+                self.app.call_from_thread(self.ask_to_import_conflicts, source, exc.source, n,
+                                          tuple(tuple(e) for e in exc.errors))
             return
         except Exception as exc:  # a missing file, an unreadable CSV: the message, kept beside the form
             self.app.call_from_thread(self.show, "Refused: nothing was written.", str(exc), source)
@@ -112,6 +129,22 @@ class ImportScreen(Screen):
         added = getattr(report, "measurements_added", 0)
         self.app.call_from_thread(self.show, f"Imported {source}: {added} measurement(s) added.",
                                   format_full_report(kind, report), source)
+
+    def ask_to_import_conflicts(self, source: str, name: str, n: int, conflicts: tuple) -> None:
+        """Ask whether the ``n`` contradicting rows of a refused results file are further results (another
+        ingot); ``conflicts``: the refusal's rows, imported on Yes only if the file is refused for them again."""
+        from hea_campaign.tui.present.import_text import conflicts_question
+
+        from .modals import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if not yes:  # No: the refusal stands, nothing was written
+                return
+            self.query_one("#run-import", Button).disabled = True
+            self.query_one("#import-status", Static).update(f"Importing {source} with its contradicting rows...")
+            self.run_import("results", source, False, confirmed=conflicts)
+
+        self.app.push_screen(ConfirmModal(conflicts_question(name, n)), answered)
 
     def show(self, status: str, text: str, source: str) -> None:
         from hea_campaign.tui.present.import_text import report_file_name
