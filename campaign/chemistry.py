@@ -39,6 +39,11 @@ _MISSING_INSIDE = re.compile(r"NaN(?![a-z])|nan|None|null|NULL|Inf(?:inity)?|inf
 _TOKEN = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)|(\()|(\))(\d*\.?\d*)|(\s+)")
 _SYMBOL = re.compile(r"[A-Z][a-z]?")
 _NICE_TOL = 1e-6  # in hundredths: ratio amounts this close to two decimals are exact
+# The atomic-percent form keeps amounts in steps of 0.001 at.% (1e-5 as a fraction), and lifts
+# any amount below one step to one step (an element is never written as 0): an amount below half
+# a step would be stored rounded up, so the parser refuses it instead (_refuse_lost_traces).
+_STEP_AT_PCT = 0.001
+_HALF_STEP = _STEP_AT_PCT / 100 / 2
 
 
 class FormulaError(CampaignError, ValueError):
@@ -410,9 +415,51 @@ def _parse(formula: str, allow_zero: bool) -> Composition:
     if not amounts:
         raise FormulaError(f"{shown}: every element is written with amount zero")
     text, fr = _settle(amounts)
+    _refuse_lost_traces(amounts, fr, shown)
     comp = Composition(tuple(fr), tuple(fr.values()))
     comp.__dict__["formula"] = text  # cached_property seed: the string we built from
     return comp
+
+
+def _refuse_lost_traces(amounts: Mapping[str, float], settled: Mapping[str, float], shown) -> None:
+    """Refuse an element below half of 0.001 at.% that the canonical string would not keep.
+
+    Rounding to the nearest 0.001 at.% would give 0, and an element is never
+    written as 0, so the atomic-percent form would store it as 0.001 at.%: more
+    than was written (Fe0.000001Ni -> Fe0.001Ni99.999, ten times the Fe).  An
+    amount from half a step up rounds to the nearest step as before, and a tiny
+    amount that a ratio form writes exactly (Co1000Cr1000Fe0.01Mn1000Ni) is kept,
+    so every canonical string still parses.  ``amounts`` are the positive
+    amounts as written (after ``allow_zero`` dropped the zeros; a trace is not a
+    zero), ``settled`` the fractions read back from the canonical string.
+    """
+    total = math.fsum(amounts.values())  # finite: _settle has normalised these amounts
+    lost = []
+    for el, kept in settled.items():
+        f = amounts[el] / total
+        if f < _HALF_STEP * (1 - 1e-9) and not math.isclose(kept, f, rel_tol=1e-3):
+            lost.append(f"{el} is {_percent_text(100 * f)} at.%")
+    if lost:
+        step = _fmt(_STEP_AT_PCT, 3)
+        raise FormulaError(
+            f"{shown}: {' and '.join(lost)}, below the {step} at.% the store keeps; "
+            f"leave {'it' if len(lost) == 1 else 'them'} out or write at least {step} at.%"
+        )
+
+
+def _percent_text(pct: float) -> str:
+    """An amount below half a step, in at.% for a message: a plain decimal with two significant
+    digits, or as many more as it takes to show it below half a step (0.00049999, not 0.0005)."""
+    from decimal import Decimal
+
+    if pct < 1e-6:
+        return "less than 0.000001"
+    half = Decimal(str(_STEP_AT_PCT)) / 2
+    for digits in range(2, 17):
+        shown = Decimal(f"{pct:.{digits}g}")
+        if shown < half:
+            break
+    return format(shown.normalize(), "f")
 
 
 def from_fractions(fractions: Mapping[str, float]) -> Composition:

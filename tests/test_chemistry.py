@@ -160,3 +160,63 @@ def test_lab_granularity_compositions_round_trip(amts):
 def test_exact_atomic_percent_is_preferred_when_shorter():
     assert parse_formula("Al7Co23Cr19Fe26Ni25").formula == "Al7Co23Cr19Fe26Ni25"
     assert parse_formula("Co20Cr20Fe20Mn20Ni20").formula == "CoCrFeMnNi"
+
+
+@pytest.mark.parametrize("allow_zero", [False, True])
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Fe0.000001Ni", "Fe is 0.0001 at.%"),
+        ("Fe0.0004Ni99.9996", "Fe is 0.0004 at.%"),
+        ("FeNi200000", "Fe is 0.000499998 at.%"),  # just under half a step: not shown as 0.0005
+        ("AlCoCrFeNi0.00001", "Ni is 0.00025 at.%"),
+        ("Al0 CoCrFeNi Mo0.000001", "Mo is 0.000025 at.%"),  # series notation: the zero goes, the trace is refused
+        ("FeNi0.00000001", "Ni is less than 0.000001 at.%"),
+        ("Fe0.0000001Co0.000002Ni", "Co is 0.0002 at.% and Fe is 0.00001 at.%"),
+    ],
+)
+def test_a_trace_below_half_the_stored_precision_is_refused_not_rounded_up(text, named, allow_zero):
+    """Once stored as 0.001 at.% (Fe0.000001Ni -> Fe0.001Ni99.999: ten times the Fe written)."""
+    if text.startswith("Al0 ") and not allow_zero:
+        text = text.replace("Al0 ", "")
+    for _ in range(2):  # a refusal is not cached as a parse
+        with pytest.raises(FormulaError) as info:
+            parse_formula(text, allow_zero=allow_zero)
+        message = str(info.value)
+        assert message.startswith(f"'{text}': {named}, below the 0.001 at.% the store keeps")
+        assert "write at least 0.001 at.%" in message
+        assert "\n" not in message
+
+
+def test_an_amount_at_the_stored_precision_parses_and_round_trips():
+    comp = parse_formula("Fe0.001Ni99.999")
+    assert comp.formula == "Fe0.001Ni99.999"
+    assert comp.as_dict()["Fe"] == pytest.approx(1e-5, rel=1e-12)
+    assert parse_formula(comp.formula) == comp
+    assert canonical_formula(comp.as_dict()) == comp.formula
+    # from half a step up an amount rounds to the nearest 0.001 at.%, as before
+    assert parse_formula("Fe0.00001Ni").formula == "Fe0.001Ni99.999"
+    assert parse_formula("Fe0.0005Ni99.9995").formula == "Fe0.001Ni99.999"
+    assert parse_formula("FeNi199999").formula == "Fe0.001Ni99.999"
+    assert parse_formula("Fe0.0014Ni99.9986").formula == "Fe0.001Ni99.999"
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # the smallest amounts in the shared datasets (MPEA, Yan 2021): unchanged
+        ("Al0.544 C0.001 Co0.69 Fe1 Ni0.69", "Al544CCo690Fe1000Ni690"),
+        ("Al0.229 Co0.486 Cr0.4 Cu0.229 Fe0.486 Mo0.003 Ni1 Ti0.029 W0.003",
+         "Al7.993Co16.963Cr13.962Cu7.993Fe16.963Mo0.105Ni34.904Ti1.012W0.105"),
+        ("Al0.569 Ca0.143 Li0.857 Mg1 Si0.286 Y0.003", "Al19.909Ca5.003Li29.986Mg34.99Si10.007Y0.105"),
+        ("CoCrFeNiC0.0001", "C0.003Co25Cr24.999Fe24.999Ni24.999"),  # 0.0025 at.%: rounds to the nearest step
+        # far below 0.001 at.% but written exactly by the ratio form: kept, so every canonical string parses
+        ("Co1000Cr1000Fe0.01Mn1000Ni", "Co1000Cr1000Fe0.01Mn1000Ni"),
+        ("Fe0.000001", "Fe"),  # alone it is all of the alloy
+    ],
+)
+def test_small_but_valid_amounts_parse_as_before(text, canonical):
+    for allow_zero in (False, True):
+        comp = parse_formula(text, allow_zero=allow_zero)
+        assert comp.formula == canonical
+        assert parse_formula(canonical) == comp
