@@ -1,14 +1,73 @@
-"""Who is acting, for the audit trail (kept apart from the store so the TUI can ask before SQLAlchemy is loaded)."""
+"""Who is acting, for the audit trail (kept apart from the store so the TUI can ask before SQLAlchemy is loaded).
+
+``actor_name`` is the one rule for a name given with ``--by`` (the CLI checks it as the
+command line is read, the TUI when it starts): not blank, at most ``ACTOR_MAX`` characters
+(the size of the store's who-columns: ``audit_event.actor``, ``measurement.operator``,
+``created_by``, ``voided_by``; see db/tables.py), on one line with no control or escape
+characters.  ``current_user`` (the default) always passes it: an OS user name is cleaned and cut.
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
+
+from hea_campaign.db.states import ACTOR_MAX
+
+from .errors import CampaignError
+
+# C0 and C1 controls (newline and tab included), DEL, the line/paragraph separators and the
+# bidirectional embeddings/overrides/isolates: none belongs in a name recorded as who did something.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+UNKNOWN = "unknown"
+
+
+def actor_name(value: str | None, option: str = "--by") -> str | None:
+    """The name given with --by, checked and stripped of surrounding spaces (None: not given).
+
+    Raises ``CampaignError`` with one line naming ``option`` when the name is blank, longer than
+    the store records (``ACTOR_MAX``), or contains a control character (newline, ESC, ...).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CampaignError(f"{option} is blank: give the name to record as who did it, or leave it out (the OS user)")
+    name = value.strip()
+    bad = _CONTROL.search(name)
+    if bad is not None:
+        raise CampaignError(f"{option} contains a control character ({_shown(bad.group())}): give a plain name "
+                            f"on one line, without newlines, tabs or escape characters")
+    if len(name) > ACTOR_MAX:
+        raise CampaignError(f"{option} is {len(name)} characters long; the store records a name of at most "
+                            f"{ACTOR_MAX} characters: give a shorter name")
+    return name
+
+
+def resolve_actor(value: str | None, option: str = "--by") -> str:
+    """Who is acting: the checked --by name, else the OS user (``current_user``)."""
+    return actor_name(value, option) or current_user()
 
 
 def current_user() -> str:
-    """Who is acting: the OS user unless the caller says otherwise."""
+    """Who is acting by default: the OS user, cleaned so that it always fits the store.
+
+    The login name comes from the environment first (LOGNAME, USER, ...), so it can be
+    anything: control characters are dropped and a name longer than ``ACTOR_MAX`` is cut,
+    so the default never trips the --by check; ``'unknown'`` when nothing usable is left.
+    """
     try:
-        return getpass.getuser()
+        raw = getpass.getuser()
     except Exception:  # no passwd entry in some containers
-        return os.environ.get("USER", "unknown")
+        raw = os.environ.get("USER", UNKNOWN)
+    return clean_user_name(raw)
+
+
+def clean_user_name(raw: object) -> str:
+    """An OS user name made recordable: control characters dropped, stripped, cut to ``ACTOR_MAX``."""
+    name = _CONTROL.sub("", str(raw or "")).strip()[:ACTOR_MAX].strip()
+    return name or UNKNOWN
+
+
+def _shown(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"

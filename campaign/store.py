@@ -26,7 +26,7 @@ from hea_campaign.db.engine import (
 from hea_campaign.db.migrate import ensure_schema
 from hea_campaign.db.tables import Campaign
 
-from .actors import current_user
+from .actors import current_user, resolve_actor  # noqa: F401 - current_user: imported from here too
 from .errors import CampaignError
 
 DEFAULT_CAMPAIGN = "default"
@@ -41,6 +41,20 @@ def _closest(name: str, names: list[str]) -> str:
         shown = ", ".join(f"'{n}'" for n in sorted(names)[:10])
         return f"; it has {shown}" + (" and more" if len(names) > 10 else "")
     return ""
+
+
+def same_campaign_name(a: str, b: str) -> bool:
+    """Two campaign names people would read as one: equal ignoring case and surrounding spaces."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _refuse_a_twin(name: str, names: list[str], where: str) -> None:
+    """Creating ``name`` when a campaign differing only in case or surrounding spaces exists would
+    split the results between two campaigns: refuse, naming the existing one."""
+    twin = next((n for n in sorted(names) if same_campaign_name(n, name)), None)
+    if twin is not None:
+        raise CampaignError(f"a campaign named '{twin}' already exists in {where} (names differ only in case or "
+                            f"spaces); open it with --campaign '{twin}' instead of creating '{name}'")
 
 
 def _closest_files(path) -> str:
@@ -84,10 +98,11 @@ class CampaignStore:
             with unit_of_work(engine) as session:
                 row = q.find_campaign(session, campaign)
                 if row is None:
+                    names = list(session.exec(select(Campaign.name)).all())
                     if not create:
-                        names = [c.name for c in session.exec(select(Campaign)).all()]
                         raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}{_closest(campaign, names)}")
-                    row = q.create_campaign(session, campaign, actor or current_user())
+                    _refuse_a_twin(campaign, names, safe_url(url))
+                    row = q.create_campaign(session, campaign, resolve_actor(actor))
                 campaign_id = row.id
         except DBAPIError as exc:  # server down, bad password, no such database, no rights, ...
             raise CampaignError(f"cannot open the store {safe_url(url)}: {describe_db_error(exc)}") from None

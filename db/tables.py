@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .states import CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS  # noqa: F401 - the tables' vocabulary
+from .states import ACTOR_MAX, CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS  # noqa: F401 - the tables' vocabulary
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,7 +76,7 @@ class Measurement(SQLModel, table=True):
     single_phase: bool | None = None  # None: phase reported but not classifiable
     phases: str | None = Field(default=None, max_length=200)
     method: str | None = Field(default=None, max_length=100)
-    operator: str | None = Field(default=None, max_length=100)
+    operator: str | None = Field(default=None, max_length=ACTOR_MAX)
     notes: str | None = Field(default=None, max_length=2000)
     measured_on: date | None = None
     entered_at: datetime = Field(default_factory=utcnow)
@@ -94,7 +94,7 @@ class ModelVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    created_by: str = Field(default="", max_length=100)
+    created_by: str = Field(default="", max_length=ACTOR_MAX)
     config: dict = _json(default_factory=dict)
     metrics: dict = _json(default_factory=dict)
     data_hash: str = Field(default="", max_length=64)
@@ -115,7 +115,7 @@ class ProposalRun(SQLModel, table=True):
     mode: str = Field(max_length=40)
     params: dict = _json(default_factory=dict)
     created_at: datetime = Field(default_factory=utcnow)
-    created_by: str = Field(default="", max_length=100)
+    created_by: str = Field(default="", max_length=ACTOR_MAX)
     n_candidates: int = 0
 
 
@@ -151,7 +151,7 @@ class ExportBatch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    created_by: str = Field(default="", max_length=100)
+    created_by: str = Field(default="", max_length=ACTOR_MAX)
     path: str = Field(max_length=1000)
     format: str = Field(max_length=10)
     mass_g: float
@@ -160,7 +160,7 @@ class ExportBatch(SQLModel, table=True):
     state: str = Field(default="complete", max_length=20, sa_column_kwargs={"server_default": "complete"})
     owner: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})  # host:pid writing it
     voided_at: datetime | None = None
-    voided_by: str | None = Field(default=None, max_length=100)
+    voided_by: str | None = Field(default=None, max_length=ACTOR_MAX)
     void_reason: str | None = Field(default=None, max_length=1000)
 
 
@@ -180,7 +180,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     at: datetime = Field(default_factory=utcnow)
-    actor: str = Field(max_length=100)
+    actor: str = Field(max_length=ACTOR_MAX)
     action: str = Field(max_length=60)
     entity: str = Field(max_length=40)
     entity_id: int | None = None

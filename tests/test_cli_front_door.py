@@ -189,9 +189,10 @@ def test_a_folder_a_bad_url_and_a_typo_in_the_store_path(capsys, tmp_path, seede
 
 def test_control_characters_from_users_reach_no_terminal(seeded_store, capsys):
     db = ["--db", seeded_store.url]
-    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db,
-                 "--by", "eve\x1b]0;owned\x07"]) == 0
+    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db]) == 0
     capsys.readouterr()
+    line = refused(capsys, "result", "add", "CoCrFeNi", "--single-phase", "yes", *db, "--by", "eve\x1b]0;owned\x07")
+    assert "--by contains a control character" in line and "\x1b" not in line and "\x07" not in line
     for cmd in (["history", "CoCrFeNi"], ["status"]):
         assert main([*cmd, *db]) == 0
         out = capsys.readouterr().out

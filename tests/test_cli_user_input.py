@@ -171,6 +171,68 @@ def test_the_store_refuses_to_create_a_campaign_without_a_name(seeded_store):
     assert snapshot(seeded_store) == before
 
 
+# ------------------------------------------------------------------ 8. who is acting: --by fits the store
+
+
+LONG_BY = "b" * 5000  # the store's who-columns hold 100 characters (PostgreSQL refused 150 as "value too long")
+
+
+@pytest.mark.parametrize(("by", "said"), [(LONG_BY, "5000 characters long"), ("b" * 101, "at most 100 characters"),
+                                          ("eve\x1b]0;owned\x07", "control character"), ("alice\nbob", "control character"),
+                                          ("tab\there", "control character"), ("  \t ", "--by is blank")],
+                         ids=["5000", "101", "escape", "newline", "tab", "blank"])
+@pytest.mark.parametrize("command", [["result", "add", "CoCrFeNiCu0.3", "--single-phase", "yes"], ["approve", "1"],
+                                     ["init"], ["import", "missing.csv"]], ids=" ".join)
+def test_a_by_name_the_store_cannot_record_is_refused_by_every_command(command, by, said, here, seeded_store, capsys):
+    before = snapshot(seeded_store)
+    line = refused(capsys, *command, "--by", by)
+    assert "--by" in line and said in line, line
+    assert "\x1b" not in line and len(line) < 300, line
+    assert snapshot(seeded_store) == before
+
+
+def test_a_by_name_of_100_characters_is_recorded_stripped(seeded_store, capsys):
+    from sqlmodel import Session, select
+
+    from hea_campaign.db.tables import AuditEvent, Measurement
+
+    name = "n" * 100
+    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--by", f"  {name} ", "--db", seeded_store.url]) == 0
+    with Session(seeded_store.engine) as s:
+        m = s.exec(select(Measurement).order_by(Measurement.id.desc())).first()
+        event = s.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert m.operator == name and event.actor == name
+
+
+def test_an_os_user_name_the_store_cannot_record_is_cleaned_and_cut(seeded_store, capsys, monkeypatch):
+    """Without --by the OS user is recorded; a login name from the environment can be anything."""
+    from sqlmodel import Session, select
+
+    from hea_campaign.db.tables import AuditEvent, Measurement
+
+    monkeypatch.setenv("LOGNAME", "x\x1b[2J" + "y" * 300)
+    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--db", seeded_store.url]) == 0
+    with Session(seeded_store.engine) as s:
+        m = s.exec(select(Measurement).order_by(Measurement.id.desc())).first()
+        event = s.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert m.operator == event.actor == ("x[2J" + "y" * 300)[:100]
+
+
+# ------------------------------------------------------------------ 9. one campaign per name, whatever its case
+
+
+@pytest.mark.parametrize("name", ["Default", "DEFAULT", " default ", "default\t"])
+def test_init_refuses_a_campaign_that_differs_from_one_only_in_case(name, seeded_store, capsys):
+    assert seeded_store.campaign_name == "default"
+    before = snapshot(seeded_store)
+    line = refused(capsys, "init", "--db", seeded_store.url, "--campaign", name)
+    assert "a campaign named 'default' already exists" in line and "--campaign 'default'" in line, line
+    assert snapshot(seeded_store) == before
+    assert main(["init", "--db", seeded_store.url, "--campaign", "default"]) == 0  # opening it is still fine
+    assert main(["init", "--db", seeded_store.url, "--campaign", "default-2"]) == 0  # and a new name is created
+    assert snapshot(seeded_store)["campaign"] == before["campaign"] + 1
+
+
 # ------------------------------------------------------------------ 5. Ctrl+C before the first epoch
 
 

@@ -124,3 +124,73 @@ def test_foreign_database_is_not_mistaken_for_a_store(store_url):
         conn.execute(text("CREATE TABLE something (x integer)"))
     with pytest.raises(SchemaOutOfDate, match="not a campaign store"):
         ensure_schema(engine)
+
+
+# ------------------------------------------------------------------ one campaign per name, whatever its case
+
+
+@pytest.mark.parametrize("name", ["Default", "DEFAULT", "  default", "default \t"])
+def test_a_campaign_differing_only_in_case_or_spaces_is_not_created(store_url, name):
+    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.campaign.store import CampaignStore
+
+    first = CampaignStore.open(store_url, campaign="default", actor="tester", create=True)
+    try:
+        with pytest.raises(CampaignError, match=r"campaign named 'default' already exists.*--campaign 'default'"):
+            CampaignStore.open(store_url, campaign=name, actor="tester", create=True)
+        with unit_of_work(first.engine, write=False) as session:
+            assert session.exec(select(Campaign.name)).all() == ["default"]
+        again = CampaignStore.open(store_url, campaign="default", create=True)  # the existing one still opens
+        assert again.campaign_id == first.campaign_id
+        again.close()
+    finally:
+        first.close()
+
+
+# ------------------------------------------------------------------ who is acting fits the store
+
+
+def who_columns():
+    """Every column that records a person's name (who acted, measured, made or voided something)."""
+    return [(t.name, c.name, c.type.length) for t in SQLModel.metadata.sorted_tables for c in t.columns
+            if c.name in ("actor", "operator", "created_by", "voided_by")]
+
+
+def test_the_by_limit_is_the_size_of_every_who_column():
+    from hea_campaign.campaign.actors import ACTOR_MAX
+
+    columns = who_columns()
+    assert {(t, c) for t, c, _ in columns} >= {("audit_event", "actor"), ("measurement", "operator")}
+    assert {length for _, _, length in columns} == {ACTOR_MAX}, columns
+
+
+@pytest.mark.parametrize(("by", "said"), [("", "is blank"), (" \t ", "is blank"), ("b" * 101, "101 characters long"),
+                                          ("a\nb", r"control character \(\\x0a\)"), ("eve\x1b[2J", r"\(\\x1b\)"),
+                                          ("x\x7f", r"\(\\x7f\)"), ("x\u202ey", r"\(\\u202e\)")])
+def test_actor_name_refuses_what_the_store_cannot_record(by, said):
+    from hea_campaign.campaign.actors import actor_name, resolve_actor
+    from hea_campaign.campaign.errors import CampaignError
+
+    for check in (actor_name, resolve_actor):
+        with pytest.raises(CampaignError, match=f"^--by {said}" if said.startswith("is") else f"^--by .*{said}"):
+            check(by)
+
+
+def test_actor_name_strips_and_keeps_plain_names():
+    from hea_campaign.campaign.actors import actor_name, resolve_actor
+
+    assert actor_name(None) is None
+    assert actor_name("  Ana María [lab 2] ") == "Ana María [lab 2]"
+    assert actor_name("n" * 100) == "n" * 100
+    assert resolve_actor(" alice ") == "alice"
+
+
+@pytest.mark.parametrize(("raw", "recorded"), [("u" * 300, "u" * 100), ("ev\x1b[2Je\n", "ev[2Je"), ("\n\t", "unknown"),
+                                               ("", "unknown"), ("alice", "alice")])
+def test_the_os_user_always_fits_the_store(raw, recorded, monkeypatch):
+    from hea_campaign.campaign import actors
+
+    monkeypatch.setattr(actors.getpass, "getuser", lambda: raw)  # LOGNAME, USER, ... or the passwd entry
+    assert actors.current_user() == recorded
+    assert actors.resolve_actor(None) == recorded
+    assert actors.actor_name(recorded) == recorded  # the default never trips the --by check

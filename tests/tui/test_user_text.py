@@ -110,3 +110,18 @@ def test_every_form_field_takes_any_text_without_crashing_or_writing(seeded_stor
     before = snapshot(seeded_store)
     asyncio.run(_drive_forms(seeded_store, typed))  # an exception inside the app is raised here
     assert snapshot(seeded_store) == before
+
+
+def test_the_app_takes_who_is_acting_by_the_rule_of_by(seeded_store, monkeypatch):
+    """The TUI and the CLI share one rule for who is acting (campaign/actors.py)."""
+    import pytest
+
+    from hea_campaign.campaign import actors
+    from hea_campaign.campaign.errors import CampaignError
+
+    for bad, said in (("b" * 101, "at most 100 characters"), ("eve\x1b[2J", "control character"), ("  ", "blank")):
+        with pytest.raises(CampaignError, match=f"--by .*{said}"):
+            CampaignApp(seeded_store, actor=bad)
+    assert CampaignApp(seeded_store, actor=" ana ").actor == "ana"
+    monkeypatch.setattr(actors.getpass, "getuser", lambda: "u\n" + "v" * 300)
+    assert CampaignApp(seeded_store).actor == "u" + "v" * 99

@@ -23,7 +23,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from hea_campaign.campaign.actors import current_user
+from hea_campaign.campaign.actors import resolve_actor
 
 from .footer import KeyFooter
 from .modals import ErrorModal, HelpScreen
@@ -138,7 +138,7 @@ class CampaignApp(App):
         self._ui_thread: int | None = None
         self._lazy_panes: list = []
         self.panes_ready = asyncio.Event()  # every tab's pane is mounted (see _check_panes)
-        self.actor = actor or current_user()
+        self.actor = resolve_actor(actor)  # the --by rule (campaign/actors.py), else the OS user
         about = store if store is not None else opening
         self.sub_title = f"{about.campaign_name} @ {about.display_url}"
 

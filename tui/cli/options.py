@@ -24,7 +24,18 @@ def _campaign_name(value: str) -> str:
 
 CampaignOption = Annotated[str, typer.Option("--campaign", metavar="NAME", help="Campaign name inside the store.",
                                              callback=_campaign_name)]
-ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Who is acting (defaults to the OS user).")]
+
+
+def _by_name(value: Optional[str]) -> Optional[str]:
+    """--by is checked as the command line is read, for every command, by the rule the TUI uses too
+    (campaign/actors.py: not blank, fits the store's who-columns, no control characters); stripped."""
+    from hea_campaign.campaign.actors import actor_name
+
+    return actor_name(value, "--by")
+
+
+ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Who is acting (defaults to the OS user).",
+                                                 callback=_by_name)]
 
 
 class UserError(Exception):
@@ -42,9 +53,7 @@ def open_store(db: str | None, campaign: str, by: str | None = None, create: boo
     Only `init` creates (``create=True``); every other command refuses a store
     path or a campaign name that does not exist, suggesting the closest names.
     """
-    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.campaign.actors import actor_name
     from hea_campaign.campaign.store import CampaignStore
 
-    if by is not None and not by.strip():
-        raise CampaignError("--by is blank: give the name to record as who did it, or leave it out (the OS user)")
-    return CampaignStore.open(db, campaign=campaign, actor=by.strip() if by else by, create=create)
+    return CampaignStore.open(db, campaign=campaign, actor=actor_name(by, "--by"), create=create)
