@@ -68,6 +68,7 @@ from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
 from .labels import label_of
+from .result_matching import masses_differ, match_stored, squeezed
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import (
@@ -86,6 +87,8 @@ MAX_OPERATOR = 100
 MAX_NOTES = 2000
 MAX_ID = 2**63 - 1
 DUPLICATE_WINDOW = timedelta(minutes=10)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST_YEAR = 1900  # X-ray diffraction of alloys starts in the 1910s: an earlier year is a typo (0206 for 2026)
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
 
@@ -141,7 +144,9 @@ def parse_measured_on(text: str | date | None) -> date | None:
     raw = str(text).strip()
     if not raw:
         return None
-    try:
+    try:  # only YYYY-MM-DD: fromisoformat alone also reads 20261120 and week dates (2026-W47-5)
+        if not _ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
         raise CampaignError(f"{raw!r} is not a date; write it as YYYY-MM-DD") from None
@@ -156,6 +161,9 @@ def check_measured_on(value: date | None) -> date | None:
         raise CampaignError(f"measured_on must be a date, not {value!r}")
     if value > date.today():
         raise CampaignError(f"the measurement date {value.isoformat()} is in the future")
+    if value.year < EARLIEST_YEAR:
+        raise CampaignError(f"the measurement date {value.isoformat()} is before {EARLIEST_YEAR}; "
+                            "is the year mistyped?")
     return value
 
 
@@ -465,7 +473,7 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
             return (f"{said}) says single phase {_yes_no(m.single_phase)} and this result says "
                     f"{_yes_no(r.single_phase)}{fix}")
         same_ingot = r.candidate_id is not None and m.candidate_id == r.candidate_id  # a replicate weighs its own
-        if same_ingot and r.made_composition and m.made_composition and _differ(r.made_composition, m.made_composition):
+        if same_ingot and r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
             return (f"{said}) recorded other masses weighed for this candidate; if these replace them (a mistyped "
                     "mass), or it is another ingot, confirm it: both are kept in the history")
     return None
@@ -487,10 +495,6 @@ def contradictions_within(prepared: list[tuple[int, ResultInput]]) -> list[tuple
 
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
-
-
-def _differ(a: dict, b: dict, tol: float = 1e-6) -> bool:
-    return any(abs(float(a.get(e, 0)) - float(b.get(e, 0))) > tol for e in set(a) | set(b))
 
 
 def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, actor: str) -> None:
@@ -537,7 +541,8 @@ class ResultsImportReport:
     measurement_ids: list[int] = field(default_factory=list)
     weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
     waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
-    already_corrected: list[tuple[int, int]] = field(default_factory=list)  # (line, the correction it matches)
+    already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
+    masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -680,16 +685,17 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
-        todo = _drop_corrected(session, store, todo, report)
+        todo, completes = _split_repeats(session, store, todo, report, allow_conflicts)
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo)
+        conflicts += completes.pop("differs", [])
         for line, r in todo:  # store-dependent checks for every row before writing any
             try:
                 cand = _candidate_for(session, store, r, measured)
             except CampaignError as exc:
                 errors.append((line, str(exc)))
                 continue
-            why = None if allow_conflicts else contradiction(session, store, r)
+            why = None if allow_conflicts or line in completes else contradiction(session, store, r)
             if why:
                 conflicts.append((line, why.replace("confirm it", "import with --allow-conflicts")))
                 continue
@@ -699,7 +705,13 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
         for line, r in todo:
-            done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line])
+            stored = completes.get(line)
+            if stored is not None:  # only the masses are new: a correction keeps the rest of the stored result
+                r = _with_masses(stored, r)
+            done = _write(session, store, r, actor=actor, source=f"results:{path.name}", source_key=keys[line],
+                          supersedes=stored)
+            if stored is not None:
+                report.masses_added.append((line, stored.id, done.measurement.id))
             report.measurements_added += 1
             report.weighed += r.made_composition is not None
             report.alloys_added += done.new_alloy
@@ -719,53 +731,46 @@ def _meaning(r: ResultInput) -> str:
     """A CSV row by what it says (canonical formula, label, phases and method without case or
     spacing), so a retyped copy of an imported file is recognised."""
     fields = (r.candidate_id, r.composition.formula if r.composition is not None else None, r.single_phase,
-              _squeezed(r.phases), _squeezed(r.method), (r.operator or "").strip().casefold(),
+              squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
               " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
     return "result|" + "|".join("" if f is None else str(f) for f in fields)
 
 
-def _squeezed(text: str | None) -> str:
-    return "".join((text or "").split()).casefold()
-
-
-def _drop_corrected(session: Session, store: CampaignStore, todo: list[tuple[int, ResultInput]],
-                    report: ResultsImportReport) -> list[tuple[int, ResultInput]]:
-    """Rows that a correction already records: a fixed copy of an imported file, whose row now says
-    what ``result correct`` stored for the same candidate (label, phases, date, method and masses
-    agree, or are missing on one side)."""
-    kept = []
+def _split_repeats(session: Session, store: CampaignStore, todo: list[tuple[int, ResultInput]],
+                   report: ResultsImportReport, allow_conflicts: bool) -> tuple[list[tuple[int, ResultInput]], dict]:
+    """Rows that repeat a stored lab result (campaign.result_matching) taken out of ``todo`` and reported;
+    returns the rows left and {line: stored result} for rows that only add masses, plus under "differs"
+    the (line, why) of rows that give other details (refused unless ``allow_conflicts``)."""
+    kept, completes, used = [], {"differs": []}, set()
     for line, r in todo:
-        done = _correction_saying(session, store, r) if r.candidate_id is not None else None
-        if done is None:
+        found = match_stored(session, _alloy_id_of(session, store, r), r, used)
+        if found is None or (found.kind == "differs" and allow_conflicts):
+            kept.append((line, r))
+            continue
+        m = found.measurement
+        if found.kind == "same":
+            report.already_recorded.append((line, m.id))
+        elif found.kind == "masses":
+            completes[line] = m
             kept.append((line, r))
         else:
-            report.already_corrected.append((line, done))
-    return kept
+            completes["differs"].append((line, _differs_text(m, found.fields)))
+        used.add(m.id)
+    return kept, completes
 
 
-def _correction_saying(session: Session, store: CampaignStore, r: ResultInput) -> int | None:
-    """The id of the current correction of ``r``'s candidate that says what ``r`` says, or None."""
-    alloy_id = _alloy_id_of(session, store, r)
-    if alloy_id is None:
-        return None
-    ms = q.measurements_of_alloy(session, alloy_id)
-    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
-    for m in ms:
-        if m.supersedes_id is None or m.id in superseded or m.candidate_id != r.candidate_id:
-            continue
-        if m.single_phase == r.single_phase and _agree(m.phases, r.phases) and _agree(m.method, r.method) \
-                and _agree(m.measured_on, r.measured_on) and _agree(m.made_composition, r.made_composition):
-            return m.id
-    return None
+def _differs_text(m: Measurement, fields: list[str]) -> str:
+    who = f"candidate {m.candidate_id}" if m.candidate_id is not None else "this alloy"
+    return (f"{who} already has measurement {m.id} with this label and date, and this row gives other "
+            f"{', '.join(f.replace('_', ' ') for f in fields)}; if the file was fixed, correct that one "
+            f"(hea-campaign result correct {m.id} ...); if it is another ingot, import with --allow-conflicts")
 
 
-def _agree(stored, given) -> bool:
-    """Two values of one field agree when either is missing or they are equal (text without case or spacing)."""
-    if not stored or not given:
-        return True
-    if isinstance(stored, dict):
-        return not _differ(stored, given)
-    return _squeezed(str(stored)) == _squeezed(str(given))
+def _with_masses(m: Measurement, r: ResultInput) -> ResultInput:
+    """The stored result ``m`` with the masses weighed (``r``'s made composition) added."""
+    return ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=m.candidate_id,
+                       single_phase=m.single_phase, phases=m.phases, method=m.method, operator=m.operator,
+                       notes=m.notes, measured_on=m.measured_on, made_composition=r.made_composition)
 
 
 def _label_from_phases(phases: str | None) -> str:
@@ -809,7 +814,8 @@ def correct_result(
             source_formula=alloy.formula,
             candidate_id=None,
             single_phase=single,
-            phases=check_phases(phases, single),
+            # the phases carry over with the label they belong to; method and date always carry over
+            phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
             method=_check_text(method, "method", MAX_METHOD) or old.method,
             operator=_check_text(operator, "operator", MAX_OPERATOR) or actor,
             notes=_check_text(notes, "notes", MAX_NOTES),

@@ -309,21 +309,25 @@ class CampaignMachine(RuleBasedStateMachine):
             self.last_audit_id = events[-1][0]
         return events
 
-    def _correction_saying(self, row: dict) -> int | None:
-        """The current correction of the row's candidate that says what the row says (fields missing on
-        either side agree), or None: such a row is a fixed copy of what `result correct` stored."""
-        if row["candidate"] is None:
-            return None
+    def _stored_twin(self, row: dict, used: set[int]) -> int | None:
+        """The current lab result the row repeats, or None: same candidate (or typed by formula for the
+        same alloy), label, and no other date, and the row gives no phases, method or date it lacks or
+        contradicts (this file has no operator or notes).  A result matched by an earlier row is left alone."""
         rows = self.measurements.values()
         superseded = {m[M["supersedes_id"]] for m in rows}
         cells = row["cells"]
+        given = {"phases": row.get("phases", cells["phases"]).strip(), "method": cells["method"].strip(),
+                 "measured_on": cells["measured_on"].strip()}
         for m in rows:
-            if m[M["supersedes_id"]] is None or m[M["id"]] in superseded or m[M["candidate_id"]] != row["candidate"]:
+            if m[M["id"]] in superseded or m[M["id"]] in used or m[M["source"]].startswith("import:"):
                 continue
-            pairs = [(m[M["phases"]], row.get("phases", cells["phases"])), (m[M["method"]], cells["method"]),
-                     (m[M["measured_on"]], cells["measured_on"])]
-            if bool(m[M["single_phase"]]) == row["single"] and all(
-                    not a or not b.strip() or _squeeze(a) == _squeeze(b) for a, b in pairs):
+            if m[M["candidate_id"]] != row["candidate"] or bool(m[M["single_phase"]]) != row["single"]:
+                continue
+            if row["candidate"] is None and m[M["alloy_id"]] != self.alloys.get(row["formula"]):
+                continue
+            if m[M["measured_on"]] and given["measured_on"] and str(m[M["measured_on"]]) != given["measured_on"]:
+                continue  # another day: another measurement
+            if all(not v or (m[M[k]] and _squeeze(m[M[k]]) == _squeeze(v)) for k, v in given.items()):
                 return m[M["id"]]
         return None
 
@@ -578,12 +582,18 @@ class CampaignMachine(RuleBasedStateMachine):
         key = content_keys(f"r{self.cid}", [(line, _says(r)) for line, r in enumerate(rows, start=2)])
         todo = [(line, r) for line, r in enumerate(rows, start=2) if typed[line] not in done and key[line] not in done]
         known = len(rows) - len(todo)
-        corrected = [(line, m) for line, r in todo if (m := self._correction_saying(r)) is not None]
-        todo = [(line, r) for line, r in todo if line not in dict(corrected)]
-        assert (report.measurements_added, report.already_imported, report.already_corrected) == (
-            len(todo), known, corrected)
-        if corrected:  # such a file is not re-imported below: its rows are stored once the correction changes
-            event("row already said by a correction")
+        used: set[int] = set()
+        recorded = []
+        for line, r in todo:
+            twin = self._stored_twin(r, used)
+            if twin is not None:
+                recorded.append((line, twin))
+                used.add(twin)
+        todo = [(line, r) for line, r in todo if line not in dict(recorded)]
+        assert (report.measurements_added, report.already_imported, report.already_recorded) == (
+            len(todo), known, recorded)
+        if recorded:  # such a file is not re-imported below: its rows are stored once the stored result changes
+            event("row repeats a stored lab result")
         else:
             self.results_files.append(path)
         events, expected = [], []

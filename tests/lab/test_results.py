@@ -153,6 +153,11 @@ def test_measurement_dates(store):
         add_result(store, "FeNi", single_phase=True, measured_on=today + timedelta(days=1))
     with pytest.raises(CampaignError, match="YYYY-MM-DD"):
         add_result(store, "FeNi", single_phase=True, measured_on="03/04/2024")
+    for other_form in ("2026-W03-5", "20260116", "2026-1-5", " 2026-01-16T10:00"):  # fromisoformat reads some
+        with pytest.raises(CampaignError, match="YYYY-MM-DD"):
+            add_result(store, "FeNi", single_phase=True, measured_on=other_form)
+    with pytest.raises(CampaignError, match="before 1900; is the year mistyped"):
+        add_result(store, "FeNi", single_phase=True, measured_on="0206-01-16")
     assert counts(store) == before
 
 
@@ -257,6 +262,10 @@ def test_a_correction_supersedes_and_labels_follow_the_latest(store):
     assert counts(store) == before
     again = correct_result(store, fixed.id, single_phase=True, phases="FCC")
     assert again.supersedes_id == fixed.id and _label(store, "CoCrFeNi").label is True
+    notes_only = correct_result(store, again.id, single_phase="yes", notes="polished again", by="raj")
+    assert notes_only.phases == "FCC"  # the label kept: its phases carry over, as method and date do
+    relabelled = correct_result(store, notes_only.id, single_phase="no", by="raj")
+    assert relabelled.phases is None  # FCC belongs to the old label
 
 
 def test_a_correction_resolves_a_conflicting_seed_label(seeded_store):
@@ -312,7 +321,8 @@ def test_no_code_path_changes_or_deletes_a_measurement(store, tmp_path):
     add_result(store, candidate_id=cid, single_phase=True)
     snapshot = _measurements(store)
     correct_result(store, m1.id, single_phase=False)
-    import_results(store, _csv(tmp_path, f"formula,candidate_id,single_phase\nFeNi,,no\n,{cid},yes\n"))
+    import_results(store, _csv(tmp_path, f"formula,candidate_id,single_phase,method\nFeNi,,no,XRD\n,{cid},yes,XRD\n"),
+                   allow_conflicts=True)  # rows that add a method to stored results: stored beside them
     with pytest.raises(CampaignError):
         correct_result(store, m1.id, single_phase=True)
     after = _measurements(store)
@@ -392,13 +402,42 @@ def test_a_fixed_file_after_a_correction_does_not_store_the_result_again(store, 
     fixed = correct_result(store, typo, single_phase="no", phases="FCC+BCC", by="ben")
     path = _csv(tmp_path, header + f"{a},no,FCC+BCC,XRD,2026-01-10\n{b},yes,FCC,XRD,2026-01-11\n")
     report = import_results(store, path, by="amy")
-    assert report.measurements_added == 1 and report.already_corrected == [(2, fixed.id)]
+    assert report.measurements_added == 1 and report.already_recorded == [(2, fixed.id)]
     assert f"line 2: measurement {fixed.id}" in format_results_import(report)
     stored = _measurements(store)
     assert sorted(m["candidate_id"] for m in stored.values()) == [a, a, b]
     again = _csv(tmp_path, header + f"{a},no,FCC+BCC,XRD,2026-02-01\n", name="second_ingot.csv")  # another day
     replicate = import_results(store, again, by="amy")  # measured on another day: a second ingot, stored
-    assert (replicate.measurements_added, replicate.already_corrected) == (1, [])
+    assert (replicate.measurements_added, replicate.already_recorded) == (1, [])
+
+
+def test_a_result_typed_then_imported_from_the_instruments_file_is_stored_once(store, tmp_path):
+    """`result add` first, then the diffractometer's CSV with the same row (and a row that gives
+    less): both rows name the typed result and nothing is stored; a row of another day is stored."""
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    typed = record_result(store, candidate_id=a, single_phase="yes", phases="FCC", method="XRD",
+                          measured_on="2026-01-27", by="amy").measurement
+    header = "candidate_id,single_phase,phases,method,measured_on\n"
+    path = _csv(tmp_path, header + f"{a},yes,FCC,XRD,2026-01-27\n{a},yes,,,\n{a},yes,FCC,XRD,2026-01-28\n")
+    report = import_results(store, path, by="amy")
+    # the blank row repeats the typed result; the identical row finds it taken and is a repeat of its own
+    assert report.already_recorded == [(2, typed.id)] and report.measurements_added == 2
+    assert len(_measurements(store)) == 3
+
+
+def test_a_fixed_note_in_a_reimported_file_is_refused_with_the_way_to_correct(store, tmp_path):
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    header = "candidate_id,single_phase,phases,method,operator,notes,measured_on\n"
+    path = _csv(tmp_path, header + f"{a},yes,FCC,XRD,alice,first ingot,2026-01-25\n")
+    (m,) = import_results(store, path, by="amy").measurement_ids
+    path.write_text(header + f"{a},yes,FCC,XRD,alice,first ingot polished,2026-01-25\n", encoding="utf-8")
+    with pytest.raises(ResultsImportFailed) as info:
+        import_results(store, path, by="amy")
+    (line, why), = info.value.errors
+    assert line == 2 and f"measurement {m} with this label and date" in why and "other notes" in why
+    assert f"result correct {m}" in why and info.value.conflicts == info.value.errors
+    assert len(_measurements(store)) == 1
+    assert import_results(store, path, by="amy", allow_conflicts=True).measurements_added == 1  # another ingot
 
 
 def test_the_cli_refuses_a_contradicting_result_in_one_line(store, tmp_path, capsys, monkeypatch):

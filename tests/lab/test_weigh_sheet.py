@@ -215,3 +215,20 @@ def test_a_loss_allowance_for_an_element_nobody_weighs_is_refused(store, tmp_pat
                                             r"\(its elements: Fe, Ni\)"):
         export_batch(store, mass=20, out=tmp_path / "s.csv", fmt="sheet", loss="Mn:2%")
     assert not (tmp_path / "s.csv").exists() and candidate_statuses(store, ids) == {ids[0]: "approved"}
+
+
+def test_masses_filled_in_after_the_label_complete_the_stored_result(store, tmp_path):
+    """The sheet is imported with the label first, then again once the masses are typed in: the masses
+    are added to the stored result as its correction, not stored as a second result of the ingot."""
+    (a, b), _, out = _sheet(store, tmp_path, ["FeNi", "CoNi"])
+    _fill(out, {}, {str(a): ("yes", "FCC")})
+    (first,) = import_results(store, out).measurement_ids
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {})
+    report = import_results(store, out)
+    (line, old, new), = report.masses_added
+    assert old == first and report.measurements_added == 1 and report.already_recorded == []
+    ms = {m.id: m for m in _measurements(store)}
+    assert ms[new].supersedes_id == first and ms[new].made_composition and ms[new].single_phase is True
+    assert (ms[new].phases, ms[new].candidate_id) == ("FCC", a)
+    again = import_results(store, out)  # the same sheet once more: nothing new
+    assert again.measurements_added == 0 and len(_measurements(store)) == 2

@@ -140,7 +140,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Enter a corrected result; it supersedes the old one (which is kept).
 
-        Example: hea-campaign result correct 41 --single-phase no --phases FCC+BCC --notes "second XRD"
+        Left out, the method and the measurement date are the old result's, and so are its phases
+        when the label stays the same; notes are the correction's own, and the operator is who
+        enters it unless --operator says otherwise.
+
+        Example: hea-campaign result correct 41 --single-phase no --phases FCC+BCC --method XRD --notes "second XRD"
         """
         from hea_campaign.campaign.results import correct_result
 

@@ -108,10 +108,15 @@ def format_results_import(r) -> str:
     if getattr(r, "weighed", 0) or getattr(r, "waiting", 0):
         lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
                      f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)")
-    corrected = getattr(r, "already_corrected", [])
-    if corrected:
-        lines.append(f"  {len(corrected)} row(s) not stored: a correction already says the same for that candidate")
-        lines += _listing([f"line {line}: measurement {m}" for line, m in corrected])
+    recorded = getattr(r, "already_recorded", [])
+    if recorded:
+        lines.append(f"  {len(recorded)} row(s) not stored: a lab result already says the same (same candidate, "
+                     "label and date); if one is another ingot, add it with result add ... --confirm-duplicate")
+        lines += _listing([f"line {line}: measurement {m}" for line, m in recorded])
+    masses = getattr(r, "masses_added", [])
+    if masses:
+        lines.append(f"  {len(masses)} row(s) added the masses weighed to a stored result, as its correction:")
+        lines += _listing([f"line {line}: measurement {m} -> {new}" for line, m, new in masses])
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])

@@ -1,0 +1,87 @@
+"""Is a row of a results file a result the store already holds?
+
+A lab imports the same facts more than once: the diffractometer's CSV after the
+result was typed in, a file fixed after ``result correct``, a weigh sheet whose
+masses were filled in after its labels.  Storing such a row again would give one
+ingot two current results.  ``match_stored`` compares a row with the current lab
+results of the same candidate (or, for a row typed by formula, of the alloy
+without a candidate) that carry the same label and no other measurement date:
+
+- ``same``: the row says nothing the stored result does not: it is not stored;
+- ``masses``: it only adds the weighed masses: stored as a correction that keeps
+  everything else of the stored result;
+- ``differs``: it gives other phases, method, operator or notes (a fixed file,
+  or another ingot): refused unless the person says it is another ingot;
+- ``other``: other masses, left to ``campaign.results.contradiction``, which
+  asks about masses for the same candidate.
+
+A row measured on another day is a new measurement, and so is a row whose
+stored twin was already matched by an earlier row of the same file (two
+identical rows in one file are a repeat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from hea_campaign.db import store as q
+from hea_campaign.db.tables import Measurement
+
+from .importing import DATASET_SOURCE
+
+TEXT_FIELDS = ("phases", "method", "operator", "notes")
+
+
+@dataclass
+class StoredMatch:
+    kind: str  # "same", "masses" or "differs"
+    measurement: Measurement
+    fields: list[str]  # for "differs": the fields that differ
+
+
+def squeezed(text: str | None) -> str:
+    """Text without case or spacing: 'FCC + BCC' and 'fcc+bcc' say the same."""
+    return "".join((text or "").split()).casefold()
+
+
+def match_stored(session: Session, alloy_id: int | None, r, used: set[int]) -> StoredMatch | None:
+    """The stored lab result ``r`` (a campaign.results.ResultInput) repeats, if any (see the module
+    docstring); ``used``: measurements already matched by earlier rows of the file (left alone)."""
+    if alloy_id is None or r.single_phase is None:
+        return None
+    found = [_classify(m, r) for m in _current_twins(session, alloy_id, r) if m.id not in used]
+    for kind in ("same", "masses", "differs"):
+        first = next((f for f in found if f.kind == kind), None)
+        if first is not None:
+            return first
+    return None
+
+
+def _current_twins(session: Session, alloy_id: int, r) -> list[Measurement]:
+    """Current lab results of the row's candidate (or typed by formula) with its label, on no other day."""
+    ms = q.measurements_of_alloy(session, alloy_id)
+    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    return [m for m in ms if m.id not in superseded and not m.source.startswith(DATASET_SOURCE)
+            and m.candidate_id == r.candidate_id and m.single_phase == r.single_phase
+            and (m.measured_on is None or r.measured_on is None or m.measured_on == r.measured_on)]
+
+
+def _classify(m: Measurement, r) -> StoredMatch:
+    if r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
+        return StoredMatch("other", m, ["masses"])  # another ingot or a mistyped mass: results.contradiction asks
+    differs = [f for f in TEXT_FIELDS
+               if getattr(r, f) and getattr(m, f) and squeezed(getattr(r, f)) != squeezed(getattr(m, f))]
+    differs += [f for f in TEXT_FIELDS if getattr(r, f) and not getattr(m, f) and f != "operator"]
+    if r.measured_on is not None and m.measured_on is None:
+        differs.append("measured_on")
+    if differs:
+        return StoredMatch("differs", m, differs)
+    if r.made_composition and not m.made_composition:
+        return StoredMatch("masses", m, [])
+    return StoredMatch("same", m, [])
+
+
+def masses_differ(a: dict, b: dict, tol: float = 1e-6) -> bool:
+    return any(abs(float(a.get(e, 0)) - float(b.get(e, 0))) > tol for e in set(a) | set(b))
