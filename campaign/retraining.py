@@ -10,11 +10,15 @@ active version saw every label), the report says so instead of comparing on
 rows that favour one side.  Nothing becomes active unless asked, and
 ``--activate`` (``activate_new``) refuses a version that is worse than the
 active one on those rows unless forced: ``activation_refusal`` is the one rule.
+Rows too few, or of one class, are no evidence either way
+(``comparison_weakness``): ``--activate`` refuses then too, and the report
+shows each version's own validation figures beside them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +31,17 @@ from .store import CampaignStore
 from .training_set import snapshot
 
 COMPARISON_FRACTION = 0.1
+# Fewest rows (and of each class) that can show one version to be no worse than the other.  The rows
+# compared are the labelled alloys in the stable tenth that neither version used: after a model trained
+# on every label, only a tenth of the lab's new results, so a handful for a long while, and usually of
+# one class (a lab makes what the model likes).  On 20 rows one alloy moves accuracy by 0.05, already
+# more than versions trained on nearly the same labels tend to differ by; on fewer, one alloy's luck
+# decides.  ROC AUC ranks each single-phase row against each multi-phase one: with 5 of
+# each (at least 5 x 15 pairs) it is no longer the rank of one or two alloys; with one class it is
+# undefined, and accuracy then only counts one kind of error (calling every alloy single phase scores
+# 1.000 on single-phase rows).
+MIN_COMPARISON_ROWS = 20
+MIN_COMPARISON_PER_CLASS = 5
 
 
 @dataclass
@@ -41,7 +56,13 @@ class Comparison:
     active_unseen: dict[str, float] | None
     new_labels: int  # labelled alloys the new version learned from that the active one did not
     activated: bool
-    refused: str | None = None  # why --activate did not activate it (worse than the active one)
+    refused: str | None = None  # why --activate did not activate it (worse than the active one, or no evidence)
+    # (single phase, multi phase) among the rows ``new``/``active`` were scored on; None: not counted
+    compared_classes: tuple[int, int] | None = None
+    # each version's own validation figures ({"accuracy", "roc_auc"}), on its own validation rows: different
+    # rows for each, so not a like-for-like comparison (shown when the compared rows are no evidence)
+    new_validation: dict[str, float] | None = None
+    active_validation: dict[str, float] | None = None
 
 
 def comparison_ids(lab_ids, fraction: float = COMPARISON_FRACTION) -> set[int]:
@@ -62,6 +83,19 @@ def _used_ids(version) -> set[int] | None:
     return set(np.asarray(ref["train_ids"]).tolist()) | set(np.asarray(ref["val_ids"]).tolist())
 
 
+def _validation(version) -> dict[str, float] | None:
+    """A version's accuracy and ROC AUC on its own validation rows (stored with it), or None."""
+    m = getattr(version, "metrics", None) or {}
+    if "val_accuracy" not in m and "val_auc" not in m:
+        return None
+    return {"accuracy": m.get("val_accuracy", math.nan), "roc_auc": m.get("val_auc", math.nan)}
+
+
+def _classes(y) -> tuple[int, int]:
+    y = np.asarray(y)
+    return int((y >= 0.5).sum()), int((y < 0.5).sum())
+
+
 def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids: set[int] | None = None
                         ) -> Comparison:
     """Both versions on the labelled alloys neither of them trained or was selected on."""
@@ -79,7 +113,8 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids:
     if active is None or active.id == trained.version.id:
         new = binary_metrics(ts.y_lab[held], new_model.predict_proba(ts.X_lab[held])) if held.any() else {}
         return Comparison(trained.version.id, None, int(held.sum()), int(held.sum()), new, None, None, None,
-                          len(train_ids), False)
+                          len(train_ids), False, compared_classes=_classes(ts.y_lab[held]),
+                          new_validation=_validation(trained.version))
     old_model, _, _ = load_version(active)
     old_used = _used_ids(active)
     if old_used is None:
@@ -94,30 +129,81 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids:
     new = binary_metrics(y, new_model.predict_proba(X)) if rows.any() else {}
     old = binary_metrics(y, old_model.predict_proba(X)) if rows.any() else None
     return Comparison(trained.version.id, active.id, int(held.sum()), int(unseen.sum()), new, old,
-                      new if unseen.any() else None, old if unseen.any() else None, len(train_ids - old_used), False)
+                      new if unseen.any() else None, old if unseen.any() else None, len(train_ids - old_used), False,
+                      compared_classes=_classes(y), new_validation=_validation(trained.version),
+                      active_validation=_validation(active))
+
+
+def _defined(v) -> bool:
+    """A metric that says something: not None and not NaN (binary_metrics' ROC AUC on one class)."""
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def _judged_on(comparison: Comparison) -> tuple[dict | None, dict | None, int, bool]:
+    """The metrics ``activation_refusal`` judges on: (new, active, number of rows, unseen by both?)."""
+    if comparison.new_unseen and comparison.active_unseen:
+        return comparison.new_unseen, comparison.active_unseen, comparison.n_unseen_by_both, True
+    # no row unseen by both: the kept-out rows, which favour the active version
+    return comparison.new, comparison.active, comparison.n_heldout, False
+
+
+def comparison_weakness(comparison: Comparison) -> str | None:
+    """Why the rows the two versions were compared on cannot show either to be no worse (a phrase such as
+    "8 alloys, all single phase"), or None when they can (or when there is nothing to compare with)."""
+    if comparison.active_id is None:
+        return None
+    new, old, n, _ = _judged_on(comparison)
+    if not new or not old:
+        return None  # no rows at all: activation_refusal says so in its own words
+    counts = comparison.compared_classes
+    one_class = (min(counts) == 0 if counts is not None
+                 else not (_defined(new.get("roc_auc")) and _defined(old.get("roc_auc"))))  # fmt: skip
+    alloys = f"{n} alloy" + ("" if n == 1 else "s")
+    if one_class:
+        if counts is None:
+            return f"{alloys}, all of one class"
+        kind = "single phase" if counts[1] == 0 else "multi phase"
+        return f"{alloys}, {kind}" if n == 1 else f"{alloys}, {'both' if n == 2 else 'all'} {kind}"
+    if n < MIN_COMPARISON_ROWS:
+        return f"only {alloys}"
+    if counts is not None and min(counts) < MIN_COMPARISON_PER_CLASS:
+        few = min(counts)
+        return f"{alloys}, only {few} of them {'single phase' if counts[0] == few else 'multi phase'}"
+    return None
 
 
 def activation_refusal(comparison: Comparison) -> str | None:
     """Why the new version must not replace the active one without --force, or None.
 
     Judged on the rows neither version saw (compare_with_active): ROC AUC,
-    or accuracy where AUC is undefined.  No such rows: no evidence, refused too.
+    or accuracy where AUC is undefined (None or NaN: one class).  No such rows,
+    or rows that cannot be evidence (``comparison_weakness``: fewer than
+    ``MIN_COMPARISON_ROWS``, one class, or fewer than
+    ``MIN_COMPARISON_PER_CLASS`` of a class), refused too: nothing shows
+    the new version to be no worse.
     """
     if comparison.active_id is None:
         return None
-    new, old = comparison.new_unseen, comparison.active_unseen
-    where = f"{comparison.n_unseen_by_both} rows neither saw"
-    if not new or not old:  # fall back to the kept-out rows, which favour the active version
-        new, old = comparison.new, comparison.active
-        where = f"{comparison.n_heldout} kept-out rows (the active version may have trained on them)"
+    new, old, n, unseen = _judged_on(comparison)
+    where = (f"{n} rows neither saw" if unseen
+             else f"{n} kept-out rows (the active version may have trained on them)")  # fmt: skip
     if not new or not old:
         return (f"no labelled rows that version {comparison.new_id} did not see, so it cannot be shown to be "
                 f"no worse than the active version {comparison.active_id}")  # fmt: skip
-    metric = "roc_auc" if new.get("roc_auc") is not None and old.get("roc_auc") is not None else "accuracy"
-    if new[metric] < old[metric]:
+    weakness = comparison_weakness(comparison)
+    no_evidence = (f"the comparison alloys cannot show version {comparison.new_id} to be no worse than the active "
+                   f"version {comparison.active_id} ({weakness}; that needs at least {MIN_COMPARISON_ROWS} alloys, "
+                   f"{MIN_COMPARISON_PER_CLASS} of each class)")  # fmt: skip
+    if n < MIN_COMPARISON_ROWS:  # a row or two: not even "worse" means anything
+        return no_evidence
+    metric = "roc_auc" if _defined(new.get("roc_auc")) and _defined(old.get("roc_auc")) else "accuracy"
+    if not (_defined(new.get(metric)) and _defined(old.get(metric))):
+        return no_evidence if weakness else (f"no {metric} for version {comparison.new_id} or the active version "
+                                             f"{comparison.active_id}, so they cannot be compared")  # fmt: skip
+    if new[metric] < old[metric]:  # worse even where the evidence is thin (one class): worse
         return (f"version {comparison.new_id} is worse than the active version {comparison.active_id} on the "
                 f"{where} ({metric} {new[metric]:.3f} < {old[metric]:.3f})")
-    return None
+    return no_evidence if weakness else None
 
 
 def comparison_holdout(store: CampaignStore) -> set[int] | None:

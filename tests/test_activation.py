@@ -14,14 +14,19 @@ import pytest
 
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.model_versions import get_version, train_version
-from hea_campaign.campaign.retraining import (Comparison, activate_unless_worse, activation_refusal, comparison_holdout,
-                                               retrain)
+from hea_campaign.campaign.retraining import (MIN_COMPARISON_PER_CLASS, MIN_COMPARISON_ROWS, Comparison,
+                                               activate_unless_worse, activation_refusal, comparison_holdout,
+                                               comparison_weakness, retrain)
 from hea_campaign.campaign.training_set import snapshot
+from hea_campaign.tui.present.training_report import render_comparison
+
+NAN = float("nan")
 
 
-def _comparison(new, old, n_unseen=30, active_id=1):
+def _comparison(new, old, n_unseen=30, active_id=1, classes=None):
     return Comparison(new_id=2, active_id=active_id, n_heldout=40, n_unseen_by_both=n_unseen, new=new, active=old,
-                      new_unseen=new, active_unseen=old, new_labels=5, activated=False)  # fmt: skip
+                      new_unseen=new, active_unseen=old, new_labels=5, activated=False,
+                      compared_classes=classes)  # fmt: skip
 
 
 def test_the_rule():
@@ -41,6 +46,61 @@ def test_the_rule():
     assert activation_refusal(_comparison(bad, None, active_id=None)) is None  # nothing active: nothing to lose
 
 
+def test_one_class_rows_nan_auc_fall_back_to_accuracy_and_are_no_evidence():
+    """binary_metrics gives NaN (not None) ROC AUC on one-class rows; nan < nan is False, so they once let any
+    version through.  Worse in accuracy there is still worse; no worse is no evidence: refused."""
+    one = {"accuracy": 1.0, "roc_auc": NAN, "log_loss": 0.1, "n": 1}
+    refusal = activation_refusal(_comparison(one, dict(one), n_unseen=1, classes=(1, 0)))  # the reviewer's case
+    assert refusal and "cannot show version 2 to be no worse" in refusal and "1 alloy, single phase" in refusal
+    worse, better = {"accuracy": 0.8, "roc_auc": NAN}, {"accuracy": 0.9, "roc_auc": NAN}
+    assert "accuracy 0.800 < 0.900" in activation_refusal(_comparison(worse, better, classes=(30, 0)))
+    refusal = activation_refusal(_comparison(better, worse, classes=(30, 0)))  # better, but on one class only
+    assert refusal and "30 alloys, all single phase" in refusal and "nan" not in refusal
+    assert "all multi phase" in activation_refusal(_comparison(better, worse, classes=(0, 30)))
+    # hand-made metrics without class counts: an undefined AUC (NaN or None) means one class
+    assert "all of one class" in activation_refusal(_comparison(better, worse))
+    assert "all of one class" in activation_refusal(_comparison({"accuracy": 0.9, "roc_auc": None}, worse))
+
+
+def test_too_few_rows_or_too_few_of_a_class_are_no_evidence():
+    good, bad = {"roc_auc": 0.90, "accuracy": 0.9}, {"roc_auc": 0.70, "accuracy": 0.7}
+    few = MIN_COMPARISON_ROWS - 1
+    for new, old in ((good, bad), (bad, good)):  # on so few rows even "worse" means nothing
+        refusal = activation_refusal(_comparison(new, old, n_unseen=few, classes=(few - 5, 5)))
+        assert refusal and f"only {few} alloys" in refusal and "is worse than" not in refusal
+    lopsided = (MIN_COMPARISON_ROWS + 10 - (MIN_COMPARISON_PER_CLASS - 1), MIN_COMPARISON_PER_CLASS - 1)
+    refusal = activation_refusal(_comparison(good, bad, n_unseen=sum(lopsided), classes=lopsided))
+    assert refusal and f"only {MIN_COMPARISON_PER_CLASS - 1} of them multi phase" in refusal
+    enough = (MIN_COMPARISON_ROWS - MIN_COMPARISON_PER_CLASS, MIN_COMPARISON_PER_CLASS)
+    assert activation_refusal(_comparison(good, bad, n_unseen=MIN_COMPARISON_ROWS, classes=enough)) is None
+    assert comparison_weakness(_comparison(good, bad, n_unseen=MIN_COMPARISON_ROWS, classes=enough)) is None
+    # the kept-out fallback (no row unseen by both) is held to the same minimum
+    fallback = Comparison(new_id=2, active_id=1, n_heldout=3, n_unseen_by_both=0, new=good, active=bad,
+                          new_unseen=None, active_unseen=None, new_labels=0, activated=False, compared_classes=(2, 1))
+    assert "only 3 alloys" in activation_refusal(fallback)
+    assert comparison_weakness(dataclasses.replace(fallback, active_id=None)) is None  # nothing to compare with
+
+
+def test_the_report_says_when_the_compared_alloys_tell_nothing():
+    one = {"accuracy": 1.0, "roc_auc": NAN, "log_loss": 0.1, "n": 1}
+    c = Comparison(new_id=2, active_id=1, n_heldout=134, n_unseen_by_both=1, new=one, active=dict(one),
+                   new_unseen=one, active_unseen=dict(one), new_labels=0, activated=False, compared_classes=(1, 0),
+                   new_validation={"accuracy": 0.742, "roc_auc": 0.831},
+                   active_validation={"accuracy": 0.839, "roc_auc": 0.885})
+    text = render_comparison(c)
+    assert "These alloys tell the two versions nothing (1 alloy, single phase;" in text, text
+    assert "own validation alloys instead (different alloys, so not a like-for-like comparison)" in text, text
+    lines = text.splitlines()
+    assert any(line.split() == ["new", "v2", "validation", "0.742", "0.831"] for line in lines), text
+    assert any(line.split() == ["active", "v1", "validation", "0.839", "0.885"] for line in lines), text
+    # a comparison that is evidence: no caveat, no validation figures
+    a, b = {"accuracy": 0.8, "roc_auc": 0.85}, {"accuracy": 0.8, "roc_auc": 0.84}
+    sound = dataclasses.replace(c, n_unseen_by_both=40, compared_classes=(25, 15), new=a, active=b,
+                                new_unseen=a, active_unseen=b)
+    assert "tell the two versions nothing" not in render_comparison(sound)
+    assert "validation" not in render_comparison(sound)
+
+
 @pytest.mark.parametrize("epochs", [0, -3])
 def test_fewer_than_one_epoch_is_refused_before_anything_is_written(store, epochs):
     with pytest.raises(CampaignError, match="epochs must be a whole number of at least 1"):
@@ -58,6 +118,8 @@ def test_activate_refuses_a_worse_version_unless_forced(trained_store):
     trained.training_set = truth  # judged against the real labels
     comparison = activate_unless_worse(trained_store, trained, by="tester", held_ids=held)
     assert comparison.new["roc_auc"] < comparison.active["roc_auc"], comparison
+    assert sum(comparison.compared_classes) == comparison.new["n"] and comparison.active_validation == {
+        "accuracy": active.metrics["val_accuracy"], "roc_auc": active.metrics["val_auc"]}
     assert comparison.refused and "worse" in comparison.refused and not comparison.activated
     assert get_version(trained_store).id == active.id
     forced = activate_unless_worse(trained_store, trained, force=True, by="tester", held_ids=held)

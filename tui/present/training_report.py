@@ -12,25 +12,45 @@ def _m(d: dict | None, key: str) -> str:
     return "n/a" if v != v else f"{v:.3f}"
 
 
+def _table(rows) -> list[str]:
+    lines = [f"{'':24}{'accuracy':>10}{'ROC AUC':>10}"]
+    lines += [f"{name:24}{_m(d, 'accuracy'):>10}{_m(d, 'roc_auc'):>10}" for name, d in rows]
+    return lines
+
+
+def _no_evidence(c) -> list[str]:
+    """When the compared alloys are too few or of one class: say they tell nothing, and show each
+    version's own validation figures instead (labelled: not the same alloys)."""
+    from hea_campaign.campaign import retraining as r  # here, not at the top: views imports this module
+
+    weakness = r.comparison_weakness(c)
+    if not weakness:
+        return []
+    lines = [f"These alloys tell the two versions nothing ({weakness}; a comparison needs at least "
+             f"{r.MIN_COMPARISON_ROWS} alloys, {r.MIN_COMPARISON_PER_CLASS} of each class)."]
+    if c.new_validation or c.active_validation:
+        lines.append("Each version on its own validation alloys instead (different alloys, "
+                     "so not a like-for-like comparison):")
+        lines += _table([(f"new v{c.new_id} validation", c.new_validation),
+                         (f"active v{c.active_id} validation", c.active_validation)])
+    return lines
+
+
 def render_comparison(c) -> str:
     lines = [f"New model version v{c.new_id} (not active yet)" if not c.activated else f"v{c.new_id} is now active"]
     lines.append(f"Comparison alloys kept out of the new version: {c.n_heldout}; "
                  f"used by neither version (training or selection): {c.n_unseen_by_both}")
+    versions = [(f"new v{c.new_id}", c.new), (f"active v{c.active_id}", c.active)]
     if c.active_id is None:
-        lines.append(f"{'':24}{'accuracy':>10}{'ROC AUC':>10}")
-        lines.append(f"{'new v' + str(c.new_id):24}{_m(c.new, 'accuracy'):>10}{_m(c.new, 'roc_auc'):>10}")
+        lines += _table(versions[:1])
         lines.append("There is no active model to compare with.")
     elif c.n_unseen_by_both == 0 and not c.active:
         lines.append(f"No comparison with v{c.active_id}: no labelled alloy was kept out of the new version.")
     elif c.n_unseen_by_both == 0:
         lines.append(f"v{c.active_id} used every alloy kept out of the new version, so this comparison favours it:")
-        lines.append(f"{'':24}{'accuracy':>10}{'ROC AUC':>10}")
-        lines.append(f"{'new v' + str(c.new_id):24}{_m(c.new, 'accuracy'):>10}{_m(c.new, 'roc_auc'):>10}")
-        lines.append(f"{'active v' + str(c.active_id):24}{_m(c.active, 'accuracy'):>10}{_m(c.active, 'roc_auc'):>10}")
+        lines += _table(versions) + _no_evidence(c)
     else:
-        lines.append(f"{'':24}{'accuracy':>10}{'ROC AUC':>10}")
-        lines.append(f"{'new v' + str(c.new_id):24}{_m(c.new, 'accuracy'):>10}{_m(c.new, 'roc_auc'):>10}")
-        lines.append(f"{'active v' + str(c.active_id):24}{_m(c.active, 'accuracy'):>10}{_m(c.active, 'roc_auc'):>10}")
+        lines += _table(versions) + _no_evidence(c)
     return "\n".join(lines)
 
 
