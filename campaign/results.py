@@ -438,6 +438,7 @@ def record_result(
     with store.write() as session:
         if check_duplicates:
             _refuse_recent_twin(session, store, r, actor)
+            _refuse_stored_twin(session, store, r)
         why = contradiction(session, store, r) if check_conflicts else None
         if why:
             raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)")
@@ -514,6 +515,23 @@ def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, 
                 f"the same result for this alloy was entered {ago} (measurement {m.id}); "
                 "nothing was stored. If it is a real repeat, confirm it (--confirm-duplicate in the CLI)"
             )
+
+
+def _refuse_stored_twin(session: Session, store: CampaignStore, r: ResultInput) -> None:
+    """Refuse a result that a current lab result already says (campaign.result_matching): on the same
+    day, or, without a date, entered within DUPLICATE_WINDOW (Save pressed again with fewer details)."""
+    found = match_stored(session, _alloy_id_of(session, store, r), r, set())
+    if found is None or found.kind != "same":
+        return
+    m = found.measurement
+    if r.measured_on is None and _utc(m.entered_at) < utcnow() - DUPLICATE_WINDOW:
+        return  # no date to tell: the same label entered long after is a new measurement
+    of = f"candidate {m.candidate_id}" if m.candidate_id is not None else "this alloy"
+    raise DuplicateResult(
+        f"measurement {m.id} already says this for {of} (single phase {_yes_no(m.single_phase)}"
+        + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "") + "); nothing was stored. "
+        "If it is another ingot, confirm it (--confirm-duplicate in the CLI)"
+    )
 
 
 def add_result(store: CampaignStore, formula: str | None = None, candidate_id: int | None = None,

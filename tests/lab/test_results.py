@@ -467,3 +467,23 @@ def test_messages_read_as_english(store):
     record_result(store, "FeNi", single_phase="yes", check_duplicates=True)
     with pytest.raises(DuplicateResult, match=r"was entered less than a minute ago \(measurement"):
         record_result(store, "FeNi", single_phase="yes", check_duplicates=True)
+
+
+def test_result_add_asks_before_storing_what_a_stored_result_already_says(store, tmp_path):
+    """A result typed after the same one was imported (same candidate, label and day), or typed again
+    at once with fewer details, asks for --confirm-duplicate; a result of another day does not."""
+    from hea_campaign.campaign.results import DuplicateResult
+
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    path = _csv(tmp_path, f"candidate_id,single_phase,phases,method,notes,measured_on\n{a},yes,FCC,XRD,ingot 1,2026-01-27\n")
+    (m,) = import_results(store, path, by="amy").measurement_ids
+    with pytest.raises(DuplicateResult, match=rf"measurement {m} already says this for candidate {a} "
+                                              r"\(single phase yes, measured 2026-01-27\)"):
+        record_result(store, candidate_id=a, single_phase="yes", phases="fcc", measured_on="2026-01-27",
+                      check_duplicates=True)
+    with pytest.raises(DuplicateResult):  # fewer details, just after: Save pressed again
+        record_result(store, candidate_id=a, single_phase="yes", check_duplicates=True)
+    assert len(_measurements(store)) == 1
+    other_day = record_result(store, candidate_id=a, single_phase="yes", measured_on="2026-01-28", check_duplicates=True)
+    confirmed = record_result(store, candidate_id=a, single_phase="yes", measured_on="2026-01-27")
+    assert other_day.measurement.id and confirmed.measurement.id and len(_measurements(store)) == 3
