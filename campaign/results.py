@@ -559,6 +559,8 @@ class ResultsImportReport:
     measurement_ids: list[int] = field(default_factory=list)
     weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
     waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
+    blank_measured: int = 0  # weigh sheet: blank lines of candidates measured already (a result came another way)
+    waiting_ids: list[int] = field(default_factory=list, repr=False)
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
 
@@ -652,6 +654,8 @@ def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, Res
             continue
         if not g.single_phase and not g.phases:
             report.waiting += 1
+            if str(g.candidate_id).strip().isdigit():
+                report.waiting_ids.append(int(str(g.candidate_id).strip()))
             continue
         try:
             grams = weighed_masses(g, unit)
@@ -703,6 +707,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
+        _count_blank_measured(session, store, report)
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts)
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo)
@@ -752,6 +757,14 @@ def _meaning(r: ResultInput) -> str:
               squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
               " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
     return "result|" + "|".join("" if f is None else str(f) for f in fields)
+
+
+def _count_blank_measured(session: Session, store: CampaignStore, report: ResultsImportReport) -> None:
+    """Blank sheet lines of candidates that already have a result are not 'waiting' for one."""
+    found = q.candidates_by_id(session, store.campaign_id, report.waiting_ids)
+    done = sum(1 for c in found.values() if c.status not in ("approved", "exported"))
+    report.waiting -= done
+    report.blank_measured += done
 
 
 def _split_repeats(session: Session, store: CampaignStore, todo: list[tuple[int, ResultInput]],

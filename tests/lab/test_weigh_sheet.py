@@ -11,7 +11,7 @@ from sqlmodel import select
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.export import export_batch
 from hea_campaign.campaign.lifecycle import approve
-from hea_campaign.campaign.results import ResultsImportFailed, import_results
+from hea_campaign.campaign.results import ResultsImportFailed, import_results, record_result
 from hea_campaign.campaign.training_set import snapshot
 from hea_campaign.campaign.weigh_sheet import parse_loss
 from hea_campaign.db.tables import Measurement
@@ -232,3 +232,15 @@ def test_masses_filled_in_after_the_label_complete_the_stored_result(store, tmp_
     assert (ms[new].phases, ms[new].candidate_id) == ("FCC", a)
     again = import_results(store, out)  # the same sheet once more: nothing new
     assert again.measurements_added == 0 and len(_measurements(store)) == 2
+
+
+def test_blank_lines_of_candidates_measured_another_way_are_not_waiting(store, tmp_path):
+    from hea_campaign.tui.present.report import format_results_import
+
+    (a, b), _, out = _sheet(store, tmp_path, ["FeNi", "CoCrFeNi"])
+    record_result(store, candidate_id=b, single_phase="no", phases="FCC+BCC")  # typed in, not on the sheet
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
+    report = import_results(store, out)
+    assert (report.measurements_added, report.waiting, report.blank_measured) == (1, 0, 1)
+    assert "0 candidate(s) without a result yet" in format_results_import(report)
+    assert "1 blank line(s) for candidates measured already" in format_results_import(report)

@@ -107,7 +107,9 @@ def format_results_import(r) -> str:
     ]
     if getattr(r, "weighed", 0) or getattr(r, "waiting", 0):
         lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
-                     f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)")
+                     f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)"
+                     + (f"; {r.blank_measured} blank line(s) for candidates measured already"
+                        if getattr(r, "blank_measured", 0) else ""))
     recorded = getattr(r, "already_recorded", [])
     if recorded:
         lines.append(f"  {len(recorded)} row(s) not stored: a lab result already says the same (same candidate, "
