@@ -143,12 +143,17 @@ async def test_a_second_ingot_refused_for_contradicting_a_stored_result_is_impor
     assert {m.details["method"] for m in kept[1:]} == {"XRD", "SEM"}
 
 
+def _file_for_a_measured_candidate(store, csv, text):
+    """(formula, its first measurement, the results file written, measurements stored before)."""
+    formula, first = _measured_candidate(store)
+    csv.write_text(text)
+    return formula, first, csv, count(store, Measurement)
+
+
 @pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
 async def test_no_to_a_second_ingot_stores_nothing(fixed_store, tmp_path):  # noqa: F811
-    formula, first = _measured_candidate(fixed_store)
-    csv = tmp_path / "ingot-2.csv"
-    csv.write_text("candidate_id,single_phase,phases\n5,no,BCC+HCP\n")
-    before = count(fixed_store, Measurement)
+    formula, first, csv, before = _file_for_a_measured_candidate(fixed_store, tmp_path / "ingot-2.csv",
+                                                                 "candidate_id,single_phase,phases\n5,no,BCC+HCP\n")
     app = CampaignApp(fixed_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
         screen = await _import_results_file(pilot, csv)
@@ -167,10 +172,8 @@ async def test_no_to_a_second_ingot_stores_nothing(fixed_store, tmp_path):  # no
 async def test_a_contradiction_beside_other_bad_rows_is_not_offered(fixed_store, tmp_path):  # noqa: F811
     """Importing the contradicting rows would still be refused for the other bad rows: no question, and
     the advice says when the question will come."""
-    formula, first = _measured_candidate(fixed_store)
-    csv = tmp_path / "mixed.csv"
-    csv.write_text("candidate_id,formula,single_phase\n5,,no\n,W30Mo30Xq40,no\n")
-    before = count(fixed_store, Measurement)
+    formula, first, csv, before = _file_for_a_measured_candidate(
+        fixed_store, tmp_path / "mixed.csv", "candidate_id,formula,single_phase\n5,,no\n,W30Mo30Xq40,no\n")
     app = CampaignApp(fixed_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
         screen = await _import_results_file(pilot, csv)
