@@ -87,7 +87,7 @@ MAX_OPERATOR = 100
 MAX_NOTES = 2000
 MAX_ID = 2**63 - 1
 DUPLICATE_WINDOW = timedelta(minutes=10)
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would take any script's
 EARLIEST_YEAR = 1900  # X-ray diffraction of alloys starts in the 1910s: an earlier year is a typo (0206 for 2026)
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")

@@ -260,7 +260,9 @@ def check_results_import(store, path: Path) -> Outcome:
                 assert 2 <= line <= physical_lines(data), (line, m)
                 assert m and len(m.splitlines()) == 1 and m.isprintable(), m
         return Outcome(None, error)
-    assert report.measurements_added + report.already_imported == report.rows
+    # a row that repeats a stored lab result (an earlier example's, in this shared store) is named, not stored
+    assert report.measurements_added + report.already_imported + len(report.already_recorded) == report.rows
+    assert all(m <= before["max_measurement"] for _, m in report.already_recorded)
     assert after["measurement"] - before["measurement"] == report.measurements_added
     assert after["alloy"] - before["alloy"] == report.alloys_added
     assert len(report.measurement_ids) == report.measurements_added
@@ -273,6 +275,6 @@ def check_results_import(store, path: Path) -> Outcome:
     moved = [(i, s) for (i, s) in after["statuses"] if (i, s) not in before["statuses"]]
     assert len(moved) == report.candidates_measured and all(s == "measured" for _, s in moved)
     again = import_results(store, path, by="fuzz", allow_conflicts=True)
-    assert again.measurements_added == 0 and again.already_imported == report.rows
+    assert again.measurements_added == 0 and again.already_imported + len(again.already_recorded) == report.rows
     assert counts(store) == after, "re-importing the same results file changed the store"
     return Outcome(report, None)

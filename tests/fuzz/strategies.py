@@ -456,8 +456,9 @@ GOOD_LABEL_PHASES = (("yes", "FCC"), ("yes", ""), ("no", "FCC+BCC"), ("no", "BCC
 BAD_LABEL_PHASES = (("yes", "FCC+BCC"), ("no", "FCC"), ("", ""), ("maybe", ""), ("yes", "+FCC"), ("yes", "=cmd"),
                     ("", "Laves"), ("yes", "FCC++BCC"), ("no", "x" * 201), ("\u00b2", ""),
                     ("yes", "FCC\x00"), ("yes", "amorphous"))  # fmt: skip
-GOOD_DATES = ("", "2024-05-01", "2000-01-01", " 2023-12-31 ", "20240501")
-BAD_DATES = ("2999-01-01", "yesterday", "2024-13-01", "01/05/2024", "=TODAY()", "\u0662\u0660\u0662\u0664-01-01")
+GOOD_DATES = ("", "2024-05-01", "2000-01-01", " 2023-12-31 ", "1900-01-01")
+BAD_DATES = ("2999-01-01", "yesterday", "2024-13-01", "01/05/2024", "=TODAY()", "\u0662\u0660\u0662\u0664-01-01",
+             "20240501", "2024-W18-3", "0206-01-01", "2024-5-1")  # only YYYY-MM-DD, from 1900
 GOOD_TEXT = ("", "XRD", "arc melted, 3x", "=cmd", "@me", "line\nbreak", "x" * 100, "caf\u00e9", "\t tab")
 BAD_CANDIDATE_IDS = ("999", "\u00b2", "\u0661\u0662", "99999999999999999999999", "9223372036854775808", "-1", "0",
                      "abc", "1.0", "+1", "1e3")  # fmt: skip
