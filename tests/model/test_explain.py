@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
@@ -24,14 +23,11 @@ def test_contributions_add_up_to_prediction(trained, seed_data):
     assert abs(base - float((bg_p * w).sum())) < 1e-4
 
 
-def test_explain_one_fast_and_consistent(trained, seed_data):
+def test_explain_one_is_consistent(trained, seed_data):
+    """What one explanation holds (how long it takes is bench/'s, never a test's)."""
     X, _, _ = seed_data
     res, _ = trained
-    explain_one(res.model, X[5])  # warm-up (imports)
-    t0 = time.perf_counter()
     e = explain_one(res.model, X[7])
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 2.0 * 3  # requirement is 2 s; margin for a loaded CI machine
     assert e.descriptor_names == DESCRIPTOR_NAMES and e.contributions.shape == (8,)
     assert abs(e.base_value + e.contributions.sum() - e.prediction) < 1e-4
     d = e.as_dict()

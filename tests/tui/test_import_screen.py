@@ -127,7 +127,7 @@ async def test_a_second_ingot_refused_for_contradicting_a_stored_result_is_impor
         assert f"line 2: measurement {first} (candidate 5" in text and "line 3:" in text
         assert "--allow-conflicts" not in text, "the TUI asks instead of naming the CLI's flag"
         assert "import it as a further result (the import asks whether to)" in text
-        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=20)
+        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=120)
         question = shown_text(app.screen.query_one(".modal-title"))
         assert "2 rows of ingot-[red]2.csv contradict a lab result already stored" in question, question
         assert "Import them as further results?" in question
@@ -157,7 +157,7 @@ async def test_no_to_a_second_ingot_stores_nothing(fixed_store, tmp_path):  # no
     app = CampaignApp(fixed_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
         screen = await _import_results_file(pilot, csv)
-        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=20)
+        await wait_for(pilot, lambda: _refused_with_a_question(app), timeout=120)
         app.screen.query_one("#no").press()
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.pause(0.5)

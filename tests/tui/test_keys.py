@@ -23,7 +23,7 @@ async def test_q_quits_from_every_screen(fixed_store, keys):  # noqa: F811
             await pilot.pause()
         assert app.is_running
         await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+        await wait_for(pilot, lambda: not app.is_running, timeout=120)
     assert app.return_code in (0, None)
 
 
@@ -39,7 +39,7 @@ async def test_q_types_in_a_text_field_and_the_footer_says_how_to_leave_it(fixed
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("q")
-        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+        await wait_for(pilot, lambda: not app.is_running, timeout=120)
 
 
 async def test_a_refusal_shows_at_once(fixed_store):  # noqa: F811
@@ -123,7 +123,7 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(fixed_store):  # noqa: F81
     app = CampaignApp(fixed_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+c")
-        await wait_for(pilot, lambda: any("quit" in n.message for n in app._notifications), timeout=30)
+        await wait_for(pilot, lambda: any("quit" in n.message for n in app._notifications), timeout=120)
         (note,) = [n for n in app._notifications if "quit" in n.message]
         assert note.message == "Press ctrl+q to quit the app (q too, outside a text field)."
         assert "[" not in note.message and note.title == "Do you want to quit?"
