@@ -22,7 +22,7 @@ identical rows in one file are a repeat).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -38,7 +38,8 @@ TEXT_FIELDS = ("phases", "method", "operator", "notes")
 class StoredMatch:
     kind: str  # "same", "masses" or "differs"
     measurement: Measurement
-    fields: list[str]  # for "differs": the fields that differ
+    fields: list[str]  # for "differs": the fields both give, differently
+    adds: list[str] = field(default_factory=list)  # for "differs": the fields the stored result lacks
 
 
 def squeezed(text: str | None) -> str:
@@ -46,12 +47,15 @@ def squeezed(text: str | None) -> str:
     return "".join((text or "").split()).casefold()
 
 
-def match_stored(session: Session, alloy_id: int | None, r, used: set[int]) -> StoredMatch | None:
+def match_stored(session: Session, campaign_id: int, alloy_id: int | None, r, used: set[int],
+                 file_keys: frozenset[str] = frozenset()) -> StoredMatch | None:
     """The stored lab result ``r`` (a campaign.results.ResultInput) repeats, if any (see the module
-    docstring); ``used``: measurements already matched by earlier rows of the file (left alone)."""
+    docstring); ``used``: measurements already matched by earlier rows of the file, and ``file_keys``:
+    the row keys of this file (a result stored from this very file is another row's, not this one's)."""
     if alloy_id is None or r.single_phase is None:
         return None
-    found = [_classify(m, r) for m in _current_twins(session, alloy_id, r) if m.id not in used]
+    found = [_classify(m, r) for m in _current_twins(session, campaign_id, alloy_id, r)
+             if m.id not in used and m.source_key not in file_keys]
     for kind in ("same", "masses", "differs"):
         first = next((f for f in found if f.kind == kind), None)
         if first is not None:
@@ -59,25 +63,41 @@ def match_stored(session: Session, alloy_id: int | None, r, used: set[int]) -> S
     return None
 
 
-def _current_twins(session: Session, alloy_id: int, r) -> list[Measurement]:
-    """Current lab results of the row's candidate (or typed by formula) with its label, on no other day."""
+def _current_twins(session: Session, campaign_id: int, alloy_id: int, r) -> list[Measurement]:
+    """Current lab results with the row's label, on no other day, of the row's candidate; for a row typed
+    by formula, of the exported candidate it will be the result of, or else of the alloy."""
     ms = q.measurements_of_alloy(session, alloy_id)
     superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    whose = _whose(session, campaign_id, alloy_id, r)
     return [m for m in ms if m.id not in superseded and not m.source.startswith(DATASET_SOURCE)
-            and m.candidate_id == r.candidate_id and m.single_phase == r.single_phase
+            and (whose is _ANY or m.candidate_id == whose) and m.single_phase == r.single_phase
             and (m.measured_on is None or r.measured_on is None or m.measured_on == r.measured_on)]
+
+
+_ANY = object()
+
+
+def _whose(session: Session, campaign_id: int, alloy_id: int, r):
+    """The candidate whose results the row is compared with, or _ANY (a formula row for no exported candidate)."""
+    if r.candidate_id is not None:
+        return r.candidate_id
+    exported = [c.id for c in q.candidates_of_alloy(session, campaign_id, alloy_id)
+                if c.status == "exported"]
+    return exported[0] if exported else _ANY
 
 
 def _classify(m: Measurement, r) -> StoredMatch:
     if r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
         return StoredMatch("other", m, ["masses"])  # another ingot or a mistyped mass: results.contradiction asks
-    differs = [f for f in TEXT_FIELDS
+    # a correction sets its own operator and notes: a fixed file's row is compared on what it corrected
+    fields = TEXT_FIELDS if m.supersedes_id is None else ("phases", "method")
+    differs = [f for f in fields
                if getattr(r, f) and getattr(m, f) and squeezed(getattr(r, f)) != squeezed(getattr(m, f))]
-    differs += [f for f in TEXT_FIELDS if getattr(r, f) and not getattr(m, f) and f != "operator"]
+    adds = [f for f in fields if getattr(r, f) and not getattr(m, f) and f != "operator"]
     if r.measured_on is not None and m.measured_on is None:
-        differs.append("measured_on")
-    if differs:
-        return StoredMatch("differs", m, differs)
+        adds.append("measured_on")
+    if differs or adds:
+        return StoredMatch("differs", m, differs, adds)
     if r.made_composition and not m.made_composition:
         return StoredMatch("masses", m, [])
     return StoredMatch("same", m, [])

@@ -520,7 +520,7 @@ def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, 
 def _refuse_stored_twin(session: Session, store: CampaignStore, r: ResultInput) -> None:
     """Refuse a result that a current lab result already says (campaign.result_matching): on the same
     day, or, without a date, entered within DUPLICATE_WINDOW (Save pressed again with fewer details)."""
-    found = match_stored(session, _alloy_id_of(session, store, r), r, set())
+    found = match_stored(session, store.campaign_id, _alloy_id_of(session, store, r), r, set())
     if found is None or found.kind != "same":
         return
     m = found.measurement
@@ -559,7 +559,7 @@ class ResultsImportReport:
     measurement_ids: list[int] = field(default_factory=list)
     weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
     waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
-    blank_measured: int = 0  # weigh sheet: blank lines of candidates measured already (a result came another way)
+    blank_measured: int = 0  # weigh sheet: blank lines of candidates measured or failed already
     waiting_ids: list[int] = field(default_factory=list, repr=False)
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
@@ -708,7 +708,8 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
         _count_blank_measured(session, store, report)
-        todo, completes = _split_repeats(session, store, todo, report, allow_conflicts)
+        file_keys = frozenset([*keys.values(), *written.values(), *legacy.values()])
+        todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo)
         conflicts += completes.pop("differs", [])
@@ -760,21 +761,27 @@ def _meaning(r: ResultInput) -> str:
 
 
 def _count_blank_measured(session: Session, store: CampaignStore, report: ResultsImportReport) -> None:
-    """Blank sheet lines of candidates that already have a result are not 'waiting' for one."""
+    """Blank sheet lines of candidates measured (or failed) already are not 'waiting' for a result."""
     found = q.candidates_by_id(session, store.campaign_id, report.waiting_ids)
-    done = sum(1 for c in found.values() if c.status not in ("approved", "exported"))
+    done = sum(1 for c in found.values() if c.status in ("measured", "failed"))
     report.waiting -= done
     report.blank_measured += done
 
 
 def _split_repeats(session: Session, store: CampaignStore, todo: list[tuple[int, ResultInput]],
-                   report: ResultsImportReport, allow_conflicts: bool) -> tuple[list[tuple[int, ResultInput]], dict]:
+                   report: ResultsImportReport, allow_conflicts: bool,
+                   file_keys: frozenset[str]) -> tuple[list[tuple[int, ResultInput]], dict]:
     """Rows that repeat a stored lab result (campaign.result_matching) taken out of ``todo`` and reported;
     returns the rows left and {line: stored result} for rows that only add masses, plus under "differs"
-    the (line, why) of rows that give other details (refused unless ``allow_conflicts``)."""
+    the (line, why) of rows that give other details (refused unless ``allow_conflicts``).  A row whose
+    candidate and formula disagree is left in ``todo``, where it is refused."""
     kept, completes, used = [], {"differs": []}, set()
     for line, r in todo:
-        found = match_stored(session, _alloy_id_of(session, store, r), r, used)
+        try:
+            _candidate_for(session, store, r, set())
+            found = match_stored(session, store.campaign_id, _alloy_id_of(session, store, r), r, used, file_keys)
+        except CampaignError:
+            found = None
         if found is None or (found.kind == "differs" and allow_conflicts):
             kept.append((line, r))
             continue
@@ -785,16 +792,19 @@ def _split_repeats(session: Session, store: CampaignStore, todo: list[tuple[int,
             completes[line] = m
             kept.append((line, r))
         else:
-            completes["differs"].append((line, _differs_text(m, found.fields)))
+            completes["differs"].append((line, _differs_text(m, found)))
         used.add(m.id)
     return kept, completes
 
 
-def _differs_text(m: Measurement, fields: list[str]) -> str:
+def _differs_text(m: Measurement, found) -> str:
     who = f"candidate {m.candidate_id}" if m.candidate_id is not None else "this alloy"
-    return (f"{who} already has measurement {m.id} with this label and date, and this row gives other "
-            f"{', '.join(f.replace('_', ' ') for f in fields)}; if the file was fixed, correct that one "
-            f"(hea-campaign result correct {m.id} ...); if it is another ingot, import with --allow-conflicts")
+    names = lambda fields: ", ".join(f.replace("_", " ") for f in fields)  # noqa: E731
+    said = [f"gives other {names(found.fields)}"] if found.fields else []
+    said += [f"adds {names(found.adds)}, which it lacks"] if found.adds else []
+    return (f"{who} already has measurement {m.id} with this label (and no other date), and this row "
+            f"{' and '.join(said)}; if the file was fixed, correct that one (hea-campaign result correct "
+            f"{m.id} ...); if it is another ingot, import with --allow-conflicts")
 
 
 def _with_masses(m: Measurement, r: ResultInput) -> ResultInput:

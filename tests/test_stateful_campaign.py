@@ -309,11 +309,16 @@ class CampaignMachine(RuleBasedStateMachine):
             self.last_audit_id = events[-1][0]
         return events
 
-    def _stored_twin(self, row: dict, used: set[int]) -> int | None:
-        """The current lab result the row repeats, or None: same candidate (or typed by formula for the
-        same alloy), label, and no other date, and the row gives no phases, method or date it lacks or
-        contradicts (this file has no operator or notes).  A result matched by an earlier row is left alone."""
+    def _stored_twin(self, row: dict, used: set[int], file_keys: set[str]) -> int | None:
+        """The current lab result the row repeats, or None: same candidate (a row typed by formula: the
+        exported candidate it will be the result of, or else any of the alloy's), label, and no other date,
+        and the row gives no phases, method or date it lacks or contradicts (this file has no operator or
+        notes).  A result matched by an earlier row, or stored from this very file, is left alone."""
         rows = self.measurements.values()
+        whose = row["candidate"]
+        if whose is None:
+            exported = self._exported_of(row["formula"])
+            whose = exported[0] if exported else "any"
         superseded = {m[M["supersedes_id"]] for m in rows}
         cells = row["cells"]
         given = {"phases": row.get("phases", cells["phases"]).strip(), "method": cells["method"].strip(),
@@ -321,9 +326,9 @@ class CampaignMachine(RuleBasedStateMachine):
         for m in rows:
             if m[M["id"]] in superseded or m[M["id"]] in used or m[M["source"]].startswith("import:"):
                 continue
-            if m[M["candidate_id"]] != row["candidate"] or bool(m[M["single_phase"]]) != row["single"]:
+            if m[M["source_key"]] in file_keys or bool(m[M["single_phase"]]) != row["single"]:
                 continue
-            if row["candidate"] is None and m[M["alloy_id"]] != self.alloys.get(row["formula"]):
+            if m[M["alloy_id"]] != self.alloys.get(row["formula"]) or whose not in ("any", m[M["candidate_id"]]):
                 continue
             if m[M["measured_on"]] and given["measured_on"] and str(m[M["measured_on"]]) != given["measured_on"]:
                 continue  # another day: another measurement
@@ -585,7 +590,7 @@ class CampaignMachine(RuleBasedStateMachine):
         used: set[int] = set()
         recorded = []
         for line, r in todo:
-            twin = self._stored_twin(r, used)
+            twin = self._stored_twin(r, used, set(typed.values()) | set(key.values()))
             if twin is not None:
                 recorded.append((line, twin))
                 used.add(twin)

@@ -434,7 +434,7 @@ def test_a_fixed_note_in_a_reimported_file_is_refused_with_the_way_to_correct(st
     with pytest.raises(ResultsImportFailed) as info:
         import_results(store, path, by="amy")
     (line, why), = info.value.errors
-    assert line == 2 and f"measurement {m} with this label and date" in why and "other notes" in why
+    assert line == 2 and f"measurement {m} with this label (and no other date)" in why and "other notes" in why
     assert f"result correct {m}" in why and info.value.conflicts == info.value.errors
     assert len(_measurements(store)) == 1
     assert import_results(store, path, by="amy", allow_conflicts=True).measurements_added == 1  # another ingot
@@ -487,3 +487,57 @@ def test_result_add_asks_before_storing_what_a_stored_result_already_says(store,
     other_day = record_result(store, candidate_id=a, single_phase="yes", measured_on="2026-01-28", check_duplicates=True)
     confirmed = record_result(store, candidate_id=a, single_phase="yes", measured_on="2026-01-27")
     assert other_day.measurement.id and confirmed.measurement.id and len(_measurements(store)) == 3
+
+
+def test_a_row_typed_by_formula_repeats_its_candidates_result(store, tmp_path):
+    """The instrument's CSV names the alloy, the result was typed for its candidate: one result."""
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    typed = record_result(store, candidate_id=a, single_phase="yes", phases="FCC", measured_on="2026-01-10").measurement
+    path = _csv(tmp_path, "formula,single_phase,phases,measured_on\nAlCoCrFeNi,yes,FCC,2026-01-10\n")
+    assert import_results(store, path).already_recorded == [(2, typed.id)]
+    assert len(_measurements(store)) == 1
+
+
+def test_a_formula_row_for_an_exported_candidate_is_its_new_result_not_an_old_repeat(store, tmp_path):
+    add_result(store, "FeNi", single_phase=True, phases="FCC")  # before any candidate
+    (a,) = insert_candidates(store, ["FeNi"], status="exported")
+    report = import_results(store, _csv(tmp_path, "formula,single_phase\nFeNi,yes\n"))
+    assert (report.measurements_added, report.candidates_measured, report.already_recorded) == (1, 1, [])
+    assert candidate_statuses(store, [a]) == {a: "measured"}
+
+
+def test_a_second_identical_row_added_to_an_imported_file_is_another_ingot(store, tmp_path):
+    """Two identical rows of one file are two measurements, also when the second is added later."""
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    row = f"{a},yes,FCC,2026-01-10\n"
+    path = _csv(tmp_path, "candidate_id,single_phase,phases,measured_on\n" + row)
+    assert import_results(store, path).measurements_added == 1
+    path.write_text("candidate_id,single_phase,phases,measured_on\n" + row + row, encoding="utf-8")
+    again = import_results(store, path)
+    assert (again.measurements_added, again.already_imported, again.already_recorded) == (1, 1, [])
+
+
+def test_a_repeat_whose_candidate_and_formula_disagree_is_refused_not_skipped(store, tmp_path):
+    a, b = insert_candidates(store, ["FeNi", "CoNi"], status="exported")
+    record_result(store, candidate_id=a, single_phase="yes", measured_on="2026-01-10")
+    path = _csv(tmp_path, f"candidate_id,formula,single_phase,measured_on\n{a},CoNi,yes,2026-01-10\n")
+    with pytest.raises(ResultsImportFailed, match="line 2"):
+        import_results(store, path)
+
+
+def test_a_fixed_file_with_operator_and_notes_after_a_correction_stores_nothing(store, tmp_path):
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    header = "candidate_id,single_phase,phases,method,operator,notes,measured_on\n"
+    (m,) = import_results(store, _csv(tmp_path, header + f"{a},yes,FCC,XRD,alice,ingot 1,2026-01-10\n")).measurement_ids
+    fixed = correct_result(store, m, single_phase="no", phases="FCC+BCC", by="ben")
+    path = _csv(tmp_path, header + f"{a},no,FCC+BCC,XRD,alice,ingot 1,2026-01-10\n", name="fixed.csv")
+    assert import_results(store, path).already_recorded == [(2, fixed.id)]
+
+
+def test_a_row_that_adds_a_date_says_so(store, tmp_path):
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    m = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement  # no date
+    path = _csv(tmp_path, f"candidate_id,single_phase,phases,measured_on\n{a},yes,FCC,2026-01-10\n")
+    with pytest.raises(ResultsImportFailed, match=rf"measurement {m.id} with this label \(and no other date\), and "
+                                                  r"this row adds measured on, which it lacks"):
+        import_results(store, path)

@@ -243,4 +243,14 @@ def test_blank_lines_of_candidates_measured_another_way_are_not_waiting(store, t
     report = import_results(store, out)
     assert (report.measurements_added, report.waiting, report.blank_measured) == (1, 0, 1)
     assert "0 candidate(s) without a result yet" in format_results_import(report)
-    assert "1 blank line(s) for candidates measured already" in format_results_import(report)
+    assert "1 blank line(s) for candidates measured or failed already" in format_results_import(report)
+
+
+def test_blank_lines_of_failed_candidates_are_not_counted_as_measured(store, tmp_path):
+    from hea_campaign.campaign.lifecycle import fail
+
+    (a, b), _, out = _sheet(store, tmp_path, ["FeNi", "CoCrFeNi"])
+    fail(store, [b], "cracked")
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
+    report = import_results(store, out)
+    assert (report.waiting, report.blank_measured) == (0, 1)

@@ -105,15 +105,16 @@ def format_results_import(r) -> str:
         f"(rows imported before: {r.already_imported}); new alloys: {r.alloys_added}; "
         f"candidates measured: {r.candidates_measured}"
     ]
-    if getattr(r, "weighed", 0) or getattr(r, "waiting", 0):
+    if getattr(r, "weighed", 0) or getattr(r, "waiting", 0) or getattr(r, "blank_measured", 0):
         lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
                      f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)"
-                     + (f"; {r.blank_measured} blank line(s) for candidates measured already"
+                     + (f"; {r.blank_measured} blank line(s) for candidates measured or failed already"
                         if getattr(r, "blank_measured", 0) else ""))
     recorded = getattr(r, "already_recorded", [])
     if recorded:
-        lines.append(f"  {len(recorded)} row(s) not stored: a lab result already says the same (same candidate, "
-                     "label and date); if one is another ingot, add it with result add ... --confirm-duplicate")
+        lines.append(f"  {len(recorded)} row(s) not stored: a lab result already says the same (same candidate or "
+                     "alloy, label, and no other date); if one is another ingot, add it with result add ... "
+                     "--confirm-duplicate")
         lines += _listing([f"line {line}: measurement {m}" for line, m in recorded])
     masses = getattr(r, "masses_added", [])
     if masses:
