@@ -4,20 +4,24 @@ A lab imports the same facts more than once: the diffractometer's CSV after the
 result was typed in, a file fixed after ``result correct``, a weigh sheet whose
 masses were filled in after its labels.  Storing such a row again would give one
 ingot two current results.  ``match_stored`` compares a row with the current lab
-results of the same candidate (or, for a row typed by formula, of the alloy
-without a candidate) that carry the same label and no other measurement date:
+results of the same candidate (for a row typed by formula: of the exported
+candidate it will be the result of, or else of the whole alloy) that carry the
+same label and no other measurement date:
 
 - ``same``: the row says nothing the stored result does not: it is not stored;
 - ``masses``: it only adds the weighed masses: stored as a correction that keeps
   everything else of the stored result;
-- ``differs``: it gives other phases, method, operator or notes (a fixed file,
-  or another ingot): refused unless the person says it is another ingot;
+- ``differs``: it gives other phases, method, operator or notes, or details the
+  stored result lacks (a fixed file, or another ingot): refused unless the
+  person says it is another ingot.  Against a correction only phases and
+  method count: a correction sets its own operator and notes;
 - ``other``: other masses, left to ``campaign.results.contradiction``, which
   asks about masses for the same candidate.
 
 A row measured on another day is a new measurement, and so is a row whose
-stored twin was already matched by an earlier row of the same file (two
-identical rows in one file are a repeat).
+stored twin was already matched by an earlier row of the same file, or was
+stored from this very file (two identical rows in one file are a repeat, also
+when the second is added to a file imported before).
 """
 
 from __future__ import annotations
