@@ -174,13 +174,14 @@ def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> 
     """What the lab recorded for a candidate or its alloy, oldest first; ``current`` is False for an entry a
     later correction replaced, ``for_candidate`` False for one entered by formula, not for this candidate
     (a scientist opening a candidate wants to see that its alloy was measured, however it was entered)."""
+    from hea_campaign.db import store as q
     from hea_campaign.db.cockpit_queries import measurements_listing
 
     from .importing import DATASET_SOURCE
 
     rows = [m for m, _ in measurements_listing(session, campaign_id, formula=formula)
             if not m.source.startswith(DATASET_SOURCE)]  # the lab's results, not a dataset's
-    replaced = {m.supersedes_id for m in rows if m.supersedes_id is not None}
+    replaced = q.superseded_by(session, [m.id for m in rows])  # a correction may have moved it to another alloy
     return [{"id": m.id, "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
              "operator": m.operator, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
              "made_composition": m.made_composition, "current": m.id not in replaced,

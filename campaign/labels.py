@@ -71,9 +71,8 @@ def alloy_labels(session: Session, campaign_id: int) -> dict[int, AlloyLabel]:
             for st in label_states(session, campaign_id) if st.alloy_id in alloys}
 
 
-def label_of(measurements) -> tuple[bool | None, bool]:
-    """(label, conflict) of one alloy from all its measurements (superseded ones are skipped),
-    by the same rule as ``alloy_labels``, without reading the rest of the campaign."""
-    superseded = {m.supersedes_id for m in measurements if m.supersedes_id is not None}
+def label_of(measurements, superseded) -> tuple[bool | None, bool]:
+    """(label, conflict) of one alloy from all its measurements, skipping the ids in ``superseded``
+    (``db.store.superseded_by``), by the same rule as ``alloy_labels``."""
     values = {bool(m.single_phase) for m in measurements if m.id not in superseded and m.single_phase is not None}
     return (next(iter(values)) if len(values) == 1 else None), len(values) > 1

@@ -3,9 +3,9 @@
 A candidate goes through the lab loop in one direction::
 
     proposed --approve--> approved --export--> exported --measure--> measured
-        |                  ^    |     ^           |  |
-        +----reject--> rejected-+     |           |  +--fail--> failed --approve--> approved
-                                      +---void----+
+        |                  ^    |     ^           |  |  ^               |
+        +----reject--> rejected-+     |           |  |  +----reopen-----+
+                                      +---void----+  +--fail--> failed --approve--> approved
 
 (approve <-> reject: a person may change their mind until the candidate is
 exported.)  ``TRANSITIONS`` below is the whole truth; nothing else changes a
@@ -15,8 +15,12 @@ was never cast: wrong mass, wrong furnace) returns it to approved.  A
 synthesis that failed (cracked or oxidised ingot, incomplete melting) is an
 outcome of its own, ``failed`` with a reason from ``FAILURE_REASONS``, not a
 phase label: it teaches the model nothing about phases.  A failed candidate
-may be approved again for another try.  Once measured a candidate is final (a
-wrong result is fixed by correcting the measurement, not the candidate).
+may be approved again for another try.  A measured candidate stays measured
+(a wrong result is fixed by correcting the measurement, not the candidate),
+with one exception no person triggers directly: a result entered for the
+wrong candidate and moved to the right one (``result correct --candidate``)
+reopens the candidate it leaves, measured -> exported, when no current lab
+result is for it any more: its ingot still awaits its own result.
 
 Every move is refused unless it is in the table, with a message that names the
 candidate, its status and the moves it allows.  A batch (several ids) is all or
@@ -25,8 +29,8 @@ move writes one ``AuditEvent`` (who, when, from, to, reason) in the same
 transaction as the status change.
 
 ``approve``, ``reject`` and ``fail`` are the person's decisions;
-``mark_exported``, ``mark_measured`` and ``mark_unexported`` are called by the
-export, results and void services inside their own transactions, so the
+``mark_exported``, ``mark_measured``, ``mark_reopened`` and ``mark_unexported`` are
+called by the export, results and void services inside their own transactions, so the
 status change and the file/measurement that caused it commit together.
 """
 
@@ -49,7 +53,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "approved": ("rejected", "exported"),
     "rejected": ("approved",),
     "exported": ("measured", "failed", "approved"),
-    "measured": (),
+    "measured": ("exported",),  # only when its result is moved to another candidate
     "failed": ("approved",),
 }
 
@@ -62,7 +66,12 @@ ACTION_FOR: dict[str, str] = {
     "failed": "fail",
 }
 # Moves whose verb is not the target's usual one: (from, to) -> verb.
-ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void"}
+ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void", ("measured", "exported"): "reopen"}
+# Moves only a service makes, with what a person does instead (for messages).
+BY_SERVICE_ONLY: dict[tuple[str, str], str] = {
+    ("measured", "exported"): "a result entered for the wrong candidate is moved to the right one with "
+                              "hea-campaign result correct MEASUREMENT --candidate ID, which reopens it",
+}
 
 MAX_REASON_LENGTH = 1000
 
@@ -73,9 +82,10 @@ class TransitionError(CampaignError):
 
 def allowed_moves(status: str) -> str:
     """The moves a status allows, in words (for messages)."""
-    targets = TRANSITIONS.get(status, ())
+    targets = [t for t in TRANSITIONS.get(status, ()) if (status, t) not in BY_SERVICE_ONLY]
     if not targets:
-        return "no further moves (final)"
+        hints = "; ".join(h for (s, _), h in BY_SERVICE_ONLY.items() if s == status)
+        return f"no further moves ({hints})" if hints else "no further moves (final)"
     return ", ".join(f"{_verb(status, t)} (-> {t})" for t in targets)
 
 
@@ -218,7 +228,16 @@ def mark_exported(
     session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, batch_id: int | None = None
 ) -> list[Candidate]:
     """approved -> exported, inside the export's transaction."""
-    return transition(session, campaign_id, ids, "exported", by=by, payload={"export_batch_id": batch_id})
+    return transition(session, campaign_id, ids, "exported", by=by, payload={"export_batch_id": batch_id},
+                      only_from=("approved",))
+
+
+def mark_reopened(
+    session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, measurement_id: int
+) -> list[Candidate]:
+    """measured -> exported, inside the transaction that moves its result (``measurement_id``) elsewhere."""
+    return transition(session, campaign_id, ids, "exported", by=by, only_from=("measured",),
+                      payload={"moved_measurement_id": measurement_id})
 
 
 def fail(

@@ -71,7 +71,7 @@ def _current_twins(session: Session, campaign_id: int, alloy_id: int, r) -> list
     """Current lab results with the row's label, on no other day, of the row's candidate; for a row typed
     by formula, of the exported candidate it will be the result of, or else of the alloy."""
     ms = q.measurements_of_alloy(session, alloy_id)
-    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    superseded = q.superseded_by(session, [m.id for m in ms])
     whose = _whose(session, campaign_id, alloy_id, r)
     return [m for m in ms if m.id not in superseded and not m.source.startswith(DATASET_SOURCE)
             and (whose is _ANY or m.candidate_id == whose) and m.single_phase == r.single_phase

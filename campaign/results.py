@@ -39,13 +39,15 @@ only its new rows.  ``result import`` also takes a filled weigh sheet
 (weigh_sheet.py): one measurement per candidate with a result, recording the
 composition actually made from the weighed masses.
 
-``correct_result`` restates the result: ``single_phase`` (required) and
-``phases`` are taken as given (phases are not inherited, so a corrected label
-never keeps a phase list that contradicts it); method and measured_on are
-inherited from the corrected measurement unless given; the operator and the
-notes are the correction's own (the operator defaults to whoever enters the
-correction), and ``history`` shows every entry under the person who entered
-it.  The candidate link and the composition made are kept.
+``correct_result`` restates the result: ``single_phase`` (required) is taken
+as given, and the phases carry over only while the label stays (a corrected
+label never keeps a phase list that contradicts it); method and measured_on
+are inherited from the corrected measurement unless given; the operator and
+the notes are the correction's own (the operator defaults to whoever enters
+the correction), and ``history`` shows every entry under the person who
+entered it.  The candidate link and the composition made are kept, unless the
+correction moves the result to the candidate or alloy it was really for
+(``result_moves``).
 """
 
 from __future__ import annotations
@@ -333,9 +335,15 @@ def _write(
     source: str = "lab",
     source_key: str | None = None,
     supersedes: Measurement | None = None,
+    moved_from: Alloy | None = None,
     vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
 ) -> RecordedResult:
-    """Add one measurement (and its alloy if new) with audit events, in the caller's transaction."""
+    """Add one measurement (and its alloy if new) with audit events, in the caller's transaction.
+
+    ``moved_from``: the alloy of ``supersedes`` when the correction moves the result elsewhere; it then
+    keeps neither the old candidate link nor (on another alloy) the composition made, and a result given
+    by formula becomes the result of that alloy's exported candidates as a new one would."""
+    inherit = supersedes if moved_from is None else None
     cand = _candidate_for(session, store, r, set())
     new_alloy = False
     missing: list[str] = []
@@ -363,7 +371,7 @@ def _write(
     if alloy.outside_vocabulary and not missing:
         missing = alloy.outside_vocabulary.split(",")
     by_formula: list[Candidate] = []
-    if cand is None and supersedes is None and not new_alloy:  # a result for the alloy of exported candidates
+    if cand is None and inherit is None and not new_alloy:  # a result for the alloy of exported candidates
         by_formula = [c for c in q.candidates_of_alloy(session, store.campaign_id, alloy.id) if c.status == "exported"]
         cand = by_formula[0] if by_formula else None
     m = Measurement(
@@ -378,10 +386,10 @@ def _write(
         source=source,
         source_formula=r.source_formula,
         source_key=source_key,
-        candidate_id=cand.id if cand is not None else (supersedes.candidate_id if supersedes else None),
+        candidate_id=cand.id if cand is not None else (inherit.candidate_id if inherit else None),
         supersedes_id=supersedes.id if supersedes else None,
         made_composition=r.made_composition if r.made_composition is not None
-        else (supersedes.made_composition if supersedes else None),
+        else (inherit.made_composition if inherit else None),
     )
     session.add(m)
     session.flush()
@@ -398,6 +406,8 @@ def _write(
             "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id, "source": source,
             **({"made_composition": m.made_composition} if m.made_composition else {}),
             **({"linked_by_formula": [c.id for c in by_formula]} if by_formula else {}),
+            **({"moved_from": {"alloy_id": moved_from.id, "formula": moved_from.formula,
+                               "candidate_id": supersedes.candidate_id}} if moved_from else {}),
         },
     ).at = m.entered_at  # fmt: skip
     moved = False
@@ -462,7 +472,7 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
     if alloy_id is None:
         return None
     ms = q.measurements_of_alloy(session, alloy_id)
-    superseded = {m.supersedes_id for m in ms if m.supersedes_id is not None}
+    superseded = q.superseded_by(session, [m.id for m in ms])
     for m in ms:
         if m.id in superseded or m.source.startswith(DATASET_SOURCE):
             continue
@@ -839,31 +849,43 @@ def correct_result(
 ) -> Measurement:
     """Add a measurement that supersedes ``measurement_id`` (see module docstring)."""
     actor = by or current_user()
-    single = parse_single_phase(single_phase)
     with store.write() as session:
-        found = q.measurement_with_alloy(session, store.campaign_id, measurement_id)
-        if found is None:
-            raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
-        old, alloy = found
-        newer = q.superseding_measurement(session, old.id)
-        if newer is not None:
-            raise CampaignError(
-                f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead"
-            )
-        r = ResultInput(
-            composition=None,
-            source_formula=alloy.formula,
-            candidate_id=None,
-            single_phase=single,
-            # the phases carry over with the label they belong to; method and date always carry over
-            phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
-            method=_check_text(method, "method", MAX_METHOD) or old.method,
-            operator=_check_text(operator, "operator", MAX_OPERATOR) or actor,
-            notes=_check_text(notes, "notes", MAX_NOTES),
-            measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
-        )
-        r.composition = parse_formula(alloy.formula)
+        old, alloy = current_measurement(session, store, measurement_id)
+        r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
+                     notes=notes, measured_on=measured_on, actor=actor)
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
+
+
+def current_measurement(session: Session, store: CampaignStore, measurement_id: int) -> tuple[Measurement, Alloy]:
+    """The measurement to correct and its alloy; refuses an unknown one or one already corrected."""
+    found = q.measurement_with_alloy(session, store.campaign_id, measurement_id)
+    if found is None:
+        raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
+    old, alloy = found
+    newer = q.superseding_measurement(session, old.id)
+    if newer is not None:
+        raise CampaignError(
+            f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead"
+        )
+    return old, alloy
+
+
+def restated(old: Measurement, alloy: Alloy, *, single_phase, phases, method, operator, notes, measured_on,
+             actor: str) -> ResultInput:
+    """The correction of ``old`` as a ResultInput for its alloy: what is given, and what carries over."""
+    single = parse_single_phase(single_phase)
+    return ResultInput(
+        composition=parse_formula(alloy.formula),
+        source_formula=alloy.formula,
+        candidate_id=None,
+        single_phase=single,
+        # the phases carry over with the label they belong to; method and date always carry over
+        phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
+        method=_check_text(method, "method", MAX_METHOD) or old.method,
+        operator=_check_text(operator, "operator", MAX_OPERATOR) or actor,
+        notes=_check_text(notes, "notes", MAX_NOTES),
+        measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
+    )
 
 
 # --- history -----------------------------------------------------------------
@@ -906,8 +928,8 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
         events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
         entered_by = {e.entity_id: e.actor for e in q.audit_events_for(session, "measurement", [m.id for m in measurements])
                       if e.action in ("measurement.add", "measurement.correct")}  # fmt: skip
-    label, conflict = label_of(measurements)  # this alloy's measurements only
-    superseded_by = {m.supersedes_id: m.id for m in measurements if m.supersedes_id is not None}
+        superseded_by = q.superseded_by(session, [m.id for m in measurements])  # a move's correction is elsewhere
+    label, conflict = label_of(measurements, superseded_by)  # this alloy's measurements only
     entries: list[HistoryEntry] = []
     for m in measurements:
         entries.append(

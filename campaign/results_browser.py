@@ -135,7 +135,12 @@ def result_chain(store: CampaignStore, measurement_id: int) -> list[ResultRow]:
         raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
     row = list_results(store, ResultFilter(formula=found[0][1]), limit=100_000)
     by_id = {r.id: r for r in row}
-    return [by_id[i] for i in by_id[measurement_id].chain if i in by_id]
+    chain = by_id[measurement_id].chain
+    with store.read() as session:  # a result moved to another alloy: the rest of its chain is there
+        for i in (i for i in chain if i not in by_id):
+            by_id.update((m.id, _row(m, f)) for m, f in cq.measurements_listing(session, store.campaign_id,
+                                                                                limit=1, only_id=i))
+    return [by_id[i] for i in chain if i in by_id]
 
 
 def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: int = LISTED) -> list[FailedSynthesis]:

@@ -107,12 +107,24 @@ def _count(session: Session, query) -> int:
 
 
 def supersede_links_of_alloys(session: Session, alloy_ids: list[int]) -> list[tuple[int, int | None]]:
-    """(measurement id, id it supersedes or None) for every measurement of these alloys."""
+    """(measurement id, id it supersedes or None) for every measurement of these alloys, and for the
+    rest of every correction chain through them (a result moved to another alloy continues there)."""
+    links = dict(_links_where(session, Measurement.alloy_id, alloy_ids))
+    frontier = sorted(links)
+    while frontier:  # a few rounds at most: only moved results cross alloys
+        back = sorted({links[i] for i in frontier if links[i] is not None and links[i] not in links})
+        found = _links_where(session, Measurement.supersedes_id, frontier) + _links_where(session, Measurement.id, back)
+        new = {k: v for k, v in found if k not in links}
+        links.update(new)
+        frontier = sorted(new)
+    return list(links.items())
+
+
+def _links_where(session: Session, column, values: list[int]) -> list[tuple[int, int | None]]:
     out: list[tuple[int, int | None]] = []
-    for i in range(0, len(alloy_ids), 500):
-        chunk = alloy_ids[i : i + 500]
+    for i in range(0, len(values), 500):
         out.extend(session.exec(select(Measurement.id, Measurement.supersedes_id)
-                                .where(col(Measurement.alloy_id).in_(chunk))))
+                                .where(col(column).in_(values[i : i + 500]))))
     return out
 
 

@@ -236,6 +236,20 @@ def superseding_measurement(session: Session, measurement_id: int) -> Measuremen
     return session.exec(select(Measurement).where(Measurement.supersedes_id == measurement_id)).first()
 
 
+def superseded_by(session: Session, measurement_ids: Iterable[int]) -> dict[int, int]:
+    """old id -> the id of the measurement that corrects it, for those of ``measurement_ids`` corrected.
+
+    A correction may belong to another alloy (a result moved to the alloy it was really for), so
+    which of an alloy's measurements are current is asked of every measurement, not of its own."""
+    wanted = sorted(set(measurement_ids))
+    out: dict[int, int] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        out.update((old, new) for new, old in session.exec(
+            select(Measurement.id, Measurement.supersedes_id).where(col(Measurement.supersedes_id).in_(chunk))))
+    return out
+
+
 def measurements_of_alloy(session: Session, alloy_id: int) -> list[Measurement]:
     """Every measurement of an alloy, superseded ones included, oldest first."""
     return list(

@@ -64,6 +64,7 @@ from hea_campaign.campaign.lifecycle import MAX_REASON_LENGTH, approve, reject
 from hea_campaign.campaign.model_versions import train_version
 from hea_campaign.campaign.proposals import ProposalRequest, propose
 from hea_campaign.campaign.results import CSV_COLUMNS as RESULT_COLUMNS
+from hea_campaign.campaign.result_moves import move_result
 from hea_campaign.campaign.results import add_result, correct_result, import_results, record_result
 from hea_campaign.campaign.store import CampaignStore
 
@@ -77,11 +78,13 @@ LEGAL: dict[str, frozenset[str]] = {
     "approved": frozenset({"rejected", "exported"}),
     "rejected": frozenset({"approved"}),
     "exported": frozenset({"measured"}),
-    "measured": frozenset(),
+    "measured": frozenset({"exported"}),  # only when its result moves to another candidate
 }
 VERB = {"approved": "approve", "rejected": "reject", "exported": "export", "measured": "measure"}
+MOVE_VERB = {("measured", "exported"): "reopen"}
 # Every (move, from status) pair that must be refused; a result needs a candidate that was exported.
-FORBIDDEN = [(VERB[to], s) for to in ("approved", "rejected", "exported") for s in LEGAL if to not in LEGAL[s]]
+FORBIDDEN = [(VERB[to], s) for to in ("approved", "rejected", "exported") for s in LEGAL
+             if to not in LEGAL[s] or (s, to) in MOVE_VERB]
 FORBIDDEN += [(way, s) for way in ("result", "results file") for s in ("proposed", "approved", "rejected")]
 USER_ERRORS = (CampaignError, FormulaError)
 
@@ -658,7 +661,7 @@ class CampaignMachine(RuleBasedStateMachine):
         formula = next(f for f, a in self.alloys.items() if a == old[M["alloy_id"]])
         m = correct_result(self.store, mid, **kw)
         (new_id,) = self._take_new_measurements([{
-            "alloy_id": old[M["alloy_id"]], "single_phase": int(single), "phases": clean(phases),
+            "alloy_id": old[M["alloy_id"]], "single_phase": int(single), "phases": self._phases_kept(old, single, phases),
             "method": clean(method) or old[M["method"]],
             "operator": clean(operator) or ACTOR,  # the correction's own: who enters it, unless given
             "notes": clean(notes),
@@ -669,6 +672,58 @@ class CampaignMachine(RuleBasedStateMachine):
         assert m.id == new_id
         event("corrected")
         self._step([("measurement.correct", "measurement", new_id)])  # a correction never moves a candidate
+
+    @staticmethod
+    def _phases_kept(old: tuple, single: bool, phases: str | None) -> str | None:
+        """A correction's phases: those given, else the old ones while the label stays."""
+        if phases is not None:
+            return clean(phases)
+        same = old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
+        return old[M["phases"]] if same else None
+
+    def _movable(self) -> list[int]:
+        """Current lab results of a candidate, for which another candidate of another alloy could be the right one."""
+        gone = self._superseded()
+        return sorted(i for i, m in self.measurements.items() if i not in gone and m[M["candidate_id"]] is not None
+                      and not m[M["source"]].startswith("import:"))
+
+    @precondition(lambda self: self._movable() and self._with_status("exported", "measured"))
+    @rule(data=st.data(), single=st.booleans())
+    def move_a_result(self, data, single):
+        """A result entered for the wrong candidate moves to the right one; the one it leaves is reopened when
+        no current lab result is for it and (unless it is that one) its alloy has none left."""
+        mid = data.draw(st.sampled_from(self._movable()), label="measurement")
+        old = self.measurements[mid]
+        targets = [c for c in self._with_status("exported", "measured")
+                   if self.alloys[self.cand_formula[c]] != old[M["alloy_id"]]]
+        if not targets:
+            return
+        target = data.draw(st.sampled_from(targets), label="right candidate")
+        was_exported = self.candidates[target] == "exported"
+        moved = move_result(self.store, mid, candidate_id=target, single_phase=single, by=ACTOR)
+        (new_id,) = self._take_new_measurements([{
+            "alloy_id": self.alloys[self.cand_formula[target]], "single_phase": int(single),
+            "phases": self._phases_kept(old, single, None),
+            "method": old[M["method"]], "operator": ACTOR, "notes": None, "measured_on": old[M["measured_on"]],
+            "source": "correction", "source_formula": self.cand_formula[target], "source_key": None,
+            "candidate_id": target, "supersedes_id": mid,
+        }])  # fmt: skip
+        gone = self._superseded()
+        current = [m for i, m in self.measurements.items() if i not in gone and m[M["alloy_id"]] == old[M["alloy_id"]]
+                   and not m[M["source"]].startswith("import:")]
+        named = {m[M["candidate_id"]] for m in current}
+        reopened = [c for c in self._with_status("measured") if self.alloys[self.cand_formula[c]] == old[M["alloy_id"]]
+                    and c not in named and (c == old[M["candidate_id"]] or not current)]
+        assert moved.measurement.id == new_id and sorted(moved.reopened) == reopened
+        expected = [("measurement.correct", "measurement", new_id)]
+        if was_exported:
+            self.candidates[target] = "measured"
+            expected.append(("candidate.measure", "candidate", target))
+        for c in reopened:
+            self.candidates[c] = "exported"
+            expected.append(("candidate.reopen", "candidate", c))
+        event(f"moved a result ({'reopened' if reopened else 'none reopened'})")
+        self._step(expected)
 
     # --- proposals -------------------------------------------------------------------------------------
 
@@ -917,7 +972,7 @@ class CampaignMachine(RuleBasedStateMachine):
                 continue
             p = json.loads(payload)
             assert p["from"] == chain[cid] and p["to"] in LEGAL[chain[cid]], (cid, action, p)
-            assert action == f"candidate.{VERB[p['to']]}"
+            assert action == f"candidate.{MOVE_VERB.get((p['from'], p['to']), VERB[p['to']])}"
             chain[cid] = p["to"]
         assert chain == self.candidates
         # Every measurement outside a dataset import has its own event; imports have theirs.

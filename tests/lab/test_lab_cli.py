@@ -78,6 +78,26 @@ def test_result_for_a_candidate_and_import(capsys, store, db, tmp_path):
     assert counts(store) == before
 
 
+def test_result_correct_moves_a_result_typed_for_the_wrong_candidate(capsys, store, db):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    _ok(capsys, "result", "add", "--candidate", str(wrong), "--single-phase", "yes", "--phases", "FCC", *db)
+    out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--candidate", str(right), *db)
+    assert out.splitlines() == [
+        f"Recorded measurement 2: single phase (FCC) for CoCrFeNi (candidate {right}); it supersedes measurement 1 "
+        f"of FeNi (candidate {wrong}), which is kept in the history",
+        f"  measured now: candidate {right}",
+        f"  exported again, awaiting their own result: candidate {wrong}",
+    ]
+    assert candidate_statuses(store, [wrong, right]) == {wrong: "exported", right: "measured"}
+    assert "current label unlabelled" in _ok(capsys, "history", "FeNi", *db)
+    before = counts(store)
+    assert "already for CoCrFeNi" in _refused(capsys, "result", "correct", "2", "--single-phase", "yes",
+                                             "--formula", "NiFeCrCo", *db)  # fmt: skip
+    assert "--candidate must be between 1" in _refused(capsys, "result", "correct", "2", "--single-phase", "yes",
+                                           "--candidate", "0", *db)  # fmt: skip
+    assert counts(store) == before
+
+
 def test_approve_reject_and_their_refusals(capsys, store, db):
     ids = insert_candidates(store, ["FeNi", "CoCrFeNi", "AlCoCrFeNi"])
     out = _ok(capsys, "approve", str(ids[0]), str(ids[1]), "--reason", "diverse", "--by", "amy", *db)

@@ -26,6 +26,7 @@ LEGAL = {
     ("exported", "measured"),
     ("exported", "failed"),
     ("exported", "approved"),  # only by voiding the export batch
+    ("measured", "exported"),  # only by moving its result to another candidate
     ("failed", "approved"),
 }
 TARGETS = ("approved", "rejected", "exported", "measured", "failed")
@@ -42,6 +43,8 @@ def _move(store, cid, target, by="alice", reason=None, start=None):
     if target == "rejected":
         return reject(store, [cid], by=by, reason=reason)
     with store.write() as s:
+        if target == "exported" and start == "measured":
+            return lifecycle.mark_reopened(s, store.campaign_id, [cid], by=by, measurement_id=1)
         if target == "exported":
             return lifecycle.mark_exported(s, store.campaign_id, [cid], by=by, batch_id=None)
         return [lifecycle.mark_measured(s, store.campaign_id, cid, by=by, measurement_id=None)]
@@ -69,7 +72,7 @@ def test_every_move_is_allowed_or_refused_as_the_table_says(store, start, target
             cand = q.candidates_by_id(s, store.campaign_id, [cid])[cid]
         assert (event.entity, event.entity_id, event.actor) == ("candidate", cid, "alice")
         assert event.payload["from"] == start and event.payload["to"] == target
-        verb = "void" if (start, target) == ("exported", "approved") else lifecycle.ACTION_FOR[target]
+        verb = lifecycle.ACTION_FOR_MOVE.get((start, target), lifecycle.ACTION_FOR[target])
         assert event.action == f"candidate.{verb}"
         assert cand.updated_at == event.at
         if target in ("approved", "rejected") and start != "exported":
@@ -82,6 +85,15 @@ def test_every_move_is_allowed_or_refused_as_the_table_says(store, start, target
         msg = str(err.value)
         assert f"candidate {cid}" in msg and f"is {start}" in msg and "Allowed from" in msg
         assert counts(store) == before
+
+
+def test_only_a_moved_result_reopens_a_measured_candidate(store):
+    (cid,) = insert_candidates(store, ["FeNi"], status="measured")
+    with store.write() as s, pytest.raises(TransitionError, match=f"candidate {cid} is measured; cannot export"):
+        lifecycle.mark_exported(s, store.campaign_id, [cid], batch_id=None)
+    with pytest.raises(TransitionError, match="result correct MEASUREMENT --candidate ID"):
+        approve(store, [cid])  # the message says what a person does instead
+    assert candidate_statuses(store, [cid]) == {cid: "measured"}
 
 
 def test_a_batch_with_one_illegal_move_changes_nothing(store):

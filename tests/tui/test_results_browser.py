@@ -153,8 +153,8 @@ async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_s
         assert {k: w.value for k, w in field.items() if k != "single"} == {
             "formula": parse_formula("Al0.3CoCrFeNiTi0.2").formula, "candidate": "", "phases": "FCC+BCC", "method": "SEM",
             "measured-on": "2025-03-01", "notes": "arc melted twice", "corrects": str(old.id)}
-        # what a correction cannot change is shown, not editable: an edited alloy would be ignored
-        assert [k for k, w in field.items() if w.disabled] == ["formula", "candidate", "corrects"]
+        # which result it corrects is shown, not editable; the alloy and the candidate may change (a move)
+        assert [k for k, w in field.items() if w.disabled] == ["corrects"]
         assert app.focused is field["single"]
         assert "Correcting result" in str(app.query_one("#result-status").render())
         await pilot.click("#save-result")  # saved as shown: still multi phase
@@ -165,6 +165,40 @@ async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_s
         # saved: the form is a plain one again, every field editable and empty
         assert not any(w.disabled for w in field.values()) and field["formula"].value == ""
         assert field["single"].is_blank()
+
+
+async def test_a_result_entered_for_the_wrong_candidate_is_moved_from_the_browser(seeded_store):
+    """Changing the candidate of a correction moves the result: the right candidate is measured, the wrong one
+    awaits its own result again, and the status line says both."""
+    from hea_campaign.db.tables import Measurement
+
+    from ..lab.conftest import candidate_statuses, insert_candidates
+
+    was, now = parse_formula("Co30Cr20Fe20Ni30").formula, parse_formula("Co10Cr30Fe30Ni30").formula
+    wrong, right = insert_candidates(seeded_store, [was, now], status="exported")
+    old = add_result(seeded_store, candidate_id=wrong, single_phase="yes", phases="FCC", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        screen = await _open_browser_on(pilot, app, was, old.id)
+        table = screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(old.id)))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
+        await pilot.pause()
+        assert app.query_one("#r-candidate").value == str(wrong)
+        app.query_one("#r-candidate").value = str(right)
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved." in str(app.query_one("#result-status").render()))
+        status = str(app.query_one("#result-status").render())
+        assert f"for {now} (candidate {right})" in status and f"of {was} (candidate {wrong})" in status
+        assert f"awaiting their own result: candidate {wrong}" in status
+    with seeded_store.read() as s:
+        new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+    assert (new.candidate_id, new.single_phase, new.phases) == (right, True, "FCC")
+    assert candidate_statuses(seeded_store, [wrong, right]) == {wrong: "exported", right: "measured"}
 
 
 async def test_a_correction_typed_by_hand_with_another_alloy_is_refused(seeded_store):

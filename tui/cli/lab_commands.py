@@ -134,6 +134,12 @@ def register(app: typer.Typer) -> None:
         notes: Notes = None,
         measured_on: MeasuredOn = None,
         operator: Operator = None,
+        candidate: Annotated[Optional[int], typer.Option(
+            "--candidate", metavar="ID", help="Move the result to this exported candidate: it was entered "
+                                              "for the wrong one.")] = None,  # fmt: skip
+        formula: Annotated[Optional[str], typer.Option(
+            "--formula", metavar="FORMULA", help="Move the result to this alloy: it was entered for the "
+                                                 "wrong one.")] = None,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -142,21 +148,34 @@ def register(app: typer.Typer) -> None:
 
         Left out, the method and the measurement date are the old result's, and so are its phases
         when the label stays the same; notes are the correction's own, and the operator is who
-        enters it unless --operator says otherwise.
+        enters it unless --operator says otherwise. With --candidate or --formula the result moves to
+        the candidate or alloy it was really for: that one becomes measured, and the candidate it
+        leaves awaits its own result again (exported) unless another result is for it.
 
         Example: hea-campaign result correct 41 --single-phase no --phases FCC+BCC --method XRD --notes "second XRD"
-        """
-        from hea_campaign.campaign.results import correct_result
 
+        Example: hea-campaign result correct 41 --single-phase yes --candidate 12
+        """
         from ..present.checks import record_id
 
         record_id(measurement_id, "the measurement id")
+        if candidate is not None:
+            record_id(candidate, "--candidate")
+        common = dict(single_phase=single_phase, phases=phases, method=method, operator=operator,
+                      measured_on=measured_on, by=by, notes=notes)
+        if candidate is not None or formula is not None:
+            from hea_campaign.campaign.result_moves import move_result
+
+            from ..present.report import format_move
+
+            echo(format_move(move_result(_open(db, campaign, by), measurement_id, candidate_id=candidate,
+                                         formula=formula, **common)))
+            return
+        from hea_campaign.campaign.results import correct_result
 
         from ..present.report import format_correction
 
-        m = correct_result(_open(db, campaign, by), measurement_id, single_phase=single_phase, phases=phases,
-                           method=method, operator=operator, measured_on=measured_on, by=by, notes=notes)  # fmt: skip
-        echo(format_correction(m))
+        echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, **common)))
 
     @app.command()
     def history(

@@ -131,6 +131,24 @@ def format_correction(m) -> str:
             f"it supersedes measurement {m.supersedes_id}, which is kept in the history")  # fmt: skip
 
 
+def format_move(moved) -> str:
+    """What ``result correct --candidate/--formula`` did (campaign.result_moves.MovedResult)."""
+    def where(formula, cid):
+        return formula + (f" (candidate {cid})" if cid is not None else "")
+
+    m = moved.measurement
+    lines = [f"Recorded measurement {m.id}: {_result_text(m.single_phase, m.phases, m.method)} for "
+             f"{where(moved.to_formula, moved.to_candidate)}; it supersedes measurement {m.supersedes_id} of "
+             f"{where(moved.from_formula, moved.from_candidate)}, which is kept in the history"]
+    if moved.measured:
+        lines.append(f"  measured now: candidate {', '.join(map(str, moved.measured))}")
+    if moved.reopened:
+        lines.append(f"  exported again, awaiting their own result: candidate {', '.join(map(str, moved.reopened))}")
+    if moved.disagrees:
+        lines.append(f"  note: {moved.disagrees}")
+    return "\n".join(lines)
+
+
 def format_history(h) -> str:
     """An alloy's history (campaign.results.AlloyHistory), oldest first, times in UTC."""
     label = "conflicting results" if h.conflict else _yes_no(h.label) if h.label is not None else "unlabelled"

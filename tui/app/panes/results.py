@@ -1,11 +1,12 @@
 """Lab results: a form validated as you type; corrections supersede, never overwrite.
 
 A correction started from the results browser (``start_correction``) fills
-every field with the result being corrected; what a correction cannot change
-(the alloy, the candidate, which result it corrects) is shown but disabled,
-until the form is saved or cleared.  A correction typed by hand (an id in
-"corrects result") with a formula or a candidate id is refused, as that alloy
-would be ignored: a correction is always of the alloy of the result it corrects.
+every field with the result being corrected; which result it corrects is
+shown but disabled until the form is saved or cleared.  Changing its alloy or
+candidate moves the result there (it was entered for the wrong one:
+``campaign.result_moves``).  A correction typed by hand (an id in "corrects
+result") with a formula or a candidate id is refused: nothing on the form
+says which alloy that result is for, so a move starts from the browser.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from hea_campaign.tui.present.checks import record_id
 from hea_campaign.tui.present.text import plain
 
-FIXED_IN_CORRECTION = ("formula", "candidate", "corrects")  # a correction keeps its result's alloy and candidate
+FIXED_IN_CORRECTION = ("corrects",)  # which result a correction supersedes; its alloy or candidate may change (a move)
 
 FIELDS = (
     ("formula", "alloy formula", "e.g. AlCoCrFeNi (or give the candidate id)"),
@@ -32,8 +33,19 @@ FIELDS = (
 )
 
 
+def _canonical(formula: str) -> str:
+    """The canonical formula of ``formula`` (the text itself when it does not parse)."""
+    from hea_campaign.campaign.chemistry import FormulaError, parse_formula
+
+    try:
+        return parse_formula(formula).formula if formula else ""
+    except FormulaError:
+        return formula
+
+
 class ResultsPane(VerticalScroll):
     correcting: int | None = None  # the id of the result being corrected (start_correction), until saved or cleared
+    corrected_place: tuple[str, str] = ("", "")  # its formula and candidate as shown: a change moves the result
 
     class Saved(Message):
         def __init__(self, measurement_id: int):
@@ -89,7 +101,8 @@ class ResultsPane(VerticalScroll):
             for key, text, what in (("formula", formula, "alloy"), ("candidate", cand, "candidate")):
                 if text and key not in errors:
                     errors[key] = (f"a correction keeps the {what} of the result it corrects: leave this blank "
-                                   "(or clear 'corrects result')")
+                                   "(or clear 'corrects result'); to move a result to another alloy or candidate, "
+                                   "correct it from the results browser (b)")
         phases = self.query_one("#r-phases", Input).value
         single = self._single()
         if phases:
@@ -118,7 +131,8 @@ class ResultsPane(VerticalScroll):
 
     def start_correction(self, row) -> None:
         """Fill the form with ``row`` (the newest result of its chain, a campaign.results_browser.ResultRow) to
-        correct it: every field shows that result; the alloy, its candidate and the id are fixed (disabled)."""
+        correct it: every field shows that result; the id is fixed (disabled), a changed alloy or candidate
+        moves the result."""
         self.correcting = row.id
         values = {"corrects": str(row.id), "formula": row.formula,
                   "candidate": "" if row.candidate_id is None else str(row.candidate_id),
@@ -128,6 +142,7 @@ class ResultsPane(VerticalScroll):
             field = self.query_one(f"#r-{key}", Input)
             field.value = value
             field.disabled = key in FIXED_IN_CORRECTION
+        self.corrected_place = (values["formula"], values["candidate"])
         select = self.query_one("#r-single", Select)
         if row.single_phase is None:
             select.clear()
@@ -136,7 +151,21 @@ class ResultsPane(VerticalScroll):
         select.focus()
         self.query_one("#result-status", Static).update(Text(
             f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result. "
-            "The alloy, the candidate and the result corrected stay as they are; Clear to enter a new result instead."))
+            "Change the alloy or the candidate only if it was entered for the wrong one: it moves there. "
+            "Clear to enter a new result instead."))
+
+    def _move_target(self) -> dict:
+        """Where a correction from the browser moves its result: the changed candidate and/or alloy, else {}."""
+        if self.correcting is None:
+            return {}
+        formula, cand = self._value("formula"), self._value("candidate")
+        was_formula, was_cand = self.corrected_place
+        out = {}
+        if cand != was_cand:
+            out["candidate_id"] = cand or None
+        if _canonical(formula) != _canonical(was_formula):
+            out["formula"] = formula or None
+        return out
 
     def focus_first(self) -> None:
         """The first field that takes input: the formula, or in a correction (formula fixed) the single-phase choice."""
@@ -145,6 +174,7 @@ class ResultsPane(VerticalScroll):
 
     def clear_form(self) -> None:
         self.correcting = None
+        self.corrected_place = ("", "")
         for w in self.query(Input):
             w.value = ""
             w.disabled = False
@@ -161,6 +191,7 @@ class ResultsPane(VerticalScroll):
 
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
+        from hea_campaign.campaign.result_moves import move_result
         from hea_campaign.campaign.results import DuplicateResult, NeedsConfirmation, correct_result, record_result
 
         errors = self.show_errors()
@@ -182,7 +213,12 @@ class ResultsPane(VerticalScroll):
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
         )
-        if self._value("corrects"):
+        moved = None
+        if self._value("corrects") and self._move_target():
+            moved = self.app.guard(move_result, self.app.store, int(self._value("corrects")), **self._move_target(),
+                                   **common)
+            m = moved.measurement if moved is not None else None
+        elif self._value("corrects"):
             m = self.app.guard(correct_result, self.app.store, int(self._value("corrects")), **common)
         else:
             try:
@@ -209,5 +245,10 @@ class ResultsPane(VerticalScroll):
             return
         note = f" (supersedes {m.supersedes_id})" if m.supersedes_id else ""
         self.clear_form()  # ready for the next result; Save again on an empty form saves nothing
-        self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]")
+        if moved is not None:
+            from hea_campaign.tui.present.report import format_move
+
+            self.query_one("#result-status", Static).update(Text(f"Saved. {format_move(moved)}", style="green"))
+        else:
+            self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]")
         self.post_message(self.Saved(m.id))

@@ -1,0 +1,162 @@
+"""A result entered for the wrong candidate or alloy is moved to the right one: labels, candidate
+statuses, history, the results browser and status follow, and nothing is deleted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.campaign.errors import CampaignError
+from hea_campaign.campaign.export import measured_already
+from hea_campaign.campaign.labels import alloy_labels
+from hea_campaign.campaign.result_moves import move_result
+from hea_campaign.campaign.results import contradiction, correct_result, history, prepare, record_result
+from hea_campaign.campaign.results_browser import list_results, result_chain
+from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, Measurement
+
+from .conftest import candidate_statuses, insert_candidates
+
+
+def _labels(store) -> dict[str, bool | None]:
+    with store.read() as s:
+        return {lab.alloy.formula: lab.label for lab in alloy_labels(s, store.campaign_id).values()}
+
+
+def _state(store, formula: str) -> tuple[str, int]:
+    with store.read() as s:
+        a = s.exec(select(Alloy).where(Alloy.formula == formula)).one()
+        return a.label_state, a.n_current
+
+
+def test_a_result_for_the_wrong_candidate_moves_to_the_right_one(store):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True, phases="FCC", method="XRD",
+                         measured_on="2026-11-20", by="amy").measurement
+    assert candidate_statuses(store, [wrong, right]) == {wrong: "measured", right: "exported"}
+
+    moved = move_result(store, typo.id, candidate_id=right, single_phase=True, by="bob")
+
+    m = moved.measurement
+    assert (m.supersedes_id, m.candidate_id, m.phases, m.method, str(m.measured_on)) == (
+        typo.id, right, "FCC", "XRD", "2026-11-20")  # what the lab said carries over
+    assert (moved.from_formula, moved.from_candidate, moved.to_formula, moved.to_candidate) == (
+        "FeNi", wrong, "CoCrFeNi", right)
+    assert moved.measured == [right] and moved.reopened == [wrong]
+    assert candidate_statuses(store, [wrong, right]) == {wrong: "exported", right: "measured"}
+    # the wrong alloy has no label any more, the right one has it; the database's own state agrees
+    labels = _labels(store)
+    assert labels.get("FeNi") is None and labels["CoCrFeNi"] is True
+    assert _state(store, "FeNi") == ("none", 0) and _state(store, "CoCrFeNi") == ("single", 1)
+    with store.read() as s:
+        assert len(s.exec(select(Measurement)).all()) == 2  # nothing deleted
+        events = s.exec(select(AuditEvent).where(AuditEvent.entity == "candidate")
+                        .where(AuditEvent.entity_id == wrong).order_by(AuditEvent.id)).all()
+        moves = s.exec(select(AuditEvent).where(AuditEvent.action == "measurement.correct")).one()
+    assert events[-1].action == "candidate.reopen" and events[-1].payload["moved_measurement_id"] == m.id
+    assert moves.payload["moved_from"] == {"alloy_id": typo.alloy_id, "formula": "FeNi", "candidate_id": wrong}
+
+
+def test_the_old_alloy_reads_as_unmeasured_everywhere(store):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=False, phases="FCC+BCC").measurement
+    m = move_result(store, typo.id, candidate_id=right, single_phase=False).measurement
+    h = history(store, "FeNi")
+    assert h.label is None and [e.superseded_by for e in h.entries if e.kind == "measurement"] == [m.id]
+    assert history(store, "CoCrFeNi").label is False
+    rows = {r.id: r for r in list_results(store)}
+    assert not rows[typo.id].current and rows[typo.id].superseded_by == m.id and rows[m.id].current
+    assert [r.id for r in result_chain(store, typo.id)] == [typo.id, m.id]
+    assert [r.id for r in result_chain(store, m.id)] == [typo.id, m.id]
+    with store.read() as s:
+        cands = s.exec(select(Candidate).order_by(Candidate.id)).all()
+        assert measured_already(s, store, cands[:1]) == []  # FeNi may be made: nothing says what it is
+    # a later result for FeNi is not a contradiction of the moved one
+    with store.read() as s:
+        assert contradiction(s, store, prepare(formula="FeNi", candidate_id=None, single_phase=True)) is None
+
+
+def test_a_move_by_formula_gives_the_result_to_that_alloys_exported_candidates(store):
+    (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
+    a, b = insert_candidates(store, ["CoCrFeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    moved = move_result(store, typo.id, formula="NiFeCrCo", single_phase=True)
+    assert moved.measurement.candidate_id == a and sorted(moved.measured) == [a, b]
+    assert candidate_statuses(store, [wrong, a, b]) == {wrong: "exported", a: "measured", b: "measured"}
+
+
+def test_a_move_to_an_alloy_not_in_the_store_adds_it(store):
+    (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    moved = move_result(store, typo.id, formula="CoCrFeMnNi", single_phase=True)
+    assert moved.measurement.candidate_id is None and moved.to_formula == "CoCrFeMnNi"
+    assert _labels(store)["CoCrFeMnNi"] is True and candidate_statuses(store, [wrong]) == {wrong: "exported"}
+
+
+def test_a_candidate_keeps_its_status_while_another_result_is_for_it(store):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    first = record_result(store, candidate_id=wrong, single_phase=True, method="XRD").measurement
+    record_result(store, candidate_id=wrong, single_phase=True, method="SEM")  # its own second result
+    moved = move_result(store, first.id, candidate_id=right, single_phase=True)
+    assert moved.reopened == [] and candidate_statuses(store, [wrong]) == {wrong: "measured"}
+    assert _state(store, "FeNi") == ("single", 1)
+
+
+def test_a_move_between_candidates_of_one_alloy_keeps_the_masses_weighed(store):
+    wrong, right = insert_candidates(store, ["FeNi", "FeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    with store.write() as s:  # masses weighed, as a weigh sheet records them
+        s.add(Measurement(alloy_id=typo.alloy_id, single_phase=True, candidate_id=wrong, supersedes_id=typo.id,
+                          source="correction", made_composition={"Fe": 0.49, "Ni": 0.51}))
+    with store.read() as s:
+        weighed = s.exec(select(Measurement).where(Measurement.supersedes_id == typo.id)).one()
+    moved = move_result(store, weighed.id, candidate_id=right, single_phase=True)
+    assert moved.measurement.made_composition == {"Fe": 0.49, "Ni": 0.51}
+    assert candidate_statuses(store, [wrong, right]) == {wrong: "exported", right: "measured"}
+    other = move_result(store, moved.measurement.id, formula="CoNi", single_phase=True)
+    assert other.measurement.made_composition is None  # another alloy: those masses were not its
+
+
+def test_a_move_reports_a_result_of_the_new_alloy_that_disagrees(store):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    earlier = record_result(store, "CoCrFeNi", single_phase=False).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    moved = move_result(store, typo.id, candidate_id=right, single_phase=True)
+    assert f"measurement {earlier.id} says single phase no" in moved.disagrees
+    assert _state(store, "CoCrFeNi")[0] == "conflict"
+
+
+@pytest.mark.parametrize("where", [{"candidate_id": "wrong"}, {"formula": "NiFe"}, {}])
+def test_a_move_that_goes_nowhere_is_refused_and_writes_nothing(store, where):
+    (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    kwargs = {k: (wrong if v == "wrong" else v) for k, v in where.items()}
+    with pytest.raises(CampaignError, match="already for FeNi|say where the result belongs"):
+        move_result(store, typo.id, single_phase=True, **kwargs)
+    with store.read() as s:
+        assert len(s.exec(select(Measurement)).all()) == 1
+
+
+def test_a_move_to_a_candidate_not_exported_or_of_another_formula_is_refused(store):
+    (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
+    (approved,) = insert_candidates(store, ["CoCrFeNi"], status="approved")
+    (right,) = insert_candidates(store, ["CoNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    with pytest.raises(CampaignError, match=f"candidate {approved} is approved"):
+        move_result(store, typo.id, candidate_id=approved, single_phase=True)
+    with pytest.raises(CampaignError, match=f"candidate {right} is CoNi, not CoCrFeNi"):
+        move_result(store, typo.id, candidate_id=right, formula="CoCrFeNi", single_phase=True)
+    with pytest.raises(CampaignError, match="no candidate with id 999"):
+        move_result(store, typo.id, candidate_id=999, single_phase=True)
+    assert candidate_statuses(store, [wrong, approved, right]) == {wrong: "measured", approved: "approved",
+                                                                   right: "exported"}
+
+
+def test_a_moved_result_is_corrected_at_its_new_place(store):
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    m = move_result(store, typo.id, candidate_id=right, single_phase=True).measurement
+    with pytest.raises(CampaignError, match=f"already corrected by measurement {m.id}"):
+        correct_result(store, typo.id, single_phase=False)
+    fixed = correct_result(store, m.id, single_phase=False, phases="FCC+BCC")
+    assert fixed.candidate_id == right and _labels(store)["CoCrFeNi"] is False
+    assert [r.id for r in result_chain(store, typo.id)] == [typo.id, m.id, fixed.id]
