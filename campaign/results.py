@@ -929,6 +929,10 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
         entered_by = {e.entity_id: e.actor for e in q.audit_events_for(session, "measurement", [m.id for m in measurements])
                       if e.action in ("measurement.add", "measurement.correct")}  # fmt: skip
         superseded_by = q.superseded_by(session, [m.id for m in measurements])  # a move's correction is elsewhere
+        here = {m.id for m in measurements}
+        elsewhere = q.formulas_of_measurements(session, [i for i in (*superseded_by.values(),
+                                                                      *(m.supersedes_id for m in measurements))
+                                                         if i is not None and i not in here])
     label, conflict = label_of(measurements, superseded_by)  # this alloy's measurements only
     entries: list[HistoryEntry] = []
     for m in measurements:
@@ -944,6 +948,7 @@ def history(store: CampaignStore, formula: str) -> AlloyHistory:
                     "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
                     "measured_on": m.measured_on, "notes": m.notes, "source": m.source,
                     "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id,
+                    "moved_from": elsewhere.get(m.supersedes_id), "moved_to": elsewhere.get(superseded_by.get(m.id)),
                 },
                 superseded_by=superseded_by.get(m.id),
             )

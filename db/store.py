@@ -250,6 +250,16 @@ def superseded_by(session: Session, measurement_ids: Iterable[int]) -> dict[int,
     return out
 
 
+def formulas_of_measurements(session: Session, measurement_ids: Iterable[int]) -> dict[int, str]:
+    """measurement id -> the formula of its alloy."""
+    wanted = sorted(set(measurement_ids))
+    out: dict[int, str] = {}
+    for i in range(0, len(wanted), 500):
+        out.update(session.exec(select(Measurement.id, Alloy.formula).join(Alloy, Alloy.id == Measurement.alloy_id)
+                                .where(col(Measurement.id).in_(wanted[i : i + 500]))).all())
+    return out
+
+
 def measurements_of_alloy(session: Session, alloy_id: int) -> list[Measurement]:
     """Every measurement of an alloy, superseded ones included, oldest first."""
     return list(

@@ -89,7 +89,9 @@ def test_result_correct_moves_a_result_typed_for_the_wrong_candidate(capsys, sto
         f"  exported again, awaiting their own result: candidate {wrong}",
     ]
     assert candidate_statuses(store, [wrong, right]) == {wrong: "exported", right: "measured"}
-    assert "current label unlabelled" in _ok(capsys, "history", "FeNi", *db)
+    old = _ok(capsys, "history", "FeNi", *db)
+    assert "current label none (no current result)" in old and "(SUPERSEDED by 2 (moved to CoCrFeNi))" in old
+    assert "corrects 1 (moved here from FeNi)" in _ok(capsys, "history", "CoCrFeNi", *db)
     before = counts(store)
     assert "already for CoCrFeNi" in _refused(capsys, "result", "correct", "2", "--single-phase", "yes",
                                              "--formula", "NiFeCrCo", *db)  # fmt: skip

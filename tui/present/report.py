@@ -152,6 +152,8 @@ def format_move(moved) -> str:
 def format_history(h) -> str:
     """An alloy's history (campaign.results.AlloyHistory), oldest first, times in UTC."""
     label = "conflicting results" if h.conflict else _yes_no(h.label) if h.label is not None else "unlabelled"
+    if all(e.superseded_by for e in h.entries if e.kind == "measurement"):
+        label = "none (no current result)"
     cands = f"; candidates: {', '.join(map(str, h.candidate_ids))}" if h.candidate_ids else ""
     lines = [f"{h.formula} (alloy {h.alloy_id}): current label {label}{cands}; times in UTC"]
     if not h.entries:
@@ -168,6 +170,8 @@ def format_history(h) -> str:
                 text += f", candidate {d['candidate_id']}"
             if d.get("supersedes_id"):
                 text += f", corrects {d['supersedes_id']}"
+            if d.get("moved_from"):
+                text += f" (moved here from {d['moved_from']})"
             if d.get("operator") and d["operator"] != e.actor:
                 text += f", measured by {d['operator']}"
             if d.get("made_composition"):
@@ -178,7 +182,8 @@ def format_history(h) -> str:
             if d.get("notes"):
                 text += f" - {d['notes']}"
             if e.superseded_by:
-                text += f"  (SUPERSEDED by {e.superseded_by})"
+                moved = f" (moved to {d['moved_to']})" if d.get("moved_to") else ""
+                text += f"  (SUPERSEDED by {e.superseded_by}{moved})"
         else:
             d = e.details
             verb = e.action.split(".", 1)[-1]

@@ -185,6 +185,7 @@ class ResultsPane(VerticalScroll):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "clear-result":
             self.clear_form()
+            self.query_one("#result-status", Static).update("Cleared: type a new result.")
             return
         if event.button.id == "save-result":
             self.save()
