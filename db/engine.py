@@ -15,6 +15,12 @@ formula at once therefore never race on the alloy's unique key: the second
 finds the alloy the first committed.  Read units run at REPEATABLE READ, one
 consistent snapshot like a SQLite WAL reader, and take no lock.  Waiting for
 the lock gives up after the same timeout as SQLite's busy timeout.
+
+How long a writer waits for another's lock is set per thread
+(``db.writer_wait``): 30 s by default, so a script or a worker waits out a
+colleague's short write; the TUI's own thread waits a few seconds only, so a
+long import in another terminal gives a quick "the store is busy" instead of
+a frozen screen.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
 from .location import DEFAULT_DB_FILE, ENV_DB, resolve_url  # noqa: F401 - where the store lives
+from .writer_wait import thread_wait_ms
 
 BUSY_TIMEOUT_MS = 30_000
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
@@ -63,12 +70,18 @@ def safe_url(url: str) -> str:
         return url
 
 
+def lock_wait_ms() -> int:
+    """How long a write unit begun in this thread waits for another writer's lock (milliseconds)."""
+    wait = thread_wait_ms()
+    return BUSY_TIMEOUT_MS if wait is None else wait
+
+
 def describe_db_error(exc: BaseException) -> str:
     """One line saying why the database refused (no driver traceback, no SQL)."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     if "database is locked" in str(orig) or "lock timeout" in str(orig):
         return (f"the store is busy: another program has been writing to it for more than "
-                f"{BUSY_TIMEOUT_MS / 1000:g} s (a large import?); nothing was saved, try again when it has finished")
+                f"{lock_wait_ms() / 1000:g} s (a large import?); nothing was saved, try again when it has finished")
     lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
     # libpq puts hints on later lines ("Is the server running on that host ...?"); the
     # statement itself ("LINE 2: CREATE TABLE ...", a caret under it, [SQL: ...]) is left out.
@@ -96,6 +109,8 @@ def _install_sqlite_behaviour(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
         write = conn.get_execution_options().get("hea_write", True)
+        if write:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait_ms())}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
@@ -117,6 +132,7 @@ def _install_postgresql_behaviour(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
         if conn.get_execution_options().get("hea_write", True):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_wait_ms())}")
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
         else:
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

@@ -125,6 +125,40 @@ async def test_a_database_refusal_is_shown_in_plain_words(fixed_store):  # noqa:
     assert "SQL" not in said and "sqlalche.me" not in said and "OperationalError" not in said
 
 
+async def test_another_program_writing_gives_a_busy_message_not_a_frozen_screen(fixed_store):  # noqa: F811
+    """The UI thread waits UI_WRITER_WAIT_S for another writer's lock (not the store's 30 s), then says the store
+    is busy; workers and the CLI keep the default."""
+    import sqlite3
+
+    from hea_campaign.db.engine import BUSY_TIMEOUT_MS
+    from hea_campaign.tui.app.campaign_app import UI_WRITER_WAIT_S
+    from hea_campaign.tui.app.modals import ErrorModal
+
+    from ..db.test_writer_wait import _writer_wait_ms
+    from .test_user_text import snapshot
+
+    app = CampaignApp(fixed_store, actor="tester")
+    before = snapshot(fixed_store)
+    other = sqlite3.connect(fixed_store.url.removeprefix("sqlite:///"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await candidates_shown(pilot)
+            assert app.guard(_writer_wait_ms, fixed_store) == int(UI_WRITER_WAIT_S * 1000) < BUSY_TIMEOUT_MS
+            table = app.query_one("#candidate-table")
+            table.move_cursor(row=table.get_row_index("2"))  # proposed
+            await pilot.pause()
+            other.execute("BEGIN IMMEDIATE")  # a long import in another terminal
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal) and app.screen.query("#error-message"))
+            said = shown_text(app.screen.query_one("#error-message"))
+            other.rollback()
+        assert f"the store is busy: another program has been writing to it for more than {UI_WRITER_WAIT_S:g} s" in said
+    finally:
+        other.close()
+    assert snapshot(fixed_store) == before
+    assert _writer_wait_ms(fixed_store) == BUSY_TIMEOUT_MS  # the app has closed: this thread waits as before
+
+
 async def test_exporting_an_alloy_measured_since_asks_first(fixed_store, tmp_path, monkeypatch):  # noqa: F811
     from hea_campaign.campaign.read_models import candidates_with_ids
     from hea_campaign.campaign.results import add_result

@@ -107,6 +107,8 @@ class CampaignCommands(Provider):
 # one footer entry "dcpltmbv go to" for every tab and screen key; where the footer is still too narrow
 # (80 columns, a tab with keys of its own) it leaves this entry out before Help and Quit (footer.py)
 GO_TO = Binding.Group("go to ", compact=True)
+# How long an action on the UI thread waits for another program's write lock before saying the store is busy.
+UI_WRITER_WAIT_S = 3.0
 
 
 class CampaignApp(App):
@@ -176,7 +178,10 @@ class CampaignApp(App):
         from .idle_collector import IdleCollector
         from .live import LiveRefresh
 
+        from hea_campaign.campaign.writer_wait import wait_for_writers
+
         self._ui_thread = threading.get_ident()
+        wait_for_writers(UI_WRITER_WAIT_S)  # a quick "the store is busy" rather than a frozen screen
         self.collector = IdleCollector(self)  # full garbage collections only while nobody types
         self.collector.start()
         self._ready_timer = self.set_interval(0.01, self._check_panes, name="panes-mounted")
@@ -199,6 +204,9 @@ class CampaignApp(App):
             self._ready_timer.stop()
 
     def on_unmount(self) -> None:
+        from hea_campaign.campaign.writer_wait import wait_for_writers
+
+        wait_for_writers(None)  # this thread may go on (tests): back to the default wait
         collector = getattr(self, "collector", None)
         if collector is not None:
             collector.stop()

@@ -1,0 +1,60 @@
+"""How long a writer waits for another's lock is set per thread: the TUI's thread waits a few seconds,
+everything else the store's default, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from hea_campaign.campaign.results import record_result
+from hea_campaign.campaign.writer_wait import wait_for_writers
+from hea_campaign.db.engine import BUSY_TIMEOUT_MS, describe_db_error, is_sqlite
+
+
+def _writer_wait_ms(store) -> int:
+    """The lock wait a write unit begun in this thread runs with, as the database reports it."""
+    with store.write() as s:
+        if is_sqlite(store.engine):
+            return int(s.exec(text("PRAGMA busy_timeout")).one()[0])
+        shown = s.exec(text("SHOW lock_timeout")).one()[0]  # e.g. '250ms', '30s'
+        return int(shown.removesuffix("ms")) if shown.endswith("ms") else int(shown.removesuffix("s")) * 1000
+
+
+@pytest.fixture
+def restore_wait():
+    yield
+    wait_for_writers(None)
+
+
+def test_a_thread_sets_its_own_wait_and_no_other(store, restore_wait):
+    assert _writer_wait_ms(store) == BUSY_TIMEOUT_MS
+    wait_for_writers(0.25)
+    assert _writer_wait_ms(store) == 250
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(_writer_wait_ms(store)))
+    other.start()
+    other.join()
+    assert seen == [BUSY_TIMEOUT_MS]  # a worker thread keeps the default
+    assert _writer_wait_ms(store) == 250  # the same pooled connection, set again for this thread
+    wait_for_writers(None)
+    assert _writer_wait_ms(store) == BUSY_TIMEOUT_MS
+
+
+@pytest.mark.sqlite_only("a SQLite file locked by another connection")
+def test_a_short_wait_gives_up_on_a_busy_store_and_says_how_long_it_waited(store, restore_wait):
+    path = store.url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        wait_for_writers(0.2)
+        with pytest.raises(OperationalError) as refused:
+            record_result(store, "FeNi", single_phase=True)
+        assert "for more than 0.2 s" in describe_db_error(refused.value)  # what the CLI and the TUI say
+    finally:
+        other.rollback()
+        other.close()
+    assert record_result(store, "FeNi", single_phase=True).measurement.id is not None  # free again: it writes
