@@ -486,7 +486,9 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
         same_ingot = r.candidate_id is not None and m.candidate_id == r.candidate_id  # a replicate weighs its own
         if same_ingot and r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
             return (f"{said}) recorded other masses weighed for this candidate; if these replace them (a mistyped "
-                    "mass), or it is another ingot, confirm it: both are kept in the history")
+                    f"mass), correct that result with them (hea-campaign result correct {m.id} --single-phase "
+                    f"{'...' if m.single_phase is None else _yes_no(m.single_phase)} --weighed-g EL:G,...); if it is another ingot, confirm it: both are "
+                    "kept in the history")
     return None
 
 
@@ -680,7 +682,7 @@ def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, Res
                                         f"differ from its formula's {', '.join(sorted(nominal))}")  # fmt: skip
                 r.made_composition = made_composition(grams)
                 if r.composition is not None:
-                    check_made_near_nominal(g.candidate_id, r.composition.as_dict(), r.made_composition)
+                    check_made_near_nominal(f"candidate {g.candidate_id}", r.composition.as_dict(), r.made_composition)
         except (CampaignError, FormulaError) as exc:
             errors.append((g.line, str(exc)))
             continue
@@ -846,14 +848,29 @@ def correct_result(
     measured_on: date | str | None = None,
     by: str | None = None,
     notes: str | None = None,
+    weighed_g: str | None = None,
 ) -> Measurement:
-    """Add a measurement that supersedes ``measurement_id`` (see module docstring)."""
+    """Add a measurement that supersedes ``measurement_id`` (see module docstring).
+
+    ``weighed_g`` ('Fe:10.12,Ni:9.88'): the masses really weighed, replacing the composition made the old
+    result recorded (a mistyped mass on the weigh sheet); checked as a weigh sheet's are."""
     actor = by or current_user()
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
+        if weighed_g is not None and str(weighed_g).strip():
+            r.made_composition = _made_from(weighed_g, alloy)
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
+
+
+def _made_from(weighed_g: str, alloy: Alloy) -> dict[str, float]:
+    """The composition made from masses typed as 'Fe:10.12,Ni:9.88', refused when far from the alloy's."""
+    from .weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
+
+    made = made_composition(parse_weighed(weighed_g, list(alloy.composition)))
+    check_made_near_nominal(alloy.formula, dict(alloy.composition), made, what="the alloy")
+    return made
 
 
 def current_measurement(session: Session, store: CampaignStore, measurement_id: int) -> tuple[Measurement, Alloy]:

@@ -37,6 +37,7 @@ from .export import MASS_COLUMN, UNITS_PER, _csv_cell, _format_mass, atomic_mass
 MAX_LOSS_PCT = 50.0
 TOTAL = "total"
 _LOSS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
+_MASS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
 
 def sheet_columns(unit: str) -> list[str]:
@@ -62,6 +63,25 @@ def parse_loss(text: str | None) -> dict[str, float]:
         if not 0 < pct <= MAX_LOSS_PCT:
             raise CampaignError(f"a loss allowance of {pct:g} % for {element} is outside 0-{MAX_LOSS_PCT:g} %")
         out[element] = pct / 100.0
+    return out
+
+
+def parse_weighed(text: str, elements: list[str]) -> dict[str, float]:
+    """'Fe:10.12,Ni:9.88' (grams) -> {'Fe': 10.12, 'Ni': 9.88}: every element of the alloy once, each positive."""
+    out: dict[str, float] = {}
+    for item in str(text).split(","):
+        m = _MASS_ITEM.match(item)
+        if not m:
+            raise CampaignError(f"{item.strip()!r} is not a weighed mass; write element:grams, e.g. Fe:10.12,Ni:9.88")
+        element, grams = m.group(1), float(m.group(2))
+        if element in out:
+            raise CampaignError(f"{element} is weighed twice")
+        if not (math.isfinite(grams) and grams > 0):
+            raise CampaignError(f"the weighed mass of {element} must be positive, not {m.group(2)}")
+        out[element] = grams
+    if sorted(out) != sorted(elements):
+        raise CampaignError(f"give the weighed mass of every element of the alloy and no other: "
+                            f"{', '.join(sorted(elements))} (got {', '.join(sorted(out))})")
     return out
 
 
@@ -166,15 +186,16 @@ def made_composition(grams: dict[str, float]) -> dict[str, float]:
 MADE_OFF_BY = 0.05  # 5 at.% in one element: far beyond weighing error, the mark of a mistyped mass
 
 
-def check_made_near_nominal(candidate_id: str, nominal: dict[str, float], made: dict[str, float]) -> None:
+def check_made_near_nominal(who: str, nominal: dict[str, float], made: dict[str, float],
+                            what: str = "the candidate") -> None:
     """Refuse weighed masses whose composition is far from the nominal one: a mass typed in the wrong
     unit or with a slip of the finger would otherwise train the model on an alloy nobody made."""
     element = max(nominal, key=lambda e: abs(made.get(e, 0.0) - nominal[e]))
     off = abs(made.get(element, 0.0) - nominal[element])
     if off > MADE_OFF_BY:
         raise CampaignError(
-            f"candidate {candidate_id}: the weighed masses give {100 * made.get(element, 0.0):.1f} at.% {element} "
-            f"where the candidate has {100 * nominal[element]:.1f} at.% ({100 * off:.1f} at.% apart, more than "
+            f"{who}: the weighed masses give {100 * made.get(element, 0.0):.1f} at.% {element} "
+            f"where {what} has {100 * nominal[element]:.1f} at.% ({100 * off:.1f} at.% apart, more than "
             f"{100 * MADE_OFF_BY:g}): check the masses; if that alloy was really made, enter its result by formula "
             "(result add FORMULA)")
 

@@ -147,3 +147,24 @@ def test_backup_command(capsys, store, db, tmp_path):
 def test_help_explains(args, capsys):
     assert main(args) == 0
     assert "Usage" in capsys.readouterr().out
+
+
+def test_result_correct_replaces_mistyped_masses(capsys, store, db):
+    """A mass mistyped on the weigh sheet is fixed by a correction with the masses really weighed; the
+    composition made is computed from them as from a sheet, and one far from the alloy is refused."""
+    from hea_campaign.campaign.labels import alloy_labels
+
+    _ok(capsys, "result", "add", "FeNi", "--single-phase", "yes", "--phases", "FCC", *db)
+    before = counts(store)
+    for masses, why in (("Fe:10,Ni:1", "where the alloy has 50.0 at.%"), ("Fe:10", "every element of the alloy"),
+                        ("Fe:10,Ni:0", "must be positive"), ("Fe=10,Ni=10", "is not a weighed mass"),
+                        ("Fe:10,Ni:9,Co:1", "and no other")):
+        assert why in _refused(capsys, "result", "correct", "1", "--single-phase", "yes", "--weighed-g", masses, *db)
+    assert counts(store) == before
+    out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--weighed-g", " Fe: 10.00 , Ni:10.51", *db)
+    assert "supersedes measurement 1" in out
+    with store.read() as s:
+        (label,) = [a for a in alloy_labels(s, store.campaign_id).values() if a.alloy.formula == "FeNi"]
+    fe = (10.00 / 55.845) / (10.00 / 55.845 + 10.51 / 58.6934)
+    assert label.made == ({"Fe": round(fe, 6), "Ni": round(1 - fe, 6)},) and label.label is True
+    assert "FCC" in _ok(capsys, "history", "FeNi", *db).splitlines()[-1]  # the rest of the result carries over

@@ -178,6 +178,8 @@ def test_a_corrected_mass_in_a_reimported_sheet_is_refused(store, tmp_path):
     with pytest.raises(ResultsImportFailed, match=f"measurement {first} .* recorded other masses weighed for this "
                                                   "candidate"):
         import_results(store, out)
+    with pytest.raises(ResultsImportFailed, match=f"result correct {first} --single-phase yes --weighed-g"):
+        import_results(store, out)  # the way to fix a mistyped mass is named
     assert [m.id for m in _measurements(store)] == [first]
     assert import_results(store, out, allow_conflicts=True).measurements_added == 1  # both kept in the history
 

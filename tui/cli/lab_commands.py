@@ -140,6 +140,10 @@ def register(app: typer.Typer) -> None:
         formula: Annotated[Optional[str], typer.Option(
             "--formula", metavar="FORMULA", help="Move the result to this alloy: it was entered for the "
                                                  "wrong one.")] = None,  # fmt: skip
+        weighed_g: Annotated[Optional[str], typer.Option(
+            "--weighed-g", metavar="EL:G,...", help="The masses really weighed, in grams (e.g. Fe:10.12,Ni:9.88), "
+                                                     "replacing those the result recorded (a mistyped mass); every "
+                                                     "element of the alloy.")] = None,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -155,6 +159,8 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign result correct 41 --single-phase no --phases FCC+BCC --method XRD --notes "second XRD"
 
         Example: hea-campaign result correct 41 --single-phase yes --candidate 12
+
+        Example: hea-campaign result correct 41 --single-phase yes --weighed-g Fe:10.12,Ni:9.88
         """
         from ..present.checks import record_id
 
@@ -164,6 +170,10 @@ def register(app: typer.Typer) -> None:
         common = dict(single_phase=single_phase, phases=phases, method=method, operator=operator,
                       measured_on=measured_on, by=by, notes=notes)
         if candidate is not None or formula is not None:
+            if weighed_g is not None:
+                from hea_campaign.campaign.errors import CampaignError
+
+                raise CampaignError("move the result first, then correct its masses (--weighed-g) at its new place")
             from hea_campaign.campaign.result_moves import move_result
 
             from ..present.report import format_move
@@ -175,7 +185,7 @@ def register(app: typer.Typer) -> None:
 
         from ..present.report import format_correction
 
-        echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, **common)))
+        echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g, **common)))
 
     @app.command()
     def history(
