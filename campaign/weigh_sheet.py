@@ -45,40 +45,39 @@ def sheet_columns(unit: str) -> list[str]:
             "single_phase", "phases"]  # fmt: skip
 
 
+def _element_values(text: str, pattern: re.Pattern, what: str, example: str, twice: str) -> dict[str, float]:
+    """'El:number,...' -> {El: number} by ``pattern`` (element, number); refuses bad items and repeats."""
+    out: dict[str, float] = {}
+    for item in str(text).split(","):
+        m = pattern.match(item)
+        if not m:
+            raise CampaignError(f"{item.strip()!r} is not {what}; write e.g. {example}")
+        if m.group(1) in out:
+            raise CampaignError(f"{m.group(1)} {twice}")
+        out[m.group(1)] = float(m.group(2))
+    return out
+
+
 def parse_loss(text: str | None) -> dict[str, float]:
     """'Mn:2%,Al:1%' -> {'Mn': 0.02, 'Al': 0.01}; refuses unknown elements, repeats, silly values."""
     from .chemistry import parse_formula
 
     if text is None or not str(text).strip():
         return {}
-    out: dict[str, float] = {}
-    for item in str(text).split(","):
-        m = _LOSS_ITEM.match(item)
-        if not m:
-            raise CampaignError(f"{item.strip()!r} is not a loss allowance; write e.g. Mn:2%,Al:1%")
-        element, pct = m.group(1), float(m.group(2))
+    pcts = _element_values(text, _LOSS_ITEM, "a loss allowance", "Mn:2%,Al:1%", "has two loss allowances")
+    for element, pct in pcts.items():
         parse_formula(element)  # an element symbol, or a FormulaError naming it
-        if element in out:
-            raise CampaignError(f"{element} has two loss allowances")
         if not 0 < pct <= MAX_LOSS_PCT:
             raise CampaignError(f"a loss allowance of {pct:g} % for {element} is outside 0-{MAX_LOSS_PCT:g} %")
-        out[element] = pct / 100.0
-    return out
+    return {element: pct / 100.0 for element, pct in pcts.items()}
 
 
 def parse_weighed(text: str, elements: list[str]) -> dict[str, float]:
     """'Fe:10.12,Ni:9.88' (grams) -> {'Fe': 10.12, 'Ni': 9.88}: every element of the alloy once, each positive."""
-    out: dict[str, float] = {}
-    for item in str(text).split(","):
-        m = _MASS_ITEM.match(item)
-        if not m:
-            raise CampaignError(f"{item.strip()!r} is not a weighed mass; write element:grams, e.g. Fe:10.12,Ni:9.88")
-        element, grams = m.group(1), float(m.group(2))
-        if element in out:
-            raise CampaignError(f"{element} is weighed twice")
+    out = _element_values(text, _MASS_ITEM, "a weighed mass", "element:grams as Fe:10.12,Ni:9.88", "is weighed twice")
+    for element, grams in out.items():
         if not (math.isfinite(grams) and grams > 0):
-            raise CampaignError(f"the weighed mass of {element} must be positive, not {m.group(2)}")
-        out[element] = grams
+            raise CampaignError(f"the weighed mass of {element} must be positive, not {grams:g}")
     if sorted(out) != sorted(elements):
         raise CampaignError(f"give the weighed mass of every element of the alloy and no other: "
                             f"{', '.join(sorted(elements))} (got {', '.join(sorted(out))})")
