@@ -129,6 +129,17 @@ async def _open_browser_on(pilot, app, formula: str, measurement_id: int) -> Res
     return screen
 
 
+async def _correct_from_browser(pilot, app, formula: str, measurement_id: int) -> None:
+    """Open the browser on ``formula`` and press Enter on ``measurement_id``: the form is then correcting it."""
+    screen = await _open_browser_on(pilot, app, formula, measurement_id)
+    table = screen.query_one("#results-table")
+    table.move_cursor(row=table.get_row_index(str(measurement_id)))
+    await pilot.pause()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
+    await pilot.pause()
+
+
 async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_store):
     """A "yes" left in the form does not survive a correction of a multi-phase result: one Save keeps its label."""
     from hea_campaign.db.tables import Measurement
@@ -140,13 +151,7 @@ async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_s
         await pilot.press("l")
         app.query_one("#r-single").value = "yes"  # left over from a result being typed
         await pilot.pause()
-        screen = await _open_browser_on(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
-        table = screen.query_one("#results-table")
-        table.move_cursor(row=table.get_row_index(str(old.id)))
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
-        await pilot.pause()
+        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
         field = {key: app.query_one(f"#r-{key}") for key in ("formula", "candidate", "single", "phases", "method",
                                                                "measured-on", "notes", "corrects")}
         assert field["single"].value == "no"
@@ -180,13 +185,7 @@ async def test_a_result_entered_for_the_wrong_candidate_is_moved_from_the_browse
     app = CampaignApp(seeded_store, actor="ui-user")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")
-        screen = await _open_browser_on(pilot, app, was, old.id)
-        table = screen.query_one("#results-table")
-        table.move_cursor(row=table.get_row_index(str(old.id)))
-        await pilot.pause()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
-        await pilot.pause()
+        await _correct_from_browser(pilot, app, was, old.id)
         assert app.query_one("#r-candidate").value == str(wrong)
         app.query_one("#r-candidate").value = str(right)
         await pilot.pause()
