@@ -31,13 +31,13 @@ async def test_a_write_from_another_process_reaches_the_dashboard_and_the_table(
         table = app.query_one("#candidate-table")
         assert table.get_cell("2", "status") == "proposed"
         status = app.query_one("#status")
-        assert "(measurements: 1375)" in str(status.render())
+        assert "(current measurements: 1375)" in str(status.render())
         app.query_one("#status-filter").focus()  # focus elsewhere must stay where it is
 
         await asyncio.to_thread(cli, fixed_store, "approve", "2")
         await asyncio.to_thread(cli, fixed_store, "result", "add", "Al0.3CoCrFeNiTi0.2", "--single-phase", "no")
         await wait_for(pilot, lambda: table.get_cell("2", "status") == "approved", timeout=60)
-        await wait_for(pilot, lambda: "(measurements: 1376)" in str(status.render()), timeout=60)
+        await wait_for(pilot, lambda: "(current measurements: 1376)" in str(status.render()), timeout=60)
         assert "colleague" in str(status.render())  # the recent-activity list names who wrote
         assert app.focused is app.query_one("#status-filter")
 

@@ -31,7 +31,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
     """
     lines = [f"[b]Store:[/b] {e(s.store_url)}  campaign: {e(s.campaign)}"] if show_store else []
     lines += [
-        f"[b]Alloys:[/b] {s.alloys}  (measurements: {s.measurements})",
+        f"[b]Alloys:[/b] {s.alloys}  (current measurements: {s.measurements})",
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
         f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
         f"  alloys only proposed, never measured: {s.proposed_only}",
