@@ -106,10 +106,8 @@ def _formula_of_candidate(session: Session, store: CampaignStore, candidate_id: 
 
 def _disagreeing(session: Session, alloy, new: Measurement) -> str | None:
     """'measurement 7 says single phase no' for current lab results of the alloy that say otherwise."""
-    ms = q.measurements_of_alloy(session, alloy.id)
-    gone = q.superseded_by(session, [m.id for m in ms])
-    other = [m for m in ms if m.id not in gone and m.id != new.id and not m.source.startswith(DATASET_SOURCE)
-             and m.single_phase is not None and m.single_phase != new.single_phase]
+    other = [m for m in _current_lab_results(session, alloy.id)
+             if m.id != new.id and m.single_phase is not None and m.single_phase != new.single_phase]
     if not other:
         return None
     said = ", ".join(f"measurement {m.id} says single phase {'yes' if m.single_phase else 'no'}" for m in other)
@@ -120,9 +118,7 @@ def _disagreeing(session: Session, alloy, new: Measurement) -> str | None:
 def _reopen_left_without_result(session: Session, store: CampaignStore, alloy_id: int, left: int | None,
                                 actor: str, measurement_id: int) -> list[int]:
     """measured -> exported for the old alloy's candidates that no current lab result is for any more."""
-    ms = q.measurements_of_alloy(session, alloy_id)
-    gone = q.superseded_by(session, [m.id for m in ms])
-    current = [m for m in ms if m.id not in gone and not m.source.startswith(DATASET_SOURCE)]
+    current = _current_lab_results(session, alloy_id)
     named = {m.candidate_id for m in current}
     ids = [c.id for c in q.candidates_of_alloy(session, store.campaign_id, alloy_id)
            if c.status == "measured" and c.id not in named and (c.id == left or not current)]
@@ -130,3 +126,9 @@ def _reopen_left_without_result(session: Session, store: CampaignStore, alloy_id
         mark_reopened(session, store.campaign_id, ids, by=actor, measurement_id=measurement_id)
     return ids
 
+
+def _current_lab_results(session: Session, alloy_id: int) -> list[Measurement]:
+    """The alloy's lab results (not a dataset's) that no correction supersedes, wherever that correction is."""
+    ms = q.measurements_of_alloy(session, alloy_id)
+    gone = q.superseded_by(session, [m.id for m in ms])
+    return [m for m in ms if m.id not in gone and not m.source.startswith(DATASET_SOURCE)]
