@@ -7,6 +7,7 @@ traceback, and the store is unchanged (row counts of every table).
 from __future__ import annotations
 
 import os
+from inspect import cleandoc
 import re
 import signal
 import subprocess
@@ -104,6 +105,9 @@ def test_every_command_has_help_with_an_example_and_real_metavars(path, capsys, 
         assert opt in text, f"{opt} missing from {' '.join(path)} --help"
     for param in command_of(path).params:  # help is rich markup: an unescaped [...] would vanish from it
         assert not re.search(r"(?<!\\)\[", getattr(param, "help", None) or ""), f"{param.name}: escape '[' as '\\['"
+    for para in cleandoc(command_of(path).help or "").split("\n\n")[1:]:  # joined, to wrap at any width
+        words = " ".join(para.split())
+        assert words[:200] in " ".join(text.split()) and words[:120] in text, f"{' '.join(path)}: {words[:60]}..."
 
 
 def test_readme_command_table_names_every_command():

@@ -45,9 +45,10 @@ register_command_modules()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command; every failure is one `error:` line (see errors.py)."""
     from .errors import INTERRUPTED, handle, say_interrupted
-    from .help_format import readable_metavars
+    from .help_format import readable_metavars, wrapped_paragraphs
 
     readable_metavars()
+    wrapped_paragraphs()
     try:
         result = app(args=argv, standalone_mode=False, prog_name="hea-campaign")
     except BaseException as exc:  # noqa: BLE001 - the root handler: nothing escapes as a traceback
