@@ -76,6 +76,9 @@ def move_result(
         raise CampaignError("say where the result belongs: the candidate id or the alloy's formula")
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
+        if old.source.startswith(DATASET_SOURCE):
+            raise CampaignError(f"measurement {old.id} is a row of a dataset ({old.source}), not a lab result: "
+                                "only lab results are moved (check the measurement id)")
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
         r.composition = parse_formula(text) if text is not None else None
@@ -86,7 +89,8 @@ def move_result(
         if r.composition.formula == alloy.formula and cid in (None, old.candidate_id):
             raise CampaignError(f"measurement {old.id} is already for {alloy.formula}"
                                 + (f", candidate {cid}" if cid is not None else "")
-                                + "; to change what it says, correct it without --candidate/--formula")
+                                + "; to move it, give another candidate or alloy; to change what it says, "
+                                "correct it without moving it")
         if r.composition.formula == alloy.formula:
             r.made_composition = old.made_composition  # the same alloy: the masses weighed still hold
         done = _write(session, store, r, actor=actor, source="correction", supersedes=old, moved_from=alloy)

@@ -859,7 +859,7 @@ def correct_result(
         old, alloy = current_measurement(session, store, measurement_id)
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
-        if weighed_g is not None and str(weighed_g).strip():
+        if weighed_g is not None:
             r.made_composition = _made_from(weighed_g, alloy)
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
 
@@ -868,6 +868,8 @@ def _made_from(weighed_g: str, alloy: Alloy) -> dict[str, float]:
     """The composition made from masses typed as 'Fe:10.12,Ni:9.88', refused when far from the alloy's."""
     from .weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
 
+    if not str(weighed_g).strip():
+        raise CampaignError("the weighed masses are blank: give element:grams for every element, e.g. Fe:10.12,Ni:9.88")
     made = made_composition(parse_weighed(weighed_g, list(alloy.composition)))
     check_made_near_nominal(alloy.formula, dict(alloy.composition), made, what="the alloy")
     return made

@@ -160,6 +160,8 @@ def test_result_correct_replaces_mistyped_masses(capsys, store, db):
                         ("Fe:10,Ni:0", "must be positive"), ("Fe=10,Ni=10", "is not a weighed mass"),
                         ("Fe:10,Ni:9,Co:1", "and no other")):
         assert why in _refused(capsys, "result", "correct", "1", "--single-phase", "yes", "--weighed-g", masses, *db)
+    assert "masses are blank" in _refused(capsys, "result", "correct", "1", "--single-phase", "yes", "--weighed-g",
+                                          "  ", *db)  # not taken for 'no masses'  # fmt: skip
     assert counts(store) == before
     out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--weighed-g", " Fe: 10.00 , Ni:10.51", *db)
     assert "supersedes measurement 1" in out

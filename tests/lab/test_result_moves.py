@@ -160,3 +160,32 @@ def test_a_moved_result_is_corrected_at_its_new_place(store):
     fixed = correct_result(store, m.id, single_phase=False, phases="FCC+BCC")
     assert fixed.candidate_id == right and _labels(store)["CoCrFeNi"] is False
     assert [r.id for r in result_chain(store, typo.id)] == [typo.id, m.id, fixed.id]
+
+
+def test_a_dataset_row_is_not_moved(store, tmp_path):
+    """A mistyped id that names a literature row: moving it would relabel a lab candidate with the literature's
+    word for another alloy and drop the literature's label; refused."""
+    from hea_campaign.campaign.importing import import_csv
+
+    data = tmp_path / "lit.csv"
+    data.write_text("formula,phase\nMgNi,FCC+BCC\n")
+    import_csv(store, data)
+    (right,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    with store.read() as s:
+        (row,) = s.exec(select(Measurement)).all()
+    with pytest.raises(CampaignError, match=f"measurement {row.id} is a row of a dataset .* only lab results are moved"):
+        move_result(store, row.id, candidate_id=right, single_phase=False)
+    assert candidate_statuses(store, [right]) == {right: "exported"} and _labels(store)["MgNi"] is False
+
+
+def test_the_chain_names_where_a_result_moved(store):
+    from hea_campaign.tui.present.results_text import format_chain
+
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    m = move_result(store, typo.id, candidate_id=right, single_phase=True).measurement
+    for selected, of in ((m.id, f"CoCrFeNi (candidate {right})"), (typo.id, f"FeNi (candidate {wrong})")):
+        lines = format_chain(result_chain(store, selected), selected).splitlines()
+        assert lines[0].startswith(f"Result {selected} of {of}: 1 correction(s)")
+        assert f"moved to CoCrFeNi (candidate {right}): single phase yes" in lines[2] and "[counts]" in lines[2]
+        assert "moved" not in lines[1]

@@ -11,6 +11,7 @@ from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.results_browser import ResultsBrowser
 
 from .test_app import wait_for
+from .test_dialogs import shown_text
 
 
 async def test_the_browser_lists_a_corrected_result_with_its_chain(seeded_store):
@@ -176,6 +177,7 @@ async def test_a_result_entered_for_the_wrong_candidate_is_moved_from_the_browse
     """Changing the candidate of a correction moves the result: the right candidate is measured, the wrong one
     awaits its own result again, and the status line says both."""
     from hea_campaign.db.tables import Measurement
+    from hea_campaign.tui.app.modals import ErrorModal
 
     from ..lab.conftest import candidate_statuses, insert_candidates
 
@@ -187,6 +189,14 @@ async def test_a_result_entered_for_the_wrong_candidate_is_moved_from_the_browse
         await pilot.press("l")
         await _correct_from_browser(pilot, app, was, old.id)
         assert app.query_one("#r-candidate").value == str(wrong)
+        app.query_one("#r-formula").value = now  # another alloy beside the same candidate: refused, as in the CLI
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert f"candidate {wrong} is {was}, not {now}" in shown_text(app.screen.query_one("#error-message"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ErrorModal))
+        app.query_one("#r-formula").value = was
         app.query_one("#r-candidate").value = str(right)
         await pilot.pause()
         await pilot.click("#save-result")

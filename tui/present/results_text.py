@@ -152,18 +152,23 @@ def format_failure(f) -> str:
 
 
 def format_chain(chain: list, selected: int) -> str:
-    """The correction chain of a result, oldest first, the one that counts marked."""
+    """The correction chain of a result, oldest first, the one that counts marked; a step that moved the
+    result to another alloy or candidate names where it went."""
     if not chain:
         return ""
-    head = chain[0]
-    candidate = next((r.candidate_id for r in chain if r.id == selected and r.candidate_id is not None), None)
-    of = head.formula + ("" if candidate is None else f" (candidate {candidate})")
+    this = next((r for r in chain if r.id == selected), chain[0])
+    of = this.formula + ("" if this.candidate_id is None else f" (candidate {this.candidate_id})")
     lines = [f"Result {selected} of {of}: " + (
         "no corrections" if len(chain) == 1
         else f"{len(chain) - 1} correction(s), the last one counts ({' > '.join(str(r.id) for r in chain)})")]
+    before = None
     for r in chain:
         mark = "counts" if r.current else f"superseded by {r.superseded_by}"
         what = f"single phase {yes_no(r.single_phase)}" + (f", {r.phases}" if r.phases else "")
+        if before is not None and (r.formula, r.candidate_id) != (before.formula, before.candidate_id):
+            what = f"moved to {r.formula}" + ("" if r.candidate_id is None else f" (candidate {r.candidate_id})") \
+                + f": {what}"
+        before = r
         extra = f", method {r.method}" if r.method else ""
         lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {r.operator or '?'}  [{mark}]"
                      + (f"  notes: {r.notes}" if r.notes else ""))

@@ -155,17 +155,17 @@ class ResultsPane(VerticalScroll):
             "Clear to enter a new result instead."))
 
     def _move_target(self) -> dict:
-        """Where a correction from the browser moves its result: the changed candidate and/or alloy, else {}."""
+        """Where a correction from the browser moves its result, as the CLI's --candidate/--formula would say
+        it, when the candidate or the alloy was changed; else {}.  A candidate still shown beside a changed
+        alloy is passed too, so that a disagreement is refused as in the CLI, not the candidate dropped."""
         if self.correcting is None:
             return {}
         formula, cand = self._value("formula"), self._value("candidate")
         was_formula, was_cand = self.corrected_place
-        out = {}
-        if cand != was_cand:
-            out["candidate_id"] = cand or None
-        if _canonical(formula) != _canonical(was_formula):
-            out["formula"] = formula or None
-        return out
+        new_cand, new_formula = cand != was_cand, _canonical(formula) != _canonical(was_formula)
+        if not (new_cand or new_formula):
+            return {}
+        return {"candidate_id": cand or None, "formula": formula if new_formula or not cand else None}
 
     def focus_first(self) -> None:
         """The first field that takes input: the formula, or in a correction (formula fixed) the single-phase choice."""
