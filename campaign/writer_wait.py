@@ -5,4 +5,4 @@ another terminal then gives a quick "the store is busy" instead of a frozen
 screen.  Workers and the CLI keep the default.
 """
 
-from hea_campaign.db.writer_wait import thread_wait_ms, wait_for_writers  # noqa: F401
+from hea_campaign.db.writer_wait import say_when_waiting, thread_wait_ms, wait_for_writers  # noqa: F401

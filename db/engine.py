@@ -36,7 +36,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
 from .location import DEFAULT_DB_FILE, ENV_DB, resolve_url  # noqa: F401 - where the store lives
-from .writer_wait import thread_wait_ms
+from .writer_wait import noticed_wait, thread_wait_ms
 
 BUSY_TIMEOUT_MS = 30_000
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
@@ -109,9 +109,12 @@ def _install_sqlite_behaviour(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
         write = conn.get_execution_options().get("hea_write", True)
-        if write:
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait_ms())}")
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not write:
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait_ms())}")
+        with noticed_wait():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _install_postgresql_behaviour(engine: Engine) -> None:
@@ -133,7 +136,8 @@ def _install_postgresql_behaviour(engine: Engine) -> None:
     def _on_begin(conn) -> None:  # pragma: no cover - exercised via engine
         if conn.get_execution_options().get("hea_write", True):
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_wait_ms())}")
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
+            with noticed_wait():
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK_KEY})")
         else:
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 

@@ -9,6 +9,8 @@ PostgreSQL's ``lock_timeout``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _THREAD = threading.local()
 
@@ -21,3 +23,24 @@ def wait_for_writers(seconds: float | None) -> None:
 def thread_wait_ms() -> int | None:
     """This thread's wait in milliseconds, or None for the store's default."""
     return getattr(_THREAD, "wait_ms", None)
+
+
+def say_when_waiting(notice: Callable[[], None] | None, after_s: float = 2.0) -> None:
+    """Call ``notice`` (from a timer thread) when a write unit begun in this thread has waited ``after_s`` for
+    another writer's lock: a command that sits silent for half a minute looks hung."""
+    _THREAD.notice = None if notice is None else (after_s, notice)
+
+
+@contextmanager
+def noticed_wait() -> Iterator[None]:
+    """Around taking the write lock: this thread's notice fires if taking it lasts long."""
+    pending = getattr(_THREAD, "notice", None)
+    timer = None if pending is None else threading.Timer(pending[0], pending[1])
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()

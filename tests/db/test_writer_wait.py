@@ -58,3 +58,34 @@ def test_a_short_wait_gives_up_on_a_busy_store_and_says_how_long_it_waited(store
         other.rollback()
         other.close()
     assert record_result(store, "FeNi", single_phase=True).measurement.id is not None  # free again: it writes
+
+
+@pytest.mark.sqlite_only("a SQLite file locked by another connection")
+def test_a_command_waiting_for_another_writer_says_so_then_writes(seeded_store, capsys, monkeypatch, restore_wait):
+    """The CLI prints one line on stderr while a write waits for another program's lock, and goes on when the
+    lock is released; the lock is released only once that line has been printed, so nothing here is timed."""
+    from hea_campaign.campaign.writer_wait import say_when_waiting
+    from hea_campaign.tui.cli import main, root
+
+    said = threading.Event()
+    printed = root._say_waiting
+
+    def notice():
+        printed()
+        said.set()
+
+    other = sqlite3.connect(seeded_store.url.removeprefix("sqlite:///"), check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Thread(target=lambda: (said.wait(120), other.rollback()))
+    release.start()
+    monkeypatch.setattr(root, "_say_waiting", notice)
+    try:
+        code = main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--db", seeded_store.url])
+    finally:
+        release.join()
+        other.close()
+        say_when_waiting(None)
+    out = capsys.readouterr()
+    assert said.is_set() and code == 0, out
+    assert out.err.count("waiting for the store: another program is writing to it") == 1
+    assert "Recorded measurement" in out.out

@@ -178,10 +178,11 @@ class CampaignApp(App):
         from .idle_collector import IdleCollector
         from .live import LiveRefresh
 
-        from hea_campaign.campaign.writer_wait import wait_for_writers
+        from hea_campaign.campaign.writer_wait import say_when_waiting, wait_for_writers
 
         self._ui_thread = threading.get_ident()
         wait_for_writers(UI_WRITER_WAIT_S)  # a quick "the store is busy" rather than a frozen screen
+        say_when_waiting(None)  # the CLI's notice goes to stderr, under the app's screen
         self.collector = IdleCollector(self)  # full garbage collections only while nobody types
         self.collector.start()
         self._ready_timer = self.set_interval(0.01, self._check_panes, name="panes-mounted")

@@ -44,20 +44,32 @@ register_command_modules()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command; every failure is one `error:` line (see errors.py)."""
+    from hea_campaign.campaign.writer_wait import say_when_waiting
+
     from .errors import INTERRUPTED, handle, say_interrupted
     from .help_format import readable_metavars, wrapped_paragraphs
 
     readable_metavars()
     wrapped_paragraphs()
+    say_when_waiting(_say_waiting)
     try:
         result = app(args=argv, standalone_mode=False, prog_name="hea-campaign")
     except BaseException as exc:  # noqa: BLE001 - the root handler: nothing escapes as a traceback
         if isinstance(exc, SystemExit):
             return exc.code if isinstance(exc.code, int) else 0
         return handle(exc)
+    finally:
+        say_when_waiting(None)
     if result == INTERRUPTED:  # Typer turns Ctrl+C into a quiet exit status 130: say what it means
         say_interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _say_waiting() -> None:
+    """A write that waits for another program's lock says so on stderr instead of sitting silent."""
+    sys.stderr.write("waiting for the store: another program is writing to it (a large import?); "
+                     "this command goes on when it has finished, or gives up after a while\n")
+    sys.stderr.flush()
 
 
 def entry() -> None:
