@@ -189,3 +189,17 @@ def test_the_chain_names_where_a_result_moved(store):
         assert lines[0].startswith(f"Result {selected} of {of}: 1 correction(s)")
         assert f"moved to CoCrFeNi (candidate {right}): single phase yes" in lines[2] and "[counts]" in lines[2]
         assert "moved" not in lines[1]
+
+
+def test_the_candidate_a_result_left_shows_where_it_went(store):
+    from hea_campaign.campaign.candidates import _lab_results
+    from hea_campaign.tui.present.views import lab_result_lines
+
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    fixed = correct_result(store, typo.id, single_phase=True, method="XRD")  # on the same alloy: a correction
+    move_result(store, fixed.id, candidate_id=right, single_phase=True)
+    with store.read() as s:  # what the candidate detail (CLI and TUI) shows under "Lab results"
+        lines = lab_result_lines(_lab_results(s, store.campaign_id, wrong, "FeNi"))
+    assert f"measurement {typo.id}" in lines[2] and "(corrected by a later entry)" in lines[2]
+    assert f"measurement {fixed.id}" in lines[3] and "(moved to CoCrFeNi: entered for the wrong alloy)" in lines[3]

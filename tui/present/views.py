@@ -78,6 +78,8 @@ def lab_result_lines(results) -> list[str]:
         parts += [e(v) for v in (r["method"], r["measured_on"]) if v]
         parts += [f"by {e(r['operator'])}"] if r["operator"] else []
         state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
+        if r.get("moved_to"):
+            state = f"  [dim](moved to {e(r['moved_to'])}: entered for the wrong alloy)[/]"
         state += "" if r.get("for_candidate", True) else "  [dim](entered for the alloy, not for this candidate)[/]"
         lines.append(f"  measurement {r['id']}: " + ", ".join(parts) + state)
     return lines
