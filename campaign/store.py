@@ -74,6 +74,23 @@ def store_file_of(db: str | os.PathLike | None) -> Path | None:
     return store_file(url) if is_file_store(url) else None
 
 
+def _campaign_id(engine: Engine, campaign: str, url: str, actor: str | None, create: bool) -> int:
+    """The campaign's id, found without the write lock (a reader never waits for a writer); created if asked."""
+    with unit_of_work(engine, write=False) as session:
+        row = q.find_campaign(session, campaign)
+        if row is None and not create:
+            names = list(session.exec(select(Campaign.name)).all())
+            raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}{_closest(campaign, names)}")
+    if row is not None:
+        return row.id
+    with unit_of_work(engine) as session:  # looked up again under the lock: another program may have made it
+        row = q.find_campaign(session, campaign)
+        if row is None:
+            _refuse_a_twin(campaign, list(session.exec(select(Campaign.name)).all()), safe_url(url))
+            row = q.create_campaign(session, campaign, resolve_actor(actor))
+        return row.id
+
+
 @dataclass
 class CampaignStore:
     """A handle on one campaign in one store; cheap to pass around, thread-safe engine."""
@@ -95,15 +112,7 @@ class CampaignStore:
         try:
             engine = make_engine(url)
             ensure_schema(engine)
-            with unit_of_work(engine) as session:
-                row = q.find_campaign(session, campaign)
-                if row is None:
-                    names = list(session.exec(select(Campaign.name)).all())
-                    if not create:
-                        raise CampaignError(f"no campaign named '{campaign}' in {safe_url(url)}{_closest(campaign, names)}")
-                    _refuse_a_twin(campaign, names, safe_url(url))
-                    row = q.create_campaign(session, campaign, resolve_actor(actor))
-                campaign_id = row.id
+            campaign_id = _campaign_id(engine, campaign, url, actor, create)
         except DBAPIError as exc:  # server down, bad password, no such database, no rights, ...
             raise CampaignError(f"cannot open the store {safe_url(url)}: {describe_db_error(exc)}") from None
         except FileNotFoundError as exc:

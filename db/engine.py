@@ -35,10 +35,13 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
-from .location import DEFAULT_DB_FILE, ENV_DB, resolve_url  # noqa: F401 - where the store lives
+from .location import DEFAULT_DB_FILE, ENV_DB, read_only_uri, resolve_url, unwritable_store  # noqa: F401
 from .writer_wait import noticed_wait, thread_wait_ms
 
 BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_SAYS = ("the store cannot be written from here (its file or folder is read-only): nothing was saved; "
+                  "commands that only read it work, and a writable copy is one command away "
+                  "(hea-campaign backup COPY.db, then --db COPY.db)")
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
 PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
 
@@ -79,6 +82,8 @@ def lock_wait_ms() -> int:
 def describe_db_error(exc: BaseException) -> str:
     """One line saying why the database refused (no driver traceback, no SQL)."""
     orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if "readonly database" in str(orig) or "read-only transaction" in str(orig):
+        return READ_ONLY_SAYS
     if "database is locked" in str(orig) or "lock timeout" in str(orig):
         return (f"the store is busy: another program has been writing to it for more than "
                 f"{lock_wait_ms() / 1000:g} s (a large import?); nothing was saved, try again when it has finished")
@@ -90,7 +95,7 @@ def describe_db_error(exc: BaseException) -> str:
     return text or exc.__class__.__name__
 
 
-def _install_sqlite_behaviour(engine: Engine) -> None:
+def _install_sqlite_behaviour(engine: Engine, read_only: bool = False) -> None:
     in_memory = engine.url.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -99,7 +104,7 @@ def _install_sqlite_behaviour(engine: Engine) -> None:
         # implicit BEGIN is deferred, which loses the lock race later).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if not in_memory:
+        if not in_memory and not read_only:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -151,17 +156,26 @@ def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> E
             parent = Path(database).parent
             if not parent.exists():
                 raise FileNotFoundError(f"the folder for the store does not exist: {parent}")
-        engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-        )
-        _install_sqlite_behaviour(engine)
+        connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        read_only = bool(database and database != ":memory:" and unwritable_store(Path(database)))
+        if read_only:  # opened so that it writes nothing; a write unit then fails as read-only
+            import sqlite3
+
+            uri = read_only_uri(Path(database))
+            engine = create_engine(url, echo=echo, creator=lambda: sqlite3.connect(uri, uri=True, **connect_args))
+        else:
+            engine = create_engine(url, echo=echo, connect_args=connect_args)
+        _install_sqlite_behaviour(engine, read_only)
         return engine
     engine = create_engine(url, echo=echo, pool_pre_ping=True)
     if is_postgresql(engine):
         _install_postgresql_behaviour(engine)
     return engine
+
+
+def reading(engine: Engine) -> Engine:
+    """The engine for connections that only read: they take no write lock, so they never wait for a writer."""
+    return engine.execution_options(hea_write=False)
 
 
 @contextmanager
@@ -171,7 +185,7 @@ def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     Write units take the store's write lock when they begin (SQLite: BEGIN
     IMMEDIATE; PostgreSQL: an advisory lock); read units do not.
     """
-    bind = engine.execution_options(hea_write=write)
+    bind = engine if write else reading(engine)
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 DEFAULT_DB_FILE = "hea-campaign.db"
 ENV_DB = "HEA_CAMPAIGN_DB"
@@ -30,3 +31,30 @@ def plain_sqlite_file(url: str) -> Path | None:
         return None
     name = url[len(SQLITE_FILE_PREFIX):]
     return Path(name) if name and name != ":memory:" else None
+
+
+def unwritable_store(path: Path) -> str | None:
+    """Why the existing store file ``path`` cannot be written from here, or None if it can.
+
+    SQLite keeps its write-ahead log beside the file, so a store in a folder this
+    user cannot write (a read-only share, a mounted backup) cannot even be opened
+    the usual way unless the log files are already there.
+    """
+    if not path.is_file():
+        return None
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    logs_there = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
+    if not os.access(path.parent, os.W_OK) and not logs_there:
+        return "its folder is read-only"
+    return None
+
+
+def read_only_uri(path: Path) -> str:
+    """A SQLite URI that reads ``path`` and writes nothing, not even beside it.
+
+    With no write-ahead log beside the file no program has the store open, so it
+    is read as an unchanging file (``immutable``); otherwise through the log.
+    """
+    uri = f"file:{quote(str(path))}?mode=ro"
+    return uri if Path(f"{path}-wal").exists() else uri + "&immutable=1"

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from .engine import reading
 from .states import SCHEMA_HEAD
 
 if TYPE_CHECKING:
@@ -51,9 +52,9 @@ def known_revisions() -> set[str]:
 
 def schema_requires(engine: Engine) -> str | None:
     """The oldest hea-campaign that reads this store's schema (store_info), if the store says."""
-    if "store_info" not in inspect(engine).get_table_names():
+    if "store_info" not in inspect(reading(engine)).get_table_names():
         return None
-    with engine.connect() as conn:
+    with reading(engine).connect() as conn:
         return conn.execute(text("SELECT value FROM store_info WHERE key = 'schema_requires'")).scalar()
 
 
@@ -91,7 +92,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with reading(engine).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -113,7 +114,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 def _stored_revision(engine: Engine) -> str | None:
     """The revision in ``alembic_version``, read without Alembic (None if there is no such row or table)."""
     try:
-        with engine.connect() as conn:
+        with reading(engine).connect() as conn:
             rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     except DBAPIError:  # no alembic_version table: an empty database, or not a store
         return None
@@ -126,7 +127,7 @@ def ensure_schema(engine: Engine) -> None:
         return  # the common case, decided without importing Alembic
     current = current_revision(engine)
     if current is None:
-        if inspect(engine).get_table_names():
+        if inspect(reading(engine)).get_table_names():
             raise SchemaOutOfDate(
                 "this database has tables but no hea-campaign schema version; it is not a campaign store"
             )

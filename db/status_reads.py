@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from .location import read_only_uri, unwritable_store
 from .states import SCHEMA_HEAD
 
 
@@ -24,7 +25,9 @@ def read_status(path: Path, campaign: str, proposal_source: str, recent: int) ->
     if not path.is_file():
         return None
     try:
-        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+        path = path.resolve()
+        uri = read_only_uri(path) if unwritable_store(path) else f"file:{quote(str(path))}?mode=ro"
+        con = sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error:
         return None
     try:

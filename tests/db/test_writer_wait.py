@@ -89,3 +89,29 @@ def test_a_command_waiting_for_another_writer_says_so_then_writes(seeded_store, 
     assert said.is_set() and code == 0, out
     assert out.err.count("waiting for the store: another program is writing to it") == 1
     assert "Recorded measurement" in out.out
+
+
+@pytest.mark.sqlite_only("a SQLite file locked by another connection")
+@pytest.mark.parametrize("command", [["status"], ["candidates"], ["history", "CoCrFeNi"],
+                                     ["space", "show"], ["models"]])
+def test_a_command_that_only_reads_never_waits_for_a_writer(seeded_store, capsys, monkeypatch, restore_wait, command):
+    """Opening the store and reading take no write lock: a colleague's long import never holds up a look
+    at the campaign.  Were the lock taken, the waiting notice would fire (and release the lock, so nothing
+    here is timed)."""
+    from hea_campaign.tui.cli import main, root
+
+    fired, release = [], threading.Event()
+    other = sqlite3.connect(seeded_store.url.removeprefix("sqlite:///"), check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    releaser = threading.Thread(target=lambda: (release.wait(120), other.rollback()))
+    releaser.start()
+    monkeypatch.setattr(root, "_say_waiting", lambda: (fired.append(True), release.set()))
+    try:
+        code = main([*command, "--db", seeded_store.url])
+    finally:
+        release.set()
+        releaser.join()
+        other.close()
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert fired == [], f"{command} took the write lock"
