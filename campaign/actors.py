@@ -23,7 +23,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 UNKNOWN = "unknown"
 
 
-def actor_name(value: str | None, option: str = "--by") -> str | None:
+def actor_name(value: str | None, option: str = "--by", default: str = "the OS user") -> str | None:
     """The name given with --by, checked and stripped of surrounding spaces (None: not given).
 
     Raises ``CampaignError`` with one line naming ``option`` when the name is blank, longer than
@@ -32,7 +32,7 @@ def actor_name(value: str | None, option: str = "--by") -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise CampaignError(f"{option} is blank: give the name to record as who did it, or leave it out (the OS user)")
+        raise CampaignError(f"{option} is blank: give the name to record as who did it, or leave it out ({default})")
     name = value.strip()
     bad = _CONTROL.search(name)
     if bad is not None:

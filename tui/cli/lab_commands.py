@@ -65,6 +65,7 @@ def register(app: typer.Typer) -> None:
 
         if candidate is not None:
             record_id(candidate, "--candidate")
+        operator = _operator(operator)
 
         from ..present.report import format_recorded_result
 
@@ -167,6 +168,7 @@ def register(app: typer.Typer) -> None:
         record_id(measurement_id, "the measurement id")
         if candidate is not None:
             record_id(candidate, "--candidate")
+        operator = _operator(operator)
         common = dict(single_phase=single_phase, phases=phases, method=method, operator=operator,
                       measured_on=measured_on, by=by, notes=notes)
         if candidate is not None or formula is not None:
@@ -334,3 +336,10 @@ def register(app: typer.Typer) -> None:
         from ..present.report import format_backup
 
         echo(format_backup(backup_at(db, path)))
+
+
+def _operator(value: str | None) -> str | None:
+    """--operator checked as --by is: a blank or multi-line name is refused, not quietly replaced."""
+    from hea_campaign.campaign.actors import actor_name
+
+    return actor_name(value, "--operator", default="whoever enters the result")
