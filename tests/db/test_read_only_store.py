@@ -108,3 +108,13 @@ def test_a_store_made_read_only_by_its_permissions(seeded_store, tmp_path, capsy
         assert "cannot be written from here" in capsys.readouterr().err
     finally:
         folder.chmod(0o755)
+
+
+def test_the_writable_copy_the_refusal_suggests_is_one_command_away(shared_copy, tmp_path, capsys):
+    from hea_campaign.tui.cli import main
+
+    copy = tmp_path / "mine.db"
+    assert main(["backup", str(copy), "--db", str(shared_copy)]) == 0, capsys.readouterr()
+    assert main(["result", "add", "FeNi", "--single-phase", "yes", "--db", str(copy)]) == 0, capsys.readouterr()
+    assert "Recorded measurement" in capsys.readouterr().out
+    assert sorted(p.name for p in shared_copy.parent.iterdir()) == ["lab.db"]
