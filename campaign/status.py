@@ -64,6 +64,15 @@ def _status(store_url: str, campaign: str, c: dict, outside: int, batches, activ
     )
 
 
+def read_only_here(url: str) -> str | None:
+    """Why a SQLite store cannot be written from here ('the file is read-only', ...), None if it can
+    (or is not a plain file); the header and ``status`` say it before anyone types a result."""
+    from hea_campaign.db.location import plain_sqlite_file, unwritable_store
+
+    path = plain_sqlite_file(url)
+    return None if path is None else unwritable_store(path)
+
+
 def quick_status(db: str | os.PathLike | None, campaign: str, recent: int = 5) -> CampaignStatus | None:
     """The status of a campaign in a plain SQLite file, read without SQLAlchemy; None when
     ``campaign_status`` on an opened store must answer (a server, an older schema, no such

@@ -67,7 +67,9 @@ def test_a_read_only_store_is_read_and_left_untouched(shared_copy, capsys):
     before = hashlib.sha256(shared_copy.read_bytes()).hexdigest()
     for command in (["status"], ["candidates"], ["history", "CoCrFeNi"], ["models"], ["space", "show"]):
         assert main([*command, "--db", str(shared_copy)]) == 0, capsys.readouterr()
-    assert "CoCrFeNi (alloy" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "CoCrFeNi (alloy" in shown
+    assert "read-only here (the file is read-only): commands that only read work" in shown  # status says it first
     assert main(["result", "add", "FeNi", "--single-phase", "yes", "--db", str(shared_copy)]) == 2
     err = capsys.readouterr().err
     assert "cannot be written from here" in err and "Traceback" not in err and err.count("\n") == 1
@@ -118,3 +120,10 @@ def test_the_writable_copy_the_refusal_suggests_is_one_command_away(shared_copy,
     assert main(["result", "add", "FeNi", "--single-phase", "yes", "--db", str(copy)]) == 0, capsys.readouterr()
     assert "Recorded measurement" in capsys.readouterr().out
     assert sorted(p.name for p in shared_copy.parent.iterdir()) == ["lab.db"]
+
+
+def test_the_cockpit_header_says_the_store_is_read_only(shared_copy):
+    from hea_campaign.tui.app.launch import cockpit_for
+
+    app = cockpit_for(str(shared_copy), "default", open_store=lambda: None)
+    assert app.sub_title.endswith("(read-only: the file is read-only)")

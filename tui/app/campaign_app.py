@@ -142,7 +142,10 @@ class CampaignApp(App):
         self.panes_ready = asyncio.Event()  # every tab's pane is mounted (see _check_panes)
         self.actor = resolve_actor(actor)  # the --by rule (campaign/actors.py), else the OS user
         about = store if store is not None else opening
-        self.sub_title = f"{about.campaign_name} @ {about.display_url}"
+        from hea_campaign.campaign.status import read_only_here
+
+        why = read_only_here(store.url if store is not None else opening.display_url)
+        self.sub_title = f"{about.campaign_name} @ {about.display_url}" + (f" (read-only: {why})" if why else "")
 
     @property
     def store(self) -> CampaignStore:

@@ -29,7 +29,11 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
 
     The TUI leaves out the store line (its header shows the store and campaign).
     """
+    from hea_campaign.campaign.status import read_only_here
+
+    why = read_only_here(s.store_url) if show_store else None
     lines = [f"[b]Store:[/b] {e(s.store_url)}  campaign: {e(s.campaign)}"] if show_store else []
+    lines += [f"  [yellow]read-only here ({e(why)}): commands that only read work[/]"] if why else []
     lines += [
         f"[b]Alloys:[/b] {s.alloys}  (current measurements: {s.measurements})",
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
