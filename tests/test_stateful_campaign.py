@@ -638,7 +638,7 @@ class CampaignMachine(RuleBasedStateMachine):
     @rule(data=st.data(), single=st.booleans(), method=texts, operator=texts, notes=texts,
           measured_on=st.none() | past_dates,
           trouble=st.sampled_from([None, None, None, "superseded", "unknown", "phases", "contradiction",
-                                   "future"]))  # fmt: skip
+                                   "future", "same"]))  # fmt: skip
     def correct_a_result(self, data, single, method, operator, notes, measured_on, trouble):
         mid = data.draw(st.sampled_from(sorted(self.measurements)), label="measurement")
         phases = data.draw(phases_for(single), label="phases")
@@ -652,12 +652,21 @@ class CampaignMachine(RuleBasedStateMachine):
             phases = "FCC+BCC" if single else "FCC"
         elif trouble == "future":
             measured_on = date.today() + timedelta(days=3)
+        elif trouble == "same":  # retyped as it is (a result with no label cannot be: any label changes it)
+            if self.measurements[mid][M["single_phase"]] is not None:
+                single, phases, method, operator, notes, measured_on = (
+                    bool(self.measurements[mid][M["single_phase"]]), None, None, None, None, None)
+            trouble = None  # refused (or not) as the model says, below
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
                   measured_on=measured_on, by=ACTOR)  # fmt: skip
         if trouble or mid in self._superseded():
             self._refused(correct_result, self.store, mid, **kw)
             return
         old = self.measurements[mid]
+        if self._says_the_same(old, single, phases, method, operator, notes, measured_on):
+            self._refused(correct_result, self.store, mid, **kw)  # nothing to correct: nothing saved
+            event("correction refused: it changes nothing")
+            return
         formula = next(f for f, a in self.alloys.items() if a == old[M["alloy_id"]])
         m = correct_result(self.store, mid, **kw)
         (new_id,) = self._take_new_measurements([{
@@ -672,6 +681,14 @@ class CampaignMachine(RuleBasedStateMachine):
         assert m.id == new_id
         event("corrected")
         self._step([("measurement.correct", "measurement", new_id)])  # a correction never moves a candidate
+
+    def _says_the_same(self, old: tuple, single, phases, method, operator, notes, measured_on) -> bool:
+        """A correction that would restate ``old`` unchanged (the service refuses it)."""
+        return (old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
+                and self._phases_kept(old, single, phases) == old[M["phases"]]
+                and (clean(method) or old[M["method"]]) == old[M["method"]]
+                and (measured_on.isoformat() if measured_on else old[M["measured_on"]]) == old[M["measured_on"]]
+                and clean(notes) in (None, old[M["notes"]]) and clean(operator) in (None, old[M["operator"]]))
 
     @staticmethod
     def _phases_kept(old: tuple, single: bool, phases: str | None) -> str | None:
@@ -881,6 +898,12 @@ class CampaignMachine(RuleBasedStateMachine):
             out = self.out / self._new_name(suffix)
         self._export(ids, *mass, out)
 
+    def _alloys_with_a_lab_result(self) -> set[int]:
+        """Alloys with a current lab result that says a label (not a dataset row)."""
+        gone = self._superseded()
+        return {m[M["alloy_id"]] for i, m in self.measurements.items() if i not in gone
+                and m[M["single_phase"]] is not None and not m[M["source"]].startswith("import:")}
+
     def _export(self, ids: list | None, value, unit: str, out: Path) -> None:
         """Export (or expect a refusal that changes nothing), then check the file and the rows."""
         approved = self._with_status("approved")
@@ -890,6 +913,8 @@ class CampaignMachine(RuleBasedStateMachine):
         mass_ok = mass_ok and abs(value * per_unit - round(value * per_unit)) < 1e-6
         selected = approved if ids is None else list(dict.fromkeys(ids))
         legal = bool(selected) and all(self.candidates.get(i) == "approved" for i in selected)
+        measured = self._alloys_with_a_lab_result()  # measured since approval: export asks for --yes
+        legal = legal and not any(self.alloys[self.cand_formula[i]] in measured for i in selected)
         if not (mass_ok and legal and not existed and out.parent.is_dir()):
             self._refused(export_batch, self.store, ids=ids, mass=value, unit=unit, out=out, by=ACTOR)
             assert out.exists() == existed  # no file appeared, an existing one is checked by the invariants

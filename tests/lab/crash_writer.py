@@ -31,7 +31,8 @@ def work(db: str, seed: int) -> None:
     last = None
     while True:
         if last is not None and rng.random() < 0.2:
-            m = correct_result(store, last, single_phase=rng.random() < 0.5, by="crash", notes="correction")
+            m = correct_result(store, last, single_phase=rng.random() < 0.5, by="crash",
+                               notes=f"correction {rng.random()}")  # never the same as the result it corrects
         else:
             els = rng.sample(ELEMENTS, rng.randint(2, 5))
             formula = "".join(f"{e}{rng.randint(1, 30)}" for e in els)

@@ -268,6 +268,22 @@ def test_a_correction_supersedes_and_labels_follow_the_latest(store):
     assert relabelled.phases is None  # FCC belongs to the old label
 
 
+def test_a_correction_that_changes_nothing_is_refused_and_saves_nothing(store):
+    first = add_result(store, "CoCrFeNi", single_phase=True, phases="FCC", method="XRD", measured_on="2024-03-01",
+                       notes="as cast", operator="amy", by="amy")  # fmt: skip
+    before = counts(store)
+    for same in (dict(), dict(phases="FCC", method="XRD", measured_on="2024-03-01", notes="as cast", operator="amy"),
+                 dict(by="raj")):  # retyped, or saved unchanged by someone else
+        with pytest.raises(CampaignError, match=f"measurement {first.id} already says single phase .FCC.*nothing to"):
+            correct_result(store, first.id, single_phase="yes", **same)
+    assert counts(store) == before
+    for change in (dict(phases="A1"), dict(method="SEM"), dict(measured_on="2024-03-02"),
+                   dict(notes="annealed"), dict(operator="raj")):
+        m = correct_result(store, first.id, single_phase="yes", **change)
+        first = m  # each change is a correction of its own, kept in the history
+    assert counts(store)["measurement"] == before["measurement"] + 5
+
+
 def test_a_correction_resolves_a_conflicting_seed_label(seeded_store):
     state = _label(seeded_store, "HfNbTiVZr")
     assert state.conflict and state.label is None

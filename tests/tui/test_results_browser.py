@@ -142,8 +142,10 @@ async def _correct_from_browser(pilot, app, formula: str, measurement_id: int) -
 
 
 async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_store):
-    """A "yes" left in the form does not survive a correction of a multi-phase result: one Save keeps its label."""
+    """A "yes" left in the form does not survive a correction of a multi-phase result: Save keeps its label;
+    a form saved unchanged stores nothing."""
     from hea_campaign.db.tables import Measurement
+    from hea_campaign.tui.app.modals import ErrorModal
 
     old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", method="SEM",
                      measured_on="2025-03-01", notes="arc melted twice", by="ana")
@@ -163,7 +165,15 @@ async def test_a_correction_shows_every_field_of_the_result_it_corrects(seeded_s
         assert [k for k, w in field.items() if w.disabled] == ["corrects"]
         assert app.focused is field["single"]
         assert "Correcting result" in str(app.query_one("#result-status").render())
-        await pilot.click("#save-result")  # saved as shown: still multi phase
+        await pilot.click("#save-result")  # saved as shown: nothing changed, so nothing is saved
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert "nothing to correct" in shown_text(app.screen.query_one("#error-message"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ErrorModal))
+        with seeded_store.read() as s:
+            assert s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).first() is None
+        field["notes"].value = "arc melted twice; second peak checked"
+        await pilot.click("#save-result")  # a real correction of the notes keeps the label: still multi phase
         await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
         with seeded_store.read() as s:
             new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
@@ -279,3 +289,37 @@ async def test_the_browser_gives_the_true_totals_when_it_lists_only_the_newest(s
         await wait_for(pilot, lambda: len(screen.rows) == 1)
         await pilot.pause()
         assert str(screen.query_one("#results-count").render()).startswith("1 result(s), 0 corrected, 0 failed")
+
+
+async def test_a_mistyped_mass_is_corrected_from_the_browser_as_the_cli_does(seeded_store):
+    """The weighed masses can be typed only in a correction; they are checked as --weighed-g checks them
+    (far from the alloy: refused at the field, nothing saved) and give the composition made."""
+    from hea_campaign.campaign.weigh_sheet import made_composition
+    from hea_campaign.db.tables import Measurement
+
+    old = add_result(seeded_store, "FeNi", single_phase="yes", phases="FCC", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        masses = app.query_one("#r-weighed-g")
+        assert masses.disabled and not masses.display  # a new result has no masses to correct: not shown
+        await _correct_from_browser(pilot, app, "FeNi", old.id)
+        assert masses.display and not masses.disabled and masses.value == ""
+        masses.value = "Fe:10.00,Ni:1.05"  # a slip of the finger: far from FeNi
+        await pilot.pause()
+        assert "at.% apart" in str(app.query_one("#err-weighed-g").render())
+        await pilot.click("#save-result")
+        await pilot.pause()
+        with seeded_store.read() as s:
+            assert s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).first() is None
+        masses.value = "Fe:10.00,Ni:10.51"
+        await pilot.pause()
+        assert str(app.query_one("#err-weighed-g").render()).strip() == ""
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+        assert not masses.display and masses.value == ""  # a plain form again
+    with seeded_store.read() as s:
+        new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+    assert new.made_composition == made_composition({"Fe": 10.00, "Ni": 10.51})
+    assert (new.single_phase, new.phases) == (True, "FCC")
