@@ -2,7 +2,8 @@
 
 A correction started from the results browser (``start_correction``) fills
 every field with the result being corrected; which result it corrects is
-shown but disabled until the form is saved or cleared.  Changing its alloy or
+shown but disabled until the form is saved or cleared.  Only there can the
+masses really weighed be typed (a mistyped mass on the weigh sheet).  Changing its alloy or
 candidate moves the result there (it was entered for the wrong one:
 ``campaign.result_moves``).  A correction typed by hand (an id in "corrects
 result") with a formula or a candidate id is refused: nothing on the form
@@ -30,7 +31,9 @@ FIELDS = (
     ("measured-on", "measured on", "YYYY-MM-DD (optional)"),
     ("notes", "notes", "optional"),
     ("corrects", "corrects result", "measurement id to supersede (optional)"),
+    ("weighed-g", "weighed (g)", "correction only: Fe:10.12,Ni:9.88"),
 )
+ONLY_IN_CORRECTION = ("weighed-g",)  # a mistyped mass is fixed by a correction; a new result has none
 
 
 def _canonical(formula: str) -> str:
@@ -63,9 +66,12 @@ class ResultsPane(VerticalScroll):
                          id="r-single")
             yield Static("", id="err-single", classes="field-error")
             for key, label, hint in FIELDS[2:]:
-                yield Label(label)
-                yield Input(placeholder=hint, id=f"r-{key}", compact=True)
-                yield Static("", id=f"err-{key}", classes="field-error")
+                shown = key not in ONLY_IN_CORRECTION  # those appear when a correction starts
+                yield Label(label, id=f"label-{key}").set_styles(display="block" if shown else "none")
+                yield Input(placeholder=hint, id=f"r-{key}", compact=True, disabled=not shown).set_styles(
+                    display="block" if shown else "none")
+                yield Static("", id=f"err-{key}", classes="field-error").set_styles(
+                    display="block" if shown else "none")
         with Horizontal(classes="buttons"):
             yield Button("Save result", variant="primary", id="save-result")
             yield Button("Clear", id="clear-result")
@@ -115,11 +121,35 @@ class ResultsPane(VerticalScroll):
             parse_measured_on(self._value("measured-on"))
         except CampaignError as exc:
             errors["measured-on"] = str(exc)
+        if self._value("weighed-g"):
+            errors.update(self._weighed_errors(formula))
         return errors
+
+    def _weighed_errors(self, formula: str) -> dict[str, str]:
+        """The masses typed in a correction, checked as ``result correct --weighed-g`` checks them."""
+        from hea_campaign.campaign.chemistry import FormulaError, parse_formula
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.campaign.weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
+
+        if self._move_target():
+            return {"weighed-g": "move the result first (Save), then correct its masses at its new place"}
+        try:
+            nominal = parse_formula(formula).as_dict() if formula else None
+        except FormulaError:
+            return {}  # the formula field says what is wrong
+        if nominal is None:
+            return {}
+        try:
+            made = made_composition(parse_weighed(self._value("weighed-g"), list(nominal)))
+            check_made_near_nominal(_canonical(formula), nominal, made, what="the alloy")
+        except CampaignError as exc:
+            return {"weighed-g": str(exc)}
+        return {}
 
     def show_errors(self) -> dict[str, str]:
         errors = self.field_errors()
-        for key in ("formula", "candidate", "single", "phases", "method", "measured-on", "notes", "corrects"):
+        for key in ("formula", "candidate", "single", "phases", "method", "measured-on", "notes", "corrects",
+                    "weighed-g"):
             self.query_one(f"#err-{key}", Static).update(Text(plain(errors.get(key, ""))))  # quotes user text
         return errors
 
@@ -142,6 +172,7 @@ class ResultsPane(VerticalScroll):
             field = self.query_one(f"#r-{key}", Input)
             field.value = value
             field.disabled = key in FIXED_IN_CORRECTION
+        self._show_correction_fields(True)
         self.corrected_place = (values["formula"], values["candidate"])
         select = self.query_one("#r-single", Select)
         if row.single_phase is None:
@@ -151,8 +182,15 @@ class ResultsPane(VerticalScroll):
         select.focus()
         self.query_one("#result-status", Static).update(Text(
             f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result. "
-            "Change the alloy or the candidate only if it was entered for the wrong one: it moves there. "
-            "Clear to enter a new result instead."))
+            "Change the alloy or the candidate only if it was entered for the wrong one: it moves there; "
+            "type the masses really weighed if one was mistyped. Clear to enter a new result instead."))
+
+    def _show_correction_fields(self, on: bool) -> None:
+        """The fields only a correction has (the masses weighed): shown and enabled while correcting."""
+        for key in ONLY_IN_CORRECTION:
+            for selector in (f"#label-{key}", f"#r-{key}", f"#err-{key}"):
+                self.query_one(selector).display = on
+            self.query_one(f"#r-{key}", Input).disabled = not on
 
     def _move_target(self) -> dict:
         """Where a correction from the browser moves its result, as the CLI's --candidate/--formula would say
@@ -178,6 +216,7 @@ class ResultsPane(VerticalScroll):
         for w in self.query(Input):
             w.value = ""
             w.disabled = False
+        self._show_correction_fields(False)
         self.query_one("#r-single", Select).clear()
         for e in self.query(".field-error"):
             e.update("")
@@ -220,7 +259,8 @@ class ResultsPane(VerticalScroll):
                                    **common)
             m = moved.measurement if moved is not None else None
         elif self._value("corrects"):
-            m = self.app.guard(correct_result, self.app.store, int(self._value("corrects")), **common)
+            m = self.app.guard(correct_result, self.app.store, int(self._value("corrects")), **common,
+                               weighed_g=self._value("weighed-g") or None)
         else:
             try:
                 done = record_result(self.app.store, self._value("formula") or None,
