@@ -392,7 +392,7 @@ def format_protocol(result: ProtocolResult) -> str:
         for part in ("train", "val", "test"):
             rows.append([name, part, _ms(summ.get(f"{part}_accuracy", (math.nan, math.nan))),
                          _ms(summ.get(f"{part}_roc_auc", (math.nan, math.nan)))])
-    title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ''}, seeds " + \
+    title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ' (ungrouped: near-duplicates may straddle the split)'}, seeds " + \
         ",".join(str(s.seed) for s in result.seeds)
     text = title + "\n" + format_table(rows, ["model", "part", "accuracy", "ROC AUC"])
     members = [str(s.others["scorer"]["members"]) for s in result.seeds if "members" in s.others.get("scorer", {})]

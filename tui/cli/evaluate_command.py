@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         protocol: Annotated[str, typer.Option(metavar="paper|system-holdout", help="Split protocol: paper (10% test, 30% of the rest unlabelled, 20% of that validation) or system-holdout (the same proportions, whole element systems on one side: the out-of-distribution figure).")] = "paper",
         seeds: Annotated[int, typer.Option(metavar="N", help="Number of split seeds (0..N-1), 1 to 100.")] = 5,
         split_file: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Use a fixed split (Alloys,split CSV), e.g. ../shared/data/paper_split.csv.")] = None,
-        grouped: Annotated[bool, typer.Option("--grouped", help="Keep near-duplicate compositions (fractions within 0.01 of each other) on one side of each split: the headline figure.")] = False,
+        grouped: Annotated[bool, typer.Option("--grouped/--ungrouped", help="Keep near-duplicate compositions (fractions within 0.01 of each other) on one side of each split: the headline figure, and the default. --ungrouped cuts rows at random as the seed paper did, so near-duplicates may straddle a split (for comparison with the paper only).")] = True,
         baseline: Annotated[bool, typer.Option("--baseline", help="Also train the reference models (gradient boosting, random forest) on the same descriptors and labelled rows.")] = False,
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="Semi-supervised SSVAE vs supervised-only vs random forest vs the scorer at 50, 100, 247 and 864 labelled alloys (the rest of the pool unlabelled).")] = False,
         external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
 
-        Example: hea-campaign evaluate --seeds 5 --baseline
+        Example: hea-campaign evaluate --seeds 5 --baseline   (grouped splits: near-duplicates never straddle one)
         """
         from hea_campaign.campaign import evaluation as ce
         from hea_campaign.campaign.errors import CampaignError
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             from ..present.flag_report import format_inversion_figures
 
             echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
-        if not did or (split_file and not inversion) or ((grouped or protocol != "paper") and not (flags or data_efficiency)):
+        if not did or (split_file and not inversion) or (protocol != "paper" and not (flags or data_efficiency)):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say, protocol=protocol)
             echo(me.format_protocol(result))

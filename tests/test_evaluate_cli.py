@@ -1,0 +1,39 @@
+"""`evaluate` keeps near-duplicates on one side of every split unless told otherwise (the headline figure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hea_campaign.tui.cli import main
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """What the CLI asks of the evaluation services (each replaced by a recorder that fails the command)."""
+    from hea_campaign.campaign import evaluation as ce
+
+    seen = {}
+
+    def record(name):
+        def call(*args, **kwargs):
+            seen[name] = kwargs
+            raise ce.CampaignError("recorded")
+        return call
+
+    monkeypatch.setattr(ce, "evaluate_paper", record("paper"))
+    monkeypatch.setattr(ce, "evaluate_data_efficiency", record("data efficiency"))
+    return seen
+
+
+@pytest.mark.parametrize("extra, grouped", [([], True), (["--grouped"], True), (["--ungrouped"], False)])
+def test_the_paper_protocol_is_grouped_by_default(asked, capsys, extra, grouped):
+    assert main(["evaluate", "--seeds", "1", *extra]) == 2
+    assert asked["paper"]["grouped"] is grouped and asked["paper"]["protocol"] == "paper"
+
+
+@pytest.mark.parametrize("extra, grouped", [([], True), (["--ungrouped"], False)])
+def test_data_efficiency_is_grouped_by_default(asked, capsys, extra, grouped):
+    assert main(["evaluate", "--data-efficiency", "--seeds", "1", *extra]) == 2
+    assert asked["data efficiency"]["grouped"] is grouped
+    assert "paper" not in asked  # asking for data efficiency does not also run the paper protocol
+    assert ("grouped paper-proportion splits" in capsys.readouterr().out) is grouped
