@@ -30,6 +30,7 @@ class CandidateDetail:
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
     lab_results: list[dict] = field(default_factory=list)  # its measurements, oldest first (corrections too)
+    shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
 
 
 def list_candidates(
@@ -141,7 +142,9 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     if with_shap:
         from hea_campaign.model.explain import explain_one
 
-        e = explain_one(model, x)
+        from .scoring import head_of
+
+        e = explain_one(head_of(model), x)  # SHAP over the 8 descriptors explains the head, not the scorer
         shap_values = {n: float(v) for n, v in zip(DESCRIPTOR_NAMES, np.ravel(e.contributions), strict=True)}
     from .design_space import load_prices
     from .economics import economics_of
@@ -160,6 +163,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         descriptors={n: float(v) for n, v in zip(DESCRIPTOR_NAMES, desc, strict=True)},
         training_range={n: (float(ref[:, j].min()), float(ref[:, j].max())) for j, n in enumerate(DESCRIPTOR_NAMES)},
         shap=shap_values,
+        shap_head_p=None if shap_values is None else float(e.prediction),
         nearest_measured=nearest(x[None], measured, 3)[0],
         cost_per_kg=econ.cost_per_kg if np.isfinite(econ.cost_per_kg) else None,
         cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,

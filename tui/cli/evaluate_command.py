@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
 
-        Example: hea-campaign evaluate --seeds 5 --baseline   (grouped splits: near-duplicates never straddle one)
+        Splits are grouped (near-duplicates never straddle one) unless --ungrouped is given.
+
+        Example: hea-campaign evaluate --seeds 5 --baseline
         """
         from hea_campaign.campaign import evaluation as ce
         from hea_campaign.campaign.errors import CampaignError

@@ -172,7 +172,7 @@ def register(app: typer.Typer) -> None:
         version: Annotated[Optional[int], typer.Option(metavar="VERSION", help="Model version (default: active).")] = None,
         plot: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG (FILE.png).")] = None,
     ) -> None:
-        """SHAP contributions of the eight descriptors to p(single phase) for one alloy.
+        """SHAP contributions of the eight descriptors to the SSVAE head's p(single phase) for one alloy, beside the scorer's p.
 
         Example: hea-campaign explain AlCoCrFeNi
         """
@@ -195,7 +195,7 @@ def register(app: typer.Typer) -> None:
 
             from ..present.plots import shap_png
 
-            name, version_id, e = explained
+            name, version_id, e, _ = explained
             contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
             echo(f"plot: {shap_png(name, version_id, contributions, png)}")
 

@@ -109,11 +109,13 @@ def trust_lines(d) -> list[str]:
     return out
 
 
-def format_explanation(formula: str, version_id: int, e) -> str:
-    lines = [
-        f"{formula}: p(single phase) = {e.prediction:.3f} (model v{version_id}); "
-        f"average over the background {e.base_value:.3f}",
-        "SHAP contributions (sum = p - average):",
+def format_explanation(formula: str, version_id: int, e, scorer_p: float | None = None) -> str:
+    lines = [f"{formula}: p(single phase) = {scorer_p:.3f} (model v{version_id}'s scorer: the p that ranks "
+             "candidates)"] if scorer_p is not None else []
+    lines += [
+        f"{'SSVAE head' if scorer_p is not None else formula}: p(single phase) = {e.prediction:.3f}"
+        f"{'' if scorer_p is not None else f' (model v{version_id})'}; average over the background {e.base_value:.3f}",
+        "SHAP contributions of the eight descriptors to the head's p (sum = p - average):",
     ]
     order = sorted(range(len(e.descriptor_names)), key=lambda j: -abs(e.contributions[j]))
     for j in order:

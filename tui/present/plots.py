@@ -105,7 +105,7 @@ def shap_png(formula: str, version_id: int, contributions: dict[str, float], pat
     fig, ax = plt.subplots(figsize=(7, 0.4 * len(items) + 1.5), constrained_layout=True)
     ax.barh([k for k, _ in items], [v for _, v in items], color=["#2ca02c" if v >= 0 else "#d62728" for _, v in items])
     ax.axvline(0, color="k", linewidth=0.8)
-    ax.set_xlabel("contribution to p(single phase)")
+    ax.set_xlabel("contribution to the SSVAE head's p(single phase)")
     ax.set_title(f"{formula}: SHAP contributions (model v{version_id})")
     return _save(fig, path)
 

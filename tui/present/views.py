@@ -123,7 +123,8 @@ def candidate_detail_text(d) -> Text:
         lines.append(f"  {e(name):>6} {v:10.3f} {e(DESCRIPTOR_UNITS.get(name, '')):<10} {lo:9.3f} {track} {hi:.3f}{warn}")
     if d.shap:
         scale = max(abs(v) for v in d.shap.values()) or 1.0
-        lines += ["", "[b]SHAP contributions[/b] to p(single phase)"]
+        head = "" if d.shap_head_p is None else f" = {d.shap_head_p:.3f}"
+        lines += ["", f"[b]SHAP contributions[/b] to the SSVAE head's p{head} (p above is the scorer's)"]
         for name, v in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
             color = "green" if v >= 0 else "red"
             lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
