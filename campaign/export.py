@@ -110,6 +110,17 @@ class ExportResult:
     rows: list[dict] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # what reconciling interrupted exports did first
 
+    @property
+    def batch_cost(self) -> tuple[float, int]:
+        """(raw-material cost in USD of one ingot of every candidate priced, candidates with no price)."""
+        return batch_cost(self.rows)
+
+
+def batch_cost(rows: list[dict]) -> tuple[float, int]:
+    """(summed cost_usd_per_ingot of the rows that have one, rows without a price)."""
+    priced = [r["cost_usd_per_ingot"] for r in rows if r.get("cost_usd_per_ingot") is not None]
+    return round(math.fsum(priced), 2), len(rows) - len(priced)
+
 
 class MassNeedsConfirmation(CampaignError):
     """A target mass above the sane limit for its unit; pass confirm=True (--yes) if it is meant."""
@@ -394,6 +405,8 @@ def _render(store: CampaignStore, rows: list[dict], elements: list[str], total_u
         "mass_unit": unit,
         "rounding": ROUNDING,
     }
+    total, unpriced = batch_cost(rows)
+    meta |= {"batch_cost_usd": total, "candidates_without_price": unpriced}
     return render_json(rows, meta, unit)
 
 

@@ -431,10 +431,15 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     assert [n["distance_at_pct"] for n in d.nearest_measured] == sorted(n["distance_at_pct"] for n in d.nearest_measured)
     approve(trained_store, ids, by="alice")
     path = tmp_path / "batch.csv"
-    export_batch(trained_store, mass=20, out=path, by="alice")
+    res = export_batch(trained_store, mass=20, out=path, by="alice")
     with open(path, newline="") as fh:
         rows = {int(r["candidate_id"]): r for r in csv.DictReader(fh)}
     row = rows[ids[0]]
+    total = sum(float(r["cost_usd_per_ingot"]) for r in rows.values())  # what the batch costs, one ingot each
+    assert res.batch_cost == (pytest.approx(total, abs=0.006), 0)
+    from hea_campaign.tui.present.report import format_export
+
+    assert f"raw-material cost of the batch: {total:.2f} USD for one ingot of each" in format_export(res)
     assert float(row["cost_usd_per_kg"]) == pytest.approx(hand_cost, abs=0.006)
     assert float(row["cost_usd_per_ingot"]) == pytest.approx(hand_cost * 0.020, abs=0.006)
     assert float(row["density_g_cm3_estimate"]) == pytest.approx(hand_rho, abs=6e-4)
@@ -527,3 +532,11 @@ def test_the_flag_report_names_the_scorer_and_shows_validation_and_per_seed_cove
     assert "members chosen on validation per seed: forest, ssvae+forest" in text and "73/74 validation rows" in text
     assert "coverage per seed: 1.000, 0.500" in text
     assert f"{SIGNALS[0]:<48} 1.000   validation 0.625" in text
+
+
+def test_a_batch_cost_leaves_out_and_counts_the_candidates_without_a_price():
+    from hea_campaign.campaign.export import batch_cost
+
+    rows = [{"cost_usd_per_ingot": 1.25}, {"cost_usd_per_ingot": None}, {"cost_usd_per_ingot": 2.5}, {}]
+    assert batch_cost(rows) == (3.75, 2)
+    assert batch_cost([]) == (0.0, 0)

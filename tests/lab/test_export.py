@@ -113,6 +113,9 @@ def test_json_batch_has_numbers_as_numbers_and_text_kept_exactly(store, tmp_path
     doc = json.loads(out.read_text())
     assert doc["target_mass"] == 10 and doc["mass_unit"] == "g"
     assert [c["candidate_id"] for c in doc["candidates"]] == ids
+    priced = [c["cost_usd_per_ingot"] for c in doc["candidates"] if c.get("cost_usd_per_ingot") is not None]
+    assert doc["batch_cost_usd"] == pytest.approx(sum(priced), abs=0.006) and priced
+    assert doc["candidates_without_price"] == len(ids) - len(priced)
     for c in doc["candidates"]:
         assert isinstance(c["candidate_id"], int) and isinstance(c["p_single"], float)
         assert c["approval_note"] == "-promising" and c["flags"][0]["reason"] == "=gap 0.3"

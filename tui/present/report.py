@@ -212,6 +212,12 @@ def format_export(r) -> str:
         f"  elements: {' '.join(r.elements)}",
         f"  sha256 {r.sha256}",
     ]
+    total, unpriced = r.batch_cost
+    if r.rows and unpriced < len(r.rows):
+        source = next((row["price_source"] for row in r.rows if row.get("price_source")), "")
+        lines.insert(2, f"  raw-material cost of the batch: {total:.2f} USD for one ingot of each"
+                        + (f" ({unpriced} candidate(s) with an element the price list lacks left out)" if unpriced else "")
+                        + (f"; prices: {source}" if source else ""))
     if r.format == "sheet":
         lines.insert(2, "  weigh sheet: one line per candidate and element, per-element totals at the end; fill "
                         "weighed and single_phase, then: hea-campaign result import FILE")  # fmt: skip
