@@ -465,6 +465,27 @@ async def test_the_same_result_saved_twice_asks_first(seeded_store):
     assert count(seeded_store, Measurement) == before + 2
 
 
+async def test_who_measured_is_recorded_from_the_form_and_defaults_to_who_types(seeded_store):
+    """The form's 'measured by' is the CLI's --operator: the person at the diffractometer, not always the
+    one at the keyboard; left blank it is the one who enters the result (the app's actor)."""
+    from sqlmodel import select
+
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        for formula, operator in (("CoCrFeNiMn0.5", "  Dr. Ana Ruiz "), ("CoCrFeNiMn0.25", "")):
+            app.query_one("#r-formula").value = formula
+            app.query_one("#r-single").value = "yes"
+            app.query_one("#r-operator").value = operator
+            await pilot.pause()
+            await pilot.click("#save-result")
+            await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+            assert app.query_one("#r-operator").value == ""  # cleared with the rest
+    with seeded_store.read() as s:
+        rows = s.exec(select(Measurement).where(Measurement.source == "lab").order_by(Measurement.id)).all()
+    assert [m.operator for m in rows[-2:]] == ["Dr. Ana Ruiz", "ui-user"]
+
+
 async def test_a_result_contradicting_the_candidates_result_asks_before_storing_both(trained_store, tmp_path):
     from hea_campaign.campaign.export import export_batch
     from hea_campaign.campaign.lifecycle import approve

@@ -20,7 +20,8 @@ from hea_campaign.tui.app.modals import ErrorModal
 from ..input_strategies import values
 
 SIZE = (140, 48)
-RESULT_FIELDS = ("r-formula", "r-candidate", "r-phases", "r-method", "r-measured-on", "r-notes", "r-corrects")
+RESULT_FIELDS = ("r-formula", "r-candidate", "r-phases", "r-method", "r-operator", "r-measured-on", "r-notes",
+                 "r-corrects")
 PROPOSE_FIELDS = ("starts", "multi", "cutoff", "latent", "p-target", "screen", "step", "allowed", "banned", "min-frac",
                   "max-frac", "min-elements", "max-elements", "granularity", "batch")
 

@@ -28,6 +28,7 @@ FIELDS = (
     ("candidate", "candidate id", "optional"),
     ("phases", "phases (XRD)", "e.g. FCC or FCC+BCC (optional)"),
     ("method", "method", "e.g. XRD"),
+    ("operator", "measured by", "optional (default: you)"),
     ("measured-on", "measured on", "YYYY-MM-DD (optional)"),
     ("notes", "notes", "optional"),
     ("corrects", "corrects result", "measurement id to supersede (optional)"),
@@ -63,7 +64,7 @@ class ResultsPane(VerticalScroll):
                 yield Static("", id=f"err-{key}", classes="field-error")
             yield Label("single phase?")
             yield Select([("yes, single phase", "yes"), ("no, multiple phases", "no")], prompt="choose",
-                         id="r-single")
+                         id="r-single", compact=True)
             yield Static("", id="err-single", classes="field-error")
             for key, label, hint in FIELDS[2:]:
                 shown = key not in ONLY_IN_CORRECTION  # those appear when a correction starts
@@ -148,8 +149,8 @@ class ResultsPane(VerticalScroll):
 
     def show_errors(self) -> dict[str, str]:
         errors = self.field_errors()
-        for key in ("formula", "candidate", "single", "phases", "method", "measured-on", "notes", "corrects",
-                    "weighed-g"):
+        for key in ("formula", "candidate", "single", "phases", "method", "operator", "measured-on", "notes",
+                    "corrects", "weighed-g"):
             self.query_one(f"#err-{key}", Static).update(Text(plain(errors.get(key, ""))))  # quotes user text
         return errors
 
@@ -167,6 +168,7 @@ class ResultsPane(VerticalScroll):
         values = {"corrects": str(row.id), "formula": row.formula,
                   "candidate": "" if row.candidate_id is None else str(row.candidate_id),
                   "phases": row.phases or "", "method": row.method or "", "notes": row.notes or "",
+                  "operator": row.operator or "",
                   "measured-on": "" if row.measured_on is None else row.measured_on.isoformat()}
         for key, value in values.items():
             field = self.query_one(f"#r-{key}", Input)
@@ -249,6 +251,7 @@ class ResultsPane(VerticalScroll):
             single_phase=single,
             phases=self.query_one("#r-phases", Input).value or None,
             method=self._value("method") or None,
+            operator=self._value("operator") or None,
             notes=self._value("notes") or None,
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
