@@ -353,3 +353,13 @@ def test_from_multi_phase_zero_asks_for_at_least_one(on_store, capsys):
         build_proposal_request(from_multi_phase="0")
     assert build_proposal_request(from_multi_phase="", starts="CoCrFeNi").from_multi_phase == 0
     assert "choose one mode" in refused(capsys, "propose")
+
+
+def test_one_word_clears_a_setting_in_the_cli_and_the_tui_alike():
+    """'none' clears the per-element bounds and 'any' the allowed elements, through the shared parser."""
+    assert space_changes(min_frac="none", max_frac=["None"]) == {"min_fraction": {}, "max_fraction": {}}
+    assert space_changes(allowed=" any ") == {"allowed": None}
+    assert space_changes(allowed="Fe,Ni,Co,Cr", min_frac="Fe:10") == {
+        "allowed": frozenset({"Fe", "Ni", "Co", "Cr"}), "min_fraction": {"Fe": 0.10}}
+    with pytest.raises(CampaignError):
+        space_changes(min_frac="none,Fe:10")  # 'none' only on its own

@@ -227,6 +227,21 @@ async def test_the_propose_tab_reads_the_design_space_again(fixed_store):  # noq
         assert app.query_one("#granularity").placeholder == "the design space's (5)"
         assert max_el.placeholder == "the design space's (4)"
 
+        # every setting `space set` has: allowed elements and per-element bounds, and the word that clears each
+        for wid, value in (("space-allowed", "Al,Cr,Fe,Mn,Ni"), ("space-min", "Fe:10"), ("space-max", "Cr:30")):
+            app.query_one(f"#{wid}").value = value
+        app.query_one("#space-max").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: shown("required minimum: Fe 10 at.%"))
+        assert shown("elements allowed: Al, Cr, Fe, Mn, Ni") and shown("element maximum: Cr 30 at.%")
+        assert app.query_one("#space-min").value == ""  # saved: the fields are blank again
+        for wid, value in (("space-allowed", "any"), ("space-min", "none"), ("space-max", "none")):
+            app.query_one(f"#{wid}").value = value
+        app.query_one("#space-max").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: shown("elements allowed: all of the model vocabulary"))
+        assert not shown("required minimum") and not shown("element maximum")
+
 
 @pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
 async def test_the_palette_saves_the_map_shap_and_curves_and_selects(fixed_store, tmp_path, monkeypatch):  # noqa: F811

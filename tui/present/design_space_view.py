@@ -38,12 +38,20 @@ def _given(value) -> bool:
     return not is_blank(value)
 
 
+def _says_none(value, word: str = "none") -> bool:
+    """The value is the one word that clears a setting ('none' for bounds, 'any' for allowed elements)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [str(v).strip().lower() for v in items] == [word]
+
+
 def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_frac=None, max_frac=None,
                   granularity=None, max_cost=None, max_density=None, no_max_cost: bool = False,
                   no_max_density: bool = False, any_elements: bool = False) -> dict:
     """Checked ``Constraints`` field changes from the user's values (strings or numbers)."""
     out: dict = {}
-    if _given(allowed):
+    if _given(allowed) and _says_none(allowed, "any"):
+        out["allowed"] = None  # every element of the vocabulary, as --any-elements
+    elif _given(allowed):
         out["allowed"] = frozenset(names(allowed, "--allowed"))
     if any_elements:
         out["allowed"] = None
@@ -58,9 +66,9 @@ def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_
     if b:
         out["element_min"], out["element_max"] = b[0] / 100, b[1] / 100
     if _given(min_frac):
-        out["min_fraction"] = parse_bounds(min_frac, "--min")
+        out["min_fraction"] = {} if _says_none(min_frac) else parse_bounds(min_frac, "--min")
     if _given(max_frac):
-        out["max_fraction"] = parse_bounds(max_frac, "--max")
+        out["max_fraction"] = {} if _says_none(max_frac) else parse_bounds(max_frac, "--max")
     if not is_blank(granularity):
         out["granularity"] = granularity_pct(granularity) / 100
     if not is_blank(max_cost):

@@ -119,8 +119,14 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="low-high, e.g. 5-35", id="space-at-pct", compact=True)
             yield Label("granularity at.%")
             yield Input(placeholder="e.g. 1", id="space-granularity", type="number", compact=True)
+            yield Label("allowed elements")
+            yield Input(placeholder="e.g. Fe,Ni,Co,Cr,Mn,Al ('any' clears)", id="space-allowed", compact=True)
             yield Label("banned elements")
             yield Input(placeholder="e.g. Li,Au ('none' clears)", id="space-banned", compact=True)
+            yield Label("element minimum at.%")
+            yield Input(placeholder="e.g. Fe:10 ('none' clears)", id="space-min", compact=True)
+            yield Label("element maximum at.%")
+            yield Input(placeholder="e.g. Cr:30 ('none' clears)", id="space-max", compact=True)
             yield Label("max cost USD/kg")
             yield Input(placeholder="no limit", id="space-max-cost", type="number", compact=True)
             yield Label("max density g/cm3")
@@ -189,7 +195,8 @@ class ProposePane(VerticalScroll):
 
         def save():
             changes = space_changes(elements=v["space-elements"], at_pct=v["space-at-pct"],
-                                    granularity=v["space-granularity"], banned=v["space-banned"],
+                                    granularity=v["space-granularity"], allowed=v["space-allowed"],
+                                    banned=v["space-banned"], min_frac=v["space-min"], max_frac=v["space-max"],
                                     max_cost=v["space-max-cost"], max_density=v["space-max-density"])
             return update_design_space(self.app.store, by=self.app.actor, **changes)
 
