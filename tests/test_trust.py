@@ -462,6 +462,19 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     assert f"measurement {first.id}: single phase (FCC), XRD, by [bold]ana  (corrected by a later entry)" in text
     assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by ben" in text
     assert "uncertainty score (ambiguity of p)" in text and "latent_density" not in text  # names, not keys
+    # flags that warn that p may be wrong come first, in yellow; where the alloy lies is a dimmed note
+    from dataclasses import replace
+
+    from hea_campaign.campaign.read_models import Flag
+
+    flagged = replace(view, candidate=replace(view.candidate, flags=(
+        Flag("low_density", "latent density 0.1 below"), Flag("uncertain", "the 90 % set holds both"))))
+    rich = candidate_detail_text(flagged)
+    text = rich.plain
+    assert text.index("uncertain: the 90 % set holds both") < text.index(
+        "low_density (where it lies; such alloys were not predicted worse): latent density 0.1 below")
+    styles = {rich.plain[s.start:s.end]: str(s.style) for s in rich.spans}
+    assert styles["uncertain"] == "yellow" and styles["low_density"] == "dim"
 
 
 def test_flag_figures_on_a_hand_made_pool(tmp_path):
@@ -540,3 +553,11 @@ def test_a_batch_cost_leaves_out_and_counts_the_candidates_without_a_price():
     rows = [{"cost_usd_per_ingot": 1.25}, {"cost_usd_per_ingot": None}, {"cost_usd_per_ingot": 2.5}, {}]
     assert batch_cost(rows) == (3.75, 2)
     assert batch_cost([]) == (0.0, 0)
+
+
+def test_every_flag_is_either_a_warning_or_a_note_and_the_detail_says_which():
+    from hea_campaign.campaign.flag_meaning import P_MAY_BE_WRONG, WHERE_IT_LIES, warns
+    from hea_campaign.campaign.uncertainty import FLAGS
+
+    assert sorted(P_MAY_BE_WRONG + WHERE_IT_LIES) == sorted(FLAGS) and not set(P_MAY_BE_WRONG) & set(WHERE_IT_LIES)
+    assert warns("uncertain") and warns("disputed") and not warns("low_density") and not warns("novel")

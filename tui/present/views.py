@@ -105,8 +105,13 @@ def candidate_detail_text(d) -> Text:
     lines += ["", "[b]Composition[/b] (at.%)"]
     for el, f in sorted(d.composition.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
+    from hea_campaign.campaign.flag_meaning import warns
+
     lines += ["", "[b]Flags[/b]"]
-    lines += [f"  [yellow]{e(f.name)}[/]: {e(f.reason)}" for f in c.flags] or ["  none"]
+    lines += [f"  [yellow]{e(f.name)}[/]: {e(f.reason)}" for f in c.flags if warns(f.name)]
+    lines += [f"  [dim]{e(f.name)}[/] (where it lies; such alloys were not predicted worse): {e(f.reason)}"
+              for f in c.flags if not warns(f.name)]
+    lines += [] if c.flags else ["  none"]
     from .design_report import trust_lines
 
     trust = trust_lines(d)
