@@ -98,6 +98,31 @@ async def test_approve_and_reject_from_the_table(trained_store):
     ) and len(events) == 2
 
 
+async def test_approve_with_a_note_keeps_it_for_the_batch_as_approve_reason_does(trained_store, tmp_path):
+    from hea_campaign.campaign.export import export_batch
+
+    ids = with_candidates(trained_store)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: app.screen.query("#reason"))
+        await pilot.press(*"arc melt twice", "enter")
+        await pilot.pause()
+        await pilot.press("down", "A")
+        await wait_for(pilot, lambda: app.screen.query("#reason"))
+        await pilot.press("escape")  # cancelled: nothing approved
+        await pilot.pause()
+    with trained_store.read() as s:
+        first, second = s.get(Candidate, ids[0]), s.get(Candidate, ids[1])
+    assert (first.status, first.status_reason) == ("approved", "arc melt twice") and second.status == "proposed"
+    out = tmp_path / "batch.json"
+    export_batch(trained_store, ids=[ids[0]], mass=20, out=out, by="setup")
+    import json
+
+    assert json.loads(out.read_text())["candidates"][0]["approval_note"] == "arc melt twice"
+
+
 async def test_result_form_refuses_a_bad_formula_and_saves_a_good_one(seeded_store):
     before = count(seeded_store, Measurement)
     with seeded_store.read() as s:
@@ -376,6 +401,7 @@ async def test_every_binding_is_in_the_command_palette():
         assert binding.action in actions, binding.action
     palette = {  # (where, action) -> the palette entry that does it
         (CandidatesPane, "approve"): "Approve candidates", (CandidatesPane, "reject"): "Reject candidates",
+        (CandidatesPane, "approve_with_note"): "Approve candidates with a note",
         (CandidatesPane, "toggle_select"): "Select candidates", (CandidatesPane, "open"): "Open candidate detail",
         (CandidatesPane, "export"): "Export a synthesis batch", (CandidatesPane, "fail"): "Record a failed synthesis",
         (CandidatesPane, "void"): "Void an export batch", (CandidatesPane, "next_page"): "Next page of candidates",

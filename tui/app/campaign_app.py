@@ -67,6 +67,7 @@ ACTIONS = [
     ("previous_on_map", "Previous candidate on the latent map", "Latent map, key N"),
     ("simulate", "Simulate a campaign and save its plot (PNG)", "key S: a small replay of yan2021 in the background"),
     ("approve", "Approve candidates", "Candidates tab, key a: the selected ones or the one under the cursor"),
+    ("approve_with_note", "Approve candidates with a note", "Candidates tab, key A (shift+a): the note goes with the batch (approval_note)"),
     ("reject", "Reject candidates", "Candidates tab, key r: asks for a reason"),
     ("toggle_select", "Select candidates", "Candidates tab, key space: marks the one under the cursor (again: unmarks)"),
     ("export", "Export a synthesis batch", "Candidates tab, key e: approved candidates to CSV, JSON or a weigh sheet"),
@@ -470,6 +471,9 @@ class CampaignApp(App):
 
     def action_approve(self) -> None:
         self._candidates().action_approve()
+
+    def action_approve_with_note(self) -> None:
+        self._candidates().action_approve_with_note()
 
     def action_reject(self) -> None:
         self._candidates().action_reject()

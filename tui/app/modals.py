@@ -38,16 +38,16 @@ class ReasonModal(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, prompt: str, *, required: bool = False):
+    def __init__(self, prompt: str, *, required: bool = False, placeholder: str | None = None):
         super().__init__()
         self.prompt = prompt
         self.required = required
+        self.placeholder = placeholder or ("reason (required)" if required else "reason (optional)")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label(Text(plain(self.prompt)), classes="modal-title")
-            yield Input(placeholder="reason (required)" if self.required else "reason (optional)", id="reason",
-                        compact=True)
+            yield Input(placeholder=self.placeholder, id="reason", compact=True)
             yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")

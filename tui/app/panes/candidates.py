@@ -64,6 +64,7 @@ def _flags(c) -> str:
 class CandidatesPane(Vertical):
     BINDINGS = [
         Binding("a", "approve", "Approve"),
+        Binding("A", "approve_with_note", "Approve with a note", show=False),  # shift+a: the export's approval_note
         Binding("r", "reject", "Reject"),
         Binding("space", "toggle_select", "Select", show=False),
         Binding("enter", "open", "Open"),
@@ -346,6 +347,19 @@ class CandidatesPane(Vertical):
         ids = self.targets()
         if ids:
             self.app.guard(self._transition, "approve", ids, None)
+
+    def action_approve_with_note(self) -> None:
+        """Approve with a note for the synthesis batch (the CLI's approve --reason; the export's approval_note)."""
+        ids = self.targets()
+        if not ids:
+            return
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self.app.guard(self._transition, "approve", ids, note)
+
+        self.app.push_screen(ReasonModal(f"Approve candidate(s) {', '.join(map(str, ids))}: a note for the batch?",
+                                         placeholder="note (optional), e.g. arc melt twice"), done)
 
     def action_reject(self) -> None:
         ids = self.targets()
