@@ -239,13 +239,14 @@ def retrain(
     should_stop: Callable[[], bool] | None = None,
     keep_if_cancelled: bool = True,
     force: bool = False,
+    config_overrides: dict | None = None,
 ) -> tuple[TrainedVersion, Comparison]:
     """Train a new version on the current labels (less the comparison tenth), compare it with
     the active one on rows neither used, maybe activate (not if it is worse on those rows, unless
     ``force``: see ``Comparison.refused``)."""
     held = comparison_ids(snapshot(store).lab_ids)
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
-                            keep_if_cancelled=keep_if_cancelled, holdout_ids=held)
+                            keep_if_cancelled=keep_if_cancelled, holdout_ids=held, config_overrides=config_overrides)
     if activate_new and not trained.result.cancelled:  # an interrupted model is kept, never activated silently
         return trained, activate_unless_worse(store, trained, force=force, by=by, held_ids=held)
     return trained, compare_with_active(store, trained, held)

@@ -210,3 +210,14 @@ def test_proposing_until_every_candidate_is_stored_ends_with_an_empty_batch(trai
             break
     assert out.candidate_ids == [] and out.run_id is None
     assert out.dropped["already in the store"] >= 1, out.dropped
+
+
+def test_train_takes_the_expert_prior_and_keeps_it_with_the_version(seeded_store, capsys):
+    """DESIGN.md section 5: y ~ Bernoulli(r), r an expert prior (default 0.5); --prior-r sets it."""
+    from hea_campaign.campaign.model_versions import list_versions
+    from hea_campaign.tui.cli import main
+
+    assert main(["train", "--epochs", "1", "--prior-r", "0.3", "--db", seeded_store.url]) == 0, capsys.readouterr()
+    assert main(["train", "--epochs", "1", "--db", seeded_store.url]) == 0, capsys.readouterr()
+    versions = sorted(list_versions(seeded_store), key=lambda v: v.id)
+    assert [v.config["prior_r"] for v in versions[-2:]] == [0.3, 0.5]

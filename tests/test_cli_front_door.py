@@ -151,6 +151,8 @@ REFUSED = [
     (["train", "--seed", "-1"], "--seed must be between 0"),
     (["train", "--epochs", "0", "--activate"], "--epochs must be between 1"),
     (["retrain", "--epochs", "-3"], "--epochs must be between 1"),
+    (["train", "--prior-r", "1"], "--prior-r must be in [0.01, 0.99]"),
+    (["retrain", "--prior-r", "nan"], "--prior-r must be a finite number"),
     (["export", "--mass", "1e308", "--out", "x.csv"], "--yes"),
     (["export", "--mass", "nan", "--out", "x.csv"], "finite"),
     (["export", "--mass", "20", "--unit", "kg", "--out", "x.csv"], "'kg' is not one of"),

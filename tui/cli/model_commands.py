@@ -18,15 +18,22 @@ Epochs = Annotated[Optional[int], typer.Option(metavar="N", help="Maximum epochs
 Activate = Annotated[bool, typer.Option("--activate", help="Make the new version the active one, unless it is worse than "
                                         "the active one on rows neither saw (never if interrupted).")]
 Force = Annotated[bool, typer.Option("--force", help="With --activate: activate even a worse version.")]
+PriorR = Annotated[Optional[float], typer.Option(
+    "--prior-r", metavar="R", help="The SSVAE's expert prior that an alloy is single phase (r in y ~ Bernoulli(r)), "
+    "0.01 to 0.99; default 0.5. It weighs the unlabelled alloys' guessed label.")]
 MAX_EPOCHS = 100_000
 
 
-def _check_training(seed: int, epochs: int | None) -> None:
-    from ..present.checks import integer, seed as check_seed
+def _check_training(seed: int, epochs: int | None, prior_r: float | None = None) -> dict | None:
+    """Check the training options; the model settings they override (None: the defaults)."""
+    from ..present.checks import integer, number, seed as check_seed
 
     check_seed(seed)
     if epochs is not None:
         integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS)
+    if prior_r is None:
+        return None
+    return {"prior_r": number(prior_r, "--prior-r", lo=0.01, hi=0.99)}
 
 
 def _train_with_ctrl_c(run, what: str):
@@ -97,6 +104,7 @@ def register(app: typer.Typer) -> None:
         epochs: Epochs = None,
         activate: Activate = False,
         force: Force = False,
+        prior_r: PriorR = None,
         by: ByOption = None,
     ) -> None:
         """Train a model version on the campaign's current labels (10% held out for validation).
@@ -112,12 +120,12 @@ def register(app: typer.Typer) -> None:
 
         from ..present.training_report import format_trained
 
-        _check_training(seed, epochs)
+        overrides = _check_training(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         held = comparison_holdout(store) if activate else None  # rows the new version must not see
         out, interrupted = _train_with_ctrl_c(lambda stop, progress: train_version(
             store, seed=seed, epochs=epochs, activate=False, by=by, progress=progress, should_stop=stop,
-            holdout_ids=held), "Training")
+            holdout_ids=held, config_overrides=overrides), "Training")
         # a Ctrl+C after the last epoch stopped nothing: only a run that ended early counts as interrupted
         interrupted = interrupted and bool(out.version.metrics.get("cancelled"))
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
@@ -330,6 +338,7 @@ def register_retrain(app: typer.Typer) -> None:
         epochs: Epochs = None,
         activate: Activate = False,
         force: Force = False,
+        prior_r: PriorR = None,
         by: ByOption = None,
     ) -> None:
         """Train a new version on all current labels and compare it with the active one on the same held-out rows.
@@ -343,11 +352,11 @@ def register_retrain(app: typer.Typer) -> None:
 
         from ..present.training_report import render_comparison
 
-        _check_training(seed, epochs)
+        overrides = _check_training(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop, progress: run(
             store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=progress,
-            should_stop=stop, force=force), "Training on the current labels")
+            should_stop=stop, force=force, config_overrides=overrides), "Training on the current labels")
         if interrupted and trained.version.metrics.get("cancelled"):  # retrain never activates a stopped run
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
                  f"version v{comparison.new_id}, marked interrupted; it was not activated.")
