@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import typer
 
 from hea_campaign.campaign.acquisition import STRATEGIES
+from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.export import FORMATS, UNITS_PER
 from hea_campaign.campaign.inversion import MODES
 from hea_campaign.db.tables import CANDIDATE_STATUSES
@@ -56,6 +58,25 @@ async def test_the_tui_form_builds_the_cli_request(seeded_store):
                                          granularity=d["granularity"], seed_value=d["seed"])
     assert from_form == from_cli and from_form.inversion == "proximal" and from_form.cutoff == 0.6
     assert screen_form == pr.build_proposal_request(screen="Fe,Ni,Co,Cr", min_frac="Al:5%")  # the mode picks its fields
+
+
+async def test_the_tui_form_takes_the_inversion_step_limit_element_set_and_seed_as_the_cli_does(seeded_store):
+    app = CampaignApp(seeded_store)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await pilot.press("p")
+        pane = app.query_one("#propose-pane")
+        app.query_one("#multi").value = "5"
+        app.query_one("#max-steps").value = "7"
+        app.query_one("#keep-elements").value = True
+        app.query_one("#seed").value = "11"
+        await pilot.pause()
+        from_form = pane.request()
+        app.query_one("#seed").value = "-1"
+        await pilot.pause()
+        with pytest.raises(CampaignError, match="--seed"):
+            pane.request()
+    from_cli = pr.build_proposal_request(from_multi_phase="5", max_steps="7", keep_elements=True, seed_value="11")
+    assert from_form == from_cli and (from_form.max_steps, from_form.keep_elements, from_form.seed) == (7, True, 11)
 
 
 def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():

@@ -22,7 +22,7 @@ from ..input_strategies import values
 SIZE = (140, 48)
 RESULT_FIELDS = ("r-formula", "r-candidate", "r-phases", "r-method", "r-operator", "r-measured-on", "r-notes",
                  "r-corrects")
-PROPOSE_FIELDS = ("starts", "multi", "cutoff", "latent", "p-target", "screen", "step", "allowed", "banned", "min-frac",
+PROPOSE_FIELDS = ("starts", "multi", "cutoff", "max-steps", "seed", "latent", "p-target", "screen", "step", "allowed", "banned", "min-frac",
                   "max-frac", "min-elements", "max-elements", "granularity", "batch")
 
 

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.design_report import proposal_summary
@@ -79,6 +79,13 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", compact=True)
             yield Label("cutoff p")
             yield Input(f"{DEFAULTS.cutoff:g}", id="cutoff", type="number", compact=True)
+            yield Label("max steps")
+            yield Input(placeholder="the loop's own limit (inversion)", id="max-steps", type="integer", compact=True)
+            yield Label("keep elements")
+            yield Checkbox("only the start's elements (inversion)", id="keep-elements", compact=True)
+            yield Label("seed of starts")
+            yield Input(str(DEFAULTS.seed), id="seed", type="integer", compact=True, tooltip="which multi-phase alloys "
+                        "N multi-phase draws (the CLI's --seed)")
             yield Label("latent points")
             yield Input(placeholder="z1,z2[;z1,z2] (latent mode)", id="latent", compact=True)
             yield Label("target p")
@@ -144,6 +151,8 @@ class ProposePane(VerticalScroll):
         return build_proposal_request(
             starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
             loop=mode.split(":")[1] if ":" in mode else None, cutoff=v["cutoff"],
+            max_steps=v["max-steps"] if invert else None,
+            keep_elements=invert and self.query_one("#keep-elements", Checkbox).value, seed_value=v["seed"],
             latent=v["latent"] if mode == "latent" else None, p=v["p-target"],
             screen=v["screen"] if mode == "screen" else None, step=v["step"],
             allowed=v["allowed"], banned=v["banned"], min_frac=v["min-frac"], max_frac=v["max-frac"],
