@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import typer
 
 from hea_campaign.campaign.acquisition import STRATEGIES
@@ -37,20 +36,26 @@ def test_the_cli_shows_the_shared_defaults():
     assert d["granularity"] is d["min_elements"] is d["max_elements"] is d["allowed"] is None
 
 
+async def _requests(app, pilot, *forms: dict) -> list:
+    """The Propose tab's request after setting each form's field values in turn (an error is returned)."""
+    await pilot.press("p")
+    pane, out = app.query_one("#propose-pane"), []
+    for values in forms:
+        for wid, value in values.items():
+            app.query_one(f"#{wid}").value = value
+        await pilot.pause()
+        try:
+            out.append(pane.request())
+        except CampaignError as exc:
+            out.append(exc)
+    return out
+
+
 async def test_the_tui_form_builds_the_cli_request(seeded_store):
     app = CampaignApp(seeded_store)
     async with app.run_test(size=(140, 48)) as pilot:
-        await pilot.press("p")
-        pane = app.query_one("#propose-pane")
-        app.query_one("#starts").value = "CoCrFeNi, Al0.5CoCrCuFeNi"
-        app.query_one("#min-frac").value = "Al:5%"
-        await pilot.pause()
-        from_form = pane.request()
-        app.query_one("#mode").value = "screen"
-        app.query_one("#screen").value = "Fe,Ni,Co,Cr"
-        app.query_one("#latent").value = "0,0;1,1"
-        await pilot.pause()
-        screen_form = pane.request()
+        from_form, screen_form = await _requests(app, pilot, {"starts": "CoCrFeNi, Al0.5CoCrCuFeNi", "min-frac": "Al:5%"},
+                                                 {"mode": "screen", "screen": "Fe,Ni,Co,Cr", "latent": "0,0;1,1"})
     d = cli_defaults("propose")
     from_cli = pr.build_proposal_request(starts="CoCrFeNi, Al0.5CoCrCuFeNi", min_frac="Al:5%", loop=d["loop"],
                                          cutoff=d["cutoff"], p=d["p"], step=d["step"], batch=d["batch"],
@@ -63,20 +68,11 @@ async def test_the_tui_form_builds_the_cli_request(seeded_store):
 async def test_the_tui_form_takes_the_inversion_step_limit_element_set_and_seed_as_the_cli_does(seeded_store):
     app = CampaignApp(seeded_store)
     async with app.run_test(size=(140, 48)) as pilot:
-        await pilot.press("p")
-        pane = app.query_one("#propose-pane")
-        app.query_one("#multi").value = "5"
-        app.query_one("#max-steps").value = "7"
-        app.query_one("#keep-elements").value = True
-        app.query_one("#seed").value = "11"
-        await pilot.pause()
-        from_form = pane.request()
-        app.query_one("#seed").value = "-1"
-        await pilot.pause()
-        with pytest.raises(CampaignError, match="--seed"):
-            pane.request()
+        from_form, refused = await _requests(app, pilot, {"multi": "5", "max-steps": "7", "keep-elements": True,
+                                                          "seed": "11"}, {"seed": "-1"})
     from_cli = pr.build_proposal_request(from_multi_phase="5", max_steps="7", keep_elements=True, seed_value="11")
     assert from_form == from_cli and (from_form.max_steps, from_form.keep_elements, from_form.seed) == (7, True, 11)
+    assert isinstance(refused, CampaignError) and "--seed" in str(refused)
 
 
 def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():

@@ -350,27 +350,23 @@ class CandidatesPane(Vertical):
 
     def action_approve_with_note(self) -> None:
         """Approve with a note for the synthesis batch (the CLI's approve --reason; the export's approval_note)."""
-        ids = self.targets()
-        if not ids:
-            return
-
-        def done(note: str | None) -> None:
-            if note is not None:
-                self.app.guard(self._transition, "approve", ids, note)
-
-        self.app.push_screen(ReasonModal(f"Approve candidate(s) {', '.join(map(str, ids))}: a note for the batch?",
-                                         placeholder="note (optional), e.g. arc melt twice"), done)
+        self._transition_asking("approve", "a note for the batch?", "note (optional), e.g. arc melt twice")
 
     def action_reject(self) -> None:
+        self._transition_asking("reject", "why?")
+
+    def _transition_asking(self, verb: str, question: str, placeholder: str | None = None) -> None:
+        """Ask for the optional reason or note first; Cancel changes nothing."""
         ids = self.targets()
         if not ids:
             return
 
-        def done(reason: str | None) -> None:
-            if reason is not None:
-                self.app.guard(self._transition, "reject", ids, reason)
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.app.guard(self._transition, verb, ids, text)
 
-        self.app.push_screen(ReasonModal(f"Reject candidate(s) {', '.join(map(str, ids))}: why?"), done)
+        prompt = f"{verb.capitalize()} candidate(s) {', '.join(map(str, ids))}: {question}"
+        self.app.push_screen(ReasonModal(prompt, placeholder=placeholder), done)
 
     def action_fail(self) -> None:
         from hea_campaign.campaign.read_models import candidate_ids
