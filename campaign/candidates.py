@@ -31,6 +31,7 @@ class CandidateDetail:
     price_source: str = ""
     lab_results: list[dict] = field(default_factory=list)  # its measurements, oldest first (corrections too)
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
+    scored: bool = True  # the version ranks with a scorer beside the head (older versions: the head alone)
 
 
 def list_candidates(
@@ -125,6 +126,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
     from .model_versions import get_version, load_version
+    from .scoring import head_of
 
     with store.read() as session:
         cand = session.get(Candidate, candidate_id)
@@ -141,8 +143,6 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     shap_values = None
     if with_shap:
         from hea_campaign.model.explain import explain_one
-
-        from .scoring import head_of
 
         e = explain_one(head_of(model), x)  # SHAP over the 8 descriptors explains the head, not the scorer
         shap_values = {n: float(v) for n, v in zip(DESCRIPTOR_NAMES, np.ravel(e.contributions), strict=True)}
@@ -164,6 +164,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         training_range={n: (float(ref[:, j].min()), float(ref[:, j].max())) for j, n in enumerate(DESCRIPTOR_NAMES)},
         shap=shap_values,
         shap_head_p=None if shap_values is None else float(e.prediction),
+        scored=head_of(model) is not model,
         nearest_measured=nearest(x[None], measured, 3)[0],
         cost_per_kg=econ.cost_per_kg if np.isfinite(econ.cost_per_kg) else None,
         cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,

@@ -111,15 +111,15 @@ class ExportResult:
     recovered: list[str] = field(default_factory=list)  # what reconciling interrupted exports did first
 
     @property
-    def batch_cost(self) -> tuple[float, int]:
+    def batch_cost(self) -> tuple[float | None, int]:
         """(raw-material cost in USD of one ingot of every candidate priced, candidates with no price)."""
         return batch_cost(self.rows)
 
 
-def batch_cost(rows: list[dict]) -> tuple[float, int]:
-    """(summed cost_usd_per_ingot of the rows that have one, rows without a price)."""
+def batch_cost(rows: list[dict]) -> tuple[float | None, int]:
+    """(summed cost_usd_per_ingot of the rows that have one, or None when none has; rows without a price)."""
     priced = [r["cost_usd_per_ingot"] for r in rows if r.get("cost_usd_per_ingot") is not None]
-    return round(math.fsum(priced), 2), len(rows) - len(priced)
+    return (round(math.fsum(priced), 2) if priced else None), len(rows) - len(priced)
 
 
 class MassNeedsConfirmation(CampaignError):

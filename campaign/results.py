@@ -861,7 +861,7 @@ def correct_result(
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
             r.made_composition = _made_from(weighed_g, alloy)
-        elif _says_the_same(old, r, operator):
+        elif _says_the_same(old, r):
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
                 f"{f' ({old.phases})' if old.phases else ''} with this method, date and notes: nothing to correct, "
@@ -869,12 +869,13 @@ def correct_result(
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
 
 
-def _says_the_same(old: Measurement, r: ResultInput, operator: str | None) -> bool:
-    """A correction that changes nothing the result says (a form saved unchanged, a retyped entry)."""
-    given_operator = _check_text(operator, "operator", MAX_OPERATOR)
+def _says_the_same(old: Measurement, r: ResultInput) -> bool:
+    """A correction that would restate the result as it is (a form saved unchanged, an entry retyped).
+
+    Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
+    them out of a correction of a result that has them is a change, and is stored."""
     return (old.single_phase == r.single_phase and old.phases == r.phases and old.method == r.method
-            and old.measured_on == r.measured_on and r.notes in (None, old.notes)
-            and given_operator in (None, old.operator))
+            and old.measured_on == r.measured_on and old.notes == r.notes and old.operator == r.operator)
 
 
 def _made_from(weighed_g: str, alloy: Alloy) -> dict[str, float]:

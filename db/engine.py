@@ -161,8 +161,11 @@ def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> E
         if read_only:  # opened so that it writes nothing; a write unit then fails as read-only
             import sqlite3
 
-            uri = read_only_uri(Path(database))
-            engine = create_engine(url, echo=echo, creator=lambda: sqlite3.connect(uri, uri=True, **connect_args))
+            from sqlalchemy.pool import NullPool
+
+            path = Path(database)  # a fresh connection per unit of work, each looking at the log files anew
+            engine = create_engine(url, echo=echo, poolclass=NullPool,
+                                   creator=lambda: sqlite3.connect(read_only_uri(path), uri=True, **connect_args))
         else:
             engine = create_engine(url, echo=echo, connect_args=connect_args)
         _install_sqlite_behaviour(engine, read_only)

@@ -51,10 +51,23 @@ def unwritable_store(path: Path) -> str | None:
 
 
 def read_only_uri(path: Path) -> str:
-    """A SQLite URI that reads ``path`` and writes nothing, not even beside it.
+    """A SQLite URI that reads ``path`` now and writes nothing, not even beside it; asked anew for every
+    connection, since another program may start or stop writing to the store meanwhile.
 
-    With no write-ahead log beside the file no program has the store open, so it
-    is read as an unchanging file (``immutable``); otherwise through the log.
+    With its log files beside it a program has the store open: it is read through
+    them.  With neither, no program has it open, and it is read as an unchanging
+    file (``immutable``: SQLite would otherwise create the log files beside it).  A
+    log left without its index (a writer that was killed) needs recovering by a
+    program that may write there: reading around it would miss committed results.
     """
     uri = f"file:{quote(str(path))}?mode=ro"
-    return uri if Path(f"{path}-wal").exists() else uri + "&immutable=1"
+    wal, shm = Path(f"{path}-wal").exists(), Path(f"{path}-shm").exists()
+    if wal and shm:
+        return uri
+    if wal:
+        import sqlite3
+
+        raise sqlite3.OperationalError(
+            f"{path.name}-wal holds results not yet in the store file, and this user cannot recover them: open "
+            "the store once as someone who may write to its folder (any hea-campaign command), then try again")
+    return uri + "&immutable=1"

@@ -37,3 +37,19 @@ def test_data_efficiency_is_grouped_by_default(asked, capsys, extra, grouped):
     assert asked["data efficiency"]["grouped"] is grouped
     assert "paper" not in asked  # asking for data efficiency does not also run the paper protocol
     assert ("grouped paper-proportion splits" in capsys.readouterr().out) is grouped
+
+
+def test_the_flags_follow_the_grouping_asked_for(monkeypatch, capsys):
+    from hea_campaign.campaign import errors, flag_evaluation
+
+    seen = {}
+
+    def record(*args, **kwargs):
+        seen.update(kwargs)
+        raise errors.CampaignError("recorded")
+
+    monkeypatch.setattr(flag_evaluation, "evaluate_flags", record)
+    assert main(["evaluate", "--flags", "--seeds", "1", "--ungrouped"]) == 2
+    assert seen["grouped"] is False
+    assert main(["evaluate", "--flags", "--seeds", "1"]) == 2
+    assert seen["grouped"] is True

@@ -653,9 +653,14 @@ class CampaignMachine(RuleBasedStateMachine):
         elif trouble == "future":
             measured_on = date.today() + timedelta(days=3)
         elif trouble == "same":  # retyped as it is (a result with no label cannot be: any label changes it)
-            if self.measurements[mid][M["single_phase"]] is not None:
+            gone = self._superseded()
+            entered = sorted(i for i, m in self.measurements.items()
+                             if i not in gone and not m[M["source"]].startswith("import:"))
+            mid = data.draw(st.sampled_from(entered), label="entered") if entered else mid
+            was = self.measurements[mid]
+            if was[M["single_phase"]] is not None:
                 single, phases, method, operator, notes, measured_on = (
-                    bool(self.measurements[mid][M["single_phase"]]), None, None, None, None, None)
+                    bool(was[M["single_phase"]]), None, None, was[M["operator"]], was[M["notes"]], None)
             trouble = None  # refused (or not) as the model says, below
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
                   measured_on=measured_on, by=ACTOR)  # fmt: skip
@@ -683,12 +688,13 @@ class CampaignMachine(RuleBasedStateMachine):
         self._step([("measurement.correct", "measurement", new_id)])  # a correction never moves a candidate
 
     def _says_the_same(self, old: tuple, single, phases, method, operator, notes, measured_on) -> bool:
-        """A correction that would restate ``old`` unchanged (the service refuses it)."""
+        """A correction that would restate ``old`` unchanged (the service refuses it); notes and operator are
+        the correction's own (none given: no notes, whoever enters it)."""
         return (old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
                 and self._phases_kept(old, single, phases) == old[M["phases"]]
                 and (clean(method) or old[M["method"]]) == old[M["method"]]
                 and (measured_on.isoformat() if measured_on else old[M["measured_on"]]) == old[M["measured_on"]]
-                and clean(notes) in (None, old[M["notes"]]) and clean(operator) in (None, old[M["operator"]]))
+                and clean(notes) == old[M["notes"]] and (clean(operator) or ACTOR) == old[M["operator"]])
 
     @staticmethod
     def _phases_kept(old: tuple, single: bool, phases: str | None) -> str | None:

@@ -475,6 +475,10 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
         "low_density (where it lies; such alloys were not predicted worse): latent density 0.1 below")
     styles = {rich.plain[s.start:s.end]: str(s.style) for s in rich.spans}
     assert styles["uncertain"] == "yellow" and styles["low_density"] == "dim"
+    # SHAP names the head; "the p above is the scorer's" only where the version has a scorer
+    shap_view = replace(view, shap={"VEC": 0.1}, shap_head_p=0.42)
+    assert "SSVAE head's p = 0.420 (p above is the scorer's)" in candidate_detail_text(shap_view).plain
+    assert "scorer's" not in candidate_detail_text(replace(shap_view, scored=False)).plain.split("SHAP")[1]
 
 
 def test_flag_figures_on_a_hand_made_pool(tmp_path):
@@ -552,7 +556,8 @@ def test_a_batch_cost_leaves_out_and_counts_the_candidates_without_a_price():
 
     rows = [{"cost_usd_per_ingot": 1.25}, {"cost_usd_per_ingot": None}, {"cost_usd_per_ingot": 2.5}, {}]
     assert batch_cost(rows) == (3.75, 2)
-    assert batch_cost([]) == (0.0, 0)
+    assert batch_cost([{}, {"cost_usd_per_ingot": None}]) == (None, 2)  # nothing priced: no total, not 0
+    assert batch_cost([]) == (None, 0)
 
 
 def test_every_flag_is_either_a_warning_or_a_note_and_the_detail_says_which():

@@ -43,10 +43,45 @@ def test_why_a_store_cannot_be_written(tmp_path, monkeypatch):
 
 
 def test_an_open_store_is_read_through_its_log_and_a_closed_one_as_an_unchanging_file(tmp_path):
-    db = tmp_path / "lab db.db"
-    assert read_only_uri(db).endswith("?mode=ro&immutable=1") and "lab%20db.db" in read_only_uri(db)
+    import sqlite3
+
+    db = tmp_path / "lab db #1?.db"
+    assert read_only_uri(db).endswith("?mode=ro&immutable=1") and "lab%20db%20%231%3F.db" in read_only_uri(db)
     Path(f"{db}-wal").write_bytes(b"")
+    with pytest.raises(sqlite3.OperationalError, match="cannot recover them"):  # a killed writer's log
+        read_only_uri(db)
+    Path(f"{db}-shm").write_bytes(b"")
     assert read_only_uri(db).endswith("?mode=ro")
+
+
+def test_a_read_only_reader_sees_what_the_owner_writes_while_it_stays_open(shared_copy, monkeypatch):
+    """The TUI keeps the store open for hours: a colleague's results must reach it, whether the colleague's
+    program is still connected (read through the log) or has closed (the file read anew)."""
+    import posix
+
+    from hea_campaign.campaign.results import record_result
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.db.tables import Measurement
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    reader = CampaignStore.open(shared_copy, create=False)
+
+    def seen() -> int:
+        with reader.read() as s:
+            return s.exec(select(func.count()).select_from(Measurement)).one()
+
+    try:
+        before = seen()
+        with monkeypatch.context() as owners_view:  # the owner may write: its store is opened as usual
+            owners_view.setattr("hea_campaign.db.location.os.access", posix.access)
+            owner = CampaignStore.open(shared_copy, create=False)
+        record_result(owner, "FeNi", single_phase=True)
+        assert seen() == before + 1  # the owner still connected
+        owner.close()
+        assert seen() == before + 1  # the owner gone, its log folded into the file
+    finally:
+        reader.close()
 
 
 @pytest.fixture

@@ -272,16 +272,23 @@ def test_a_correction_that_changes_nothing_is_refused_and_saves_nothing(store):
     first = add_result(store, "CoCrFeNi", single_phase=True, phases="FCC", method="XRD", measured_on="2024-03-01",
                        notes="as cast", operator="amy", by="amy")  # fmt: skip
     before = counts(store)
-    for same in (dict(), dict(phases="FCC", method="XRD", measured_on="2024-03-01", notes="as cast", operator="amy"),
-                 dict(by="raj")):  # retyped, or saved unchanged by someone else
+    for same in (dict(notes="as cast", by="amy"),  # retyped by whoever entered it (the operator, by default)
+                 dict(phases="FCC", method="XRD", measured_on="2024-03-01", notes="as cast", operator="amy",
+                      by="raj")):  # a form saved unchanged by someone else: every field as it was
         with pytest.raises(CampaignError, match=f"measurement {first.id} already says single phase .FCC.*nothing to"):
             correct_result(store, first.id, single_phase="yes", **same)
     assert counts(store) == before
-    for change in (dict(phases="A1"), dict(method="SEM"), dict(measured_on="2024-03-02"),
-                   dict(notes="annealed"), dict(operator="raj")):
-        m = correct_result(store, first.id, single_phase="yes", **change)
-        first = m  # each change is a correction of its own, kept in the history
-    assert counts(store)["measurement"] == before["measurement"] + 5
+    for change in (dict(phases="A1"), dict(method="SEM"), dict(measured_on="2024-03-02"), dict(notes="annealed"),
+                   dict(operator="raj")):  # one field changed, every other given as it is
+        first = correct_result(store, first.id, single_phase="yes", **{"notes": first.notes,
+                                                                       "operator": first.operator, **change})
+    assert (first.notes, first.operator) == ("annealed", "raj")
+    first = correct_result(store, first.id, single_phase="yes", operator="raj")  # notes left out: cleared
+    assert first.notes is None
+    first = correct_result(store, first.id, single_phase="yes", by="amy")  # operator left out: who enters it
+    assert first.operator == "amy"
+    assert counts(store)["measurement"] == before["measurement"] + 7
+
 
 
 def test_a_correction_resolves_a_conflicting_seed_label(seeded_store):

@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
 
             from ..present.flag_report import format_flag_figures
 
-            f = evaluate_flags(seed_list, protocol=protocol, grouped=True, external=external, config=config,
+            f = evaluate_flags(seed_list, protocol=protocol, grouped=grouped, external=external, config=config,
                                png=reliability_png, progress=say)
             echo(format_flag_figures(f))
         if inversion:

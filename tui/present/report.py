@@ -213,7 +213,7 @@ def format_export(r) -> str:
         f"  sha256 {r.sha256}",
     ]
     total, unpriced = r.batch_cost
-    if r.rows and unpriced < len(r.rows):
+    if total is not None:
         source = next((row["price_source"] for row in r.rows if row.get("price_source")), "")
         lines.insert(2, f"  raw-material cost of the batch: {total:.2f} USD for one ingot of each"
                         + (f" ({unpriced} candidate(s) with an element the price list lacks left out)" if unpriced else "")

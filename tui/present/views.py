@@ -129,7 +129,8 @@ def candidate_detail_text(d) -> Text:
     if d.shap:
         scale = max(abs(v) for v in d.shap.values()) or 1.0
         head = "" if d.shap_head_p is None else f" = {d.shap_head_p:.3f}"
-        lines += ["", f"[b]SHAP contributions[/b] to the SSVAE head's p{head} (p above is the scorer's)"]
+        scorer = " (p above is the scorer's)" if getattr(d, "scored", True) else ""
+        lines += ["", f"[b]SHAP contributions[/b] to the SSVAE head's p{head}{scorer}"]
         for name, v in sorted(d.shap.items(), key=lambda kv: -abs(kv[1])):
             color = "green" if v >= 0 else "red"
             lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
