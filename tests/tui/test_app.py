@@ -180,6 +180,33 @@ async def test_retrain_can_be_started_and_cancelled_without_saving(trained_store
     assert count(trained_store, ModelVersion) == versions
 
 
+async def test_retrain_form_settings_reach_the_stored_version(trained_store):
+    """Seed, epochs and prior r typed on the Retrain tab are the version's, as `retrain --seed --epochs
+    --prior-r` would make it; a prior r out of range is refused before anything trains."""
+    versions = count(trained_store, ModelVersion)
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        app.query_one("#train-prior-r").value = "1.5"
+        app.query_one("#start-training").press()
+        await wait_for(pilot, lambda: error_shown(app))
+        assert "--prior-r" in str(app.screen.query_one("#error-message").render())
+        assert not app.query_one("#retrain-pane").running
+        await pilot.press("escape")
+        await pilot.pause()
+        app.query_one("#train-seed").value = "3"
+        app.query_one("#train-epochs").value = "2"
+        app.query_one("#train-prior-r").value = "0.3"
+        app.query_one("#start-training").press()
+        await wait_for(pilot, lambda: app.query_one("#retrain-pane").comparison is not None, timeout=240)
+    assert count(trained_store, ModelVersion) == versions + 1
+    with trained_store.read() as s:
+        new = s.exec(select(ModelVersion).order_by(ModelVersion.id.desc())).first()
+    assert new.seed == 3 and new.config["prior_r"] == 0.3 and new.config["epochs"] == 2
+    assert new.metrics["best_epoch"] <= 2
+
+
 @pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
 async def test_cancelling_a_proposal_says_nothing_was_stored_and_resets_the_bar(fixed_store, monkeypatch):  # noqa: F811
     """propose() returns None when it stopped on should_stop (nothing stored); the thread keeps going a

@@ -59,9 +59,12 @@ async def test_retrain_keeps_a_visible_focus_and_tab_starts_in_the_tab(trained_s
         await pilot.press("enter")  # Cancel
         await wait_for(pilot, lambda: "cancelled" in str(app.query_one("#train-live").render()))
         assert app.focused is start and "reverse" in str(start.styles.text_style)
-        # with nothing focused (as the disabled button used to leave it), the first Tab goes into the tab
+        # with nothing focused (as the disabled button used to leave it), the first Tab goes into the tab:
+        # its first field (the seed), then on to Start past the other settings
         app.set_focus(None)
         await pilot.press("tab")
+        assert app.focused is app.query_one("#train-seed")
+        await pilot.press("tab", "tab", "tab")
         assert app.focused is start
         app.set_focus(None)
         await pilot.press("shift+tab")

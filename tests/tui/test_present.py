@@ -157,3 +157,21 @@ def test_the_footer_gives_up_the_palette_then_the_go_to_keys_then_quit_never_hel
     assert hints_to_hide(hints, 40) == {5, 2, 4}
     assert hints_to_hide(hints, 20) == {5, 2, 4, 1}
     assert hints_to_hide(hints, 1) == {5, 2, 4, 1, 0}  # Help stays, whatever the width
+
+
+def test_training_settings_as_typed_are_checked_once_for_the_cli_and_the_retrain_tab():
+    import pytest
+
+    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.tui.present.training_request import training_request
+
+    blank = training_request("", " ", "")
+    assert (blank.seed, blank.epochs, blank.prior_r, blank.config_overrides) == (0, None, None, None)
+    typed = training_request(" 7 ", "40", "0.25")
+    assert (typed.seed, typed.epochs, typed.config_overrides) == (7, 40, {"prior_r": 0.25})
+    assert training_request(3, 5, 0.5).config_overrides == {"prior_r": 0.5}  # Typer's numbers too
+    for args, says in [(("x", "", ""), "--seed must be a whole number"), (("", "0", ""), "--epochs must be between"),
+                       (("", "2.5", ""), "--epochs must be a whole number"), (("", "", "1"), "--prior-r must be in"),
+                       (("", "", "inf"), "--prior-r must be a finite number")]:
+        with pytest.raises(CampaignError, match=says):
+            training_request(*args)

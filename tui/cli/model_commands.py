@@ -10,6 +10,7 @@ import typer
 
 from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
+from ..present.training_request import training_request
 from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
@@ -21,21 +22,6 @@ Force = Annotated[bool, typer.Option("--force", help="With --activate: activate 
 PriorR = Annotated[Optional[float], typer.Option(
     "--prior-r", metavar="R", help="The SSVAE's expert prior that an alloy is single phase (r in y ~ Bernoulli(r)), "
     "0.01 to 0.99; default 0.5. It weighs the unlabelled alloys' guessed label.")]
-MAX_EPOCHS = 100_000
-
-
-def _check_training(seed: int, epochs: int | None, prior_r: float | None = None) -> dict | None:
-    """Check the training options; the model settings they override (None: the defaults)."""
-    from ..present.checks import integer, number, seed as check_seed
-
-    check_seed(seed)
-    if epochs is not None:
-        integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS)
-    if prior_r is None:
-        return None
-    return {"prior_r": number(prior_r, "--prior-r", lo=0.01, hi=0.99)}
-
-
 def _train_with_ctrl_c(run, what: str):
     """Run ``run(should_stop, progress)``; the first Ctrl+C asks training to stop after the current epoch.
 
@@ -120,12 +106,12 @@ def register(app: typer.Typer) -> None:
 
         from ..present.training_report import format_trained
 
-        overrides = _check_training(seed, epochs, prior_r)
+        asked = training_request(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         held = comparison_holdout(store) if activate else None  # rows the new version must not see
         out, interrupted = _train_with_ctrl_c(lambda stop, progress: train_version(
-            store, seed=seed, epochs=epochs, activate=False, by=by, progress=progress, should_stop=stop,
-            holdout_ids=held, config_overrides=overrides), "Training")
+            store, seed=asked.seed, epochs=asked.epochs, activate=False, by=by, progress=progress,
+            should_stop=stop, holdout_ids=held, config_overrides=asked.config_overrides), "Training")
         # a Ctrl+C after the last epoch stopped nothing: only a run that ended early counts as interrupted
         interrupted = interrupted and bool(out.version.metrics.get("cancelled"))
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
@@ -352,11 +338,12 @@ def register_retrain(app: typer.Typer) -> None:
 
         from ..present.training_report import render_comparison
 
-        overrides = _check_training(seed, epochs, prior_r)
+        asked = training_request(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop, progress: run(
-            store, seed=seed, epochs=epochs, activate_new=activate, by=by, progress=progress,
-            should_stop=stop, force=force, config_overrides=overrides), "Training on the current labels")
+            store, seed=asked.seed, epochs=asked.epochs, activate_new=activate, by=by, progress=progress,
+            should_stop=stop, force=force, config_overrides=asked.config_overrides),
+            "Training on the current labels")
         if interrupted and trained.version.metrics.get("cancelled"):  # retrain never activates a stopped run
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
                  f"version v{comparison.new_id}, marked interrupted; it was not activated.")

@@ -6,9 +6,9 @@ import math
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 from rich.text import Text
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
@@ -17,7 +17,9 @@ from hea_campaign.tui.present.text import plain
 from hea_campaign.tui.present.training_report import render_comparison
 
 
-class RetrainPane(Vertical):
+class RetrainPane(VerticalScroll, can_focus=False):
+    """Scrolls, so that the comparison below the curve can be read on a small terminal."""
+
     class Trained(Message):
         def __init__(self, comparison):
             super().__init__()
@@ -35,6 +37,17 @@ class RetrainPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Train a new model version on all current labels; the active model stays until you activate.",
                      id="retrain-help")
+        with Grid(id="train-form", classes="form"):  # the CLI's --seed, --epochs and --prior-r
+            yield Label("seed")
+            yield Input("0", id="train-seed", type="integer", compact=True,
+                        tooltip="validation rows and initial weights (the CLI's --seed)")
+            yield Label("max epochs")
+            yield Input(placeholder="blank: the model's default, with early stopping", id="train-epochs",
+                        type="integer", compact=True)
+            yield Label("prior r")
+            yield Input(placeholder="blank: the model's default (0.01 to 0.99)", id="train-prior-r",
+                        type="number", compact=True, tooltip="the SSVAE's prior that an alloy is single phase "
+                        "(the CLI's --prior-r)")
         with Horizontal(classes="buttons"):
             yield Button("Start training", variant="primary", id="start-training")
             yield Button("Cancel", id="cancel-training", disabled=True)
@@ -77,8 +90,21 @@ class RetrainPane(Vertical):
                 self.notify(f"Model version v{self.comparison.new_id} is now active.")
                 self.post_message(self.Trained(self.comparison))
 
+    def request(self):
+        """The form's settings, checked as `retrain` checks its options."""
+        from hea_campaign.tui.present.training_request import training_request
+
+        v = {w.id: w.value for w in self.query("#train-form Input")}
+        return training_request(v["train-seed"], v["train-epochs"], v["train-prior-r"])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.start()
+
     def start(self) -> None:
         if self.running:
+            return
+        asked = self.app.guard(self.request)
+        if asked is None:
             return
         self.running = True
         self._cancelling = False
@@ -92,7 +118,7 @@ class RetrainPane(Vertical):
         self.query_one("#train-live", Static).update("Starting...")
         self.query_one("#train-progress", ProgressBar).display = True
         self._token = token = object()
-        self.train(token)
+        self.train(token, asked)
 
     def cancel(self) -> None:
         """Ask the training to stop; its thread says when it has (``finished``), and whether it saved anything.
@@ -130,7 +156,7 @@ class RetrainPane(Vertical):
             pass
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
-    def train(self, token):
+    def train(self, token, asked):
         from hea_campaign.campaign.retraining import retrain
 
         self._thread_started = token
@@ -138,7 +164,8 @@ class RetrainPane(Vertical):
         comparison, error = None, None
         try:
             trained, comparison = retrain(
-                self.app.store, by=self.app.actor,
+                self.app.store, by=self.app.actor, seed=asked.seed, epochs=asked.epochs,
+                config_overrides=asked.config_overrides,
                 progress=lambda r: self._to_ui(self.on_epoch, r, token),
                 should_stop=lambda: worker.is_cancelled, keep_if_cancelled=False,
             )

@@ -1,0 +1,34 @@
+"""Training settings as typed, checked the same way for `train`/`retrain` and the TUI's Retrain tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .checks import integer, is_blank, number, seed as check_seed
+
+MAX_EPOCHS = 100_000
+PRIOR_R_RANGE = (0.01, 0.99)
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """What one training run is asked for; None keeps the model's own default."""
+
+    seed: int = 0
+    epochs: int | None = None
+    prior_r: float | None = None
+
+    @property
+    def config_overrides(self) -> dict | None:
+        """The model settings this request changes (None: the defaults)."""
+        return None if self.prior_r is None else {"prior_r": self.prior_r}
+
+
+def training_request(seed=0, epochs=None, prior_r=None) -> TrainingRequest:
+    """Check seed, epochs and prior r as typed (a form's text or the CLI's numbers); blank means default."""
+    return TrainingRequest(
+        seed=0 if is_blank(seed) else check_seed(seed),
+        epochs=None if is_blank(epochs) else integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS),
+        prior_r=None if is_blank(prior_r) else number(prior_r, "--prior-r", lo=PRIOR_R_RANGE[0],
+                                                       hi=PRIOR_R_RANGE[1]),
+    )
