@@ -279,3 +279,51 @@ async def test_the_palette_saves_the_map_shap_and_curves_and_selects(fixed_store
 def fixed_store_active_version(store) -> int:
     with store.read() as s:
         return s.exec(select(ModelVersion).where(ModelVersion.active)).one().id
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_the_propose_tab_imports_a_price_list_and_resets_the_design_space(fixed_store, tmp_path):  # noqa: F811
+    """`space set --prices` and `--reset` from the TUI: a bad list changes nothing and says why; a good
+    one overrides pymatgen's prices; Reset asks first, then restores the defaults (the list stays)."""
+    from hea_campaign.campaign.constraints import HEA_DEFAULTS
+    from hea_campaign.campaign.design_space import load_design_space, load_prices, update_design_space
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    update_design_space(fixed_store, by="colleague", max_elements=5, granularity=0.02)
+    bad, good = tmp_path / "bad.csv", tmp_path / "lab [prices].csv"
+    bad.write_text("element,usd_per_kg\nFe,-3\n", encoding="utf-8")
+    good.write_text("element,usd_per_kg\nFe,123.5\nNi,40\n", encoding="utf-8")
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.live.stop()
+        await pilot.press("p")
+        await pilot.pause()
+        prices = app.query_one("#space-prices")
+        app.query_one("#space-granularity").value = "5"
+        prices.value = str(bad)
+        prices.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: error_shown(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert load_design_space(fixed_store).granularity == 0.02, "nothing saved when the list is refused"
+        assert load_prices(fixed_store).prices.get("Fe") != 123.5
+        prices.value = str(good)
+        prices.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: prices.value == "")
+        assert load_prices(fixed_store).prices.get("Fe") == 123.5
+        assert load_design_space(fixed_store).granularity == 0.05
+        assert "lab [prices].csv" in str(app.query_one("#space-text").render())
+
+        app.query_one("#reset-space").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("escape")  # No: nothing changes
+        await pilot.pause()
+        assert load_design_space(fixed_store).max_elements == 5
+        app.query_one("#reset-space").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        app.screen.query_one("#yes").press()
+        await wait_for(pilot, lambda: load_design_space(fixed_store) == HEA_DEFAULTS)
+        assert load_prices(fixed_store).prices.get("Fe") == 123.5, "the lab's price list stays"

@@ -138,8 +138,12 @@ class ProposePane(VerticalScroll):
             yield Input(placeholder="no limit", id="space-max-cost", type="number", compact=True)
             yield Label("max density g/cm3")
             yield Input(placeholder="no limit", id="space-max-density", type="number", compact=True)
+            yield Label("lab price list CSV")
+            yield Input(placeholder="path (columns element, usd_per_kg)", id="space-prices", compact=True,
+                        tooltip="overrides pymatgen's prices (the CLI's space set --prices)")
         with Horizontal(classes="buttons"):
             yield Button("Save design space", id="save-space")
+            yield Button("Reset to defaults", id="reset-space")
 
     def request(self):
         """The form's values, built and checked by the request builder the CLI uses."""
@@ -196,7 +200,7 @@ class ProposePane(VerticalScroll):
 
     def save_space(self) -> None:
         """Check the design-space fields (blank ones change nothing) and store them."""
-        from hea_campaign.campaign.design_space import update_design_space
+        from hea_campaign.campaign.design_space import import_price_list, update_design_space
 
         from hea_campaign.tui.present.design_space_view import space_changes
 
@@ -207,13 +211,33 @@ class ProposePane(VerticalScroll):
                                     granularity=v["space-granularity"], allowed=v["space-allowed"],
                                     banned=v["space-banned"], min_frac=v["space-min"], max_frac=v["space-max"],
                                     max_cost=v["space-max-cost"], max_density=v["space-max-density"])
-            return update_design_space(self.app.store, by=self.app.actor, **changes)
+            said = "Design space saved."
+            if v["space-prices"].strip():  # as `space set --prices`: the list first, then the settings
+                got = import_price_list(self.app.store, v["space-prices"].strip(), by=self.app.actor)
+                said = f"Imported {len(got)} prices; they override pymatgen's table. " + said
+            update_design_space(self.app.store, by=self.app.actor, **changes)
+            return said
 
-        if self.app.guard(save) is not None:
+        said = self.app.guard(save)
+        if said is not None:
             for w in self.query("#space-form Input"):
                 w.value = ""
             self.show_space()
-            self.app.notify("Design space saved.")
+            self.app.notify(said, markup=False)
+
+    def reset_space(self) -> None:
+        """`space set --reset`, after a yes: the default design space (a lab price list stays)."""
+        from hea_campaign.campaign.design_space import update_design_space
+
+        from ..modals import ConfirmModal
+
+        def reset(yes: bool) -> None:
+            if yes and self.app.guard(update_design_space, self.app.store, by=self.app.actor, reset=True) is not None:
+                self.show_space()
+                self.app.notify("Design space reset to the defaults.")
+
+        self.app.push_screen(ConfirmModal("Reset the design space to the defaults (4-6 elements, 5-35 at.%, "
+                                          "1 at.%, any element, no cost or density limit)?"), reset)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if (event.input.id or "").startswith("space-"):
@@ -257,6 +281,8 @@ class ProposePane(VerticalScroll):
             self.cancel()
         elif event.button.id == "save-space":
             self.save_space()
+        elif event.button.id == "reset-space":
+            self.reset_space()
 
     def cancel(self) -> None:
         """Ask the run to stop; its thread says when it has (``finished``), and whether it stored anything."""
