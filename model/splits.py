@@ -59,8 +59,9 @@ class Split:
         return out
 
 
-def _pairs_within(A: np.ndarray, B: np.ndarray, tolerance: float, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i in A, j in B) whose fractions differ by at most ``tolerance`` everywhere."""
+def _pairs_brute(A: np.ndarray, B: np.ndarray, tolerance: float, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i in A, j in B) whose fractions differ by at most ``tolerance`` everywhere (every pair
+    compared: for small tables, and for rows the indexed search cannot key)."""
     rows, cols = [], []
     for start in range(0, len(A), block):
         a = A[start:start + block]
@@ -71,6 +72,108 @@ def _pairs_within(A: np.ndarray, B: np.ndarray, tolerance: float, block: int = 5
     if not rows:
         return np.zeros(0, int), np.zeros(0, int)
     return np.concatenate(rows), np.concatenate(cols)
+
+
+def _subset_cells(X: np.ndarray, m: int, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """B's index: one (row, key) per set of ``m`` elements a row holds, keyed by the set and the cells
+    (of ``width``) its fractions of them fall in."""
+    from itertools import combinations
+
+    d, n_cells = X.shape[1], int(np.ceil(1.0 / width)) + 3
+    present = X > 0
+    held = present.sum(axis=1)
+    rows, keys = [], []
+    for k in np.unique(held[held >= m]):  # rows holding k elements: their element columns, in order
+        r = np.flatnonzero(held == k)
+        E = np.nonzero(present[r])[1].reshape(len(r), k)
+        for subset in combinations(range(k), m):
+            cols = E[:, list(subset)]
+            key = np.zeros(len(r), np.int64)
+            for c in range(m):  # the elements, then the cells: unique for every set and cells
+                key = key * d + cols[:, c]
+            for c in range(m):
+                key = key * n_cells + np.floor(X[r, cols[:, c]] / width).astype(np.int64) + 1
+            rows.append(r)
+            keys.append(key)
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(keys)
+
+
+def _query_parts(A: np.ndarray, rows: np.ndarray, m: int, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``m`` largest elements as one number (in element order), and their cells."""
+    d = A.shape[1]
+    top = np.sort(np.argsort(-A[rows], axis=1, kind="stable")[:, :m], axis=1)
+    elements = np.zeros(len(rows), np.int64)
+    for c in range(m):
+        elements = elements * d + top[:, c]
+    cells = np.floor(np.take_along_axis(A[rows], top, axis=1) / width).astype(np.int64) + 1
+    return elements, cells
+
+
+def _pairs_keyed(A, B, rows: np.ndarray, m: int, tolerance: float, chunk: int = 1 << 21):
+    """Pairs for the rows of A whose ``m`` largest fractions all exceed the tolerance: a near-duplicate
+    holds those elements too, each within one cell, so only B's rows under that set and those cells
+    are compared."""
+    from itertools import product
+
+    width = 2.0 * (tolerance + _EPS)  # a difference up to the tolerance moves a fraction by at most one cell
+    n_cells = int(np.ceil(1.0 / width)) + 3
+    b_rows, b_keys = _subset_cells(B, m, width)
+    order = np.argsort(b_keys, kind="stable")
+    b_rows, b_keys = b_rows[order], b_keys[order]
+    elements, cells = _query_parts(A, rows, m, width)
+    out_i, out_j = [], []
+    for offsets in product((-1, 0, 1), repeat=m):
+        q = elements.copy()
+        for c in range(m):
+            q = q * n_cells + cells[:, c] + offsets[c]
+        by_key = np.argsort(q, kind="stable")  # sorted needles: searchsorted walks the keys in order
+        q, q_rows = q[by_key], rows[by_key]
+        lo, hi = np.searchsorted(b_keys, q, "left"), np.searchsorted(b_keys, q, "right")
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
+            continue
+        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(total)
+        cand_i, cand_j = np.repeat(q_rows, counts), b_rows[starts]
+        for s in range(0, total, chunk):  # bounded memory: a chunk of candidate pairs at a time
+            i, j = cand_i[s:s + chunk], cand_j[s:s + chunk]
+            near = np.max(np.abs(A[i] - B[j]), axis=1) <= tolerance + _EPS
+            out_i.append(i[near])
+            out_j.append(j[near])
+    return out_i, out_j
+
+
+def _pairs_indexed(A: np.ndarray, B: np.ndarray, tolerance: float):
+    """The pairs ``_pairs_brute`` finds, in time about linear in the rows (``_pairs_keyed``): rows of A
+    with three fractions above the tolerance are keyed by their three largest elements, rows with two
+    by two; the others are compared with every row of B."""
+    big = np.sum(A > tolerance + _EPS, axis=1)
+    out_i, out_j = [], []
+    for m, rows in ((3, np.flatnonzero(big >= 3)), (2, np.flatnonzero(big == 2))):
+        if len(rows) and A.shape[1] >= m:
+            i, j = _pairs_keyed(A, B, rows, m, tolerance)
+            out_i += i
+            out_j += j
+    loose = np.flatnonzero(big < 2)
+    if len(loose):
+        i, j = _pairs_brute(A[loose], B, tolerance)
+        out_i.append(loose[i])
+        out_j.append(j)
+    if not out_i:
+        return np.zeros(0, int), np.zeros(0, int)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+BRUTE_FORCE_PAIRS = 4_000_000  # below this many row pairs, compare them all
+
+
+def _pairs_within(A: np.ndarray, B: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i in A, j in B) whose fractions differ by at most ``tolerance`` everywhere."""
+    if len(A) * len(B) <= BRUTE_FORCE_PAIRS or tolerance >= 0.25:
+        return _pairs_brute(A, B, tolerance)
+    return _pairs_indexed(A, B, tolerance)
 
 
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -71,6 +71,29 @@ def test_near_duplicate_helpers():
     assert merged[0] == merged[1] == merged[2] != merged[3]
 
 
+def test_the_indexed_near_duplicate_search_finds_exactly_the_pairs_of_comparing_every_pair():
+    """Large tables are searched through an index (linear in the rows); it must miss nothing and add
+    nothing, also for planted pairs exactly 1 at.% apart, elements present at a trace in one alloy only,
+    near-pure rows (searched the slow way) and the seed alloys against their rounded copies."""
+    rng = np.random.default_rng(7)
+    n, d = 1500, 12
+    X = np.zeros((n, d))
+    for i in range(n):
+        k = rng.integers(2, 7)
+        X[i, rng.choice(d, k, replace=False)] = rng.dirichlet(np.ones(k) * 2)
+    shifted = X[:400] + rng.choice([-0.01, 0.0, 0.01, 0.004], size=(400, d)) * (X[:400] > 0.02)
+    trace = X[400:500].copy()
+    trace[:, -1] += 0.008  # an element the other alloy lacks, at a trace
+    pure = np.zeros((30, d))
+    pure[:, 0] = 1.0
+    pure[:15, :2] = [0.995, 0.005]
+    rows = _rows()
+    for A, B in [(np.vstack([X, shifted, trace, pure]),) * 2, (np.round(rows.X, 2), rows.X)]:
+        want = set(zip(*[a.tolist() for a in sp._pairs_brute(A, B, 0.01)]))
+        got = set(zip(*[a.tolist() for a in sp._pairs_indexed(A, B, 0.01)]))
+        assert got == want and len(want) > len(A) // 4
+
+
 def test_external_drops_near_duplicates_of_training_alloys():
     from hea_campaign.campaign.evaluation import external_rows
 
