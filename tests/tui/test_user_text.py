@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select, table
@@ -18,6 +20,7 @@ from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.modals import ErrorModal
 
 from ..input_strategies import values
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
 
 SIZE = (140, 48)
 RESULT_FIELDS = ("r-formula", "r-candidate", "r-phases", "r-method", "r-operator", "r-measured-on", "r-notes",
@@ -46,6 +49,39 @@ async def test_markup_in_names_and_notes_is_shown_as_typed(seeded_store):
         app.show_error(RuntimeError("bad [/] thing [red]"))
         await pilot.pause()
         assert "bad [/] thing [red]" in str(app.screen.query_one("#error-message").render())
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_control_characters_stored_from_the_cli_never_reach_the_terminal(fixed_store):  # noqa: F811
+    """A note, reason, method or phase typed with ESC in it (CLI arguments and instrument CSVs accept
+    them) is shown as an escape in the candidates table and the results browser: sent raw, it would
+    clear a colleague's screen or retitle the terminal."""
+    from hea_campaign.campaign.candidates import list_candidates
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.tui.app.results_browser import ResultsBrowser
+
+    from .test_app import candidates_shown, wait_for
+
+    clear, title = "\x1b[2J", "\x1b]0;TITLE\x07"
+    cid = next(c.id for c, _ in list_candidates(fixed_store) if c.status == "proposed")
+    approve(fixed_store, [cid], by="tester", reason=f"long {clear} note")
+    m = record_result(fixed_store, "CoCrFeNi", None, single_phase="yes", by="tester", phases="FCC",
+                      method=f"XRD{title}", notes=f"clear{clear}here{title}").measurement
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)
+        from textual.widgets import DataTable
+
+        cell = str(app.query_one("#candidates-pane").query_one(DataTable).get_cell(str(cid), "reason"))
+        assert "\x1b" not in cell and "\\x1b[2J" in cell
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and m.id in app.screen.rows)
+        table = app.screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(m.id)))
+        await pilot.pause()
+        chain = str(app.screen.query_one("#result-chain").render())
+        assert "\x1b" not in chain and "\x07" not in chain
+        assert "\\x1b[2J" in chain and "\\x1b]0;TITLE\\x07" in chain
 
 
 async def test_markup_and_odd_digits_in_the_result_form(seeded_store):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .text import one_line
+
 VERSION_COLUMNS = ("version", "active", "trained", "by", "labelled", "unlabelled", "val acc", "val AUC",
                    "best epoch", "train s")
 
@@ -17,7 +19,7 @@ def _num(value, fmt: str) -> str:
 def version_cells(v) -> tuple:
     """One row of the versions table (campaign.model_catalog.VersionSummary)."""
     m = v.metrics
-    return (f"v{v.id}", "active" if v.active else "", f"{v.created_at:%Y-%m-%d %H:%M}", v.created_by, v.n_labelled,
+    return (f"v{v.id}", "active" if v.active else "", f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""), v.n_labelled,
             v.n_unlabelled, _num(m.get("val_accuracy"), ".3f"), _num(m.get("val_auc"), ".3f"),
             _num(m.get("best_epoch"), "d"), _num(m.get("train_seconds"), ".0f"))
 
@@ -25,7 +27,7 @@ def version_cells(v) -> tuple:
 def format_version(v, curve) -> str:
     """What is known of one version, and whether its training curve is stored."""
     lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
-             + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {v.created_by or '?'}",
+             + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {one_line(v.created_by or '?')}",
              f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
     if v.metrics.get("cancelled"):
         lines.append("  training was cancelled: this is the best model reached before that")

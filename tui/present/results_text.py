@@ -143,8 +143,9 @@ def failure_cells(f) -> dict[str, str]:
 
 def format_failure(f) -> str:
     """The panel under the table for a failed synthesis."""
-    lines = [f"Candidate {f.candidate_id} ({f.formula}): synthesis failed, recorded {f.at:%Y-%m-%d %H:%M} by {f.operator}",
-             f"  reason: {f.reason or '-'}",
+    lines = [f"Candidate {f.candidate_id} ({f.formula}): synthesis failed, recorded {f.at:%Y-%m-%d %H:%M} by "
+             f"{one_line(f.operator)}",
+             f"  reason: {one_line(f.reason or '-')}",
              f"  the candidate is {f.candidate_status} now"
              + ("; approve it for another try on the Candidates tab" if f.candidate_status == "failed" else ""),
              "  no lab result to correct: nothing was measured"]
@@ -164,12 +165,12 @@ def format_chain(chain: list, selected: int) -> str:
     before = None
     for r in chain:
         mark = "counts" if r.current else f"superseded by {r.superseded_by}"
-        what = f"single phase {yes_no(r.single_phase)}" + (f", {r.phases}" if r.phases else "")
+        what = f"single phase {yes_no(r.single_phase)}" + (f", {one_line(r.phases)}" if r.phases else "")
         if before is not None and (r.formula, r.candidate_id) != (before.formula, before.candidate_id):
             what = f"moved to {r.formula}" + ("" if r.candidate_id is None else f" (candidate {r.candidate_id})") \
                 + f": {what}"
         before = r
-        extra = f", method {r.method}" if r.method else ""
-        lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {r.operator or '?'}  [{mark}]"
-                     + (f"  notes: {r.notes}" if r.notes else ""))
+        extra = f", method {one_line(r.method)}" if r.method else ""
+        lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {one_line(r.operator or '?')}  [{mark}]"
+                     + (f"  notes: {one_line(r.notes)}" if r.notes else ""))
     return "\n".join(lines)

@@ -41,6 +41,7 @@ from textual.widgets import DataTable, Label, Select
 from textual.worker import get_current_worker
 
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
+from hea_campaign.tui.present.text import one_line
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 from .candidate_table import CandidateTable, Cell, CountLine
@@ -263,7 +264,7 @@ class CandidatesPane(Vertical):
         c = self.rows[cid]
         formula = c.formula
         change = round(c.change_at_pct, 1) if c.change_at_pct is not None else ""
-        reason = " ".join((c.status_reason or "").split())
+        reason = one_line(" ".join((c.status_reason or "").split()))  # typed by a user: never sent to the terminal
         if len(reason) > REASON_WIDTH:
             reason = reason[: REASON_WIDTH - 1] + "…"
         return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
