@@ -206,6 +206,20 @@ def activation_refusal(comparison: Comparison) -> str | None:
     return no_evidence if weakness else None
 
 
+def comparison_outdated(store: CampaignStore, comparison: Comparison) -> tuple[int | None, str | None]:
+    """The active version now, and why the comparison no longer speaks for activating its new version
+    (another version was activated since, from another terminal; None while it still does)."""
+    with store.read() as session:
+        active = q.active_model(session, store.campaign_id)
+        now = None if active is None else active.id
+    if now in (comparison.active_id, comparison.new_id):
+        return now, None
+    compared = ("no active version" if comparison.active_id is None
+                else f"version {comparison.active_id}")  # fmt: skip
+    return now, (f"the active version is now {now}, activated since this comparison was made against "
+                 f"{compared}; the comparison says nothing about replacing version {now}")
+
+
 def comparison_holdout(store: CampaignStore) -> set[int] | None:
     """The alloys to keep out of a training that may replace the active version (None: no active one)."""
     with store.read() as session:

@@ -180,6 +180,41 @@ async def test_retrain_can_be_started_and_cancelled_without_saving(trained_store
     assert count(trained_store, ModelVersion) == versions
 
 
+async def test_activating_after_a_colleague_activated_another_version_asks_first(trained_store, monkeypatch):
+    """The Retrain tab's comparison was made against the version active then; when another terminal
+    activates a different one meanwhile, Activate says so and asks (it would otherwise replace a
+    version nobody compared with); when the new version itself was activated meanwhile, it says that."""
+    from hea_campaign.campaign import retraining
+    from hea_campaign.campaign.model_versions import activate, get_version, train_version
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    first = get_version(trained_store).id
+    new = train_version(trained_store, epochs=1, seed=1).version.id
+    other = train_version(trained_store, epochs=1, seed=2).version.id
+    done = retraining.Comparison(new_id=new, active_id=first, n_heldout=40, n_unseen_by_both=40,
+                                 new={"n": 40, "accuracy": 0.9, "roc_auc": 0.95}, active={"n": 40, "accuracy": 0.8,
+                                 "roc_auc": 0.85}, new_unseen=None, active_unseen=None, new_labels=0,
+                                 activated=False, compared_classes=(20, 20))
+    monkeypatch.setattr(retraining, "retrain", lambda store, **_: (None, done))
+    app = CampaignApp(trained_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        app.query_one("#start-training").press()
+        await wait_for(pilot, lambda: not app.query_one("#activate").disabled)
+        activate(trained_store, other, "colleague")  # from another terminal
+        app.query_one("#activate").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert f"active version is now {other}" in str(app.screen.query_one(".modal-title").render())
+        app.screen.query_one("#no").press()
+        await pilot.pause()
+        assert get_version(trained_store).id == other
+        activate(trained_store, new, "colleague")
+        app.query_one("#activate").press()
+        await wait_for(pilot, lambda: app.query_one("#activate").disabled)
+        assert not isinstance(app.screen, ConfirmModal) and get_version(trained_store).id == new
+
+
 async def test_retrain_form_settings_reach_the_stored_version(trained_store):
     """Seed, epochs and prior r typed on the Retrain tab are the version's, as `retrain --seed --epochs
     --prior-r` would make it; a prior r out of range is refused before anything trains."""

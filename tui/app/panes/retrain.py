@@ -67,9 +67,17 @@ class RetrainPane(VerticalScroll, can_focus=False):
         elif event.button.id == "cancel-training":
             self.cancel()
         elif event.button.id == "activate" and self.comparison is not None:
-            from hea_campaign.campaign.retraining import activation_refusal
+            from hea_campaign.campaign.retraining import activation_refusal, comparison_outdated
 
-            refusal = activation_refusal(self.comparison)
+            checked = self.app.guard(comparison_outdated, self.app.store, self.comparison)
+            if checked is None:
+                return
+            now, outdated = checked
+            if now == self.comparison.new_id:  # activated meanwhile from another terminal
+                self.notify(f"Model version v{now} is already the active one.")
+                self.query_one("#activate", Button).disabled = True
+                return
+            refusal = outdated or activation_refusal(self.comparison)
             if refusal:  # the TUI's --force: say why, activate only on a yes
                 from ..modals import ConfirmModal
 
