@@ -122,34 +122,21 @@ def _problem(space: Constraints, vocabulary, prices: PriceTable) -> str | None:
 def save_design_space(store: CampaignStore, constraints: Constraints, *, by: str | None = None,
                       vocabulary=None) -> Constraints:
     """Validate and store a design space (one audit event with the old and new values)."""
-    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
-
-    constraints.validate(vocabulary or DEFAULT_VOCABULARY, load_prices(store))
-    actor = by or current_user()
-    with store.write() as session:
-        row = _campaign(session, store)
-        settings = dict(row.settings or {})
-        old = settings.get(SETTINGS_KEY)
-        settings[SETTINGS_KEY] = constraints.describe()
-        row.settings = settings  # a new dict, so the JSON column is written
-        session.add(row)
-        q.audit(session, actor=actor, action="design_space.set", entity="campaign", entity_id=row.id,
-                campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
-    return constraints
+    return change_design_space(store, by=by, vocabulary=vocabulary, whole=constraints).space
 
 
 def update_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, **changes) -> Constraints:
     """Change some settings of the stored design space (``reset`` starts from the defaults)."""
-    base = HEA_DEFAULTS if reset else load_design_space(store)
-    try:
-        new = base.replace(**changes)
-    except TypeError as exc:
-        raise ConstraintError(str(exc)) from None
-    return save_design_space(store, new, by=by)
+    return change_design_space(store, by=by, reset=reset, **changes).space
 
 
 def import_price_list(store: CampaignStore, path, *, by: str | None = None) -> dict[str, float]:
     """Read a lab price list CSV (element, usd_per_kg) into the campaign; it overrides pymatgen's prices."""
+    return change_design_space(store, by=by, prices_file=path).prices_imported
+
+
+def read_price_file(path) -> dict:
+    """A lab price list file as stored: {"source": file name, "usd_per_kg": {element: price}}."""
     from pathlib import Path
 
     p = Path(path).expanduser()
@@ -157,17 +144,65 @@ def import_price_list(store: CampaignStore, path, *, by: str | None = None) -> d
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignError(f"cannot read the price list {p}: {exc}") from None
-    prices = read_price_list(text, p.name)
+    return {"source": p.name, "usd_per_kg": read_price_list(text, p.name)}
+
+
+@dataclass
+class SpaceChange:
+    space: Constraints
+    prices_imported: dict[str, float] | None = None
+    prices_cleared: bool = False
+
+
+def change_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, prices_file=None,
+                        clear_prices: bool = False, whole: Constraints | None = None, vocabulary=None,
+                        **changes) -> SpaceChange:
+    """Change the design space and the lab price list in one unit of work (`space set`, the TUI's form).
+
+    A changed space is checked against the prices it will be costed with, and both are written
+    together or not at all: a refused change leaves the old price list in place.  ``whole`` replaces
+    the space; ``reset`` starts from the defaults; ``changes`` are settings of ``Constraints``.
+    """
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    if prices_file is not None and clear_prices:
+        raise CampaignError("give a price list or clear it, not both")
+    new_list = read_price_file(prices_file) if prices_file is not None else None
     actor = by or current_user()
     with store.write() as session:
         row = _campaign(session, store)
         settings = dict(row.settings or {})
-        settings[PRICES_KEY] = {"source": p.name, "usd_per_kg": prices}
-        row.settings = settings
+        had_list = PRICES_KEY in settings
+        if new_list is not None:
+            settings[PRICES_KEY] = new_list
+        elif clear_prices:
+            settings.pop(PRICES_KEY, None)
+        space = whole or _changed(HEA_DEFAULTS if reset else constraints_from_settings(settings), changes)
+        writes_space = whole is not None or reset or bool(changes)
+        if writes_space:  # a new price list alone is kept even if it puts the stored space out of reach
+            space.validate(vocabulary or DEFAULT_VOCABULARY, prices_from_settings(settings))  # (space show says so)
+        old = settings.get(SETTINGS_KEY)
+        if writes_space:
+            settings[SETTINGS_KEY] = space.describe()
+        row.settings = settings  # a new dict, so the JSON column is written
         session.add(row)
-        q.audit(session, actor=actor, action="prices.import", entity="campaign", entity_id=row.id,
-                campaign_id=row.id, payload={"source": p.name, "n": len(prices)})
-    return prices
+        if new_list is not None:
+            q.audit(session, actor=actor, action="prices.import", entity="campaign", entity_id=row.id,
+                    campaign_id=row.id, payload={"source": new_list["source"], "n": len(new_list["usd_per_kg"])})
+        if clear_prices and had_list:
+            q.audit(session, actor=actor, action="prices.clear", entity="campaign", entity_id=row.id,
+                    campaign_id=row.id, payload={})
+        if writes_space:
+            q.audit(session, actor=actor, action="design_space.set", entity="campaign", entity_id=row.id,
+                    campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
+    return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list)
+
+
+def _changed(base: Constraints, changes: Mapping) -> Constraints:
+    try:
+        return base.replace(**changes)
+    except TypeError as exc:
+        raise ConstraintError(str(exc)) from None
 
 
 def parse_element_bounds(text: str | None, what: str) -> dict[str, float]:

@@ -86,6 +86,9 @@ def pymatgen_prices() -> PriceTable:
     return PriceTable(prices, sources)
 
 
+MAX_USD_PER_KG = 1e9  # far above any element's price (pymatgen's dearest, neon, is 6.6e5)
+
+
 def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
     """A lab price list: CSV with columns ``element`` and ``usd_per_kg`` -> {element: price}.
 
@@ -109,8 +112,9 @@ def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
             value = float(raw)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or value < 0:
-            problems.append(f"line {line}: the price of {el} must be a number >= 0 (got '{raw[:20]}')")
+        if not math.isfinite(value) or not 0 <= value <= MAX_USD_PER_KG:
+            problems.append(f"line {line}: the price of {el} must be a number from 0 to {MAX_USD_PER_KG:.0e} USD/kg "
+                            f"(got '{raw[:20]}')")
             continue
         if el in out:
             problems.append(f"line {line}: {el} is listed twice")

@@ -363,3 +363,30 @@ def test_one_word_clears_a_setting_in_the_cli_and_the_tui_alike():
         "allowed": frozenset({"Fe", "Ni", "Co", "Cr"}), "min_fraction": {"Fe": 0.10}}
     with pytest.raises(CampaignError):
         space_changes(min_frac="none,Fe:10")  # 'none' only on its own
+
+
+def test_a_refused_space_set_keeps_the_old_price_list_and_no_prices_removes_it(on_store, capsys, tmp_path):
+    """`space set --prices NEW --max-cost X` that is refused writes neither (the old list stays, no audit
+    event); `--no-prices` brings pymatgen's prices back; a price beyond any element's is refused."""
+    from sqlmodel import select
+
+    from hea_campaign.db.tables import AuditEvent
+
+    def events() -> list[str]:
+        with on_store.read() as s:
+            return [e.action for e in s.exec(select(AuditEvent)) if e.action.startswith(("prices.", "design_space."))]
+
+    six, fe_only, absurd = tmp_path / "six.csv", tmp_path / "fe.csv", tmp_path / "absurd.csv"
+    six.write_text("element,usd_per_kg\n" + "".join(f"{e},{10 + i}\n" for i, e in enumerate("Fe Ni Co Cr Mn Al".split())))
+    fe_only.write_text("element,usd_per_kg\nFe,1000\n")
+    absurd.write_text("element,usd_per_kg\nFe,1e306\n")
+    assert cli(capsys, "space", "set", "--prices", str(six))[0] == 0
+    before = events()
+    assert "costs at most 0.1 USD/kg" in refused(capsys, "space", "set", "--prices", str(fe_only), "--max-cost", "0.1")
+    assert events() == before and load_prices(on_store).prices["Ni"] == 11 and load_prices(on_store).prices["Fe"] == 10
+    assert load_design_space(on_store).max_cost_per_kg is None
+    assert "must be a number from 0 to 1e+09 USD/kg" in refused(capsys, "space", "set", "--prices", str(absurd))
+    code, out, _ = cli(capsys, "space", "set", "--no-prices")
+    assert code == 0 and "Removed the lab price list" in out and "lab price list" not in show(on_store).price_summary
+    assert load_prices(on_store).prices["Ni"] != 11 and events() == before + ["prices.clear"]
+    assert "not both" in refused(capsys, "space", "set", "--prices", str(six), "--no-prices")

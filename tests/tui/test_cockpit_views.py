@@ -327,3 +327,8 @@ async def test_the_propose_tab_imports_a_price_list_and_resets_the_design_space(
         app.screen.query_one("#yes").press()
         await wait_for(pilot, lambda: load_design_space(fixed_store) == HEA_DEFAULTS)
         assert load_prices(fixed_store).prices.get("Fe") == 123.5, "the lab's price list stays"
+        prices.value = "None"  # removes it, as `space set --no-prices`
+        prices.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: load_prices(fixed_store).prices.get("Fe") != 123.5)
+        assert "lab [prices].csv" not in str(app.query_one("#space-text").render())

@@ -44,27 +44,27 @@ def register(app: typer.Typer) -> None:
         max_density: Annotated[Optional[float], typer.Option(metavar="G/CM3", help="Maximum density, g/cm3 (rule-of-mixtures estimate).")] = None,
         no_max_density: Annotated[bool, typer.Option("--no-max-density", help="Remove the density limit.")] = False,
         prices: Annotated[Optional[str], typer.Option(metavar="CSV", help="A lab price list CSV (columns element, usd_per_kg) that overrides pymatgen's 2013 prices.")] = None,
-        reset: Annotated[bool, typer.Option("--reset", help="Start from the defaults (4-6 elements, 5-35 at.%, 1 at.%).")] = False,
+        no_prices: Annotated[bool, typer.Option("--no-prices", help="Remove the lab price list: pymatgen's prices apply again.")] = False,
+        reset: Annotated[bool, typer.Option("--reset", help="Start from the defaults (4-6 elements, 5-35 at.%, 1 at.%); a lab price list stays.")] = False,
         by: ByOption = None,
     ) -> None:
         """Change the design space (only the settings given); proposals outside it are never stored.
 
         Example: hea-campaign space set --elements 4-5 --at-pct 5-35 --banned Li,Au --max-cost 50
         """
-        from hea_campaign.campaign.design_space import import_price_list, show as load, update_design_space
+        from hea_campaign.campaign.design_space import change_design_space, show as load
 
-        from ..present.design_space_view import design_space_lines, space_changes
+        from ..present.design_space_view import design_space_change_line, design_space_lines, space_changes
 
         changes = space_changes(allowed=allowed, banned=banned, elements=elements, at_pct=at_pct, min_frac=min_frac,
                                 max_frac=max_frac, granularity=granularity, max_cost=max_cost,
                                 max_density=max_density, no_max_cost=no_max_cost, no_max_density=no_max_density,
                                 any_elements=any_elements)
         store = _open(db, campaign, by)
-        if prices:
-            got = import_price_list(store, prices, by=by)
-            echo(f"Imported {len(got)} prices from {prices}; they override pymatgen's table.")
-        if changes or reset:
-            update_design_space(store, by=by, reset=reset, **changes)
-        elif not prices:
+        if changes or reset or prices or no_prices:  # checked together, written together or not at all
+            done = change_design_space(store, by=by, reset=reset, prices_file=prices or None,
+                                       clear_prices=no_prices, **changes)
+            echo(design_space_change_line(done, prices))
+        else:
             echo("Nothing to change (see hea-campaign space set --help). The design space is:")
         echo("\n".join(design_space_lines(load(store))))

@@ -109,3 +109,24 @@ def design_space_lines(view) -> list[str]:
     if view.is_default:
         lines.append("(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
     return lines
+
+
+def design_space_change_line(done, prices_file=None) -> str:
+    """What a `space set` (or the TUI's save) did to the price list and the space, in one line."""
+    said = []
+    if done.prices_imported is not None:
+        said.append(f"Imported {len(done.prices_imported)} prices" + (f" from {prices_file}" if prices_file else "")
+                    + "; they override pymatgen's table.")
+    if done.prices_cleared:
+        said.append("Removed the lab price list; pymatgen's prices apply again.")
+    said.append("Design space saved.")
+    return " ".join(said)
+
+
+def price_list_field(typed: str) -> tuple[str | None, bool]:
+    """The TUI's price-list field: (file to import, remove the list); blank changes nothing and 'none'
+    removes it, as the form's other fields clear with 'none' (`space set --prices FILE / --no-prices`)."""
+    text = (typed or "").strip()
+    if text.lower() == "none":
+        return None, True
+    return (text or None), False

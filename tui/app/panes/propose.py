@@ -139,7 +139,8 @@ class ProposePane(VerticalScroll):
             yield Label("max density g/cm3")
             yield Input(placeholder="no limit", id="space-max-density", type="number", compact=True)
             yield Label("lab price list CSV")
-            yield Input(placeholder="path (columns element, usd_per_kg)", id="space-prices", compact=True,
+            yield Input(placeholder="path (columns element, usd_per_kg; 'none' removes it)", id="space-prices",
+                        compact=True,
                         tooltip="overrides pymatgen's prices (the CLI's space set --prices)")
         with Horizontal(classes="buttons"):
             yield Button("Save design space", id="save-space")
@@ -200,9 +201,9 @@ class ProposePane(VerticalScroll):
 
     def save_space(self) -> None:
         """Check the design-space fields (blank ones change nothing) and store them."""
-        from hea_campaign.campaign.design_space import import_price_list, update_design_space
+        from hea_campaign.campaign.design_space import change_design_space
 
-        from hea_campaign.tui.present.design_space_view import space_changes
+        from hea_campaign.tui.present.design_space_view import design_space_change_line, price_list_field, space_changes
 
         v = {w.id: w.value for w in self.query("#space-form Input")}
 
@@ -211,12 +212,10 @@ class ProposePane(VerticalScroll):
                                     granularity=v["space-granularity"], allowed=v["space-allowed"],
                                     banned=v["space-banned"], min_frac=v["space-min"], max_frac=v["space-max"],
                                     max_cost=v["space-max-cost"], max_density=v["space-max-density"])
-            said = "Design space saved."
-            if v["space-prices"].strip():  # as `space set --prices`: the list first, then the settings
-                got = import_price_list(self.app.store, v["space-prices"].strip(), by=self.app.actor)
-                said = f"Imported {len(got)} prices; they override pymatgen's table. " + said
-            update_design_space(self.app.store, by=self.app.actor, **changes)
-            return said
+            prices_file, clear = price_list_field(v["space-prices"])
+            done = change_design_space(self.app.store, by=self.app.actor, prices_file=prices_file,
+                                       clear_prices=clear, **changes)
+            return design_space_change_line(done)
 
         said = self.app.guard(save)
         if said is not None:
@@ -237,7 +236,8 @@ class ProposePane(VerticalScroll):
                 self.app.notify("Design space reset to the defaults.")
 
         self.app.push_screen(ConfirmModal("Reset the design space to the defaults (4-6 elements, 5-35 at.%, "
-                                          "1 at.%, any element, no cost or density limit)?"), reset)
+                                          "1 at.%, any element, no cost or density limit)? A lab price list "
+                                          "stays ('none' in its field removes it)."), reset)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if (event.input.id or "").startswith("space-"):
