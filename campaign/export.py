@@ -109,6 +109,7 @@ class ExportResult:
     elements: list[str]
     rows: list[dict] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # what reconciling interrupted exports did first
+    loss: dict[str, float] = field(default_factory=dict)  # weigh sheet loss allowances (element -> fraction)
 
     @property
     def batch_cost(self) -> tuple[float | None, int]:
@@ -527,4 +528,5 @@ def export_batch(
         elements=elements,
         rows=rows,
         recovered=recovered,
+        loss=losses,
     )

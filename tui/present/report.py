@@ -208,7 +208,8 @@ def format_export(r) -> str:
     """A written synthesis batch (campaign.export.ExportResult)."""
     lines = [
         f"Exported {len(r.candidate_ids)} candidate(s) to {r.path} ({r.format}); batch {r.batch_id}",
-        f"  target mass {r.mass:g} {r.unit} per ingot, masses rounded to 0.1 mg and summing exactly to it",
+        f"  target mass {r.mass:g} {r.unit} per ingot, masses rounded to 0.1 mg and summing exactly to it"
+        + (_loss_words(r.loss) if getattr(r, "loss", None) else ""),
         f"  elements: {' '.join(r.elements)}",
         f"  sha256 {r.sha256}",
     ]
@@ -224,6 +225,12 @@ def format_export(r) -> str:
     for note in getattr(r, "recovered", []):
         lines.append(f"  first settled an interrupted export: {note}")
     return "\n".join(lines)
+
+
+def _loss_words(loss: dict[str, float]) -> str:
+    allowances = ", ".join(f"{e} +{100 * v:g} %" for e, v in sorted(loss.items()))
+    return (f" before the loss allowances ({allowances}), which the sheet's masses include and `result "
+            f"import` takes off again: the alloy made is the one intended if the arc takes that much")
 
 
 def format_void(r) -> str:
