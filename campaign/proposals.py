@@ -69,6 +69,11 @@ class ProposalRequest:
         return d
 
 
+def screening_keeps(batch: int) -> int:
+    """How many of a screened space's compositions go on to the checks, the best by score."""
+    return max(50 * batch, 500)
+
+
 @dataclass
 class Pool:
     """Compositions produced by a mode, with what each mode knows about them."""
@@ -191,7 +196,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         unknown = [e for e in els if e not in vocab]
         if unknown:
             raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
-        keep = max(50 * req.batch, 500)
+        keep = screening_keeps(req.batch)
         best_X, _ = screen_space(model, els, step=req.step, keep=keep, strategy=req.strategy, constraints=space,
                                  prices=prices, scheduler=req.scheduler, progress=progress, should_stop=should_stop)
         n = len(best_X)

@@ -352,7 +352,7 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
 
     ids = with_candidates(trained_store, 3)
     approve(trained_store, ids[:2], by="setup")
-    out = tmp_path / "batch.csv"
+    out = tmp_path / "batch [1].csv"  # brackets: the notice shows the path as typed, not as markup
     app = CampaignApp(trained_store)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -362,6 +362,9 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
         app.screen.query_one("#path").value = str(out)
         await pilot.click("#ok")
         await wait_for(pilot, lambda: out.exists() and count(trained_store, ExportBatch) == 1)
+        await wait_for(pilot, lambda: any("written to" in n.message for n in app._notifications))
+        notice = next(n.message for n in app._notifications if "written to" in n.message)
+        assert str(out) in notice and "USD for one ingot of each" in notice  # the batch cost, as the CLI says
     with trained_store.read() as s:
         statuses = {c.id: c.status for c in s.exec(select(Candidate))}
     assert statuses[ids[0]] == statuses[ids[1]] == "exported" and statuses[ids[2]] == "proposed"

@@ -99,6 +99,9 @@ def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
     assert proposal_summary(req3, more)[-1] == ("Proposal run 7: 18 produced, 2 stored (ids 41, 42); dropped - "
                                                 "did not reach the cutoff: 12, known (measured) alloy: 2, "
                                                 "not picked for a batch of 2: 14")
+    screened = proposal_summary(SimpleNamespace(**{**vars(req3), "mode": "screen", "batch": 20}), more)
+    assert "Screening keeps the best 1000 compositions of the space by score" in screened[-2]
+    assert not any("Screening keeps" in line for line in proposal_summary(req3, more))
 
 
 def test_ordinals_read_as_english():
@@ -175,3 +178,20 @@ def test_training_settings_as_typed_are_checked_once_for_the_cli_and_the_retrain
                        (("", "", "inf"), "--prior-r must be a finite number")]:
         with pytest.raises(CampaignError, match=says):
             training_request(*args)
+
+
+def test_a_version_says_its_prior_r_and_when_it_had_nothing_to_act_on():
+    from datetime import datetime
+
+    from hea_campaign.campaign.model_catalog import TrainingCurve, VersionSummary
+    from hea_campaign.tui.present.models_text import format_version
+
+    def version(n_unlabelled: int) -> VersionSummary:
+        return VersionSummary(3, False, datetime(2026, 11, 30), "ana", 1200, n_unlabelled, 0, "ab" * 32,
+                              config={"prior_r": 0.3, "epochs": 600})
+
+    none = TrainingCurve(3, [], {})
+    assert "prior r 0.3, up to 600 epochs (no unlabelled alloys: prior r had nothing to act on)" in \
+        format_version(version(0), none)
+    with_unlabelled = format_version(version(186), none)
+    assert "prior r 0.3, up to 600 epochs" in with_unlabelled and "nothing to act on" not in with_unlabelled

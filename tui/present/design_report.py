@@ -66,6 +66,11 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if weight is not None and outcome.candidate_ids:
         lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
                      "labels accumulate)")
+    if req.mode == "screen":
+        from hea_campaign.campaign.proposals import screening_keeps
+
+        lines.append(f"Screening keeps the best {screening_keeps(req.batch)} compositions of the space by score for "
+                     "the checks below (all of them when the space holds fewer)")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")

@@ -29,6 +29,10 @@ def format_version(v, curve) -> str:
     lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
              + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {one_line(v.created_by or '?')}",
              f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
+    cfg = getattr(v, "config", None) or {}
+    if "prior_r" in cfg:  # the setting a lab changes (train --prior-r); it acts only through unlabelled alloys
+        lines.append(f"  prior r {cfg['prior_r']:g}, up to {cfg.get('epochs', '?')} epochs"
+                     + ("" if v.n_unlabelled else " (no unlabelled alloys: prior r had nothing to act on)"))
     if v.metrics.get("cancelled"):
         lines.append("  training was cancelled: this is the best model reached before that")
     if v.metrics.get("warm_start_from"):

@@ -227,6 +227,14 @@ def format_export(r) -> str:
     return "\n".join(lines)
 
 
+def export_notice(r) -> str:
+    """The TUI's line after an export: the batch, where it went, and what its raw materials cost."""
+    total, unpriced = r.batch_cost
+    cost = "" if total is None else f"; raw materials {total:.2f} USD for one ingot of each" + (
+        f" ({unpriced} without a price left out)" if unpriced else "")
+    return f"Batch {r.batch_id}: {len(r.candidate_ids)} candidate(s) written to {one_line(r.path)}{cost}"
+
+
 def _loss_words(loss: dict[str, float]) -> str:
     allowances = ", ".join(f"{e} +{100 * v:g} %" for e, v in sorted(loss.items()))
     return (f" before the loss allowances ({allowances}), which the sheet's masses include and `result "

@@ -499,8 +499,9 @@ class CandidatesPane(Vertical):
     def _exported(self, result) -> None:
         self._pending_export = None
         self.reload()
-        self.notify(f"Batch {result.batch_id}: {len(result.candidate_ids)} candidate(s) written to {result.path}",
-                    timeout=10)
+        from hea_campaign.tui.present.report import export_notice
+
+        self.notify(export_notice(result), timeout=10, markup=False)  # a path may hold [brackets]
         self.post_message(self.Changed())
 
     def on_worker_state_changed(self, event) -> None:
