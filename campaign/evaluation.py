@@ -203,6 +203,17 @@ def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAU
     return X, y, len(table.rows), excluded
 
 
+def validation_rows(rows: LabelledRows, seed: int) -> np.ndarray:
+    """Mask of the seed rows held out for validation when training on the whole seed set: a tenth,
+    stratified, near-duplicates on one side (as a model version's own validation rows)."""
+    from hea_campaign.model.splits import grouped_validation
+
+    _, val = grouped_validation(rows.X, rows.y, 0.1, seed)
+    mask = np.zeros(len(rows.y), bool)
+    mask[val] = True
+    return mask
+
+
 def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None) -> ExternalResult:
     """Train on the whole seed set (10% held out for validation) and score the external set,
     leaving out its near-duplicates of seed alloys (within 1 at.%)."""
@@ -215,11 +226,7 @@ def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True,
     X_ext, y_ext, n_rows, excluded = external_rows(path, set(rows.formulas), exclude_near=rows.X)
     if len(y_ext) == 0:
         raise CampaignError(f"{path}: no labelled alloys left to evaluate")
-    rng = np.random.default_rng(seed)
-    val = np.zeros(len(rows.y), bool)
-    for cls in (0, 1):
-        idx = np.flatnonzero(rows.y == cls)
-        val[rng.choice(idx, size=max(1, len(idx) // 10), replace=False)] = True
+    val = validation_rows(rows, seed)
     cfg = (config or SSVAEConfig()).replace(seed=seed)
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], cfg)
     out = ExternalResult(n_rows, len(y_ext), excluded, ev.evaluate_external(res.model, X_ext, y_ext))

@@ -135,17 +135,13 @@ def _assess_split(X, y, split, config, seed: int, pool: _Pool, val_pool: _Pool |
 def _assess_external(path, config, seed: int, pool: _Pool, val_pool: _Pool | None = None) -> int:
     from hea_campaign.model.training import train
 
-    from .evaluation import external_rows, seed_rows
+    from .evaluation import external_rows, seed_rows, validation_rows
 
     rows = seed_rows()
     X_ext, y_ext, _, _ = external_rows(path, set(rows.formulas), exclude_near=rows.X)
     if len(y_ext) == 0:
         raise CampaignError(f"{path}: no labelled alloys left to evaluate")
-    rng = np.random.default_rng(seed)
-    val = np.zeros(len(rows.y), bool)
-    for cls in (0, 1):
-        idx = np.flatnonzero(rows.y == cls)
-        val[rng.choice(idx, size=max(1, len(idx) // 10), replace=False)] = True
+    val = validation_rows(rows, seed)
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], config.replace(seed=seed))
     y_seed = rows.y.astype(float)
     _assess_scored(res.model, rows.X[~val], y_seed[~val], rows.X[val], y_seed[val], X_ext, y_ext, seed, pool,

@@ -65,11 +65,25 @@ class Comparison:
     active_validation: dict[str, float] | None = None
 
 
-def comparison_ids(lab_ids, fraction: float = COMPARISON_FRACTION) -> set[int]:
-    """The stable share of labelled alloys kept for comparing versions (hash of the id)."""
+def comparison_ids(lab_ids, fractions=None, fraction: float = COMPARISON_FRACTION) -> set[int]:
+    """The stable share of labelled alloys kept for comparing versions (hash of the id).
+
+    With ``fractions`` (one row per id), near-duplicates go together, by the hash of their group's
+    smallest id: a kept-out alloy whose near-copy trained the new version would flatter it.
+    """
+    ids = np.asarray(lab_ids, dtype=np.int64)
+    if fractions is None or len(ids) == 0:
+        key = ids
+    else:
+        from hea_campaign.model.splits import near_duplicate_groups
+
+        groups = near_duplicate_groups(np.asarray(fractions, dtype=np.float64))
+        smallest = np.full(groups.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(smallest, groups, ids)
+        key = smallest[groups]
     out = set()
-    for i in np.asarray(lab_ids).tolist():
-        h = int.from_bytes(hashlib.sha256(f"compare:{int(i)}".encode()).digest()[:8], "big")
+    for i, k in zip(ids.tolist(), key.tolist()):
+        h = int.from_bytes(hashlib.sha256(f"compare:{int(k)}".encode()).digest()[:8], "big")
         if h / 2**64 < fraction:
             out.add(int(i))
     return out
@@ -225,7 +239,8 @@ def comparison_holdout(store: CampaignStore) -> set[int] | None:
     with store.read() as session:
         if q.active_model(session, store.campaign_id) is None:
             return None
-    return comparison_ids(snapshot(store).lab_ids)
+    ts = snapshot(store)
+    return comparison_ids(ts.lab_ids, ts.X_lab)
 
 
 def activate_unless_worse(store: CampaignStore, trained: TrainedVersion, *, force: bool = False,
@@ -258,9 +273,11 @@ def retrain(
     """Train a new version on the current labels (less the comparison tenth), compare it with
     the active one on rows neither used, maybe activate (not if it is worse on those rows, unless
     ``force``: see ``Comparison.refused``)."""
-    held = comparison_ids(snapshot(store).lab_ids)
+    ts = snapshot(store)  # one reading of the labels for both the kept-out rows and the training
+    held = comparison_ids(ts.lab_ids, ts.X_lab)
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
-                            keep_if_cancelled=keep_if_cancelled, holdout_ids=held, config_overrides=config_overrides)
+                            keep_if_cancelled=keep_if_cancelled, holdout_ids=held, config_overrides=config_overrides,
+                            training_set=ts)
     if activate_new and not trained.result.cancelled:  # an interrupted model is kept, never activated silently
         return trained, activate_unless_worse(store, trained, force=force, by=by, held_ids=held)
     return trained, compare_with_active(store, trained, held)

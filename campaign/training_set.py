@@ -45,16 +45,12 @@ class TrainingSet:
         return digest.hexdigest()
 
     def validation_split(self, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Stratified, seeded indices (train, validation) into the labelled rows."""
-        rng = np.random.default_rng(seed)
-        val = []
-        for cls in (0, 1):
-            idx = np.flatnonzero(self.y_lab == cls)
-            rng.shuffle(idx)
-            val.extend(idx[: max(1, int(round(fraction * len(idx))))] if len(idx) > 1 else [])
-        val = np.array(sorted(val), dtype=int)
-        train = np.setdiff1d(np.arange(len(self.y_lab)), val)
-        return train, val
+        """Seeded indices (train, validation) into the labelled rows, stratified by label, with
+        near-duplicates (within 1 at.% in every element) on one side: a validation row with a near-copy
+        in training would flatter the epoch, the scorer and the conformal sets chosen on it."""
+        from hea_campaign.model.splits import grouped_validation
+
+        return grouped_validation(self.X_lab, self.y_lab.astype(np.int64), fraction, seed)
 
 
 def _vector(composition: dict, index: dict[str, int]) -> np.ndarray | None:

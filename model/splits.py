@@ -30,6 +30,7 @@ __all__ = [
     "merge_groups",
     "group_take",
     "grouped_split",
+    "grouped_validation",
     "system_holdout_split",
     "separated_groups",
 ]
@@ -252,6 +253,15 @@ def group_take(idx: np.ndarray, y: np.ndarray, groups: np.ndarray, frac: float, 
                 got += sizes[m]
     take = taken_groups[inv]
     return idx[~take], idx[take]
+
+
+def grouped_validation(fractions: np.ndarray, y, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) row indices for training on a whole table: stratified, seeded, and with
+    near-duplicates on one side, so nothing chosen on the validation rows was chosen by lookup."""
+    y = _check_y(y)
+    train, val = group_take(np.arange(len(y)), y, near_duplicate_groups(fractions), fraction,
+                            np.random.default_rng(seed))
+    return np.sort(train), np.sort(val)
 
 
 def _split_by_groups(y, groups, seed, test_frac, pool_frac, val_frac) -> Split:

@@ -184,7 +184,7 @@ def test_lab_loop_end_to_end(trained_store, tmp_path):
     assert v1.data_hash == ts1.data_hash()
     train1, val1 = ts1.validation_split(0.1, 0)
     train2, val2 = ts2.validation_split(0.1, 0)
-    held = comparison_ids(ts2.lab_ids)  # kept out of v2 for the comparison
+    held = comparison_ids(ts2.lab_ids, ts2.X_lab)  # kept out of v2 for the comparison
     kept2 = [i for i in train2 if int(ts2.lab_ids[i]) not in held]
     assert v1.n_labelled == len(train1) and v2.n_labelled == len(kept2)
     assert comparison.new_id == v2.id and comparison.active_id == v1.id

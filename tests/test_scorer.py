@@ -66,7 +66,7 @@ def test_retrain_compares_on_rows_neither_version_used(trained_store):
     from hea_campaign.campaign.training_set import snapshot
 
     ts = snapshot(trained_store)
-    held = comparison_ids(ts.lab_ids)
+    held = comparison_ids(ts.lab_ids, ts.X_lab)
     assert 0.05 * len(ts.lab_ids) < len(held) < 0.15 * len(ts.lab_ids)
     t2, c2 = retrain(trained_store, seed=1, epochs=20, by="tester")
     activate(trained_store, t2.version.id, "tester")
