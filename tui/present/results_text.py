@@ -171,6 +171,7 @@ def format_chain(chain: list, selected: int) -> str:
                 + f": {what}"
         before = r
         extra = f", method {one_line(r.method)}" if r.method else ""
-        lines.append(f"  {r.id:>6}  {r.day.isoformat()}  {what}{extra}  by {one_line(r.operator or '?')}  [{mark}]"
+        when = r.day.isoformat() if r.measured_on else f"entered {r.day.isoformat()} (no measurement date)"
+        lines.append(f"  {r.id:>6}  {when}  {what}{extra}  by {one_line(r.operator or '?')}  [{mark}]"
                      + (f"  notes: {one_line(r.notes)}" if r.notes else ""))
     return "\n".join(lines)
