@@ -47,6 +47,7 @@ def test_export_void_and_a_mass_that_needs_yes(capsys, store, db, tmp_path):
     assert "batch 1" in out
     out = _ok(capsys, "export", "void", "1", "--reason", "wrong furnace", "--by", "dave", *db)
     assert "Batch 1 is void (wrong furnace)" in out and (tmp_path / "b.csv").exists()
+    assert f"candidates {ids[0]}, {ids[1]} are approved again" in out
     assert set(candidate_statuses(store, ids).values()) == {"approved"}
     assert "already voided by dave" in _refused(capsys, "export", "void", "1", "--reason", "again", *db)
     out = _ok(capsys, "export", "--mass", "1500", "--yes", "--out", str(tmp_path / "big.csv"), *db)

@@ -198,3 +198,12 @@ def test_a_version_says_its_prior_r_and_when_it_had_nothing_to_act_on():
         format_version(version(0), none)
     with_unlabelled = format_version(version(186), none)
     assert "prior r 0.3, up to 600 epochs" in with_unlabelled and "nothing to act on" not in with_unlabelled
+
+
+def test_a_void_batch_of_one_candidate_reads_as_english():
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.report import format_void
+
+    one = format_void(SimpleNamespace(batch_id=2, reason="wrong\x1bfurnace", candidate_ids=[6], path="b.csv"))
+    assert "candidate 6 is approved again" in one and "wrong\\x1bfurnace" in one

@@ -243,8 +243,10 @@ def _loss_words(loss: dict[str, float]) -> str:
 
 def format_void(r) -> str:
     """A voided export batch (campaign.export_batches.VoidResult)."""
-    return (f"Batch {r.batch_id} is void ({r.reason}); candidates {', '.join(map(str, r.candidate_ids))} are "
-            f"approved again. The file {r.path} is kept; do not weigh from it.")  # fmt: skip
+    ids = r.candidate_ids
+    which = (f"candidate {ids[0]} is" if len(ids) == 1 else f"candidates {', '.join(map(str, ids))} are")
+    return (f"Batch {r.batch_id} is void ({one_line(r.reason)}); {which} approved again. The file {one_line(r.path)} "
+            f"is kept; do not weigh from it.")  # fmt: skip
 
 
 def format_failed(candidates) -> str:
