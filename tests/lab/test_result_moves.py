@@ -78,7 +78,7 @@ def test_the_old_alloy_reads_as_unmeasured_everywhere(store):
 def test_a_move_by_formula_gives_the_result_to_that_alloys_exported_candidates(store):
     (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
     a, b = insert_candidates(store, ["CoCrFeNi", "CoCrFeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     moved = move_result(store, typo.id, formula="NiFeCrCo", single_phase=True)
     assert moved.measurement.candidate_id == a and sorted(moved.measured) == [a, b]
     assert candidate_statuses(store, [wrong, a, b]) == {wrong: "exported", a: "measured", b: "measured"}
@@ -86,7 +86,7 @@ def test_a_move_by_formula_gives_the_result_to_that_alloys_exported_candidates(s
 
 def test_a_move_to_an_alloy_not_in_the_store_adds_it(store):
     (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     moved = move_result(store, typo.id, formula="CoCrFeMnNi", single_phase=True)
     assert moved.measurement.candidate_id is None and moved.to_formula == "CoCrFeMnNi"
     assert _labels(store)["CoCrFeMnNi"] is True and candidate_statuses(store, [wrong]) == {wrong: "exported"}
@@ -103,7 +103,7 @@ def test_a_candidate_keeps_its_status_while_another_result_is_for_it(store):
 
 def test_a_move_between_candidates_of_one_alloy_keeps_the_masses_weighed(store):
     wrong, right = insert_candidates(store, ["FeNi", "FeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     with store.write() as s:  # masses weighed, as a weigh sheet records them
         s.add(Measurement(alloy_id=typo.alloy_id, single_phase=True, candidate_id=wrong, supersedes_id=typo.id,
                           source="correction", made_composition={"Fe": 0.49, "Ni": 0.51}))
@@ -119,7 +119,7 @@ def test_a_move_between_candidates_of_one_alloy_keeps_the_masses_weighed(store):
 def test_a_move_reports_a_result_of_the_new_alloy_that_disagrees(store):
     wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
     earlier = record_result(store, "CoCrFeNi", single_phase=False).measurement
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     moved = move_result(store, typo.id, candidate_id=right, single_phase=True)
     assert f"measurement {earlier.id} says single phase no" in moved.disagrees
     assert _state(store, "CoCrFeNi")[0] == "conflict"
@@ -128,7 +128,7 @@ def test_a_move_reports_a_result_of_the_new_alloy_that_disagrees(store):
 @pytest.mark.parametrize("where", [{"candidate_id": "wrong"}, {"formula": "NiFe"}, {}])
 def test_a_move_that_goes_nowhere_is_refused_and_writes_nothing(store, where):
     (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     kwargs = {k: (wrong if v == "wrong" else v) for k, v in where.items()}
     with pytest.raises(CampaignError, match="already for FeNi|say where the result belongs"):
         move_result(store, typo.id, single_phase=True, **kwargs)
@@ -140,7 +140,7 @@ def test_a_move_to_a_candidate_not_exported_or_of_another_formula_is_refused(sto
     (wrong,) = insert_candidates(store, ["FeNi"], status="exported")
     (approved,) = insert_candidates(store, ["CoCrFeNi"], status="approved")
     (right,) = insert_candidates(store, ["CoNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     with pytest.raises(CampaignError, match=f"candidate {approved} is approved"):
         move_result(store, typo.id, candidate_id=approved, single_phase=True)
     with pytest.raises(CampaignError, match=f"candidate {right} is CoNi, not CoCrFeNi"):
@@ -153,7 +153,7 @@ def test_a_move_to_a_candidate_not_exported_or_of_another_formula_is_refused(sto
 
 def test_a_moved_result_is_corrected_at_its_new_place(store):
     wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     m = move_result(store, typo.id, candidate_id=right, single_phase=True).measurement
     with pytest.raises(CampaignError, match=f"already corrected by measurement {m.id}"):
         correct_result(store, typo.id, single_phase=False)
@@ -182,7 +182,7 @@ def test_the_chain_names_where_a_result_moved(store):
     from hea_campaign.tui.present.results_text import format_chain
 
     wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     m = move_result(store, typo.id, candidate_id=right, single_phase=True).measurement
     for selected, of in ((m.id, f"CoCrFeNi (candidate {right})"), (typo.id, f"FeNi (candidate {wrong})")):
         lines = format_chain(result_chain(store, selected), selected).splitlines()
@@ -196,10 +196,11 @@ def test_the_candidate_a_result_left_shows_where_it_went(store):
     from hea_campaign.tui.present.views import lab_result_lines
 
     wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
-    typo = record_result(store, candidate_id=wrong, single_phase=True).measurement
+    typo = record_result(store, candidate_id=wrong, single_phase=True, notes="ingot [cracked]").measurement
     fixed = correct_result(store, typo.id, single_phase=True, method="XRD")  # on the same alloy: a correction
     move_result(store, fixed.id, candidate_id=right, single_phase=True)
     with store.read() as s:  # what the candidate detail (CLI and TUI) shows under "Lab results"
         lines = lab_result_lines(_lab_results(s, store.campaign_id, wrong, "FeNi"))
     assert f"measurement {typo.id}" in lines[2] and "(corrected by a later entry)" in lines[2]
+    assert "notes: ingot \\[cracked]" in lines[2], "the lab's notes, escaped for the markup"
     assert f"measurement {fixed.id}" in lines[3] and "(moved to CoCrFeNi: entered for the wrong alloy)" in lines[3]

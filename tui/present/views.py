@@ -81,6 +81,7 @@ def lab_result_lines(results) -> list[str]:
         parts = [label + (f" ({e(r['phases'])})" if r["phases"] else "")]
         parts += [e(v) for v in (r["method"], r["measured_on"]) if v]
         parts += [f"by {e(r['operator'])}"] if r["operator"] else []
+        parts += [f"notes: {e(r['notes'])}"] if r.get("notes") else []
         state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
         if r.get("moved_to"):
             state = f"  [dim](moved to {e(r['moved_to'])}: entered for the wrong alloy)[/]"
