@@ -355,8 +355,9 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
     out = tmp_path / "batch [1].csv"  # brackets: the notice shows the path as typed, not as markup
     app = CampaignApp(trained_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        await pilot.pause()
+        await candidates_shown(pilot)
+        # one page: the short count, which fits beside the filters on an 80-column screen
+        assert str(app.query_one("#candidate-count").render()).startswith("3 rows, 0 selected")
         await pilot.press("e")
         await wait_for(pilot, lambda: app.screen.query("#path"))  # the export dialog is up (slow on a busy machine)
         app.screen.query_one("#path").value = str(out)

@@ -215,7 +215,9 @@ class CandidatesPane(Vertical):
 
     def _update_count(self) -> None:
         status, flag = self.filters()
-        if self.total:
+        if self.total and len(self.shown) == self.total:  # one page: short enough for an 80-column screen
+            text = f"{self.total:,} row{'s' if self.total > 1 else ''}"
+        elif self.total:
             text = f"rows {self.page_offset + 1:,}-{self.page_offset + len(self.shown):,} of {self.total:,}"
         else:
             text = "no rows of 0"
