@@ -372,6 +372,24 @@ async def test_export_a_batch_from_the_table(trained_store, tmp_path):
     assert out.read_text().count("\n") >= 3
 
 
+async def test_a_mode_without_its_input_is_named_in_the_forms_words(trained_store):
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        for mode, says in (("invert:proximal", "type start alloys, or N multi-phase"),
+                           ("screen", "screening needs the elements to screen"), ("latent", "needs latent points")):
+            app.query_one("#mode").value = mode
+            await pilot.pause()
+            app.query_one("#run-proposal").press()
+            await wait_for(pilot, lambda: error_shown(app))
+            message = str(app.screen.query_one("#error-message").render())
+            assert says in message and "--from" not in message, message
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not error_shown(app))
+    assert count(trained_store, ProposalRun) == 0
+
+
 async def test_worker_failures_show_one_error_modal(trained_store):
     app = CampaignApp(trained_store)
     async with app.run_test(size=SIZE) as pilot:

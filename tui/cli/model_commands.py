@@ -121,7 +121,9 @@ def register(app: typer.Typer) -> None:
         echo(format_trained(v.id, v.metrics, v.n_labelled, v.n_unlabelled, activated=activated))
         echo(f"Unlabelled alloys used by the unlabelled term: {v.n_unlabelled}"
              + ("" if v.n_unlabelled else " (the store holds none: import alloys without a label, e.g. "
-                "an MPEA CSV's B2/Other rows, to make training semi-supervised)"))
+                "an MPEA CSV's B2/Other rows, to make training semi-supervised"
+                + ("; --prior-r acts only on them, so it changed nothing here" if asked.prior_r is not None else "")
+                + ")"))
         m = out.version.metrics
         if m.get("scorer"):
             chosen = "chosen on validation" if m.get("scorer_validation") else "default: too few validation rows to choose"

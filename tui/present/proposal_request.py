@@ -180,6 +180,18 @@ def build_proposal_request(
     )
 
 
+def form_mode_gap(mode: str, *, starts="", multi="", latent="", screen="") -> str | None:
+    """What the Propose form's chosen mode still needs, in the form's words (the CLI says "choose one
+    mode: --from ..." because it has no mode field)."""
+    if mode.startswith("invert") and is_blank(starts) and is_blank(multi):
+        return "an inversion starts from alloys: type start alloys, or N multi-phase alloys to draw from the store"
+    if mode == "latent" and is_blank(latent):
+        return "latent generation needs latent points (z1,z2; more separated by ';')"
+    if mode == "screen" and is_blank(screen):
+        return "screening needs the elements to screen (e.g. Fe,Ni,Co,Cr,Mn)"
+    return None
+
+
 SCHEDULER_SCHEMES = ("tcp://", "tls://", "ucx://", "ws://", "wss://")
 
 

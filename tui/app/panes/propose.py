@@ -148,11 +148,15 @@ class ProposePane(VerticalScroll):
 
     def request(self):
         """The form's values, built and checked by the request builder the CLI uses."""
-        from hea_campaign.tui.present.proposal_request import build_proposal_request
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.tui.present.proposal_request import build_proposal_request, form_mode_gap
 
         v = {w.id: w.value for w in self.query("#propose-form Input")}
         mode = self.query_one("#mode", Select).value
         invert = mode.startswith("invert")
+        gap = form_mode_gap(mode, starts=v["starts"], multi=v["multi"], latent=v["latent"], screen=v["screen"])
+        if gap:
+            raise CampaignError(gap)
         return build_proposal_request(
             starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
             loop=mode.split(":")[1] if ":" in mode else None, cutoff=v["cutoff"],
