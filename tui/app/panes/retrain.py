@@ -154,7 +154,9 @@ class RetrainPane(VerticalScroll, can_focus=False):
         plt.clear_data()
         plt.title("validation accuracy")
         plt.xlabel("epoch")
-        plt.plot([e for e, _ in self.curve], [a for _, a in self.curve], marker="braille")
+        accuracies = [a for _, a in self.curve]
+        plt.plot([e for e, _ in self.curve], accuracies, marker="braille")
+        plt.ylim(max(0.0, min(accuracies) - 0.05), min(1.0, max(accuracies) + 0.05))  # an accuracy: never past 1
         plot.refresh()
 
     def _to_ui(self, fn, *args) -> None:
