@@ -65,28 +65,26 @@ class Comparison:
     active_validation: dict[str, float] | None = None
 
 
+def _hashed_in(i: int, fraction: float) -> bool:
+    h = int.from_bytes(hashlib.sha256(f"compare:{int(i)}".encode()).digest()[:8], "big")
+    return h / 2**64 < fraction
+
+
 def comparison_ids(lab_ids, fractions=None, fraction: float = COMPARISON_FRACTION) -> set[int]:
     """The stable share of labelled alloys kept for comparing versions (hash of the id).
 
-    With ``fractions`` (one row per id), near-duplicates go together, by the hash of their group's
-    smallest id: a kept-out alloy whose near-copy trained the new version would flatter it.
+    With ``fractions`` (one row per id), a near-duplicate of a kept-out alloy is kept out with it: its
+    near-copy among the new version's training rows would flatter that version.  An alloy once kept out
+    stays kept out as labels arrive (its own hash says so); new alloys can only add to the share.
     """
     ids = np.asarray(lab_ids, dtype=np.int64)
-    if fractions is None or len(ids) == 0:
-        key = ids
-    else:
+    hashed = np.fromiter((_hashed_in(i, fraction) for i in ids.tolist()), dtype=bool, count=len(ids))
+    if fractions is not None and hashed.any():
         from hea_campaign.model.splits import near_duplicate_groups
 
         groups = near_duplicate_groups(np.asarray(fractions, dtype=np.float64))
-        smallest = np.full(groups.max() + 1, np.iinfo(np.int64).max)
-        np.minimum.at(smallest, groups, ids)
-        key = smallest[groups]
-    out = set()
-    for i, k in zip(ids.tolist(), key.tolist()):
-        h = int.from_bytes(hashlib.sha256(f"compare:{int(k)}".encode()).digest()[:8], "big")
-        if h / 2**64 < fraction:
-            out.add(int(i))
-    return out
+        hashed = np.isin(groups, groups[hashed])
+    return set(ids[hashed].tolist())
 
 
 def _used_ids(version) -> set[int] | None:

@@ -17,9 +17,8 @@ The person fills ``weighed_g`` with what went into the crucible and, once the
 alloy is measured, ``single_phase`` (and ``phases``) on any line of the
 candidate; ``hea-campaign result import SHEET`` then records one measurement
 per candidate with a result, with the composition actually made
-(``made_composition``: moles from the weighed masses, each less the loss
-allowance its line carried, the part the arc is expected to take), which
-training uses instead of the nominal one.  Candidates without a result yet are skipped and
+(``made_composition``: moles from the weighed masses), which training uses
+instead of the nominal one.  Candidates without a result yet are skipped and
 counted, so the same sheet can be imported again as results come in.
 """
 
@@ -119,7 +118,6 @@ class SheetCandidate:
     formula: str
     line: int  # first line
     weighed: dict[str, str] = field(default_factory=dict)  # element -> cell text
-    loss: dict[str, str] = field(default_factory=dict)  # element -> loss_pct cell text (the allowance weighed in)
     single_phase: str = ""
     phases: str = ""
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -146,7 +144,6 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
         if element in g.weighed:
             g.errors.append((line, f"{element} appears twice for candidate {cid}"))
         g.weighed[element] = cells.get(weighed_col) or ""
-        g.loss[element] = cells.get("loss_pct") or ""
         for name in ("single_phase", "phases"):
             value = (cells.get(name) or "").strip()
             have = getattr(g, name)
@@ -174,23 +171,8 @@ def weighed_masses(g: SheetCandidate, unit: str) -> dict[str, float] | None:
             raise CampaignError(f"candidate {g.candidate_id}: weighed mass {text!r} of {element} is not a number") from None
         if not math.isfinite(value) or value <= 0:
             raise CampaignError(f"candidate {g.candidate_id}: weighed mass of {element} must be positive, not {text}")
-        out[element] = value * UNITS_PER[unit] / UNITS_PER["g"] / (1 + _loss_pct(g, element) / 100)
+        out[element] = value * UNITS_PER[unit] / UNITS_PER["g"]
     return out
-
-
-def _loss_pct(g: SheetCandidate, element: str) -> float:
-    """The loss allowance the sheet added to an element's line: what the arc is expected to take, so the
-    weighed mass less it is what the alloy holds (a line without one: nothing taken off)."""
-    text = (g.loss.get(element) or "").strip().rstrip("%").strip()
-    if not text:
-        return 0.0
-    try:
-        pct = float(Decimal(text))
-    except ArithmeticError:
-        raise CampaignError(f"candidate {g.candidate_id}: loss_pct {text!r} of {element} is not a number") from None
-    if not 0 <= pct <= MAX_LOSS_PCT:
-        raise CampaignError(f"candidate {g.candidate_id}: loss_pct of {element} must be 0-{MAX_LOSS_PCT:g} %, not {text}")
-    return pct
 
 
 def made_composition(grams: dict[str, float]) -> dict[str, float]:

@@ -148,18 +148,20 @@ def _pairs_keyed(A, B, rows: np.ndarray, m: int, tolerance: float, chunk: int = 
 
 def _pairs_indexed(A: np.ndarray, B: np.ndarray, tolerance: float):
     """The pairs ``_pairs_brute`` finds, in time about linear in the rows (``_pairs_keyed``): rows of A
-    with three fractions above the tolerance are keyed by their three largest elements, rows with two
-    by two; the others are compared with every row of B."""
+    are keyed by their three largest elements when three fractions exceed the tolerance, else by two,
+    else by one (a near-pure row); a row with none above it (only where fractions do not sum to 1) is
+    compared with every row of B, a bounded block at a time."""
     big = np.sum(A > tolerance + _EPS, axis=1)
     out_i, out_j = [], []
-    for m, rows in ((3, np.flatnonzero(big >= 3)), (2, np.flatnonzero(big == 2))):
+    for m, rows in ((3, np.flatnonzero(big >= 3)), (2, np.flatnonzero(big == 2)), (1, np.flatnonzero(big == 1))):
         if len(rows) and A.shape[1] >= m:
             i, j = _pairs_keyed(A, B, rows, m, tolerance)
             out_i += i
             out_j += j
-    loose = np.flatnonzero(big < 2)
+    loose = np.flatnonzero(big == 0)
     if len(loose):
-        i, j = _pairs_brute(A[loose], B, tolerance)
+        block = max(1, int(2e7 // max(1, B.shape[0] * B.shape[1])))  # about 160 MB of differences at a time
+        i, j = _pairs_brute(A[loose], B, tolerance, block=block)
         out_i.append(loose[i])
         out_j.append(j)
     if not out_i:
@@ -257,10 +259,28 @@ def group_take(idx: np.ndarray, y: np.ndarray, groups: np.ndarray, frac: float, 
 
 def grouped_validation(fractions: np.ndarray, y, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(train, validation) row indices for training on a whole table: stratified, seeded, and with
-    near-duplicates on one side, so nothing chosen on the validation rows was chosen by lookup."""
+    near-duplicates on one side, so nothing chosen on the validation rows was chosen by lookup.
+
+    Every class with at least two rows gets validation rows, as a plain stratified split gives: a class
+    too small for its tenth, or held in one large group of chained near-duplicates (a campaign that
+    moves in 1 at.% steps), gives its smallest group, or, when that group is the whole class, one row.
+    """
     y = _check_y(y)
-    train, val = group_take(np.arange(len(y)), y, near_duplicate_groups(fractions), fraction,
-                            np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    groups = near_duplicate_groups(fractions)
+    train, val = group_take(np.arange(len(y)), y, groups, fraction, rng)
+    for c in (0, 1):
+        members = np.flatnonzero(y == c)
+        if len(members) < 2 or np.any(y[val] == c):
+            continue
+        own = np.unique(groups[members])
+        sizes = np.bincount(groups)[own]
+        pick = own[rng.permutation(np.flatnonzero(sizes == sizes.min()))[0]]
+        take = np.flatnonzero(groups == pick)
+        if np.sum(y[take] == c) == len(members):  # the class's only group: one row, or no validation at all
+            take = rng.choice(members, 1)
+        val = np.union1d(val, take)
+        train = np.setdiff1d(train, take)
     return np.sort(train), np.sort(val)
 
 

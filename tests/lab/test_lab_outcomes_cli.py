@@ -73,16 +73,14 @@ def test_export_format_sheet_with_loss_and_import_it_back(capsys, store, db, tmp
     out = _ok(capsys, "history", "AlCoCrFeMnNi", *db)
     assert "made (at.%)" in out
     assert "rows imported before: 1" in _ok(capsys, "result", "import", str(sheet), *db)
-    # the allowance is what the arc takes: weighing the sheet's grams makes the nominal alloy, not a
-    # Mn- and Al-rich one (without taking it off, Mn came out 0.25 at.% high)
+    # what was weighed, allowances included: more Mn and Al than the nominal sixths (the wording says so)
     from sqlmodel import select
 
     from hea_campaign.db.tables import Measurement
 
     with store.read() as s:
         made = s.exec(select(Measurement).where(Measurement.candidate_id == cid)).one().made_composition
-    assert set(made) == {"Al", "Co", "Cr", "Fe", "Mn", "Ni"}
-    assert max(abs(v - 1 / 6) for v in made.values()) < 2e-4, made
+    assert made["Mn"] > made["Al"] > made["Co"] and abs(sum(made.values()) - 1) < 1e-5
 
 
 def test_result_add_twice_needs_confirm_duplicate(capsys, store, db):

@@ -74,7 +74,7 @@ def test_near_duplicate_helpers():
 def test_the_indexed_near_duplicate_search_finds_exactly_the_pairs_of_comparing_every_pair():
     """Large tables are searched through an index (linear in the rows); it must miss nothing and add
     nothing, also for planted pairs exactly 1 at.% apart, elements present at a trace in one alloy only,
-    near-pure rows (searched the slow way) and the seed alloys against their rounded copies."""
+    near-pure rows (keyed by their one element) and the seed alloys against their rounded copies."""
     rng = np.random.default_rng(7)
     n, d = 1500, 12
     X = np.zeros((n, d))
@@ -88,7 +88,9 @@ def test_the_indexed_near_duplicate_search_finds_exactly_the_pairs_of_comparing_
     pure[:, 0] = 1.0
     pure[:15, :2] = [0.995, 0.005]
     rows = _rows()
-    for A, B in [(np.vstack([X, shifted, trace, pure]),) * 2, (np.round(rows.X, 2), rows.X)]:
+    scant = np.zeros((3, d))
+    scant[:, :3] = [[0.004, 0.003, 0.0], [0.006, 0.0, 0.002], [0.0, 0.0, 0.009]]  # nothing above 1 at.%
+    for A, B in [(np.vstack([X, shifted, trace, pure, scant]),) * 2, (np.round(rows.X, 2), rows.X)]:
         want = set(zip(*[a.tolist() for a in sp._pairs_brute(A, B, 0.01)]))
         got = set(zip(*[a.tolist() for a in sp._pairs_indexed(A, B, 0.01)]))
         assert got == want and len(want) > len(A) // 4

@@ -237,8 +237,8 @@ def export_notice(r) -> str:
 
 def _loss_words(loss: dict[str, float]) -> str:
     allowances = ", ".join(f"{e} +{100 * v:g} %" for e, v in sorted(loss.items()))
-    return (f" before the loss allowances ({allowances}), which the sheet's masses include and `result "
-            f"import` takes off again: the alloy made is the one intended if the arc takes that much")
+    return (f" before the loss allowances ({allowances}), which the sheet's masses include; `result import` "
+            f"records the composition weighed, so a weighed allowance shows in it")
 
 
 def format_void(r) -> str:
