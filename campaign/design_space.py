@@ -151,7 +151,9 @@ def read_price_file(path) -> dict:
 class SpaceChange:
     space: Constraints
     prices_imported: dict[str, float] | None = None
-    prices_cleared: bool = False
+    prices_cleared: bool = False  # a lab list was there and is gone
+    space_written: bool = False
+    no_list_to_clear: bool = False  # asked to remove a lab list the campaign did not have
 
 
 def change_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, prices_file=None,
@@ -195,7 +197,8 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
         if writes_space:
             q.audit(session, actor=actor, action="design_space.set", entity="campaign", entity_id=row.id,
                     campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
-    return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list)
+    return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list,
+                       writes_space, clear_prices and not had_list)
 
 
 def _changed(base: Constraints, changes: Mapping) -> Constraints:

@@ -232,12 +232,13 @@ def comparison_outdated(store: CampaignStore, comparison: Comparison) -> tuple[i
                  f"{compared}; the comparison says nothing about replacing version {now}")
 
 
-def comparison_holdout(store: CampaignStore) -> set[int] | None:
-    """The alloys to keep out of a training that may replace the active version (None: no active one)."""
+def comparison_holdout(store: CampaignStore, ts=None) -> set[int] | None:
+    """The alloys to keep out of a training that may replace the active version (None: no active one),
+    from ``ts``: pass the training's own snapshot, so a label arriving in between cannot slip past."""
     with store.read() as session:
         if q.active_model(session, store.campaign_id) is None:
             return None
-    ts = snapshot(store)
+    ts = ts if ts is not None else snapshot(store)
     return comparison_ids(ts.lab_ids, ts.X_lab)
 
 

@@ -388,5 +388,8 @@ def test_a_refused_space_set_keeps_the_old_price_list_and_no_prices_removes_it(o
     assert "must be a number from 0 to 1e+09 USD/kg" in refused(capsys, "space", "set", "--prices", str(absurd))
     code, out, _ = cli(capsys, "space", "set", "--no-prices")
     assert code == 0 and "Removed the lab price list" in out and "lab price list" not in show(on_store).price_summary
+    assert "Design space saved" not in out, "only the list changed"
+    code, out, _ = cli(capsys, "space", "set", "--no-prices")
+    assert code == 0 and "There was no lab price list to remove" in out and "Removed" not in out
     assert load_prices(on_store).prices["Ni"] != 11 and events() == before + ["prices.clear"]
     assert "not both" in refused(capsys, "space", "set", "--prices", str(six), "--no-prices")

@@ -176,6 +176,10 @@ def test_training_settings_as_typed_are_checked_once_for_the_cli_and_the_retrain
     typed = training_request(" 7 ", "40", "0.25")
     assert (typed.seed, typed.epochs, typed.config_overrides) == (7, 40, {"prior_r": 0.25})
     assert training_request(3, 5, 0.5).config_overrides == {"prior_r": 0.5}  # Typer's numbers too
+    from hea_campaign.tui.present.training_request import FORM_NAMES
+
+    with pytest.raises(CampaignError, match="^max epochs must be between"):
+        training_request("", "0", "", names=FORM_NAMES)
     for args, says in [(("x", "", ""), "--seed must be a whole number"), (("", "0", ""), "--epochs must be between"),
                        (("", "2.5", ""), "--epochs must be a whole number"), (("", "", "1"), "--prior-r must be in"),
                        (("", "", "inf"), "--prior-r must be a finite number")]:

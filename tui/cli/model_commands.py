@@ -103,15 +103,18 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.model_versions import train_version
         from hea_campaign.campaign.read_models import model_version
         from hea_campaign.campaign.retraining import activate_unless_worse, comparison_holdout
+        from hea_campaign.campaign.training_set import snapshot
 
         from ..present.training_report import format_trained
 
         asked = training_request(seed, epochs, prior_r)
         store = _open(db, campaign, by)
-        held = comparison_holdout(store) if activate else None  # rows the new version must not see
+        ts = snapshot(store)  # one reading of the labels for the kept-out rows and the training
+        held = comparison_holdout(store, ts) if activate else None  # rows the new version must not see
         out, interrupted = _train_with_ctrl_c(lambda stop, progress: train_version(
             store, seed=asked.seed, epochs=asked.epochs, activate=False, by=by, progress=progress,
-            should_stop=stop, holdout_ids=held, config_overrides=asked.config_overrides), "Training")
+            should_stop=stop, holdout_ids=held, config_overrides=asked.config_overrides, training_set=ts),
+            "Training")
         # a Ctrl+C after the last epoch stopped nothing: only a run that ended early counts as interrupted
         interrupted = interrupted and bool(out.version.metrics.get("cancelled"))
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)

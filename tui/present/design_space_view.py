@@ -119,8 +119,11 @@ def design_space_change_line(done, prices_file=None) -> str:
                     + "; they override pymatgen's table.")
     if done.prices_cleared:
         said.append("Removed the lab price list; pymatgen's prices apply again.")
-    said.append("Design space saved.")
-    return " ".join(said)
+    if done.no_list_to_clear:
+        said.append("There was no lab price list to remove; pymatgen's prices apply.")
+    if done.space_written:
+        said.append("Design space saved.")
+    return " ".join(said) or "Nothing changed."
 
 
 def price_list_field(typed: str) -> tuple[str | None, bool]:

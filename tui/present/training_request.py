@@ -24,11 +24,16 @@ class TrainingRequest:
         return None if self.prior_r is None else {"prior_r": self.prior_r}
 
 
-def training_request(seed=0, epochs=None, prior_r=None) -> TrainingRequest:
-    """Check seed, epochs and prior r as typed (a form's text or the CLI's numbers); blank means default."""
+CLI_NAMES = ("--seed", "--epochs", "--prior-r")
+FORM_NAMES = ("seed", "max epochs", "prior r")  # the Retrain tab's labels
+
+
+def training_request(seed=0, epochs=None, prior_r=None, names: tuple[str, str, str] = CLI_NAMES) -> TrainingRequest:
+    """Check seed, epochs and prior r as typed (a form's text or the CLI's numbers); blank means default.
+    ``names`` are what errors call the three (the CLI's options, or the form's labels)."""
     return TrainingRequest(
-        seed=0 if is_blank(seed) else check_seed(seed),
-        epochs=None if is_blank(epochs) else integer(epochs, "--epochs", lo=1, hi=MAX_EPOCHS),
-        prior_r=None if is_blank(prior_r) else number(prior_r, "--prior-r", lo=PRIOR_R_RANGE[0],
+        seed=0 if is_blank(seed) else check_seed(seed, names[0]),
+        epochs=None if is_blank(epochs) else integer(epochs, names[1], lo=1, hi=MAX_EPOCHS),
+        prior_r=None if is_blank(prior_r) else number(prior_r, names[2], lo=PRIOR_R_RANGE[0],
                                                        hi=PRIOR_R_RANGE[1]),
     )

@@ -100,10 +100,10 @@ class RetrainPane(VerticalScroll, can_focus=False):
 
     def request(self):
         """The form's settings, checked as `retrain` checks its options."""
-        from hea_campaign.tui.present.training_request import training_request
+        from hea_campaign.tui.present.training_request import FORM_NAMES, training_request
 
         v = {w.id: w.value for w in self.query("#train-form Input")}
-        return training_request(v["train-seed"], v["train-epochs"], v["train-prior-r"])
+        return training_request(v["train-seed"], v["train-epochs"], v["train-prior-r"], names=FORM_NAMES)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.start()
