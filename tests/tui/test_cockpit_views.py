@@ -184,6 +184,14 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
         assert app.screen.query_one("#path").value.endswith(f"synthesis-batch-2-{date.today().isoformat()}.csv")
 
 
+async def on_the_propose_tab_without_live_refresh(app, pilot) -> None:
+    """The Propose tab open, live refresh stopped: the test says when the store is read again."""
+    await app.panes_ready.wait()
+    app.live.stop()
+    await pilot.press("p")
+    await pilot.pause()
+
+
 @pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
 async def test_the_propose_tab_reads_the_design_space_again(fixed_store):  # noqa: F811
     """`hea-campaign space set` from another shell: the panel and the hints of the form's fields follow
@@ -193,10 +201,7 @@ async def test_the_propose_tab_reads_the_design_space_again(fixed_store):  # noq
 
     app = CampaignApp(fixed_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await app.panes_ready.wait()
-        app.live.stop()
-        await pilot.press("p")
-        await pilot.pause()
+        await on_the_propose_tab_without_live_refresh(app, pilot)
         panel, max_el = app.query_one("#space-text"), app.query_one("#max-elements")
 
         def shown(text: str) -> bool:
@@ -295,10 +300,7 @@ async def test_the_propose_tab_imports_a_price_list_and_resets_the_design_space(
     good.write_text("element,usd_per_kg\nFe,123.5\nNi,40\n", encoding="utf-8")
     app = CampaignApp(fixed_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await app.panes_ready.wait()
-        app.live.stop()
-        await pilot.press("p")
-        await pilot.pause()
+        await on_the_propose_tab_without_live_refresh(app, pilot)
         prices = app.query_one("#space-prices")
         app.query_one("#space-granularity").value = "5"
         prices.value = str(bad)
