@@ -334,3 +334,34 @@ async def test_the_propose_tab_imports_a_price_list_and_resets_the_design_space(
         await pilot.press("enter")
         await wait_for(pilot, lambda: load_prices(fixed_store).prices.get("Fe") != 123.5)
         assert "lab [prices].csv" not in str(app.query_one("#space-text").render())
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_the_propose_forms_errors_name_their_fields(fixed_store):  # noqa: F811
+    """A refused value on the Propose tab names the field a user sees ('step at.%'), not the CLI's --step;
+    the map from options to labels matches the labels the two forms show."""
+    from textual.widgets import Label
+
+    from hea_campaign.tui.present.form_words import PROPOSE_FORM, SPACE_FORM
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_the_propose_tab_without_live_refresh(app, pilot)
+        for form, labels in (("#propose-form", PROPOSE_FORM), ("#space-form", SPACE_FORM)):
+            shown = {str(w.render()) for w in app.query(f"{form} Label")}
+            assert set(labels.values()) <= shown, set(labels.values()) - shown
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co,Cr"
+        app.query_one("#step").value = "3"
+        app.query_one("#run-proposal").press()
+        await wait_for(pilot, lambda: error_shown(app))
+        said = str(app.screen.query_one("#error-message").render())
+        assert said.startswith("'step at.%' must divide 100 at.% evenly") and "--" not in said
+        await pilot.press("escape")
+        await pilot.pause()
+        app.query_one("#space-max-cost").value = "-2"
+        app.query_one("#space-max-cost").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: error_shown(app))
+        said = str(app.screen.query_one("#error-message").render())
+        assert said.startswith("'max cost USD/kg' must be more than 0") and "--" not in said

@@ -72,7 +72,7 @@ async def test_the_tui_form_takes_the_inversion_step_limit_element_set_and_seed_
                                                           "seed": "11"}, {"seed": "-1"})
     from_cli = pr.build_proposal_request(from_multi_phase="5", max_steps="7", keep_elements=True, seed_value="11")
     assert from_form == from_cli and (from_form.max_steps, from_form.keep_elements, from_form.seed) == (7, True, 11)
-    assert isinstance(refused, CampaignError) and "--seed" in str(refused)
+    assert isinstance(refused, CampaignError) and str(refused).startswith("'seed of starts' must be")
 
 
 def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
@@ -211,3 +211,15 @@ def test_a_void_batch_of_one_candidate_reads_as_english():
 
     one = format_void(SimpleNamespace(batch_id=2, reason="wrong\x1bfurnace", candidate_ids=[6], path="b.csv"))
     assert "candidate 6 is approved again" in one and "wrong\\x1bfurnace" in one
+
+
+def test_form_words_name_fields_and_keep_what_the_form_lacks():
+    from hea_campaign.tui.present.form_words import PROPOSE_FORM, SPACE_FORM, in_form_words
+
+    said = "choose one mode: --from/--from-multi-phase, --latent or --screen"
+    assert in_form_words(said, PROPOSE_FORM) == ("choose one mode: 'start alloys'/'or N multi-phase', "
+                                                 "'latent points' or 'screen elements'")
+    assert in_form_words("--min Fe (at.%) must be a number", SPACE_FORM).startswith("'element minimum at.%' Fe")
+    assert in_form_words("raise --max-compositions", PROPOSE_FORM) == "raise the CLI's --max-compositions"
+    assert in_form_words("--unknown stays", PROPOSE_FORM) == "--unknown stays"
+    assert in_form_words("--step (at.%) must be in (0, 100]", PROPOSE_FORM) == "'step at.%' must be in (0, 100]"

@@ -30,10 +30,17 @@ def number(value, name: str, *, lo: float | None = None, hi: float | None = None
     if not math.isfinite(x):
         raise CampaignError(f"{name} must be a finite number (got '{value}')")
     if lo is not None and (x <= lo if lo_open else x < lo) or hi is not None and (x >= hi if hi_open else x > hi):
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
-        raise CampaignError(f"{name} must be in {left}{_g(lo, '-inf')}, {_g(hi, 'inf')}{right} (got {x:g})")
+        raise CampaignError(f"{name} must be {_interval(lo, hi, lo_open, hi_open)} (got {x:g})")
     return x
+
+
+def _interval(lo, hi, lo_open: bool, hi_open: bool) -> str:
+    """'in [0, 1]' when both ends are finite; 'more than 0' rather than '(0, inf]' when one is open-ended."""
+    if lo is not None and hi is not None:
+        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if hi is None:
+        return f"{'more than' if lo_open else 'at least'} {lo:g}"
+    return f"{'less than' if hi_open else 'at most'} {hi:g}"
 
 
 def integer(value, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
@@ -47,7 +54,8 @@ def integer(value, name: str, *, lo: int | None = None, hi: int | None = None) -
             raise CampaignError(f"{name} must be a whole number (got '{value}')")
         text = int(text)
     if (lo is not None and text < lo) or (hi is not None and text > hi):
-        raise CampaignError(f"{name} must be between {_g(lo, '-inf')} and {_g(hi, 'inf')} (got {text})")
+        bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else _interval(lo, hi, False, False)
+        raise CampaignError(f"{name} must be {bounds} (got {text})")
     return text
 
 
@@ -113,9 +121,3 @@ def names(text, name: str, *, unique: bool = True) -> list[str]:
         if seen:
             raise CampaignError(f"{name} names {', '.join(seen)} more than once")
     return items
-
-
-def _g(x, default: str) -> str:
-    if x is None:
-        return default
-    return str(x) if isinstance(x, int) else f"{x:g}"

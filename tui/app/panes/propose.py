@@ -149,7 +149,8 @@ class ProposePane(VerticalScroll):
     def request(self):
         """The form's values, built and checked by the request builder the CLI uses."""
         from hea_campaign.campaign.errors import CampaignError
-        from hea_campaign.tui.present.proposal_request import build_proposal_request, form_mode_gap
+        from hea_campaign.tui.present.form_words import PROPOSE_FORM, in_form_words
+        from hea_campaign.tui.present.proposal_request import form_mode_gap
 
         v = {w.id: w.value for w in self.query("#propose-form Input")}
         mode = self.query_one("#mode", Select).value
@@ -157,6 +158,14 @@ class ProposePane(VerticalScroll):
         gap = form_mode_gap(mode, starts=v["starts"], multi=v["multi"], latent=v["latent"], screen=v["screen"])
         if gap:
             raise CampaignError(gap)
+        try:
+            return self._build(v, mode, invert)
+        except CampaignError as e:
+            raise CampaignError(in_form_words(str(e), PROPOSE_FORM)) from None
+
+    def _build(self, v: dict, mode: str, invert: bool):
+        from hea_campaign.tui.present.proposal_request import build_proposal_request
+
         return build_proposal_request(
             starts=v["starts"] if invert else None, from_multi_phase=v["multi"] if invert else None,
             loop=mode.split(":")[1] if ":" in mode else None, cutoff=v["cutoff"],
@@ -206,12 +215,21 @@ class ProposePane(VerticalScroll):
     def save_space(self) -> None:
         """Check the design-space fields (blank ones change nothing) and store them."""
         from hea_campaign.campaign.design_space import change_design_space
+        from hea_campaign.campaign.errors import CampaignError
+
+        from hea_campaign.tui.present.form_words import SPACE_FORM, in_form_words
 
         from hea_campaign.tui.present.design_space_view import design_space_change_line, price_list_field, space_changes
 
         v = {w.id: w.value for w in self.query("#space-form Input")}
 
         def save():
+            try:
+                return checked_save()
+            except CampaignError as e:
+                raise CampaignError(in_form_words(str(e), SPACE_FORM)) from None
+
+        def checked_save():
             changes = space_changes(elements=v["space-elements"], at_pct=v["space-at-pct"],
                                     granularity=v["space-granularity"], allowed=v["space-allowed"],
                                     banned=v["space-banned"], min_frac=v["space-min"], max_frac=v["space-max"],
