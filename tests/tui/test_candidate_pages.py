@@ -17,6 +17,7 @@ from sqlmodel import select
 from hea_campaign.campaign.candidates import list_candidates
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, ExportBatch, ModelVersion, ProposalRun
 from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.panes.candidate_table import cut
 from hea_campaign.tui.app.panes.candidates import PAGE_SIZE, SORTABLE, CandidatesPane
 
 from .test_app import run_from_palette, wait_for
@@ -382,10 +383,24 @@ async def test_live_refresh_updates_the_page_and_the_total(paged_store):
         other.close()
 
 
+def ended_in_ellipsis(lines, text: str, inner: int):
+    """The DataTable's lines for a cell, with a cut text ending in '…' as the candidates table draws it."""
+    from rich.cells import cell_len, set_cell_size
+    from rich.segment import Segment
+
+    if cell_len(text) <= inner:
+        return lines
+    cropped = set_cell_size(text, inner)
+    return [[Segment(cut(text, inner), seg.style, seg.control) if seg.text == cropped else seg for seg in line]
+            for line in lines]
+
+
 async def test_cells_are_drawn_as_the_datatable_draws_them(fixed_store):  # noqa: F811
     """The table's short cut for drawing a Cell gives the DataTable's own segments, styles and
-    mouse metadata included, in every state (cursor, hover, a cut formula)."""
+    mouse metadata included, in every state (cursor, hover, a cut formula), except that a cut text
+    ends in '…'."""
     from rich.style import Style
+    from textual.coordinate import Coordinate
     from textual.widgets import DataTable
 
     from hea_campaign.tui.app.panes.candidates import CandidateTable
@@ -406,15 +421,35 @@ async def test_cells_are_drawn_as_the_datatable_draws_them(fixed_store):  # noqa
                             ours = CandidateTable._render_cell(table, row, column, base, w, cursor, hover)
                             table._cell_render_cache.clear()
                             theirs = DataTable._render_cell(table, row, column, base, w, cursor, hover)
-                            assert ours == theirs, (row, key, w, cursor, hover)
+                            text = str(table.get_cell_at(Coordinate(row, column)))
+                            assert ours == ended_in_ellipsis(theirs, text, w - 2 * table.cell_padding), (
+                                row, key, w, cursor, hover)
                             compared += 1
         assert compared == table.row_count * len(table.columns) * 12
+
+
+def cut_in_place(table, key) -> dict:
+    """Put in the row the texts the candidates table shows (a cut one ends in '…'); returns the row as it was."""
+    from rich.cells import cell_len
+
+    from hea_campaign.tui.app.panes.candidate_table import Cell
+
+    saved = dict(table._data[key])
+    for column in table.ordered_columns:
+        inner = column.get_render_width(table) - 2 * table.cell_padding
+        text = saved[column.key].text
+        if cell_len(text) > inner:
+            shown = Cell(text)
+            shown.text = cut(text, inner)
+            table._data[key] = {**table._data[key], column.key: shown}
+    return saved
 
 
 async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
     """The short cut that draws a row of Cells in one segment per cell gives the DataTable's own line
     (after merging runs of one style): cells, padding, a cut cell, the filler to the right, styles with
-    mouse metadata, for the cursor's row, the hover's and the others, on the first and a later page."""
+    mouse metadata, for the cursor's row, the hover's and the others, on the first and a later page; a cut
+    cell ends in '…'."""
     from itertools import chain
 
     from rich.segment import Segment
@@ -441,7 +476,9 @@ async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
                 key = table._row_locations.get_key(index)
                 for cursor, hover in ((index, 3), (5, index), (4, 4)):
                     ours = line(CandidateTable, table, key, Coordinate(cursor, 0), Coordinate(hover, 0))
+                    saved = cut_in_place(table, key)
                     theirs = line(DataTable, table, key, Coordinate(cursor, 0), Coordinate(hover, 0))
+                    table._data[key] = saved
                     assert ours == theirs, (turn, index, cursor, hover)
                     assert sum(s.cell_length for s in ours) == table.size.width or turn  # the filler fills the row
                     compared += 1
@@ -510,3 +547,25 @@ async def test_the_count_line_says_the_first_page_is_being_read_until_it_is(page
         release.set()
         await page_read(pilot)
         assert count_line(app).startswith(f"rows 1-{PAGE_SIZE} of ")
+
+
+@pytest.mark.parametrize("width", [120, 100])
+async def test_a_long_reason_ends_in_an_ellipsis_at_the_tables_edge(fixed_store, width):  # noqa: F811
+    """A rejection reason longer than the room the other columns leave is cut with '…' inside the
+    table, at any width, rather than cut off by the table's edge (the detail shows it whole)."""
+    from hea_campaign.campaign.lifecycle import reject
+
+    with fixed_store.read() as s:
+        first = s.exec(select(Candidate.id).order_by(Candidate.id)).first()
+    reason = "the crucible reacts with Mo above 1600 C and Mo is too expensive this quarter, so we skip it"
+    reject(fixed_store, [first], by="colleague", reason=reason)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(width, 40)) as pilot:
+        await open_candidates(pilot)
+        await pilot.pause()
+        table = app.query_one("#candidate-table")
+        shown = [line.text for line in table.render_lines(table.region.reset_offset)]
+        row = next(line for line in shown if line.lstrip().startswith(str(first)))
+        assert "…" in row and row.rstrip().endswith("…"), row
+        assert reason[:10] in row and reason not in row
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.scrollable_content_region.width

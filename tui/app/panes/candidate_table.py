@@ -17,6 +17,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, ending in '…' so that a reader sees something was cut."""
+    return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+
+
 class Cell:
     """A table cell: its value and the text shown for it (as the DataTable would format it).
 
@@ -64,6 +69,15 @@ class CandidateTable(DataTable):
     tests/tui/test_candidate_pages.py): a new page draws its visible cells at once, and that
     path took most of the time between a page read and its first frame (bench/tui.py).
     """
+
+    def set_width(self, key: str, width: int) -> None:
+        """Give a column a new width after its rows were added (the table is laid out again)."""
+        column = self.columns[key]
+        if column.width != width:
+            column.width = width
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
 
     @property
     def ordered_columns(self) -> list:
@@ -135,7 +149,7 @@ class CandidateTable(DataTable):
         style = base_style + component_style + post_style
         pad = self.cell_padding
         inner = max(0, width - 2 * pad)
-        text = set_cell_size(cell.text, inner) if cell_len(cell.text) > inner else cell.text
+        text = cut(cell.text, inner) if cell_len(cell.text) > inner else cell.text
         fill = inner - cell_len(text)
         line = [Segment(" " * pad, style), Segment(text, style)]
         if fill:
@@ -202,7 +216,7 @@ class CandidateTable(DataTable):
             text = data[column.key].text
             size = cell_len(text)
             if size > inner:
-                text, size = set_cell_size(text, inner), inner
+                text, size = cut(text, inner), inner
             line.append([Segment(f"{pad}{text}{' ' * (inner - size)}{pad}", style)])
             used += width
         line.append([Segment(" " * max(0, self.size.width - used - self._row_label_column_width), filler)])

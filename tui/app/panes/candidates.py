@@ -189,7 +189,7 @@ class CandidatesPane(Vertical):
             for j, (key, label) in enumerate(COLUMNS):
                 width = max([self._widths.get(key, cell_len(label))] + [cell_len(row[j].text) for row in cells])
                 self._widths[key] = width
-                table.columns[key].width = width
+            self.fit_columns()
             table.clear()
             for cid, row in zip(ids, cells, strict=True):
                 table.add_row(*row, key=str(cid))
@@ -281,9 +281,23 @@ class CandidatesPane(Vertical):
         width = cell_len(cell.text)
         if width > self._widths.get(key, 0):
             self._widths[key] = width
-            table.columns[key].width = width
+            self.fit_columns()
         if str(cid) in table.rows:
             table.update_cell(str(cid), key, cell)
+
+    def fit_columns(self) -> None:
+        """Every column as wide as its longest value, but the reason only as wide as the others leave of
+        the table: a long reason then ends in '…' at the edge, which says the detail (Enter) has the rest."""
+        table = self.query_one(CandidateTable)
+        pad = 2 * table.cell_padding
+        others = sum(self._widths.get(key, cell_len(label)) + pad for key, label in COLUMNS if key != "reason")
+        room = table.scrollable_content_region.width - others - pad
+        for key, label in COLUMNS:
+            width = self._widths.get(key, cell_len(label))
+            table.set_width(key, max(cell_len(label), min(width, room)) if key == "reason" else width)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_columns)  # once the table has its new size
 
     def update_rows(self, candidates) -> None:
         """Refresh only the cells whose value changed, for the candidates on the page."""
