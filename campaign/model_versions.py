@@ -109,107 +109,163 @@ def train_version(
     ``holdout_ids``: labelled alloys kept out of training and validation (the
     rows ``retrain`` compares versions on).
     """
-    from hea_campaign.model.checkpoint import save_checkpoint
-    from hea_campaign.model.ssvae import SSVAEConfig
-    from hea_campaign.model.training import binary_metrics, train
-
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise CampaignError(f"epochs must be a whole number of at least 1, not {epochs!r}")
-    ts = training_set or snapshot(store)
-    if len(ts.y_lab) < 20 or len(set(ts.y_lab.tolist())) < 2:
-        raise CampaignError(
-            f"need at least 20 labelled alloys of both classes to train (have {len(ts.y_lab)}); import a dataset first"
-        )
-    train_idx, val_idx = ts.validation_split(validation_fraction, seed)
-    if holdout_ids:
-        held = np.isin(ts.lab_ids, np.fromiter(holdout_ids, dtype=int))
-        train_idx, val_idx = train_idx[~held[train_idx]], val_idx[~held[val_idx]]
-    overrides = dict(config_overrides or {})
-    overrides["seed"] = seed
-    if epochs is not None:
-        overrides["epochs"] = epochs
-    init = None
-    if warm_start is not None:
-        from .scoring import head_of
+    rows = _Rows.of(training_set or snapshot(store), validation_fraction, seed, holdout_ids)
+    config, init = _config(seed, epochs, config_overrides, warm_start)
+    result = _fit(rows, config, init, progress, should_stop, keep_if_cancelled)
+    metrics = _metrics(rows, result, warm_start)
+    fitted = _FittedScorer.of(result.model, rows, seed, scorer_members, metrics) if use_scorer else None
+    model_out = _scored(result.model, fitted.scorer) if fitted else result.model
+    if not fitted:
+        metrics["scorer"] = "ssvae"
+    ckpt, sha = _save(store, rows, seed, result.model, model_out, fitted, metrics)
+    version = _record(store, rows, config, metrics, ckpt, sha, seed, by, result, activate)
+    result.model = model_out
+    return TrainedVersion(version, result, rows.ts, rows.val)
 
-        init = head_of(load_version(warm_start)[0])
-        config = SSVAEConfig.from_dict(warm_start.config).replace(**overrides)
-    else:
-        config = SSVAEConfig().replace(**overrides)
+
+@dataclass(frozen=True)
+class _Rows:
+    """A training set cut into the rows a version trains on and the validation rows that choose for it."""
+
+    ts: TrainingSet
+    train: np.ndarray
+    val: np.ndarray
+    data_hash: str  # of the whole training set (labels and unlabelled alloys), as the version records it
+
+    @classmethod
+    def of(cls, ts: TrainingSet, validation_fraction: float, seed: int, holdout_ids: set[int] | None) -> _Rows:
+        if len(ts.y_lab) < 20 or len(set(ts.y_lab.tolist())) < 2:
+            raise CampaignError(f"need at least 20 labelled alloys of both classes to train (have {len(ts.y_lab)}); "
+                                "import a dataset first")
+        train_idx, val_idx = ts.validation_split(validation_fraction, seed)
+        if holdout_ids:  # kept out of both (the rows `retrain` compares versions on)
+            held = np.isin(ts.lab_ids, np.fromiter(holdout_ids, dtype=int))
+            train_idx, val_idx = train_idx[~held[train_idx]], val_idx[~held[val_idx]]
+        return cls(ts, train_idx, val_idx, ts.data_hash())
+
+    @property
+    def fit(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.ts.X_lab[self.train], self.ts.y_lab[self.train]
+
+    @property
+    def check(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.ts.X_lab[self.val], self.ts.y_lab[self.val]
+
+
+def _config(seed: int, epochs: int | None, config_overrides: dict | None, warm_start: ModelVersion | None):
+    """The SSVAE config (a warm start keeps its version's architecture) and the head to start from."""
+    from hea_campaign.model.ssvae import SSVAEConfig
+
+    overrides = {**(config_overrides or {}), "seed": seed, **({"epochs": epochs} if epochs is not None else {})}
+    if warm_start is None:
+        return SSVAEConfig().replace(**overrides), None
+    from .scoring import head_of
+
+    return SSVAEConfig.from_dict(warm_start.config).replace(**overrides), head_of(load_version(warm_start)[0])
+
+
+def _fit(rows: _Rows, config, init, progress, should_stop, keep_if_cancelled: bool):
+    """Train the SSVAE; a cancel raises ``TrainingCancelled`` when there is nothing (or nothing wanted) to keep."""
+    from hea_campaign.model.training import train
+
     try:
-        result = train(
-            ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_unlab, ts.X_lab[val_idx], ts.y_lab[val_idx],
-            config, progress=progress, should_stop=should_stop, init=init,
-        )
+        result = train(*rows.fit, rows.ts.X_unlab, *rows.check, config, progress=progress,
+                       should_stop=should_stop, init=init)
     except ValueError as exc:
         raise CampaignError(f"cannot train: {exc}") from None
     if result.cancelled and not keep_if_cancelled:
         raise TrainingCancelled("training was cancelled; nothing was saved")
     if result.cancelled and result.best_epoch == 0:
         raise TrainingCancelled("training was stopped before its first epoch ended; nothing was saved")
+    return result
+
+
+def _metrics(rows: _Rows, result, warm_start: ModelVersion | None) -> dict:
+    """The SSVAE head's figures, kept with the version (the scorer's are added by ``_FittedScorer``)."""
+    from hea_campaign.model.training import binary_metrics
+
     model = result.model
-    val = binary_metrics(ts.y_lab[val_idx], model.predict_proba(ts.X_lab[val_idx]))
+    X_val, y_val = rows.check
+    X_fit, y_fit = rows.fit
+    val = binary_metrics(y_val, model.predict_proba(X_val))
     metrics = {
         "val_accuracy": val["accuracy"],
         "val_auc": val["roc_auc"],
-        "train_accuracy": binary_metrics(ts.y_lab[train_idx], model.predict_proba(ts.X_lab[train_idx]))["accuracy"],
+        "train_accuracy": binary_metrics(y_fit, model.predict_proba(X_fit))["accuracy"],
         "best_epoch": result.best_epoch,
         "train_seconds": round(result.wall_s, 2),
         "cancelled": bool(result.cancelled),
     }
     if warm_start is not None:
         metrics["warm_start_from"] = warm_start.id
-    extra = {}
-    calibration = None  # p on the validation rows for conformal: a scorer that never trained on them
-    if use_scorer:
+    return metrics
+
+
+@dataclass(frozen=True)
+class _FittedScorer:
+    """The ensemble scorer chosen on the validation rows, and p on those rows from members that never
+    saw them (the kept scorer refits its trees on them): what conformal calibration and `reliability` need."""
+
+    scorer: object  # model.scoring.Scorer
+    calibration: Callable[[np.ndarray], np.ndarray]
+
+    @classmethod
+    def of(cls, ssvae, rows: _Rows, seed: int, members, metrics: dict) -> _FittedScorer:
         from .scoring import fit_version_scorer
 
-        sc, calibration_scorer = fit_version_scorer(
-            model, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx], ts.y_lab[val_idx],
-            seed=seed, members=scorer_members, vocabulary=ts.vocabulary)
-        calibration = calibration_scorer.predict_proba
-        extra["scorer"] = sc.state(with_rows=False)  # its rows go into the arrays (scorer_X_fit, scorer_y_fit)
+        sc, calibration_scorer = fit_version_scorer(ssvae, *rows.fit, *rows.check, seed=seed, members=members,
+                                                    vocabulary=rows.ts.vocabulary)
         metrics["scorer"] = sc.label
         metrics["scorer_validation"] = sc.validation
-        model_out = _scored(model, sc)
-    else:
-        metrics["scorer"] = "ssvae"
-        model_out = model
-    folder = models_dir(store)
-    folder.mkdir(parents=True, exist_ok=True)
-    data_hash = ts.data_hash()
-    stem = f"c{store.campaign_id}-{data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
-    ckpt = folder / f"{stem}.pt"
+        return cls(sc, calibration_scorer.predict_proba)
+
+
+def _save(store: CampaignStore, rows: _Rows, seed: int, ssvae, model_out, fitted: _FittedScorer | None,
+          metrics: dict) -> tuple[Path, str]:
+    """Write the checkpoint with its rows, flag reference and scorer (so its sha256 covers them all)."""
+    from hea_campaign.model.checkpoint import save_checkpoint
+
     from .uncertainty import build_reference
 
-    reference = build_reference(model_out, ts.X_lab[train_idx], ts.y_lab[train_idx], ts.X_lab[val_idx],
-                                ts.y_lab[val_idx], scorer=calibration)
-    arrays = {"X_lab": ts.X_lab[train_idx], "y_lab": ts.y_lab[train_idx], "train_ids": ts.lab_ids[train_idx],
-              "val_ids": ts.lab_ids[val_idx], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
-    # p on the validation rows from a scorer that never saw them (the kept scorer refits its trees on
-    # them): what `reliability` checks, so its diagram is not an in-sample one
-    held_out = calibration if calibration is not None else model_out.predict_proba
-    val_p = held_out(ts.X_lab[val_idx]) if len(val_idx) else np.zeros(0)
-    arrays["val_p"] = np.asarray(val_p, dtype=np.float64).ravel()
-    if use_scorer:
-        arrays.update({f"scorer_{k}": v for k, v in sc.row_arrays().items()})
-    if use_scorer:  # loads rebuild the trees from this file, whose sha256 the checkpoint carries
-        trees_sha = _write_trees(_trees_file(ckpt), sc)
+    folder = models_dir(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    ts = rows.ts
+    stem = f"c{store.campaign_id}-{rows.data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
+    ckpt = folder / f"{stem}.pt"
+    calibration = fitted.calibration if fitted else None
+    reference = build_reference(model_out, *rows.fit, *rows.check, scorer=calibration)
+    arrays = {"X_lab": rows.fit[0], "y_lab": rows.fit[1], "train_ids": ts.lab_ids[rows.train],
+              "val_ids": ts.lab_ids[rows.val], "unlab_ids": ts.unlab_ids, **reference.to_arrays()}
+    held_out = calibration or model_out.predict_proba  # not an in-sample diagram: see _FittedScorer
+    arrays["val_p"] = np.asarray(held_out(rows.check[0]) if len(rows.val) else np.zeros(0), np.float64).ravel()
+    extra = {}
+    if fitted:
+        extra["scorer"] = fitted.scorer.state(with_rows=False)  # its rows go into the arrays (scorer_X_fit, ...)
+        arrays.update({f"scorer_{k}": v for k, v in fitted.scorer.row_arrays().items()})
+        trees_sha = _write_trees(_trees_file(ckpt), fitted.scorer)  # loads rebuild the trees from this file
         if trees_sha:
             extra["scorer_trees_sha256"] = trees_sha
-    sha = save_checkpoint(model, ckpt, metrics=metrics, extra=extra, arrays=arrays)
+    return ckpt, save_checkpoint(ssvae, ckpt, metrics=metrics, extra=extra, arrays=arrays)
+
+
+def _record(store: CampaignStore, rows: _Rows, config, metrics: dict, ckpt: Path, sha: str, seed: int,
+            by: str | None, result, activate: bool) -> ModelVersion:
+    """The version's row and its audit event, in one unit of work (activated if asked and not cancelled)."""
+    ts = rows.ts
     with store.write() as session:
         version = ModelVersion(
             campaign_id=store.campaign_id,
             created_by=by or current_user(),
             config=config.to_dict(),
             metrics=metrics,
-            data_hash=data_hash,
+            data_hash=rows.data_hash,
             seed=seed,
             library_versions=library_versions(),
             checkpoint_path=str(ckpt),
             checkpoint_sha256=sha,
-            n_labelled=int(len(train_idx)),
+            n_labelled=int(len(rows.train)),
             n_unlabelled=int(len(ts.X_unlab)) if not getattr(config, "supervised_only", False) else 0,
             active=False,
         )
@@ -217,13 +273,12 @@ def train_version(
         session.flush()
         q.audit(session, actor=by or current_user(), action="model.train", entity="model_version",
                 entity_id=version.id, campaign_id=store.campaign_id,
-                payload={"metrics": metrics, "data_hash": data_hash, "seed": seed,
-                         "excluded": ts.excluded, "n_validation": int(len(val_idx)),
+                payload={"metrics": metrics, "data_hash": rows.data_hash, "seed": seed,
+                         "excluded": ts.excluded, "n_validation": int(len(rows.val)),
                          "curve": training_curve_record(result.history)})
         if activate and not result.cancelled:  # an interrupted model is kept, never made active silently
             _activate(session, store, version, by)
-    result.model = model_out
-    return TrainedVersion(version, result, ts, val_idx)
+    return version
 
 
 def _scored(ssvae, scorer):
