@@ -146,11 +146,46 @@ def train(
     retrains every round on a pool whose compositions do not change).
     """
     cfg = config or SSVAEConfig()
-    V = len(cfg.vocabulary)
-    X_lab = _as2d(X_lab, V)
+    X_lab, y_lab, X_unlab, X_val, y_val = _checked_rows(len(cfg.vocabulary), X_lab, y_lab, X_unlab, X_val, y_val)
+    t0 = time.perf_counter()
+    with work_threads("training", fixed=cfg.num_threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
+        gen = torch.Generator().manual_seed(cfg.seed + 1)
+        model, data = _prepared(cfg, init, X_lab, y_lab, X_unlab, X_val, rng)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        history: list[dict] = []
+        best = _Best()
+        stopped_early = cancelled = False
+        epoch = 0
+        for epoch in range(1, cfg.epochs + 1):
+            if should_stop is not None and should_stop():
+                cancelled, epoch = True, epoch - 1
+                break
+            sums = _one_epoch(model, opt, data, rng, gen, cfg.batch_size)
+            if epoch % max(1, cfg.eval_every) and epoch != cfg.epochs:
+                continue
+            m = _validation_metrics(model, data.dv, y_val)
+            best.offer(_score(m, cfg.select_on) if data.has_val else -epoch, epoch, model)  # no validation: last
+            history.append({"epoch": epoch, **sums, "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"],
+                            "val_loss": m["log_loss"]})
+            if progress is not None:
+                progress(EpochReport(epoch, cfg.epochs, dict(sums), m["accuracy"], m["roc_auc"],
+                                     m["log_loss"], best.epoch, time.perf_counter() - t0))
+            if data.has_val and cfg.patience and epoch - best.epoch >= cfg.patience:
+                stopped_early = True
+                break
+        best.restore_classifier(model)
+        metrics = _final_metrics(model, X_lab, y_lab, X_val, y_val, epoch, data)
+    wall = time.perf_counter() - t0
+    metrics["train_seconds"] = wall
+    return TrainResult(model, history, metrics, int(best.epoch), stopped_early, cancelled, wall)
+
+
+def _checked_rows(V: int, X_lab, y_lab, X_unlab, X_val, y_val) -> tuple[np.ndarray, ...]:
+    """The rows as 2-D arrays over the vocabulary and labels as 0/1 floats; a bad shape is a ValueError."""
+    X_lab, X_unlab, X_val = _as2d(X_lab, V), _as2d(X_unlab, V), _as2d(X_val, V)
     y_lab = np.asarray(y_lab, dtype=np.float64).ravel()
-    X_unlab = _as2d(X_unlab, V)
-    X_val = _as2d(X_val, V)
     y_val = np.zeros(0) if y_val is None else np.asarray(y_val, dtype=np.float64).ravel()
     if len(X_lab) == 0 or len(X_lab) != len(y_lab):
         raise ValueError("need labelled rows with one label each")
@@ -158,114 +193,123 @@ def train(
         raise ValueError("X_val and y_val differ in length")
     if not np.all(np.isin(y_lab, (0.0, 1.0))) or not np.all(np.isin(y_val, (0.0, 1.0))):
         raise ValueError("labels must be 0 or 1")
+    return X_lab, y_lab, X_unlab, X_val, y_val
 
-    t0 = time.perf_counter()
-    with work_threads("training", fixed=cfg.num_threads), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        rng = np.random.default_rng(cfg.seed)
-        gen = torch.Generator().manual_seed(cfg.seed + 1)
 
-        voc = tuple(cfg.vocabulary)
-        D_lab = featurize(X_lab, voc)
-        D_unl = featurize(X_unlab, voc) if len(X_unlab) else np.zeros((0, 8))
-        D_val = featurize(X_val, voc) if len(X_val) else np.zeros((0, 8))
-        if init is not None:
-            model = _warm_model(init, cfg)
-            scaler = model.scaler
-        else:
-            scaler = DescriptorScaler.fit(np.concatenate([D_lab, D_unl]))
-            model = SSVAE(cfg, scaler)
-            fit_background(model, scaler.transform(np.concatenate([D_lab, D_unl])), cfg.background_size, cfg.seed)
+@dataclass
+class _Tensors:
+    """What the epochs read: fractions (f), standardized descriptors (d), labels, bootstrap weights (hw)."""
 
-        f32 = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
-        fl, dl, yl = f32(X_lab), f32(scaler.transform(D_lab)), f32(y_lab)
-        fu, du = f32(X_unlab), f32(scaler.transform(D_unl)) if len(D_unl) else torch.zeros(0, 8)
-        dv = f32(scaler.transform(D_val)) if len(D_val) else torch.zeros(0, 8)
-        hw = None
-        if cfg.bootstrap:
-            hw = torch.as_tensor(rng.poisson(1.0, size=(cfg.n_heads, len(fl))), dtype=torch.float32)
-        use_unlab = len(fu) > 0 and not cfg.supervised_only and cfg.unlabelled_weight > 0
-        n_total = len(fl) + (len(fu) if use_unlab else 0)
+    fl: torch.Tensor
+    dl: torch.Tensor
+    yl: torch.Tensor
+    fu: torch.Tensor
+    du: torch.Tensor
+    dv: torch.Tensor
+    hw: torch.Tensor | None  # (heads, labelled rows): each head's Poisson(1) bootstrap weights
+    use_unlab: bool  # the unlabelled term is on and has rows
 
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        bs = cfg.batch_size if cfg.batch_size and cfg.batch_size > 0 else n_total
-        n_batches = max(1, math.ceil(n_total / bs))
+    @property
+    def has_val(self) -> bool:
+        return len(self.dv) > 0
 
-        history: list[dict] = []
-        best = {"loss": math.inf, "epoch": 0, "state": None, "acc": math.nan, "auc": math.nan}
-        stopped_early = cancelled = False
-        has_val = len(dv) > 0
-        epoch = 0
-        for epoch in range(1, cfg.epochs + 1):
-            if should_stop is not None and should_stop():
-                cancelled = True
-                epoch -= 1
-                break
-            model.train()
-            if n_batches == 1:
-                lab_batches = [np.arange(len(fl))]
-                unl_batches = [np.arange(len(fu))]
-            else:
-                lab_batches = np.array_split(rng.permutation(len(fl)), n_batches)
-                unl_batches = np.array_split(rng.permutation(len(fu)), n_batches)
-            sums: dict[str, float] = {}
-            for bl, bu in zip(lab_batches, unl_batches):
-                out = model.loss(
-                    (fl[bl], dl[bl], yl[bl]) + ((hw[:, bl],) if hw is not None else ()),
-                    (fu[bu], du[bu]) if use_unlab else None,
-                    generator=gen,
-                )
-                opt.zero_grad(set_to_none=True)
-                out["loss"].backward()
-                opt.step()
-                for k, v in out.items():
-                    sums[k] = sums.get(k, 0.0) + float(v.detach()) / n_batches
+    @property
+    def n_total(self) -> int:
+        return len(self.fl) + (len(self.fu) if self.use_unlab else 0)
 
-            last = epoch == cfg.epochs
-            if epoch % max(1, cfg.eval_every) and not last:
-                continue
-            model.eval()
-            if has_val:
-                with torch.no_grad():
-                    pv = model.prob_t(dv).double().numpy()
-                m = binary_metrics(y_val, pv)
-                score = _score(m, cfg.select_on)
-            else:
-                m = {"accuracy": math.nan, "roc_auc": math.nan, "log_loss": math.nan}
-                score = -epoch  # no validation: keep the last epoch
-            if score < best["loss"]:
-                best.update(
-                    loss=score, epoch=epoch, acc=m["accuracy"], auc=m["roc_auc"],
-                    state={k: v.detach().clone() for k, v in model.state_dict().items()},
-                )
-            rec = {"epoch": epoch, **sums, "val_accuracy": m["accuracy"], "val_auc": m["roc_auc"],
-                   "val_loss": m["log_loss"]}
-            history.append(rec)
-            if progress is not None:
-                progress(EpochReport(epoch, cfg.epochs, dict(sums), m["accuracy"], m["roc_auc"],
-                                     m["log_loss"], best["epoch"], time.perf_counter() - t0))
-            if has_val and cfg.patience and epoch - best["epoch"] >= cfg.patience:
-                stopped_early = True
-                break
 
-        if best["state"] is not None:
-            # Model selection is about the classifier: its heads come from the best
-            # validation epoch.  The encoder and decoder keep their last epoch, which
-            # has had more training than the classifier's best (often an early one)
-            # and decodes sharper compositions for inverse design.
+def _prepared(cfg: SSVAEConfig, init: SSVAE | None, X_lab, y_lab, X_unlab, X_val, rng) -> tuple[SSVAE, _Tensors]:
+    """A new model (scaler and SHAP background fitted on the training rows) or a warm-started one, and
+    its tensors."""
+    voc = tuple(cfg.vocabulary)
+    D_lab = featurize(X_lab, voc)
+    D_unl = featurize(X_unlab, voc) if len(X_unlab) else np.zeros((0, 8))
+    D_val = featurize(X_val, voc) if len(X_val) else np.zeros((0, 8))
+    if init is not None:
+        model = _warm_model(init, cfg)
+        scaler = model.scaler
+    else:
+        scaler = DescriptorScaler.fit(np.concatenate([D_lab, D_unl]))
+        model = SSVAE(cfg, scaler)
+        fit_background(model, scaler.transform(np.concatenate([D_lab, D_unl])), cfg.background_size, cfg.seed)
+
+    def f32(a):
+        return torch.as_tensor(a, dtype=torch.float32)
+
+    fl = f32(X_lab)
+    hw = None
+    if cfg.bootstrap:
+        hw = torch.as_tensor(rng.poisson(1.0, size=(cfg.n_heads, len(fl))), dtype=torch.float32)
+    fu = f32(X_unlab)
+    return model, _Tensors(
+        fl=fl, dl=f32(scaler.transform(D_lab)), yl=f32(y_lab), fu=fu,
+        du=f32(scaler.transform(D_unl)) if len(D_unl) else torch.zeros(0, 8),
+        dv=f32(scaler.transform(D_val)) if len(D_val) else torch.zeros(0, 8), hw=hw,
+        use_unlab=len(fu) > 0 and not cfg.supervised_only and cfg.unlabelled_weight > 0)
+
+
+def _one_epoch(model: SSVAE, opt, data: _Tensors, rng, gen, batch_size: int | None) -> dict[str, float]:
+    """One pass over the rows in shuffled mini-batches (labelled and unlabelled side by side); the
+    epoch's mean of each loss term."""
+    n_batches = max(1, math.ceil(data.n_total / (batch_size if batch_size and batch_size > 0 else data.n_total)))
+    model.train()
+    if n_batches == 1:
+        lab_batches, unl_batches = [np.arange(len(data.fl))], [np.arange(len(data.fu))]
+    else:
+        lab_batches = np.array_split(rng.permutation(len(data.fl)), n_batches)
+        unl_batches = np.array_split(rng.permutation(len(data.fu)), n_batches)
+    sums: dict[str, float] = {}
+    for bl, bu in zip(lab_batches, unl_batches):
+        out = model.loss(
+            (data.fl[bl], data.dl[bl], data.yl[bl]) + ((data.hw[:, bl],) if data.hw is not None else ()),
+            (data.fu[bu], data.du[bu]) if data.use_unlab else None,
+            generator=gen,
+        )
+        opt.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        opt.step()
+        for k, v in out.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach()) / n_batches
+    return sums
+
+
+def _validation_metrics(model: SSVAE, dv: torch.Tensor, y_val: np.ndarray) -> dict[str, float]:
+    model.eval()
+    if not len(dv):
+        return {"accuracy": math.nan, "roc_auc": math.nan, "log_loss": math.nan}
+    with torch.no_grad():
+        pv = model.prob_t(dv).double().numpy()
+    return binary_metrics(y_val, pv)
+
+
+@dataclass
+class _Best:
+    """The classifier of the best validation epoch so far."""
+
+    loss: float = math.inf
+    epoch: int = 0
+    state: dict | None = None
+
+    def offer(self, score: float, epoch: int, model: SSVAE) -> None:
+        if score < self.loss:
+            self.loss, self.epoch = score, epoch
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def restore_classifier(self, model: SSVAE) -> None:
+        """Model selection is about the classifier: its heads come from the best validation epoch.  The
+        encoder and decoder keep their last epoch, which has had more training than the classifier's best
+        (often an early one) and decodes sharper compositions for inverse design."""
+        if self.state is not None:
             model.classifier.load_state_dict(
-                {k.removeprefix("classifier."): v for k, v in best["state"].items() if k.startswith("classifier.")}
-            )
+                {k.removeprefix("classifier."): v for k, v in self.state.items() if k.startswith("classifier.")})
         model.eval()
-        p_lab = model.predict_proba(X_lab)
-        metrics = {f"train_{k}": v for k, v in binary_metrics(y_lab, p_lab).items() if k != "n"}
-        if has_val:
-            pv = model.predict_proba(X_val)
-            metrics.update({f"val_{k}": v for k, v in binary_metrics(y_val, pv).items() if k != "n"})
-        metrics["epochs_run"] = float(epoch)
-        metrics["n_labelled"] = float(len(fl))
-        metrics["n_unlabelled"] = float(len(fu))
-        metrics["n_validation"] = float(len(dv))
-    wall = time.perf_counter() - t0
-    metrics["train_seconds"] = wall
-    return TrainResult(model, history, metrics, int(best["epoch"]), stopped_early, cancelled, wall)
+
+
+def _final_metrics(model: SSVAE, X_lab, y_lab, X_val, y_val, epochs_run: int, data: _Tensors) -> dict[str, float]:
+    metrics = {f"train_{k}": v for k, v in binary_metrics(y_lab, model.predict_proba(X_lab)).items() if k != "n"}
+    if data.has_val:
+        pv = model.predict_proba(X_val)
+        metrics.update({f"val_{k}": v for k, v in binary_metrics(y_val, pv).items() if k != "n"})
+    metrics.update(epochs_run=float(epochs_run), n_labelled=float(len(data.fl)), n_unlabelled=float(len(data.fu)),
+                   n_validation=float(len(data.dv)))
+    return metrics
