@@ -433,14 +433,40 @@ def export_batch(
     (weigh_sheet.py), where ``loss`` ("Mn:2%,Al:1%") adds allowances.
     ``confirm`` accepts a mass above ``SANE_MASS``; ``allow_measured`` candidates whose alloy has a
     lab result already (otherwise AlreadyMeasured, and nothing is written).
+
+    Two units of work: the first records a pending batch (committed before the file can appear), the
+    second writes the file and marks the batch and its candidates exported together; a failure
+    between them leaves a pending batch that the next export or `status` settles.
     """
     actor = by or current_user()
+    out, fmt, losses, total_units = _checked_export(out, fmt, loss, mass, unit, confirm)
+    pending = _announce(store, actor, ids, status, allow_measured, losses, total_units, mass, unit, fmt, out)
+    _step("announced")
+    _write_and_settle(store, pending, actor, out, fmt, losses, total_units, unit)
+    _step("committed")
+    return ExportResult(
+        batch_id=pending.batch_id,
+        path=out,
+        format=fmt,
+        mass=float(_format_mass(total_units, unit)),
+        unit=unit,
+        sha256=pending.digest,
+        candidate_ids=pending.ids,
+        elements=pending.elements,
+        rows=pending.rows,
+        recovered=pending.recovered,
+        loss=losses,
+    )
+
+
+def _checked_export(out, fmt, loss, mass: float, unit: str, confirm: bool):
+    """The file, format, loss allowances and total mass, checked before anything is read or written."""
+    from .weigh_sheet import parse_loss
+
     out = Path(out).expanduser()
     fmt = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
     if fmt not in FORMATS:
         raise CampaignError(f"unknown export format '{fmt}'; use csv, json or sheet")
-    from .weigh_sheet import parse_loss
-
     losses = parse_loss(loss) if isinstance(loss, str) or loss is None else dict(loss)
     if losses and fmt != "sheet":
         raise CampaignError("loss allowances (--loss) go on the weigh sheet: use --format sheet")
@@ -450,8 +476,28 @@ def export_batch(
         raise CampaignError(f"{out} already exists; choose another name (batch files are never overwritten)")
     if not out.parent.is_dir():
         raise CampaignError(f"the folder {out.parent} does not exist")
+    return out, fmt, losses, total_units
 
-    # 1. announce the file: a pending batch, committed before the file can appear
+
+@dataclass(frozen=True)
+class _Pending:
+    """A batch recorded as pending, with the bytes its file will hold."""
+
+    batch_id: int
+    data: bytes
+    digest: str
+    ids: list[int]
+    rows: list[dict]
+    elements: list[str]
+    created: object  # datetime
+    recovered: object  # what reconcile_in settled of earlier interrupted exports
+
+
+def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured: bool, losses: dict,
+              total_units: float, mass: float, unit: str, fmt: str, out: Path) -> _Pending:
+    """Render the batch and record it as pending, committed before the file can appear."""
+    from .design_space import prices_from_settings
+
     with store.write() as session:
         recovered = reconcile_in(session, store, actor)
         candidates = _select(session, store, ids, status)
@@ -459,8 +505,6 @@ def export_batch(
         if said:
             raise _already_measured(said)
         alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
-        from .design_space import prices_from_settings
-
         prices = prices_from_settings(dict(session.get(Campaign, store.campaign_id).settings or {}))
         rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit, prices) for c in candidates]
         elements = sorted({ln.element for r in rows for ln in r["elements"]})
@@ -477,20 +521,24 @@ def export_batch(
                             file_sha256=digest, candidate_ids=ids_out, state="pending", owner=process_owner())  # fmt: skip
         session.add(batch)
         session.flush()
-        batch_id = batch.id
+        pending = _Pending(batch.id, data, digest, ids_out, rows, elements, created, recovered)
         _step("rendered")
-    _step("announced")
+    return pending
 
-    # 2. the file and the store's record of it, together
+
+def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: Path, fmt: str, losses: dict,
+                      total_units: float, unit: str) -> None:
+    """Write the file and, in the same unit of work, mark the batch complete and its candidates exported;
+    on any failure the file is removed and the pending batch forgotten."""
     written = False
     try:
         with store.write() as session:
-            batch = session.get(ExportBatch, batch_id)
+            batch = session.get(ExportBatch, pending.batch_id)
             if batch is None or batch.state != "pending":
                 raise CampaignError("this export was taken for an interrupted one and settled by another process; "
                                     "nothing was exported, try again")  # fmt: skip
             try:
-                atomic_write_bytes(out, data, step=_step)
+                atomic_write_bytes(out, pending.data, step=_step)
             except FileExistsError as exc:
                 raise CampaignError(str(exc)) from None
             except OSError as exc:
@@ -506,27 +554,13 @@ def export_batch(
                 entity_id=batch.id,
                 campaign_id=store.campaign_id,
                 payload={"path": batch.path, "format": fmt, "mass": float(_format_mass(total_units, unit)),
-                         "unit": unit, "sha256": digest, "candidate_ids": ids_out,
+                         "unit": unit, "sha256": pending.digest, "candidate_ids": pending.ids,
                          **({"loss_pct": {e: round(100 * v, 4) for e, v in losses.items()}} if losses else {})},
-            ).at = created  # fmt: skip
-            mark_exported(session, store.campaign_id, ids_out, by=actor, batch_id=batch.id)
+            ).at = pending.created  # fmt: skip
+            mark_exported(session, store.campaign_id, pending.ids, by=actor, batch_id=batch.id)
             _step("before-commit")
     except BaseException:
         if written:
             out.unlink(missing_ok=True)
-        forget_pending(store, batch_id)
+        forget_pending(store, pending.batch_id)
         raise
-    _step("committed")
-    return ExportResult(
-        batch_id=batch_id,
-        path=out,
-        format=fmt,
-        mass=float(_format_mass(total_units, unit)),
-        unit=unit,
-        sha256=digest,
-        candidate_ids=ids_out,
-        elements=elements,
-        rows=rows,
-        recovered=recovered,
-        loss=losses,
-    )
