@@ -268,31 +268,64 @@ def propose(
         raise CampaignError("the batch size must be at least 1")
     version = get_version(store, req.model_version_id)
     model, X_ref, y_ref = load_version(version)
-    vocab = model.vocabulary
-    stored = req.constraints is None
     prices = load_prices(store)
-    space = space_for_run(load_design_space(store) if stored else req.constraints, req.space_overrides, vocab,
-                          label="the campaign's design space" if stored else "the design space",
-                          screen_step=req.step if req.mode == "screen" else None, prices=prices)
-    req = replace(req, constraints=space, space_overrides={})
+    req = _with_space(store, req, model.vocabulary, prices)
+    space = req.constraints
+    ref = reference_for(version, model, X_ref, y_ref)
     try:
-        ref = reference_for(version, model, X_ref, y_ref)
         pool, paths = _generate(store, req, model, progress, should_stop, prices, ref)
     except FormulaError as exc:
         raise CampaignError(str(exc)) from None
     if should_stop is not None and should_stop():
         return None  # a cancelled run keeps nothing, not the part screened before the Cancel
+    measured = measured_alloys(store, model.vocabulary)
+    keep, known, dropped = _screened_out(pool, paths, req, space, prices, measured, model.vocabulary)
+    produced = len(pool.X)
+    if not keep:
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
+    idx = np.array(keep)
+    X = pool.X[idx]
+    a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
+    n_labels = _labels_learnt(version, y_ref)
+
+    def pick(rows: np.ndarray) -> list[int]:  # positions into rows
+        return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
+                          None if a.latent is None else a.latent[rows], req.batch, n_labels=n_labels,
+                          vocabulary=model.vocabulary)  # fmt: skip
+
+    picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped)
+    prior_weight = _prior_weight(req.strategy, n_labels)
+    if not picked:
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
+    batch = _Picked(pool, idx, picked, formulas, a, X[picked], measured, prices, model.vocabulary)
+    run_id, ids = _store_batch(store, req, version, batch, by or current_user(),
+                               {"mode": req.mode, "produced": produced, "dropped": dropped, "known": known,
+                                "prior_weight": prior_weight})
+    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight)
+
+
+def _with_space(store: CampaignStore, req: ProposalRequest, vocab, prices) -> ProposalRequest:
+    """The request with the design space it runs in: the campaign's (or the one given), with this run's
+    overrides applied and checked."""
+    stored = req.constraints is None
+    space = space_for_run(load_design_space(store) if stored else req.constraints, req.space_overrides, vocab,
+                          label="the campaign's design space" if stored else "the design space",
+                          screen_step=req.step if req.mode == "screen" else None, prices=prices)
+    return replace(req, constraints=space, space_overrides={})
+
+
+def _screened_out(pool, paths, req: ProposalRequest, space, prices, measured, vocab):
+    """The pool rows worth assessing (inside the design space, not a measured alloy, not a duplicate),
+    the known alloys found, and how many were dropped for each reason."""
     dropped = {"did not reach the cutoff": 0, "outside the design space": 0, "known (measured) alloy": 0,
                "duplicate": 0, "already in the store": 0}
     if req.mode == "invert":
         dropped["did not reach the cutoff"] = len(paths) - len(pool.X)
     ok = satisfies(pool.X, space, vocab, prices) if len(pool.X) else np.zeros(0, bool)
     dropped["outside the design space"] = int((~ok).sum())
-    measured = measured_alloys(store, vocab)
     inside = np.flatnonzero(ok)
-    known_rows = find_known(pool.X[inside], measured, space.granularity)
     known: list[dict] = []
-    for k, match in known_rows.items():
+    for k, match in find_known(pool.X[inside], measured, space.granularity).items():
         i = int(inside[k])
         ok[i] = False
         known.append({"formula": formula_of(pool.X[i], vocab), "measured": match.formula, "label": match.label,
@@ -300,43 +333,54 @@ def propose(
     dropped["known (measured) alloy"] = len(known)
     keep = _distinct_rows(pool.X, ok)
     dropped["duplicate"] = int(ok.sum()) - len(keep)
-    produced = len(pool.X)
-    if not keep:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
-    idx = np.array(keep)
-    X = pool.X[idx]
-    ref = reference_for(version, model, X_ref, y_ref)
-    a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
-    n_labels = _labels_learnt(version, y_ref)
+    return keep, known, dropped
 
-    def pick(rows: np.ndarray) -> list[int]:  # positions into rows
-        return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
-                          None if a.latent is None else a.latent[rows], req.batch, n_labels=n_labels,
-                          vocabulary=vocab)  # fmt: skip
 
-    picked, formulas = _pick_new(store, X, vocab, pick, dropped)
-    prior_weight = _prior_weight(req.strategy, n_labels)
-    if not picked:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
-    near = nearest(X[picked], measured, 3)
-    cost = cost_per_kg(X[picked], vocab, prices)
-    rho = density(X[picked], vocab)
-    actor = by or current_user()
+@dataclass(frozen=True)
+class _Picked:
+    """The batch picked from the assessed rows, with what each candidate's record shows beside p."""
+
+    pool: object  # the generated pool (paths, starts, change, steps by pool row)
+    idx: np.ndarray  # assessed row -> pool row
+    picked: list[int]  # assessed rows, in pick order
+    formulas: list[str]  # by assessed row
+    assessment: object  # campaign.uncertainty assessment of the assessed rows
+    X: np.ndarray  # the picked compositions
+    measured: object  # the labelled alloys (nearest measured alloys)
+    prices: object
+    vocab: tuple[str, ...]
+
+    def records(self) -> list[dict]:
+        """Each picked candidate's uncertainty record: flags' reasons, nearest measured alloys, cost, density."""
+        near = nearest(self.X, self.measured, 3)
+        cost = cost_per_kg(self.X, self.vocab, self.prices)
+        rho = density(self.X, self.vocab)
+        out = []
+        for n, j in enumerate(self.picked):
+            record = self.assessment.uncertainty(j)
+            record["nearest_measured"] = near[n]
+            record["cost_usd_per_kg"] = None if not np.isfinite(cost[n]) else round(float(cost[n]), 2)
+            record["density_g_cm3"] = round(float(rho[n]), 3)
+            record["density_note"] = DENSITY_NOTE
+            out.append(record)
+        return out
+
+
+def _store_batch(store: CampaignStore, req: ProposalRequest, version, batch: _Picked, actor: str,
+                 summary: dict) -> tuple[int, list[int]]:
+    """The run, its alloys and candidates and their audit events, in one unit of work."""
+    pool, a = batch.pool, batch.assessment
+    records = batch.records()
     ids: list[int] = []
     with store.write() as session:
         run = ProposalRun(campaign_id=store.campaign_id, model_version_id=version.id, mode=req.mode,
-                          params=req.describe(), created_by=actor, n_candidates=len(picked))
+                          params=req.describe(), created_by=actor, n_candidates=len(batch.picked))
         session.add(run)
         session.flush()
         starts = q.alloys_by_formula(session, store.campaign_id, [s for s in pool.start_formula if s])
-        for n_pick, j in enumerate(picked):
-            i = int(idx[j])
-            record = a.uncertainty(j)
-            record["nearest_measured"] = near[n_pick]
-            record["cost_usd_per_kg"] = None if not np.isfinite(cost[n_pick]) else round(float(cost[n_pick]), 2)
-            record["density_g_cm3"] = round(float(rho[n_pick]), 3)
-            record["density_note"] = DENSITY_NOTE
-            comp = parse_formula(formulas[j])
+        for j, record in zip(batch.picked, records, strict=True):
+            i = int(batch.idx[j])
+            comp = parse_formula(batch.formulas[j])
             alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
                           n_elements=len(comp), source=f"{PROPOSAL_SOURCE}:run {run.id}")
             session.add(alloy)
@@ -357,7 +401,5 @@ def propose(
             q.audit(session, actor=actor, action="candidate.propose", entity="candidate", entity_id=cand.id,
                     campaign_id=store.campaign_id, payload={"formula": comp.formula, "run": run.id})
         q.audit(session, actor=actor, action="proposal.run", entity="proposal_run", entity_id=run.id,
-                campaign_id=store.campaign_id,
-                payload={"mode": req.mode, "produced": produced, "kept": len(ids), "dropped": dropped,
-                         "known": known, "prior_weight": prior_weight})
-    return ProposalOutcome(run.id, ids, produced, dropped, paths, known, space, prior_weight)
+                campaign_id=store.campaign_id, payload={**summary, "kept": len(ids)})
+    return run.id, ids
