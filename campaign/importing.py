@@ -217,81 +217,118 @@ def import_table(
         return unchanged
     report = ImportReport(source=source, layout=table.layout, unread_columns=getattr(table, "unread_columns", ()))
     state = _ReportState()
-    keyer = _ContentKeyer(f"c{store.campaign_id}")
-    lines, alloy_ids, labels = array("q"), array("q"), array("b")
-    alloy_t, measurement_t = Alloy.__table__, Measurement.__table__
+    seen = _SeenRows()
     with store.write() as session:
         conn = session.connection()
-        max_before = conn.execute(select(func.max(alloy_t.c.id))).scalar() or 0
-        # An empty campaign holds no measurement, so nothing of the file's can be in the store: only
-        # formulas repeated within the file are looked up (saves 2 probes of a random index per row).
-        empty = conn.execute(select(alloy_t.c.id).where(alloy_t.c.campaign_id == store.campaign_id)
-                             .limit(1)).first() is None  # fmt: skip
+        max_before = conn.execute(select(func.max(Alloy.__table__.c.id))).scalar() or 0
+        writer = _ChunkWriter(session, store.campaign_id, source, digest, vocabulary, _campaign_is_empty(conn, store))
         repeated: set[str] = set()
         for chunk in _chunks(table.rows):
             report.rows += len(chunk)
             parsed = _parse_chunk(chunk, report, state, repeated)
             if report.errors and not skip_bad:
                 continue  # keep reading: the refusal names every bad row
-            if not parsed:
-                continue
-            comps = {comp.formula: comp for _, _, comp, _ in parsed}
-            ids = _alloy_ids(conn, store.campaign_id, comps, source, vocabulary, report,
-                             lookup=repeated.intersection(comps) if empty else comps)
-            repeated.clear()
-            keys = [keyer(_row_content(text, row)) for _, text, _, row in parsed]
-            legacy = [f"c{store.campaign_id}:{digest[:32]}:{line}" for line, *_ in parsed]
-            known = set() if empty else q.existing_source_keys(session, [*keys, *legacy])
-            now = utcnow()
-            new_rows = []
-            for (line, text, comp, row), key, old in zip(parsed, keys, legacy, strict=True):
-                alloy_id = ids[comp.formula]
-                lines.append(line)
-                alloy_ids.append(alloy_id)
-                labels.append(-1 if row.single_phase is None else int(bool(row.single_phase)))
-                if key in known or old in known:
-                    report.already_imported += 1
-                    continue
-                new_rows.append({
-                    "alloy_id": alloy_id, "single_phase": row.single_phase, "phases": row.phases,
-                    "method": row.method or "literature", "operator": None, "notes": None, "measured_on": None,
-                    "entered_at": now, "source": f"{DATASET_SOURCE}{source}", "source_formula": text, "source_key": key,
-                    "candidate_id": None, "supersedes_id": None, "made_composition": None,
-                })  # fmt: skip
-            if new_rows:
-                conn.execute(insert(measurement_t), new_rows)
-                report.measurements_added += len(new_rows)
+            if parsed:
+                writer.write(parsed, repeated, report, seen)
+                repeated.clear()
         if report.errors and not skip_bad:
             raise ImportFailed(report)  # the unit of work rolls back every chunk written
         state.finish(report)
-        used = np.unique(np.frombuffer(alloy_ids, dtype=np.int64)) if len(alloy_ids) else np.zeros(0, np.int64)
+        used = np.unique(seen.alloy_ids) if len(seen.alloy_ids) else np.zeros(0, np.int64)
         report.alloys_added = int((used > max_before).sum())
         report.alloys_existing = int((used <= max_before).sum())
-        _report_conflicts(session, store, table, report, np.frombuffer(lines, dtype=np.int64) if len(lines) else None,
-                          np.frombuffer(alloy_ids, dtype=np.int64) if len(alloy_ids) else None,
-                          np.frombuffer(labels, dtype=np.int8) if len(labels) else None)
+        _report_conflicts(session, store, table, report, *seen.arrays())
         if not (report.alloys_added or report.measurements_added):
             report.written = True
             return report  # nothing changed: no audit event either
-        q.audit(
-            session,
-            actor=actor,
-            action=IMPORT_ACTION,
-            entity="campaign",
-            entity_id=store.campaign_id,
-            campaign_id=store.campaign_id,
-            payload={
-                "source": source,
-                "sha256": digest,
-                "rows": report.rows,
-                "alloys_added": report.alloys_added,
-                "measurements_added": report.measurements_added,
-                "unlabelled_rows": report.unlabelled_rows,
-                "skipped_bad_rows": [line for line, _ in report.errors],
-            },
-        )
+        _audit_import(session, store, actor, source, digest, report)
     report.written = True
     return report
+
+
+def _campaign_is_empty(conn, store: CampaignStore) -> bool:
+    """An empty campaign holds no measurement, so nothing of the file's can be in the store: only
+    formulas repeated within the file are looked up (saves 2 probes of a random index per row)."""
+    alloy_t = Alloy.__table__
+    return conn.execute(select(alloy_t.c.id).where(alloy_t.c.campaign_id == store.campaign_id).limit(1)).first() is None
+
+
+class _SeenRows:
+    """Every row's line, alloy and label, in compact arrays: what the conflict report reads at the end."""
+
+    def __init__(self):
+        self.lines, self._alloy_ids, self.labels = array("q"), array("q"), array("b")
+
+    def add(self, line: int, alloy_id: int, single_phase) -> None:
+        self.lines.append(line)
+        self._alloy_ids.append(alloy_id)
+        self.labels.append(-1 if single_phase is None else int(bool(single_phase)))
+
+    @property
+    def alloy_ids(self) -> np.ndarray:
+        return np.frombuffer(self._alloy_ids, dtype=np.int64)
+
+    def arrays(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        if not len(self.lines):
+            return None, None, None
+        return (np.frombuffer(self.lines, dtype=np.int64), self.alloy_ids,
+                np.frombuffer(self.labels, dtype=np.int8))
+
+
+class _ChunkWriter:
+    """Writes one parsed chunk: its new alloys, then its measurements in one bulk insert, skipping rows
+    whose content (or, for files imported before content keys, whose line) is in the store already."""
+
+    def __init__(self, session, campaign_id: int, source: str, digest: str, vocabulary, empty: bool):
+        self.session, self.campaign_id, self.source, self.digest = session, campaign_id, source, digest
+        self.vocabulary, self.empty = vocabulary, empty
+        self.keyer = _ContentKeyer(f"c{campaign_id}")
+
+    def write(self, parsed: list, repeated: set[str], report: ImportReport, seen: _SeenRows) -> None:
+        conn = self.session.connection()
+        comps = {comp.formula: comp for _, _, comp, _ in parsed}
+        ids = _alloy_ids(conn, self.campaign_id, comps, self.source, self.vocabulary, report,
+                         lookup=repeated.intersection(comps) if self.empty else comps)
+        keys = [self.keyer(_row_content(text, row)) for _, text, _, row in parsed]
+        legacy = [f"c{self.campaign_id}:{self.digest[:32]}:{line}" for line, *_ in parsed]
+        known = set() if self.empty else q.existing_source_keys(self.session, [*keys, *legacy])
+        now = utcnow()
+        new_rows = []
+        for (line, text, comp, row), key, old in zip(parsed, keys, legacy, strict=True):
+            alloy_id = ids[comp.formula]
+            seen.add(line, alloy_id, row.single_phase)
+            if key in known or old in known:
+                report.already_imported += 1
+                continue
+            new_rows.append({
+                "alloy_id": alloy_id, "single_phase": row.single_phase, "phases": row.phases,
+                "method": row.method or "literature", "operator": None, "notes": None, "measured_on": None,
+                "entered_at": now, "source": f"{DATASET_SOURCE}{self.source}", "source_formula": text,
+                "source_key": key, "candidate_id": None, "supersedes_id": None, "made_composition": None,
+            })  # fmt: skip
+        if new_rows:
+            conn.execute(insert(Measurement.__table__), new_rows)
+            report.measurements_added += len(new_rows)
+
+
+def _audit_import(session, store: CampaignStore, actor: str, source: str, digest: str, report: ImportReport) -> None:
+    q.audit(
+        session,
+        actor=actor,
+        action=IMPORT_ACTION,
+        entity="campaign",
+        entity_id=store.campaign_id,
+        campaign_id=store.campaign_id,
+        payload={
+            "source": source,
+            "sha256": digest,
+            "rows": report.rows,
+            "alloys_added": report.alloys_added,
+            "measurements_added": report.measurements_added,
+            "unlabelled_rows": report.unlabelled_rows,
+            "skipped_bad_rows": [line for line, _ in report.errors],
+        },
+    )
 
 
 class _ReportState:
