@@ -345,29 +345,10 @@ def _write(
     by formula becomes the result of that alloy's exported candidates as a new one would."""
     inherit = supersedes if moved_from is None else None
     cand = _candidate_for(session, store, r, set())
-    new_alloy = False
-    missing: list[str] = []
     if cand is not None:
-        alloy = q.alloys_by_id(session, store.campaign_id, [cand.alloy_id])[cand.alloy_id]
+        alloy, new_alloy, missing = q.alloys_by_id(session, store.campaign_id, [cand.alloy_id])[cand.alloy_id], False, []
     else:
-        comp = r.composition
-        alloy = q.alloys_by_formula(session, store.campaign_id, [comp.formula]).get(comp.formula)
-        if alloy is None:
-            missing = outside(comp.elements, vocabulary)
-            alloy = Alloy(
-                campaign_id=store.campaign_id,
-                formula=comp.formula,
-                composition=comp.as_dict(),
-                n_elements=len(comp),
-                outside_vocabulary=",".join(missing),
-                source=source,
-            )
-            session.add(alloy)
-            session.flush()
-            new_alloy = True
-            q.audit(session, actor=actor, action="alloy.add", entity="alloy", entity_id=alloy.id,
-                    campaign_id=store.campaign_id,
-                    payload={"formula": alloy.formula, "source": source, "outside_vocabulary": missing})  # fmt: skip
+        alloy, new_alloy, missing = _alloy_for(session, store, r.composition, actor, source, vocabulary)
     if alloy.outside_vocabulary and not missing:
         missing = alloy.outside_vocabulary.split(",")
     by_formula: list[Candidate] = []
@@ -393,6 +374,39 @@ def _write(
     )
     session.add(m)
     session.flush()
+    _audit_measurement(session, store, actor, m, alloy, source, by_formula, moved_from, supersedes)
+    moved = False
+    if cand is not None and cand.status == "exported":
+        mark_measured(session, store.campaign_id, cand.id, by=actor, measurement_id=m.id)
+        moved = True
+    for other in by_formula[1:]:
+        mark_measured(session, store.campaign_id, other.id, by=actor, measurement_id=m.id)
+    return RecordedResult(m, alloy, new_alloy, missing, cand, moved, [c.id for c in by_formula[1:]])
+
+
+def _alloy_for(session: Session, store: CampaignStore, comp, actor: str, source: str,
+               vocabulary) -> tuple[Alloy, bool, list[str]]:
+    """The campaign's alloy of this composition, added (with its audit event) if new; whether it is
+    new, and the elements outside the model's vocabulary it was added with."""
+    alloy = q.alloys_by_formula(session, store.campaign_id, [comp.formula]).get(comp.formula)
+    if alloy is not None:
+        return alloy, False, []
+    missing = outside(comp.elements, vocabulary)
+    alloy = Alloy(campaign_id=store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
+                  n_elements=len(comp), outside_vocabulary=",".join(missing), source=source)
+    session.add(alloy)
+    session.flush()
+    q.audit(session, actor=actor, action="alloy.add", entity="alloy", entity_id=alloy.id,
+            campaign_id=store.campaign_id,
+            payload={"formula": alloy.formula, "source": source, "outside_vocabulary": missing})  # fmt: skip
+    return alloy, True, missing
+
+
+def _audit_measurement(session: Session, store: CampaignStore, actor: str, m: Measurement, alloy: Alloy,
+                       source: str, by_formula: list[Candidate], moved_from: Alloy | None,
+                       supersedes: Measurement | None) -> None:
+    """The measurement's audit event: what was recorded, the candidates it was linked to by formula, and
+    where a moved correction came from."""
     q.audit(
         session,
         actor=actor,
@@ -410,13 +424,6 @@ def _write(
                                "candidate_id": supersedes.candidate_id}} if moved_from else {}),
         },
     ).at = m.entered_at  # fmt: skip
-    moved = False
-    if cand is not None and cand.status == "exported":
-        mark_measured(session, store.campaign_id, cand.id, by=actor, measurement_id=m.id)
-        moved = True
-    for other in by_formula[1:]:
-        mark_measured(session, store.campaign_id, other.id, by=actor, measurement_id=m.id)
-    return RecordedResult(m, alloy, new_alloy, missing, cand, moved, [c.id for c in by_formula[1:]])
 
 
 def record_result(
