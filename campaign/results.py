@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -726,6 +727,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
+        errors += _said_twice(prepared, {line for line, _ in todo})
         _count_blank_measured(session, store, report)
         file_keys = frozenset([*keys.values(), *written.values(), *legacy.values()])
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
@@ -777,6 +779,22 @@ def _meaning(r: ResultInput) -> str:
               squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
               " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
     return "result|" + "|".join("" if f is None else str(f) for f in fields)
+
+
+def _said_twice(rows: list[tuple[int, ResultInput]], new: set[int]) -> list[tuple[int, str]]:
+    """New rows that say exactly what an earlier row of the file says (masses included): most often a
+    row pasted twice, which would store one result as two measurements and count it twice in training.
+    (Rows stored by an earlier import of the file are not refused again.)"""
+    first: dict[str, int] = {}
+    out = []
+    for line, r in rows:
+        said = _meaning(r) + "|" + json.dumps(r.made_composition, sort_keys=True)
+        if said not in first:
+            first[said] = line
+        elif line in new:
+            out.append((line, f"says exactly what line {first[said]} says (a row pasted twice?); if it is "
+                              "another ingot, say so in its notes"))
+    return out
 
 
 def _count_blank_measured(session: Session, store: CampaignStore, report: ResultsImportReport) -> None:

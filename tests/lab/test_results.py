@@ -529,15 +529,23 @@ def test_a_formula_row_for_an_exported_candidate_is_its_new_result_not_an_old_re
     assert candidate_statuses(store, [a]) == {a: "measured"}
 
 
-def test_a_second_identical_row_added_to_an_imported_file_is_another_ingot(store, tmp_path):
-    """Two identical rows of one file are two measurements, also when the second is added later."""
+def test_a_row_said_twice_in_one_file_is_refused_until_its_notes_tell_the_ingots_apart(store, tmp_path):
+    """Two identical rows would store one result as two measurements: refused (nothing written), in a new
+    file and when pasted into an imported one; a note that names the second ingot makes it a result."""
     (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
-    row = f"{a},yes,FCC,2026-01-10\n"
-    path = _csv(tmp_path, "candidate_id,single_phase,phases,measured_on\n" + row)
+    header, row = "candidate_id,single_phase,phases,measured_on,notes\n", f"{a},yes,FCC,2026-01-10,\n"
+    with pytest.raises(ResultsImportFailed, match="line 3: says exactly what line 2 says"):
+        import_results(store, _csv(tmp_path, header + row + row, name="twice.csv"))
+    assert _measurements(store) == {}
+    path = _csv(tmp_path, header + row)
     assert import_results(store, path).measurements_added == 1
-    path.write_text("candidate_id,single_phase,phases,measured_on\n" + row + row, encoding="utf-8")
+    path.write_text(header + row + row, encoding="utf-8")
+    with pytest.raises(ResultsImportFailed, match="line 3: says exactly what line 2 says"):
+        import_results(store, path)
+    path.write_text(header + row + row.replace(",\n", ",ingot 2\n"), encoding="utf-8")
     again = import_results(store, path)
     assert (again.measurements_added, again.already_imported, again.already_recorded) == (1, 1, [])
+    assert len(_measurements(store)) == 2
 
 
 def test_a_repeat_whose_candidate_and_formula_disagree_is_refused_not_skipped(store, tmp_path):
