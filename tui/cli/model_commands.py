@@ -332,7 +332,10 @@ def register_retrain(app: typer.Typer) -> None:
         prior_r: PriorR = None,
         by: ByOption = None,
     ) -> None:
-        """Train a new version on all current labels and compare it with the active one on the same held-out rows.
+        """Train a new version on the current labels but a fixed tenth, and compare it with the active one there.
+
+        The tenth (chosen by alloy id, with its near-duplicates) stays out of every retraining, so that
+        versions can be compared on alloys neither learned from; `train` uses every label.
 
         Ctrl+C stops after the current epoch and keeps the best model so far as a
         version marked interrupted (never activated); a second Ctrl+C saves nothing.

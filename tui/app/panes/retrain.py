@@ -35,7 +35,9 @@ class RetrainPane(VerticalScroll, can_focus=False):
         self._thread_started: object | None = None  # the token of the last training whose thread began
 
     def compose(self) -> ComposeResult:
-        yield Static("Train a new model version on all current labels; the active model stays until you activate.",
+        yield Static("Train a new model version on the current labels except a fixed tenth, kept out of every "
+                     "retraining so that versions can be compared on alloys neither learned from (`hea-campaign "
+                     "train` uses every label); the active model stays until you activate.",
                      id="retrain-help")
         with Grid(id="train-form", classes="form"):  # the CLI's --seed, --epochs and --prior-r
             yield Label("seed")
