@@ -454,6 +454,7 @@ def record_result(
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
                 method=method, operator=operator, notes=notes, measured_on=measured_on)  # fmt: skip
     with store.write() as session:
+        _candidate_for(session, store, r, set())  # a candidate id and a formula that disagree: said first
         if check_duplicates:
             _refuse_recent_twin(session, store, r, actor)
             _refuse_stored_twin(session, store, r)

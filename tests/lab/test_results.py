@@ -78,6 +78,17 @@ def test_a_result_for_an_exported_candidate_marks_it_measured(store):
     assert counts(store)["audit"] == after["audit"] + 1
 
 
+def test_a_candidate_and_formula_that_disagree_are_said_before_a_recent_twin(store):
+    """Right after a result for candidate 2, `result add --candidate 2 <another formula>` names the
+    mismatch, not the twin entered a minute ago (which is another alloy's result)."""
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    record_result(store, candidate_id=cid, single_phase="yes", check_duplicates=True)
+    before = counts(store)
+    with pytest.raises(CampaignError, match=rf"candidate {cid} is CoCrFeNi, not FeNi"):
+        record_result(store, "FeNi", candidate_id=cid, single_phase="yes", check_duplicates=True)
+    assert counts(store) == before
+
+
 @pytest.mark.parametrize("status", ["proposed", "approved", "rejected"])
 def test_a_candidate_not_exported_is_refused(store, status):
     (cid,) = insert_candidates(store, ["CoCrFeNi"], status=status)
