@@ -132,3 +132,17 @@ async def test_at_80x24_the_footer_shows_the_current_keys_and_help_whole(fixed_s
         shown = _footer_hints(app)
         for hint in [*wanted, "f1 Help", *shown]:
             assert hint in footer, (hint, footer)
+
+
+async def test_the_dashboard_scrolls_to_its_recent_activity_at_80x24(fixed_store):  # noqa: F811
+    """At 80x24 the counts and the active model fill the dashboard: Page Down from its field reaches the
+    recent activity below them (it was cut off, with nothing to scroll)."""
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.panes_ready.wait()
+        await wait_for(pilot, lambda: "Recent activity" in str(app.query_one("#status").render()))
+        assert not any("Recent activity" in line for line in screen_lines(app))
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#import-source")
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await wait_for(pilot, lambda: any("Recent activity" in line for line in screen_lines(app)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
@@ -19,7 +19,10 @@ RECENT = 8  # events listed under "recent activity"
 MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
 
 
-class DashboardPane(Vertical):
+class DashboardPane(VerticalScroll, can_focus=False):
+    """Scrolls (Page Up/Down from its fields, or the mouse), so that a small terminal reaches the
+    recent activity below the counts."""
+
     _shown = ""
     _status: CampaignStatus | None = None
     class Imported(Message):
