@@ -129,6 +129,7 @@ def test_a_long_formula_is_shortened_in_the_results_table_but_whole_in_its_panel
     assert "  2026-11-28  single phase yes" in format_chain([r], 9)
     literature = SimpleNamespace(**{**vars(r), "measured_on": None})  # a literature row: only its import date
     assert "entered 2026-11-28 (no measurement date)" in format_chain([literature], 9)
+    assert (cells["date"], result_cells(literature)["date"]) == ("2026-11-28", "2026-11-28*")  # * = entered
 
 
 def test_results_columns_are_cut_only_as_much_as_the_screen_needs():

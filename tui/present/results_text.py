@@ -119,14 +119,14 @@ def count_line(counts, listed_results: int, listed_failures: int) -> str:
     failures = f"{counts.failures:,} failed synthesis(es)"
     if listed_failures < counts.failures:
         failures += f" (newest {listed_failures:,} listed)"
-    return f"{results}, {counts.corrected:,} corrected, {failures}; c/Enter: correct"
+    return f"{results}, {counts.corrected:,} corrected, {failures}; date* = entered, not measured; c/Enter: correct"
 
 
 def result_cells(r) -> dict[str, str]:
     """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
     state = "current" if r.current else f"corrected by {r.superseded_by}"
     return dict(id=str(r.id), alloy=one_line(r.formula), single=yes_no(r.single_phase),
-                phases=one_line(r.phases or ""), state=state, date=r.day.isoformat(),
+                phases=one_line(r.phases or ""), state=state, date=r.day.isoformat() + ("" if r.measured_on else "*"),
                 candidate="" if r.candidate_id is None else str(r.candidate_id), operator=one_line(r.operator or ""))
 
 
