@@ -183,7 +183,9 @@ class ResultsPane(VerticalScroll):
             select.value = "yes" if row.single_phase else "no"
         select.focus()
         self.query_one("#result-status", Static).update(Text(
-            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result. "
+            f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result; every field "
+            "is stored as shown, notes and 'measured by' included (the CLI's result correct leaves them out "
+            "unless given). "
             "Change the alloy or the candidate only if it was entered for the wrong one: it moves there; "
             "type the masses really weighed if one was mistyped. Clear to enter a new result instead."))
 
