@@ -23,20 +23,22 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
     a last line says which rows of how many these are."""
     if not rows:
         return "No candidates." if not total else f"No candidates from row {offset + 1} (there are {total})."
-    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'change':>6}  {'USD/kg':>8} {'g/cm3':>5}  "
+    lines = [f"{'id':>5}  {'formula':<34} {'p':>5} {'p2':>5}  {'at.%':>6}  {'USD/kg':>8} {'g/cm3':>5}  "
              f"{'status':<9} {'model':>5}  flags"]
     for c in rows:
         u = c.uncertainty or {}
-        change = f"{c.change_at_pct:5.1f}%" if c.change_at_pct is not None else "     -"
+        change = f"{c.change_at_pct:5.1f}" if c.change_at_pct is not None else "     -"
         p2 = (u.get("second_opinion") or {}).get("p_single")
         lines.append(
             f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
             f"{_num(u.get('cost_usd_per_kg'), '.2f', 8)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
             f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {','.join(c.flag_names) or '-'}"
         )
-    if any((c.uncertainty or {}).get("second_opinion") for c in rows):
-        lines.append("p2: independent second opinion (k nearest neighbours); USD/kg: raw materials; "
-                     "g/cm3: rule-of-mixtures estimate")
+    legend = ["p2: independent second opinion (k nearest neighbours)"] * any(
+        (c.uncertainty or {}).get("second_opinion") for c in rows)
+    legend += ["at.%: change from the start alloy"] * any(c.change_at_pct is not None for c in rows)
+    if legend:
+        lines.append("; ".join(legend + ["USD/kg: raw materials", "g/cm3: rule-of-mixtures estimate"]))
     if total is not None:
         others = "; --offset and --limit show others" if offset > 0 or offset + len(rows) < total else ""
         lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}{others})")
