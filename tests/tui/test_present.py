@@ -224,3 +224,20 @@ def test_form_words_name_fields_and_keep_what_the_form_lacks():
     assert in_form_words("raise --max-compositions", PROPOSE_FORM) == "raise the CLI's --max-compositions"
     assert in_form_words("--unknown stays", PROPOSE_FORM) == "--unknown stays"
     assert in_form_words("--step (at.%) must be in (0, 100]", PROPOSE_FORM) == "'step at.%' must be in (0, 100]"
+
+
+def test_a_required_minimum_below_the_element_floor_is_said_to_only_require_the_element():
+    from types import SimpleNamespace
+
+    from hea_campaign.campaign.constraints import HEA_DEFAULTS
+    from hea_campaign.tui.present.design_space_view import design_space_change_line
+
+    def said(mins):
+        space = HEA_DEFAULTS.replace(min_fraction=mins)
+        return design_space_change_line(SimpleNamespace(prices_imported=None, prices_cleared=False,
+                                                        no_list_to_clear=False, space_written=True, space=space))
+
+    assert said({"Fe": 0.001, "Al": 0.10}) == ("Design space saved. Note: Fe:0.1 at.% is below the 5 at.% every "
+                                               "element present already has, so it only requires Fe to be present "
+                                               "(amounts are at.%: Fe:10 is 10 at.%).")
+    assert said({"Al": 0.10}) == said({}) == "Design space saved."

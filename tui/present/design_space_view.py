@@ -123,7 +123,19 @@ def design_space_change_line(done, prices_file=None) -> str:
         said.append("There was no lab price list to remove; pymatgen's prices apply.")
     if done.space_written:
         said.append("Design space saved.")
+        said += _floor_notes(done.space)
     return " ".join(said) or "Nothing changed."
+
+
+def _floor_notes(space) -> list[str]:
+    """A required minimum below the floor every element has: it only makes the element required, and may
+    be a fraction typed where at.% was meant (Fe:0.1 for 10 at.%)."""
+    low = {el: v for el, v in sorted((space.min_fraction or {}).items()) if 0 < v < space.element_min}
+    if not low:
+        return []
+    typed = ", ".join(f"{el}:{100 * v:g}" for el, v in low.items())
+    return [f"Note: {typed} at.% is below the {100 * space.element_min:g} at.% every element present already has, "
+            f"so it only requires {', '.join(low)} to be present (amounts are at.%: Fe:10 is 10 at.%)."]
 
 
 def price_list_field(typed: str) -> tuple[str | None, bool]:
