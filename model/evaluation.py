@@ -386,19 +386,26 @@ def _ms(t: tuple[float, float]) -> str:
     return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
 
 
+FITTED_ON_VALIDATION = ("scorer", *REFERENCE_MODELS)  # their val rows are training rows too
+
+
 def format_protocol(result: ProtocolResult) -> str:
     rows = []
     for name, summ in result.summary.items():
         for part in ("train", "val", "test"):
-            rows.append([name, part, _ms(summ.get(f"{part}_accuracy", (math.nan, math.nan))),
+            shown = "val*" if part == "val" and name in FITTED_ON_VALIDATION else part
+            rows.append([name, shown, _ms(summ.get(f"{part}_accuracy", (math.nan, math.nan))),
                          _ms(summ.get(f"{part}_roc_auc", (math.nan, math.nan)))])
     title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ' (ungrouped: near-duplicates may straddle the split)'}, seeds " + \
         ",".join(str(s.seed) for s in result.seeds)
     text = title + "\n" + format_table(rows, ["model", "part", "accuracy", "ROC AUC"])
     members = [str(s.others["scorer"]["members"]) for s in result.seeds if "members" in s.others.get("scorer", {})]
     if members:
-        text += ("\nscorer members chosen on validation, per seed: " + ", ".join(members) +
-                 "\n(the scorer's trees refit on training + validation rows after selection: its val rows are not held out)")
+        text += "\nscorer members chosen on validation, per seed: " + ", ".join(members)
+    if any(name in FITTED_ON_VALIDATION for name in result.summary):
+        text += ("\nval*: fitted on these rows too, so not held out (the scorer refits its trees on training + "
+                 "validation rows once its members are chosen; the reference models learn from the same rows); "
+                 "compare on test")
     return text
 
 

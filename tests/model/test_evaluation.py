@@ -84,3 +84,17 @@ def test_external_evaluation(trained, seed_data):
     test = s == "test"
     m = ev.evaluate_external(res.model, X[test], y[test])
     assert m["n"] == test.sum() and 0.6 < m["accuracy"] <= 1
+
+
+def test_the_protocol_table_marks_validation_rows_a_model_was_fitted_on():
+    """The scorer and the reference models learn from the validation rows: their val figures (a forest's
+    1.000) are marked val* and explained, the SSVAE head's (which only chose its epoch there) are not."""
+    from hea_campaign.model.evaluation import ProtocolResult, format_protocol
+
+    m = {f"{part}_{k}": (0.9, 0.01) for part in ("train", "val", "test") for k in ("accuracy", "roc_auc")}
+    text = format_protocol(ProtocolResult("paper", True, [], {"ssvae": m, "scorer": m, "random_forest": m}))
+    parts = {(line.split()[0], line.split()[1]) for line in text.splitlines()[1:] if line.split()[:1]
+             and line.split()[0] in ("ssvae", "scorer", "random_forest")}
+    assert {("ssvae", "val"), ("scorer", "val*"), ("random_forest", "val*")} <= parts
+    assert ("scorer", "val") not in parts and "val*: fitted on these rows too" in text
+    assert "val*" not in format_protocol(ProtocolResult("paper", True, [], {"ssvae": m}))
