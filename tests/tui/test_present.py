@@ -19,6 +19,11 @@ def test_choices_are_the_ones_the_services_accept():
     assert values(Loop) == pr.LOOPS == MODES
     assert values(Strategy) == pr.STRATEGIES == STRATEGIES
     assert values(CandidateStatus) == CANDIDATE_STATUSES
+    from hea_campaign.campaign.lifecycle import BY_SERVICE_ONLY, TRANSITIONS
+    from hea_campaign.tui.present.choices import ExportStatus
+
+    assert values(ExportStatus) == tuple(s for s in CANDIDATE_STATUSES if "exported" in TRANSITIONS.get(s, ())
+                                         and (s, "exported") not in BY_SERVICE_ONLY)  # an export's statuses
     assert values(ExportFormat) == FORMATS
     assert set(values(MassUnit)) == set(UNITS_PER)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..present.choices import CandidateStatus, ExportFormat, FailureReason, MassUnit
+from ..present.choices import ExportFormat, ExportStatus, FailureReason, MassUnit
 from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
@@ -259,7 +259,7 @@ def register(app: typer.Typer) -> None:
                                                       "in --unit (above 1 kg only with --yes).")] = None,
         out: Annotated[Optional[str], typer.Option("--out", metavar="FILE", help="File to write (must not exist): "
                                                    ".csv or .txt for csv and sheet, .json for json.")] = None,
-        status: Annotated[CandidateStatus, typer.Option("--status", help="Export the candidates with this status.")] = CandidateStatus.approved,
+        status: Annotated[ExportStatus, typer.Option("--status", help="Export every candidate with this status (only approved ones can be exported; --ids picks some).")] = ExportStatus.approved,
         ids: Annotated[Optional[str], typer.Option("--ids", metavar="ID,ID,...", help="Export these candidates instead, e.g. 1,2,3.")] = None,
         unit: Annotated[MassUnit, typer.Option("--unit", help="Mass unit.")] = MassUnit.g,
         fmt: Annotated[Optional[ExportFormat], typer.Option("--format", help="File format; sheet is the long weigh sheet "

@@ -37,6 +37,12 @@ class CandidateStatus(Choice):
     failed = "failed"
 
 
+class ExportStatus(Choice):
+    """The statuses a candidate can be exported from (campaign.lifecycle.TRANSITIONS: only approved)."""
+
+    approved = "approved"
+
+
 class Flag(Choice):
     uncertain = "uncertain"
     novel = "novel"

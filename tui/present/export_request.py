@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hea_campaign.campaign.errors import CampaignError
 
 from .checks import CSV_SUFFIXES, JSON_SUFFIXES, is_blank, number, output_file, record_id
-from .choices import CandidateStatus, ExportFormat, MassUnit, values
+from .choices import ExportFormat, ExportStatus, MassUnit, values
 
 DEFAULT_MASS_G = 20.0
 # An ingot heavier than this is almost surely a typo (1e308, grams meant as mg); --yes lifts it.
@@ -83,8 +83,9 @@ def build_export_request(*, mass, unit="g", out, fmt=None, ids=None, status="app
     if fmt is not None and str(fmt) not in values(ExportFormat):
         raise CampaignError(f"the format must be one of {', '.join(values(ExportFormat))} (got '{fmt}')")
     check_out(out, fmt)
-    if str(status) not in values(CandidateStatus):
-        raise CampaignError(f"--status must be one of {', '.join(values(CandidateStatus))} (got '{status}')")
+    if str(status) not in values(ExportStatus):
+        raise CampaignError(f"--status must be one of {', '.join(values(ExportStatus))}: only approved candidates "
+                            f"are exported (got '{status}')")
     return ExportRequest(mass=value, unit=unit, out=str(out).strip(), fmt=None if fmt is None else str(fmt),
                          ids=None if is_blank(ids) else (list(ids) if isinstance(ids, list) else parse_ids(ids)),
                          status=str(status))
