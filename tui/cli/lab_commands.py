@@ -113,8 +113,8 @@ def register(app: typer.Typer) -> None:
         """Import lab results from a CSV or a filled weigh sheet: all rows or none.
 
         Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
-        A weigh sheet's filled weighed_g column records the composition actually made. A row that
-        contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
+        A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the composition
+        actually made. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
         naming the measurement to correct instead.
 
         Example: hea-campaign result import xrd-batch-7.csv
@@ -274,8 +274,8 @@ def register(app: typer.Typer) -> None:
         """Synthesis batches: write one (export --mass ... --out ...), void one (export void ...).
 
         A batch gives at.%, wt.% and the mass of each element per candidate, and marks its candidates
-        exported. --format sheet writes the weigh sheet: one line per candidate and element with grams and
-        an empty weighed_g column, then per-element totals. `export void BATCH --reason ...` undoes a batch.
+        exported. --format sheet writes the weigh sheet: one line per candidate and element with its mass
+        and an empty weighed_g column (weighed_mg with --unit mg), then per-element totals. `export void BATCH --reason ...` undoes a batch.
 
         Example: hea-campaign export --mass 20 --unit g --out batch-7.csv
         """
