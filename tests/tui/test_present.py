@@ -246,3 +246,12 @@ def test_a_required_minimum_below_the_element_floor_is_said_to_only_require_the_
                                                "element present already has, so it only requires Fe to be present "
                                                "(amounts are at.%: Fe:10 is 10 at.%).")
     assert said({"Al": 0.10}) == said({}) == "Design space saved."
+
+
+def test_a_reason_with_a_newline_stays_on_the_confirmation_line():
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.report import format_transitions
+
+    said = format_transitions([SimpleNamespace(id=3, status_reason="too costly\nsee notes")], "rejected")
+    assert said == "1 candidate(s) rejected: 3 (reason: too costly\\x0asee notes)" and "\n" not in said

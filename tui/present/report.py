@@ -201,7 +201,7 @@ def format_history(h) -> str:
 def format_transitions(candidates, status: str) -> str:
     ids = ", ".join(str(c.id) for c in candidates)
     reason = candidates[0].status_reason if candidates else None
-    return f"{len(candidates)} candidate(s) {status}: {ids}" + (f" (reason: {reason})" if reason else "")
+    return f"{len(candidates)} candidate(s) {status}: {ids}" + (f" (reason: {one_line(reason)})" if reason else "")
 
 
 def format_export(r) -> str:
