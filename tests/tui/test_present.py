@@ -255,3 +255,16 @@ def test_a_reason_with_a_newline_stays_on_the_confirmation_line():
 
     said = format_transitions([SimpleNamespace(id=3, status_reason="too costly\nsee notes")], "rejected")
     assert said == "1 candidate(s) rejected: 3 (reason: too costly\\x0asee notes)" and "\n" not in said
+
+
+def test_an_import_conflict_with_the_store_names_the_stored_side():
+    from hea_campaign.campaign.importing import ImportReport
+    from hea_campaign.tui.present.report import format_import_report
+
+    r = ImportReport(source="mpea.csv", layout="formula,label")
+    r.conflicts = {"AlCoCrFeNi": [(129, "Al0.43CoCrFeMnNi", False)],
+                   "CoCrNi": [(5, "CoCrNi", True), (9, "CrCoNi", False)]}
+    text = format_import_report(r)
+    assert ("AlCoCrFeNi: line 129 Al0.43CoCrFeMnNi = multi (the store already holds a result saying single; "
+            "hea-campaign history AlCoCrFeNi)") in text
+    assert "CoCrNi: line 5 CoCrNi = single, line 9 CrCoNi = multi\n" in text + "\n"  # both sides in the file

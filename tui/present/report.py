@@ -16,10 +16,17 @@ def _listing(items: list[str], limit: int | None = 8) -> list[str]:
 
 
 def _conflict_line(formula: str, rows: list[tuple[int, str, bool]]) -> str:
+    """An alloy whose current results disagree after the import: the file's rows, and, when they all agree,
+    the other side, which can only be a result the store held already."""
+    labels = {lab for _, _, lab in rows}
+    stored = "" if len(labels) > 1 else \
+        f" (the store already holds a result saying {'multi' if labels.pop() else 'single'}; hea-campaign history {formula})"
     if len(rows) <= 3:
-        return f"{formula}: " + ", ".join(f"line {ln} {t} = {'single' if lab else 'multi'}" for ln, t, lab in rows)
+        return f"{formula}: " + ", ".join(f"line {ln} {t} = {'single' if lab else 'multi'}" for ln, t, lab in rows) + stored
     single = [ln for ln, _, lab in rows if lab]
     multi = [ln for ln, _, lab in rows if not lab]
+    if not (single and multi):
+        return f"{formula}: {'single' if single else 'multi'} on lines {', '.join(map(str, single or multi))}{stored}"
     return f"{formula}: single on lines {', '.join(map(str, single))}; multi on lines {', '.join(map(str, multi))}"
 
 
