@@ -96,6 +96,22 @@ class ProposalOutcome:
     known: list[dict] = field(default_factory=list)  # {formula, measured, label, distance_at_pct}
     constraints: Constraints | None = None  # the design space that was applied
     prior_weight: float | None = None  # greedy: the physics prior's largest bonus to p (model.physics_rule)
+    outside_map: list[str] = field(default_factory=list)  # latent points far from every training alloy's
+
+
+LATENT_MARGIN = 0.25  # of the training alloys' latent range, each side: beyond it a decoding extrapolates
+
+
+def latent_points_outside(points, training_latent: np.ndarray) -> list[str]:
+    """The latent points (as typed) outside the box of the training alloys' latent means widened by
+    LATENT_MARGIN of its size on each side: what the decoder gives there was never learnt from data."""
+    Z, T = np.asarray(points, dtype=float), np.asarray(training_latent, dtype=float)
+    if not len(Z) or not len(T):
+        return []
+    lo, hi = T.min(axis=0), T.max(axis=0)
+    pad = LATENT_MARGIN * (hi - lo)
+    out = np.any((Z < lo - pad) | (Z > hi + pad), axis=1)
+    return [",".join(f"{v:g}" for v in z) for z in Z[out]]
 
 
 _references: dict[str, Reference] = {}
@@ -281,8 +297,9 @@ def propose(
     measured = measured_alloys(store, model.vocabulary)
     keep, known, dropped = _screened_out(pool, paths, req, space, prices, measured, model.vocabulary)
     produced = len(pool.X)
+    outside_map = latent_points_outside(req.latent, ref.latent) if req.mode == "latent" else []
     if not keep:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map)
     idx = np.array(keep)
     X = pool.X[idx]
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
@@ -296,12 +313,12 @@ def propose(
     picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped)
     prior_weight = _prior_weight(req.strategy, n_labels)
     if not picked:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map)
     batch = _Picked(pool, idx, picked, formulas, a, X[picked], measured, prices, model.vocabulary)
     run_id, ids = _store_batch(store, req, version, batch, by or current_user(),
                                {"mode": req.mode, "produced": produced, "dropped": dropped, "known": known,
                                 "prior_weight": prior_weight})
-    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight)
+    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight, outside_map)
 
 
 def _with_space(store: CampaignStore, req: ProposalRequest, vocab, prices) -> ProposalRequest:

@@ -135,3 +135,15 @@ def test_an_empty_pool_gives_an_empty_batch(strategy):
 
     empty = np.zeros(0)
     assert pick_batch(strategy, empty, empty, np.zeros((0, 5)), np.zeros((0, 2)), 3) == []
+
+
+def test_latent_points_far_from_the_training_alloys_are_named():
+    """A decoding far outside where the training alloys sit was never learnt from data: named, with the
+    box widened by a quarter of its size on each side."""
+    import numpy as np
+
+    from hea_campaign.campaign.proposals import latent_points_outside
+
+    training = np.array([[0.37, -0.12], [0.49, -0.04], [0.42, -0.08]])
+    assert latent_points_outside([[0.47, -0.08], [0.51, -0.03], [9, 9], [0.40, -0.5]], training) == ["9,9", "0.4,-0.5"]
+    assert latent_points_outside([], training) == []

@@ -68,6 +68,11 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if weight is not None and outcome.candidate_ids:
         lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
                      "labels accumulate)")
+    far = getattr(outcome, "outside_map", None)
+    if far:
+        lines.append(f"Latent point(s) {'; '.join(far)} lie outside the latent map of the training alloys (key m "
+                     "in the TUI shows it): what they decode to was never learnt from data, so expect low p and "
+                     "the 'inconsistent' flag")
     if req.mode == "screen":
         from hea_campaign.campaign.proposals import screening_keeps
 
