@@ -25,7 +25,11 @@ def register(app: typer.Typer) -> None:
         skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows even if some are bad.")] = False,
         by: ByOption = None,
     ) -> None:
-        """Create the store (if new) and optionally import a dataset into it; the only command that creates.
+        """Create the store (if new) and optionally import a dataset into it.
+
+        The only command that creates a store or a campaign you name (others refuse a --db or --campaign
+        that names nothing, so a typo never starts an empty store); `tui` without --db creates
+        ./hea-campaign.db on first use.
 
         Example: hea-campaign init --dataset yan2021
         """
