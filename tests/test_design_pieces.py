@@ -147,3 +147,19 @@ def test_latent_points_far_from_the_training_alloys_are_named():
     training = np.array([[0.37, -0.12], [0.49, -0.04], [0.42, -0.08]])
     assert latent_points_outside([[0.47, -0.08], [0.51, -0.03], [9, 9], [0.40, -0.5]], training) == ["9,9", "0.4,-0.5"]
     assert latent_points_outside([], training) == []
+
+
+def test_a_path_whose_start_was_moved_into_the_design_space_says_so():
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.design_report import proposal_summary
+
+    req = SimpleNamespace(mode="invert", cutoff=0.6, inversion="proximal", batch=12)
+    path = [{"step": 0, "formula": "Al17Cr24Fe24Ni35", "p": 0.15}, {"step": 1, "formula": "Al7Cr29Fe29Ni35", "p": 0.61}]
+    outcome = SimpleNamespace(paths={"Al0.7CrFeNi2.3": path}, dropped={}, known=[], candidate_ids=[7], produced=1,
+                              run_id=3, prior_weight=None, outside_map=[])
+    text = "\n".join(proposal_summary(req, outcome))
+    assert ("(step 0 is Al0.7CrFeNi2.3 moved into the design space; the change is counted from Al0.7CrFeNi2.3 as "
+            "it is: at.% Al 14.0 Cr 20.0 Fe 20.0 Ni 46.0)") in text
+    inside = SimpleNamespace(**{**vars(outcome), "paths": {"Al17Cr24Fe24Ni35": path}})
+    assert "moved into the design space" not in "\n".join(proposal_summary(req, inside))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
-from .formulas import path_lines
+from .formulas import at_percent, path_lines
 
 
 def ordinal(n: int) -> str:
@@ -45,6 +45,15 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
     return "\n".join(lines)
 
 
+def _canonical(formula: str) -> str:
+    from hea_campaign.campaign.chemistry import FormulaError, parse_formula
+
+    try:
+        return parse_formula(formula).formula
+    except FormulaError:
+        return formula
+
+
 def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     """What a proposal run did, for the CLI and the TUI alike: the inversion paths (when few),
     the known alloys it met, and what it stored and dropped."""
@@ -54,6 +63,9 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
             end = path[-1]
             verdict = "reached" if end["p"] > req.cutoff else "did NOT reach"
             lines.append(f"Path from {start} ({req.inversion} loop, {verdict} the cutoff {req.cutoff}):")
+            if path and _canonical(start) != path[0]["formula"]:
+                lines.append(f"  (step 0 is {start} moved into the design space; the change is counted from "
+                             f"{start} as it is: at.% {at_percent(_canonical(start))})")
             lines += path_lines(path)  # canonical formula and at.% on every step, as in the detail
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     for k in getattr(outcome, "known", [])[:10]:
