@@ -114,6 +114,8 @@ class ModelsScreen(Screen):
                 pts = [(e, y) for e, y in zip(curve.epochs, curve.series.get(name, []), strict=False) if y is not None]
                 if pts:
                     plt.plot([e for e, _ in pts], [y for _, y in pts], marker="braille", label=name)
+            if curve.epochs:
+                plt.xlim(0, max(curve.epochs))  # from the start, also for a curve of one point
             plot.refresh()
 
     def action_activate(self) -> None:

@@ -159,6 +159,7 @@ class RetrainPane(VerticalScroll, can_focus=False):
         accuracies = [a for _, a in self.curve]
         plt.plot([e for e, _ in self.curve], accuracies, marker="braille")
         plt.ylim(max(0.0, min(accuracies) - 0.05), min(1.0, max(accuracies) + 0.05))  # an accuracy: never past 1
+        plt.xlim(0, max(e for e, _ in self.curve))  # from the start: one point is not centred on an empty axis
         plot.refresh()
 
     def _to_ui(self, fn, *args) -> None:
