@@ -98,9 +98,9 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     return lines
 
 
-def format_proposal(req, outcome, stored) -> str:
+def format_proposal(req, outcome, stored, max_paths: int = 5) -> str:
     """A proposal run: its summary, then the stored candidates (CandidateViews)."""
-    lines = proposal_summary(req, outcome)
+    lines = proposal_summary(req, outcome, max_paths=max_paths)
     if stored:
         lines.append(format_candidate_table(stored))
     return "\n".join(lines)

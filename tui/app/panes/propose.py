@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
 from textual.worker import get_current_worker
 
-from hea_campaign.tui.present.design_report import proposal_summary
+from hea_campaign.tui.present.design_report import format_proposal
 from hea_campaign.tui.present.proposal_request import DEFAULTS, STRATEGIES
 from hea_campaign.tui.present.text import plain
 
@@ -336,7 +336,7 @@ class ProposePane(VerticalScroll):
 
         self._thread_started = token
         worker = get_current_worker()
-        outcome = None
+        outcome, stored = None, []
         try:
             # None when it stopped on Cancel: nothing was stored
             outcome = propose(
@@ -344,10 +344,14 @@ class ProposePane(VerticalScroll):
                 progress=lambda d, t: self._to_ui(self._progress, d, t),
                 should_stop=lambda: worker.is_cancelled,
             )
+            if outcome is not None and outcome.candidate_ids:  # the table the CLI prints under the summary
+                from hea_campaign.campaign.read_models import candidates_with_ids
+
+                stored = candidates_with_ids(self.app.store, outcome.candidate_ids)
         finally:
             # the thread, not the worker's state, says when the run has ended: a cancelled worker is
             # marked so at once, while its thread goes on until propose() sees should_stop
-            self._to_ui(self.finished, outcome, token)
+            self._to_ui(self.finished, outcome, token, stored)
         if outcome is not None:
             self.post_message(self.Proposed(outcome))
         return outcome
@@ -360,7 +364,7 @@ class ProposePane(VerticalScroll):
         if state == WorkerState.CANCELLED and self._run_token is not None and self._thread_started is not self._run_token:
             self.finished(None, self._run_token)
 
-    def finished(self, outcome, token=None) -> None:
+    def finished(self, outcome, token=None, stored=()) -> None:
         """The run has ended: ``outcome`` None when it was cancelled (nothing stored) or failed (the error
         modal says why)."""
         if token is not self._run_token:
@@ -377,7 +381,7 @@ class ProposePane(VerticalScroll):
             self.query_one("#run-proposal", Button).focus()
             return
         bar.update(total=1, progress=1)
-        text = "\n".join(proposal_summary(self._request, outcome, max_paths=3))
+        text = format_proposal(self._request, outcome, stored, max_paths=3)
         if cancelled:
             text = "Cancel came too late: the run had already finished, and its candidates were stored.\n" + text
         output = self.query_one("#propose-result", Static)
