@@ -339,6 +339,9 @@ async def test_small_proposal_from_the_form(trained_store):
         await pilot.pause()
         await pilot.click("#run-proposal")
         await wait_for(pilot, lambda: "Proposal run" in str(app.query_one("#propose-result").render()))
+        shown = str(app.query_one("#propose-result").render())
+        stored = [line.split()[0] for line in shown.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
+        assert "formula" in shown and len(stored) == 3  # the stored candidates' table, as the CLI prints it
         pane = app.query_one("#candidates-pane")
         # the candidates table reads its page in a worker after the run: wait for it, not a fixed moment
         await wait_for(pilot, lambda: len(pane.rows) == 3 and not pane.loading)
