@@ -18,10 +18,10 @@ same label and no other measurement date:
 - ``other``: other masses, left to ``campaign.results.contradiction``, which
   asks about masses for the same candidate.
 
-A row measured on another day is a new measurement, and so is a row whose
-stored twin was already matched by an earlier row of the same file, or was
-stored from this very file (two identical rows in one file are a repeat, also
-when the second is added to a file imported before).
+A row measured on another day is a new measurement.  A row whose stored twin
+was already matched by an earlier row of the same file, or was stored from this
+very file, is not matched here: ``campaign.results`` refuses it when it says
+exactly what an earlier row of the file says (a row pasted twice).
 """
 
 from __future__ import annotations

@@ -728,10 +728,10 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)
-        errors += _said_twice(prepared, {line for line, _ in todo})
         _count_blank_measured(session, store, report)
         file_keys = frozenset([*keys.values(), *written.values(), *legacy.values()])
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
+        errors += _said_twice(session, store, prepared, {line for line, _ in todo})
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo)
         conflicts += completes.pop("differs", [])
@@ -776,26 +776,45 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
 def _meaning(r: ResultInput) -> str:
     """A CSV row by what it says (canonical formula, label, phases and method without case or
     spacing), so a retyped copy of an imported file is recognised."""
-    fields = (r.candidate_id, r.composition.formula if r.composition is not None else None, r.single_phase,
-              squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
-              " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
+    fields = (r.candidate_id, r.composition.formula if r.composition is not None else None, *_what_it_says(r))
     return "result|" + "|".join("" if f is None else str(f) for f in fields)
 
 
-def _said_twice(rows: list[tuple[int, ResultInput]], new: set[int]) -> list[tuple[int, str]]:
-    """New rows that say exactly what an earlier row of the file says (masses included): most often a
-    row pasted twice, which would store one result as two measurements and count it twice in training.
-    (Rows stored by an earlier import of the file are not refused again.)"""
-    first: dict[str, int] = {}
+def _what_it_says(r: ResultInput) -> tuple:
+    """A row's result, whichever way it names its alloy: label, phases and method without case or
+    spacing, operator, notes, date."""
+    return (r.single_phase, squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
+            " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
+
+
+def _said_twice(session: Session, store: CampaignStore, rows: list[tuple[int, ResultInput]],
+                writing: set[int]) -> list[tuple[int, str]]:
+    """Rows about to be written that say exactly what an earlier row of the file says about the same
+    alloy (by candidate id or by formula; masses included): most often a row pasted twice, which would
+    store one result as two measurements.  Rows that repeat a stored result were taken out before."""
+    first: dict[tuple, int] = {}
     out = []
     for line, r in rows:
-        said = _meaning(r) + "|" + json.dumps(r.made_composition, sort_keys=True)
+        said = (_target_of(session, store, r), *_what_it_says(r), json.dumps(r.made_composition, sort_keys=True))
         if said not in first:
             first[said] = line
-        elif line in new:
-            out.append((line, f"says exactly what line {first[said]} says (a row pasted twice?); if it is "
-                              "another ingot, say so in its notes"))
+        elif line in writing:
+            out.append((line, f"says exactly what line {first[said]} says about this alloy (a row pasted "
+                              "twice?); if it is another ingot, tell the two apart (the notes column of a "
+                              "results CSV)"))
     return out
+
+
+def _target_of(session: Session, store: CampaignStore, r: ResultInput) -> tuple:
+    """The alloy a row is about, whether given by candidate id or formula (a formula new to the store:
+    itself); a candidate that does not exist is left to the checks that name it."""
+    try:
+        alloy_id = _alloy_id_of(session, store, r)
+    except CampaignError:
+        alloy_id = None
+    if alloy_id is not None:
+        return ("alloy", alloy_id)
+    return ("formula", r.composition.formula) if r.composition is not None else ("candidate", r.candidate_id)
 
 
 def _count_blank_measured(session: Session, store: CampaignStore, report: ResultsImportReport) -> None:

@@ -541,12 +541,16 @@ def test_a_formula_row_for_an_exported_candidate_is_its_new_result_not_an_old_re
 
 
 def test_a_row_said_twice_in_one_file_is_refused_until_its_notes_tell_the_ingots_apart(store, tmp_path):
-    """Two identical rows would store one result as two measurements: refused (nothing written), in a new
-    file and when pasted into an imported one; a note that names the second ingot makes it a result."""
+    """Two rows saying the same about one alloy would store one result as two measurements: refused
+    (nothing written), also when one names the candidate and the other its formula, and when pasted into
+    a file imported before; a note that names the second ingot makes it a result."""
     (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
-    header, row = "candidate_id,single_phase,phases,measured_on,notes\n", f"{a},yes,FCC,2026-01-10,\n"
+    header, row = "candidate_id,formula,single_phase,phases,measured_on,notes\n", f"{a},,yes,FCC,2026-01-10,\n"
     with pytest.raises(ResultsImportFailed, match="line 3: says exactly what line 2 says"):
         import_results(store, _csv(tmp_path, header + row + row, name="twice.csv"))
+    by_formula = ",AlCoCrFeNi,yes,FCC,2026-01-10,\n"
+    with pytest.raises(ResultsImportFailed, match="line 3: says exactly what line 2 says"):
+        import_results(store, _csv(tmp_path, header + row + by_formula, name="two-ways.csv"))
     assert _measurements(store) == {}
     path = _csv(tmp_path, header + row)
     assert import_results(store, path).measurements_added == 1
@@ -557,6 +561,16 @@ def test_a_row_said_twice_in_one_file_is_refused_until_its_notes_tell_the_ingots
     again = import_results(store, path)
     assert (again.measurements_added, again.already_imported, again.already_recorded) == (1, 1, [])
     assert len(_measurements(store)) == 2
+
+
+def test_two_identical_rows_that_repeat_two_stored_results_are_named_not_refused(store, tmp_path):
+    """The instrument's CSV of two ingots entered by hand before: both rows name their stored results."""
+    (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
+    first = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement
+    second = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement
+    path = _csv(tmp_path, f"candidate_id,single_phase,phases\n{a},yes,FCC\n{a},yes,FCC\n")
+    report = import_results(store, path)
+    assert (report.measurements_added, report.already_recorded) == (0, [(2, first.id), (3, second.id)])
 
 
 def test_a_repeat_whose_candidate_and_formula_disagree_is_refused_not_skipped(store, tmp_path):
