@@ -435,8 +435,9 @@ def export_batch(
     lab result already (otherwise AlreadyMeasured, and nothing is written).
 
     Two units of work: the first records a pending batch (committed before the file can appear), the
-    second writes the file and marks the batch and its candidates exported together; a failure
-    between them leaves a pending batch that the next export or `status` settles.
+    second writes the file and marks the batch and its candidates exported together.  A failure in the
+    second removes the file and the pending batch; a process killed between them leaves a pending batch
+    that the next export or `status` settles.
     """
     actor = by or current_user()
     out, fmt, losses, total_units = _checked_export(out, fmt, loss, mass, unit, confirm)

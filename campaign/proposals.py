@@ -103,7 +103,7 @@ LATENT_MARGIN = 0.25  # of the training alloys' latent range, each side: beyond 
 
 
 def latent_points_outside(points, training_latent: np.ndarray) -> list[str]:
-    """The latent points (as typed) outside the box of the training alloys' latent means widened by
+    """The latent points (their coordinates, formatted) outside the box of the training alloys' latent means widened by
     LATENT_MARGIN of its size on each side: what the decoder gives there was never learnt from data."""
     Z, T = np.asarray(points, dtype=float), np.asarray(training_latent, dtype=float)
     if not len(Z) or not len(T):

@@ -365,3 +365,13 @@ async def test_the_propose_forms_errors_name_their_fields(fixed_store):  # noqa:
         await wait_for(pilot, lambda: error_shown(app))
         said = str(app.screen.query_one("#error-message").render())
         assert said.startswith("'max cost USD/kg' must be more than 0") and "--" not in said
+        await pilot.press("escape")
+        await pilot.pause()
+        from hea_campaign.campaign.design_space import update_design_space
+
+        update_design_space(fixed_store, by="colleague", granularity=0.02)  # the step of 5 no longer fits
+        app.query_one("#step").value = "5"
+        app.query_one("#run-proposal").press()  # refused while running, in the worker
+        await wait_for(pilot, lambda: error_shown(app))
+        said = str(app.screen.query_one("#error-message").render())
+        assert "'step at.%'" in said and "--" not in said, said

@@ -268,3 +268,14 @@ def test_an_import_conflict_with_the_store_names_the_stored_side():
     assert ("AlCoCrFeNi: line 129 Al0.43CoCrFeMnNi = multi (the store already holds a result saying single; "
             "hea-campaign history AlCoCrFeNi)") in text
     assert "CoCrNi: line 5 CoCrNi = single, line 9 CrCoNi = multi\n" in text + "\n"  # both sides in the file
+
+
+def test_form_words_leave_typed_values_and_possessives_alone():
+    from hea_campaign.tui.present.form_words import PROPOSE_FORM, in_form_words
+
+    assert in_form_words("--min Fe (at.%) must be a number (got '--max')", PROPOSE_FORM) == \
+        "'min at.%' Fe (at.%) must be a number (got '--max')"
+    assert in_form_words("--latent points must all have the same number of coordinates", PROPOSE_FORM) == \
+        "'latent points' must all have the same number of coordinates"
+    assert in_form_words("the campaign's granularity does not fit; use e.g. --step 5 (the space's)", PROPOSE_FORM) \
+        == "the campaign's granularity does not fit; use e.g. 'step at.%' 5 (the space's)"

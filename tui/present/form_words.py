@@ -31,14 +31,19 @@ SPACE_FORM = {
 CLI_ONLY = ("--max-compositions",)
 
 _OPTION = re.compile(r"--[a-z][a-z-]*")
+_QUOTED = re.compile(r"((?<!\w)'[^']*'(?!\w))")  # what the user typed, echoed back: never rewritten (not "space's")
 _UNIT_AGAIN = re.compile(r"'([^']*) ([^' ]+)' \(\2\)")  # 'max cost USD/kg' (USD/kg): the label has the unit
+_WORD_AGAIN = re.compile(r"'([^']*) (\w+)' \2\b")  # 'latent points' points: the label has the word
 
 
 def in_form_words(message: str, labels: Mapping[str, str]) -> str:
-    """``message`` with every option the form has named by its field ('step at.%' for --step)."""
+    """``message`` with every option the form has named by its field ('step at.%' for --step); text in
+    quotes (a value as typed) stays as it is."""
     def name(m: re.Match) -> str:
         option = m.group()
         if option in labels:
             return f"'{labels[option]}'"
         return f"the CLI's {option}" if option in CLI_ONLY else option
-    return _UNIT_AGAIN.sub(r"'\1 \2'", _OPTION.sub(name, message))
+    parts = _QUOTED.split(message)
+    said = "".join(part if k % 2 else _OPTION.sub(name, part) for k, part in enumerate(parts))
+    return _WORD_AGAIN.sub(r"'\1 \2'", _UNIT_AGAIN.sub(r"'\1 \2'", said))

@@ -332,7 +332,10 @@ class ProposePane(VerticalScroll):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="propose")
     def run_proposal(self, req, token):
+        from hea_campaign.campaign.errors import CampaignError
         from hea_campaign.campaign.proposals import propose
+
+        from hea_campaign.tui.present.form_words import PROPOSE_FORM, in_form_words
 
         self._thread_started = token
         worker = get_current_worker()
@@ -344,10 +347,9 @@ class ProposePane(VerticalScroll):
                 progress=lambda d, t: self._to_ui(self._progress, d, t),
                 should_stop=lambda: worker.is_cancelled,
             )
-            if outcome is not None and outcome.candidate_ids:  # the table the CLI prints under the summary
-                from hea_campaign.campaign.read_models import candidates_with_ids
-
-                stored = candidates_with_ids(self.app.store, outcome.candidate_ids)
+            stored = self._stored(outcome)
+        except CampaignError as exc:  # checks made while running (the design space's step): the form's words
+            raise CampaignError(in_form_words(str(exc), PROPOSE_FORM)) from None
         finally:
             # the thread, not the worker's state, says when the run has ended: a cancelled worker is
             # marked so at once, while its thread goes on until propose() sees should_stop
@@ -355,6 +357,18 @@ class ProposePane(VerticalScroll):
         if outcome is not None:
             self.post_message(self.Proposed(outcome))
         return outcome
+
+    def _stored(self, outcome) -> list:
+        """The stored candidates, for the table the CLI prints under the summary; the run is committed
+        already, so a failed read only leaves the table out (the Candidates tab shows them)."""
+        if outcome is None or not outcome.candidate_ids:
+            return []
+        from hea_campaign.campaign.read_models import candidates_with_ids
+
+        try:
+            return candidates_with_ids(self.app.store, outcome.candidate_ids)
+        except Exception:  # noqa: BLE001 - the summary still says what was stored
+            return []
 
     def worker_ended(self, state) -> None:
         """The app's handler of the run's worker: a run cancelled before its thread began ends here (its
