@@ -501,18 +501,27 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
     return None
 
 
-def contradictions_within(prepared: list[tuple[int, ResultInput]]) -> list[tuple[int, str]]:
-    """Rows of one file that give one candidate opposite labels: (line, why) for each later row."""
-    first: dict[int, tuple[int, bool]] = {}
+def contradictions_within(prepared: list[tuple[int, ResultInput]], target=None) -> list[tuple[int, str]]:
+    """Rows of one file that give one alloy opposite labels, whether they name it by candidate id or by
+    formula: (line, why) for each later row.  ``target(r)``: the alloy a row is about (default: its
+    candidate id, or else its formula)."""
+    target = target or (lambda r: ("candidate", r.candidate_id) if r.candidate_id is not None
+                        else ("formula", r.composition.formula if r.composition is not None else None))
+    first: dict[tuple, tuple[int, bool, ResultInput]] = {}
     out = []
     for line, r in prepared:
-        if r.candidate_id is None or r.single_phase is None:
+        if r.single_phase is None:
             continue
-        seen = first.setdefault(r.candidate_id, (line, r.single_phase))
+        seen = first.setdefault(target(r), (line, r.single_phase, r))
         if seen[1] != r.single_phase:
-            out.append((line, f"candidate {r.candidate_id} is single phase {_yes_no(seen[1])} on line {seen[0]} and "
-                              f"{_yes_no(r.single_phase)} here"))
+            other = "" if _named(r) == _named(seen[2]) else f" ({_named(r)}, the same alloy)"
+            out.append((line, f"{_named(seen[2])} is single phase {_yes_no(seen[1])} on line {seen[0]} and "
+                              f"{_yes_no(r.single_phase)} here{other}"))
     return out
+
+
+def _named(r: ResultInput) -> str:
+    return f"candidate {r.candidate_id}" if r.candidate_id is not None else r.composition.formula
 
 
 def _yes_no(value: bool) -> str:
@@ -733,7 +742,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
         errors += _said_twice(session, store, prepared, {line for line, _ in todo})
         measured: set[int] = set()
-        conflicts = [] if allow_conflicts else contradictions_within(todo)
+        conflicts = [] if allow_conflicts else contradictions_within(todo, lambda r: _target_of(session, store, r))
         conflicts += completes.pop("differs", [])
         for line, r in todo:  # store-dependent checks for every row before writing any
             try:

@@ -563,6 +563,19 @@ def test_a_row_said_twice_in_one_file_is_refused_until_its_notes_tell_the_ingots
     assert len(_measurements(store)) == 2
 
 
+def test_opposite_labels_for_one_alloy_in_one_file_are_refused_however_it_is_named(store, tmp_path):
+    """By candidate id and by formula, or twice by formula: one file may not give an alloy both labels
+    (it went conflicting and left training without a word)."""
+    (a,) = insert_candidates(store, ["Co1.5CrCu0.5FeNi"], status="exported")
+    header = "candidate_id,formula,single_phase,phases\n"
+    with pytest.raises(ResultsImportFailed, match=rf"line 3: candidate {a} is single phase yes on line 2 and no "
+                                                  r"here \(Co1.5CrCu0.5FeNi, the same alloy\)"):
+        import_results(store, _csv(tmp_path, header + f"{a},,yes,FCC\n,Co1.5CrCu0.5FeNi,no,FCC+BCC\n"))
+    with pytest.raises(ResultsImportFailed, match="line 3: FeNiV0.5 is single phase yes on line 2 and no here"):
+        import_results(store, _csv(tmp_path, header + ",Fe2Ni2V1,yes,FCC\n,Fe4Ni4V2,no,FCC+BCC\n", name="b.csv"))
+    assert _measurements(store) == {}
+
+
 def test_two_identical_rows_that_repeat_two_stored_results_are_named_not_refused(store, tmp_path):
     """The instrument's CSV of two ingots entered by hand before: both rows name their stored results."""
     (a,) = insert_candidates(store, ["AlCoCrFeNi"], status="exported")
