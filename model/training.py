@@ -175,6 +175,8 @@ def train(
             if data.has_val and cfg.patience and epoch - best.epoch >= cfg.patience:
                 stopped_early = True
                 break
+        if not cancelled and should_stop is not None and should_stop():
+            cancelled = True  # asked to stop as the last epoch ended: kept, but marked (never activated silently)
         best.restore_classifier(model)
         metrics = _final_metrics(model, X_lab, y_lab, X_val, y_val, epoch, data)
     wall = time.perf_counter() - t0

@@ -111,3 +111,21 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a, b))
+
+
+def test_a_stop_asked_as_the_last_epoch_ends_marks_the_model_interrupted(seed_data, small_config):
+    """Ctrl+C during the last epoch: all epochs ran, but the stop was asked for, so the model is kept
+    marked interrupted (what keeps `train --activate` from activating it) rather than reported whole."""
+    X, y, lab, unl, val = _rows(seed_data)
+    asked = []
+
+    def should_stop():
+        asked.append(1)
+        return len(asked) > 3  # polled before epochs 1-3, then once more after the last
+
+    res = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=3, eval_every=1),
+                should_stop=should_stop)
+    assert res.cancelled and res.metrics["epochs_run"] == 3 and len(asked) == 4
+    quiet = train(X[lab], y[lab], X[unl], X[val], y[val], small_config.replace(epochs=3, eval_every=1),
+                  should_stop=lambda: False)
+    assert not quiet.cancelled
