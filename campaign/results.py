@@ -535,8 +535,10 @@ def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, 
         return
     since = utcnow() - DUPLICATE_WINDOW
     wanted = (r.single_phase, r.phases, r.method, r.operator or actor, r.measured_on, r.notes)
-    for m in q.measurements_of_alloy(session, alloy_id):
-        if _utc(m.entered_at) < since or m.supersedes_id is not None:
+    ms = q.measurements_of_alloy(session, alloy_id)
+    gone = q.superseded_by(session, [m.id for m in ms])  # corrected, or moved to the alloy it was really for
+    for m in ms:
+        if _utc(m.entered_at) < since or m.supersedes_id is not None or m.id in gone:
             continue
         if (m.single_phase, m.phases, m.method, m.operator, m.measured_on, m.notes) == wanted:
             seconds = (utcnow() - _utc(m.entered_at)).total_seconds()

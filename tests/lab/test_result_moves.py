@@ -204,3 +204,16 @@ def test_the_candidate_a_result_left_shows_where_it_went(store):
     assert f"measurement {typo.id}" in lines[2] and "(corrected by a later entry)" in lines[2]
     assert "notes: ingot \\[cracked]" in lines[2], "the lab's notes, escaped for the markup"
     assert f"measurement {fixed.id}" in lines[3] and "(moved to CoCrFeNi: entered for the wrong alloy)" in lines[3]
+
+
+def test_the_real_result_of_the_candidate_a_result_left_is_not_taken_for_its_twin(store):
+    """The result moved away no longer belongs to the candidate it left: typing that candidate's real
+    result (the same words, a minute later) is stored, not refused as entered twice."""
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    typo = record_result(store, candidate_id=wrong, single_phase=True, phases="FCC", method="XRD",
+                         check_duplicates=True, by="amy").measurement
+    move_result(store, typo.id, candidate_id=right, single_phase=True, by="amy")
+    real = record_result(store, candidate_id=wrong, single_phase=True, phases="FCC", method="XRD",
+                         check_duplicates=True, by="amy").measurement
+    assert real.candidate_id == wrong and real.id != typo.id
+    assert candidate_statuses(store, [wrong, right]) == {wrong: "measured", right: "measured"}
