@@ -742,7 +742,8 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         _count_blank_measured(session, store, report)
         file_keys = frozenset([*keys.values(), *written.values(), *legacy.values()])
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
-        errors += _said_twice(session, store, prepared, {line for line, _ in todo})
+        if not allow_conflicts:  # the person says the rows are other ingots
+            errors += _said_twice(session, store, prepared, {line for line, _ in todo})
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo, lambda r: _target_of(session, store, r))
         conflicts += completes.pop("differs", [])
@@ -811,8 +812,8 @@ def _said_twice(session: Session, store: CampaignStore, rows: list[tuple[int, Re
             first[said] = line
         elif line in writing:
             out.append((line, f"says exactly what line {first[said]} says about this alloy (a row pasted "
-                              "twice?); if it is another ingot, tell the two apart (the notes column of a "
-                              "results CSV)"))
+                              "twice?); if it is another ingot, say so in its notes, or import with "
+                              "--allow-conflicts"))
     return out
 
 

@@ -561,6 +561,9 @@ def test_a_row_said_twice_in_one_file_is_refused_until_its_notes_tell_the_ingots
     again = import_results(store, path)
     assert (again.measurements_added, again.already_imported, again.already_recorded) == (1, 1, [])
     assert len(_measurements(store)) == 2
+    later = row.replace("2026-01-10", "2026-02-01")
+    said_so = import_results(store, _csv(tmp_path, header + later + later, name="ingots.csv"), allow_conflicts=True)
+    assert said_so.measurements_added == 2 and len(_measurements(store)) == 4  # --allow-conflicts: other ingots
 
 
 def test_opposite_labels_for_one_alloy_in_one_file_are_refused_however_it_is_named(store, tmp_path):
