@@ -918,10 +918,13 @@ def correct_result(
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
             r.made_composition = _made_from(weighed_g, alloy)
-        elif _says_the_same(old, r):
+        same_masses = weighed_g is None or (old.made_composition is not None
+                                            and not masses_differ(old.made_composition, r.made_composition))
+        if same_masses and _says_the_same(old, r):
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
-                f"{f' ({old.phases})' if old.phases else ''} with this method, date and notes: nothing to correct, "
+                f"{f' ({old.phases})' if old.phases else ''} with this method, date, notes"
+                f"{' and masses' if weighed_g is not None else ''}: nothing to correct, "
                 "nothing was saved (a new measurement of the same alloy is 'result add')")
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
 

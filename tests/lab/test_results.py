@@ -613,3 +613,16 @@ def test_a_row_that_adds_a_date_says_so(store, tmp_path):
     with pytest.raises(ResultsImportFailed, match=rf"measurement {m.id} with this label \(and no other date\), and "
                                                   r"this row adds measured on, which it lacks"):
         import_results(store, path)
+
+
+def test_a_correction_that_retypes_the_same_masses_is_nothing_to_correct(store):
+    (a,) = insert_candidates(store, ["FeNi"], status="exported")
+    m = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement
+    weighed = correct_result(store, m.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
+    assert weighed.made_composition is not None
+    before = counts(store)
+    with pytest.raises(CampaignError, match="with this method, date, notes and masses: nothing to correct"):
+        correct_result(store, weighed.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
+    assert counts(store) == before
+    other = correct_result(store, weighed.id, single_phase="yes", weighed_g="Fe:9.70,Ni:10.25")  # a real fix
+    assert other.supersedes_id == weighed.id
