@@ -197,8 +197,7 @@ def activation_refusal(comparison: Comparison) -> str | None:
     if comparison.active_id is None:
         return None
     new, old, n, unseen = _judged_on(comparison)
-    where = (f"{n} rows neither saw" if unseen
-             else f"{n} kept-out rows (the active version may have trained on them)")  # fmt: skip
+    where = f"{n} rows neither saw"
     if not new or not old:
         return (f"no labelled rows that version {comparison.new_id} did not see, so it cannot be shown to be "
                 f"no worse than the active version {comparison.active_id}")  # fmt: skip
@@ -212,6 +211,11 @@ def activation_refusal(comparison: Comparison) -> str | None:
     if not (_defined(new.get(metric)) and _defined(old.get(metric))):
         return no_evidence if weakness else (f"no {metric} for version {comparison.new_id} or the active version "
                                              f"{comparison.active_id}, so they cannot be compared")  # fmt: skip
+    if new[metric] < old[metric] and not unseen:  # the active version's figures there are in-sample
+        return (f"version {comparison.new_id} scores lower than the active version {comparison.active_id} on the "
+                f"{n} kept-out rows ({metric} {new[metric]:.3f} < {old[metric]:.3f}), but the active version "
+                "learnt from them (a `train` uses every label), so that says little; if you trust the new one, "
+                f"activate it anyway with --force (or `activate {comparison.new_id}`)")  # fmt: skip
     if new[metric] < old[metric]:  # worse even where the evidence is thin (one class): worse
         return (f"version {comparison.new_id} is worse than the active version {comparison.active_id} on the "
                 f"{where} ({metric} {new[metric]:.3f} < {old[metric]:.3f})")

@@ -41,7 +41,8 @@ def test_the_rule():
     # no row unseen by both: the kept-out rows (which favour the active version) decide
     fallback = Comparison(new_id=2, active_id=1, n_heldout=40, n_unseen_by_both=0, new=bad, active=good,
                           new_unseen=None, active_unseen=None, new_labels=0, activated=False)
-    assert "40 kept-out rows" in activation_refusal(fallback)
+    assert "lower than the active version 1 on the 40 kept-out rows" in activation_refusal(fallback)
+    assert "learnt from them" in activation_refusal(fallback) and "is worse" not in activation_refusal(fallback)
     assert activation_refusal(dataclasses.replace(fallback, new=good, active=bad)) is None
     assert activation_refusal(_comparison(bad, None, active_id=None)) is None  # nothing active: nothing to lose
 
@@ -120,7 +121,7 @@ def test_activate_refuses_a_worse_version_unless_forced(trained_store):
     assert comparison.new["roc_auc"] < comparison.active["roc_auc"], comparison
     assert sum(comparison.compared_classes) == comparison.new["n"] and comparison.active_validation == {
         "accuracy": active.metrics["val_accuracy"], "roc_auc": active.metrics["val_auc"]}
-    assert comparison.refused and "worse" in comparison.refused and not comparison.activated
+    assert comparison.refused and "scores lower" in comparison.refused and not comparison.activated
     assert get_version(trained_store).id == active.id
     forced = activate_unless_worse(trained_store, trained, force=True, by="tester", held_ids=held)
     assert forced.activated and get_version(trained_store).id == trained.version.id
