@@ -95,6 +95,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train a model version on the campaign's current labels (10% held out for validation).
 
+        With --activate beside an active version, the fixed tenth `retrain` keeps out is kept out here
+        too, so that the two are compared on alloys neither learned from; otherwise every label is used.
+
         Ctrl+C stops after the current epoch and keeps the best model so far as a
         version marked interrupted (never activated); a second Ctrl+C saves nothing.
 
@@ -335,7 +338,7 @@ def register_retrain(app: typer.Typer) -> None:
         """Train a new version on the current labels but a fixed tenth, and compare it with the active one there.
 
         The tenth (chosen by alloy id, with its near-duplicates) stays out of every retraining, so that
-        versions can be compared on alloys neither learned from; `train` uses every label.
+        versions can be compared on alloys neither learned from; `train` without --activate uses every label.
 
         Ctrl+C stops after the current epoch and keeps the best model so far as a
         version marked interrupted (never activated); a second Ctrl+C saves nothing.

@@ -44,7 +44,7 @@ def render_comparison(c) -> str:
     if c.active_id is None:
         lines += _table(versions[:1])
         lines.append("There is no active model to compare with. The kept-out alloys stay out of later retrainings, "
-                     "so that those can be compared with this version (`hea-campaign train` uses every label).")
+                     "so that those can be compared with this version (`hea-campaign train` without --activate uses every label).")
     elif c.n_unseen_by_both == 0 and not c.active:
         lines.append(f"No comparison with v{c.active_id}: no labelled alloy was kept out of the new version.")
     elif c.n_unseen_by_both == 0:

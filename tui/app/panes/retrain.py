@@ -37,7 +37,7 @@ class RetrainPane(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("Train a new model version on the current labels except a fixed tenth, kept out of every "
                      "retraining so that versions can be compared on alloys neither learned from (`hea-campaign "
-                     "train` uses every label); the active model stays until you activate.",
+                     "train` without --activate uses every label); the active model stays until you activate.",
                      id="retrain-help")
         with Grid(id="train-form", classes="form"):  # the CLI's --seed, --epochs and --prior-r
             yield Label("seed")
