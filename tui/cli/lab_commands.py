@@ -113,6 +113,8 @@ def register(app: typer.Typer) -> None:
         """Import lab results from a CSV or a filled weigh sheet: all rows or none.
 
         Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
+        A blank single_phase is read from the row's phases when they are unambiguous (FCC: yes,
+        FCC+BCC: no), also on a weigh sheet: leave phases blank until the lab has measured them.
         A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the composition
         actually made. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
         naming the measurement to correct instead.
