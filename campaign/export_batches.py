@@ -193,7 +193,8 @@ def void_batch(store: CampaignStore, batch_id: int, reason: str, by: str | None 
         done = [f"{c.id} ({c.status})" for c in cands if c.status != "exported"]
         if done:
             raise CampaignError(f"batch {batch_id} cannot be voided: candidate(s) {', '.join(done)} already have an "
-                                "outcome; correct a result instead. Nothing was changed.")  # fmt: skip
+                                "outcome (a lab result, or a failed synthesis: the ingot was made); correct a "
+                                "wrong result with `result correct`. Nothing was changed.")  # fmt: skip
         mark_unexported(session, store.campaign_id, batch.candidate_ids, by=actor, batch_id=batch.id, reason=text)
         batch.voided_at, batch.voided_by, batch.void_reason = utcnow(), actor, text
         session.add(batch)
