@@ -301,6 +301,7 @@ class RecordedResult:
     candidate: Candidate | None = None
     candidate_moved: bool = False  # exported -> measured
     also_measured: list[int] = field(default_factory=list)  # other exported candidates of the alloy, moved too
+    now_conflicting: bool = False  # the alloy's current results disagree since this one (it leaves training)
 
 
 def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
@@ -461,7 +462,10 @@ def record_result(
         why = contradiction(session, store, r) if check_conflicts else None
         if why:
             raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)")
-        return _write(session, store, r, actor=actor)
+        done = _write(session, store, r, actor=actor)
+        session.refresh(done.alloy)  # its label state, as the database's trigger left it
+        done.now_conflicting = done.alloy.label_state == "conflict"
+        return done
 
 
 def _alloy_id_of(session: Session, store: CampaignStore, r: ResultInput) -> int | None:

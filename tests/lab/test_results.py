@@ -626,3 +626,15 @@ def test_a_correction_that_retypes_the_same_masses_is_nothing_to_correct(store):
     assert counts(store) == before
     other = correct_result(store, weighed.id, single_phase="yes", weighed_g="Fe:9.70,Ni:10.25")  # a real fix
     assert other.supersedes_id == weighed.id
+
+
+def test_a_result_that_makes_its_alloys_results_disagree_says_so(store, tmp_path):
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.tui.present.report import format_recorded_result
+
+    import_csv(store, _csv(tmp_path, "formula,single_phase\nCoCrFeNi,yes\n", name="lit.csv"))  # the literature
+    agrees = record_result(store, "CoCrFeNi", single_phase="yes", measured_on="2026-01-02")
+    assert not agrees.now_conflicting and "disagree" not in format_recorded_result(agrees)
+    disagrees = record_result(store, "CoCrFeNi", single_phase="no", measured_on="2026-01-03")
+    assert disagrees.now_conflicting
+    assert "the current results of CoCrFeNi now disagree" in format_recorded_result(disagrees)

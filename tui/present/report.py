@@ -102,6 +102,10 @@ def format_recorded_result(r) -> str:
         lines.append(f"  candidate {r.candidate.id}: {moved}")
     for cid in getattr(r, "also_measured", []):
         lines.append(f"  candidate {cid} (same alloy): exported -> measured")
+    if getattr(r, "now_conflicting", False):
+        lines.append(f"  note: the current results of {r.alloy.formula} now disagree (another result or the "
+                     "literature says otherwise): it is left out of training until one is corrected "
+                     f"(hea-campaign history {r.alloy.formula})")
     return "\n".join(lines)
 
 

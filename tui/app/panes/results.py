@@ -258,7 +258,7 @@ class ResultsPane(VerticalScroll):
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
         )
-        moved = None
+        moved, conflicting = None, False
         if self._value("corrects") and self._move_target():
             moved = self.app.guard(move_result, self.app.store, int(self._value("corrects")), **self._move_target(),
                                    **common)
@@ -272,7 +272,7 @@ class ResultsPane(VerticalScroll):
                                      int(self._value("candidate")) if self._value("candidate") else None,
                                      check_duplicates="twin" not in confirmed,
                                      check_conflicts="conflict" not in confirmed, **common)  # fmt: skip
-                m = done.measurement
+                m, conflicting = done.measurement, done.now_conflicting
             except NeedsConfirmation as exc:
                 from ..modals import ConfirmModal
 
@@ -296,5 +296,7 @@ class ResultsPane(VerticalScroll):
 
             self.query_one("#result-status", Static).update(Text(f"Saved. {format_move(moved)}", style="green"))
         else:
-            self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]")
+            self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]" + (
+                " [yellow]Its alloy's current results now disagree (the literature says otherwise): it is left "
+                "out of training until one is corrected.[/]" if conflicting else ""))
         self.post_message(self.Saved(m.id))
