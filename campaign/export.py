@@ -390,13 +390,13 @@ def _step(name: str) -> None:
 
 
 def _render(store: CampaignStore, rows: list[dict], elements: list[str], total_units: int, unit: str, fmt: str,
-            actor: str, created, loss: dict[str, float]) -> bytes:
+            actor: str, created, loss: dict[str, float], batch_id: int | None = None) -> bytes:
     if fmt == "csv":
         return render_csv(rows, elements, total_units, unit)
     if fmt == "sheet":
         from .weigh_sheet import render_sheet
 
-        return render_sheet(rows, unit, loss)
+        return render_sheet(rows, unit, loss, batch_id)
     meta = {
         "kind": "hea-campaign synthesis batch",
         "campaign": store.campaign_name,
@@ -514,14 +514,15 @@ def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured
             raise CampaignError(f"--loss names {', '.join(unused)}, which no candidate of this batch contains "
                                 f"(its elements: {', '.join(elements)})")
         created = utcnow()
-        data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses)
-        digest = hashlib.sha256(data).hexdigest()
         ids_out = [c.id for c in candidates]
         batch = ExportBatch(campaign_id=store.campaign_id, created_at=created, created_by=actor,
                             path=str(out.resolve()), format=fmt, mass_g=total_units / UNITS_PER["g"],
-                            file_sha256=digest, candidate_ids=ids_out, state="pending", owner=process_owner())  # fmt: skip
+                            file_sha256="", candidate_ids=ids_out, state="pending", owner=process_owner())  # fmt: skip
         session.add(batch)
-        session.flush()
+        session.flush()  # its id goes on a weigh sheet's lines
+        data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses, batch.id)
+        batch.file_sha256 = digest = hashlib.sha256(data).hexdigest()
+        session.add(batch)
         pending = _Pending(batch.id, data, digest, ids_out, rows, elements, created, recovered)
         _step("rendered")
     return pending

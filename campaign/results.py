@@ -680,11 +680,15 @@ def _prepare_csv(rows, errors) -> tuple[list[tuple[int, ResultInput]], dict[int,
     return prepared, contents
 
 
-def _prepare_sheet(rows, unit: str, errors, report) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
-    """One result per candidate of a filled weigh sheet; candidates without a result yet are counted."""
+def _prepare_sheet(rows, unit: str, errors, report,
+                   batches: dict[int, str] | None = None) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
+    """One result per candidate of a filled weigh sheet; candidates without a result yet are counted.
+    ``batches`` receives the export batch each candidate's lines name (line -> batch id as written)."""
     prepared: list[tuple[int, ResultInput]] = []
     contents: dict[int, str] = {}
     for g in group_sheet(rows):
+        if batches is not None and g.batch:
+            batches[g.line] = g.batch
         if g.errors:
             errors.extend(g.errors)
             continue
@@ -728,8 +732,9 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     report = ResultsImportReport(source=path.name, rows=len(rows) + len(errors))
     if not rows and not errors:
         raise CampaignError(f"{path.name} has no result rows")
+    batches: dict[int, str] = {}  # a weigh sheet's line -> the export batch it names
     if is_sheet(names):
-        prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report)
+        prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report, batches)
     else:
         prepared, contents = _prepare_csv(rows, errors)
 
@@ -748,6 +753,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         todo, completes = _split_repeats(session, store, todo, report, allow_conflicts, file_keys)
         if not allow_conflicts:  # the person says the rows are other ingots
             errors += _said_twice(session, store, prepared, {line for line, _ in todo})
+        errors += _not_the_current_batch(session, store, todo, batches)
         measured: set[int] = set()
         conflicts = [] if allow_conflicts else contradictions_within(todo, lambda r: _target_of(session, store, r))
         conflicts += completes.pop("differs", [])
@@ -801,6 +807,43 @@ def _what_it_says(r: ResultInput) -> tuple:
     spacing, operator, notes, date."""
     return (r.single_phase, squeezed(r.phases), squeezed(r.method), (r.operator or "").strip().casefold(),
             " ".join((r.notes or "").split()), r.measured_on.isoformat() if r.measured_on else None)
+
+
+def _not_the_current_batch(session: Session, store: CampaignStore, rows: list[tuple[int, ResultInput]],
+                           batches: dict[int, str]) -> list[tuple[int, str]]:
+    """Weigh-sheet lines to be written whose batch is not their candidate's current one: the batch was
+    voided (its ingots were not to be made), or the candidate was exported again since (its first ingot
+    failed): a result from that sheet would be credited to the ingot of another batch."""
+    named = {line: batches[line] for line, _ in rows if batches.get(line)}
+    if not named:
+        return []
+    done = q.written_batches(session, store.campaign_id)
+    current = {}  # candidate -> its newest batch not voided
+    for b in done:
+        for cid in b.candidate_ids or []:
+            if b.voided_at is None:
+                current[cid] = b.id
+    by_id = {str(b.id): b for b in done}
+    out = []
+    for line, r in rows:
+        said = named.get(line)
+        if said is None or r.candidate_id is None:
+            continue
+        b = by_id.get(said)
+        if b is None or r.candidate_id not in (b.candidate_ids or []):
+            out.append((line, f"the sheet names batch {said}, which did not export candidate {r.candidate_id}"))
+        elif b.voided_at is not None:
+            out.append((line, f"batch {said} was voided ({one_line_reason(b.void_reason)}): its ingots were not to "
+                              f"be made; use the sheet of candidate {r.candidate_id}'s current batch"
+                              + (f" ({current[r.candidate_id]})" if r.candidate_id in current else "")))
+        elif current.get(r.candidate_id) != b.id:
+            out.append((line, f"candidate {r.candidate_id} was exported again in batch {current[r.candidate_id]} "
+                              f"after this sheet's batch {said}: use the newer sheet"))
+    return out
+
+
+def one_line_reason(text: str | None) -> str:
+    return " ".join((text or "no reason given").split())[:120]
 
 
 def _said_twice(session: Session, store: CampaignStore, rows: list[tuple[int, ResultInput]],

@@ -40,9 +40,12 @@ _LOSS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*%?\s*$
 _MASS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
 
+BATCH_COLUMN = "batch"  # the export batch a line was weighed for: a sheet of a voided or retried batch is refused
+
+
 def sheet_columns(unit: str) -> list[str]:
     return ["candidate_id", "formula", "element", "at_pct", MASS_COLUMN[unit], "loss_pct", f"weighed_{unit}",
-            "single_phase", "phases"]  # fmt: skip
+            "single_phase", "phases", BATCH_COLUMN]  # fmt: skip
 
 
 def _element_values(text: str, pattern: re.Pattern, what: str, example: str, twice: str) -> dict[str, float]:
@@ -84,8 +87,9 @@ def parse_weighed(text: str, elements: list[str]) -> dict[str, float]:
     return out
 
 
-def render_sheet(rows: list[dict], unit: str, loss: dict[str, float]) -> bytes:
-    """The long-format sheet for export rows (export._row), with loss allowances and totals."""
+def render_sheet(rows: list[dict], unit: str, loss: dict[str, float], batch_id: int | None = None) -> bytes:
+    """The long-format sheet for export rows (export._row), with loss allowances and totals; every line
+    names its export batch."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(sheet_columns(unit))
@@ -97,12 +101,12 @@ def render_sheet(rows: list[dict], unit: str, loss: dict[str, float]) -> bytes:
             totals[ln.element] = totals.get(ln.element, 0) + units
             writer.writerow([_csv_cell(c) for c in (
                 r["candidate_id"], r["formula"], ln.element, ln.at_pct, _format_mass(units, unit),
-                round(100 * extra, 4) if extra else None, None, None, None)])  # fmt: skip
+                round(100 * extra, 4) if extra else None, None, None, None, batch_id)])  # fmt: skip
     for element in sorted(totals):
         extra = loss.get(element, 0.0)
         writer.writerow([_csv_cell(c) for c in (
             TOTAL, None, element, None, _format_mass(totals[element], unit),
-            round(100 * extra, 4) if extra else None, None, None, None)])  # fmt: skip
+            round(100 * extra, 4) if extra else None, None, None, None, batch_id)])  # fmt: skip
     return buf.getvalue().encode("utf-8")
 
 
@@ -120,6 +124,7 @@ class SheetCandidate:
     weighed: dict[str, str] = field(default_factory=dict)  # element -> cell text
     single_phase: str = ""
     phases: str = ""
+    batch: str = ""  # the export batch it was weighed for ('' on sheets written before the column)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def content(self) -> str:
@@ -144,6 +149,7 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
         if element in g.weighed:
             g.errors.append((line, f"{element} appears twice for candidate {cid}"))
         g.weighed[element] = cells.get(weighed_col) or ""
+        g.batch = g.batch or (cells.get(BATCH_COLUMN) or "").strip()
         for name in ("single_phase", "phases"):
             value = (cells.get(name) or "").strip()
             have = getattr(g, name)

@@ -146,6 +146,12 @@ def export_batch_counts(session: Session, campaign_id: int) -> Counter:
     return out
 
 
+def written_batches(session: Session, campaign_id: int) -> list[ExportBatch]:
+    """The campaign's export batches whose file was written (voided ones included), oldest first."""
+    return list(session.exec(select(ExportBatch).where(ExportBatch.campaign_id == campaign_id)
+                             .where(ExportBatch.state == "complete").order_by(ExportBatch.id)))  # fmt: skip
+
+
 def active_model(session: Session, campaign_id: int) -> ModelVersion | None:
     return session.exec(
         select(ModelVersion).where(ModelVersion.campaign_id == campaign_id).where(ModelVersion.active == True)  # noqa: E712

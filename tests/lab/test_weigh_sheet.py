@@ -19,7 +19,8 @@ from hea_campaign.db.tables import Measurement
 from .conftest import candidate_statuses, insert_candidates
 
 FE, NI, MN, AL = 55.845, 58.693, 54.938, 26.982  # g/mol, from a periodic table
-HEADER = ["candidate_id", "formula", "element", "at_pct", "grams", "loss_pct", "weighed_g", "single_phase", "phases"]
+HEADER = ["candidate_id", "formula", "element", "at_pct", "grams", "loss_pct", "weighed_g", "single_phase", "phases",
+          "batch"]
 
 
 def _rows(path):
@@ -44,6 +45,7 @@ def test_one_line_per_candidate_and_element_then_totals(store, tmp_path):
     assert [(r[0], r[1], r[2]) for r in body] == [(str(a), "FeNi", "Fe"), (str(a), "FeNi", "Ni")] + [
         (str(b), "CoCrFeNi", e) for e in ("Co", "Cr", "Fe", "Ni")]
     assert all(r[6] == "" and r[7] == "" for r in body)  # weighed_g and the result: for the bench to fill
+    assert {r[9] for r in lines} == {str(res.batch_id)}  # every line names its batch
     assert float(body[0][4]) == pytest.approx(20 * FE / (FE + NI), abs=2e-4)
     for cid in (a, b):
         assert sum(Decimal(r[4]) for r in body if r[0] == str(cid)) == 20  # masses sum exactly to the target
@@ -256,3 +258,40 @@ def test_blank_lines_of_failed_candidates_are_not_counted_as_measured(store, tmp
     _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {str(a): ("yes", "FCC")})
     report = import_results(store, out)
     assert (report.waiting, report.blank_measured) == (0, 1)
+
+
+def test_the_sheet_of_a_voided_or_retried_batch_is_refused_and_an_old_sheet_without_the_column_imports(store,
+                                                                                                       tmp_path):
+    """A result weighed on the sheet of a voided batch, or of a batch whose ingot failed and was exported
+    again, would be credited to another ingot: refused, naming the sheet to use.  Sheets written before
+    the batch column import as before."""
+    import shutil
+
+    from hea_campaign.campaign.export_batches import void_batch
+    from hea_campaign.campaign.lifecycle import fail
+
+    (a, b), first, out = _sheet(store, tmp_path, ["FeNi", "CoCrFeNi"])
+    old_sheet = tmp_path / "first.csv"
+    shutil.copy(out, old_sheet)
+    void_batch(store, first.batch_id, "wrong target mass", by="dave")
+    second = export_batch(store, mass=20, out=tmp_path / "second.csv", fmt="sheet")
+    _fill(old_sheet, {}, {str(a): ("yes", "FCC")})
+    with pytest.raises(ResultsImportFailed, match=rf"batch {first.batch_id} was voided \(wrong target mass\).*"
+                                                  rf"current batch \({second.batch_id}\)"):
+        import_results(store, old_sheet)
+    fail(store, [b], "oxidised", by="dave")
+    approve(store, [b])
+    third = export_batch(store, mass=20, out=tmp_path / "third.csv", fmt="sheet")
+    retried = tmp_path / "second-filled.csv"
+    shutil.copy(tmp_path / "second.csv", retried)
+    _fill(retried, {}, {str(b): ("no", "FCC+BCC")})
+    with pytest.raises(ResultsImportFailed, match=rf"candidate {b} was exported again in batch {third.batch_id}"):
+        import_results(store, retried)
+    _fill(tmp_path / "third.csv", {}, {str(b): ("no", "FCC+BCC")})
+    assert import_results(store, tmp_path / "third.csv").measurements_added == 1
+    header, *lines = _rows(tmp_path / "second.csv")  # a sheet from before the column: no batch to check
+    _fill(tmp_path / "second.csv", {}, {str(a): ("yes", "FCC")})
+    header, *lines = _rows(tmp_path / "second.csv")
+    with open(tmp_path / "legacy.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header[:-1], *[r[:-1] for r in lines]])
+    assert import_results(store, tmp_path / "legacy.csv").measurements_added == 1

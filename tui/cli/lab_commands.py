@@ -114,7 +114,8 @@ def register(app: typer.Typer) -> None:
 
         Rows are recognised by content: re-importing a file, or a grown copy of it, adds only new rows.
         A blank single_phase is read from the row's phases when they are unambiguous (FCC: yes,
-        FCC+BCC: no), also on a weigh sheet: leave phases blank until the lab has measured them.
+        FCC+BCC: no), also on a weigh sheet: leave phases blank until the lab has measured them. A
+        sheet of a voided batch, or of one whose candidate was exported again, is refused.
         A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the composition
         actually made. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
         naming the measurement to correct instead.
@@ -277,7 +278,8 @@ def register(app: typer.Typer) -> None:
 
         A batch gives at.%, wt.% and the mass of each element per candidate, and marks its candidates
         exported. --format sheet writes the weigh sheet: one line per candidate and element with its mass
-        and an empty weighed_g column (weighed_mg with --unit mg), then per-element totals. `export void BATCH --reason ...` undoes a batch.
+        and an empty weighed_g column (weighed_mg with --unit mg), then per-element totals; every line
+        names its batch. `export void BATCH --reason ...` undoes a batch.
 
         Example: hea-campaign export --mass 20 --unit g --out batch-7.csv
         """
