@@ -104,6 +104,13 @@ class DuplicateResult(NeedsConfirmation):
     """The same result was entered for this alloy a moment ago; confirm to store it again."""
 
 
+class PublishedResult(NeedsConfirmation):
+    """The result to correct is a dataset's row (the literature), not one of this lab's.
+
+    Correcting it replaces the published label in training; a lab that measured the alloy itself
+    usually means 'result add', which keeps the literature beside its own result."""
+
+
 class ConflictingResult(NeedsConfirmation):
     """The result contradicts a current lab result of the same candidate's alloy.
 
@@ -953,14 +960,26 @@ def correct_result(
     by: str | None = None,
     notes: str | None = None,
     weighed_g: str | None = None,
+    literature: bool = False,
 ) -> Measurement:
     """Add a measurement that supersedes ``measurement_id`` (see module docstring).
+
+    A dataset's row (the literature) is corrected only with ``literature=True``: PublishedResult otherwise.
 
     ``weighed_g`` ('Fe:10.12,Ni:9.88'): the masses really weighed, replacing the composition made the old
     result recorded (a mistyped mass on the weigh sheet); checked as a weigh sheet's are."""
     actor = by or current_user()
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
+        if old.source.startswith(DATASET_SOURCE) and not literature:
+            raise PublishedResult(
+                f"measurement {old.id} is a published result ({old.source}), not one of this lab's: a correction "
+                "replaces the literature's label in training (the published one stays in the history); if your "
+                f"lab measured {alloy.formula} itself, record that with 'result add' instead; nothing was saved (to correct the published label, confirm: "
+                "--literature in the CLI)")
+        if old.source.startswith(DATASET_SOURCE) and weighed_g is not None:
+            raise CampaignError(f"measurement {old.id} is a published result ({old.source}): no masses were weighed "
+                                "for it in this lab, so there are none to correct; nothing was saved")
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:

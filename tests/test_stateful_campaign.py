@@ -662,10 +662,14 @@ class CampaignMachine(RuleBasedStateMachine):
                 single, phases, method, operator, notes, measured_on = (
                     bool(was[M["single_phase"]]), None, None, was[M["operator"]], was[M["notes"]], None)
             trouble = None  # refused (or not) as the model says, below
+        literature = data.draw(st.booleans(), label="literature")  # confirmed: a dataset's row may be corrected
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
-                  measured_on=measured_on, by=ACTOR)  # fmt: skip
-        if trouble or mid in self._superseded():
+                  measured_on=measured_on, by=ACTOR, literature=literature)  # fmt: skip
+        published = mid in self.measurements and self.measurements[mid][M["source"]].startswith("import:")
+        if trouble or mid in self._superseded() or (published and not literature):
             self._refused(correct_result, self.store, mid, **kw)
+            if published and not literature and not trouble:
+                event("correction refused: a published result, not confirmed")
             return
         old = self.measurements[mid]
         if self._says_the_same(old, single, phases, method, operator, notes, measured_on):

@@ -52,6 +52,19 @@ def test_result_add_correct_and_history(capsys, store, db):
     assert "already corrected by measurement 2" in err
 
 
+def test_result_correct_of_a_published_result_asks_for_literature(capsys, store, db, tmp_path):
+    data = tmp_path / "papers.csv"
+    data.write_text("formula,phase\nMgNi,FCC+BCC\n")
+    _ok(capsys, "import", str(data), *db)
+    before = counts(store)
+    err = _refused(capsys, "result", "correct", "1", "--single-phase", "yes", *db)
+    assert "measurement 1 is a published result" in err and "'result add'" in err and "--literature" in err
+    assert counts(store) == before
+    out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--phases", "FCC", "--literature", *db)
+    assert "supersedes measurement 1" in out
+    assert "current label single phase" in _ok(capsys, "history", "MgNi", *db)
+
+
 def test_result_refusals_write_nothing(capsys, store, db):
     before = counts(store)
     assert "Q is not a chemical element" in _refused(capsys, "result", "add", "FeQ", "--single-phase", "yes", *db)

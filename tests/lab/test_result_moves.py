@@ -178,6 +178,26 @@ def test_a_dataset_row_is_not_moved(store, tmp_path):
     assert candidate_statuses(store, [right]) == {right: "exported"} and _labels(store)["MgNi"] is False
 
 
+def test_a_published_result_is_corrected_only_when_confirmed(store, tmp_path):
+    """A correction of a dataset's row replaces the literature's label in training: refused with the way
+    to record the lab's own result, stored with literature=True; never with weighed masses."""
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.campaign.results import PublishedResult
+
+    data = tmp_path / "lit.csv"
+    data.write_text("formula,phase\nMgNi,FCC+BCC\n")
+    import_csv(store, data)
+    with store.read() as s:
+        (row,) = s.exec(select(Measurement)).all()
+    with pytest.raises(PublishedResult, match=f"measurement {row.id} is a published result .*'result add'.*--literature"):
+        correct_result(store, row.id, single_phase=True, phases="FCC")
+    assert _labels(store)["MgNi"] is False
+    with pytest.raises(CampaignError, match="no masses were weighed"):
+        correct_result(store, row.id, single_phase=True, weighed_g="Mg:1,Ni:1", literature=True)
+    fixed = correct_result(store, row.id, single_phase=True, phases="FCC", literature=True)
+    assert fixed.supersedes_id == row.id and _labels(store)["MgNi"] is True
+
+
 def test_the_chain_names_where_a_result_moved(store):
     from hea_campaign.tui.present.results_text import format_chain
 

@@ -310,7 +310,7 @@ def test_a_correction_resolves_a_conflicting_seed_label(seeded_store):
         wrong = [m for m in q.measurements_of_alloy(s, alloy.id) if m.single_phase is False]
     assert wrong
     for m in wrong:
-        correct_result(seeded_store, m.id, single_phase=True, phases="BCC", notes="re-measured")
+        correct_result(seeded_store, m.id, single_phase=True, phases="BCC", notes="re-measured", literature=True)
     state = _label(seeded_store, "HfNbTiVZr")
     assert not state.conflict and state.label is True
 

@@ -243,6 +243,34 @@ async def test_a_correction_typed_by_hand_with_another_alloy_is_refused(seeded_s
     assert snapshot(seeded_store) == before
 
 
+async def test_correcting_a_published_result_asks_first(seeded_store):
+    """As in the CLI (--literature): a correction of a dataset's row waits for a yes, and says why."""
+    from hea_campaign.db.tables import Measurement
+
+    from .test_user_text import snapshot
+
+    with seeded_store.read() as s:
+        row = s.exec(select(Measurement).where(Measurement.single_phase.is_(True))).first()
+    before = snapshot(seeded_store)
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        for answer in ("#no", "#yes"):
+            app.query_one("#r-corrects").value = str(row.id)
+            app.query_one("#r-single").value = "no"
+            await pilot.pause()
+            await pilot.click("#save-result")
+            await wait_for(pilot, lambda: app.screen.query("#yes"))
+            assert "is a published result" in app.screen.question
+            assert "corrects a published result" in str(app.query_one("#result-status").render())
+            assert snapshot(seeded_store) == before
+            await pilot.click(answer)
+            await pilot.pause()
+    with seeded_store.read() as s:
+        fixed = s.exec(select(Measurement).where(Measurement.supersedes_id == row.id)).one()
+    assert fixed.single_phase is False and fixed.operator == "ui-user"
+
+
 def _many_results(store, n: int) -> None:
     """``n`` more lab results of one alloy, written at once (add_result would take minutes)."""
     from hea_campaign.db.tables import Alloy, Measurement

@@ -148,6 +148,10 @@ def register(app: typer.Typer) -> None:
             "--weighed-g", metavar="EL:G,...", help="The masses really weighed, in grams (e.g. Fe:10.12,Ni:9.88), "
                                                      "replacing those the result recorded (a mistyped mass); every "
                                                      "element of the alloy.")] = None,  # fmt: skip
+        literature: Annotated[bool, typer.Option(
+            "--literature", help="Correct a published result (a dataset's row): its label is replaced in "
+                                 "training, the published one kept in the history. A lab that measured the "
+                                 "alloy itself records that with result add instead.")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -190,7 +194,8 @@ def register(app: typer.Typer) -> None:
 
         from ..present.report import format_correction
 
-        echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g, **common)))
+        echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g,
+                                              literature=literature, **common)))
 
     @app.command()
     def history(

@@ -233,10 +233,23 @@ class ResultsPane(VerticalScroll):
         if event.button.id == "save-result":
             self.save()
 
+    def _ask(self, exc: Exception, question: str, confirmed: frozenset) -> None:
+        """Nothing was saved: say why, and save again with ``confirmed`` if the person says yes."""
+        from hea_campaign.campaign.results import DuplicateResult, PublishedResult
+
+        from ..modals import ConfirmModal
+
+        why = ("the same result was just entered" if isinstance(exc, DuplicateResult)
+               else "it corrects a published result" if isinstance(exc, PublishedResult)
+               else "it contradicts an earlier result")
+        self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
+        self.app.push_screen(ConfirmModal(f"{exc}. {question}?"), lambda yes: self.save(confirmed) if yes else None)
+
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
         from hea_campaign.campaign.result_moves import move_result
-        from hea_campaign.campaign.results import DuplicateResult, NeedsConfirmation, correct_result, record_result
+        from hea_campaign.campaign.results import (DuplicateResult, NeedsConfirmation, PublishedResult, correct_result,
+                                                   record_result)
 
         errors = self.show_errors()
         single = self._single()
@@ -264,8 +277,15 @@ class ResultsPane(VerticalScroll):
                                    **common)
             m = moved.measurement if moved is not None else None
         elif self._value("corrects"):
-            m = self.app.guard(correct_result, self.app.store, int(self._value("corrects")), **common,
-                               weighed_g=self._value("weighed-g") or None)
+            try:
+                m = correct_result(self.app.store, int(self._value("corrects")), **common,
+                                   weighed_g=self._value("weighed-g") or None, literature="literature" in confirmed)
+            except PublishedResult as exc:
+                self._ask(exc, "Correct the published result", confirmed | {"literature"})
+                return
+            except Exception as exc:  # every failure becomes a modal, never a traceback
+                self.app.show_error(exc)
+                m = None
         else:
             try:
                 done = record_result(self.app.store, self._value("formula") or None,
@@ -274,14 +294,9 @@ class ResultsPane(VerticalScroll):
                                      check_conflicts="conflict" not in confirmed, **common)  # fmt: skip
                 m, conflicting = done.measurement, done.now_conflicting
             except NeedsConfirmation as exc:
-                from ..modals import ConfirmModal
-
                 twin = isinstance(exc, DuplicateResult)
-                why = "the same result was just entered" if twin else "it contradicts an earlier result"
-                self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
                 kind = "twin" if twin else "conflict"  # a yes answers this question only; the other still asks
-                self.app.push_screen(ConfirmModal(f"{exc}. {'Store it again' if twin else 'Store both results'}?"),
-                                     lambda yes: self.save(confirmed | {kind}) if yes else None)  # fmt: skip
+                self._ask(exc, "Store it again" if twin else "Store both results", confirmed | {kind})
                 return
             except Exception as exc:  # every failure becomes a modal, never a traceback
                 self.app.show_error(exc)
