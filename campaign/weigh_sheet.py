@@ -140,6 +140,7 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
     for line, cells in rows:
         cid = (cells.get("candidate_id") or "").strip()
         if cid.lower() == TOTAL:
+            _check_total_line(groups, line, cells)
             continue
         g = groups.setdefault(cid, SheetCandidate(cid, (cells.get("formula") or "").strip(), line))
         element = (cells.get("element") or "").strip()
@@ -158,6 +159,17 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
             elif value:
                 setattr(g, name, value)
     return list(groups.values())
+
+
+def _check_total_line(groups: dict[str, SheetCandidate], line: int, cells: dict[str, str]) -> None:
+    """A result typed on a batch total line (what to take from a stock bottle) is for no candidate:
+    an error of that line, rather than a result lost without a word (a weighed mass there is ignored)."""
+    typed = [name for name in ("single_phase", "phases") if (cells.get(name) or "").strip()]
+    if typed:
+        g = groups.setdefault(f"{TOTAL} {line}", SheetCandidate(TOTAL, "", line))
+        g.errors.append((line, f"{' and '.join(typed)} typed on a total line (the batch's "
+                               f"{(cells.get('element') or '').strip() or 'element'} to take from stock), which is no "
+                               "candidate's: type it on a line of the candidate it belongs to"))
 
 
 def weighed_masses(g: SheetCandidate, unit: str) -> dict[str, float] | None:

@@ -146,6 +146,24 @@ def test_a_half_filled_or_nonsense_sheet_is_refused_whole(store, tmp_path, weigh
         assert s.exec(select(Measurement)).all() == []
 
 
+def test_a_result_typed_on_a_total_line_is_refused_naming_the_line(store, tmp_path):
+    """A total line (what to take from a stock bottle) is no candidate's: a label typed there was dropped
+    without a word; it is now an error of that line, and the sheet imports nothing."""
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    _fill(out, {str(a): {"Fe": "9.5", "Ni": "10.5"}}, {"total": ("yes", "FCC")})
+    rows = _rows(out)
+    line = 1 + next(i for i, r in enumerate(rows) if r[0] == "total")  # the file's line number
+    rows[line - 1][6] = "9.5"  # what was taken from the Fe bottle: not a result, ignored
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(ResultsImportFailed, match=f"line {line}: single_phase and phases typed on a total line "
+                                                  "\\(the batch's Fe to take from stock\\)"):
+        import_results(store, out)
+    assert _measurements(store) == []
+    _fill(out, {}, {"total": ("", "")})  # cleared: the weighed mass left on the total line is harmless
+    assert import_results(store, out).measurements_added == 0
+
+
 # ------------------------------------------------------------------ a fixed sheet re-imported
 
 
