@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import typer
 
 from hea_campaign.campaign.acquisition import STRATEGIES
@@ -279,3 +280,35 @@ def test_form_words_leave_typed_values_and_possessives_alone():
         "'latent points' must all have the same number of coordinates"
     assert in_form_words("the campaign's granularity does not fit; use e.g. --step 5 (the space's)", PROPOSE_FORM) \
         == "the campaign's granularity does not fit; use e.g. 'step at.%' 5 (the space's)"
+
+
+@pytest.mark.parametrize("url, room, shown", [
+    ("sqlite:///lab.db", 40, "sqlite:///lab.db"),
+    ("sqlite:////home/ana/projects/2026/hea/lab.db", 30, "sqlite:////home/ana/pr…/lab.db"),
+    ("sqlite:////home/ana/a-very-long-store-name.db", 20, "…-long-store-name.db"),
+    ("postgresql+psycopg://hea:***@labserver/hea_campaign", 36, "postgresql+psycopg://h…/hea_campaign"),
+])
+def test_a_long_store_url_is_cut_in_the_middle_keeping_its_file(url, room, shown):
+    from hea_campaign.tui.present.text import fit_url
+
+    assert fit_url(url, room) == shown and len(shown) <= room
+
+
+async def test_the_header_keeps_the_store_file_name_at_80_columns(tmp_path):
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.tui.app import CampaignApp
+
+    folder = tmp_path / ("a-long-folder-of-lab-stores-" * 3)
+    folder.mkdir()
+    store = CampaignStore.open(folder / "group-meeting.db", actor="x")
+    try:
+        app = CampaignApp(store, actor="x")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.sub_title.endswith("…/group-meeting.db")
+            assert len(f"{app.title} — {app.sub_title}") <= 80 - 16  # the icon and the margins
+            await pilot.resize_terminal(300, 24)
+            await pilot.pause()
+            assert app.sub_title == f"default @ {store.display_url}"
+    finally:
+        store.close()

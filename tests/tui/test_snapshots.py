@@ -110,7 +110,8 @@ def fixed_store(_seeded_template, tmp_path):
 
 
 def _steady(app) -> None:
-    app.sub_title = "default @ sqlite:///snapshot.db"
+    app.where = ("default", "sqlite:///snapshot.db", "")
+    app.sub_title = app._fitted_where(app.size.width)
     for widget in app.query("Input"):
         widget.cursor_blink = False
 

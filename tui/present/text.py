@@ -29,3 +29,14 @@ def plain(text: object) -> str:
 def one_line(text: object) -> str:
     """Text on one line: newlines and every other control character shown as escapes."""
     return _UNSAFE_ONE_LINE.sub(_escape, str(text))
+
+
+def fit_url(url: str, room: int) -> str:
+    """``url`` in at most ``room`` characters, cut in the middle so that its last part (the store's file
+    name or database) stays: 'sqlite:////home/ana/…/lab.db'."""
+    if len(url) <= room:
+        return url
+    tail = url[url.rstrip("/").rfind("/"):]
+    if len(tail) + 1 >= room:
+        return "…" + url[-(room - 1):] if room > 1 else "…"
+    return url[:room - 1 - len(tail)] + "…" + tail
