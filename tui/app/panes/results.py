@@ -24,7 +24,7 @@ from hea_campaign.tui.present.text import plain
 FIXED_IN_CORRECTION = ("corrects",)  # which result a correction supersedes; its alloy or candidate may change (a move)
 
 FIELDS = (
-    ("formula", "alloy formula", "e.g. AlCoCrFeNi (or give the candidate id)"),
+    ("formula", "alloy formula", "e.g. AlCoCrFeNi, or a candidate id"),
     ("candidate", "candidate id", "optional"),
     ("phases", "phases (XRD)", "e.g. FCC or FCC+BCC (optional)"),
     ("method", "method", "e.g. XRD"),
