@@ -975,8 +975,8 @@ def correct_result(
             raise PublishedResult(
                 f"measurement {old.id} is a published result ({old.source}), not one of this lab's: a correction "
                 "replaces the literature's label in training (the published one stays in the history); if your "
-                f"lab measured {alloy.formula} itself, record that with 'result add' instead; nothing was saved (to correct the published label, confirm: "
-                "--literature in the CLI)")
+                f"lab measured {alloy.formula} itself, record that with 'result add' instead; nothing was saved "
+                "(to correct the published label, confirm: --literature in the CLI)")
         if old.source.startswith(DATASET_SOURCE) and weighed_g is not None:
             raise CampaignError(f"measurement {old.id} is a published result ({old.source}): no masses were weighed "
                                 "for it in this lab, so there are none to correct; nothing was saved")
