@@ -71,6 +71,9 @@ class FlagFigures:
     auc_error_validation: dict[str, float] = field(default_factory=dict)
     n_validation: int = 0
     coverage_per_seed: list[float] = field(default_factory=list)
+    # the uncertainty score's error AUC within each seed's model (a lab ranks one model's predictions;
+    # pooling seeds also mixes models whose p are calibrated differently)
+    auc_error_per_seed: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -229,7 +232,9 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
         per_flag[name] = {"n": int(m.sum()), "accuracy": acc(m), "accuracy_unflagged": acc(~m)}
     covered = sets[np.arange(len(y)), y.astype(int)] == 1 if sets.shape[1] else np.zeros(len(y), bool)
     part = np.asarray(pool.part, int)
-    per_seed = [float(covered[part == k].mean()) for k in np.unique(part)] if len(part) == len(y) else []
+    seeds_of = np.unique(part) if len(part) == len(y) else []
+    per_seed = [float(covered[part == k].mean()) for k in seeds_of]
+    auc_per_seed = [_auc(wrong[part == k], signals[SIGNALS[0]][part == k]) for k in seeds_of]
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     reliability, ece = [], 0.0
@@ -245,6 +250,7 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
         conformal_level=level, ece=float(ece), reliability=reliability,
         second_opinion_accuracy=float(np.mean((p2 >= 0.5) == (y == 1))) if len(y) else math.nan,
         scorer_members=list(pool.members), calibration_rows=list(pool.n_cal), coverage_per_seed=per_seed,
+        auc_error_per_seed=auc_per_seed,
     )
 
 

@@ -551,6 +551,24 @@ def test_the_flag_report_names_the_scorer_and_shows_validation_and_per_seed_cove
     assert f"{SIGNALS[0]:<48} 1.000   validation 0.625" in text
 
 
+def test_the_uncertainty_scores_error_auc_is_also_given_within_each_seeds_model():
+    """Pooled over seeds, models whose p are calibrated differently are ranked together; a lab ranks one
+    model's predictions, so the report gives each seed's figure beside the pooled one (hand-computed)."""
+    from hea_campaign.campaign.flag_evaluation import _Pool, summarise
+    from hea_campaign.tui.present.flag_report import format_flag_figures
+
+    pool = _Pool()
+    pool.y, pool.p, pool.p2 = [1, 0, 1, 0, 1], [0.9, 0.45, 0.4, 0.6, 0.95], [0.5] * 5
+    pool.spread, pool.dist, pool.dens_pct = [0.0] * 5, [1.0] * 5, [50] * 5
+    pool.sets, pool.flags, pool.rf_ambiguity = [[1, 1]] * 5, [set()] * 5, [0.5] * 5
+    pool.part, pool.members, pool.n_cal = [0, 0, 0, 1, 1], ["forest", "forest"], [73, 73]
+    f = summarise(pool, "hand-made", [0, 1])
+    # seed 0: the wrong one (ambiguity 0.8) above 0.2, below 0.9: 0.5; seed 1: 0.8 above 0.1: 1.0
+    assert f.auc_error_per_seed == [0.5, 1.0]
+    assert abs(f.auc_error["uncertainty score: ambiguity of the scorer's p"] - 4 / 6) < 1e-12  # pooled
+    assert "within each seed's model: 0.500, 1.000 (mean 0.750" in format_flag_figures(f)
+
+
 def test_a_batch_cost_leaves_out_and_counts_the_candidates_without_a_price():
     from hea_campaign.campaign.export import batch_cost
 

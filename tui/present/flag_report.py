@@ -28,6 +28,10 @@ def format_flag_figures(f) -> str:
         lines += [f"    {name:<48} {_f(v)}   validation {_f(val.get(name, math.nan))}" for name, v in f.auc_error.items()]
     else:
         lines += [f"    {name:<48} {_f(v)}" for name, v in f.auc_error.items()]
+    by_seed = [a for a in getattr(f, "auc_error_per_seed", None) or [] if not math.isnan(a)]
+    if len(by_seed) > 1:
+        lines.append(f"    uncertainty score within each seed's model: {', '.join(_f(a) for a in by_seed)} "
+                     f"(mean {_f(statistics.fmean(by_seed))}; the figure above pools the seeds' models)")
     lines.append(f"  accuracy flagged vs unflagged:")
     lines.append(f"    {'flag':<14}{'n':>6}{'flagged':>10}{'unflagged':>11}{'gap':>8}")
     for name, m in f.per_flag.items():
