@@ -97,7 +97,13 @@ CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "o
 
 
 class NeedsConfirmation(CampaignError):
-    """Nothing was stored: the result may be a mistake; the person confirms to store it anyway."""
+    """Nothing was stored: the result may be a mistake; the person confirms to store it anyway.
+
+    ``reason``: what is wrong, without the CLI's way to confirm (the TUI asks its own question)."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class DuplicateResult(NeedsConfirmation):
@@ -468,7 +474,7 @@ def record_result(
             _refuse_stored_twin(session, store, r)
         why = contradiction(session, store, r) if check_conflicts else None
         if why:
-            raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)")
+            raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)", why)
         done = _write(session, store, r, actor=actor)
         session.refresh(done.alloy)  # its label state, as the database's trigger left it
         done.now_conflicting = done.alloy.label_state == "conflict"
@@ -554,10 +560,10 @@ def _refuse_recent_twin(session: Session, store: CampaignStore, r: ResultInput, 
         if (m.single_phase, m.phases, m.method, m.operator, m.measured_on, m.notes) == wanted:
             seconds = (utcnow() - _utc(m.entered_at)).total_seconds()
             ago = "less than a minute ago" if seconds < 60 else f"{round(seconds / 60)} min ago"
+            said = f"the same result for this alloy was entered {ago} (measurement {m.id})"
             raise DuplicateResult(
-                f"the same result for this alloy was entered {ago} (measurement {m.id}); "
-                "nothing was stored. If it is a real repeat, confirm it (--confirm-duplicate in the CLI)"
-            )
+                f"{said}; nothing was stored. If it is a real repeat, confirm it (--confirm-duplicate in the CLI)",
+                said)
 
 
 def _refuse_stored_twin(session: Session, store: CampaignStore, r: ResultInput) -> None:
@@ -570,11 +576,10 @@ def _refuse_stored_twin(session: Session, store: CampaignStore, r: ResultInput) 
     if r.measured_on is None and _utc(m.entered_at) < utcnow() - DUPLICATE_WINDOW:
         return  # no date to tell: the same label entered long after is a new measurement
     of = f"candidate {m.candidate_id}" if m.candidate_id is not None else "this alloy"
+    said = (f"measurement {m.id} already says this for {of} (single phase {_yes_no(m.single_phase)}"
+            + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "") + ")")
     raise DuplicateResult(
-        f"measurement {m.id} already says this for {of} (single phase {_yes_no(m.single_phase)}"
-        + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "") + "); nothing was stored. "
-        "If it is another ingot, confirm it (--confirm-duplicate in the CLI)"
-    )
+        f"{said}; nothing was stored. If it is another ingot, confirm it (--confirm-duplicate in the CLI)", said)
 
 
 def add_result(store: CampaignStore, formula: str | None = None, candidate_id: int | None = None,
@@ -972,11 +977,15 @@ def correct_result(
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
         if old.source.startswith(DATASET_SOURCE) and not literature:
+            said = (f"measurement {old.id} is a published result ({old.source}), not one of this lab's: a "
+                    "correction replaces the literature's label in training (the published one stays in the "
+                    f"history); if your lab measured {alloy.formula} itself, record that as a new result instead")
             raise PublishedResult(
-                f"measurement {old.id} is a published result ({old.source}), not one of this lab's: a correction "
-                "replaces the literature's label in training (the published one stays in the history); if your "
-                f"lab measured {alloy.formula} itself, record that with 'result add' instead; nothing was saved "
-                "(to correct the published label, confirm: --literature in the CLI)")
+                f"{said} (result add); nothing was saved (to correct the published label, confirm: --literature "
+                "in the CLI)", said)
+        if literature and not old.source.startswith(DATASET_SOURCE):
+            raise CampaignError(f"measurement {old.id} is a lab result ({old.source}), not a published one: leave out "
+                                "--literature; nothing was saved")
         if old.source.startswith(DATASET_SOURCE) and weighed_g is not None:
             raise CampaignError(f"measurement {old.id} is a published result ({old.source}): no masses were weighed "
                                 "for it in this lab, so there are none to correct; nothing was saved")
@@ -986,7 +995,7 @@ def correct_result(
             r.made_composition = _made_from(weighed_g, alloy)
         same_masses = weighed_g is None or (old.made_composition is not None
                                             and not masses_differ(old.made_composition, r.made_composition))
-        if same_masses and _says_the_same(old, r):
+        if same_masses and _says_the_same(old, r, published=old.source.startswith(DATASET_SOURCE)):
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
                 f"{f' ({old.phases})' if old.phases else ''} with this method, date, notes"
@@ -995,13 +1004,15 @@ def correct_result(
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
 
 
-def _says_the_same(old: Measurement, r: ResultInput) -> bool:
+def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) -> bool:
     """A correction that would restate the result as it is (a form saved unchanged, an entry retyped).
 
     Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
-    them out of a correction of a result that has them is a change, and is stored."""
+    them out of a correction of a result that has them is a change, and is stored.  A published result
+    has no operator: whoever restates it as it is changes nothing."""
     return (old.single_phase == r.single_phase and old.phases == r.phases and old.method == r.method
-            and old.measured_on == r.measured_on and old.notes == r.notes and old.operator == r.operator)
+            and old.measured_on == r.measured_on and old.notes == r.notes
+            and (published or old.operator == r.operator))
 
 
 def _made_from(weighed_g: str, alloy: Alloy) -> dict[str, float]:

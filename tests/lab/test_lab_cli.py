@@ -58,7 +58,7 @@ def test_result_correct_of_a_published_result_asks_for_literature(capsys, store,
     _ok(capsys, "import", str(data), *db)
     before = counts(store)
     err = _refused(capsys, "result", "correct", "1", "--single-phase", "yes", *db)
-    assert "measurement 1 is a published result" in err and "'result add'" in err and "--literature" in err
+    assert "measurement 1 is a published result" in err and "new result instead (result add)" in err and "--literature" in err
     assert counts(store) == before
     out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--phases", "FCC", "--literature", *db)
     assert "supersedes measurement 1" in out

@@ -189,13 +189,17 @@ def test_a_published_result_is_corrected_only_when_confirmed(store, tmp_path):
     import_csv(store, data)
     with store.read() as s:
         (row,) = s.exec(select(Measurement)).all()
-    with pytest.raises(PublishedResult, match=f"measurement {row.id} is a published result .*'result add'.*--literature"):
+    with pytest.raises(PublishedResult, match=f"measurement {row.id} is a published result .*as a new result instead \\(result add\\).*--literature"):
         correct_result(store, row.id, single_phase=True, phases="FCC")
     assert _labels(store)["MgNi"] is False
     with pytest.raises(CampaignError, match="no masses were weighed"):
         correct_result(store, row.id, single_phase=True, weighed_g="Mg:1,Ni:1", literature=True)
+    with pytest.raises(CampaignError, match="nothing to correct"):  # restated as published: no operator to differ
+        correct_result(store, row.id, single_phase=False, phases="FCC+BCC", literature=True)
     fixed = correct_result(store, row.id, single_phase=True, phases="FCC", literature=True)
     assert fixed.supersedes_id == row.id and _labels(store)["MgNi"] is True
+    with pytest.raises(CampaignError, match=f"measurement {fixed.id} is a lab result .* leave out --literature"):
+        correct_result(store, fixed.id, single_phase=False, phases="FCC+BCC", literature=True)
 
 
 def test_the_chain_names_where_a_result_moved(store):

@@ -261,7 +261,7 @@ async def test_correcting_a_published_result_asks_first(seeded_store):
             await pilot.pause()
             await pilot.click("#save-result")
             await wait_for(pilot, lambda: app.screen.query("#yes"))
-            assert "is a published result" in app.screen.question
+            assert "is a published result" in app.screen.question and "--literature" not in app.screen.question
             assert "corrects a published result" in str(app.query_one("#result-status").render())
             assert snapshot(seeded_store) == before
             await pilot.click(answer)

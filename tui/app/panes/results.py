@@ -243,7 +243,8 @@ class ResultsPane(VerticalScroll):
                else "it corrects a published result" if isinstance(exc, PublishedResult)
                else "it contradicts an earlier result")
         self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
-        self.app.push_screen(ConfirmModal(f"{exc}. {question}?"), lambda yes: self.save(confirmed) if yes else None)
+        self.app.push_screen(ConfirmModal(f"{getattr(exc, 'reason', exc)}. {question}?"),
+                             lambda yes: self.save(confirmed) if yes else None)
 
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
