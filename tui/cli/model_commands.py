@@ -11,6 +11,7 @@ import typer
 from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
 from ..present.training_request import training_request
+from .errors import INTERRUPTED
 from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
@@ -134,6 +135,8 @@ def register(app: typer.Typer) -> None:
         if m.get("scorer"):
             chosen = "chosen on validation" if m.get("scorer_validation") else "default: too few validation rows to choose"
             echo(f"Scorer (p_single for ranking): {m['scorer']} ({chosen})")
+        if interrupted:
+            raise SystemExit(INTERRUPTED)  # kept and said above; a script tells a stopped run from a finished one
         _refused(comparison, v.id)
 
     @app.command()
@@ -359,6 +362,8 @@ def register_retrain(app: typer.Typer) -> None:
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
                  f"version v{comparison.new_id}, marked interrupted; it was not activated.")
         echo(render_comparison(comparison))
+        if interrupted and trained.version.metrics.get("cancelled"):
+            raise SystemExit(INTERRUPTED)
         _refused(comparison, comparison.new_id)
         if not comparison.activated:
             echo(f"Activate it with: hea-campaign activate {comparison.new_id}")
