@@ -33,7 +33,8 @@ Why it is built this way:
   ordinary failure (disk full, a refused move) removes the new file and the
   pending row at once.  An existing file is never overwritten.
 * **A sane mass.**  A target mass above ``SANE_MASS`` for its unit (a kilogram
-  ingot; ``1e9`` g was once typed into the TUI) is refused unless confirmed
+  ingot; ``1e9`` g was once typed into the TUI) or below ``SMALL_MASS`` (100
+  mg: ``--mass 20 --unit mg`` meant as 20 g) is refused unless confirmed
   (``--yes``).
 
 CSV layout (one row per candidate, UTF-8, header row first)::
@@ -93,6 +94,7 @@ MASS_DECIMALS: dict[str, int] = {"g": 4, "mg": 1}
 MASS_COLUMN: dict[str, str] = {"g": "grams", "mg": "milligrams"}
 FORMATS = ("csv", "json", "sheet")
 SANE_MASS: dict[str, int] = {"g": 1000, "mg": 1_000_000}  # one ingot of a kilogram, in the unit given
+SMALL_MASS: dict[str, float] = {"g": 0.1, "mg": 100}  # below 100 mg: grams typed with --unit mg, or a slip
 ROUNDING = "0.1 mg, largest remainder (masses sum exactly to the target)"
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -371,10 +373,13 @@ def _select(session, store: CampaignStore, ids: Iterable[int] | None, status: st
 
 
 def check_sane_mass(mass: float, unit: str, confirm: bool) -> None:
-    if confirm or float(mass) <= SANE_MASS[unit]:
+    """An ingot above a kilogram or below 100 mg is almost surely a typo or the wrong unit: confirmed only."""
+    if confirm or SMALL_MASS[unit] <= float(mass) <= SANE_MASS[unit]:
         return
+    limit = (f"more than {SANE_MASS[unit]:g} {unit}" if float(mass) > SANE_MASS[unit]
+             else f"less than {SMALL_MASS[unit]:g} {unit}")
     raise MassNeedsConfirmation(
-        f"a target mass of {float(mass):g} {unit} per ingot is more than {SANE_MASS[unit]:g} {unit}; "
+        f"a target mass of {float(mass):g} {unit} per ingot is {limit}; "
         "check the mass and its unit, or confirm it to export it anyway (--yes on the command line)"
     )
 

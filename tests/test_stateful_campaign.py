@@ -128,7 +128,8 @@ BAD_FORMULAS = ("", "   ", "Fe-1Ni", "Xx2Fe", "Fe0Ni", "Fe(Ni", "fe ni", "FeNi=1
                 "Fe2.5.1Ni", "Fe" * 5000, "Fe()")  # fmt: skip
 
 GOOD_MASSES = ((20, "g"), (5.5, "g"), (2500, "mg"), (0.5, "g"))
-BAD_MASSES = ((0, "g"), (-1, "g"), (20.00001, "g"), ("abc", "g"), (float("nan"), "g"), (float("inf"), "g"), (20, "kg"))
+BAD_MASSES = ((0, "g"), (-1, "g"), (20.00001, "g"), ("abc", "g"), (float("nan"), "g"), (float("inf"), "g"), (20, "kg"),
+              (20, "mg"))  # 20 mg: grams typed as milligrams; confirmed only (not here)
 PHASES_SINGLE = (None, "FCC", "BCC", "hcp", " FCC ", "B2", "sigma")  # phase lists a single-phase result may have
 PHASES_MULTI = (None, "FCC+BCC", "BCC + Laves", "FCC+L12", "B2", "sigma")
 BAD_PHASES = ("", "   ", "+FCC", "FCC+", "FCC++BCC", "=HYPERLINK(1)", "FCC;BCC", "X" * 10_000)
@@ -923,6 +924,7 @@ class CampaignMachine(RuleBasedStateMachine):
         per_unit = {"g": 10_000, "mg": 10}.get(unit)  # the service weighs in whole 0.1 mg
         mass_ok = per_unit is not None and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
         mass_ok = mass_ok and abs(value * per_unit - round(value * per_unit)) < 1e-6
+        mass_ok = mass_ok and 1000 <= value * per_unit <= 10_000_000  # 100 mg to 1 kg without --yes
         selected = approved if ids is None else list(dict.fromkeys(ids))
         legal = bool(selected) and all(self.candidates.get(i) == "approved" for i in selected)
         measured = self._alloys_with_a_lab_result()  # measured since approval: export asks for --yes

@@ -213,7 +213,7 @@ def test_an_element_lighter_than_the_balance_step_is_refused(store, tmp_path):
     (cid,) = _approved(store, ["Al0.01CoCrFeNi"])  # Al is about 0.12 wt.%
     before = _store_state(store)
     with pytest.raises(CampaignError, match=rf"candidate {cid} .*Al would weigh less than 0.1 mg"):
-        export_batch(store, mass=20, unit="mg", out=tmp_path / "b.csv")
+        export_batch(store, mass=20, unit="mg", out=tmp_path / "b.csv", confirm=True)  # a small ingot, confirmed
     assert _store_state(store) == before and not (tmp_path / "b.csv").exists()
     export_batch(store, mass=1, unit="g", out=tmp_path / "b.csv")  # 1.2 mg of Al is fine
 

@@ -183,3 +183,15 @@ def test_result_correct_replaces_mistyped_masses(capsys, store, db):
     fe = (10.00 / 55.845) / (10.00 / 55.845 + 10.51 / 58.6934)
     assert label.made == ({"Fe": round(fe, 6), "Ni": round(1 - fe, 6)},) and label.label is True
     assert "FCC" in _ok(capsys, "history", "FeNi", *db).splitlines()[-1]  # the rest of the result carries over
+
+
+def test_an_ingot_below_100_mg_is_refused_unless_confirmed(capsys, store, db, tmp_path):
+    """`--mass 20 --unit mg` meant as 20 g wrote 20 mg ingots without a word."""
+    (cid,) = insert_candidates(store, ["CoCrFeNi"])
+    _ok(capsys, "approve", str(cid), *db)
+    before = counts(store)
+    err = _refused(capsys, "export", "--mass", "20", "--unit", "mg", "--out", str(tmp_path / "b.csv"), *db)
+    assert "less than 100 mg" in err and "--mass 20000 --unit mg" in err and "--yes" in err
+    assert counts(store) == before and not (tmp_path / "b.csv").exists()
+    out = _ok(capsys, "export", "--mass", "20", "--unit", "mg", "--yes", "--out", str(tmp_path / "b.csv"), *db)
+    assert "Exported 1 candidate(s)" in out

@@ -96,13 +96,13 @@ def test_approving_an_exported_candidate_points_at_voiding(store, tmp_path):
         approve(store, [cid])
 
 
-@pytest.mark.parametrize(("mass", "unit"), [(1e9, "g"), (1001, "g"), (2_000_000, "mg")])
+@pytest.mark.parametrize(("mass", "unit"), [(1e9, "g"), (1001, "g"), (2_000_000, "mg"), (20, "mg"), (0.05, "g")])
 def test_an_insane_mass_needs_confirmation(store, tmp_path, mass, unit):
     ids = insert_candidates(store, ["FeNi"])
     approve(store, ids)
     before = counts(store)
     out = tmp_path / "b.csv"
-    with pytest.raises(MassNeedsConfirmation, match="--yes"):
+    with pytest.raises(MassNeedsConfirmation, match=("more than" if mass > 1000 else "less than") + ".*--yes"):
         export_batch(store, mass=mass, unit=unit, out=out)
     assert counts(store) == before and not out.exists()
     with store.read() as s:

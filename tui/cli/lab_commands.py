@@ -264,7 +264,7 @@ def register(app: typer.Typer) -> None:
     def export(
         ctx: typer.Context,
         mass: Annotated[Optional[float], typer.Option("--mass", metavar="MASS", help="Target ingot mass per candidate, "
-                                                      "in --unit (above 1 kg only with --yes).")] = None,
+                                                      "in --unit (above 1 kg or below 100 mg only with --yes).")] = None,
         out: Annotated[Optional[str], typer.Option("--out", metavar="FILE", help="File to write (must not exist): "
                                                    ".csv or .txt for csv and sheet, .json for json.")] = None,
         status: Annotated[ExportStatus, typer.Option("--status", help="Export every candidate with this status (only approved ones can be exported; --ids picks some).")] = ExportStatus.approved,
@@ -274,7 +274,7 @@ def register(app: typer.Typer) -> None:
                                                             "(default: taken from the --out suffix, else csv).")] = None,
         loss: Annotated[Optional[str], typer.Option("--loss", metavar="EL:PCT,...", help="Weigh sheet loss allowances, "
                                                     "e.g. Mn:2%,Al:1%.")] = None,
-        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg), and candidates whose alloy was measured since they were proposed (a replicate).")] = False,
+        yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg) or below 100 mg (0.1 g), and candidates whose alloy was measured since they were proposed (a replicate).")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,

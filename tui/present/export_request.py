@@ -13,6 +13,7 @@ DEFAULT_MASS_G = 20.0
 # An ingot heavier than this is almost surely a typo (1e308, grams meant as mg); --yes lifts it.
 # The same limit as campaign.export.SANE_MASS (the TUI asks instead of refusing).
 MASS_LIMIT = {"g": 1000.0, "mg": 1_000_000.0}
+MASS_FLOOR = {"g": 0.1, "mg": 100.0}  # below 100 mg: grams typed with --unit mg (campaign.export.SMALL_MASS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def check_mass(mass, unit: str, *, allow_large: bool = False) -> float:
     if top is not None and value > top:
         raise CampaignError(f"an ingot of {value:g} {unit} is more than {top:g} {unit}; "
                             f"if you mean it, add --yes")
+    if not allow_large and value < MASS_FLOOR[unit]:
+        raise CampaignError(f"an ingot of {value:g} {unit} is less than {MASS_FLOOR[unit]:g} {unit}; check the unit"
+                            + (" (20 g is --mass 20000 --unit mg)" if unit == "mg" else "") + " or, if you mean it, "
+                            "add --yes")
     return value
 
 
