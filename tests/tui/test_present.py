@@ -126,15 +126,17 @@ def test_a_long_formula_is_shortened_in_the_results_table_but_whole_in_its_panel
     formula = "Al0.25Co0.75Cr1.25Cu0.5Fe1.5Mn0.25Ni1.75Ti0.5V0.25"
     r = SimpleNamespace(id=9, formula=formula, single_phase=True, phases="FCC", method="XRD", operator="ana",
                         day=date(2026, 11, 28), entered_at=datetime(2026, 11, 28), candidate_id=None, current=True,
-                        superseded_by=None, chain=[9], notes=None, measured_on=date(2026, 11, 28))
+                        superseded_by=None, chain=[9], notes=None, measured_on=date(2026, 11, 28), source="lab")
     cells = result_cells(r)
     widths = fit_columns(natural_widths([cells]), 78)  # an 80-column screen less the scrollbar
     cell = fit_row(cells, widths)[list(widths).index("alloy")]
     assert len(cell) == widths["alloy"] < len(formula) and cell.endswith("…") and formula.startswith(cell[:-1])
     assert formula in format_chain([r], 9) and "method XRD" in format_chain([r], 9)
     assert "  2026-11-28  single phase yes" in format_chain([r], 9)
-    literature = SimpleNamespace(**{**vars(r), "measured_on": None})  # a literature row: only its import date
-    assert "entered 2026-11-28 (no measurement date)" in format_chain([literature], 9)
+    assert "by ana  [counts]" in format_chain([r], 9)
+    literature = SimpleNamespace(**{**vars(r), "measured_on": None, "operator": None, "source": "import:yan2021"})
+    assert "entered 2026-11-28 (no measurement date)" in format_chain([literature], 9)  # only its import date
+    assert "by literature, from import:yan2021  [counts]" in format_chain([literature], 9)  # not 'by ?
     assert (cells["date"], result_cells(literature)["date"]) == ("2026-11-28", "2026-11-28*")  # * = entered
 
 

@@ -122,6 +122,15 @@ def count_line(counts, listed_results: int, listed_failures: int) -> str:
     return f"{results}, {counts.corrected:,} corrected, {failures}; date* = entered, not measured; c/Enter: correct"
 
 
+def _who(r) -> str:
+    """Who measured a result: its operator, the literature for a dataset's row (as `history` says)."""
+    from hea_campaign.campaign.importing import DATASET_SOURCE
+
+    if r.operator:
+        return one_line(r.operator)
+    return f"literature, from {one_line(r.source)}" if r.source.startswith(DATASET_SOURCE) else "?"
+
+
 def result_cells(r) -> dict[str, str]:
     """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
     state = "current" if r.current else f"corrected by {r.superseded_by}"
@@ -172,6 +181,6 @@ def format_chain(chain: list, selected: int) -> str:
         before = r
         extra = f", method {one_line(r.method)}" if r.method else ""
         when = r.day.isoformat() if r.measured_on else f"entered {r.day.isoformat()} (no measurement date)"
-        lines.append(f"  {r.id:>6}  {when}  {what}{extra}  by {one_line(r.operator or '?')}  [{mark}]"
+        lines.append(f"  {r.id:>6}  {when}  {what}{extra}  by {_who(r)}  [{mark}]"
                      + (f"  notes: {one_line(r.notes)}" if r.notes else ""))
     return "\n".join(lines)
