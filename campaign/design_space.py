@@ -142,8 +142,14 @@ def read_price_file(path) -> dict:
     p = Path(path).expanduser()
     try:
         text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"cannot read the price list {p}: {exc}") from None
+    except IsADirectoryError:
+        raise CampaignError(f"cannot read the price list {p}: it is a folder, not a CSV file") from None
+    except FileNotFoundError:
+        raise CampaignError(f"cannot read the price list {p}: no such file") from None
+    except UnicodeDecodeError:
+        raise CampaignError(f"cannot read the price list {p}: it is not UTF-8 text (save it as CSV UTF-8)") from None
+    except OSError as exc:
+        raise CampaignError(f"cannot read the price list {p}: {exc.strerror or exc}") from None
     return {"source": p.name, "usd_per_kg": read_price_list(text, p.name)}
 
 

@@ -52,6 +52,10 @@ _PYDANTIC_WORDING = (
     ("Input should be a valid number, unable to parse string as a number", "not a number"),
     ("Input should be a valid integer", "not a whole number"),
     ("Input should be a valid number", "not a number"),
+    ("Input should be greater than or equal to", "it must be at least"),
+    ("Input should be less than or equal to", "it must be at most"),
+    ("Input should be greater than", "it must be more than"),
+    ("Input should be less than", "it must be less than"),
 )
 
 
