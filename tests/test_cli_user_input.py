@@ -340,3 +340,17 @@ def test_ctrl_c_during_an_import_says_nothing_half_written_is_kept(seeded_store,
     err = capsys.readouterr().err
     assert "interrupted (Ctrl+C): every write is all or nothing, so none is left half-done" in err, err
     assert len(written) == 20 and snapshot(seeded_store) == before
+
+
+def test_an_error_after_a_progress_line_starts_on_a_line_of_its_own(capsys):
+    """Ctrl+C during a screen printed 'screened 1,766,457/3,478,761^Cinterrupted ...' on one line."""
+    from hea_campaign.tui.cli.errors import INTERRUPTED, end_progress_line, handle, progress_line, say
+
+    progress_line("  screened 5/10")
+    assert handle(KeyboardInterrupt()) == INTERRUPTED
+    err = capsys.readouterr().err
+    assert err.startswith("\r  screened 5/10\ninterrupted (Ctrl+C)")
+    progress_line("  screened 6/10")
+    end_progress_line()
+    say("something went wrong")
+    assert capsys.readouterr().err == "\r  screened 6/10\nerror: something went wrong\n"  # one newline, not two

@@ -41,8 +41,25 @@ def _click_modules() -> list:
     return mods
 
 
+_progress = {"open": False}  # a progress line ("\r..." without a newline) is on the terminal
+
+
+def progress_line(text: str) -> None:
+    """Rewrite the progress line on stderr in place."""
+    print("\r" + text, end="", file=sys.stderr, flush=True)
+    _progress["open"] = True
+
+
+def end_progress_line() -> None:
+    """End the progress line, if one is open, so that what follows starts on a line of its own."""
+    if _progress["open"]:
+        print(file=sys.stderr, flush=True)
+        _progress["open"] = False
+
+
 def say(message: str) -> None:
     """One line on stderr, control characters neutralised."""
+    end_progress_line()
     typer.echo(f"error: {one_line(message)}", err=True)
 
 
@@ -83,6 +100,7 @@ def _os_message(exc: OSError) -> str:
 
 def say_interrupted() -> None:
     """What a Ctrl+C left: every write is one transaction (an export's file and record are settled together)."""
+    end_progress_line()
     typer.echo("interrupted (Ctrl+C): every write is all or nothing, so none is left half-done", err=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Annotated, Optional
 
@@ -11,7 +10,7 @@ import typer
 from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
 from ..present.training_request import training_request
-from .errors import INTERRUPTED
+from .errors import INTERRUPTED, end_progress_line, progress_line
 from .options import ByOption, CampaignOption, DbOption, echo
 from .options import open_store as _open
 
@@ -259,11 +258,10 @@ def register(app: typer.Typer) -> None:
             echo(f"warning: {warning}", err=True)
 
         def progress(done: int, total: int) -> None:
-            print(f"\r  screened {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+            progress_line(f"  screened {done:,}/{total:,}")
 
         outcome = run(store, req, by=by, progress=progress if req.mode == "screen" else None)
-        if req.mode == "screen":
-            print(file=sys.stderr)
+        end_progress_line()
         stored = candidates_with_ids(store, outcome.candidate_ids) if outcome.candidate_ids else []
         echo(format_proposal(req, outcome, stored))
 

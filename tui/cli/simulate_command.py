@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .errors import end_progress_line, progress_line
 from .options import echo
 
 
@@ -82,7 +83,7 @@ def register(app: typer.Typer) -> None:
             eta = el / done * (total - done)
             line = f"  [{done}/{total}] {msg}  {el:.0f} s, about {eta:.0f} s left"
             if interactive:
-                print("\r" + line.ljust(90), end="", file=sys.stderr, flush=True)
+                progress_line(line.ljust(90))
             elif done == total or done % max(1, total // 20) == 0:
                 print(line, file=sys.stderr, flush=True)
 
@@ -93,8 +94,7 @@ def register(app: typer.Typer) -> None:
             f"in {min(settings.jobs, settings.repeats)} process(es)"
         echo(f"simulating {settings.trainings} trainings {where}...", err=True)  # fmt: skip
         result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
-        if interactive:
-            print(file=sys.stderr)
+        end_progress_line()
         rows = summarise(result)
         write_records(result, out)
         save_plot(result, png)
