@@ -161,4 +161,4 @@ def test_the_cockpit_header_says_the_store_is_read_only(shared_copy):
     from hea_campaign.tui.app.launch import cockpit_for
 
     app = cockpit_for(str(shared_copy), "default", open_store=lambda: None)
-    assert app.sub_title.endswith("(read-only: the file is read-only)")
+    assert app.sub_title.startswith("read-only (the file is read-only) · default @ ")

@@ -146,16 +146,17 @@ class CampaignApp(App):
         from hea_campaign.campaign.status import read_only_here
 
         why = read_only_here(store.url if store is not None else opening.display_url)
-        self.where = (about.campaign_name, about.display_url, f" (read-only: {why})" if why else "")
+        self.where = (about.campaign_name, about.display_url, f"read-only ({why}) · " if why else "")
         self.sub_title = self._fitted_where(None)
 
     def _fitted_where(self, width: int | None) -> str:
-        """'campaign @ store URL' for the header, the URL cut in the middle to fit ``width`` columns."""
+        """'campaign @ store URL' for the header, the URL cut in the middle to fit ``width`` columns; a
+        read-only store says so first, so that a narrow header never cuts it off."""
         from ..present.text import fit_url
 
         name, url, read_only = self.where
-        room = len(url) if width is None else max(width - len(self.title) - len(name) - len(read_only) - 24, 16)
-        return f"{name} @ {fit_url(url, room)}{read_only}"
+        room = len(url) if width is None else max(width - len(self.title) - len(name) - len(read_only) - 24, 12)
+        return f"{read_only}{name} @ {fit_url(url, room)}"
 
     def on_resize(self, event) -> None:
         self.sub_title = self._fitted_where(event.size.width)
