@@ -107,14 +107,14 @@ async def test_the_latent_map_selects_candidates_by_keyboard_and_opens_one(train
         assert app.screen.candidate_id == chosen
         await wait_for(pilot, lambda: app.screen.detail is not None)
         await pilot.press("s")
-        await wait_for(pilot, lambda: list(tmp_path.glob("shap-v*.png")))
+        await wait_for(pilot, lambda: list(tmp_path.glob(f"shap-candidate{chosen}-v*.png")))
         await pilot.press("escape", "v")
         await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.curve is not None)
         await pilot.press("s")
         await wait_for(pilot, lambda: list(tmp_path.glob("training-curves-v*.png")))
         app.action_save_reliability()
         await wait_for(pilot, lambda: list(tmp_path.glob("reliability-v*.png")))
-    for pattern in ("latent-map-v*.png", "shap-v*.png", "training-curves-v*.png", "reliability-v*.png"):
+    for pattern in ("latent-map-v*.png", "shap-candidate*-v*.png", "training-curves-v*.png", "reliability-v*.png"):
         (png,) = tmp_path.glob(pattern)
         assert png.read_bytes()[:8] == PNG, pattern
 
@@ -274,9 +274,9 @@ async def test_the_palette_saves_the_map_shap_and_curves_and_selects(fixed_store
         await run_from_palette(pilot, "Select candidates")
         await wait_for(pilot, lambda: cands.selected == {cands.cursor_id()})
         await run_from_palette(pilot, "Save a candidate's SHAP")  # the one under the cursor, opened
-        await wait_for(pilot, lambda: list(tmp_path.glob("shap-v*.png")), timeout=120)
+        await wait_for(pilot, lambda: list(tmp_path.glob(f"shap-candidate{cands.cursor_id()}-v*.png")), timeout=120)
         assert isinstance(app.screen, CandidateScreen)
-    for pattern in ("latent-map-v*.png", "shap-v*.png"):
+    for pattern in ("latent-map-v*.png", "shap-candidate*-v*.png"):
         (png,) = tmp_path.glob(pattern)
         assert png.read_bytes()[:8] == PNG, pattern
 

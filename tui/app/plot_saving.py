@@ -29,7 +29,8 @@ def write_plot(store, kind: str, version: int | None, payload, folder: Path) -> 
             path = folder / plots.plot_file_name(kind, datetime.now(), version)
         return plots.training_curves_png(training_curve(store, version), path)
     if kind == "shap":
-        formula, contributions = payload
+        formula, contributions, candidate = payload
+        path = folder / plots.plot_file_name(kind, datetime.now(), version, candidate)
         return plots.shap_png(formula, version, contributions, path)
     if kind == "reliability":
         from hea_campaign.campaign.reliability import reliability

@@ -28,7 +28,7 @@ class CandidateScreen(Screen):
         if d is None or not d.shap:
             self.notify("The SHAP values are still being computed.", severity="warning")
             return
-        self.app.save_plot("shap", d.candidate.model_version_id, payload=(d.formula, d.shap))
+        self.app.save_plot("shap", d.candidate.model_version_id, payload=(d.formula, d.shap, d.candidate.id))
 
     def compose(self) -> ComposeResult:
         yield Header()

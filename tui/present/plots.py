@@ -45,9 +45,11 @@ def _save(fig, path) -> Path:
     return path
 
 
-def plot_file_name(kind: str, when: datetime, version: int | None = None) -> str:
-    """<kind>[-v<version>]-<YYYYmmdd-HHMMSS>.png: saving twice never overwrites."""
-    return f"{kind}{'' if version is None else f'-v{version}'}-{when:%Y%m%d-%H%M%S}.png"
+def plot_file_name(kind: str, when: datetime, version: int | None = None, candidate: int | None = None) -> str:
+    """<kind>[-candidate<id>][-v<version>]-<YYYYmmdd-HHMMSS>.png: saving twice never overwrites, and a
+    candidate's plot names the candidate."""
+    return (f"{kind}{'' if candidate is None else f'-candidate{candidate}'}"
+            f"{'' if version is None else f'-v{version}'}-{when:%Y%m%d-%H%M%S}.png")
 
 
 def latent_map_png(m, path, selected: int | None = None) -> Path:
