@@ -88,8 +88,14 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if req.mode == "screen":
         from hea_campaign.campaign.proposals import screening_keeps
 
-        lines.append(f"Screening keeps the best {screening_keeps(req.batch)} compositions of the space by score for "
-                     "the checks below (all of them when the space holds fewer)")
+        left_out = getattr(outcome, "left_out", None) or {}
+        if left_out:
+            lines.append("Left out of the screening: " + ", ".join(f"{e} ({why})" for e, why in left_out.items())
+                         + f"; no candidate holds {'it' if len(left_out) == 1 else 'them'}")
+        screened = getattr(outcome, "screened", None)
+        count = f"{screened:,} compositions inside the design space" if screened is not None else "the space"
+        lines.append(f"Screened {count}; the best {screening_keeps(req.batch)} by score go on to the checks below "
+                     "(all of them when there are fewer)")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")
