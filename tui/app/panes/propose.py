@@ -225,7 +225,7 @@ class ProposePane(VerticalScroll):
 
         def save():
             try:
-                return checked_save()
+                return in_form_words(checked_save(), SPACE_FORM)  # a note names the form's fields too
             except CampaignError as e:
                 raise CampaignError(in_form_words(str(e), SPACE_FORM)) from None
 
