@@ -26,7 +26,7 @@ from .acquisition import STRATEGIES, acquisition, pick_batch
 from .chemistry import FormulaError, parse_formula
 from .constraints import Constraints, project, satisfies
 from .design_space import load_design_space, load_prices, space_for_run
-from .economics import DENSITY_NOTE, cost_per_kg, density
+from .economics import DENSITY_NOTE, cost_per_kg, density, price_table
 from .errors import CampaignError
 from .inversion import Caution, invert
 from .known_alloys import find_known, measured_alloys, nearest
@@ -262,8 +262,28 @@ def _labels_learnt(version, y_ref) -> int:
     return len(y_ref) + len(version_arrays(version).get("val_ids", ()))
 
 
-def _path_record(path, vocabulary) -> list[dict]:
-    return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
+def _path_record(path, vocabulary, space: Constraints | None = None, prices=None) -> list[dict]:
+    """Each step's formula and p; a step that breaks the space's cost or density limit says so ("outside"):
+    steps are moved into the element count and bounds, but cost and density are only checked on the
+    candidates a run stores, so a path may pass through alloys beyond those limits."""
+    steps = [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
+    if not path or space is None or (space.max_cost_per_kg is None and space.max_density is None):
+        return steps
+    X = np.array([x for x, _ in path])
+    breaks: list[list[str]] = [[] for _ in steps]
+    if space.max_cost_per_kg is not None:
+        for k, c in enumerate(cost_per_kg(X, vocabulary, prices or price_table())):
+            if not c <= space.max_cost_per_kg + 1e-9:  # no price (nan) counts as over, as in satisfies
+                breaks[k].append(f"cost {c:.2f} USD/kg > {space.max_cost_per_kg:g}" if np.isfinite(c)
+                                 else f"cost unknown (no price), limit {space.max_cost_per_kg:g} USD/kg")
+    if space.max_density is not None:
+        for k, rho in enumerate(density(X, vocabulary)):
+            if rho > space.max_density + 1e-9:
+                breaks[k].append(f"density {rho:.2f} g/cm3 > {space.max_density:g}")
+    for step, b in zip(steps, breaks, strict=True):
+        if b:
+            step["outside"] = b
+    return steps
 
 
 def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=None, ref=None) -> tuple[Pool, dict[str, list[dict]]]:
@@ -278,7 +298,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
                      keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space,
                      caution=caution)
-        paths = {n: _path_record(p, vocab) for n, p in zip(names, res.paths, strict=True)}
+        paths = {n: _path_record(p, vocab, space, prices) for n, p in zip(names, res.paths, strict=True)}
         ok = res.reached
         return Pool(
             X=res.final[ok],

@@ -105,3 +105,24 @@ def test_the_front_ends_plan_in_the_campaign_space(trained_store):
     assert plan.left_out == {"Cu": "not allowed by the design space"} and plan.count == 149
     with pytest.raises(CampaignError, match="needs at least 5 per alloy"):  # the run's overrides count
         screening_plan(trained_store, _screen(["Fe", "Ni", "Co", "Cr"], space_overrides={"min_elements": 5}))
+
+
+def test_path_steps_beyond_the_cost_or_density_limit_are_marked(trained_store):
+    """Steps are moved into the element count and bounds only: a heavy start stays heavy at step 0. The path
+    says so; the candidates stored still meet the limits."""
+    from hea_campaign.campaign.economics import density
+
+    update_design_space(trained_store, max_cost_per_kg=40.0, max_density=9.0)
+    outcome = propose(trained_store, ProposalRequest(mode="invert", starts=["Ag35Mo15Ni35W15"], inversion="proximal",
+                                                     max_steps=3, batch=1))
+    step0 = outcome.paths["Ag35Mo15Ni35W15"][0]
+    assert step0["formula"] == "Ag35Mo15Ni35W15"
+    assert any(o.startswith("density 11.") and o.endswith("g/cm3 > 9") for o in step0["outside"]), step0
+    for path in outcome.paths.values():
+        for step in path:
+            rho = float(density(parse_formula(step["formula"]).vector(V)[None], V)[0])
+            assert (rho > 9 + 1e-9) == any(o.startswith("density") for o in step.get("outside", []))
+    lines = proposal_summary(ProposalRequest(mode="invert", cutoff=0.6, inversion="proximal"), outcome)
+    assert any("[outside the limits: " in line for line in lines)
+    assert any(line.startswith("Steps marked [outside the limits] break the design space's cost or density limit")
+               for line in lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
-from .formulas import at_percent, path_lines
+from .formulas import OUTSIDE, at_percent, path_lines
 
 
 def ordinal(n: int) -> str:
@@ -67,6 +67,9 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
                 lines.append(f"  (step 0 is {start} moved into the design space; the change is counted from "
                              f"{start} as it is: at.% {at_percent(_canonical(start))})")
             lines += path_lines(path)  # canonical formula and at.% on every step, as in the detail
+        if any(step.get("outside") for path in outcome.paths.values() for step in path):
+            lines.append(f"Steps marked [{OUTSIDE}] break the design space's cost or density limit: a path may pass "
+                         "through them (its steps keep only the element count and bounds); a stored candidate never does")
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     for k in getattr(outcome, "known", [])[:10]:
         lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
