@@ -26,12 +26,12 @@ from .acquisition import STRATEGIES, acquisition, pick_batch
 from .chemistry import FormulaError, parse_formula
 from .constraints import Constraints, project, satisfies
 from .design_space import load_design_space, load_prices, space_for_run
-from .economics import DENSITY_NOTE, cost_per_kg, density
+from .economics import DENSITY_NOTE, cost_per_kg, density, price_table
 from .errors import CampaignError
 from .inversion import Caution, invert
 from .known_alloys import find_known, measured_alloys, nearest
 from .model_versions import get_version, load_version, version_arrays
-from .screening import screen_space
+from .screening import Grid, screen_space, space_size
 from .store import CampaignStore, current_user
 from .training_set import PROPOSAL_SOURCE, formula_of
 from .uncertainty import Reference, assess, build_reference, has_reference
@@ -59,6 +59,7 @@ class ProposalRequest:
     seed: int = 0
     model_version_id: int | None = None
     scheduler: str | None = None  # screening: a Dask scheduler (tcp://host:8786) to run the parts on
+    max_compositions: int | None = None  # screening: refuse a space of more compositions than this (None: no limit)
 
     def describe(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("constraints", "space_overrides")}
@@ -67,6 +68,91 @@ class ProposalRequest:
         d["screen_elements"] = list(self.screen_elements)
         d["constraints"] = None if self.constraints is None else self.constraints.describe()
         return d
+
+
+@dataclass(frozen=True)
+class ScreenPlan:
+    """What a screening will enumerate: the elements it screens, those it leaves out (and why), and how
+    many compositions of the grid lie inside the design space's element count and per-element bounds."""
+
+    elements: tuple[str, ...]
+    left_out: dict[str, str]
+    count: int
+
+
+def _pct(fraction: float) -> str:
+    return f"{100 * fraction:.6g}"
+
+
+def _names(elements) -> str:
+    return ", ".join(elements)
+
+
+def _space_words(space: Constraints) -> str:
+    """The bounds a screened composition must meet, in words (cost and density are checked as it is screened)."""
+    most = space.max_elements if space.max_elements is not None else "any number of"
+    words = [f"{space.min_elements} to {most} elements", f"each {_pct(space.element_min)} to "
+             f"{_pct(space.element_max)} at.%"]
+    words += [f"{e} at least {_pct(v)} at.%" for e, v in sorted(space.min_fraction.items()) if v > 0]
+    words += [f"{e} at most {_pct(v)} at.%" for e, v in sorted(space.max_fraction.items())]
+    return ", ".join(words)
+
+
+def plan_screening(elements: Sequence[str], step: float, space: Constraints, vocabulary,
+                   limit: int | None = None) -> ScreenPlan:
+    """The screening of ``elements`` in steps of ``step`` inside ``space``, or a CampaignError saying in one
+    line why it would produce nothing (or more than ``limit`` compositions) before anything is screened.
+
+    Elements the space bans or does not allow are left out (the plan says which, and why): screened
+    compositions never hold them."""
+    els = list(elements)
+    unknown = [e for e in els if e not in vocabulary]
+    if unknown:
+        raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
+    not_allowed = [e for e in els if space.allowed is not None and e not in space.allowed and e not in space.banned]
+    banned = [e for e in els if e in space.banned]
+    left_out = {e: "banned by the design space" for e in banned}
+    left_out.update({e: "not allowed by the design space" for e in not_allowed})
+    kept = [e for e in els if e not in left_out]
+    why = []
+    if not_allowed:
+        why.append(f"{_names(not_allowed)} {'is' if len(not_allowed) == 1 else 'are'} not allowed by the design "
+                   f"space (allowed: {_names(sorted(space.allowed))})")
+    if banned:
+        why.append(f"{_names(banned)} {'is' if len(banned) == 1 else 'are'} banned by the design space")
+    if not kept:
+        raise CampaignError(f"nothing to screen: {' and '.join(why)}")
+    missing = [e for e, v in sorted(space.min_fraction.items()) if v > 0 and e not in kept]
+    if missing:
+        raise CampaignError(
+            f"the design space requires {_names(f'{e} (at least {_pct(space.min_fraction[e])} at.%)' for e in missing)}"
+            f", which {'is' if len(missing) == 1 else 'are'} not among the elements to screen ({_names(kept)})")
+    if len(kept) < space.min_elements:
+        also = f" ({'; '.join(why)})" if why else ""
+        raise CampaignError(f"{len(kept)} element{'s' if len(kept) != 1 else ''} to screen{also}, but the design "
+                            f"space needs at least {space.min_elements} per alloy: screen more elements or lower "
+                            f"the minimum number of elements")
+    count = Grid(kept, step, space).count
+    if count == 0:
+        hint = (": use a finer --step" if step > space.granularity + 1e-12 else "")
+        raise CampaignError(
+            f"none of the {space_size(len(kept), step):,} compositions of {_names(kept)} in steps of {_pct(step)} "
+            f"at.% lies in the design space ({_space_words(space)}){hint}")
+    if limit is not None and count > limit:
+        raise CampaignError(
+            f"screening {len(kept)} elements in steps of {_pct(step)} at.% means {count:,} compositions inside the "
+            f"design space, more than the limit of {limit:,}: use a coarser --step, fewer elements, or raise "
+            f"--max-compositions")
+    return ScreenPlan(tuple(kept), left_out, count)
+
+
+def screening_plan(store: CampaignStore, req: ProposalRequest) -> ScreenPlan:
+    """The plan of a screening request in the campaign's design space (with the request's overrides), made
+    before the model is loaded, so the front ends can refuse or warn (with the count) before screening."""
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    req = _with_space(store, req, DEFAULT_VOCABULARY, load_prices(store))
+    return plan_screening(req.screen_elements, req.step, req.constraints, DEFAULT_VOCABULARY, req.max_compositions)
 
 
 def screening_keeps(batch: int) -> int:
@@ -84,6 +170,7 @@ class Pool:
     change: np.ndarray | None = None
     steps: np.ndarray | None = None
     paths: list[list[dict]] = field(default_factory=list)
+    plan: ScreenPlan | None = None  # screening: what was screened
 
 
 @dataclass
@@ -97,6 +184,8 @@ class ProposalOutcome:
     constraints: Constraints | None = None  # the design space that was applied
     prior_weight: float | None = None  # greedy: the physics prior's largest bonus to p (model.physics_rule)
     outside_map: list[str] = field(default_factory=list)  # latent points far from every training alloy's
+    left_out: dict[str, str] = field(default_factory=dict)  # screening: element -> why it was not screened
+    screened: int | None = None  # screening: compositions of the grid inside the design space's bounds
 
 
 LATENT_MARGIN = 0.25  # of the training alloys' latent range, each side: beyond it a decoding extrapolates
@@ -173,8 +262,28 @@ def _labels_learnt(version, y_ref) -> int:
     return len(y_ref) + len(version_arrays(version).get("val_ids", ()))
 
 
-def _path_record(path, vocabulary) -> list[dict]:
-    return [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
+def _path_record(path, vocabulary, space: Constraints | None = None, prices=None) -> list[dict]:
+    """Each step's formula and p; a step that breaks the space's cost or density limit says so ("outside"):
+    steps are moved into the element count and bounds, but cost and density are only checked on the
+    candidates a run stores, so a path may pass through alloys beyond those limits."""
+    steps = [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
+    if not path or space is None or (space.max_cost_per_kg is None and space.max_density is None):
+        return steps
+    X = np.array([x for x, _ in path])
+    breaks: list[list[str]] = [[] for _ in steps]
+    if space.max_cost_per_kg is not None:
+        for k, c in enumerate(cost_per_kg(X, vocabulary, prices or price_table())):
+            if not c <= space.max_cost_per_kg + 1e-9:  # no price (nan) counts as over, as in satisfies
+                breaks[k].append(f"cost {c:.2f} USD/kg > {space.max_cost_per_kg:g}" if np.isfinite(c)
+                                 else f"cost unknown (no price), limit {space.max_cost_per_kg:g} USD/kg")
+    if space.max_density is not None:
+        for k, rho in enumerate(density(X, vocabulary)):
+            if rho > space.max_density + 1e-9:
+                breaks[k].append(f"density {rho:.2f} g/cm3 > {space.max_density:g}")
+    for step, b in zip(steps, breaks, strict=True):
+        if b:
+            step["outside"] = b
+    return steps
 
 
 def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=None, ref=None) -> tuple[Pool, dict[str, list[dict]]]:
@@ -189,7 +298,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
                      keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space,
                      caution=caution)
-        paths = {n: _path_record(p, vocab) for n, p in zip(names, res.paths, strict=True)}
+        paths = {n: _path_record(p, vocab, space, prices) for n, p in zip(names, res.paths, strict=True)}
         ok = res.reached
         return Pool(
             X=res.final[ok],
@@ -208,15 +317,18 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         n = len(X)
         return Pool(X=X, p_target=np.full(n, req.p_target), start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
     if req.mode == "screen":
-        els = list(req.screen_elements)
-        unknown = [e for e in els if e not in vocab]
-        if unknown:
-            raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
+        plan = plan_screening(req.screen_elements, req.step, space, vocab, req.max_compositions)
         keep = screening_keeps(req.batch)
-        best_X, _ = screen_space(model, els, step=req.step, keep=keep, strategy=req.strategy, constraints=space,
-                                 prices=prices, scheduler=req.scheduler, progress=progress, should_stop=should_stop)
+        best_X, _ = screen_space(model, plan.elements, step=req.step, keep=keep, strategy=req.strategy,
+                                 constraints=space, prices=prices, scheduler=req.scheduler, progress=progress,
+                                 should_stop=should_stop)
+        if not len(best_X) and not (should_stop and should_stop()):
+            limits = [f"at most {v:g} {unit}" for v, unit in ((space.max_cost_per_kg, "USD/kg"),
+                                                               (space.max_density, "g/cm3")) if v is not None]
+            raise CampaignError(f"none of the {plan.count:,} compositions screened meets the design space's "
+                                f"{' and '.join(limits) or 'limits'}")
         n = len(best_X)
-        return Pool(X=best_X, start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
+        return Pool(X=best_X, start_formula=[None] * n, paths=[[] for _ in range(n)], plan=plan), {}
     raise CampaignError(f"unknown proposal mode '{req.mode}'; choose one of {', '.join(MODES)}")
 
 
@@ -298,8 +410,9 @@ def propose(
     keep, known, dropped = _screened_out(pool, paths, req, space, prices, measured, model.vocabulary)
     produced = len(pool.X)
     outside_map = latent_points_outside(req.latent, ref.latent) if req.mode == "latent" else []
+    screened = {} if pool.plan is None else {"left_out": dict(pool.plan.left_out), "screened": pool.plan.count}
     if not keep:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened)
     idx = np.array(keep)
     X = pool.X[idx]
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
@@ -313,12 +426,12 @@ def propose(
     picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped)
     prior_weight = _prior_weight(req.strategy, n_labels)
     if not picked:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened)
     batch = _Picked(pool, idx, picked, formulas, a, X[picked], measured, prices, model.vocabulary)
     run_id, ids = _store_batch(store, req, version, batch, by or current_user(),
                                {"mode": req.mode, "produced": produced, "dropped": dropped, "known": known,
-                                "prior_weight": prior_weight})
-    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight, outside_map)
+                                "prior_weight": prior_weight, **screened})
+    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight, outside_map, **screened)
 
 
 def _with_space(store: CampaignStore, req: ProposalRequest, vocab, prices) -> ProposalRequest:

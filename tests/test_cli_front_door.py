@@ -146,7 +146,7 @@ REFUSED = [
     (["propose", "--screen", "Fe,Ni", "--min-elements", "100"], "--min-elements (100)"),
     (["propose", "--from-multi-phase", "-1"], "--from-multi-phase is how many multi-phase alloys to start from and must be at least 1"),
     (["propose", "--screen", "Fe,Fe,Ni"], "names Fe more than once"),
-    (["propose", "--screen", "Fe,Ni,Co,Cr,Al,Ti", "--step", "0.01", "--granularity", "0.01"], "compositions, more than"),
+    (["propose", "--screen", "Fe,Ni,Co,Cr,Al,Ti,Mn", "--step", "1"], "compositions inside the design space, more than"),
     (["propose", "--latent", "0,inf"], "finite"),
     (["train", "--seed", "-1"], "--seed must be between 0"),
     (["train", "--epochs", "0", "--activate"], "--epochs must be between 1"),

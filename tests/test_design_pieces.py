@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -11,13 +12,14 @@ from hypothesis import strategies as st
 
 from hea_campaign.campaign.acquisition import acquisition, select_diverse
 from hea_campaign.campaign.constraints import (
+    HEA_DEFAULTS,
     ConstraintError,
     Constraints,
     round_to_granularity,
     satisfies,
     violations,
 )
-from hea_campaign.campaign.screening import enumerate_space, space_size
+from hea_campaign.campaign.screening import Grid, enumerate_space, space_size
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
 
 IDX = {e: i for i, e in enumerate(V)}
@@ -163,3 +165,44 @@ def test_a_path_whose_start_was_moved_into_the_design_space_says_so():
             "it is: at.% Al 14.0 Cr 20.0 Fe 20.0 Ni 46.0)") in text
     inside = SimpleNamespace(**{**vars(outcome), "paths": {"Al17Cr24Fe24Ni35": path}})
     assert "moved into the design space" not in "\n".join(proposal_summary(req, inside))
+
+
+def _whole_grid_then_filtered(els, step, c):
+    """What screening enumerated before it knew the bounds: every composition of the grid (zeros allowed,
+    lexicographic order of the amounts), kept when ``satisfies`` says so."""
+    units = round(1 / step)
+    rows = [r for r in itertools.product(range(units + 1), repeat=len(els)) if sum(r) == units]
+    X = np.zeros((len(rows), len(V)))
+    X[:, [IDX[e] for e in els]] = np.array(rows) / units
+    return X[satisfies(X, c, V)]
+
+
+@pytest.mark.parametrize(("els", "step", "c"), [
+    (["Fe", "Ni", "Co", "Cr", "Mn"], 0.05, HEA_DEFAULTS),
+    (["Fe", "Ni", "Co", "Cr", "Al", "Re"], 0.1, HEA_DEFAULTS.replace(banned=frozenset({"Re"}))),
+    (["Fe", "Ni", "Co", "Cr", "Al"], 0.1, Constraints(min_fraction={"Al": 0.1}, max_fraction={"Fe": 0.2},
+                                                      min_elements=2, max_elements=4, element_min=0.1)),
+    (["Fe", "Ni", "Co", "Cr"], 0.1, Constraints()),
+    (["Fe", "Ni"], 0.25, Constraints(max_elements=1)),
+    (["Fe"], 0.5, Constraints()),
+])
+def test_screening_enumerates_only_the_space_in_the_order_of_the_whole_grid(els, step, c):
+    expected = _whole_grid_then_filtered(els, step, c)
+    chunks = list(enumerate_space(els, V, step=step, constraints=c, chunk=23))
+    got = np.concatenate(chunks) if chunks else np.zeros((0, len(V)))
+    np.testing.assert_array_equal(got, expected)  # the same rows, in the same order
+    grid = Grid(els, step, c)
+    assert grid.count == len(expected)  # the count is of the compositions screened, not of the whole grid
+    assert sum(grid.part_size(f) for f in grid.firsts) == grid.count
+    assert all(len(b) <= 23 for b in grid.rows(chunk=23))
+
+
+def test_the_screening_count_is_of_the_design_space_not_the_whole_grid():
+    """7 elements at 2 at.%: the whole grid holds C(56, 6) = 32,468,436 compositions, the default design
+    space (4 to 6 elements, 5 to 35 at.% each) far fewer; only those are enumerated."""
+    els = ["Fe", "Ni", "Co", "Cr", "Al", "Ti", "Mn"]
+    assert space_size(7, 0.02) == math.comb(56, 6) == 32_468_436
+    grid = Grid(els, 0.02, HEA_DEFAULTS)
+    assert grid.count == 2_629_207 < space_size(7, 0.02)
+    assert Grid(els[:5], 0.05, HEA_DEFAULTS).count == 2196  # not C(24, 4) = 10,626
+    assert Grid(els[:3], 0.05, HEA_DEFAULTS).count == 0  # three elements, four needed

@@ -393,3 +393,19 @@ def test_a_refused_space_set_keeps_the_old_price_list_and_no_prices_removes_it(o
     assert code == 0 and "There was no lab price list to remove" in out and "Removed" not in out
     assert load_prices(on_store).prices["Ni"] != 11 and events() == before + ["prices.clear"]
     assert "not both" in refused(capsys, "space", "set", "--prices", str(six), "--no-prices")
+
+
+def test_an_element_maximum_below_the_per_element_minimum_says_the_element_is_in_effect_banned(on_store, capsys):
+    """`--max Cr:3` with every element present at 5 to 35 at.%: Cr can never be present. Said (as `--min Fe:0.1`
+    says its own no-op), with how to allow a little Cr instead; `space show` marks it too."""
+    code, out, _ = cli(capsys, "space", "set", "--max", "Cr:3,Al:20")
+    assert code == 0
+    assert ("Note: Cr:3 at.% is below the 5 at.% every element present must have, so Cr can never be present: "
+            "in effect banned (to allow a little of it, lower the per-element minimum, e.g. --at-pct 3-35; "
+            "to exclude it, say so with --banned Cr).") in out
+    assert "Al:20" not in out.split("Note:")[1]
+    code, out, _ = cli(capsys, "space", "show")
+    assert ("element maximum: Al 20 at.%, Cr 3 at.% (never present: below the 5 at.% every element present "
+            "must have)") in out
+    code, out, _ = cli(capsys, "space", "set", "--at-pct", "3-35")  # now Cr may be present, up to 3 at.%
+    assert code == 0 and "never present" not in out and "Note" not in out

@@ -115,3 +115,29 @@ def test_a_cluster_task_scores_on_one_thread_where_a_local_run_splits(trained, m
     assert parts == [] or max(parts) == 1
     np.testing.assert_array_equal(local[0], remote[0])
     np.testing.assert_array_equal(local[1], remote[1])
+
+
+def test_screening_inside_the_bounds_keeps_the_rows_the_whole_grid_gave(trained):
+    """Screening used to enumerate the whole grid and filter it; now it enumerates the design space only.
+    The best rows (and their order) are those of the whole grid filtered, and the progress counts the
+    compositions of the space (2,196 here), not the grid's 10,626."""
+    import itertools
+
+    from hea_campaign.campaign.acquisition import acquisition
+    from hea_campaign.campaign.constraints import HEA_DEFAULTS, satisfies
+
+    model = trained[0].model
+    els = ["Fe", "Ni", "Co", "Cr", "Al"]
+    rows = [r for r in itertools.product(range(21), repeat=5) if sum(r) == 20]  # the whole grid, in its order
+    X_all = np.zeros((len(rows), len(model.vocabulary)))
+    X_all[:, [list(model.vocabulary).index(e) for e in els]] = np.array(rows) / 20
+    X_all = X_all[satisfies(X_all, HEA_DEFAULTS, model.vocabulary)]
+    p, s = model.predict_proba(X_all, return_std=True)
+    score = acquisition(p, s, "balanced")
+    top = np.argsort(-score, kind="stable")[:40]
+    seen = []
+    X, sc = screen_space(model, els, step=0.05, keep=40, strategy="balanced", constraints=HEA_DEFAULTS,
+                         progress=lambda d, t: seen.append((d, t)))
+    np.testing.assert_array_equal(X, X_all[top])
+    np.testing.assert_array_equal(sc, score[top])
+    assert seen[-1] == (len(X_all), len(X_all)) == (2196, 2196)

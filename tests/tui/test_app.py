@@ -351,6 +351,37 @@ async def test_small_proposal_from_the_form(trained_store):
     assert count(trained_store, Candidate, Candidate.proposal_run_id == run.id) == 3
 
 
+async def test_a_screening_that_can_produce_nothing_is_an_error_and_a_left_out_element_is_named(trained_store):
+    """The Propose tab goes through the CLI's plan: a refusal is the error modal (no traceback, nothing
+    stored); a banned element is left out with a note in the summary."""
+    from hea_campaign.campaign.design_space import update_design_space
+
+    update_design_space(trained_store, banned=frozenset({"Re"}))
+    app = CampaignApp(trained_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        app.query_one("#mode").value = "screen"
+        app.query_one("#screen").value = "Fe,Ni,Co"
+        await pilot.pause()
+        await pilot.click("#run-proposal")
+        await wait_for(pilot, lambda: error_shown(app))
+        message = str(app.screen.query_one("#error-message").render())
+        assert "3 elements to screen, but the design space needs at least 4 per alloy" in message, message
+        assert "Traceback" not in message
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not error_shown(app))
+        assert not app.query_one("#run-proposal").disabled
+        app.query_one("#screen").value = "Fe,Ni,Co,Re,Cr"
+        app.query_one("#batch").value = "2"
+        await pilot.pause()
+        await pilot.click("#run-proposal")
+        await wait_for(pilot, lambda: "Proposal run" in str(app.query_one("#propose-result").render()))
+        shown = str(app.query_one("#propose-result").render())
+        assert "Left out of the screening: Re (banned by the design space)" in shown
+        assert "Screened 149 compositions inside the design space" in shown
+    assert count(trained_store, ProposalRun) == 1
+
+
 async def test_export_a_batch_from_the_table(trained_store, tmp_path):
     from hea_campaign.campaign.lifecycle import approve
 

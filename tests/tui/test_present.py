@@ -106,8 +106,8 @@ def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
                                                 "did not reach the cutoff: 12, known (measured) alloy: 2, "
                                                 "not picked for a batch of 2: 14")
     screened = proposal_summary(SimpleNamespace(**{**vars(req3), "mode": "screen", "batch": 20}), more)
-    assert "Screening keeps the best 1000 compositions of the space by score" in screened[-2]
-    assert not any("Screening keeps" in line for line in proposal_summary(req3, more))
+    assert "Screened the space; the best 1000 by score go on to the checks below" in screened[-2]
+    assert not any(line.startswith("Screened") for line in proposal_summary(req3, more))
 
 
 def test_ordinals_read_as_english():
@@ -314,3 +314,20 @@ async def test_the_header_keeps_the_store_file_name_at_80_columns(tmp_path):
             assert app.sub_title == f"default @ {store.display_url}"
     finally:
         store.close()
+
+
+def test_a_path_shows_runs_of_identical_steps_once_and_marks_steps_beyond_the_limits():
+    from hea_campaign.tui.present.formulas import path_lines
+
+    path = [{"step": k, "formula": "Ag30Co20Fe15Ni35", "p": 0.2} for k in range(3)]
+    path += [{"step": 3, "formula": "Ag35Co15Fe15Ni35", "p": 0.27}, {"step": 4, "formula": "Ag35Co15Fe15Ni35", "p": 0.27}]
+    path += [{"step": k, "formula": "Ag35Mo15Ni35W15", "p": 0.2712,
+              "outside": ["density 11.52 g/cm3 > 9"]} for k in range(5, 151)]
+    lines = path_lines(path)
+    assert len(lines) == 6, lines
+    assert lines[0].startswith("  step  0: p=0.20  Ag30Co20Fe15Ni35")
+    assert lines[1] == "  steps 1-2: unchanged (p=0.20 Ag30Co20Fe15Ni35)"
+    assert lines[2].startswith("  step  3: p=0.27") and lines[3].startswith("  step  4: p=0.27")  # two: both shown
+    assert lines[4].startswith("  step  5: p=0.27  Ag35Mo15Ni35W15")
+    assert lines[4].endswith("[outside the limits: density 11.52 g/cm3 > 9]")
+    assert lines[5] == "  steps 6-150: unchanged (p=0.27 Ag35Mo15Ni35W15)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
-from .formulas import at_percent, path_lines
+from .formulas import OUTSIDE, at_percent, path_lines
 
 
 def ordinal(n: int) -> str:
@@ -67,6 +67,9 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
                 lines.append(f"  (step 0 is {start} moved into the design space; the change is counted from "
                              f"{start} as it is: at.% {at_percent(_canonical(start))})")
             lines += path_lines(path)  # canonical formula and at.% on every step, as in the detail
+        if any(step.get("outside") for path in outcome.paths.values() for step in path):
+            lines.append(f"Steps marked [{OUTSIDE}] break the design space's cost or density limit: a path may pass "
+                         "through them (its steps keep only the element count and bounds); a stored candidate never does")
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     for k in getattr(outcome, "known", [])[:10]:
         lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} "
@@ -88,8 +91,14 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if req.mode == "screen":
         from hea_campaign.campaign.proposals import screening_keeps
 
-        lines.append(f"Screening keeps the best {screening_keeps(req.batch)} compositions of the space by score for "
-                     "the checks below (all of them when the space holds fewer)")
+        left_out = getattr(outcome, "left_out", None) or {}
+        if left_out:
+            lines.append("Left out of the screening: " + ", ".join(f"{e} ({why})" for e, why in left_out.items())
+                         + f"; no candidate holds {'it' if len(left_out) == 1 else 'them'}")
+        screened = getattr(outcome, "screened", None)
+        count = f"{screened:,} compositions inside the design space" if screened is not None else "the space"
+        lines.append(f"Screened {count}; the best {screening_keeps(req.batch)} by score go on to the checks below "
+                     "(all of them when there are fewer)")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")

@@ -95,7 +95,10 @@ def design_space_lines(view) -> list[str]:
     if c.min_fraction:
         lines.append("required minimum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.min_fraction.items())))
     if c.max_fraction:
-        lines.append("element maximum: " + ", ".join(f"{e} {pct(v)} at.%" for e, v in sorted(c.max_fraction.items())))
+        never = _never_present(c)
+        lines.append("element maximum: " + ", ".join(f"{e} {pct(v)} at.%" + (" (never present: " + never[e] + ")"
+                                                                              if e in never else "")
+                                                     for e, v in sorted(c.max_fraction.items())))
     lines += [
         f"granularity: {pct(c.granularity)} at.%",
         f"maximum raw-material cost: {'none' if c.max_cost_per_kg is None else f'{c.max_cost_per_kg:g} USD/kg'}",
@@ -124,6 +127,7 @@ def design_space_change_line(done, prices_file=None) -> str:
     if done.space_written:
         said.append("Design space saved.")
         said += _floor_notes(done.space)
+        said += _never_present_notes(done.space)
     return " ".join(said) or "Nothing changed."
 
 
@@ -136,6 +140,34 @@ def _floor_notes(space) -> list[str]:
     typed = ", ".join(f"{el}:{100 * v:g}" for el, v in low.items())
     return [f"Note: {typed} at.% is below the {100 * space.element_min:g} at.% every element present already has, "
             f"so it only requires {', '.join(low)} to be present (amounts are at.%: Fe:10 is 10 at.%)."]
+
+
+def _never_present(space) -> dict[str, str]:
+    """Elements whose own maximum keeps them out of every alloy, with why: below the per-element minimum
+    every element present must have, or below one granularity step (a required element is refused instead)."""
+    out = {}
+    for el, hi in sorted((space.max_fraction or {}).items()):
+        if (space.min_fraction or {}).get(el, 0) > 0:
+            continue
+        if hi < space.element_min - 1e-9:
+            out[el] = f"below the {100 * space.element_min:g} at.% every element present must have"
+        elif hi < space.granularity - 1e-9:
+            out[el] = f"less than one granularity step ({100 * space.granularity:g} at.%)"
+    return out
+
+
+def _never_present_notes(space) -> list[str]:
+    """An element maximum that no amount of the element can meet: the element is in effect banned.  Said,
+    not refused: the space is consistent, and a metallurgist who meant "a little of it" learns how to get it."""
+    never = _never_present(space)
+    if not never:
+        return []
+    notes = [f"{el}:{100 * space.max_fraction[el]:g} at.% is {why}" for el, why in never.items()]
+    els = ", ".join(never)
+    return [f"Note: {'; '.join(notes)}, so {els} can never be present: in effect banned (to allow a little of "
+            f"{'it' if len(never) == 1 else 'them'}, lower the per-element minimum, e.g. --at-pct "
+            f"{min(100 * space.max_fraction[e] for e in never):g}-{100 * space.element_max:g}; to exclude "
+            f"{'it' if len(never) == 1 else 'them'}, say so with --banned {','.join(never)})."]
 
 
 def price_list_field(typed: str) -> tuple[str | None, bool]:

@@ -11,8 +11,33 @@ def at_percent(formula: str) -> str:
     return " ".join(f"{e} {p:.1f}" for e, p in comp.atomic_percent().items())
 
 
+OUTSIDE = "outside the limits"  # the mark of a path step beyond the design space's cost or density limit
+
+
 def path_lines(path: list[dict]) -> list[str]:
-    """An inversion path, one step a line: p, the canonical formula and its at.%, so steps compare at a glance."""
+    """An inversion path, one step a line: p, the canonical formula and its at.%, so steps compare at a glance.
+
+    A run of three or more identical steps (formula and p as shown) is one line and a "steps a-b: unchanged"
+    line; a step beyond the design space's cost or density limit is marked (its ``outside`` reasons)."""
     width = max((len(s["formula"]) for s in path), default=0)
-    return [f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']:<{width}}  at.% {at_percent(s['formula'])}"
-            for s in path]
+
+    def line(s: dict) -> str:
+        mark = f"  [{OUTSIDE}: {'; '.join(s['outside'])}]" if s.get("outside") else ""
+        return f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']:<{width}}  at.% {at_percent(s['formula'])}{mark}"
+
+    def shown(s: dict) -> tuple:
+        return s["formula"], f"{s['p']:.2f}"
+
+    lines, i = [], 0
+    while i < len(path):
+        j = i
+        while j + 1 < len(path) and shown(path[j + 1]) == shown(path[i]):
+            j += 1
+        lines.append(line(path[i]))
+        if j - i >= 2:
+            lines.append(f"  steps {path[i + 1]['step']}-{path[j]['step']}: unchanged "
+                         f"(p={path[i]['p']:.2f} {path[i]['formula']})")
+        elif j > i:
+            lines.append(line(path[j]))
+        i = j + 1
+    return lines

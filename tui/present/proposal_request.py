@@ -160,13 +160,8 @@ def build_proposal_request(
     overrides = space_overrides(allowed=allowed_list, banned=names(banned, "--banned"), min_fraction=mins,
                                 max_fraction=maxs, max_elements=n_max, min_elements=n_min,
                                 granularity=None if gran is None else gran / 100)
-    if screen_elements:
-        limit = integer(_or(max_compositions, SCREEN_MAX), "--max-compositions", lo=1)
-        count = screening_size(len(screen_elements), step_pct / 100)
-        if count > limit:
-            raise CampaignError(
-                f"screening {len(screen_elements)} elements in steps of {step_pct:g} at.% means {count:,} compositions, "
-                f"more than the limit of {limit:,}: use a coarser --step, fewer elements, or raise --max-compositions")
+    # the limit is checked on the compositions inside the design space (campaign.proposals.plan_screening)
+    limit = integer(_or(max_compositions, SCREEN_MAX), "--max-compositions", lo=1) if screen_elements else None
     return ProposalRequest(
         mode=modes[0], starts=start_list, from_multi_phase=n_multi, inversion=loop,
         cutoff=number(_or(cutoff, d.cutoff), "--cutoff", lo=0, hi=1, lo_open=True, hi_open=True),
@@ -176,7 +171,7 @@ def build_proposal_request(
         screen_elements=screen_elements, step=step_pct / 100, constraints=None, space_overrides=overrides,
         batch=integer(_or(batch, d.batch), "--batch", lo=1, hi=MAX_BATCH), strategy=strategy,
         seed=seed(_or(seed_value, d.seed)),
-        scheduler=scheduler_address(scheduler, screening=modes[0] == "screen"),
+        scheduler=scheduler_address(scheduler, screening=modes[0] == "screen"), max_compositions=limit,
     )
 
 
@@ -219,20 +214,10 @@ def space_overrides(**given) -> dict:
     return out
 
 
-def screening_size(n_elements: int, step: float) -> int:
-    """Compositions in the screened space (step as a fraction), before bounds: C(1/step + n - 1, n - 1)."""
-    import math
-
-    units = round(1 / step)
-    return math.comb(units + n_elements - 1, n_elements - 1)
-
-
-def screening_warning(req) -> str | None:
-    """The warning both front ends show before a large screening, with the count; None when small."""
-    if req.mode != "screen":
+def screening_warning(req, count: int) -> str | None:
+    """The warning both front ends show before a large screening, with the count of compositions inside the
+    design space (``campaign.proposals.screening_plan``); None when small."""
+    if req.mode != "screen" or count <= SCREEN_WARN:
         return None
-    count = screening_size(len(req.screen_elements), req.step)
-    if count <= SCREEN_WARN:
-        return None
-    return (f"screening {count:,} compositions ({len(req.screen_elements)} elements, step {100 * req.step:g} at.%); "
-            f"this can take a long time")
+    return (f"screening {count:,} compositions inside the design space ({len(req.screen_elements)} elements, "
+            f"step {100 * req.step:g} at.%); this can take a long time")

@@ -225,7 +225,7 @@ class ProposePane(VerticalScroll):
 
         def save():
             try:
-                return checked_save()
+                return in_form_words(checked_save(), SPACE_FORM)  # a note names the form's fields too
             except CampaignError as e:
                 raise CampaignError(in_form_words(str(e), SPACE_FORM)) from None
 
@@ -277,12 +277,30 @@ class ProposePane(VerticalScroll):
         req = self.app.guard(self.request)
         if req is None:
             return
-        warning = screening_warning(req)  # the same warning, with the count, as the command line
+        count = 0
+        if req.mode == "screen":  # refused before screening, as on the command line, when it can produce nothing
+            plan = self.app.guard(self._plan, req)
+            if plan is None:
+                return
+            count = plan.count
+        warning = screening_warning(req, count)  # the same warning, with the count, as the command line
         if warning:
             self.app.push_screen(ConfirmModal(f"Warning: {warning}. Screen anyway?"),
                                  lambda yes: self._run(req) if yes else None)
         else:
             self._run(req)
+
+    def _plan(self, req):
+        """The screening's plan in the campaign's design space; its refusal in the form's words."""
+        from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.campaign.proposals import screening_plan
+
+        from hea_campaign.tui.present.form_words import PROPOSE_FORM, in_form_words
+
+        try:
+            return screening_plan(self.app.store, req)
+        except CampaignError as e:
+            raise CampaignError(in_form_words(str(e), PROPOSE_FORM)) from None
 
     def _run(self, req) -> None:
         if req is not None:
