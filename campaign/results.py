@@ -976,32 +976,42 @@ def correct_result(
     actor = by or current_user()
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
-        if old.source.startswith(DATASET_SOURCE) and not literature:
-            said = (f"measurement {old.id} is a published result ({old.source}), not one of this lab's: a "
-                    "correction replaces the literature's label in training (the published one stays in the "
-                    f"history); if your lab measured {alloy.formula} itself, record that as a new result instead")
-            raise PublishedResult(
-                f"{said} (result add); nothing was saved (to correct the published label, confirm: --literature "
-                "in the CLI)", said)
-        if literature and not old.source.startswith(DATASET_SOURCE):
+        root = _published_root(session, old)
+        what = None if root is None else (f"a published result ({root.source})" if root is old else
+                                           f"a correction of published result {root.id} ({root.source})")
+        if literature and root is None:
             raise CampaignError(f"measurement {old.id} is a lab result ({old.source}), not a published one: leave out "
                                 "--literature; nothing was saved")
-        if old.source.startswith(DATASET_SOURCE) and weighed_g is not None:
-            raise CampaignError(f"measurement {old.id} is a published result ({old.source}): no masses were weighed "
-                                "for it in this lab, so there are none to correct; nothing was saved")
+        if root is not None and weighed_g is not None:
+            raise CampaignError(f"measurement {old.id} is {what}: no masses were weighed for it in this lab, so "
+                                "there are none to correct; nothing was saved")
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
             r.made_composition = _made_from(weighed_g, alloy)
         same_masses = weighed_g is None or (old.made_composition is not None
                                             and not masses_differ(old.made_composition, r.made_composition))
-        if same_masses and _says_the_same(old, r, published=old.source.startswith(DATASET_SOURCE)):
+        if same_masses and _says_the_same(old, r, published=root is not None):
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
                 f"{f' ({old.phases})' if old.phases else ''} with this method, date, notes"
                 f"{' and masses' if weighed_g is not None else ''}: nothing to correct, "
                 "nothing was saved (a new measurement of the same alloy is 'result add')")
+        if root is not None and not literature:
+            said = (f"measurement {old.id} is {what}, not one of this lab's: a correction replaces the "
+                    "literature's label in training (the published one stays in the history); if your lab "
+                    f"measured {alloy.formula} itself, record that as a new result instead")
+            raise PublishedResult(
+                f"{said} (result add); nothing was saved (to correct the published label, confirm: --literature "
+                "in the CLI)", said)
         return _write(session, store, r, actor=actor, source="correction", supersedes=old).measurement
+
+
+def _published_root(session: Session, m: Measurement) -> Measurement | None:
+    """The dataset's row that ``m`` is, or corrects (through any chain of corrections), or None."""
+    while m.supersedes_id is not None and not m.source.startswith(DATASET_SOURCE):
+        m = session.get(Measurement, m.supersedes_id)
+    return m if m.source.startswith(DATASET_SOURCE) else None
 
 
 def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) -> bool:

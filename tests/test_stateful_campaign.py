@@ -663,7 +663,7 @@ class CampaignMachine(RuleBasedStateMachine):
                 single, phases, method, operator, notes, measured_on = (
                     bool(was[M["single_phase"]]), None, None, was[M["operator"]], was[M["notes"]], None)
             trouble = None  # refused (or not) as the model says, below
-        published = mid in self.measurements and self.measurements[mid][M["source"]].startswith("import:")
+        published = mid in self.measurements and self._published_root(mid)
         # --literature confirms the correction of a dataset's row; now and then it is given wrongly
         literature = published if data.draw(st.integers(0, 4), label="literature right") else not published
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
@@ -692,6 +692,13 @@ class CampaignMachine(RuleBasedStateMachine):
         assert m.id == new_id
         event("corrected")
         self._step([("measurement.correct", "measurement", new_id)])  # a correction never moves a candidate
+
+    def _published_root(self, mid: int) -> bool:
+        """Whether ``mid`` is a dataset's row or corrects one (through any chain of corrections)."""
+        m = self.measurements[mid]
+        while m[M["supersedes_id"]] is not None and not m[M["source"]].startswith("import:"):
+            m = self.measurements[m[M["supersedes_id"]]]
+        return m[M["source"]].startswith("import:")
 
     def _says_the_same(self, old: tuple, single, phases, method, operator, notes, measured_on,
                        published: bool = False) -> bool:

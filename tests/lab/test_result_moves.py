@@ -198,8 +198,18 @@ def test_a_published_result_is_corrected_only_when_confirmed(store, tmp_path):
         correct_result(store, row.id, single_phase=False, phases="FCC+BCC", literature=True)
     fixed = correct_result(store, row.id, single_phase=True, phases="FCC", literature=True)
     assert fixed.supersedes_id == row.id and _labels(store)["MgNi"] is True
-    with pytest.raises(CampaignError, match=f"measurement {fixed.id} is a lab result .* leave out --literature"):
-        correct_result(store, fixed.id, single_phase=False, phases="FCC+BCC", literature=True)
+    # the correction of a published result is published too: the same confirmation, still no masses
+    with pytest.raises(PublishedResult, match=f"measurement {fixed.id} is a correction of published result {row.id}"):
+        correct_result(store, fixed.id, single_phase=False, phases="FCC+BCC")
+    with pytest.raises(CampaignError, match="no masses were weighed"):
+        correct_result(store, fixed.id, single_phase=True, weighed_g="Mg:1,Ni:1", literature=True)
+    with pytest.raises(CampaignError, match="nothing to correct"):  # asked before the confirmation: no yes needed
+        correct_result(store, fixed.id, single_phase=True, phases="FCC")
+    again = correct_result(store, fixed.id, single_phase=False, phases="FCC+BCC", literature=True)
+    lab = record_result(store, "FeNi", single_phase=True).measurement
+    with pytest.raises(CampaignError, match=f"measurement {lab.id} is a lab result .* leave out --literature"):
+        correct_result(store, lab.id, single_phase=False, phases="FCC+BCC", literature=True)
+    assert again.supersedes_id == fixed.id and _labels(store)["MgNi"] is False
 
 
 def test_the_chain_names_where_a_result_moved(store):
