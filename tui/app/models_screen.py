@@ -20,12 +20,13 @@ from textual_plotext import PlotextPlot
 from hea_campaign.tui.present.models_text import VERSION_COLUMNS, format_comparison, format_version, version_cells
 
 from .footer import KeyFooter
+from .screen_keys import KeepsLetters
 
 LOSS_SERIES = ("loss",)
 VALIDATION_SERIES = ("val_accuracy", "val_auc")
 
 
-class ModelsScreen(Screen):
+class ModelsScreen(KeepsLetters, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "activate", "Activate"),
