@@ -176,3 +176,27 @@ async def test_marking_a_model_version_shows_at_80x24(fixed_store):  # noqa: F81
         assert str(table.get_cell(str(vid), "cmp")) == ""
         assert not any("marked for comparison" in line for line in screen_lines(app))
 
+
+@pytest.mark.parametrize("key", ["end", "pagedown", "down"])
+async def test_after_d_the_dashboard_scrolls_from_the_keyboard_at_80x24(fixed_store, key):  # noqa: F811
+    """After d, End / Page Down / Down did nothing until three Tabs reached something in the pane: d now
+    focuses the status text, whose scrolling keys are the pane's; letters still switch tabs from it."""
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.panes_ready.wait()
+        await wait_for(pilot, lambda: "Recent activity" in str(app.query_one("#status").render()))
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        pane = app.query_one("#dashboard-pane")
+        assert pane.scroll_y == 0 and not any("Recent activity" in line for line in screen_lines(app))
+        for _ in range(1 if key != "down" else 30):
+            await pilot.press(key)
+        await pilot.pause()
+        assert pane.scroll_y > 0
+        if key != "down":
+            await wait_for(pilot, lambda: any("Recent activity" in line for line in screen_lines(app)))
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "candidates"

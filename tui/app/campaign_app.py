@@ -384,7 +384,7 @@ class CampaignApp(App):
             self.query_one(first[tab]).focus()
         elif tab == "dashboard":
             for pane in self.query(DashboardPane):
-                pane.focus_if_empty()
+                pane.focus_status()
         if tab == "latent":
             self.query_one(LatentPane).load()
 
