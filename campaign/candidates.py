@@ -47,7 +47,7 @@ def list_candidates(
 
 
 # what a candidate list may be sorted by, in the database (the TUI's column keys)
-CANDIDATE_SORTS = ("id", "p", "change", "status", "formula", "model", "reason", "flags")
+CANDIDATE_SORTS = ("id", "p", "change", "status", "formula", "model", "reason", "flags", "cost", "density")
 
 
 @dataclass

@@ -37,6 +37,8 @@ class CandidateView:
     uncertainty: dict = field(default_factory=dict)
     latent_z: tuple[float, ...] = ()
     path: tuple[dict, ...] = ()  # inversion steps: {"step", "p", "formula"}
+    cost_per_kg: float | None = None  # USD, raw materials, as computed when proposed
+    density: float | None = None  # g/cm3, rule-of-mixtures estimate, as computed when proposed
 
     @property
     def flag_names(self) -> tuple[str, ...]:
@@ -44,6 +46,12 @@ class CandidateView:
 
     @classmethod
     def from_row(cls, row, formula: str) -> CandidateView:
+        u = row.uncertainty or {}  # a listed row (store.LISTED_COLUMNS) has the two numbers as columns instead
+
+        def number(key):
+            value = u.get(key) if key in u else getattr(row, key, None)
+            return None if value is None else float(value)
+
         return cls(
             id=row.id, formula=formula, p_single=float(row.p_single), status=row.status,
             status_reason=row.status_reason, model_version_id=row.model_version_id,
@@ -51,6 +59,7 @@ class CandidateView:
             flags=tuple(Flag(str(f.get("flag", "")), str(f.get("reason", ""))) for f in (row.flags or [])),
             uncertainty=dict(row.uncertainty or {}), latent_z=tuple(float(z) for z in (row.latent_z or [])),
             path=tuple(dict(s) for s in (row.path or [])),
+            cost_per_kg=number("cost_usd_per_kg"), density=number("density_g_cm3"),
         )
 
 

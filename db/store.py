@@ -408,6 +408,9 @@ CANDIDATE_SORT_KEYS = {
     "model": (Candidate.model_version_id, False),
     "reason": (Candidate.status_reason, True),
     "flags": (cast(Candidate.flags, String), False),  # by the stored text: first flag's name, none first
+    # raw-material cost and density as computed when proposed (in the uncertainty JSON; none: last)
+    "cost": (Candidate.uncertainty["cost_usd_per_kg"].as_float(), False),
+    "density": (Candidate.uncertainty["density_g_cm3"].as_float(), False),
 }
 
 
@@ -483,7 +486,10 @@ def _nullable(column) -> bool:
 # latent position, the inversion path and the uncertainty (JSON that took most of the time of a page)
 LISTED_COLUMNS = (Candidate.id, Candidate.alloy_id, Candidate.campaign_id, Candidate.proposal_run_id,
                   Candidate.model_version_id, Candidate.origin, Candidate.p_single, Candidate.flags,
-                  Candidate.change_at_pct, Candidate.steps, Candidate.status, Candidate.status_reason)
+                  Candidate.change_at_pct, Candidate.steps, Candidate.status, Candidate.status_reason,
+                  # the two numbers a list shows from the uncertainty JSON, read by the database, not the JSON
+                  Candidate.uncertainty["cost_usd_per_kg"].as_float().label("cost_usd_per_kg"),
+                  Candidate.uncertainty["density_g_cm3"].as_float().label("density_g_cm3"))
 UNLISTED = ("uncertainty", "latent_z", "path")
 
 

@@ -525,6 +525,8 @@ async def test_every_binding_is_in_the_command_palette():
         (CandidatesPane, "export"): "Export a synthesis batch", (CandidatesPane, "fail"): "Record a failed synthesis",
         (CandidatesPane, "void"): "Void an export batch", (CandidatesPane, "next_page"): "Next page of candidates",
         (CandidatesPane, "previous_page"): "Previous page of candidates",
+        (CandidatesPane, "sort_next"): "Sort candidates by the next column",
+        (CandidatesPane, "sort_reverse"): "Reverse the candidates' sort order",
         (CandidateTable, "scroll_top"): "First page of candidates", (CandidateTable, "scroll_bottom"): "Last page of candidates",
         (LatentPlot, "step(1)"): "Next candidate on the latent map",
         (LatentPlot, "step(-1)"): "Previous candidate on the latent map",

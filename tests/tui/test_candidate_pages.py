@@ -74,7 +74,8 @@ def everything(store) -> list:
 
 VALUE = {"id": lambda c: c.id, "p": lambda c: c.p_single, "change": lambda c: c.change_at_pct,
          "status": lambda c: c.status, "formula": lambda c: c.formula, "model": lambda c: c.model_version_id,
-         "reason": lambda c: c.status_reason or None, "flags": None}
+         "reason": lambda c: c.status_reason or None, "flags": None, "cost": lambda c: c.cost_per_kg,
+         "density": lambda c: c.density}
 
 
 def expected_order(cands, sort: str = "id", descending: bool = False) -> list[int]:
@@ -549,10 +550,12 @@ async def test_the_count_line_says_the_first_page_is_being_read_until_it_is(page
         assert count_line(app).startswith(f"rows 1-{PAGE_SIZE} of ")
 
 
-@pytest.mark.parametrize("width", [120, 100])
+@pytest.mark.parametrize("width", [140, 120])
 async def test_a_long_reason_ends_in_an_ellipsis_at_the_tables_edge(fixed_store, width):  # noqa: F811
     """A rejection reason longer than the room the other columns leave is cut with '…' inside the
-    table, at any width, rather than cut off by the table's edge (the detail shows it whole)."""
+    table, rather than cut off by the table's edge (the detail shows it whole).  Where the others leave
+    less than REASON_MIN (100 columns, since cost and density are columns too) the table scrolls sideways
+    anyway, and the reason keeps its width (the next test)."""
     from hea_campaign.campaign.lifecycle import reject
 
     with fixed_store.read() as s:
@@ -569,3 +572,68 @@ async def test_a_long_reason_ends_in_an_ellipsis_at_the_tables_edge(fixed_store,
         assert "…" in row and row.rstrip().endswith("…"), row
         assert reason[:10] in row and reason not in row
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.scrollable_content_region.width
+
+
+async def test_cost_and_density_are_columns_sorted_by_the_database_and_o_cycles_the_sort(fixed_store):  # noqa: F811
+    """The CLI's `candidates` lists cost (USD/kg) and density (g/cm3), and the README calls them columns:
+    the table shows them (read by the page's query, from the candidate's stored figures), sorts by them
+    in the database (a header, or key o moving the sort to the next column; O reverses it), and at 80
+    columns the header shows them without scrolling."""
+    from textual.widgets import DataTable
+
+    from .test_screen_fit import screen_lines
+
+    with fixed_store.write() as session:  # the figures a proposal stores (the fixture predates them); one without
+        rows = session.exec(select(Candidate).order_by(Candidate.id)).all()
+        for i, c in enumerate(rows[:-1]):
+            c.uncertainty = {**(c.uncertainty or {}), "cost_usd_per_kg": [12.5, 40.25, 3.0, 7.75, 12.5][i % 5],
+                             "density_g_cm3": 6.5 + (i * 7 % 5) / 4}
+    cands = everything(fixed_store)
+    assert sum(c.cost_per_kg is None for c in cands) == 1
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_candidates(pilot)
+        table = app.query_one("#candidate-table", DataTable)
+        for c in cands:
+            assert str(table.get_cell(str(c.id), "cost")) == ("" if c.cost_per_kg is None else f"{c.cost_per_kg:.2f}")
+            assert str(table.get_cell(str(c.id), "density")) == ("" if c.density is None else f"{c.density:.2f}")
+        header = next(line for line in screen_lines(app) if " formula " in line)
+        assert "USD/kg" in header and "g/cm3" in header, header
+        seen = []
+        while pane.sort != "density":
+            await pilot.press("o")
+            await page_read(pilot)
+            seen.append(pane.sort)
+            assert pane.shown == expected_order(cands, pane.sort, pane.descending), pane.sort
+        assert seen[:4] == ["formula", "p", "cost", "density"] and pane.descending is False
+        await pilot.press("O")
+        await page_read(pilot)
+        assert (pane.sort, pane.descending) == ("density", True) and "by density desc" in count_line(app)
+        assert pane.shown == expected_order(cands, "density", True)
+        await sort_by(pilot, "cost")  # a click on the header
+        await page_read(pilot)
+        assert pane.shown == expected_order(cands, "cost")
+
+
+async def test_at_80_columns_a_long_reason_is_shown_to_its_table_width_by_scrolling_right(fixed_store):  # noqa: F811
+    """At 80 columns the other columns fill the screen; the reason was then cut to a few characters
+    ("batch…") that scrolling right never showed.  It keeps its table width (40) and scrolling shows it."""
+    from textual.widgets import DataTable
+
+    from hea_campaign.campaign.read_models import reject
+
+    from .test_screen_fit import screen_lines
+
+    cid = everything(fixed_store)[0].id
+    reason = "batch 3 is over budget this month, retry after the audit in March"
+    reject(fixed_store, [cid], by="tester", reason=reason)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_candidates(pilot)
+        table = app.query_one("#candidate-table", DataTable)
+        assert table.columns["reason"].width == 40
+        await pilot.pause()
+        table.scroll_to(x=table.max_scroll_x, animate=False, immediate=True)  # scrolled right to the end
+        await pilot.pause()
+        assert table.scroll_x > 0
+        assert any(reason[:39] + "…" in line for line in screen_lines(app))

@@ -375,3 +375,33 @@ async def test_the_propose_forms_errors_name_their_fields(fixed_store):  # noqa:
         await wait_for(pilot, lambda: error_shown(app))
         said = str(app.screen.query_one("#error-message").render())
         assert "'step at.%'" in said and "--" not in said, said
+
+
+async def test_the_design_space_form_shows_the_stored_limits_and_an_empty_field_is_not_invalid(fixed_store):  # noqa: F811
+    """After `space set --max-cost 40` the form said "no limit" for max cost, and its empty number fields
+    turned red when left.  Its hints show the stored values (read again when the space changes), an empty
+    field is valid (blank keeps the stored value), and 'none' removes a limit."""
+    from hea_campaign.campaign.design_space import show, update_design_space
+
+    update_design_space(fixed_store, by="colleague", max_cost_per_kg=40.0)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_the_propose_tab_without_live_refresh(app, pilot)
+        cost, density = app.query_one("#space-max-cost"), app.query_one("#space-max-density")
+        await wait_for(pilot, lambda: "40" in cost.placeholder)
+        assert "no limit" not in cost.placeholder and "no limit" in density.placeholder
+        for wid in ("#space-max-cost", "#space-max-density", "#space-granularity", "#granularity", "#multi"):
+            field = app.query_one(wid)
+            field.focus()
+            await pilot.pause()
+            app.query_one("#space-elements").focus()  # left empty
+            await pilot.pause()
+            assert not field.has_class("-invalid"), wid
+        update_design_space(fixed_store, by="colleague", max_density=7.5)  # another shell
+        app.query_one("#propose-pane").show_space()  # what the live refresh calls on a design-space change
+        await pilot.pause()
+        assert "7.5" in density.placeholder and "40" in cost.placeholder
+        cost.value = "none"
+        app.query_one("#propose-pane").save_space()
+        await pilot.pause()
+        assert show(fixed_store).constraints.max_cost_per_kg is None and "no limit" in cost.placeholder

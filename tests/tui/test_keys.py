@@ -128,3 +128,44 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(fixed_store):  # noqa: F81
         assert note.message == "Press ctrl+q to quit the app (q too, outside a text field)."
         assert "[" not in note.message and note.title == "Do you want to quit?"
         assert app.is_running
+
+
+async def test_letters_typed_on_the_import_screen_away_from_its_field_stay_there(fixed_store):  # noqa: F811
+    """Typing a file name with the "skip bad rows" box focused went to Lab results (l), the results browser
+    (b) and a correction (c): the import screen and its report were gone.  The app's letter keys do nothing
+    on the screens over the tabs that hold a form or keys of their own; Escape goes back."""
+    from hea_campaign.tui.app.import_screen import ImportScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.action_import_data()
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.query("#skip-bad"))
+        screen = app.screen
+        screen.query_one("#skip-bad").focus()
+        await pilot.pause()
+        await pilot.press(*"alloys_bad.csv")
+        await pilot.pause()
+        assert app.screen is screen and len(app.screen_stack) == 2
+        assert app.query_one("TabbedContent").active == "dashboard"
+        footer = " ".join(b.binding.key for b in screen.active_bindings.values())
+        assert "d" not in footer.split() and "escape" in footer.split()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1)
+
+
+@pytest.mark.parametrize("key, screen_name", [("b", "ResultsBrowser"), ("v", "ModelsScreen")])
+async def test_letters_do_not_leave_the_results_browser_or_the_model_versions(fixed_store, key, screen_name):  # noqa: F811
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        await pilot.press(key)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == screen_name)
+        screen = app.screen
+        await pilot.press("d", "l", "p", "m", "t")
+        await pilot.pause()
+        assert app.screen is screen and app.query_one("TabbedContent").active == "dashboard"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1)
+        await pilot.press("c")  # back on the tabs the letters switch tabs again
+        await wait_for(pilot, lambda: app.query_one("TabbedContent").active == "candidates")

@@ -146,3 +146,57 @@ async def test_the_dashboard_scrolls_to_its_recent_activity_at_80x24(fixed_store
         assert app.focused is app.query_one("#import-source")
         await pilot.press("pagedown", "pagedown", "pagedown")
         await wait_for(pilot, lambda: any("Recent activity" in line for line in screen_lines(app)))
+
+
+async def test_marking_a_model_version_shows_at_80x24(fixed_store):  # noqa: F811
+    """Space on the Models screen marked a version with nothing to see at 80x24: the row now shows the mark
+    and a line under the table says what is marked and where the comparison goes; the version columns that
+    matter (validation accuracy and AUC) are whole on the screen, not cut to "val A"."""
+    from hea_campaign.tui.app.models_screen import ModelsScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.panes_ready.wait()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.versions)
+        screen = app.screen
+        (vid,) = screen.versions
+        header = next(line for line in screen_lines(app) if "version" in line)
+        assert "val acc" in header and "val AUC" in header, header
+        await pilot.press("space")
+        await pilot.pause()
+        table = screen.query_one("#versions-table", DataTable)
+        assert str(table.get_cell(str(vid), "cmp")) == "x"
+        lines = screen_lines(app)
+        row = next(line for line in lines if f"v{vid} " in line and "active" in line)
+        assert row.split()[0] == "x", row
+        assert any(f"v{vid} marked for comparison" in line for line in lines), lines
+        await pilot.press("space")  # again: unmarked
+        await pilot.pause()
+        assert str(table.get_cell(str(vid), "cmp")) == ""
+        assert not any("marked for comparison" in line for line in screen_lines(app))
+
+
+@pytest.mark.parametrize("key", ["end", "pagedown", "down"])
+async def test_after_d_the_dashboard_scrolls_from_the_keyboard_at_80x24(fixed_store, key):  # noqa: F811
+    """After d, End / Page Down / Down did nothing until three Tabs reached something in the pane: d now
+    focuses the status text, whose scrolling keys are the pane's; letters still switch tabs from it."""
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.panes_ready.wait()
+        await wait_for(pilot, lambda: "Recent activity" in str(app.query_one("#status").render()))
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        pane = app.query_one("#dashboard-pane")
+        assert pane.scroll_y == 0 and not any("Recent activity" in line for line in screen_lines(app))
+        for _ in range(1 if key != "down" else 30):
+            await pilot.press(key)
+        await pilot.pause()
+        assert pane.scroll_y > 0
+        if key != "down":
+            await wait_for(pilot, lambda: any("Recent activity" in line for line in screen_lines(app)))
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "candidates"

@@ -79,6 +79,9 @@ ACTIONS = [
     ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
     ("first_page", "First page of candidates", "Candidates tab, key ctrl+home"),
     ("last_page", "Last page of candidates", "Candidates tab, key ctrl+end"),
+    ("sort_next", "Sort candidates by the next column", "Candidates tab, key o: id, formula, p, USD/kg, g/cm3, "
+     "flags, ... in turn (or click a header)"),
+    ("sort_reverse", "Reverse the candidates' sort order", "Candidates tab, key O (shift+o)"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("cancel_proposal", "Cancel the proposal run", "Propose tab: nothing is stored"),
     ("start_training", "Start retraining", "Retrain tab"),
@@ -385,7 +388,7 @@ class CampaignApp(App):
             self.query_one(first[tab]).focus()
         elif tab == "dashboard":
             for pane in self.query(DashboardPane):
-                pane.focus_if_empty()
+                pane.focus_status()
         if tab == "latent":
             self.query_one(LatentPane).load()
 
@@ -520,6 +523,12 @@ class CampaignApp(App):
 
     def action_last_page(self) -> None:
         self._candidates().action_last_page()
+
+    def action_sort_next(self) -> None:
+        self._candidates().action_sort_next()
+
+    def action_sort_reverse(self) -> None:
+        self._candidates().action_sort_reverse()
 
     def _map_shown(self) -> bool:
         return len(self.screen_stack) == 1 and self.query_one(TabbedContent).active == "latent"

@@ -23,11 +23,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from .footer import KeyFooter
+from .screen_keys import KeepsLetters
 
 KINDS = [("alloys", "alloys"), ("lab results", "results")]
 
 
-class ImportScreen(Screen):
+class ImportScreen(KeepsLetters, Screen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save report")]
 
     def __init__(self, source: str = "", run: bool = False):

@@ -2,7 +2,8 @@
 
 Keys: a activates the version under the cursor (proposals use it from then
 on, in this TUI and for everyone sharing the store), space marks a version
-for comparison (with two marked, they are compared side by side), s saves
+for comparison (marked with an x in the table, and said on the line under it; with
+two marked, they are compared side by side at the top of the panel), s saves
 the curves of the version under the cursor as a PNG.
 """
 
@@ -17,15 +18,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
-from hea_campaign.tui.present.models_text import VERSION_COLUMNS, format_comparison, format_version, version_cells
+from hea_campaign.tui.present.models_text import (VERSION_COLUMNS, format_comparison, format_version, marked_line,
+                                                  version_cells)
 
 from .footer import KeyFooter
+from .screen_keys import KeepsLetters
 
 LOSS_SERIES = ("loss",)
 VALIDATION_SERIES = ("val_accuracy", "val_auc")
 
 
-class ModelsScreen(Screen):
+class ModelsScreen(KeepsLetters, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "activate", "Activate"),
@@ -45,6 +48,7 @@ class ModelsScreen(Screen):
         for name in VERSION_COLUMNS:
             table.add_column(name, key=name)
         yield table
+        yield Static(marked_line([]), id="models-status", markup=False)
         with Horizontal(id="curves"):
             yield PlotextPlot(id="curve-loss")
             yield PlotextPlot(id="curve-val")
@@ -70,7 +74,7 @@ class ModelsScreen(Screen):
         self.versions = {v.id: v for v in versions}
         table.clear()
         for v in versions:
-            table.add_row(*(Text(str(c)) for c in version_cells(v)), key=str(v.id))
+            table.add_row(*(Text(str(c)) for c in version_cells(v, self._mark(v.id))), key=str(v.id))
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
         if not versions:
@@ -132,24 +136,34 @@ class ModelsScreen(Screen):
         vid = self.selected_id()
         if vid is None:
             return
+        before = list(self.marked)
         if vid in self.marked:
             self.marked.remove(vid)
         else:
             self.marked = (self.marked + [vid])[-2:]
+        table = self.query_one("#versions-table", DataTable)
+        for i in set(before) | set(self.marked):  # the rows marked, and one unmarked by a third mark
+            if str(i) in table.rows:
+                table.update_cell(str(i), "cmp", Text(self._mark(i)))
+        self.query_one("#models-status", Static).update(marked_line(self.marked))
         self.compare()
+
+    def _mark(self, vid: int) -> str:
+        return "x" if vid in self.marked else ""
 
     def compare(self) -> None:
         from hea_campaign.campaign.model_catalog import compare_versions
 
         out = self.query_one("#version-comparison", Static)
         if len(self.marked) < 2:
-            out.update(f"Marked for comparison: {', '.join(f'v{i}' for i in self.marked) or 'none'} "
-                       "(space marks a second one)")
+            out.update("")  # the line under the table says what is marked
             return
         a, b = sorted(self.marked)
         c = self.app.guard(compare_versions, self.app.store, a, b)
         if c is not None:
             out.update(format_comparison(c))
+            # the comparison at the top of the panel, where the status line says it is
+            self.call_after_refresh(self.query_one("#version-info").scroll_to_widget, out, top=True, animate=False)
 
     def action_save_plot(self) -> None:
         vid = self.selected_id()

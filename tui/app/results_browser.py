@@ -26,13 +26,14 @@ from hea_campaign.tui.present.results_text import (count_line, failure_cells, fi
                                                    format_failure, natural_widths, result_cells)
 
 from .footer import KeyFooter
+from .screen_keys import KeepsLetters
 
 # (id, hint, width); the alloy field takes what is left (app.tcss), so Filter shows at 80 columns too
 FILTERS = (("f-alloy", "alloy", None), ("f-candidate", "candidate", 10), ("f-operator", "operator", 10),
            ("f-since", "from YYYY-MM-DD", 16), ("f-until", "to YYYY-MM-DD", 16))
 
 
-class ResultsBrowser(Screen):
+class ResultsBrowser(KeepsLetters, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "correct", "Correct"),

@@ -71,12 +71,14 @@ def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_
         out["max_fraction"] = {} if _says_none(max_frac) else parse_bounds(max_frac, "--max")
     if not is_blank(granularity):
         out["granularity"] = granularity_pct(granularity) / 100
-    if not is_blank(max_cost):
-        out["max_cost_per_kg"] = number(max_cost, "--max-cost (USD/kg)", lo=0, lo_open=True)
+    if not is_blank(max_cost):  # 'none' (the TUI form) removes the limit, as --no-max-cost
+        out["max_cost_per_kg"] = (None if _says_none(max_cost)
+                                  else number(max_cost, "--max-cost (USD/kg)", lo=0, lo_open=True))
     if no_max_cost:
         out["max_cost_per_kg"] = None
     if not is_blank(max_density):
-        out["max_density"] = number(max_density, "--max-density (g/cm3)", lo=0, hi=30, lo_open=True)
+        out["max_density"] = (None if _says_none(max_density)
+                              else number(max_density, "--max-density (g/cm3)", lo=0, hi=30, lo_open=True))
     if no_max_density:
         out["max_density"] = None
     return out

@@ -6,8 +6,10 @@ import math
 
 from .text import one_line
 
-VERSION_COLUMNS = ("version", "active", "trained", "by", "labelled", "unlabelled", "val acc", "val AUC",
-                   "best epoch", "train s")
+# the marks for comparison first, then the version and its validation figures, which an 80-column screen
+# shows without scrolling (they were cut to "val A" behind the date and the labels)
+VERSION_COLUMNS = ("cmp", "version", "active", "val acc", "val AUC", "labelled", "unlabelled", "best epoch",
+                   "train s", "trained", "by")
 
 
 def _num(value, fmt: str) -> str:
@@ -16,12 +18,22 @@ def _num(value, fmt: str) -> str:
     return format(value, fmt)
 
 
-def version_cells(v) -> tuple:
-    """One row of the versions table (campaign.model_catalog.VersionSummary)."""
+def version_cells(v, mark: str = "") -> tuple:
+    """One row of the versions table (campaign.model_catalog.VersionSummary); ``mark`` its comparison mark."""
     m = v.metrics
-    return (f"v{v.id}", "active" if v.active else "", f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""), v.n_labelled,
-            v.n_unlabelled, _num(m.get("val_accuracy"), ".3f"), _num(m.get("val_auc"), ".3f"),
-            _num(m.get("best_epoch"), "d"), _num(m.get("train_seconds"), ".0f"))
+    return (mark, f"v{v.id}", "active" if v.active else "", _num(m.get("val_accuracy"), ".3f"),
+            _num(m.get("val_auc"), ".3f"), v.n_labelled, v.n_unlabelled, _num(m.get("best_epoch"), "d"),
+            _num(m.get("train_seconds"), ".0f"), f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""))
+
+
+def marked_line(marked: list[int]) -> str:
+    """The Models screen's line under the table: which versions are marked for comparison, and where it is."""
+    if not marked:
+        return "space marks a version for comparison (two marked are compared)"
+    if len(marked) == 1:
+        return f"v{marked[0]} marked for comparison: move to another version and press space"
+    a, b = sorted(marked)
+    return f"v{a} and v{b} marked: their comparison is in the panel at the bottom (space again unmarks)"
 
 
 def format_version(v, curve) -> str:

@@ -49,10 +49,13 @@ from .candidate_table import CandidateTable, Cell, CountLine
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
 NO_FLAG = "-"  # the flag filter's "no flag" (campaign.candidates reads it so)
-COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p single"), ("flags", "flags"),
-           ("status", "status"), ("change", "change at.%"), ("model", "model"), ("reason", "reason"))
+# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers
+COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("cost", "USD/kg"),
+           ("density", "g/cm3"), ("flags", "flags"), ("status", "status"), ("change", "at.%"), ("model", "model"),
+           ("reason", "reason"))
 SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
+REASON_MIN = 20  # the reason is fitted to the room the other columns leave only when they leave this much
 PAGE_SIZE = 200  # rows per page: several screenfuls, read in one query
 FIRST_DESCENDING = frozenset({"p"})  # the first click on "p single" sorts best first
 PAST_TENSE = {"approve": "Approved", "reject": "Rejected"}
@@ -74,6 +77,8 @@ class CandidatesPane(Vertical):
         Binding("V", "void", "Void batch"),  # shift+v: v alone opens the model versions, from every tab
         Binding("]", "next_page", "Next page", show=False),
         Binding("[", "previous_page", "Previous page", show=False),
+        Binding("o", "sort_next", "Sort", show=False),  # o: order by the next column; O (shift+o): reverse it
+        Binding("O", "sort_reverse", "Reverse sort", show=False),
     ]
 
     class Changed(Message):
@@ -253,11 +258,22 @@ class CandidatesPane(Vertical):
         self.apply_filter()
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = event.column_key.value
+        self.sort_by(event.column_key.value)
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column (a header clicked): again by the same column reverses the order."""
         if key in SORTABLE:
             self.descending = not self.descending if key == self.sort else key in FIRST_DESCENDING
             self.sort = key
             self.load(0, "first", recount=False)  # the same rows in another order: the same counts
+
+    def action_sort_next(self) -> None:
+        """Key o: sort by the next column to the right (after the last, by id again), in its first order."""
+        self.sort_by(SORTABLE[(SORTABLE.index(self.sort) + 1) % len(SORTABLE)])  # the count line says which
+
+    def action_sort_reverse(self) -> None:
+        """Key O (shift+o): the same column in the other order."""
+        self.sort_by(self.sort)
 
     # ------------------------------------------------------------ cells
 
@@ -269,8 +285,10 @@ class CandidatesPane(Vertical):
         reason = one_line(" ".join((c.status_reason or "").split()))  # typed by a user: never sent to the terminal
         if len(reason) > REASON_WIDTH:
             reason = reason[: REASON_WIDTH - 1] + "…"
-        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), _flags(c), c.status,
-                change, f"v{c.model_version_id}", reason)
+        cost = round(c.cost_per_kg, 2) if c.cost_per_kg is not None else None
+        density = round(c.density, 2) if c.density is not None else None
+        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), cost, density, _flags(c),
+                c.status, change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
@@ -287,14 +305,19 @@ class CandidatesPane(Vertical):
 
     def fit_columns(self) -> None:
         """Every column as wide as its longest value, but the reason only as wide as the others leave of
-        the table: a long reason then ends in '…' at the edge, which says the detail (Enter) has the rest."""
+        the table: a long reason then ends in '…' at the edge, which says the detail (Enter) has the rest.
+        When the others leave less than ``REASON_MIN`` (80 columns: the table scrolls sideways anyway), the
+        reason keeps its whole width (up to ``REASON_WIDTH``), shown by scrolling right; it was cut to a
+        few characters ("batch…") that no scrolling showed."""
         table = self.query_one(CandidateTable)
         pad = 2 * table.cell_padding
         others = sum(self._widths.get(key, cell_len(label)) + pad for key, label in COLUMNS if key != "reason")
         room = table.scrollable_content_region.width - others - pad
         for key, label in COLUMNS:
             width = self._widths.get(key, cell_len(label))
-            table.set_width(key, max(cell_len(label), min(width, room)) if key == "reason" else width)
+            if key == "reason" and room >= REASON_MIN:
+                width = max(cell_len(label), min(width, room))
+            table.set_width(key, width)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_columns)  # once the table has its new size

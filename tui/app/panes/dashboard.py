@@ -19,9 +19,18 @@ RECENT = 8  # events listed under "recent activity"
 MORE_HINT = "Import another dataset or CSV of alloys at any time (here, or Ctrl+P then \"import\")."
 
 
+class StatusText(Static, can_focus=True):
+    """The counts, the model and the recent activity: focused by key d on a store with alloys, and without
+    keys of its own, so Down, Page Down and End reach the pane and scroll it to the recent activity."""
+
+
 class DashboardPane(VerticalScroll, can_focus=False):
-    """Scrolls (Page Up/Down from its fields, or the mouse), so that a small terminal reaches the
-    recent activity below the counts."""
+    """Scrolls (Page Up/Down from its fields or its status text, or the mouse), so that a small terminal
+    reaches the recent activity below the counts.
+
+    The pane itself takes no focus (so Tab from nowhere goes to its import field, the tab's first control:
+    tests/tui/test_screen_fit.py); key d focuses the status text instead (``focus_status``), whose
+    scrolling keys are the pane's."""
 
     _shown = ""
     _status: CampaignStatus | None = None
@@ -38,7 +47,7 @@ class DashboardPane(VerticalScroll, can_focus=False):
             with Horizontal():
                 yield Input(placeholder="yan2021 or path/to/alloys.csv", id="import-source")
                 yield Button("Import", variant="primary", id="import")
-        yield Static("", id="status")
+        yield StatusText("", id="status")
 
     def on_mount(self) -> None:
         first = self.app.first_status  # read before the store was opened (see store_opening)
@@ -53,6 +62,14 @@ class DashboardPane(VerticalScroll, can_focus=False):
         if self._status is not None and self._status.alloys == 0:
             self.refresh_status()  # the import may have just filled the store
         self._focus_field_if_empty()
+
+    def focus_status(self) -> None:
+        """Key d: the import field on an empty store, else the status text, so that the arrows, Page Down
+        and End scroll the dashboard at once (at 80x24 the recent activity is below the fold)."""
+        if self._status is not None and self._status.alloys == 0:
+            self._focus_field_if_empty()
+        else:
+            self.query_one("#status", StatusText).focus()
 
     def _focus_field_if_empty(self) -> None:
         """On a store without alloys the hint says "type yan2021": typing goes to the field at once

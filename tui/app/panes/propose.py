@@ -50,6 +50,27 @@ def space_placeholders(c) -> dict[str, str]:
     }
 
 
+def space_form_placeholders(c) -> dict[str, str]:
+    """The design-space form's hints: the stored values (a blank field keeps them), so the form never says
+    "no limit" where the store has one (``hea-campaign space set --max-cost 40`` from another shell)."""
+    def bounds(d) -> str:
+        return ",".join(f"{e}:{_pct(v)}" for e, v in sorted(d.items()))
+
+    return {
+        "space-elements": f"now {c.min_elements}-{c.max_elements if c.max_elements is not None else 'any'}",
+        "space-at-pct": f"now {_pct(c.element_min)}-{_pct(c.element_max)}",
+        "space-granularity": f"now {_pct(c.granularity)}",
+        "space-allowed": "now " + (",".join(sorted(c.allowed)) if c.allowed is not None else "any") + " ('any' clears)",
+        "space-banned": f"now {','.join(sorted(c.banned)) or 'none'} ('none' clears)",
+        "space-min": f"now {bounds(c.min_fraction) or 'none'} ('none' clears)",
+        "space-max": f"now {bounds(c.max_fraction) or 'none'} ('none' clears)",
+        "space-max-cost": ("now no limit" if c.max_cost_per_kg is None
+                           else f"now {c.max_cost_per_kg:g} ('none' removes it)"),
+        "space-max-density": ("now no limit" if c.max_density is None
+                              else f"now {c.max_density:g} ('none' removes it)"),
+    }
+
+
 class ProposalOutput(Static, can_focus=True):
     """The proposal's output, inside the pane's one scrollbar.
 
@@ -76,11 +97,11 @@ class ProposePane(VerticalScroll):
             yield Label("start alloys")
             yield Input(placeholder="formulas, comma-separated (inversion)", id="starts", compact=True)
             yield Label("or N multi-phase")
-            yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", compact=True)
+            yield Input(placeholder="e.g. 10 (inversion from the store)", id="multi", type="integer", valid_empty=True, compact=True)
             yield Label("cutoff p")
             yield Input(f"{DEFAULTS.cutoff:g}", id="cutoff", type="number", compact=True)
             yield Label("max steps")
-            yield Input(placeholder="the loop's own limit (inversion)", id="max-steps", type="integer", compact=True)
+            yield Input(placeholder="the loop's own limit (inversion)", id="max-steps", type="integer", valid_empty=True, compact=True)
             yield Label("keep elements")
             yield Checkbox("only the start's elements (inversion)", id="keep-elements", compact=True)
             yield Label("seed of starts")
@@ -103,11 +124,11 @@ class ProposePane(VerticalScroll):
             yield Label("max at.%")
             yield Input(placeholder="e.g. Cr:30 (at.%)", id="max-frac", compact=True)
             yield Label("min elements")
-            yield Input(placeholder="the design space's (4)", id="min-elements", type="integer", compact=True)
+            yield Input(placeholder="the design space's (4)", id="min-elements", type="integer", valid_empty=True, compact=True)
             yield Label("max elements")
-            yield Input(placeholder="the design space's (6)", id="max-elements", type="integer", compact=True)
+            yield Input(placeholder="the design space's (6)", id="max-elements", type="integer", valid_empty=True, compact=True)
             yield Label("granularity at.%")
-            yield Input(placeholder="the design space's (1)", id="granularity", type="number", compact=True)
+            yield Input(placeholder="the design space's (1)", id="granularity", type="number", valid_empty=True, compact=True)
             yield Label("batch size")
             yield Input(str(DEFAULTS.batch), id="batch", type="integer", compact=True)
             yield Label("strategy")
@@ -125,7 +146,7 @@ class ProposePane(VerticalScroll):
             yield Label("at.% each element")
             yield Input(placeholder="low-high, e.g. 5-35", id="space-at-pct", compact=True)
             yield Label("granularity at.%")
-            yield Input(placeholder="e.g. 1", id="space-granularity", type="number", compact=True)
+            yield Input(placeholder="e.g. 1", id="space-granularity", type="number", valid_empty=True, compact=True)
             yield Label("allowed elements")
             yield Input(placeholder="e.g. Fe,Ni,Co,Cr,Mn,Al ('any' clears)", id="space-allowed", compact=True)
             yield Label("banned elements")
@@ -135,9 +156,9 @@ class ProposePane(VerticalScroll):
             yield Label("element maximum at.%")
             yield Input(placeholder="e.g. Cr:30 ('none' clears)", id="space-max", compact=True)
             yield Label("max cost USD/kg")
-            yield Input(placeholder="no limit", id="space-max-cost", type="number", compact=True)
+            yield Input(id="space-max-cost", compact=True)  # a number, or 'none' (checked on save)
             yield Label("max density g/cm3")
-            yield Input(placeholder="no limit", id="space-max-density", type="number", compact=True)
+            yield Input(id="space-max-density", compact=True)
             yield Label("lab price list CSV")
             yield Input(placeholder="path (columns element, usd_per_kg; 'none' removes it)", id="space-prices",
                         compact=True,
@@ -209,7 +230,7 @@ class ProposePane(VerticalScroll):
         view = self.app.guard(show, self.app.store)
         if view is not None:
             self.query_one("#space-text", Static).update("\n".join(design_space_lines(view)))
-            for wid, hint in space_placeholders(view.constraints).items():
+            for wid, hint in (space_placeholders(view.constraints) | space_form_placeholders(view.constraints)).items():
                 self.query_one(f"#{wid}", Input).placeholder = hint
 
     def save_space(self) -> None:
