@@ -99,7 +99,7 @@ def _space_words(space: Constraints) -> str:
 
 
 def plan_screening(elements: Sequence[str], step: float, space: Constraints, vocabulary,
-                   limit: int | None = None) -> ScreenPlan:
+                   limit: int | None = None, prices=None) -> ScreenPlan:
     """The screening of ``elements`` in steps of ``step`` inside ``space``, or a CampaignError saying in one
     line why it would produce nothing (or more than ``limit`` compositions) before anything is screened.
 
@@ -132,12 +132,19 @@ def plan_screening(elements: Sequence[str], step: float, space: Constraints, voc
         raise CampaignError(f"{len(kept)} element{'s' if len(kept) != 1 else ''} to screen{also}, but the design "
                             f"space needs at least {space.min_elements} per alloy: screen more elements or lower "
                             f"the minimum number of elements")
-    count = Grid(kept, step, space).count
-    if count == 0:
-        hint = (": use a finer --step" if step > space.granularity + 1e-12 else "")
+    grid = Grid(kept, step, space)
+    if grid.count == 0:
         raise CampaignError(
             f"none of the {space_size(len(kept), step):,} compositions of {_names(kept)} in steps of {_pct(step)} "
-            f"at.% lies in the design space ({_space_words(space)}){hint}")
+            f"at.% lies in the design space ({_space_words(space)}){_why_none(kept, step, space)}")
+    count = grid.count
+    if space.max_cost_per_kg is not None or space.max_density is not None:
+        from .space_limits import check_limits
+
+        try:  # a relaxation: what no composition of the bounds meets, none on the grid meets either
+            check_limits(space.replace(allowed=frozenset(kept)), vocabulary, prices)
+        except CampaignError as exc:
+            raise CampaignError(f"nothing to screen among {_names(kept)}: {exc}") from None
     if limit is not None and count > limit:
         raise CampaignError(
             f"screening {len(kept)} elements in steps of {_pct(step)} at.% means {count:,} compositions inside the "
@@ -146,13 +153,29 @@ def plan_screening(elements: Sequence[str], step: float, space: Constraints, voc
     return ScreenPlan(tuple(kept), left_out, count)
 
 
+def _why_none(kept: Sequence[str], step: float, space: Constraints) -> str:
+    """Why a grid holds no composition of the space: a finer step would find some, or elements whose
+    maximum keeps them out at any step (below the minimum every element present needs)."""
+    fine = space.granularity
+    if step > fine + 1e-12 and round(1 / fine) <= 1000 and Grid(kept, fine, space).count > 0:
+        return f": use a finer --step (down to the granularity, {_pct(fine)} at.%)"
+    floor = max(space.element_min, fine)
+    never = [e for e in kept if space.upper(e) < floor - 1e-9]
+    if never:
+        return (f": {_names(f'{e} (at most {_pct(space.upper(e))} at.%)' for e in never)} can never be present, "
+                f"since every element present needs at least {_pct(floor)} at.%")
+    return ""
+
+
 def screening_plan(store: CampaignStore, req: ProposalRequest) -> ScreenPlan:
     """The plan of a screening request in the campaign's design space (with the request's overrides), made
     before the model is loaded, so the front ends can refuse or warn (with the count) before screening."""
     from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
-    req = _with_space(store, req, DEFAULT_VOCABULARY, load_prices(store))
-    return plan_screening(req.screen_elements, req.step, req.constraints, DEFAULT_VOCABULARY, req.max_compositions)
+    prices = load_prices(store)
+    req = _with_space(store, req, DEFAULT_VOCABULARY, prices)
+    return plan_screening(req.screen_elements, req.step, req.constraints, DEFAULT_VOCABULARY, req.max_compositions,
+                          prices)
 
 
 def screening_keeps(batch: int) -> int:
@@ -317,7 +340,7 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
         n = len(X)
         return Pool(X=X, p_target=np.full(n, req.p_target), start_formula=[None] * n, paths=[[] for _ in range(n)]), {}
     if req.mode == "screen":
-        plan = plan_screening(req.screen_elements, req.step, space, vocab, req.max_compositions)
+        plan = plan_screening(req.screen_elements, req.step, space, vocab, req.max_compositions, prices)
         keep = screening_keeps(req.batch)
         best_X, _ = screen_space(model, plan.elements, step=req.step, keep=keep, strategy=req.strategy,
                                  constraints=space, prices=prices, scheduler=req.scheduler, progress=progress,

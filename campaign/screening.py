@@ -64,9 +64,19 @@ class Grid:
             valid[j, 0] = lo <= _TOL  # absent: only when nothing requires the element
         self.valid = valid
         self.values = [np.flatnonzero(v) for v in valid]
+        self._ahead, top = self._tables(float)
+        self.exact = top < 2.0 ** 53  # float sums of whole numbers below 2^53 are exact
+        # counts from whole numbers where floats would round (spaces far beyond any screening limit)
+        self._counts = self._ahead if self.exact else self._tables(object)[0]
+        self.firsts = [int(f) for f in self.values[0] if self.part_size(int(f)) > 0]
+
+    def _tables(self, dtype) -> tuple[list[np.ndarray], float]:
+        """ahead[j][r, n]: completions of elements j.. with r units left and n elements present so far (in
+        ``dtype``: float, or object for exact whole numbers), and the largest count met on the way."""
+        units, k = self.units, self.k
         # ways[j][r, m]: completions of elements j.. that add up to r units with m of them present
-        ways = [np.zeros((units + 1, k + 1)) for _ in range(k + 1)]
-        ways[k][0, 0] = 1.0
+        ways = [np.zeros((units + 1, k + 1), dtype=dtype) for _ in range(k + 1)]
+        ways[k][0, 0] = 1
         for j in range(k - 1, -1, -1):
             w, nxt = ways[j], ways[j + 1]
             for v in self.values[j]:
@@ -74,27 +84,25 @@ class Grid:
                     w += nxt
                 else:
                     w[v:, 1:] += nxt[: units + 1 - v, :-1]
-        self.exact = max(float(w.max()) for w in ways) < 2.0 ** 53  # float sums of whole numbers below 2^53 are exact
-        # ahead[j][r, n]: completions of elements j.. with r units left and n elements present so far
-        self._ahead = []
+        ahead = []
         for j in range(k + 1):
-            a = np.zeros((units + 1, k + 1))
+            a = np.zeros((units + 1, k + 1), dtype=dtype)
             for n in range(k + 1):
                 lo, hi = max(self.n_min - n, 0), self.n_max - n
                 if hi >= lo:
                     a[:, n] = ways[j][:, lo: hi + 1].sum(axis=1)
-            self._ahead.append(a)
-        self.firsts = [int(f) for f in self.values[0] if self.part_size(int(f)) > 0]
+            ahead.append(a)
+        return ahead, float(max(w.max() for w in ways))
 
     @property
     def count(self) -> int:
-        return int(round(self._ahead[0][self.units, 0]))
+        return int(round(self._counts[0][self.units, 0]))
 
     def part_size(self, first: int) -> int:
         """How many compositions of the grid give the first element ``first`` units."""
         if not self.valid[0, first]:
             return 0
-        return int(round(self._ahead[1][self.units - first, int(first > 0)]))
+        return int(round(self._counts[1][self.units - first, int(first > 0)]))
 
     def rows(self, firsts: Sequence[int] | None = None, chunk: int = 200_000) -> Iterator[np.ndarray]:
         """(n, k) integer amounts of the parts ``firsts`` (default: all), in order, at most ``chunk`` rows a block."""

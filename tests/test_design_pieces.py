@@ -206,3 +206,14 @@ def test_the_screening_count_is_of_the_design_space_not_the_whole_grid():
     assert grid.count == 2_629_207 < space_size(7, 0.02)
     assert Grid(els[:5], 0.05, HEA_DEFAULTS).count == 2196  # not C(24, 4) = 10,626
     assert Grid(els[:3], 0.05, HEA_DEFAULTS).count == 0  # three elements, four needed
+
+
+def test_a_grid_counts_exactly_beyond_the_floats_whole_numbers():
+    """30 elements at 1 at.% without bounds: C(129, 29), about 6e28, more than floats hold exactly."""
+    import math
+
+    from hea_campaign.campaign.screening import Grid
+
+    grid = Grid([f"E{i}" for i in range(30)], 0.01)
+    assert not grid.exact and grid.count == math.comb(129, 29)
+    assert sum(grid.part_size(f) for f in grid.firsts) == grid.count

@@ -43,6 +43,14 @@ def _refused(capsys, *args: str) -> str:
      "(4 to 6 elements, each 5 to 35 at.%): use a finer --step"),
     (["Fe", "Ni", "Co", "Cr"], 0.05, HEA_DEFAULTS.replace(min_fraction={"Al": 0.1}),
      "the design space requires Al (at least 10 at.%), which is not among the elements to screen"),
+    # no finer step helps: Fe can never be present, leaving 3 elements for alloys of at least 4
+    (["Fe", "Ni", "Co", "Cr"], 0.05, HEA_DEFAULTS.replace(max_fraction={"Fe": 0.03}),
+     "lies in the design space (4 to 6 elements, each 5 to 35 at.%, Fe at most 3 at.%): Fe (at most 3 at.%) can "
+     "never be present, since every element present needs at least 5 at.%"),
+    # cost and density are not bounds on single amounts, but what no mix of the bounds meets is refused at once
+    (["Fe", "Ni", "Co", "Cr", "Mn"], 0.05, HEA_DEFAULTS.replace(max_density=5.0),
+     "nothing to screen among Fe, Ni, Co, Cr, Mn: no composition of the design space has a density of at most 5 "
+     "g/cm3 (the lightest is about 7.5"),
 ])
 def test_a_screening_that_can_produce_nothing_says_why(els, step, space, message):
     with pytest.raises(CampaignError) as info:
@@ -77,10 +85,12 @@ def test_a_banned_element_is_left_out_with_a_note(trained_store):
 
 
 def test_none_within_the_cost_or_density_limit_is_said(trained_store):
-    update_design_space(trained_store, max_density=5)  # Fe, Ni, Co, Cr, Mn are all heavier
-    with pytest.raises(CampaignError, match="none of the 2,196 compositions screened meets the design space's "
-                                            "at most 5 g/cm3"):
-        propose(trained_store, _screen(["Fe", "Ni", "Co", "Cr", "Mn"]))
+    # 7.53 g/cm3: met by Fe25Cr35Co5Mn35 (about 7.52), which the 10 at.% grid cannot reach (its lightest: 7.62);
+    # a limit that no mix of the bounds meets (5 g/cm3) is refused before screening (the plan's test above)
+    update_design_space(trained_store, max_density=7.53)
+    with pytest.raises(CampaignError, match="none of the 101 compositions screened meets the design space's "
+                                            "at most 7.53 g/cm3"):
+        propose(trained_store, _screen(["Fe", "Ni", "Co", "Cr", "Mn"], step=0.1))
     with trained_store.read() as s:
         assert s.exec(select(func.count()).select_from(ProposalRun)).one() == 0
 
@@ -126,3 +136,15 @@ def test_path_steps_beyond_the_cost_or_density_limit_are_marked(trained_store):
     assert any("[outside the limits: " in line for line in lines)
     assert any(line.startswith("Steps marked [outside the limits] break the design space's cost or density limit")
                for line in lines)
+
+
+def test_the_warning_counts_the_elements_really_screened():
+    from hea_campaign.tui.present.proposal_request import SCREEN_WARN, screening_warning
+
+    els = ["Fe", "Ni", "Co", "Cr", "Mn", "Al", "Ti", "Re"]
+    space = HEA_DEFAULTS.replace(banned=frozenset({"Re"}))
+    plan = plan_screening(els, 0.02, space, V)
+    assert plan.count > SCREEN_WARN and len(plan.elements) == 7
+    said = screening_warning(_screen(els, step=0.02), plan)
+    assert said.startswith(f"screening {plan.count:,} compositions inside the design space's bounds (7 elements, ")
+    assert screening_warning(_screen(els[:5]), plan_screening(els[:5], 0.05, space, V)) is None  # 2,196: small

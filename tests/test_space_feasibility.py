@@ -409,3 +409,13 @@ def test_an_element_maximum_below_the_per_element_minimum_says_the_element_is_in
             "must have)") in out
     code, out, _ = cli(capsys, "space", "set", "--at-pct", "3-35")  # now Cr may be present, up to 3 at.%
     assert code == 0 and "never present" not in out and "Note" not in out
+
+
+def test_an_element_maximum_below_one_granularity_step_says_how_to_allow_it(on_store, capsys):
+    """`--max Cr:0.5` at 1 at.% granularity: lowering the per-element minimum alone would not let Cr in."""
+    code, out, _ = cli(capsys, "space", "set", "--max", "Cr:0.5")
+    assert code == 0
+    assert ("to allow a little of it, lower the per-element minimum, e.g. --at-pct 0.5-35 and a finer granularity, "
+            "e.g. --granularity 0.5; to exclude it") in out
+    code, out, _ = cli(capsys, "space", "set", "--at-pct", "0.5-35", "--granularity", "0.5")
+    assert code == 0 and "never present" not in out and "Note" not in out

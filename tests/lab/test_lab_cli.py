@@ -60,6 +60,8 @@ def test_result_correct_of_a_published_result_asks_for_literature(capsys, store,
     err = _refused(capsys, "result", "correct", "1", "--single-phase", "yes", *db)
     assert "measurement 1 is a published result" in err and "new result instead (result add)" in err and "--literature" in err
     assert counts(store) == before
+    assert "a published result is never moved" in _refused(capsys, "result", "correct", "1", "--single-phase", "yes",
+                                                           "--formula", "FeNi", "--literature", *db)
     out = _ok(capsys, "result", "correct", "1", "--single-phase", "yes", "--phases", "FCC", "--literature", *db)
     assert "supersedes measurement 1" in out
     assert "current label single phase" in _ok(capsys, "history", "MgNi", *db)

@@ -179,10 +179,13 @@ def register(app: typer.Typer) -> None:
         common = dict(single_phase=single_phase, phases=phases, method=method, operator=operator,
                       measured_on=measured_on, by=by, notes=notes)
         if candidate is not None or formula is not None:
-            if weighed_g is not None:
-                from hea_campaign.campaign.errors import CampaignError
+            from hea_campaign.campaign.errors import CampaignError
 
+            if weighed_g is not None:
                 raise CampaignError("move the result first, then correct its masses (--weighed-g) at its new place")
+            if literature:
+                raise CampaignError("a published result is never moved (only lab results are): leave out "
+                                    "--candidate/--formula to correct it where it is, with --literature")
             from hea_campaign.campaign.result_moves import move_result
 
             from ..present.report import format_move

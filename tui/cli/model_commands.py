@@ -227,7 +227,7 @@ def register(app: typer.Typer) -> None:
         batch: Annotated[int, typer.Option(metavar="N", help="Candidates to keep, 1 to 1000.")] = D.batch,
         strategy: Annotated[Strategy, typer.Option(help="greedy (default: the best p_single plus a physics-rule prior that fades as labels accumulate, near-copies skipped; it won simulate), exploit (p_single, spread out in latent space), explore (most uncertain) or balanced.")] = Strategy(D.strategy),
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
-        max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions inside the design space than this \\[default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
+        max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions inside the design space's element count and bounds (before its cost and density limits) than this \\[default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
         scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Screen on this Dask cluster, e.g. tcp://10.0.0.5:8786 (default: on this machine).")] = None,
         by: ByOption = None,
     ) -> None:
@@ -255,7 +255,7 @@ def register(app: typer.Typer) -> None:
         )
         store = _open(db, campaign, by)
         # refused here, before the model loads, when the screening can produce nothing or is too large
-        warning = screening_warning(req, screening_plan(store, req).count) if req.mode == "screen" else None
+        warning = screening_warning(req, screening_plan(store, req)) if req.mode == "screen" else None
         if warning:
             echo(f"warning: {warning}", err=True)
 

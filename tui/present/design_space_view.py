@@ -165,11 +165,24 @@ def _never_present_notes(space) -> list[str]:
     if not never:
         return []
     notes = [f"{el}:{100 * space.max_fraction[el]:g} at.% is {why}" for el, why in never.items()]
-    els = ", ".join(never)
+    els, them = ", ".join(never), "it" if len(never) == 1 else "them"
     return [f"Note: {'; '.join(notes)}, so {els} can never be present: in effect banned (to allow a little of "
-            f"{'it' if len(never) == 1 else 'them'}, lower the per-element minimum, e.g. --at-pct "
-            f"{min(100 * space.max_fraction[e] for e in never):g}-{100 * space.element_max:g}; to exclude "
-            f"{'it' if len(never) == 1 else 'them'}, say so with --banned {','.join(never)})."]
+            f"{them}, {_how_to_allow(space, min(space.max_fraction[e] for e in never))}; to exclude {them}, say so "
+            f"with --banned {','.join(never)})."]
+
+
+def _how_to_allow(space, top: float) -> str:
+    """What lets an element with maximum ``top`` (a fraction) be present: a per-element minimum and a
+    granularity step no larger than it (a granularity that divides 100 at.%), or else a larger maximum."""
+    fixes = []
+    if top < space.element_min - 1e-9:
+        fixes.append(f"lower the per-element minimum, e.g. --at-pct {100 * top:g}-{100 * space.element_max:g}")
+    if top < space.granularity - 1e-9:
+        finer = next((g for g in (1, 0.5, 0.25, 0.2, 0.1, 0.05, 0.01) if g <= 100 * top + 1e-9), None)
+        if finer is None:
+            return "raise its maximum"
+        fixes.append(f"a finer granularity, e.g. --granularity {finer:g}")
+    return " and ".join(fixes)
 
 
 def price_list_field(typed: str) -> tuple[str | None, bool]:

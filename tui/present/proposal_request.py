@@ -214,10 +214,11 @@ def space_overrides(**given) -> dict:
     return out
 
 
-def screening_warning(req, count: int) -> str | None:
+def screening_warning(req, plan) -> str | None:
     """The warning both front ends show before a large screening, with the count of compositions inside the
-    design space (``campaign.proposals.screening_plan``); None when small."""
-    if req.mode != "screen" or count <= SCREEN_WARN:
+    design space's element count and bounds and the elements really screened (``campaign.proposals.
+    screening_plan``); None when small."""
+    if req.mode != "screen" or plan is None or plan.count <= SCREEN_WARN:
         return None
-    return (f"screening {count:,} compositions inside the design space ({len(req.screen_elements)} elements, "
-            f"step {100 * req.step:g} at.%); this can take a long time")
+    return (f"screening {plan.count:,} compositions inside the design space's bounds ({len(plan.elements)} "
+            f"elements, step {100 * req.step:g} at.%); this can take a long time")

@@ -298,13 +298,12 @@ class ProposePane(VerticalScroll):
         req = self.app.guard(self.request)
         if req is None:
             return
-        count = 0
+        plan = None
         if req.mode == "screen":  # refused before screening, as on the command line, when it can produce nothing
             plan = self.app.guard(self._plan, req)
             if plan is None:
                 return
-            count = plan.count
-        warning = screening_warning(req, count)  # the same warning, with the count, as the command line
+        warning = screening_warning(req, plan)  # the same warning, with the count, as the command line
         if warning:
             self.app.push_screen(ConfirmModal(f"Warning: {warning}. Screen anyway?"),
                                  lambda yes: self._run(req) if yes else None)
