@@ -331,3 +331,17 @@ def test_a_path_shows_runs_of_identical_steps_once_and_marks_steps_beyond_the_li
     assert lines[4].startswith("  step  5: p=0.27  Ag35Mo15Ni35W15")
     assert lines[4].endswith("[outside the limits: density 11.52 g/cm3 > 9]")
     assert lines[5] == "  steps 6-150: unchanged (p=0.27 Ag35Mo15Ni35W15)"
+
+
+def test_the_detail_puts_each_steps_at_percent_on_a_line_of_its_own():
+    """At 80 columns the candidate detail wrapped '... Fe' / '20.0 Ni 20.0 Ti 8.0' inside a step's at.%."""
+    from hea_campaign.tui.present.formulas import path_lines
+
+    path = [{"step": 0, "formula": "Al8Co18Cr18Fe18Ni20Ti18", "p": 0.31}, {"step": 1, "formula": "Co20Cr20Fe20Ni20Ti20", "p": 0.64}]
+    shown = "\n".join(path_lines(path, split=True)).splitlines()
+    assert shown == ["  step  0: p=0.31  Al8Co18Cr18Fe18Ni20Ti18",
+                     "            at.% Al 8.0 Co 18.0 Cr 18.0 Fe 18.0 Ni 20.0 Ti 18.0",
+                     "  step  1: p=0.64  Co20Cr20Fe20Ni20Ti20",
+                     "            at.% Co 20.0 Cr 20.0 Fe 20.0 Ni 20.0 Ti 20.0"]
+    assert max(map(len, shown)) <= 76  # an 80-column screen less its borders and scrollbar
+    assert path_lines(path)[0].endswith("Ti18  at.% Al 8.0 Co 18.0 Cr 18.0 Fe 18.0 Ni 20.0 Ti 18.0")  # one line in the CLI

@@ -40,7 +40,7 @@ class ImportScreen(KeepsLetters, Screen):
         yield Header()
         with Horizontal(id="import-form"):
             yield Select(KINDS, value="alloys", allow_blank=False, id="import-kind", compact=True)
-            yield Input(self.source, placeholder="yan2021 or path/to/file.csv", id="import-path", compact=True)
+            yield Input(self.source, placeholder="yan2021 or file.csv", id="import-path", compact=True)
             yield Checkbox("skip bad rows", id="skip-bad", compact=True)
             yield Button("Import", variant="primary", id="run-import", compact=True)
         yield Static("", id="import-status", markup=False)

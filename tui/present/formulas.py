@@ -14,16 +14,18 @@ def at_percent(formula: str) -> str:
 OUTSIDE = "outside the limits"  # the mark of a path step beyond the design space's cost or density limit
 
 
-def path_lines(path: list[dict]) -> list[str]:
+def path_lines(path: list[dict], split: bool = False) -> list[str]:
     """An inversion path, one step a line: p, the canonical formula and its at.%, so steps compare at a glance.
 
     A run of three or more identical steps (formula and p as shown) is one line and a "steps a-b: unchanged"
-    line; a step beyond the design space's cost or density limit is marked (its ``outside`` reasons)."""
+    line; a step beyond the design space's cost or density limit is marked (its ``outside`` reasons).
+    ``split``: the at.% on a line of their own under each step (a narrow view then never wraps inside them)."""
     width = max((len(s["formula"]) for s in path), default=0)
 
     def line(s: dict) -> str:
         mark = f"  [{OUTSIDE}: {'; '.join(s['outside'])}]" if s.get("outside") else ""
-        return f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']:<{width}}  at.% {at_percent(s['formula'])}{mark}"
+        head = f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']:<{0 if split else width}}"
+        return f"{head}{chr(10) + ' ' * 12 if split else '  '}at.% {at_percent(s['formula'])}{mark}"
 
     def shown(s: dict) -> tuple:
         return s["formula"], f"{s['p']:.2f}"

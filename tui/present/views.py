@@ -142,5 +142,5 @@ def candidate_detail_text(d) -> Text:
     lines.append("  " + "; ".join(shown))
     if c.path:
         lines += ["", "[b]Inversion path[/b]"]
-        lines += [e(line) for line in path_lines(list(c.path))]  # canonical formula and at.% on every step
+        lines += [e(line) for line in path_lines(list(c.path), split=True)]  # canonical formula and at.% on every step
     return Text.from_markup("\n".join(lines))

@@ -32,7 +32,7 @@ FIELDS = (
     ("measured-on", "measured on", "YYYY-MM-DD (optional)"),
     ("notes", "notes", "optional"),
     ("corrects", "corrects result", "measurement id to supersede (optional)"),
-    ("weighed-g", "weighed (g)", "correction only: Fe:10.12,Ni:9.88"),
+    ("weighed-g", "weighed (g)", "e.g. Fe:10.12,Ni:9.88"),
 )
 ONLY_IN_CORRECTION = ("weighed-g",)  # a mistyped mass is fixed by a correction; a new result has none
 
