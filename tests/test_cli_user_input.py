@@ -354,3 +354,28 @@ def test_an_error_after_a_progress_line_starts_on_a_line_of_its_own(capsys):
     end_progress_line()
     say("something went wrong")
     assert capsys.readouterr().err == "\r  screened 6/10\nerror: something went wrong\n"  # one newline, not two
+
+
+def test_ctrl_c_during_retrain_keeps_the_version_and_exits_130(trained_store, monkeypatch, capsys):
+    """As `train`: the best model so far is kept, marked interrupted, never activated, and the exit status
+    says the run was stopped (it was 0, as for a finished run)."""
+    import hea_campaign.campaign.retraining as retraining
+    from hea_campaign.campaign.model_versions import get_version, list_versions
+
+    real = retraining.retrain
+    active = get_version(trained_store).id
+
+    def ctrl_c_at_the_first_epoch(*args, progress=None, **kwargs):
+        def progress_then_ctrl_c(r):
+            progress(r)
+            os.kill(os.getpid(), signal.SIGINT)  # the CLI's handler: stop after this epoch
+
+        return real(*args, progress=progress_then_ctrl_c, **kwargs)
+
+    monkeypatch.setattr(retraining, "retrain", ctrl_c_at_the_first_epoch)
+    code = main(["retrain", "--db", trained_store.url, "--epochs", "50", "--activate"])
+    out = capsys.readouterr().out
+    assert code == 130, out
+    assert "Interrupted: kept the best model so far" in out and "it was not activated" in out
+    newest = max(list_versions(trained_store), key=lambda v: v.id)
+    assert newest.metrics.get("cancelled") is True and get_version(trained_store).id == active
