@@ -359,13 +359,7 @@ async def test_a_screening_that_can_produce_nothing_is_an_error_and_a_left_out_e
     update_design_space(trained_store, banned=frozenset({"Re"}))
     app = CampaignApp(trained_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
-        app.query_one("#mode").value = "screen"
-        app.query_one("#screen").value = "Fe,Ni,Co"
-        await pilot.pause()
-        await pilot.click("#run-proposal")
-        await wait_for(pilot, lambda: error_shown(app))
-        message = str(app.screen.query_one("#error-message").render())
+        message = await _screening_refused(pilot, "Fe,Ni,Co")
         assert "3 elements to screen, but the design space needs at least 4 per alloy" in message, message
         assert "Traceback" not in message
         await pilot.press("escape")
@@ -425,16 +419,22 @@ async def test_a_mode_without_its_input_is_named_in_the_forms_words(trained_stor
     assert count(trained_store, ProposalRun) == 0
 
 
+async def _screening_refused(pilot, elements: str) -> str:
+    """Screen ``elements`` from the Propose tab; the error modal's message."""
+    app = pilot.app
+    await pilot.press("p")
+    app.query_one("#mode").value = "screen"
+    app.query_one("#screen").value = elements
+    await pilot.pause()
+    await pilot.click("#run-proposal")
+    await wait_for(pilot, lambda: error_shown(app))
+    return str(app.screen.query_one("#error-message").render())
+
+
 async def test_worker_failures_show_one_error_modal(trained_store):
     app = CampaignApp(trained_store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
-        app.query_one("#mode").value = "screen"
-        app.query_one("#screen").value = "Fe,B"
-        await pilot.pause()
-        await pilot.click("#run-proposal")
-        await wait_for(pilot, lambda: error_shown(app))
-        assert "outside the model vocabulary" in str(app.screen.query_one("#error-message").render())
+        assert "outside the model vocabulary" in await _screening_refused(pilot, "Fe,B")
         await pilot.press("escape")
         await pilot.pause()
         assert not app.query_one("#run-proposal").disabled
