@@ -569,6 +569,8 @@ async def test_candidate_detail_shows_composition_flags_descriptors_shap_and_pat
         text = str(app.screen.query_one("#detail").render())
         for part in ("Composition", "Flags", "Descriptors", "Inversion path", "Latent position", "step  0"):
             assert part in text, part
+        steps = text[text.index("Inversion path"):].splitlines()
+        assert "\\x0a" not in text and any(line.startswith("            at.% ") for line in steps)  # own line
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query("#candidate-table")

@@ -338,7 +338,7 @@ def test_the_detail_puts_each_steps_at_percent_on_a_line_of_its_own():
     from hea_campaign.tui.present.formulas import path_lines
 
     path = [{"step": 0, "formula": "Al8Co18Cr18Fe18Ni20Ti18", "p": 0.31}, {"step": 1, "formula": "Co20Cr20Fe20Ni20Ti20", "p": 0.64}]
-    shown = "\n".join(path_lines(path, split=True)).splitlines()
+    shown = path_lines(path, split=True)  # each a line of its own: one_line() would show a newline as \x0a
     assert shown == ["  step  0: p=0.31  Al8Co18Cr18Fe18Ni20Ti18",
                      "            at.% Al 8.0 Co 18.0 Cr 18.0 Fe 18.0 Ni 20.0 Ti 18.0",
                      "  step  1: p=0.64  Co20Cr20Fe20Ni20Ti20",

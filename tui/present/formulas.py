@@ -22,10 +22,11 @@ def path_lines(path: list[dict], split: bool = False) -> list[str]:
     ``split``: the at.% on a line of their own under each step (a narrow view then never wraps inside them)."""
     width = max((len(s["formula"]) for s in path), default=0)
 
-    def line(s: dict) -> str:
+    def line(s: dict) -> list[str]:
         mark = f"  [{OUTSIDE}: {'; '.join(s['outside'])}]" if s.get("outside") else ""
         head = f"  step {s['step']:>2}: p={s['p']:.2f}  {s['formula']:<{0 if split else width}}"
-        return f"{head}{chr(10) + ' ' * 12 if split else '  '}at.% {at_percent(s['formula'])}{mark}"
+        at = f"at.% {at_percent(s['formula'])}{mark}"
+        return [head, " " * 12 + at] if split else [f"{head}  {at}"]
 
     def shown(s: dict) -> tuple:
         return s["formula"], f"{s['p']:.2f}"
@@ -35,11 +36,11 @@ def path_lines(path: list[dict], split: bool = False) -> list[str]:
         j = i
         while j + 1 < len(path) and shown(path[j + 1]) == shown(path[i]):
             j += 1
-        lines.append(line(path[i]))
+        lines += line(path[i])
         if j - i >= 2:
             lines.append(f"  steps {path[i + 1]['step']}-{path[j]['step']}: unchanged "
                          f"(p={path[i]['p']:.2f} {path[i]['formula']})")
         elif j > i:
-            lines.append(line(path[j]))
+            lines += line(path[j])
         i = j + 1
     return lines
