@@ -138,6 +138,13 @@ def plan_screening(elements: Sequence[str], step: float, space: Constraints, voc
             f"none of the {space_size(len(kept), step):,} compositions of {_names(kept)} in steps of {_pct(step)} "
             f"at.% lies in the design space ({_space_words(space)}){_why_none(kept, step, space)}")
     count = grid.count
+    floor = max(space.element_min, step)
+    for e, amounts in zip(list(kept), grid.values, strict=True):  # bounds no amount at this step fits: never in
+        if not (amounts > 0).any():
+            left_out[e] = (f"its maximum of {_pct(space.upper(e))} at.% is below the {_pct(floor)} at.% an element "
+                           "present needs at this step" if space.upper(e) < floor - 1e-9
+                           else f"no amount in steps of {_pct(step)} at.% lies within its bounds")
+            kept.remove(e)
     if space.max_cost_per_kg is not None or space.max_density is not None:
         from .space_limits import check_limits
 

@@ -81,7 +81,8 @@ def test_a_banned_element_is_left_out_with_a_note(trained_store):
     assert formulas and all("Re" not in parse_formula(f).as_dict() for f in formulas)
     lines = proposal_summary(_screen(["Fe", "Ni", "Co", "Re", "Cr"]), outcome)
     assert "Left out of the screening: Re (banned by the design space); no candidate holds it" in lines
-    assert any(line.startswith("Screened 149 compositions inside the design space") for line in lines)
+    assert any(line.startswith("Screened 149 compositions inside the design space's element count and bounds; "
+                               "the best 500 by score") for line in lines)
 
 
 def test_none_within_the_cost_or_density_limit_is_said(trained_store):
@@ -148,3 +149,31 @@ def test_the_warning_counts_the_elements_really_screened():
     said = screening_warning(_screen(els, step=0.02), plan)
     assert said.startswith(f"screening {plan.count:,} compositions inside the design space's bounds (7 elements, ")
     assert screening_warning(_screen(els[:5]), plan_screening(els[:5], 0.05, space, V)) is None  # 2,196: small
+
+
+def test_an_element_its_maximum_keeps_out_is_named_as_left_out():
+    """`--max Fe:4` with every element present at least 5 at.%: Fe was dropped from the screening without
+    a word (it never appeared); it is named with why, as a banned element is, and the count is the same."""
+    space = HEA_DEFAULTS.replace(max_fraction={"Fe": 0.04})
+    plan = plan_screening(["Fe", "Ni", "Co", "Cr", "Mn"], 0.05, space, V)
+    assert plan.elements == ("Ni", "Co", "Cr", "Mn")
+    assert plan.left_out == {"Fe": "its maximum of 4 at.% is below the 5 at.% an element present needs at this step"}
+    assert plan.count == plan_screening(["Ni", "Co", "Cr", "Mn"], 0.05, space, V).count > 0
+
+
+def test_the_summary_says_what_the_screened_count_holds():
+    """'Screened 2,196 compositions inside the design space' then '44 produced' read as a contradiction under
+    a cost limit; and one composition is not 'compositions'."""
+    from types import SimpleNamespace
+
+    def summary(screened, space):
+        outcome = SimpleNamespace(paths={}, dropped={}, candidate_ids=[], produced=0, run_id=None, left_out={},
+                                  screened=screened, constraints=space)
+        return next(line for line in proposal_summary(_screen(["Fe", "Ni", "Co", "Cr", "Al"]), outcome)
+                    if line.startswith("Screened"))
+
+    assert summary(2196, HEA_DEFAULTS.replace(max_cost_per_kg=1.0)).startswith(
+        "Screened 2,196 compositions inside the design space's element count and bounds; the best 500 (those "
+        "within its cost and density limits) by score")
+    assert summary(1, HEA_DEFAULTS).startswith("Screened 1 composition inside the design space's element count and "
+                                               "bounds; the best 500 by score")

@@ -96,9 +96,11 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
             lines.append("Left out of the screening: " + ", ".join(f"{e} ({why})" for e, why in left_out.items())
                          + f"; no candidate holds {'it' if len(left_out) == 1 else 'them'}")
         screened = getattr(outcome, "screened", None)
-        count = f"{screened:,} compositions inside the design space" if screened is not None else "the space"
-        lines.append(f"Screened {count}; the best {screening_keeps(req.batch)} by score go on to the checks below "
-                     "(all of them when there are fewer)")
+        count = (f"{screened:,} composition{'' if screened == 1 else 's'} inside the design space's element count "
+                 "and bounds" if screened is not None else "the space")
+        limits = " (those within its cost and density limits)" if _has_limits(outcome) else ""
+        lines.append(f"Screened {count}; the best {screening_keeps(req.batch)}{limits} by score go on to the checks "
+                     "below (all of them when there are fewer)")
     lines.append(
         f"Proposal run {outcome.run_id if outcome.run_id is not None else '(nothing stored)'}: "
         f"{outcome.produced} produced, {len(outcome.candidate_ids)} stored" + (f" (ids {ids})" if ids else "")
@@ -155,3 +157,9 @@ def format_explanation(formula: str, version_id: int, e, scorer_p: float | None 
         n = e.descriptor_names[j]
         lines.append(f"  {n:>6} = {e.descriptors[j]:10.3f} {DESCRIPTOR_UNITS[n]:<10} {e.contributions[j]:+.3f}")
     return "\n".join(lines)
+
+
+def _has_limits(outcome) -> bool:
+    """Whether the run's design space limits cost or density (checked on each screened composition)."""
+    c = getattr(outcome, "constraints", None)
+    return c is not None and (c.max_cost_per_kg is not None or c.max_density is not None)
