@@ -237,10 +237,10 @@ async def test_filters_and_sorts_give_the_databases_order_page_by_page(paged_sto
             assert pane.shown == expected_order(cands, key, best_first)[:PAGE_SIZE], key
         await sort_by(pilot, "p")
         await sort_by(pilot, "p")  # twice: ascending (worst first)
-        assert (pane.sort, pane.descending) == ("p", False) and "by p asc" in count_line(app)
+        assert (pane.sort, pane.descending) == ("p", False) and "by p ↑" in count_line(app)
         assert pane.shown == expected_order(cands, "p")[:PAGE_SIZE]
         await sort_by(pilot, "p")  # a third time: best first again
-        assert (pane.sort, pane.descending) == ("p", True) and "by p desc" in count_line(app)
+        assert (pane.sort, pane.descending) == ("p", True) and "by p ↓" in count_line(app)
         order = expected_order(cands, "p", descending=True)
         assert pane.shown == order[:PAGE_SIZE]
         await pilot.press("]")
@@ -608,7 +608,7 @@ async def test_cost_and_density_are_columns_sorted_by_the_database_and_o_cycles_
         assert seen[:4] == ["formula", "p", "cost", "density"] and pane.descending is False
         await pilot.press("O")
         await page_read(pilot)
-        assert (pane.sort, pane.descending) == ("density", True) and "by density desc" in count_line(app)
+        assert (pane.sort, pane.descending) == ("density", True) and "by density ↓" in count_line(app)
         assert pane.shown == expected_order(cands, "density", True)
         await sort_by(pilot, "cost")  # a click on the header
         await page_read(pilot)

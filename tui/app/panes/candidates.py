@@ -230,7 +230,7 @@ class CandidatesPane(Vertical):
             text += f" ({self.everything:,} in all)"
         text += f", {len(self.selected)} selected"
         if self.sort != "id" or self.descending:
-            text += f", by {self.sort} {'desc' if self.descending else 'asc'}"
+            text += f", by {self.sort} {'↓' if self.descending else '↑'}"  # arrows: short enough for 80 columns
         if self.total > PAGE_SIZE:
             text += ", [ ] page"
         if self.loading:
