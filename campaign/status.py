@@ -37,6 +37,7 @@ class CampaignStatus:
     recent: list[str] = field(default_factory=list)
     interrupted_exports: int = 0  # pending export batches (settled by the next export)
     voided_batches: int = 0
+    moved_away: int = 0  # alloys whose every result was moved to another alloy (a typo corrected): not trained on
 
 
 def _activity(counts, model, events) -> dict:
@@ -57,7 +58,7 @@ def _status(store_url: str, campaign: str, c: dict, outside: int, batches, activ
     return CampaignStatus(
         store_url=store_url, campaign=campaign, alloys=c["alloys"], labelled=single + multi,
         single_phase=single, multi_phase=multi,
-        unlabelled=c["alloys"] - single - multi - conflicts - c["proposed_only"],
+        unlabelled=c["unlabelled"], moved_away=c["moved_away"],
         proposed_only=c["proposed_only"], conflicts=conflicts, outside_vocabulary=outside,
         measurements=c["measurements"], interrupted_exports=batches.get("pending", 0),
         voided_batches=batches.get("void", 0), **activity,

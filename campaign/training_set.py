@@ -5,7 +5,9 @@ Unlabelled: alloys with no label yet (literature rows with an unclassifiable
 phase, alloys entered without a result).  Left out, with the count kept so it
 can be reported: conflicting labels, elements outside the vocabulary, and
 compositions that exist only because the model proposed them (learning from
-its own proposals would feed the model its own beliefs).  Where the lab
+its own proposals would feed the model its own beliefs), and alloys whose every
+result was moved to another alloy (a mistyped formula, corrected: nobody made
+that composition).  Where the lab
 recorded the composition actually made (weighed masses), that is what the
 model learns from.
 """
@@ -77,7 +79,7 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
     """Read the current labels and compositions of the campaign into arrays (plain columns,
     no row object per alloy)."""
     index = {e: i for i, e in enumerate(vocabulary)}
-    excluded = {"conflicting labels": 0, "outside vocabulary": 0, "proposed only": 0}
+    excluded = {"conflicting labels": 0, "outside vocabulary": 0, "proposed only": 0, "results moved away": 0}
     lab, lab_ids, ys, formulas, unlab, unlab_ids = [], [], [], [], [], []
     with store.read() as session:
         states = label_states(session, store.campaign_id)  # in alloy id order
@@ -91,8 +93,8 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
             excluded["outside vocabulary"] += 1
             continue
         if st.label is None:
-            if st.source.startswith(PROPOSAL_SOURCE) and st.n_measurements == 0:
-                excluded["proposed only"] += 1
+            if st.n_measurements == 0:  # no current result: a proposal never made, or a typo's results moved
+                excluded["proposed only" if st.source.startswith(PROPOSAL_SOURCE) else "results moved away"] += 1
                 continue
             unlab.append(x)
             unlab_ids.append(alloy_id)

@@ -79,4 +79,7 @@ def label_counts(by_state: dict[str, tuple[int, int]], proposed_only: int) -> di
         "multi_phase": int(by_state.get("multi", (0, 0))[0]),
         "conflicts": int(by_state.get("conflict", (0, 0))[0]),
         "proposed_only": int(proposed_only),
+        "unlabelled": int(by_state.get("unlabelled", (0, 0))[0]),
+        # no current measurement and not a proposal: every result was moved to another alloy
+        "moved_away": int(by_state.get("none", (0, 0))[0]) - int(proposed_only),
     }

@@ -51,6 +51,9 @@ def _expected_status(oracle: dict[int, tuple[str, int]], sources: dict[int, str]
         "conflicts": states.count("conflict"),
         "proposed_only": sum(1 for i, (s, _) in oracle.items() if s == "none"
                              and sources[i].startswith(PROPOSAL_SOURCE)),
+        "unlabelled": states.count("unlabelled"),
+        "moved_away": sum(1 for i, (s, _) in oracle.items() if s == "none"
+                          and not sources[i].startswith(PROPOSAL_SOURCE)),
     }
 
 

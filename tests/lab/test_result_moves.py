@@ -12,7 +12,10 @@ from hea_campaign.campaign.labels import alloy_labels
 from hea_campaign.campaign.result_moves import move_result
 from hea_campaign.campaign.results import contradiction, correct_result, history, prepare, record_result
 from hea_campaign.campaign.results_browser import list_results, result_chain
+from hea_campaign.campaign.status import campaign_status
+from hea_campaign.campaign.training_set import snapshot
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, Measurement
+from hea_campaign.tui.present.views import status_text
 
 from .conftest import candidate_statuses, insert_candidates
 
@@ -251,3 +254,19 @@ def test_the_real_result_of_the_candidate_a_result_left_is_not_taken_for_its_twi
                          check_duplicates=True, by="amy").measurement
     assert real.candidate_id == wrong and real.id != typo.id
     assert candidate_statuses(store, [wrong, right]) == {wrong: "measured", right: "measured"}
+
+
+def test_an_alloy_whose_only_result_moved_away_is_not_trained_on_nor_counted_unlabelled(store):
+    """A mistyped formula makes a new alloy; once its result moves to the right candidate nobody made
+    that composition, so training leaves it out and status does not call it unlabelled."""
+    (right,) = insert_candidates(store, ["Co14Cr21Fe28Ni27Ti10"], status="exported")
+    typo = record_result(store, formula="Co14Cr21Fe28Ni27Ti11", single_phase=False, phases="FCC+Laves").measurement
+    move_result(store, typo.id, candidate_id=right, single_phase=False, phases="FCC+Laves")
+
+    ts = snapshot(store)
+    assert typo.alloy_id not in set(ts.unlab_ids.tolist()) and typo.alloy_id not in set(ts.lab_ids.tolist())
+    assert ts.excluded["results moved away"] == 1 and len(ts.unlab_ids) == 0
+    s = campaign_status(store)
+    assert (s.unlabelled, s.moved_away, s.proposed_only, s.labelled) == (0, 1, 0, 1)
+    assert s.alloys == s.labelled + s.unlabelled + s.moved_away + s.proposed_only + s.conflicts
+    assert "results all moved to another alloy: 1" in status_text(s).plain

@@ -39,6 +39,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
         f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
         f"  alloys only proposed, never measured: {s.proposed_only}",
+        *([f"  results all moved to another alloy: {s.moved_away}  (not trained on)"] if s.moved_away else []),
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",
         "[b]Candidates:[/b] " + ", ".join(f"{e(k)} {v}" for k, v in s.candidates.items()),
