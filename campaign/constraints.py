@@ -246,14 +246,16 @@ def _parts(c: Constraints, required: list[str], extra: int) -> str:
     return ", ".join(parts) + " at.%"
 
 
-def check_screening_step(step: float, granularity: float) -> None:
-    """Screened compositions are not rounded, so the step must be a whole number of granularity steps."""
+def check_screening_step(step: float, granularity: float, whose: str = "the granularity") -> None:
+    """Screened compositions are not rounded, so the step must be a whole number of granularity steps.
+
+    ``whose``: the granularity as the error names it (the design space's, when the run did not give one)."""
     ratio = step / granularity
     if ratio < 1 - 1e-6 or abs(ratio - round(ratio)) > 1e-6:
         units = round(1 / granularity)
         fits = [k * granularity for k in range(1, units + 1) if units % k == 0 and k * granularity >= step - 1e-9]
         raise ConstraintError(
-            f"the screening step ({_pct(step)} at.%) must be a multiple of the granularity ({_pct(granularity)} at.%), "
+            f"the screening step ({_pct(step)} at.%) must be a multiple of {whose} ({_pct(granularity)} at.%), "
             f"and so at least the granularity: use e.g. --step {_pct(fits[0] if fits else 1.0)}")
 
 

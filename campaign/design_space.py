@@ -81,7 +81,8 @@ def space_for_run(space: Constraints, overrides: Mapping, vocabulary, *, label: 
         raise ConstraintError(f"{label} cannot be used: {exc} (see hea-campaign space show; "
                               f"change it with hea-campaign space set)") from None
     if screen_step is not None:
-        check_screening_step(screen_step, space.granularity)
+        check_screening_step(screen_step, space.granularity, "the granularity" if "granularity" in (overrides or {})
+                             else "the design space's granularity")  # not given for this run: say whose it is
     return space
 
 

@@ -49,7 +49,9 @@ CSV layout (one row per candidate, UTF-8, header row first)::
 candidate was proposed as ``formula (label, distance at.%)`` joined with
 `` | ``; cost is raw material at the campaign's current prices (pymatgen's
 2013 table unless a lab price list was imported), per kg and for one ingot
-of the target mass; density is a rule-of-mixtures estimate.
+of the target mass (USD to the cent; a cost below a cent to two significant
+digits, so that a small ingot does not read as free); density is a
+rule-of-mixtures estimate.
 
 with ``<El>`` running over the union of the batch's elements in alphabetical
 order, and a blank cell where a candidate does not contain that element.
@@ -122,7 +124,15 @@ class ExportResult:
 def batch_cost(rows: list[dict]) -> tuple[float | None, int]:
     """(summed cost_usd_per_ingot of the rows that have one, or None when none has; rows without a price)."""
     priced = [r["cost_usd_per_ingot"] for r in rows if r.get("cost_usd_per_ingot") is not None]
-    return (round(math.fsum(priced), 2) if priced else None), len(rows) - len(priced)
+    return (round_usd(math.fsum(priced)) if priced else None), len(rows) - len(priced)
+
+
+def round_usd(value: float) -> float:
+    """To the cent, and below a cent to two significant digits: the raw materials of a 100 mg ingot of cheap
+    elements cost a tenth of a cent, which rounded to the cent would read as free."""
+    if value == 0 or abs(value) >= 0.01:
+        return round(value, 2)
+    return float(f"{value:.2g}")
 
 
 class MassNeedsConfirmation(CampaignError):
@@ -240,7 +250,7 @@ def _trust(candidate: Candidate, comp: dict, ingot_g: float, prices) -> dict:
         "conformal_set": None if not conf else (" and ".join(conf["set"]) or "empty"),
         "nearest_measured": [dict(n) for n in u.get("nearest_measured", [])],
         "cost_usd_per_kg": None if cost is None else round(cost, 2),
-        "cost_usd_per_ingot": None if cost is None else round(econ.cost_per_ingot(ingot_g), 2),
+        "cost_usd_per_ingot": None if cost is None else round_usd(econ.cost_per_ingot(ingot_g)),
         "density_g_cm3_estimate": round(econ.density, 3),
         "price_source": econ.price_source,
     }

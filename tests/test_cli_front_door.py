@@ -184,6 +184,27 @@ def test_issue_examples_are_one_line_exit_2_and_write_nothing(args, message, see
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_export_of_another_status_says_what_export_takes_and_what_to_do(seeded_store, capsys, tmp_path, monkeypatch):
+    """`export --status proposed` was Typer's "'proposed' is not one of 'approved'": now one line that says export
+    writes approved candidates only and how to get there, with commands that exist."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HEA_CAMPAIGN_DB", seeded_store.url)
+    before = snapshot(seeded_store)
+    line = refused(capsys, "export", "--status", "proposed")
+    assert "is not one of" not in line
+    assert line == ("error: export writes approved candidates only (--status approved, the default; got 'proposed'): "
+                    "approve them first (hea-campaign approve ID ...; hea-campaign candidates --status proposed "
+                    "lists them), then export")
+    assert refused(capsys, "export", "--status", "proposed", "--mass", "20", "--out", "x.csv") == line
+    assert "void its batch (hea-campaign export void BATCH" in refused(capsys, "export", "--status", "exported")
+    assert "got 'bogus'" in refused(capsys, "export", "--status", "bogus")
+    assert snapshot(seeded_store) == before and not (tmp_path / "x.csv").exists()
+    for command in (["approve", "--help"], ["candidates", "--status", "proposed", "--limit", "1"],
+                    ["export", "void", "--help"]):  # the commands the line names
+        assert main(command) == 0, command
+    capsys.readouterr()
+
+
 @pytest.mark.sqlite_only("file paths")
 def test_a_folder_a_bad_url_and_a_typo_in_the_store_path(capsys, tmp_path, seeded_store, monkeypatch):
     monkeypatch.chdir(tmp_path)

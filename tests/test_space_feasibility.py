@@ -330,17 +330,39 @@ def test_the_step_only_matters_to_screening_and_its_default_is_named():
     assert build_proposal_request(starts="CoCrFeNiMn", granularity=10).space_overrides["granularity"] == 0.10
     with pytest.raises(CampaignError) as info:
         build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=10)
-    assert str(info.value) == ("the screening step (5 at.%, the default when --step is not given) must be a multiple "
+    assert str(info.value) == ("the screening step (5 at.%, the default, as --step was not given) must be a multiple "
                                "of the granularity (10 at.%), and so at least the granularity: use e.g. --step 10")
-    with pytest.raises(CampaignError, match=r"step \(5 at.%.*granularity \(2 at.%\).*--step 10"):
+    with pytest.raises(CampaignError) as info:  # a typed --step 5 is the user's, not the default
         build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=2, step=5)
+    assert str(info.value) == ("the screening step (5 at.%) must be a multiple of the granularity (2 at.%), and so at "
+                               "least the granularity: use e.g. --step 10")
     assert build_proposal_request(screen="Fe,Ni,Co,Cr", granularity=2, step=10).step == 0.10
+
+
+def test_the_cli_names_the_step_as_the_default_only_when_step_was_not_given(on_store, capsys):
+    """`--granularity 2 --step 5` was told its step was "the default when --step is not given": the CLI's --step
+    has a default of 5, so the request could not tell a typed 5 from none."""
+    typed = refused(capsys, "propose", "--screen", "Fe,Ni,Co,Cr", "--granularity", "2", "--step", "5")
+    assert typed == ("error: the screening step (5 at.%) must be a multiple of the granularity (2 at.%), and so at "
+                     "least the granularity: use e.g. --step 10")
+    left_out = refused(capsys, "propose", "--screen", "Fe,Ni,Co,Cr", "--granularity", "2")
+    assert left_out.startswith("error: the screening step (5 at.%, the default, as --step was not given) must be a "
+                               "multiple of the granularity (2 at.%)")
+    # the granularity not given: the design space's applies, and the error says whose it is
+    assert main(["space", "set", "--granularity", "2"]) == 0
+    capsys.readouterr()
+    stored = refused(capsys, "propose", "--screen", "Fe,Ni,Co,Cr", "--step", "5")
+    assert stored == ("error: the screening step (5 at.%) must be a multiple of the design space's granularity "
+                      "(2 at.%), and so at least the granularity: use e.g. --step 10")
 
 
 def test_a_screening_step_off_the_stored_granularity_is_refused():
     check_screening_step(0.05, 0.01)
-    with pytest.raises(ConstraintError, match=r"step \(2.5 at.%\) must be a multiple of the granularity \(1 at.%\)"):
+    with pytest.raises(ConstraintError, match=r"step \(2.5 at.%\) must be a multiple of the design space's "
+                                              r"granularity \(1 at.%\)"):
         space_for_run(HEA_DEFAULTS, {}, V, screen_step=0.025)
+    with pytest.raises(ConstraintError, match=r"step \(2.5 at.%\) must be a multiple of the granularity \(1 at.%\)"):
+        space_for_run(HEA_DEFAULTS, {"granularity": 0.01}, V, screen_step=0.025)  # the run's own granularity
 
 
 # --------------------------------------------------------------------------- 4. --from-multi-phase 0

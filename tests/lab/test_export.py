@@ -268,3 +268,50 @@ def test_a_dataset_row_for_an_approved_candidates_alloy_does_not_stop_its_export
     dataset.write_text("formula,phases\nAlCoCrFeNi,BCC+B2\n")
     import_csv(store, dataset)
     assert export_batch(store, ids=[a], mass=20, out=tmp_path / "b.csv").candidate_ids == [a]
+
+
+def test_a_batch_of_tiny_ingots_costs_what_its_raw_materials_cost_not_0_00_usd(store, tmp_path):
+    """100 mg ingots of FeNi and Fe2Ni cost about a tenth of a cent each: the file, the batch total and the lines
+    of the CLI and the TUI say so, where rounding to the cent showed 0.00 USD."""
+    import re
+
+    from hea_campaign.campaign.economics import pymatgen_prices
+    from hea_campaign.tui.present.report import export_notice, format_export
+
+    price = pymatgen_prices().prices  # USD/kg, pymatgen's table (the store has no lab price list)
+    hand = {}
+    for formula, n_fe in (("FeNi", 1), ("Fe2Ni", 2)):
+        m_fe, m_ni = n_fe * FE, NI
+        per_kg = (m_fe * price["Fe"] + m_ni * price["Ni"]) / (m_fe + m_ni)
+        hand[formula] = per_kg * 0.1 / 1000  # a 100 mg ingot
+    assert all(0 < v < 0.005 for v in hand.values()), hand  # below half a cent: what rounding made 0.00
+    ids = _approved(store, list(hand))
+    out = tmp_path / "tiny.csv"
+    res = export_batch(store, mass=100, unit="mg", out=out)
+    rows = {int(r["candidate_id"]): r for r in _read_csv(out)}
+    for cid, formula in zip(ids, hand):
+        assert float(rows[cid]["cost_usd_per_ingot"]) == pytest.approx(hand[formula], rel=0.05)
+    total, unpriced = res.batch_cost
+    assert unpriced == 0 and total == pytest.approx(sum(hand.values()), rel=0.05)
+    for text, pattern in ((format_export(res), r"raw-material cost of the batch: ([0-9.]+) USD for one ingot"),
+                          (export_notice(res), r"; raw materials ([0-9.]+) USD for one ingot")):
+        assert "0.00 USD" not in text
+        shown = re.search(pattern, text)
+        assert shown and float(shown.group(1)) == pytest.approx(sum(hand.values()), rel=0.05), text
+
+
+def test_a_cost_below_a_cent_is_shown_to_two_significant_digits_and_cents_stay_cents():
+    from types import SimpleNamespace
+
+    from hea_campaign.campaign.export import round_usd
+    from hea_campaign.tui.present.design_report import trust_lines
+    from hea_campaign.tui.present.money import usd
+
+    assert [usd(v) for v in (0, 0.00117, 0.0099, 0.00999, 0.01, 0.05, 12.3456, 4.2e-5, 0.001)] == [
+        "0.00 USD", "0.0012 USD", "0.0099 USD", "0.01 USD", "0.01 USD", "0.05 USD", "12.35 USD", "0.000042 USD",
+        "0.001 USD"]
+    assert [round_usd(v) for v in (0, 0.00117, 4.26e-5, 0.0149, 12.3456)] == [0, 0.0012, 4.3e-5, 0.01, 12.35]
+    detail = SimpleNamespace(candidate=SimpleNamespace(uncertainty={}), cost_per_kg=11.74, cost_per_ingot=0.001174,
+                             ingot_g=0.1, price_source="pymatgen", density=None)
+    (line,) = trust_lines(detail)  # the candidate detail, in the CLI and the TUI
+    assert line == "  raw-material cost: 11.74 USD/kg, 0.0012 USD per 0.1 g ingot (prices: pymatgen)"

@@ -169,3 +169,30 @@ async def test_letters_do_not_leave_the_results_browser_or_the_model_versions(fi
         await wait_for(pilot, lambda: len(app.screen_stack) == 1)
         await pilot.press("c")  # back on the tabs the letters switch tabs again
         await wait_for(pilot, lambda: app.query_one("TabbedContent").active == "candidates")
+
+
+async def test_on_the_import_screen_q_types_in_the_path_and_quits_from_the_checkbox(fixed_store):  # noqa: F811
+    """q quits from everything that takes no text: the import's "skip bad rows" checkbox (space ticks it) takes
+    none, so q there quits as from a button or a table; in the path field q is a letter of the name."""
+    from textual.widgets import Checkbox, Input
+
+    from hea_campaign.tui.app.import_screen import ImportScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_import_data()
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#import-path", Input)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and app.screen.query_one("#import-path", Input).value == "q"
+        box = app.screen.query_one("#skip-bad", Checkbox)
+        box.focus()
+        await pilot.pause()
+        await pilot.press("space")  # what a checkbox takes
+        await pilot.pause()
+        assert box.value and app.is_running and isinstance(app.screen, ImportScreen)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=120)
+    assert app.return_code in (0, None)

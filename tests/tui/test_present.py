@@ -345,3 +345,14 @@ def test_the_detail_puts_each_steps_at_percent_on_a_line_of_its_own():
                      "            at.% Co 20.0 Cr 20.0 Fe 20.0 Ni 20.0 Ti 20.0"]
     assert max(map(len, shown)) <= 76  # an 80-column screen less its borders and scrollbar
     assert path_lines(path)[0].endswith("Ti18  at.% Al 8.0 Co 18.0 Cr 18.0 Fe 18.0 Ni 20.0 Ti 18.0")  # one line in the CLI
+
+
+def test_the_models_line_asks_to_move_to_another_version_only_when_there_is_one():
+    from hea_campaign.tui.present.models_text import marked_line
+
+    assert marked_line([3], 1) == "v3 marked; it is the only version: train another on the Retrain tab to compare"
+    assert marked_line([], 1) == "only one version so far: train another on the Retrain tab to compare two"
+    assert marked_line([3], 2) == "v3 marked for comparison: move to another version and press space"
+    assert marked_line([], 2) == "space marks a version for comparison (two marked are compared)"
+    assert marked_line([3, 1], 2).startswith("v1 and v3 marked: their comparison is in the panel")
+    assert all(len(marked_line(m, n)) < 80 for m in ([], [12]) for n in (1, 2))  # one line at 80 columns

@@ -170,11 +170,17 @@ async def test_marking_a_model_version_shows_at_80x24(fixed_store):  # noqa: F81
         lines = screen_lines(app)
         row = next(line for line in lines if f"v{vid} " in line and "active" in line)
         assert row.split()[0] == "x", row
-        assert any(f"v{vid} marked for comparison" in line for line in lines), lines
+        # the store's only version: no other to move to, so the line says to train another (whole at 80 columns)
+        assert any(f"v{vid} marked; it is the only version: train another on the Retrain tab to compare" in line
+                   for line in lines), lines
+        assert not any("move to another version" in line for line in lines), lines
         await pilot.press("space")  # again: unmarked
         await pilot.pause()
         assert str(table.get_cell(str(vid), "cmp")) == ""
-        assert not any("marked for comparison" in line for line in screen_lines(app))
+        lines = screen_lines(app)
+        assert not any("marked" in line for line in lines)
+        assert any("only one version so far: train another on the Retrain tab to compare two" in line
+                   for line in lines), lines
 
 
 @pytest.mark.parametrize("key", ["end", "pagedown", "down"])

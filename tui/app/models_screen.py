@@ -79,6 +79,8 @@ class ModelsScreen(KeepsLetters, Screen):
             table.move_cursor(row=table.get_row_index(str(keep)))
         if not versions:
             self.query_one("#version-detail", Static).update("No model versions yet: train one on the Retrain tab.")
+        # the line under the table depends on how many versions there are (one: nothing else to compare with)
+        self.query_one("#models-status", Static).update(marked_line(self.marked, len(versions)))
         self.show_selected()
 
     def selected_id(self) -> int | None:
@@ -145,7 +147,7 @@ class ModelsScreen(KeepsLetters, Screen):
         for i in set(before) | set(self.marked):  # the rows marked, and one unmarked by a third mark
             if str(i) in table.rows:
                 table.update_cell(str(i), "cmp", Text(self._mark(i)))
-        self.query_one("#models-status", Static).update(marked_line(self.marked))
+        self.query_one("#models-status", Static).update(marked_line(self.marked, len(self.versions)))
         self.compare()
 
     def _mark(self, vid: int) -> str:

@@ -270,7 +270,7 @@ def register(app: typer.Typer) -> None:
                                                       "in --unit (above 1 kg or below 100 mg only with --yes).")] = None,
         out: Annotated[Optional[str], typer.Option("--out", metavar="FILE", help="File to write (must not exist): "
                                                    ".csv or .txt for csv and sheet, .json for json.")] = None,
-        status: Annotated[ExportStatus, typer.Option("--status", help="Export every candidate with this status (only approved ones can be exported; --ids picks some).")] = ExportStatus.approved,
+        status: Annotated[str, typer.Option("--status", metavar="approved", help="Export every candidate with this status: only approved ones are exported (approve them first); --ids picks some.")] = ExportStatus.approved.value,
         ids: Annotated[Optional[str], typer.Option("--ids", metavar="ID,ID,...", help="Export these candidates instead, e.g. 1,2,3.")] = None,
         unit: Annotated[MassUnit, typer.Option("--unit", help="Mass unit.")] = MassUnit.g,
         fmt: Annotated[Optional[ExportFormat], typer.Option("--format", help="File format; sheet is the long weigh sheet "
@@ -293,17 +293,18 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.export import export_batch
 
-        from ..present.export_request import build_export_request
+        from ..present.export_request import build_export_request, check_export_status
         from ..present.report import format_export
 
         if ctx.invoked_subcommand is not None:
             return
+        check_export_status(status)  # before --mass and --out: `export --status proposed` hears what export takes
         if mass is None or out is None:
             from hea_campaign.campaign.errors import CampaignError
 
             raise CampaignError("export needs --mass and --out (or: hea-campaign export void BATCH --reason ...)")
         req = build_export_request(mass=mass, unit=unit.value, out=out, fmt=fmt and fmt.value, ids=ids,
-                                   status=status.value, allow_large_mass=yes)
+                                   status=status, allow_large_mass=yes)
         store = _open(db, campaign, by)
         result = export_batch(store, ids=req.ids, status=req.status, mass=req.mass, unit=req.unit, out=Path(req.out),
                               fmt=req.fmt, by=by, confirm=yes, loss=loss, allow_measured=yes)

@@ -11,7 +11,7 @@ from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
 from ..present.training_request import training_request
 from .errors import INTERRUPTED, end_progress_line, progress_line
-from .options import ByOption, CampaignOption, DbOption, echo
+from .options import ByOption, CampaignOption, DbOption, echo, given
 from .options import open_store as _open
 
 Seed = Annotated[int, typer.Option(metavar="N", help="Random seed (split and initialisation), 0 to 2^32-1.")]
@@ -205,6 +205,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def propose(
+        ctx: typer.Context,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         from_: Annotated[Optional[str], typer.Option("--from", metavar="FORMULAS", help="Invert from these formulas (comma-separated).")] = None,
@@ -216,7 +217,7 @@ def register(app: typer.Typer) -> None:
         latent: Annotated[Optional[str], typer.Option(metavar="Z1,Z2[;Z1,Z2]", help="Decode latent points.")] = None,
         p: Annotated[float, typer.Option("--p", metavar="P", help="Target p(single) for latent decoding, in (0, 1).")] = D.p,
         screen: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
-        step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is a multiple of the granularity.")] = D.step,
+        step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is a multiple of the granularity (--granularity, else the design space's).")] = D.step,
         allowed: Annotated[Optional[list[str]], typer.Option(metavar="ELEMENTS", help="Only these elements (comma-separated; repeat it to add more). Default: the design space's.")] = None,
         banned: Annotated[Optional[list[str]], typer.Option(metavar="ELEMENTS", help="Never these elements (repeat it to add more). Default: the design space's.")] = None,
         min_frac: Annotated[Optional[list[str]], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5' (Fe:1 is 1 at.%); repeat it or separate with commas.")] = None,
@@ -248,7 +249,8 @@ def register(app: typer.Typer) -> None:
 
         req = build_proposal_request(
             starts=from_, from_multi_phase=from_multi_phase, loop=loop.value, cutoff=cutoff, max_steps=max_steps,
-            keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=step, allowed=allowed, banned=banned,
+            keep_elements=keep_elements, latent=latent, p=p, screen=screen, step=given(ctx, "step", step),
+            allowed=allowed, banned=banned,
             min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
             granularity=granularity, batch=batch, strategy=strategy.value, seed_value=seed,
             max_compositions=max_compositions, scheduler=scheduler,

@@ -38,6 +38,13 @@ ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="W
                                                  callback=_by_name)]
 
 
+def given(ctx: typer.Context, name: str, value):
+    """``value`` if the user gave option ``name``, else None: the shared request builder then applies the
+    default itself and knows it did (an error can say a value is the default only when it is)."""
+    source = ctx.get_parameter_source(name)
+    return None if source is not None and source.name == "DEFAULT" else value
+
+
 class UserError(Exception):
     """Raised inside commands for problems with the user's input (printed as one `error:` line)."""
 

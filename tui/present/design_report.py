@@ -5,6 +5,7 @@ from __future__ import annotations
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 from .formulas import OUTSIDE, at_percent, path_lines
+from .money import usd
 
 
 def ordinal(n: int) -> str:
@@ -137,7 +138,7 @@ def trust_lines(d) -> list[str]:
         out.append("  nearest measured alloys:")
         out += [f"    {n['formula']:<34} {n['label']:<13} {n['distance_at_pct']:5.1f} at.% away" for n in near]
     if getattr(d, "cost_per_kg", None) is not None:
-        out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {d.cost_per_ingot:.2f} USD per "
+        out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {usd(d.cost_per_ingot)} per "
                    f"{d.ingot_g:g} g ingot (prices: {d.price_source})")
     if getattr(d, "density", None) is not None:
         out.append(f"  density: {d.density:.2f} g/cm3 (rule-of-mixtures estimate)")

@@ -42,6 +42,30 @@ def parse_ids(text) -> list[int]:
     return ids
 
 
+# what to do instead, by the status asked for (campaign.lifecycle.TRANSITIONS: only approved -> exported)
+_INSTEAD = {
+    "proposed": "approve them first (hea-campaign approve ID ...; hea-campaign candidates --status proposed lists "
+                "them), then export",
+    "rejected": "approve them again first (hea-campaign approve ID ...; hea-campaign candidates --status rejected "
+                "lists them), then export",
+    "failed": "approve them again for another try (hea-campaign approve ID ...; hea-campaign candidates --status "
+              "failed lists them), then export",
+    "exported": "these are in a batch already; to export one again, void its batch (hea-campaign export void BATCH "
+                "--reason ...), which approves its candidates again",
+    "measured": "a measured candidate has its result and is not exported again",
+}
+
+
+def check_export_status(status) -> str:
+    """``--status``: export writes approved candidates only; any other status is refused with what to do."""
+    said = "approved" if is_blank(status) else str(status).strip()
+    if said in values(ExportStatus):
+        return said
+    instead = _INSTEAD.get(said, "approve the candidates to make first (hea-campaign approve ID ...), then export")
+    raise CampaignError(f"export writes approved candidates only (--status approved, the default; got '{said}'): "
+                        f"{instead}")
+
+
 def check_mass(mass, unit: str, *, allow_large: bool = False) -> float:
     if unit not in values(MassUnit):
         raise CampaignError(f"the mass unit must be one of {', '.join(values(MassUnit))} (got '{unit}')")
@@ -88,9 +112,7 @@ def build_export_request(*, mass, unit="g", out, fmt=None, ids=None, status="app
     if fmt is not None and str(fmt) not in values(ExportFormat):
         raise CampaignError(f"the format must be one of {', '.join(values(ExportFormat))} (got '{fmt}')")
     check_out(out, fmt)
-    if str(status) not in values(ExportStatus):
-        raise CampaignError(f"--status must be one of {', '.join(values(ExportStatus))}: only approved candidates "
-                            f"are exported (got '{status}')")
+    status = check_export_status(status)
     return ExportRequest(mass=value, unit=unit, out=str(out).strip(), fmt=None if fmt is None else str(fmt),
                          ids=None if is_blank(ids) else (list(ids) if isinstance(ids, list) else parse_ids(ids)),
                          status=str(status))

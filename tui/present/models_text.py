@@ -26,12 +26,18 @@ def version_cells(v, mark: str = "") -> tuple:
             _num(m.get("train_seconds"), ".0f"), f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""))
 
 
-def marked_line(marked: list[int]) -> str:
-    """The Models screen's line under the table: which versions are marked for comparison, and where it is."""
+def marked_line(marked: list[int], n_versions: int | None = None) -> str:
+    """The Models screen's line under the table: which versions are marked for comparison, and where it is.
+
+    ``n_versions``: how many versions the store has; with only one there is no other to move to, and the
+    line says that a second must be trained first."""
+    only = n_versions == 1
     if not marked:
-        return "space marks a version for comparison (two marked are compared)"
+        return ("only one version so far: train another on the Retrain tab to compare two" if only
+                else "space marks a version for comparison (two marked are compared)")
     if len(marked) == 1:
-        return f"v{marked[0]} marked for comparison: move to another version and press space"
+        return (f"v{marked[0]} marked; it is the only version: train another on the Retrain tab to compare" if only
+                else f"v{marked[0]} marked for comparison: move to another version and press space")
     a, b = sorted(marked)
     return f"v{a} and v{b} marked: their comparison is in the panel at the bottom (space again unmarks)"
 

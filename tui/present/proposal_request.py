@@ -78,12 +78,15 @@ def granularity_pct(value, name: str = "--granularity") -> float:
     return g
 
 
-def check_step(step_pct: float, gran_pct: float | None) -> None:
-    """Screened compositions are not rounded, so the step must be a whole multiple of the granularity."""
+def check_step(step_pct: float, gran_pct: float | None, *, step_given: bool = True) -> None:
+    """Screened compositions are not rounded, so the step must be a whole multiple of the granularity.
+
+    ``step_given``: whether the user gave the step; only a step that was not given is named as the default
+    (a typed --step 5 is the user's, even though 5 is also the default)."""
     ratio = None if gran_pct is None else step_pct / gran_pct
     if ratio is None or (ratio >= 1 - 1e-9 and abs(ratio - round(ratio)) <= 1e-6):
         return
-    default = ", the default when --step is not given" if step_pct == DEFAULTS.step else ""
+    default = "" if step_given else ", the default, as --step was not given"
     units = round(100 / gran_pct)
     suggest = min(gran_pct * k for k in range(1, units + 1) if units % k == 0 and gran_pct * k >= step_pct - 1e-9)
     raise CampaignError(f"the screening step ({step_pct:g} at.%{default}) must be a multiple of the granularity "
@@ -144,7 +147,7 @@ def build_proposal_request(
     if abs(100 / step_pct - round(100 / step_pct)) > 1e-9:
         raise CampaignError(f"--step must divide 100 at.% evenly, e.g. 1, 2, 5 or 10 (got {step_pct:g})")
     if screen_elements:  # the step is the screening grid; inversion and latent decoding do not use it
-        check_step(step_pct, gran)
+        check_step(step_pct, gran, step_given=not is_blank(step))
     n_min = None if is_blank(min_elements) else integer(min_elements, "--min-elements", lo=1, hi=MAX_ELEMENTS)
     n_max = None if is_blank(max_elements) else integer(max_elements, "--max-elements", lo=1, hi=MAX_ELEMENTS)
     if n_max is not None and n_min is not None and n_max < n_min:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.importing import ImportReport
 
+from .money import usd
 from .text import one_line
 
 
@@ -227,7 +228,7 @@ def format_export(r) -> str:
     total, unpriced = r.batch_cost
     if total is not None:
         source = next((row["price_source"] for row in r.rows if row.get("price_source")), "")
-        lines.insert(2, f"  raw-material cost of the batch: {total:.2f} USD for one ingot of each"
+        lines.insert(2, f"  raw-material cost of the batch: {usd(total)} for one ingot of each"
                         + (f" ({unpriced} candidate(s) with an element the price list lacks left out)" if unpriced else "")
                         + (f"; prices: {source}" if source else ""))
     if r.format == "sheet":
@@ -241,7 +242,7 @@ def format_export(r) -> str:
 def export_notice(r) -> str:
     """The TUI's line after an export: the batch, where it went, and what its raw materials cost."""
     total, unpriced = r.batch_cost
-    cost = "" if total is None else f"; raw materials {total:.2f} USD for one ingot of each" + (
+    cost = "" if total is None else f"; raw materials {usd(total)} for one ingot of each" + (
         f" ({unpriced} without a price left out)" if unpriced else "")
     return f"Batch {r.batch_id}: {len(r.candidate_ids)} candidate(s) written to {one_line(r.path)}{cost}"
 
