@@ -611,6 +611,8 @@ class ResultsImportReport:
     waiting_ids: list[int] = field(default_factory=list, repr=False)
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
+    # weigh sheet: candidates whose masses were typed without a result and could not be stored, and why
+    weighed_unstored: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -692,10 +694,12 @@ def _prepare_csv(rows, errors) -> tuple[list[tuple[int, ResultInput]], dict[int,
     return prepared, contents
 
 
-def _prepare_sheet(rows, unit: str, errors, report,
-                   batches: dict[int, str] | None = None) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
+def _prepare_sheet(rows, unit: str, errors, report, batches: dict[int, str] | None = None,
+                   weighed_only: list | None = None) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
     """One result per candidate of a filled weigh sheet; candidates without a result yet are counted.
-    ``batches`` receives the export batch each candidate's lines name (line -> batch id as written)."""
+    ``batches`` receives the export batch each candidate's lines name (line -> batch id as written);
+    ``weighed_only`` the (line, result without a label) of candidates with masses but no result typed,
+    which the store decides about (``_masses_only``)."""
     prepared: list[tuple[int, ResultInput]] = []
     contents: dict[int, str] = {}
     for g in group_sheet(rows):
@@ -704,31 +708,80 @@ def _prepare_sheet(rows, unit: str, errors, report,
         if g.errors:
             errors.extend(g.errors)
             continue
-        if not g.single_phase and not g.phases:
+        blank = not g.single_phase and not g.phases
+        if blank and not any(t.strip() for t in g.weighed.values()):
             report.waiting += 1
             if str(g.candidate_id).strip().isdigit():
                 report.waiting_ids.append(int(str(g.candidate_id).strip()))
             continue
         try:
-            grams = weighed_masses(g, unit)
             r = prepare(formula=g.formula or None, candidate_id=g.candidate_id,
-                        single_phase=g.single_phase or _label_from_phases(g.phases), phases=g.phases or None)
+                        single_phase=False if blank else g.single_phase or _label_from_phases(g.phases),
+                        phases=None if blank else g.phases or None)
             if r.candidate_id is None:
                 raise CampaignError("a weigh sheet line needs its candidate_id")
-            if grams is not None:
-                nominal = set(r.composition.elements) if r.composition is not None else set(grams)
-                if set(grams) != nominal:
-                    raise CampaignError(f"candidate {g.candidate_id}: weighed elements {', '.join(sorted(grams))} "
-                                        f"differ from its formula's {', '.join(sorted(nominal))}")  # fmt: skip
-                r.made_composition = made_composition(grams)
-                if r.composition is not None:
-                    check_made_near_nominal(f"candidate {g.candidate_id}", r.composition.as_dict(), r.made_composition)
+            r.made_composition = _sheet_made(g, unit, r)
         except (CampaignError, FormulaError) as exc:
             errors.append((g.line, str(exc)))
             continue
-        prepared.append((g.line, r))
         contents[g.line] = g.content()
+        if blank:
+            r.single_phase = None  # masses without a result: the store says whose result they belong to
+            if weighed_only is not None:
+                weighed_only.append((g.line, r))
+            continue
+        prepared.append((g.line, r))
     return prepared, contents
+
+
+def _sheet_made(g, unit: str, r: ResultInput) -> dict[str, float] | None:
+    """The composition made from a sheet candidate's weighed masses (None if none are filled), checked
+    against its formula."""
+    grams = weighed_masses(g, unit)
+    if grams is None:
+        return None
+    nominal = set(r.composition.elements) if r.composition is not None else set(grams)
+    if set(grams) != nominal:
+        raise CampaignError(f"candidate {g.candidate_id}: weighed elements {', '.join(sorted(grams))} "
+                            f"differ from its formula's {', '.join(sorted(nominal))}")  # fmt: skip
+    made = made_composition(grams)
+    if r.composition is not None:
+        check_made_near_nominal(f"candidate {g.candidate_id}", r.composition.as_dict(), made)
+    return made
+
+
+def _masses_only(session: Session, store: CampaignStore, rows: list[tuple[int, ResultInput]],
+                 report: ResultsImportReport, errors: list) -> list[tuple[int, ResultInput]]:
+    """Sheet candidates with masses typed but no result: a measured candidate's masses go to its stored
+    result (as its correction, by the rows it returns, which repeat that result); a candidate without a
+    result keeps waiting, and a failed one has no result to take them: both are reported, not lost."""
+    found = q.candidates_by_id(session, store.campaign_id, [r.candidate_id for _, r in rows])
+    out = []
+    for line, r in rows:
+        c = found.get(r.candidate_id)
+        if c is None or c.status != "measured":
+            failed = c is not None and c.status == "failed"
+            report.weighed_unstored.append((r.candidate_id, "failed" if failed else "no result yet"))
+            report.waiting += not failed
+            continue
+        results = _current_results_of(session, c)
+        if len(results) != 1:
+            errors.append((line, f"candidate {c.id} has {len(results)} current results: type single_phase on this "
+                                 "line, or add the masses to one with hea-campaign result correct ID --weighed-g ..."))
+            continue
+        m = results[0]
+        out.append((line, ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=c.id,
+                                      single_phase=m.single_phase, phases=m.phases, method=m.method,
+                                      operator=m.operator, notes=m.notes, measured_on=m.measured_on,
+                                      made_composition=r.made_composition)))
+    return out
+
+
+def _current_results_of(session: Session, candidate: Candidate) -> list[Measurement]:
+    """The candidate's own current labelled results."""
+    mine = [m for m in q.measurements_of_alloy(session, candidate.alloy_id) if m.candidate_id == candidate.id]
+    gone = q.superseded_by(session, [m.id for m in mine])
+    return [m for m in mine if m.id not in gone and m.single_phase is not None]
 
 
 def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None,
@@ -745,18 +798,20 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     if not rows and not errors:
         raise CampaignError(f"{path.name} has no result rows")
     batches: dict[int, str] = {}  # a weigh sheet's line -> the export batch it names
+    weighed_only: list[tuple[int, ResultInput]] = []  # sheet candidates with masses and no result typed
     if is_sheet(names):
-        prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report, batches)
+        prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report, batches, weighed_only)
     else:
         prepared, contents = _prepare_csv(rows, errors)
 
     digest = sha256_of(path)
     prefix = f"r{store.campaign_id}"
-    written = content_keys(prefix, [(line, contents[line]) for line, _ in prepared])  # the cells as typed
-    # what a row says, not how it is typed ("YES" or "yes"): the key stored from now on (CSV rows)
-    keys = written if is_sheet(names) else content_keys(prefix, [(line, _meaning(r)) for line, r in prepared])
-    legacy = {line: f"{prefix}:{digest[:32]}:{line}" for line, _ in prepared}
     with store.write() as session:
+        prepared += _masses_only(session, store, weighed_only, report, errors)
+        written = content_keys(prefix, [(line, contents[line]) for line, _ in prepared])  # the cells as typed
+        # what a row says, not how it is typed ("YES" or "yes"): the key stored from now on (CSV rows)
+        keys = written if is_sheet(names) else content_keys(prefix, [(line, _meaning(r)) for line, r in prepared])
+        legacy = {line: f"{prefix}:{digest[:32]}:{line}" for line, _ in prepared}
         known = q.existing_source_keys(session, [*keys.values(), *written.values(), *legacy.values()])
         todo = [(line, r) for line, r in prepared if not {keys[line], written[line], legacy[line]} & known]
         report.already_imported = len(prepared) - len(todo)

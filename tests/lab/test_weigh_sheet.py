@@ -256,6 +256,41 @@ def test_masses_filled_in_after_the_label_complete_the_stored_result(store, tmp_
     assert again.measurements_added == 0 and len(_measurements(store)) == 2
 
 
+def test_masses_typed_without_the_label_of_a_measured_candidate_complete_its_stored_result(store, tmp_path):
+    """The lab typed the result in by hand, then filled only the masses on the sheet: they go to the
+    stored result as its correction (the label and phases kept), not dropped as a 'blank line'."""
+    from hea_campaign.tui.present.report import format_results_import
+
+    (a, b, c), _, out = _sheet(store, tmp_path, ["FeNi", "CoNi", "CoFe"])
+    typed = record_result(store, candidate_id=a, single_phase="no", phases="FCC+BCC").measurement
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}, str(b): {"Co": "10.0", "Ni": "10.0"}}, {})
+    report = import_results(store, out)
+    (_, old, new), = report.masses_added
+    ms = {m.id: m for m in _measurements(store)}
+    assert old == typed.id and ms[new].supersedes_id == typed.id and ms[new].made_composition
+    assert (ms[new].single_phase, ms[new].phases, ms[new].candidate_id) == (False, "FCC+BCC", a)
+    # b has masses and no result: nothing stored, and the report says so; c is blank and waiting
+    assert report.weighed_unstored == [(b, "no result yet")] and (report.waiting, report.blank_measured) == (2, 0)
+    text = format_results_import(report)
+    assert f"masses typed without a result, not stored yet: candidate {b}" in text
+    assert "blank line" not in text
+    again = import_results(store, out)  # the same sheet once more: nothing new
+    assert again.measurements_added == 0 and len(_measurements(store)) == 2
+
+
+def test_masses_typed_for_a_failed_candidate_are_reported_not_stored(store, tmp_path):
+    from hea_campaign.campaign.lifecycle import fail
+    from hea_campaign.tui.present.report import format_results_import
+
+    (a,), _, out = _sheet(store, tmp_path, ["FeNi"])
+    fail(store, [a], "cracked")
+    _fill(out, {str(a): {"Fe": "9.7", "Ni": "10.3"}}, {})
+    report = import_results(store, out)
+    assert report.measurements_added == 0 and report.weighed_unstored == [(a, "failed")]
+    assert (report.waiting, report.blank_measured) == (0, 0)
+    assert f"masses typed for a failed synthesis, not stored: candidate {a}" in format_results_import(report)
+
+
 def test_blank_lines_of_candidates_measured_another_way_are_not_waiting(store, tmp_path):
     from hea_campaign.tui.present.report import format_results_import
 

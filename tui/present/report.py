@@ -122,6 +122,7 @@ def format_results_import(r) -> str:
                      f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)"
                      + (f"; {r.blank_measured} blank line(s) for candidates measured or failed already"
                         if getattr(r, "blank_measured", 0) else ""))
+    lines += _weighed_unstored(getattr(r, "weighed_unstored", []))
     recorded = getattr(r, "already_recorded", [])
     if recorded:
         lines.append(f"  {len(recorded)} row(s) not stored: a lab result already says the same (same candidate or "
@@ -136,6 +137,20 @@ def format_results_import(r) -> str:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
     return "\n".join(lines)
+
+
+def _weighed_unstored(unstored: list[tuple[int, str]]) -> list[str]:
+    """Sheet candidates whose masses were typed without a result: not stored, and why."""
+    waiting = [str(c) for c, why in unstored if why != "failed"]
+    failed = [str(c) for c, why in unstored if why == "failed"]
+    out = []
+    if waiting:
+        out.append(f"  masses typed without a result, not stored yet: candidate {', '.join(waiting)} (fill "
+                   "single_phase on its lines and import the sheet again: masses and result are stored together)")
+    if failed:
+        out.append(f"  masses typed for a failed synthesis, not stored: candidate {', '.join(failed)} (a failed "
+                   "ingot has no result to attach them to)")
+    return out
 
 
 def format_correction(m) -> str:
