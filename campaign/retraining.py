@@ -9,7 +9,8 @@ validation ids are stored beside its checkpoint).  When there are none (the
 active version saw every label), the report says so instead of comparing on
 rows that favour one side.  Nothing becomes active unless asked, and
 ``--activate`` (``activate_new``) refuses a version that is worse than the
-active one on those rows unless forced: ``activation_refusal`` is the one rule.
+active one on those rows, beyond what resampling them moves the difference
+(``paired_difference``), unless forced: ``activation_refusal`` is the one rule.
 Rows too few, or of one class, are no evidence either way
 (``comparison_weakness``): ``--activate`` refuses then too, and the report
 shows each version's own validation figures beside them.
@@ -42,6 +43,13 @@ COMPARISON_FRACTION = 0.1
 # 1.000 on single-phase rows).
 MIN_COMPARISON_ROWS = 20
 MIN_COMPARISON_PER_CLASS = 5
+# "Worse" means worse beyond noise: the difference (new - active) in the judged metric is resampled over
+# the compared alloys (each class resampled within itself, both versions on the same draw), and the new
+# version is worse only when the whole central 90 % interval of that difference is below zero.  Two
+# versions trained on nearly the same labels differ by a few thousandths of ROC AUC on a few hundred
+# alloys, which is the luck of which alloys were compared, not a worse model.
+RESAMPLES = 1000
+INTERVAL = 0.90
 
 
 @dataclass
@@ -63,6 +71,8 @@ class Comparison:
     # rows for each, so not a like-for-like comparison (shown when the compared rows are no evidence)
     new_validation: dict[str, float] | None = None
     active_validation: dict[str, float] | None = None
+    # (metric, new - active, interval low, interval high) on the rows neither used; None: not resampled
+    difference: tuple[str, float, float, float] | None = None
 
 
 def _hashed_in(i: int, fraction: float) -> bool:
@@ -138,12 +148,63 @@ def compare_with_active(store: CampaignStore, trained: TrainedVersion, held_ids:
     # (it may have trained on those rows), so a new version that is no worse there is no worse.
     rows = unseen if unseen.any() else held
     X, y = ts.X_lab[rows], ts.y_lab[rows]
-    new = binary_metrics(y, new_model.predict_proba(X)) if rows.any() else {}
-    old = binary_metrics(y, old_model.predict_proba(X)) if rows.any() else None
+    p_new = new_model.predict_proba(X) if rows.any() else None
+    p_old = old_model.predict_proba(X) if rows.any() else None
+    new = binary_metrics(y, p_new) if rows.any() else {}
+    old = binary_metrics(y, p_old) if rows.any() else None
     return Comparison(trained.version.id, active.id, int(held.sum()), int(unseen.sum()), new, old,
                       new if unseen.any() else None, old if unseen.any() else None, len(train_ids - old_used), False,
                       compared_classes=_classes(y), new_validation=_validation(trained.version),
-                      active_validation=_validation(active))
+                      active_validation=_validation(active),
+                      difference=paired_difference(y, p_new, p_old) if unseen.any() else None)
+
+
+def _metric_of(new: dict, old: dict) -> str:
+    """ROC AUC where both versions have one (two classes), else accuracy."""
+    return "roc_auc" if _defined(new.get("roc_auc")) and _defined(old.get("roc_auc")) else "accuracy"
+
+
+def paired_difference(y, p_new, p_old, resamples: int = RESAMPLES,
+                      level: float = INTERVAL) -> tuple[str, float, float, float] | None:
+    """(metric, new - active, low, high): the difference on these alloys and its central ``level`` interval
+    over resamplings of them (stratified by class, seeded, so the same rows give the same answer)."""
+    from hea_campaign.model.training import binary_metrics
+
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if len(y) < 2:
+        return None
+    metric = _metric_of(binary_metrics(y, p_new), binary_metrics(y, p_old))
+    score = _auc if metric == "roc_auc" else _accuracy
+    p_new, p_old = np.asarray(p_new, np.float64).ravel(), np.asarray(p_old, np.float64).ravel()
+    rng = np.random.default_rng(0)
+    classes = [np.flatnonzero(y >= 0.5), np.flatnonzero(y < 0.5)]
+    diffs = np.empty(resamples)
+    for i in range(resamples):
+        idx = np.concatenate([rng.choice(c, len(c)) for c in classes if len(c)])
+        diffs[i] = score(y[idx], p_new[idx]) - score(y[idx], p_old[idx])
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(diffs, [tail, 100 - tail])
+    return metric, score(y, p_new) - score(y, p_old), float(lo), float(hi)
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC by ranks (Mann-Whitney, ties halved): fast enough to resample a thousand times."""
+    from scipy.stats import rankdata
+
+    pos = y >= 0.5
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    r = rankdata(p)
+    return float((r[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _accuracy(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean((p >= 0.5) == (y >= 0.5)))
+
+
+def within_noise(comparison: Comparison, metric: str) -> bool:
+    """The new version scores lower, but by no more than resampling the compared alloys moves it."""
+    d = comparison.difference
+    return d is not None and d[0] == metric and d[3] >= 0.0
 
 
 def _defined(v) -> bool:
@@ -207,7 +268,7 @@ def activation_refusal(comparison: Comparison) -> str | None:
                    f"{MIN_COMPARISON_PER_CLASS} of each class)")  # fmt: skip
     if n < MIN_COMPARISON_ROWS:  # a row or two: not even "worse" means anything
         return no_evidence
-    metric = "roc_auc" if _defined(new.get("roc_auc")) and _defined(old.get("roc_auc")) else "accuracy"
+    metric = _metric_of(new, old)
     if not (_defined(new.get(metric)) and _defined(old.get(metric))):
         return no_evidence if weakness else (f"no {metric} for version {comparison.new_id} or the active version "
                                              f"{comparison.active_id}, so they cannot be compared")  # fmt: skip
@@ -216,10 +277,17 @@ def activation_refusal(comparison: Comparison) -> str | None:
                 f"{n} kept-out rows ({metric} {new[metric]:.3f} < {old[metric]:.3f}), but the active version "
                 "learnt from them (a `train` uses every label), so that says little; if you trust the new one, "
                 f"activate it anyway with --force (or `activate {comparison.new_id}`)")  # fmt: skip
-    if new[metric] < old[metric]:  # worse even where the evidence is thin (one class): worse
+    if new[metric] < old[metric] and not within_noise(comparison, metric):  # worse even on thin evidence: worse
         return (f"version {comparison.new_id} is worse than the active version {comparison.active_id} on the "
-                f"{where} ({metric} {new[metric]:.3f} < {old[metric]:.3f})")
+                f"{where} ({metric} {new[metric]:.3f} < {old[metric]:.3f}{_interval_text(comparison)})")
     return no_evidence if weakness else None
+
+
+def _interval_text(comparison: Comparison) -> str:
+    d = comparison.difference
+    if d is None:
+        return ""
+    return f"; {100 * INTERVAL:.0f} % interval of the difference {d[2]:+.3f} to {d[3]:+.3f}: beyond noise"
 
 
 def comparison_outdated(store: CampaignStore, comparison: Comparison) -> tuple[int | None, str | None]:

@@ -51,8 +51,21 @@ def render_comparison(c) -> str:
         lines.append(f"v{c.active_id} used every alloy kept out of the new version, so this comparison favours it:")
         lines += _table(versions) + _no_evidence(c)
     else:
-        lines += _table(versions) + _no_evidence(c)
+        lines += _table(versions) + _difference(c) + _no_evidence(c)
     return "\n".join(lines)
+
+
+def _difference(c) -> list[str]:
+    """new - active on the compared alloys, with how much resampling them moves it."""
+    from hea_campaign.campaign import retraining as r
+
+    d = getattr(c, "difference", None)
+    if d is None:
+        return []
+    metric, diff, lo, hi = d
+    verdict = "within noise" if lo <= 0.0 <= hi else ("better beyond noise" if lo > 0 else "worse beyond noise")
+    return [f"new - active in {'ROC AUC' if metric == 'roc_auc' else metric}: {diff:+.3f}, {verdict}",
+            f"  ({100 * r.INTERVAL:.0f} % of {r.RESAMPLES} resamplings of these alloys give {lo:+.3f} to {hi:+.3f})"]
 
 
 # name shown, format; metrics not listed here are shown with their key and 3 significant figures
