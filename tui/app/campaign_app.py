@@ -79,8 +79,8 @@ ACTIONS = [
     ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
     ("first_page", "First page of candidates", "Candidates tab, key ctrl+home"),
     ("last_page", "Last page of candidates", "Candidates tab, key ctrl+end"),
-    ("sort_next", "Sort candidates by the next column", "Candidates tab, key o: id, formula, p, USD/kg, g/cm3, "
-     "flags, ... in turn (or click a header)"),
+    ("sort_next", "Sort candidates by the next column", "Candidates tab, key o: id, formula, p, status, USD/kg, "
+     "g/cm3, flags, ... in turn (or click a header)"),
     ("sort_reverse", "Reverse the candidates' sort order", "Candidates tab, key O (shift+o)"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("cancel_proposal", "Cancel the proposal run", "Propose tab: nothing is stored"),

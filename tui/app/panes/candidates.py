@@ -49,10 +49,10 @@ from .candidate_table import CandidateTable, Cell, CountLine
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
 NO_FLAG = "-"  # the flag filter's "no flag" (campaign.candidates reads it so)
-# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers
-COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("cost", "USD/kg"),
-           ("density", "g/cm3"), ("flags", "flags"), ("status", "status"), ("change", "at.%"), ("model", "model"),
-           ("reason", "reason"))
+# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers; the
+# status before the flags, whose width has no bound (several flags): at 80 columns they pushed it to the edge
+COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("status", "status"), ("cost", "USD/kg"),
+           ("density", "g/cm3"), ("flags", "flags"), ("change", "at.%"), ("model", "model"), ("reason", "reason"))
 SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 REASON_MIN = 20  # the reason is fitted to the room the other columns leave only when they leave this much
@@ -287,8 +287,8 @@ class CandidatesPane(Vertical):
             reason = reason[: REASON_WIDTH - 1] + "…"
         cost = round(c.cost_per_kg, 2) if c.cost_per_kg is not None else None
         density = round(c.density, 2) if c.density is not None else None
-        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), cost, density, _flags(c),
-                c.status, change, f"v{c.model_version_id}", reason)
+        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), c.status, cost, density,
+                _flags(c), change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
