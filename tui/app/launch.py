@@ -37,10 +37,11 @@ def run_app(app) -> int:
 
 
 def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object], actor: str | None = None):
-    """The app for ``--db``/``--campaign``, acting as ``actor`` (``--by``; None: the OS user): a plain SQLite file with a current schema and that
-    campaign starts from a status read with the standard library and is opened after the first
-    frame (store_opening); anything else is opened first by ``open_store``, which says what is
-    wrong (no such store or campaign, an older schema) exactly as every command does."""
+    """The app for ``--db``/``--campaign``, acting as ``actor`` (``--by``; None: the OS user): a plain
+    SQLite file with a current schema and that campaign starts from a status read with the standard
+    library and is opened after the first frame (store_opening); anything else is opened first by
+    ``open_store``, which says what is wrong (no such store or campaign, an older schema) exactly as
+    every command does."""
     from hea_campaign.campaign.status import quick_status
 
     from .campaign_app import CampaignApp
