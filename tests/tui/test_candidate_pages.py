@@ -605,7 +605,7 @@ async def test_cost_and_density_are_columns_sorted_by_the_database_and_o_cycles_
             await page_read(pilot)
             seen.append(pane.sort)
             assert pane.shown == expected_order(cands, pane.sort, pane.descending), pane.sort
-        assert seen[:4] == ["formula", "p", "cost", "density"] and pane.descending is False
+        assert seen[:5] == ["formula", "p", "status", "cost", "density"] and pane.descending is False
         await pilot.press("O")
         await page_read(pilot)
         assert (pane.sort, pane.descending) == ("density", True) and "by density ↓" in count_line(app)

@@ -307,11 +307,11 @@ async def test_the_header_keeps_the_store_file_name_at_80_columns(tmp_path):
         app = CampaignApp(store, actor="x")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            assert app.sub_title.endswith("…/group-meeting.db")
+            assert app.sub_title.endswith("…/group-meeting.db · by x")  # and who acts (--by)
             assert len(f"{app.title} — {app.sub_title}") <= 80 - 16  # the icon and the margins
             await pilot.resize_terminal(300, 24)
             await pilot.pause()
-            assert app.sub_title == f"default @ {store.display_url}"
+            assert app.sub_title == f"default @ {store.display_url} · by x"
     finally:
         store.close()
 

@@ -79,8 +79,8 @@ ACTIONS = [
     ("previous_page", "Previous page of candidates", "Candidates tab, key [ (or up past the first row)"),
     ("first_page", "First page of candidates", "Candidates tab, key ctrl+home"),
     ("last_page", "Last page of candidates", "Candidates tab, key ctrl+end"),
-    ("sort_next", "Sort candidates by the next column", "Candidates tab, key o: id, formula, p, USD/kg, g/cm3, "
-     "flags, ... in turn (or click a header)"),
+    ("sort_next", "Sort candidates by the next column", "Candidates tab, key o: id, formula, p, status, USD/kg, "
+     "g/cm3, flags, ... in turn (or click a header)"),
     ("sort_reverse", "Reverse the candidates' sort order", "Candidates tab, key O (shift+o)"),
     ("propose", "Propose candidates", "Propose tab: run the form"),
     ("cancel_proposal", "Cancel the proposal run", "Propose tab: nothing is stored"),
@@ -113,6 +113,13 @@ class CampaignCommands(Provider):
 GO_TO = Binding.Group("go to ", compact=True)
 # How long an action on the UI thread waits for another program's write lock before saying the store is busy.
 UI_WRITER_WAIT_S = 3.0
+
+
+ACTOR_SHOWN = 24  # a longer --by name is cut in the header ('…'); the audit trail keeps it whole
+
+
+def _short_name(name: str) -> str:
+    return name if len(name) <= ACTOR_SHOWN else name[:ACTOR_SHOWN - 1] + "…"
 
 
 class CampaignApp(App):
@@ -153,13 +160,16 @@ class CampaignApp(App):
         self.sub_title = self._fitted_where(None)
 
     def _fitted_where(self, width: int | None) -> str:
-        """'campaign @ store URL' for the header, the URL cut in the middle to fit ``width`` columns; a
-        read-only store says so first, so that a narrow header never cuts it off."""
+        """'campaign @ store URL · by NAME' for the header, the URL cut in the middle to fit ``width`` columns;
+        a read-only store says so first, so that a narrow header never cuts it off.  NAME is who this session
+        acts as (``--by``, else the OS user): what the audit trail records for every change made here."""
         from ..present.text import fit_url
 
         name, url, read_only = self.where
-        room = len(url) if width is None else max(width - len(self.title) - len(name) - len(read_only) - 24, 12)
-        return f"{read_only}{name} @ {fit_url(url, room)}"
+        who = f" · by {_short_name(self.actor)}"
+        room = len(url) if width is None else max(width - len(self.title) - len(name) - len(read_only) - len(who) - 24,
+                                                  12)
+        return f"{read_only}{name} @ {fit_url(url, room)}{who}"
 
     def on_resize(self, event) -> None:
         self.sub_title = self._fitted_where(event.size.width)

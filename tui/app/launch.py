@@ -36,11 +36,12 @@ def run_app(app) -> int:
     return code
 
 
-def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object]):
-    """The app for ``--db``/``--campaign``: a plain SQLite file with a current schema and that
-    campaign starts from a status read with the standard library and is opened after the first
-    frame (store_opening); anything else is opened first by ``open_store``, which says what is
-    wrong (no such store or campaign, an older schema) exactly as every command does."""
+def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object], actor: str | None = None):
+    """The app for ``--db``/``--campaign``, acting as ``actor`` (``--by``; None: the OS user): a plain
+    SQLite file with a current schema and that campaign starts from a status read with the standard
+    library and is opened after the first frame (store_opening); anything else is opened first by
+    ``open_store``, which says what is wrong (no such store or campaign, an older schema) exactly as
+    every command does."""
     from hea_campaign.campaign.status import quick_status
 
     from .campaign_app import CampaignApp
@@ -49,11 +50,12 @@ def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object])
 
     first = quick_status(db, campaign, recent=RECENT)
     if first is None:
-        return CampaignApp(open_store())
+        return CampaignApp(open_store(), actor)
 
     def open_existing():
         from hea_campaign.campaign.store import CampaignStore
 
         return CampaignStore.open(db, campaign=campaign, create=False)
 
-    return CampaignApp(opening=StoreOpening(open_existing, first.campaign, first.store_url), first_status=first)
+    return CampaignApp(actor=actor, opening=StoreOpening(open_existing, first.campaign, first.store_url),
+                       first_status=first)

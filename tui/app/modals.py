@@ -79,19 +79,32 @@ def _typed(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _export_title(n: int) -> str:
+    if n == 0:
+        return "No approved candidates left to export: they changed since this dialog opened"
+    return f"Export {n} approved candidate(s) as a synthesis batch"
+
+
 class ExportModal(ModalScreen[dict | None]):
-    """Ask for ingot mass, unit, file path and format of a synthesis batch."""
+    """Ask for ingot mass, unit, file path and format of a synthesis batch.
+
+    With ``recount`` (a function giving the candidate ids to export and the proposed file path, as they
+    are in the store now) the dialog follows the store while it is open (live refresh, ``store_changed``):
+    a candidate exported or rejected in another terminal leaves the count, and the dialog's answer carries
+    the ids it showed last (``ids``)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, n: int, default_path: str, initial: dict | None = None):
+    def __init__(self, n: int, default_path: str, initial: dict | None = None, *, ids: list[int] | None = None,
+                 recount=None):
         super().__init__()
         self.n, self.default_path = n, default_path
         self.initial = initial or {}  # the entries of a refused export, shown again as they were
+        self.ids, self.recount = ids, recount
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
-            yield Label(f"Export {self.n} approved candidate(s) as a synthesis batch", classes="modal-title")
+            yield Label(_export_title(self.n), classes="modal-title", id="export-title")
             with Grid(classes="form"):
                 yield Label("ingot mass")
                 yield Input(_typed(self.initial.get("mass", DEFAULT_MASS_G)), id="mass", compact=True)
@@ -123,9 +136,28 @@ class ExportModal(ModalScreen[dict | None]):
             return
         self.submit()
 
+    def store_changed(self, changes) -> None:
+        """Live refresh: count the candidates to export again (another terminal may have exported, rejected
+        or approved some); the proposed file name follows too, unless it was edited."""
+        if self.recount is None or not (changes.everything or changes.candidates):
+            return
+        fresh = self.app.guard(self.recount)
+        if fresh is None:
+            return
+        ids, default_path = fresh
+        self.ids, self.n = list(ids), len(ids)
+        self.query_one("#export-title", Label).update(_export_title(self.n))
+        path = self.query_one("#path", Input)
+        if path.value == self.default_path:
+            path.value = default_path
+        self.default_path = default_path
+
     def submit(self) -> None:
         from hea_campaign.campaign.errors import CampaignError
 
+        if self.n == 0:
+            self.query_one("#export-error", Static).update("nothing to export: Cancel, then approve candidates")
+            return
         try:
             mass = check_mass(self.query_one("#mass", Input).value, str(self.query_one("#unit", Select).value),
                               allow_large=True)  # a heavy ingot is confirmed after the dialog
@@ -143,6 +175,7 @@ class ExportModal(ModalScreen[dict | None]):
                 f"{path} already exists; choose another name (batch files are never overwritten)")
             return
         self.dismiss({
+            "ids": self.ids,
             "mass": mass,
             "unit": self.query_one("#unit", Select).value,
             "out": path,

@@ -117,18 +117,23 @@ def register(app: typer.Typer) -> None:
             echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
 
     @app.command()
-    def tui(db: DbOption = None, campaign: CampaignOption = "default") -> None:
+    def tui(db: DbOption = None, campaign: CampaignOption = "default", by: ByOption = None) -> None:
         """Open the campaign in the terminal user interface.
 
         Without --db (nor HEA_CAMPAIGN_DB) it opens ./hea-campaign.db, creating it
         on first use; a --db or --campaign that names nothing is refused.
 
-        Example: hea-campaign tui --db lab.db
+        --by NAME is who the audit trail records for everything done in this session
+        (approve, reject, export, import, lab results and corrections), as every command's
+        --by; the header shows it ("by NAME"). Without it: the OS user, which cannot tell
+        apart people who share one login.
+
+        Example: hea-campaign tui --db lab.db --by "Ana Ruiz"
         """
         from ..app import cockpit_for, run_app
 
         create = db is None and campaign == "default"  # the quick start's first run
-        raise typer.Exit(run_app(cockpit_for(db, campaign, lambda: _open(db, campaign, create=create))))
+        raise typer.Exit(run_app(cockpit_for(db, campaign, lambda: _open(db, campaign, by, create=create), actor=by)))
 
     @db_app.command("upgrade")
     def db_upgrade(

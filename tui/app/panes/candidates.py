@@ -49,10 +49,10 @@ from .candidate_table import CandidateTable, Cell, CountLine
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
 NO_FLAG = "-"  # the flag filter's "no flag" (campaign.candidates reads it so)
-# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers
-COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("cost", "USD/kg"),
-           ("density", "g/cm3"), ("flags", "flags"), ("status", "status"), ("change", "at.%"), ("model", "model"),
-           ("reason", "reason"))
+# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers; the
+# status before the flags, whose width has no bound (several flags): at 80 columns they pushed it to the edge
+COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("status", "status"), ("cost", "USD/kg"),
+           ("density", "g/cm3"), ("flags", "flags"), ("change", "at.%"), ("model", "model"), ("reason", "reason"))
 SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 REASON_MIN = 20  # the reason is fitted to the room the other columns leave only when they leave this much
@@ -287,8 +287,8 @@ class CandidatesPane(Vertical):
             reason = reason[: REASON_WIDTH - 1] + "…"
         cost = round(c.cost_per_kg, 2) if c.cost_per_kg is not None else None
         density = round(c.density, 2) if c.density is not None else None
-        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), cost, density, _flags(c),
-                c.status, change, f"v{c.model_version_id}", reason)
+        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), c.status, cost, density,
+                _flags(c), change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
         return tuple(Cell(v) for v in self._cells(cid))
@@ -469,43 +469,52 @@ class CandidatesPane(Vertical):
 
     def action_export(self) -> None:
         """Export the selected approved candidates, or every approved one (asked of the database)."""
+        self.ask_export(sorted(self.selected) or None)
+
+    def ask_export(self, among: list[int] | None, initial: dict | None = None) -> None:
+        """The export dialog for the approved candidates (among ``among``, the selection), counted in the
+        store now, every time it opens (again after a refused export too) and while it is open (live
+        refresh); a refused export opens it again with the entries as they were."""
+        from hea_campaign.campaign.batch_names import default_batch_path
         from hea_campaign.campaign.read_models import candidate_ids
 
-        among = sorted(self.selected) or None
-        approved = self.app.guard(candidate_ids, self.app.store, "approved", among)
-        if not approved:
-            self.notify("No approved candidates to export (approve some with a).", severity="warning")
+        def now() -> tuple[list[int], str]:
+            return (candidate_ids(self.app.store, "approved", among),
+                    str(default_batch_path(self.app.store, Path.cwd())))
+
+        counted = self.app.guard(now)
+        if counted is None:
             return
-        self.ask_export(approved)
-
-    def ask_export(self, approved: list[int], initial: dict | None = None) -> None:
-        """The export dialog; a refused export opens it again with the entries as they were."""
-        from hea_campaign.campaign.batch_names import default_batch_path
-
-        default = str(default_batch_path(self.app.store, Path.cwd()))
+        approved, default = counted
+        if not approved:
+            why = (initial or {}).get("error")
+            self.notify(f"Not exported: {why.rstrip('.')}. No approved candidates are left to export." if why else
+                        "No approved candidates to export (approve some with a).", severity="warning")
+            return
 
         def go(settings: dict) -> None:
             """The mass is settled: ask about candidates measured since they were proposed, then export."""
             from hea_campaign.campaign.export import AlreadyMeasured, check_not_measured
 
+            ids = settings["ids"]
             if not settings.get("allow_measured"):
                 try:
-                    check_not_measured(self.app.store, approved)
+                    check_not_measured(self.app.store, ids)
                 except AlreadyMeasured as exc:
                     self.app.push_screen(ConfirmModal(f"{exc}. Export anyway?"), lambda yes: go(
-                        settings | {"allow_measured": True}) if yes else self.ask_export(approved, settings))
+                        settings | {"allow_measured": True}) if yes else self.ask_export(among, settings))
                     return
                 except Exception as exc:  # every failure becomes a modal, never a traceback
                     self.app.show_error(exc)
                     return
-            self._pending_export = (approved, settings)
-            self.export(approved, settings)
+            self._pending_export = (among, settings)
+            self.export(ids, settings)
 
         def confirmed(settings: dict, yes: bool) -> None:
             if yes:
                 go(settings | {"confirm": True})
             else:  # back to the dialog, its entries as they were, to correct the mass or the unit
-                self.ask_export(approved, settings)
+                self.ask_export(among, settings)
 
         def done(settings: dict | None) -> None:
             if not settings:
@@ -522,7 +531,7 @@ class CandidatesPane(Vertical):
                 return
             go(settings)
 
-        self.app.push_screen(ExportModal(len(approved), default, initial), done)
+        self.app.push_screen(ExportModal(len(approved), default, initial, ids=approved, recount=now), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export(self, ids: list[int], settings: dict):
@@ -548,7 +557,7 @@ class CandidatesPane(Vertical):
 
         pending = getattr(self, "_pending_export", None)
         if event.worker.group == "export" and event.state == WorkerState.ERROR and pending:
-            approved, settings = pending  # the dialog again, as it was, under the error message
+            among, settings = pending  # the dialog again, as it was, under the error message, counted again
             self._pending_export = None
-            self.ask_export(approved, {**settings, "error": str(event.worker.error)})
+            self.ask_export(among, {**settings, "error": str(event.worker.error)})
         self.app.handle_worker_event(event)

@@ -24,8 +24,8 @@ from hea_campaign.tui.present.text import plain
 FIXED_IN_CORRECTION = ("corrects",)  # which result a correction supersedes; its alloy or candidate may change (a move)
 
 FIELDS = (
-    ("formula", "alloy formula", "e.g. AlCoCrFeNi, or a candidate id"),
-    ("candidate", "candidate id", "optional"),
+    ("formula", "alloy formula", "e.g. AlCoCrFeNi"),
+    ("candidate", "candidate id", "e.g. 12 (instead of a formula)"),  # as the CLI's result add --candidate
     ("phases", "phases (XRD)", "e.g. FCC or FCC+BCC (optional)"),
     ("method", "method", "e.g. XRD"),
     ("operator", "measured by", "optional (default: you)"),
@@ -93,7 +93,10 @@ class ResultsPane(VerticalScroll):
 
         errors: dict[str, str] = {}
         formula, cand, corrects = self._value("formula"), self._value("candidate"), self._value("corrects")
-        if formula:
+        if formula.isascii() and formula.isdigit():  # no formula is a number: a candidate id in the wrong field
+            errors["formula"] = (f"'{formula}' is a number, not a formula: a candidate id goes in 'candidate id' "
+                                 "below")
+        elif formula:
             try:
                 parse_formula(formula)
             except FormulaError as exc:

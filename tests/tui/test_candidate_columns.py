@@ -1,0 +1,73 @@
+"""The candidates' table at 80 columns shows each candidate's status whole.
+
+A user review: at 80x24 the status column was cut to "me", "pr" or "appr" (it came after
+the flags, whose width has no bound: several flags, a 7-digit cost), and at.%, model and
+reason were off-screen.  The status now comes right after p; at 120x40 every column but the
+reason (cut with '…' to the room left) is on screen.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from hea_campaign.db.tables import Candidate
+from hea_campaign.tui.app import CampaignApp
+
+from .test_candidate_pages import open_candidates
+from .test_screen_fit import screen_lines
+from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
+
+pytestmark = pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+
+MANY_FLAGS = [{"flag": f, "reason": f"{f} (test)"} for f in ("uncertain", "low_density", "disputed")]
+
+
+def _wide_figures(store) -> None:
+    """What a real campaign has and the fixture lacks: cost and density for each candidate (one of
+    them a rhenium alloy at 1,773.84 USD/kg), and a candidate with three flags."""
+    with store.write() as session:
+        rows = session.exec(select(Candidate).order_by(Candidate.id)).all()
+        for i, c in enumerate(rows):
+            c.uncertainty = {**(c.uncertainty or {}), "cost_usd_per_kg": [21.32, 1773.84, 30.99][i % 3],
+                             "density_g_cm3": 8.63 - i / 10}
+        rows[2].flags = MANY_FLAGS
+
+
+def _row_lines(app, pane) -> dict[int, str]:
+    lines = screen_lines(app)
+    found = {}
+    for cid in pane.shown:
+        formula = pane.rows[cid].formula
+        found[cid] = next(line for line in lines if f" {formula} " in line)
+    return found
+
+
+async def test_at_80x24_every_status_is_shown_whole(fixed_store):  # noqa: F811
+    _wide_figures(fixed_store)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_candidates(pilot)
+        await pilot.pause()
+        header = next(line for line in screen_lines(app) if " formula " in line)
+        assert " status " in header and "USD/kg" in header and "g/cm3" in header, header
+        statuses = {c.status for c in pane.rows.values()}
+        assert statuses >= {"approved", "proposed", "rejected", "exported"}
+        for cid, line in _row_lines(app, pane).items():
+            assert f" {pane.rows[cid].status} " in line, line
+        assert "uncertain,low_density,disputed" in app.query_one("#candidate-table").get_cell(
+            str(pane.shown[2]), "flags").text
+
+
+async def test_at_120x40_every_column_but_the_reason_is_on_screen(fixed_store):  # noqa: F811
+    _wide_figures(fixed_store)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_candidates(pilot)
+        await pilot.pause()
+        header = next(line for line in screen_lines(app) if " formula " in line)
+        for label in ("id", "formula", "p", "status", "USD/kg", "g/cm3", "flags", "at.%", "model", "reason"):
+            assert f" {label} " in f"{header} ", (label, header)
+        for cid, line in _row_lines(app, pane).items():
+            c = pane.rows[cid]
+            assert f" {c.status} " in line and f" v{c.model_version_id} " in line, line
