@@ -488,6 +488,29 @@ def _parse(formula: str, allow_zero: bool) -> Composition:
     return comp
 
 
+PERCENT_LIKE = (90.0, 110.0)  # amounts summing to this look like at.% (a typo off 100, or a part left out)
+
+
+def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
+    """One line when a formula's amounts look like at.% (their sum within ``PERCENT_LIKE``) but do not add
+    to 100: 'amounts sum to 101, read as proportions: Co 24.75, Cr 25.74, ... at.%'.  None otherwise, and
+    for text that does not parse (parse_formula says what is wrong with it).  ``with_percent`` False
+    leaves out the at.% (for a caller that shows them).  A note, not a refusal:
+    amounts are proportions (Fe2Ni2 is FeNi), so the alloy is what they say, renormalised."""
+    try:
+        comp = parse_formula(formula)
+        squeezed, shown = _precheck(formula)
+        total = math.fsum(_amounts(squeezed, shown, allow_zero=False).values())
+    except (FormulaError, TypeError):
+        return None
+    if not PERCENT_LIKE[0] <= total <= PERCENT_LIKE[1] or abs(total - 100.0) < 1e-9:
+        return None
+    if not with_percent:  # the caller shows the at.% beside it
+        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions"
+    pct = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
+    return f"amounts sum to {_fmt(total, 3)}, read as proportions: {pct} at.%"
+
+
 def _refuse_lost_traces(amounts: Mapping[str, float], settled: Mapping[str, float], shown) -> None:
     """Refuse an element below half of 0.001 at.% that the canonical string would not keep.
 

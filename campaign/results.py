@@ -66,7 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
-from .chemistry import Composition, FormulaError, parse_formula
+from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
@@ -90,6 +90,7 @@ MAX_OPERATOR = 100
 MAX_NOTES = 2000
 MAX_ID = 2**63 - 1
 DUPLICATE_WINDOW = timedelta(minutes=10)
+NEAR_CANDIDATE_AT_PCT = 1.0  # a new alloy closer than this (half-L1) to a made candidate is probably that one
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would take any script's
 EARLIEST_YEAR = 1900  # X-ray diffraction of alloys starts in the 1910s: an earlier year is a typo (0206 for 2026)
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
@@ -123,6 +124,16 @@ class ConflictingResult(NeedsConfirmation):
     A fixed weigh sheet or results file re-imported (or a typo re-entered) would otherwise add a
     second, contradicting measurement: the alloy becomes "conflicting" and drops out of training,
     where a correction (``result correct``) was meant."""
+
+
+class NearCandidate(NeedsConfirmation):
+    """A result typed by formula for a new alloy within NEAR_CANDIDATE_AT_PCT of a candidate the lab made
+    (exported or measured): most likely that candidate's result, mistyped (Ti11 for Ti10, at.% adding to
+    101); stored as it is, it would add an alloy beside the candidate and leave the candidate waiting."""
+
+    def __init__(self, message: str, reason: str, candidate_id: int):
+        super().__init__(message, reason)
+        self.candidate_id = candidate_id
 
 
 class ResultsImportFailed(CampaignError):
@@ -315,6 +326,7 @@ class RecordedResult:
     candidate_moved: bool = False  # exported -> measured
     also_measured: list[int] = field(default_factory=list)  # other exported candidates of the alloy, moved too
     now_conflicting: bool = False  # the alloy's current results disagree since this one (it leaves training)
+    formula_note: str | None = None  # the formula's amounts look like at.% but do not add to 100 (chemistry)
 
 
 def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
@@ -455,6 +467,7 @@ def record_result(
     measured_on: date | str | None = None,
     check_duplicates: bool = False,
     check_conflicts: bool = False,
+    check_near: bool = False,
 ) -> RecordedResult:
     """Add one lab result and say what changed (new alloy, candidate moved).
 
@@ -462,7 +475,9 @@ def record_result(
     confirms), a result equal to one entered for the same alloy within
     DUPLICATE_WINDOW raises DuplicateResult; with ``check_conflicts``, one that
     contradicts a current lab result of a candidate's alloy raises
-    ConflictingResult.  Either way nothing is written.
+    ConflictingResult; with ``check_near``, one typed by formula for a new alloy
+    within NEAR_CANDIDATE_AT_PCT of an exported or measured candidate raises
+    NearCandidate.  Either way nothing is written.
     """
     actor = by or current_user()
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
@@ -475,10 +490,48 @@ def record_result(
         why = contradiction(session, store, r) if check_conflicts else None
         if why:
             raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)", why)
+        if check_near:
+            _refuse_near_candidate(session, store, r)
         done = _write(session, store, r, actor=actor)
         session.refresh(done.alloy)  # its label state, as the database's trigger left it
         done.now_conflicting = done.alloy.label_state == "conflict"
+        done.formula_note = proportion_note(r.source_formula) if r.source_formula else None
         return done
+
+
+def near_candidates(session: Session, store: CampaignStore, comp: Composition,
+                    within: float = NEAR_CANDIDATE_AT_PCT) -> list[tuple[float, Candidate, str]]:
+    """(distance in at.%, candidate, its formula) for the exported and measured candidates whose alloy is
+    not ``comp`` but lies closer than ``within`` to it (half-L1), nearest first."""
+    found = []
+    for status in ("exported", "measured"):
+        for cand, formula in q.candidates_with_formulas(session, store.campaign_id, status):
+            if formula == comp.formula:
+                continue
+            d = half_l1_change(comp, parse_formula(formula))
+            if d < within:
+                found.append((d, cand, formula))
+    return sorted(found, key=lambda t: (t[0], t[1].id))
+
+
+def _refuse_near_candidate(session: Session, store: CampaignStore, r: ResultInput) -> None:
+    """Refuse a result typed by formula that would add a new alloy next to a candidate the lab made."""
+    if r.candidate_id is not None or r.composition is None:
+        return
+    if q.alloys_by_formula(session, store.campaign_id, [r.composition.formula]).get(r.composition.formula):
+        return  # a stored alloy: the result is for it
+    near = near_candidates(session, store, r.composition)
+    if not near:
+        return
+    d, cand, formula = near[0]
+    typed = r.source_formula or r.composition.formula
+    note = proportion_note(typed, with_percent=False)
+    said = (f"{typed}{f' ({note})' if note else ''} would be a new alloy, {d:.2f} at.% from {cand.status} "
+            f"candidate {cand.id} ({formula})")
+    raise NearCandidate(
+        f"nothing was stored: {said}; if the result is that candidate's, record it on it "
+        f"(hea-campaign result add --candidate {cand.id} ...); if it is another alloy, confirm it (--yes)",
+        said, cand.id)
 
 
 def _alloy_id_of(session: Session, store: CampaignStore, r: ResultInput) -> int | None:
@@ -611,6 +664,7 @@ class ResultsImportReport:
     waiting_ids: list[int] = field(default_factory=list, repr=False)
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
+    proportions: list[tuple[int, str, str]] = field(default_factory=list)  # (line, formula, its at.% note)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -785,6 +839,9 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
         for line, r in todo:
+            note = proportion_note(r.source_formula) if r.source_formula else None
+            if note:  # amounts that look like at.% but do not add to 100
+                report.proportions.append((line, r.source_formula, note))
             stored = completes.get(line)
             if stored is not None:  # only the masses are new: a correction keeps the rest of the stored result
                 r = _with_masses(stored, r)

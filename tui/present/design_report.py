@@ -57,7 +57,10 @@ def _canonical(formula: str) -> str:
 def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     """What a proposal run did, for the CLI and the TUI alike: the inversion paths (when few),
     the known alloys it met, and what it stored and dropped."""
-    lines = []
+    from hea_campaign.campaign.chemistry import proportion_note
+
+    lines = [f"Note: start alloy {start}: {note}" for start in (getattr(req, "starts", None) or [])
+             if (note := proportion_note(start))]
     if req.mode == "invert" and len(outcome.paths) <= max_paths:
         for start, path in outcome.paths.items():
             end = path[-1]

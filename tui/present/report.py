@@ -93,6 +93,8 @@ def format_recorded_result(r) -> str:
     m = r.measurement
     lines = [f"Recorded measurement {m.id}: {r.alloy.formula} {_result_text(m.single_phase, m.phases, m.method)}"
              + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "")]  # fmt: skip
+    if getattr(r, "formula_note", None):
+        lines.append(f"  note: {r.formula_note}")
     if r.new_alloy:
         lines.append(f"  new alloy {r.alloy.formula} (id {r.alloy.id}) added to the campaign")
     if r.outside_vocabulary:
@@ -131,6 +133,10 @@ def format_results_import(r) -> str:
     if masses:
         lines.append(f"  {len(masses)} row(s) added the masses weighed to a stored result, as its correction:")
         lines += _listing([f"line {line}: measurement {m} -> {new}" for line, m, new in masses])
+    proportions = getattr(r, "proportions", [])
+    if proportions:
+        lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but do not add to 100:")
+        lines += _listing([f"line {line}: {formula}: {note}" for line, formula, note in proportions])
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
