@@ -26,12 +26,13 @@ class CandidateDetail:
     nearest_measured: list[dict] = field(default_factory=list)  # now, not when proposed
     cost_per_kg: float | None = None  # USD, current price table
     cost_per_ingot: float | None = None
-    ingot_g: float = 20.0
+    ingot_g: float = 20.0  # the ingot mass of its export batch, else the default (ingot_batch None)
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
     lab_results: list[dict] = field(default_factory=list)  # its measurements, oldest first (corrections too)
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
     scored: bool = True  # the version ranks with a scorer beside the head (older versions: the head alone)
+    ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
 
 
 def list_candidates(
@@ -121,10 +122,16 @@ def count_candidates(store: CampaignStore, status: str | None = None, flag: str 
         return q.count_candidates(session, store.campaign_id, status, flag)
 
 
+DEFAULT_INGOT_G = 20.0  # the ingot mass a candidate's cost is given for until it is exported
+
+
 def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True,
-                     ingot_g: float = 20.0) -> CandidateDetail:
+                     ingot_g: float = DEFAULT_INGOT_G) -> CandidateDetail:
+    """One candidate in full; its cost per ingot is for the ingot mass of the export batch it went out in
+    (the newest one not voided), or for ``ingot_g`` when it has none."""
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
+    from .export_batches import export_of
     from .model_versions import get_version, load_version
     from .scoring import head_of
 
@@ -135,6 +142,9 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         alloy = session.get(Alloy, cand.alloy_id)
         start = session.get(Alloy, cand.start_alloy_id) if cand.start_alloy_id else None
         results = _lab_results(session, store.campaign_id, cand.id, alloy.formula)
+        batch = export_of(session, store.campaign_id, cand.id)
+    if batch is not None and batch.mass_g and batch.mass_g > 0:
+        ingot_g = float(batch.mass_g)
     version = get_version(store, cand.model_version_id)
     model, X_ref, _ = load_version(version)
     x = parse_formula(alloy.formula).vector(model.vocabulary)
@@ -169,6 +179,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         cost_per_kg=econ.cost_per_kg if np.isfinite(econ.cost_per_kg) else None,
         cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,
         ingot_g=ingot_g,
+        ingot_batch=batch.id if batch is not None and batch.mass_g and batch.mass_g > 0 else None,
         density=econ.density,
         price_source=econ.price_source,
         lab_results=results,

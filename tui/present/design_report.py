@@ -140,8 +140,10 @@ def trust_lines(d) -> list[str]:
         out.append("  nearest measured alloys:")
         out += [f"    {n['formula']:<34} {n['label']:<13} {n['distance_at_pct']:5.1f} at.% away" for n in near]
     if getattr(d, "cost_per_kg", None) is not None:
+        batch = getattr(d, "ingot_batch", None)
+        whose = f"the mass of export batch {batch}" if batch is not None else "the default mass: not exported"
         out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {d.cost_per_ingot:.2f} USD per "
-                   f"{d.ingot_g:g} g ingot (prices: {d.price_source})")
+                   f"{d.ingot_g:g} g ingot ({whose}; prices: {d.price_source})")
     if getattr(d, "density", None) is not None:
         out.append(f"  density: {d.density:.2f} g/cm3 (rule-of-mixtures estimate)")
     return out
