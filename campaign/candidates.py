@@ -33,6 +33,7 @@ class CandidateDetail:
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
     scored: bool = True  # the version ranks with a scorer beside the head (older versions: the head alone)
     ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
+    novel_cutoff: tuple[float, float] | None = None  # (at.%, percentile) beyond which the version flags novel
 
 
 def list_candidates(
@@ -132,8 +133,9 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
     from .export_batches import export_of
-    from .model_versions import get_version, load_version
+    from .model_versions import get_version, load_version, version_arrays
     from .scoring import head_of
+    from .uncertainty import novelty_cutoff
 
     with store.read() as session:
         cand = session.get(Candidate, candidate_id)
@@ -180,6 +182,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,
         ingot_g=ingot_g,
         ingot_batch=batch.id if batch is not None and batch.mass_g and batch.mass_g > 0 else None,
+        novel_cutoff=novelty_cutoff(version_arrays(version)),
         density=econ.density,
         price_source=econ.price_source,
         lab_results=results,

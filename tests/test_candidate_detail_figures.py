@@ -35,3 +35,20 @@ def test_the_cost_per_ingot_is_for_the_mass_of_the_candidates_export_batch(train
         assert f"USD per 15 g ingot (the mass of export batch {d.ingot_batch};" in _cost_line(trained_store, cid)
     void_batch(trained_store, first.batch_id, "wrong mass", by="setup")  # back to approved: no batch of its own
     assert "USD per 20 g ingot (the default mass" in _cost_line(trained_store, ids[0])
+
+
+def test_the_detail_puts_the_novel_cutoff_in_at_pct_beside_the_nearest_distance(trained_store):
+    from hea_campaign.campaign.model_versions import get_version, version_arrays
+    from hea_campaign.campaign.uncertainty import Reference
+
+    [cid] = with_candidates(trained_store, 1)
+    d = candidate_detail(trained_store, cid, with_shap=False)
+    ref = Reference.from_arrays(version_arrays(get_version(trained_store, d.candidate.model_version_id)), [])
+    assert d.novel_cutoff == (pytest.approx(ref.novelty_threshold), 95.0)
+    nt = d.candidate.uncertainty["nearest_training_alloy"]
+    text = candidate_detail_text(d).plain
+    assert (f"nearest training alloy: {nt['formula']}, {nt['distance_at_pct']:.1f} at.% away; "
+            f"flagged novel beyond {ref.novelty_threshold:.1f} at.%") in text
+    assert "the cutoff is their 95th)" in text
+    flagged = any(f.name == "novel" for f in d.candidate.flags)  # the flag itself is computed as before
+    assert flagged == (nt["distance_at_pct"] > ref.novelty_threshold)

@@ -132,9 +132,15 @@ def trust_lines(d) -> list[str]:
         held = " and ".join(conf["set"]) or "neither class"
         out.append(f"  conformal set at {100 * conf['level']:g} %: {held}")
     nt = u.get("nearest_training_alloy")
+    cutoff = getattr(d, "novel_cutoff", None)  # (at.%, percentile): what the novel flag compares nt with
+    beyond = f"; flagged novel beyond {cutoff[0]:.1f} at.%" if cutoff else ""
     if nt:
-        out.append(f"  nearest training alloy: {nt['formula']} ({nt['distance_at_pct']:.1f} at.%, "
-                   f"{ordinal(round(nt['percentile']))} percentile of training alloys' own distances)")
+        out.append(f"  nearest training alloy: {nt['formula']}, {nt['distance_at_pct']:.1f} at.% away{beyond}")
+        out.append(f"    ({ordinal(round(nt['percentile']))} percentile of training alloys' own distances"
+                   + (f"; the cutoff is their {ordinal(round(cutoff[1]))})" if cutoff else ")"))
+    elif cutoff:
+        out.append(f"  flagged novel beyond {cutoff[0]:.1f} at.% from every training alloy "
+                   f"(the {ordinal(round(cutoff[1]))} percentile of their own distances)")
     near = getattr(d, "nearest_measured", None) or u.get("nearest_measured") or []
     if near:
         out.append("  nearest measured alloys:")
