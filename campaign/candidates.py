@@ -183,10 +183,19 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         ingot_g=ingot_g,
         ingot_batch=batch.id if batch is not None and batch.mass_g and batch.mass_g > 0 else None,
         novel_cutoff=novelty_cutoff(version_arrays(version)),
-        density=econ.density,
+        density=_stored_density(cand, econ.density),
         price_source=econ.price_source,
         lab_results=results,
     )
+
+
+def _stored_density(cand: Candidate, computed: float) -> float:
+    """The density the candidate list shows (stored when it was proposed, to 0.001 g/cm3), so the list and
+    the detail never round one estimate two ways (8.3749 is 8.37, its stored 8.375 shows as 8.38); the
+    element densities do not change, so it is today's estimate too.  ``computed`` when none is stored."""
+    stored = (cand.uncertainty or {}).get("density_g_cm3")
+    ok = isinstance(stored, (int, float)) and not isinstance(stored, bool) and np.isfinite(stored) and stored > 0
+    return float(stored) if ok else computed
 
 
 def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> list[dict]:

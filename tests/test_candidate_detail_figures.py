@@ -52,3 +52,38 @@ def test_the_detail_puts_the_novel_cutoff_in_at_pct_beside_the_nearest_distance(
     assert "the cutoff is their 95th)" in text
     flagged = any(f.name == "novel" for f in d.candidate.flags)  # the flag itself is computed as before
     assert flagged == (nt["distance_at_pct"] > ref.novelty_threshold)
+
+
+TIE = "Co5Cr34Fe28Ni33"  # rule-of-mixtures 7.98460 g/cm3: 7.98, but 7.985 (kept to 0.001) shows as 7.99
+
+
+def test_the_list_and_the_detail_show_one_density(trained_store):
+    """A candidate's density was rounded from its stored 0.001 g/cm3 value in the list and from the
+    unrounded estimate in the detail: 7.99 in one, 7.98 in the other."""
+    from hea_campaign.campaign.chemistry import parse_formula
+    from hea_campaign.campaign.economics import density
+    from hea_campaign.campaign.read_models import candidates_with_ids
+    from hea_campaign.db.tables import Alloy, Candidate
+    from hea_campaign.tui.present.design_report import format_candidate_table
+
+    [cid] = with_candidates(trained_store, 1)
+    comp = parse_formula(TIE)
+    rho = float(density([list(comp.fractions)], list(comp.elements))[0])
+    assert f"{round(rho, 3):.2f}" != f"{rho:.2f}"  # the composition rounds two ways
+    with trained_store.write() as s:  # a candidate of TIE, stored as proposals store one
+        like = s.get(Candidate, cid)
+        alloy = Alloy(campaign_id=trained_store.campaign_id, formula=comp.formula, composition=comp.as_dict(),
+                      n_elements=len(comp), source="proposal")
+        s.add(alloy)
+        s.flush()
+        row = Candidate(campaign_id=like.campaign_id, alloy_id=alloy.id, proposal_run_id=like.proposal_run_id,
+                        model_version_id=like.model_version_id, origin=like.origin, p_single=like.p_single,
+                        uncertainty={**like.uncertainty, "density_g_cm3": round(rho, 3)}, latent_z=like.latent_z)
+        s.add(row)
+        s.flush()
+        tie = row.id
+    listed = format_candidate_table(candidates_with_ids(trained_store, [tie])).splitlines()[1]
+    detail = candidate_detail_text(candidate_detail(trained_store, tie, with_shap=False)).plain
+    [shown] = [ln for ln in detail.splitlines() if ln.strip().startswith("density:")]
+    value = shown.split()[1]
+    assert f" {value} " in listed, (listed, shown)
