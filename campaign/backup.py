@@ -71,6 +71,8 @@ def _backup(engine: Engine, url: str, path: str | Path) -> BackupResult:
             f"Use the server's own tools: {tool}"
         )
     target = Path(path).expanduser()
+    if target.is_dir():
+        raise CampaignError(f"{target} is a folder; name a new file for the copy, e.g. {target / 'campaign.db'}")
     if target.exists():
         raise CampaignError(f"{target} already exists; a backup never overwrites a file, choose a new name")
     if not target.parent.is_dir():

@@ -231,6 +231,8 @@ def stream_table(
 ) -> DatasetStream:
     """Read and check a dataset CSV's header (layout, columns); the rows are read when iterated."""
     path = Path(path)
+    if path.is_dir():
+        raise DatasetError(f"{path}: is a folder, not a file; name the CSV in it")
     if not path.exists():
         raise DatasetError(f"no such file: {path}")
     # the whole file must decode: check it before anything is read row by row (and written)

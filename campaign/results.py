@@ -792,6 +792,8 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     lab result of a candidate's alloy is a bad row unless ``allow_conflicts``."""
     actor = by or current_user()
     path = Path(csv_path)
+    if path.is_dir():
+        raise CampaignError(f"{path}: is a folder, not a file; name the results CSV or weigh sheet in it")
     if not path.is_file():
         raise CampaignError(f"no such file: {path}")
     names, rows, errors = _read_rows(path)

@@ -48,3 +48,21 @@ def test_a_price_list_with_a_lower_case_symbol_gets_the_case_hint(here, capsys):
     path.write_text("element,usd_per_kg\nal,3\n")
     assert "line 2: al: element symbols start with a capital letter (Al?)" in refused(
         capsys, "space", "set", "--prices", str(path))
+
+
+@pytest.mark.parametrize("args", [
+    ("result", "import", "lab"),
+    ("import", "lab"),
+    ("space", "set", "--prices", "lab"),
+    ("backup", "lab"),
+], ids=" ".join)
+def test_a_folder_where_a_file_is_named_is_called_a_folder(args, here, capsys):
+    (here / "lab").mkdir()
+    line = refused(capsys, *args)
+    assert "folder" in line and "no such file" not in line and "already exists" not in line, line
+
+
+def test_init_csv_with_a_folder_says_folder_and_creates_no_store(here, capsys):
+    (here / "lab").mkdir()
+    line = refused(capsys, "init", "--csv", "lab", "--db", str(here / "new.db"))
+    assert "lab: is a folder, not a file" in line and not (here / "new.db").exists()
