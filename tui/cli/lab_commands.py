@@ -341,7 +341,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def backup(
-        path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten).")],
+        path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten); "
+                                                               "a missing folder is made.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:

@@ -275,8 +275,10 @@ def format_failed(candidates) -> str:
 def format_backup(r) -> str:
     """A verified backup (campaign.backup.BackupResult)."""
     shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")
-    lines = [f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
-             f"  rows: {shown}"]
+    made = getattr(r, "created_folder", None)
+    lines = ([f"Created the folder {made} for the backup"] if made is not None else []) + [
+        f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
+        f"  rows: {shown}"]
     if r.models is not None:
         lines.append(f"  model checkpoints: {r.model_files} file(s) copied to {r.models} (restore the store "
                      f"beside it under the same name, e.g. {r.path.name} with {r.models.name})")
