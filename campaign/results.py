@@ -220,7 +220,24 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
         said = "single phase" if single_phase else "not single phase"
         means = "one phase" if implied else "more than one phase"
         raise CampaignError(f"contradictory result: the alloy is said to be {said} but the phases '{text}' mean {means}")
-    return text
+    return normalise_phases(text)
+
+
+# Structure names written one way whatever the case they are typed in (fcc, Fcc -> FCC; LAVES -> Laves).
+PHASE_NAMES = {name.lower(): name for name in (
+    "FCC", "BCC", "HCP", "BCT", "B2", "B19", "L12", "L1_2", "L10", "L1_0", "L21", "L2_1", "D019", "D0_19", "D022",
+    "D0_22", "D03", "D0_3", "A15", "C14", "C15", "C36", "Laves", "sigma", "mu", "chi", "eta", "IM", "AM")}
+_PHASE_WORD = re.compile(r"(?<![^\W_])[A-Za-z][A-Za-z0-9_]*(?![^\W_])")
+
+
+def normalise_phases(text: str | None) -> str | None:
+    """A phase list written one way: standard structure names in their usual case (``fcc + bcc`` ->
+    ``FCC+BCC``, ``Fcc + LAVES`` -> ``FCC+Laves``), no spaces around '+'; any other word, symbol or
+    note kept as typed (``FCC + µ`` -> ``FCC+µ``, ``FCC (a = 3.59, ordered)`` unchanged)."""
+    if text is None:
+        return None
+    joined = re.sub(r"\s*\+\s*", "+", str(text).strip())
+    return _PHASE_WORD.sub(lambda m: PHASE_NAMES.get(m.group().lower(), m.group()), joined)
 
 
 _AMORPHOUS = re.compile(r"\bamorph\w*|\bglass\w*|^\s*AM\s*$", re.IGNORECASE)  # a glass, not a solid solution
@@ -1079,7 +1096,7 @@ def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) ->
     Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
     them out of a correction of a result that has them is a change, and is stored.  A published result
     has no operator: whoever restates it as it is changes nothing."""
-    return (old.single_phase == r.single_phase and old.phases == r.phases and old.method == r.method
+    return (old.single_phase == r.single_phase and normalise_phases(old.phases) == r.phases and old.method == r.method
             and old.measured_on == r.measured_on and old.notes == r.notes
             and (published or old.operator == r.operator))
 

@@ -322,5 +322,6 @@ class ResultsPane(VerticalScroll):
             self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]" + (
                 " [yellow]Its alloy's current results now disagree (the literature says otherwise): it is left "
                 "out of training until one is corrected.[/]" if conflicting else "") + (
-                f" Note: {escape(proportions)}." if proportions else ""))
+                f" Note: {escape(proportions)}." if proportions else "") + (
+                f" Phases stored as {escape(m.phases)}." if m.phases and m.phases != (common["phases"] or "").strip() else ""))
         self.post_message(self.Saved(m.id))

@@ -1,5 +1,6 @@
 """The lab results form asks before storing a formula as a new alloy next to a candidate the lab made,
-and says when the amounts it was given were read as proportions (they added to 101)."""
+and says when the amounts it was given were read as proportions (they added to 101) and how it stored the
+phases typed (FCC+Laves for fcc + laves)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,21 @@ async def test_a_formula_next_to_an_exported_candidate_asks_first(seeded_store):
         assert "amounts sum to 101" in str(app.query_one("#result-status").render())
     assert count(seeded_store, Measurement) == before + 1 and count(seeded_store, Alloy) == alloys + 1
     assert candidate_statuses(seeded_store, [cid]) == {cid: "exported"}
+
+
+async def test_the_form_says_how_the_phases_were_stored(seeded_store):
+    from sqlmodel import select
+
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        app.query_one("#r-formula").value = "CoCrFeNiMn0.5"
+        app.query_one("#r-single").value = "no"
+        app.query_one("#r-phases").value = "fcc + laves"
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+        assert "Phases stored as FCC+Laves." in str(app.query_one("#result-status").render())
+    with seeded_store.read() as s:
+        last = s.exec(select(Measurement).order_by(Measurement.id.desc())).first()
+    assert last.phases == "FCC+Laves"
