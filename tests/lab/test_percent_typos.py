@@ -106,3 +106,10 @@ def test_the_tui_gets_the_same_question(store):
     assert info.value.candidate_id == cid and "--yes" not in info.value.reason
     done = record_result(store, "Co14Cr21Fe28Ni27Ti11", single_phase="no")
     assert done.new_alloy and done.formula_note.startswith("amounts sum to 101")
+
+
+def test_result_correct_moving_to_a_formula_says_it_was_read_as_proportions(capsys, store, db):
+    first = record_result(store, "CoCrFeNi", single_phase="yes").measurement
+    out = _ok(capsys, "result", "correct", str(first.id), "--single-phase", "yes", "--formula", "Fe25Ni25Co25Cr26",
+              *db)
+    assert "note: amounts sum to 101, read as proportions" in out

@@ -161,6 +161,8 @@ def format_move(moved) -> str:
         lines.append(f"  measured now: candidate {', '.join(map(str, moved.measured))}")
     if moved.reopened:
         lines.append(f"  exported again, awaiting their own result: candidate {', '.join(map(str, moved.reopened))}")
+    if getattr(moved, "formula_note", None):
+        lines.append(f"  note: {moved.formula_note}")
     if moved.disagrees:
         lines.append(f"  note: {moved.disagrees}")
     return "\n".join(lines)
