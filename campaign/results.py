@@ -516,18 +516,23 @@ def record_result(
         return done
 
 
+def made_candidates(session: Session, store: CampaignStore) -> list[tuple[Candidate, str]]:
+    """The candidates the lab made (exported or measured), with their formulas."""
+    return [row for status in ("exported", "measured")
+            for row in q.candidates_with_formulas(session, store.campaign_id, status)]
+
+
 def near_candidates(session: Session, store: CampaignStore, comp: Composition,
-                    within: float = NEAR_CANDIDATE_AT_PCT) -> list[tuple[float, Candidate, str]]:
-    """(distance in at.%, candidate, its formula) for the exported and measured candidates whose alloy is
-    not ``comp`` but lies closer than ``within`` to it (half-L1), nearest first."""
+                    within: float = NEAR_CANDIDATE_AT_PCT, made=None) -> list[tuple[float, Candidate, str]]:
+    """(distance in at.%, candidate, its formula) for the exported and measured candidates (``made``, read
+    when not given) whose alloy is not ``comp`` but lies closer than ``within`` to it (half-L1), nearest first."""
     found = []
-    for status in ("exported", "measured"):
-        for cand, formula in q.candidates_with_formulas(session, store.campaign_id, status):
-            if formula == comp.formula:
-                continue
-            d = half_l1_change(comp, parse_formula(formula))
-            if d < within:
-                found.append((d, cand, formula))
+    for cand, formula in made_candidates(session, store) if made is None else made:
+        if formula == comp.formula:
+            continue
+        d = half_l1_change(comp, parse_formula(formula))
+        if d < within:
+            found.append((d, cand, formula))
     return sorted(found, key=lambda t: (t[0], t[1].id))
 
 
@@ -682,6 +687,8 @@ class ResultsImportReport:
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
     proportions: list[tuple[int, str, str]] = field(default_factory=list)  # (line, formula, its at.% note)
+    # (line, formula, measurement, at.%, candidate, its formula): new alloys next to a candidate the lab made
+    near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -857,6 +864,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         errors += conflicts
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
+        made = made_candidates(session, store) if any(r.candidate_id is None for _, r in todo) else []
         for line, r in todo:
             note = proportion_note(r.source_formula) if r.source_formula else None
             if note:  # amounts that look like at.% but do not add to 100
@@ -875,6 +883,12 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             report.measurement_ids.append(done.measurement.id)
             if done.outside_vocabulary:
                 report.outside_vocabulary[done.alloy.formula] = done.outside_vocabulary
+            if done.new_alloy and r.candidate_id is None and made:  # a candidate's result, mistyped?
+                near = near_candidates(session, store, r.composition, made=made)
+                if near:
+                    d, cand, formula = near[0]
+                    report.near_candidates.append((line, r.source_formula or done.alloy.formula,
+                                                   done.measurement.id, d, cand.id, formula))
         if todo:
             q.audit(session, actor=actor, action="results.import", entity="campaign", entity_id=store.campaign_id,
                     campaign_id=store.campaign_id,

@@ -113,3 +113,14 @@ def test_result_correct_moving_to_a_formula_says_it_was_read_as_proportions(caps
     out = _ok(capsys, "result", "correct", str(first.id), "--single-phase", "yes", "--formula", "Fe25Ni25Co25Cr26",
               *db)
     assert "note: amounts sum to 101, read as proportions" in out
+
+
+def test_result_import_names_new_alloys_next_to_a_made_candidate(capsys, store, db, tmp_path):
+    [cid] = insert_candidates(store, ["Co14Cr21Fe28Ni27Ti10"], status="exported")
+    path = tmp_path / "xrd.csv"
+    path.write_text("formula,single_phase\nCo14Cr21Fe28Ni27Ti11,no\nCoCrFeNi,yes\n")
+    out = _ok(capsys, "result", "import", str(path), *db)
+    assert "1 row(s) added a new alloy within 1 at.% of a candidate the lab made" in out
+    assert f"line 2: Co14Cr21Fe28Ni27Ti11 (measurement 1) is 0.89 at.% from candidate {cid}" in out
+    assert "result correct MEASUREMENT --single-phase ... --candidate ID" in out
+    assert not any(ln.strip().startswith("line 3:") for ln in out.splitlines())  # CoCrFeNi is no candidate's

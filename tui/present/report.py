@@ -137,6 +137,13 @@ def format_results_import(r) -> str:
     if proportions:
         lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but do not add to 100:")
         lines += _listing([f"line {line}: {formula}: {note}" for line, formula, note in proportions])
+    near = getattr(r, "near_candidates", [])
+    if near:
+        lines.append(f"  note: {len(near)} row(s) added a new alloy within 1 at.% of a candidate the lab made; if "
+                     "one is that candidate's result, move it there (hea-campaign result correct MEASUREMENT "
+                     "--single-phase ... --candidate ID):")
+        lines += _listing([f"line {line}: {formula} (measurement {m}) is {d:.2f} at.% from candidate {cid} ({cf})"
+                           for line, formula, m, d, cid, cf in near])
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
