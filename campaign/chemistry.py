@@ -236,7 +236,7 @@ def _check_symbols(symbols, shown, squeezed: str = "") -> None:
 
 
 def _did_you_mean(squeezed: str) -> str:
-    """'; did you mean Fe20Ni80?' when the text reads as a formula once its letters are put in the
+    """': did you mean Fe20Ni80?' when the text reads as a formula once its letters are put in the
     right case (FE20NI80, fe20ni80), else ''."""
     fixed = case_fixed(squeezed)
     return f": did you mean {_quote(fixed, 60)[1:-1]}?" if fixed else ""
