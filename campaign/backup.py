@@ -36,6 +36,7 @@ class BackupResult:
     models: Path | None = None  # the folder the model checkpoints were copied to
     model_files: int = 0
     models_missing: tuple[str, ...] = ()  # checkpoints the store names that were not found
+    created_folder: Path | None = None  # the folder made for the copy (it did not exist), the topmost one
 
 
 def backup_at(db: str | os.PathLike | None, path: str | Path) -> BackupResult:
@@ -71,18 +72,50 @@ def _backup(engine: Engine, url: str, path: str | Path) -> BackupResult:
             f"Use the server's own tools: {tool}"
         )
     target = Path(path).expanduser()
+    if target.is_dir():
+        raise CampaignError(f"{target} is a folder; name a new file for the copy, e.g. {target / 'campaign.db'}")
     if target.exists():
         raise CampaignError(f"{target} already exists; a backup never overwrites a file, choose a new name")
-    if not target.parent.is_dir():
-        raise CampaignError(f"the folder {target.parent} does not exist")
+    made = _make_folder(target.parent)
     try:
         report = backup_sqlite(engine, target)
     except FileExistsError as exc:
+        _remove_made(made, target.parent)
         raise CampaignError(str(exc)) from None
     except (BackupError, OSError) as exc:
+        _remove_made(made, target.parent)
         raise CampaignError(f"backup failed, no file was written: {exc}") from exc
-    result = BackupResult(report.path, report.integrity, report.counts, report.size_bytes)
+    result = BackupResult(report.path, report.integrity, report.counts, report.size_bytes, created_folder=made)
     return _copy_models(result, url)
+
+
+def _make_folder(folder: Path) -> Path | None:
+    """Create ``folder`` (and its missing parents) for a backup; the topmost folder made, or None when it
+    existed.  A file where a folder is needed is refused."""
+    if folder.is_dir():
+        return None
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    blocked = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        raise CampaignError(f"cannot make the folder {folder} for the backup: {blocked} is a file")
+    try:
+        folder.mkdir(parents=True)
+    except OSError as exc:
+        raise CampaignError(f"cannot make the folder {folder} for the backup: {exc.strerror or exc}") from None
+    return missing[-1]
+
+
+def _remove_made(made: Path | None, folder: Path) -> None:
+    """Remove the folders a failed backup made (only while they are empty)."""
+    if made is None:
+        return
+    for p in (folder, *folder.parents):
+        try:
+            p.rmdir()
+        except OSError:
+            return
+        if p == made:
+            return
 
 
 def _copy_models(result: BackupResult, url: str) -> BackupResult:

@@ -26,12 +26,14 @@ class CandidateDetail:
     nearest_measured: list[dict] = field(default_factory=list)  # now, not when proposed
     cost_per_kg: float | None = None  # USD, current price table
     cost_per_ingot: float | None = None
-    ingot_g: float = 20.0
+    ingot_g: float = 20.0  # the ingot mass of its export batch, else the default (ingot_batch None)
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
     lab_results: list[dict] = field(default_factory=list)  # its measurements, oldest first (corrections too)
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
     scored: bool = True  # the version ranks with a scorer beside the head (older versions: the head alone)
+    ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
+    novel_cutoff: tuple[float, float] | None = None  # (at.%, percentile) beyond which the version flags novel
 
 
 def list_candidates(
@@ -121,12 +123,19 @@ def count_candidates(store: CampaignStore, status: str | None = None, flag: str 
         return q.count_candidates(session, store.campaign_id, status, flag)
 
 
+DEFAULT_INGOT_G = 20.0  # the ingot mass a candidate's cost is given for until it is exported
+
+
 def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = True,
-                     ingot_g: float = 20.0) -> CandidateDetail:
+                     ingot_g: float = DEFAULT_INGOT_G) -> CandidateDetail:
+    """One candidate in full; its cost per ingot is for the ingot mass of the export batch it went out in
+    (the newest one not voided), or for ``ingot_g`` when it has none."""
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
-    from .model_versions import get_version, load_version
+    from .export_batches import export_of
+    from .model_versions import get_version, load_version, version_arrays
     from .scoring import head_of
+    from .uncertainty import novelty_cutoff
 
     with store.read() as session:
         cand = session.get(Candidate, candidate_id)
@@ -135,6 +144,9 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         alloy = session.get(Alloy, cand.alloy_id)
         start = session.get(Alloy, cand.start_alloy_id) if cand.start_alloy_id else None
         results = _lab_results(session, store.campaign_id, cand.id, alloy.formula)
+        batch = export_of(session, store.campaign_id, cand.id)
+    if batch is not None and batch.mass_g and batch.mass_g > 0:
+        ingot_g = float(batch.mass_g)
     version = get_version(store, cand.model_version_id)
     model, X_ref, _ = load_version(version)
     x = parse_formula(alloy.formula).vector(model.vocabulary)
@@ -169,10 +181,21 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         cost_per_kg=econ.cost_per_kg if np.isfinite(econ.cost_per_kg) else None,
         cost_per_ingot=econ.cost_per_ingot(ingot_g) if np.isfinite(econ.cost_per_kg) else None,
         ingot_g=ingot_g,
-        density=econ.density,
+        ingot_batch=batch.id if batch is not None and batch.mass_g and batch.mass_g > 0 else None,
+        novel_cutoff=novelty_cutoff(version_arrays(version)),
+        density=_stored_density(cand, econ.density),
         price_source=econ.price_source,
         lab_results=results,
     )
+
+
+def _stored_density(cand: Candidate, computed: float) -> float:
+    """The density the candidate list shows (stored when it was proposed, to 0.001 g/cm3), so the list and
+    the detail never round one estimate two ways (8.3749 is 8.37, its stored 8.375 shows as 8.38); the
+    element densities do not change, so it is today's estimate too.  ``computed`` when none is stored."""
+    stored = (cand.uncertainty or {}).get("density_g_cm3")
+    ok = isinstance(stored, (int, float)) and not isinstance(stored, bool) and np.isfinite(stored) and stored > 0
+    return float(stored) if ok else computed
 
 
 def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> list[dict]:

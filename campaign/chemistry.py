@@ -186,7 +186,7 @@ def _amounts(squeezed: str, shown: str, allow_zero: bool) -> dict[str, float]:
                 raise FormulaError(f"{shown}: amounts must be finite numbers")
             raise FormulaError(
                 f"{shown}: cannot read {_quote(_rest(shown, squeezed, pos))} "
-                "(element symbols start with a capital letter)"
+                f"(element symbols start with a capital letter{_did_you_mean(squeezed)})"
             )
         if m.group(1):
             amount = _number(m.group(2), m.group(1), shown)
@@ -222,7 +222,7 @@ def _rest(shown, squeezed: str, pos: int) -> str:
     return shown.rest(pos) if isinstance(shown, _Shown) else squeezed[pos:]
 
 
-def _check_symbols(symbols, shown) -> None:
+def _check_symbols(symbols, shown, squeezed: str = "") -> None:
     from hea_campaign.model.elements import valid_symbols  # with numpy: not needed until a formula is read
 
     valid = valid_symbols()
@@ -230,7 +230,74 @@ def _check_symbols(symbols, shown) -> None:
         if sym in ("D", "T"):
             raise FormulaError(f"{shown}: {sym} is an isotope label, not an element; write H")
         if sym not in valid:
-            raise FormulaError(f"{shown}: {sym} is not a chemical element")
+            hint = _did_you_mean(squeezed)
+            case = f" (an element symbol is a capital letter, then a lower-case one if any{hint})" if hint else ""
+            raise FormulaError(f"{shown}: {sym} is not a chemical element{case}")
+
+
+def _did_you_mean(squeezed: str) -> str:
+    """': did you mean Fe20Ni80?' when the text reads as a formula once its letters are put in the
+    right case (FE20NI80, fe20ni80), else ''."""
+    fixed = case_fixed(squeezed)
+    return f": did you mean {_quote(fixed, 60)[1:-1]}?" if fixed else ""
+
+
+def case_fixed(text: str) -> str | None:
+    """``text`` with every run of letters re-cased into element symbols (FE20NI80 -> Fe20Ni80, fe -> Fe),
+    when that changes something and every run splits into symbols; else None.  Two-letter symbols are
+    tried first (NI is Ni, not N and I)."""
+    from hea_campaign.model.elements import valid_symbols
+
+    lower = {s.lower(): s for s in valid_symbols() if s not in ("D", "T")}
+    out = []
+    for part in re.split(r"([A-Za-z]+)", text):
+        if not part.isascii() or not part.isalpha():
+            out.append(part)
+            continue
+        symbols = _split_symbols(part.lower(), lower)
+        if symbols is None:
+            return None
+        out.append("".join(symbols))
+    fixed = "".join(out)
+    return fixed if fixed != text else None
+
+
+def _split_symbols(run: str, lower: dict[str, str]) -> list[str] | None:
+    """A lower-case run of letters as element symbols, two-letter ones first (None if it cannot be);
+    worked backwards from the end, so a long run takes linear time."""
+    best: list[list[str] | None] = [None] * len(run) + [[]]  # best[i]: the symbols of run[i:]
+    for i in range(len(run) - 1, -1, -1):
+        for n in (2, 1):
+            head = lower.get(run[i:i + n]) if i + n <= len(run) else None
+            if head is not None and best[i + n] is not None:
+                best[i] = [head, *best[i + n]]
+                break
+    return best[0]
+
+
+def outside_vocabulary_message(unknown, lead: str) -> str:
+    """``lead`` (e.g. 'constraints name elements outside the model vocabulary') and the names, with a
+    case hint for each one that is an element symbol in the wrong case ('al: ... (Al?)')."""
+    hints = [h for h in map(symbol_case_hint, unknown) if h]
+    rest = [str(u) for u in unknown if not symbol_case_hint(u)]
+    parts = ([f"{lead}: {', '.join(rest)}"] if rest else []) + hints
+    return "; ".join(parts)
+
+
+def symbol_case_hint(name: str) -> str | None:
+    """For a name that is an element symbol in the wrong case ('al', 'AL'): 'al: element symbols start
+    with a capital letter (Al?)'; None for anything else."""
+    from hea_campaign.model.elements import valid_symbols
+
+    text = str(name).strip()
+    if not (1 <= len(text) <= 3 and text.isascii() and text.isalpha()):
+        return None
+    right = text[0].upper() + text[1:].lower()
+    if right == text or right not in valid_symbols():
+        return None
+    rule = ("element symbols start with a capital letter" if text[0].islower()
+            else "the second letter of an element symbol is lower case")
+    return f"{text}: {rule} ({right}?)"
 
 
 def normalise(amounts: Mapping[str, float]) -> dict[str, float]:
@@ -411,7 +478,7 @@ def _parse_cached(formula: str, allow_zero: bool) -> Composition:
 def _parse(formula: str, allow_zero: bool) -> Composition:
     squeezed, shown = _precheck(formula)
     amounts = _amounts(squeezed, shown, allow_zero)
-    _check_symbols(_SYMBOL.findall(squeezed), shown)
+    _check_symbols(_SYMBOL.findall(squeezed), shown, squeezed)
     if not amounts:
         raise FormulaError(f"{shown}: every element is written with amount zero")
     text, fr = _settle(amounts)
@@ -419,6 +486,29 @@ def _parse(formula: str, allow_zero: bool) -> Composition:
     comp = Composition(tuple(fr), tuple(fr.values()))
     comp.__dict__["formula"] = text  # cached_property seed: the string we built from
     return comp
+
+
+PERCENT_LIKE = (90.0, 110.0)  # amounts summing to this look like at.% (a typo off 100, or a part left out)
+
+
+def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
+    """One line when a formula's amounts look like at.% (their sum within ``PERCENT_LIKE``) but do not add
+    to 100: 'amounts sum to 101, read as proportions: Co 24.75, Cr 25.74, ... at.%'.  None otherwise, and
+    for text that does not parse (parse_formula says what is wrong with it).  ``with_percent`` False
+    leaves out the at.% (for a caller that shows them).  A note, not a refusal:
+    amounts are proportions (Fe2Ni2 is FeNi), so the alloy is what they say, renormalised."""
+    try:
+        comp = parse_formula(formula)
+        squeezed, shown = _precheck(formula)
+        total = math.fsum(_amounts(squeezed, shown, allow_zero=False).values())
+    except (FormulaError, TypeError):
+        return None
+    if not PERCENT_LIKE[0] <= total <= PERCENT_LIKE[1] or abs(total - 100.0) < 1e-9:
+        return None
+    if not with_percent:  # the caller shows the at.% beside it
+        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions"
+    pct = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
+    return f"amounts sum to {_fmt(total, 3)}, read as proportions: {pct} at.%"
 
 
 def _refuse_lost_traces(amounts: Mapping[str, float], settled: Mapping[str, float], shown) -> None:

@@ -85,7 +85,10 @@ class Constraints:
         named = set(self.allowed or ()) | set(self.banned) | set(self.min_fraction) | set(self.max_fraction)
         unknown = sorted(named - set(vocabulary))
         if unknown:
-            raise ConstraintError(f"constraints name elements outside the model vocabulary: {', '.join(unknown)}")
+            from .chemistry import outside_vocabulary_message
+
+            raise ConstraintError(outside_vocabulary_message(
+                unknown, "constraints name elements outside the model vocabulary"))
         if self.allowed is not None and self.allowed & self.banned:
             raise ConstraintError(f"elements both allowed and banned: {', '.join(sorted(self.allowed & self.banned))}")
         for el in sorted(self.min_fraction):

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DatasetError
+from .errors import DatasetError, cut
 
 ENV_DATA_DIR = "HEA_CAMPAIGN_DATA_DIR"
 
@@ -231,6 +231,8 @@ def stream_table(
 ) -> DatasetStream:
     """Read and check a dataset CSV's header (layout, columns); the rows are read when iterated."""
     path = Path(path)
+    if path.is_dir():
+        raise DatasetError(f"{path}: is a folder, not a file; name the CSV in it")
     if not path.exists():
         raise DatasetError(f"no such file: {path}")
     # the whole file must decode: check it before anything is read row by row (and written)
@@ -289,7 +291,7 @@ def separator_hint(header: list[str]) -> str | None:
         return None
     for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
         if sep in header[0]:
-            return (f"the header is one column {header[0][:60]!r}: the file looks separated by {name}; "
+            return (f"the header is one column {cut(header[0], 200)!r}: the file looks separated by {name}; "
                     "save it as comma-separated CSV (with '.' as the decimal point)")
     return None
 

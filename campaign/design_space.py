@@ -22,7 +22,7 @@ from hea_campaign.db.tables import Campaign
 
 from .constraints import HEA_DEFAULTS, ConstraintError, Constraints, check_screening_step
 from .economics import PriceTable, price_table, read_price_list
-from .errors import CampaignError
+from .errors import CampaignError, cut
 from .store import CampaignStore, current_user
 
 SETTINGS_KEY = "design_space"
@@ -228,7 +228,7 @@ def parse_element_bounds(text: str | None, what: str) -> dict[str, float]:
         except ValueError:
             v = math.nan
         if not el or not math.isfinite(v) or not 0 <= v <= 100:
-            raise CampaignError(f"{what} takes element:at.% pairs between 0 and 100, e.g. 'Al:5,Cr:30' (got '{item[:40]}')")
+            raise CampaignError(f"{what} takes element:at.% pairs between 0 and 100, e.g. 'Al:5,Cr:30' (got '{cut(item, 40)}')")
         if el in out:
             raise CampaignError(f"{what} names {el} twice")
         out[el] = v / 100.0

@@ -27,7 +27,7 @@ from functools import cache
 
 import numpy as np
 
-from .errors import CampaignError
+from .errors import CampaignError, cut
 
 DENSITY_NOTE = "rule-of-mixtures estimate (ideal mixing)"
 PYMATGEN_TABLE = "pymatgen element cost table (Wolfram Alpha / Wikipedia, September 2013)"
@@ -106,7 +106,10 @@ def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
         el = (row.get(cols["element"]) or "").strip()
         raw = (row.get(cols["usd_per_kg"]) or "").strip()
         if not (el.isalpha() and len(el) <= 2 and Element.is_valid_symbol(el)):
-            problems.append(f"line {line}: '{el[:20]}' is not an element symbol")
+            from .chemistry import symbol_case_hint
+
+            hint = symbol_case_hint(el)
+            problems.append(f"line {line}: {hint}" if hint else f"line {line}: '{cut(el, 20)}' is not an element symbol")
             continue
         try:
             value = float(raw)
@@ -114,7 +117,7 @@ def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
             value = math.nan
         if not math.isfinite(value) or not 0 <= value <= MAX_USD_PER_KG:
             problems.append(f"line {line}: the price of {el} must be a number from 0 to {MAX_USD_PER_KG:.0e} USD/kg "
-                            f"(got '{raw[:20]}')")
+                            f"(got '{cut(raw, 20)}')")
             continue
         if el in out:
             problems.append(f"line {line}: {el} is listed twice")

@@ -9,3 +9,10 @@ class CampaignError(Exception):
 
 class DatasetError(CampaignError):
     """A dataset cannot be found, downloaded, verified or read."""
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` for a message: whole up to ``limit`` characters, else its first ``limit`` and '...', so a
+    cut is never read as the whole."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "..."

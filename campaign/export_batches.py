@@ -152,6 +152,14 @@ def forget_pending(store: CampaignStore, batch_id: int) -> None:
             session.delete(batch)
 
 
+def export_of(session: Session, campaign_id: int, candidate_id: int) -> ExportBatch | None:
+    """The newest complete, not voided export batch a candidate went out in (its ingot mass), or None."""
+    batches = session.exec(select(ExportBatch).where(ExportBatch.campaign_id == campaign_id)
+                           .where(ExportBatch.state == "complete").where(ExportBatch.voided_at.is_(None))
+                           .order_by(ExportBatch.id.desc())).all()  # fmt: skip
+    return next((b for b in batches if candidate_id in (b.candidate_ids or [])), None)
+
+
 def batch_of(store: CampaignStore, candidate_id: int) -> int:
     """The export batch (complete, not void) an exported candidate went out in."""
     with store.read() as session:

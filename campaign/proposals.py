@@ -108,7 +108,9 @@ def plan_screening(elements: Sequence[str], step: float, space: Constraints, voc
     els = list(elements)
     unknown = [e for e in els if e not in vocabulary]
     if unknown:
-        raise CampaignError(f"cannot screen elements outside the model vocabulary: {', '.join(unknown)}")
+        from .chemistry import outside_vocabulary_message
+
+        raise CampaignError(outside_vocabulary_message(unknown, "cannot screen elements outside the model vocabulary"))
     not_allowed = [e for e in els if space.allowed is not None and e not in space.allowed and e not in space.banned]
     banned = [e for e in els if e in space.banned]
     left_out = {e: "banned by the design space" for e in banned}

@@ -111,6 +111,8 @@ class CandidateDetailView:
     lab_results: tuple = ()  # ({id, single_phase, phases, method, operator, measured_on, current}, ...)
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
     scored: bool = True  # the version ranks with a scorer beside the head
+    ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
+    novel_cutoff: tuple[float, float] | None = None  # (at.%, percentile) beyond which the version flags novel
 
 
 def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None,
@@ -169,7 +171,8 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula), d.formula, d.start_formula,
                                d.composition, d.descriptors, d.training_range, d.shap,
                                tuple(d.nearest_measured), d.cost_per_kg, d.cost_per_ingot, d.ingot_g, d.density,
-                               d.price_source, tuple(d.lab_results), d.shap_head_p, d.scored)
+                               d.price_source, tuple(d.lab_results), d.shap_head_p, d.scored,
+                               ingot_batch=d.ingot_batch, novel_cutoff=d.novel_cutoff)
 
 
 def model_versions(store: CampaignStore) -> list[ModelVersionView]:

@@ -32,7 +32,7 @@ from sqlmodel import Session
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Measurement
 
-from .chemistry import parse_formula
+from .chemistry import parse_formula, proportion_note
 from .errors import CampaignError
 from .importing import DATASET_SOURCE
 from .lifecycle import mark_reopened
@@ -52,6 +52,7 @@ class MovedResult:
     measured: list[int] = field(default_factory=list)  # exported -> measured by the move
     reopened: list[int] = field(default_factory=list)  # measured -> exported: no result is for them any more
     disagrees: str | None = None  # a current lab result of the new alloy that says otherwise
+    formula_note: str | None = None  # the formula's amounts look like at.% but do not add to 100 (chemistry)
 
 
 def move_result(
@@ -98,7 +99,8 @@ def move_result(
         reopened = _reopen_left_without_result(session, store, alloy.id, old.candidate_id, actor, done.measurement.id)
         measured = ([done.candidate.id] if done.candidate_moved else []) + list(done.also_measured)
         return MovedResult(done.measurement, alloy.formula, old.candidate_id, done.alloy.formula,
-                           done.measurement.candidate_id, measured, reopened, disagrees)
+                           done.measurement.candidate_id, measured, reopened, disagrees,
+                           proportion_note(text) if text is not None else None)
 
 
 def _formula_of_candidate(session: Session, store: CampaignStore, candidate_id: int) -> str:

@@ -66,7 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
-from .chemistry import Composition, FormulaError, parse_formula
+from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
@@ -90,6 +90,7 @@ MAX_OPERATOR = 100
 MAX_NOTES = 2000
 MAX_ID = 2**63 - 1
 DUPLICATE_WINDOW = timedelta(minutes=10)
+NEAR_CANDIDATE_AT_PCT = 1.0  # a new alloy closer than this (half-L1) to a made candidate is probably that one
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would take any script's
 EARLIEST_YEAR = 1900  # X-ray diffraction of alloys starts in the 1910s: an earlier year is a typo (0206 for 2026)
 _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
@@ -123,6 +124,16 @@ class ConflictingResult(NeedsConfirmation):
     A fixed weigh sheet or results file re-imported (or a typo re-entered) would otherwise add a
     second, contradicting measurement: the alloy becomes "conflicting" and drops out of training,
     where a correction (``result correct``) was meant."""
+
+
+class NearCandidate(NeedsConfirmation):
+    """A result typed by formula for a new alloy within NEAR_CANDIDATE_AT_PCT of a candidate the lab made
+    (exported or measured): most likely that candidate's result, mistyped (Ti11 for Ti10, at.% adding to
+    101); stored as it is, it would add an alloy beside the candidate and leave the candidate waiting."""
+
+    def __init__(self, message: str, reason: str, candidate_id: int):
+        super().__init__(message, reason)
+        self.candidate_id = candidate_id
 
 
 class ResultsImportFailed(CampaignError):
@@ -209,7 +220,24 @@ def check_phases(phases: str | None, single_phase: bool) -> str | None:
         said = "single phase" if single_phase else "not single phase"
         means = "one phase" if implied else "more than one phase"
         raise CampaignError(f"contradictory result: the alloy is said to be {said} but the phases '{text}' mean {means}")
-    return text
+    return normalise_phases(text)
+
+
+# Structure names written one way whatever the case they are typed in (fcc, Fcc -> FCC; LAVES -> Laves).
+PHASE_NAMES = {name.lower(): name for name in (
+    "FCC", "BCC", "HCP", "BCT", "B2", "B19", "L12", "L1_2", "L10", "L1_0", "L21", "L2_1", "D019", "D0_19", "D022",
+    "D0_22", "D03", "D0_3", "A15", "C14", "C15", "C36", "Laves", "sigma", "mu", "chi", "eta", "IM", "AM")}
+_PHASE_WORD = re.compile(r"(?<![^\W_])[A-Za-z][A-Za-z0-9_]*(?![^\W_])")
+
+
+def normalise_phases(text: str | None) -> str | None:
+    """A phase list written one way: standard structure names in their usual case (``fcc + bcc`` ->
+    ``FCC+BCC``, ``Fcc + LAVES`` -> ``FCC+Laves``), no spaces around '+'; any other word, symbol or
+    note kept as typed (``FCC + µ`` -> ``FCC+µ``, ``FCC (a = 3.59, ordered)`` unchanged)."""
+    if text is None:
+        return None
+    joined = re.sub(r"\s*\+\s*", "+", str(text).strip())
+    return _PHASE_WORD.sub(lambda m: PHASE_NAMES.get(m.group().lower(), m.group()), joined)
 
 
 _AMORPHOUS = re.compile(r"\bamorph\w*|\bglass\w*|^\s*AM\s*$", re.IGNORECASE)  # a glass, not a solid solution
@@ -315,6 +343,7 @@ class RecordedResult:
     candidate_moved: bool = False  # exported -> measured
     also_measured: list[int] = field(default_factory=list)  # other exported candidates of the alloy, moved too
     now_conflicting: bool = False  # the alloy's current results disagree since this one (it leaves training)
+    formula_note: str | None = None  # the formula's amounts look like at.% but do not add to 100 (chemistry)
 
 
 def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
@@ -455,6 +484,7 @@ def record_result(
     measured_on: date | str | None = None,
     check_duplicates: bool = False,
     check_conflicts: bool = False,
+    check_near: bool = False,
 ) -> RecordedResult:
     """Add one lab result and say what changed (new alloy, candidate moved).
 
@@ -462,7 +492,9 @@ def record_result(
     confirms), a result equal to one entered for the same alloy within
     DUPLICATE_WINDOW raises DuplicateResult; with ``check_conflicts``, one that
     contradicts a current lab result of a candidate's alloy raises
-    ConflictingResult.  Either way nothing is written.
+    ConflictingResult; with ``check_near``, one typed by formula for a new alloy
+    within NEAR_CANDIDATE_AT_PCT of an exported or measured candidate raises
+    NearCandidate.  Either way nothing is written.
     """
     actor = by or current_user()
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
@@ -475,10 +507,53 @@ def record_result(
         why = contradiction(session, store, r) if check_conflicts else None
         if why:
             raise ConflictingResult(f"nothing was stored: {why} (--allow-conflict in the CLI)", why)
+        if check_near:
+            _refuse_near_candidate(session, store, r)
         done = _write(session, store, r, actor=actor)
         session.refresh(done.alloy)  # its label state, as the database's trigger left it
         done.now_conflicting = done.alloy.label_state == "conflict"
+        done.formula_note = proportion_note(r.source_formula) if r.source_formula else None
         return done
+
+
+def made_candidates(session: Session, store: CampaignStore) -> list[tuple[Candidate, str]]:
+    """The candidates the lab made (exported or measured), with their formulas."""
+    return [row for status in ("exported", "measured")
+            for row in q.candidates_with_formulas(session, store.campaign_id, status)]
+
+
+def near_candidates(session: Session, store: CampaignStore, comp: Composition,
+                    within: float = NEAR_CANDIDATE_AT_PCT, made=None) -> list[tuple[float, Candidate, str]]:
+    """(distance in at.%, candidate, its formula) for the exported and measured candidates (``made``, read
+    when not given) whose alloy is not ``comp`` but lies closer than ``within`` to it (half-L1), nearest first."""
+    found = []
+    for cand, formula in made_candidates(session, store) if made is None else made:
+        if formula == comp.formula:
+            continue
+        d = half_l1_change(comp, parse_formula(formula))
+        if d < within:
+            found.append((d, cand, formula))
+    return sorted(found, key=lambda t: (t[0], t[1].id))
+
+
+def _refuse_near_candidate(session: Session, store: CampaignStore, r: ResultInput) -> None:
+    """Refuse a result typed by formula that would add a new alloy next to a candidate the lab made."""
+    if r.candidate_id is not None or r.composition is None:
+        return
+    if q.alloys_by_formula(session, store.campaign_id, [r.composition.formula]).get(r.composition.formula):
+        return  # a stored alloy: the result is for it
+    near = near_candidates(session, store, r.composition)
+    if not near:
+        return
+    d, cand, formula = near[0]
+    typed = r.source_formula or r.composition.formula
+    note = proportion_note(typed, with_percent=False)
+    said = (f"{typed}{f' ({note})' if note else ''} would be a new alloy, {d:.2f} at.% from {cand.status} "
+            f"candidate {cand.id} ({formula})")
+    raise NearCandidate(
+        f"nothing was stored: {said}; if the result is that candidate's, record it on it "
+        f"(hea-campaign result add --candidate {cand.id} ...); if it is another alloy, confirm it (--yes)",
+        said, cand.id)
 
 
 def _alloy_id_of(session: Session, store: CampaignStore, r: ResultInput) -> int | None:
@@ -613,6 +688,9 @@ class ResultsImportReport:
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)
     # weigh sheet: candidates whose masses were typed without a result and could not be stored, and why
     weighed_unstored: list[tuple[int, str]] = field(default_factory=list)
+    proportions: list[tuple[int, str, str]] = field(default_factory=list)  # (line, formula, its at.% note)
+    # (line, formula, measurement, at.%, candidate, its formula): new alloys next to a candidate the lab made
+    near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -791,6 +869,8 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     lab result of a candidate's alloy is a bad row unless ``allow_conflicts``."""
     actor = by or current_user()
     path = Path(csv_path)
+    if path.is_dir():
+        raise CampaignError(f"{path}: is a folder, not a file; name the results CSV or weigh sheet in it")
     if not path.is_file():
         raise CampaignError(f"no such file: {path}")
     names, rows, errors = _read_rows(path)
@@ -839,7 +919,11 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         errors += conflicts
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
+        made = made_candidates(session, store) if any(r.candidate_id is None for _, r in todo) else []
         for line, r in todo:
+            note = proportion_note(r.source_formula) if r.source_formula else None
+            if note:  # amounts that look like at.% but do not add to 100
+                report.proportions.append((line, r.source_formula, note))
             stored = completes.get(line)
             if stored is not None:  # only the masses are new: a correction keeps the rest of the stored result
                 r = _with_masses(stored, r)
@@ -854,6 +938,12 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             report.measurement_ids.append(done.measurement.id)
             if done.outside_vocabulary:
                 report.outside_vocabulary[done.alloy.formula] = done.outside_vocabulary
+            if done.new_alloy and r.candidate_id is None and made:  # a candidate's result, mistyped?
+                near = near_candidates(session, store, r.composition, made=made)
+                if near:
+                    d, cand, formula = near[0]
+                    report.near_candidates.append((line, r.source_formula or done.alloy.formula,
+                                                   done.measurement.id, d, cand.id, formula))
         if todo:
             q.audit(session, actor=actor, action="results.import", entity="campaign", entity_id=store.campaign_id,
                     campaign_id=store.campaign_id,
@@ -1075,7 +1165,7 @@ def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) ->
     Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
     them out of a correction of a result that has them is a change, and is stored.  A published result
     has no operator: whoever restates it as it is changes nothing."""
-    return (old.single_phase == r.single_phase and old.phases == r.phases and old.method == r.method
+    return (old.single_phase == r.single_phase and normalise_phases(old.phases) == r.phases and old.method == r.method
             and old.measured_on == r.measured_on and old.notes == r.notes
             and (published or old.operator == r.operator))
 

@@ -181,6 +181,15 @@ def has_reference(arrays: dict) -> bool:
     return "ref_scalars" in arrays
 
 
+def novelty_cutoff(arrays: dict) -> tuple[float, float] | None:
+    """(cutoff in at.%, its percentile) of the ``novel`` flag stored with a version, or None without a
+    reference: a candidate farther than the cutoff from every labelled training alloy is flagged novel."""
+    if not has_reference(arrays):
+        return None
+    s = [float(v) for v in np.asarray(arrays["ref_scalars"], dtype=np.float64)]
+    return s[2], s[4]
+
+
 def conformal_scores(p_val: np.ndarray, y_val: np.ndarray) -> np.ndarray:
     """Nonconformity 1 - p(true class) of calibration rows."""
     p_val, y_val = np.asarray(p_val, np.float64), np.asarray(y_val)

@@ -65,7 +65,7 @@ from hea_campaign.campaign.model_versions import train_version
 from hea_campaign.campaign.proposals import ProposalRequest, propose
 from hea_campaign.campaign.results import CSV_COLUMNS as RESULT_COLUMNS
 from hea_campaign.campaign.result_moves import move_result
-from hea_campaign.campaign.results import add_result, correct_result, import_results, record_result
+from hea_campaign.campaign.results import add_result, correct_result, import_results, normalise_phases, record_result
 from hea_campaign.campaign.store import CampaignStore
 
 ACTOR = "fuzzer"
@@ -150,6 +150,11 @@ def spaced(formula: str) -> str:
 def clean(text: str | None) -> str | None:
     """What the services store for an optional text: stripped, blank -> None."""
     return None if text is None or not str(text).strip() else str(text).strip()
+
+
+def stored_phases(text: str | None) -> str | None:
+    """What the services store for a phase list: cleaned, structure names written one way (FCC+Laves)."""
+    return normalise_phases(clean(text))
 
 
 def sha256(path: Path) -> str:
@@ -412,7 +417,7 @@ class CampaignMachine(RuleBasedStateMachine):
         if new_alloy:
             self._add_alloy(formula)
         (mid,) = self._take_new_measurements([{
-            "alloy_id": self.alloys[formula], "single_phase": int(single), "phases": clean(phases),
+            "alloy_id": self.alloys[formula], "single_phase": int(single), "phases": stored_phases(phases),
             "method": clean(method), "operator": clean(operator) or ACTOR, "notes": clean(notes),
             "measured_on": measured_on.isoformat() if measured_on else None, "source": "lab",
             "source_formula": source_formula, "source_key": None,
@@ -623,7 +628,7 @@ class CampaignMachine(RuleBasedStateMachine):
             c = r["cells"]
             expected.append({
                 "alloy_id": self.alloys[r["formula"]], "single_phase": int(r["single"]),
-                "phases": clean(r.get("phases", c["phases"])), "method": clean(c["method"]), "operator": ACTOR,
+                "phases": stored_phases(r.get("phases", c["phases"])), "method": clean(c["method"]), "operator": ACTOR,
                 "source": f"results:{name}", "source_key": key[line], "candidate_id": cid, "supersedes_id": None,
                 "source_formula": clean(c["formula"]), "measured_on": clean(c["measured_on"]),
             })  # fmt: skip
@@ -705,7 +710,7 @@ class CampaignMachine(RuleBasedStateMachine):
         """A correction that would restate ``old`` unchanged (the service refuses it); notes and operator are
         the correction's own (none given: no notes, whoever enters it); a published result has no operator."""
         return (old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
-                and self._phases_kept(old, single, phases) == old[M["phases"]]
+                and self._phases_kept(old, single, phases) == normalise_phases(old[M["phases"]])
                 and (clean(method) or old[M["method"]]) == old[M["method"]]
                 and (measured_on.isoformat() if measured_on else old[M["measured_on"]]) == old[M["measured_on"]]
                 and clean(notes) == old[M["notes"]] and (published or (clean(operator) or ACTOR) == old[M["operator"]]))
@@ -714,9 +719,9 @@ class CampaignMachine(RuleBasedStateMachine):
     def _phases_kept(old: tuple, single: bool, phases: str | None) -> str | None:
         """A correction's phases: those given, else the old ones while the label stays."""
         if phases is not None:
-            return clean(phases)
+            return stored_phases(phases)
         same = old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
-        return old[M["phases"]] if same else None
+        return normalise_phases(old[M["phases"]]) if same else None
 
     def _movable(self) -> list[int]:
         """Current lab results of a candidate, for which another candidate of another alloy could be the right one."""
@@ -971,10 +976,10 @@ class CampaignMachine(RuleBasedStateMachine):
             target = self.out / "missing" / "b.db"
         else:
             target = self.out / self._new_name(".db")
-        if target.exists() or not target.parent.is_dir():
+        if target.exists():
             self._refused(backup, self.store, target)
             return
-        res = backup(self.store, target)
+        res = backup(self.store, target)  # a missing folder is made for it
         self._step([])  # a backup changes nothing in the store
         assert res.integrity == "ok" and res.path == target
         copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)

@@ -62,8 +62,40 @@ def test_backup_never_overwrites(store, tmp_path):
     with pytest.raises(CampaignError, match="already exists"):
         backup(store, target)
     assert target.read_bytes() == b"keep me"
-    with pytest.raises(CampaignError, match="does not exist"):
-        backup(store, tmp_path / "no" / "b.db")
+
+
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
+def test_backup_makes_a_missing_folder_and_says_so(store, tmp_path, monkeypatch, capsys):
+    """The README's `hea-campaign backup backups/lab.db` on a fresh machine: the folder is made."""
+    from hea_campaign.tui.cli import main
+
+    done = backup(store, tmp_path / "no" / "such" / "b.db")
+    assert done.created_folder == tmp_path / "no" and (tmp_path / "no" / "such" / "b.db").is_file()
+    monkeypatch.chdir(tmp_path)
+    assert main(["backup", "backups/lab.db", "--db", store.url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Created the folder backups for the backup\nBackup written to backups/lab.db")
+    assert (tmp_path / "backups" / "lab.db").is_file()
+    assert "Created the folder" not in (main(["backup", "backups/lab2.db", "--db", store.url]) == 0
+                                        and capsys.readouterr().out)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(CampaignError, match="file is a file"):
+        backup(store, tmp_path / "file" / "sub" / "b.db")
+
+
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
+def test_a_failed_backup_leaves_no_folder_it_made(store, tmp_path, monkeypatch):
+    import hea_campaign.campaign.backup as campaign_backup
+    from hea_campaign.db.backup import BackupError
+
+    def failing(engine, target):
+        raise BackupError("the copy failed its check")
+
+    monkeypatch.setattr(campaign_backup, "backup_sqlite", failing)
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(CampaignError, match="backup failed"):
+        backup(store, tmp_path / "kept" / "new" / "deeper" / "b.db")
+    assert (tmp_path / "kept").is_dir() and list((tmp_path / "kept").iterdir()) == []
 
 
 @pytest.mark.sqlite_only("SQLite online backup of a store file")

@@ -49,6 +49,10 @@ def register(app: typer.Typer) -> None:
         allow_conflict: Annotated[bool, typer.Option(
             "--allow-conflict", help="Store it even if it contradicts a current lab result of the same candidate's "
                                      "alloy (a second ingot); to fix a wrong result use result correct.")] = False,  # fmt: skip
+        yes: Annotated[bool, typer.Option(
+            "--yes", help="Store a result typed by formula as a new alloy even though it lies within 1 at.% of "
+                          "an exported or measured candidate (without it, that is refused: it is most likely "
+                          "the candidate's result, mistyped).")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -56,6 +60,9 @@ def register(app: typer.Typer) -> None:
         """Record what the lab measured for an alloy or an exported candidate.
 
         A result for the alloy of exported candidates (by formula) is theirs too: they become measured.
+        A formula that is no stored alloy but lies within 1 at.% of a candidate the lab made is refused
+        unless --yes: record it on the candidate (--candidate ID) if it is that one's. Amounts that look
+        like at.% but do not add to 100 are read as proportions, and the reply says so.
 
         Example: hea-campaign result add CoCrFeNi --single-phase yes --phases FCC --method XRD
         """
@@ -72,7 +79,8 @@ def register(app: typer.Typer) -> None:
         store = _open(db, campaign, by)
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
                              operator=operator, by=by, notes=notes, measured_on=measured_on,
-                             check_duplicates=not confirm_duplicate, check_conflicts=not allow_conflict)  # fmt: skip
+                             check_duplicates=not confirm_duplicate, check_conflicts=not allow_conflict,
+                             check_near=not yes)  # fmt: skip
         echo(format_recorded_result(done))
 
     @result_app.command("failed")
@@ -334,7 +342,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def backup(
-        path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten).")],
+        path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten); "
+                                                               "a missing folder is made.")],
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:

@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign explain AlCoCrFeNi
         """
-        from hea_campaign.campaign.chemistry import parse_formula
+        from hea_campaign.campaign.chemistry import parse_formula, proportion_note
         from hea_campaign.campaign.explaining import explain_formula
 
         from ..present.checks import record_id
@@ -194,6 +194,8 @@ def register(app: typer.Typer) -> None:
         png = plot_file(plot)
         explained = explain_formula(_open(db, campaign), formula, version)
         echo(format_explanation(*explained))
+        if proportion_note(formula):
+            echo(f"note: {proportion_note(formula)}")
         if png is not None:
             import numpy as np
 

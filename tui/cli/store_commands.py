@@ -109,12 +109,15 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign parse Al0.5CoCrCuFeNi "(FeNi)0.8Cr0.2"
         """
-        from hea_campaign.campaign.chemistry import parse_formula
+        from hea_campaign.campaign.chemistry import parse_formula, proportion_note
 
         for text in formulas:
             comp = parse_formula(text)
             pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
             echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
+            note = proportion_note(text, with_percent=False)
+            if note:
+                echo(f"  note: {note} (the at.% above)")
 
     @app.command()
     def tui(db: DbOption = None, campaign: CampaignOption = "default", by: ByOption = None) -> None:

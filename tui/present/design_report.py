@@ -58,7 +58,10 @@ def _canonical(formula: str) -> str:
 def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     """What a proposal run did, for the CLI and the TUI alike: the inversion paths (when few),
     the known alloys it met, and what it stored and dropped."""
-    lines = []
+    from hea_campaign.campaign.chemistry import proportion_note
+
+    lines = [f"Note: start alloy {start}: {note}" for start in (getattr(req, "starts", None) or [])
+             if (note := proportion_note(start))]
     if req.mode == "invert" and len(outcome.paths) <= max_paths:
         for start, path in outcome.paths.items():
             end = path[-1]
@@ -130,16 +133,24 @@ def trust_lines(d) -> list[str]:
         held = " and ".join(conf["set"]) or "neither class"
         out.append(f"  conformal set at {100 * conf['level']:g} %: {held}")
     nt = u.get("nearest_training_alloy")
+    cutoff = getattr(d, "novel_cutoff", None)  # (at.%, percentile): what the novel flag compares nt with
+    beyond = f"; flagged novel beyond {cutoff[0]:.1f} at.%" if cutoff else ""
     if nt:
-        out.append(f"  nearest training alloy: {nt['formula']} ({nt['distance_at_pct']:.1f} at.%, "
-                   f"{ordinal(round(nt['percentile']))} percentile of training alloys' own distances)")
+        out.append(f"  nearest training alloy: {nt['formula']}, {nt['distance_at_pct']:.1f} at.% away{beyond}")
+        out.append(f"    ({ordinal(round(nt['percentile']))} percentile of training alloys' own distances"
+                   + (f"; the cutoff is their {ordinal(round(cutoff[1]))})" if cutoff else ")"))
+    elif cutoff:
+        out.append(f"  flagged novel beyond {cutoff[0]:.1f} at.% from every training alloy "
+                   f"(the {ordinal(round(cutoff[1]))} percentile of their own distances)")
     near = getattr(d, "nearest_measured", None) or u.get("nearest_measured") or []
     if near:
         out.append("  nearest measured alloys:")
         out += [f"    {n['formula']:<34} {n['label']:<13} {n['distance_at_pct']:5.1f} at.% away" for n in near]
     if getattr(d, "cost_per_kg", None) is not None:
+        batch = getattr(d, "ingot_batch", None)
+        whose = f"the mass of export batch {batch}" if batch is not None else "the default mass: not exported"
         out.append(f"  raw-material cost: {d.cost_per_kg:.2f} USD/kg, {usd(d.cost_per_ingot)} per "
-                   f"{d.ingot_g:g} g ingot (prices: {d.price_source})")
+                   f"{d.ingot_g:g} g ingot ({whose}; prices: {d.price_source})")
     if getattr(d, "density", None) is not None:
         out.append(f"  density: {d.density:.2f} g/cm3 (rule-of-mixtures estimate)")
     return out

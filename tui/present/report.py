@@ -94,6 +94,8 @@ def format_recorded_result(r) -> str:
     m = r.measurement
     lines = [f"Recorded measurement {m.id}: {r.alloy.formula} {_result_text(m.single_phase, m.phases, m.method)}"
              + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "")]  # fmt: skip
+    if getattr(r, "formula_note", None):
+        lines.append(f"  note: {r.formula_note}")
     if r.new_alloy:
         lines.append(f"  new alloy {r.alloy.formula} (id {r.alloy.id}) added to the campaign")
     if r.outside_vocabulary:
@@ -133,6 +135,17 @@ def format_results_import(r) -> str:
     if masses:
         lines.append(f"  {len(masses)} row(s) added the masses weighed to a stored result, as its correction:")
         lines += _listing([f"line {line}: measurement {m} -> {new}" for line, m, new in masses])
+    proportions = getattr(r, "proportions", [])
+    if proportions:
+        lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but do not add to 100:")
+        lines += _listing([f"line {line}: {formula}: {note}" for line, formula, note in proportions])
+    near = getattr(r, "near_candidates", [])
+    if near:
+        lines.append(f"  note: {len(near)} row(s) added a new alloy within 1 at.% of a candidate the lab made; if "
+                     "one is that candidate's result, move it there (hea-campaign result correct MEASUREMENT "
+                     "--single-phase ... --candidate ID):")
+        lines += _listing([f"line {line}: {formula} (measurement {m}) is {d:.2f} at.% from candidate {cid} ({cf})"
+                           for line, formula, m, d, cid, cf in near])
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
@@ -171,6 +184,8 @@ def format_move(moved) -> str:
         lines.append(f"  measured now: candidate {', '.join(map(str, moved.measured))}")
     if moved.reopened:
         lines.append(f"  exported again, awaiting their own result: candidate {', '.join(map(str, moved.reopened))}")
+    if getattr(moved, "formula_note", None):
+        lines.append(f"  note: {moved.formula_note}")
     if moved.disagrees:
         lines.append(f"  note: {moved.disagrees}")
     return "\n".join(lines)
@@ -285,8 +300,10 @@ def format_failed(candidates) -> str:
 def format_backup(r) -> str:
     """A verified backup (campaign.backup.BackupResult)."""
     shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")
-    lines = [f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
-             f"  rows: {shown}"]
+    made = getattr(r, "created_folder", None)
+    lines = ([f"Created the folder {made} for the backup"] if made is not None else []) + [
+        f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
+        f"  rows: {shown}"]
     if r.models is not None:
         lines.append(f"  model checkpoints: {r.model_files} file(s) copied to {r.models} (restore the store "
                      f"beside it under the same name, e.g. {r.path.name} with {r.models.name})")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
+from rich.markup import escape
 from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -238,12 +239,13 @@ class ResultsPane(VerticalScroll):
 
     def _ask(self, exc: Exception, question: str, confirmed: frozenset) -> None:
         """Nothing was saved: say why, and save again with ``confirmed`` if the person says yes."""
-        from hea_campaign.campaign.results import DuplicateResult, PublishedResult
+        from hea_campaign.campaign.results import DuplicateResult, NearCandidate, PublishedResult
 
         from ..modals import ConfirmModal
 
         why = ("the same result was just entered" if isinstance(exc, DuplicateResult)
                else "it corrects a published result" if isinstance(exc, PublishedResult)
+               else f"the formula is next to candidate {exc.candidate_id}" if isinstance(exc, NearCandidate)
                else "it contradicts an earlier result")
         self.query_one("#result-status", Static).update(f"[yellow]Not saved yet: {why}.[/]")
         self.app.push_screen(ConfirmModal(f"{getattr(exc, 'reason', exc)}. {question}?"),
@@ -252,8 +254,8 @@ class ResultsPane(VerticalScroll):
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
         from hea_campaign.campaign.result_moves import move_result
-        from hea_campaign.campaign.results import (DuplicateResult, NeedsConfirmation, PublishedResult, correct_result,
-                                                   record_result)
+        from hea_campaign.campaign.results import (DuplicateResult, NearCandidate, NeedsConfirmation, PublishedResult,
+                                                   correct_result, record_result)
 
         errors = self.show_errors()
         single = self._single()
@@ -275,7 +277,7 @@ class ResultsPane(VerticalScroll):
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
         )
-        moved, conflicting = None, False
+        moved, conflicting, proportions = None, False, None
         if self._value("corrects") and self._move_target():
             moved = self.app.guard(move_result, self.app.store, int(self._value("corrects")), **self._move_target(),
                                    **common)
@@ -295,8 +297,13 @@ class ResultsPane(VerticalScroll):
                 done = record_result(self.app.store, self._value("formula") or None,
                                      int(self._value("candidate")) if self._value("candidate") else None,
                                      check_duplicates="twin" not in confirmed,
-                                     check_conflicts="conflict" not in confirmed, **common)  # fmt: skip
-                m, conflicting = done.measurement, done.now_conflicting
+                                     check_conflicts="conflict" not in confirmed,
+                                     check_near="near" not in confirmed, **common)  # fmt: skip
+                m, conflicting, proportions = done.measurement, done.now_conflicting, done.formula_note
+            except NearCandidate as exc:  # record it on the candidate (its id in the form) or store a new alloy
+                self._ask(exc, "Store it as a new alloy anyway (No: type the candidate id instead)",
+                          confirmed | {"near"})
+                return
             except NeedsConfirmation as exc:
                 twin = isinstance(exc, DuplicateResult)
                 kind = "twin" if twin else "conflict"  # a yes answers this question only; the other still asks
@@ -317,5 +324,7 @@ class ResultsPane(VerticalScroll):
         else:
             self.query_one("#result-status", Static).update(f"[green]Saved result {m.id}{note}.[/]" + (
                 " [yellow]Its alloy's current results now disagree (the literature says otherwise): it is left "
-                "out of training until one is corrected.[/]" if conflicting else ""))
+                "out of training until one is corrected.[/]" if conflicting else "") + (
+                f" Note: {escape(proportions)}." if proportions else "") + (
+                f" Phases stored as {escape(m.phases)}." if m.phases and m.phases != (common["phases"] or "").strip() else ""))
         self.post_message(self.Saved(m.id))
