@@ -312,6 +312,7 @@ def test_a_cost_below_a_cent_is_shown_to_two_significant_digits_and_cents_stay_c
         "0.001 USD"]
     assert [round_usd(v) for v in (0, 0.00117, 4.26e-5, 0.0149, 12.3456)] == [0, 0.0012, 4.3e-5, 0.01, 12.35]
     detail = SimpleNamespace(candidate=SimpleNamespace(uncertainty={}), cost_per_kg=11.74, cost_per_ingot=0.001174,
-                             ingot_g=0.1, price_source="pymatgen", density=None)
+                             ingot_g=0.1, price_source="pymatgen", density=None, ingot_batch=7)
     (line,) = trust_lines(detail)  # the candidate detail, in the CLI and the TUI
-    assert line == "  raw-material cost: 11.74 USD/kg, 0.0012 USD per 0.1 g ingot (prices: pymatgen)"
+    assert line == ("  raw-material cost: 11.74 USD/kg, 0.0012 USD per 0.1 g ingot (the mass of export batch 7; "
+                    "prices: pymatgen)")
