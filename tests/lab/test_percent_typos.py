@@ -11,27 +11,12 @@ from hea_campaign.campaign.results import NearCandidate, record_result
 from hea_campaign.tui.cli import main
 
 from .conftest import candidate_statuses, counts, insert_candidates
+from .test_lab_cli import _ok, _refused
 
 
 @pytest.fixture
 def db(store):
     return ["--db", store.url]
-
-
-def _ok(capsys, *args) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
-def _refused(capsys, *args) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 2, out
-    lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
-    return lines[0]
 
 
 @pytest.mark.parametrize(("text", "note"), [
