@@ -8,7 +8,6 @@ import pytest
 
 from hea_campaign.campaign.chemistry import proportion_note
 from hea_campaign.campaign.results import NearCandidate, record_result
-from hea_campaign.tui.cli import main
 
 from .conftest import candidate_statuses, counts, insert_candidates
 from .test_lab_cli import _ok, _refused
