@@ -264,7 +264,8 @@ def test_ctrl_c_after_the_last_epoch_stops_nothing_and_the_version_is_activated(
     """A Ctrl+C that arrives once every epoch has run stopped nothing: it used to count as an
     interruption, so `train --activate` left the complete version inactive without saying why."""
     import hea_campaign.campaign.model_versions as mv
-    from hea_campaign.campaign.model_versions import get_version
+    import hea_campaign.campaign.retraining  # noqa: F401 - imported before the patch, so it keeps the real
+    from hea_campaign.campaign.model_versions import get_version  # train_version after this test (it binds it)
 
     real = mv.train_version
 
