@@ -34,10 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CampaignError
-from .uncertainty import FLAGS, assess, build_reference
+from .uncertainty import FLAGS, assess, build_reference, leave_one_out_scores
 
 SIGNALS = (
-    "uncertainty score: ambiguity of the scorer's p",
+    "uncertainty score: other class's conformal p",
+    "ambiguity of the scorer's p",
     "ambiguity of the mean of p and p2",
     "second-opinion disagreement |p - p2|",
     "conformal set not a single class",
@@ -46,6 +47,7 @@ SIGNALS = (
     "distance to nearest training alloy",
     "1 - latent density percentile",
 )
+CONFORMAL_SET = SIGNALS[4]  # calibrated on the validation rows: not given there
 
 
 @dataclass
@@ -90,10 +92,12 @@ class _Pool:
     part: list = field(default_factory=list)  # which seed's split each row came from (0, 1, ...)
     members: list = field(default_factory=list)
     n_cal: list = field(default_factory=list)
+    score: list = field(default_factory=list)  # the uncertainty score (empty: the ambiguity of p stands in)
 
-    def add(self, a, y, rf_p=None) -> None:
+    def add(self, a, y, rf_p=None, score=None) -> None:
         self.y.extend(np.asarray(y).tolist())
         self.p.extend(a.p_single.tolist())
+        self.score.extend(np.asarray(a.uncertainty_score if score is None else score, float).tolist())
         self.p2.extend(a.p_second.tolist())
         self.spread.extend(a.spread.tolist())
         self.dist.extend(a.nearest_distance.tolist())
@@ -124,7 +128,9 @@ def _assess_scored(ssvae, X_tr, y_tr, X_val, y_val, X_test, y_test, seed: int, p
     pool.n_cal.append(len(y_val))
     if val_pool is not None:  # the validation rows through the calibration scorer (new to it): where signals are chosen
         pool_model = ScoredModel(ssvae, calibration)
-        val_pool.add(assess(pool_model, ref, X_val), y_val, rf.predict_proba(featurize(X_val, voc))[:, 1])
+        a = assess(pool_model, ref, X_val)
+        loo = leave_one_out_scores(ref, a.p_single, y_val) if len(ref.conformal_scores) > 1 else None
+        val_pool.add(a, y_val, rf.predict_proba(featurize(X_val, voc))[:, 1], loo)
 
 
 def _assess_split(X, y, split, config, seed: int, pool: _Pool, val_pool: _Pool | None = None) -> None:
@@ -188,7 +194,7 @@ def evaluate_flags(
     figures = summarise(pool, setting, [int(s) for s in seeds])
     if val_pool.y:
         on_val = summarise(val_pool, "validation", [int(s) for s in seeds])
-        figures.auc_error_validation = {k: (math.nan if k == SIGNALS[3] else v) for k, v in on_val.auc_error.items()}
+        figures.auc_error_validation = {k: (math.nan if k == CONFORMAL_SET else v) for k, v in on_val.auc_error.items()}
         figures.n_validation = on_val.n
     if png is not None:
         figures.png = reliability_png(figures, png)
@@ -211,15 +217,17 @@ def summarise(pool: _Pool, setting: str, seeds: list[int], level: float = 0.9, b
     wrong = ~right
     sets = np.asarray(pool.sets, int).reshape(len(y), -1)
     size = sets.sum(axis=1) if sets.shape[1] else np.full(len(y), -1)
+    ambiguity = 1.0 - 2.0 * np.abs(p - 0.5)
     signals = {
-        SIGNALS[0]: 1.0 - 2.0 * np.abs(p - 0.5),
-        SIGNALS[1]: 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5),
-        SIGNALS[2]: np.abs(p - p2),
-        SIGNALS[3]: (size != 1).astype(float),
-        SIGNALS[4]: np.asarray(pool.spread),
-        SIGNALS[5]: np.asarray(pool.rf_ambiguity, float),
-        SIGNALS[6]: np.asarray(pool.dist),
-        SIGNALS[7]: 1.0 - np.asarray(pool.dens_pct) / 100.0,
+        SIGNALS[0]: np.asarray(pool.score, float) if len(pool.score) == len(y) else ambiguity,
+        SIGNALS[1]: ambiguity,
+        SIGNALS[2]: 1.0 - 2.0 * np.abs(0.5 * (p + p2) - 0.5),
+        SIGNALS[3]: np.abs(p - p2),
+        SIGNALS[4]: (size != 1).astype(float),
+        SIGNALS[5]: np.asarray(pool.spread),
+        SIGNALS[6]: np.asarray(pool.rf_ambiguity, float),
+        SIGNALS[7]: np.asarray(pool.dist),
+        SIGNALS[8]: 1.0 - np.asarray(pool.dens_pct) / 100.0,
     }
     auc = {k: (math.nan if len(v) != len(y) or np.isnan(v).any() else _auc(wrong, v)) for k, v in signals.items()}
 

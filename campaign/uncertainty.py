@@ -14,6 +14,10 @@ section 6):
   0.740 grouped, 0.709 vs 0.635 system holdout).  References stored before
   this choice keep the mean (``conformal_on`` 0), so their sets stay
   consistent with their calibration;
+  The uncertainty score that ranks candidates is the same calibration read as
+  a number: the conformal p-value of the class p does not predict
+  (``uncertainty_scores``), so candidates of different versions rank on one
+  footing;
 - ``novel``: the nearest labelled training alloy is farther (half-L1, at.%)
   than the 95th percentile of the training alloys' own nearest-neighbour
   distances; the reason names that alloy;
@@ -45,7 +49,7 @@ takes it as ``scorer`` (``campaign.scoring.fit_version_scorer`` gives it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -137,6 +141,17 @@ class Reference:
 
     def second_opinion(self):
         return second_opinion.fitted(self.key or f"id:{id(self)}", self.X_train, self.y_train, self.vocabulary)
+
+    def conformal_p_values(self, p: np.ndarray) -> np.ndarray:
+        """(N, 2) conformal p-values of multi and single phase for p(single) (N x 0 if uncalibrated)."""
+        p = np.asarray(p, dtype=np.float64)
+        if len(self.conformal_scores) == 0:
+            return np.zeros((len(p), 0))
+        from crepes import ConformalClassifier
+
+        cc = ConformalClassifier()
+        cc.fit(self.conformal_scores)
+        return np.asarray(cc.predict_p(np.column_stack([p, 1.0 - p]), smoothing=False), dtype=np.float64)
 
     def conformal_sets(self, p: np.ndarray) -> np.ndarray:
         """(N, 2) 0/1: which classes the prediction set at ``conformal_level`` holds (empty if uncalibrated)."""
@@ -294,11 +309,17 @@ class Assessment:
     nearest_formula: list[str] = field(default_factory=list)
     conformal_level: float = CONFORMAL_LEVEL
     conformal_on: float = CONFORMAL_ON_SCORER
+    other_p: np.ndarray | None = None  # conformal p-value of the class p does not predict (None: uncalibrated)
+
+    @property
+    def ambiguity(self) -> np.ndarray:
+        """0 (sure) to 1 (a coin): ambiguity of the p the conformal sets use (the scorer's)."""
+        return 1.0 - 2.0 * np.abs(_conformal_p(self.conformal_on, self.p_single, self.p_second) - 0.5)
 
     @property
     def uncertainty_score(self) -> np.ndarray:
-        """0 (sure) to 1 (a coin): ambiguity of the p the conformal sets use (the scorer's)."""
-        return 1.0 - 2.0 * np.abs(_conformal_p(self.conformal_on, self.p_single, self.p_second) - 0.5)
+        """How plausible the other class is: see ``uncertainty_scores`` (the ambiguity if uncalibrated)."""
+        return uncertainty_scores(self.other_p, self.ambiguity)
 
     def conformal_set(self, i: int) -> list[str] | None:
         if self.conformal is None or self.conformal.shape[1] == 0:
@@ -312,6 +333,8 @@ class Assessment:
             "density_percentile": round(float(self.density_percentile[i]), 1),
             "uncertainty_score": round(float(self.uncertainty_score[i]), 4),
         }
+        if self.other_p is not None:  # the score is the other class's p-value: the ambiguity kept beside it
+            out["ambiguity"] = round(float(self.ambiguity[i]), 4)
         if self.gap is not None:
             out["consistency_gap"] = round(float(self.gap[i]), 4)
         if self.p_second is not None:
@@ -325,6 +348,47 @@ class Assessment:
                 "percentile": round(float(self.nearest_percentile[i]), 1),
             }
         return out
+
+
+TIE_BREAK = 1e-6  # orders alloys the calibration rows cannot tell apart by their ambiguity
+
+
+def uncertainty_scores(other_p: np.ndarray | None, ambiguity: np.ndarray) -> np.ndarray:
+    """The uncertainty score: the conformal p-value of the class p does not predict, 0 (no calibration
+    alloy was that wrong) to 1, ties broken by the ambiguity; the ambiguity where uncalibrated.
+
+    Within one model version it ranks alloys exactly as the ambiguity of p does; across versions it
+    puts each p on its version's calibration scale, so candidates proposed by different versions
+    (a store holds several) rank on one footing.  Chosen on validation rows (README, *Do the flags
+    mean something?*).  The conformal set holds the other class exactly when it reaches 1 - level.
+    """
+    if other_p is None or len(other_p) != len(ambiguity):
+        return np.asarray(ambiguity, np.float64)
+    return np.asarray(other_p, np.float64) + TIE_BREAK * np.asarray(ambiguity, np.float64)
+
+
+def other_class_p(p_values: np.ndarray, p: np.ndarray) -> np.ndarray | None:
+    """The p-value of the class that p(single) does not predict (None without calibration)."""
+    if p_values.shape[1] == 0:
+        return None
+    return np.where(np.asarray(p) >= 0.5, p_values[:, 0], p_values[:, 1])
+
+
+def leave_one_out_scores(ref: Reference, p_cal: np.ndarray, y_cal: np.ndarray) -> np.ndarray:
+    """Uncertainty scores of the calibration rows themselves, each on the other rows' calibration
+    (in-sample p-values would know each row's own error): for choosing the score on validation rows."""
+    p_cal = np.asarray(_conformal_p(ref.conformal_on, np.asarray(p_cal, np.float64), None), np.float64)
+    own = conformal_scores(p_cal, y_cal)
+    amb = 1.0 - 2.0 * np.abs(p_cal - 0.5)
+    out = np.empty(len(p_cal))
+    for i in range(len(p_cal)):
+        j = int(np.searchsorted(ref.conformal_scores, own[i]))  # one copy of the row's own score leaves
+        if j >= len(ref.conformal_scores) or not np.isclose(ref.conformal_scores[j], own[i]):
+            raise ValueError("p_cal and y_cal are not the rows the reference was calibrated on")
+        others = replace(ref, conformal_scores=np.delete(ref.conformal_scores, j))
+        out[i] = uncertainty_scores(other_class_p(others.conformal_p_values(p_cal[i:i + 1]), p_cal[i:i + 1]),
+                                    amb[i:i + 1])[0]
+    return out
 
 
 def _conformal_p(kind: float, p: np.ndarray, p2: np.ndarray | None) -> np.ndarray:
@@ -356,7 +420,9 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
     desc = featurize(X, model.vocabulary)
     gap = None if p_target is None else np.abs(np.asarray(p_target) - p)
     p2 = second_opinion.predict(ref.second_opinion(), X, ref.vocabulary)
-    sets = ref.conformal_sets(_conformal_p(ref.conformal_on, p, p2))
+    p_conf = _conformal_p(ref.conformal_on, p, p2)
+    sets = ref.conformal_sets(p_conf)
+    other_p = other_class_p(ref.conformal_p_values(p_conf), p_conf)
     nn_idx, nn_d = nearest_neighbour(X, ref.X_train)
     nn_pct = 100.0 * np.searchsorted(ref.nn_distances, nn_d, side="right") / max(len(ref.nn_distances), 1)
     nn_formula = [ref.formula(int(j)) for j in nn_idx]
@@ -401,7 +467,7 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
             })
         flags.append(f)
     return Assessment(p, spread, latent, dens, pct, oor_all, flags, gap, p2, sets, nn_idx, nn_d, nn_pct,
-                      nn_formula, ref.conformal_level, ref.conformal_on)
+                      nn_formula, ref.conformal_level, ref.conformal_on, other_p)
 
 
 FLAGS = ("uncertain", "novel", "low_density", "disputed", "out_of_range", "inconsistent")

@@ -194,6 +194,31 @@ def _flags(a, i):
     return {f["flag"]: f["reason"] for f in a.flags[i]}
 
 
+def test_the_uncertainty_score_is_the_other_class_conformal_p_value(hand_reference):
+    """Hand-computed on the 45 calibration scores (20 x 0.2, 20 x 0.45, 5 x 0.6): the p-value of the class p
+    does not predict is (1 + calibration alloys wrong at least as confidently) / 46, ties ordered by the
+    ambiguity; the set holds the other class exactly when it reaches 1 - 0.9."""
+    X = _rows(["Fe40Ni40Cr10Co10", "Fe30Ni25Cr25Co20", "Fe20Ni20Cr30Co30", "Fe15Ni15Cr35Co35"])  # p .8 .55 .4 .3
+    a = assess(HandModel(), hand_reference, X)
+    assert np.allclose(a.other_p, [1 / 46, 6 / 46, 6 / 46, 1 / 46])
+    assert np.allclose(a.uncertainty_score, a.other_p + 1e-6 * np.array([0.4, 0.9, 0.8, 0.4]))
+    assert list(np.argsort(a.uncertainty_score, kind="stable")) == [0, 3, 2, 1]  # 0.55 above 0.4: ambiguity
+    holds_other = [cs is not None and len(cs) == 2 for cs in map(a.conformal_set, range(4))]
+    assert holds_other == list(a.uncertainty_score >= 0.1) == [False, True, True, False]
+    assert a.uncertainty(1)["ambiguity"] == 0.9 and a.uncertainty(1)["uncertainty_score"] == round(6 / 46, 4)
+
+
+def test_the_calibration_rows_scores_leave_their_own_error_out(hand_reference):
+    """For choosing the score on validation rows: each row's p-value comes from the 44 others."""
+    from hea_campaign.campaign.uncertainty import leave_one_out_scores
+
+    X = _rows(["Fe30Ni30Cr20Co20", "Fe40Ni40Cr10Co10", "Fe30Ni25Cr25Co20"])  # wrong at 0.6, right at .8, .55
+    s = leave_one_out_scores(hand_reference, HandModel().predict_proba(X), np.array([0, 1, 1]))
+    assert np.allclose(s, np.array([5 / 45, 1 / 45, 6 / 45]) + 1e-6 * np.array([0.8, 0.4, 0.9]))
+    with pytest.raises(ValueError, match="not the rows"):  # a row that is not among the calibration rows
+        leave_one_out_scores(hand_reference, np.array([0.3]), np.array([1]))
+
+
 def test_uncertain_is_a_conformal_set_with_both_classes(hand_reference):
     a = assess(HandModel(), hand_reference, _rows(["Fe40Ni40Cr10Co10", "Fe25Ni26Cr25Co24"]))
     assert a.conformal_set(0) == ["single"] and "uncertain" not in _flags(a, 0)
@@ -286,10 +311,12 @@ def test_a_reference_stored_before_the_choice_keeps_its_sets_on_the_mean_of_p_an
     legacy = Reference.from_arrays(old, V, key="hand-made")
     X = _rows(["Fe25Ni26Cr25Co24", "Fe40Ni40Cr10Co10", "Fe30Ni30Cr20Co20"])
     a, b = assess(HandModel(), hand_reference, X), assess(HandModel(), legacy, X)
-    assert np.allclose(a.uncertainty_score, 1 - 2 * np.abs(a.p_single - 0.5))
+    assert np.allclose(a.ambiguity, 1 - 2 * np.abs(a.p_single - 0.5))
     mean = 0.5 * (b.p_single + b.p_second)
-    assert np.allclose(b.uncertainty_score, 1 - 2 * np.abs(mean - 0.5))
+    assert np.allclose(b.ambiguity, 1 - 2 * np.abs(mean - 0.5))
     assert (legacy.conformal_sets(mean) == b.conformal).all()
+    other = np.where(mean >= 0.5, 0, 1)  # the score is the p-value of the class the mean does not predict
+    assert np.allclose(b.other_p, legacy.conformal_p_values(mean)[np.arange(3), other])
 
 
 def test_reference_round_trips_through_arrays(hand_reference):
@@ -459,9 +486,15 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     assert [(r["id"], r["single_phase"], r["current"]) for r in view.lab_results] == \
         [(first.id, True, False), (second.id, False, True)]
     text = candidate_detail_text(view).plain
+    from dataclasses import replace
+
     assert f"measurement {first.id}: single phase (FCC), XRD, by [bold]ana  (corrected by a later entry)" in text
     assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by ben" in text
-    assert "uncertainty score (ambiguity of p)" in text and "latent_density" not in text  # names, not keys
+    assert "uncertainty score (the other class's conformal p-value)" in text and "latent_density" not in text
+    assert "; ambiguity of p " in text  # names, not keys; the ambiguity beside the score
+    kept = {k: v for k, v in view.candidate.uncertainty.items() if k != "ambiguity"}
+    older = replace(view, candidate=replace(view.candidate, uncertainty=kept))
+    assert "uncertainty score (ambiguity of p)" in candidate_detail_text(older).plain  # proposed before the change
     # flags that warn that p may be wrong come first, in yellow; where the alloy lies is a dimmed note
     from dataclasses import replace
 
@@ -495,15 +528,16 @@ def test_flag_figures_on_a_hand_made_pool(tmp_path):
     pool.sets = [[0, 1], [1, 0], [1, 1], [1, 0]]
     pool.flags = [set(), set(), {"uncertain", "disputed"}, set()]
     f = summarise(pool, "hand-made", [0])
-    assert math.isnan(f.auc_error[SIGNALS[5]])  # no reference forest in this pool: not made up
+    assert math.isnan(f.auc_error[SIGNALS[6]])  # no reference forest in this pool: not made up
     pool.rf_ambiguity = [0.1, 0.5, 0.2, 0.9]  # ranks one error top, the other below a right answer
     f = summarise(pool, "hand-made", [0])
-    assert f.auc_error[SIGNALS[5]] == 0.75
+    assert f.auc_error[SIGNALS[6]] == 0.75
     assert f.accuracy == 0.5 and f.coverage == 0.75
     assert f.set_sizes == {0: 0.0, 1: 0.75, 2: 0.25} and f.single_set_accuracy == pytest.approx(2 / 3)
     assert f.per_flag["uncertain"] == {"n": 1, "accuracy": 0.0, "accuracy_unflagged": pytest.approx(2 / 3)}
-    assert f.auc_error[SIGNALS[3]] == 0.75  # the set flags one of the two errors and no right answer
-    assert f.auc_error[SIGNALS[1]] == 1.0  # ambiguity: 0.9, 0.4 for the wrong ones, 0.2, 0.2 for the right ones
+    assert f.auc_error[SIGNALS[4]] == 0.75  # the set flags one of the two errors and no right answer
+    assert f.auc_error[SIGNALS[1]] == f.auc_error[SIGNALS[0]] == 1.0  # no scores pooled: the ambiguity stands in
+    assert f.auc_error[SIGNALS[2]] == 1.0  # ambiguity of the mean: 0.9, 0.4 for the wrong ones, 0.2, 0.2 for the right ones
     # ECE by hand: bins [0.1,0.2) {0.1 -> 0}, [0.2,0.3) {0.2 -> 1}, [0.5,0.6) {0.55 -> 0}, [0.9,1] {0.9 -> 1}
     assert f.ece == pytest.approx((0.1 + 0.8 + 0.55 + 0.1) / 4)
     png = reliability_png(f, tmp_path / "r.png")
@@ -565,8 +599,14 @@ def test_the_uncertainty_scores_error_auc_is_also_given_within_each_seeds_model(
     f = summarise(pool, "hand-made", [0, 1])
     # seed 0: the wrong one (ambiguity 0.8) above 0.2, below 0.9: 0.5; seed 1: 0.8 above 0.1: 1.0
     assert f.auc_error_per_seed == [0.5, 1.0]
-    assert abs(f.auc_error["uncertainty score: ambiguity of the scorer's p"] - 4 / 6) < 1e-12  # pooled
+    assert abs(f.auc_error["ambiguity of the scorer's p"] - 4 / 6) < 1e-12  # pooled
     assert "within each seed's model: 0.500, 1.000 (mean 0.750" in format_flag_figures(f)
+    # scores in each seed's order of ambiguity but on its own calibration scale: seed 1's wrong alloy (p 0.6)
+    # now ranks above seed 0's right one at p 0.45, which its ambiguity (0.8 < 0.9) did not: 5 of 6 pairs
+    pool.score = [0.02, 0.45, 0.40, 0.60, 0.01]
+    f = summarise(pool, "hand-made", [0, 1])
+    assert abs(f.auc_error["uncertainty score: other class's conformal p"] - 5 / 6) < 1e-12
+    assert f.auc_error_per_seed == [0.5, 1.0]  # within a seed: the same order as the ambiguity
 
 
 def test_a_batch_cost_leaves_out_and_counts_the_candidates_without_a_price():

@@ -68,7 +68,9 @@ def bar(value: float, scale: float, width: int = 30, char: str = "█") -> str:
 # the numbers a candidate's assessment keeps, by name (cost and density are shown above, with units)
 _SIGNAL_NAMES = {"spread": "spread of p", "latent_density": "latent density",
                  "density_percentile": "its percentile among training alloys",
-                 "uncertainty_score": "uncertainty score (ambiguity of p)"}
+                 "uncertainty_score": "uncertainty score (ambiguity of p)", "ambiguity": "ambiguity of p"}
+# a candidate that keeps its ambiguity beside the score has the other class's conformal p-value as its score
+_SCORE_AS_P_VALUE = "uncertainty score (the other class's conformal p-value)"
 _SHOWN_ABOVE = {"cost_usd_per_kg", "density_g_cm3"}
 
 
@@ -138,7 +140,8 @@ def candidate_detail_text(d) -> Text:
             lines.append(f"  {e(name):>6} {v:+.3f} [{color}]{bar(v, scale, 30)}[/]")
     lines += ["", "[b]Latent position[/b] z = ("
               + ", ".join(f"{z + 0.0:.2f}".replace("-0.00", "0.00") for z in c.latent_z) + ")"]
-    shown = [f"{e(_SIGNAL_NAMES.get(k, k.replace('_', ' ')))} {v:.3g}" for k, v in c.uncertainty.items()
+    names = {**_SIGNAL_NAMES, **({"uncertainty_score": _SCORE_AS_P_VALUE} if "ambiguity" in c.uncertainty else {})}
+    shown = [f"{e(names.get(k, k.replace('_', ' ')))} {v:.3g}" for k, v in c.uncertainty.items()
              if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in _SHOWN_ABOVE]
     lines.append("  " + "; ".join(shown))
     if c.path:
