@@ -38,6 +38,12 @@ ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="W
                                                  callback=_by_name)]
 
 
+CapitalsYes = Annotated[bool, typer.Option(
+    "--yes", help="Read a formula typed all in capitals as written (CONI as C, O, N and I) even though its "
+                  "letters also spell another alloy (CoNi); without it, that is refused with the alloy "
+                  "it may mean.")]
+
+
 def given(ctx: typer.Context, name: str, value):
     """``value`` if the user gave option ``name``, else None: the shared request builder then applies the
     default itself and knows it did (an error can say a value is the default only when it is)."""
