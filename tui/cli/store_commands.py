@@ -132,8 +132,8 @@ def register(app: typer.Typer) -> None:
 
         --by NAME is who the audit trail records for everything done in this session
         (approve, reject, export, import, lab results and corrections), as every command's
-        --by; the header shows it ("by NAME"). Without it: the OS user, which cannot tell
-        apart people who share one login.
+        --by; the header shows it ("by NAME"). Without it: HEA_CAMPAIGN_BY, else the OS user,
+        which cannot tell apart people who share one login.
 
         Example: hea-campaign tui --db lab.db --by "Ana Ruiz"
         """
