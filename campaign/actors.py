@@ -19,6 +19,7 @@ from .errors import CampaignError
 
 # C0 and C1 controls (newline and tab included), DEL, the line/paragraph separators and the
 # bidirectional embeddings/overrides/isolates: none belongs in a name recorded as who did something.
+ENV_BY = "HEA_CAMPAIGN_BY"  # who is acting when --by is not given (a shared login, a script)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 UNKNOWN = "unknown"
 
@@ -44,9 +45,22 @@ def actor_name(value: str | None, option: str = "--by", default: str = "the OS u
     return name
 
 
+def given_actor(value: str | None, option: str = "--by") -> str | None:
+    """The name given with ``option`` (--by), else ``HEA_CAMPAIGN_BY`` when it is set, each checked by
+    ``actor_name`` (a blank or empty HEA_CAMPAIGN_BY is refused, naming it, as a blank --by is); None when
+    neither is given (the services then take the OS user).  --by wins: the variable is not read then."""
+    if value is not None:
+        return actor_name(value, option)
+    env = os.environ.get(ENV_BY)
+    if env is None:
+        return None
+    return actor_name(env, ENV_BY)
+
+
 def resolve_actor(value: str | None, option: str = "--by") -> str:
-    """Who is acting: the checked --by name, else the OS user (``current_user``)."""
-    return actor_name(value, option) or current_user()
+    """Who is acting: the checked --by name, else HEA_CAMPAIGN_BY (``given_actor``), else the OS user
+    (``current_user``)."""
+    return given_actor(value, option) or current_user()
 
 
 def current_user() -> str:

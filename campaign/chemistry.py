@@ -275,6 +275,65 @@ def _split_symbols(run: str, lower: dict[str, str]) -> list[str] | None:
     return best[0]
 
 
+class CapitalsFormula(FormulaError):
+    """A formula typed all in capitals that reads as one alloy as written and as another once its letters
+    are cased as element symbols (CONI: C O N I, or CoNi?).  Nothing typed this way is taken as written
+    unless the person confirms it; ``reason`` says so without the command line's way to confirm,
+    ``read`` is how it reads as written ('C O N I'), ``suggestion`` the re-cased text ('CoNi')."""
+
+    def __init__(self, message: str, reason: str, read: str, suggestion: str):
+        super().__init__(message)
+        self.reason = reason
+        self.read = read
+        self.suggestion = suggestion
+
+
+def capitals_reading(formula: str) -> tuple[str, str] | None:
+    """(how it is read, 'C O N I'; the re-cased text, 'CoNi') for a formula whose letters are all capitals
+    and which also reads, re-cased into element symbols, as another composition; None otherwise, and for
+    text that does not parse (parse_formula says what is wrong with it).  Single capitals separated by
+    amounts or brackets (V50W50, C1O1N1I1) and runs that re-case to themselves (VW, NbTaVW) are not asked
+    about: only a run of capitals that spells two-letter symbols is."""
+    if not isinstance(formula, str) or len(formula) > MAX_FORMULA_LENGTH:
+        return None
+    letters = "".join(ch for ch in formula if ch.isalpha())
+    if not letters.isascii() or not letters.isupper() or not re.search(r"[A-Z]{2}", formula):
+        return None
+    try:
+        as_written = parse_formula(formula)
+        squeezed, _ = _precheck(formula)
+        fixed = case_fixed(squeezed)
+        if fixed is None or parse_formula(fixed).as_dict() == as_written.as_dict():
+            return None
+    except FormulaError:
+        return None
+    read = " ".join(dict.fromkeys(_SYMBOL.findall(squeezed)))
+    return read, fixed
+
+
+def capitals_message(formula: str) -> str | None:
+    """'read as C O N I; did you mean CoNi? write element symbols with a capital then lower case' for a
+    formula ``capitals_reading`` asks about, else None."""
+    found = capitals_reading(formula)
+    if found is None:
+        return None
+    read, fixed = found
+    return (f"read as {read}; did you mean {_quote(fixed, 60)[1:-1]}? "
+            "write element symbols with a capital then lower case")
+
+
+def parse_typed_formula(formula: str, *, confirmed: bool = False) -> Composition:
+    """``parse_formula`` for a formula a person typed (a command's argument, a form's field, a results
+    CSV's cell): one written all in capitals that also reads as another, capitalised alloy (CONI, CoNi?)
+    raises CapitalsFormula unless ``confirmed`` (the CLI's --yes, a yes in the TUI)."""
+    comp = parse_formula(formula)
+    found = None if confirmed else capitals_reading(formula)
+    if found is not None:
+        reason = f"{_quote(formula)} {capitals_message(formula)}"
+        raise CapitalsFormula(f"{reason}; if {found[0]} is meant, confirm it (--yes)", reason, *found)
+    return comp
+
+
 def outside_vocabulary_message(unknown, lead: str) -> str:
     """``lead`` (e.g. 'constraints name elements outside the model vocabulary') and the names, with a
     case hint for each one that is an element symbol in the wrong case ('al: ... (Al?)')."""

@@ -32,7 +32,7 @@ from sqlmodel import Session
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Measurement
 
-from .chemistry import parse_formula, proportion_note
+from .chemistry import parse_formula, parse_typed_formula, proportion_note
 from .errors import CampaignError
 from .importing import DATASET_SOURCE
 from .lifecycle import mark_reopened
@@ -68,8 +68,11 @@ def move_result(
     measured_on: date | str | None = None,
     by: str | None = None,
     notes: str | None = None,
+    allow_capitals: bool = False,
 ) -> MovedResult:
-    """Correct ``measurement_id`` and move it to ``candidate_id`` or to the alloy ``formula`` (see module)."""
+    """Correct ``measurement_id`` and move it to ``candidate_id`` or to the alloy ``formula`` (see module); a
+    formula typed all in capitals that also reads as another alloy raises CapitalsFormula unless
+    ``allow_capitals``."""
     actor = by or current_user()
     cid = _check_candidate_id(candidate_id)
     text = None if formula is None or not str(formula).strip() else str(formula).strip()
@@ -82,7 +85,7 @@ def move_result(
                                 "only lab results are moved (check the measurement id)")
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
-        r.composition = parse_formula(text) if text is not None else None
+        r.composition = parse_typed_formula(text, confirmed=allow_capitals) if text is not None else None
         r.candidate_id = cid
         if r.composition is None:
             r.composition = parse_formula(_formula_of_candidate(session, store, cid))

@@ -66,7 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
-from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, proportion_note
+from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, parse_typed_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
@@ -306,13 +306,15 @@ def prepare(
     operator: str | None = None,
     notes: str | None = None,
     measured_on: date | str | None = None,
+    allow_capitals: bool = False,
 ) -> ResultInput:
-    """Validate everything that does not need the store; raise FormulaError/CampaignError."""
+    """Validate everything that does not need the store; raise FormulaError/CampaignError (CapitalsFormula
+    for a formula typed all in capitals that also reads as another alloy, unless ``allow_capitals``)."""
     cid = _check_candidate_id(candidate_id)
     text = None if formula is None or not str(formula).strip() else str(formula).strip()
     if text is None and cid is None:
         raise CampaignError("give the alloy's formula or the candidate id the result is for")
-    comp = parse_formula(text) if text is not None else None
+    comp = parse_typed_formula(text, confirmed=allow_capitals) if text is not None else None
     if not isinstance(single_phase, bool):
         single_phase = parse_single_phase(single_phase)
     return ResultInput(
@@ -485,6 +487,7 @@ def record_result(
     check_duplicates: bool = False,
     check_conflicts: bool = False,
     check_near: bool = False,
+    allow_capitals: bool = False,
 ) -> RecordedResult:
     """Add one lab result and say what changed (new alloy, candidate moved).
 
@@ -494,11 +497,13 @@ def record_result(
     contradicts a current lab result of a candidate's alloy raises
     ConflictingResult; with ``check_near``, one typed by formula for a new alloy
     within NEAR_CANDIDATE_AT_PCT of an exported or measured candidate raises
-    NearCandidate.  Either way nothing is written.
+    NearCandidate.  A formula typed all in capitals that also reads as another alloy (CONI: CoNi?)
+    raises CapitalsFormula unless ``allow_capitals``.  Either way nothing is written.
     """
     actor = by or current_user()
     r = prepare(formula=formula, candidate_id=candidate_id, single_phase=single_phase, phases=phases,
-                method=method, operator=operator, notes=notes, measured_on=measured_on)  # fmt: skip
+                method=method, operator=operator, notes=notes, measured_on=measured_on,
+                allow_capitals=allow_capitals)  # fmt: skip
     with store.write() as session:
         _candidate_for(session, store, r, set())  # a candidate id and a formula that disagree: said first
         if check_duplicates:
@@ -748,7 +753,7 @@ def _csv_content(cells: dict[str, str]) -> str:
     return "csv|" + "|".join((cells.get(c) or "").strip() for c in CSV_COLUMNS)
 
 
-def _prepare_csv(rows, errors) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
+def _prepare_csv(rows, errors, allow_capitals: bool = False) -> tuple[list[tuple[int, ResultInput]], dict[int, str]]:
     prepared: list[tuple[int, ResultInput]] = []
     contents: dict[int, str] = {}
     for line, cells in rows:
@@ -763,6 +768,7 @@ def _prepare_csv(rows, errors) -> tuple[list[tuple[int, ResultInput]], dict[int,
                 operator=cells.get("operator"),
                 notes=cells.get("notes"),
                 measured_on=cells.get("measured_on"),
+                allow_capitals=allow_capitals,
             )
         except (CampaignError, FormulaError) as exc:
             errors.append((line, str(exc)))
@@ -795,7 +801,8 @@ def _prepare_sheet(rows, unit: str, errors, report, batches: dict[int, str] | No
         try:
             r = prepare(formula=g.formula or None, candidate_id=g.candidate_id,
                         single_phase=False if blank else g.single_phase or _label_from_phases(g.phases),
-                        phases=None if blank else g.phases or None)
+                        phases=None if blank else g.phases or None,
+                        allow_capitals=True)  # the sheet's formula is the export's canonical one
             if r.candidate_id is None:
                 raise CampaignError("a weigh sheet line needs its candidate_id")
             r.made_composition = _sheet_made(g, unit, r)
@@ -863,10 +870,11 @@ def _current_results_of(session: Session, candidate: Candidate) -> list[Measurem
 
 
 def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = None,
-                   allow_conflicts: bool = False) -> ResultsImportReport:
+                   allow_conflicts: bool = False, allow_capitals: bool = False) -> ResultsImportReport:
     """Import results from a CSV (columns: formula or candidate_id, single_phase, phases,
     method, operator, notes, measured_on); all rows or none.  A row that contradicts a current
-    lab result of a candidate's alloy is a bad row unless ``allow_conflicts``."""
+    lab result of a candidate's alloy is a bad row unless ``allow_conflicts``; so is a formula typed
+    all in capitals that also reads as another alloy (CONI: CoNi?) unless ``allow_capitals``."""
     actor = by or current_user()
     path = Path(csv_path)
     if path.is_dir():
@@ -882,7 +890,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     if is_sheet(names):
         prepared, contents = _prepare_sheet(rows, sheet_unit(names), errors, report, batches, weighed_only)
     else:
-        prepared, contents = _prepare_csv(rows, errors)
+        prepared, contents = _prepare_csv(rows, errors, allow_capitals)
 
     digest = sha256_of(path)
     prefix = f"r{store.campaign_id}"
@@ -1241,9 +1249,10 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def history(store: CampaignStore, formula: str) -> AlloyHistory:
-    """Every measurement (superseded ones marked) and candidate event of an alloy, oldest first."""
-    comp = parse_formula(formula)
+def history(store: CampaignStore, formula: str, allow_capitals: bool = False) -> AlloyHistory:
+    """Every measurement (superseded ones marked) and candidate event of an alloy, oldest first (a formula
+    typed all in capitals that also reads as another alloy raises CapitalsFormula unless ``allow_capitals``)."""
+    comp = parse_typed_formula(formula, confirmed=allow_capitals)
     with store.read() as session:
         alloy = q.alloys_by_formula(session, store.campaign_id, [comp.formula]).get(comp.formula)
         if alloy is None:

@@ -264,8 +264,11 @@ def test_ctrl_c_after_the_last_epoch_stops_nothing_and_the_version_is_activated(
     """A Ctrl+C that arrives once every epoch has run stopped nothing: it used to count as an
     interruption, so `train --activate` left the complete version inactive without saying why."""
     import hea_campaign.campaign.model_versions as mv
-    import hea_campaign.campaign.retraining  # noqa: F401 - imported before the patch, so it keeps the real
-    from hea_campaign.campaign.model_versions import get_version  # train_version after this test (it binds it)
+    # retraining and simulation bind train_version by name (`from .model_versions import train_version`):
+    # imported before the patch, they keep the real one after this test, whatever imported them first
+    import hea_campaign.campaign.retraining  # noqa: F401
+    import hea_campaign.campaign.simulation  # noqa: F401
+    from hea_campaign.campaign.model_versions import get_version
 
     real = mv.train_version
 
@@ -287,6 +290,8 @@ def test_a_store_busy_beyond_the_timeout_is_said_in_plain_words(seeded_store, ca
     never the driver's 'database is locked' with its SQL and link."""
     import sqlite3
 
+    # db.backup binds BUSY_TIMEOUT_MS by name: imported before the patch, it keeps 30 s after this test
+    import hea_campaign.db.backup  # noqa: F401
     from hea_campaign.db import engine as engine_module
 
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 300)
@@ -322,7 +327,8 @@ def test_a_note_with_newlines_stays_on_its_history_line(seeded_store, capsys):
 
 def test_ctrl_c_during_an_import_says_nothing_half_written_is_kept(seeded_store, tmp_path, capsys, monkeypatch):
     """Typer turns Ctrl+C into a quiet status 130; the user is told, and the store is as before."""
-    import hea_campaign.campaign.results as results
+    import hea_campaign.campaign.result_moves  # noqa: F401 - binds _write by name: imported before the patch,
+    import hea_campaign.campaign.results as results  # it keeps the real one after this test
 
     csv = tmp_path / "xrd.csv"
     csv.write_text("formula,single_phase\n" + "".join(f"Fe{i + 1}Ni{200 - i},yes\n" for i in range(50)))

@@ -55,7 +55,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from hea_campaign.campaign.backup import backup
-from hea_campaign.campaign.chemistry import FormulaError, parse_formula
+from hea_campaign.campaign.chemistry import FormulaError, parse_formula, parse_typed_formula
 from hea_campaign.campaign.datasets import fetch
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.export import export_batch
@@ -459,8 +459,8 @@ class CampaignMachine(RuleBasedStateMachine):
 
     @rule(text=fuzzed_formulas, single=st.booleans())
     def add_result_fuzzed_formula(self, text, single):
-        try:
-            formula = parse_formula(text).formula
+        try:  # typed: all capitals spelling another alloy (CN: Cn?) are refused too, unless confirmed
+            formula = parse_typed_formula(text).formula
         except FormulaError:
             self._refused(add_result, self.store, text, single_phase=single, by=ACTOR)
             return

@@ -18,7 +18,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pymatgen.core import Element
 
-from hea_campaign.campaign.chemistry import MAX_ELEMENTS, MAX_FORMULA_LENGTH
+from hea_campaign.campaign.chemistry import MAX_ELEMENTS, MAX_FORMULA_LENGTH, capitals_reading
 from hea_campaign.campaign.chemistry import _MISSING_INSIDE as MISSING_TOKEN  # the parser's own rule
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
@@ -504,6 +504,8 @@ def results_csvs(draw, candidates: dict[int, str]) -> ResultsCase:
         else:
             values["candidate_id"] = ""
             values["formula"] = draw(good_formulas()).replace("Al0Co", "AlCo")
+            # typed all in capitals and spelling another alloy (INF: I N F, or InF?): refused unless confirmed
+            bad = bad or capitals_reading(values["formula"]) is not None
             if "formula" not in order:
                 values["candidate_id"] = draw(st.sampled_from(BAD_CANDIDATE_IDS))
                 bad = True

@@ -58,3 +58,26 @@ async def test_a_number_typed_as_the_formula_points_to_the_candidate_field_and_s
         await pilot.pause()
         assert "Not saved" in str(pane.query_one("#result-status").render())
     assert campaign_status(fixed_store).measurements == before
+
+
+async def test_a_formula_in_capitals_is_asked_about_before_it_is_saved(fixed_store):  # noqa: F811
+    """CONI parses as C O N I: the form asks (as the CLI refuses without --yes); No saves nothing."""
+    from hea_campaign.campaign.status import campaign_status
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    before = campaign_status(fixed_store).measurements
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _results_tab(pilot)
+        await pilot.press(*"CONI")
+        pane.query_one("#r-single").value = "yes"
+        await pilot.pause()
+        pane.save()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = app.screen.question
+        assert "'CONI' read as C O N I; did you mean CoNi?" in question
+        assert "Read it as C O N I anyway (No: type CoNi instead)?" in question and "--yes" not in question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Not saved yet" in str(pane.query_one("#result-status").render())
+    assert campaign_status(fixed_store).measurements == before

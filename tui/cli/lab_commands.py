@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..present.choices import ExportFormat, ExportStatus, FailureReason, MassUnit
-from .options import ByOption, CampaignOption, DbOption, echo
+from .options import ByOption, CampaignOption, CapitalsYes, DbOption, echo
 from .options import open_store as _open
 
 
@@ -52,7 +52,9 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option(
             "--yes", help="Store a result typed by formula as a new alloy even though it lies within 1 at.% of "
                           "an exported or measured candidate (without it, that is refused: it is most likely "
-                          "the candidate's result, mistyped).")] = False,  # fmt: skip
+                          "the candidate's result, mistyped); and read a formula typed all in capitals as "
+                          "written (CONI as C, O, N and I) though its letters also spell another alloy "
+                          "(CoNi).")] = False,  # fmt: skip
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -61,7 +63,8 @@ def register(app: typer.Typer) -> None:
 
         A result for the alloy of exported candidates (by formula) is theirs too: they become measured.
         A formula that is no stored alloy but lies within 1 at.% of a candidate the lab made is refused
-        unless --yes: record it on the candidate (--candidate ID) if it is that one's. Amounts that look
+        unless --yes: record it on the candidate (--candidate ID) if it is that one's. So is a formula typed
+        all in capitals that also spells another alloy (CONI: C O N I, or CoNi?). Amounts that look
         like at.% but do not add to 100 are read as proportions, and the reply says so.
 
         Example: hea-campaign result add CoCrFeNi --single-phase yes --phases FCC --method XRD
@@ -80,7 +83,7 @@ def register(app: typer.Typer) -> None:
         done = record_result(store, formula, candidate, single_phase=single_phase, phases=phases, method=method,
                              operator=operator, by=by, notes=notes, measured_on=measured_on,
                              check_duplicates=not confirm_duplicate, check_conflicts=not allow_conflict,
-                             check_near=not yes)  # fmt: skip
+                             check_near=not yes, allow_capitals=yes)  # fmt: skip
         echo(format_recorded_result(done))
 
     @result_app.command("failed")
@@ -114,6 +117,7 @@ def register(app: typer.Typer) -> None:
         allow_conflicts: Annotated[bool, typer.Option(
             "--allow-conflicts", help="Import rows that contradict a current lab result of the same candidate's "
                                       "alloy (second ingots); to fix wrong results use result correct.")] = False,  # fmt: skip
+        yes: CapitalsYes = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -126,7 +130,8 @@ def register(app: typer.Typer) -> None:
         sheet of a voided batch, or of one whose candidate was exported again, is refused.
         A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the composition
         actually made. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
-        naming the measurement to correct instead.
+        naming the measurement to correct instead. A formula typed all in capitals that also spells
+        another alloy (CONI: C O N I, or CoNi?) is a bad row, unless --yes.
 
         Example: hea-campaign result import xrd-batch-7.csv
         """
@@ -135,7 +140,7 @@ def register(app: typer.Typer) -> None:
         from ..present.report import format_results_import
 
         echo(format_results_import(import_results(_open(db, campaign, by), path, by=by,
-                                                  allow_conflicts=allow_conflicts)))
+                                                  allow_conflicts=allow_conflicts, allow_capitals=yes)))
 
     @result_app.command("correct")
     def result_correct(
@@ -160,6 +165,7 @@ def register(app: typer.Typer) -> None:
             "--literature", help="Correct a published result (a dataset's row): its label is replaced in "
                                  "training, the published one kept in the history. A lab that measured the "
                                  "alloy itself records that with result add instead.")] = False,  # fmt: skip
+        yes: CapitalsYes = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
         by: ByOption = None,
@@ -199,7 +205,7 @@ def register(app: typer.Typer) -> None:
             from ..present.report import format_move
 
             echo(format_move(move_result(_open(db, campaign, by), measurement_id, candidate_id=candidate,
-                                         formula=formula, **common)))
+                                         formula=formula, allow_capitals=yes, **common)))
             return
         from hea_campaign.campaign.results import correct_result
 
@@ -211,6 +217,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def history(
         formula: Annotated[str, typer.Argument(metavar="FORMULA", help="The alloy, e.g. CoCrFeNi.")],
+        yes: CapitalsYes = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",
     ) -> None:
@@ -222,7 +229,7 @@ def register(app: typer.Typer) -> None:
 
         from ..present.report import format_history
 
-        echo(format_history(alloy_history(_open(db, campaign), formula)))
+        echo(format_history(alloy_history(_open(db, campaign), formula, allow_capitals=yes)))
 
     @app.command()
     def approve(

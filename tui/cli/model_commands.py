@@ -11,7 +11,7 @@ from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
 from ..present.training_request import training_request
 from .errors import INTERRUPTED, end_progress_line, progress_line
-from .options import ByOption, CampaignOption, DbOption, echo, given
+from .options import ByOption, CampaignOption, CapitalsYes, DbOption, echo, given
 from .options import open_store as _open
 
 Seed = Annotated[int, typer.Option(metavar="N", help="Random seed (split and initialisation), 0 to 2^32-1.")]
@@ -175,12 +175,13 @@ def register(app: typer.Typer) -> None:
         campaign: CampaignOption = "default",
         version: Annotated[Optional[int], typer.Option(metavar="VERSION", help="Model version (default: active).")] = None,
         plot: Annotated[Optional[str], typer.Option("--plot", metavar="FILE", help="Also write the contributions as a PNG (FILE.png).")] = None,
+        yes: CapitalsYes = False,
     ) -> None:
         """SHAP contributions of the eight descriptors to the SSVAE head's p(single phase) for one alloy, beside the scorer's p.
 
         Example: hea-campaign explain AlCoCrFeNi
         """
-        from hea_campaign.campaign.chemistry import parse_formula, proportion_note
+        from hea_campaign.campaign.chemistry import parse_typed_formula, proportion_note
         from hea_campaign.campaign.explaining import explain_formula
 
         from ..present.checks import record_id
@@ -188,11 +189,11 @@ def register(app: typer.Typer) -> None:
 
         from .plot_commands import plot_file
 
-        parse_formula(formula)
+        parse_typed_formula(formula, confirmed=yes)
         if version is not None:
             record_id(version, "--version")
         png = plot_file(plot)
-        explained = explain_formula(_open(db, campaign), formula, version)
+        explained = explain_formula(_open(db, campaign), formula, version, allow_capitals=yes)
         echo(format_explanation(*explained))
         if proportion_note(formula):
             echo(f"note: {proportion_note(formula)}")
@@ -232,6 +233,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(metavar="N", help="Seed for choosing multi-phase starts.")] = D.seed,
         max_compositions: Annotated[Optional[int], typer.Option(metavar="N", help="Refuse a screening of more compositions inside the design space's element count and bounds (before its cost and density limits) than this \\[default: 20,000,000]; above 1,000,000 a warning gives the count.")] = None,
         scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Screen on this Dask cluster, e.g. tcp://10.0.0.5:8786 (default: on this machine).")] = None,
+        yes: CapitalsYes = False,
         by: ByOption = None,
     ) -> None:
         """Propose candidates with the active model: inversion, latent decoding or screening.
@@ -255,7 +257,7 @@ def register(app: typer.Typer) -> None:
             allowed=allowed, banned=banned,
             min_frac=min_frac, max_frac=max_frac, max_elements=max_elements, min_elements=min_elements,
             granularity=granularity, batch=batch, strategy=strategy.value, seed_value=seed,
-            max_compositions=max_compositions, scheduler=scheduler,
+            max_compositions=max_compositions, scheduler=scheduler, allow_capitals=yes,
         )
         store = _open(db, campaign, by)
         # refused here, before the model loads, when the screening can produce nothing or is too large

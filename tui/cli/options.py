@@ -27,15 +27,24 @@ CampaignOption = Annotated[str, typer.Option("--campaign", metavar="NAME", help=
 
 
 def _by_name(value: Optional[str]) -> Optional[str]:
-    """--by is checked as the command line is read, for every command, by the rule the TUI uses too
-    (campaign/actors.py: not blank, fits the store's who-columns, no control characters); stripped."""
-    from hea_campaign.campaign.actors import actor_name
+    """--by, else HEA_CAMPAIGN_BY, is checked as the command line is read, for every command, by the rule
+    the TUI uses too (campaign/actors.py: not blank, fits the store's who-columns, no control characters);
+    stripped.  Read here, not by Click's envvar (which takes an empty variable for unset), so that a blank
+    or empty HEA_CAMPAIGN_BY is refused naming it."""
+    from hea_campaign.campaign.actors import given_actor
 
-    return actor_name(value, "--by")
+    return given_actor(value, "--by")
 
 
-ByOption = Annotated[Optional[str], typer.Option("--by", metavar="NAME", help="Who is acting (defaults to the OS user).",
-                                                 callback=_by_name)]
+ByOption = Annotated[Optional[str], typer.Option(
+    "--by", metavar="NAME", help="Who is acting: recorded in the audit trail \\[default: $HEA_CAMPAIGN_BY, else the "
+                                 "OS user].", callback=_by_name)]
+
+
+CapitalsYes = Annotated[bool, typer.Option(
+    "--yes", help="Read a formula typed all in capitals as written (CONI as C, O, N and I) even though its "
+                  "letters also spell another alloy (CoNi); without it, that is refused with the alloy "
+                  "it may mean.")]
 
 
 def given(ctx: typer.Context, name: str, value):

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import ByOption, CampaignOption, DbOption, UserError, echo
+from .options import ByOption, CampaignOption, CapitalsYes, DbOption, UserError, echo
 from .options import open_store as _open
 
 
@@ -104,15 +104,19 @@ def register(app: typer.Typer) -> None:
         echo(status_text(status).plain)
 
     @app.command()
-    def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")]) -> None:
+    def parse(formulas: Annotated[list[str], typer.Argument(metavar="FORMULA...", help="Formulas to check, e.g. Al0.5CoCrCuFeNi.")],
+              yes: CapitalsYes = False) -> None:
         """Check formulas and show their canonical form and atomic percentages.
+
+        A formula typed all in capitals that also spells another alloy (CONI: C O N I, or CoNi?) is
+        refused with the alloy it may mean, unless --yes.
 
         Example: hea-campaign parse Al0.5CoCrCuFeNi "(FeNi)0.8Cr0.2"
         """
-        from hea_campaign.campaign.chemistry import parse_formula, proportion_note
+        from hea_campaign.campaign.chemistry import parse_typed_formula, proportion_note
 
         for text in formulas:
-            comp = parse_formula(text)
+            comp = parse_typed_formula(text, confirmed=yes)
             pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
             echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
             note = proportion_note(text, with_percent=False)
@@ -128,8 +132,8 @@ def register(app: typer.Typer) -> None:
 
         --by NAME is who the audit trail records for everything done in this session
         (approve, reject, export, import, lab results and corrections), as every command's
-        --by; the header shows it ("by NAME"). Without it: the OS user, which cannot tell
-        apart people who share one login.
+        --by; the header shows it ("by NAME"). Without it: HEA_CAMPAIGN_BY, else the OS user,
+        which cannot tell apart people who share one login.
 
         Example: hea-campaign tui --db lab.db --by "Ana Ruiz"
         """

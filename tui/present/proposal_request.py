@@ -124,12 +124,21 @@ def build_proposal_request(
     max_elements=None, min_elements=None, granularity=None, batch=None, strategy=None, seed_value=None,
     max_compositions=None,
     scheduler=None,
+    allow_capitals: bool = False,
 ) -> ProposalRequest:
-    """Check every value and build the request (exactly one mode: inversion, latent points or screening)."""
+    """Check every value and build the request (exactly one mode: inversion, latent points or screening).
+    A start alloy typed all in capitals that also reads as another alloy (CONI: CoNi?) raises
+    CapitalsFormula unless ``allow_capitals`` (the CLI's --yes, a yes in the TUI)."""
     from hea_campaign.campaign.proposals import ProposalRequest
 
     d = DEFAULTS
     start_list = names(starts, "--from")
+    if not allow_capitals:
+        from hea_campaign.campaign.chemistry import capitals_reading, parse_typed_formula
+
+        for text in start_list:
+            if capitals_reading(text) is not None:  # parsed only then: a bad start is refused where it is read
+                parse_typed_formula(text)
     n_multi = multi_phase_count(from_multi_phase)
     points = parse_latent(latent)
     screen_elements = names(screen, "--screen")

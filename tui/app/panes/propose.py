@@ -167,8 +167,10 @@ class ProposePane(VerticalScroll):
             yield Button("Save design space", id="save-space")
             yield Button("Reset to defaults", id="reset-space")
 
-    def request(self):
-        """The form's values, built and checked by the request builder the CLI uses."""
+    def request(self, allow_capitals: bool = False):
+        """The form's values, built and checked by the request builder the CLI uses (a start alloy typed
+        all in capitals that also spells another alloy raises CapitalsFormula unless ``allow_capitals``)."""
+        from hea_campaign.campaign.chemistry import CapitalsFormula
         from hea_campaign.campaign.errors import CampaignError
         from hea_campaign.tui.present.form_words import PROPOSE_FORM, in_form_words
         from hea_campaign.tui.present.proposal_request import form_mode_gap
@@ -180,11 +182,13 @@ class ProposePane(VerticalScroll):
         if gap:
             raise CampaignError(gap)
         try:
-            return self._build(v, mode, invert)
+            return self._build(v, mode, invert, allow_capitals)
+        except CapitalsFormula:
+            raise  # start() asks whether it is meant
         except CampaignError as e:
             raise CampaignError(in_form_words(str(e), PROPOSE_FORM)) from None
 
-    def _build(self, v: dict, mode: str, invert: bool):
+    def _build(self, v: dict, mode: str, invert: bool, allow_capitals: bool = False):
         from hea_campaign.tui.present.proposal_request import build_proposal_request
 
         return build_proposal_request(
@@ -197,7 +201,7 @@ class ProposePane(VerticalScroll):
             allowed=v["allowed"], banned=v["banned"], min_frac=v["min-frac"], max_frac=v["max-frac"],
             min_elements=v["min-elements"], max_elements=v["max-elements"], granularity=v["granularity"],
             batch=v["batch"],
-            strategy=self.query_one("#strategy", Select).value,
+            strategy=self.query_one("#strategy", Select).value, allow_capitals=allow_capitals,
         )
 
     def on_mount(self) -> None:
@@ -288,15 +292,23 @@ class ProposePane(VerticalScroll):
         else:
             self.start()
 
-    def start(self) -> None:
+    def start(self, allow_capitals: bool = False) -> None:
         if self.query_one("#run-proposal", Button).disabled:
             return
+        from hea_campaign.campaign.chemistry import CapitalsFormula
         from hea_campaign.tui.present.proposal_request import screening_warning
 
         from ..modals import ConfirmModal
 
-        req = self.app.guard(self.request)
-        if req is None:
+        try:
+            req = self.request(allow_capitals)
+        except CapitalsFormula as exc:  # a start alloy typed CONI: C O N I, or CoNi?
+            self.app.push_screen(ConfirmModal(f"{exc.reason}. Read it as {exc.read} anyway (No: type "
+                                              f"{exc.suggestion} instead)?"),
+                                 lambda yes: self.start(allow_capitals=True) if yes else None)
+            return
+        except Exception as exc:  # every other failure becomes a modal, never a traceback
+            self.app.show_error(exc)
             return
         plan = None
         if req.mode == "screen":  # refused before screening, as on the command line, when it can produce nothing

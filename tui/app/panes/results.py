@@ -239,11 +239,13 @@ class ResultsPane(VerticalScroll):
 
     def _ask(self, exc: Exception, question: str, confirmed: frozenset) -> None:
         """Nothing was saved: say why, and save again with ``confirmed`` if the person says yes."""
+        from hea_campaign.campaign.chemistry import CapitalsFormula
         from hea_campaign.campaign.results import DuplicateResult, NearCandidate, PublishedResult
 
         from ..modals import ConfirmModal
 
-        why = ("the same result was just entered" if isinstance(exc, DuplicateResult)
+        why = ("the formula is typed all in capitals" if isinstance(exc, CapitalsFormula)
+               else "the same result was just entered" if isinstance(exc, DuplicateResult)
                else "it corrects a published result" if isinstance(exc, PublishedResult)
                else f"the formula is next to candidate {exc.candidate_id}" if isinstance(exc, NearCandidate)
                else "it contradicts an earlier result")
@@ -253,6 +255,7 @@ class ResultsPane(VerticalScroll):
 
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
+        from hea_campaign.campaign.chemistry import CapitalsFormula
         from hea_campaign.campaign.result_moves import move_result
         from hea_campaign.campaign.results import (DuplicateResult, NearCandidate, NeedsConfirmation, PublishedResult,
                                                    correct_result, record_result)
@@ -278,9 +281,18 @@ class ResultsPane(VerticalScroll):
             by=self.app.actor,
         )
         moved, conflicting, proportions = None, False, None
+        capitals = "capitals" in confirmed
         if self._value("corrects") and self._move_target():
-            moved = self.app.guard(move_result, self.app.store, int(self._value("corrects")), **self._move_target(),
-                                   **common)
+            try:
+                moved = move_result(self.app.store, int(self._value("corrects")), **self._move_target(),
+                                    allow_capitals=capitals, **common)
+            except CapitalsFormula as exc:  # CONI: C O N I, or CoNi?
+                self._ask(exc, f"Read it as {exc.read} anyway (No: type {exc.suggestion} instead)",
+                          confirmed | {"capitals"})
+                return
+            except Exception as exc:  # every failure becomes a modal, never a traceback
+                self.app.show_error(exc)
+                moved = None
             m = moved.measurement if moved is not None else None
         elif self._value("corrects"):
             try:
@@ -298,8 +310,13 @@ class ResultsPane(VerticalScroll):
                                      int(self._value("candidate")) if self._value("candidate") else None,
                                      check_duplicates="twin" not in confirmed,
                                      check_conflicts="conflict" not in confirmed,
-                                     check_near="near" not in confirmed, **common)  # fmt: skip
+                                     check_near="near" not in confirmed, allow_capitals=capitals,
+                                     **common)  # fmt: skip
                 m, conflicting, proportions = done.measurement, done.now_conflicting, done.formula_note
+            except CapitalsFormula as exc:  # CONI: C O N I, or CoNi?
+                self._ask(exc, f"Read it as {exc.read} anyway (No: type {exc.suggestion} instead)",
+                          confirmed | {"capitals"})
+                return
             except NearCandidate as exc:  # record it on the candidate (its id in the form) or store a new alloy
                 self._ask(exc, "Store it as a new alloy anyway (No: type the candidate id instead)",
                           confirmed | {"near"})
