@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine, make_url
 
 from hea_campaign.db.backup import BackupError, backup_sqlite
-from hea_campaign.db.engine import is_file_store, is_sqlite, make_engine, resolve_url, store_file
+from hea_campaign.db.engine import is_sqlite, make_engine, resolve_url
 
 from .errors import CampaignError
-from .store import CampaignStore
+from .store import CampaignStore, refuse_missing_store
 
 _SERVER_TOOLS = {
     "postgresql": "pg_dump (e.g. pg_dump -Fc DBNAME > backup.dump)",
@@ -46,8 +46,7 @@ def backup_at(db: str | os.PathLike | None, path: str | Path) -> BackupResult:
     a newer hea-campaign wrote, which is exactly when ``db upgrade`` asks for one.
     """
     url = resolve_url(db)
-    if is_file_store(url) and not store_file(url).exists():
-        raise CampaignError(f"there is no store at {store_file(url)}")
+    refuse_missing_store(url)
     try:
         engine = make_engine(url)
     except FileNotFoundError as exc:

@@ -66,6 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
+from .actors import actor_name
 from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, parse_typed_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
@@ -270,6 +271,13 @@ def _check_text(value: str | None, what: str, limit: int) -> str | None:
     return text
 
 
+def _check_operator(value: str | None) -> str | None:
+    """Who measured, by the rule for --by and --operator (one line, no control or escape characters);
+    blank: not given."""
+    text = _check_text(value, "operator", MAX_OPERATOR)
+    return None if text is None else actor_name(text, "the operator")
+
+
 def _check_candidate_id(value) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -324,7 +332,7 @@ def prepare(
         single_phase=single_phase,
         phases=check_phases(phases, single_phase),
         method=_check_text(method, "method", MAX_METHOD),
-        operator=_check_text(operator, "operator", MAX_OPERATOR),
+        operator=_check_operator(operator),
         notes=_check_text(notes, "notes", MAX_NOTES),
         measured_on=check_measured_on(parse_measured_on(measured_on)),
     )
@@ -714,16 +722,19 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
         raise CampaignError(f"{path.name} is empty; expected a header row ({', '.join(CSV_COLUMNS)})") from None
     except csv.Error as exc:
         raise CampaignError(f"{path.name}: cannot read the header ({exc})") from None
-    names = [h.strip().lower() for h in header]
+    # " Single Phase " is single_phase; a column without a name (Excel's empty trailing columns) is
+    # ignored while its cells are blank
+    names = [re.sub(r"[\s_-]+", "_", h.strip().lower()) for h in header]
+    unnamed = [i for i, h in enumerate(names) if not h]
     sheet = is_sheet(names)
     allowed = sheet_columns(sheet_unit(names)) if sheet else CSV_COLUMNS
-    unknown = [h for h in names if h not in allowed]
+    unknown = [h for h in names if h and h not in allowed]
     if unknown and separator_hint(header):
         raise CampaignError(f"{path.name}: {separator_hint(header)}")
     if unknown:
         raise CampaignError(f"{path.name}: unknown column(s) {', '.join(repr(u) for u in unknown)}; "
                             f"expected some of {', '.join(allowed)}")  # fmt: skip
-    dupes = sorted({h for h in names if names.count(h) > 1})
+    dupes = sorted({h for h in names if h and names.count(h) > 1})
     if dupes:
         raise CampaignError(f"{path.name}: column(s) {', '.join(dupes)} appear more than once")
     if sheet and ("candidate_id" not in names or "single_phase" not in names):
@@ -743,7 +754,12 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
             if len(cells) > len(names):
                 errors.append((start, f"{len(cells)} cells but the header has {len(names)} columns"))
                 continue
-            rows.append((start, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names)}))
+            stray = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
+            if stray is not None:
+                errors.append((start, f"{cells[stray].strip()!r} is in column {stray + 1}, which has no name in "
+                                      f"the header"))
+                continue
+            rows.append((start, {n: (cells[i] if i < len(cells) else "") for i, n in enumerate(names) if n}))
     except csv.Error as exc:
         raise CampaignError(f"{path.name}: malformed CSV near line {reader.line_num} ({exc})") from None
     return names, rows, errors
@@ -1215,7 +1231,7 @@ def restated(old: Measurement, alloy: Alloy, *, single_phase, phases, method, op
         # the phases carry over with the label they belong to; method and date always carry over
         phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
         method=_check_text(method, "method", MAX_METHOD) or old.method,
-        operator=_check_text(operator, "operator", MAX_OPERATOR) or actor,
+        operator=_check_operator(operator) or actor,
         notes=_check_text(notes, "notes", MAX_NOTES),
         measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
     )

@@ -74,6 +74,23 @@ def store_file_of(db: str | os.PathLike | None) -> Path | None:
     return store_file(url) if is_file_store(url) else None
 
 
+def refuse_missing_store(url: str) -> None:
+    """Refuse a --db file that is no store: none there, or an empty file (a copy or restore cut short),
+    which opening would silently turn into a new, empty store."""
+    if not is_file_store(url):
+        return
+    path = store_file(url)
+    if not path.exists():
+        raise CampaignError(f"there is no store at {path}{_closest_files(path)} (create one with: hea-campaign init)")
+    try:
+        empty = path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return
+    if empty:
+        raise CampaignError(f"{path} is empty (0 bytes), not a store: a copy or restore cut short? Copy the backup "
+                            f"there again, or create a new store with: hea-campaign init")
+
+
 def _campaign_id(engine: Engine, campaign: str, url: str, actor: str | None, create: bool) -> int:
     """The campaign's id, found without the write lock (a reader never waits for a writer); created if asked."""
     with unit_of_work(engine, write=False) as session:
@@ -106,9 +123,8 @@ class CampaignStore:
         if not isinstance(campaign, str) or not campaign.strip():
             raise CampaignError("the campaign name is empty; give a name (the default one is 'default')")
         url = resolve_url(db)
-        if not create and is_file_store(url) and not store_file(url).exists():
-            raise CampaignError(f"there is no store at {store_file(url)}{_closest_files(store_file(url))} "
-                                f"(create one with: hea-campaign init)")
+        if not create:
+            refuse_missing_store(url)
         try:
             engine = make_engine(url)
             ensure_schema(engine)

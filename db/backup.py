@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from .engine import BUSY_TIMEOUT_MS, is_sqlite
 
@@ -47,6 +48,21 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Rows per table (sqlite3 connection)."""
     return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(conn)}
+
+
+LOG_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def refuse_leftover_logs(dest: Path) -> None:
+    """Refuse to put a store at ``dest`` while SQLite log files of another store lie there: SQLite
+    replays such a -wal (or -journal) onto whatever file takes that name, so a restored copy would get
+    that store's later changes back, or be corrupted."""
+    logs = [p for p in (Path(f"{dest}{s}") for s in LOG_SUFFIXES) if p.exists()]
+    if logs:
+        raise FileExistsError(
+            f"{logs[0]} is there, a log file of the store that was at {dest} (moved away without it, or still "
+            f"in use) that SQLite would replay onto the copy; close every program using that store and move "
+            f"{' and '.join(p.name for p in logs)} away with it, or choose another name")
 
 
 def _link_no_clobber(src: Path, dest: Path) -> None:
@@ -80,12 +96,16 @@ def backup_sqlite(engine: Engine, dest: str | os.PathLike) -> BackupReport:
     dest = Path(dest)
     if dest.exists():
         raise FileExistsError(f"{dest} already exists; a backup never overwrites a file")
+    refuse_leftover_logs(dest)
     folder = dest.parent
     if not folder.is_dir():
         raise BackupError(f"the folder {folder} does not exist")
     tmp = _new_temp(dest)
     try:
-        raw = engine.raw_connection()
+        try:
+            raw = engine.raw_connection()
+        except (DBAPIError, sqlite3.DatabaseError) as exc:  # a damaged or truncated file, not a database
+            raise BackupError(f"the store could not be read ({getattr(exc, 'orig', None) or exc})") from None
         try:
             src: sqlite3.Connection = raw.driver_connection
             dst = sqlite3.connect(tmp, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -101,6 +121,8 @@ def backup_sqlite(engine: Engine, dest: str | os.PathLike) -> BackupReport:
                 counts = table_counts(dst)
             finally:
                 dst.close()
+        except sqlite3.DatabaseError as exc:  # a damaged page met while copying, a full disk, ...
+            raise BackupError(f"the store could not be read or copied ({exc})") from None
         finally:
             raw.close()
         if integrity != "ok":

@@ -48,8 +48,26 @@ def _measurements(query, campaign_id: int, *, formula=None, candidate_id=None, o
     day = func.coalesce(Measurement.measured_on, func.date(Measurement.entered_at))
     return _where_given(query, ((only_id, lambda v: Measurement.id == v), (formula, lambda v: Alloy.formula == v),
                                 (candidate_id, lambda v: Measurement.candidate_id == v),
-                                (operator, lambda v: func.lower(Measurement.operator) == v.lower()),
+                                (operator, lambda v: col(Measurement.operator).in_(v)),
                                 (since, lambda v: day >= v), (until, lambda v: day <= v)))
+
+
+def _names(session: Session, campaign_id: int, filters: dict) -> dict:
+    """``filters`` with the operator typed replaced by every stored name it names, ignoring case.
+
+    Matched here, not with SQL's lower(): SQLite's changes only A-Z, so "Zoë Ødegård" typed exactly
+    as stored matched nothing.  The names are few (the lab's people), read from the campaign's
+    measurements and failed-synthesis events."""
+    typed = filters.get("operator")
+    if typed is None:
+        return filters
+    operators = (select(Measurement.operator).join(Alloy, Alloy.id == Measurement.alloy_id)
+                 .where(Alloy.campaign_id == campaign_id).distinct())
+    actors = (select(AuditEvent.actor).where(AuditEvent.campaign_id == campaign_id,
+                                             AuditEvent.action == "candidate.fail").distinct())
+    stored = set(session.exec(operators)) | set(session.exec(actors))
+    wanted = typed.casefold()
+    return {**filters, "operator": sorted(n for n in stored if n is not None and n.casefold() == wanted)}
 
 
 def _where_given(query, conditions):
@@ -65,14 +83,14 @@ def measurements_listing(session: Session, campaign_id: int, *, limit: int = 500
     """Measurements (superseded ones included) with their alloy's formula, newest first.
 
     ``filters``: formula, candidate_id, operator, since, until (dates), only_id."""
-    query = _measurements(select(Measurement, Alloy.formula), campaign_id, **filters)
+    query = _measurements(select(Measurement, Alloy.formula), campaign_id, **_names(session, campaign_id, filters))
     query = query.order_by(col(Measurement.id).desc()).limit(limit)
     return [(m, f) for m, f in session.exec(query)]
 
 
 def measurement_counts(session: Session, campaign_id: int, **filters) -> tuple[int, int]:
     """(measurements, corrected ones) matching the filter of ``measurements_listing``, without its limit."""
-    matching = _measurements(select(Measurement.id), campaign_id, **filters)
+    matching = _measurements(select(Measurement.id), campaign_id, **_names(session, campaign_id, filters))
     later = aliased(Measurement)  # a correction supersedes the measurement it corrects
     corrected = matching.join(later, later.supersedes_id == Measurement.id).distinct()
     return _count(session, matching), _count(session, corrected)
@@ -85,13 +103,14 @@ def _failures(query, campaign_id: int, *, formula=None, candidate_id=None, opera
                     AuditEvent.action == "candidate.fail", Candidate.campaign_id == campaign_id))
     day = func.date(AuditEvent.at)
     return _where_given(query, ((formula, lambda v: Alloy.formula == v), (candidate_id, lambda v: Candidate.id == v),
-                                (operator, lambda v: func.lower(AuditEvent.actor) == v.lower()),
+                                (operator, lambda v: col(AuditEvent.actor).in_(v)),
                                 (since, lambda v: day >= v), (until, lambda v: day <= v)))
 
 
 def failed_syntheses_listing(session: Session, campaign_id: int, *, limit: int = 5000,
                              **filters) -> list[tuple[AuditEvent, Candidate, str]]:
     """Every recorded failed synthesis (a candidate.fail event) with its candidate and formula, newest first."""
+    filters = _names(session, campaign_id, filters)
     query = _failures(select(AuditEvent, Candidate, Alloy.formula), campaign_id, **filters)
     query = query.order_by(col(AuditEvent.id).desc()).limit(limit)
     return [(e, c, f) for e, c, f in session.exec(query)]
@@ -99,7 +118,7 @@ def failed_syntheses_listing(session: Session, campaign_id: int, *, limit: int =
 
 def failed_syntheses_count(session: Session, campaign_id: int, **filters) -> int:
     """How many failed syntheses match the filter of ``failed_syntheses_listing``, without its limit."""
-    return _count(session, _failures(select(AuditEvent.id), campaign_id, **filters))
+    return _count(session, _failures(select(AuditEvent.id), campaign_id, **_names(session, campaign_id, filters)))
 
 
 def _count(session: Session, query) -> int:

@@ -446,8 +446,9 @@ raw_csv_bytes = st.tuples(
 
 RESULT_HEADER_SPELLINGS = {
     "formula": ("formula", "Formula", " FORMULA"), "candidate_id": ("candidate_id", "Candidate_ID"),
-    "single_phase": ("single_phase", "Single_Phase "), "phases": ("phases",), "method": ("method", "Method"),
-    "operator": ("operator",), "notes": ("notes", "NOTES"), "measured_on": ("measured_on",),
+    "single_phase": ("single_phase", "Single_Phase ", "Single Phase"), "phases": ("phases",),
+    "method": ("method", "Method"),
+    "operator": ("operator",), "notes": ("notes", "NOTES"), "measured_on": ("measured_on", "Measured On"),
 }  # fmt: skip
 # (single_phase, phases) pairs: the first list is consistent, the second is refused
 GOOD_LABEL_PHASES = (("yes", "FCC"), ("yes", ""), ("no", "FCC+BCC"), ("no", "BCC + Laves"), ("", "FCC"),
@@ -460,6 +461,9 @@ GOOD_DATES = ("", "2024-05-01", "2000-01-01", " 2023-12-31 ", "1900-01-01")
 BAD_DATES = ("2999-01-01", "yesterday", "2024-13-01", "01/05/2024", "=TODAY()", "\u0662\u0660\u0662\u0664-01-01",
              "20240501", "2024-W18-3", "0206-01-01", "2024-5-1")  # only YYYY-MM-DD, from 1900
 GOOD_TEXT = ("", "XRD", "arc melted, 3x", "=cmd", "@me", "line\nbreak", "x" * 100, "caf\u00e9", "\t tab")
+# who measured: one line without control characters, as --operator (a tab around the name is stripped)
+GOOD_NAMES = tuple(t for t in GOOD_TEXT if "\n" not in t) + ("Zo\u00eb \u00d8deg\u00e5rd",)
+BAD_NAMES = ("line\nbreak", "Ana \x1b[2J", "Eve\u202eevil", "a\tb")
 BAD_CANDIDATE_IDS = ("999", "\u00b2", "\u0661\u0662", "99999999999999999999999", "9223372036854775808", "-1", "0",
                      "abc", "1.0", "+1", "1e3")  # fmt: skip
 
@@ -520,7 +524,10 @@ def results_csvs(draw, candidates: dict[int, str]) -> ResultsCase:
             values["candidate_id"] = draw(st.sampled_from(BAD_CANDIDATE_IDS))
             bad = True
         for c in ("method", "operator", "notes"):
-            values[c] = draw(st.sampled_from(GOOD_TEXT))
+            values[c] = draw(st.sampled_from(GOOD_TEXT if c != "operator" else GOOD_NAMES))
+        if faulty and "operator" in order and draw(st.integers(0, 9)) == 0:
+            values["operator"] = draw(st.sampled_from(BAD_NAMES))
+            bad = True
         if faulty and "notes" in order and draw(st.integers(0, 9)) == 0:
             values["notes"] = "n" * 2001
             bad = True

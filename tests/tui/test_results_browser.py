@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from hea_campaign.campaign.chemistry import parse_formula
 from hea_campaign.campaign.results import add_result, correct_result
-from hea_campaign.campaign.results_browser import build_filter, list_results
+from hea_campaign.campaign.results_browser import ResultCounts, build_filter, count_results, list_results
 from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.results_browser import ResultsBrowser
 
@@ -351,3 +351,20 @@ async def test_a_mistyped_mass_is_corrected_from_the_browser_as_the_cli_does(see
         new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
     assert new.made_composition == made_composition({"Fe": 10.00, "Ni": 10.51})
     assert (new.single_phase, new.phases) == (True, "FCC")
+
+
+def test_the_operator_filter_finds_names_with_capitals_outside_ascii(trained_store, tmp_path):
+    """SQLite's lower() changes only A-Z: a result entered --by "Zoë Ødegård" was not found by the browser's
+    operator filter even when the name was typed exactly as stored (Ø stayed Ø in the store, became ø here)."""
+    from hea_campaign.campaign.lifecycle import fail
+
+    ids = _two_failures(trained_store, tmp_path)
+    fail(trained_store, [ids[2]], "other", by="Zoë Ødegård")
+    zoe = add_result(trained_store, "CoCrFeNiMn0.5", single_phase="yes", by="Zoë Ødegård")
+    other = add_result(trained_store, "CoCrFeNiMn0.25", single_phase="yes", operator="ÉMILE Ångström", by="ana")
+    for typed in ("Zoë Ødegård", "zoë ødegård", "ZOË ØDEGÅRD"):
+        assert [r.id for r in list_results(trained_store, build_filter(operator=typed))] == [zoe.id], typed
+        assert count_results(trained_store, build_filter(operator=typed)) == ResultCounts(1, 0, 1)
+    assert [r.id for r in list_results(trained_store, build_filter(operator="émile ångström"))] == [other.id]
+    assert list_results(trained_store, build_filter(operator="Zoe Odegard")) == []
+    assert count_results(trained_store, build_filter(operator="ANA")).failures == 1  # ASCII as before
