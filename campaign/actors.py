@@ -17,10 +17,12 @@ from hea_campaign.db.states import ACTOR_MAX
 
 from .errors import CampaignError
 
-# C0 and C1 controls (newline and tab included), DEL, the line/paragraph separators and the
-# bidirectional embeddings/overrides/isolates: none belongs in a name recorded as who did something.
 ENV_BY = "HEA_CAMPAIGN_BY"  # who is acting when --by is not given (a shared login, a script)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (newline and tab included), DEL, the line/paragraph separators, the direction
+# marks, embeddings, overrides and isolates, and the invisible characters that would make two names
+# that look the same differ (zero-width space, word joiner, BOM): none belongs in a name recorded as
+# who did something.  The zero-width (non-)joiners stay: names in Persian and Indic scripts need them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 UNKNOWN = "unknown"
 
 

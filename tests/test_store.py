@@ -166,7 +166,9 @@ def test_the_by_limit_is_the_size_of_every_who_column():
 
 @pytest.mark.parametrize(("by", "said"), [("", "is blank"), (" \t ", "is blank"), ("b" * 101, "101 characters long"),
                                           ("a\nb", r"control character \(\\x0a\)"), ("eve\x1b[2J", r"\(\\x1b\)"),
-                                          ("x\x7f", r"\(\\x7f\)"), ("x\u202ey", r"\(\\u202e\)")])
+                                          ("x\x7f", r"\(\\x7f\)"), ("x\u202ey", r"\(\\u202e\)"),
+                                          ("ana\u200b", r"\(\\u200b\)"), ("\ufeffana", r"\(\\ufeff\)"),
+                                          ("ana\u200f", r"\(\\u200f\)")])
 def test_actor_name_refuses_what_the_store_cannot_record(by, said):
     from hea_campaign.campaign.actors import actor_name, resolve_actor
     from hea_campaign.campaign.errors import CampaignError
@@ -182,6 +184,7 @@ def test_actor_name_strips_and_keeps_plain_names():
     assert actor_name(None) is None
     assert actor_name("  Ana María [lab 2] ") == "Ana María [lab 2]"
     assert actor_name("n" * 100) == "n" * 100
+    assert actor_name("می‌رضا") == "می‌رضا"  # a Persian name with its ZWNJ
     assert resolve_actor(" alice ") == "alice"
 
 
