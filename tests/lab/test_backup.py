@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,8 @@ def test_backup_makes_a_missing_folder_and_says_so(store, tmp_path, monkeypatch,
     out = capsys.readouterr().out
     assert out.startswith("Created the folder backups for the backup\nBackup written to backups/lab.db")
     assert (tmp_path / "backups" / "lab.db").is_file()
+    assert main(["backup", "bk/new/lab.db", "--db", store.url]) == 0  # two folders made: the message names both
+    assert capsys.readouterr().out.startswith(f"Created the folder {Path('bk/new')} for the backup\n")
     assert "Created the folder" not in (main(["backup", "backups/lab2.db", "--db", store.url]) == 0
                                         and capsys.readouterr().out)
     (tmp_path / "file").write_text("")
@@ -129,7 +132,6 @@ def _restore(backup_file, models, folder, stem: str, gone: str) -> CampaignStore
     """Copy a backup (and its model folder, if given) to ``folder/stem.db`` and record its checkpoint
     paths under ``gone``, as a store moved from another machine or folder records them."""
     import shutil
-    from pathlib import Path
 
     folder.mkdir()
     shutil.copy(backup_file, folder / f"{stem}.db")

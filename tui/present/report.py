@@ -301,7 +301,8 @@ def format_backup(r) -> str:
     """A verified backup (campaign.backup.BackupResult)."""
     shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")
     made = getattr(r, "created_folder", None)
-    lines = ([f"Created the folder {made} for the backup"] if made is not None else []) + [
+    # the whole folder the copy went into: every missing folder on the way was made (bk/new, not just bk)
+    lines = ([f"Created the folder {r.path.parent} for the backup"] if made is not None else []) + [
         f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
         f"  rows: {shown}"]
     if r.models is not None:
