@@ -41,6 +41,7 @@ class ResultRow:
     supersedes_id: int | None
     superseded_by: int | None = None
     chain: list[int] = field(default_factory=list)  # oldest first; the last one is the result that counts
+    moved_to: str | None = None  # the alloy its correction went to, when that is another alloy (a move)
 
     @property
     def current(self) -> bool:
@@ -112,11 +113,14 @@ def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: i
         found = cq.measurements_listing(session, store.campaign_id, limit=limit, **_filters(flt))
         # a correction is of the same alloy: the links among those alloys' measurements hold every chain
         links = cq.supersede_links_of_alloys(session, sorted({m.alloy_id for m, _ in found}))
+        back = dict(links)  # id -> the id it supersedes (or None)
+        forward = {old: new for new, old in links if old is not None}
+        later = cq.formulas_of_measurements(session, sorted({forward[m.id] for m, _ in found if m.id in forward}))
     rows = [_row(m, f) for m, f in found]
-    back = dict(links)  # id -> the id it supersedes (or None)
-    forward = {old: new for new, old in links if old is not None}
     for r in rows:
         r.superseded_by = forward.get(r.id)
+        if r.superseded_by is not None and later.get(r.superseded_by, r.formula) != r.formula:
+            r.moved_to = later[r.superseded_by]
         first = r.id
         while back.get(first) is not None:
             first = back[first]

@@ -139,6 +139,16 @@ def supersede_links_of_alloys(session: Session, alloy_ids: list[int]) -> list[tu
     return list(links.items())
 
 
+def formulas_of_measurements(session: Session, ids: list[int]) -> dict[int, str]:
+    """The formula of each measurement's alloy, by measurement id (in chunks: any number of ids)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        query = (select(Measurement.id, Alloy.formula).join(Alloy, Alloy.id == Measurement.alloy_id)
+                 .where(col(Measurement.id).in_(ids[start : start + 500])))
+        out.update((m, f) for m, f in session.exec(query))
+    return out
+
+
 def _links_where(session: Session, column, values: list[int]) -> list[tuple[int, int | None]]:
     out: list[tuple[int, int | None]] = []
     for i in range(0, len(values), 500):

@@ -368,3 +368,23 @@ def test_the_operator_filter_finds_names_with_capitals_outside_ascii(trained_sto
     assert [r.id for r in list_results(trained_store, build_filter(operator="émile ångström"))] == [other.id]
     assert list_results(trained_store, build_filter(operator="Zoe Odegard")) == []
     assert count_results(trained_store, build_filter(operator="ANA")).failures == 1  # ASCII as before
+
+
+def test_a_result_moved_to_another_alloy_says_moved_where_history_does(seeded_store):
+    """The browser listed a moved result as 'corrected by N' while `history` says 'moved to ...'."""
+    from hea_campaign.campaign.result_moves import move_result
+    from hea_campaign.tui.present.results_text import result_cells
+
+    from ..lab.conftest import insert_candidates
+
+    was, now = parse_formula("Co30Cr20Fe20Ni30").formula, parse_formula("Co10Cr30Fe30Ni30").formula
+    wrong, right = insert_candidates(seeded_store, [was, now], status="exported")
+    old = add_result(seeded_store, candidate_id=wrong, single_phase="yes", phases="FCC", by="ana")
+    kept = add_result(seeded_store, candidate_id=right, single_phase="no", phases="FCC+BCC", by="ana")
+    fixed = correct_result(seeded_store, kept.id, single_phase="yes", phases="FCC", by="ana")  # same alloy
+    moved = move_result(seeded_store, old.id, single_phase="yes", phases="FCC", candidate_id=right,
+                        by="ana").measurement
+    by_id = {r.id: r for r in list_results(seeded_store)}
+    assert by_id[old.id].moved_to == now and result_cells(by_id[old.id])["state"] == f"moved to {now} ({moved.id})"
+    assert by_id[kept.id].moved_to is None and result_cells(by_id[kept.id])["state"] == f"corrected by {fixed.id}"
+    assert result_cells(by_id[moved.id])["state"] == "current"

@@ -133,7 +133,8 @@ def _who(r) -> str:
 
 def result_cells(r) -> dict[str, str]:
     """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
-    state = "current" if r.current else f"corrected by {r.superseded_by}"
+    state = ("current" if r.current else f"corrected by {r.superseded_by}" if not getattr(r, "moved_to", None)
+             else f"moved to {one_line(r.moved_to)} ({r.superseded_by})")
     return dict(id=str(r.id), alloy=one_line(r.formula), single=yes_no(r.single_phase),
                 phases=one_line(r.phases or ""), state=state, date=r.day.isoformat() + ("" if r.measured_on else "*"),
                 candidate="" if r.candidate_id is None else str(r.candidate_id), operator=one_line(r.operator or ""))
