@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from hea_campaign.db import store as q
-from hea_campaign.db.engine import (
+from hea_campaign.db.engine import (  # noqa: F401 - close_sqlite_stores: for whoever ends a process with os._exit
+    close_sqlite_stores,
     describe_db_error,
     is_file_store,
     make_engine,

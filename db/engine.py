@@ -25,7 +25,9 @@ a frozen screen.
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,6 +149,24 @@ def _install_postgresql_behaviour(engine: Engine) -> None:
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
+_SQLITE_ENGINES: weakref.WeakSet = weakref.WeakSet()  # engines on a SQLite file this process opened for writing
+
+
+def _close_at_exit(engine: Engine) -> None:
+    """Close a SQLite store's pooled connections when the process ends (``close_sqlite_stores``)."""
+    _SQLITE_ENGINES.add(engine)
+
+
+@atexit.register
+def close_sqlite_stores() -> None:
+    """Close the pooled connections of every SQLite store this process opened: the last connection to
+    close folds the write-ahead log (-wal) into the store file and removes it, so the .db file alone
+    holds every change (a scientist who copies only that file has the whole store).  Run at exit, and
+    by whoever ends the process without it (``os._exit``)."""
+    for engine in list(_SQLITE_ENGINES):
+        engine.dispose()
+
+
 def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> Engine:
     """An engine for ``db`` with the store's connection settings applied."""
     url = resolve_url(db)
@@ -168,6 +188,7 @@ def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> E
                                    creator=lambda: sqlite3.connect(read_only_uri(path), uri=True, **connect_args))
         else:
             engine = create_engine(url, echo=echo, connect_args=connect_args)
+            _close_at_exit(engine)
         _install_sqlite_behaviour(engine, read_only)
         return engine
     engine = create_engine(url, echo=echo, pool_pre_ping=True)

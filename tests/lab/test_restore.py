@@ -103,3 +103,39 @@ def test_a_backup_is_never_written_beside_another_stores_log_files(store, store_
     done = backup_at(saved.path, restored)  # the documented restore, once the log is gone
     assert done.counts == _counts(saved.path) and _counts(restored) == _counts(saved.path)
     assert "after_the_backup" not in _counts(restored)
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log beside the store file")
+def test_after_a_command_the_store_file_alone_holds_every_change(tmp_path):
+    """A command's changes are in the store file when it ends (no lab.db-wal left beside it), so a scientist
+    who copies lab.db alone, as one copies a file, has the whole store."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("hea-campaign")
+    db = tmp_path / "lab.db"
+    env = {**os.environ, "HEA_CAMPAIGN_MODELS": str(tmp_path / "models")}
+    for argv in (["init"], ["result", "add", "CoCrFeNi", "--single-phase", "yes"]):
+        done = subprocess.run([str(exe), *argv, "--db", str(db)], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert not (tmp_path / "lab.db-wal").exists(), argv
+    shutil.copyfile(db, tmp_path / "copy.db")  # the file alone
+    assert _counts(tmp_path / "copy.db")["measurement"] == 1
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log beside the store file")
+def test_the_tui_leaving_busy_threads_behind_still_folds_the_log_into_the_store(tmp_path):
+    """`q` with a worker still running ends the process with os._exit, which skips the exit hooks: the quick
+    start's first store was a 4 KiB lab.db beside a 160 KiB lab.db-wal holding the whole schema and campaign,
+    so a copy of the file alone was not a store.  The stores are now closed first."""
+    from hea_campaign.tui.app.launch import _close_stores
+
+    s = CampaignStore.open(f"sqlite:///{tmp_path / 'lab.db'}", create=True)
+    add_result(s, "CoCrFeNi", single_phase=True)
+    assert (tmp_path / "lab.db-wal").exists()  # the store is open: its changes may sit in the log
+    _close_stores()
+    assert not (tmp_path / "lab.db-wal").exists()
+    assert _counts(tmp_path / "lab.db")["measurement"] == 1

@@ -32,8 +32,15 @@ def run_app(app) -> int:
     if busy_threads():
         sys.stdout.flush()
         sys.stderr.flush()
+        _close_stores()  # os._exit skips the exit hook that folds a SQLite store's log into its file
         os._exit(code)
     return code
+
+
+def _close_stores() -> None:
+    store = sys.modules.get("hea_campaign.campaign.store")  # not imported: no store was opened
+    if store is not None:
+        store.close_sqlite_stores()
 
 
 def cockpit_for(db: str | None, campaign: str, open_store: Callable[[], object], actor: str | None = None):
