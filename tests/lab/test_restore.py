@@ -14,15 +14,8 @@ from hea_campaign.campaign.backup import backup, backup_at
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.results import add_result
 from hea_campaign.campaign.store import CampaignStore
-from hea_campaign.db.backup import table_counts
 
-
-def _counts(path) -> dict[str, int]:
-    con = sqlite3.connect(path)
-    try:
-        return table_counts(con)
-    finally:
-        con.close()
+from .test_backup import _counts
 
 
 def _cli(argv, capsys) -> tuple[int, str, str]:
