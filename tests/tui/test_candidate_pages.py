@@ -437,7 +437,7 @@ def cut_in_place(table, key) -> dict:
 
     saved = dict(table._data[key])
     for column in table.ordered_columns:
-        inner = column.get_render_width(table) - 2 * table.cell_padding
+        inner = column.get_render_width(table) - 2 * table.cell_padding - table.gap  # a cut text keeps the gap
         text = saved[column.key].text
         if cell_len(text) > inner:
             shown = Cell(text)
@@ -446,11 +446,13 @@ def cut_in_place(table, key) -> dict:
     return saved
 
 
-async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["wide", "narrow"])
+async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store, size):
     """The short cut that draws a row of Cells in one segment per cell gives the DataTable's own line
     (after merging runs of one style): cells, padding, a cut cell, the filler to the right, styles with
     mouse metadata, for the cursor's row, the hover's and the others, on the first and a later page; a cut
-    cell ends in '…'."""
+    cell ends in '…'.  At 80 columns (no cell padding, one blank on each cell's right, the columns in
+    another order) too: a cut cell keeps its blank."""
     from itertools import chain
 
     from rich.segment import Segment
@@ -466,7 +468,7 @@ async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
         return list(Segment.simplify(chain.from_iterable(fixed + scrollable)))
 
     app = CampaignApp(paged_store, actor="tester")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await open_candidates(pilot)
         table = app.query_one(CandidateTable)
         compared = 0
@@ -481,7 +483,8 @@ async def test_rows_are_drawn_as_the_datatable_draws_them(paged_store):
                     theirs = line(DataTable, table, key, Coordinate(cursor, 0), Coordinate(hover, 0))
                     table._data[key] = saved
                     assert ours == theirs, (turn, index, cursor, hover)
-                    assert sum(s.cell_length for s in ours) == table.size.width or turn  # the filler fills the row
+                    wide = max(table.size.width, sum(c.get_render_width(table) for c in table.columns.values()))
+                    assert sum(s.cell_length for s in ours) == wide or turn  # the filler fills the row
                     compared += 1
             await pilot.press("]")
             await page_read(pilot)
@@ -554,8 +557,8 @@ async def test_the_count_line_says_the_first_page_is_being_read_until_it_is(page
 async def test_a_long_reason_ends_in_an_ellipsis_at_the_tables_edge(fixed_store, width):  # noqa: F811
     """A rejection reason longer than the room the other columns leave is cut with '…' inside the
     table, rather than cut off by the table's edge (the detail shows it whole).  Where the others leave
-    less than REASON_MIN (100 columns, since cost and density are columns too) the table scrolls sideways
-    anyway, and the reason keeps its width (the next test)."""
+    less than REASON_MIN, the columns draw closer and, at 80 columns, cost, density, at.% and model move
+    after the reason (the last test)."""
     from hea_campaign.campaign.lifecycle import reject
 
     with fixed_store.read() as s:
@@ -615,9 +618,11 @@ async def test_cost_and_density_are_columns_sorted_by_the_database_and_o_cycles_
         assert pane.shown == expected_order(cands, "cost")
 
 
-async def test_at_80_columns_a_long_reason_is_shown_to_its_table_width_by_scrolling_right(fixed_store):  # noqa: F811
-    """At 80 columns the other columns fill the screen; the reason was then cut to a few characters
-    ("batch…") that scrolling right never showed.  It keeps its table width (40) and scrolling shows it."""
+async def test_at_80_columns_a_long_reason_is_on_screen_cut_and_the_rest_follow_it(fixed_store):  # noqa: F811
+    """At 80 columns the reason was first cut to a few characters ("batch…"), then kept at its table width
+    (40) off to the right, shown only by scrolling sideways.  It is now on screen without scrolling, cut with
+    '…' to the room id, formula, p, status and flags leave; cost, density, at.% and model follow it, shown
+    by scrolling right."""
     from textual.widgets import DataTable
 
     from hea_campaign.campaign.read_models import reject
@@ -631,9 +636,13 @@ async def test_at_80_columns_a_long_reason_is_shown_to_its_table_width_by_scroll
     async with app.run_test(size=(80, 24)) as pilot:
         await open_candidates(pilot)
         table = app.query_one("#candidate-table", DataTable)
-        assert table.columns["reason"].width == 40
         await pilot.pause()
+        assert table.scroll_x == 0
+        width = table.columns["reason"].width - table.gap
+        assert 20 <= width < 40
+        assert any(reason[: width - 1] + "…" in line for line in screen_lines(app))
+        assert not any("USD/kg" in line for line in screen_lines(app))
         table.scroll_to(x=table.max_scroll_x, animate=False, immediate=True)  # scrolled right to the end
         await pilot.pause()
         assert table.scroll_x > 0
-        assert any(reason[:39] + "…" in line for line in screen_lines(app))
+        assert any("USD/kg" in line and " model" in line for line in screen_lines(app))

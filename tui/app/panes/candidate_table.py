@@ -70,6 +70,33 @@ class CandidateTable(DataTable):
     path took most of the time between a page read and its first frame (bench/tui.py).
     """
 
+    gap = 0  # blank cells kept on each cell's right, inside its column's width (a cut text stops before them)
+
+    def set_spacing(self, padding: int, gap: int) -> None:
+        """The blanks around the cells: ``padding`` on both sides (the DataTable's cell padding), ``gap`` on the
+        right only (one blank between columns instead of two, for a narrow screen)."""
+        if (padding, gap) != (self.cell_padding, self.gap):
+            self.gap = gap
+            self.cell_padding = padding  # clears the caches and sets the virtual width
+            self._require_update_dimensions = True
+            self._clear_caches()
+            self.refresh()
+
+    def set_columns(self, columns, rows) -> None:
+        """Lay the table out again with ``columns`` ((key, label, width), left to right) and ``rows`` ((key,
+        cells in that order)), keeping the cursor's row: a new order of the columns (a narrow screen moves
+        some after the reason)."""
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._ordered_cache = None
+        for key, label, width in columns:
+            self.add_column(label, key=key, width=width)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        self.settle_dimensions()
+        if self.row_count:
+            self.move_cursor(row=min(cursor, self.row_count - 1), animate=False)
+
     def set_width(self, key: str, width: int) -> None:
         """Give a column a new width after its rows were added (the table is laid out again)."""
         column = self.columns[key]
@@ -147,10 +174,10 @@ class CandidateTable(DataTable):
             False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
         style = base_style + component_style + post_style
-        pad = self.cell_padding
-        inner = max(0, width - 2 * pad)
+        pad, gap = self.cell_padding, self.gap
+        inner = max(0, width - 2 * pad - gap)
         text = cut(cell.text, inner) if cell_len(cell.text) > inner else cell.text
-        fill = inner - cell_len(text)
+        fill = max(0, width - 2 * pad - cell_len(text))  # the gap included
         line = [Segment(" " * pad, style), Segment(text, style)]
         if fill:
             line.append(Segment(" " * fill, style))
@@ -207,17 +234,17 @@ class CandidateTable(DataTable):
         row_index = self._row_locations.get(row_key)
         cells, filler = self._styles_of_row(row_index, base_style, cursor_location.row == row_index,
                                             hover_location.row == row_index)
-        pad = " " * self.cell_padding
+        pad, gap = " " * self.cell_padding, self.gap
         data = self._data[row_key]
         line, used = [], 0
         for column, style in zip(self.ordered_columns, cells, strict=True):
             width = column.get_render_width(self)
-            inner = max(0, width - 2 * len(pad))
+            inner = max(0, width - 2 * len(pad) - gap)
             text = data[column.key].text
             size = cell_len(text)
             if size > inner:
                 text, size = cut(text, inner), inner
-            line.append([Segment(f"{pad}{text}{' ' * (inner - size)}{pad}", style)])
+            line.append([Segment(f"{pad}{text}{' ' * max(0, width - 2 * len(pad) - size)}{pad}", style)])
             used += width
         line.append([Segment(" " * max(0, self.size.width - used - self._row_label_column_width), filler)])
         cache[cache_key] = pair = ([], line)

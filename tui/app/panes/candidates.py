@@ -21,7 +21,9 @@ every cell with Rich when the app was next idle, about 1.9 s):
   DataTable would have shown, rendered as plain text.  A Cell has no
   ``__rich_measure__``, so the table does not measure it; the pane sets the
   column widths itself, from the texts of the pages seen so far (they only
-  grow, so columns do not jump between pages);
+  grow, so columns do not jump between pages), and their order and spacing
+  for the table's width (``present.candidate_columns``: at 80 columns the
+  reason comes right after the flags);
 * a status change updates only the cells whose value changed (updating a
   cell to a narrower value makes the DataTable re-measure its whole column),
   and a page read again with the same rows (live refresh) does the same.
@@ -43,22 +45,21 @@ from textual.worker import get_current_worker
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 from hea_campaign.tui.present.text import one_line
 
+from hea_campaign.tui.present.candidate_columns import (COLUMNS, LABELS, REASON_WIDTH, fit_columns,
+                                                         natural_widths)
+
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 from .candidate_table import CandidateTable, Cell, CountLine
 
 FLAGS = values(Flag)
 CANDIDATE_STATUSES = values(CandidateStatus)
 NO_FLAG = "-"  # the flag filter's "no flag" (campaign.candidates reads it so)
-# short headers, as the CLI's `candidates` (p, at.%, USD/kg, g/cm3), so that 80 columns show the numbers; the
-# status before the flags, whose width has no bound (several flags): at 80 columns they pushed it to the edge
-COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("status", "status"), ("cost", "USD/kg"),
-           ("density", "g/cm3"), ("flags", "flags"), ("change", "at.%"), ("model", "model"), ("reason", "reason"))
+# the columns (present.candidate_columns): their order on screen depends on the width (fit_columns)
 SORTABLE = tuple(key for key, _ in COLUMNS if key != "sel")  # = campaign.candidates.CANDIDATE_SORTS
-REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
-REASON_MIN = 20  # the reason is fitted to the room the other columns leave only when they leave this much
 PAGE_SIZE = 200  # rows per page: several screenfuls, read in one query
 FIRST_DESCENDING = frozenset({"p"})  # the first click on "p single" sorts best first
 PAST_TENSE = {"approve": "Approved", "reject": "Rejected"}
+KEYS = tuple(key for key, _ in COLUMNS)  # the order of _cells' values (the table's order may differ)
 
 
 def _flags(c) -> str:
@@ -194,11 +195,12 @@ class CandidatesPane(Vertical):
             for j, (key, label) in enumerate(COLUMNS):
                 width = max([self._widths.get(key, cell_len(label))] + [cell_len(row[j].text) for row in cells])
                 self._widths[key] = width
-            self.fit_columns()
-            table.clear()
-            for cid, row in zip(ids, cells, strict=True):
-                table.add_row(*row, key=str(cid))
-            table.settle_dimensions()
+            if not self.fit_columns():  # (laid out again with the new page's rows, in a new order)
+                table.clear()
+                order = [KEYS.index(key) for key in table.columns]
+                for cid, row in zip(ids, cells, strict=True):
+                    table.add_row(*(row[j] for j in order), key=str(cid))
+                table.settle_dimensions()
         if table.row_count:
             if before is not None:
                 row = self.shown.index(before[0]) if before[0] in self.rows else min(before[1], table.row_count - 1)
@@ -303,21 +305,26 @@ class CandidatesPane(Vertical):
         if str(cid) in table.rows:
             table.update_cell(str(cid), key, cell)
 
-    def fit_columns(self) -> None:
-        """Every column as wide as its longest value, but the reason only as wide as the others leave of
-        the table: a long reason then ends in '…' at the edge, which says the detail (Enter) has the rest.
-        When the others leave less than ``REASON_MIN`` (80 columns: the table scrolls sideways anyway), the
-        reason keeps its whole width (up to ``REASON_WIDTH``), shown by scrolling right; it was cut to a
-        few characters ("batch…") that no scrolling showed."""
+    def fit_columns(self) -> bool:
+        """Lay the columns out for the table's width (``present.candidate_columns.fit_columns``): every column
+        as wide as its longest value, but the reason only as wide as the others leave of the table, a long
+        reason ending in '…' at the edge (the detail, Enter, has the rest).  On a narrow screen (80 columns)
+        one blank separates the columns instead of two, and cost, density, at.% and model move after the
+        reason, so that id, formula, p, status, flags and the reason are on screen without scrolling.
+        True when the columns were put in a new order (the page's rows added again)."""
         table = self.query_one(CandidateTable)
-        pad = 2 * table.cell_padding
-        others = sum(self._widths.get(key, cell_len(label)) + pad for key, label in COLUMNS if key != "reason")
-        room = table.scrollable_content_region.width - others - pad
-        for key, label in COLUMNS:
-            width = self._widths.get(key, cell_len(label))
-            if key == "reason" and room >= REASON_MIN:
-                width = max(cell_len(label), min(width, room))
-            table.set_width(key, width)
+        layout = fit_columns(natural_widths(self._widths), table.scrollable_content_region.width)
+        rebuilt = tuple(table.columns) != layout.order
+        if rebuilt:
+            rows = []
+            for cid in self.shown:
+                cells = dict(zip(KEYS, self._make_cells(cid), strict=True))
+                rows.append((str(cid), [cells[key] for key in layout.order]))
+            table.set_columns([(key, LABELS[key], layout.widths[key] + layout.gap) for key in layout.order], rows)
+        table.set_spacing(layout.padding, layout.gap)
+        for key in layout.order:
+            table.set_width(key, layout.widths[key] + layout.gap)
+        return rebuilt
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_columns)  # once the table has its new size
@@ -328,10 +335,10 @@ class CandidatesPane(Vertical):
         for c in candidates:
             if c.id not in self.rows or str(c.id) not in table.rows:
                 continue
-            before = tuple(table.get_row(str(c.id)))
+            before = [table.get_cell(str(c.id), key) for key in KEYS]
             self.rows[c.id] = c
             after = self._make_cells(c.id)
-            for (key, _), old, new in zip(COLUMNS, before, after, strict=True):
+            for key, old, new in zip(KEYS, before, after, strict=True):
                 if not isinstance(old, Cell) or old.text != new.text or old.value != new.value:
                     self._set_cell(c.id, key, new)
 
