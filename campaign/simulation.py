@@ -199,6 +199,10 @@ class SimulationSettings:
             raise CampaignError(f"the pool has {usable} alloys outside the test set, fewer than the "
                                 f"{self.initial} + {self.batch} x {self.rounds} = {need} a run reveals")  # fmt: skip
 
+    def check_pool(self, pool: Pool) -> None:
+        """``check`` against the pool a run would use (a quick run's subset of it): before anything starts."""
+        self.check(min(len(pool), self.max_pool) if self.max_pool else len(pool))
+
     @property
     def trainings(self) -> int:
         return self.repeats * (1 + len(self.strategies) * self.rounds)
@@ -533,9 +537,13 @@ def _run_parallel(pool: Pool, s: SimulationSettings, folder: Path, tick: Callabl
                     records.extend(fut.result())  # re-raises a worker's error here
             _drain(events, tick)
         except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(executor, "_processes", {}).values()):
+            # the workers, taken before shutdown (which forgets them: _processes becomes None)
+            procs = list((getattr(executor, "_processes", None) or {}).values())
+            for proc in procs:
                 proc.terminate()
+            executor.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.join(timeout=5)
             raise
         executor.shutdown()
     return records

@@ -244,3 +244,26 @@ def test_a_run_stops_when_asked_and_says_so(pool, tmp_path):
     with pytest.raises(SimulationCancelled, match="before it started"):
         simulate(pool, s, workdir=tmp_path / "b", should_stop=lambda: True)
     assert not (tmp_path / "b" / "repeat-00").exists()
+
+
+def test_an_interrupt_of_a_run_in_processes_ends_its_workers_and_stays_an_interrupt(pool, tmp_path):
+    """Ctrl+C while repeats run in worker processes: the KeyboardInterrupt reaches the caller (the CLI
+    says "interrupted" and exits 130), not an AttributeError from ending the workers, and none is left."""
+    import multiprocessing
+
+    s = SimulationSettings(**{**QUICK, "repeats": 2, "rounds": 1, "strategies": ("random",), "jobs": 2})
+
+    def progress(done, total, msg):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate(pool, s, workdir=tmp_path, progress=progress)
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_simulate_refuses_unknown_strategies_before_it_starts(tmp_path, capsys):
+    from hea_campaign.tui.cli import main
+
+    assert main(["simulate", "--quick", "--strategies", "random,foo", "--out", str(tmp_path / "x.csv")]) == 2
+    captured = capsys.readouterr()
+    assert "unknown strategy foo" in captured.err and "simulating" not in captured.err

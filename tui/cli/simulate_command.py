@@ -74,6 +74,7 @@ def register(app: typer.Typer) -> None:
         out = output_file(out, "--out", CSV_SUFFIXES)
         png = output_file(plot, "--plot", PNG_SUFFIXES) if plot is not None else out.with_suffix(".png")
         pool = load_pool(None if csv else dataset, csv)
+        settings.check_pool(pool)  # unknown strategies, too small a pool: said before "simulating ..."
 
         start = time.perf_counter()
         interactive = sys.stderr.isatty()
