@@ -70,11 +70,28 @@ def split_from_file(rows: LabelledRows, path: str | Path):
 
     from hea_campaign.model.evaluation import split_from_labels
 
-    with open(path, newline="") as fh:
-        parts = {r["Alloys"]: r["split"].strip() for r in csv.DictReader(fh)}
+    from hea_campaign.model.splits import SPLIT_NAMES
+
+    name = Path(path).name
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            absent = [c for c in ("Alloys", "split") if c not in (reader.fieldnames or [])]
+            if absent:
+                raise CampaignError(f"{name}: a split file needs the columns Alloys and split "
+                                    f"(no {' or '.join(absent)} column found)")
+            parts = {r["Alloys"]: (r["split"] or "").strip() for r in reader}
+    except UnicodeDecodeError:
+        raise CampaignError(f"{name} is not a UTF-8 text file") from None
+    except csv.Error as exc:
+        raise CampaignError(f"{name}: cannot read it as CSV ({exc})") from None
     missing = [t for t in rows.texts if t not in parts]
     if len(missing) > len(rows.texts) // 2:
         raise CampaignError(f"{path} does not describe this dataset's rows ({len(missing)} of them are not in it)")
+    unknown = sorted({parts[t] for t in rows.texts if t in parts} - set(SPLIT_NAMES) - {""})
+    if unknown:
+        raise CampaignError(f"{name}: unknown split names {', '.join(repr(u) for u in unknown[:5])}; "
+                            f"the split column holds {', '.join(SPLIT_NAMES)} (or is empty to leave a row out)")
     return split_from_labels([parts.get(t, "") for t in rows.texts])
 
 

@@ -53,3 +53,36 @@ def test_the_flags_follow_the_grouping_asked_for(monkeypatch, capsys):
     assert seen["grouped"] is False
     assert main(["evaluate", "--flags", "--seeds", "1"]) == 2
     assert seen["grouped"] is True
+
+
+@pytest.mark.parametrize("content, said", [
+    ("formula,part\nAlCoCrFeNi,test\n", "needs the columns Alloys and split"),
+    ("Alloys,label\nAlCoCrFeNi,test\n", "no split column"),
+    (None, "not a UTF-8 text file"),
+])
+def test_a_split_file_that_is_not_one_is_one_error_line(tmp_path, capsys, content, said):
+    path = tmp_path / "split.csv"
+    if content is None:
+        path.write_bytes(b"Alloys,split\n\xf0\x28\x8c\x28,test\n")
+    else:
+        path.write_text(content)
+    assert main(["evaluate", "--seeds", "1", "--epochs", "1", "--split-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and said in err and "internal error" not in err and len(err.splitlines()) == 1
+
+
+def test_a_split_file_with_unknown_part_names_says_which(tmp_path, capsys):
+    from tests.conftest import PAPER_SPLIT
+
+    path = tmp_path / "split.csv"
+    path.write_text(PAPER_SPLIT.read_text().replace(",test\n", ",tst\n"))
+    assert main(["evaluate", "--seeds", "1", "--epochs", "1", "--split-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "'tst'" in err and "internal error" not in err and len(err.splitlines()) == 1
+
+
+def test_a_reliability_png_without_flags_is_refused_not_ignored(asked, tmp_path, capsys):
+    png = tmp_path / "r.png"
+    assert main(["evaluate", "--seeds", "1", "--reliability-png", str(png)]) == 2
+    assert "needs --flags" in capsys.readouterr().err
+    assert "paper" not in asked and not png.exists()

@@ -51,6 +51,8 @@ def register(app: typer.Typer) -> None:
         from ..present.checks import integer
 
         integer(seeds, "--seeds", lo=1, hi=100)
+        if reliability_png is not None and not flags:  # it would be ignored: no diagram is drawn without --flags
+            raise CampaignError("--reliability-png needs --flags (the reliability diagram is part of the flag figures)")
         if reliability_png is not None:  # checked before hours of training, not after
             from ..present.checks import PNG_SUFFIXES, output_file
 
