@@ -39,14 +39,23 @@ class InversionFigures:
     disputed: float = math.nan
 
 
-def _trained(split_file, seed: int, config):
+def split_description(split_file=None, seed: int = 0, *, grouped: bool = False, protocol: str = "paper") -> str:
+    """Which split ``evaluate_inversion`` inverts the test alloys of, in words for its report."""
+    if split_file:
+        return f"the split in {Path(split_file).name}"
+    kind = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
+    return f"{kind} paper-proportion split, seed {seed}"
+
+
+def _trained(split_file, seed: int, config, grouped: bool = False, protocol: str = "paper"):
     from hea_campaign.model import evaluation as ev
     from hea_campaign.model.ssvae import SSVAEConfig
 
     from .evaluation import seed_rows, split_from_file
 
     rows = seed_rows()
-    split = split_from_file(rows, split_file) if split_file else ev.paper_split(rows.y, seed)
+    split = (split_from_file(rows, split_file) if split_file
+             else ev.make_split(rows.X, rows.y, seed, protocol=protocol, grouped=grouped))
     res, _ = ev.train_on_split(rows.X, rows.y, split, (config or SSVAEConfig()).replace(seed=seed))
     return rows, split, _with_scorer(res.model, rows, split, seed)
 
@@ -74,16 +83,23 @@ def evaluate_inversion(
     starts: str = "test",
     caution_grid: Sequence[tuple[float, float]] | None = None,
     trained=None,
+    grouped: bool = False,
+    protocol: str = "paper",
+    progress=None,
 ) -> list[InversionFigures]:
     """Invert multi-phase alloys with each loop; see the module docstring.
 
     ``caution_grid`` (pairs of caution, data weight) adds a proximal row per
-    pair, for choosing the settings on the tuning starts.
+    pair, for choosing the settings on the tuning starts.  Without ``split_file``
+    the split is seeded: ``protocol`` and ``grouped`` as in ``model.evaluation.make_split``
+    (``split_description`` says which).  ``progress(message)`` hears of each step.
     """
     from .inversion import Caution, invert
     from .uncertainty import assess, build_reference
 
-    rows, split, model = trained or _trained(split_file, seed, config)
+    if progress and trained is None:
+        progress(f"training on the labelled rows of the {split_description(split_file, seed, grouped=grouped, protocol=protocol)}")
+    rows, split, model = trained or _trained(split_file, seed, config, grouped, protocol)
     y = rows.y.astype(float)
     if starts == "tuning":
         pool = np.concatenate([split.validation, split.unlabelled])
@@ -106,6 +122,8 @@ def evaluate_inversion(
                      Caution(caution=lam, data_weight=mu, data_rows=ref.X_train, data_radius=ref.novelty_threshold)))
     out = []
     for name, mode, caution in runs:
+        if progress:
+            progress(f"inverting {len(X0)} multi-phase alloys with the {name} loop")
         r = invert(model, X0, mode=mode, cutoff=cutoff, caution=caution)
         ok = r.reached
         same = [(r.final[i] > 0).tolist() == (X0[i] > 0).tolist() for i in np.flatnonzero(ok)]

@@ -86,3 +86,25 @@ def test_a_reliability_png_without_flags_is_refused_not_ignored(asked, tmp_path,
     assert main(["evaluate", "--seeds", "1", "--reliability-png", str(png)]) == 2
     assert "needs --flags" in capsys.readouterr().err
     assert "paper" not in asked and not png.exists()
+
+
+@pytest.mark.parametrize("extra, grouped, protocol, named", [
+    ([], True, "paper", "grouped paper-proportion split, seed 0"),
+    (["--ungrouped"], False, "paper", "random paper-proportion split, seed 0"),
+    (["--protocol", "system-holdout"], True, "system-holdout", "system-holdout paper-proportion split, seed 0"),
+])
+def test_the_inversion_follows_the_split_asked_for_and_names_it(monkeypatch, capsys, extra, grouped, protocol, named):
+    from hea_campaign.campaign import inversion_evaluation
+
+    seen = {}
+
+    def record(**kwargs):
+        seen.update(kwargs)
+        return [inversion_evaluation.InversionFigures("paper", 3, 1.0, 10.0, 2.0, 1.0)]
+
+    monkeypatch.setattr(inversion_evaluation, "evaluate_inversion", record)
+    assert main(["evaluate", "--inversion", *extra]) == 0
+    assert seen["grouped"] is grouped and seen["protocol"] == protocol
+    out = capsys.readouterr().out
+    assert f"multi-phase test alloys of the {named}" in out
+    assert "protocol" not in out.split("Inverse design")[0]  # no paper-protocol run beside it

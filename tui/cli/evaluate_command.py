@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
         reliability_png: Annotated[Optional[str], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here (a .png file).")] = None,
-        inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops.")] = False,
+        inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops: of --split-file's split, else of split seed 0 (grouped unless --ungrouped, or --protocol system-holdout).")] = False,
         epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
@@ -93,12 +93,16 @@ def register(app: typer.Typer) -> None:
             echo(format_flag_figures(f))
         if inversion:
             did = True
-            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion
+            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion, split_description
 
             from ..present.flag_report import format_inversion_figures
 
-            echo(format_inversion_figures(evaluate_inversion(split_file=split_file, config=config)))
-        if not did or (split_file and not inversion) or (protocol != "paper" and not (flags or data_efficiency)):
+            figures = evaluate_inversion(split_file=split_file, config=config, grouped=grouped, protocol=protocol,
+                                         progress=say)
+            echo(format_inversion_figures(figures, split=split_description(split_file, 0, grouped=grouped,
+                                                                           protocol=protocol)))
+        if not did or (split_file and not inversion) or (
+                protocol != "paper" and not (flags or data_efficiency or inversion)):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,
                                        config=config, progress=say, protocol=protocol)
             echo(me.format_protocol(result))

@@ -49,11 +49,13 @@ def format_flag_figures(f) -> str:
     return "\n".join(lines)
 
 
-def format_inversion_figures(rows, cutoff: float = 0.6) -> str:
-    """One line per loop: reach, change, and what the independent model and the flags say of the reached."""
+def format_inversion_figures(rows, cutoff: float = 0.6, split: str | None = None) -> str:
+    """One line per loop: reach, change, and what the independent model and the flags say of the reached.
+
+    ``split``: which split's test alloys were inverted (``inversion_evaluation.split_description``)."""
     lines = [
-        f"Inverse design from the multi-phase test alloys (cutoff {cutoff:g}); the last three columns are shares of "
-        "the candidates that reached it:",
+        f"Inverse design from the multi-phase test alloys{f' of the {split}' if split else ''} (cutoff {cutoff:g}); "
+        "the last three columns are shares of the candidates that reached it:",
         f"  {'loop':<26}{'starts':>7}{'reached':>9}{'median change at.%':>20}{'median steps':>14}"
         f"{'kept elements':>15}{'independent: single':>21}{'uncertain':>11}{'disputed':>10}",
     ]
