@@ -358,3 +358,19 @@ def test_init_of_a_new_campaign_with_bad_rows_creates_no_campaign(seeded_store, 
     line = refused(capsys, "init", "--db", seeded_store.url, "--campaign", "second", "--csv", str(bad))
     assert "line 3" in line and "nothing was imported" in line
     assert snapshot(seeded_store) == before
+
+
+def test_the_figures_of_a_version_say_which_model_they_are(trained_store, capsys):
+    """The head's validation figures are not the scorer's, which ranks candidates: each is named."""
+    from hea_campaign.campaign.read_models import model_versions
+
+    m = model_versions(trained_store)[0].metrics
+    scorer = m["scorer"]
+    assert scorer != "ssvae"  # the seed set has enough validation rows to choose a tree ensemble
+    assert main(["status", "--db", trained_store.url]) == 0
+    active = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Active model"))
+    chosen = m["scorer_validation"][scorer]
+    assert f"scorer ({scorer}, ranks candidates) validation accuracy {chosen['accuracy']:.3f}" in active
+    assert f"SSVAE head validation accuracy {m['val_accuracy']:.3f}" in active
+    assert main(["models", "--db", trained_store.url]) == 0
+    assert "val acc, val AUC: the SSVAE head" in capsys.readouterr().out

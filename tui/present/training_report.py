@@ -29,8 +29,8 @@ def _no_evidence(c) -> list[str]:
     lines = [f"These alloys tell the two versions nothing ({weakness}; a comparison needs at least "
              f"{r.MIN_COMPARISON_ROWS} alloys, {r.MIN_COMPARISON_PER_CLASS} of each class)."]
     if c.new_validation or c.active_validation:
-        lines.append("Each version on its own validation alloys instead (different alloys, "
-                     "so not a like-for-like comparison):")
+        lines.append("Each version's SSVAE head on its own validation alloys instead (different alloys, "
+                     "so not a like-for-like comparison; the figures above are the versions' scorers):")
         lines += _table([(f"new v{c.new_id} validation", c.new_validation),
                          (f"active v{c.active_id} validation", c.active_validation)])
     return lines
@@ -82,10 +82,20 @@ def format_metrics(metrics: dict | None) -> str:
     """'validation accuracy 0.912, validation ROC AUC 0.950, best epoch 120, training time 12.3 s, interrupted'."""
     parts = []
     m = dict(metrics or {})
+    # the scorer ranks candidates: its figures on the validation rows it was chosen on come first, and the
+    # SSVAE head's (val_accuracy, val_auc, train_accuracy) are named as the head's
+    chosen = m.pop("scorer", None)
+    scored = (m.pop("scorer_validation", None) or {}).get(chosen) if chosen and chosen != "ssvae" else None
+    if isinstance(scored, dict):
+        acc, auc = scored.get("accuracy", math.nan), scored.get("roc_auc", math.nan)
+        parts.append(f"scorer ({chosen}, ranks candidates) validation accuracy "
+                     f"{'n/a' if acc != acc else f'{acc:.3f}'}, ROC AUC {'n/a' if auc != auc else f'{auc:.3f}'} "
+                     "(where it was chosen)")
+    head = "SSVAE head " if chosen and chosen != "ssvae" else ""  # without another scorer the head ranks
     for key, (name, fmt) in METRICS.items():
         v = m.pop(key, None)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            parts.append(f"{name} " + ("n/a" if v != v else fmt.format(v)))
+            parts.append(f"{head if key == 'val_accuracy' else ''}{name} " + ("n/a" if v != v else fmt.format(v)))
     if m.pop("cancelled", False):
         parts.append("interrupted")
     start = m.pop("warm_start_from", None)
@@ -129,4 +139,6 @@ def format_versions(rows) -> str:
             f"{m.get('val_accuracy', math.nan):7.3f}  {m.get('val_auc', math.nan):7.3f}  "
             f"{v.n_labelled:>8}  {v.seed:>10}  {v.data_hash[:10]:10}  {note}".rstrip()
         )
+    lines.append("val acc, val AUC: the SSVAE head on each version's validation alloys; candidates are ranked by "
+                 "the version's scorer, whose figures `hea-campaign status` shows for the active version")
     return "\n".join(lines)
