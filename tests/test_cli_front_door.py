@@ -374,3 +374,14 @@ def test_the_figures_of_a_version_say_which_model_they_are(trained_store, capsys
     assert f"SSVAE head validation accuracy {m['val_accuracy']:.3f}" in active
     assert main(["models", "--db", trained_store.url]) == 0
     assert "val acc, val AUC: the SSVAE head" in capsys.readouterr().out
+
+
+def test_a_plot_that_replaces_a_file_says_so(trained_store, tmp_path, capsys):
+    png = tmp_path / "map.png"
+    for command in (["latent-map"], ["reliability"], ["explain", "AlCoCrFeNi"]):
+        png.unlink(missing_ok=True)
+        assert main([*command, "--db", trained_store.url, "--plot", str(png)]) == 0
+        first = capsys.readouterr().out.splitlines()[-1]
+        assert first == f"plot: {png}", command
+        assert main([*command, "--db", trained_store.url, "--plot", str(png)]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == f"plot: {png} (replaced the file that was there)", command

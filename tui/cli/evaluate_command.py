@@ -88,9 +88,12 @@ def register(app: typer.Typer) -> None:
 
             from ..present.flag_report import format_flag_figures
 
+            from ..present.checks import replacing
+
+            replaced = replacing(reliability_png) if reliability_png is not None else ""
             f = evaluate_flags(seed_list, protocol=protocol, grouped=grouped, external=external, config=config,
                                png=reliability_png, progress=say)
-            echo(format_flag_figures(f))
+            echo(format_flag_figures(f) + replaced)
         if inversion:
             did = True
             from hea_campaign.campaign.inversion_evaluation import evaluate_inversion, split_description

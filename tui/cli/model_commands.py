@@ -203,8 +203,11 @@ def register(app: typer.Typer) -> None:
             from ..present.plots import shap_png
 
             name, version_id, e, _ = explained
+            from ..present.checks import replacing
+
             contributions = {n: float(c) for n, c in zip(e.descriptor_names, np.ravel(e.contributions), strict=True)}
-            echo(f"plot: {shap_png(name, version_id, contributions, png)}")
+            replaced = replacing(png)
+            echo(f"plot: {shap_png(name, version_id, contributions, png)}{replaced}")
 
     @app.command()
     def propose(

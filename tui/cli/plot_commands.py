@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..present.checks import replacing
 from .options import CampaignOption, DbOption, echo
 from .options import open_store as _open
 
@@ -16,8 +17,8 @@ VersionOption = Annotated[Optional[int], typer.Option("--version", metavar="VERS
                                                       help="Model version (default: the active one).")]
 
 
-def _wrote(path: Path) -> None:
-    echo(f"plot: {path}")
+def _wrote(path: Path, replaced: str = "") -> None:
+    echo(f"plot: {path}{replaced}")
 
 
 def plot_file(plot: Optional[str], option: str = "--plot") -> Optional[Path]:
@@ -49,7 +50,8 @@ def register(app: typer.Typer) -> None:
                                                 m.candidates, strict=True):
             echo(f"  {cid:>6}  {formula:<32} {status:<9} z = ({x:+.2f}, {y:+.2f})")
         if png is not None:
-            _wrote(latent_map_png(m, png))
+            replaced = replacing(png)
+            _wrote(latent_map_png(m, png), replaced)
 
     @app.command()
     def curves(db: DbOption = None, campaign: CampaignOption = "default", version: VersionOption = None,
@@ -80,7 +82,8 @@ def register(app: typer.Typer) -> None:
             cells = ("-" if curve.series[n][i] is None else f"{curve.series[n][i]:.4g}" for n in names)
             echo(f"{epoch:>6}  " + "  ".join(f"{c:>12}" for c in cells))
         if png is not None:
-            _wrote(training_curves_png(curve, png))
+            replaced = replacing(png)
+            _wrote(training_curves_png(curve, png), replaced)
 
     @app.command()
     def reliability(db: DbOption = None, campaign: CampaignOption = "default", version: VersionOption = None,
@@ -105,4 +108,5 @@ def register(app: typer.Typer) -> None:
                                    strict=True):
             echo(f"{lo:4.1f}-{hi:4.1f}    {n:>6}  " + ("     -         -" if n == 0 else f"{p:6.3f}  {o:8.3f}"))
         if png is not None:
-            _wrote(reliability_png(r, png))
+            replaced = replacing(png)
+            _wrote(reliability_png(r, png), replaced)

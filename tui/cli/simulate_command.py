@@ -75,6 +75,12 @@ def register(app: typer.Typer) -> None:
         png = output_file(plot, "--plot", PNG_SUFFIXES) if plot is not None else out.with_suffix(".png")
         pool = load_pool(None if csv else dataset, csv)
         settings.check_pool(pool)  # unknown strategies, too small a pool: said before "simulating ..."
+        from ..present.checks import replacing
+
+        replaced = {path: replacing(path) for path in (out, png)}
+        for path, note in replaced.items():
+            if note:
+                echo(f"note: {path} exists; the simulation will replace it", err=True)
 
         start = time.perf_counter()
         interactive = sys.stderr.isatty()
@@ -104,5 +110,5 @@ def register(app: typer.Typer) -> None:
         echo(verdict(result, rows))
         for line in default_verdict(result):
             echo(line)
-        echo(f"per-round CSV: {out}; plot: {png}")
+        echo(f"per-round CSV: {out}{replaced[out]}; plot: {png}{replaced[png]}")
         echo(f"wall time {result.wall_s:.0f} s on {describe()}")

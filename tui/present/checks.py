@@ -109,6 +109,12 @@ def output_file(value, name: str, suffixes: tuple[str, ...] | None = None, *, wh
     return path
 
 
+def replacing(path) -> str:
+    """What to add after a file's name when writing it replaces a file already there ('' otherwise):
+    plots and per-round CSVs are replaced, never silently."""
+    return " (replaced the file that was there)" if Path(path).expanduser().is_file() else ""
+
+
 def names(text, name: str, *, unique: bool = True) -> list[str]:
     """'Fe, Ni,Co' -> ['Fe', 'Ni', 'Co']; a name given twice is refused (it would be silently merged).
 
