@@ -242,7 +242,9 @@ def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True,
     rows = seed_rows()
     X_ext, y_ext, n_rows, excluded = external_rows(path, set(rows.formulas), exclude_near=rows.X)
     if len(y_ext) == 0:
-        raise CampaignError(f"{path}: no labelled alloys left to evaluate")
+        left_out = ", ".join(f"{k} {v}" for k, v in excluded.items() if v)
+        raise CampaignError(f"{Path(path).name}: no labelled alloys left to evaluate"
+                            + (f" (left out: {left_out})" if left_out else " (no rows)"))
     val = validation_rows(rows, seed)
     cfg = (config or SSVAEConfig()).replace(seed=seed)
     res = train(rows.X[~val], rows.y[~val], None, rows.X[val], rows.y[val], cfg)

@@ -108,3 +108,18 @@ def test_the_inversion_follows_the_split_asked_for_and_names_it(monkeypatch, cap
     out = capsys.readouterr().out
     assert f"multi-phase test alloys of the {named}" in out
     assert "protocol" not in out.split("Inverse design")[0]  # no paper-protocol run beside it
+
+
+def test_a_missing_external_file_is_said_before_any_training(asked, tmp_path, capsys):
+    missing = tmp_path / "nope.csv"
+    assert main(["evaluate", "--data-efficiency", "--seeds", "1", "--external", str(missing)]) == 2
+    assert "data efficiency" not in asked  # refused before the data-efficiency trainings, not after them
+    assert capsys.readouterr().err.strip() == f"error: --external {missing}: no such file"
+
+
+def test_an_external_file_without_labels_says_what_was_left_out(tmp_path, capsys):
+    path = tmp_path / "formulas.csv"
+    path.write_text("formula\nAlCoCrFeNi\nCoCrFeNi\n")
+    assert main(["evaluate", "--external", str(path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("error: formulas.csv: no labelled alloys left to evaluate (left out: unlabelled")

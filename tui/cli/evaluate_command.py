@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
         reliability_png: Annotated[Optional[str], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here (a .png file).")] = None,
         inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops: of --split-file's split, else of split seed 0 (grouped unless --ungrouped, or --protocol system-holdout).")] = False,
-        epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000.")] = None,
+        epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000 \\[default: the model's, with early stopping].")] = None,
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
 
@@ -51,6 +51,10 @@ def register(app: typer.Typer) -> None:
         from ..present.checks import integer
 
         integer(seeds, "--seeds", lo=1, hi=100)
+        for option, path in (("--external", external), ("--split-file", split_file)):
+            if path is not None and not path.is_file():  # said now, not after the other figures' trainings
+                raise CampaignError(f"{option} {path}: " + ("is a folder, not a file" if path.is_dir()
+                                                            else "no such file"))
         if reliability_png is not None and not flags:  # it would be ignored: no diagram is drawn without --flags
             raise CampaignError("--reliability-png needs --flags (the reliability diagram is part of the flag figures)")
         if reliability_png is not None:  # checked before hours of training, not after
@@ -75,8 +79,10 @@ def register(app: typer.Typer) -> None:
                 seed_list, config=config, grouped=grouped, protocol=protocol, progress=say)))
         if external and not flags:
             did = True
+            say(f"training on the seed set (seed 0, a tenth held out for validation), then scoring {external.name}")
             r = ce.evaluate_external(external, baseline=baseline, config=config)
-            echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated")
+            echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated "
+                 "(models trained on the seed set, seed 0)")
             echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
             echo(f"  SSVAE head:        {_fmt_metrics(r.ssvae)}")
             for name, m in r.others.items():
