@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         target: Annotated[str, typer.Option(metavar="TEXT", help="What counts as a find.")] = "single phase with at least 4 elements",
         out: Annotated[str, typer.Option(metavar="CSV", help="Per-round CSV (one row per strategy, repeat and round), a .csv or .txt file.")] = "simulation.csv",
         plot: Annotated[Optional[str], typer.Option(metavar="PNG", help="PNG of targets found vs experiments \\[default: OUT with .png].")] = None,
-        jobs: Annotated[int, typer.Option(metavar="N", help="Processes (one repeat each) \\[default: CPU cores].")] = 0,
+        jobs: Annotated[int, typer.Option(metavar="N", show_default=False, help="Processes (one repeat each), 0 for one per CPU core \\[default: CPU cores].")] = 0,
         first_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each repeat's first model.")] = 300,
         round_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each later round (warm start from the previous model).")] = 40,
         seed: Annotated[int, typer.Option(metavar="N", help="Base seed (repeat k uses seed + 1009 k).")] = 0,
