@@ -90,7 +90,7 @@ def test_the_report_says_when_the_compared_alloys_tell_nothing():
                    active_validation={"accuracy": 0.839, "roc_auc": 0.885})
     text = render_comparison(c)
     assert "These alloys tell the two versions nothing (1 alloy, single phase;" in text, text
-    assert "own validation alloys instead (different alloys, so not a like-for-like comparison)" in text, text
+    assert "SSVAE head on its own validation alloys instead (different alloys, so not a like-for-like comparison;" in text, text
     lines = text.splitlines()
     assert any(line.split() == ["new", "v2", "validation", "0.742", "0.831"] for line in lines), text
     assert any(line.split() == ["active", "v1", "validation", "0.839", "0.885"] for line in lines), text

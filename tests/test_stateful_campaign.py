@@ -152,6 +152,15 @@ def clean(text: str | None) -> str | None:
     return None if text is None or not str(text).strip() else str(text).strip()
 
 
+# who measured may not hold a control or invisible character (the rule for --by; tested on its own in
+# tests/test_store.py): such operators are refused, whatever else the step does
+UNRECORDABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def operator_refused(text: str | None) -> bool:
+    return clean(text) is not None and UNRECORDABLE.search(clean(text)) is not None
+
+
 def stored_phases(text: str | None) -> str | None:
     """What the services store for a phase list: cleaned, structure names written one way (FCC+Laves)."""
     return normalise_phases(clean(text))
@@ -452,6 +461,9 @@ class CampaignMachine(RuleBasedStateMachine):
         kwargs = dict(single_phase=("yes" if single else "no") if as_text else single, phases=phases,
                       method=method, operator=operator, notes=notes,
                       measured_on=measured_on.isoformat() if (as_text and measured_on) else measured_on)  # fmt: skip
+        if operator_refused(operator):
+            self._refused(record_result, self.store, text, by=ACTOR, **kwargs)
+            return
         res = record_result(self.store, text, by=ACTOR, **kwargs)
         self._expect_result(res, formula=parse_formula(text).formula, single=single, phases=phases, method=method,
                             operator=operator, notes=notes, measured_on=measured_on, source_formula=text.strip(),
@@ -673,7 +685,7 @@ class CampaignMachine(RuleBasedStateMachine):
         literature = published if data.draw(st.integers(0, 4), label="literature right") else not published
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
                   measured_on=measured_on, by=ACTOR, literature=literature)  # fmt: skip
-        if trouble or mid in self._superseded() or published != literature:  # --literature for published ones only
+        if trouble or mid in self._superseded() or published != literature or operator_refused(operator):
             self._refused(correct_result, self.store, mid, **kw)
             if published != literature and not trouble:
                 event("correction refused: --literature given for a lab result, or not for a published one")
