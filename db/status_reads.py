@@ -2,7 +2,8 @@
 
 Importing SQLAlchemy with SQLModel takes over a second on a 2-core lab machine, far longer
 than the few indexed counts ``status`` needs.  On a plain SQLite file these read-only queries
-answer without them, in one read transaction (one consistent snapshot, as the full path has).
+answer without them, in one read transaction (one consistent snapshot, as the full path has), on a
+connection that writes nothing and leaves nothing beside the file (``read_status``).
 They give up (None) on anything unusual: not the schema this program writes (``SCHEMA_HEAD``),
 no such campaign, a file SQLite cannot open; the caller then goes the full way, which says
 what is wrong.  The same counts as ``db.store``'s queries: a test compares both on the same stores.
@@ -26,7 +27,11 @@ def read_status(path: Path, campaign: str, proposal_source: str, recent: int) ->
         return None
     try:
         path = path.resolve()
-        uri = read_only_uri(path) if unwritable_store(path) else f"file:{quote(str(path))}?mode=ro"
+        # A store this user may write is opened read-write (``mode=rw``: never created), though only read:
+        # a read-only connection to a WAL store makes its -wal and -shm files and, unable to write, leaves
+        # them behind when it closes; a read-write one, the last to close, removes them, as every command
+        # does.  Reading changes nothing in the file either way.
+        uri = read_only_uri(path) if unwritable_store(path) else f"file:{quote(str(path))}?mode=rw"
         con = sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error:
         return None
