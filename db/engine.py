@@ -5,6 +5,9 @@ directory, or ``--db``, or ``HEA_CAMPAIGN_DB``) or any SQLAlchemy URL.  SQLite
 connections get WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` for
 write transactions, so the TUI, a CLI in another terminal and a training
 worker can all write without "database is locked" surprises mid-transaction.
+WAL mode is set by the first write, not on connecting: a command that only
+reads leaves the file's bytes as they were (a backup stays one self-contained
+file in rollback-journal mode until something writes to it).
 
 PostgreSQL (a shared lab server, ``postgresql+psycopg://...``) gets the same
 guarantees by the same rule: a write unit takes one transaction-scoped
@@ -97,6 +100,17 @@ def describe_db_error(exc: BaseException) -> str:
     return text or exc.__class__.__name__
 
 
+def _in_wal_mode(conn) -> None:
+    """Put the store in WAL mode before this connection's first write (once per connection; it stays so).
+
+    Not on connecting: switching the mode rewrites the file's header, and a command that only reads (a
+    look at a backup, which is one file in rollback-journal mode) must leave the file as it found it."""
+    info = conn.connection.info
+    if not info.get("hea_wal"):
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        info["hea_wal"] = True
+
+
 def _install_sqlite_behaviour(engine: Engine, read_only: bool = False) -> None:
     in_memory = engine.url.database in (None, "", ":memory:")
 
@@ -106,8 +120,6 @@ def _install_sqlite_behaviour(engine: Engine, read_only: bool = False) -> None:
         # implicit BEGIN is deferred, which loses the lock race later).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if not in_memory and not read_only:
-            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=FULL")
@@ -121,6 +133,8 @@ def _install_sqlite_behaviour(engine: Engine, read_only: bool = False) -> None:
             return
         conn.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_wait_ms())}")
         with noticed_wait():
+            if not in_memory and not read_only:
+                _in_wal_mode(conn)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

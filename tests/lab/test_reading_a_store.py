@@ -66,6 +66,31 @@ def test_a_reading_command_leaves_a_lab_store_alone(tmp_path):
         assert _sha256(db) == before, argv
 
 
+def test_reading_a_backup_does_not_change_it(tmp_path):
+    """Opening a backup (one file in rollback-journal mode) switched it to WAL mode, so merely reading a
+    backup modified it.  Reading leaves its bytes alone, by --db or HEA_CAMPAIGN_DB, and so does copying it
+back into place with `backup` (the README's restore); a writing command
+    still puts it in WAL mode, and the file alone holds the change once it has ended."""
+    db = _lab_store(tmp_path / "lab")
+    copy = backup_at(db, tmp_path / "bk" / "lab.db").path
+    close_sqlite_stores()
+    assert _journal_mode(copy) == "delete"
+    before = _sha256(copy)
+    for argv in READING:
+        _run([*argv, "--db", str(copy)], tmp_path)
+        _run(argv, tmp_path, HEA_CAMPAIGN_DB=str(copy))
+        assert _sha256(copy) == before, argv
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["lab.db"], argv
+    assert _journal_mode(copy) == "delete"
+    (tmp_path / "restored").mkdir()  # the README's restore: a copy of the backup under the store's name
+    _run(["backup", str(tmp_path / "restored" / "lab.db"), "--db", str(copy)], tmp_path)
+    assert _sha256(copy) == before and sorted(p.name for p in copy.parent.iterdir()) == ["lab.db"]
+
+    _run(["result", "add", "FeNi", "--single-phase", "yes", "--db", str(copy)], tmp_path)
+    assert _journal_mode(copy) == "wal"
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["lab.db"]
+
+
 def test_a_backup_can_be_restored_where_a_store_was_only_read(tmp_path):
     """`status` on lab.db left lab.db-wal beside it; moving lab.db away and restoring a backup under its
     name was then refused ("lab.db-wal is there, a log file of the store that was at lab.db ..."), though

@@ -131,3 +131,29 @@ async def test_a_key_pressed_before_the_tabs_panes_are_mounted_waits_for_them(tr
         await pilot.pause()
         assert app.query_one(TabbedContent).active == "results"
         assert app.focused is app.query_one("#r-formula")
+
+
+@pytest.mark.sqlite_only("a backup file's bytes and the log files beside it")
+async def test_looking_at_a_backup_in_the_cockpit_leaves_the_file_as_it_was(store, tmp_path):
+    """Opening a backup (one file in rollback-journal mode) in the TUI switched it to WAL mode: looking at
+    a backup modified it.  After the first status, the opened store, the candidates' page and quitting,
+    its bytes are unchanged and nothing is left beside it."""
+    import hashlib
+
+    from hea_campaign.campaign.backup import backup_at
+    from hea_campaign.campaign.results import add_result
+    from hea_campaign.campaign.store import close_sqlite_stores
+
+    add_result(store, "CoCrFeNi", single_phase=True)
+    copy = backup_at(store.url, tmp_path / "bk" / "lab.db").path
+    before = hashlib.sha256(copy.read_bytes()).digest()
+
+    app = cockpit_for(str(copy), store.campaign_name, lambda: pytest.fail("a current store is opened after"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app._opening.done)
+        assert app.store.url.endswith("lab.db")
+        await candidates_shown(pilot)
+        await pilot.press("q")
+    close_sqlite_stores()  # what the process's exit does
+    assert hashlib.sha256(copy.read_bytes()).digest() == before
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["lab.db"]
