@@ -39,6 +39,12 @@ def test_data_efficiency_is_grouped_by_default(asked, capsys, extra, grouped):
     assert ("grouped paper-proportion splits" in capsys.readouterr().out) is grouped
 
 
+@pytest.mark.parametrize("seeds, said", [("1", "over 1 seed;"), ("2", "over 2 seeds;")])
+def test_the_number_of_seeds_is_said_in_words_that_agree(asked, capsys, seeds, said):
+    assert main(["evaluate", "--data-efficiency", "--seeds", seeds]) == 2
+    assert said in capsys.readouterr().out
+
+
 def test_the_flags_follow_the_grouping_asked_for(monkeypatch, capsys):
     from hea_campaign.campaign import errors, flag_evaluation
 

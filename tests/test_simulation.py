@@ -232,6 +232,15 @@ def test_summary_rows_pair_each_strategy_with_random(pool, tmp_path):
         assert rows[("random", last)].ef.median == 1.0
 
 
+def test_one_repeat_one_strategy_and_one_round_are_said_in_the_singular(pool, tmp_path):
+    from hea_campaign.tui.present.simulation_text import format_summary
+
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 1, "strategies": ("random",), "jobs": 1})
+    text = format_summary(simulate(pool, s, workdir=tmp_path), [])
+    assert "1 repeat x 1 strategy; 30 initial alloys, then 1 round of 4;" in text
+    assert "1 repeats" not in text and "1 rounds" not in text
+
+
 def test_a_run_stops_when_asked_and_says_so(pool, tmp_path):
     from hea_campaign.campaign.simulation import SimulationCancelled
 

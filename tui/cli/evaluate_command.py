@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..present.text import counted
 from .options import echo
 
 
@@ -74,7 +75,7 @@ def register(app: typer.Typer) -> None:
             did = True
             split_name = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
             echo(f"Data efficiency ({split_name} paper-proportion splits; test metrics, mean +/- sd over "
-                 f"{seeds} seeds; the labelled rows left over join the unlabelled pool):")
+                 f"{counted(seeds, 'seed')}; the labelled rows left over join the unlabelled pool):")
             echo(me.format_data_efficiency(ce.evaluate_data_efficiency(
                 seed_list, config=config, grouped=grouped, protocol=protocol, progress=say)))
         if external and not flags:

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from .errors import end_progress_line, progress_line
+from ..present.text import counted
 from .options import echo
 
 
@@ -98,8 +99,8 @@ def register(app: typer.Typer) -> None:
 
         scheduler = scheduler_address(scheduler)
         where = f"on the Dask cluster at {scheduler}" if scheduler else \
-            f"in {min(settings.jobs, settings.repeats)} process(es)"
-        echo(f"simulating {settings.trainings} trainings {where}...", err=True)  # fmt: skip
+            f"in {counted(min(settings.jobs, settings.repeats), 'process', 'processes')}"
+        echo(f"simulating {counted(settings.trainings, 'training')} {where}...", err=True)  # fmt: skip
         result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
         end_progress_line()
         rows = summarise(result)

@@ -13,7 +13,7 @@ def _f(x: float, fmt: str = ".3f") -> str:
 def format_flag_figures(f) -> str:
     level = f"{100 * f.conformal_level:g} %"
     lines = [
-        f"Flags on held-out alloys: {f.setting}; seeds {', '.join(map(str, f.seeds))} pooled, {f.n} alloys, "
+        f"Flags on held-out alloys: {f.setting}; seed{'s' if len(f.seeds) != 1 else ''} {', '.join(map(str, f.seeds))} pooled, {f.n} alloys, "
         f"accuracy {_f(f.accuracy)} (second opinion alone {_f(f.second_opinion_accuracy)})",
         "  error ROC AUC of each uncertainty signal (1 = ranks every wrong prediction above every right one):",
     ]
