@@ -73,8 +73,7 @@ def register(app: typer.Typer) -> None:
             from ..present.simulation_request import QUICK_OPTIONS, quick_settings
 
             given = {k for k in QUICK_OPTIONS if ctx.get_parameter_source(k).name != "DEFAULT"}
-            settings, note = quick_settings(settings, given)
-            echo(note, err=True)
+            settings, quick_note = quick_settings(settings, given)
         from ..present.checks import CSV_SUFFIXES, PNG_SUFFIXES, output_file
 
         out = output_file(out, "--out", CSV_SUFFIXES)
@@ -105,6 +104,8 @@ def register(app: typer.Typer) -> None:
         scheduler = scheduler_address(scheduler)
         where = f"on the Dask cluster at {scheduler}" if scheduler else \
             f"in {counted(min(settings.jobs, settings.repeats), 'process', 'processes')}"
+        if quick:  # said once every check has passed: a refusal stays one line
+            echo(quick_note, err=True)
         echo(f"simulating {counted(settings.trainings, 'training')} {where}...", err=True)  # fmt: skip
         result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
         end_progress_line()
