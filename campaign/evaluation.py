@@ -231,6 +231,18 @@ def validation_rows(rows: LabelledRows, seed: int) -> np.ndarray:
     return mask
 
 
+def evaluate_external_seeds(path: str | Path, seeds: Sequence[int], *, baseline: bool = True, config=None,
+                            progress: Callable[[str], None] | None = None) -> list[ExternalResult]:
+    """``evaluate_external`` once per seed (its validation tenth and its trainings)."""
+    out = []
+    for s in seeds:
+        if progress:
+            progress(f"training on the seed set (seed {s}, a tenth held out for validation), then scoring "
+                     f"{Path(path).name}")
+        out.append(evaluate_external(path, seed=int(s), baseline=baseline, config=config))
+    return out
+
+
 def evaluate_external(path: str | Path, *, seed: int = 0, baseline: bool = True, config=None) -> ExternalResult:
     """Train on the whole seed set (10% held out for validation) and score the external set,
     leaving out its near-duplicates of seed alloys (within 1 at.%)."""

@@ -39,12 +39,24 @@ class InversionFigures:
     disputed: float = math.nan
 
 
-def split_description(split_file=None, seed: int = 0, *, grouped: bool = False, protocol: str = "paper") -> str:
-    """Which split ``evaluate_inversion`` inverts the test alloys of, in words for its report."""
+def seed_words(seeds: int | Sequence[int]) -> str:
+    """'seed 0', 'seeds 0-4', 'seeds 0, 2'."""
+    seeds = [int(seeds)] if isinstance(seeds, int) else [int(s) for s in seeds]
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    run = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    return f"seeds {seeds[0]}-{seeds[-1]}" if run else "seeds " + ", ".join(map(str, seeds))
+
+
+def split_description(split_file=None, seed: int | Sequence[int] = 0, *, grouped: bool = False,
+                      protocol: str = "paper") -> str:
+    """Which split ``evaluate_inversion`` inverts the test alloys of, in words for its report
+    (``seed``: one seed, or the seeds of ``evaluate_inversion_seeds``)."""
+    many = not isinstance(seed, int) and len(seed) > 1
     if split_file:
-        return f"the split in {Path(split_file).name}"
+        return f"the split in {Path(split_file).name}" + (f", training {seed_words(seed)}" if many else "")
     kind = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
-    return f"{kind} paper-proportion split, seed {seed}"
+    return f"{kind} paper-proportion split{'s' if many else ''}, {seed_words(seed)}"
 
 
 def _trained(split_file, seed: int, config, grouped: bool = False, protocol: str = "paper"):
@@ -71,6 +83,11 @@ def _with_scorer(ssvae, rows, split, seed: int):
     model = ScoredModel(ssvae, sc)
     model.calibration = calibration
     return model
+
+
+def evaluate_inversion_seeds(seeds: Sequence[int], **kwargs) -> list[list[InversionFigures]]:
+    """``evaluate_inversion`` once per seed: that seed's split (unless a split file) and training."""
+    return [evaluate_inversion(seed=int(s), **kwargs) for s in seeds]
 
 
 def evaluate_inversion(

@@ -164,6 +164,9 @@ def _metric_of(new: dict, old: dict) -> str:
     return "roc_auc" if _defined(new.get("roc_auc")) and _defined(old.get("roc_auc")) else "accuracy"
 
 
+METRIC_NAMES = {"roc_auc": "ROC AUC", "accuracy": "accuracy"}  # as a user reads them
+
+
 def paired_difference(y, p_new, p_old, resamples: int = RESAMPLES,
                       level: float = INTERVAL) -> tuple[str, float, float, float] | None:
     """(metric, new - active, low, high): the difference on these alloys and its central ``level`` interval
@@ -269,17 +272,17 @@ def activation_refusal(comparison: Comparison) -> str | None:
     if n < MIN_COMPARISON_ROWS:  # a row or two: not even "worse" means anything
         return no_evidence
     metric = _metric_of(new, old)
+    said = METRIC_NAMES[metric]
     if not (_defined(new.get(metric)) and _defined(old.get(metric))):
-        return no_evidence if weakness else (f"no {metric} for version {comparison.new_id} or the active version "
+        return no_evidence if weakness else (f"no {said} for version {comparison.new_id} or the active version "
                                              f"{comparison.active_id}, so they cannot be compared")  # fmt: skip
     if new[metric] < old[metric] and not unseen:  # the active version's figures there are in-sample
         return (f"version {comparison.new_id} scores lower than the active version {comparison.active_id} on the "
-                f"{n} kept-out rows ({metric} {new[metric]:.3f} < {old[metric]:.3f}), but the active version "
-                "learnt from them (a `train` uses every label), so that says little; if you trust the new one, "
-                f"activate it anyway with --force (or `activate {comparison.new_id}`)")  # fmt: skip
+                f"{n} kept-out rows ({said} {new[metric]:.3f} < {old[metric]:.3f}), but the active version "
+                "learnt from them (a `train` uses every label), so that says little")  # fmt: skip
     if new[metric] < old[metric] and not within_noise(comparison, metric):  # worse even on thin evidence: worse
         return (f"version {comparison.new_id} is worse than the active version {comparison.active_id} on the "
-                f"{where} ({metric} {new[metric]:.3f} < {old[metric]:.3f}{_interval_text(comparison)})")
+                f"{where} ({said} {new[metric]:.3f} < {old[metric]:.3f}{_interval_text(comparison)})")
     return no_evidence if weakness else None
 
 

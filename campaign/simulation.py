@@ -502,7 +502,7 @@ def simulate(
         if progress:
             progress(done, total, msg)
         if should_stop is not None and should_stop():
-            raise SimulationCancelled(f"the simulation was cancelled after {done} of {total} trainings")
+            raise SimulationCancelled(f"the simulation was cancelled after {done} of {total} training{'s' if total != 1 else ''}")
 
     with tempfile.TemporaryDirectory(prefix="hea-simulate-") as tmp:
         folder = Path(workdir) if workdir is not None else Path(tmp)

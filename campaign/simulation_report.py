@@ -119,7 +119,7 @@ def plot(result: SimulationResult, path: str | os.PathLike) -> Path:
     ax2.set_ylabel("test accuracy (held-out alloys)")
     ax2.set_title("Learning curve")
     ax1.legend(loc="upper left")
-    fig.suptitle(f"{result.pool_name}: {s.repeats} repeats, {s.initial} initial alloys, batch {s.batch}", fontsize=10)
+    fig.suptitle(f"{result.pool_name}: {s.repeats} repeat{'s' if s.repeats != 1 else ''}, {s.initial} initial alloys, batch {s.batch}", fontsize=10)
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
     fig.savefig(tmp, dpi=110)

@@ -396,7 +396,7 @@ def format_protocol(result: ProtocolResult) -> str:
             shown = "val*" if part == "val" and name in FITTED_ON_VALIDATION else part
             rows.append([name, shown, _ms(summ.get(f"{part}_accuracy", (math.nan, math.nan))),
                          _ms(summ.get(f"{part}_roc_auc", (math.nan, math.nan)))])
-    title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ' (ungrouped: near-duplicates may straddle the split)'}, seeds " + \
+    title = f"protocol {result.protocol}{' (grouped)' if result.grouped else ' (ungrouped: near-duplicates may straddle the split)'}, seed{'s' if len(result.seeds) != 1 else ''} " + \
         ",".join(str(s.seed) for s in result.seeds)
     text = title + "\n" + format_table(rows, ["model", "part", "accuracy", "ROC AUC"])
     members = [str(s.others["scorer"]["members"]) for s in result.seeds if "members" in s.others.get("scorer", {})]

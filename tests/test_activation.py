@@ -33,7 +33,7 @@ def test_the_rule():
     good, bad = {"roc_auc": 0.90, "accuracy": 0.8}, {"roc_auc": 0.70, "accuracy": 0.9}
     assert activation_refusal(_comparison(good, bad)) is None
     assert activation_refusal(_comparison(good, dict(good))) is None  # as good: fine
-    assert "worse" in activation_refusal(_comparison(bad, good)) and "roc_auc 0.700 < 0.900" in activation_refusal(
+    assert "worse" in activation_refusal(_comparison(bad, good)) and "ROC AUC 0.700 < 0.900" in activation_refusal(
         _comparison(bad, good))
     no_auc = {"roc_auc": None, "accuracy": 0.6}
     assert "accuracy 0.600 < 0.800" in activation_refusal(_comparison(no_auc, {"roc_auc": None, "accuracy": 0.8}))
@@ -45,6 +45,24 @@ def test_the_rule():
     assert "learnt from them" in activation_refusal(fallback) and "is worse" not in activation_refusal(fallback)
     assert activation_refusal(dataclasses.replace(fallback, new=good, active=bad)) is None
     assert activation_refusal(_comparison(bad, None, active_id=None)) is None  # nothing active: nothing to lose
+
+
+@pytest.mark.parametrize("unseen", [True, False])
+def test_retrain_refusal_is_one_line_with_force_once_and_the_metric_in_words(store, monkeypatch, capsys, unseen):
+    """The CLI's refusal: one line, --force named once, "ROC AUC" (not the key roc_auc)."""
+    from hea_campaign.campaign import retraining
+    from hea_campaign.tui.cli import main
+
+    good, bad = {"roc_auc": 0.90, "accuracy": 0.8}, {"roc_auc": 0.70, "accuracy": 0.9}
+    comparison = _comparison(bad, good) if unseen else Comparison(
+        new_id=2, active_id=1, n_heldout=40, n_unseen_by_both=0, new=bad, active=good, new_unseen=None,
+        active_unseen=None, new_labels=0, activated=False)  # fmt: skip
+    comparison.refused = activation_refusal(comparison)
+    monkeypatch.setattr(retraining, "retrain", lambda store, **_: (None, comparison))
+    assert main(["retrain", "--db", store.url, "--activate"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]  # after the "Training ..." progress line
+    assert err.startswith("error: not activated: version 2 ")
+    assert err.count("--force") == 1 and "ROC AUC 0.700 < 0.900" in err and "roc_auc" not in err
 
 
 def test_one_class_rows_nan_auc_fall_back_to_accuracy_and_are_no_evidence():

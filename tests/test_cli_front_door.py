@@ -125,7 +125,7 @@ REFUSED = [
     (["candidate", "abc"], "not a whole number"),
     (["candidate"], "Missing argument"),
     (["--bogus"], "No such option"),
-    (["approve", "-1"], "No such option"),
+    (["approve", "-1"], "ids start at 1 (got -1)"),
     (["approve", "0"], "between 1 and"),
     (["approve", str(2**63)], "between 1 and 9223372036854775807"),
     (["candidate", str(2**63 + 5)], "between 1 and"),

@@ -35,6 +35,26 @@ def here(seeded_store, tmp_path, monkeypatch):
     return folder
 
 
+@pytest.mark.parametrize("args", [["activate", "-1"], ["activate", "0"], ["activate", "--", "-1"],
+                                  ["activate", "-1", "--campaign", "default"]], ids=" ".join)
+def test_a_version_number_below_one_says_they_start_at_1(args, here, capsys):
+    """`activate -1` was Click's "No such option: -1"; 0 named the largest id the store holds."""
+    number = "0" if "0" in args else "-1"
+    assert refused(capsys, *args) == (f"error: model version numbers start at 1 (got {number}); "
+                                      "list them with: hea-campaign models")
+
+
+def test_activate_0_is_said_before_the_store_is_looked_for(tmp_path, capsys):
+    line = refused(capsys, "activate", "0", "--db", str(tmp_path / "none.db"))
+    assert "start at 1" in line and not (tmp_path / "none.db").exists()
+
+
+def test_activate_of_a_version_that_is_not_there_and_a_negative_id_elsewhere(here, capsys):
+    assert refused(capsys, "activate", "99") == "error: no model version 99 in this campaign"
+    assert refused(capsys, "approve", "1", "-2") == "error: ids start at 1 (got -2) (see: hea-campaign approve --help)"
+    assert "No such option: --bogus" in refused(capsys, "activate", "--bogus")  # a real unknown option stays one
+
+
 # ------------------------------------------------------------------ 1. formulas quoted as typed
 
 

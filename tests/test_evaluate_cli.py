@@ -39,6 +39,12 @@ def test_data_efficiency_is_grouped_by_default(asked, capsys, extra, grouped):
     assert ("grouped paper-proportion splits" in capsys.readouterr().out) is grouped
 
 
+@pytest.mark.parametrize("seeds, said", [("1", "over 1 seed;"), ("2", "over 2 seeds;")])
+def test_the_number_of_seeds_is_said_in_words_that_agree(asked, capsys, seeds, said):
+    assert main(["evaluate", "--data-efficiency", "--seeds", seeds]) == 2
+    assert said in capsys.readouterr().out
+
+
 def test_the_flags_follow_the_grouping_asked_for(monkeypatch, capsys):
     from hea_campaign.campaign import errors, flag_evaluation
 
@@ -103,7 +109,7 @@ def test_the_inversion_follows_the_split_asked_for_and_names_it(monkeypatch, cap
         return [inversion_evaluation.InversionFigures("paper", 3, 1.0, 10.0, 2.0, 1.0)]
 
     monkeypatch.setattr(inversion_evaluation, "evaluate_inversion", record)
-    assert main(["evaluate", "--inversion", *extra]) == 0
+    assert main(["evaluate", "--inversion", "--seeds", "1", *extra]) == 0
     assert seen["grouped"] is grouped and seen["protocol"] == protocol
     out = capsys.readouterr().out
     assert f"multi-phase test alloys of the {named}" in out
@@ -123,3 +129,47 @@ def test_an_external_file_without_labels_says_what_was_left_out(tmp_path, capsys
     assert main(["evaluate", "--external", str(path), "--epochs", "1"]) == 2
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("error: formulas.csv: no labelled alloys left to evaluate (left out: unlabelled")
+
+
+def test_the_external_set_is_scored_once_per_seed_asked_for(monkeypatch, tmp_path, capsys):
+    """--external trained on seed 0 alone whatever --seeds said."""
+    from hea_campaign.campaign import evaluation as ce
+
+    seen = []
+
+    def record(path, *, seed, baseline, config):
+        seen.append(seed)
+        m = {"accuracy": 0.6 + 0.1 * seed, "roc_auc": 0.7, "n": 9}
+        return ce.ExternalResult(12, 9, {"unlabelled (B2, Other, ...)": 3}, m, others={"scorer": m},
+                                 scorer_members=f"members{seed}")
+
+    monkeypatch.setattr(ce, "evaluate_external", record)
+    path = tmp_path / "ext.csv"
+    path.write_text("formula,label\n")
+    assert main(["evaluate", "--external", str(path), "--seeds", "3"]) == 0
+    out = capsys.readouterr().out
+    assert seen == [0, 1, 2]
+    assert "(models trained on the seed set, seeds 0-2; mean +/- sd over the seeds)" in out
+    assert "SSVAE head:        accuracy 0.700 +/- 0.100, ROC AUC 0.700 +/- 0.000 (n=9)" in out
+    assert "per seed: members0, members1, members2" in out
+    assert main(["evaluate", "--external", str(path), "--seeds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "(models trained on the seed set, seed 0)" in out and "scorer (members0):" in out and "+/-" not in out
+
+
+def test_the_inversion_is_run_once_per_seed_asked_for(monkeypatch, capsys):
+    """--inversion inverted split seed 0 alone whatever --seeds said."""
+    from hea_campaign.campaign import inversion_evaluation as ie
+
+    seen = []
+
+    def record(*, seed, **kwargs):
+        seen.append(seed)
+        return [ie.InversionFigures("paper", 10 + seed, 1.0 - 0.5 * seed, 10.0, 2.0, 1.0)]
+
+    monkeypatch.setattr(ie, "evaluate_inversion", record)
+    assert main(["evaluate", "--inversion", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert seen == [0, 1]
+    assert "of the grouped paper-proportion splits, seeds 0-1 (cutoff 0.6), mean +/- sd over the 2 seeds" in out
+    assert "  paper: starts 10.5, reached 0.75 +/- 0.35, median change at.% 10.0 +/- 0.0," in out

@@ -209,6 +209,48 @@ def test_simulate_quick_prints_every_strategy_and_writes_every_round(tmp_path, c
     assert "wall time" in printed
 
 
+@pytest.fixture
+def asked_to_simulate(monkeypatch):
+    """The settings `simulate` would run with (the run itself replaced by a recorder that fails the command)."""
+    from hea_campaign.campaign import simulation
+
+    seen = {}
+
+    def record(pool, settings, **kwargs):
+        seen["settings"] = settings
+        raise CampaignError("recorded")
+
+    monkeypatch.setattr(simulation, "simulate", record)
+    return seen
+
+
+def test_quick_keeps_the_sizes_typed_and_says_what_it_set(asked_to_simulate, tmp_path, capsys):
+    from hea_campaign.tui.cli import main
+
+    out = str(tmp_path / "x.csv")
+    assert main(["simulate", "--quick", "--repeats", "1", "--rounds", "20", "--round-epochs", "7", "--out", out]) == 2
+    s = asked_to_simulate["settings"]
+    assert (s.repeats, s.rounds, s.round_epochs) == (1, 20, 7)  # typed: they win, even 20 (the default's value)
+    assert (s.initial, s.batch, s.first_epochs, s.max_pool) == tuple(
+        QUICK[k] for k in ("initial", "batch", "first_epochs", "max_pool"))
+    note = capsys.readouterr().err.splitlines()[0]
+    assert note == ("--quick: a 400-alloy pool, --initial 30, --batch 4, --first-epochs 40; "
+                    "--rounds 20, --repeats 1, --round-epochs 7 as given")
+    assert main(["simulate", "--quick", "--out", out]) == 2
+    assert asked_to_simulate["settings"] == SimulationSettings(**{**asked_to_simulate["settings"].__dict__, **QUICK})
+
+
+def test_quick_help_says_what_it_sets_and_that_typed_sizes_win(capsys):
+    from hea_campaign.tui.cli import main
+
+    assert main(["simulate", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    for key, value in QUICK.items():
+        option = "pool" if key == "max_pool" else "--" + key.replace("_", "-")
+        assert (f"{value}-alloy pool" if key == "max_pool" else f"{option} {value}") in text, option
+    assert "any of those options you give wins" in text
+
+
 def test_simulate_refuses_bad_input_with_one_line(tmp_path, capsys):
     from hea_campaign.tui.cli import main
 
@@ -230,6 +272,15 @@ def test_summary_rows_pair_each_strategy_with_random(pool, tmp_path):
     if rnd[-1] > 0:
         assert row.ef.median == pytest.approx(exp[-1] / rnd[-1])
         assert rows[("random", last)].ef.median == 1.0
+
+
+def test_one_repeat_one_strategy_and_one_round_are_said_in_the_singular(pool, tmp_path):
+    from hea_campaign.tui.present.simulation_text import format_summary
+
+    s = SimulationSettings(**{**QUICK, "repeats": 1, "rounds": 1, "strategies": ("random",), "jobs": 1})
+    text = format_summary(simulate(pool, s, workdir=tmp_path), [])
+    assert "1 repeat x 1 strategy; 30 initial alloys, then 1 round of 4;" in text
+    assert "1 repeats" not in text and "1 rounds" not in text
 
 
 def test_a_run_stops_when_asked_and_says_so(pool, tmp_path):

@@ -98,3 +98,11 @@ def test_the_protocol_table_marks_validation_rows_a_model_was_fitted_on():
     assert {("ssvae", "val"), ("scorer", "val*"), ("random_forest", "val*")} <= parts
     assert ("scorer", "val") not in parts and "val*: fitted on these rows too" in text
     assert "val*" not in format_protocol(ProtocolResult("paper", True, [], {"ssvae": m}))
+
+
+def test_the_protocol_title_says_seed_for_one_and_seeds_for_more():
+    from hea_campaign.model.evaluation import ProtocolResult, SeedResult, format_protocol
+
+    one, two = [SeedResult(0, {}, {})], [SeedResult(0, {}, {}), SeedResult(1, {}, {})]
+    assert format_protocol(ProtocolResult("paper", True, one, {})).splitlines()[0].endswith(", seed 0")
+    assert format_protocol(ProtocolResult("paper", True, two, {})).splitlines()[0].endswith(", seeds 0,1")

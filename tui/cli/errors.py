@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 
 import typer
@@ -76,7 +77,34 @@ _PYDANTIC_WORDING = (
 )
 
 
+# positional id arguments, by metavar: what their numbers are called
+_ID_ARGUMENTS = {"VERSION": "model version numbers", "ID": "ids", "ID...": "ids", "BATCH": "batch ids",
+                 "MEASUREMENT": "measurement ids"}
+
+
+def _negative_id(exc) -> str | None:
+    """`activate -1`: Click reads the negative number as an unknown option; say what the number needs."""
+    name, ctx = getattr(exc, "option_name", None) or "", getattr(exc, "ctx", None)
+    if ctx is None or ctx.command is None or not re.fullmatch(r"-\d+", name):
+        return None
+    words = [_ID_ARGUMENTS[p.metavar] for p in ctx.command.params
+             if p.param_type_name == "argument" and p.metavar in _ID_ARGUMENTS]
+    if not words:
+        return None
+    if words[0] == _ID_ARGUMENTS["VERSION"]:
+        from ..present.checks import version_number
+
+        try:
+            version_number(int(name))
+        except CampaignError as refused:
+            return str(refused)
+    return f"{words[0]} start at 1 (got {name}) (see: {ctx.command_path} --help)"
+
+
 def _usage_message(exc) -> str:
+    said = _negative_id(exc)
+    if said is not None:
+        return said
     msg = exc.format_message()
     for old, new in _PYDANTIC_WORDING:
         msg = msg.replace(old, new)

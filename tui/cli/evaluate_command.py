@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from ..present.text import counted
 from .options import echo
-
-
-def _ms(t) -> str:
-    return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
-
-
-def _fmt_metrics(m: dict) -> str:
-    return f"accuracy {m.get('accuracy', math.nan):.3f}, ROC AUC {m.get('roc_auc', math.nan):.3f} (n={m.get('n', 0)})"
 
 
 def register(app: typer.Typer) -> None:
@@ -29,10 +21,10 @@ def register(app: typer.Typer) -> None:
         grouped: Annotated[bool, typer.Option("--grouped/--ungrouped", help="Keep near-duplicate compositions (fractions within 0.01 of each other) on one side of each split: the headline figure, and the default. --ungrouped cuts rows at random as the seed paper did, so near-duplicates may straddle a split (for comparison with the paper only).")] = True,
         baseline: Annotated[bool, typer.Option("--baseline", help="Also train the reference models (gradient boosting, random forest) on the same descriptors and labelled rows.")] = False,
         data_efficiency: Annotated[bool, typer.Option("--data-efficiency", help="Semi-supervised SSVAE vs supervised-only vs random forest vs the scorer at 50, 100, 247 and 864 labelled alloys (the rest of the pool unlabelled).")] = False,
-        external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out).")] = None,
+        external: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Evaluate on an external labelled set, e.g. the MPEA CSV (near-duplicates of seed alloys, within 1 at.%, left out): models trained on the seed set once per seed, mean +/- sd over --seeds.")] = None,
         flags: Annotated[bool, typer.Option("--flags", help="Do the flags mean something? Error ROC AUC of each uncertainty signal, accuracy flagged vs unflagged, conformal coverage, calibration; on grouped splits (default), --protocol system-holdout or --external.")] = False,
         reliability_png: Annotated[Optional[str], typer.Option("--reliability-png", metavar="PNG", help="With --flags: write the reliability diagram here (a .png file).")] = None,
-        inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops: of --split-file's split, else of split seed 0 (grouped unless --ungrouped, or --protocol system-holdout).")] = False,
+        inversion: Annotated[bool, typer.Option("--inversion", help="Invert the multi-phase test alloys with the paper and proximal loops: of each seed's split (grouped unless --ungrouped, or --protocol system-holdout), or of --split-file's split with one training per seed; mean +/- sd over --seeds.")] = False,
         epochs: Annotated[Optional[int], typer.Option(metavar="N", help="Override the training epochs (quick checks), 1 to 100000 \\[default: the model's, with early stopping].")] = None,
     ) -> None:
         """Measure the model on the seed dataset: model selection on validation rows only, test scored once.
@@ -74,20 +66,18 @@ def register(app: typer.Typer) -> None:
             did = True
             split_name = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
             echo(f"Data efficiency ({split_name} paper-proportion splits; test metrics, mean +/- sd over "
-                 f"{seeds} seeds; the labelled rows left over join the unlabelled pool):")
+                 f"{counted(seeds, 'seed')}; the labelled rows left over join the unlabelled pool):")
             echo(me.format_data_efficiency(ce.evaluate_data_efficiency(
                 seed_list, config=config, grouped=grouped, protocol=protocol, progress=say)))
         if external and not flags:
             did = True
-            say(f"training on the seed set (seed 0, a tenth held out for validation), then scoring {external.name}")
-            r = ce.evaluate_external(external, baseline=baseline, config=config)
-            echo(f"External set {external.name}: {r.n_rows} rows -> {r.n_alloys} labelled alloys evaluated "
-                 "(models trained on the seed set, seed 0)")
-            echo("  left out: " + ", ".join(f"{k} {v}" for k, v in r.excluded.items()))
-            echo(f"  SSVAE head:        {_fmt_metrics(r.ssvae)}")
-            for name, m in r.others.items():
-                label = f"scorer ({r.scorer_members})" if name == "scorer" else name.replace("_", " ")
-                echo(f"  {label + ':':<18} {_fmt_metrics(m)}")
+            from hea_campaign.campaign.inversion_evaluation import seed_words
+
+            from ..present.evaluation_text import format_external
+
+            runs = ce.evaluate_external_seeds(external, seed_list, baseline=baseline, config=config, progress=say)
+            for line in format_external(external.name, runs, seed_words(seed_list)):
+                echo(line)
         if flags:
             did = True
             from hea_campaign.campaign.flag_evaluation import evaluate_flags
@@ -102,14 +92,14 @@ def register(app: typer.Typer) -> None:
             echo(format_flag_figures(f) + replaced)
         if inversion:
             did = True
-            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion, split_description
+            from hea_campaign.campaign.inversion_evaluation import evaluate_inversion_seeds, split_description
 
-            from ..present.flag_report import format_inversion_figures
+            from ..present.flag_report import format_inversion_over_seeds
 
-            figures = evaluate_inversion(split_file=split_file, config=config, grouped=grouped, protocol=protocol,
-                                         progress=say)
-            echo(format_inversion_figures(figures, split=split_description(split_file, 0, grouped=grouped,
-                                                                           protocol=protocol)))
+            figures = evaluate_inversion_seeds(seed_list, split_file=split_file, config=config, grouped=grouped,
+                                               protocol=protocol, progress=say)
+            echo(format_inversion_over_seeds(figures, split=split_description(split_file, seed_list, grouped=grouped,
+                                                                              protocol=protocol)))
         if not did or (split_file and not inversion) or (
                 protocol != "paper" and not (flags or data_efficiency or inversion)):
             result = ce.evaluate_paper(seed_list, grouped=grouped, baseline=baseline, split_file=split_file,

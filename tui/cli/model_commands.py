@@ -163,9 +163,10 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.model_versions import activate as do_activate
 
-        from ..present.checks import record_id
+        from ..present.checks import version_number
 
-        v = do_activate(_open(db, campaign, by), record_id(version, "the model version"), by)
+        number = version_number(version)  # before the store is opened: `activate 0` is a slip, not a store question
+        v = do_activate(_open(db, campaign, by), number, by)
         echo(f"Model version v{v.id} is now active.")
 
     @app.command()

@@ -11,12 +11,14 @@ from typing import Annotated, Optional
 import typer
 
 from .errors import end_progress_line, progress_line
+from ..present.text import counted
 from .options import echo
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def simulate(
+        ctx: typer.Context,
         dataset: Annotated[str, typer.Option(metavar="NAME", help="Named labelled dataset to replay.")] = "yan2021",
         csv: Annotated[Optional[Path], typer.Option(metavar="CSV", help="Replay a CSV instead (formula + label or phase columns).")] = None,
         initial: Annotated[int, typer.Option(metavar="N", help="Labelled alloys the campaign starts from.")] = 50,
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
         first_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each repeat's first model.")] = 300,
         round_epochs: Annotated[int, typer.Option(metavar="N", help="Epochs of each later round (warm start from the previous model).")] = 40,
         seed: Annotated[int, typer.Option(metavar="N", help="Base seed (repeat k uses seed + 1009 k).")] = 0,
-        quick: Annotated[bool, typer.Option("--quick", help="A small run for checks: 400-alloy pool, 2 repeats, 3 rounds of 4, short trainings.")] = False,
+        quick: Annotated[bool, typer.Option("--quick", help="A small run for checks: a 400-alloy pool, --initial 30, --batch 4, --rounds 3, --repeats 2, --first-epochs 40, --round-epochs 10; any of those options you give wins, and the run says what --quick set.")] = False,
         keep_stores: Annotated[Optional[Path], typer.Option(metavar="FOLDER", help="Keep each run's SQLite store and round CSVs in this folder.")] = None,
         scheduler: Annotated[Optional[str], typer.Option(metavar="ADDRESS", help="Run the repeats on this Dask cluster, e.g. tcp://10.0.0.5:8786 (one task each).")] = None,
     ) -> None:
@@ -45,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
         Example: hea-campaign simulate --quick --out sim.csv
         """
-        from hea_campaign.campaign.simulation import QUICK, SimulationSettings, load_pool, parse_target, simulate
+        from hea_campaign.campaign.simulation import SimulationSettings, load_pool, parse_target, simulate
         from hea_campaign.campaign.simulation_report import plot as save_plot
         from hea_campaign.campaign.simulation_report import summarise
         from hea_campaign.campaign.simulation import write_records
@@ -68,7 +70,10 @@ def register(app: typer.Typer) -> None:
             jobs=jobs if jobs > 0 else cores(),
         )  # fmt: skip
         if quick:
-            settings = SimulationSettings(**{**settings.__dict__, **QUICK})
+            from ..present.simulation_request import QUICK_OPTIONS, quick_settings
+
+            given = {k for k in QUICK_OPTIONS if ctx.get_parameter_source(k).name != "DEFAULT"}
+            settings, quick_note = quick_settings(settings, given)
         from ..present.checks import CSV_SUFFIXES, PNG_SUFFIXES, output_file
 
         out = output_file(out, "--out", CSV_SUFFIXES)
@@ -98,8 +103,10 @@ def register(app: typer.Typer) -> None:
 
         scheduler = scheduler_address(scheduler)
         where = f"on the Dask cluster at {scheduler}" if scheduler else \
-            f"in {min(settings.jobs, settings.repeats)} process(es)"
-        echo(f"simulating {settings.trainings} trainings {where}...", err=True)  # fmt: skip
+            f"in {counted(min(settings.jobs, settings.repeats), 'process', 'processes')}"
+        if quick:  # said once every check has passed: a refusal stays one line
+            echo(quick_note, err=True)
+        echo(f"simulating {counted(settings.trainings, 'training')} {where}...", err=True)  # fmt: skip
         result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
         end_progress_line()
         rows = summarise(result)

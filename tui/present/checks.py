@@ -64,6 +64,14 @@ def record_id(value, name: str = "the id") -> int:
     return integer(value, name, lo=1, hi=DB_ID_MAX)
 
 
+def version_number(value) -> int:
+    """A model version number as `activate` takes it: 0 and negative numbers refused in those words."""
+    v = integer(value, "the model version", hi=DB_ID_MAX)
+    if v < 1:
+        raise CampaignError(f"model version numbers start at 1 (got {v}); list them with: hea-campaign models")
+    return v
+
+
 def seed(value, name: str = "--seed") -> int:
     return integer(value, name, lo=0, hi=SEED_MAX)
 

@@ -1,4 +1,4 @@
-"""Plain-text rendering of `evaluate --flags`."""
+"""Plain-text rendering of `evaluate --flags` and `evaluate --inversion`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def _f(x: float, fmt: str = ".3f") -> str:
 def format_flag_figures(f) -> str:
     level = f"{100 * f.conformal_level:g} %"
     lines = [
-        f"Flags on held-out alloys: {f.setting}; seeds {', '.join(map(str, f.seeds))} pooled, {f.n} alloys, "
+        f"Flags on held-out alloys: {f.setting}; seed{'s' if len(f.seeds) != 1 else ''} {', '.join(map(str, f.seeds))} pooled, {f.n} alloys, "
         f"accuracy {_f(f.accuracy)} (second opinion alone {_f(f.second_opinion_accuracy)})",
         "  error ROC AUC of each uncertainty signal (1 = ranks every wrong prediction above every right one):",
     ]
@@ -65,4 +65,32 @@ def format_inversion_figures(rows, cutoff: float = 0.6, split: str | None = None
                      f"{_f(r.independent_single, '.2f'):>21}{_f(r.uncertain, '.2f'):>11}{_f(r.disputed, '.2f'):>10}")
     lines.append("  independent: k nearest neighbours on composition, trained on the same labelled rows; "
                  "uncertain: 90 % conformal set calibrated on the validation rows")
+    return "\n".join(lines)
+
+
+_INVERSION_FIELDS = (("reached", "reached", ".2f"), ("median_change", "median change at.%", ".1f"),
+                     ("median_steps", "median steps", ".1f"), ("kept_element_set", "kept elements", ".2f"),
+                     ("independent_single", "independent: single", ".2f"), ("uncertain", "uncertain", ".2f"),
+                     ("disputed", "disputed", ".2f"))
+
+
+def format_inversion_over_seeds(per_seed, cutoff: float = 0.6, split: str | None = None) -> str:
+    """``format_inversion_figures`` of one seed; over several, each loop's figures as mean +/- sd over the
+    seeds (``per_seed``: one list of InversionFigures per seed, loops in the same order)."""
+    if len(per_seed) == 1:
+        return format_inversion_figures(per_seed[0], cutoff, split)
+    from .evaluation_text import mean_sd
+
+    lines = [f"Inverse design from the multi-phase test alloys{f' of the {split}' if split else ''} (cutoff "
+             f"{cutoff:g}), mean +/- sd over the {len(per_seed)} seeds; the last three figures are shares of the "
+             "candidates that reached it:"]
+    for rows in zip(*per_seed):
+        starts = mean_sd(r.n_starts for r in rows)
+        cells = [f"starts {starts[0]:.1f}"]
+        for name, label, fmt in _INVERSION_FIELDS:
+            m, sd = mean_sd(getattr(r, name) for r in rows)
+            cells.append(f"{label} {_f(m, fmt)}" + ("" if m != m else f" +/- {_f(sd, fmt)}"))
+        lines.append(f"  {rows[0].loop}: " + ", ".join(cells))
+    lines.append("  independent: single: the share k nearest neighbours on composition (trained on the same labelled "
+                 "rows) call single phase; uncertain: 90 % conformal set calibrated on the validation rows")
     return "\n".join(lines)

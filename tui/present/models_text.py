@@ -49,7 +49,7 @@ def format_version(v, curve) -> str:
              f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
     cfg = getattr(v, "config", None) or {}
     if "prior_r" in cfg:  # the setting a lab changes (train --prior-r); it acts only through unlabelled alloys
-        lines.append(f"  prior r {cfg['prior_r']:g}, up to {cfg.get('epochs', '?')} epochs"
+        lines.append(f"  prior r {cfg['prior_r']:g}, up to {cfg.get('epochs', '?')} epoch{'' if cfg.get('epochs') == 1 else 's'}"
                      + ("" if v.n_unlabelled else " (no unlabelled alloys: prior r had nothing to act on)"))
     if v.metrics.get("cancelled"):
         lines.append("  training was cancelled: this is the best model reached before that")

@@ -7,6 +7,19 @@ from hea_campaign.campaign.simulation import QUICK, SimulationSettings
 from .checks import integer, names
 
 DEFAULT_STRATEGIES = "random,greedy,forest,rule"
+QUICK_OPTIONS = {"initial": "--initial", "batch": "--batch", "rounds": "--rounds", "repeats": "--repeats",
+                 "first_epochs": "--first-epochs", "round_epochs": "--round-epochs"}  # the sizes --quick sets
+
+
+def quick_settings(settings: SimulationSettings, given: set[str]) -> tuple[SimulationSettings, str]:
+    """`simulate --quick`: QUICK's sizes except those the user gave (``given``: field names), which win;
+    with a line saying what --quick set."""
+    chosen = {k: v for k, v in QUICK.items() if k not in given}
+    said = [f"{QUICK_OPTIONS[k]} {v}" for k, v in chosen.items() if k in QUICK_OPTIONS]
+    kept = [f"{QUICK_OPTIONS[k]} {getattr(settings, k)}" for k in QUICK_OPTIONS if k in given]
+    note = (f"--quick: a {QUICK['max_pool']}-alloy pool" + "".join(f", {s}" for s in said)
+            + (f"; {', '.join(kept)} as given" if kept else ""))
+    return SimulationSettings(**{**settings.__dict__, **chosen}), note
 
 
 def small_simulation_settings(repeats: str, rounds: str, strategies: str) -> SimulationSettings:

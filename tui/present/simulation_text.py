@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .text import counted
+
 
 def format_summary(result, rows) -> str:
     """The table: one line per strategy and milestone, medians [IQR] over repeats."""
@@ -10,7 +12,8 @@ def format_summary(result, rows) -> str:
     lines = [
         f"Simulated campaign on {result.pool_name}: {result.pool_size} alloys, {result.pool_targets} targets "
         f"({s.target.text}); {result.eligible_targets_rate:.0%} of the alloys a strategy may pick are targets.",
-        f"{s.repeats} repeats x {len(s.strategies)} strategies; {s.initial} initial alloys, then {s.rounds} rounds "
+        f"{counted(s.repeats, 'repeat')} x {counted(len(s.strategies), 'strategy', 'strategies')}; {s.initial} initial "
+        f"alloys, then {counted(s.rounds, 'round')} "
         f"of {s.batch}; {s.test_fraction:.0%} held out for test accuracy. Median [IQR] over repeats.",
         "EF = found / found by random at the same experiments; AF = experiments random needs for the same count / "
         f"experiments used (>x: random did not get there within the run's {last} experiments).",
@@ -60,7 +63,7 @@ def default_verdict(result, strategy: str = "greedy", reference: str = "forest",
         j = exps.index(n)
         p = paired(mine[:, j], ref[:, j], reference)
         ef = Spread.of(enhancement(mine[:, j], rnd[:, j]))
-        lines.append(f"{strategy} vs {reference} at {n} experiments: more targets in {p.wins} of {s.repeats} repeats "
+        lines.append(f"{strategy} vs {reference} at {n} experiments: more targets in {p.wins} of {counted(s.repeats, 'repeat')} "
                      f"({p.ties} ties, {p.losses} losses), difference {p.difference.format(1)}, Wilcoxon p="
                      + ("n/a" if p.p_value != p.p_value else f"{p.p_value:.3f}") + f"; median EF {ef.median:.2f}")
     for name in s.strategies:

@@ -31,6 +31,11 @@ def one_line(text: object) -> str:
     return _UNSAFE_ONE_LINE.sub(_escape, str(text))
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 seed', '5 seeds': a count with its noun in the number it needs."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def fit_url(url: str, room: int) -> str:
     """``url`` in at most ``room`` characters, cut in the middle so that its last part (the store's file
     name or database) stays: 'sqlite:////home/ana/…/lab.db'."""

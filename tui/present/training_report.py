@@ -64,7 +64,7 @@ def _difference(c) -> list[str]:
         return []
     metric, diff, lo, hi = d
     verdict = "within noise" if lo <= 0.0 <= hi else ("better beyond noise" if lo > 0 else "worse beyond noise")
-    return [f"new - active in {'ROC AUC' if metric == 'roc_auc' else metric}: {diff:+.3f}, {verdict}",
+    return [f"new - active in {r.METRIC_NAMES.get(metric, metric)}: {diff:+.3f}, {verdict}",
             f"  ({100 * r.INTERVAL:.0f} % of {r.RESAMPLES} resamplings of these alloys give {lo:+.3f} to {hi:+.3f})"]
 
 
