@@ -84,6 +84,24 @@ def test_a_lab_price_list_overrides_pymatgen(store, tmp_path):
     assert load_prices(store).price("Co") == 50  # the bad list changed nothing
 
 
+def test_a_price_with_a_comma_in_it_is_refused_not_cut(store, tmp_path):
+    """'Co,1,234' (a thousands separator) was read as Co at 1 USD/kg and 'Ni,18,50' (a decimal comma) as Ni at
+    18, the rest of the row dropped; such rows are refused, by the file's line (blank lines counted)."""
+    bad = tmp_path / "comma.csv"
+    bad.write_text("element,usd_per_kg\nFe,0.5\n\nCo,1,234\nNi,18,50\nCr,2,\n")
+    with pytest.raises(CampaignError) as err:
+        import_price_list(store, bad)
+    assert "line 4: 3 cells but the header has 2 columns" in str(err.value) and "line 5: 3 cells" in str(err.value)
+    assert "line 6" not in str(err.value)  # an empty trailing cell (Excel's) is no price of its own
+    assert load_prices(store).price("Co") == PRICE["Co"] and load_prices(store).price("Ni") == PRICE["Ni"]
+    bad.write_text("element,usd_per_kg\nFe,0.5\n\nNi,-1\n")
+    with pytest.raises(CampaignError, match="line 4: the price of Ni"):
+        import_price_list(store, bad)
+    named = tmp_path / "named.csv"
+    named.write_text("element,usd_per_kg,supplier\nCo,1234,Acme\n")
+    assert import_price_list(store, named) == {"Co": 1234.0}
+
+
 # --------------------------------------------------------------------------- design space
 
 
