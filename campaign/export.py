@@ -121,9 +121,14 @@ class ExportResult:
         return batch_cost(self.rows)
 
 
+EXACT_INGOT_COST = "_cost_usd_per_ingot"  # a row's unrounded ingot cost: summed, then rounded; never written out
+
+
 def batch_cost(rows: list[dict]) -> tuple[float | None, int]:
-    """(summed cost_usd_per_ingot of the rows that have one, or None when none has; rows without a price)."""
-    priced = [r["cost_usd_per_ingot"] for r in rows if r.get("cost_usd_per_ingot") is not None]
+    """(summed ingot cost of the rows that have one, rounded once, or None when none has; rows without a price).
+
+    The unrounded costs are summed: a sum of costs rounded to the cent drifts by up to half a cent a row."""
+    priced = [r.get(EXACT_INGOT_COST, r["cost_usd_per_ingot"]) for r in rows if r.get("cost_usd_per_ingot") is not None]
     return (round_usd(math.fsum(priced)) if priced else None), len(rows) - len(priced)
 
 
@@ -253,6 +258,7 @@ def _trust(candidate: Candidate, comp: dict, ingot_g: float, prices) -> dict:
         "cost_usd_per_ingot": None if cost is None else round_usd(econ.cost_per_ingot(ingot_g)),
         "density_g_cm3_estimate": round(econ.density, 3),
         "price_source": econ.price_source,
+        **({} if cost is None else {EXACT_INGOT_COST: econ.cost_per_ingot(ingot_g)}),
     }
 
 
@@ -339,7 +345,7 @@ def render_json(rows: list[dict], meta: dict, unit: str) -> bytes:
     for r in rows:
         doc["candidates"].append(
             {
-                **{k: v for k, v in r.items() if k != "elements"},
+                **{k: v for k, v in r.items() if k != "elements" and not k.startswith("_")},
                 "elements": [
                     {"element": ln.element, "at_pct": ln.at_pct, "wt_pct": ln.wt_pct,
                      "mass": float(_format_mass(ln.mass_units, unit))}
