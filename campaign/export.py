@@ -553,7 +553,13 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
                       total_units: float, unit: str) -> None:
     """Write the file and, in the same unit of work, mark the batch complete and its candidates exported;
     on any failure the file is removed and the pending batch forgotten."""
-    written = False
+    placed = []  # "renamed" once the file is in place: a Ctrl+C may still come before the write returns
+
+    def step(name: str) -> None:
+        if name == "renamed":
+            placed.append(name)
+        _step(name)
+
     try:
         with store.write() as session:
             batch = session.get(ExportBatch, pending.batch_id)
@@ -561,12 +567,11 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
                 raise CampaignError("this export was taken for an interrupted one and settled by another process; "
                                     "nothing was exported, try again")  # fmt: skip
             try:
-                atomic_write_bytes(out, pending.data, step=_step)
+                atomic_write_bytes(out, pending.data, step=step)
             except FileExistsError as exc:
                 raise CampaignError(str(exc)) from None
             except OSError as exc:
                 raise CampaignError(f"could not write {out}: {exc}; nothing was exported") from exc
-            written = True
             batch.state = "complete"
             session.add(batch)
             q.audit(
@@ -583,7 +588,7 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
             mark_exported(session, store.campaign_id, pending.ids, by=actor, batch_id=batch.id)
             _step("before-commit")
     except BaseException:
-        if written:
+        if placed:
             out.unlink(missing_ok=True)
         forget_pending(store, pending.batch_id)
         raise

@@ -336,3 +336,29 @@ def test_a_cost_below_a_cent_is_shown_to_two_significant_digits_and_cents_stay_c
     (line,) = trust_lines(detail)  # the candidate detail, in the CLI and the TUI
     assert line == ("  raw-material cost: 11.74 USD/kg, 0.0012 USD per 0.1 g ingot (the mass of export batch 7; "
                     "prices: pymatgen)")
+
+
+@pytest.mark.parametrize("step", ["temp-written", "renamed", "before-commit"])
+def test_a_ctrl_c_while_the_file_is_written_leaves_no_file_and_nothing_exported(store, tmp_path, monkeypatch, step):
+    """Ctrl+C after the file was renamed into place but before the write returned (while the folder is
+    synced) left the file beside a store that had forgotten the batch: a sheet to weigh from whose
+    candidates were still approved, and exported again into a second file by the next export."""
+    ids = _approved(store, ["FeNi", "CoCrFeNi"])
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    out = folder / "b.csv"
+
+    def interrupt(name):
+        if name == step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_mod, "STEP_HOOK", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        export_batch(store, mass=20, out=out)
+    monkeypatch.setattr(export_mod, "STEP_HOOK", None)
+    assert not out.exists() and sorted(p.name for p in folder.iterdir()) == []  # no file, no temporary file
+    assert candidate_statuses(store, ids) == {i: "approved" for i in ids}
+    with store.read() as s:
+        assert s.exec(select(ExportBatch)).all() == []
+    again = export_batch(store, mass=20, out=folder / "c.csv")
+    assert again.candidate_ids == ids and sorted(p.name for p in folder.iterdir()) == ["c.csv"]
