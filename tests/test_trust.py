@@ -644,3 +644,20 @@ def test_every_flag_is_either_a_warning_or_a_note_and_the_detail_says_which():
 
     assert sorted(P_MAY_BE_WRONG + WHERE_IT_LIES) == sorted(FLAGS) and not set(P_MAY_BE_WRONG) & set(WHERE_IT_LIES)
     assert warns("uncertain") and warns("disputed") and not warns("low_density") and not warns("novel")
+
+
+def test_a_price_for_an_element_no_proposal_can_contain_is_named(store, tmp_path):
+    """'Np' typed for Nb was imported and counted without a word while Nb kept pymatgen's price: the reply
+    names the priced elements outside the model's vocabulary."""
+    from hea_campaign.campaign.design_space import change_design_space
+    from hea_campaign.tui.present.design_space_view import design_space_change_line
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("element,usd_per_kg\nFe,0.5\nNp,30\n")
+    done = change_design_space(store, prices_file=prices)
+    assert done.prices_imported == {"Fe": 0.5, "Np": 30.0} and done.prices_unused == ["Np"]
+    line = design_space_change_line(done, prices.name)
+    assert line.startswith("Imported 2 prices from prices.csv") and "Note: Np is in no alloy the model can propose" in line
+    assert load_prices(store).price("Nb") == pymatgen_prices().price("Nb")
+    prices.write_text("element,usd_per_kg\nNb,30\n")
+    assert "Note" not in design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
