@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Campaign
@@ -161,6 +161,7 @@ class SpaceChange:
     prices_cleared: bool = False  # a lab list was there and is gone
     space_written: bool = False
     no_list_to_clear: bool = False  # asked to remove a lab list the campaign did not have
+    prices_unused: list[str] = field(default_factory=list)  # listed elements no proposal can contain (Np for Nb?)
 
 
 def change_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, prices_file=None,
@@ -204,8 +205,10 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
         if writes_space:
             q.audit(session, actor=actor, action="design_space.set", entity="campaign", entity_id=row.id,
                     campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
+    vocab = vocabulary or DEFAULT_VOCABULARY
+    unused = [] if new_list is None else [e for e in new_list["usd_per_kg"] if e not in vocab]
     return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list,
-                       writes_space, clear_prices and not had_list)
+                       writes_space, clear_prices and not had_list, unused)
 
 
 def _changed(base: Constraints, changes: Mapping) -> Constraints:

@@ -92,42 +92,52 @@ MAX_USD_PER_KG = 1e9  # far above any element's price (pymatgen's dearest, neon,
 def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
     """A lab price list: CSV with columns ``element`` and ``usd_per_kg`` -> {element: price}.
 
-    Every bad row is reported at once; nothing is returned half-read.
+    Every bad row is reported at once, by the file's line number; nothing is returned half-read.
     """
-    from pymatgen.core import Element
-
     reader = csv.DictReader(io.StringIO(text))
     cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
     if "element" not in cols or "usd_per_kg" not in cols:
         raise CampaignError(f"{name}: needs the columns element and usd_per_kg (got {', '.join(cols) or 'none'})")
     out: dict[str, float] = {}
     problems = []
-    for line, row in enumerate(reader, start=2):
-        el = (row.get(cols["element"]) or "").strip()
-        raw = (row.get(cols["usd_per_kg"]) or "").strip()
-        if not (el.isalpha() and len(el) <= 2 and Element.is_valid_symbol(el)):
-            from .chemistry import symbol_case_hint
-
-            hint = symbol_case_hint(el)
-            problems.append(f"line {line}: {hint}" if hint else f"line {line}: '{cut(el, 20)}' is not an element symbol")
-            continue
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or not 0 <= value <= MAX_USD_PER_KG:
-            problems.append(f"line {line}: the price of {el} must be a number from 0 to {MAX_USD_PER_KG:.0e} USD/kg "
-                            f"(got '{cut(raw, 20)}')")
-            continue
-        if el in out:
-            problems.append(f"line {line}: {el} is listed twice")
-            continue
-        out[el] = value
+    for row in reader:
+        line = reader.line_num  # the file's line: blank lines are skipped but counted
+        read = _price_row(row, cols, len(reader.fieldnames))
+        if isinstance(read, str):
+            problems.append(f"line {line}: {read}")
+        elif read[0] in out:
+            problems.append(f"line {line}: {read[0]} is listed twice")
+        else:
+            out[read[0]] = read[1]
     if problems:
         raise CampaignError(f"{name}: " + "; ".join(problems[:5]) + (f" ({len(problems) - 5} more)" if len(problems) > 5 else ""))
     if not out:
         raise CampaignError(f"{name}: no prices in it")
     return out
+
+
+def _price_row(row: dict, cols: dict[str, str], n_columns: int) -> tuple[str, float] | str:
+    """(element, USD/kg) of one price list row, or what is wrong with it."""
+    from pymatgen.core import Element
+
+    extra = [cell for cell in row.get(None) or [] if (cell or "").strip()]
+    if extra:  # 'Co,1,234' or 'Ni,18,50': a thousands separator or a decimal comma split the price
+        return (f"{n_columns + len(row[None])} cells but the header has {n_columns} columns: a price written "
+                f"with a comma (1,234 or 18,50) is split in two; write 1234 or 18.50, and name any other column "
+                f"in the header")
+    el = (row.get(cols["element"]) or "").strip()
+    raw = (row.get(cols["usd_per_kg"]) or "").strip()
+    if not (el.isalpha() and len(el) <= 2 and Element.is_valid_symbol(el)):
+        from .chemistry import symbol_case_hint
+
+        return symbol_case_hint(el) or f"'{cut(el, 20)}' is not an element symbol"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 <= value <= MAX_USD_PER_KG:
+        return f"the price of {el} must be a number from 0 to {MAX_USD_PER_KG:.0e} USD/kg (got '{cut(raw, 20)}')"
+    return el, value
 
 
 def price_table(overrides: Mapping[str, float] | None = None, source: str = "lab price list") -> PriceTable:

@@ -121,9 +121,14 @@ class ExportResult:
         return batch_cost(self.rows)
 
 
+EXACT_INGOT_COST = "_cost_usd_per_ingot"  # a row's unrounded ingot cost: summed, then rounded; never written out
+
+
 def batch_cost(rows: list[dict]) -> tuple[float | None, int]:
-    """(summed cost_usd_per_ingot of the rows that have one, or None when none has; rows without a price)."""
-    priced = [r["cost_usd_per_ingot"] for r in rows if r.get("cost_usd_per_ingot") is not None]
+    """(summed ingot cost of the rows that have one, rounded once, or None when none has; rows without a price).
+
+    The unrounded costs are summed: a sum of costs rounded to the cent drifts by up to half a cent a row."""
+    priced = [r.get(EXACT_INGOT_COST, r["cost_usd_per_ingot"]) for r in rows if r.get("cost_usd_per_ingot") is not None]
     return (round_usd(math.fsum(priced)) if priced else None), len(rows) - len(priced)
 
 
@@ -253,6 +258,7 @@ def _trust(candidate: Candidate, comp: dict, ingot_g: float, prices) -> dict:
         "cost_usd_per_ingot": None if cost is None else round_usd(econ.cost_per_ingot(ingot_g)),
         "density_g_cm3_estimate": round(econ.density, 3),
         "price_source": econ.price_source,
+        **({} if cost is None else {EXACT_INGOT_COST: econ.cost_per_ingot(ingot_g)}),
     }
 
 
@@ -339,7 +345,7 @@ def render_json(rows: list[dict], meta: dict, unit: str) -> bytes:
     for r in rows:
         doc["candidates"].append(
             {
-                **{k: v for k, v in r.items() if k != "elements"},
+                **{k: v for k, v in r.items() if k != "elements" and not k.startswith("_")},
                 "elements": [
                     {"element": ln.element, "at_pct": ln.at_pct, "wt_pct": ln.wt_pct,
                      "mass": float(_format_mass(ln.mass_units, unit))}
@@ -547,7 +553,13 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
                       total_units: float, unit: str) -> None:
     """Write the file and, in the same unit of work, mark the batch complete and its candidates exported;
     on any failure the file is removed and the pending batch forgotten."""
-    written = False
+    placed = []  # "renamed" once the file is in place: a Ctrl+C may still come before the write returns
+
+    def step(name: str) -> None:
+        if name == "renamed":
+            placed.append(name)
+        _step(name)
+
     try:
         with store.write() as session:
             batch = session.get(ExportBatch, pending.batch_id)
@@ -555,12 +567,11 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
                 raise CampaignError("this export was taken for an interrupted one and settled by another process; "
                                     "nothing was exported, try again")  # fmt: skip
             try:
-                atomic_write_bytes(out, pending.data, step=_step)
+                atomic_write_bytes(out, pending.data, step=step)
             except FileExistsError as exc:
                 raise CampaignError(str(exc)) from None
             except OSError as exc:
                 raise CampaignError(f"could not write {out}: {exc}; nothing was exported") from exc
-            written = True
             batch.state = "complete"
             session.add(batch)
             q.audit(
@@ -577,7 +588,7 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
             mark_exported(session, store.campaign_id, pending.ids, by=actor, batch_id=batch.id)
             _step("before-commit")
     except BaseException:
-        if written:
+        if placed:
             out.unlink(missing_ok=True)
         forget_pending(store, pending.batch_id)
         raise

@@ -695,7 +695,7 @@ class ResultsImportReport:
     measurement_ids: list[int] = field(default_factory=list)
     weighed: int = 0  # weigh sheet: candidates whose composition made was recorded
     waiting: int = 0  # weigh sheet: candidates without a result yet (skipped)
-    blank_measured: int = 0  # weigh sheet: blank lines of candidates measured or failed already
+    blank_measured: int = 0  # weigh sheet: candidates left blank (all their lines) as measured or failed already
     waiting_ids: list[int] = field(default_factory=list, repr=False)
     already_recorded: list[tuple[int, int]] = field(default_factory=list)  # (line, the stored result it repeats)
     masses_added: list[tuple[int, int, int]] = field(default_factory=list)  # (line, stored result, its correction)

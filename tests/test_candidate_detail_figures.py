@@ -87,3 +87,19 @@ def test_the_list_and_the_detail_show_one_density(trained_store):
     [shown] = [ln for ln in detail.splitlines() if ln.strip().startswith("density:")]
     value = shown.split()[1]
     assert f" {value} " in listed, (listed, shown)
+
+
+def test_the_candidate_list_says_its_costs_are_at_the_prices_when_proposed():
+    """The list shows the cost stored when a candidate was proposed; after a lab price list, `candidate ID` and
+    the export give today's (8.70 in the list, 7.45 in the detail): the legend says which the list shows, also
+    when it has no other column to explain (no second opinion, no change)."""
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.design_report import format_candidate_table
+
+    row = SimpleNamespace(id=6, formula="Cr17Cu17Fe22Mn17Ni27", p_single=0.61, change_at_pct=None,
+                          uncertainty={"cost_usd_per_kg": 8.7, "density_g_cm3": 8.114}, status="approved",
+                          model_version_id=1, flag_names=[])
+    text = format_candidate_table([row], total=1)
+    assert "8.70" in text.splitlines()[1]
+    assert "USD/kg: raw materials at the prices when proposed (hea-campaign candidate ID: today's)" in text

@@ -84,6 +84,24 @@ def test_a_lab_price_list_overrides_pymatgen(store, tmp_path):
     assert load_prices(store).price("Co") == 50  # the bad list changed nothing
 
 
+def test_a_price_with_a_comma_in_it_is_refused_not_cut(store, tmp_path):
+    """'Co,1,234' (a thousands separator) was read as Co at 1 USD/kg and 'Ni,18,50' (a decimal comma) as Ni at
+    18, the rest of the row dropped; such rows are refused, by the file's line (blank lines counted)."""
+    bad = tmp_path / "comma.csv"
+    bad.write_text("element,usd_per_kg\nFe,0.5\n\nCo,1,234\nNi,18,50\nCr,2,\n")
+    with pytest.raises(CampaignError) as err:
+        import_price_list(store, bad)
+    assert "line 4: 3 cells but the header has 2 columns" in str(err.value) and "line 5: 3 cells" in str(err.value)
+    assert "line 6" not in str(err.value)  # an empty trailing cell (Excel's) is no price of its own
+    assert load_prices(store).price("Co") == PRICE["Co"] and load_prices(store).price("Ni") == PRICE["Ni"]
+    bad.write_text("element,usd_per_kg\nFe,0.5\n\nNi,-1\n")
+    with pytest.raises(CampaignError, match="line 4: the price of Ni"):
+        import_price_list(store, bad)
+    named = tmp_path / "named.csv"
+    named.write_text("element,usd_per_kg,supplier\nCo,1234,Acme\n")
+    assert import_price_list(store, named) == {"Co": 1234.0}
+
+
 # --------------------------------------------------------------------------- design space
 
 
@@ -462,8 +480,10 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     with open(path, newline="") as fh:
         rows = {int(r["candidate_id"]): r for r in csv.DictReader(fh)}
     row = rows[ids[0]]
-    total = sum(float(r["cost_usd_per_ingot"]) for r in rows.values())  # what the batch costs, one ingot each
-    assert res.batch_cost == (pytest.approx(total, abs=0.006), 0)
+    prices = load_prices(trained_store)  # what the batch costs, one ingot each, rounded once (not row by row)
+    total = round(sum(economics_of(parse_formula(r["formula"]).as_dict(), prices).cost_per_ingot(20)
+                      for r in rows.values()), 2)
+    assert res.batch_cost == (total, 0)
     from hea_campaign.tui.present.report import format_export
 
     assert f"raw-material cost of the batch: {total:.2f} USD for one ingot of each" in format_export(res)
@@ -624,3 +644,20 @@ def test_every_flag_is_either_a_warning_or_a_note_and_the_detail_says_which():
 
     assert sorted(P_MAY_BE_WRONG + WHERE_IT_LIES) == sorted(FLAGS) and not set(P_MAY_BE_WRONG) & set(WHERE_IT_LIES)
     assert warns("uncertain") and warns("disputed") and not warns("low_density") and not warns("novel")
+
+
+def test_a_price_for_an_element_no_proposal_can_contain_is_named(store, tmp_path):
+    """'Np' typed for Nb was imported and counted without a word while Nb kept pymatgen's price: the reply
+    names the priced elements outside the model's vocabulary."""
+    from hea_campaign.campaign.design_space import change_design_space
+    from hea_campaign.tui.present.design_space_view import design_space_change_line
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("element,usd_per_kg\nFe,0.5\nNp,30\n")
+    done = change_design_space(store, prices_file=prices)
+    assert done.prices_imported == {"Fe": 0.5, "Np": 30.0} and done.prices_unused == ["Np"]
+    line = design_space_change_line(done, prices.name)
+    assert line.startswith("Imported 2 prices from prices.csv") and "Note: Np is in no alloy the model can propose" in line
+    assert load_prices(store).price("Nb") == pymatgen_prices().price("Nb")
+    prices.write_text("element,usd_per_kg\nNb,30\n")
+    assert "Note" not in design_space_change_line(change_design_space(store, prices_file=prices), prices.name)

@@ -11,7 +11,7 @@ from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
 from ..present.training_request import training_request
 from .errors import INTERRUPTED, end_progress_line, progress_line
-from .options import ByOption, CampaignOption, CapitalsYes, DbOption, echo, given
+from .options import ByOption, CampaignOption, CapitalsYes, DbOption, echo, given, given_options
 from .options import open_store as _open
 
 Seed = Annotated[int, typer.Option(metavar="N", help="Random seed (split and initialisation), 0 to 2^32-1.")]
@@ -253,7 +253,7 @@ def register(app: typer.Typer) -> None:
         from hea_campaign.campaign.read_models import candidates_with_ids
 
         from ..present.design_report import format_proposal
-        from ..present.proposal_request import build_proposal_request, screening_warning
+        from ..present.proposal_request import build_proposal_request, check_mode_options, screening_warning
 
         req = build_proposal_request(
             starts=from_, from_multi_phase=from_multi_phase, loop=loop.value, cutoff=cutoff, max_steps=max_steps,
@@ -263,6 +263,8 @@ def register(app: typer.Typer) -> None:
             granularity=granularity, batch=batch, strategy=strategy.value, seed_value=seed,
             max_compositions=max_compositions, scheduler=scheduler, allow_capitals=yes,
         )
+        check_mode_options(req, given_options(ctx, ("loop", "cutoff", "max_steps", "keep_elements", "seed", "p",
+                                                    "step", "max_compositions")))
         store = _open(db, campaign, by)
         # refused here, before the model loads, when the screening can produce nothing or is too large
         warning = screening_warning(req, screening_plan(store, req)) if req.mode == "screen" else None

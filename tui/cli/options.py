@@ -54,6 +54,16 @@ def given(ctx: typer.Context, name: str, value):
     return None if source is not None and source.name == "DEFAULT" else value
 
 
+def given_options(ctx: typer.Context, names) -> list[str]:
+    """The options among parameter ``names`` that the user typed, as typed ('max_steps' -> '--max-steps')."""
+    out = []
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name != "DEFAULT":
+            out.append("--" + name.replace("_", "-"))
+    return out
+
+
 class UserError(Exception):
     """Raised inside commands for problems with the user's input (printed as one `error:` line)."""
 

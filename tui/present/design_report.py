@@ -38,8 +38,8 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
     legend = ["p2: independent second opinion (k nearest neighbours)"] * any(
         (c.uncertainty or {}).get("second_opinion") for c in rows)
     legend += ["at.%: change from the start alloy"] * any(c.change_at_pct is not None for c in rows)
-    if legend:
-        lines.append("; ".join(legend + ["USD/kg: raw materials", "g/cm3: rule-of-mixtures estimate"]))
+    lines.append("; ".join(legend + ["USD/kg: raw materials at the prices when proposed (hea-campaign candidate ID: "
+                                     "today's)", "g/cm3: rule-of-mixtures estimate"]))
     if total is not None:
         others = "; --offset and --limit show others" if offset > 0 or offset + len(rows) < total else ""
         lines.append(f"(rows {offset + 1}-{offset + len(rows)} of {total}{others})")

@@ -122,6 +122,7 @@ def design_space_change_line(done, prices_file=None) -> str:
     if done.prices_imported is not None:
         said.append(f"Imported {len(done.prices_imported)} prices" + (f" from {prices_file}" if prices_file else "")
                     + "; they override pymatgen's table.")
+        said += _unused_prices_note(getattr(done, "prices_unused", []))
     if done.prices_cleared:
         said.append("Removed the lab price list; pymatgen's prices apply again.")
     if done.no_list_to_clear:
@@ -131,6 +132,15 @@ def design_space_change_line(done, prices_file=None) -> str:
         said += _floor_notes(done.space)
         said += _never_present_notes(done.space)
     return " ".join(said) or "Nothing changed."
+
+
+def _unused_prices_note(unused) -> list[str]:
+    """Priced elements no proposal can contain: a typo (Np for Nb) leaves the element meant at pymatgen's price."""
+    if not unused:
+        return []
+    return [f"Note: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} in no alloy the model can propose "
+            f"(not in its element vocabulary), so {'its price is' if len(unused) == 1 else 'their prices are'} "
+            f"never used: check for a mistyped symbol."]
 
 
 def _floor_notes(space) -> list[str]:

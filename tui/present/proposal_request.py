@@ -187,6 +187,30 @@ def build_proposal_request(
     )
 
 
+# Options that only one mode reads: typed for another mode they would be ignored without a word.
+MODE_OPTIONS = {
+    "--loop": "invert", "--cutoff": "invert", "--max-steps": "invert", "--keep-elements": "invert",
+    "--seed": "multi", "--p": "latent", "--step": "screen", "--max-compositions": "screen",
+}  # fmt: skip
+MODE_WORDS = {
+    "invert": "inversion (--from, --from-multi-phase)", "multi": "choosing the alloys of --from-multi-phase",
+    "latent": "latent decoding (--latent)", "screen": "screening (--screen)",
+}  # fmt: skip
+RUN_WORDS = {"invert": "inverts --from's alloys only", "latent": "decodes latent points", "screen": "screens"}
+
+
+def check_mode_options(req, given) -> None:
+    """Refuse an option ``given`` (names as typed, e.g. '--p') that the request's mode does not read: '--p 0.8'
+    with --from-multi-phase would run with the cutoff 0.6 while the user believed otherwise."""
+    modes = {req.mode} | ({"multi"} if req.mode == "invert" and req.from_multi_phase else set())
+    for option in given:
+        needs = MODE_OPTIONS.get(option)
+        if needs is not None and needs not in modes:
+            doing = "inverts" if req.mode == "invert" and needs != "multi" else RUN_WORDS[req.mode]
+            raise CampaignError(f"{option} is for {MODE_WORDS[needs]}, and this run {doing}: leave it out"
+                                + (" (an inversion stops at --cutoff)" if option == "--p" else ""))
+
+
 def form_mode_gap(mode: str, *, starts="", multi="", latent="", screen="") -> str | None:
     """What the Propose form's chosen mode still needs, in the form's words (the CLI says "choose one
     mode: --from ..." because it has no mode field)."""

@@ -122,7 +122,7 @@ def format_results_import(r) -> str:
     if getattr(r, "weighed", 0) or getattr(r, "waiting", 0) or getattr(r, "blank_measured", 0):
         lines.append(f"  weigh sheet: composition made recorded for {r.weighed} candidate(s); "
                      f"{r.waiting} candidate(s) without a result yet (import the sheet again when they have one)"
-                     + (f"; {r.blank_measured} blank line(s) for candidates measured or failed already"
+                     + (f"; {r.blank_measured} candidate(s) left blank as measured or failed already"
                         if getattr(r, "blank_measured", 0) else ""))
     lines += _weighed_unstored(getattr(r, "weighed_unstored", []))
     recorded = getattr(r, "already_recorded", [])
