@@ -66,7 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
-from .actors import actor_name
+from .actors import actor_name, plain_text
 from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, parse_typed_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
@@ -261,21 +261,32 @@ def _names_several_phases(text: str) -> bool:
                 and any(parts <= variants for variants in _ORDERED_VARIANTS))
 
 
-def _check_text(value: str | None, what: str, limit: int) -> str | None:
+def _check_text(value: str | None, what: str, limit: int, kind: str = "plain text") -> str | None:
+    """Free text as typed: stripped, None when blank; too long, or with a control, escape or invisible
+    character (``actors.plain_text``: it reaches export files and terminals), refused in one line."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
+    plural = what == "notes"
     if len(text) > limit:
-        verb = "are" if what == "notes" else "is"
-        raise CampaignError(f"the {what} {verb} {len(text)} characters long; at most {limit} are accepted")
-    return text
+        raise CampaignError(f"the {what} {'are' if plural else 'is'} {len(text)} characters long; at most {limit} "
+                            "are accepted")
+    return plain_text(text, f"the {what}", kind, contains="contain" if plural else "contains", lines=plural)
 
 
 def _check_operator(value: str | None) -> str | None:
     """Who measured, by the rule for --by and --operator (one line, no control or escape characters);
     blank: not given."""
-    text = _check_text(value, "operator", MAX_OPERATOR)
+    text = _check_text(value, "operator", MAX_OPERATOR, "a plain name")
     return None if text is None else actor_name(text, "the operator")
+
+
+def check_result_text(what: str, value: str | None) -> str | None:
+    """A result's method, notes or operator checked as storing it checks it (None: blank); the TUI's result
+    form says what is wrong under the field as it is typed."""
+    if what == "operator":
+        return _check_operator(value)
+    return _check_text(value, what, {"method": MAX_METHOD, "notes": MAX_NOTES}[what])
 
 
 def _check_candidate_id(value) -> int | None:
