@@ -5,6 +5,8 @@ command line is read, the TUI when it starts): not blank, at most ``ACTOR_MAX`` 
 (the size of the store's who-columns: ``audit_event.actor``, ``measurement.operator``,
 ``created_by``, ``voided_by``; see db/tables.py), on one line with no control or escape
 characters.  ``current_user`` (the default) always passes it: an OS user name is cleaned and cut.
+``plain_text`` is the character rule on its own, for the free text kept with results and decisions
+(method, notes, reasons): none of it may carry a control, escape or invisible character either.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ ENV_BY = "HEA_CAMPAIGN_BY"  # who is acting when --by is not given (a shared log
 # marks, embeddings, overrides and isolates, and the invisible characters that would make two names
 # that look the same differ (zero-width space, word joiner, BOM): none belongs in a name recorded as
 # who did something.  The zero-width (non-)joiners stay: names in Persian and Indic scripts need them.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_INVISIBLE = "\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_CONTROL = re.compile(f"[\x00-\x1f{_INVISIBLE}]")
+_CONTROL_BUT_NEWLINE = re.compile(f"[\x00-\x09\x0b-\x1f{_INVISIBLE}]")  # a result's notes keep their lines
 UNKNOWN = "unknown"
 
 
@@ -36,15 +40,28 @@ def actor_name(value: str | None, option: str = "--by", default: str = "the OS u
         return None
     if not isinstance(value, str) or not value.strip():
         raise CampaignError(f"{option} is blank: give the name to record as who did it, or leave it out ({default})")
-    name = value.strip()
-    bad = _CONTROL.search(name)
-    if bad is not None:
-        raise CampaignError(f"{option} contains a control character ({_shown(bad.group())}): give a plain name "
-                            f"on one line, without newlines, tabs or escape characters")
+    name = plain_text(value.strip(), option, "a plain name")
     if len(name) > ACTOR_MAX:
         raise CampaignError(f"{option} is {len(name)} characters long; the store records a name of at most "
                             f"{ACTOR_MAX} characters: give a shorter name")
     return name
+
+
+def plain_text(text: str, what: str, kind: str = "plain text", *, contains: str = "contains",
+               lines: bool = False) -> str:
+    """``text`` unchanged when it holds none of the characters a name refuses (``_CONTROL``: newlines, tabs,
+    ESC and the other C0/C1 controls, direction marks and overrides, invisible characters); else a
+    ``CampaignError`` of one line naming ``what`` ("--by", "the method", "the reason") and the character.
+
+    The one rule for text typed by a person that is kept and shown again: names (``actor_name``) and the
+    free text of results and decisions (method, notes, reasons), which reach export files and terminals.
+    ``lines``: newlines are kept (a result's notes, a lab CSV's cell over two lines); nothing else is."""
+    bad = (_CONTROL_BUT_NEWLINE if lines else _CONTROL).search(text)
+    if bad is not None:
+        how = "without tabs or escape characters (new lines are fine)" if lines else \
+            "on one line, without newlines, tabs or escape characters"
+        raise CampaignError(f"{what} {contains} a control character ({_shown(bad.group())}): give {kind} {how}")
+    return text
 
 
 def given_actor(value: str | None, option: str = "--by") -> str | None:

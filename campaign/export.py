@@ -552,7 +552,8 @@ def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured
 def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: Path, fmt: str, losses: dict,
                       total_units: float, unit: str) -> None:
     """Write the file and, in the same unit of work, mark the batch complete and its candidates exported;
-    on any failure the file is removed and the pending batch forgotten."""
+    on any failure before the commit the file is removed and the pending batch forgotten (a Ctrl+C after the
+    commit keeps the file of the batch the store records)."""
     placed = []  # "renamed" once the file is in place: a Ctrl+C may still come before the write returns
 
     def step(name: str) -> None:
@@ -588,7 +589,23 @@ def _write_and_settle(store: CampaignStore, pending: _Pending, actor: str, out: 
             mark_exported(session, store.campaign_id, pending.ids, by=actor, batch_id=batch.id)
             _step("before-commit")
     except BaseException:
-        if placed:
-            out.unlink(missing_ok=True)
-        forget_pending(store, pending.batch_id)
+        # A Ctrl+C may land after the commit (the session closing): the store then records the batch as
+        # complete and its file must stay.  Only a batch still pending loses its file; when the store cannot
+        # be read, both are left to reconciliation (a pending batch with its file completes, one without is abandoned).
+        state = _batch_state(store, pending.batch_id)
+        if state == "pending":
+            if placed:
+                out.unlink(missing_ok=True)
+            forget_pending(store, pending.batch_id)
         raise
+
+
+def _batch_state(store: CampaignStore, batch_id: int) -> str | None:
+    """The batch's state as committed in the store ("pending", "complete", ...), "gone" when it has no row, or
+    None when the store could not be read."""
+    try:
+        with store.read() as session:
+            batch = session.get(ExportBatch, batch_id)
+            return "gone" if batch is None else batch.state
+    except Exception:
+        return None

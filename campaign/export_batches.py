@@ -41,7 +41,7 @@ from hea_campaign.db.tables import ExportBatch, utcnow
 
 from .errors import CampaignError
 from .files import temp_name_pattern
-from .lifecycle import MAX_REASON_LENGTH, load_candidates, mark_exported, mark_unexported
+from .lifecycle import clean_reason, load_candidates, mark_exported, mark_unexported
 from .store import CampaignStore, current_user
 
 STALE_AFTER = timedelta(minutes=10)
@@ -183,11 +183,9 @@ class VoidResult:
 def void_batch(store: CampaignStore, batch_id: int, reason: str, by: str | None = None) -> VoidResult:
     """Void an export batch: candidates back to approved, file kept, batch marked void; all or nothing."""
     actor = by or current_user()
-    text = (reason or "").strip()
-    if not text:
+    text = clean_reason(reason)
+    if text is None:
         raise CampaignError("say why the batch is voided (--reason), e.g. 'wrong target mass'")
-    if len(text) > MAX_REASON_LENGTH:
-        raise CampaignError(f"the reason is {len(text)} characters long; at most {MAX_REASON_LENGTH} are accepted")
     with store.write() as session:
         reconcile_in(session, store, actor)
         batch = session.get(ExportBatch, batch_id)

@@ -44,6 +44,7 @@ from sqlmodel import Session
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import FAILURE_REASONS, Candidate, utcnow
 
+from .actors import plain_text
 from .errors import CampaignError
 from .store import CampaignStore, current_user
 
@@ -118,13 +119,17 @@ def _unique(ids: Iterable[int]) -> list[int]:
     return list(seen)
 
 
-def _clean_reason(reason: str | None) -> str | None:
+def clean_reason(reason: str | None, what: str = "the reason") -> str | None:
+    """A reason or note typed by a person: stripped, None when blank; one too long, or with a control, escape
+    or invisible character (it goes into export files and onto terminals), refused in one line."""
     if reason is None or not str(reason).strip():
         return None
     text = str(reason).strip()
+    plural = what.endswith("notes")
     if len(text) > MAX_REASON_LENGTH:
-        raise CampaignError(f"the reason is {len(text)} characters long; at most {MAX_REASON_LENGTH} are accepted")
-    return text
+        raise CampaignError(f"{what} {'are' if plural else 'is'} {len(text)} characters long; at most "
+                            f"{MAX_REASON_LENGTH} are accepted")
+    return plain_text(text, what, contains="contain" if plural else "contains")
 
 
 def check_transition(candidate: Candidate, target: str, only_from: tuple[str, ...] | None = None) -> None:
@@ -177,7 +182,7 @@ def transition(
     otherwise it is kept (export and measurement keep the decision's reason).
     """
     actor = by or current_user()
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     candidates = load_candidates(session, campaign_id, ids)
     problems = []
     for c in candidates:
@@ -246,7 +251,7 @@ def fail(
     """A synthesis failed: exported -> failed with a reason from FAILURE_REASONS (and notes); all or nothing."""
     if reason not in FAILURE_REASONS:
         raise CampaignError(f"unknown failure reason {reason!r}; one of {', '.join(FAILURE_REASONS)}")
-    notes = _clean_reason(notes)
+    notes = clean_reason(notes, "the notes")
     text = reason if notes is None else f"{reason}: {notes}"
     with store.write() as session:
         return transition(session, store.campaign_id, ids, "failed", by=by, reason=text, set_reason=True,

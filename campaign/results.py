@@ -66,7 +66,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY, outside
 
-from .actors import actor_name
+from .actors import actor_name, plain_text
 from .chemistry import Composition, FormulaError, half_l1_change, parse_formula, parse_typed_formula, proportion_note
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
@@ -77,11 +77,13 @@ from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import (
     check_made_near_nominal,
+    check_weighed_total,
     group_sheet,
     is_sheet,
     made_composition,
     sheet_columns,
     sheet_unit,
+    target_grams,
     weighed_masses,
 )
 
@@ -261,21 +263,32 @@ def _names_several_phases(text: str) -> bool:
                 and any(parts <= variants for variants in _ORDERED_VARIANTS))
 
 
-def _check_text(value: str | None, what: str, limit: int) -> str | None:
+def _check_text(value: str | None, what: str, limit: int, kind: str = "plain text") -> str | None:
+    """Free text as typed: stripped, None when blank; too long, or with a control, escape or invisible
+    character (``actors.plain_text``: it reaches export files and terminals), refused in one line."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
+    plural = what == "notes"
     if len(text) > limit:
-        verb = "are" if what == "notes" else "is"
-        raise CampaignError(f"the {what} {verb} {len(text)} characters long; at most {limit} are accepted")
-    return text
+        raise CampaignError(f"the {what} {'are' if plural else 'is'} {len(text)} characters long; at most {limit} "
+                            "are accepted")
+    return plain_text(text, f"the {what}", kind, contains="contain" if plural else "contains", lines=plural)
 
 
 def _check_operator(value: str | None) -> str | None:
     """Who measured, by the rule for --by and --operator (one line, no control or escape characters);
     blank: not given."""
-    text = _check_text(value, "operator", MAX_OPERATOR)
+    text = _check_text(value, "operator", MAX_OPERATOR, "a plain name")
     return None if text is None else actor_name(text, "the operator")
+
+
+def check_result_text(what: str, value: str | None) -> str | None:
+    """A result's method, notes or operator checked as storing it checks it (None: blank); the TUI's result
+    form says what is wrong under the field as it is typed."""
+    if what == "operator":
+        return _check_operator(value)
+    return _check_text(value, what, {"method": MAX_METHOD, "notes": MAX_NOTES}[what])
 
 
 def _check_candidate_id(value) -> int | None:
@@ -848,6 +861,7 @@ def _sheet_made(g, unit: str, r: ResultInput) -> dict[str, float] | None:
     made = made_composition(grams)
     if r.composition is not None:
         check_made_near_nominal(f"candidate {g.candidate_id}", r.composition.as_dict(), made)
+    check_weighed_total(f"candidate {g.candidate_id}", grams, target_grams(g, unit), unit)  # milligrams as grams
     return made
 
 
@@ -1157,15 +1171,17 @@ def correct_result(
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
-            r.made_composition = _made_from(weighed_g, alloy)
+            r.made_composition = _made_from(weighed_g, alloy, _ingot_of(session, store, old))
         same_masses = weighed_g is None or (old.made_composition is not None
                                             and not masses_differ(old.made_composition, r.made_composition))
         if same_masses and _says_the_same(old, r, published=root is not None):
+            # only the composition made is kept, not the masses: masses in other proportions are a change,
+            # the same proportions at another scale (within the ingot's total) are not
+            made = "" if weighed_g is None else ", and these masses give the composition made it records"
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
-                f"{f' ({old.phases})' if old.phases else ''} with this method, date, notes"
-                f"{' and masses' if weighed_g is not None else ''}: nothing to correct, "
-                "nothing was saved (a new measurement of the same alloy is 'result add')")
+                f"{f' ({old.phases})' if old.phases else ''} with this method, date and notes{made}: nothing to "
+                "correct, nothing was saved (a new measurement of the same alloy is 'result add')")
         if root is not None and not literature:
             said = (f"measurement {old.id} is {what}, not one of this lab's: a correction replaces the "
                     "literature's label in training (the published one stays in the history); if your lab "
@@ -1194,15 +1210,28 @@ def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) ->
             and (published or old.operator == r.operator))
 
 
-def _made_from(weighed_g: str, alloy: Alloy) -> dict[str, float]:
-    """The composition made from masses typed as 'Fe:10.12,Ni:9.88', refused when far from the alloy's."""
+def _made_from(weighed_g: str, alloy: Alloy, ingot_g: float | None = None) -> dict[str, float]:
+    """The composition made from masses typed as 'Fe:10.12,Ni:9.88', refused when their total is no ingot
+    (``ingot_g``: its export batch's, checked as a weigh sheet's masses are) or far from the alloy's."""
     from .weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
 
     if not str(weighed_g).strip():
         raise CampaignError("the weighed masses are blank: give element:grams for every element, e.g. Fe:10.12,Ni:9.88")
-    made = made_composition(parse_weighed(weighed_g, list(alloy.composition)))
+    grams = parse_weighed(weighed_g, list(alloy.composition))
+    made = made_composition(grams)
     check_made_near_nominal(alloy.formula, dict(alloy.composition), made, what="the alloy")
+    check_weighed_total(alloy.formula, grams, ingot_g)  # milligrams typed as grams keep the composition
     return made
+
+
+def _ingot_of(session: Session, store: CampaignStore, m: Measurement) -> float | None:
+    """The ingot mass (g) of the export batch the measured candidate went out in; None without one."""
+    from .export_batches import export_of
+
+    if m.candidate_id is None:
+        return None
+    batch = export_of(session, store.campaign_id, m.candidate_id)
+    return float(batch.mass_g) if batch is not None and batch.mass_g and batch.mass_g > 0 else None
 
 
 def current_measurement(session: Session, store: CampaignStore, measurement_id: int) -> tuple[Measurement, Alloy]:

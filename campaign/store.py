@@ -27,7 +27,7 @@ from hea_campaign.db.engine import (  # noqa: F401 - close_sqlite_stores: for wh
 from hea_campaign.db.migrate import ensure_schema
 from hea_campaign.db.tables import Campaign
 
-from .actors import current_user, resolve_actor  # noqa: F401 - current_user: imported from here too
+from .actors import current_user, plain_text, resolve_actor  # noqa: F401 - current_user: imported from here too
 from .errors import CampaignError
 
 DEFAULT_CAMPAIGN = "default"
@@ -105,6 +105,7 @@ def _campaign_id(engine: Engine, campaign: str, url: str, actor: str | None, cre
         row = q.find_campaign(session, campaign)
         if row is None:
             _refuse_a_twin(campaign, list(session.exec(select(Campaign.name)).all()), safe_url(url))
+            plain_text(campaign, "the campaign name", "a plain name")  # it heads exports and every screen
             row = q.create_campaign(session, campaign, resolve_actor(actor))
         return row.id
 

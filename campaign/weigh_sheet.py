@@ -122,6 +122,7 @@ class SheetCandidate:
     formula: str
     line: int  # first line
     weighed: dict[str, str] = field(default_factory=dict)  # element -> cell text
+    target: dict[str, str] = field(default_factory=dict)  # element -> the mass to weigh (grams/milligrams) as written
     single_phase: str = ""
     phases: str = ""
     batch: str = ""  # the export batch it was weighed for ('' on sheets written before the column)
@@ -150,6 +151,7 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
         if element in g.weighed:
             g.errors.append((line, f"{element} appears twice for candidate {cid}"))
         g.weighed[element] = cells.get(weighed_col) or ""
+        g.target[element] = cells.get(MASS_COLUMN["g" if weighed_col == "weighed_g" else "mg"]) or ""
         g.batch = g.batch or (cells.get(BATCH_COLUMN) or "").strip()
         for name in ("single_phase", "phases"):
             value = (cells.get(name) or "").strip()
@@ -193,11 +195,48 @@ def weighed_masses(g: SheetCandidate, unit: str) -> dict[str, float] | None:
     return out
 
 
+def target_grams(g: SheetCandidate, unit: str) -> float | None:
+    """The ingot a sheet candidate was to weigh, in grams: its lines' target masses (loss allowances
+    included) added up; None when a line's target is missing or not a number (a sheet retyped by hand)."""
+    try:
+        values = [float(Decimal(g.target.get(e, "").strip())) for e in g.weighed]
+    except ArithmeticError:
+        return None
+    total = math.fsum(values)
+    return total * UNITS_PER[unit] / UNITS_PER["g"] if values and math.isfinite(total) and total > 0 else None
+
+
 def made_composition(grams: dict[str, float]) -> dict[str, float]:
     """Atomic fractions from weighed masses (moles = grams / atomic mass), rounded to 1e-6."""
     moles = {e: g / atomic_mass(e) for e, g in grams.items()}
     total = math.fsum(moles.values())
     return {e: round(m / total, 6) for e, m in sorted(moles.items())}
+
+
+WEIGHED_TOTAL_FACTOR = 2.0  # weighed masses adding up to more than twice, or less than half, the ingot: a unit slip
+
+
+def check_weighed_total(who: str, grams: dict[str, float], ingot_g: float | None, unit: str = "g") -> None:
+    """Refuse weighed masses whose total is no ingot of this candidate: more than twice or less than half the
+    ingot mass it was exported for (``ingot_g``; loss allowances and a short melt stay well inside), or, with
+    no ingot known, outside what export takes without --yes (100 mg to 1 kg).  Milligrams typed as grams
+    (a 20 g ingot weighed as 20 kg) give the composition meant, so only the total can tell.  ``unit``: the
+    unit the masses were typed in, for the message."""
+    from .export import SANE_MASS, SMALL_MASS
+
+    total = math.fsum(grams.values())
+    scale = UNITS_PER["g"] / UNITS_PER[unit]  # typed units per gram
+    if ingot_g:
+        if ingot_g / WEIGHED_TOTAL_FACTOR <= total <= ingot_g * WEIGHED_TOTAL_FACTOR:
+            return
+        said = f"its export batch's ingot is {ingot_g * scale:g} {unit}"
+    else:
+        if SMALL_MASS["g"] <= total <= SANE_MASS["g"]:
+            return
+        said = f"an ingot is {SMALL_MASS[unit]:g} {unit} to {SANE_MASS[unit]:g} {unit}"
+    slip = "milligrams typed as grams" if unit == "g" else "grams typed as milligrams"
+    raise CampaignError(f"{who}: the weighed masses add up to {total * scale:g} {unit}, where {said}: check the "
+                        f"masses and their unit ({slip}?)")
 
 
 MADE_OFF_BY = 0.05  # 5 at.% in one element: far beyond weighing error, the mark of a mistyped mass

@@ -223,9 +223,15 @@ def test_a_folder_a_bad_url_and_a_typo_in_the_store_path(capsys, tmp_path, seede
     assert not (tmp_path / "lba.db").exists()
 
 
-def test_control_characters_from_users_reach_no_terminal(seeded_store, capsys):
+def test_control_characters_from_users_reach_no_terminal(seeded_store, capsys, monkeypatch):
+    from hea_campaign.campaign import results
+
     db = ["--db", seeded_store.url]
-    assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db]) == 0
+    line = refused(capsys, "result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db)
+    assert "the notes contain a control character (\\x1b)" in line and "\x1b" not in line
+    with monkeypatch.context() as m:  # a store written by an older version, which took them
+        m.setattr(results, "plain_text", lambda text, *a, **k: text)
+        assert main(["result", "add", "CoCrFeNi", "--single-phase", "yes", "--notes", "ok\x1b[2J\x07\rgone", *db]) == 0
     capsys.readouterr()
     line = refused(capsys, "result", "add", "CoCrFeNi", "--single-phase", "yes", *db, "--by", "eve\x1b]0;owned\x07")
     assert "--by contains a control character" in line and "\x1b" not in line and "\x07" not in line

@@ -660,4 +660,6 @@ def test_a_price_for_an_element_no_proposal_can_contain_is_named(store, tmp_path
     assert line.startswith("Imported 2 prices from prices.csv") and "Note: Np is in no alloy the model can propose" in line
     assert load_prices(store).price("Nb") == pymatgen_prices().price("Nb")
     prices.write_text("element,usd_per_kg\nNb,30\n")
-    assert "Note" not in design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
+    line = design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
+    assert "Note" not in line
+    assert line.startswith("Imported 1 price from prices.csv; it overrides pymatgen's table.")  # not '1 prices'

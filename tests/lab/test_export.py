@@ -362,3 +362,38 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_no_file_and_nothing_exported(
         assert s.exec(select(ExportBatch)).all() == []
     again = export_batch(store, mass=20, out=folder / "c.csv")
     assert again.candidate_ids == ids and sorted(p.name for p in folder.iterdir()) == ["c.csv"]
+
+
+def test_a_ctrl_c_after_the_store_committed_keeps_the_file_of_the_batch_it_records(store, tmp_path, monkeypatch):
+    """Ctrl+C after the final commit but before the write block returned (the session still closing) ran
+    the cleanup of a failed export: the file of a batch the store records as complete was deleted, and its
+    candidates stayed exported with no sheet to weigh from."""
+    from hea_campaign.db import engine as engine_mod
+
+    ids = _approved(store, ["FeNi", "CoCrFeNi"])
+    folder = tmp_path / "batches"
+    folder.mkdir()
+    out = folder / "b.csv"
+    armed = []
+
+    class InterruptedAfterCommit(engine_mod.Session):
+        def commit(self):
+            super().commit()
+            if armed:
+                armed.clear()
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_mod, "STEP_HOOK", lambda name: name == "before-commit" and armed.append(name))
+    monkeypatch.setattr(engine_mod, "Session", InterruptedAfterCommit)
+    with pytest.raises(KeyboardInterrupt):
+        export_batch(store, mass=20, out=out)
+    monkeypatch.setattr(export_mod, "STEP_HOOK", None)
+    with store.read() as s:
+        (batch,) = s.exec(select(ExportBatch)).all()
+    assert batch.state == "complete" and batch.candidate_ids == ids
+    assert sorted(p.name for p in folder.iterdir()) == ["b.csv"]  # the file of the recorded batch, nothing else
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == batch.file_sha256
+    assert candidate_statuses(store, ids) == {i: "exported" for i in ids}
+    with pytest.raises(CampaignError, match="no approved candidates"):  # nothing goes out a second time
+        export_batch(store, mass=20, out=folder / "c.csv")
+    assert sorted(p.name for p in folder.iterdir()) == ["b.csv"]

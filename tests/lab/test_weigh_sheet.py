@@ -350,3 +350,45 @@ def test_the_sheet_of_a_voided_or_retried_batch_is_refused_and_an_old_sheet_with
     with open(tmp_path / "legacy.csv", "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([header[:-1], *[r[:-1] for r in lines]])
     assert import_results(store, tmp_path / "legacy.csv").measurements_added == 1
+
+
+def test_masses_typed_in_milligrams_as_grams_are_refused_by_their_total(store, tmp_path):
+    """Every mass of a 20 g ingot typed in mg in the weighed_g column gives the composition meant: only the
+    total (20 kg) tells, and it is refused against the sheet's own ingot."""
+    (a,), _, out = _sheet(store, tmp_path, ["Cr17Cu17Fe22Mn17Ni27"])
+    grams = {r[2]: Decimal(r[4]) for r in _rows(out)[1:] if r[0] == str(a)}
+    _fill(out, {str(a): {e: str(g * 1000) for e, g in grams.items()}}, {str(a): ("yes", "FCC")})
+    with pytest.raises(ResultsImportFailed, match=rf"candidate {a}: the weighed masses add up to 20000 g, where its "
+                                                  r"export batch's ingot is 20 g: check the masses and their unit"):
+        import_results(store, out)
+    _fill(out, {str(a): {e: str(g * Decimal("0.98")) for e, g in grams.items()}}, {})  # 2 % lost: fine
+    assert import_results(store, out).weighed == 1
+
+
+def test_result_correct_checks_the_total_of_the_masses_typed(store, tmp_path):
+    """result correct --weighed-g with milligrams typed as grams (a 20 g ingot as 20 kg) was stored: the
+    composition is the one meant; when only the scale differed from the masses recorded, the refusal said
+    the masses were the same."""
+    from hea_campaign.campaign.results import correct_result
+
+    from .conftest import counts
+
+    (a,), _, out = _sheet(store, tmp_path, ["Cr17Cu17Fe22Mn17Ni27"])
+    typed = {"Cr": "3.0953", "Cu": "3.7828", "Fe": "4.3022", "Mn": "3.2704", "Ni": "5.5493"}
+    _fill(out, {str(a): typed}, {str(a): ("yes", "FCC")})
+    (m,) = import_results(store, out).measurement_ids
+    before = counts(store)
+    with pytest.raises(CampaignError, match=r"^Cr17Cu17Fe22Mn17Ni27: the weighed masses add up to 20000 g, where its export "
+                                            r"batch's ingot is 20 g: check the masses and their unit"):
+        correct_result(store, m, single_phase="yes", weighed_g="Cr:3095.3,Cu:3782.8,Fe:4302.2,Mn:3270.4,Ni:5549.3")
+    with pytest.raises(CampaignError, match="add up to 0.02 g"):  # grams typed as kilograms
+        correct_result(store, m, single_phase="yes", weighed_g="Cr:0.0031,Cu:0.0038,Fe:0.0043,Mn:0.0033,Ni:0.0055")
+    with pytest.raises(CampaignError, match=r"already says single phase \(FCC\) with this method, date and notes, and "
+                                            r"these masses give the composition made it records: nothing to correct"):
+        correct_result(store, m, single_phase="yes", weighed_g="Cr:4.64295,Cu:5.6742,Fe:6.4533,Mn:4.9056,Ni:8.32395")
+    assert counts(store) == before
+    fixed = correct_result(store, m, single_phase="yes", weighed_g="Cr:3.1953,Cu:3.7828,Fe:4.3022,Mn:3.2704,Ni:5.5493")
+    assert fixed.supersedes_id == m
+    by_formula = record_result(store, "FeNi", single_phase="yes").measurement  # no batch: an ingot export takes
+    with pytest.raises(CampaignError, match=r"add up to 20000 g, where an ingot is 0\.1 g to 1000 g"):
+        correct_result(store, by_formula.id, single_phase="yes", weighed_g="Fe:9750,Ni:10250")

@@ -9,6 +9,7 @@ from hea_campaign.campaign.errors import CampaignError
 
 from .checks import integer, is_blank, names, number
 from .proposal_request import granularity_pct, parse_bounds
+from .text import counted
 
 
 def _range(text, name: str, lo: float, hi: float, kind) -> tuple | None:
@@ -120,8 +121,9 @@ def design_space_change_line(done, prices_file=None) -> str:
     """What a `space set` (or the TUI's save) did to the price list and the space, in one line."""
     said = []
     if done.prices_imported is not None:
-        said.append(f"Imported {len(done.prices_imported)} prices" + (f" from {prices_file}" if prices_file else "")
-                    + "; they override pymatgen's table.")
+        n = len(done.prices_imported)
+        said.append(f"Imported {counted(n, 'price')}" + (f" from {prices_file}" if prices_file else "")
+                    + f"; {'it overrides' if n == 1 else 'they override'} pymatgen's table.")
         said += _unused_prices_note(getattr(done, "prices_unused", []))
     if done.prices_cleared:
         said.append("Removed the lab price list; pymatgen's prices apply again.")

@@ -90,7 +90,7 @@ class ResultsPane(VerticalScroll):
         """Check each field on its own, as the user types."""
         from hea_campaign.campaign.chemistry import FormulaError, parse_formula
         from hea_campaign.campaign.errors import CampaignError
-        from hea_campaign.campaign.results import check_phases, parse_measured_on
+        from hea_campaign.campaign.results import check_phases, check_result_text, parse_measured_on
 
         errors: dict[str, str] = {}
         formula, cand, corrects = self._value("formula"), self._value("candidate"), self._value("corrects")
@@ -126,6 +126,11 @@ class ResultsPane(VerticalScroll):
             parse_measured_on(self._value("measured-on"))
         except CampaignError as exc:
             errors["measured-on"] = str(exc)
+        for key in ("method", "operator", "notes"):  # kept, exported and shown again: no control characters
+            try:
+                check_result_text(key, self.query_one(f"#r-{key}", Input).value)
+            except CampaignError as exc:
+                errors[key] = str(exc)
         if self._value("weighed-g"):
             errors.update(self._weighed_errors(formula))
         return errors
