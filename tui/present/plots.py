@@ -92,7 +92,7 @@ def training_curves_png(curve, path) -> Path:
         ax = ax2 if name.startswith("val_") and name != "val_loss" else ax1
         ax.plot([e for e, _ in pts], [v for _, v in pts], label=name)
     ax1.set_title("losses")
-    ax2.set_title("validation accuracy and AUC")
+    ax2.set_title("SSVAE head: validation accuracy and AUC")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
         ax.legend(fontsize=7)
