@@ -52,11 +52,11 @@ def format_version(v, curve) -> str:
     lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
              + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {one_line(v.created_by or '?')}",
              f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
+    lines += _figure_lines(v.metrics)  # before the settings: whose figure is whose, whole at 80x24 when scrolled
     cfg = getattr(v, "config", None) or {}
     if "prior_r" in cfg:  # the setting a lab changes (train --prior-r); it acts only through unlabelled alloys
         lines.append(f"  prior r {cfg['prior_r']:g}, up to {cfg.get('epochs', '?')} epochs"
                      + ("" if v.n_unlabelled else " (no unlabelled alloys: prior r had nothing to act on)"))
-    lines += _figure_lines(v.metrics)
     if v.metrics.get("cancelled"):
         lines.append("  training was cancelled: this is the best model reached before that")
     if v.metrics.get("warm_start_from"):
@@ -80,8 +80,8 @@ def _figure_lines(m: dict) -> list[str]:
         scorer = f"{one_line(chosen)} (too few validation alloys to choose on: no figures)"
     else:
         scorer = (f"{one_line(chosen)}, validation accuracy {_num(figures[0], '.3f')}, "
-                  f"ROC AUC {_num(figures[1], '.3f')} (on the alloys it was chosen on)")
-    return [f"  scorer (ranks candidates): {scorer}", f"  SSVAE head (the curves above): {head}"]
+                  f"ROC AUC {_num(figures[1], '.3f')} (chosen on these alloys)")
+    return [f"  scorer (ranks candidates): {scorer}", f"  SSVAE head (its curves are charted): {head}"]
 
 
 INTEGER_ROWS = ("labelled alloys", "unlabelled alloys", "best_epoch")
