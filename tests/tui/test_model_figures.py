@@ -51,9 +51,11 @@ async def test_the_models_screen_names_the_scorer_and_the_head(fixed_store):  # 
         header = next(line for line in lines if "version" in line)
         for name in cells:  # whole at 80 columns
             assert name in header, header
-        assert any(f"v{vid} SSVAE head val accuracy, AUC" in line for line in lines), "\n".join(lines)  # the chart title
+        title = f"v{vid} SSVAE head val accuracy, AUC"  # the chart's
+        assert any(title in line for line in lines), "\n".join(lines)
         detail = str(app.screen.query_one("#version-detail").render())
-        assert "scorer (ranks candidates): forest+extra_trees, validation accuracy 0.902, ROC AUC 0.951 (chosen on these alloys)" in detail
+        assert ("scorer (ranks candidates): forest+extra_trees, validation accuracy 0.902, ROC AUC 0.951 "
+                "(chosen on these alloys)") in detail
         assert "SSVAE head (its curves are charted): validation accuracy 0.861, ROC AUC 0.917" in detail
 
 
