@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
+from hea_campaign.campaign.model_catalog import scorer_figures
+
 from .text import one_line
-from .training_report import scorer_figures
 
 # the marks for comparison first, then the version and its validation figures, which an 80-column screen
 # shows without scrolling: the scorer's (it ranks candidates) and the SSVAE head's, each named

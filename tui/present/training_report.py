@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-from hea_campaign.campaign.model_catalog import scorer_figures
-
 
 def _m(d: dict | None, key: str) -> str:
     if not d:
@@ -134,6 +132,8 @@ def _f(value, width: int) -> str:
 def format_versions(rows) -> str:
     """The `models` table: one line per version, * for the active one; the scorer's and the SSVAE head's
     validation figures side by side, each named."""
+    from hea_campaign.campaign.model_catalog import scorer_figures  # here: `status` imports this module, light
+
     if not rows:
         return "No model versions yet: hea-campaign train --activate"
     lines = [f"{'':2}{'id':>4}  {'created (UTC)':19}  {'scorer acc':>10}  {'scorer AUC':>10}  {'SSVAE head acc':>14}  "
