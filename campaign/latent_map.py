@@ -12,7 +12,7 @@ from .chemistry import FormulaError, parse_formula
 from .model_versions import get_version, load_version
 from .proposals import reference_for
 from .store import CampaignStore
-from .uncertainty import latent_density
+from .uncertainty import head_scorer, latent_density
 
 
 @dataclass
@@ -27,6 +27,7 @@ class LatentMap:
     unplaced: int  # candidates with elements this version cannot encode
     low_density: np.ndarray  # (g, 2) grid points whose density is below the flag threshold
     extent: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+    dims: int = 2  # the model's latent dimensions; the map plots the first two (z1, z2), encoder means
 
 
 def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
@@ -36,7 +37,8 @@ def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
     z = ref.latent[:, :2]
     with store.read() as session:
         everything = q.candidates_with_formulas(session, store.campaign_id)
-    # every candidate, whichever version proposed it, placed by this version's encoder (conditioned on its p)
+    # every candidate, whichever version proposed it, placed by this version's encoder conditioned on the head's
+    # p, as the training alloys and the flags' latent points are (not on the scorer's p, which ranks)
     rows, vectors = [], []
     for c, f in everything:
         try:
@@ -46,7 +48,7 @@ def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
         rows.append((c, f))
     if rows:
         X_c = np.array(vectors)
-        cz = model.encode(X_c, model.predict_proba(X_c))[0][:, :2]
+        cz = model.encode(X_c, head_scorer(model)(X_c))[0][:, :2]
     else:
         cz = np.zeros((0, 2))
     pts = np.concatenate([z, cz]) if len(cz) else z
@@ -72,4 +74,5 @@ def latent_map(store: CampaignStore, grid: int = 40) -> LatentMap:
         unplaced=len(everything) - len(rows),
         low_density=low,
         extent=(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])),
+        dims=int(ref.latent.shape[1]),
     )

@@ -71,6 +71,22 @@ def training_curve(store: CampaignStore, version_id: int) -> TrainingCurve:
 
 
 METRICS = ("val_accuracy", "val_auc", "train_accuracy", "best_epoch", "train_seconds")
+# the names a comparison shows them by: the head's figures named as the head's, beside the scorer's
+METRIC_NAMES = {"val_accuracy": "SSVAE head val acc", "val_auc": "SSVAE head val AUC",
+                "train_accuracy": "SSVAE head train acc"}
+
+
+def scorer_figures(metrics: dict | None) -> tuple[float, float] | None:
+    """(accuracy, ROC AUC) of the scorer that ranks a version's candidates, on the validation alloys it was
+    chosen on; the SSVAE head's own when the head is the scorer; None when no figures were kept."""
+    m = metrics or {}
+    chosen = m.get("scorer", "ssvae")  # a version from before scorers: its head ranked
+    d = (m.get("scorer_validation") or {}).get(chosen)
+    if isinstance(d, dict):
+        return d.get("accuracy", float("nan")), d.get("roc_auc", float("nan"))
+    if chosen == "ssvae" and "val_accuracy" in m:
+        return m["val_accuracy"], m.get("val_auc", float("nan"))
+    return None
 
 
 def compare_versions(store: CampaignStore, a_id: int, b_id: int) -> VersionComparison:
@@ -82,7 +98,9 @@ def compare_versions(store: CampaignStore, a_id: int, b_id: int) -> VersionCompa
     a, b = found[a_id], found[b_id]
     rows = [("labelled alloys", float(a.n_labelled), float(b.n_labelled)),
             ("unlabelled alloys", float(a.n_unlabelled), float(b.n_unlabelled))]
-    rows += [(m, a.metrics.get(m), b.metrics.get(m)) for m in METRICS]
+    sa, sb = scorer_figures(a.metrics) or (None, None), scorer_figures(b.metrics) or (None, None)
+    rows += [("scorer val acc", sa[0], sb[0]), ("scorer val AUC", sa[1], sb[1])]
+    rows += [(METRIC_NAMES.get(m, m), a.metrics.get(m), b.metrics.get(m)) for m in METRICS]
     keys = sorted(set(a.config) | set(b.config))
     changes = [(k, a.config.get(k), b.config.get(k)) for k in keys if a.config.get(k) != b.config.get(k)]
     return VersionComparison(a, b, rows, changes)
@@ -94,6 +112,7 @@ def active_version_line(store: CampaignStore) -> str:
         v = q.active_model(session, store.campaign_id)
     if v is None:
         return "No active model yet: train one (key t) or activate one (key v)."
-    acc = (v.metrics or {}).get("val_accuracy")
+    acc = (scorer_figures(v.metrics) or (None,))[0]
     return (f"Proposals use the active model v{v.id} (trained {v.created_at:%Y-%m-%d %H:%M}"
-            + (f", validation accuracy {acc:.3f}" if isinstance(acc, (int, float)) else "") + "); key v lists versions.")
+            + (f", scorer val accuracy {acc:.3f}" if isinstance(acc, (int, float)) else "")
+            + "); key v lists versions.")

@@ -385,7 +385,11 @@ def test_the_figures_of_a_version_say_which_model_they_are(trained_store, capsys
     assert f"scorer ({scorer}, ranks candidates) validation accuracy {chosen['accuracy']:.3f}" in active
     assert f"SSVAE head validation accuracy {m['val_accuracy']:.3f}" in active
     assert main(["models", "--db", trained_store.url]) == 0
-    assert "val acc, val AUC: the SSVAE head" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "scorer = the model that ranks candidates" in out
+    row = next(line for line in out.splitlines() if line.startswith("*"))  # the scorer's figures, then the head's
+    assert row.split()[4:8] == [f"{chosen['accuracy']:.3f}", f"{chosen['roc_auc']:.3f}",
+                                f"{m['val_accuracy']:.3f}", f"{m['val_auc']:.3f}"], row
 
 
 def test_a_plot_that_replaces_a_file_says_so(trained_store, tmp_path, capsys):

@@ -78,7 +78,8 @@ async def test_the_models_screen_shows_a_stored_training_curve_and_compares_two_
         await pilot.press("space")
         await pilot.pause()
         text = str(screen.query_one("#version-comparison").render())
-        assert f"v{new - 1}" in text and f"v{new}" in text and "val_accuracy" in text and "same configuration" in text
+        assert f"v{new - 1}" in text and f"v{new}" in text and "same configuration" in text
+        assert "scorer val acc" in text and "SSVAE head val acc" in text  # each figure named as whose it is
 
 
 async def test_the_latent_map_selects_candidates_by_keyboard_and_opens_one(trained_store, tmp_path, monkeypatch):

@@ -151,7 +151,7 @@ async def test_the_dashboard_scrolls_to_its_recent_activity_at_80x24(fixed_store
 async def test_marking_a_model_version_shows_at_80x24(fixed_store):  # noqa: F811
     """Space on the Models screen marked a version with nothing to see at 80x24: the row now shows the mark
     and a line under the table says what is marked and where the comparison goes; the version columns that
-    matter (validation accuracy and AUC) are whole on the screen, not cut to "val A"."""
+    matter (the scorer's and the SSVAE head's validation figures) are whole on the screen, not cut to "val A"."""
     from hea_campaign.tui.app.models_screen import ModelsScreen
 
     app = CampaignApp(fixed_store, actor="tester")
@@ -162,7 +162,8 @@ async def test_marking_a_model_version_shows_at_80x24(fixed_store):  # noqa: F81
         screen = app.screen
         (vid,) = screen.versions
         header = next(line for line in screen_lines(app) if "version" in line)
-        assert "val acc" in header and "val AUC" in header, header
+        for name in ("scorer acc", "scorer AUC", "SSVAE head acc", "SSVAE head AUC"):
+            assert name in header, header
         await pilot.press("space")
         await pilot.pause()
         table = screen.query_one("#versions-table", DataTable)

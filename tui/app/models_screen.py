@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
-from hea_campaign.tui.present.models_text import (VERSION_COLUMNS, format_comparison, format_version, marked_line,
-                                                  version_cells)
+from hea_campaign.tui.present.models_text import (HEAD_CHART_TITLE, VERSION_COLUMNS, format_comparison,
+                                                  format_version, marked_line, version_cells)
 
 from .footer import KeyFooter
 from .screen_keys import KeepsLetters
@@ -110,7 +110,7 @@ class ModelsScreen(KeepsLetters, Screen):
         self.curve = curve
         self.query_one("#version-detail", Static).update(format_version(self.versions[vid], curve))
         for wid, names, title in (("#curve-loss", LOSS_SERIES, f"v{vid} training loss"),
-                                  ("#curve-val", VALIDATION_SERIES, f"v{vid} validation accuracy and AUC")):
+                                  ("#curve-val", VALIDATION_SERIES, f"v{vid} {HEAD_CHART_TITLE}")):
             plot = self.query_one(wid, PlotextPlot)
             plt = plot.plt
             plt.clear_data()

@@ -30,6 +30,9 @@ from rich.cells import cell_len
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("status", "status"), ("cost", "USD/kg"),
            ("density", "g/cm3"), ("flags", "flags"), ("change", "at.%"), ("model", "model"), ("reason", "reason"))
 LABELS = dict(COLUMNS)
+# how a column's numbers are written, as the CLI's `candidates` and the detail write them: the change from the
+# start alloy to 0.1 at.%; any other number to two decimals
+FORMATS = {"change": ".1f"}
 # what a person needs to decide on a candidate, in this order, then the reason; the rest follows the reason
 # when the table is too narrow for all of them before it
 FIRST = ("sel", "id", "formula", "p", "status", "flags")

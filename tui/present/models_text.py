@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 
+from hea_campaign.campaign.model_catalog import scorer_figures
+
 from .text import one_line
 
 # the marks for comparison first, then the version and its validation figures, which an 80-column screen
-# shows without scrolling (they were cut to "val A" behind the date and the labels)
-VERSION_COLUMNS = ("cmp", "version", "active", "val acc", "val AUC", "labelled", "unlabelled", "best epoch",
-                   "train s", "trained", "by")
+# shows without scrolling: the scorer's (it ranks candidates) and the SSVAE head's, each named
+VERSION_COLUMNS = ("cmp", "version", "active", "scorer acc", "scorer AUC", "SSVAE head acc", "SSVAE head AUC",
+                   "labelled", "unlabelled", "best epoch", "train s", "trained", "by")
+# the Models screen's chart of the validation figures per epoch: the head's (the scorer is fitted once, after)
+HEAD_CHART_TITLE = "SSVAE head val accuracy, AUC"
 
 
 def _num(value, fmt: str) -> str:
@@ -21,7 +25,9 @@ def _num(value, fmt: str) -> str:
 def version_cells(v, mark: str = "") -> tuple:
     """One row of the versions table (campaign.model_catalog.VersionSummary); ``mark`` its comparison mark."""
     m = v.metrics
-    return (mark, f"v{v.id}", "active" if v.active else "", _num(m.get("val_accuracy"), ".3f"),
+    acc, auc = scorer_figures(m) or (None, None)
+    return (mark, f"v{v.id}", "active" if v.active else "", _num(acc, ".3f"), _num(auc, ".3f"),
+            _num(m.get("val_accuracy"), ".3f"),
             _num(m.get("val_auc"), ".3f"), v.n_labelled, v.n_unlabelled, _num(m.get("best_epoch"), "d"),
             _num(m.get("train_seconds"), ".0f"), f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""))
 
@@ -47,6 +53,7 @@ def format_version(v, curve) -> str:
     lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
              + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {one_line(v.created_by or '?')}",
              f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
+    lines += _figure_lines(v.metrics)  # before the settings: whose figure is whose, whole at 80x24 when scrolled
     cfg = getattr(v, "config", None) or {}
     if "prior_r" in cfg:  # the setting a lab changes (train --prior-r); it acts only through unlabelled alloys
         lines.append(f"  prior r {cfg['prior_r']:g}, up to {cfg.get('epochs', '?')} epoch{'' if cfg.get('epochs') == 1 else 's'}"
@@ -61,6 +68,21 @@ def format_version(v, curve) -> str:
     else:
         lines.append("  no training curve stored (trained before curves were kept)")
     return "\n".join(lines)
+
+
+def _figure_lines(m: dict) -> list[str]:
+    """Which model each validation figure is of: the scorer ranks candidates, the head's are charted."""
+    head = f"validation accuracy {_num(m.get('val_accuracy'), '.3f')}, ROC AUC {_num(m.get('val_auc'), '.3f')}"
+    chosen = m.get("scorer", "ssvae")
+    figures = scorer_figures(m)
+    if chosen == "ssvae":
+        scorer = "the SSVAE head itself"
+    elif figures is None:
+        scorer = f"{one_line(chosen)} (too few validation alloys to choose on: no figures)"
+    else:
+        scorer = (f"{one_line(chosen)}, validation accuracy {_num(figures[0], '.3f')}, "
+                  f"ROC AUC {_num(figures[1], '.3f')} (chosen on these alloys)")
+    return [f"  scorer (ranks candidates): {scorer}", f"  SSVAE head (its curves are charted): {head}"]
 
 
 INTEGER_ROWS = ("labelled alloys", "unlabelled alloys", "best_epoch")

@@ -52,6 +52,12 @@ def plot_file_name(kind: str, when: datetime, version: int | None = None, candid
             f"{'' if version is None else f'-v{version}'}-{when:%Y%m%d-%H%M%S}.png")
 
 
+def latent_axis_labels(m) -> tuple[str, str]:
+    """What the latent map's axes are: the SSVAE's first two latent dimensions (of more, if it has more)."""
+    of = f" of {m.dims}" if getattr(m, "dims", 2) != 2 else ""
+    return f"z1: latent dimension 1{of}", f"z2: latent dimension 2{of}"
+
+
 def latent_map_png(m, path, selected: int | None = None) -> Path:
     """Training alloys by label, every candidate by status, the low-density region; ``selected`` ringed."""
     plt = _pyplot()
@@ -70,8 +76,9 @@ def latent_map_png(m, path, selected: int | None = None) -> Path:
         ax.scatter([m.candidates[i, 0]], [m.candidates[i, 1]], s=220, facecolors="none", edgecolors="k")
         ax.annotate(f"{selected}: {m.candidate_formulas[i]}", m.candidates[i], xytext=(8, 8),
                     textcoords="offset points", fontsize=8)
-    ax.set_xlabel("z1")
-    ax.set_ylabel("z2")
+    xlabel, ylabel = latent_axis_labels(m)
+    ax.set_xlabel(f"{xlabel} (encoder mean)")
+    ax.set_ylabel(f"{ylabel} (encoder mean)")
     ax.set_title(f"Latent space of model v{m.version_id}: {len(m.candidate_ids)} candidates")
     ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
@@ -92,7 +99,7 @@ def training_curves_png(curve, path) -> Path:
         ax = ax2 if name.startswith("val_") and name != "val_loss" else ax1
         ax.plot([e for e, _ in pts], [v for _, v in pts], label=name)
     ax1.set_title("losses")
-    ax2.set_title("validation accuracy and AUC")
+    ax2.set_title("SSVAE head: validation accuracy and AUC")
     for ax in (ax1, ax2):
         ax.set_xlabel("epoch")
         ax.legend(fontsize=7)

@@ -125,20 +125,28 @@ def format_trained(version_id: int, metrics: dict, n_labelled: int, n_unlabelled
     return "\n".join(lines)
 
 
+def _f(value, width: int) -> str:
+    return f"{'-':>{width}}" if value is None or value != value else f"{value:{width}.3f}"
+
+
 def format_versions(rows) -> str:
-    """The `models` table: one line per version, * for the active one."""
+    """The `models` table: one line per version, * for the active one; the scorer's and the SSVAE head's
+    validation figures side by side, each named."""
+    from hea_campaign.campaign.model_catalog import scorer_figures  # here: `status` imports this module, light
+
     if not rows:
         return "No model versions yet: hea-campaign train --activate"
-    lines = [f"{'':2}{'id':>4}  {'created (UTC)':19}  {'val acc':>7}  {'val AUC':>7}  {'labelled':>8}  {'seed':>10}  "
-             f"{'data':10}  note"]
+    lines = [f"{'':2}{'id':>4}  {'created (UTC)':19}  {'scorer acc':>10}  {'scorer AUC':>10}  {'SSVAE head acc':>14}  "
+             f"{'SSVAE head AUC':>14}  {'labelled':>8}  {'seed':>10}  {'data':10}  note"]
     for v in rows:
         m = v.metrics or {}
         note = "interrupted" if m.get("cancelled") else ""
+        acc, auc = scorer_figures(m) or (None, None)
         lines.append(
-            f"{'*' if v.active else ' ':2}{v.id:>4}  {v.created_at:%Y-%m-%d %H:%M:%S}  "
-            f"{m.get('val_accuracy', math.nan):7.3f}  {m.get('val_auc', math.nan):7.3f}  "
+            f"{'*' if v.active else ' ':2}{v.id:>4}  {v.created_at:%Y-%m-%d %H:%M:%S}  {_f(acc, 10)}  {_f(auc, 10)}  "
+            f"{_f(m.get('val_accuracy'), 14)}  {_f(m.get('val_auc'), 14)}  "
             f"{v.n_labelled:>8}  {v.seed:>10}  {v.data_hash[:10]:10}  {note}".rstrip()
         )
-    lines.append("val acc, val AUC: the SSVAE head on each version's validation alloys; candidates are ranked by "
-                 "the version's scorer, whose figures `hea-campaign status` shows for the active version")
+    lines.append("accuracy and ROC AUC on each version's validation alloys: scorer = the model that ranks candidates "
+                 "(chosen on those alloys; - when they were too few to choose on), SSVAE head = the SSVAE's classifier")
     return "\n".join(lines)

@@ -31,9 +31,9 @@ class Cell:
 
     __slots__ = ("value", "text")
 
-    def __init__(self, value):
+    def __init__(self, value, fmt: str = ".2f"):
         self.value = value
-        self.text = "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+        self.text = "" if value is None else format(value, fmt) if isinstance(value, float) else str(value)
 
     def __rich_console__(self, console, options):
         yield Text(self.text, no_wrap=True, end="")

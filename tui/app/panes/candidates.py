@@ -45,7 +45,7 @@ from textual.worker import get_current_worker
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 from hea_campaign.tui.present.text import one_line
 
-from hea_campaign.tui.present.candidate_columns import (COLUMNS, LABELS, REASON_WIDTH, fit_columns,
+from hea_campaign.tui.present.candidate_columns import (COLUMNS, FORMATS, LABELS, REASON_WIDTH, fit_columns,
                                                          natural_widths)
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
@@ -293,7 +293,7 @@ class CandidatesPane(Vertical):
                 _flags(c), change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
-        return tuple(Cell(v) for v in self._cells(cid))
+        return tuple(Cell(v, FORMATS.get(key, ".2f")) for key, v in zip(KEYS, self._cells(cid), strict=True))
 
     def _set_cell(self, cid: int, key: str, cell: Cell) -> None:
         """Put a new cell in the table (widening its column if needed)."""

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 from textual_plotext import PlotextPlot
 
+from hea_campaign.tui.present.plots import latent_axis_labels
+
 
 class LatentPlot(PlotextPlot, can_focus=True):
     """The plot, focusable, with keys that move between candidates."""
@@ -94,7 +96,10 @@ class LatentPane(Vertical):
         plot = self.query_one("#latent-plot", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
-        plt.title(f"latent space of model v{m.version_id}")
+        plt.title(f"latent space of model v{m.version_id} (encoder means)")
+        xlabel, ylabel = latent_axis_labels(m)
+        plt.xlabel(f"{xlabel} →")  # plotext writes both labels under the plot: arrows say which is which
+        plt.ylabel(f"↑ {ylabel}")
         if len(m.low_density):
             plt.scatter(m.low_density[:, 0], m.low_density[:, 1], marker="·", color="gray", label="low density")
         plt.scatter(m.multi[:, 0], m.multi[:, 1], marker="dot", color="red", label="multi phase")
