@@ -65,3 +65,22 @@ async def test_a_batch_voided_in_another_terminal_is_counted_on_the_dashboard(fi
         assert "voided export batches" not in str(status.render())
         await asyncio.to_thread(cli, fixed_store, "export", "void", str(batch.batch_id), "--reason", "wrong mass")
         await wait_for(pilot, lambda: "voided export batches: 1" in str(status.render()), timeout=60)
+
+
+async def test_an_open_candidate_detail_follows_a_write_from_another_terminal(fixed_store):  # noqa: F811
+    """The detail said 'status proposed' (and the old note) after another terminal rejected the candidate."""
+    from hea_campaign.campaign.lifecycle import reject
+    from hea_campaign.tui.app.screens import CandidateScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        app.push_screen(CandidateScreen(2))
+        await wait_for(pilot, lambda: isinstance(app.screen, CandidateScreen) and app.screen.detail is not None)
+        shown = lambda: str(app.screen.query_one("#detail").render())  # noqa: E731
+        assert "status proposed" in shown()
+
+        await asyncio.to_thread(reject, fixed_store, [2], reason="too dear", by="colleague")
+        await wait_for(pilot, lambda: "status rejected" in shown(), timeout=60)
+        assert "too dear" in shown()
+        assert app.screen.detail.candidate.status == "rejected"

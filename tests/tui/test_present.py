@@ -356,3 +356,20 @@ def test_the_models_line_asks_to_move_to_another_version_only_when_there_is_one(
     assert marked_line([], 2) == "space marks a version for comparison (two marked are compared)"
     assert marked_line([3, 1], 2).startswith("v1 and v3 marked: their comparison is in the panel")
     assert all(len(marked_line(m, n)) < 80 for m in ([], [12]) for n in (1, 2))  # one line at 80 columns
+
+
+def test_notes_over_several_lines_are_shown_as_lines_in_the_results_panel():
+    """Notes may hold line breaks (the CLI and a results CSV accept them); the panel showed 'a\\x0asecond'."""
+    from datetime import date, datetime
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.results_text import format_chain
+
+    r = SimpleNamespace(id=9, formula="CoCrFeNi", single_phase=True, phases="FCC", method=None, operator="ana",
+                        day=date(2026, 11, 28), entered_at=datetime(2026, 11, 28), candidate_id=None, current=True,
+                        superseded_by=None, chain=[9], notes="split on cooling\nsecond peak at 44°\x1b[2J",
+                        measured_on=date(2026, 11, 28), source="lab")
+    lines = format_chain([r], 9).splitlines()
+    assert lines[1].endswith("notes: split on cooling")
+    assert lines[2].strip() == "second peak at 44°\\x1b[2J"  # a break kept, other control characters escaped
+    assert lines[2].startswith(" " * 8) and "\\x0a" not in format_chain([r], 9)

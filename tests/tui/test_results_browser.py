@@ -388,3 +388,24 @@ def test_a_result_moved_to_another_alloy_says_moved_where_history_does(seeded_st
     assert by_id[old.id].moved_to == now and result_cells(by_id[old.id])["state"] == f"moved to {now} ({moved.id})"
     assert by_id[kept.id].moved_to is None and result_cells(by_id[kept.id])["state"] == f"corrected by {fixed.id}"
     assert result_cells(by_id[moved.id])["state"] == "current"
+
+
+async def test_correcting_a_result_with_notes_over_several_lines_keeps_them(seeded_store):
+    """A raw line break in the one-line notes field broke the form's layout; the notes show ⏎ for each break
+    and are stored with their line breaks."""
+    from hea_campaign.db.tables import Measurement
+
+    notes = "split on cooling\nsecond peak at 44 deg"
+    old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", notes=notes, by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        field = app.query_one("#r-notes")
+        assert field.value == "split on cooling\u23cesecond peak at 44 deg"
+        app.query_one("#r-phases").value = "FCC+BCC+L12"
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+        with seeded_store.read() as s:
+            new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+        assert (new.phases, new.notes) == ("FCC+BCC+L12", notes)

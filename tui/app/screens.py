@@ -41,14 +41,28 @@ class CandidateScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self):
+        from textual.worker import get_current_worker
+
         from hea_campaign.campaign.read_models import candidate_detail
 
         detail = candidate_detail(self.app.store, self.candidate_id)
-        self.app.call_from_thread(self.query_one("#detail", Static).update, candidate_detail_text(detail))
-        self.detail = detail
+        if get_current_worker().is_cancelled:  # a newer read (live refresh) replaced this one: never show older data
+            return None
+        self.app.call_from_thread(self._show, detail)
         if self.save_when_loaded:
+            self.save_when_loaded = False
             self.app.call_from_thread(self.action_save_shap)
         return detail
+
+    def _show(self, detail) -> None:
+        self.query_one("#detail", Static).update(candidate_detail_text(detail))
+        self.detail = detail
+
+    def store_changed(self, changes) -> None:
+        """Live refresh: the status, note, lab results and export batch shown are read again when another
+        terminal (or this TUI) changes this candidate or enters a result (perhaps by the alloy's formula)."""
+        if changes.everything or self.candidate_id in changes.candidate_ids or changes.measurements:
+            self.load()
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)

@@ -183,5 +183,11 @@ def format_chain(chain: list, selected: int) -> str:
         extra = f", method {one_line(r.method)}" if r.method else ""
         when = r.day.isoformat() if r.measured_on else f"entered {r.day.isoformat()} (no measurement date)"
         lines.append(f"  {r.id:>6}  {when}  {what}{extra}  by {_who(r)}  [{mark}]"
-                     + (f"  notes: {one_line(r.notes)}" if r.notes else ""))
+                     + (f"  notes: {_note_lines(r.notes)}" if r.notes else ""))
     return "\n".join(lines)
+
+
+def _note_lines(notes: str) -> str:
+    """A result's notes may run over several lines (the only control character they may hold): each line
+    of them on a line of the panel, indented under the result; anything else unsafe shown as an escape."""
+    return "\n          ".join(one_line(line) for line in notes.replace("\r\n", "\n").split("\n"))

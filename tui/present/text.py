@@ -31,6 +31,20 @@ def one_line(text: object) -> str:
     return _UNSAFE_ONE_LINE.sub(_escape, str(text))
 
 
+LINE_BREAK = "\u23ce"  # ⏎: a line break of a result's notes in a one-line form field
+
+
+def notes_for_field(notes: str | None) -> str:
+    """A result's notes in a one-line text field: each line break shown as ⏎ (a raw newline in the field
+    broke the screen's layout); ``notes_from_field`` gives the same notes back."""
+    return (notes or "").replace("\r\n", "\n").replace("\n", LINE_BREAK)
+
+
+def notes_from_field(value: str) -> str:
+    """What a one-line notes field stores: each ⏎ is a line break."""
+    return value.replace(LINE_BREAK, "\n")
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """'1 seed', '5 seeds': a count with its noun in the number it needs."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"

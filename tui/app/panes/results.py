@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
 
 from hea_campaign.tui.present.checks import record_id
-from hea_campaign.tui.present.text import plain
+from hea_campaign.tui.present.text import notes_for_field, notes_from_field, plain
 
 FIXED_IN_CORRECTION = ("corrects",)  # which result a correction supersedes; its alloy or candidate may change (a move)
 
@@ -128,7 +128,8 @@ class ResultsPane(VerticalScroll):
             errors["measured-on"] = str(exc)
         for key in ("method", "operator", "notes"):  # kept, exported and shown again: no control characters
             try:
-                check_result_text(key, self.query_one(f"#r-{key}", Input).value)
+                value = self.query_one(f"#r-{key}", Input).value
+                check_result_text(key, notes_from_field(value) if key == "notes" else value)
             except CampaignError as exc:
                 errors[key] = str(exc)
         if self._value("weighed-g"):
@@ -176,7 +177,7 @@ class ResultsPane(VerticalScroll):
         self.correcting = row.id
         values = {"corrects": str(row.id), "formula": row.formula,
                   "candidate": "" if row.candidate_id is None else str(row.candidate_id),
-                  "phases": row.phases or "", "method": row.method or "", "notes": row.notes or "",
+                  "phases": row.phases or "", "method": row.method or "", "notes": notes_for_field(row.notes),
                   "operator": row.operator or "",
                   "measured-on": "" if row.measured_on is None else row.measured_on.isoformat()}
         for key, value in values.items():
@@ -281,7 +282,7 @@ class ResultsPane(VerticalScroll):
             phases=self.query_one("#r-phases", Input).value or None,
             method=self._value("method") or None,
             operator=self._value("operator") or None,
-            notes=self._value("notes") or None,
+            notes=notes_from_field(self._value("notes")) or None,
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
         )
