@@ -35,6 +35,22 @@ async def test_a_long_question_wraps_and_shows_whole(fixed_store):  # noqa: F811
         assert " ".join(LONG.split()) in shown_text(title)
 
 
+async def test_a_stray_enter_declines_and_the_arrows_reach_yes(fixed_store):  # noqa: F811
+    """Every question asks whether to do something risky anyway (store a contradicting result, export a
+    heavy ingot): Enter alone must not say yes; left/right move between the answers; y and n answer."""
+    app = CampaignApp(fixed_store, actor="tester")
+    answers = []
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        for keys in (["enter"], ["right", "enter"], ["right", "left", "enter"], ["y"], ["n"]):
+            app.push_screen(ConfirmModal("Store both results?"), answers.append)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query("#no"))
+            await pilot.pause()
+            await pilot.press(*keys)
+            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmModal))
+    assert answers == [False, True, False, True, False]
+
+
 async def test_no_to_a_heavy_ingot_returns_to_the_export_dialog_with_its_entries(fixed_store, tmp_path,  # noqa: F811
                                                                                  monkeypatch):
     monkeypatch.chdir(tmp_path)

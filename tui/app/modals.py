@@ -226,7 +226,12 @@ class FailModal(ModalScreen[dict | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "no", "No"), Binding("q", "app.quit", "Quit")]
+    """A yes/no question about doing something risky anyway: No has the focus, so a stray Enter declines."""
+
+    AUTO_FOCUS = "#no"
+    BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes"),
+                Binding("left,right", "other_button", "Other answer", show=False),
+                Binding("q", "app.quit", "Quit")]
 
     def __init__(self, question: str):
         super().__init__()
@@ -244,6 +249,13 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_other_button(self) -> None:
+        """Left and right move between Yes and No (Tab does too)."""
+        self.query_one("#no" if self.focused is self.query_one("#yes") else "#yes", Button).focus()
 
 
 class HelpScreen(ModalScreen[None]):
