@@ -18,7 +18,7 @@ from hea_campaign.campaign.candidates import list_candidates
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, ExportBatch, ModelVersion, ProposalRun
 from hea_campaign.tui.app import CampaignApp
 from hea_campaign.tui.app.panes.candidate_table import cut
-from hea_campaign.tui.app.panes.candidates import PAGE_SIZE, SORTABLE, CandidatesPane
+from hea_campaign.tui.app.panes.candidates import CANDIDATE_STATUSES, PAGE_SIZE, SORTABLE, CandidatesPane
 
 from .test_app import run_from_palette, wait_for
 from .test_snapshots import fixed_store  # noqa: F401  (seed dataset + model version + six candidates)
@@ -251,6 +251,10 @@ async def test_filters_and_sorts_give_the_databases_order_page_by_page(paged_sto
         await page_read(pilot)
         approved = {c.id for c in cands if c.status == "approved"}
         assert pane.page_offset == 0 and pane.shown == [i for i in order if i in approved][:PAGE_SIZE]
+        status.value = next(s for s in CANDIDATE_STATUSES if s not in {c.status for c in cands})
+        await pilot.pause()
+        await page_read(pilot)
+        assert pane.shown == [] and count_line(app).startswith(f"none match ({len(cands)} in all), 0 selected")
         assert set(SORTABLE) == set(VALUE)
 
 

@@ -226,9 +226,11 @@ class CandidatesPane(Vertical):
             text = f"{self.total:,} row{'s' if self.total > 1 else ''}"
         elif self.total:
             text = f"rows {self.page_offset + 1:,}-{self.page_offset + len(self.shown):,} of {self.total:,}"
+        elif status or flag:
+            text = f"none match ({self.everything:,} in all)"
         else:
-            text = "no rows of 0"
-        if status or flag:
+            text = "no candidates"
+        if self.total and (status or flag):
             text += f" ({self.everything:,} in all)"
         text += f", {len(self.selected)} selected"
         if self.sort != "id" or self.descending:
