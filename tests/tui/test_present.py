@@ -373,3 +373,14 @@ def test_notes_over_several_lines_are_shown_as_lines_in_the_results_panel():
     assert lines[1].endswith("notes: split on cooling")
     assert lines[2].strip() == "second peak at 44°\\x1b[2J"  # a break kept, other control characters escaped
     assert lines[2].startswith(" " * 8) and "\\x0a" not in format_chain([r], 9)
+
+
+@pytest.mark.parametrize("last", [0, 1, 5, 7, 40, 103, 250, 999])
+def test_epoch_ticks_are_whole_round_and_span_the_curve(last):
+    from hea_campaign.tui.present.plots import epoch_ticks
+
+    ticks = epoch_ticks(last)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    assert ticks[0] == 0 and all(isinstance(t, int) for t in ticks) and len(ticks) <= 6
+    assert step in {1, 2, 5, 10, 20, 50, 100, 200, 500} and ticks == list(range(0, last + 1, step))
+    assert last - ticks[-1] < step, "the last tick is near the last epoch"

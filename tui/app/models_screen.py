@@ -20,6 +20,7 @@ from textual_plotext import PlotextPlot
 
 from hea_campaign.tui.present.models_text import (HEAD_CHART_TITLE, VERSION_COLUMNS, format_comparison,
                                                   format_version, marked_line, version_cells)
+from hea_campaign.tui.present.plots import epoch_ticks
 
 from .footer import KeyFooter
 from .screen_keys import KeepsLetters
@@ -122,6 +123,7 @@ class ModelsScreen(KeepsLetters, Screen):
                     plt.plot([e for e, _ in pts], [y for _, y in pts], marker="braille", label=name)
             if curve.epochs:
                 plt.xlim(0, max(curve.epochs))  # from the start, also for a curve of one point
+                plt.xticks(epoch_ticks(int(max(curve.epochs))))
             plot.refresh()
 
     def action_activate(self) -> None:

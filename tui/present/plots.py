@@ -144,3 +144,15 @@ def simulation_png(result, path) -> Path:
     from hea_campaign.campaign.simulation_report import plot
 
     return plot(result, path)
+
+
+
+def epoch_ticks(last: int, most: int = 6) -> list[int]:
+    """Whole epochs from 0 to ``last`` at the first round step (1, 2, 5, 10, 20, 50, ...) that gives at
+    most ``most`` ticks: the terminal charts' own ticks fall between epochs ("102.5")."""
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if last // step + 1 <= most:
+                return list(range(0, last + 1, step))
+        scale *= 10

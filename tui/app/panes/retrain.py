@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from hea_campaign.tui.present.plots import epoch_ticks
 from hea_campaign.tui.present.text import plain
 from hea_campaign.tui.present.training_report import render_comparison
 
@@ -160,6 +161,7 @@ class RetrainPane(VerticalScroll, can_focus=False):
         plt.plot([e for e, _ in self.curve], accuracies, marker="braille")
         plt.ylim(max(0.0, min(accuracies) - 0.05), min(1.0, max(accuracies) + 0.05))  # an accuracy: never past 1
         plt.xlim(0, max(e for e, _ in self.curve))  # from the start: one point is not centred on an empty axis
+        plt.xticks(epoch_ticks(int(max(e for e, _ in self.curve))))
         plot.refresh()
 
     def _to_ui(self, fn, *args) -> None:
