@@ -40,6 +40,19 @@ def second_version(store) -> int:
         return copy.id
 
 
+async def test_the_models_screen_opens_on_the_active_version(trained_store):
+    """Newest first, the active version can be below the rows an 80x24 screen shows: the cursor starts on it."""
+    new = second_version(trained_store)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.panes_ready.wait()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and app.screen.versions)
+        table = app.screen.query_one("#versions-table")
+        assert table.get_row_index(str(new)) == 0, "newest first"
+        assert app.screen.selected_id() != new and app.screen.versions[app.screen.selected_id()].active
+
+
 async def test_activating_a_version_on_the_models_screen_changes_the_propose_tabs_model(trained_store):
     new = second_version(trained_store)
     app = CampaignApp(trained_store, actor="ui-user")

@@ -71,7 +71,7 @@ class ModelsScreen(KeepsLetters, Screen):
 
     def show(self, versions) -> None:
         table = self.query_one("#versions-table", DataTable)
-        keep = self.selected_id()
+        keep = self.selected_id() if self.versions else next((v.id for v in versions if v.active), None)
         self.versions = {v.id: v for v in versions}
         table.clear()
         for v in versions:
