@@ -161,6 +161,13 @@ def operator_refused(text: str | None) -> bool:
     return clean(text) is not None and UNRECORDABLE.search(clean(text)) is not None
 
 
+def text_refused(*, method: str | None = None, operator: str | None = None, notes: str | None = None) -> bool:
+    """Method, operator (and a decision's reason, given as ``method``) by the rule for names; notes by the
+    same rule, but they may run over lines."""
+    notes_bad = clean(notes) is not None and UNRECORDABLE.search(clean(notes).replace("\n", " ")) is not None
+    return operator_refused(method) or operator_refused(operator) or notes_bad
+
+
 def stored_phases(text: str | None) -> str | None:
     """What the services store for a phase list: cleaned, structure names written one way (FCC+Laves)."""
     return normalise_phases(clean(text))
@@ -461,7 +468,7 @@ class CampaignMachine(RuleBasedStateMachine):
         kwargs = dict(single_phase=("yes" if single else "no") if as_text else single, phases=phases,
                       method=method, operator=operator, notes=notes,
                       measured_on=measured_on.isoformat() if (as_text and measured_on) else measured_on)  # fmt: skip
-        if operator_refused(operator):
+        if text_refused(method=method, operator=operator, notes=notes):
             self._refused(record_result, self.store, text, by=ACTOR, **kwargs)
             return
         res = record_result(self.store, text, by=ACTOR, **kwargs)
@@ -533,6 +540,10 @@ class CampaignMachine(RuleBasedStateMachine):
         if with_formula:  # the candidate's formula as canonical text, or written with spaces between elements
             formula = data.draw(st.sampled_from([self.cand_formula[cid], spaced(self.cand_formula[cid])]))
         phases = data.draw(phases_for(single), label="phases")
+        if text_refused(method=method):
+            self._refused(record_result, self.store, formula, cid, single_phase=single, phases=phases, method=method,
+                          by=ACTOR)
+            return
         res = record_result(self.store, formula, data.draw(st.sampled_from([cid, str(cid)])), single_phase=single,
                             phases=phases, method=method, by=ACTOR)  # fmt: skip
         assert res.candidate is not None and res.candidate.id == cid
@@ -685,7 +696,8 @@ class CampaignMachine(RuleBasedStateMachine):
         literature = published if data.draw(st.integers(0, 4), label="literature right") else not published
         kw = dict(single_phase=single, phases=phases, method=method, operator=operator, notes=notes,
                   measured_on=measured_on, by=ACTOR, literature=literature)  # fmt: skip
-        if trouble or mid in self._superseded() or published != literature or operator_refused(operator):
+        if trouble or mid in self._superseded() or published != literature or \
+                text_refused(method=method, operator=operator, notes=notes):
             self._refused(correct_result, self.store, mid, **kw)
             if published != literature and not trouble:
                 event("correction refused: --literature given for a lab result, or not for a published one")
@@ -839,7 +851,7 @@ class CampaignMachine(RuleBasedStateMachine):
         call = approve if target == "approved" else reject
         known = all(isinstance(i, int) and not isinstance(i, bool) and i in self.candidates for i in ids)
         legal = bool(ids) and known and all(target in LEGAL[self.candidates[i]] for i in ids)
-        if not legal or len((reason or "").strip()) > MAX_REASON_LENGTH:
+        if not legal or len((reason or "").strip()) > MAX_REASON_LENGTH or text_refused(method=reason):
             self._refused(call, self.store, ids, by=ACTOR, reason=reason)
             return
         call(self.store, ids, by=ACTOR, reason=reason)

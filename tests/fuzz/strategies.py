@@ -461,9 +461,11 @@ GOOD_DATES = ("", "2024-05-01", "2000-01-01", " 2023-12-31 ", "1900-01-01")
 BAD_DATES = ("2999-01-01", "yesterday", "2024-13-01", "01/05/2024", "=TODAY()", "\u0662\u0660\u0662\u0664-01-01",
              "20240501", "2024-W18-3", "0206-01-01", "2024-5-1")  # only YYYY-MM-DD, from 1900
 GOOD_TEXT = ("", "XRD", "arc melted, 3x", "=cmd", "@me", "line\nbreak", "x" * 100, "caf\u00e9", "\t tab")
-# who measured: one line without control characters, as --operator (a tab around the name is stripped)
+# who measured and the method: one line without control characters, as --operator (a tab around the
+# text is stripped); notes may run over several lines, but hold no other control character
 GOOD_NAMES = tuple(t for t in GOOD_TEXT if "\n" not in t) + ("Zo\u00eb \u00d8deg\u00e5rd",)
 BAD_NAMES = ("line\nbreak", "Ana \x1b[2J", "Eve\u202eevil", "a\tb")
+BAD_NOTES = ("n" * 2001,) + tuple(t for t in BAD_NAMES if "\n" not in t)
 BAD_CANDIDATE_IDS = ("999", "\u00b2", "\u0661\u0662", "99999999999999999999999", "9223372036854775808", "-1", "0",
                      "abc", "1.0", "+1", "1e3")  # fmt: skip
 
@@ -524,12 +526,13 @@ def results_csvs(draw, candidates: dict[int, str]) -> ResultsCase:
             values["candidate_id"] = draw(st.sampled_from(BAD_CANDIDATE_IDS))
             bad = True
         for c in ("method", "operator", "notes"):
-            values[c] = draw(st.sampled_from(GOOD_TEXT if c != "operator" else GOOD_NAMES))
-        if faulty and "operator" in order and draw(st.integers(0, 9)) == 0:
-            values["operator"] = draw(st.sampled_from(BAD_NAMES))
-            bad = True
+            values[c] = draw(st.sampled_from(GOOD_TEXT if c == "notes" else GOOD_NAMES))
+        for c in ("operator", "method"):
+            if faulty and c in order and draw(st.integers(0, 9)) == 0:
+                values[c] = draw(st.sampled_from(BAD_NAMES))
+                bad = True
         if faulty and "notes" in order and draw(st.integers(0, 9)) == 0:
-            values["notes"] = "n" * 2001
+            values["notes"] = draw(st.sampled_from(BAD_NOTES))
             bad = True
         values["measured_on"] = draw(st.sampled_from(GOOD_DATES))
         if faulty and "measured_on" in order and draw(st.integers(0, 8)) == 0:
