@@ -19,17 +19,9 @@ from hea_campaign.campaign.results import ResultsImportFailed, import_results, r
 from hea_campaign.tui.cli import main
 
 from .conftest import candidate_statuses, counts, insert_candidates
+from .test_lab_cli import _refused
 
 BAD = ["x\x1b[2J", "XRD\x1b]0;owned\x07", "a\rb", "a\tb", "\x9b31m", "evil\u202etxt", "zero\u200bwidth", "\x00"]
-
-
-def _refused(capsys, *args) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 2, out
-    lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
-    return lines[0]
 
 
 def test_the_reason_of_the_repro_never_reaches_the_export_file(capsys, store, tmp_path):
