@@ -20,6 +20,7 @@ from hea_campaign.db.engine import (  # noqa: F401 - close_sqlite_stores: for wh
     is_file_store,
     make_engine,
     resolve_url,
+    StoreReplaced,  # noqa: F401 - shown by the CLI and the TUI
     safe_url,
     store_file,
     unit_of_work,

@@ -47,6 +47,8 @@ BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_SAYS = ("the store cannot be written from here (its file or folder is read-only): nothing was saved; "
                   "commands that only read it work, and a writable copy is one command away "
                   "(hea-campaign backup COPY.db, then --db COPY.db)")
+STORE_REPLACED_SAYS = ("the store file {path} was {what} since this program opened it (a restore?): nothing was "
+                       "saved; {next}")
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
 PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
 
@@ -98,6 +100,49 @@ def describe_db_error(exc: BaseException) -> str:
     noise = ("[SQL:", "[parameters:", "(Background on", "LINE ")
     text = "; ".join(ln for ln in lines if not ln.startswith(noise) and set(ln) != {"^"})
     return text or exc.__class__.__name__
+
+
+class StoreReplaced(RuntimeError):
+    """The SQLite file this engine opened is no longer the file at the store's path: writing on would
+    change a file nobody will look at again (a TUI left open while a backup is restored)."""
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _watch_file(engine: Engine, path: Path) -> None:
+    """Refuse every unit of work once the file at ``path`` is not the one the pooled connections opened.
+
+    SQLite keeps working on the file it opened, moved or not, so a program left open while the store is
+    moved away and a backup restored under its name would go on reading and writing the old file and
+    report success.  Each unit begins with one ``stat``: a file that is gone is refused every time (a
+    connection would create an empty store); a file replaced is refused once, the pool is emptied, and
+    the next unit opens the new file."""
+    opened: dict[str, tuple[int, int] | None] = {"id": None}
+
+    @event.listens_for(engine, "connect")
+    def _remember(_dbapi_conn, _record) -> None:  # pragma: no cover - exercised via engine
+        if opened["id"] is None:
+            opened["id"] = _file_identity(path)
+
+    @event.listens_for(engine, "begin")
+    def _check(_conn) -> None:  # pragma: no cover - exercised via engine
+        now = _file_identity(path)
+        if now == opened["id"]:
+            return
+        if now is None:
+            raise StoreReplaced(STORE_REPLACED_SAYS.format(
+                path=path, what="moved away or deleted", next="put the store back there, or close this program"))
+        opened["id"] = None
+        engine.dispose()  # connections still out go on with the old file until returned; new ones open this one
+        raise StoreReplaced(STORE_REPLACED_SAYS.format(
+            path=path, what="replaced by another file", next="what you see now comes from the new file (refresh, "
+            "or run the command again) and was not changed"))
 
 
 def _in_wal_mode(conn) -> None:
@@ -203,6 +248,8 @@ def make_engine(db: str | os.PathLike | None = None, *, echo: bool = False) -> E
         else:
             engine = create_engine(url, echo=echo, connect_args=connect_args)
             _close_at_exit(engine)
+            if database and database != ":memory:":
+                _watch_file(engine, Path(database))
         _install_sqlite_behaviour(engine, read_only)
         return engine
     engine = create_engine(url, echo=echo, pool_pre_ping=True)

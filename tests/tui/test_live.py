@@ -84,3 +84,45 @@ async def test_an_open_candidate_detail_follows_a_write_from_another_terminal(fi
         await wait_for(pilot, lambda: "status rejected" in shown(), timeout=60)
         assert "too dear" in shown()
         assert app.screen.detail.candidate.status == "rejected"
+
+
+async def test_a_backup_restored_under_the_store_is_said_and_shown_and_then_written(fixed_store, tmp_path):  # noqa: F811
+    """A TUI left open through the README's restore went on showing and writing the moved-away file, and
+    reported an approval as done that the restored store never got."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    from hea_campaign.campaign.backup import backup
+    from hea_campaign.campaign.lifecycle import approve
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.tui.app.modals import ErrorModal
+
+    db = Path(fixed_store.engine.url.database)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        table = app.query_one("#candidate-table")
+        assert table.get_cell("2", "status") == "proposed"
+
+        saved = tmp_path / "saved.db"
+        await asyncio.to_thread(backup, fixed_store, saved)
+        other = CampaignStore.open(saved, create=False)
+        await asyncio.to_thread(approve, other, [2], by="colleague")  # the backup differs from the open file
+        (tmp_path / "old").mkdir()
+        for p in db.parent.glob(db.name + "*"):
+            shutil.move(p, tmp_path / "old" / p.name)
+        await asyncio.to_thread(backup, other, db)  # the restore
+        other.close()
+
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), timeout=60)
+        assert "replaced by another file" in app.screen.message
+        await wait_for(pilot, lambda: table.get_cell("2", "status") == "approved", timeout=60)
+        await pilot.press("escape")
+        await asyncio.to_thread(approve, fixed_store, [3], by="tester")  # the TUI's store handle writes on
+    fixed_store.close()
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT status FROM candidate WHERE id = 3").fetchone()[0] == "approved"
+    with sqlite3.connect(f"file:{tmp_path / 'old' / db.name}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT status FROM candidate WHERE id IN (2, 3) ORDER BY id").fetchall() == \
+            [("proposed",), ("proposed",)]

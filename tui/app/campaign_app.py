@@ -310,11 +310,14 @@ class CampaignApp(App):
     def show_error(self, exc: BaseException) -> None:
         from hea_campaign.campaign.chemistry import FormulaError
         from hea_campaign.campaign.errors import CampaignError
+        from hea_campaign.campaign.store import StoreReplaced
 
         from sqlalchemy.exc import DBAPIError
 
         if isinstance(exc, (CampaignError, FormulaError)):
             self.push_screen(ErrorModal("Cannot do that", str(exc)))
+        elif isinstance(exc, StoreReplaced):
+            self.push_screen(ErrorModal("The store file changed", str(exc)))
         elif isinstance(exc, DBAPIError):  # one line, as the CLI says it: no SQL, no driver link
             from hea_campaign.campaign.store import describe_db_error
 

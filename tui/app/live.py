@@ -23,6 +23,7 @@ class LiveRefresh:
         self.marker = None
         self._timer = None
         self._busy = False
+        self._said = None  # the store-file problem last shown, so a file that stays gone is said once
 
     def start(self) -> None:
         from hea_campaign.campaign.changes import change_marker
@@ -42,18 +43,36 @@ class LiveRefresh:
 
     def _look(self) -> None:
         from hea_campaign.campaign.changes import changes_since
+        from hea_campaign.campaign.store import StoreReplaced
 
+        problem = None
         try:
             changes = changes_since(self.app.store, self.marker)
+        except StoreReplaced as exc:  # the file was moved away or replaced (a restore): say so
+            problem, changes = exc, self._all_anew()
         except Exception:  # a store that is busy or briefly unreachable: look again next tick
             changes = None
         worker = get_current_worker()
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self._deliver, changes)
+        self.app.call_from_thread(self._deliver, changes, problem)
 
-    def _deliver(self, changes) -> None:
+    def _all_anew(self):
+        """Everything changed, read from the file now at the store's path (None while there is none)."""
+        from hea_campaign.campaign.changes import StoreChanges, change_marker
+
+        try:
+            return StoreChanges(before=self.marker, after=change_marker(self.app.store), everything=True)
+        except Exception:
+            return None
+
+    def _deliver(self, changes, problem=None) -> None:
         self._busy = False
+        if problem is None:
+            self._said = None
+        elif str(problem) != self._said:
+            self._said = str(problem)
+            self.app.show_error(problem)
         if changes is None:
             return
         self.marker = changes.after

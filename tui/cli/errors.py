@@ -192,6 +192,6 @@ def _library_error(exc: BaseException) -> str | None:
             return f"cannot use that store address: {exc}"
     if mod.startswith("alembic"):
         return f"schema migration: {exc}"
-    if any(k.__name__ == "SchemaOutOfDate" for k in type(exc).__mro__):  # also SchemaTooNew
+    if any(k.__name__ in ("SchemaOutOfDate", "StoreReplaced") for k in type(exc).__mro__):  # also SchemaTooNew
         return str(exc)
     return None
