@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -120,7 +121,12 @@ def train_version(
     if not fitted:
         metrics["scorer"] = "ssvae"
     ckpt, sha = _save(store, rows, seed, result.model, model_out, fitted, metrics)
-    version = _record(store, rows, config, metrics, ckpt, sha, seed, by, result, activate)
+    try:
+        version = _record(store, rows, config, metrics, ckpt, sha, seed, by, result, activate)
+    except BaseException:  # no version names these files: leave none behind (a Ctrl+C, a store replaced)
+        for path in (ckpt, _trees_file(ckpt)):
+            path.unlink(missing_ok=True)
+        raise
     result.model = model_out
     return TrainedVersion(version, result, rows.ts, rows.val)
 
@@ -232,7 +238,9 @@ def _save(store: CampaignStore, rows: _Rows, seed: int, ssvae, model_out, fitted
     folder = models_dir(store)
     folder.mkdir(parents=True, exist_ok=True)
     ts = rows.ts
-    stem = f"c{store.campaign_id}-{rows.data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
+    # the token: one thread training twice on the same rows and seed (the TUI) must not write over the first
+    stem = (f"c{store.campaign_id}-{rows.data_hash[:10]}-s{seed}-{os.getpid()}-{threading.get_ident() % 10000}"
+            f"-{secrets.token_hex(3)}")
     ckpt = folder / f"{stem}.pt"
     calibration = fitted.calibration if fitted else None
     reference = build_reference(model_out, *rows.fit, *rows.check, scorer=calibration)

@@ -213,3 +213,34 @@ def test_a_version_lower_by_noise_is_not_worse_and_one_lower_beyond_noise_is():
     refusal = activation_refusal(far)
     assert refusal and "is worse than the active version" in refusal and "beyond noise" in refusal
     assert far.difference[3] < 0 and "worse beyond noise" in render_comparison(far)
+
+
+def test_training_twice_on_the_same_rows_and_seed_keeps_both_checkpoints(trained_store):
+    """Both versions' files were named by rows, seed, process and thread: the second training in one TUI
+    session wrote over the first version's checkpoint, whose sha256 then no longer matched."""
+    from pathlib import Path
+
+    first = train_version(trained_store, seed=3, epochs=1)
+    second = train_version(trained_store, seed=3, epochs=1)
+    paths = {Path(v.version.checkpoint_path) for v in (first, second)}
+    assert len(paths) == 2 and all(p.exists() for p in paths)
+    from hea_campaign.campaign.model_versions import load_version
+
+    assert load_version(get_version(trained_store, first.version.id)) is not None  # its sha256 still matches
+
+
+def test_a_version_that_could_not_be_recorded_leaves_no_checkpoint(trained_store, monkeypatch):
+    """A Ctrl+C or a store replaced at the last write left a checkpoint pair no version names."""
+    from hea_campaign.campaign import model_versions
+
+    folder = model_versions.models_dir(trained_store)
+    files = lambda: set(folder.iterdir()) if folder.exists() else set()  # noqa: E731
+    before = files()
+
+    def refused(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model_versions, "_record", refused)
+    with pytest.raises(KeyboardInterrupt):
+        train_version(trained_store, seed=4, epochs=1)
+    assert files() == before
