@@ -47,8 +47,8 @@ BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_SAYS = ("the store cannot be written from here (its file or folder is read-only): nothing was saved; "
                   "commands that only read it work, and a writable copy is one command away "
                   "(hea-campaign backup COPY.db, then --db COPY.db)")
-STORE_REPLACED_SAYS = ("the store file {path} was {what} since this program opened it (a restore?): nothing was "
-                       "saved; {next}")
+STORE_REPLACED_SAYS = "the store file {path} was {what}: nothing was saved; {next}"
+_SINCE = " since this program opened it (a restore?)"
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
 PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
 
@@ -122,7 +122,7 @@ def _watch_file(engine: Engine, path: Path) -> None:
     moved away and a backup restored under its name would go on reading and writing the old file and
     report success.  Each unit begins with one ``stat``: a file that is gone is refused every time (a
     connection would create an empty store); a file replaced is refused once, the pool is emptied, and
-    the next unit opens the new file."""
+    the next unit opens the new file.  A commit checks again, for a write that outlives the move."""
     opened: dict[str, tuple[int, int] | None] = {"id": None}
 
     @event.listens_for(engine, "connect")
@@ -136,13 +136,21 @@ def _watch_file(engine: Engine, path: Path) -> None:
         if now == opened["id"]:
             return
         if now is None:
-            raise StoreReplaced(STORE_REPLACED_SAYS.format(
-                path=path, what="moved away or deleted", next="put the store back there, or close this program"))
+            raise StoreReplaced(STORE_REPLACED_SAYS.format(path=path, what="moved away or deleted" + _SINCE,
+                                                           next="put the store back there, or close this program"))
         opened["id"] = None
         engine.dispose()  # connections still out go on with the old file until returned; new ones open this one
         raise StoreReplaced(STORE_REPLACED_SAYS.format(
-            path=path, what="replaced by another file", next="what you see now comes from the new file (refresh, "
-            "or run the command again) and was not changed"))
+            path=path, what="replaced by another file" + _SINCE,
+            next="what you see now comes from the new file (refresh, or run the command again) and was not changed"))
+
+    @event.listens_for(engine, "commit")
+    def _check_again(_conn) -> None:  # pragma: no cover - exercised via engine
+        """A long write (an import) may outlive the file it began on: not committed then, rolled back."""
+        if _file_identity(path) != opened["id"]:
+            raise StoreReplaced(STORE_REPLACED_SAYS.format(
+                path=path, what="moved away or replaced while this program wrote to it",
+                next="run it again on the store that is there now"))
 
 
 def _in_wal_mode(conn) -> None:

@@ -87,3 +87,15 @@ def test_a_store_written_in_place_is_not_taken_for_a_replaced_one(open_store):
     os.utime(db)
     add_result(store, "AlCoCrFeNi", single_phase=False, phases="BCC+B2", method="XRD")
     assert _measurements(db) == 2
+
+
+def test_a_write_that_outlives_the_move_is_not_committed(open_store, tmp_path):
+    """An import ran on while its store was deleted, then said it had imported everything (exit 0)."""
+    db, store = open_store
+    with pytest.raises(StoreReplaced, match="while this program wrote to it"):
+        with store.write() as session:
+            session.execute(text("UPDATE campaign SET name = 'renamed'"))
+            _move_store(db, tmp_path / "old")
+    store.close()
+    with sqlite3.connect(f"file:{tmp_path / 'old' / 'lab.db'}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT name FROM campaign").fetchall() == [("default",)]
