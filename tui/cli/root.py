@@ -51,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
 
     readable_metavars()
     wrapped_paragraphs()
+    undecodable = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if undecodable is not None:
+        from .errors import USAGE, say
+
+        say(f"{undecodable} holds bytes that are not UTF-8 text (a file name made on another system?), which "
+            "the store and the files this tool writes cannot hold; nothing was done: rename the file, or type it "
+            "again in UTF-8")
+        return USAGE
     say_when_waiting(_say_waiting)
     try:
         result = app(args=argv, standalone_mode=False, prog_name="hea-campaign")
@@ -65,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def _not_utf8(args: list[str]) -> str | None:
+    """The first argument that the OS gave with bytes UTF-8 cannot decode (Python keeps them as lone
+    surrogates, which fail only later, when written: as an internal error, after the store was touched)."""
+    for arg in args:
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            return "'" + arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") + "'"
+    return None
+
+
 def _say_waiting() -> None:
     """A write that waits for another program's lock says so on stderr instead of sitting silent."""
     sys.stderr.write("waiting for the store: another program is writing to it (a large import?); "
@@ -73,4 +90,10 @@ def _say_waiting() -> None:
 
 
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    # Done: a Ctrl+C now (while the interpreter shuts down) would turn a command that has committed into
+    # exit status 130, which a script reads as failed.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)

@@ -1,0 +1,36 @@
+"""How the command line ends: names it cannot hold are refused before anything is done, and a Ctrl+C
+after a command has finished does not turn its exit status into a failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from hea_campaign.tui.cli.errors import USAGE
+from hea_campaign.tui.cli.root import main
+
+
+def test_a_name_that_is_not_utf8_is_refused_before_the_store_is_touched(tmp_path, monkeypatch, capsys):
+    """`init --db $'bad\\xff.db'` left a store with a schema and no campaign, then an internal error."""
+    monkeypatch.chdir(tmp_path)
+    bad = os.fsdecode(b"bad\xff.db")  # what Python makes of such bytes in sys.argv
+    for args in (["init", "--db", bad], ["status", "--db", bad], ["export", "--out", os.fsdecode(b"b\xffx.csv")]):
+        assert main(args) == USAGE
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "not UTF-8 text" in err and "\\xff" in err and "internal" not in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ctrl_c_while_the_process_ends_keeps_the_exit_status(tmp_path):
+    """A Ctrl+C landing after an export had committed and printed made the process exit 130."""
+    script = textwrap.dedent("""
+        import atexit, os, signal, sys
+        from hea_campaign.tui.cli.root import entry
+        atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))  # runs first, as the process ends
+        sys.argv = ["hea-campaign", "--help"]
+        entry()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0 and "KeyboardInterrupt" not in done.stderr, (done.returncode, done.stderr)
