@@ -1,17 +1,19 @@
 """The store's schema version, for `hea-campaign db current` and `db upgrade`, without creating stores.
 
-A path that names no store is refused (only `init` creates one), so a typo
-in --db never leaves an empty store behind.
+A path that names no store, or an empty file, is refused (only `init` creates
+one), so a typo in --db never leaves an empty store behind and a restore cut
+short is not quietly made into a blank store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hea_campaign.db.engine import is_file_store, make_engine, resolve_url, safe_url, store_file
+from hea_campaign.db.engine import make_engine, resolve_url, safe_url
 from hea_campaign.db.migrate import current_revision, head_revision, upgrade
 
 from .errors import CampaignError
+from .store import refuse_missing_store
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,7 @@ class SchemaState:
 
 def _engine(db: str | None):
     url = resolve_url(db)
-    if is_file_store(url) and not store_file(url).exists():
-        raise CampaignError(f"there is no store at {store_file(url)} (create one with: hea-campaign init)")
+    refuse_missing_store(url)  # none there, or 0 bytes (a restore cut short): never made into a blank store
     return url, make_engine(url)
 
 

@@ -96,6 +96,17 @@ def test_db_upgrade_and_current(tmp_path, capsys):
     assert err.startswith("error: cannot upgrade to revision 'foo'") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("command", ["upgrade", "current"])
+def test_db_commands_refuse_an_empty_file(tmp_path, capsys, command):
+    """`db upgrade` wrote a blank schema into a 0-byte file (a restore cut short), hiding what happened."""
+    db = tmp_path / "cut.db"
+    db.write_bytes(b"")
+    assert main(["db", command, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "is empty (0 bytes)" in err and err.count("\n") == 1, err
+    assert db.stat().st_size == 0
+
+
 @pytest.mark.parametrize("args", [["--help"], ["init", "--help"], ["import", "--help"], ["db", "--help"]])
 def test_help_explains(args, capsys):
     assert main(args) == 0
