@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy.engine import make_url
 
 from hea_campaign.db import store as q
+from hea_campaign.db.engine import READ_ONLY_SAYS, is_file_store, store_file, unwritable_store
 from hea_campaign.db.tables import ModelVersion
 
 from .errors import CampaignError
@@ -80,6 +81,17 @@ class TrainedVersion:
     val_index: np.ndarray
 
 
+def refuse_unwritable(store: CampaignStore) -> None:
+    """Before training, not after its minutes: a store or a checkpoint folder this program cannot write."""
+    if is_file_store(store.url) and unwritable_store(store_file(store.url)):
+        raise CampaignError(READ_ONLY_SAYS)
+    folder = models_dir(store)
+    nearest = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if nearest is not None and not os.access(nearest, os.W_OK):
+        raise CampaignError(f"the checkpoint folder {folder} cannot be written from here ({nearest} is read-only): "
+                            f"nothing was trained; give one that can with {ENV_MODELS}=FOLDER")
+
+
 def train_version(
     store: CampaignStore,
     *,
@@ -112,6 +124,7 @@ def train_version(
     """
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise CampaignError(f"epochs must be a whole number of at least 1, not {epochs!r}")
+    refuse_unwritable(store)
     rows = _Rows.of(training_set or snapshot(store), validation_fraction, seed, holdout_ids)
     config, init = _config(seed, epochs, config_overrides, warm_start)
     result = _fit(rows, config, init, progress, should_stop, keep_if_cancelled)

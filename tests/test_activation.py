@@ -244,3 +244,27 @@ def test_a_version_that_could_not_be_recorded_leaves_no_checkpoint(trained_store
     with pytest.raises(KeyboardInterrupt):
         train_version(trained_store, seed=4, epochs=1)
     assert files() == before
+
+
+@pytest.mark.sqlite_only("a SQLite file and folder this program cannot write")
+@pytest.mark.parametrize("denied", ["store", "models"])
+def test_training_a_store_that_cannot_be_written_is_refused_before_it_trains(store, monkeypatch, denied):
+    """train and retrain ran all their epochs on a read-only share, then failed on a temporary file's name."""
+    import os
+    from pathlib import Path
+
+    from hea_campaign.campaign import model_versions
+    from hea_campaign.campaign.model_versions import list_versions, models_dir
+
+    db = Path(store.engine.url.database)
+    target = db if denied == "store" else models_dir(store)
+    target.mkdir(exist_ok=True) if denied == "models" else None
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if mode & os.W_OK and Path(p) == target
+                        else real(p, mode, *a, **k))
+    monkeypatch.setattr(model_versions, "_fit", lambda *a, **k: pytest.fail("trained before refusing"))
+    with pytest.raises(CampaignError, match="cannot be written from here"):
+        train_version(store, epochs=1)
+    with pytest.raises(CampaignError, match="cannot be written from here"):
+        retrain(store, epochs=1)
+    assert list_versions(store) == []
