@@ -34,3 +34,13 @@ def test_a_ctrl_c_while_the_process_ends_keeps_the_exit_status(tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0 and "KeyboardInterrupt" not in done.stderr, (done.returncode, done.stderr)
+
+
+def test_a_file_name_with_a_line_break_is_shown_on_one_line(tmp_path, monkeypatch, capsys):
+    """`backup $'a\\nb.db'` printed the name raw, splitting the report's first line in two."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--db", "lab.db"]) == 0
+    capsys.readouterr()
+    assert main(["backup", "a\nb.db", "--db", "lab.db"]) == 0
+    out = capsys.readouterr().out
+    assert "Backup written to a\\x0ab.db (" in out and (tmp_path / "a\nb.db").exists(), out

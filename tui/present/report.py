@@ -249,7 +249,7 @@ def format_transitions(candidates, status: str) -> str:
 def format_export(r) -> str:
     """A written synthesis batch (campaign.export.ExportResult)."""
     lines = [
-        f"Exported {len(r.candidate_ids)} candidate(s) to {r.path} ({r.format}); batch {r.batch_id}",
+        f"Exported {len(r.candidate_ids)} candidate(s) to {one_line(r.path)} ({r.format}); batch {r.batch_id}",
         f"  target mass {r.mass:g} {r.unit} per ingot, masses rounded to 0.1 mg and summing exactly to it"
         + (_loss_words(r.loss) if getattr(r, "loss", None) else ""),
         f"  elements: {' '.join(r.elements)}",
@@ -294,7 +294,7 @@ def format_void(r) -> str:
 def format_failed(candidates) -> str:
     ids = ", ".join(str(c.id) for c in candidates)
     reason = candidates[0].status_reason if candidates else ""
-    return f"{len(candidates)} candidate(s) failed in synthesis: {ids} ({reason}); approve again to retry"
+    return f"{len(candidates)} candidate(s) failed in synthesis: {ids} ({one_line(reason)}); approve again to retry"
 
 
 def format_backup(r) -> str:
@@ -302,12 +302,12 @@ def format_backup(r) -> str:
     shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")
     made = getattr(r, "created_folder", None)
     # the whole folder the copy went into: every missing folder on the way was made (bk/new, not just bk)
-    lines = ([f"Created the folder {r.path.parent} for the backup"] if made is not None else []) + [
-        f"Backup written to {r.path} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
+    lines = ([f"Created the folder {one_line(r.path.parent)} for the backup"] if made is not None else []) + [
+        f"Backup written to {one_line(r.path)} ({r.size_bytes / 1024:.0f} KiB); integrity check: {r.integrity}",
         f"  rows: {shown}"]
     if r.models is not None:
-        lines.append(f"  model checkpoints: {r.model_files} file(s) copied to {r.models} (restore the store "
-                     f"beside it under the same name, e.g. {r.path.name} with {r.models.name})")
+        lines.append(f"  model checkpoints: {r.model_files} file(s) copied to {one_line(r.models)} (restore the store "
+                     f"beside it under the same name, e.g. {one_line(r.path.name)} with {one_line(r.models.name)})")
     if r.models_missing:
         lines.append(f"  not found, so not copied: {', '.join(r.models_missing)} (retrain to propose again)")
     return "\n".join(lines)
