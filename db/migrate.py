@@ -63,12 +63,29 @@ def check_not_newer(engine: Engine, current: str | None) -> None:
     if current is None or current in known_revisions():
         return
     needs = schema_requires(engine)
+    if needs and not _newer(needs, program_version()):
+        raise SchemaTooNew(
+            f"this store's schema revision {current} is not one hea-campaign {program_version()} knows (it knows "
+            f"revisions up to {head_revision()}), though the store says hea-campaign {needs} reads it: it was "
+            f"changed by hand or by a development build; nothing was changed, ask whoever wrote it")
     wanted = f"hea-campaign {needs} or newer" if needs else "a newer hea-campaign"
     raise SchemaTooNew(
         f"this store was written by {wanted} (schema revision {current}); this is hea-campaign "
         f"{program_version()}, which knows revisions up to {head_revision()}. Install {wanted} "
         f"(pip install -U 'hea-campaign>={needs or program_version()}'); the store itself is fine"
     )
+
+
+def _newer(version: str, than: str) -> bool:
+    """Whether release ``version`` comes after ``than`` (True when either cannot be read: ask for it)."""
+    import re
+
+    def release(v: str) -> tuple[int, ...] | None:
+        m = re.match(r"\d+(?:\.\d+)*", v.strip())  # the release part: 0.5.0 of 0.5.0.dev1
+        return tuple(int(p) for p in m.group().split(".")) if m else None
+
+    a, b = release(version), release(than)
+    return a is None or b is None or a > b
 
 
 def alembic_config(connection=None, url: str | None = None) -> Config:

@@ -118,6 +118,24 @@ def test_out_of_date_store_is_refused_with_instructions(store_url):
         ensure_schema(engine)
 
 
+def test_an_unknown_revision_the_store_says_this_version_reads_is_not_called_newer(store_url):
+    """It said 'written by hea-campaign 0.5.0 or newer ... this is hea-campaign 0.5.0 ... install 0.5.0'."""
+    from hea_campaign.db.migrate import program_version
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+        conn.execute(text("UPDATE store_info SET value = :v WHERE key = 'schema_requires'"), {"v": "0.0.1"})
+    with pytest.raises(SchemaTooNew, match="changed by hand or by a development build") as refused:
+        ensure_schema(engine)
+    assert "Install" not in str(refused.value) and program_version() in str(refused.value)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE store_info SET value = '99.0' WHERE key = 'schema_requires'"))
+    with pytest.raises(SchemaTooNew, match=r"written by hea-campaign 99.0 or newer"):
+        ensure_schema(engine)
+
+
 def test_foreign_database_is_not_mistaken_for_a_store(store_url):
     engine = make_engine(store_url)
     with engine.begin() as conn:
