@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DatasetError, cut
+from .input_files import input_file
 
 ENV_DATA_DIR = "HEA_CAMPAIGN_DATA_DIR"
 
@@ -230,11 +231,7 @@ def stream_table(
     phase_column: str | None = None,
 ) -> DatasetStream:
     """Read and check a dataset CSV's header (layout, columns); the rows are read when iterated."""
-    path = Path(path)
-    if path.is_dir():
-        raise DatasetError(f"{path}: is a folder, not a file; name the CSV in it")
-    if not path.exists():
-        raise DatasetError(f"no such file: {path}")
+    path = input_file(path, "the CSV", DatasetError)
     # the whole file must decode: check it before anything is read row by row (and written)
     for _ in _lines(path):
         pass

@@ -71,6 +71,7 @@ from .chemistry import Composition, FormulaError, half_l1_change, parse_formula,
 from .datasets import parse_label, phase_to_label, separator_hint, sha256_of
 from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
+from .input_files import input_file
 from .labels import label_of
 from .result_matching import masses_differ, match_stored, squeezed
 from .lifecycle import allowed_moves, mark_measured
@@ -906,11 +907,7 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
     lab result of a candidate's alloy is a bad row unless ``allow_conflicts``; so is a formula typed
     all in capitals that also reads as another alloy (CONI: CoNi?) unless ``allow_capitals``."""
     actor = by or current_user()
-    path = Path(csv_path)
-    if path.is_dir():
-        raise CampaignError(f"{path}: is a folder, not a file; name the results CSV or weigh sheet in it")
-    if not path.is_file():
-        raise CampaignError(f"no such file: {path}")
+    path = input_file(csv_path, "the results CSV or weigh sheet")
     names, rows, errors = _read_rows(path)
     report = ResultsImportReport(source=path.name, rows=len(rows) + len(errors))
     if not rows and not errors:

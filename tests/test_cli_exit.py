@@ -44,3 +44,15 @@ def test_a_file_name_with_a_line_break_is_shown_on_one_line(tmp_path, monkeypatc
     assert main(["backup", "a\nb.db", "--db", "lab.db"]) == 0
     out = capsys.readouterr().out
     assert "Backup written to a\\x0ab.db (" in out and (tmp_path / "a\nb.db").exists(), out
+
+
+def test_a_pipe_or_a_device_named_as_input_is_said_for_what_it_is(tmp_path, monkeypatch, capsys):
+    """`import fifo.csv` waited forever for a writer; `result import /dev/null` said 'no such file'."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--db", "lab.db"]) == 0
+    os.mkfifo(tmp_path / "pipe.csv")
+    capsys.readouterr()
+    for args in (["import", "pipe.csv"], ["result", "import", "pipe.csv"], ["result", "import", os.devnull]):
+        assert main([*args, "--db", "lab.db"]) == USAGE
+        err = capsys.readouterr().err
+        assert "is not a regular file (a pipe or a device?)" in err and err.count("\n") == 1, err
