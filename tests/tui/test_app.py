@@ -480,8 +480,8 @@ async def test_a_new_store_takes_what_is_typed_in_the_import_field(store):
 
 
 async def test_back_from_an_import_that_wrote_nothing_typing_goes_to_the_field_again(store, tmp_path, monkeypatch):
-    """An offline machine: "yan2021" cannot be fetched; after Esc the user types a path, and its
-    letters must land in the field, not run the key bindings (m, d, ...)."""
+    """An offline machine: "yan2021" cannot be fetched; after Esc the field still holds what was typed and
+    the user corrects it: its letters must land in the field, not run the key bindings (m, d, ...)."""
     from hea_campaign.tui.app.import_screen import ImportScreen
 
     monkeypatch.chdir(tmp_path)
@@ -494,8 +494,8 @@ async def test_back_from_an_import_that_wrote_nothing_typing_goes_to_the_field_a
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen))
         field = app.query_one("#import-source")
-        assert app.focused is field
-        await pilot.press(*"dm.csv")
+        assert app.focused is field and field.value == "missing.csv"
+        await pilot.press(*["backspace"] * len("missing.csv"), *"dm.csv")
         await pilot.pause()
         assert field.value == "dm.csv" and len(app.screen_stack) == 1
         assert app.query_one("TabbedContent").active == "dashboard"

@@ -74,3 +74,43 @@ async def test_at_120x40_every_column_but_the_reason_is_on_screen(fixed_store): 
         for cid, line in _row_lines(app, pane).items():
             c = pane.rows[cid]
             assert f" {c.status} " in line and f" v{c.model_version_id} " in line, line
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_numbers_are_right_aligned_as_the_cli_aligns_them(fixed_store, size):  # noqa: F811
+    """id, p, USD/kg, g/cm3, at.% and model end at their column's right edge (their header too), as the
+    CLI's `candidates` writes them, with the blank between columns kept after them at 80 columns; the
+    formula, the status and the other texts start at the left edge."""
+    from hea_campaign.tui.app.panes.candidate_table import cut
+    from hea_campaign.tui.present.candidate_columns import LABELS
+
+    numbers = {"id", "p", "cost", "density", "change", "model"}  # right-aligned by the CLI
+
+    _wide_figures(fixed_store)  # costs of 5 and 8 characters in one column
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=size) as pilot:
+        pane = await open_candidates(pilot)
+        await pilot.pause()
+        table = app.query_one("#candidate-table")
+        lines = screen_lines(app)
+        top = table.region.y
+        pad, gap = table.cell_padding, table.gap
+        x, checked = table.region.x - round(table.scroll_x), set()
+        for column in table.ordered_columns:
+            width = column.get_render_width(table)
+            if x >= table.region.x and x + width <= table.region.right:  # on screen whole
+                key = column.key.value
+                inner = width - 2 * pad - gap
+                shown = [(LABELS[key], lines[top])] + [
+                    (table.get_cell(str(cid), key).text, lines[top + table.header_height + row])
+                    for row, cid in enumerate(pane.shown)]
+                for text, line in shown:
+                    text = cut(text, inner) if len(text) > inner else text  # a long one ends in '…'
+                    cell = line[x + pad: x + pad + inner]
+                    assert cell == (text.rjust(inner) if key in numbers else text.ljust(inner)), (key, cell, text)
+                    assert line[x + pad + inner: x + width].strip() == "", (key, line)
+                checked.add(key)
+            x += width
+        wanted = {"id", "p", "formula", "status"} | (numbers if size[0] >= 120 else set())  # at 80: after the reason
+        assert checked >= wanted, checked
+        assert len({pane.rows[cid].cost_per_kg and len(f"{pane.rows[cid].cost_per_kg:.2f}") for cid in pane.shown}) > 1

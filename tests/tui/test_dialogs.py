@@ -51,6 +51,30 @@ async def test_a_stray_enter_declines_and_the_arrows_reach_yes(fixed_store):  # 
     assert answers == [False, True, False, True, False]
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_the_questions_footer_offers_its_own_keys_not_the_screens_behind_it(fixed_store, size):  # noqa: F811
+    """Over the Candidates tab (a approve, r reject, e export, ...: keys that do nothing while the question
+    is up), the bottom line names the question's keys: y, n or Esc, the arrows, and none of the tab's."""
+    from .test_screen_fit import screen_lines
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=size) as pilot:
+        await candidates_shown(pilot)
+        behind = screen_lines(app)[-1]
+        assert "Approve" in behind and "Reject" in behind, behind  # the tab's footer, before the question
+        app.push_screen(ConfirmModal("Store both results?"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query("#no"))
+        await pilot.pause()
+        bottom = screen_lines(app)[-1]
+        for words in ("Approve", "Reject", "Export", "Help", "go to"):
+            assert words not in bottom, (words, bottom)
+        for hint in ("y Yes", "n/esc No", "←→ Other answer"):
+            assert hint in bottom, (hint, bottom)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmModal))
+        assert "Approve" in screen_lines(app)[-1]  # the tab's own keys again
+
+
 async def test_no_to_a_heavy_ingot_returns_to_the_export_dialog_with_its_entries(fixed_store, tmp_path,  # noqa: F811
                                                                                  monkeypatch):
     monkeypatch.chdir(tmp_path)

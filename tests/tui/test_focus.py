@@ -88,7 +88,7 @@ async def test_back_from_an_import_letter_keys_switch_tabs_again(fixed_store, tm
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen))
-        assert app.query_one("#import-source").value == ""
+        assert app.query_one("#import-source").value == "missing.csv"  # kept after the refusal, to correct it
         await pilot.press("c")  # a tab key, not a "c" typed into the import field
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "candidates"

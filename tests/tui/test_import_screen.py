@@ -66,6 +66,44 @@ async def test_a_second_file_imported_from_the_palette_shows_its_whole_report(se
     assert count(seeded_store, Alloy) > alloys_before
 
 
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_refused_path_stays_in_the_dashboards_field_until_an_import_succeeds(fixed_store, tmp_path,  # noqa: F811
+                                                                                      monkeypatch):
+    """A path with a typo, then a file with a bad row: each refusal leaves the path typed in the dashboard's
+    import field, so a one-character mistake is corrected there, not the whole path typed again; after the
+    import that succeeds the field is empty (Import again would not import the same file twice)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "alloys.csv").write_text("formula,single_phase\nAl10Cu10Fe30Ni50,yes\nW30Mo30Xq40,no\n")
+    measurements = count(fixed_store, Measurement)
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        field = app.query_one("#import-source")
+
+        async def import_from_the_field(outcome: str) -> None:
+            field.focus()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.query("#import-status"))
+            screen = app.screen
+            await wait_for(pilot, lambda: str(screen.query_one("#import-status").render()).startswith(outcome))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ImportScreen))
+            await pilot.pause()
+
+        field.focus()
+        await pilot.press(*"alloyz.csv")  # no such file
+        await import_from_the_field("Refused")
+        assert field.value == "alloyz.csv"
+        field.focus()
+        await pilot.press("end", *["left"] * 4, "backspace", "s")  # the typo corrected: alloys.csv (a bad row)
+        assert field.value == "alloys.csv"
+        await import_from_the_field("Refused")
+        assert field.value == "alloys.csv" and count(fixed_store, Measurement) == measurements
+        (tmp_path / "alloys.csv").write_text("formula,single_phase\nAl10Cu10Fe30Ni50,yes\n")  # the row fixed
+        await import_from_the_field("Imported")
+        assert field.value == "" and count(fixed_store, Measurement) == measurements + 1
+
+
 # ------------------------------------------------------------------ a results file with a second ingot
 
 

@@ -411,10 +411,11 @@ class CampaignApp(App):
             for pane in self.query(ProposePane):
                 self.when_store_open(pane.show_space)
 
-    def action_import_data(self, source: str = "", run: bool = False) -> None:
+    def action_import_data(self, source: str = "", run: bool = False, on_close=None) -> None:
+        """``on_close``: given what the field the import came from should hold, once the screen is gone."""
         from .import_screen import ImportScreen
 
-        self.push_screen(ImportScreen(source, run), lambda _: self._import_closed())
+        self.push_screen(ImportScreen(source, run, on_close), lambda _: self._import_closed())
 
     def _import_closed(self) -> None:
         for pane in self.query(DashboardPane):

@@ -8,6 +8,11 @@ import (bad rows) lists every bad row and keeps the form as it was, so ticking
 refused only because rows contradict other lab results (a second ingot) is
 shown refused too, then the screen asks whether to import those rows as further
 results; Yes imports them (campaign.results allow_conflicts), No writes nothing.
+
+Opened from the dashboard's import field, the screen hands back, when it closes,
+what that field should hold (``on_close``): the path as typed here after a
+refused import (or none run), to correct a character rather than type it all
+again, and nothing after the import of that path succeeded.
 """
 
 from __future__ import annotations
@@ -31,10 +36,28 @@ KINDS = [("alloys", "alloys"), ("lab results", "results")]
 class ImportScreen(KeepsLetters, Screen):
     BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+s", "save", "Save report")]
 
-    def __init__(self, source: str = "", run: bool = False):
+    def __init__(self, source: str = "", run: bool = False, on_close=None):
+        """``on_close``: called with ``kept`` once the screen is gone (Esc, or another screen opened)."""
         super().__init__()
         self.source, self.run_now = source, run
         self.report_text = ""
+        self.on_close = on_close
+        self.typed = source  # the path field's text
+        self.imported: str | None = None  # the source of the last import that succeeded
+
+    @property
+    def kept(self) -> str:
+        """What the field the import was started from should hold now: the path typed here, unless the
+        import of that very path succeeded (then nothing, so that Import does not run it twice)."""
+        return "" if self.imported is not None and self.typed.strip() == self.imported else self.typed
+
+    def on_unmount(self) -> None:
+        if self.on_close is not None:
+            self.on_close(self.kept)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "import-path":
+            self.typed = event.value
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -129,7 +152,7 @@ class ImportScreen(KeepsLetters, Screen):
             return
         added = getattr(report, "measurements_added", 0)
         self.app.call_from_thread(self.show, f"Imported {source}: {added} measurement(s) added.",
-                                  format_full_report(kind, report), source)
+                                  format_full_report(kind, report), source, imported=True)
 
     def ask_to_import_conflicts(self, source: str, name: str, n: int, conflicts: tuple) -> None:
         """Ask whether the ``n`` contradicting rows of a refused results file are further results (another
@@ -147,9 +170,11 @@ class ImportScreen(KeepsLetters, Screen):
 
         self.app.push_screen(ConfirmModal(conflicts_question(name, n)), answered)
 
-    def show(self, status: str, text: str, source: str) -> None:
+    def show(self, status: str, text: str, source: str, imported: bool = False) -> None:
         from hea_campaign.tui.present.import_text import report_file_name
 
+        if imported:
+            self.imported = source
         self.report_text = text
         self.query_one("#run-import", Button).disabled = False
         self.query_one("#import-status", Static).update(status)

@@ -12,6 +12,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from hea_campaign.tui.present.export_request import DEFAULT_MASS_G, check_mass
 from hea_campaign.tui.present.text import plain
 
+from .footer import KeyFooter
+
 
 class ErrorModal(ModalScreen[None]):
     """One place where failures are shown: the message, never a traceback."""
@@ -226,11 +228,14 @@ class FailModal(ModalScreen[dict | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question about doing something risky anyway: No has the focus, so a stray Enter declines."""
+    """A yes/no question about doing something risky anyway: No has the focus, so a stray Enter declines.
+
+    Its own footer names its keys: the screen behind it (dimmed, its footer too) offered keys that do
+    nothing while the question is up."""
 
     AUTO_FOCUS = "#no"
-    BINDINGS = [Binding("escape,n", "no", "No"), Binding("y", "yes", "Yes"),
-                Binding("left,right", "other_button", "Other answer", show=False),
+    BINDINGS = [Binding("y", "yes", "Yes"), Binding("n,escape", "no", "No", key_display="n/esc"),
+                Binding("left,right", "other_button", "Other answer", key_display="←→"),
                 Binding("q", "app.quit", "Quit")]
 
     def __init__(self, question: str):
@@ -243,6 +248,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Yes", variant="primary", id="yes")
                 yield Button("No", id="no")
+        yield KeyFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

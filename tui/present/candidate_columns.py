@@ -30,6 +30,9 @@ from rich.cells import cell_len
 COLUMNS = (("sel", " "), ("id", "id"), ("formula", "formula"), ("p", "p"), ("status", "status"), ("cost", "USD/kg"),
            ("density", "g/cm3"), ("flags", "flags"), ("change", "at.%"), ("model", "model"), ("reason", "reason"))
 LABELS = dict(COLUMNS)
+# the columns of numbers (and ids), right-aligned as the CLI's `candidates` aligns them; the others (the formula,
+# the status, the flags, the reason: text) start at the left
+RIGHT = frozenset({"id", "p", "cost", "density", "change", "model"})
 # how a column's numbers are written, as the CLI's `candidates` and the detail write them: the change from the
 # start alloy to 0.1 at.%; any other number to two decimals
 FORMATS = {"change": ".1f"}

@@ -1,5 +1,9 @@
 """The candidates' table: cells drawn as plain text, and the count line above it.
 
+Numbers are right-aligned in their column (as the CLI's ``candidates``), texts
+left-aligned; the blank kept on a cell's right (``CandidateTable.gap``) stays
+blank either way, so that a number never touches the column after it.
+
 The table holds one page of candidates (``panes.candidates``); drawing a new
 page is the UI thread's main work when a page arrives, so the cells, the
 rows and the styles take short cuts that give the DataTable's own segments
@@ -23,20 +27,23 @@ def cut(text: str, width: int) -> str:
 
 
 class Cell:
-    """A table cell: its value and the text shown for it (as the DataTable would format it).
+    """A table cell: its value and the text shown for it (as the DataTable would format it), drawn as
+    plain text (never markup: a formula or a reason was typed by someone), at the left of its column or,
+    ``justify="right"`` (numbers), at its right.
 
     Compares, sorts and hashes by value.  No ``__rich_measure__`` on purpose:
     the DataTable then skips measuring it (see the module docstring).
     """
 
-    __slots__ = ("value", "text")
+    __slots__ = ("value", "text", "justify")
 
-    def __init__(self, value, fmt: str = ".2f"):
+    def __init__(self, value, fmt: str = ".2f", justify: str = "left"):
         self.value = value
         self.text = "" if value is None else format(value, fmt) if isinstance(value, float) else str(value)
+        self.justify = justify
 
     def __rich_console__(self, console, options):
-        yield Text(self.text, no_wrap=True, end="")
+        yield Text(self.text, no_wrap=True, end="", justify="right" if self.justify == "right" else None)
 
     @staticmethod
     def _other(other):
@@ -156,6 +163,11 @@ class CandidateTable(DataTable):
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False):
+        if row_index == -1 and column_index >= 0 and self.gap:
+            label = self.ordered_columns[column_index].label
+            if getattr(label, "justify", None) == "right":  # over a column of numbers: right-aligned as they are,
+                lines = super()._render_cell(row_index, column_index, base_style, width - self.gap, cursor, hover)
+                return [[*line, Segment(" " * self.gap, line[-1].style if line else None)] for line in lines]
         if row_index < 0 or column_index < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
@@ -177,10 +189,15 @@ class CandidateTable(DataTable):
         pad, gap = self.cell_padding, self.gap
         inner = max(0, width - 2 * pad - gap)
         text = cut(cell.text, inner) if cell_len(cell.text) > inner else cell.text
-        fill = max(0, width - 2 * pad - cell_len(text))  # the gap included
-        line = [Segment(" " * pad, style), Segment(text, style)]
-        if fill:
-            line.append(Segment(" " * fill, style))
+        if cell.justify == "right":  # the blanks before the number, the gap after it
+            lead = max(0, inner - cell_len(text))
+            trail = max(0, width - 2 * pad - lead - cell_len(text))
+            line = [Segment(" " * pad, style), Segment(f"{' ' * lead}{text}{' ' * trail}", style)]
+        else:
+            fill = max(0, width - 2 * pad - cell_len(text))  # the gap included
+            line = [Segment(" " * pad, style), Segment(text, style)]
+            if fill:
+                line.append(Segment(" " * fill, style))
         line.append(Segment(" " * pad, style))
         cache[key] = lines = [line]
         return lines
@@ -240,11 +257,14 @@ class CandidateTable(DataTable):
         for column, style in zip(self.ordered_columns, cells, strict=True):
             width = column.get_render_width(self)
             inner = max(0, width - 2 * len(pad) - gap)
-            text = data[column.key].text
+            cell = data[column.key]
+            text = cell.text
             size = cell_len(text)
             if size > inner:
                 text, size = cut(text, inner), inner
-            line.append([Segment(f"{pad}{text}{' ' * max(0, width - 2 * len(pad) - size)}{pad}", style)])
+            lead = max(0, inner - size) if cell.justify == "right" else 0  # a number: at the right, the gap after it
+            line.append([Segment(f"{pad}{' ' * lead}{text}{' ' * max(0, width - 2 * len(pad) - size - lead)}{pad}",
+                                 style)])
             used += width
         line.append([Segment(" " * max(0, self.size.width - used - self._row_label_column_width), filler)])
         cache[cache_key] = pair = ([], line)

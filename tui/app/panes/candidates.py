@@ -34,6 +34,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,7 +46,7 @@ from textual.worker import get_current_worker
 from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 from hea_campaign.tui.present.text import one_line
 
-from hea_campaign.tui.present.candidate_columns import (COLUMNS, FORMATS, LABELS, REASON_WIDTH, fit_columns,
+from hea_campaign.tui.present.candidate_columns import (COLUMNS, FORMATS, LABELS, REASON_WIDTH, RIGHT, fit_columns,
                                                          natural_widths)
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
@@ -64,6 +65,11 @@ KEYS = tuple(key for key, _ in COLUMNS)  # the order of _cells' values (the tabl
 
 def _flags(c) -> str:
     return ",".join(c.flag_names) or "-"
+
+
+def _label(key: str) -> Text:
+    """A column's header: over numbers at the right, as they are (present.candidate_columns.RIGHT)."""
+    return Text(LABELS[key], justify="right" if key in RIGHT else None)
 
 
 class CandidatesPane(Vertical):
@@ -112,7 +118,7 @@ class CandidatesPane(Vertical):
             yield CountLine(id="candidate-count").with_text("reading the first page…")
         table = CandidateTable(id="candidate-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
-            table.add_column(label, key=key, width=cell_len(label))
+            table.add_column(_label(key), key=key, width=cell_len(label))
         yield table
 
     def on_mount(self) -> None:
@@ -295,7 +301,8 @@ class CandidatesPane(Vertical):
                 _flags(c), change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
-        return tuple(Cell(v, FORMATS.get(key, ".2f")) for key, v in zip(KEYS, self._cells(cid), strict=True))
+        return tuple(Cell(v, FORMATS.get(key, ".2f"), "right" if key in RIGHT else "left")
+                     for key, v in zip(KEYS, self._cells(cid), strict=True))
 
     def _set_cell(self, cid: int, key: str, cell: Cell) -> None:
         """Put a new cell in the table (widening its column if needed)."""
@@ -322,7 +329,7 @@ class CandidatesPane(Vertical):
             for cid in self.shown:
                 cells = dict(zip(KEYS, self._make_cells(cid), strict=True))
                 rows.append((str(cid), [cells[key] for key in layout.order]))
-            table.set_columns([(key, LABELS[key], layout.widths[key] + layout.gap) for key in layout.order], rows)
+            table.set_columns([(key, _label(key), layout.widths[key] + layout.gap) for key in layout.order], rows)
         table.set_spacing(layout.padding, layout.gap)
         for key in layout.order:
             table.set_width(key, layout.widths[key] + layout.gap)

@@ -119,12 +119,17 @@ class DashboardPane(VerticalScroll, can_focus=False):
             self.open_import()
 
     def open_import(self) -> None:
-        """The import screen, with the source typed here; it runs the import and shows the whole report."""
-        field = self.query_one("#import-source", Input)
-        source = field.value.strip()
-        field.value = ""
+        """The import screen, with the source typed here; it runs the import and shows the whole report.
+        The field keeps what was typed until an import of it succeeds (``import_closed``)."""
+        source = self.query_one("#import-source", Input).value.strip()
         self.app.set_focus(None)  # back from the import screen, letter keys switch tabs instead of typing here
-        self.app.action_import_data(source, run=bool(source))
+        self.app.action_import_data(source, run=bool(source), on_close=self.import_closed)
+
+    def import_closed(self, kept: str) -> None:
+        """The import screen opened from here is gone: the field holds the path as last typed (on that
+        screen too) after a refused import, to correct one character of it, and nothing after a successful one."""
+        for field in self.query("#import-source").results(Input):  # none when the app is closing
+            field.value = kept
 
     def on_worker_state_changed(self, event) -> None:
         self.app.handle_worker_event(event)
