@@ -153,8 +153,9 @@ def test_0005_creates_the_index_for_candidates_by_p_and_downgrade_removes_it(see
 def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(seeded_store, capsys):
     """A store at revision 0005 holding lab results (one with a composition made) goes to 0006 with
     ``db upgrade``: every row kept value for value, the new measurement.weighed_g NULL on each (their
-    masses were never stored)."""
+    masses were never stored); the upgraded store then keeps the masses of a new correction."""
     from hea_campaign.campaign.results import correct_result, record_result
+    from hea_campaign.campaign.store import CampaignStore
     from hea_campaign.db.migrate import schema_requires
 
     store = seeded_store
@@ -177,6 +178,13 @@ def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(s
     assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == old_rows
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM measurement WHERE weighed_g IS NOT NULL")).scalar() == 0
+    upgraded = CampaignStore.open(store.url)
+    fixed = correct_result(upgraded, weighed.id, single_phase="yes", weighed_g="Fe:9.70,Ni:10.25")
+    with upgraded.read() as s:
+        from hea_campaign.db.tables import Measurement
+
+        assert s.get(Measurement, fixed.id).weighed_g == {"Fe": "9.70", "Ni": "10.25"}
+        assert s.get(Measurement, weighed.id).weighed_g is None
 
 
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
