@@ -4,7 +4,8 @@ They are the primary data; the composition made (atomic fractions) is computed
 from them.  Every path that records masses stores them in grams, each the
 decimal typed (a string: "10.10" keeps its last digit; a sheet in milligrams is
 moved to grams without rounding); a correction that keeps the composition made
-keeps them too.
+keeps them too; history, the candidate's detail, the results browser's panel
+and the correction's report show them with their total.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def test_result_correct_with_masses_stores_them_as_typed(capsys, store):
     assert main(["result", "add", "FeNi", "--single-phase", "yes", "--phases", "FCC", *db]) == 0
     capsys.readouterr()
     assert main(["result", "correct", "1", "--single-phase", "yes", "--weighed-g", " Fe: 10.00 , Ni:10.51", *db]) == 0
-    capsys.readouterr()
+    out = capsys.readouterr().out
+    assert "weighed 10.00 g Fe, 10.51 g Ni (total 20.51 g)" in out  # the report says what it stored
     (new,) = [m for m in _by_id(store).values() if m.supersedes_id == 1]
     assert new.weighed_g == {"Fe": "10.00", "Ni": "10.51"}  # grams, the digits typed (10.00, not 10.0)
     assert new.made_composition == made_composition({"Fe": 10.00, "Ni": 10.51})
@@ -150,3 +152,35 @@ def test_a_move_within_the_alloy_keeps_the_masses_and_a_move_to_another_alloy_dr
     away = move_result(store, moved.id, candidate_id=other, single_phase=True).measurement
     stored = _measurement(store, away.id)
     assert stored.weighed_g is None and stored.made_composition is None  # CoNi: FeNi's masses say nothing of it
+
+
+def test_history_shows_the_masses_weighed_with_their_total(capsys, store):
+    from hea_campaign.tui.present.report import format_history
+
+    m = record_result(store, "FeNi", single_phase="yes", phases="FCC").measurement
+    weighed = correct_result(store, m.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.250")
+    text = format_history(history(store, "FeNi"))
+    (line,) = [ln for ln in text.splitlines() if f"measurement {weighed.id}:" in ln]
+    assert "weighed 9.75 g Fe, 10.250 g Ni (total 20.000 g)" in line and "made (at.%) Fe" in line
+    (before,) = [ln for ln in text.splitlines() if f"measurement {m.id}:" in ln]
+    assert "weighed" not in before
+    assert main(["history", "FeNi", "--db", store.url]) == 0  # the command prints the same
+    assert "weighed 9.75 g Fe, 10.250 g Ni (total 20.000 g)" in capsys.readouterr().out
+
+
+def test_the_candidate_detail_and_the_browser_panel_show_the_masses_weighed(store):
+    from hea_campaign.campaign.candidates import _lab_results
+    from hea_campaign.campaign.results_browser import result_chain
+    from hea_campaign.tui.present.results_text import format_chain
+    from hea_campaign.tui.present.views import lab_result_lines
+
+    (a,) = insert_candidates(store, ["FeNi"], status="exported")
+    m = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement
+    weighed = correct_result(store, m.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
+    with store.read() as s:
+        lines = lab_result_lines(_lab_results(s, store.campaign_id, a, "FeNi"))
+    (line,) = [ln for ln in lines if f"measurement {weighed.id}:" in ln]
+    assert "weighed 9.75 g Fe, 10.25 g Ni (total 20.00 g)" in line and "made (at.%) Fe" in line
+    panel = format_chain(result_chain(store, weighed.id), weighed.id)
+    assert "weighed 9.75 g Fe, 10.25 g Ni (total 20.00 g)" in panel
+    assert panel.count("weighed ") == 1  # the first entry of the chain had no masses
