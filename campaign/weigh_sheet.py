@@ -19,8 +19,9 @@ candidate; ``hea-campaign result import SHEET`` then records one measurement
 per candidate with a result, with the masses weighed (``weighed_g``: grams, each
 the decimal typed; a sheet in milligrams moved to grams without rounding) and
 the composition actually made (``made_composition``: moles from the weighed
-masses), which training uses instead of the nominal one.  Candidates without a result yet are skipped and
-counted, so the same sheet can be imported again as results come in.
+masses), which training uses instead of the nominal one.  Candidates without a
+result yet are skipped and counted, so the same sheet can be imported again as
+results come in.
 """
 
 from __future__ import annotations
