@@ -213,7 +213,8 @@ def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> 
     where = q.formulas_of_measurements(session, replaced.values())
     return [{"id": m.id, "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
              "operator": m.operator, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
-             "made_composition": m.made_composition, "notes": m.notes, "current": m.id not in replaced,
+             "made_composition": m.made_composition, "weighed_g": m.weighed_g, "notes": m.notes,
+             "current": m.id not in replaced,
              "for_candidate": m.candidate_id == candidate_id,
              "moved_to": None if where.get(replaced.get(m.id), formula) == formula else where[replaced[m.id]]}
             for m in sorted(rows, key=lambda m: m.id)]

@@ -108,7 +108,7 @@ class CandidateDetailView:
     ingot_g: float = 20.0
     density: float | None = None  # g/cm3, rule-of-mixtures estimate
     price_source: str = ""
-    lab_results: tuple = ()  # ({id, single_phase, phases, method, operator, measured_on, current}, ...)
+    lab_results: tuple = ()  # ({id, single_phase, phases, method, operator, measured_on, weighed_g, current}, ...)
     shap_head_p: float | None = None  # the SSVAE head's p, which the SHAP values add up to (not the scorer's)
     scored: bool = True  # the version ranks with a scorer beside the head
     ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)

@@ -34,6 +34,7 @@ from hea_campaign.db import store as q
 from hea_campaign.db.tables import Measurement
 
 from .importing import DATASET_SOURCE
+from .weigh_sheet import same_weighed
 
 TEXT_FIELDS = ("phases", "method", "operator", "notes")
 
@@ -91,7 +92,7 @@ def _whose(session: Session, campaign_id: int, alloy_id: int, r):
 
 
 def _classify(m: Measurement, r) -> StoredMatch:
-    if r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
+    if weighed_differ(r, m):
         return StoredMatch("other", m, ["masses"])  # another ingot or a mistyped mass: results.contradiction asks
     # a correction sets its own operator and notes: a fixed file's row is compared on what it corrected
     fields = TEXT_FIELDS if m.supersedes_id is None else ("phases", "method")
@@ -109,3 +110,14 @@ def _classify(m: Measurement, r) -> StoredMatch:
 
 def masses_differ(a: dict, b: dict, tol: float = 1e-6) -> bool:
     return any(abs(float(a.get(e, 0)) - float(b.get(e, 0))) > tol for e in set(a) | set(b))
+
+
+def weighed_differ(r, m) -> bool:
+    """Whether two results (a ResultInput or a Measurement each) that both record what was weighed record
+    other masses: the masses themselves where both keep them (``weighed_g``, since migration 0006), else the
+    compositions made from them (a result stored before kept only that)."""
+    if not (r.made_composition and m.made_composition):
+        return False
+    if getattr(r, "weighed_g", None) and getattr(m, "weighed_g", None):
+        return not same_weighed(r.weighed_g, m.weighed_g)
+    return masses_differ(r.made_composition, m.made_composition)

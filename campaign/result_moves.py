@@ -14,7 +14,7 @@ right alloy:
   current lab result is for it any more, and so does any other measured
   candidate of the old alloy once that alloy has no current lab result
   left: their ingots still await their own results;
-- the composition made (weighed masses) stays only when the alloy stays;
+- the composition made and the masses weighed it was computed from stay only when the alloy stays;
 - a current lab result of the right alloy that disagrees is reported, not
   refused: both are real results once the wrong one is moved.
 
@@ -97,6 +97,7 @@ def move_result(
                                 "correct it without moving it")
         if r.composition.formula == alloy.formula:
             r.made_composition = old.made_composition  # the same alloy: the masses weighed still hold
+            r.weighed_g = old.weighed_g
         done = _write(session, store, r, actor=actor, source="correction", supersedes=old, moved_from=alloy)
         disagrees = _disagreeing(session, done.alloy, done.measurement)
         reopened = _reopen_left_without_result(session, store, alloy.id, old.candidate_id, actor, done.measurement.id)

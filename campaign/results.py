@@ -37,7 +37,8 @@ content and its occurrence among identical rows of the file (not by line
 number), so importing the same file again adds nothing and a grown file adds
 only its new rows.  ``result import`` also takes a filled weigh sheet
 (weigh_sheet.py): one measurement per candidate with a result, recording the
-composition actually made from the weighed masses.
+masses weighed (``Measurement.weighed_g``: grams, the decimals typed) and the
+composition actually made from them.
 
 ``correct_result`` restates the result: ``single_phase`` (required) is taken
 as given, and the phases carry over only while the label stays (a corrected
@@ -73,7 +74,7 @@ from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
 from .input_files import input_file
 from .labels import label_of
-from .result_matching import masses_differ, match_stored, squeezed
+from .result_matching import match_stored, squeezed, weighed_differ
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import (
@@ -82,9 +83,12 @@ from .weigh_sheet import (
     group_sheet,
     is_sheet,
     made_composition,
+    parse_weighed_text,
+    same_weighed,
     sheet_columns,
     sheet_unit,
     target_grams,
+    weighed_grams_text,
     weighed_masses,
 )
 
@@ -316,6 +320,8 @@ class ResultInput:
     notes: str | None
     measured_on: date | None
     made_composition: dict[str, float] | None = None
+    # the masses weighed (element -> grams, the decimal typed) made_composition was computed from
+    weighed_g: dict[str, str] | None = None
 
 
 def prepare(
@@ -437,8 +443,11 @@ def _write(
         source_key=source_key,
         candidate_id=cand.id if cand is not None else (inherit.candidate_id if inherit else None),
         supersedes_id=supersedes.id if supersedes else None,
+        # the composition made and the masses it was computed from go together: given, or kept from the
+        # result corrected (on the same alloy)
         made_composition=r.made_composition if r.made_composition is not None
         else (inherit.made_composition if inherit else None),
+        weighed_g=r.weighed_g if r.made_composition is not None else (inherit.weighed_g if inherit else None),
     )
     session.add(m)
     session.flush()
@@ -487,6 +496,7 @@ def _audit_measurement(session: Session, store: CampaignStore, actor: str, m: Me
             "method": m.method, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
             "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id, "source": source,
             **({"made_composition": m.made_composition} if m.made_composition else {}),
+            **({"weighed_g": m.weighed_g} if m.weighed_g else {}),
             **({"linked_by_formula": [c.id for c in by_formula]} if by_formula else {}),
             **({"moved_from": {"alloy_id": moved_from.id, "formula": moved_from.formula,
                                "candidate_id": supersedes.candidate_id}} if moved_from else {}),
@@ -612,7 +622,7 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
             return (f"{said}) says single phase {_yes_no(m.single_phase)} and this result says "
                     f"{_yes_no(r.single_phase)}{fix}")
         same_ingot = r.candidate_id is not None and m.candidate_id == r.candidate_id  # a replicate weighs its own
-        if same_ingot and r.made_composition and m.made_composition and masses_differ(r.made_composition, m.made_composition):
+        if same_ingot and weighed_differ(r, m):
             return (f"{said}) recorded other masses weighed for this candidate; if these replace them (a mistyped "
                     f"mass), correct that result with them (hea-campaign result correct {m.id} --single-phase "
                     f"{'...' if m.single_phase is None else _yes_no(m.single_phase)} --weighed-g EL:G,...); if it is another ingot, confirm it: both are "
@@ -836,6 +846,7 @@ def _prepare_sheet(rows, unit: str, errors, report, batches: dict[int, str] | No
             if r.candidate_id is None:
                 raise CampaignError("a weigh sheet line needs its candidate_id")
             r.made_composition = _sheet_made(g, unit, r)
+            r.weighed_g = weighed_grams_text(g, unit) if r.made_composition is not None else None
         except (CampaignError, FormulaError) as exc:
             errors.append((g.line, str(exc)))
             continue
@@ -889,7 +900,7 @@ def _masses_only(session: Session, store: CampaignStore, rows: list[tuple[int, R
         out.append((line, ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=c.id,
                                       single_phase=m.single_phase, phases=m.phases, method=m.method,
                                       operator=m.operator, notes=m.notes, measured_on=m.measured_on,
-                                      made_composition=r.made_composition)))
+                                      made_composition=r.made_composition, weighed_g=r.weighed_g)))
     return out
 
 
@@ -1116,10 +1127,11 @@ def _differs_text(m: Measurement, found) -> str:
 
 
 def _with_masses(m: Measurement, r: ResultInput) -> ResultInput:
-    """The stored result ``m`` with the masses weighed (``r``'s made composition) added."""
+    """The stored result ``m`` with the masses weighed (``r``'s, and the composition made from them) added."""
     return ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=m.candidate_id,
                        single_phase=m.single_phase, phases=m.phases, method=m.method, operator=m.operator,
-                       notes=m.notes, measured_on=m.measured_on, made_composition=r.made_composition)
+                       notes=m.notes, measured_on=m.measured_on, made_composition=r.made_composition,
+                       weighed_g=r.weighed_g)
 
 
 def _label_from_phases(phases: str | None) -> str:
@@ -1169,12 +1181,13 @@ def correct_result(
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
             r.made_composition = _made_from(weighed_g, alloy, _ingot_of(session, store, old))
-        same_masses = weighed_g is None or (old.made_composition is not None
-                                            and not masses_differ(old.made_composition, r.made_composition))
+            r.weighed_g = parse_weighed_text(weighed_g, list(alloy.composition))
+        # the masses are kept as weighed: other masses are a change, even in the same proportions (another
+        # scale), and so are masses given to a result that recorded none (one stored before 0006 kept only
+        # the composition made); the same masses retyped ('10.1' as '10.10') are not
+        same_masses = weighed_g is None or (old.weighed_g is not None and same_weighed(old.weighed_g, r.weighed_g))
         if same_masses and _says_the_same(old, r, published=root is not None):
-            # only the composition made is kept, not the masses: masses in other proportions are a change,
-            # the same proportions at another scale (within the ingot's total) are not
-            made = "" if weighed_g is None else ", and these masses give the composition made it records"
+            made = "" if weighed_g is None else ", and these are the masses weighed it records"
             raise CampaignError(
                 f"measurement {old.id} already says {'single phase' if old.single_phase else 'not single phase'}"
                 f"{f' ({old.phases})' if old.phases else ''} with this method, date and notes{made}: nothing to "
@@ -1320,7 +1333,7 @@ def history(store: CampaignStore, formula: str, allow_capitals: bool = False) ->
                 action="measurement.correct" if m.supersedes_id else "measurement.add",
                 actor=entered_by.get(m.id, m.operator),  # who entered it (a correction: the corrector)
                 details={
-                    "operator": m.operator, "made_composition": m.made_composition,
+                    "operator": m.operator, "made_composition": m.made_composition, "weighed_g": m.weighed_g,
                     "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
                     "measured_on": m.measured_on, "notes": m.notes, "source": m.source,
                     "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id,

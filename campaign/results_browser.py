@@ -42,6 +42,8 @@ class ResultRow:
     superseded_by: int | None = None
     chain: list[int] = field(default_factory=list)  # oldest first; the last one is the result that counts
     moved_to: str | None = None  # the alloy its correction went to, when that is another alloy (a move)
+    made_composition: dict | None = None  # element -> atomic fraction made (from the masses weighed)
+    weighed_g: dict | None = None  # element -> grams weighed, as typed
 
     @property
     def current(self) -> bool:
@@ -103,7 +105,8 @@ def build_filter(formula: str = "", candidate: str = "", operator: str = "", sin
 def _row(m, formula: str) -> ResultRow:
     return ResultRow(id=m.id, formula=formula, single_phase=m.single_phase, phases=m.phases, method=m.method,
                      operator=m.operator, measured_on=m.measured_on, entered_at=m.entered_at,
-                     candidate_id=m.candidate_id, source=m.source, notes=m.notes, supersedes_id=m.supersedes_id)
+                     candidate_id=m.candidate_id, source=m.source, notes=m.notes, supersedes_id=m.supersedes_id,
+                     made_composition=m.made_composition, weighed_g=m.weighed_g)
 
 
 def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: int = LISTED) -> list[ResultRow]:

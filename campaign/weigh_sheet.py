@@ -16,10 +16,12 @@ from each stock bottle.  Mass columns are ``grams``/``weighed_g`` for
 The person fills ``weighed_g`` with what went into the crucible and, once the
 alloy is measured, ``single_phase`` (and ``phases``) on any line of the
 candidate; ``hea-campaign result import SHEET`` then records one measurement
-per candidate with a result, with the composition actually made
-(``made_composition``: moles from the weighed masses), which training uses
-instead of the nominal one.  Candidates without a result yet are skipped and
-counted, so the same sheet can be imported again as results come in.
+per candidate with a result, with the masses weighed (``weighed_g``: grams, each
+the decimal typed; a sheet in milligrams moved to grams without rounding) and
+the composition actually made (``made_composition``: moles from the weighed
+masses), which training uses instead of the nominal one.  Candidates without a
+result yet are skipped and counted, so the same sheet can be imported again as
+results come in.
 """
 
 from __future__ import annotations
@@ -85,6 +87,34 @@ def parse_weighed(text: str, elements: list[str]) -> dict[str, float]:
         raise CampaignError(f"give the weighed mass of every element of the alloy and no other: "
                             f"{', '.join(sorted(elements))} (got {', '.join(sorted(out))})")
     return out
+
+
+def parse_weighed_text(text: str, elements: list[str]) -> dict[str, str]:
+    """'Fe:10.10,Ni:9.875' -> {'Fe': '10.10', 'Ni': '9.875'}: the masses as typed (in grams), checked as
+    ``parse_weighed`` checks them; what the store keeps (``Measurement.weighed_g``)."""
+    parse_weighed(text, elements)  # every element once, each a positive number, or a CampaignError
+    typed = {}
+    for item in str(text).split(","):
+        m = _MASS_ITEM.match(item)
+        typed[m.group(1)] = grams_text(m.group(2))
+    return dict(sorted(typed.items()))
+
+
+_GRAMS_EXPONENT = {"g": 0, "mg": -3}  # a mass typed in this unit is so many powers of ten of a gram
+
+
+def grams_text(text: str, unit: str = "g") -> str:
+    """A mass typed in ``unit`` as the exact decimal of its grams, digits as typed: '10.10' stays '10.10' (the
+    balance's last digit), '4123.4' mg is '4.1234' (the decimal point moved, nothing rounded); no exponent."""
+    return format(Decimal(str(text).strip()).scaleb(_GRAMS_EXPONENT[unit]), "f")
+
+
+def same_weighed(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Whether two records of masses weighed say the same masses ('10.1' and '10.10' do)."""
+    try:
+        return set(a) == set(b) and all(Decimal(str(a[e])) == Decimal(str(b[e])) for e in a)
+    except ArithmeticError:
+        return a == b
 
 
 def render_sheet(rows: list[dict], unit: str, loss: dict[str, float], batch_id: int | None = None) -> bytes:
@@ -193,6 +223,13 @@ def weighed_masses(g: SheetCandidate, unit: str) -> dict[str, float] | None:
             raise CampaignError(f"candidate {g.candidate_id}: weighed mass of {element} must be positive, not {text}")
         out[element] = value * UNITS_PER[unit] / UNITS_PER["g"]
     return out
+
+
+def weighed_grams_text(g: SheetCandidate, unit: str) -> dict[str, str] | None:
+    """The masses filled in for a sheet candidate, in grams, each the exact decimal typed (``grams_text``);
+    None when none are filled.  Call after ``weighed_masses``, which refuses what is no mass."""
+    filled = {e: t.strip() for e, t in g.weighed.items() if t.strip()}
+    return {e: grams_text(t, unit) for e, t in sorted(filled.items())} if filled else None
 
 
 def target_grams(g: SheetCandidate, unit: str) -> float | None:

@@ -87,6 +87,9 @@ class Measurement(SQLModel, table=True):
     supersedes_id: int | None = Field(default=None, foreign_key="measurement.id", unique=True)
     # element -> atomic fraction actually made (from the weighed masses); None: the nominal composition
     made_composition: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # element -> grams weighed, as the decimal typed (a string: "10.10" keeps its last digit); the primary data
+    # made_composition is computed from; None: no masses recorded (migration 0006)
+    weighed_g: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class ModelVersion(SQLModel, table=True):

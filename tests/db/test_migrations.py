@@ -139,6 +139,7 @@ def test_0005_creates_the_index_for_candidates_by_p_and_downgrade_removes_it(see
     index = ("ix_candidate_campaign_p", ["campaign_id", "p_single", "id"])
     from hea_campaign.db.migrate import schema_requires
 
+    downgrade(engine, "0005")
     assert _index_columns(engine, "candidate").get(index[0]) == index[1] and schema_requires(engine) == "0.5.0"
     before = _row_counts(engine)
     downgrade(engine, "0004")
@@ -147,6 +148,43 @@ def test_0005_creates_the_index_for_candidates_by_p_and_downgrade_removes_it(see
     upgrade(engine, "0005")
     assert _index_columns(engine, "candidate").get(index[0]) == index[1]
     assert _row_counts(engine) == before and schema_requires(engine) == "0.5.0"
+
+
+def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(seeded_store, capsys):
+    """A store at revision 0005 holding lab results (one with a composition made) goes to 0006 with
+    ``db upgrade``: every row kept value for value, the new measurement.weighed_g NULL on each (their
+    masses were never stored); the upgraded store then keeps the masses of a new correction."""
+    from hea_campaign.campaign.results import correct_result, record_result
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.db.migrate import schema_requires
+
+    store = seeded_store
+    m = record_result(store, "Fe50Ni50", single_phase="yes", phases="FCC").measurement
+    weighed = correct_result(store, m.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
+    engine = store.engine
+    downgrade(engine, "0005")
+    assert "weighed_g" not in _columns(engine)["measurement"] and schema_requires(engine) == "0.5.0"
+    old_columns = _columns(engine)
+    before, old_rows = _row_counts(engine), _lab_rows(engine, old_columns)
+    with engine.connect() as conn:  # the composition made survives the way down; the masses do not
+        made = conn.execute(text("SELECT made_composition FROM measurement WHERE id = :i"), {"i": weighed.id}).scalar()
+    assert made is not None
+    with pytest.raises(Exception, match="db upgrade"):
+        ensure_schema(engine)  # an old store is refused until upgraded
+    engine.dispose()
+    assert main(["db", "upgrade", "--db", store.url]) == 0
+    assert "schema 0005 -> 0006" in capsys.readouterr().out
+    assert current_revision(engine) == "0006" and schema_requires(engine) == "0.6.0"
+    assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == old_rows
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM measurement WHERE weighed_g IS NOT NULL")).scalar() == 0
+    upgraded = CampaignStore.open(store.url)
+    fixed = correct_result(upgraded, weighed.id, single_phase="yes", weighed_g="Fe:9.70,Ni:10.25")
+    with upgraded.read() as s:
+        from hea_campaign.db.tables import Measurement
+
+        assert s.get(Measurement, fixed.id).weighed_g == {"Fe": "9.70", "Ni": "10.25"}
+        assert s.get(Measurement, weighed.id).weighed_g is None
 
 
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")

@@ -621,7 +621,7 @@ def test_a_correction_that_retypes_the_same_masses_is_nothing_to_correct(store):
     weighed = correct_result(store, m.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
     assert weighed.made_composition is not None
     before = counts(store)
-    with pytest.raises(CampaignError, match="with this method, date and notes, and these masses give the composition made it "
+    with pytest.raises(CampaignError, match="with this method, date and notes, and these are the masses weighed it "
                                              "records: nothing to correct"):
         correct_result(store, weighed.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.25")
     assert counts(store) == before

@@ -384,11 +384,16 @@ def test_result_correct_checks_the_total_of_the_masses_typed(store, tmp_path):
     with pytest.raises(CampaignError, match="add up to 0.02 g"):  # grams typed as kilograms
         correct_result(store, m, single_phase="yes", weighed_g="Cr:0.0031,Cu:0.0038,Fe:0.0043,Mn:0.0033,Ni:0.0055")
     with pytest.raises(CampaignError, match=r"already says single phase \(FCC\) with this method, date and notes, and "
-                                            r"these masses give the composition made it records: nothing to correct"):
-        correct_result(store, m, single_phase="yes", weighed_g="Cr:4.64295,Cu:5.6742,Fe:6.4533,Mn:4.9056,Ni:8.32395")
+                                            r"these are the masses weighed it records: nothing to correct"):
+        correct_result(store, m, single_phase="yes", weighed_g="Cr:3.09530,Cu:3.7828,Fe:4.3022,Mn:3.2704,Ni:5.54930")
     assert counts(store) == before
-    fixed = correct_result(store, m, single_phase="yes", weighed_g="Cr:3.1953,Cu:3.7828,Fe:4.3022,Mn:3.2704,Ni:5.5493")
-    assert fixed.supersedes_id == m
+    # the masses are kept as weighed: the same proportions at another scale (within the ingot) are other masses
+    scaled = correct_result(store, m, single_phase="yes",
+                            weighed_g="Cr:4.64295,Cu:5.6742,Fe:6.4533,Mn:4.9056,Ni:8.32395")
+    assert scaled.supersedes_id == m and scaled.weighed_g["Cr"] == "4.64295"
+    fixed = correct_result(store, scaled.id, single_phase="yes",
+                           weighed_g="Cr:3.1953,Cu:3.7828,Fe:4.3022,Mn:3.2704,Ni:5.5493")
+    assert fixed.supersedes_id == scaled.id
     by_formula = record_result(store, "FeNi", single_phase="yes").measurement  # no batch: an ingot export takes
     with pytest.raises(CampaignError, match=r"add up to 20000 g, where an ingot is 0\.1 g to 1000 g"):
         correct_result(store, by_formula.id, single_phase="yes", weighed_g="Fe:9750,Ni:10250")

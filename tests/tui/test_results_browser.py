@@ -347,9 +347,15 @@ async def test_a_mistyped_mass_is_corrected_from_the_browser_as_the_cli_does(see
         await pilot.click("#save-result")
         await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
         assert not masses.display and masses.value == ""  # a plain form again
-    with seeded_store.read() as s:
-        new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+        with seeded_store.read() as s:
+            new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
+        screen = await _open_browser_on(pilot, app, "FeNi", new.id)  # the panel shows the masses kept
+        table = screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(new.id)))
+        await pilot.pause()
+        assert "weighed 10.00 g Fe, 10.51 g Ni (total 20.51 g)" in str(screen.query_one("#result-chain").render())
     assert new.made_composition == made_composition({"Fe": 10.00, "Ni": 10.51})
+    assert new.weighed_g == {"Fe": "10.00", "Ni": "10.51"}  # the masses as typed, kept with the result
     assert (new.single_phase, new.phases) == (True, "FCC")
 
 

@@ -128,8 +128,8 @@ def register(app: typer.Typer) -> None:
         A blank single_phase is read from the row's phases when they are unambiguous (FCC: yes,
         FCC+BCC: no), also on a weigh sheet: leave phases blank until the lab has measured them. A
         sheet of a voided batch, or of one whose candidate was exported again, is refused.
-        A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the composition
-        actually made. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
+        A weigh sheet's filled weighed_g column (weighed_mg on a sheet exported in mg) records the masses
+        weighed (in grams, as typed) and the composition actually made from them. A row that contradicts a current lab result of a candidate's alloy (a fixed sheet re-imported) is refused,
         naming the measurement to correct instead. A formula typed all in capitals that also spells
         another alloy (CONI: C O N I, or CoNi?) is a bad row, unless --yes.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hea_campaign.campaign.importing import ImportReport
 
 from .money import usd
+from .results_text import made_text, weighed_text
 from .text import one_line
 
 
@@ -167,7 +168,9 @@ def _weighed_unstored(unstored: list[tuple[int, str]]) -> list[str]:
 
 
 def format_correction(m) -> str:
-    return (f"Recorded measurement {m.id}: {_result_text(m.single_phase, m.phases, m.method)}; "
+    weighed = weighed_text(getattr(m, "weighed_g", None))
+    return (f"Recorded measurement {m.id}: {_result_text(m.single_phase, m.phases, m.method)}"
+            f"{f', {weighed}' if weighed else ''}; "
             f"it supersedes measurement {m.supersedes_id}, which is kept in the history")  # fmt: skip
 
 
@@ -217,8 +220,9 @@ def format_history(h) -> str:
             if d.get("operator") and d["operator"] != e.actor:
                 text += f", measured by {d['operator']}"
             if d.get("made_composition"):
-                made = " ".join(f"{el}{100 * x:.2f}" for el, x in sorted(d["made_composition"].items()))
-                text += f", made (at.%) {made}"
+                text += f", {made_text(d['made_composition'])}"
+            if d.get("weighed_g"):
+                text += f", {weighed_text(d['weighed_g'])}"
             if d.get("source") and d["source"] not in ("lab", "correction"):
                 text += f", from {d['source']}"
             if d.get("notes"):

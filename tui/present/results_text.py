@@ -17,6 +17,29 @@ from rich.cells import cell_len, set_cell_size
 from .text import one_line
 
 
+def weighed_text(weighed: dict | None) -> str:
+    """The masses weighed for an ingot (``Measurement.weighed_g``: element -> grams as typed) with their total:
+    'weighed 9.75 g Fe, 10.250 g Ni (total 20.000 g)'; '' when none were recorded.  The masses are shown as
+    stored (the balance's digits), the total is their exact decimal sum."""
+    if not weighed:
+        return ""
+    from decimal import Decimal
+
+    masses = ", ".join(f"{one_line(grams)} g {one_line(el)}" for el, grams in sorted(weighed.items()))
+    try:
+        total = f" (total {format(sum(Decimal(str(g)) for g in weighed.values()), 'f')} g)"
+    except ArithmeticError:  # not a store's decimal: shown as it is, without a total
+        total = ""
+    return f"weighed {masses}{total}"
+
+
+def made_text(made: dict | None) -> str:
+    """The composition made (``Measurement.made_composition``, atomic fractions) as 'made (at.%) Fe48.54 Ni51.46'."""
+    if not made:
+        return ""
+    return "made (at.%) " + " ".join(f"{one_line(el)}{100 * float(x):.2f}" for el, x in sorted(made.items()))
+
+
 def yes_no(value: bool | None) -> str:
     return "?" if value is None else "yes" if value else "no"
 
@@ -184,6 +207,10 @@ def format_chain(chain: list, selected: int) -> str:
         when = r.day.isoformat() if r.measured_on else f"entered {r.day.isoformat()} (no measurement date)"
         lines.append(f"  {r.id:>6}  {when}  {what}{extra}  by {_who(r)}  [{mark}]"
                      + (f"  notes: {_note_lines(r.notes)}" if r.notes else ""))
+        weighed = "; ".join(t for t in (made_text(getattr(r, "made_composition", None)),
+                                        weighed_text(getattr(r, "weighed_g", None))) if t)
+        if weighed:
+            lines.append(f"          {weighed}")
     return "\n".join(lines)
 
 

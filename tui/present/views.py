@@ -15,6 +15,7 @@ from rich.text import Text
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 from .formulas import path_lines
+from .results_text import made_text, weighed_text
 from .text import one_line
 from .training_report import format_metrics
 
@@ -85,6 +86,7 @@ def lab_result_lines(results) -> list[str]:
         parts += [e(v) for v in (r["method"], r["measured_on"]) if v]
         parts += [f"by {e(r['operator'])}"] if r["operator"] else []
         parts += [f"notes: {e(r['notes'])}"] if r.get("notes") else []
+        parts += [e(t) for t in (made_text(r.get("made_composition")), weighed_text(r.get("weighed_g"))) if t]
         state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
         if r.get("moved_to"):
             state = f"  [dim](moved to {e(r['moved_to'])}: entered for the wrong alloy)[/]"
