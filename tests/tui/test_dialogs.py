@@ -218,7 +218,9 @@ async def test_exporting_an_alloy_measured_since_asks_first(fixed_store, tmp_pat
             await pilot.pause()
             app.screen.query_one("#ok").press()
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query(answer))
-            question = shown_text(app.screen.query_one(".modal-title"))
+            title = app.screen.query_one(".modal-title")
+            await wait_for(pilot, lambda: title.size.height)  # laid out: drawn before that, it showed nothing
+            question = shown_text(title)
             assert f"measurement {m.id} says multi phase" in question, question
             assert not out.exists()
             app.screen.query_one(answer).press()
