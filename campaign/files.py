@@ -84,3 +84,20 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False,
     if step:
         step("renamed")
     fsync_dir(folder)
+
+
+def write_failure(exc: OSError, path: str | os.PathLike) -> str:
+    """Why writing ``path`` failed, in words, naming the place written to (not a file read from).
+
+    A full disk names the folder whose disk is full; a file-size limit (``ulimit -f``) and a used-up
+    quota are said as such; anything else gives the system's reason."""
+    import errno
+
+    path = Path(path)
+    if exc.errno == errno.ENOSPC:
+        return f"the disk holding {path.parent} is full (no space left on the device)"
+    if exc.errno == errno.EFBIG:
+        return f"a file-size limit (ulimit -f) stopped writing {path} (file too large)"
+    if exc.errno == errno.EDQUOT:
+        return f"the disk quota for {path.parent} is used up"
+    return f"could not write {path}: {exc.strerror or exc}"
