@@ -91,6 +91,9 @@ def _backup(engine: Engine, url: str, path: str | Path) -> BackupResult:
     except BackupError as exc:
         _remove_made(made, target.parent)
         raise CampaignError(f"backup failed, no file was written: {exc}") from exc
+    except BaseException:  # a Ctrl+C while copying the store: its temporary file is gone, so are the folders made
+        _remove_made(made, target.parent)
+        raise
     result = BackupResult(report.path, report.integrity, report.counts, report.size_bytes, created_folder=made)
     created: list[Path] = []  # what copying the checkpoints made, in order (files and the .models folder)
     try:

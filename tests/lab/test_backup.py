@@ -332,3 +332,16 @@ def test_a_full_destination_is_named_not_the_store(store, tmp_path, monkeypatch)
     said = str(got.value)
     assert f"the disk holding {tmp_path} is full" in said and "store could not" not in said, said
     assert not [p for p in _left_in(tmp_path) if p.startswith(("b.db", ".b.db"))]
+
+
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
+def test_a_ctrl_c_while_the_store_is_copied_leaves_no_folder_it_made(store, tmp_path, monkeypatch):
+    import hea_campaign.campaign.backup as campaign_backup
+
+    def interrupted(engine, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(campaign_backup, "backup_sqlite", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        backup(store, tmp_path / "new" / "deeper" / "b.db")
+    assert not (tmp_path / "new").exists()
