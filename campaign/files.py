@@ -84,3 +84,30 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = False,
     if step:
         step("renamed")
     fsync_dir(folder)
+
+
+def write_failure(exc: OSError, path: str | os.PathLike) -> str:
+    """Why writing ``path`` failed, in words, naming the place written to (not a file read from).
+
+    A full disk names the folder whose disk is full; a file-size limit (``ulimit -f``) and a used-up
+    quota are said as such; anything else gives the system's reason."""
+    import errno
+
+    if exc.errno == errno.EFBIG:
+        return f"a file-size limit (ulimit -f) stopped writing {path} (file too large)"
+    reason = write_reason(exc, path)
+    return reason if reason.startswith("the disk") else f"could not write {path}: {reason}"
+
+
+def write_reason(exc: OSError, path: str | os.PathLike) -> str:
+    """``write_failure`` without the file's name where the reason does not need it."""
+    import errno
+
+    path = Path(path)
+    if exc.errno == errno.ENOSPC:
+        return f"the disk holding {path.parent} is full (no space left on the device)"
+    if exc.errno == errno.EFBIG:
+        return "a file-size limit (ulimit -f) stopped the write (file too large)"
+    if exc.errno == errno.EDQUOT:
+        return f"the disk quota for {path.parent} is used up"
+    return str(exc.strerror or exc)

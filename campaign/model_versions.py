@@ -32,7 +32,7 @@ from hea_campaign.db.engine import READ_ONLY_SAYS, is_file_store, store_file, un
 from hea_campaign.db.tables import ModelVersion
 
 from .errors import CampaignError
-from .files import fsync_dir, new_temp_file
+from .files import fsync_dir, new_temp_file, write_reason
 from .store import CampaignStore, current_user
 from .training_set import TrainingSet, snapshot
 
@@ -268,7 +268,14 @@ def _save(store: CampaignStore, rows: _Rows, seed: int, ssvae, model_out, fitted
         trees_sha = _write_trees(_trees_file(ckpt), fitted.scorer)  # loads rebuild the trees from this file
         if trees_sha:
             extra["scorer_trees_sha256"] = trees_sha
-    return ckpt, save_checkpoint(ssvae, ckpt, metrics=metrics, extra=extra, arrays=arrays)
+    try:
+        return ckpt, save_checkpoint(ssvae, ckpt, metrics=metrics, extra=extra, arrays=arrays)
+    except BaseException as exc:  # no version will name the trees written for it
+        _trees_file(ckpt).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise CampaignError(f"could not write the checkpoint {ckpt}: {write_reason(exc, ckpt)}; "
+                                f"nothing was saved") from None
+        raise
 
 
 def _record(store: CampaignStore, rows: _Rows, config, metrics: dict, ckpt: Path, sha: str, seed: int,
@@ -523,8 +530,15 @@ def _stored_trees(path: Path, sha256: str | None):
             fh.close()
 
 
+def _trees_not_written(exc: OSError, path: Path) -> CampaignError:
+    """A trees file that could not be written fails the training (a full disk, a file-size limit): kept
+    without it, the version would refit its forests at every load, and the disk would be full for the
+    next write anyway.  Nothing is left behind."""
+    return CampaignError(f"could not write the scorer's trees {path}: {write_reason(exc, path)}; nothing was saved")
+
+
 def _write_trees(path: Path, scorer) -> str | None:
-    """Write the scorer's trees atomically; their sha256, or None when nothing was written.
+    """Write the scorer's trees atomically; their sha256, or None when there are none (no forest).
 
     Written straight into the temporary file (not built in memory first) and hashed as it is
     read back in chunks, so writing costs no second copy of the trees."""
@@ -535,8 +549,8 @@ def _write_trees(path: Path, scorer) -> str | None:
         return None
     try:
         fd, tmp = new_temp_file(path)
-    except OSError:
-        return None
+    except OSError as exc:
+        raise _trees_not_written(exc, path) from None
     digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -547,10 +561,10 @@ def _write_trees(path: Path, scorer) -> str | None:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         os.replace(tmp, path)
-    except OSError:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        return None
+        raise _trees_not_written(exc, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

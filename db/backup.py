@@ -16,6 +16,7 @@ name, which must not exist (a backup never overwrites anything).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import sqlite3
@@ -29,7 +30,10 @@ from .engine import BUSY_TIMEOUT_MS, is_sqlite
 
 
 class BackupError(RuntimeError):
-    """The backup could not be made or did not check out; no file was left behind."""
+    """The backup could not be made or did not check out; no file was left behind.
+
+    A copy that could not be written (a full disk, a file-size limit) raises ``OSError`` naming the
+    destination instead, so that the caller says the destination, not the store, is at fault."""
 
 
 @dataclass
@@ -49,6 +53,9 @@ def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Rows per table (sqlite3 connection)."""
     return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(conn)}
 
+
+_SQLITE_FULL = 13  # "database or disk is full": the only file SQLite writes here is the copy
+_SQLITE_IOERR_WRITE = 778  # SQLITE_IOERR | 3 << 8: a write that failed (EFBIG and EIO alike)
 
 LOG_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -122,6 +129,10 @@ def backup_sqlite(engine: Engine, dest: str | os.PathLike) -> BackupReport:
             finally:
                 dst.close()
         except sqlite3.DatabaseError as exc:  # a damaged page met while copying, a full disk, ...
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_FULL:  # writing the copy, not the store
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dest)) from None
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) == _SQLITE_IOERR_WRITE:
+                raise OSError(errno.EIO, "the write failed (disk I/O error or a file-size limit)", str(dest)) from None
             raise BackupError(f"the store could not be read or copied ({exc})") from None
         finally:
             raw.close()

@@ -14,6 +14,7 @@ folder is fsynced; a crash leaves either the old file or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -84,6 +85,30 @@ def _new_temp(path: Path) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
+class _Recording:
+    """The file ``torch.save`` writes through, keeping the ``OSError`` of a failed write (a full disk, a
+    file-size limit): torch turns it into a ``RuntimeError`` ("unexpected pos ...") that says neither."""
+
+    def __init__(self, fh):
+        self.fh, self.error = fh, None
+
+    def write(self, data):
+        try:
+            return self.fh.write(data)
+        except OSError as exc:
+            if self.error is None:
+                self.error = exc
+            raise
+
+    def flush(self):
+        return self.fh.flush()
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` (errno and reason kept) naming ``path``."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
+
+
 def save_checkpoint(
     model: SSVAE,
     path: str | os.PathLike,
@@ -93,6 +118,9 @@ def save_checkpoint(
 ) -> str:
     """Write ``model`` (with config, vocabulary, scaler, metrics) to ``path``
     atomically; return the file's sha256.
+
+    A write that fails (a full disk, a file-size limit) raises ``OSError`` with its errno and
+    ``path`` as the file name, and leaves no file behind.
 
     ``arrays`` (name -> numpy array) are stored as tensors inside the same
     file, so whatever they hold (the rows a version learned from, its flag
@@ -110,19 +138,30 @@ def save_checkpoint(
         "arrays": {str(k): torch.as_tensor(np.asarray(v)).clone() for k, v in (arrays or {}).items()},
         "torch_version": str(torch.__version__),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _new_temp(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _new_temp(path)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            torch.save(payload, fh)
+            out = _Recording(fh)
+            try:
+                torch.save(payload, out)
+            except RuntimeError:
+                if out.error is None:
+                    raise
+                raise _naming(out.error, path) from None  # torch reports a failed write as a RuntimeError
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        try:
+    except OSError as exc:  # a full disk, a file-size limit: name the checkpoint, not its temporary file
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        raise _naming(exc, path) from None
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
     try:  # make the rename durable
         dfd = os.open(path.parent, os.O_RDONLY)

@@ -268,3 +268,68 @@ def test_training_a_store_that_cannot_be_written_is_refused_before_it_trains(sto
     with pytest.raises(CampaignError, match="cannot be written from here"):
         retrain(store, epochs=1)
     assert list_versions(store) == []
+
+
+def test_a_full_disk_while_the_checkpoint_is_written_fails_the_training_in_one_line(trained_store, monkeypatch):
+    """torch.save's "unexpected pos" RuntimeError showed as an internal error; the trees file stayed."""
+    import errno
+
+    from hea_campaign.campaign import model_versions
+    from hea_campaign.campaign.errors import CampaignError
+    import os
+
+    from hea_campaign.campaign.model_versions import list_versions
+
+    folder = model_versions.models_dir(trained_store)
+    before = set(folder.iterdir()) if folder.exists() else set()
+    real = os.fdopen
+
+    class Full:  # the disk fills up after the first 100 bytes of the checkpoint (its trees were written)
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, data):
+            self.fh.write(bytes(data[:100]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    def fdopen(fd, *a, **k):
+        fh = real(fd, *a, **k)
+        return Full(fh) if ".pt." in os.readlink(f"/proc/self/fd/{fd}") else fh
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    n_versions = len(list_versions(trained_store))
+    with pytest.raises(CampaignError, match=r"could not write the checkpoint .*\.pt: the disk holding .* is full"):
+        train_version(trained_store, seed=4, epochs=1)
+    assert set(folder.iterdir()) == before  # neither the checkpoint, its temporary file, nor its trees
+    assert len(list_versions(trained_store)) == n_versions
+
+
+def test_a_full_disk_while_the_trees_are_written_fails_the_training(trained_store, monkeypatch):
+    """The trees file was silently not written (training said nothing, loads refitted the forests)."""
+    import errno
+
+    import numpy as np
+
+    from hea_campaign.campaign import model_versions
+    from hea_campaign.campaign.errors import CampaignError
+
+    folder = model_versions.models_dir(trained_store)
+    before = set(folder.iterdir()) if folder.exists() else set()
+
+    def full(fh, **arrays):
+        fh.write(b"PK\x03\x04 partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(CampaignError, match=r"could not write the scorer's trees .*\.trees\.npz: the disk holding"):
+        train_version(trained_store, seed=5, epochs=1)
+    assert set(folder.iterdir()) == before

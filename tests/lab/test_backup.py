@@ -186,3 +186,162 @@ def test_a_checkpoint_that_is_not_the_versions_is_refused_where_it_is_found(trai
     with pytest.raises(CampaignError, match="sha256"):
         load_version(get_version(restored))
     restored.close()
+
+
+# --- a destination that fills up (or is interrupted) while the checkpoints are copied ---------------
+
+
+def _left_in(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _store_file(store) -> Path:
+    from sqlalchemy.engine import make_url
+
+    return Path(make_url(store.url).database)
+
+
+def _checkpoint(store) -> Path:
+    con = sqlite3.connect(_store_file(store))
+    (path,) = con.execute("SELECT checkpoint_path FROM model_version").fetchone()
+    con.close()
+    return Path(path)
+
+
+def _fill_up_after(monkeypatch, nbytes: int, exc: BaseException) -> None:
+    """The destination takes ``nbytes`` of a checkpoint copy, part of the next chunk, then ``exc``."""
+    from hea_campaign.campaign import backup as backup_module
+
+    left = {"n": nbytes}
+
+    def write(out, chunk):
+        if len(chunk) > left["n"]:
+            out.write(chunk[: left["n"]])
+            out.flush()
+            raise exc
+        left["n"] -= len(chunk)
+        out.write(chunk)
+
+    monkeypatch.setattr(backup_module, "_write", write)
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_disk_full_during_the_checkpoint_copy_leaves_no_half_backup(trained_store, tmp_path, monkeypatch):
+    import errno
+
+    (tmp_path / "bk").mkdir()
+    _fill_up_after(monkeypatch, 1000, OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(CampaignError) as got:
+        backup(trained_store, tmp_path / "bk" / "lab.db")
+    said = str(got.value)
+    assert f"the disk holding {tmp_path / 'bk' / 'lab.models'} is full" in said, said
+    assert str(_checkpoint(trained_store).parent) not in said  # not the source's name
+    assert _left_in(tmp_path / "bk") == []  # neither the .db nor a cut-short checkpoint nor the folder
+
+    monkeypatch.undo()  # space freed: the retry makes a whole backup that restores
+    r = backup(trained_store, tmp_path / "bk" / "lab.db")
+    from hea_campaign.model.checkpoint import load_checkpoint
+
+    con = sqlite3.connect(_store_file(trained_store))
+    sha = {Path(p).name: d for p, d in con.execute("SELECT checkpoint_path, checkpoint_sha256 FROM model_version")}
+    con.close()
+    for name, digest in sha.items():
+        load_checkpoint(r.models / name, expected_sha256=digest)
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_ctrl_c_during_the_checkpoint_copy_leaves_no_half_backup(trained_store, tmp_path, monkeypatch):
+    _fill_up_after(monkeypatch, 1000, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        backup(trained_store, tmp_path / "new" / "lab.db")
+    assert not (tmp_path / "new").exists()  # the folder the backup made goes too
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_file_size_limit_during_the_checkpoint_copy_leaves_no_half_backup(trained_store, tmp_path):
+    """A real ``ulimit -f``: the kernel refuses the write past the limit (Python ignores SIGXFSZ)."""
+    import resource
+
+    pt = _checkpoint(trained_store)
+    db_size = _store_file(trained_store).stat().st_size
+    limit = db_size + 64 * 1024
+    assert pt.stat().st_size > limit, "the test needs a checkpoint larger than the store"
+    (tmp_path / "bk").mkdir()
+    old = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old[1]))
+    try:
+        with pytest.raises(CampaignError, match=r"a file-size limit \(ulimit -f\) stopped writing .*lab\.models"):
+            backup(trained_store, tmp_path / "bk" / "lab.db")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old)
+    assert _left_in(tmp_path / "bk") == []
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_cut_short_checkpoint_already_in_the_models_folder_is_refused_not_kept(trained_store, tmp_path):
+    (tmp_path / "bk").mkdir()
+    whole = backup(trained_store, tmp_path / "bk" / "first.db")
+    pt = next(f for f in whole.models.iterdir() if f.suffix == ".pt")
+    (tmp_path / "bk" / "lab.models").mkdir()
+    (tmp_path / "bk" / "lab.models" / pt.name).write_bytes(pt.read_bytes()[:1000])  # what a full disk left
+    with pytest.raises(CampaignError, match=f"{pt.name} is already there and is not the file"):
+        backup(trained_store, tmp_path / "bk" / "lab.db")
+    assert not (tmp_path / "bk" / "lab.db").exists()
+    assert _left_in(tmp_path / "bk" / "lab.models") == [pt.name]  # not removed: this run did not make it
+
+    for f in whole.models.iterdir():  # the same files (sha256 checked) are kept and count as copied
+        (tmp_path / "bk" / "lab.models" / f.name).write_bytes(f.read_bytes())
+    r = backup(trained_store, tmp_path / "bk" / "lab.db")
+    assert r.models == tmp_path / "bk" / "lab.models" and r.model_files == whole.model_files
+
+
+@pytest.mark.sqlite_only("the model folder beside a SQLite store file")
+def test_a_checkpoint_changed_on_disk_is_not_copied_and_is_named(trained_store, tmp_path):
+    from hea_campaign.tui.present.report import format_backup
+
+    pt = _checkpoint(trained_store)
+    changed = tmp_path / "moved" / pt.name  # a copy of its own: the session's template is shared
+    changed.parent.mkdir()
+    changed.write_bytes(pt.read_bytes()[:-8] + b"tampered")
+    con = sqlite3.connect(_store_file(trained_store))
+    with con:
+        con.execute("UPDATE model_version SET checkpoint_path = ?", (str(changed),))
+    con.close()
+    r = backup(trained_store, tmp_path / "lab.db")
+    assert pt.name in r.models_damaged and not (tmp_path / "lab.models" / pt.name).exists()
+    assert f"so not copied: {pt.name}" in format_backup(r)
+
+
+def test_a_full_destination_is_named_not_the_store(store, tmp_path, monkeypatch):
+    """SQLite's "database or disk is full" while writing the copy: the destination is full, the store is fine."""
+    from hea_campaign.db import backup as db_backup
+
+    real, calls = db_backup.table_counts, []
+
+    def full_on_the_copy(conn):
+        calls.append(conn)
+        if len(calls) == 2:  # the source's counts first, then the copy's
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = 13
+            raise exc
+        return real(conn)
+
+    monkeypatch.setattr(db_backup, "table_counts", full_on_the_copy)
+    with pytest.raises(CampaignError) as got:
+        backup(store, tmp_path / "b.db")
+    said = str(got.value)
+    assert f"the disk holding {tmp_path} is full" in said and "store could not" not in said, said
+    assert not [p for p in _left_in(tmp_path) if p.startswith(("b.db", ".b.db"))]
+
+
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
+def test_a_ctrl_c_while_the_store_is_copied_leaves_no_folder_it_made(store, tmp_path, monkeypatch):
+    import hea_campaign.campaign.backup as campaign_backup
+
+    def interrupted(engine, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(campaign_backup, "backup_sqlite", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        backup(store, tmp_path / "new" / "deeper" / "b.db")
+    assert not (tmp_path / "new").exists()

@@ -314,4 +314,8 @@ def format_backup(r) -> str:
                      f"beside it under the same name, e.g. {one_line(r.path.name)} with {one_line(r.models.name)})")
     if r.models_missing:
         lines.append(f"  not found, so not copied: {', '.join(r.models_missing)} (retrain to propose again)")
+    damaged = getattr(r, "models_damaged", ())
+    if damaged:
+        lines.append(f"  changed on disk (not the file the store records), so not copied: {', '.join(damaged)} "
+                     f"(retrain to propose again)")
     return "\n".join(lines)
