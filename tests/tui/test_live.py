@@ -126,3 +126,15 @@ async def test_a_backup_restored_under_the_store_is_said_and_shown_and_then_writ
     with sqlite3.connect(f"file:{tmp_path / 'old' / db.name}?mode=ro", uri=True) as conn:
         assert conn.execute("SELECT status FROM candidate WHERE id IN (2, 3) ORDER BY id").fetchall() == \
             [("proposed",), ("proposed",)]
+
+
+async def test_p_is_shown_as_the_cli_shows_it(fixed_store):  # noqa: F811
+    """p = 0.6449 showed as 0.65 in the table (rounded to 0.645 first) and 0.64 in `candidates`."""
+    from hea_campaign.db.tables import Candidate
+
+    with fixed_store.write() as session:
+        session.get(Candidate, 2).p_single = 0.6449
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        assert app.query_one("#candidate-table").get_cell("2", "p").text == "0.64"

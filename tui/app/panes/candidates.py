@@ -297,7 +297,7 @@ class CandidatesPane(Vertical):
             reason = reason[: REASON_WIDTH - 1] + "…"
         cost = round(c.cost_per_kg, 2) if c.cost_per_kg is not None else None
         density = round(c.density, 2) if c.density is not None else None
-        return ("x" if cid in self.selected else "", cid, formula, round(c.p_single, 3), c.status, cost, density,
+        return ("x" if cid in self.selected else "", cid, formula, c.p_single, c.status, cost, density,
                 _flags(c), change, f"v{c.model_version_id}", reason)
 
     def _make_cells(self, cid: int) -> tuple[Cell, ...]:
