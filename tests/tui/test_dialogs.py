@@ -229,3 +229,26 @@ async def test_exporting_an_alloy_measured_since_asks_first(fixed_store, tmp_pat
                 await pilot.press("escape")
                 await pilot.pause()
         await wait_for(pilot, lambda: out.exists())
+
+
+@pytest.mark.parametrize("dialog", ["error", "reason", "export", "fail", "help", "simulate"])
+async def test_every_dialog_has_its_own_footer(fixed_store, dialog):  # noqa: F811
+    """Over the Candidates tab, the dialogs showed the tab's footer (a Approve, r Reject, ...), keys that
+    do nothing while a dialog is up; each now names its own (Esc and what it does)."""
+    from hea_campaign.tui.app.modals import ErrorModal, ExportModal, FailModal, HelpScreen, ReasonModal
+    from hea_campaign.tui.app.simulation_screen import SimulationScreen
+
+    from .test_screen_fit import screen_lines
+
+    made = {"error": lambda: ErrorModal("Cannot do that", "no"), "reason": lambda: ReasonModal("Why?"),
+            "export": lambda: ExportModal(2, "batch.csv"), "fail": lambda: FailModal("Why did it fail?"),
+            "help": lambda: HelpScreen("keys"), "simulate": lambda: SimulationScreen()}[dialog]
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        screen = made()
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        bottom = screen_lines(app)[-1]
+        assert "Approve" not in bottom and "Reject" not in bottom and "esc" in bottom, bottom

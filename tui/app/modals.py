@@ -29,6 +29,7 @@ class ErrorModal(ModalScreen[None]):
             yield Label(self.title_text, classes="modal-title")
             yield Static(Text(plain(self.message)), id="error-message")  # user text: never markup
             yield Button("Close", variant="error", id="close")
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss()
@@ -54,6 +55,7 @@ class ReasonModal(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value
@@ -125,6 +127,7 @@ class ExportModal(ModalScreen[dict | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_mount(self) -> None:
         self.query_one("#mass", Input).focus()
@@ -212,6 +215,7 @@ class FailModal(ModalScreen[dict | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Record failure", variant="error", id="ok")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "ok":
@@ -280,6 +284,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll", can_focus=True):  # arrows and PageDown scroll it at 80x24
                 yield Static(Text(self.text) if isinstance(self.text, str) else self.text)
             yield Button("Close", id="close")
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss()

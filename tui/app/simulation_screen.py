@@ -23,6 +23,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from hea_campaign.tui.present.simulation_request import DEFAULT_STRATEGIES
 
+from .footer import KeyFooter
+
 ABOUT = ("A replay of yan2021 with the labels hidden: does the loop find single-phase alloys faster than "
          "random choice? The CLI's --quick run (400 alloys, rounds of 4, short trainings); the plot is saved "
          "here as a PNG. The full run: hea-campaign simulate --plot FILE.")
@@ -55,6 +57,7 @@ class SimulationScreen(ModalScreen[None]):
                 yield Button("Close", id="sim-close")
             yield ProgressBar(id="sim-progress", show_eta=True)
             yield Static("", id="sim-status", markup=False)
+        yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_mount(self) -> None:
         self.query_one("#sim-progress", ProgressBar).display = False  # an idle bar animates
