@@ -120,3 +120,13 @@ def test_the_detail_says_why_it_lies_outside(trained_store):
     update_design_space(trained_store, banned=frozenset({element}))
     d = candidate_detail(trained_store, cid, with_shap=False)
     assert f"outside the current design space: {element} is banned" in candidate_detail_text(d).plain
+
+
+def test_a_page_says_it_only_when_asked(store):
+    """The TUI's table pages through candidate_page and does not show it: no cost there unless asked."""
+    from hea_campaign.campaign.read_models import candidate_page
+
+    [a, b] = insert_candidates(store, [OUT, IN])
+    update_design_space(store, banned=frozenset({"Cu"}))
+    assert [r.outside_space for r in candidate_page(store).rows] == [(), ()]
+    assert [r.outside_space for r in candidate_page(store, check_space=True).rows] == [("Cu is banned",), ()]
