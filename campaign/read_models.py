@@ -40,7 +40,7 @@ class CandidateView:
     cost_per_kg: float | None = None  # USD, raw materials, as computed when proposed
     density: float | None = None  # g/cm3, rule-of-mixtures estimate, as computed when proposed
     outside_space: tuple[str, ...] = ()  # why it lies outside the campaign's current design space (empty: inside,
-    # or not asked: candidate lists, approve, the detail and export ask; design_space.outside_current_space)
+    # or not asked: candidates(), approve and candidate_detail ask, candidate_page with check_space)
 
     @property
     def flag_names(self) -> tuple[str, ...]:
