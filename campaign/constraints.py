@@ -320,43 +320,62 @@ def _upper_vector(constraints: Constraints, vocabulary: Sequence[str]) -> np.nda
     return np.array([constraints.upper(e) for e in vocabulary])
 
 
-def violations(fraction_row: np.ndarray, constraints: Constraints, vocabulary: Sequence[str], prices=None) -> list[str]:
-    """Human-readable reasons why one composition breaks the constraints (empty if none)."""
+def violations(fraction_row: np.ndarray, constraints: Constraints, vocabulary: Sequence[str], prices=None, *,
+               short: bool = False) -> list[str]:
+    """Human-readable reasons why one composition breaks the constraints (empty if none).
+
+    The same checks as ``satisfies``; ``short`` words each reason as a note does ("Cu is banned",
+    "12.19 USD/kg > 12", "3 elements < 4", "Fe 40 at.% > 35")."""
     x = np.asarray(fraction_row)
     out = []
+
+    def say(long: str, brief: str) -> None:
+        out.append(brief if short else long)
+
     mask = constraints.allowed_mask(vocabulary)
     bad = [vocabulary[i] for i in np.flatnonzero((x > 1e-9) & ~mask)]
-    if bad:
+    if bad and not short:
         out.append(f"contains elements that are not allowed: {', '.join(bad)}")
+    for el in bad if short else ():
+        out.append(f"{el} is banned" if el in constraints.banned else f"{el} is not allowed")
     n = int((x > 1e-9).sum())
     if constraints.max_elements is not None and n > constraints.max_elements:
-        out.append(f"has {n} elements, more than the maximum of {constraints.max_elements}")
+        say(f"has {n} elements, more than the maximum of {constraints.max_elements}",
+            f"{n} elements > {constraints.max_elements}")
     if n < constraints.min_elements:
-        out.append(f"has {n} elements, fewer than the minimum of {constraints.min_elements}")
+        say(f"has {n} elements, fewer than the minimum of {constraints.min_elements}",
+            f"{n} elements < {constraints.min_elements}")
     index = {e: i for i, e in enumerate(vocabulary)}
     for el, lo in constraints.min_fraction.items():
         if x[index[el]] < lo - 1e-9:
-            out.append(f"{el} is {100 * x[index[el]]:.1f} at.%, below the minimum {100 * lo:.1f}")
+            say(f"{el} is {100 * x[index[el]]:.1f} at.%, below the minimum {100 * lo:.1f}",
+                f"{el} {_pct(round(x[index[el]], 9))} at.% < {_pct(lo)}")
     for el, hi in constraints.max_fraction.items():
         if x[index[el]] > hi + 1e-9:
-            out.append(f"{el} is {100 * x[index[el]]:.1f} at.%, above the maximum {100 * hi:.1f}")
+            say(f"{el} is {100 * x[index[el]]:.1f} at.%, above the maximum {100 * hi:.1f}",
+                f"{el} {_pct(round(x[index[el]], 9))} at.% > {_pct(hi)}")
     for i in np.flatnonzero(x > 1e-9):
         el = vocabulary[i]
         if x[i] < constraints.element_min - 1e-9:
-            out.append(f"{el} is {100 * x[i]:.1f} at.%, below the per-element minimum {100 * constraints.element_min:g}")
+            say(f"{el} is {100 * x[i]:.1f} at.%, below the per-element minimum {100 * constraints.element_min:g}",
+                f"{el} {_pct(round(x[i], 9))} at.% < {_pct(constraints.element_min)}")
         elif x[i] > constraints.upper(el) + 1e-9 and not x[i] > constraints.max_fraction.get(el, 1.0) + 1e-9:
-            out.append(f"{el} is {100 * x[i]:.1f} at.%, above the per-element maximum {100 * constraints.upper(el):g}")
+            say(f"{el} is {100 * x[i]:.1f} at.%, above the per-element maximum {100 * constraints.upper(el):g}",
+                f"{el} {_pct(round(x[i], 9))} at.% > {_pct(constraints.upper(el))}")
     if constraints.max_cost_per_kg is not None or constraints.max_density is not None:
         from .economics import cost_per_kg, density, price_table
 
         if constraints.max_cost_per_kg is not None:
             cost = float(cost_per_kg(x[None], vocabulary, prices or price_table())[0])
             if not cost <= constraints.max_cost_per_kg + 1e-9:
-                out.append(f"costs {cost:.2f} USD/kg, above the maximum {constraints.max_cost_per_kg:g}")
+                say(f"costs {cost:.2f} USD/kg, above the maximum {constraints.max_cost_per_kg:g}",
+                    f"{cost:.2f} USD/kg > {constraints.max_cost_per_kg:g}" if cost == cost
+                    else f"no price for an element (limit {constraints.max_cost_per_kg:g} USD/kg)")
         if constraints.max_density is not None:
             rho = float(density(x[None], vocabulary)[0])
             if rho > constraints.max_density + 1e-9:
-                out.append(f"density about {rho:.2f} g/cm3, above the maximum {constraints.max_density:g}")
+                say(f"density about {rho:.2f} g/cm3, above the maximum {constraints.max_density:g}",
+                    f"{rho:.2f} g/cm3 > {constraints.max_density:g}")
     return out
 
 

@@ -236,3 +236,47 @@ def parse_element_bounds(text: str | None, what: str) -> dict[str, float]:
             raise CampaignError(f"{what} names {el} twice")
         out[el] = v / 100.0
     return out
+
+
+def outside_reasons(formulas: Mapping, settings: Mapping) -> dict:
+    """Why each composition lies outside the design space and price list in ``settings`` (a campaign's),
+    short reasons ("Cu is banned", "12.19 USD/kg > 12"); ``formulas`` maps any key (a candidate id) to a
+    canonical formula, and only keys outside the space come back.
+
+    The proposal's own check (``constraints.satisfies``) picks the rows, ``violations`` says why: a space
+    tightened after candidates were proposed leaves them standing, and approving or exporting one
+    should say so."""
+    import numpy as np
+
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    from .chemistry import FormulaError, parse_formula
+    from .constraints import satisfies, violations
+
+    if not formulas:
+        return {}
+    space, prices = constraints_from_settings(settings), prices_from_settings(settings)
+    keys, comps = [], []
+    for key, formula in formulas.items():
+        try:
+            comps.append(parse_formula(formula))
+        except FormulaError:  # pragma: no cover - stored formulas are canonical
+            continue
+        keys.append(key)
+    extra = sorted({e for c in comps for e in c.elements} - set(DEFAULT_VOCABULARY))
+    vocabulary = [*DEFAULT_VOCABULARY, *extra]
+    if not keys:
+        return {}
+    X = np.stack([c.vector(vocabulary) for c in comps])
+    ok = satisfies(X, space, vocabulary, prices)
+    return {keys[i]: tuple(violations(X[i], space, vocabulary, prices, short=True) or ["outside the design space"])
+            for i in np.flatnonzero(~ok)}
+
+
+def outside_current_space(store: CampaignStore, formulas: Mapping) -> dict:
+    """``outside_reasons`` under the campaign's current design space and price list (one read of its settings)."""
+    if not formulas:
+        return {}
+    with store.read() as session:
+        settings = dict(_campaign(session, store).settings or {})
+    return outside_reasons(formulas, settings)

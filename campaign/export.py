@@ -114,6 +114,8 @@ class ExportResult:
     rows: list[dict] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)  # what reconciling interrupted exports did first
     loss: dict[str, float] = field(default_factory=dict)  # weigh sheet loss allowances (element -> fraction)
+    outside_space: dict[int, tuple[str, ...]] = field(default_factory=dict)  # candidate id -> why it lies outside
+    # the campaign's current design space (exported all the same: a warning, the scientist may mean it)
 
     @property
     def batch_cost(self) -> tuple[float | None, int]:
@@ -478,6 +480,7 @@ def export_batch(
         rows=pending.rows,
         recovered=pending.recovered,
         loss=losses,
+        outside_space=pending.outside_space,
     )
 
 
@@ -513,12 +516,13 @@ class _Pending:
     elements: list[str]
     created: object  # datetime
     recovered: object  # what reconcile_in settled of earlier interrupted exports
+    outside_space: dict  # candidate id -> why it lies outside the current design space
 
 
 def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured: bool, losses: dict,
               total_units: float, mass: float, unit: str, fmt: str, out: Path) -> _Pending:
     """Render the batch and record it as pending, committed before the file can appear."""
-    from .design_space import prices_from_settings
+    from .design_space import outside_reasons, prices_from_settings
 
     with store.write() as session:
         recovered = reconcile_in(session, store, actor)
@@ -527,7 +531,9 @@ def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured
         if said:
             raise _already_measured(said)
         alloys = q.alloys_by_id(session, store.campaign_id, [c.alloy_id for c in candidates])
-        prices = prices_from_settings(dict(session.get(Campaign, store.campaign_id).settings or {}))
+        settings = dict(session.get(Campaign, store.campaign_id).settings or {})
+        prices = prices_from_settings(settings)
+        outside = outside_reasons({c.id: alloys[c.alloy_id].formula for c in candidates}, settings)
         rows = [_row(c, alloys[c.alloy_id], total_units, mass, unit, prices) for c in candidates]
         elements = sorted({ln.element for r in rows for ln in r["elements"]})
         unused = sorted(set(losses) - set(elements))
@@ -544,7 +550,7 @@ def _announce(store: CampaignStore, actor: str, ids, status: str, allow_measured
         data = _render(store, rows, elements, total_units, unit, fmt, actor, created, losses, batch.id)
         batch.file_sha256 = digest = hashlib.sha256(data).hexdigest()
         session.add(batch)
-        pending = _Pending(batch.id, data, digest, ids_out, rows, elements, created, recovered)
+        pending = _Pending(batch.id, data, digest, ids_out, rows, elements, created, recovered, outside)
         _step("rendered")
     return pending
 

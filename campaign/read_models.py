@@ -39,13 +39,15 @@ class CandidateView:
     path: tuple[dict, ...] = ()  # inversion steps: {"step", "p", "formula"}
     cost_per_kg: float | None = None  # USD, raw materials, as computed when proposed
     density: float | None = None  # g/cm3, rule-of-mixtures estimate, as computed when proposed
+    outside_space: tuple[str, ...] = ()  # why it lies outside the campaign's current design space (empty: inside,
+    # or not asked: candidates(), approve and candidate_detail ask, candidate_page with check_space)
 
     @property
     def flag_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.flags)
 
     @classmethod
-    def from_row(cls, row, formula: str) -> CandidateView:
+    def from_row(cls, row, formula: str, outside_space=()) -> CandidateView:
         u = row.uncertainty or {}  # a listed row (store.LISTED_COLUMNS) has the two numbers as columns instead
 
         def number(key):
@@ -60,6 +62,7 @@ class CandidateView:
             uncertainty=dict(row.uncertainty or {}), latent_z=tuple(float(z) for z in (row.latent_z or [])),
             path=tuple(dict(s) for s in (row.path or [])),
             cost_per_kg=number("cost_usd_per_kg"), density=number("density_g_cm3"),
+            outside_space=tuple(outside_space),
         )
 
 
@@ -120,7 +123,16 @@ def candidates(store: CampaignStore, status: str | None = None, flag: str | None
     """Candidates in id order, filtered in the database; with ``limit``, one page from ``offset``."""
     from .candidates import list_candidates
 
-    return [CandidateView.from_row(c, f) for c, f in list_candidates(store, status, flag, limit, offset)]
+    rows = list_candidates(store, status, flag, limit, offset)
+    outside = _outside(store, rows)
+    return [CandidateView.from_row(c, f, outside.get(c.id, ())) for c, f in rows]
+
+
+def _outside(store: CampaignStore, rows) -> dict:
+    """Why each of these (candidate, formula) rows lies outside the current design space (one settings read)."""
+    from .design_space import outside_current_space
+
+    return outside_current_space(store, {c.id: f for c, f in rows})
 
 
 def count_candidates(store: CampaignStore, status: str | None = None, flag: str | None = None) -> int:
@@ -140,14 +152,17 @@ class CandidatePageView:
 
 def candidate_page(store: CampaignStore, status: str | None = None, flag: str | None = None, sort: str = "id",
                    descending: bool = False, limit: int = 200, offset: int = 0,
-                   counts: tuple[int, int] | None = None) -> CandidatePageView:
+                   counts: tuple[int, int] | None = None, check_space: bool = False) -> CandidatePageView:
     """One page of candidates, filtered, sorted (``campaign.candidates.CANDIDATE_SORTS``) and counted
     by the database (or ``counts``, (everything, total), kept from a page of the same filter);
-    ``flag`` ``"-"`` means no flag."""
+    ``flag`` ``"-"`` means no flag.  ``check_space``: say which rows lie outside the current design space
+    (about 0.1 s for 200 rows outside it; the TUI's table does not show it, so it does not ask)."""
     from .candidates import candidate_page as page
 
     p = page(store, status, flag, sort, descending, limit, offset, counts)
-    return CandidatePageView(tuple(CandidateView.from_row(c, f) for c, f in p.rows), p.offset, p.total, p.everything)
+    outside = _outside(store, p.rows) if check_space else {}
+    return CandidatePageView(tuple(CandidateView.from_row(c, f, outside.get(c.id, ())) for c, f in p.rows),
+                             p.offset, p.total, p.everything)
 
 
 def candidate_ids(store: CampaignStore, status: str | None = None, among=None) -> list[int]:
@@ -168,7 +183,8 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     from .candidates import candidate_detail as detail
 
     d = detail(store, candidate_id, with_shap=with_shap)
-    return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula), d.formula, d.start_formula,
+    outside = _outside(store, [(d.candidate, d.formula)]).get(d.candidate.id, ())
+    return CandidateDetailView(CandidateView.from_row(d.candidate, d.formula, outside), d.formula, d.start_formula,
                                d.composition, d.descriptors, d.training_range, d.shap,
                                tuple(d.nearest_measured), d.cost_per_kg, d.cost_per_ingot, d.ingot_g, d.density,
                                d.price_source, tuple(d.lab_results), d.shap_head_p, d.scored,
@@ -186,8 +202,9 @@ def model_version(row) -> ModelVersionView:
     return ModelVersionView.from_row(row)
 
 
-def candidate_views(store: CampaignStore, rows) -> list[CandidateView]:
-    """Candidates returned by a lifecycle service (approve, reject), with their formulas (one query)."""
+def candidate_views(store: CampaignStore, rows, *, check_space: bool = False) -> list[CandidateView]:
+    """Candidates returned by a lifecycle service (approve, reject), with their formulas (one query);
+    ``check_space`` says which lie outside the current design space (approve warns of them)."""
     from sqlmodel import select
 
     from hea_campaign.db.tables import Alloy
@@ -197,13 +214,15 @@ def candidate_views(store: CampaignStore, rows) -> list[CandidateView]:
         return []
     with store.read() as session:
         formulas = dict(session.exec(select(Alloy.id, Alloy.formula).where(Alloy.id.in_(alloy_ids))).all())
-    return [CandidateView.from_row(r, formulas.get(r.alloy_id, "")) for r in rows]
+    pairs = [(r, formulas.get(r.alloy_id, "")) for r in rows]
+    outside = _outside(store, pairs) if check_space else {}
+    return [CandidateView.from_row(r, f, outside.get(r.id, ())) for r, f in pairs]
 
 
 def approve(store: CampaignStore, ids, *, by: str | None = None, reason: str | None = None) -> list[CandidateView]:
     from . import lifecycle
 
-    return candidate_views(store, lifecycle.approve(store, ids, by=by, reason=reason))
+    return candidate_views(store, lifecycle.approve(store, ids, by=by, reason=reason), check_space=True)
 
 
 def reject(store: CampaignStore, ids, *, by: str | None = None, reason: str | None = None) -> list[CandidateView]:

@@ -34,10 +34,13 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
             f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
             f"{_num(u.get('cost_usd_per_kg'), '.2f', 8)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
             f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {','.join(c.flag_names) or '-'}"
+            + ("  outside space" if getattr(c, "outside_space", ()) else "")
         )
     legend = ["p2: independent second opinion (k nearest neighbours)"] * any(
         (c.uncertainty or {}).get("second_opinion") for c in rows)
     legend += ["at.%: change from the start alloy"] * any(c.change_at_pct is not None for c in rows)
+    legend += ["outside space: not in the current design space (hea-campaign candidate ID says why)"] * any(
+        getattr(c, "outside_space", ()) for c in rows)
     lines.append("; ".join(legend + ["USD/kg: raw materials at the prices when proposed (hea-campaign candidate ID: "
                                      "today's)", "g/cm3: rule-of-mixtures estimate"]))
     if total is not None:

@@ -247,7 +247,19 @@ def format_history(h) -> str:
 def format_transitions(candidates, status: str) -> str:
     ids = ", ".join(str(c.id) for c in candidates)
     reason = candidates[0].status_reason if candidates else None
-    return f"{len(candidates)} candidate(s) {status}: {ids}" + (f" (reason: {one_line(reason)})" if reason else "")
+    head = f"{len(candidates)} candidate(s) {status}: {ids}" + (f" (reason: {one_line(reason)})" if reason else "")
+    note = outside_space_note({c.id: c.outside_space for c in candidates if getattr(c, "outside_space", ())}, status)
+    return head + (f"\n{note}" if note else "")
+
+
+def outside_space_note(outside: dict, done: str) -> str:
+    """Candidates ``done`` (approved, exported) although they lie outside the campaign's current design space
+    (a space tightened after they were proposed), one line each with why; empty when none."""
+    if not outside:
+        return ""
+    lines = [f"warning: candidate {cid} is outside the current design space: {'; '.join(map(one_line, why))}"
+             for cid, why in sorted(outside.items())]
+    return "\n".join(lines + [f"  {done} all the same; hea-campaign space show shows the space"])
 
 
 def format_export(r) -> str:
@@ -270,7 +282,8 @@ def format_export(r) -> str:
                         "weighed and single_phase, then: hea-campaign result import FILE")  # fmt: skip
     for note in getattr(r, "recovered", []):
         lines.append(f"  first settled an interrupted export: {note}")
-    return "\n".join(lines)
+    note = outside_space_note(getattr(r, "outside_space", {}), "exported")
+    return "\n".join(lines + ([note] if note else []))
 
 
 def export_notice(r) -> str:
@@ -278,7 +291,9 @@ def export_notice(r) -> str:
     total, unpriced = r.batch_cost
     cost = "" if total is None else f"; raw materials {usd(total)} for one ingot of each" + (
         f" ({unpriced} without a price left out)" if unpriced else "")
-    return f"Batch {r.batch_id}: {len(r.candidate_ids)} candidate(s) written to {one_line(r.path)}{cost}"
+    note = outside_space_note(getattr(r, "outside_space", {}), "exported")
+    return f"Batch {r.batch_id}: {len(r.candidate_ids)} candidate(s) written to {one_line(r.path)}{cost}" + (
+        f"\n{note}" if note else "")
 
 
 def _loss_words(loss: dict[str, float]) -> str:

@@ -102,6 +102,8 @@ def candidate_detail_text(d) -> Text:
         f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
         f"proposal run {c.proposal_run_id}   origin {e(c.origin)}",
         *([f"[b]Note[/b] (the last approval, rejection or failure): {e(c.status_reason)}"] if c.status_reason else []),
+        *([f"[yellow]outside the current design space[/]: {e('; '.join(c.outside_space))}"]
+          if getattr(c, "outside_space", ()) else []),
         f"p(single phase) [b]{c.p_single:.3f}[/b]"
         + (f"   from {e(d.start_formula)}" if d.start_formula else "")
         + (f"   change {c.change_at_pct:.1f} at.%" if c.change_at_pct is not None else "")

@@ -396,6 +396,12 @@ class CandidatesPane(Vertical):
         changed = getattr(read_models, verb)(self.app.store, ids, by=self.app.actor, reason=reason or None)
         self._after_change(ids, changed)
         self.notify(f"{PAST_TENSE[verb]} {len(changed)} candidate(s): {', '.join(map(str, ids))}")
+        from hea_campaign.tui.present.report import outside_space_note
+
+        note = outside_space_note({c.id: c.outside_space for c in changed if c.outside_space},
+                                   PAST_TENSE[verb].lower())
+        if note:  # a warning, not a refusal: the scientist may approve it on purpose
+            self.notify(note, severity="warning", timeout=15, markup=False)
         # after the table has been redrawn: the dashboard's refresh takes a while with many alloys
         self.call_after_refresh(self.post_message, self.Changed())
 
@@ -565,7 +571,8 @@ class CandidatesPane(Vertical):
         self.reload()
         from hea_campaign.tui.present.report import export_notice
 
-        self.notify(export_notice(result), timeout=10, markup=False)  # a path may hold [brackets]
+        self.notify(export_notice(result), timeout=15 if result.outside_space else 10, markup=False,
+                    severity="warning" if result.outside_space else "information")  # a path may hold [brackets]
         self.post_message(self.Changed())
 
     def on_worker_state_changed(self, event) -> None:
