@@ -312,6 +312,7 @@ def test_a_checkpoint_changed_on_disk_is_not_copied_and_is_named(trained_store, 
     assert f"so not copied: {pt.name}" in format_backup(r)
 
 
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
 def test_a_full_destination_is_named_not_the_store(store, tmp_path, monkeypatch):
     """SQLite's "database or disk is full" while writing the copy: the destination is full, the store is fine."""
     from hea_campaign.db import backup as db_backup
