@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
@@ -717,6 +717,8 @@ class ResultsImportReport:
     proportions: list[tuple[int, str, str]] = field(default_factory=list)  # (line, formula, its at.% note)
     # (line, formula, measurement, at.%, candidate, its formula): new alloys next to a candidate the lab made
     near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
+    # alloys this import wrote to whose current results now disagree (left out of training)
+    now_conflicting: list[str] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -982,12 +984,28 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                     d, cand, formula = near[0]
                     report.near_candidates.append((line, r.source_formula or done.alloy.formula,
                                                    done.measurement.id, d, cand.id, formula))
+        report.now_conflicting = _conflicting_among(session, report.measurement_ids)
         if todo:
             q.audit(session, actor=actor, action="results.import", entity="campaign", entity_id=store.campaign_id,
                     campaign_id=store.campaign_id,
                     payload={"source": path.name, "sha256": digest, "rows": report.rows,
                              "measurement_ids": report.measurement_ids})  # fmt: skip
     return report
+
+
+def _conflicting_among(session: Session, measurement_ids: list[int]) -> list[str]:
+    """The formulas of the alloys of these measurements whose current results disagree (as the
+    database's trigger left their label state), sorted."""
+    if not measurement_ids:
+        return []
+    session.flush()
+    a, m = Alloy.__table__, Measurement.__table__
+    found = set()
+    for i in range(0, len(measurement_ids), 500):
+        part = measurement_ids[i : i + 500]
+        found.update(session.execute(select(a.c.formula).join(m, m.c.alloy_id == a.c.id)
+                                     .where(m.c.id.in_(part)).where(a.c.label_state == "conflict")).scalars())
+    return sorted(found)
 
 
 def _meaning(r: ResultInput) -> str:

@@ -639,3 +639,23 @@ def test_a_result_that_makes_its_alloys_results_disagree_says_so(store, tmp_path
     disagrees = record_result(store, "CoCrFeNi", single_phase="no", measured_on="2026-01-03")
     assert disagrees.now_conflicting
     assert "the current results of CoCrFeNi now disagree" in format_recorded_result(disagrees)
+
+
+def test_an_import_that_makes_alloys_results_disagree_names_them(store, tmp_path):
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.tui.present.report import format_results_import
+
+    lit = "formula,single_phase\n" + "".join(f"Fe{n}Ni,yes\n" for n in range(2, 13)) + "CoCrFeNi,yes\n"
+    import_csv(store, _csv(tmp_path, lit, name="lit.csv"))
+    one = import_results(store, _csv(tmp_path, "formula,single_phase\nCoCrFeNi,no\nCoNi,yes\n"))
+    assert one.now_conflicting == ["CoCrFeNi"]
+    text = format_results_import(one)
+    assert "the current results of 1 alloy(s) now disagree" in text and "left out of training" in text
+    assert "\n    CoCrFeNi" in text and "CoNi" not in text
+    many = import_results(store, _csv(tmp_path, "formula,single_phase\n"
+                                      + "".join(f"Fe{n}Ni,no\n" for n in range(2, 13)), name="many.csv"))
+    assert len(many.now_conflicting) == 11
+    text = format_results_import(many)
+    assert "11 alloy(s) now disagree" in text and "... and 3 more" in text
+    agrees = import_results(store, _csv(tmp_path, "formula,single_phase\nCoNi,yes\n", name="again.csv"))
+    assert "disagree" not in format_results_import(agrees)
