@@ -42,10 +42,10 @@ composition actually made from the weighed masses.
 ``correct_result`` restates the result: ``single_phase`` (required) is taken
 as given, and the phases carry over only while the label stays (a corrected
 label never keeps a phase list that contradicts it); method and measured_on
-are inherited from the corrected measurement unless given; the operator and
-the notes are the correction's own (the operator defaults to whoever enters
-the correction), and ``history`` shows every entry under the person who
-entered it.  The candidate link and the composition made are kept, unless the
+are inherited from the corrected measurement unless given, and so is the
+operator (who measured it; whoever enters the correction when the corrected
+result names none); the notes are the correction's own, and ``history`` shows
+every entry under the person who entered it.  The candidate link and the composition made are kept, unless the
 correction moves the result to the candidate or alloy it was really for
 (``result_moves``).
 """
@@ -1220,9 +1220,9 @@ def _published_root(session: Session, m: Measurement) -> Measurement | None:
 def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) -> bool:
     """A correction that would restate the result as it is (a form saved unchanged, an entry retyped).
 
-    Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
-    them out of a correction of a result that has them is a change, and is stored.  A published result
-    has no operator: whoever restates it as it is changes nothing."""
+    Notes are the correction's own (none given: no notes), so leaving them out of a correction of a
+    result that has them is a change, and is stored; the operator carries over unless given.  A
+    published result has no operator: whoever restates it as it is changes nothing."""
     return (old.single_phase == r.single_phase and normalise_phases(old.phases) == r.phases and old.method == r.method
             and old.measured_on == r.measured_on and old.notes == r.notes
             and (published or old.operator == r.operator))
@@ -1275,10 +1275,10 @@ def restated(old: Measurement, alloy: Alloy, *, single_phase, phases, method, op
         source_formula=alloy.formula,
         candidate_id=None,
         single_phase=single,
-        # the phases carry over with the label they belong to; method and date always carry over
+        # the phases carry over with the label they belong to; method, operator and date always carry over
         phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
         method=_check_text(method, "method", MAX_METHOD) or old.method,
-        operator=_check_operator(operator) or actor,
+        operator=_check_operator(operator) or old.operator or actor,
         notes=_check_text(notes, "notes", MAX_NOTES),
         measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
     )

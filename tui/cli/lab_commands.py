@@ -150,7 +150,8 @@ def register(app: typer.Typer) -> None:
         method: Method = None,
         notes: Notes = None,
         measured_on: MeasuredOn = None,
-        operator: Operator = None,
+        operator: Annotated[Optional[str], typer.Option(
+            "--operator", metavar="NAME", help="Who measured (defaults to the corrected result's).")] = None,
         candidate: Annotated[Optional[int], typer.Option(
             "--candidate", metavar="ID", help="Move the result to this exported candidate: it was entered "
                                               "for the wrong one.")] = None,  # fmt: skip
@@ -172,9 +173,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Enter a corrected result; it supersedes the old one (which is kept).
 
-        Left out, the method and the measurement date are the old result's, and so are its phases
-        when the label stays the same; notes are the correction's own, and the operator is who
-        enters it unless --operator says otherwise. With --candidate or --formula the result moves to
+        Left out, the method, the measurement date and the operator (who measured it) are the old
+        result's, and so are its phases when the label stays the same; notes are the correction's own. With --candidate or --formula the result moves to
         the candidate or alloy it was really for: that one becomes measured, and the candidate it
         leaves awaits its own result again (exported) unless another result is for it.
 
