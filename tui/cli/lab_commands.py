@@ -352,18 +352,28 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten); "
                                                                "a missing folder is made.")],
         db: DbOption = None,
-        campaign: CampaignOption = "default",
+        campaign: Annotated[Optional[str], typer.Option("--campaign", metavar="NAME", hidden=True)] = None,
     ) -> None:
         """Copy a SQLite store safely while it is in use, and check the copy.
 
-        Works on a store of any schema version (before `db upgrade`, or from a newer hea-campaign).
+        The copy holds the whole store, every campaign in it, and the model checkpoints the store names
+        go to <FILE stem>.models beside it. Works on a store of any schema version (before `db upgrade`,
+        or from a newer hea-campaign).
+
+        To restore: close every program using the store; move it away with its -wal and -shm files
+        (mv hea-campaign.db* old/); then hea-campaign backup hea-campaign.db --db backups/lab.db (the
+        checkpoints go to hea-campaign.models).
 
         Example: hea-campaign backup backups/campaign-2026-11-28.db
         """
         from hea_campaign.campaign.backup import backup_at
+        from hea_campaign.campaign.errors import CampaignError
 
         from ..present.report import format_backup
 
+        if campaign is not None:  # a copy of one campaign does not exist: say so rather than copy them all
+            raise CampaignError("backup copies the whole store, every campaign in it (and restoring one puts "
+                                "every campaign back): leave out --campaign")
         echo(format_backup(backup_at(db, path)))
 
 
