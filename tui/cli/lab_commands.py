@@ -352,7 +352,9 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten); "
                                                                "a missing folder is made.")],
         db: DbOption = None,
-        campaign: Annotated[Optional[str], typer.Option("--campaign", metavar="NAME", hidden=True)] = None,
+        campaign: Annotated[Optional[str], typer.Option(
+            "--campaign", metavar="NAME", help="Refused: a backup copies the whole store, every campaign in it "
+                                               "(so does a restore).")] = None,  # fmt: skip
     ) -> None:
         """Copy a SQLite store safely while it is in use, and check the copy.
 
