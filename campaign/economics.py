@@ -27,6 +27,7 @@ from functools import cache
 
 import numpy as np
 
+from .datasets import separator_hint
 from .errors import CampaignError, cut
 
 DENSITY_NOTE = "rule-of-mixtures estimate (ideal mixing)"
@@ -97,6 +98,9 @@ def read_price_list(text: str, name: str = "price list") -> dict[str, float]:
     reader = csv.DictReader(io.StringIO(text))
     cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
     if "element" not in cols or "usd_per_kg" not in cols:
+        hint = separator_hint(list(reader.fieldnames or []))  # 'element;usd_per_kg' is one column
+        if hint:
+            raise CampaignError(f"{name}: {hint}")
         raise CampaignError(f"{name}: needs the columns element and usd_per_kg (got {', '.join(cols) or 'none'})")
     out: dict[str, float] = {}
     problems = []

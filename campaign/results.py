@@ -43,10 +43,10 @@ composition actually made from them.
 ``correct_result`` restates the result: ``single_phase`` (required) is taken
 as given, and the phases carry over only while the label stays (a corrected
 label never keeps a phase list that contradicts it); method and measured_on
-are inherited from the corrected measurement unless given; the operator and
-the notes are the correction's own (the operator defaults to whoever enters
-the correction), and ``history`` shows every entry under the person who
-entered it.  The candidate link and the composition made are kept, unless the
+are inherited from the corrected measurement unless given, and so is the
+operator (who measured it; whoever enters the correction when the corrected
+result names none); the notes are the correction's own, and ``history`` shows
+every entry under the person who entered it.  The candidate link and the composition made are kept, unless the
 correction moves the result to the candidate or alloy it was really for
 (``result_moves``).
 """
@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
@@ -728,6 +728,8 @@ class ResultsImportReport:
     proportions: list[tuple[int, str, str]] = field(default_factory=list)  # (line, formula, its at.% note)
     # (line, formula, measurement, at.%, candidate, its formula): new alloys next to a candidate the lab made
     near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
+    # alloys this import wrote to whose current results now disagree (left out of training)
+    now_conflicting: list[str] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -990,12 +992,28 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
                     d, cand, formula = near[0]
                     report.near_candidates.append((line, r.source_formula or done.alloy.formula,
                                                    done.measurement.id, d, cand.id, formula))
+        report.now_conflicting = _conflicting_among(session, report.measurement_ids)
         if todo:
             q.audit(session, actor=actor, action="results.import", entity="campaign", entity_id=store.campaign_id,
                     campaign_id=store.campaign_id,
                     payload={"source": path.name, "sha256": digest, "rows": report.rows,
                              "measurement_ids": report.measurement_ids})  # fmt: skip
     return report
+
+
+def _conflicting_among(session: Session, measurement_ids: list[int]) -> list[str]:
+    """The formulas of the alloys of these measurements whose current results disagree (as the
+    database's trigger left their label state), sorted."""
+    if not measurement_ids:
+        return []
+    session.flush()
+    a, m = Alloy.__table__, Measurement.__table__
+    found = set()
+    for i in range(0, len(measurement_ids), 500):
+        part = measurement_ids[i : i + 500]
+        found.update(session.execute(select(a.c.formula).join(m, m.c.alloy_id == a.c.id)
+                                     .where(m.c.id.in_(part)).where(a.c.label_state == "conflict")).scalars())
+    return sorted(found)
 
 
 def _meaning(r: ResultInput) -> str:
@@ -1212,9 +1230,9 @@ def _published_root(session: Session, m: Measurement) -> Measurement | None:
 def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) -> bool:
     """A correction that would restate the result as it is (a form saved unchanged, an entry retyped).
 
-    Notes and operator are the correction's own (none given: no notes, whoever enters it), so leaving
-    them out of a correction of a result that has them is a change, and is stored.  A published result
-    has no operator: whoever restates it as it is changes nothing."""
+    Notes are the correction's own (none given: no notes), so leaving them out of a correction of a
+    result that has them is a change, and is stored; the operator carries over unless given.  A
+    published result has no operator: whoever restates it as it is changes nothing."""
     return (old.single_phase == r.single_phase and normalise_phases(old.phases) == r.phases and old.method == r.method
             and old.measured_on == r.measured_on and old.notes == r.notes
             and (published or old.operator == r.operator))
@@ -1267,10 +1285,10 @@ def restated(old: Measurement, alloy: Alloy, *, single_phase, phases, method, op
         source_formula=alloy.formula,
         candidate_id=None,
         single_phase=single,
-        # the phases carry over with the label they belong to; method and date always carry over
+        # the phases carry over with the label they belong to; method, operator and date always carry over
         phases=check_phases(phases if phases is not None or single != old.single_phase else old.phases, single),
         method=_check_text(method, "method", MAX_METHOD) or old.method,
-        operator=_check_operator(operator) or actor,
+        operator=_check_operator(operator) or old.operator or actor,
         notes=_check_text(notes, "notes", MAX_NOTES),
         measured_on=check_measured_on(parse_measured_on(measured_on)) or old.measured_on,
     )

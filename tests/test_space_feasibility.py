@@ -417,6 +417,36 @@ def test_a_refused_space_set_keeps_the_old_price_list_and_no_prices_removes_it(o
     assert "not both" in refused(capsys, "space", "set", "--prices", str(six), "--no-prices")
 
 
+def test_a_price_list_separated_by_semicolons_says_so_as_result_import_does(on_store, capsys, tmp_path):
+    """`element;usd_per_kg` read as one column said "needs the columns element and usd_per_kg (got
+    element;usd_per_kg)"; now the separator hint that result import and import give."""
+    semi, other = tmp_path / "p3.csv", tmp_path / "p4.csv"
+    semi.write_text("element;usd_per_kg\nCo;30\n")
+    other.write_text("elem,usd\nCo,30\n")
+    line = refused(capsys, "space", "set", "--prices", str(semi))
+    assert line == ("error: p3.csv: the header is one column 'element;usd_per_kg': the file looks separated by "
+                    "semicolons; save it as comma-separated CSV (with '.' as the decimal point)")
+    assert "needs the columns element and usd_per_kg (got elem, usd)" in refused(capsys, "space", "set", "--prices",
+                                                                                  str(other))
+    assert "lab price list" not in show(on_store).price_summary
+
+
+def test_space_show_lists_the_lab_prices_and_does_not_say_nothing_is_set(on_store, capsys, tmp_path):
+    """After `space set --prices p.csv` alone, `space show` ended "(defaults: no design space has been set ...)"
+    and named the priced elements without their prices."""
+    prices = tmp_path / "p.csv"
+    prices.write_text("element,usd_per_kg\nNi,15.5\nCo,30\n")
+    assert "no design space has been set" in cli(capsys, "space", "show")[1]
+    assert cli(capsys, "space", "set", "--prices", str(prices))[0] == 0
+    code, out, _ = cli(capsys, "space", "show")
+    assert code == 0 and "no design space has been set" not in out
+    assert "lab prices: Co 30, Ni 15.5 USD/kg" in out.splitlines()
+    assert "(default limits: only a lab price list has been set for this campaign" in out
+    assert cli(capsys, "space", "set", "--elements", "4-5")[0] == 0
+    code, out, _ = cli(capsys, "space", "show")
+    assert "lab prices: Co 30, Ni 15.5 USD/kg" in out.splitlines() and "default" not in out
+
+
 def test_an_element_maximum_below_the_per_element_minimum_says_the_element_is_in_effect_banned(on_store, capsys):
     """`--max Cr:3` with every element present at 5 to 35 at.%: Cr can never be present. Said (as `--min Fe:0.1`
     says its own no-op), with how to allow a little Cr instead; `space show` marks it too."""

@@ -712,7 +712,8 @@ class CampaignMachine(RuleBasedStateMachine):
         (new_id,) = self._take_new_measurements([{
             "alloy_id": old[M["alloy_id"]], "single_phase": int(single), "phases": self._phases_kept(old, single, phases),
             "method": clean(method) or old[M["method"]],
-            "operator": clean(operator) or ACTOR,  # the correction's own: who enters it, unless given
+            # who measured it carries over (a published result names no one: who enters it), unless given
+            "operator": clean(operator) or old[M["operator"]] or ACTOR,
             "notes": clean(notes),
             "measured_on": measured_on.isoformat() if measured_on else old[M["measured_on"]],
             "source": "correction", "source_formula": formula, "source_key": None,
@@ -731,13 +732,13 @@ class CampaignMachine(RuleBasedStateMachine):
 
     def _says_the_same(self, old: tuple, single, phases, method, operator, notes, measured_on,
                        published: bool = False) -> bool:
-        """A correction that would restate ``old`` unchanged (the service refuses it); notes and operator are
-        the correction's own (none given: no notes, whoever enters it); a published result has no operator."""
+        """A correction that would restate ``old`` unchanged (the service refuses it); notes are the correction's
+        own (none given: no notes), the operator carries over unless given; a published result has no operator."""
         return (old[M["single_phase"]] is not None and bool(old[M["single_phase"]]) == single
                 and self._phases_kept(old, single, phases) == normalise_phases(old[M["phases"]])
                 and (clean(method) or old[M["method"]]) == old[M["method"]]
                 and (measured_on.isoformat() if measured_on else old[M["measured_on"]]) == old[M["measured_on"]]
-                and clean(notes) == old[M["notes"]] and (published or (clean(operator) or ACTOR) == old[M["operator"]]))
+                and clean(notes) == old[M["notes"]] and (published or (clean(operator) or old[M["operator"]] or ACTOR) == old[M["operator"]]))
 
     @staticmethod
     def _phases_kept(old: tuple, single: bool, phases: str | None) -> str | None:
@@ -770,7 +771,8 @@ class CampaignMachine(RuleBasedStateMachine):
         (new_id,) = self._take_new_measurements([{
             "alloy_id": self.alloys[self.cand_formula[target]], "single_phase": int(single),
             "phases": self._phases_kept(old, single, None),
-            "method": old[M["method"]], "operator": ACTOR, "notes": None, "measured_on": old[M["measured_on"]],
+            "method": old[M["method"]], "operator": old[M["operator"]] or ACTOR, "notes": None,
+            "measured_on": old[M["measured_on"]],
             "source": "correction", "source_formula": self.cand_formula[target], "source_key": None,
             "candidate_id": target, "supersedes_id": mid,
         }])  # fmt: skip

@@ -509,7 +509,7 @@ def test_detail_and_export_carry_nearest_alloys_cost_and_density(trained_store, 
     from dataclasses import replace
 
     assert f"measurement {first.id}: single phase (FCC), XRD, by [bold]ana  (corrected by a later entry)" in text
-    assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by ben" in text
+    assert f"measurement {second.id}: multi phase (FCC+BCC), XRD, by [bold]ana" in text  # who measured it, kept
     assert "uncertainty score (the other class's conformal p-value)" in text and "latent_density" not in text
     assert "; ambiguity of p " in text  # names, not keys; the ambiguity beside the score
     kept = {k: v for k, v in view.candidate.uncertainty.items() if k != "ambiguity"}

@@ -87,6 +87,31 @@ def test_backup_makes_a_missing_folder_and_says_so(store, tmp_path, monkeypatch,
 
 
 @pytest.mark.sqlite_only("SQLite online backup of a store file")
+@pytest.mark.parametrize("name", ["nosuch", "default"])
+def test_backup_refuses_campaign_as_it_copies_every_campaign(store, tmp_path, monkeypatch, capsys, name):
+    """`backup x.db --campaign nosuch` succeeded, copying the whole store: one line now, nothing made."""
+    from hea_campaign.tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["backup", "backups/x.db", "--campaign", name, "--db", store.url]) == 2
+    out = capsys.readouterr()
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: backup copies the whole store, every campaign in it")
+    assert "leave out --campaign" in lines[0] and "Traceback" not in out.err + out.out
+    assert not (tmp_path / "backups").exists()
+
+
+def test_backup_help_says_how_to_restore(capsys):
+    from hea_campaign.tui.cli import main
+
+    assert main(["backup", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "every campaign in it" in text and "To restore: close every program using the store" in text
+    assert "mv hea-campaign.db* old/" in text and "hea-campaign backup hea-campaign.db --db backups/lab.db" in text
+    assert "hea-campaign.models" in text
+
+
+@pytest.mark.sqlite_only("SQLite online backup of a store file")
 def test_a_failed_backup_leaves_no_folder_it_made(store, tmp_path, monkeypatch):
     import hea_campaign.campaign.backup as campaign_backup
     from hea_campaign.db.backup import BackupError

@@ -47,7 +47,8 @@ def test_result_add_correct_and_history(capsys, store, db):
     assert "current label multi phase" in out
     lines = out.splitlines()
     assert "measurement 1: single phase (FCC) by XRD" in lines[1] and "SUPERSEDED by 2" in lines[1]
-    assert "measurement 2: multi phase (FCC+L12)" in lines[2] and "corrects 1 - ordered peaks" in lines[2]
+    assert "measurement 2: multi phase (FCC+L12)" in lines[2]
+    assert "corrects 1, measured by amy - ordered peaks" in lines[2]  # who measured it carries over
     err = _refused(capsys, "result", "correct", "1", "--single-phase", "yes", *db)
     assert "already corrected by measurement 2" in err
 

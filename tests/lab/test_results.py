@@ -252,7 +252,7 @@ def test_a_correction_supersedes_and_labels_follow_the_latest(store):
     fixed = correct_result(store, first.id, single_phase="no", phases="FCC+BCC", notes="second peak missed", by="raj")
     assert fixed.supersedes_id == first.id and fixed.candidate_id == cid
     assert (fixed.method, fixed.measured_on) == ("XRD", date(2024, 3, 1))  # inherited
-    assert fixed.operator == "raj"  # the correction's own operator: who entered it
+    assert fixed.operator == "amy"  # who measured it carries over; history names raj as who entered it
     assert fixed.notes == "second peak missed"
     assert _label(store, "CoCrFeNi").label is False
     after = _measurements(store)
@@ -283,7 +283,7 @@ def test_a_correction_that_changes_nothing_is_refused_and_saves_nothing(store):
     first = add_result(store, "CoCrFeNi", single_phase=True, phases="FCC", method="XRD", measured_on="2024-03-01",
                        notes="as cast", operator="amy", by="amy")  # fmt: skip
     before = counts(store)
-    for same in (dict(notes="as cast", by="amy"),  # retyped by whoever entered it (the operator, by default)
+    for same in (dict(notes="as cast", by="amy"), dict(notes="as cast", by="raj"),  # retyped: the operator carries over
                  dict(phases="FCC", method="XRD", measured_on="2024-03-01", notes="as cast", operator="amy",
                       by="raj")):  # a form saved unchanged by someone else: every field as it was
         with pytest.raises(CampaignError, match=f"measurement {first.id} already says single phase .FCC.*nothing to"):
@@ -296,8 +296,8 @@ def test_a_correction_that_changes_nothing_is_refused_and_saves_nothing(store):
     assert (first.notes, first.operator) == ("annealed", "raj")
     first = correct_result(store, first.id, single_phase="yes", operator="raj")  # notes left out: cleared
     assert first.notes is None
-    first = correct_result(store, first.id, single_phase="yes", by="amy")  # operator left out: who enters it
-    assert first.operator == "amy"
+    first = correct_result(store, first.id, single_phase="yes", phases="A2", by="amy")  # operator left out: kept
+    assert first.operator == "raj"
     assert counts(store)["measurement"] == before["measurement"] + 7
 
 
@@ -639,3 +639,23 @@ def test_a_result_that_makes_its_alloys_results_disagree_says_so(store, tmp_path
     disagrees = record_result(store, "CoCrFeNi", single_phase="no", measured_on="2026-01-03")
     assert disagrees.now_conflicting
     assert "the current results of CoCrFeNi now disagree" in format_recorded_result(disagrees)
+
+
+def test_an_import_that_makes_alloys_results_disagree_names_them(store, tmp_path):
+    from hea_campaign.campaign.importing import import_csv
+    from hea_campaign.tui.present.report import format_results_import
+
+    lit = "formula,single_phase\n" + "".join(f"Fe{n}Ni,yes\n" for n in range(2, 13)) + "CoCrFeNi,yes\n"
+    import_csv(store, _csv(tmp_path, lit, name="lit.csv"))
+    one = import_results(store, _csv(tmp_path, "formula,single_phase\nCoCrFeNi,no\nCoNi,yes\n"))
+    assert one.now_conflicting == ["CoCrFeNi"]
+    text = format_results_import(one)
+    assert "the current results of 1 alloy(s) now disagree" in text and "left out of training" in text
+    assert "\n    CoCrFeNi" in text and "CoNi" not in text
+    many = import_results(store, _csv(tmp_path, "formula,single_phase\n"
+                                      + "".join(f"Fe{n}Ni,no\n" for n in range(2, 13)), name="many.csv"))
+    assert len(many.now_conflicting) == 11
+    text = format_results_import(many)
+    assert "11 alloy(s) now disagree" in text and "... and 3 more" in text
+    agrees = import_results(store, _csv(tmp_path, "formula,single_phase\nCoNi,yes\n", name="again.csv"))
+    assert "disagree" not in format_results_import(agrees)

@@ -88,13 +88,13 @@ def test_a_grown_results_file_adds_only_its_new_rows(store, tmp_path):
         assert len(s.exec(select(Measurement)).all()) == 3
 
 
-def test_a_correction_shows_its_own_operator(store):
+def test_a_correction_keeps_who_measured_it_and_names_who_entered_it(store):
     m = add_result(store, "CoCrFeNi", single_phase=True, method="XRD", by="amy")
     fixed = correct_result(store, m.id, single_phase=False, phases="FCC+BCC", by="raj")
-    assert fixed.operator == "raj"
+    assert fixed.operator == "amy"  # who measured it (amy, who entered it) carries over
     entries = {e.entity_id: e for e in history(store, "CoCrFeNi").entries if e.kind == "measurement"}
     assert entries[m.id].actor == "amy" and entries[fixed.id].actor == "raj"
-    assert entries[fixed.id].details["operator"] == "raj"
+    assert entries[fixed.id].details["operator"] == "amy"
     # an explicit operator (who measured) is kept, and history still names who entered the correction
     again = correct_result(store, fixed.id, single_phase=True, operator="lab tech", by="sue")
     entries = {e.entity_id: e for e in history(store, "CoCrFeNi").entries if e.kind == "measurement"}

@@ -332,6 +332,7 @@ async def test_the_propose_tab_imports_a_price_list_and_resets_the_design_space(
         assert load_prices(fixed_store).prices.get("Fe") == 123.5
         assert load_design_space(fixed_store).granularity == 0.05
         assert "lab [prices].csv" in str(app.query_one("#space-text").render())
+        assert "Fe 123.5" in str(app.query_one("#space-text").render())  # the lab's prices, not only its elements
 
         app.query_one("#reset-space").press()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))

@@ -278,7 +278,8 @@ def test_results_browser(snap_compare, fixed_store, size):
 
     first = add_result(fixed_store, "Al0.3CoCrFeNiTi0.2", single_phase="yes", phases="FCC", method="XRD", by="ana",
                        measured_on="2026-01-10")
-    correct_result(fixed_store, first.id, single_phase="no", phases="FCC+BCC", by="ben", notes="second pattern")
+    correct_result(fixed_store, first.id, single_phase="no", phases="FCC+BCC", operator="ben", by="ben",
+                   notes="second pattern")  # ben measured it again
     from hea_campaign.campaign.lifecycle import fail
 
     fail(fixed_store, [5], "cracked", notes="quenched too fast", by="ana")  # candidate 5 was exported

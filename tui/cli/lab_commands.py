@@ -150,7 +150,8 @@ def register(app: typer.Typer) -> None:
         method: Method = None,
         notes: Notes = None,
         measured_on: MeasuredOn = None,
-        operator: Operator = None,
+        operator: Annotated[Optional[str], typer.Option(
+            "--operator", metavar="NAME", help="Who measured (defaults to the corrected result's).")] = None,
         candidate: Annotated[Optional[int], typer.Option(
             "--candidate", metavar="ID", help="Move the result to this exported candidate: it was entered "
                                               "for the wrong one.")] = None,  # fmt: skip
@@ -172,9 +173,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Enter a corrected result; it supersedes the old one (which is kept).
 
-        Left out, the method and the measurement date are the old result's, and so are its phases
-        when the label stays the same; notes are the correction's own, and the operator is who
-        enters it unless --operator says otherwise. With --candidate or --formula the result moves to
+        Left out, the method, the measurement date and the operator (who measured it) are the old
+        result's, and so are its phases when the label stays the same; notes are the correction's own. With --candidate or --formula the result moves to
         the candidate or alloy it was really for: that one becomes measured, and the candidate it
         leaves awaits its own result again (exported) unless another result is for it.
 
@@ -352,18 +352,30 @@ def register(app: typer.Typer) -> None:
         path: Annotated[Path, typer.Argument(metavar="FILE", help="New file for the copy (never overwritten); "
                                                                "a missing folder is made.")],
         db: DbOption = None,
-        campaign: CampaignOption = "default",
+        campaign: Annotated[Optional[str], typer.Option(
+            "--campaign", metavar="NAME", help="Refused: a backup copies the whole store, every campaign in it "
+                                               "(so does a restore).")] = None,  # fmt: skip
     ) -> None:
         """Copy a SQLite store safely while it is in use, and check the copy.
 
-        Works on a store of any schema version (before `db upgrade`, or from a newer hea-campaign).
+        The copy holds the whole store, every campaign in it, and the model checkpoints the store names
+        go to <FILE stem>.models beside it. Works on a store of any schema version (before `db upgrade`,
+        or from a newer hea-campaign).
+
+        To restore: close every program using the store; move it away with its -wal and -shm files
+        (mv hea-campaign.db* old/); then hea-campaign backup hea-campaign.db --db backups/lab.db (the
+        checkpoints go to hea-campaign.models).
 
         Example: hea-campaign backup backups/campaign-2026-11-28.db
         """
         from hea_campaign.campaign.backup import backup_at
+        from hea_campaign.campaign.errors import CampaignError
 
         from ..present.report import format_backup
 
+        if campaign is not None:  # a copy of one campaign does not exist: say so rather than copy them all
+            raise CampaignError("backup copies the whole store, every campaign in it (and restoring one puts "
+                                "every campaign back): leave out --campaign")
         echo(format_backup(backup_at(db, path)))
 
 

@@ -112,8 +112,13 @@ def design_space_lines(view) -> list[str]:
     if view.problem:
         lines.append(f"warning: proposals cannot use this design space: {view.problem}; "
                      "change it with hea-campaign space set")
+    lab = (getattr(view, "price_list", None) or {}).get("usd_per_kg") or {}
+    if lab:
+        lines.append("lab prices: " + ", ".join(f"{el} {float(v):g}" for el, v in sorted(lab.items())) + " USD/kg")
     if view.is_default:
-        lines.append("(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
+        lines.append("(default limits: only a lab price list has been set for this campaign; change the limits "
+                     "with hea-campaign space set)" if lab else
+                     "(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
     return lines
 
 

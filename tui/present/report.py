@@ -150,6 +150,12 @@ def format_results_import(r) -> str:
     if r.outside_vocabulary:
         lines.append(f"  alloys with elements outside the model vocabulary: {len(r.outside_vocabulary)}")
         lines += _listing([f"{f}: {', '.join(els)}" for f, els in sorted(r.outside_vocabulary.items())])
+    conflicting = getattr(r, "now_conflicting", [])
+    if conflicting:
+        lines.append(f"  note: the current results of {len(conflicting)} alloy(s) now disagree (another result or "
+                     "the literature says otherwise): they are left out of training until one is corrected "
+                     "(hea-campaign history FORMULA):")
+        lines += _listing(conflicting)
     return "\n".join(lines)
 
 

@@ -194,8 +194,8 @@ class ResultsPane(VerticalScroll):
         select.focus()
         self.query_one("#result-status", Static).update(Text(
             f"Correcting result {row.id} ({row.formula}): say what the lab found, then Save result; every field "
-            "is stored as shown, notes and 'measured by' included (the CLI's result correct leaves them out "
-            "unless given). "
+            "is stored as shown, notes included (the CLI's result correct leaves them out unless given); a "
+            "blank 'measured by' keeps the corrected result's. "
             "Change the alloy or the candidate only if it was entered for the wrong one: it moves there; "
             "type the masses really weighed if one was mistyped. Clear to enter a new result instead."))
 
