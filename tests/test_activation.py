@@ -272,40 +272,15 @@ def test_training_a_store_that_cannot_be_written_is_refused_before_it_trains(sto
 
 def test_a_full_disk_while_the_checkpoint_is_written_fails_the_training_in_one_line(trained_store, monkeypatch):
     """torch.save's "unexpected pos" RuntimeError showed as an internal error; the trees file stayed."""
-    import errno
-
     from hea_campaign.campaign import model_versions
     from hea_campaign.campaign.errors import CampaignError
-    import os
-
     from hea_campaign.campaign.model_versions import list_versions
+
+    from tests.disk_full import full_after
 
     folder = model_versions.models_dir(trained_store)
     before = set(folder.iterdir()) if folder.exists() else set()
-    real = os.fdopen
-
-    class Full:  # the disk fills up after the first 100 bytes of the checkpoint (its trees were written)
-        def __init__(self, fh):
-            self.fh = fh
-
-        def write(self, data):
-            self.fh.write(bytes(data[:100]))
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-    def fdopen(fd, *a, **k):
-        fh = real(fd, *a, **k)
-        return Full(fh) if ".pt." in os.readlink(f"/proc/self/fd/{fd}") else fh
-
-    monkeypatch.setattr(os, "fdopen", fdopen)
+    full_after(monkeypatch, 100, only=lambda path: ".pt." in path)  # the checkpoint's, once its trees are written
     n_versions = len(list_versions(trained_store))
     with pytest.raises(CampaignError, match=r"could not write the checkpoint .*\.pt: the disk holding .* is full"):
         train_version(trained_store, seed=4, epochs=1)

@@ -89,32 +89,9 @@ def test_unstorable_metrics_rejected(trained, tmp_path):
 
 def _full_after(monkeypatch, nbytes: int):
     """Files opened with os.fdopen take ``nbytes``, then the disk is full (part of a write goes in first)."""
-    import errno
+    from tests.disk_full import full_after
 
-    real = os.fdopen
-
-    class Filling:
-        def __init__(self, fh):
-            self.fh, self.left = fh, nbytes
-
-        def write(self, data):
-            if len(data) > self.left:
-                self.fh.write(bytes(data[: self.left]))
-                self.left = 0
-                raise OSError(errno.ENOSPC, "No space left on device")
-            self.left -= len(data)
-            return self.fh.write(data)
-
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Filling(real(fd, *a, **k)))
+    full_after(monkeypatch, nbytes)
 
 
 def test_a_full_disk_raises_an_oserror_naming_the_checkpoint_and_leaves_no_file(trained, tmp_path, monkeypatch):
