@@ -112,11 +112,13 @@ async def test_a_backup_restored_under_the_store_is_said_and_shown_and_then_writ
         (tmp_path / "old").mkdir()
         for p in db.parent.glob(db.name + "*"):
             shutil.move(p, tmp_path / "old" / p.name)
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal)
+                       and "moved away or deleted" in app.screen.message, timeout=60)
         await asyncio.to_thread(backup, other, db)  # the restore
         other.close()
 
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), timeout=60)
-        assert "replaced by another file" in app.screen.message
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal)
+                       and "replaced by another file" in app.screen.message, timeout=60)
         await wait_for(pilot, lambda: table.get_cell("2", "status") == "approved", timeout=60)
         await pilot.press("escape")
         await asyncio.to_thread(approve, fixed_store, [3], by="tester")  # the TUI's store handle writes on
