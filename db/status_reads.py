@@ -85,6 +85,6 @@ def label_counts(by_state: dict[str, tuple[int, int]], proposed_only: int) -> di
         "conflicts": int(by_state.get("conflict", (0, 0))[0]),
         "proposed_only": int(proposed_only),
         "unlabelled": int(by_state.get("unlabelled", (0, 0))[0]),
-        # no current measurement and not a proposal: every result was moved to another alloy
+        # no current measurement and not a proposal: every result was moved to another alloy or withdrawn
         "moved_away": int(by_state.get("none", (0, 0))[0]) - int(proposed_only),
     }

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, case, cast, func, null
+from sqlalchemy import Integer, String, Text, case, cast, false, func, null
 from sqlmodel import Session, col, select
 
 from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
@@ -78,13 +78,14 @@ def existing_source_keys(session: Session, keys: Iterable[str]) -> set[str]:
 
 
 def current_measurements(session: Session, campaign_id: int) -> list[tuple[Measurement, Alloy]]:
-    """Measurements no other measurement supersedes, with their alloys."""
+    """Measurements no other measurement supersedes, with their alloys (a withdrawal is no result: left out)."""
     superseded = select(Measurement.supersedes_id).where(col(Measurement.supersedes_id).is_not(None))
     rows = session.exec(
         select(Measurement, Alloy)
         .join(Alloy, Alloy.id == Measurement.alloy_id)
         .where(Alloy.campaign_id == campaign_id)
         .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.withdrawn).is_(false()))
         .order_by(Measurement.id)
     )
     return list(rows)
@@ -102,7 +103,7 @@ def alloy_rows(session: Session, campaign_id: int) -> list[tuple[int, str, dict,
 
 def current_measurement_rows(session: Session, campaign_id: int) -> list[tuple[int, bool | None, dict | None]]:
     """(alloy id, single_phase, made_composition) of the measurements no other supersedes, in
-    measurement id order (as ``current_measurements``), as plain tuples without row objects."""
+    measurement id order (as ``current_measurements``, withdrawals left out), as plain tuples without row objects."""
     m, a = Measurement.__table__, Alloy.__table__
     superseded = select(m.c.supersedes_id).where(m.c.supersedes_id.is_not(None))
     rows = session.connection().execute(
@@ -110,6 +111,7 @@ def current_measurement_rows(session: Session, campaign_id: int) -> list[tuple[i
         .join(a, a.c.id == m.c.alloy_id)
         .where(a.c.campaign_id == campaign_id)
         .where(m.c.id.not_in(superseded))
+        .where(m.c.withdrawn.is_(false()))
         .order_by(m.c.id)
     )
     return [tuple(r) for r in rows]
@@ -256,6 +258,19 @@ def superseded_by(session: Session, measurement_ids: Iterable[int]) -> dict[int,
     return out
 
 
+def withdrawals_of(session: Session, measurement_ids: Iterable[int]) -> dict[int, Measurement]:
+    """withdrawn id -> the withdrawal (a measurement row with ``withdrawn``, migration 0007) that supersedes it,
+    for those of ``measurement_ids`` withdrawn."""
+    wanted = sorted(set(measurement_ids))
+    out: dict[int, Measurement] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        out.update((w.supersedes_id, w) for w in session.exec(
+            select(Measurement).where(col(Measurement.supersedes_id).in_(chunk))
+            .where(col(Measurement.withdrawn).is_(True))))
+    return out
+
+
 def formulas_of_measurements(session: Session, measurement_ids: Iterable[int]) -> dict[int, str]:
     """measurement id -> the formula of its alloy."""
     wanted = sorted(set(measurement_ids))
@@ -319,6 +334,7 @@ def _current_label_counts():
             func.count(Measurement.single_phase).label("n_labelled"),
         )
         .where(col(Measurement.id).not_in(superseded))
+        .where(col(Measurement.withdrawn).is_(false()))
         .group_by(Measurement.alloy_id)
         .subquery()
     )

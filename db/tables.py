@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from .states import ACTOR_MAX, CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS  # noqa: F401 - the tables' vocabulary
@@ -90,6 +90,9 @@ class Measurement(SQLModel, table=True):
     # element -> grams weighed, as the decimal typed (a string: "10.10" keeps its last digit); the primary data
     # made_composition is computed from; None: no masses recorded (migration 0006)
     weighed_g: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # a withdrawal (migration 0007): this row says the result it supersedes should never have been entered;
+    # it has no label, its notes are the reason, its operator who withdrew it, and it is no current result
+    withdrawn: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ModelVersion(SQLModel, table=True):

@@ -173,8 +173,8 @@ def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(s
         ensure_schema(engine)  # an old store is refused until upgraded
     engine.dispose()
     assert main(["db", "upgrade", "--db", store.url]) == 0
-    assert "schema 0005 -> 0006" in capsys.readouterr().out
-    assert current_revision(engine) == "0006" and schema_requires(engine) == "0.6.0"
+    assert f"schema 0005 -> {SCHEMA_HEAD}" in capsys.readouterr().out  # 0006, and any later revision
+    assert current_revision(engine) == SCHEMA_HEAD
     assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == old_rows
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM measurement WHERE weighed_g IS NOT NULL")).scalar() == 0
@@ -185,6 +185,61 @@ def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(s
 
         assert s.get(Measurement, fixed.id).weighed_g == {"Fe": "9.70", "Ni": "10.25"}
         assert s.get(Measurement, weighed.id).weighed_g is None
+
+
+def _lab_rows_of(rows: dict) -> dict:
+    return {t: r for t, r in rows.items() if t != "store_info"}
+
+
+def _label_states(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT id, label_state, n_current FROM alloy ORDER BY id"))]
+
+
+def test_a_0006_store_upgrades_to_0007_and_then_withdraws_a_result(store, capsys):
+    """A 0.6.0 store (revision 0006) holding lab results, a conflict and a measured candidate goes to 0007
+    with ``db upgrade``: every row kept value for value, none a withdrawal, the alloys' label states as
+    they were; the upgraded store's trigger then leaves a withdrawal out of the label state.  A store
+    holding a withdrawal is not downgraded (0006 could not say the result was withdrawn)."""
+    from hea_campaign.campaign.results import record_result
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.campaign.withdrawals import withdraw_result
+    from hea_campaign.db.migrate import schema_requires
+
+    from ..lab.conftest import candidate_statuses, insert_candidates
+
+    (cid,) = insert_candidates(store, ["CoCrFeNi"], status="exported")
+    record_result(store, candidate_id=cid, single_phase=True, phases="FCC")
+    ok = record_result(store, "FeNi", single_phase=True).measurement
+    wrong = record_result(store, "FeNi", single_phase=False).measurement
+    engine = store.engine
+    states = _label_states(engine)
+    downgrade(engine, "0006")
+    assert "withdrawn" not in _columns(engine)["measurement"] and schema_requires(engine) == "0.6.0"
+    old_columns = _columns(engine)
+    before, old_rows = _row_counts(engine), _rows(engine, old_columns)
+    with pytest.raises(Exception, match="db upgrade"):
+        ensure_schema(engine)  # an old store is refused until upgraded
+    engine.dispose()
+    assert main(["db", "upgrade", "--db", store.url]) == 0
+    assert "schema 0006 -> 0007" in capsys.readouterr().out
+    assert current_revision(engine) == "0007" and schema_requires(engine) == "0.7.0"
+    assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == _lab_rows_of(old_rows)
+    assert _label_states(engine) == states
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM measurement WHERE withdrawn")).scalar() == 0
+    upgraded = CampaignStore.open(store.url)
+    measured = [m for m in old_rows["measurement"] if m[old_columns["measurement"].index("candidate_id")] == str(cid)]
+    w = withdraw_result(upgraded, wrong.id, reason="entered against the wrong alloy")
+    assert w.label_state == "single" and ok.id != wrong.id
+    first = int(measured[0][old_columns["measurement"].index("id")])
+    assert withdraw_result(upgraded, first, reason="test entry").reopened == [cid]
+    assert candidate_statuses(upgraded, [cid]) == {cid: "exported"}
+    assert [s for _, s, _ in _label_states(engine)] == ["none", "single"]
+    upgraded.close()
+    with pytest.raises(Exception, match="withdrawn result"):
+        downgrade(engine, "0006")
+    assert current_revision(engine) == "0007" and "withdrawn" in _columns(engine)["measurement"]
 
 
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
