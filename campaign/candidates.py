@@ -208,13 +208,17 @@ def _lab_results(session, campaign_id: int, candidate_id: int, formula: str) -> 
     from .importing import DATASET_SOURCE
 
     rows = [m for m, _ in measurements_listing(session, campaign_id, formula=formula)
-            if not m.source.startswith(DATASET_SOURCE)]  # the lab's results, not a dataset's
+            if not m.source.startswith(DATASET_SOURCE) and not m.withdrawn]  # the lab's results, not a dataset's
     replaced = q.superseded_by(session, [m.id for m in rows])  # a correction may have moved it to another alloy
+    withdrawn = q.withdrawals_of(session, replaced)  # a withdrawal: the result should never have been entered
     where = q.formulas_of_measurements(session, replaced.values())
     return [{"id": m.id, "single_phase": m.single_phase, "phases": m.phases, "method": m.method,
              "operator": m.operator, "measured_on": m.measured_on.isoformat() if m.measured_on else None,
              "made_composition": m.made_composition, "weighed_g": m.weighed_g, "notes": m.notes,
              "current": m.id not in replaced,
+             "withdrawn": None if m.id not in withdrawn else {
+                 "by": withdrawn[m.id].id, "reason": withdrawn[m.id].notes, "operator": withdrawn[m.id].operator,
+                 "at": withdrawn[m.id].entered_at.strftime("%Y-%m-%d %H:%M")},
              "for_candidate": m.candidate_id == candidate_id,
              "moved_to": None if where.get(replaced.get(m.id), formula) == formula else where[replaced[m.id]]}
             for m in sorted(rows, key=lambda m: m.id)]

@@ -158,7 +158,7 @@ def measured_already(session, store: CampaignStore, candidates) -> list[str]:
     for c in candidates:
         ms = q.measurements_of_alloy(session, c.alloy_id)
         superseded = q.superseded_by(session, [m.id for m in ms])
-        current = [m for m in ms if m.id not in superseded and m.single_phase is not None
+        current = [m for m in ms if m.id not in superseded and not m.withdrawn and m.single_phase is not None
                    and not m.source.startswith(DATASET_SOURCE)]  # the lab's, not a dataset's
         if current:
             m = current[-1]

@@ -74,5 +74,6 @@ def alloy_labels(session: Session, campaign_id: int) -> dict[int, AlloyLabel]:
 def label_of(measurements, superseded) -> tuple[bool | None, bool]:
     """(label, conflict) of one alloy from all its measurements, skipping the ids in ``superseded``
     (``db.store.superseded_by``), by the same rule as ``alloy_labels``."""
-    values = {bool(m.single_phase) for m in measurements if m.id not in superseded and m.single_phase is not None}
+    values = {bool(m.single_phase) for m in measurements
+              if m.id not in superseded and m.single_phase is not None and not getattr(m, "withdrawn", False)}
     return (next(iter(values)) if len(values) == 1 else None), len(values) > 1

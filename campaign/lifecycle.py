@@ -18,9 +18,10 @@ phase label: it teaches the model nothing about phases.  A failed candidate
 may be approved again for another try.  A measured candidate stays measured
 (a wrong result is fixed by correcting the measurement, not the candidate),
 with one exception no person triggers directly: a result entered for the
-wrong candidate and moved to the right one (``result correct --candidate``)
-reopens the candidate it leaves, measured -> exported, when no current lab
-result is for it any more: its ingot still awaits its own result.
+wrong candidate and moved to the right one (``result correct --candidate``),
+or withdrawn (``result withdraw``: it should never have been entered), reopens
+the candidate it leaves, measured -> exported, when no current lab result is for
+it any more: its ingot still awaits its own result.
 
 Every move is refused unless it is in the table, with a message that names the
 candidate, its status and the moves it allows.  A batch (several ids) is all or
@@ -54,7 +55,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "approved": ("rejected", "exported"),
     "rejected": ("approved",),
     "exported": ("measured", "failed", "approved"),
-    "measured": ("exported",),  # only when its result is moved to another candidate
+    "measured": ("exported",),  # only when its result is moved to another candidate or withdrawn
     "failed": ("approved",),
 }
 
@@ -71,7 +72,9 @@ ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void",
 # Moves only a service makes, with what a person does instead (for messages).
 BY_SERVICE_ONLY: dict[tuple[str, str], str] = {
     ("measured", "exported"): "a result entered for the wrong candidate is moved to the right one with "
-                              "hea-campaign result correct MEASUREMENT --candidate ID, which reopens it",
+                              "hea-campaign result correct MEASUREMENT --candidate ID, and one that should never "
+                              "have been entered is withdrawn with hea-campaign result withdraw MEASUREMENT "
+                              "--reason TEXT; either reopens it",
 }
 
 MAX_REASON_LENGTH = 1000
@@ -238,11 +241,15 @@ def mark_exported(
 
 
 def mark_reopened(
-    session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, measurement_id: int
+    session: Session, campaign_id: int, ids: Iterable[int], *, by: str | None = None, measurement_id: int,
+    withdrawal_id: int | None = None, reason: str | None = None,
 ) -> list[Candidate]:
-    """measured -> exported, inside the transaction that moves its result (``measurement_id``) elsewhere."""
-    return transition(session, campaign_id, ids, "exported", by=by, only_from=("measured",),
-                      payload={"moved_measurement_id": measurement_id})
+    """measured -> exported, inside the transaction that moves its result (``measurement_id``) elsewhere or,
+    with ``withdrawal_id``, withdraws it (campaign.withdrawals)."""
+    payload = ({"moved_measurement_id": measurement_id} if withdrawal_id is None
+               else {"withdrawn_measurement_id": measurement_id, "withdrawal_id": withdrawal_id})
+    return transition(session, campaign_id, ids, "exported", by=by, reason=reason, only_from=("measured",),
+                      payload=payload)
 
 
 def fail(

@@ -74,7 +74,7 @@ def _current_twins(session: Session, campaign_id: int, alloy_id: int, r) -> list
     ms = q.measurements_of_alloy(session, alloy_id)
     superseded = q.superseded_by(session, [m.id for m in ms])
     whose = _whose(session, campaign_id, alloy_id, r)
-    return [m for m in ms if m.id not in superseded and not m.source.startswith(DATASET_SOURCE)
+    return [m for m in ms if m.id not in superseded and not m.withdrawn and not m.source.startswith(DATASET_SOURCE)
             and (whose is _ANY or m.candidate_id == whose) and m.single_phase == r.single_phase
             and (m.measured_on is None or r.measured_on is None or m.measured_on == r.measured_on)]
 

@@ -141,4 +141,4 @@ def _current_lab_results(session: Session, alloy_id: int) -> list[Measurement]:
     """The alloy's lab results (not a dataset's) that no correction supersedes, wherever that correction is."""
     ms = q.measurements_of_alloy(session, alloy_id)
     gone = q.superseded_by(session, [m.id for m in ms])
-    return [m for m in ms if m.id not in gone and not m.source.startswith(DATASET_SOURCE)]
+    return [m for m in ms if m.id not in gone and not m.withdrawn and not m.source.startswith(DATASET_SOURCE)]

@@ -612,7 +612,7 @@ def contradiction(session: Session, store: CampaignStore, r: ResultInput) -> str
     ms = q.measurements_of_alloy(session, alloy_id)
     superseded = q.superseded_by(session, [m.id for m in ms])
     for m in ms:
-        if m.id in superseded or m.source.startswith(DATASET_SOURCE):
+        if m.id in superseded or m.withdrawn or m.source.startswith(DATASET_SOURCE):
             continue
         of = f"candidate {m.candidate_id}" if m.candidate_id is not None else "entered by formula"
         said = f"measurement {m.id} ({of}, from {m.source}"
@@ -1268,7 +1268,13 @@ def current_measurement(session: Session, store: CampaignStore, measurement_id: 
     if found is None:
         raise CampaignError(f"no measurement with id {measurement_id} in this campaign")
     old, alloy = found
+    if old.withdrawn:
+        raise CampaignError(f"measurement {old.id} is the withdrawal of measurement {old.supersedes_id}, not a "
+                            "result; nothing to correct (a result of the alloy is 'result add')")
     newer = q.superseding_measurement(session, old.id)
+    if newer is not None and newer.withdrawn:
+        raise CampaignError(f"measurement {old.id} was withdrawn by measurement {newer.id} ({newer.notes}); it is "
+                            "no result to correct (enter the real result with 'result add')")
     if newer is not None:
         raise CampaignError(
             f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead"
@@ -1323,7 +1329,8 @@ def _utc(value: datetime) -> datetime:
 
 
 def history(store: CampaignStore, formula: str, allow_capitals: bool = False) -> AlloyHistory:
-    """Every measurement (superseded ones marked) and candidate event of an alloy, oldest first (a formula
+    """Every measurement (superseded and withdrawn ones marked, withdrawals as entries of their own) and candidate
+    event of an alloy, oldest first (a formula
     typed all in capitals that also reads as another alloy raises CapitalsFormula unless ``allow_capitals``)."""
     comp = parse_typed_formula(formula, confirmed=allow_capitals)
     with store.read() as session:
@@ -1334,21 +1341,24 @@ def history(store: CampaignStore, formula: str, allow_capitals: bool = False) ->
         candidates = q.candidates_of_alloy(session, store.campaign_id, alloy.id)
         events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
         entered_by = {e.entity_id: e.actor for e in q.audit_events_for(session, "measurement", [m.id for m in measurements])
-                      if e.action in ("measurement.add", "measurement.correct")}  # fmt: skip
+                      if e.action in ("measurement.add", "measurement.correct", "measurement.withdraw")}  # fmt: skip
         superseded_by = q.superseded_by(session, [m.id for m in measurements])  # a move's correction is elsewhere
         here = {m.id for m in measurements}
         elsewhere = q.formulas_of_measurements(session, [i for i in (*superseded_by.values(),
                                                                       *(m.supersedes_id for m in measurements))
                                                          if i is not None and i not in here])
     label, conflict = label_of(measurements, superseded_by)  # this alloy's measurements only
+    withdrawals = {w.supersedes_id: w for w in measurements if w.withdrawn}  # same alloy as what they withdraw
     entries: list[HistoryEntry] = []
     for m in measurements:
+        w = withdrawals.get(m.id)
         entries.append(
             HistoryEntry(
                 at=_utc(m.entered_at),
                 kind="measurement",
                 entity_id=m.id,
-                action="measurement.correct" if m.supersedes_id else "measurement.add",
+                action=("measurement.withdraw" if m.withdrawn
+                        else "measurement.correct" if m.supersedes_id else "measurement.add"),
                 actor=entered_by.get(m.id, m.operator),  # who entered it (a correction: the corrector)
                 details={
                     "operator": m.operator, "made_composition": m.made_composition, "weighed_g": m.weighed_g,
@@ -1356,6 +1366,9 @@ def history(store: CampaignStore, formula: str, allow_capitals: bool = False) ->
                     "measured_on": m.measured_on, "notes": m.notes, "source": m.source,
                     "candidate_id": m.candidate_id, "supersedes_id": m.supersedes_id,
                     "moved_from": elsewhere.get(m.supersedes_id), "moved_to": elsewhere.get(superseded_by.get(m.id)),
+                    "withdrawal": m.withdrawn,  # this entry withdraws the result it supersedes (notes: the reason)
+                    "withdrawn": None if w is None else {"by": w.id, "reason": w.notes, "operator": w.operator,
+                                                         "at": _utc(w.entered_at)},
                 },
                 superseded_by=superseded_by.get(m.id),
             )

@@ -6,8 +6,11 @@ that a person looks for in the same place, with the reason given.
 
 A correction never changes a measurement; it adds one that supersedes it.  So
 a result has a chain: the first measurement, then each correction, the last
-one being the result that counts.  The browser lists measurements (corrected
-ones included, marked) and can say the whole chain of any of them.
+one being the result that counts.  A result that should never have been
+entered is withdrawn (campaign.withdrawals): its chain ends with the withdrawal,
+a row of its own that carries the reason, and nothing in that chain counts.  The
+browser lists measurements (corrected and withdrawn ones included, marked) and
+can say the whole chain of any of them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from hea_campaign.db import cockpit_queries as cq
+from hea_campaign.db import store as q
 
 from .chemistry import parse_formula
 from .errors import CampaignError
@@ -44,10 +48,13 @@ class ResultRow:
     moved_to: str | None = None  # the alloy its correction went to, when that is another alloy (a move)
     made_composition: dict | None = None  # element -> atomic fraction made (from the masses weighed)
     weighed_g: dict | None = None  # element -> grams weighed, as typed
+    withdrawal: bool = False  # this row withdraws the result it supersedes (notes: the reason; operator: who)
+    withdrawn: bool = False  # a withdrawal supersedes this result: it should never have been entered
 
     @property
     def current(self) -> bool:
-        return self.superseded_by is None
+        """The result counts: nothing supersedes it and it is no withdrawal."""
+        return self.superseded_by is None and not self.withdrawal
 
     @property
     def day(self) -> date:
@@ -106,7 +113,7 @@ def _row(m, formula: str) -> ResultRow:
     return ResultRow(id=m.id, formula=formula, single_phase=m.single_phase, phases=m.phases, method=m.method,
                      operator=m.operator, measured_on=m.measured_on, entered_at=m.entered_at,
                      candidate_id=m.candidate_id, source=m.source, notes=m.notes, supersedes_id=m.supersedes_id,
-                     made_composition=m.made_composition, weighed_g=m.weighed_g)
+                     made_composition=m.made_composition, weighed_g=m.weighed_g, withdrawal=bool(m.withdrawn))
 
 
 def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: int = LISTED) -> list[ResultRow]:
@@ -119,9 +126,11 @@ def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: i
         back = dict(links)  # id -> the id it supersedes (or None)
         forward = {old: new for new, old in links if old is not None}
         later = cq.formulas_of_measurements(session, sorted({forward[m.id] for m, _ in found if m.id in forward}))
+        withdrawn = set(q.withdrawals_of(session, [m.id for m, _ in found if m.id in forward]))
     rows = [_row(m, f) for m, f in found]
     for r in rows:
         r.superseded_by = forward.get(r.id)
+        r.withdrawn = r.id in withdrawn
         if r.superseded_by is not None and later.get(r.superseded_by, r.formula) != r.formula:
             r.moved_to = later[r.superseded_by]
         first = r.id
@@ -147,6 +156,10 @@ def result_chain(store: CampaignStore, measurement_id: int) -> list[ResultRow]:
         for i in (i for i in chain if i not in by_id):
             by_id.update((m.id, _row(m, f)) for m, f in cq.measurements_listing(session, store.campaign_id,
                                                                                 limit=1, only_id=i))
+        for r in by_id.values():  # a step of another alloy's listing knows nothing of what superseded it
+            if r.id in chain and r.superseded_by is None and chain.index(r.id) + 1 < len(chain):
+                r.superseded_by = chain[chain.index(r.id) + 1]
+                r.withdrawn = by_id.get(r.superseded_by) is not None and by_id[r.superseded_by].withdrawal
     return [by_id[i] for i in chain if i in by_id]
 
 

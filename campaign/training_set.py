@@ -7,7 +7,7 @@ can be reported: conflicting labels, elements outside the vocabulary, and
 compositions that exist only because the model proposed them (learning from
 its own proposals would feed the model its own beliefs), and alloys whose every
 result was moved to another alloy (a mistyped formula, corrected: nobody made
-that composition).  Where the lab
+that composition) or withdrawn (it should never have been entered).  Where the lab
 recorded the composition actually made (weighed masses), that is what the
 model learns from.
 """

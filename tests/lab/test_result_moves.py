@@ -269,4 +269,4 @@ def test_an_alloy_whose_only_result_moved_away_is_not_trained_on_nor_counted_unl
     s = campaign_status(store)
     assert (s.unlabelled, s.moved_away, s.proposed_only, s.labelled) == (0, 1, 0, 1)
     assert s.alloys == s.labelled + s.unlabelled + s.moved_away + s.proposed_only + s.conflicts
-    assert "results all moved to another alloy: 1" in status_text(s).plain
+    assert "results all moved to another alloy or withdrawn: 1" in status_text(s).plain

@@ -20,7 +20,7 @@ from .options import open_store as _open
 
 def register(app: typer.Typer) -> None:
     """Attach the lab-loop commands to the main app."""
-    result_app = typer.Typer(help="Lab results: add one, import a CSV, correct one.\n\n"
+    result_app = typer.Typer(help="Lab results: add one, import a CSV, correct or withdraw one.\n\n"
                                   "Example: hea-campaign result add CoCrFeNi --single-phase yes --phases FCC",
                              no_args_is_help=True)
     app.add_typer(result_app, name="result")
@@ -213,6 +213,39 @@ def register(app: typer.Typer) -> None:
 
         echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g,
                                               literature=literature, **common)))
+
+    @result_app.command("withdraw")
+    def result_withdraw(
+        measurement_id: Annotated[int, typer.Argument(metavar="MEASUREMENT", help="The result to withdraw.")],
+        reason: Annotated[Optional[str], typer.Option(
+            "--reason", metavar="TEXT", help="Why it should never have been entered (required; kept in the "
+                                             "history).")] = None,  # fmt: skip
+        operator: Annotated[Optional[str], typer.Option(
+            "--operator", metavar="NAME", help="Who withdraws it (defaults to --by).")] = None,
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Withdraw a lab result that should never have been entered (wrong alloy or candidate, entered
+        twice, a test entry).
+
+        Nothing is deleted: the withdrawal is recorded beside the result, which stays in the history
+        marked WITHDRAWN; neither counts for the alloy's label, training, exports or result matching. A
+        candidate the result made measured is exported again, awaiting its real result. A wrong label is
+        fixed with result correct instead.
+
+        Example: hea-campaign result withdraw 41 --reason "typed against candidate 12, was 21"
+        """
+        from hea_campaign.campaign.withdrawals import check_withdrawal_reason, withdraw_result
+
+        from ..present.checks import record_id
+        from ..present.report import format_withdrawal
+
+        record_id(measurement_id, "the measurement id")
+        check_withdrawal_reason(reason)
+        echo(format_withdrawal(withdraw_result(_open(db, campaign, by), measurement_id, reason=reason,
+                                               operator=_operator(operator) if operator is not None else None,
+                                               by=by)))
 
     @app.command()
     def history(

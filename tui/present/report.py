@@ -180,6 +180,23 @@ def format_correction(m) -> str:
             f"it supersedes measurement {m.supersedes_id}, which is kept in the history")  # fmt: skip
 
 
+_LABEL_STATE_WORDS = {"none": "no current result", "unlabelled": "unlabelled", "single": "single phase",
+                      "multi": "multi phase", "conflict": "conflicting results"}
+
+
+def format_withdrawal(w) -> str:
+    """What ``result withdraw`` did (campaign.withdrawals.Withdrawal)."""
+    old = w.withdrawn
+    cand = f" (candidate {old.candidate_id})" if old.candidate_id is not None else ""
+    lines = [f"Withdrew measurement {old.id}: {_result_text(old.single_phase, old.phases, old.method)} for "
+             f"{one_line(w.alloy.formula)}{cand}; recorded as measurement {w.withdrawal.id} (reason: "
+             f"{one_line(w.withdrawal.notes)}); both are kept in the history, neither counts",
+             f"  {one_line(w.alloy.formula)} now: {_LABEL_STATE_WORDS.get(w.label_state, w.label_state)}"]
+    if w.reopened:
+        lines.append(f"  exported again, awaiting their own result: candidate {', '.join(map(str, w.reopened))}")
+    return "\n".join(lines)
+
+
 def format_move(moved) -> str:
     """What ``result correct --candidate/--formula`` did (campaign.result_moves.MovedResult)."""
     def where(formula, cid):
@@ -203,7 +220,7 @@ def format_move(moved) -> str:
 def format_history(h) -> str:
     """An alloy's history (campaign.results.AlloyHistory), oldest first, times in UTC."""
     label = "conflicting results" if h.conflict else _yes_no(h.label) if h.label is not None else "unlabelled"
-    if all(e.superseded_by for e in h.entries if e.kind == "measurement"):
+    if all(e.superseded_by or e.details.get("withdrawal") for e in h.entries if e.kind == "measurement"):
         label = "none (no current result)"
     cands = f"; candidates: {', '.join(map(str, h.candidate_ids))}" if h.candidate_ids else ""
     lines = [f"{h.formula} (alloy {h.alloy_id}): current label {label}{cands}; times in UTC"]
@@ -212,7 +229,12 @@ def format_history(h) -> str:
     for e in h.entries:
         when = f"{e.at:%Y-%m-%d %H:%M}"
         who = f" [{e.actor}]" if e.actor else ""
-        if e.kind == "measurement":
+        if e.kind == "measurement" and e.details.get("withdrawal"):
+            d = e.details
+            text = f"measurement {e.entity_id}: WITHDRAWS measurement {d.get('supersedes_id')}: {d.get('notes') or ''}"
+            if d.get("operator") and d["operator"] != e.actor:
+                text += f" (withdrawn by {d['operator']})"
+        elif e.kind == "measurement":
             d = e.details
             text = f"measurement {e.entity_id}: {_result_text(d.get('single_phase'), d.get('phases'), d.get('method'))}"
             if d.get("measured_on"):
@@ -233,7 +255,11 @@ def format_history(h) -> str:
                 text += f", from {d['source']}"
             if d.get("notes"):
                 text += f" - {d['notes']}"
-            if e.superseded_by:
+            if d.get("withdrawn"):
+                w = d["withdrawn"]
+                text += (f"  (WITHDRAWN by measurement {w['by']}, {w['at']:%Y-%m-%d %H:%M} UTC, by {w['operator']}: "
+                         f"{w['reason']})")
+            elif e.superseded_by:
                 moved = f" (moved to {d['moved_to']})" if d.get("moved_to") else ""
                 text += f"  (SUPERSEDED by {e.superseded_by}{moved})"
         else:

@@ -156,7 +156,12 @@ def _who(r) -> str:
 
 def result_cells(r) -> dict[str, str]:
     """One browser row (campaign.results_browser.ResultRow): the whole text of each column."""
-    state = ("current" if r.current else f"corrected by {r.superseded_by}" if not getattr(r, "moved_to", None)
+    if getattr(r, "withdrawal", False):  # the reason where the phases go, as for a failed synthesis
+        return dict(id=str(r.id), alloy=one_line(r.formula), single="withdrawal", phases=one_line(r.notes or ""),
+                    state=f"withdraws {r.supersedes_id}", date=r.day.isoformat() + "*", candidate="",
+                    operator=one_line(r.operator or ""))
+    state = ("current" if r.current else f"WITHDRAWN ({r.superseded_by})" if getattr(r, "withdrawn", False)
+             else f"corrected by {r.superseded_by}" if not getattr(r, "moved_to", None)
              else f"moved to {one_line(r.moved_to)} ({r.superseded_by})")
     return dict(id=str(r.id), alloy=one_line(r.formula), single=yes_no(r.single_phase),
                 phases=one_line(r.phases or ""), state=state, date=r.day.isoformat() + ("" if r.measured_on else "*"),
@@ -192,12 +197,21 @@ def format_chain(chain: list, selected: int) -> str:
         return ""
     this = next((r for r in chain if r.id == selected), chain[0])
     of = this.formula + ("" if this.candidate_id is None else f" (candidate {this.candidate_id})")
-    lines = [f"Result {selected} of {of}: " + (
-        "no corrections" if len(chain) == 1
-        else f"{len(chain) - 1} correction(s), the last one counts ({' > '.join(str(r.id) for r in chain)})")]
+    steps = " > ".join(str(r.id) for r in chain)
+    if getattr(chain[-1], "withdrawal", False):
+        head = f"withdrawn by {chain[-1].id}, nothing counts ({steps})"
+    else:
+        head = ("no corrections" if len(chain) == 1
+                else f"{len(chain) - 1} correction(s), the last one counts ({steps})")
+    lines = [f"Result {selected} of {of}: {head}"]
     before = None
     for r in chain:
-        mark = "counts" if r.current else f"superseded by {r.superseded_by}"
+        if getattr(r, "withdrawal", False):
+            lines.append(f"  {r.id:>6}  entered {r.entered_at:%Y-%m-%d %H:%M} UTC  WITHDRAWS {r.supersedes_id}: "
+                         f"{one_line(r.notes or '')}  by {one_line(r.operator or '?')}")
+            continue
+        mark = ("counts" if r.current else f"WITHDRAWN by {r.superseded_by}" if getattr(r, "withdrawn", False)
+                else f"superseded by {r.superseded_by}")
         what = f"single phase {yes_no(r.single_phase)}" + (f", {one_line(r.phases)}" if r.phases else "")
         if before is not None and (r.formula, r.candidate_id) != (before.formula, before.candidate_id):
             what = f"moved to {r.formula}" + ("" if r.candidate_id is None else f" (candidate {r.candidate_id})") \

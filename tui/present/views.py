@@ -40,7 +40,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
         f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
         f"  alloys only proposed, never measured: {s.proposed_only}",
-        *([f"  results all moved to another alloy: {s.moved_away}  (not trained on)"] if s.moved_away else []),
+        *([f"  results all moved to another alloy or withdrawn: {s.moved_away}  (not trained on)"] if s.moved_away else []),
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",
         "[b]Candidates:[/b] " + ", ".join(f"{e(k)} {v}" for k, v in s.candidates.items()),
@@ -88,7 +88,11 @@ def lab_result_lines(results) -> list[str]:
         parts += [f"notes: {e(r['notes'])}"] if r.get("notes") else []
         parts += [e(t) for t in (made_text(r.get("made_composition")), weighed_text(r.get("weighed_g"))) if t]
         state = "" if r["current"] else "  [dim](corrected by a later entry)[/]"
-        if r.get("moved_to"):
+        if r.get("withdrawn"):
+            w = r["withdrawn"]
+            state = (f"  [b]WITHDRAWN[/b] [dim](by {e(w['operator'] or '?')}, {e(w['at'])} UTC, measurement "
+                     f"{w['by']}: {e(w['reason'] or '')})[/]")
+        elif r.get("moved_to"):
             state = f"  [dim](moved to {e(r['moved_to'])}: entered for the wrong alloy)[/]"
         state += "" if r.get("for_candidate", True) else "  [dim](entered for the alloy, not for this candidate)[/]"
         lines.append(f"  measurement {r['id']}: " + ", ".join(parts) + state)
