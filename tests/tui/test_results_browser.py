@@ -415,3 +415,36 @@ async def test_correcting_a_result_with_notes_over_several_lines_keeps_them(seed
         with seeded_store.read() as s:
             new = s.exec(select(Measurement).where(Measurement.supersedes_id == old.id)).one()
         assert (new.phases, new.notes) == ("FCC+BCC+L12", notes)
+
+
+async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store):
+    """Key w asks why in a dialog with its own keys; a blank or escape-laden reason is refused under the
+    field; OK withdraws the result, whose row then reads WITHDRAWN, and the withdrawal is a row of its own."""
+    from hea_campaign.tui.app.footer import KeyFooter
+    from hea_campaign.tui.app.modals import ReasonModal
+
+    m = add_result(seeded_store, "CoCrFeNiMn0.5", single_phase="yes", phases="FCC", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_browser_on(pilot, app, "CoCrFeNiMn0.5", m.id)
+        table = screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(m.id)))
+        table.focus()
+        await pilot.pause()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+        assert app.screen.query(KeyFooter)  # its own keys
+        assert f"Withdraw result {m.id}" in shown_text(app.screen.query_one(".modal-title"))
+        app.screen.query_one("#reason").focus()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonModal)
+        assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
+        await pilot.press(*"[b]test[/b] entry", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and len(app.screen.rows) == 2)
+        await wait_for(pilot, lambda: str(table.get_cell(str(m.id), "state")).startswith("WITHDRAWN"))
+        w = max(screen.rows)
+        assert screen.rows[w].withdrawal and screen.rows[w].notes == "[b]test[/b] entry"
+        assert screen.rows[w].operator == "ui-user"
+    assert count_results(seeded_store).results >= 2
+    assert [r.id for r in list_results(seeded_store, build_filter(formula="CoCrFeNiMn0.5")) if r.current] == []

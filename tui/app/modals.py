@@ -37,15 +37,20 @@ class ErrorModal(ModalScreen[None]):
 
 class ReasonModal(ModalScreen[str | None]):
     """Ask for a reason: optional (rejecting candidates) or ``required`` (voiding a batch: OK with
-    nothing typed says so under the field instead of closing)."""
+    nothing typed says so under the field instead of closing).  ``kept_with``: what a required reason is
+    kept with, in that message; ``check``: the service's own check of the reason (a CampaignError's
+    message is shown under the field, and the dialog stays open)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, prompt: str, *, required: bool = False, placeholder: str | None = None):
+    def __init__(self, prompt: str, *, required: bool = False, placeholder: str | None = None,
+                 kept_with: str = "the batch", check=None):
         super().__init__()
         self.prompt = prompt
         self.required = required
         self.placeholder = placeholder or ("reason (required)" if required else "reason (optional)")
+        self.kept_with = kept_with
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
@@ -59,8 +64,18 @@ class ReasonModal(ModalScreen[str | None]):
 
     def submit(self) -> None:
         reason = self.query_one("#reason", Input).value
+        problem = None
         if self.required and not reason.strip():
-            self.query_one("#reason-error", Static).update("give a reason: it is kept with the batch")
+            problem = f"give a reason: it is kept with {self.kept_with}"
+        elif self.check is not None:
+            from hea_campaign.campaign.errors import CampaignError
+
+            try:
+                self.check(reason)
+            except CampaignError as exc:
+                problem = str(exc)
+        if problem is not None:
+            self.query_one("#reason-error", Static).update(Text(plain(problem)))
             self.query_one("#reason", Input).focus()
             return
         self.dismiss(reason)

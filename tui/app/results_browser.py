@@ -5,7 +5,8 @@ measurements newest first, corrected ones included and marked, and failed
 syntheses (with their reason) among them by date, filtered alike; the panel
 under it shows the correction chain of the row under the cursor.  Key c (or
 Enter) starts a correction of that result on the Lab results tab, with the
-newest result of its chain in "corrects result".
+newest result of its chain in "corrects result".  Key w withdraws that result (it should never
+have been entered): a dialog asks why, and the row then reads WITHDRAWN.
 
 The columns fit the screen (``present.results_text.fit_columns``): long free
 text is cut with an ellipsis, and a narrow screen leaves out the operator and
@@ -37,6 +38,7 @@ class ResultsBrowser(KeepsLetters, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "correct", "Correct"),
+        Binding("w", "withdraw", "Withdraw"),
     ]
 
     def __init__(self):
@@ -174,6 +176,41 @@ class ResultsBrowser(KeepsLetters, Screen):
         newest = self.rows.get(r.chain[-1], r)
         self.app.pop_screen()
         self.app.start_correction(newest)
+
+    def action_withdraw(self) -> None:
+        """Withdraw the result under the cursor (the newest of its chain: the one that counts), asking why."""
+        from hea_campaign.campaign.withdrawals import check_withdrawal_reason
+
+        from .modals import ReasonModal
+
+        r = self.selected()
+        if r is None:
+            if self._key() in self.failures:
+                self.app.notify("A failed synthesis has no lab result to withdraw.", severity="warning")
+            return
+        newest = self.rows.get(r.chain[-1], r)
+        if newest.withdrawal:
+            self.app.notify(f"Result {newest.supersedes_id} is withdrawn already (by {newest.id}).", severity="warning")
+            return
+        said = "single phase " + ("?" if newest.single_phase is None else "yes" if newest.single_phase else "no")
+        of = newest.formula + ("" if newest.candidate_id is None else f", candidate {newest.candidate_id}")
+        prompt = (f"Withdraw result {newest.id} ({of}: {said})? It should never have been entered; it stays in "
+                  "the history, marked withdrawn, and no longer counts. Why?")
+
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                self.app.guard(self._withdrawn, newest.id, reason)
+
+        self.app.push_screen(ReasonModal(prompt, required=True, kept_with="the withdrawal",
+                                         check=check_withdrawal_reason), done)
+
+    def _withdrawn(self, measurement_id: int, reason: str) -> None:
+        from hea_campaign.campaign.withdrawals import withdraw_result
+        from hea_campaign.tui.present.report import format_withdrawal
+
+        out = withdraw_result(self.app.store, measurement_id, reason=reason, by=self.app.actor)
+        self.load()
+        self.app.notify(format_withdrawal(out), markup=False, timeout=10)
 
     def store_changed(self, changes) -> None:
         """Live refresh: a new or corrected result, or a failed synthesis, appears without a key press."""
