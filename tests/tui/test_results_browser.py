@@ -446,5 +446,8 @@ async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store
         w = max(screen.rows)
         assert screen.rows[w].withdrawal and screen.rows[w].notes == "[b]test[/b] entry"
         assert screen.rows[w].operator == "ui-user"
+        await pilot.press("c")  # nothing of a withdrawn chain is corrected: the browser stays, and says why
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsBrowser)
     assert count_results(seeded_store).results >= 2
     assert [r.id for r in list_results(seeded_store, build_filter(formula="CoCrFeNiMn0.5")) if r.current] == []

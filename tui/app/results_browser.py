@@ -174,6 +174,10 @@ class ResultsBrowser(KeepsLetters, Screen):
                 self.app.notify("A failed synthesis has no lab result to correct.", severity="warning")
             return
         newest = self.rows.get(r.chain[-1], r)
+        if newest.withdrawal:  # nothing of the chain counts: there is no result to correct
+            self.app.notify(f"Result {newest.supersedes_id} was withdrawn (by {newest.id}): there is nothing to "
+                            "correct; enter the real result on the Lab results tab.", severity="warning")
+            return
         self.app.pop_screen()
         self.app.start_correction(newest)
 
