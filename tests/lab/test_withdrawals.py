@@ -151,7 +151,7 @@ def test_refusals_name_the_problem_and_write_nothing(store):
         (dict(measurement_id=fixed.id, reason="a\x1b[31mred"), "reason"),
     ]
     for kwargs, said in cases:
-        with pytest.raises(CampaignError, match="") as exc:
+        with pytest.raises(CampaignError) as exc:
             withdraw_result(store, **kwargs)
         assert said in str(exc.value)
     # a withdrawn result, or the withdrawal, is no result to correct either
