@@ -182,9 +182,10 @@ def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: 
 class ResultCounts:
     """How many rows match a filter, counted by the database: the lists stop at ``LISTED``, these never do."""
 
-    results: int  # measurements, corrected ones included
+    results: int  # measurements, corrected and withdrawn ones included, withdrawal rows not
     corrected: int  # of those, the ones a correction supersedes
     failures: int  # recorded failed syntheses
+    withdrawn: int = 0  # of the results, the ones a withdrawal supersedes
 
 
 def count_results(store: CampaignStore, flt: ResultFilter | None = None) -> ResultCounts:
@@ -192,9 +193,9 @@ def count_results(store: CampaignStore, flt: ResultFilter | None = None) -> Resu
     counted by the database (the same filter, the same rows)."""
     filters = _filters(flt or ResultFilter())
     with store.read() as session:
-        results, corrected = cq.measurement_counts(session, store.campaign_id, **filters)
+        results, corrected, withdrawn = cq.measurement_counts(session, store.campaign_id, **filters)
         failures = cq.failed_syntheses_count(session, store.campaign_id, **filters)
-    return ResultCounts(results=results, corrected=corrected, failures=failures)
+    return ResultCounts(results=results, corrected=corrected, failures=failures, withdrawn=withdrawn)
 
 
 def _filters(flt: ResultFilter) -> dict:

@@ -88,12 +88,16 @@ def measurements_listing(session: Session, campaign_id: int, *, limit: int = 500
     return [(m, f) for m, f in session.exec(query)]
 
 
-def measurement_counts(session: Session, campaign_id: int, **filters) -> tuple[int, int]:
-    """(measurements, corrected ones) matching the filter of ``measurements_listing``, without its limit."""
+def measurement_counts(session: Session, campaign_id: int, **filters) -> tuple[int, int, int]:
+    """(results, corrected ones, withdrawn ones) matching the filter of ``measurements_listing``, without its
+    limit; a withdrawal row is no result of its own (it is counted as the withdrawn result it supersedes)."""
     matching = _measurements(select(Measurement.id), campaign_id, **_names(session, campaign_id, filters))
-    later = aliased(Measurement)  # a correction supersedes the measurement it corrects
-    corrected = matching.join(later, later.supersedes_id == Measurement.id).distinct()
-    return _count(session, matching), _count(session, corrected)
+    results = matching.where(Measurement.withdrawn.is_(False))
+    later = aliased(Measurement)  # a correction or a withdrawal supersedes the measurement it replaces
+    superseded = results.join(later, later.supersedes_id == Measurement.id)
+    corrected = superseded.where(later.withdrawn.is_(False)).distinct()
+    withdrawn = superseded.where(later.withdrawn.is_(True)).distinct()
+    return _count(session, results), _count(session, corrected), _count(session, withdrawn)
 
 
 def _failures(query, campaign_id: int, *, formula=None, candidate_id=None, operator=None, since=None, until=None):

@@ -21,7 +21,7 @@ from hea_campaign.campaign.withdrawals import withdraw_result
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, Measurement
 from hea_campaign.tui.cli import main
 from hea_campaign.tui.present.report import format_history
-from hea_campaign.tui.present.results_text import format_chain, result_cells
+from hea_campaign.tui.present.results_text import count_line, format_chain, result_cells
 from hea_campaign.tui.present.views import lab_result_lines
 
 from .conftest import candidate_statuses, counts, insert_candidates
@@ -209,7 +209,9 @@ def test_history_browser_and_chain_show_the_withdrawn_result_with_reason_who_and
     assert [r.id for r in chain] == [m.id, w.withdrawal.id]
     text_ = format_chain(chain, m.id)
     assert f"withdrawn by {w.withdrawal.id}, nothing counts" in text_ and f"WITHDRAWN by {w.withdrawal.id}" in text_
-    assert count_results(store).results == 3
+    counts = count_results(store)  # the browser's header: the withdrawal is no result, nor a correction
+    assert (counts.results, counts.corrected, counts.withdrawn) == (2, 0, 1)
+    assert ", 0 corrected, 1 withdrawn, " in count_line(counts, 2, 0)
 
 
 def test_the_database_still_refuses_to_change_or_delete_a_withdrawal(store):

@@ -446,6 +446,8 @@ async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store
         w = max(screen.rows)
         assert screen.rows[w].withdrawal and screen.rows[w].notes == "[b]test[/b] entry"
         assert screen.rows[w].operator == "ui-user"
+        header = str(screen.query_one("#results-count").render())  # the withdrawal is not a result of its own
+        assert header.startswith("1 result(s), 0 corrected, 1 withdrawn, "), header
         await pilot.press("c")  # nothing of a withdrawn chain is corrected: the browser stays, and says why
         await pilot.pause()
         assert isinstance(app.screen, ResultsBrowser)

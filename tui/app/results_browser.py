@@ -103,7 +103,8 @@ class ResultsBrowser(KeepsLetters, Screen):
         self.listed = [(key, cells) for _, key, cells in listed]
         self.natural = natural_widths(cells for _, cells in self.listed)
         self.draw(keep)
-        self.query_one("#results-count", Static).update(count_line(counts, len(rows), len(failures)))
+        listed_results = sum(not r.withdrawal for r in rows)  # a withdrawal row is no result of its own
+        self.query_one("#results-count", Static).update(count_line(counts, listed_results, len(failures)))
         self.show_chain()
 
     def _room(self) -> int:

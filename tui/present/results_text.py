@@ -142,7 +142,9 @@ def count_line(counts, listed_results: int, listed_failures: int) -> str:
     failures = f"{counts.failures:,} failed synthesis(es)"
     if listed_failures < counts.failures:
         failures += f" (newest {listed_failures:,} listed)"
-    return f"{results}, {counts.corrected:,} corrected, {failures}; date* = entered, not measured; c/Enter: correct"
+    withdrawn = f", {counts.withdrawn:,} withdrawn" if counts.withdrawn else ""
+    return (f"{results}, {counts.corrected:,} corrected{withdrawn}, {failures}; date* = entered, not measured; "
+            "c/Enter: correct")
 
 
 def _who(r) -> str:
