@@ -98,6 +98,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record that a synthesis failed (an outcome of its own, not a phase label); approve again to retry.
 
+        A failure recorded by mistake is withdrawn with result not-failed.
+
         Example: hea-campaign result failed --candidate 12 --reason cracked --notes "crack after the 3rd remelt"
         """
         from hea_campaign.campaign.lifecycle import fail
@@ -108,6 +110,31 @@ def register(app: typer.Typer) -> None:
         for c in candidate:
             record_id(c, "--candidate")
         echo(format_failed(fail(_open(db, campaign, by), candidate, reason.value, notes=notes, by=by)))
+
+    @result_app.command("not-failed")
+    def result_not_failed(
+        candidate: Annotated[list[int], typer.Option("--candidate", metavar="ID", help="Candidate recorded as failed "
+                                                     "by mistake (repeat for several).")],  # fmt: skip
+        reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the failure is withdrawn "
+                                            "(kept in the history).")],  # fmt: skip
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Withdraw a failed synthesis recorded by mistake: the candidate is exported again, awaiting its result.
+
+        The failure and its withdrawal (who, when, why) both stay in the history.
+
+        Example: hea-campaign result not-failed --candidate 12 --reason "entered for the wrong candidate"
+        """
+        from hea_campaign.campaign.read_models import withdraw_failure
+
+        from ..present.checks import record_id
+        from ..present.report import format_failure_withdrawn
+
+        for c in candidate:
+            record_id(c, "--candidate")
+        echo(format_failure_withdrawn(withdraw_failure(_open(db, campaign, by), candidate, reason, by=by)))
 
     @result_app.command("import")
     def result_import(
