@@ -88,6 +88,22 @@ def test_failed_syntheses_are_listed_with_their_reason_and_filtered(trained_stor
     assert list_failures(trained_store, build_filter(candidate=str(ids[2]))) == []  # exported, not failed
 
 
+def test_a_withdrawn_failure_stays_listed_marked_withdrawn(trained_store, tmp_path):
+    from hea_campaign.campaign.lifecycle import withdraw_failure
+    from hea_campaign.campaign.results_browser import list_failures
+    from hea_campaign.tui.present.results_text import failure_cells, format_failure
+
+    ids = _two_failures(trained_store, tmp_path)
+    withdraw_failure(trained_store, [ids[0]], "[b]meant[/b] candidate 3", by="cy")
+    (f,) = list_failures(trained_store, build_filter(candidate=str(ids[0])))
+    assert (f.reason, f.operator, f.candidate_status) == ("cracked: at the first remelt", "ana", "exported")
+    assert f.withdrawn.startswith("by cy ") and f.withdrawn.endswith(": [b]meant[/b] candidate 3")
+    assert failure_cells(f)["state"] == "withdrawn; now exported"
+    assert "WITHDRAWN (recorded by mistake) by cy" in format_failure(f)
+    (other,) = list_failures(trained_store, build_filter(candidate=str(ids[1])))
+    assert other.withdrawn is None
+
+
 async def test_the_browser_lists_failed_syntheses_among_the_results(trained_store, tmp_path):
     ids = _two_failures(trained_store, tmp_path)
     add_result(trained_store, "CoCrFeNiMn0.5", single_phase="yes", method="XRD", by="ana")

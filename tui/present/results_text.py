@@ -170,6 +170,8 @@ def failure_cells(f) -> dict[str, str]:
     first columns; the state says where the candidate is now if it moved on (approved for another try).
     """
     state = "synthesis failed" if f.candidate_status == "failed" else f"failed; now {f.candidate_status}"
+    if getattr(f, "withdrawn", None):
+        state = f"withdrawn; now {f.candidate_status}"
     return dict(id="", alloy=one_line(f.formula), single="failed", phases=one_line(f.reason), state=state,
                 date=f.day.isoformat(), candidate=str(f.candidate_id), operator=one_line(f.operator))
 
@@ -182,6 +184,8 @@ def format_failure(f) -> str:
              f"  the candidate is {f.candidate_status} now"
              + ("; approve it for another try on the Candidates tab" if f.candidate_status == "failed" else ""),
              "  no lab result to correct: nothing was measured"]
+    if getattr(f, "withdrawn", None):
+        lines.insert(2, f"  WITHDRAWN (recorded by mistake) {one_line(f.withdrawn)}")
     return "\n".join(lines)
 
 
