@@ -141,7 +141,9 @@ def clean_reason(reason: str | None, what: str = "the reason") -> str | None:
 def check_transition(candidate: Candidate, target: str, only_from: tuple[str, ...] | None = None) -> None:
     """Raise TransitionError unless ``candidate`` may move to ``target`` (from one of ``only_from``)."""
     if only_from is not None and candidate.status not in only_from and target in TRANSITIONS.get(candidate.status, ()):
-        how = {"exported": "void its export batch (hea-campaign export void BATCH --reason ...)"}
+        how = {"exported": "void its export batch (hea-campaign export void BATCH --reason ...)",
+               "failed": "approve it again for another try (hea-campaign approve ID), then export it; a failure "
+                         "recorded by mistake is withdrawn with hea-campaign result not-failed"}
         raise TransitionError(
             f"candidate {candidate.id} is {candidate.status}; cannot {ACTION_FOR.get(target, target)} it directly. "
             f"To move it to {target}: {how.get(candidate.status, allowed_moves(candidate.status))}"

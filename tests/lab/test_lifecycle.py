@@ -163,3 +163,10 @@ def test_parse_ids():
     for bad in ("", "1,x", "0", "-1", "1.5"):
         with pytest.raises(CampaignError):
             parse_ids(bad)
+
+
+def test_exporting_a_failed_candidate_says_to_approve_it_again(store):
+    (cid,) = insert_candidates(store, ["FeNi"], status="failed")
+    with store.write() as s, pytest.raises(TransitionError, match=r"approve it again for another try.*not-failed"):
+        lifecycle.mark_exported(s, store.campaign_id, [cid], batch_id=None)
+    assert candidate_statuses(store, [cid]) == {cid: "failed"}
