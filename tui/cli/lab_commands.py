@@ -189,6 +189,10 @@ def register(app: typer.Typer) -> None:
             "--weighed-g", metavar="EL:G,...", help="The masses really weighed, in grams (e.g. Fe:10.12,Ni:9.88), "
                                                      "replacing those the result recorded (a mistyped mass); every "
                                                      "element of the alloy.")] = None,  # fmt: skip
+        weighed_mg: Annotated[Optional[str], typer.Option(
+            "--weighed-mg", metavar="EL:MG,...", help="The same in milligrams (e.g. Fe:10120,Ni:9880), stored in "
+                                                       "grams as a weigh sheet's weighed_mg column is; not with "
+                                                       "--weighed-g.")] = None,  # fmt: skip
         literature: Annotated[bool, typer.Option(
             "--literature", help="Correct a published result (a dataset's row): its label is replaced in "
                                  "training, the published one kept in the history. A lab that measured the "
@@ -210,6 +214,8 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign result correct 41 --single-phase yes --candidate 12
 
         Example: hea-campaign result correct 41 --single-phase yes --weighed-g Fe:10.12,Ni:9.88
+
+        Example: hea-campaign result correct 41 --single-phase yes --weighed-mg Fe:10120,Ni:9880
         """
         from ..present.checks import record_id
 
@@ -222,8 +228,9 @@ def register(app: typer.Typer) -> None:
         if candidate is not None or formula is not None:
             from hea_campaign.campaign.errors import CampaignError
 
-            if weighed_g is not None:
-                raise CampaignError("move the result first, then correct its masses (--weighed-g) at its new place")
+            if weighed_g is not None or weighed_mg is not None:
+                raise CampaignError("move the result first, then correct its masses (--weighed-g or --weighed-mg) "
+                                    "at its new place")
             if literature:
                 raise CampaignError("a published result is never moved (only lab results are): leave out "
                                     "--candidate/--formula to correct it where it is, with --literature")
@@ -239,7 +246,7 @@ def register(app: typer.Typer) -> None:
         from ..present.report import format_correction
 
         echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g,
-                                              literature=literature, **common)))
+                                              weighed_mg=weighed_mg, literature=literature, **common)))
 
     @app.command()
     def history(
