@@ -375,6 +375,32 @@ async def test_a_mistyped_mass_is_corrected_from_the_browser_as_the_cli_does(see
     assert (new.single_phase, new.phases) == (True, "FCC")
 
 
+async def test_a_correction_shows_the_masses_weighed_as_typed_and_keeps_them_when_left(seeded_store):
+    """The form of a correction shows the masses the result recorded, digits as stored (10.250 stays 10.250);
+    saved with another label and the masses left as shown, the correction keeps them and their composition."""
+    from hea_campaign.db.tables import Measurement
+
+    old = add_result(seeded_store, "FeNi", single_phase="yes", phases="FCC", by="ana")
+    weighed = correct_result(seeded_store, old.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.250", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        await _correct_from_browser(pilot, app, "FeNi", weighed.id)
+        assert app.query_one("#r-weighed-g").value == "Fe:9.75,Ni:10.250"
+        assert str(app.query_one("#err-weighed-g").render()).strip() == ""
+        app.query_one("#r-phases").value = "FCC+BCC"
+        app.query_one("#r-single").value = "no"
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+    with seeded_store.read() as s:
+        new = s.exec(select(Measurement).where(Measurement.supersedes_id == weighed.id)).one()
+        before = s.get(Measurement, weighed.id)
+    assert (new.single_phase, new.phases) == (False, "FCC+BCC")
+    assert new.weighed_g == {"Fe": "9.75", "Ni": "10.250"} and new.made_composition == before.made_composition
+
+
 def test_the_operator_filter_finds_names_with_capitals_outside_ascii(trained_store, tmp_path):
     """SQLite's lower() changes only A-Z: a result entered --by "Zoë Ødegård" was not found by the browser's
     operator filter even when the name was typed exactly as stored (Ø stayed Ø in the store, became ø here)."""

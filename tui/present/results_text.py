@@ -33,6 +33,12 @@ def weighed_text(weighed: dict | None) -> str:
     return f"weighed {masses}{total}"
 
 
+def weighed_field(weighed: dict | None) -> str:
+    """The masses weighed (``Measurement.weighed_g``) as typed into a correction's field or ``--weighed-g``:
+    'Fe:9.75,Ni:10.250', the digits as stored; '' when none were recorded."""
+    return ",".join(f"{el}:{grams}" for el, grams in sorted((weighed or {}).items()))
+
+
 def made_text(made: dict | None) -> str:
     """The composition made (``Measurement.made_composition``, atomic fractions) as 'made (at.%) Fe48.54 Ni51.46'."""
     if not made:
