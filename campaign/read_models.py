@@ -156,7 +156,7 @@ def candidate_page(store: CampaignStore, status: str | None = None, flag: str | 
     """One page of candidates, filtered, sorted (``campaign.candidates.CANDIDATE_SORTS``) and counted
     by the database (or ``counts``, (everything, total), kept from a page of the same filter);
     ``flag`` ``"-"`` means no flag.  ``check_space``: say which rows lie outside the current design space
-    (about 0.1 s for 200 rows outside it; the TUI's table does not show it, so it does not ask)."""
+    (about 0.1 s for 200 rows outside it; the TUI's table asks, and marks them in its flags column)."""
     from .candidates import candidate_page as page
 
     p = page(store, status, flag, sort, descending, limit, offset, counts)
