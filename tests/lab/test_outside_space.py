@@ -123,7 +123,7 @@ def test_the_detail_says_why_it_lies_outside(trained_store):
 
 
 def test_a_page_says_it_only_when_asked(store):
-    """The TUI's table pages through candidate_page and does not show it: no cost there unless asked."""
+    """candidate_page says it only when asked (the TUI's table asks: its flags column marks them)."""
     from hea_campaign.campaign.read_models import candidate_page
 
     [a, b] = insert_candidates(store, [OUT, IN])
