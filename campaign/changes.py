@@ -43,7 +43,9 @@ class StoreChanges:
 
     @property
     def candidates(self) -> bool:
-        return self.everything or bool(self.candidate_ids) or self.touches("proposal.", "export_batch.")
+        # a design space or price list changed: which candidates lie outside it (marked in the table) may too
+        return self.everything or bool(self.candidate_ids) or self.touches("proposal.", "export_batch.",
+                                                                          "design_space.", "prices.")
 
     @property
     def measurements(self) -> bool:

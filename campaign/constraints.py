@@ -379,6 +379,27 @@ def violations(fraction_row: np.ndarray, constraints: Constraints, vocabulary: S
     return out
 
 
+GRID_TOLERANCE = 1e-6  # in granularity steps: a stored fraction's float error is far below it
+
+
+def on_grid(fractions: np.ndarray, granularity: float) -> np.ndarray:
+    """Boolean mask of rows whose every fraction is a whole number of granularity steps (what every proposal
+    mode rounds to); a row proposed on a coarser or other grid than the space's current one is not."""
+    units = np.asarray(fractions) / granularity
+    return ~np.any(np.abs(units - np.rint(units)) > GRID_TOLERANCE, axis=1)
+
+
+def grid_violation(fraction_row: np.ndarray, granularity: float, vocabulary: Sequence[str]) -> str | None:
+    """Why one composition is off the granularity grid, worded as ``violations(short=True)`` words its
+    reasons ("Cr 6, Ni 18 at.% off the 5 at.% grid"); None when it is on it."""
+    x = np.asarray(fraction_row)
+    units = x / granularity
+    off = [i for i in np.flatnonzero(np.abs(units - np.rint(units)) > GRID_TOLERANCE)]
+    if not off:
+        return None
+    return f"{', '.join(f'{vocabulary[i]} {_pct(round(x[i], 9))}' for i in off)} at.% off the {_pct(granularity)} at.% grid"
+
+
 HEA_DEFAULTS = Constraints(min_elements=4, max_elements=6, element_min=0.05, element_max=0.35, granularity=0.01)
 
 

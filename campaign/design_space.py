@@ -245,13 +245,14 @@ def outside_reasons(formulas: Mapping, settings: Mapping) -> dict:
 
     The proposal's own check (``constraints.satisfies``) picks the rows, ``violations`` says why: a space
     tightened after candidates were proposed leaves them standing, and approving or exporting one
-    should say so."""
+    should say so.  So does a granularity changed since (``constraints.on_grid``): every proposal is
+    rounded to the space's grid, and a composition off the current one could not be proposed now."""
     import numpy as np
 
     from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
     from .chemistry import FormulaError, parse_formula
-    from .constraints import satisfies, violations
+    from .constraints import grid_violation, on_grid, satisfies, violations
 
     if not formulas:
         return {}
@@ -268,9 +269,13 @@ def outside_reasons(formulas: Mapping, settings: Mapping) -> dict:
     if not keys:
         return {}
     X = np.stack([c.vector(vocabulary) for c in comps])
-    ok = satisfies(X, space, vocabulary, prices)
-    return {keys[i]: tuple(violations(X[i], space, vocabulary, prices, short=True) or ["outside the design space"])
-            for i in np.flatnonzero(~ok)}
+    ok = satisfies(X, space, vocabulary, prices) & on_grid(X, space.granularity)
+
+    def why(row) -> list[str]:
+        grid = grid_violation(row, space.granularity, vocabulary)
+        return violations(row, space, vocabulary, prices, short=True) + ([grid] if grid else [])
+
+    return {keys[i]: tuple(why(X[i]) or ["outside the design space"]) for i in np.flatnonzero(~ok)}
 
 
 def outside_current_space(store: CampaignStore, formulas: Mapping) -> dict:

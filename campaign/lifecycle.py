@@ -6,6 +6,8 @@ A candidate goes through the lab loop in one direction::
         |                  ^    |     ^           |  |  ^               |
         +----reject--> rejected-+     |           |  |  +----reopen-----+
                                       +---void----+  +--fail--> failed --approve--> approved
+                                                     ^              |
+                                                     +--withdraw-failure (a failure entered by mistake)
 
 (approve <-> reject: a person may change their mind until the candidate is
 exported.)  ``TRANSITIONS`` below is the whole truth; nothing else changes a
@@ -15,7 +17,10 @@ was never cast: wrong mass, wrong furnace) returns it to approved.  A
 synthesis that failed (cracked or oxidised ingot, incomplete melting) is an
 outcome of its own, ``failed`` with a reason from ``FAILURE_REASONS``, not a
 phase label: it teaches the model nothing about phases.  A failed candidate
-may be approved again for another try.  A measured candidate stays measured
+may be approved again for another try.  A failure recorded by mistake (wrong
+candidate, wrong key) is withdrawn with a reason (``withdraw_failure``):
+failed -> exported, so the real result can be entered; the failure and its
+withdrawal both stay in the audit log.  A measured candidate stays measured
 (a wrong result is fixed by correcting the measurement, not the candidate),
 with one exception no person triggers directly: a result entered for the
 wrong candidate and moved to the right one (``result correct --candidate``),
@@ -29,7 +34,7 @@ nothing: one illegal move refuses the whole batch and writes nothing.  Each
 move writes one ``AuditEvent`` (who, when, from, to, reason) in the same
 transaction as the status change.
 
-``approve``, ``reject`` and ``fail`` are the person's decisions;
+``approve``, ``reject``, ``fail`` and ``withdraw_failure`` are the person's decisions;
 ``mark_exported``, ``mark_measured``, ``mark_reopened`` and ``mark_unexported`` are
 called by the export, results and void services inside their own transactions, so the
 status change and the file/measurement that caused it commit together.
@@ -56,7 +61,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": ("approved",),
     "exported": ("measured", "failed", "approved"),
     "measured": ("exported",),  # only when its result is moved to another candidate or withdrawn
-    "failed": ("approved",),
+    "failed": ("approved", "exported"),  # exported: a failure recorded by mistake, withdrawn
 }
 
 # The verb (and audit action) that reaches each status.
@@ -68,7 +73,8 @@ ACTION_FOR: dict[str, str] = {
     "failed": "fail",
 }
 # Moves whose verb is not the target's usual one: (from, to) -> verb.
-ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void", ("measured", "exported"): "reopen"}
+ACTION_FOR_MOVE: dict[tuple[str, str], str] = {("exported", "approved"): "void", ("measured", "exported"): "reopen",
+                                                ("failed", "exported"): "withdraw-failure"}
 # Moves only a service makes, with what a person does instead (for messages).
 BY_SERVICE_ONLY: dict[tuple[str, str], str] = {
     ("measured", "exported"): "a result entered for the wrong candidate is moved to the right one with "
@@ -138,7 +144,9 @@ def clean_reason(reason: str | None, what: str = "the reason") -> str | None:
 def check_transition(candidate: Candidate, target: str, only_from: tuple[str, ...] | None = None) -> None:
     """Raise TransitionError unless ``candidate`` may move to ``target`` (from one of ``only_from``)."""
     if only_from is not None and candidate.status not in only_from and target in TRANSITIONS.get(candidate.status, ()):
-        how = {"exported": "void its export batch (hea-campaign export void BATCH --reason ...)"}
+        how = {"exported": "void its export batch (hea-campaign export void BATCH --reason ...)",
+               "failed": "approve it again for another try (hea-campaign approve ID), then export it; a failure "
+                         "recorded by mistake is withdrawn with hea-campaign result not-failed"}
         raise TransitionError(
             f"candidate {candidate.id} is {candidate.status}; cannot {ACTION_FOR.get(target, target)} it directly. "
             f"To move it to {target}: {how.get(candidate.status, allowed_moves(candidate.status))}"
@@ -263,6 +271,39 @@ def fail(
     with store.write() as session:
         return transition(session, store.campaign_id, ids, "failed", by=by, reason=text, set_reason=True,
                           payload={"failure": reason, "notes": notes})
+
+
+def withdraw_failure(store: CampaignStore, ids: Iterable[int], reason: str | None, *, by: str | None = None
+                     ) -> list[Candidate]:
+    """A failure recorded by mistake: failed -> exported, saying why; all or nothing.
+
+    The candidate awaits its real result again (its ingot exists).  The failure's event stays, and the
+    withdrawal is an event of its own (who, when, why, which failure event it withdraws)."""
+    text = clean_reason(reason)
+    if text is None:
+        raise CampaignError("say why the failure is withdrawn (--reason TEXT, e.g. 'entered for the wrong candidate')")
+    with store.write() as session:
+        candidates = load_candidates(session, store.campaign_id, ids)
+        wrong = [c for c in candidates if c.status != "failed"]
+        if wrong:
+            c = wrong[0]
+            more = f" ({len(wrong) - 1} more not failed)" if len(wrong) > 1 else ""
+            note = " Nothing was changed." if len(candidates) > 1 else ""
+            raise TransitionError(f"candidate {c.id} is {c.status}, not failed: there is no failed synthesis to "
+                                  f"withdraw{more}.{note}")
+        events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
+        failures = {e.entity_id: e for e in events if e.action == "candidate.fail"}  # the last one of each
+        moved = []
+        for c in candidates:  # one at a time: each event names the failure it withdraws
+            failure = failures.get(c.id)
+            what = (failure.payload or {}).get("failure") if failure else None
+            moved += transition(session, store.campaign_id, [c.id], "exported", by=by, reason=text,
+                                only_from=("failed",),
+                                payload={"failure_event_id": failure.id if failure else None, "failure": what})
+            c.status_reason = f"failure{f' ({what})' if what else ''} withdrawn: {text}"
+            session.add(c)
+        session.flush()
+        return moved
 
 
 def mark_unexported(

@@ -156,7 +156,7 @@ def candidate_page(store: CampaignStore, status: str | None = None, flag: str | 
     """One page of candidates, filtered, sorted (``campaign.candidates.CANDIDATE_SORTS``) and counted
     by the database (or ``counts``, (everything, total), kept from a page of the same filter);
     ``flag`` ``"-"`` means no flag.  ``check_space``: say which rows lie outside the current design space
-    (about 0.1 s for 200 rows outside it; the TUI's table does not show it, so it does not ask)."""
+    (about 0.1 s for 200 rows outside it; the TUI's table asks, and marks them in its flags column)."""
     from .candidates import candidate_page as page
 
     p = page(store, status, flag, sort, descending, limit, offset, counts)
@@ -237,3 +237,10 @@ def fail(store: CampaignStore, ids, reason: str, *, notes: str | None = None,
     from . import lifecycle
 
     return candidate_views(store, lifecycle.fail(store, ids, reason, notes=notes, by=by))
+
+
+def withdraw_failure(store: CampaignStore, ids, reason: str | None, *, by: str | None = None) -> list[CandidateView]:
+    """A failure recorded by mistake, withdrawn (lifecycle.withdraw_failure), as read models."""
+    from . import lifecycle
+
+    return candidate_views(store, lifecycle.withdraw_failure(store, ids, reason, by=by))

@@ -1176,14 +1176,21 @@ def correct_result(
     notes: str | None = None,
     weighed_g: str | None = None,
     literature: bool = False,
+    weighed_mg: str | None = None,
 ) -> Measurement:
     """Add a measurement that supersedes ``measurement_id`` (see module docstring).
 
     A dataset's row (the literature) is corrected only with ``literature=True``: PublishedResult otherwise.
 
     ``weighed_g`` ('Fe:10.12,Ni:9.88'): the masses really weighed, replacing the composition made the old
-    result recorded (a mistyped mass on the weigh sheet); checked as a weigh sheet's are."""
+    result recorded (a mistyped mass on the weigh sheet); checked as a weigh sheet's are.  ``weighed_mg``: the
+    same in milligrams, stored in grams as a weigh sheet's weighed_mg column is (not both)."""
     actor = by or current_user()
+    if weighed_g is not None and weighed_mg is not None:
+        raise CampaignError("give the masses weighed once, in grams (--weighed-g) or in milligrams (--weighed-mg), "
+                            "not both; nothing was saved")
+    weighed_unit = "g" if weighed_mg is None else "mg"
+    weighed_g = weighed_g if weighed_mg is None else weighed_mg
     with store.write() as session:
         old, alloy = current_measurement(session, store, measurement_id)
         root = _published_root(session, old)
@@ -1198,8 +1205,8 @@ def correct_result(
         r = restated(old, alloy, single_phase=single_phase, phases=phases, method=method, operator=operator,
                      notes=notes, measured_on=measured_on, actor=actor)
         if weighed_g is not None:
-            r.made_composition = _made_from(weighed_g, alloy, _ingot_of(session, store, old))
-            r.weighed_g = parse_weighed_text(weighed_g, list(alloy.composition))
+            r.made_composition = _made_from(weighed_g, alloy, _ingot_of(session, store, old), weighed_unit)
+            r.weighed_g = parse_weighed_text(weighed_g, list(alloy.composition), weighed_unit)
         # the masses are kept as weighed: other masses are a change, even in the same proportions (another
         # scale), and so are masses given to a result that recorded none (one stored before 0006 kept only
         # the composition made); the same masses retyped ('10.1' as '10.10') are not
@@ -1238,17 +1245,19 @@ def _says_the_same(old: Measurement, r: ResultInput, published: bool = False) ->
             and (published or old.operator == r.operator))
 
 
-def _made_from(weighed_g: str, alloy: Alloy, ingot_g: float | None = None) -> dict[str, float]:
-    """The composition made from masses typed as 'Fe:10.12,Ni:9.88', refused when their total is no ingot
-    (``ingot_g``: its export batch's, checked as a weigh sheet's masses are) or far from the alloy's."""
+def _made_from(weighed_g: str, alloy: Alloy, ingot_g: float | None = None, unit: str = "g") -> dict[str, float]:
+    """The composition made from masses typed as 'Fe:10.12,Ni:9.88' (in ``unit``), refused when their total is
+    no ingot (``ingot_g``: its export batch's, checked as a weigh sheet's masses are) or far from the alloy's."""
     from .weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
 
     if not str(weighed_g).strip():
-        raise CampaignError("the weighed masses are blank: give element:grams for every element, e.g. Fe:10.12,Ni:9.88")
-    grams = parse_weighed(weighed_g, list(alloy.composition))
+        example = "grams for every element, e.g. Fe:10.12,Ni:9.88" if unit == "g" else \
+            "milligrams for every element, e.g. Fe:10120,Ni:9880"
+        raise CampaignError(f"the weighed masses are blank: give element:{example}")
+    grams = parse_weighed(weighed_g, list(alloy.composition), unit)
     made = made_composition(grams)
     check_made_near_nominal(alloy.formula, dict(alloy.composition), made, what="the alloy")
-    check_weighed_total(alloy.formula, grams, ingot_g)  # milligrams typed as grams keep the composition
+    check_weighed_total(alloy.formula, grams, ingot_g, unit)  # milligrams typed as grams keep the composition
     return made
 
 

@@ -72,6 +72,7 @@ class FailedSynthesis:
     operator: str
     at: datetime
     candidate_status: str  # now: "failed", or "approved" again for another try
+    withdrawn: str | None = None  # recorded by mistake: who withdrew it, when and why (result not-failed)
 
     @property
     def day(self) -> date:
@@ -172,10 +173,20 @@ def list_failures(store: CampaignStore, flt: ResultFilter | None = None, limit: 
     flt = flt or ResultFilter()
     with store.read() as session:
         found = cq.failed_syntheses_listing(session, store.campaign_id, limit=limit, **_filters(flt))
+        withdrawals = {(w.payload or {}).get("failure_event_id"): w
+                       for w in q.audit_events_for(session, "candidate", {c.id for _, c, _ in found})
+                       if w.action == "candidate.withdraw-failure"}
     return [FailedSynthesis(event_id=e.id, candidate_id=c.id, formula=f,
                             reason=(e.payload or {}).get("reason") or "", operator=e.actor, at=e.at,
-                            candidate_status=c.status)
+                            candidate_status=c.status, withdrawn=_withdrawal(withdrawals.get(e.id)))
             for e, c, f in found]
+
+
+def _withdrawal(event) -> str | None:
+    """A failure's withdrawal in words (who, when, why), or None when it stands."""
+    if event is None:
+        return None
+    return f"by {event.actor} {event.at:%Y-%m-%d %H:%M}: {(event.payload or {}).get('reason') or '-'}"
 
 
 @dataclass(frozen=True)

@@ -77,26 +77,29 @@ def parse_loss(text: str | None) -> dict[str, float]:
     return {element: pct / 100.0 for element, pct in pcts.items()}
 
 
-def parse_weighed(text: str, elements: list[str]) -> dict[str, float]:
-    """'Fe:10.12,Ni:9.88' (grams) -> {'Fe': 10.12, 'Ni': 9.88}: every element of the alloy once, each positive."""
-    out = _element_values(text, _MASS_ITEM, "a weighed mass", "element:grams as Fe:10.12,Ni:9.88", "is weighed twice")
-    for element, grams in out.items():
-        if not (math.isfinite(grams) and grams > 0):
-            raise CampaignError(f"the weighed mass of {element} must be positive, not {grams:g}")
+def parse_weighed(text: str, elements: list[str], unit: str = "g") -> dict[str, float]:
+    """'Fe:10.12,Ni:9.88' (in ``unit``, grams by default) -> {'Fe': 10.12, 'Ni': 9.88} in grams: every element
+    of the alloy once, each positive.  Milligrams become grams as a weigh sheet's do (``weighed_masses``)."""
+    example = "element:grams as Fe:10.12,Ni:9.88" if unit == "g" else "element:milligrams as Fe:10120,Ni:9880"
+    out = _element_values(text, _MASS_ITEM, "a weighed mass", example, "is weighed twice")
+    for element, mass in out.items():
+        if not (math.isfinite(mass) and mass > 0):
+            raise CampaignError(f"the weighed mass of {element} must be positive, not {mass:g}")
     if sorted(out) != sorted(elements):
         raise CampaignError(f"give the weighed mass of every element of the alloy and no other: "
                             f"{', '.join(sorted(elements))} (got {', '.join(sorted(out))})")
-    return out
+    return {element: mass * UNITS_PER[unit] / UNITS_PER["g"] for element, mass in out.items()}
 
 
-def parse_weighed_text(text: str, elements: list[str]) -> dict[str, str]:
-    """'Fe:10.10,Ni:9.875' -> {'Fe': '10.10', 'Ni': '9.875'}: the masses as typed (in grams), checked as
-    ``parse_weighed`` checks them; what the store keeps (``Measurement.weighed_g``)."""
-    parse_weighed(text, elements)  # every element once, each a positive number, or a CampaignError
+def parse_weighed_text(text: str, elements: list[str], unit: str = "g") -> dict[str, str]:
+    """'Fe:10.10,Ni:9.875' -> {'Fe': '10.10', 'Ni': '9.875'}: the masses as typed, in grams (typed in mg:
+    the decimal point moved, as a weigh sheet's ``weighed_mg``), checked as ``parse_weighed`` checks them;
+    what the store keeps (``Measurement.weighed_g``)."""
+    parse_weighed(text, elements, unit)  # every element once, each a positive number, or a CampaignError
     typed = {}
     for item in str(text).split(","):
         m = _MASS_ITEM.match(item)
-        typed[m.group(1)] = grams_text(m.group(2))
+        typed[m.group(1)] = grams_text(m.group(2), unit)
     return dict(sorted(typed.items()))
 
 

@@ -38,6 +38,34 @@ def test_result_failed_and_status(capsys, store, db, tmp_path):
     assert counts(store) == before
 
 
+def test_a_failure_entered_by_mistake_is_withdrawn_and_both_stay_in_the_history(capsys, store, db, tmp_path):
+    cid, other = _approved(store, ["FeNi", "CoCrFeNi"])
+    _ok(capsys, "export", "--mass", "20", "--out", str(tmp_path / "b.csv"), *db)
+    _ok(capsys, "result", "failed", "--candidate", str(cid), "--reason", "cracked", "--by", "carol", *db)
+    before = counts(store)
+    line = _refused(capsys, "result", "not-failed", "--candidate", str(other), "--reason", "typo", *db)
+    assert f"candidate {other} is exported, not failed" in line
+    assert "say why" in _refused(capsys, "result", "not-failed", "--candidate", str(cid), "--reason", "  ", *db)
+    assert counts(store) == before
+    out = _ok(capsys, "result", "not-failed", "--candidate", str(cid), "--reason", "meant candidate 99",
+              "--by", "dave", *db)
+    assert f"1 failed synthesis(es) withdrawn: {cid}" in out
+    assert candidate_statuses(store, [cid]) == {cid: "exported"}
+    assert counts(store)["audit"] == before["audit"] + 1
+    history = _ok(capsys, "history", "FeNi", *db)
+    assert f"[carol] candidate {cid}: fail (exported -> failed): cracked" in history
+    assert f"[dave] candidate {cid}: withdraw-failure (failed -> exported): meant candidate 99" in history
+    from hea_campaign.campaign.read_models import candidates_with_ids
+
+    (view,) = candidates_with_ids(store, [cid])  # the candidate detail's note
+    assert view.status_reason == "failure (cracked) withdrawn: meant candidate 99"
+    # its real result can now be entered; a second withdrawal is refused (it is not failed any more)
+    _ok(capsys, "result", "add", "--candidate", str(cid), "--single-phase", "yes", *db)
+    assert candidate_statuses(store, [cid]) == {cid: "measured"}
+    assert f"candidate {cid} is measured, not failed" in _refused(
+        capsys, "result", "not-failed", "--candidate", str(cid), "--reason", "again", *db)
+
+
 def test_export_void_and_a_mass_that_needs_yes(capsys, store, db, tmp_path):
     ids = _approved(store, ["FeNi", "CoCrFeNi"])
     before = counts(store)

@@ -28,6 +28,7 @@ LEGAL = {
     ("exported", "approved"),  # only by voiding the export batch
     ("measured", "exported"),  # only by moving its result to another candidate
     ("failed", "approved"),
+    ("failed", "exported"),  # only by withdrawing a failure recorded by mistake
 }
 TARGETS = ("approved", "rejected", "exported", "measured", "failed")
 
@@ -38,6 +39,8 @@ def _move(store, cid, target, by="alice", reason=None, start=None):
             return lifecycle.mark_unexported(s, store.campaign_id, [cid], by=by, batch_id=1, reason=reason)
     if target == "failed":
         return lifecycle.fail(store, [cid], "cracked", notes=reason, by=by)
+    if target == "exported" and start == "failed":
+        return lifecycle.withdraw_failure(store, [cid], reason or "typed in error", by=by)
     if target == "approved":
         return approve(store, [cid], by=by, reason=reason)
     if target == "rejected":
@@ -160,3 +163,10 @@ def test_parse_ids():
     for bad in ("", "1,x", "0", "-1", "1.5"):
         with pytest.raises(CampaignError):
             parse_ids(bad)
+
+
+def test_exporting_a_failed_candidate_says_to_approve_it_again(store):
+    (cid,) = insert_candidates(store, ["FeNi"], status="failed")
+    with store.write() as s, pytest.raises(TransitionError, match=r"approve it again for another try.*not-failed"):
+        lifecycle.mark_exported(s, store.campaign_id, [cid], batch_id=None)
+    assert candidate_statuses(store, [cid]) == {cid: "failed"}

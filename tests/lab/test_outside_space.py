@@ -123,10 +123,31 @@ def test_the_detail_says_why_it_lies_outside(trained_store):
 
 
 def test_a_page_says_it_only_when_asked(store):
-    """The TUI's table pages through candidate_page and does not show it: no cost there unless asked."""
+    """candidate_page says it only when asked (the TUI's table asks: its flags column marks them)."""
     from hea_campaign.campaign.read_models import candidate_page
 
     [a, b] = insert_candidates(store, [OUT, IN])
     update_design_space(store, banned=frozenset({"Cu"}))
     assert [r.outside_space for r in candidate_page(store).rows] == [(), ()]
     assert [r.outside_space for r in candidate_page(store, check_space=True).rows] == [("Cu is banned",), ()]
+
+
+def test_a_candidate_off_the_current_granularity_grid_lies_outside(capsys, store):
+    """A granularity tightened (coarsened) after proposals leaves candidates off the grid every proposal is
+    rounded to: reported as a banned element or a cost limit is, naming the elements off it."""
+    on, off = "Co25Cr25Fe25Ni25", "Co18Cr6Cu23Fe35Ni18"
+    assert outside_reasons({1: on, 2: off}, {}) == {}  # 1 at.% grid
+    coarse = {"design_space": Constraints(granularity=0.05).describe()}
+    assert outside_reasons({1: on, 2: off}, coarse) == {2: ("Ni 18, Cr 6, Co 18, Cu 23 at.% off the 5 at.% grid",)}
+    both = {"design_space": Constraints(granularity=0.05, banned=frozenset({"Cu"})).describe()}
+    assert outside_reasons({2: off}, both) == {2: ("Cu is banned", "Ni 18, Cr 6, Co 18, Cu 23 at.% off the 5 at.% grid")}
+    db = ["--db", store.url]
+    [a, b] = insert_candidates(store, [off, on])
+    _ok(capsys, "space", "set", "--granularity", "5", *db)
+    out = _ok(capsys, "approve", str(a), str(b), *db)
+    assert f"warning: candidate {a} is outside the current design space: Ni 18, Cr 6, Co 18, Cu 23 at.% off the 5 at.% " \
+           "grid" in out and f"candidate {b} " not in out
+    listing = _ok(capsys, "candidates", *db).splitlines()
+    [row_a] = [ln for ln in listing if ln.split()[:1] == [str(a)]]
+    [row_b] = [ln for ln in listing if ln.split()[:1] == [str(b)]]
+    assert row_a.endswith("outside space") and "outside space" not in row_b

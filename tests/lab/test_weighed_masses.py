@@ -62,6 +62,27 @@ def test_result_correct_with_masses_stores_them_as_typed(capsys, store):
     assert event.payload["weighed_g"] == {"Fe": "10.00", "Ni": "10.51"}
 
 
+def test_result_correct_with_masses_in_milligrams_stores_grams_as_a_sheet_in_mg_does(capsys, store):
+    db = ["--db", store.url]
+    assert main(["result", "add", "FeNi", "--single-phase", "yes", "--phases", "FCC", *db]) == 0
+    capsys.readouterr()
+    before = counts(store)
+    both = main(["result", "correct", "1", "--single-phase", "yes", "--weighed-g", "Fe:10,Ni:10",
+                 "--weighed-mg", "Fe:10000,Ni:10000", *db])
+    err = capsys.readouterr().err
+    assert both == 2 and len(err.splitlines()) == 1 and "not both" in err
+    grams_as_mg = main(["result", "correct", "1", "--single-phase", "yes", "--weighed-mg", "Fe:10.00,Ni:10.51", *db])
+    err = capsys.readouterr().err
+    assert grams_as_mg == 2 and "add up to 20.51 mg" in err and "grams typed as milligrams" in err
+    assert counts(store) == before
+    assert main(["result", "correct", "1", "--single-phase", "yes", "--weighed-mg", " Fe: 9712.35 , Ni:10287.6", *db]) == 0
+    assert "weighed 9.71235 g Fe, 10.2876 g Ni (total 19.99995 g)" in capsys.readouterr().out
+    (new,) = [m for m in _by_id(store).values() if m.supersedes_id == 1]
+    # as test_a_weigh_sheet_in_milligrams_stores_grams_without_rounding stores the same masses from a sheet
+    assert new.weighed_g == {"Fe": "9.71235", "Ni": "10.2876"}
+    assert new.made_composition == made_composition({"Fe": 9.71235, "Ni": 10.2876})
+
+
 def test_a_correction_with_other_masses_keeps_the_new_ones_and_the_old_stay_in_the_history(store):
     (a,) = insert_candidates(store, ["FeNi"], status="exported")
     m = record_result(store, candidate_id=a, single_phase="yes", phases="FCC").measurement

@@ -20,11 +20,12 @@ def test_choices_are_the_ones_the_services_accept():
     assert values(Loop) == pr.LOOPS == MODES
     assert values(Strategy) == pr.STRATEGIES == STRATEGIES
     assert values(CandidateStatus) == CANDIDATE_STATUSES
-    from hea_campaign.campaign.lifecycle import BY_SERVICE_ONLY, TRANSITIONS
+    from hea_campaign.campaign.lifecycle import ACTION_FOR_MOVE, TRANSITIONS
     from hea_campaign.tui.present.choices import ExportStatus
 
+    # an export's statuses: those whose move to exported is an export (not a reopening or a withdrawn failure)
     assert values(ExportStatus) == tuple(s for s in CANDIDATE_STATUSES if "exported" in TRANSITIONS.get(s, ())
-                                         and (s, "exported") not in BY_SERVICE_ONLY)  # an export's statuses
+                                         and ACTION_FOR_MOVE.get((s, "exported"), "export") == "export")
     assert values(ExportFormat) == FORMATS
     assert set(values(MassUnit)) == set(UNITS_PER)
 

@@ -88,6 +88,22 @@ def test_failed_syntheses_are_listed_with_their_reason_and_filtered(trained_stor
     assert list_failures(trained_store, build_filter(candidate=str(ids[2]))) == []  # exported, not failed
 
 
+def test_a_withdrawn_failure_stays_listed_marked_withdrawn(trained_store, tmp_path):
+    from hea_campaign.campaign.lifecycle import withdraw_failure
+    from hea_campaign.campaign.results_browser import list_failures
+    from hea_campaign.tui.present.results_text import failure_cells, format_failure
+
+    ids = _two_failures(trained_store, tmp_path)
+    withdraw_failure(trained_store, [ids[0]], "[b]meant[/b] candidate 3", by="cy")
+    (f,) = list_failures(trained_store, build_filter(candidate=str(ids[0])))
+    assert (f.reason, f.operator, f.candidate_status) == ("cracked: at the first remelt", "ana", "exported")
+    assert f.withdrawn.startswith("by cy ") and f.withdrawn.endswith(": [b]meant[/b] candidate 3")
+    assert failure_cells(f)["state"] == "withdrawn; now exported"
+    assert "WITHDRAWN (recorded by mistake) by cy" in format_failure(f)
+    (other,) = list_failures(trained_store, build_filter(candidate=str(ids[1])))
+    assert other.withdrawn is None
+
+
 async def test_the_browser_lists_failed_syntheses_among_the_results(trained_store, tmp_path):
     ids = _two_failures(trained_store, tmp_path)
     add_result(trained_store, "CoCrFeNiMn0.5", single_phase="yes", method="XRD", by="ana")
@@ -357,6 +373,32 @@ async def test_a_mistyped_mass_is_corrected_from_the_browser_as_the_cli_does(see
     assert new.made_composition == made_composition({"Fe": 10.00, "Ni": 10.51})
     assert new.weighed_g == {"Fe": "10.00", "Ni": "10.51"}  # the masses as typed, kept with the result
     assert (new.single_phase, new.phases) == (True, "FCC")
+
+
+async def test_a_correction_shows_the_masses_weighed_as_typed_and_keeps_them_when_left(seeded_store):
+    """The form of a correction shows the masses the result recorded, digits as stored (10.250 stays 10.250);
+    saved with another label and the masses left as shown, the correction keeps them and their composition."""
+    from hea_campaign.db.tables import Measurement
+
+    old = add_result(seeded_store, "FeNi", single_phase="yes", phases="FCC", by="ana")
+    weighed = correct_result(seeded_store, old.id, single_phase="yes", weighed_g="Fe:9.75,Ni:10.250", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        await _correct_from_browser(pilot, app, "FeNi", weighed.id)
+        assert app.query_one("#r-weighed-g").value == "Fe:9.75,Ni:10.250"
+        assert str(app.query_one("#err-weighed-g").render()).strip() == ""
+        app.query_one("#r-phases").value = "FCC+BCC"
+        app.query_one("#r-single").value = "no"
+        await pilot.pause()
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+    with seeded_store.read() as s:
+        new = s.exec(select(Measurement).where(Measurement.supersedes_id == weighed.id)).one()
+        before = s.get(Measurement, weighed.id)
+    assert (new.single_phase, new.phases) == (False, "FCC+BCC")
+    assert new.weighed_g == {"Fe": "9.75", "Ni": "10.250"} and new.made_composition == before.made_composition
 
 
 def test_the_operator_filter_finds_names_with_capitals_outside_ascii(trained_store, tmp_path):

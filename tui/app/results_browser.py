@@ -219,7 +219,7 @@ class ResultsBrowser(KeepsLetters, Screen):
 
     def store_changed(self, changes) -> None:
         """Live refresh: a new or corrected result, or a failed synthesis, appears without a key press."""
-        if changes.measurements or changes.touches("candidate.fail"):
+        if changes.measurements or changes.touches("candidate.fail", "candidate.withdraw-failure"):
             self.load()
 
     def on_worker_state_changed(self, event) -> None:

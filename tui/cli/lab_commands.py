@@ -98,6 +98,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record that a synthesis failed (an outcome of its own, not a phase label); approve again to retry.
 
+        A failure recorded by mistake is withdrawn with result not-failed.
+
         Example: hea-campaign result failed --candidate 12 --reason cracked --notes "crack after the 3rd remelt"
         """
         from hea_campaign.campaign.lifecycle import fail
@@ -108,6 +110,31 @@ def register(app: typer.Typer) -> None:
         for c in candidate:
             record_id(c, "--candidate")
         echo(format_failed(fail(_open(db, campaign, by), candidate, reason.value, notes=notes, by=by)))
+
+    @result_app.command("not-failed")
+    def result_not_failed(
+        candidate: Annotated[list[int], typer.Option("--candidate", metavar="ID", help="Candidate recorded as failed "
+                                                     "by mistake (repeat for several).")],  # fmt: skip
+        reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the failure is withdrawn "
+                                            "(kept in the history).")],  # fmt: skip
+        db: DbOption = None,
+        campaign: CampaignOption = "default",
+        by: ByOption = None,
+    ) -> None:
+        """Withdraw a failed synthesis recorded by mistake: the candidate is exported again, awaiting its result.
+
+        The failure and its withdrawal (who, when, why) both stay in the history.
+
+        Example: hea-campaign result not-failed --candidate 12 --reason "entered for the wrong candidate"
+        """
+        from hea_campaign.campaign.read_models import withdraw_failure
+
+        from ..present.checks import record_id
+        from ..present.report import format_failure_withdrawn
+
+        for c in candidate:
+            record_id(c, "--candidate")
+        echo(format_failure_withdrawn(withdraw_failure(_open(db, campaign, by), candidate, reason, by=by)))
 
     @result_app.command("import")
     def result_import(
@@ -162,6 +189,10 @@ def register(app: typer.Typer) -> None:
             "--weighed-g", metavar="EL:G,...", help="The masses really weighed, in grams (e.g. Fe:10.12,Ni:9.88), "
                                                      "replacing those the result recorded (a mistyped mass); every "
                                                      "element of the alloy.")] = None,  # fmt: skip
+        weighed_mg: Annotated[Optional[str], typer.Option(
+            "--weighed-mg", metavar="EL:MG,...", help="The same in milligrams (e.g. Fe:10120,Ni:9880), stored in "
+                                                       "grams as a weigh sheet's weighed_mg column is; not with "
+                                                       "--weighed-g.")] = None,  # fmt: skip
         literature: Annotated[bool, typer.Option(
             "--literature", help="Correct a published result (a dataset's row): its label is replaced in "
                                  "training, the published one kept in the history. A lab that measured the "
@@ -183,6 +214,8 @@ def register(app: typer.Typer) -> None:
         Example: hea-campaign result correct 41 --single-phase yes --candidate 12
 
         Example: hea-campaign result correct 41 --single-phase yes --weighed-g Fe:10.12,Ni:9.88
+
+        Example: hea-campaign result correct 41 --single-phase yes --weighed-mg Fe:10120,Ni:9880
         """
         from ..present.checks import record_id
 
@@ -195,8 +228,9 @@ def register(app: typer.Typer) -> None:
         if candidate is not None or formula is not None:
             from hea_campaign.campaign.errors import CampaignError
 
-            if weighed_g is not None:
-                raise CampaignError("move the result first, then correct its masses (--weighed-g) at its new place")
+            if weighed_g is not None or weighed_mg is not None:
+                raise CampaignError("move the result first, then correct its masses (--weighed-g or --weighed-mg) "
+                                    "at its new place")
             if literature:
                 raise CampaignError("a published result is never moved (only lab results are): leave out "
                                     "--candidate/--formula to correct it where it is, with --literature")
@@ -212,7 +246,7 @@ def register(app: typer.Typer) -> None:
         from ..present.report import format_correction
 
         echo(format_correction(correct_result(_open(db, campaign, by), measurement_id, weighed_g=weighed_g,
-                                              literature=literature, **common)))
+                                              weighed_mg=weighed_mg, literature=literature, **common)))
 
     @result_app.command("withdraw")
     def result_withdraw(

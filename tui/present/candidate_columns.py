@@ -43,6 +43,16 @@ AFTER_REASON = ("cost", "density", "change", "model")
 REASON_WIDTH = 40  # a long rejection reason is cut here in the table; the detail shows it whole
 REASON_MIN = 20  # the reason gets at least this much room (or its whole text, if shorter) before others move
 FLAGS_SOFT = 12  # several flags are cut to this ("out_of_range" is whole) when the reason needs the room
+OUTSIDE_MARK = "outside space"  # after the flags, as the CLI's `candidates` marks it: not in the current design space
+
+
+def flags_text(flag_names, outside_space=()) -> str:
+    """The flags cell: the flag names, then the mark of a candidate outside the current design space (a space
+    tightened after it was proposed; the detail, Enter, says why), as the CLI's `candidates` writes them."""
+    flags = ",".join(flag_names)
+    if not outside_space:
+        return flags or "-"
+    return f"{flags}  {OUTSIDE_MARK}" if flags else OUTSIDE_MARK
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
+from .candidate_columns import OUTSIDE_MARK
 from .formulas import OUTSIDE, at_percent, path_lines
 from .money import usd
 
@@ -34,7 +35,7 @@ def format_candidate_table(rows, total: int | None = None, offset: int = 0) -> s
             f"{c.id:>5}  {c.formula:<34} {c.p_single:5.2f} {_num(p2, '.2f', 5)}  {change:>6}  "
             f"{_num(u.get('cost_usd_per_kg'), '.2f', 8)} {_num(u.get('density_g_cm3'), '.2f', 5)}  "
             f"{c.status:<9} {'v' + str(c.model_version_id):>5}  {','.join(c.flag_names) or '-'}"
-            + ("  outside space" if getattr(c, "outside_space", ()) else "")
+            + (f"  {OUTSIDE_MARK}" if getattr(c, "outside_space", ()) else "")
         )
     legend = ["p2: independent second opinion (k nearest neighbours)"] * any(
         (c.uncertainty or {}).get("second_opinion") for c in rows)

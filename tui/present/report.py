@@ -348,6 +348,12 @@ def format_failed(candidates) -> str:
     return f"{len(candidates)} candidate(s) failed in synthesis: {ids} ({one_line(reason)}); approve again to retry"
 
 
+def format_failure_withdrawn(candidates) -> str:
+    ids = ", ".join(str(c.id) for c in candidates)
+    return (f"{len(candidates)} failed synthesis(es) withdrawn: {ids} (exported again; the failure stays in the "
+            f"history); enter the real result with hea-campaign result add --candidate ID")
+
+
 def format_backup(r) -> str:
     """A verified backup (campaign.backup.BackupResult)."""
     shown = ", ".join(f"{t} {n}" for t, n in sorted(r.counts.items()) if t != "alembic_version")

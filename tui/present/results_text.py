@@ -33,6 +33,12 @@ def weighed_text(weighed: dict | None) -> str:
     return f"weighed {masses}{total}"
 
 
+def weighed_field(weighed: dict | None) -> str:
+    """The masses weighed (``Measurement.weighed_g``) as typed into a correction's field or ``--weighed-g``:
+    'Fe:9.75,Ni:10.250', the digits as stored; '' when none were recorded."""
+    return ",".join(f"{el}:{grams}" for el, grams in sorted((weighed or {}).items()))
+
+
 def made_text(made: dict | None) -> str:
     """The composition made (``Measurement.made_composition``, atomic fractions) as 'made (at.%) Fe48.54 Ni51.46'."""
     if not made:
@@ -177,6 +183,8 @@ def failure_cells(f) -> dict[str, str]:
     first columns; the state says where the candidate is now if it moved on (approved for another try).
     """
     state = "synthesis failed" if f.candidate_status == "failed" else f"failed; now {f.candidate_status}"
+    if getattr(f, "withdrawn", None):
+        state = f"withdrawn; now {f.candidate_status}"
     return dict(id="", alloy=one_line(f.formula), single="failed", phases=one_line(f.reason), state=state,
                 date=f.day.isoformat(), candidate=str(f.candidate_id), operator=one_line(f.operator))
 
@@ -189,6 +197,8 @@ def format_failure(f) -> str:
              f"  the candidate is {f.candidate_status} now"
              + ("; approve it for another try on the Candidates tab" if f.candidate_status == "failed" else ""),
              "  no lab result to correct: nothing was measured"]
+    if getattr(f, "withdrawn", None):
+        lines.insert(2, f"  WITHDRAWN (recorded by mistake) {one_line(f.withdrawn)}")
     return "\n".join(lines)
 
 

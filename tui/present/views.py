@@ -105,7 +105,7 @@ def candidate_detail_text(d) -> Text:
     lines = [
         f"[b]Candidate {c.id}[/b]  {e(d.formula)}   status [b]{e(c.status)}[/b]   model v{c.model_version_id}   "
         f"proposal run {c.proposal_run_id}   origin {e(c.origin)}",
-        *([f"[b]Note[/b] (the last approval, rejection or failure): {e(c.status_reason)}"] if c.status_reason else []),
+        *([f"[b]Note[/b] (the last approval, rejection, failure or withdrawn failure): {e(c.status_reason)}"] if c.status_reason else []),
         *([f"[yellow]outside the current design space[/]: {e('; '.join(c.outside_space))}"]
           if getattr(c, "outside_space", ()) else []),
         f"p(single phase) [b]{c.p_single:.3f}[/b]"

@@ -31,6 +31,7 @@ every cell with Rich when the app was next idle, about 1.9 s):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -47,7 +48,7 @@ from hea_campaign.tui.present.choices import CandidateStatus, Flag, values
 from hea_campaign.tui.present.text import one_line
 
 from hea_campaign.tui.present.candidate_columns import (COLUMNS, FORMATS, LABELS, REASON_WIDTH, RIGHT, fit_columns,
-                                                         natural_widths)
+                                                         flags_text, natural_widths)
 
 from ..modals import ConfirmModal, ExportModal, FailModal, ReasonModal
 from .candidate_table import CandidateTable, Cell, CountLine
@@ -64,7 +65,7 @@ KEYS = tuple(key for key, _ in COLUMNS)  # the order of _cells' values (the tabl
 
 
 def _flags(c) -> str:
-    return ",".join(c.flag_names) or "-"
+    return flags_text(c.flag_names, c.outside_space)
 
 
 def _label(key: str) -> Text:
@@ -151,7 +152,8 @@ class CandidatesPane(Vertical):
         if not recount and self.loaded and self._counted == (status, flag):
             counts = (self.everything, self.total)
         query = {"status": status, "flag": flag, "sort": self.sort, "descending": self.descending,
-                 "limit": PAGE_SIZE, "offset": self._want, "counts": counts}
+                 "limit": PAGE_SIZE, "offset": self._want, "counts": counts,
+                 "check_space": True}  # the flags column marks candidates outside the current design space
         self._asked = (status, flag)
         self._fetch(self._request, query, cursor)
         if self.loaded and cursor != "keep":
@@ -193,7 +195,7 @@ class CandidatesPane(Vertical):
         self.page_offset, self._want, self.total, self.everything = page.offset, page.offset, page.total, page.everything
         ids = [c.id for c in page.rows]
         if ids == self.shown:  # the same rows (read again): only the cells that changed
-            self.update_rows(page.rows)
+            self.update_rows(page.rows, space_checked=True)
         else:
             self.rows = {c.id: c for c in page.rows}
             self.shown = ids
@@ -338,12 +340,15 @@ class CandidatesPane(Vertical):
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_columns)  # once the table has its new size
 
-    def update_rows(self, candidates) -> None:
-        """Refresh only the cells whose value changed, for the candidates on the page."""
+    def update_rows(self, candidates, space_checked: bool = False) -> None:
+        """Refresh only the cells whose value changed, for the candidates on the page; unless ``space_checked``
+        (a page read), a row keeps whether it lies outside the design space until the page is read again."""
         table = self.query_one(DataTable)
         for c in candidates:
             if c.id not in self.rows or str(c.id) not in table.rows:
                 continue
+            if not space_checked and not c.outside_space and self.rows[c.id].outside_space:
+                c = replace(c, outside_space=self.rows[c.id].outside_space)
             before = [table.get_cell(str(c.id), key) for key in KEYS]
             self.rows[c.id] = c
             after = self._make_cells(c.id)

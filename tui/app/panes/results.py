@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.widgets import Button, Input, Label, Select, Static
 
 from hea_campaign.tui.present.checks import record_id
+from hea_campaign.tui.present.results_text import weighed_field
 from hea_campaign.tui.present.text import notes_for_field, notes_from_field, plain
 
 FIXED_IN_CORRECTION = ("corrects",)  # which result a correction supersedes; its alloy or candidate may change (a move)
@@ -51,6 +52,7 @@ def _canonical(formula: str) -> str:
 class ResultsPane(VerticalScroll):
     correcting: int | None = None  # the id of the result being corrected (start_correction), until saved or cleared
     corrected_place: tuple[str, str] = ("", "")  # its formula and candidate as shown: a change moves the result
+    corrected_weighed: str = ""  # its masses weighed as shown: left as they are, they are kept (not retyped)
 
     class Saved(Message):
         def __init__(self, measurement_id: int):
@@ -143,6 +145,8 @@ class ResultsPane(VerticalScroll):
         from hea_campaign.campaign.weigh_sheet import check_made_near_nominal, made_composition, parse_weighed
 
         if self._move_target():
+            if self._value("weighed-g") == self.corrected_weighed:
+                return {}  # the masses shown, untouched: a move keeps or drops them as the CLI's does
             return {"weighed-g": "move the result first (Save), then correct its masses at its new place"}
         try:
             nominal = parse_formula(formula).as_dict() if formula else None
@@ -156,6 +160,11 @@ class ResultsPane(VerticalScroll):
         except CampaignError as exc:
             return {"weighed-g": str(exc)}
         return {}
+
+    def _weighed_typed(self) -> str | None:
+        """The masses of a correction when the person changed them; None (kept as recorded) when left as shown."""
+        typed = self._value("weighed-g")
+        return typed if typed and typed != self.corrected_weighed else None
 
     def show_errors(self) -> dict[str, str]:
         errors = self.field_errors()
@@ -179,13 +188,15 @@ class ResultsPane(VerticalScroll):
                   "candidate": "" if row.candidate_id is None else str(row.candidate_id),
                   "phases": row.phases or "", "method": row.method or "", "notes": notes_for_field(row.notes),
                   "operator": row.operator or "",
-                  "measured-on": "" if row.measured_on is None else row.measured_on.isoformat()}
+                  "measured-on": "" if row.measured_on is None else row.measured_on.isoformat(),
+                  "weighed-g": weighed_field(row.weighed_g)}
         for key, value in values.items():
             field = self.query_one(f"#r-{key}", Input)
             field.value = value
             field.disabled = key in FIXED_IN_CORRECTION
         self._show_correction_fields(True)
         self.corrected_place = (values["formula"], values["candidate"])
+        self.corrected_weighed = values["weighed-g"]
         select = self.query_one("#r-single", Select)
         if row.single_phase is None:
             select.clear()
@@ -227,6 +238,7 @@ class ResultsPane(VerticalScroll):
     def clear_form(self) -> None:
         self.correcting = None
         self.corrected_place = ("", "")
+        self.corrected_weighed = ""
         for w in self.query(Input):
             w.value = ""
             w.disabled = False
@@ -303,7 +315,7 @@ class ResultsPane(VerticalScroll):
         elif self._value("corrects"):
             try:
                 m = correct_result(self.app.store, int(self._value("corrects")), **common,
-                                   weighed_g=self._value("weighed-g") or None, literature="literature" in confirmed)
+                                   weighed_g=self._weighed_typed(), literature="literature" in confirmed)
             except PublishedResult as exc:
                 self._ask(exc, "Correct the published result", confirmed | {"literature"})
                 return
