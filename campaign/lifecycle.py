@@ -273,17 +273,56 @@ def fail(
                           payload={"failure": reason, "notes": notes})
 
 
-def withdraw_failure(store: CampaignStore, ids: Iterable[int], reason: str | None, *, by: str | None = None
-                     ) -> list[Candidate]:
-    """A failure recorded by mistake: failed -> exported, saying why; all or nothing.
-
-    The candidate awaits its real result again (its ingot exists).  The failure's event stays, and the
-    withdrawal is an event of its own (who, when, why, which failure event it withdraws)."""
+def check_failure_withdrawal_reason(reason: str | None) -> str:
+    """Why a failure is withdrawn, checked as any reason is (one line kept plain); a blank one is refused."""
     text = clean_reason(reason)
     if text is None:
         raise CampaignError("say why the failure is withdrawn (--reason TEXT, e.g. 'entered for the wrong candidate')")
+    return text
+
+
+def _failure_withdrawable(candidate: Candidate, events, failure_event_id: int | None) -> None:
+    """Refuse (one line) unless ``candidate`` is failed and, with ``failure_event_id``, that failure is the one
+    standing: not withdrawn already, and not an older failure of a candidate that failed again since."""
+    if failure_event_id is not None:
+        withdrawn = any(e.action == "candidate.withdraw-failure" and (e.payload or {}).get("failure_event_id")
+                        == failure_event_id for e in events)
+        if withdrawn:
+            raise TransitionError(f"that failure of candidate {candidate.id} was withdrawn already "
+                                  f"(now {candidate.status}); nothing was changed.")
+    if candidate.status != "failed":
+        raise TransitionError(f"candidate {candidate.id} is {candidate.status}, not failed: there is no failed "
+                              f"synthesis to withdraw.")
+    if failure_event_id is not None:
+        last = [e.id for e in events if e.action == "candidate.fail"][-1:]
+        if last != [failure_event_id]:
+            raise TransitionError(f"candidate {candidate.id} failed again since that failure: only its latest "
+                                  f"failure can be withdrawn; nothing was changed.")
+
+
+def check_failure_withdrawable(store: CampaignStore, candidate_id: int, failure_event_id: int | None = None) -> None:
+    """Refuse, as ``withdraw_failure`` would, a failure that cannot be withdrawn now (read only)."""
+    with store.read() as session:
+        (c,) = load_candidates(session, store.campaign_id, [candidate_id])
+        _failure_withdrawable(c, q.audit_events_for(session, "candidate", [c.id]), failure_event_id)
+
+
+def withdraw_failure(store: CampaignStore, ids: Iterable[int], reason: str | None, *, by: str | None = None,
+                     failure_event_id: int | None = None) -> list[Candidate]:
+    """A failure recorded by mistake: failed -> exported, saying why; all or nothing.
+
+    The candidate awaits its real result again (its ingot exists).  The failure's event stays, and the
+    withdrawal is an event of its own (who, when, why, which failure event it withdraws).  With
+    ``failure_event_id`` (one candidate: the TUI's row), that very failure must be the one standing."""
+    text = check_failure_withdrawal_reason(reason)
     with store.write() as session:
         candidates = load_candidates(session, store.campaign_id, ids)
+        events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
+        if failure_event_id is not None:
+            if len(candidates) != 1:
+                raise CampaignError("a failure event names one candidate: withdraw one at a time")
+            _failure_withdrawable(candidates[0], [e for e in events if e.entity_id == candidates[0].id],
+                                  failure_event_id)
         wrong = [c for c in candidates if c.status != "failed"]
         if wrong:
             c = wrong[0]
@@ -291,7 +330,6 @@ def withdraw_failure(store: CampaignStore, ids: Iterable[int], reason: str | Non
             note = " Nothing was changed." if len(candidates) > 1 else ""
             raise TransitionError(f"candidate {c.id} is {c.status}, not failed: there is no failed synthesis to "
                                   f"withdraw{more}.{note}")
-        events = q.audit_events_for(session, "candidate", [c.id for c in candidates])
         failures = {e.entity_id: e for e in events if e.action == "candidate.fail"}  # the last one of each
         moved = []
         for c in candidates:  # one at a time: each event names the failure it withdraws

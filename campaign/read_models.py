@@ -239,8 +239,10 @@ def fail(store: CampaignStore, ids, reason: str, *, notes: str | None = None,
     return candidate_views(store, lifecycle.fail(store, ids, reason, notes=notes, by=by))
 
 
-def withdraw_failure(store: CampaignStore, ids, reason: str | None, *, by: str | None = None) -> list[CandidateView]:
+def withdraw_failure(store: CampaignStore, ids, reason: str | None, *, by: str | None = None,
+                     failure_event_id: int | None = None) -> list[CandidateView]:
     """A failure recorded by mistake, withdrawn (lifecycle.withdraw_failure), as read models."""
     from . import lifecycle
 
-    return candidate_views(store, lifecycle.withdraw_failure(store, ids, reason, by=by))
+    return candidate_views(store, lifecycle.withdraw_failure(store, ids, reason, by=by,
+                                                             failure_event_id=failure_event_id))

@@ -495,3 +495,36 @@ async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store
         assert isinstance(app.screen, ResultsBrowser)
     assert count_results(seeded_store).results >= 2
     assert [r.id for r in list_results(seeded_store, build_filter(formula="CoCrFeNiMn0.5")) if r.current] == []
+
+
+def test_withdrawing_a_named_failure_refuses_one_withdrawn_already_or_failed_again_since(trained_store, tmp_path):
+    """The browser names the failure of its row: the service withdraws that one or refuses in one line."""
+    import pytest
+
+    from hea_campaign.campaign.errors import CampaignError
+    from hea_campaign.campaign.export import export_batch
+    from hea_campaign.campaign.lifecycle import (check_failure_withdrawable, check_failure_withdrawal_reason, fail,
+                                                 withdraw_failure)
+    from hea_campaign.campaign.results_browser import list_failures
+
+    ids = _two_failures(trained_store, tmp_path)
+    export_batch(trained_store, ids=[ids[1]], mass=20, out=tmp_path / "again.csv", by="setup")
+    fail(trained_store, [ids[1]], "cracked", by="ben")  # the second try failed too
+    old, new = sorted(f.event_id for f in list_failures(trained_store, build_filter(candidate=str(ids[1]))))
+    with pytest.raises(CampaignError, match=f"candidate {ids[1]} failed again since"):
+        withdraw_failure(trained_store, [ids[1]], "typo", by="cy", failure_event_id=old)
+    with pytest.raises(CampaignError, match="failed again since"):
+        check_failure_withdrawable(trained_store, ids[1], old)
+    with pytest.raises(CampaignError, match="say why the failure is withdrawn"):
+        check_failure_withdrawal_reason("  ")
+    (done,) = withdraw_failure(trained_store, [ids[1]], "typo", by="cy", failure_event_id=new)
+    assert done.status == "exported"
+    for event in (old, new):  # nothing stands now: the one withdrawn says so, the other is of a candidate not failed
+        with pytest.raises(CampaignError) as refused:
+            check_failure_withdrawable(trained_store, ids[1], event)
+        said = str(refused.value)
+        assert "\n" not in said
+        assert ("withdrawn already" in said) == (event == new), said
+    with pytest.raises(CampaignError, match=f"candidate {ids[1]} is exported, not failed"):
+        withdraw_failure(trained_store, [ids[1]], "typo", by="cy", failure_event_id=old)
+
