@@ -535,7 +535,7 @@ async def test_every_binding_is_in_the_command_palette():
         (ModelsScreen, "activate"): "Activate a model version", (ModelsScreen, "mark"): "Compare two model versions",
         (ModelsScreen, "save_plot"): "Save the training curves (PNG)",
         (ImportScreen, "save"): "Save the import report (text file)",
-        (ResultsBrowser, "correct"): "Correct a lab result", (ResultsBrowser, "withdraw"): "Withdraw a lab result",
+        (ResultsBrowser, "correct"): "Correct a lab result", (ResultsBrowser, "withdraw"): "Withdraw (result or failure)",
     }
     moves = {"escape", "left", "right", "up", "down"}
     for where in (CandidatesPane, LatentPlot, CandidateScreen, ModelsScreen, ImportScreen, ResultsBrowser):

@@ -528,3 +528,58 @@ def test_withdrawing_a_named_failure_refuses_one_withdrawn_already_or_failed_aga
     with pytest.raises(CampaignError, match=f"candidate {ids[1]} is exported, not failed"):
         withdraw_failure(trained_store, [ids[1]], "typo", by="cy", failure_event_id=old)
 
+
+async def test_a_failure_is_withdrawn_from_the_browser_with_a_reason(trained_store, tmp_path):
+    """Key w on a failed synthesis asks why (the CLI's check, under the field); OK withdraws that failure as
+    result not-failed does: the row reads withdrawn, the candidate table says exported.  Again on that row,
+    or on the failure of a candidate approved again since, the service's refusal is shown."""
+    from hea_campaign.tui.app.footer import KeyFooter
+    from hea_campaign.tui.app.modals import ReasonModal
+
+    from .test_app import candidates_shown, error_shown
+
+    ids = _two_failures(trained_store, tmp_path)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await candidates_shown(pilot)
+        candidates = app.query_one("#candidate-table")
+        assert candidates.get_cell(str(ids[0]), "status") == "failed"
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and len(app.screen.failures) == 2)
+        screen = app.screen
+        table = screen.query_one("#results-table")
+        key = next(k for k, f in screen.failures.items() if f.candidate_id == ids[0])
+        table.focus()
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+        assert app.screen.query(KeyFooter)
+        assert f"Withdraw the failure of candidate {ids[0]}" in shown_text(app.screen.query_one(".modal-title"))
+        app.screen.query_one("#reason").focus()
+        await pilot.press("space", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonModal)
+        assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
+        await pilot.press(*"[b]meant[/b] 3", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser))
+        await wait_for(pilot, lambda: str(table.get_cell(key, "state")) == "withdrawn; now exported")
+        assert screen.failures[key].withdrawn.endswith(": [b]meant[/b] 3")
+        assert screen.failures[key].withdrawn.startswith("by ui-user ")
+        await wait_for(pilot, lambda: candidates.get_cell(str(ids[0]), "status") == "exported")
+        await pilot.press("w")  # withdrawn already: refused, nothing asked
+        await wait_for(pilot, lambda: error_shown(app))
+        said = shown_text(app.screen.query_one("#error-message"))
+        assert f"that failure of candidate {ids[0]} was withdrawn already" in said, said
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        other = next(k for k, f in screen.failures.items() if f.candidate_id == ids[1])
+        table.move_cursor(row=table.get_row_index(other))
+        await pilot.pause()
+        await pilot.press("w")  # approved again since: no failure stands
+        await wait_for(pilot, lambda: error_shown(app))
+        said = shown_text(app.screen.query_one("#error-message"))
+        assert f"candidate {ids[1]} is approved, not failed" in said, said
+    from hea_campaign.campaign.results_browser import list_failures
+
+    assert [f.candidate_status for f in list_failures(trained_store)] == ["approved", "exported"]

@@ -57,7 +57,7 @@ ACTIONS = [
     ("save_import_report", "Save the import report (text file)", "Import screen, key ctrl+s: never overwrites a file"),
     ("browse_results", "Browse lab results", "key b: every result with its corrections"),
     ("correct_result", "Correct a lab result", "results browser, key c (or Enter): the result under the cursor"),
-    ("withdraw_result", "Withdraw a lab result", "results browser, key w: the result under the cursor, with a reason"),
+    ("withdraw_result", "Withdraw (result or failure)", "results browser, key w: the lab result or failed synthesis under the cursor, with a reason"),
     ("models", "Model versions", "key v: metrics, training curves, compare, activate"),
     ("activate_version", "Activate a model version", "Model versions, key a: the version under the cursor"),
     ("compare_versions", "Compare two model versions", "Model versions, key space: marks the version under the cursor; two marked are compared"),
@@ -625,7 +625,7 @@ class CampaignApp(App):
             self.screen.action_withdraw()
             return
         self.action_browse_results()
-        self.notify("Move to the result to withdraw, then press w.")
+        self.notify("Move to the result or failed synthesis to withdraw, then press w.")
 
     def action_propose(self) -> None:
         self.action_show_tab("propose")

@@ -6,7 +6,9 @@ syntheses (with their reason) among them by date, filtered alike; the panel
 under it shows the correction chain of the row under the cursor.  Key c (or
 Enter) starts a correction of that result on the Lab results tab, with the
 newest result of its chain in "corrects result".  Key w withdraws that result (it should never
-have been entered): a dialog asks why, and the row then reads WITHDRAWN.
+have been entered): a dialog asks why, and the row then reads WITHDRAWN.  On a failed synthesis,
+key w withdraws that failure (recorded by mistake) as ``result not-failed`` does: the candidate is
+exported again and the row reads "withdrawn; now exported".
 
 The columns fit the screen (``present.results_text.fit_columns``): long free
 text is cut with an ellipsis, and a narrow screen leaves out the operator and
@@ -188,10 +190,12 @@ class ResultsBrowser(KeepsLetters, Screen):
 
         from .modals import ReasonModal
 
+        failure = self.failures.get(self._key() or "")
+        if failure is not None:
+            self._withdraw_failure(failure)
+            return
         r = self.selected()
         if r is None:
-            if self._key() in self.failures:
-                self.app.notify("A failed synthesis has no lab result to withdraw.", severity="warning")
             return
         newest = self.rows.get(r.chain[-1], r)
         if newest.withdrawal:
@@ -216,6 +220,36 @@ class ResultsBrowser(KeepsLetters, Screen):
         out = withdraw_result(self.app.store, measurement_id, reason=reason, by=self.app.actor)
         self.load()
         self.app.notify(format_withdrawal(out), markup=False, timeout=10)
+
+    def _withdraw_failure(self, failure) -> None:
+        """Withdraw the failed synthesis under the cursor (recorded by mistake), asking why, as
+        ``result not-failed`` does: the candidate is exported again, the failure stays, marked withdrawn.
+        One already withdrawn, or of a candidate no longer failed, is refused by the service at once."""
+        from hea_campaign.campaign.lifecycle import check_failure_withdrawable, check_failure_withdrawal_reason
+
+        from .modals import ReasonModal
+
+        cid, event = failure.candidate_id, failure.event_id
+        if not self.app.guard(lambda: check_failure_withdrawable(self.app.store, cid, event) or True):
+            return  # the error modal gives the service's reason
+        prompt = (f"Withdraw the failure of candidate {cid} ({failure.formula}: {failure.reason or '-'})? It was "
+                  "recorded by mistake; the candidate is exported again, awaiting its result, and the failure "
+                  "stays in the history, marked withdrawn. Why?")
+
+        def done(reason: str | None) -> None:
+            if reason is not None:
+                self.app.guard(self._failure_withdrawn, cid, event, reason)
+
+        self.app.push_screen(ReasonModal(prompt, required=True, kept_with="the withdrawal",
+                                         check=check_failure_withdrawal_reason), done)
+
+    def _failure_withdrawn(self, candidate_id: int, event_id: int, reason: str) -> None:
+        from hea_campaign.campaign.read_models import withdraw_failure
+        from hea_campaign.tui.present.report import format_failure_withdrawn
+
+        out = withdraw_failure(self.app.store, [candidate_id], reason, by=self.app.actor, failure_event_id=event_id)
+        self.load()
+        self.app.notify(format_failure_withdrawn(out, "on the Lab results tab"), markup=False, timeout=10)
 
     def store_changed(self, changes) -> None:
         """Live refresh: a new or corrected result, or a failed synthesis, appears without a key press."""

@@ -348,10 +348,11 @@ def format_failed(candidates) -> str:
     return f"{len(candidates)} candidate(s) failed in synthesis: {ids} ({one_line(reason)}); approve again to retry"
 
 
-def format_failure_withdrawn(candidates) -> str:
+def format_failure_withdrawn(candidates, enter: str = "with hea-campaign result add --candidate ID") -> str:
+    """Failures withdrawn (the candidates now); ``enter``: where the real result is entered."""
     ids = ", ".join(str(c.id) for c in candidates)
     return (f"{len(candidates)} failed synthesis(es) withdrawn: {ids} (exported again; the failure stays in the "
-            f"history); enter the real result with hea-campaign result add --candidate ID")
+            f"history); enter the real result {enter}")
 
 
 def format_backup(r) -> str:
