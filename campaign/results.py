@@ -74,7 +74,7 @@ from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
 from .input_files import input_file
 from .labels import label_of
-from .result_matching import match_stored, squeezed, weighed_differ
+from .result_matching import match_stored, other_day_twins, squeezed, weighed_differ
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import (
@@ -708,6 +708,20 @@ def add_result(store: CampaignStore, formula: str | None = None, candidate_id: i
 
 
 @dataclass
+class StoredBeside:
+    """A row stored as a new measurement beside a current lab result that says the same (candidate or alloy,
+    label) but was measured on another day: another ingot, or a date fixed in the file (then withdraw it)."""
+
+    line: int
+    formula: str
+    candidate_id: int | None
+    single_phase: bool
+    stored: list[tuple[int, date]]  # (measurement, measured on) of the results it was stored beside
+    measurement_id: int  # the new one
+    measured_on: date
+
+
+@dataclass
 class ResultsImportReport:
     source: str
     rows: int = 0
@@ -730,6 +744,8 @@ class ResultsImportReport:
     near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
     # alloys this import wrote to whose current results now disagree (left out of training)
     now_conflicting: list[str] = field(default_factory=list)
+    # rows stored beside a current result of the same candidate and label measured on another day
+    stored_beside: list[StoredBeside] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -968,6 +984,9 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
         made = made_candidates(session, store) if any(r.candidate_id is None for _, r in todo) else []
+        # before writing any row: an earlier row of this file is not a result the store already had
+        other_days = {line: other_day_twins(session, store.campaign_id, _alloy_id_of(session, store, r), r)
+                      for line, r in todo if line not in completes}
         for line, r in todo:
             note = proportion_note(r.source_formula) if r.source_formula else None
             if note:  # amounts that look like at.% but do not add to 100
@@ -984,6 +1003,10 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             report.alloys_added += done.new_alloy
             report.candidates_measured += done.candidate_moved
             report.measurement_ids.append(done.measurement.id)
+            if other_days.get(line):
+                report.stored_beside.append(StoredBeside(
+                    line, done.alloy.formula, done.measurement.candidate_id, bool(r.single_phase),
+                    [(m.id, m.measured_on) for m in other_days[line]], done.measurement.id, r.measured_on))
             if done.outside_vocabulary:
                 report.outside_vocabulary[done.alloy.formula] = done.outside_vocabulary
             if done.new_alloy and r.candidate_id is None and made:  # a candidate's result, mistyped?
