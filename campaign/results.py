@@ -85,7 +85,7 @@ from .weigh_sheet import (
     made_composition,
     parse_weighed_text,
     same_weighed,
-    sheet_columns,
+    sheet_columns_read,
     sheet_unit,
     target_grams,
     weighed_grams_text,
@@ -769,7 +769,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
     names = [re.sub(r"[\s_-]+", "_", h.strip().lower()) for h in header]
     unnamed = [i for i, h in enumerate(names) if not h]
     sheet = is_sheet(names)
-    allowed = sheet_columns(sheet_unit(names)) if sheet else CSV_COLUMNS
+    allowed = sheet_columns_read(sheet_unit(names)) if sheet else CSV_COLUMNS
     unknown = [h for h in names if h and h not in allowed]
     if unknown and separator_hint(header):
         raise CampaignError(f"{path.name}: {separator_hint(header)}")
@@ -860,6 +860,7 @@ def _prepare_sheet(rows, unit: str, errors, report, batches: dict[int, str] | No
             r = prepare(formula=g.formula or None, candidate_id=g.candidate_id,
                         single_phase=False if blank else g.single_phase or _label_from_phases(g.phases),
                         phases=None if blank else g.phases or None,
+                        method=g.method, operator=g.operator, notes=g.notes, measured_on=g.measured_on,
                         allow_capitals=True)  # the sheet's formula is the export's canonical one
             if r.candidate_id is None:
                 raise CampaignError("a weigh sheet line needs its candidate_id")
@@ -916,8 +917,9 @@ def _masses_only(session: Session, store: CampaignStore, rows: list[tuple[int, R
             continue
         m = results[0]
         out.append((line, ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=c.id,
-                                      single_phase=m.single_phase, phases=m.phases, method=m.method,
-                                      operator=m.operator, notes=m.notes, measured_on=m.measured_on,
+                                      single_phase=m.single_phase, phases=m.phases, method=r.method or m.method,
+                                      operator=r.operator or m.operator, notes=r.notes or m.notes,
+                                      measured_on=r.measured_on or m.measured_on,  # details typed on the sheet
                                       made_composition=r.made_composition, weighed_g=r.weighed_g)))
     return out
 
