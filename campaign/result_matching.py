@@ -68,15 +68,30 @@ def match_stored(session: Session, campaign_id: int, alloy_id: int | None, r, us
     return None
 
 
+def other_day_twins(session: Session, campaign_id: int, alloy_id: int | None, r) -> list[Measurement]:
+    """Current lab results that ``r`` would repeat but for the day: the row's label, of the row's candidate
+    (as ``match_stored`` reads it), measured on another day than the row says.  Such a row is stored as a new
+    measurement (another ingot); the import report names it, in case only the date was fixed in the file."""
+    if alloy_id is None or r.single_phase is None or r.measured_on is None:
+        return []
+    return [m for m in _labelled_results(session, campaign_id, alloy_id, r)
+            if m.measured_on is not None and m.measured_on != r.measured_on]
+
+
 def _current_twins(session: Session, campaign_id: int, alloy_id: int, r) -> list[Measurement]:
     """Current lab results with the row's label, on no other day, of the row's candidate; for a row typed
     by formula, of the exported candidate it will be the result of, or else of the alloy."""
+    return [m for m in _labelled_results(session, campaign_id, alloy_id, r)
+            if m.measured_on is None or r.measured_on is None or m.measured_on == r.measured_on]
+
+
+def _labelled_results(session: Session, campaign_id: int, alloy_id: int, r) -> list[Measurement]:
+    """Current lab results with the row's label, of the row's candidate (see ``_current_twins``), any day."""
     ms = q.measurements_of_alloy(session, alloy_id)
     superseded = q.superseded_by(session, [m.id for m in ms])
     whose = _whose(session, campaign_id, alloy_id, r)
     return [m for m in ms if m.id not in superseded and not m.withdrawn and not m.source.startswith(DATASET_SOURCE)
-            and (whose is _ANY or m.candidate_id == whose) and m.single_phase == r.single_phase
-            and (m.measured_on is None or r.measured_on is None or m.measured_on == r.measured_on)]
+            and (whose is _ANY or m.candidate_id == whose) and m.single_phase == r.single_phase]
 
 
 _ANY = object()

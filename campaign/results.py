@@ -74,7 +74,7 @@ from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
 from .input_files import input_file
 from .labels import label_of
-from .result_matching import match_stored, squeezed, weighed_differ
+from .result_matching import match_stored, other_day_twins, squeezed, weighed_differ
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
 from .weigh_sheet import (
@@ -85,7 +85,7 @@ from .weigh_sheet import (
     made_composition,
     parse_weighed_text,
     same_weighed,
-    sheet_columns,
+    sheet_columns_read,
     sheet_unit,
     target_grams,
     weighed_grams_text,
@@ -708,6 +708,20 @@ def add_result(store: CampaignStore, formula: str | None = None, candidate_id: i
 
 
 @dataclass
+class StoredBeside:
+    """A row stored as a new measurement beside a current lab result that says the same (candidate or alloy,
+    label) but was measured on another day: another ingot, or a date fixed in the file (then withdraw it)."""
+
+    line: int
+    formula: str
+    candidate_id: int | None
+    single_phase: bool
+    stored: list[tuple[int, date]]  # (measurement, measured on) of the results it was stored beside
+    measurement_id: int  # the new one
+    measured_on: date
+
+
+@dataclass
 class ResultsImportReport:
     source: str
     rows: int = 0
@@ -730,6 +744,8 @@ class ResultsImportReport:
     near_candidates: list[tuple[int, str, int, float, int, str]] = field(default_factory=list)
     # alloys this import wrote to whose current results now disagree (left out of training)
     now_conflicting: list[str] = field(default_factory=list)
+    # rows stored beside a current result of the same candidate and label measured on another day
+    stored_beside: list[StoredBeside] = field(default_factory=list)
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -753,7 +769,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]],
     names = [re.sub(r"[\s_-]+", "_", h.strip().lower()) for h in header]
     unnamed = [i for i, h in enumerate(names) if not h]
     sheet = is_sheet(names)
-    allowed = sheet_columns(sheet_unit(names)) if sheet else CSV_COLUMNS
+    allowed = sheet_columns_read(sheet_unit(names)) if sheet else CSV_COLUMNS
     unknown = [h for h in names if h and h not in allowed]
     if unknown and separator_hint(header):
         raise CampaignError(f"{path.name}: {separator_hint(header)}")
@@ -844,6 +860,7 @@ def _prepare_sheet(rows, unit: str, errors, report, batches: dict[int, str] | No
             r = prepare(formula=g.formula or None, candidate_id=g.candidate_id,
                         single_phase=False if blank else g.single_phase or _label_from_phases(g.phases),
                         phases=None if blank else g.phases or None,
+                        method=g.method, operator=g.operator, notes=g.notes, measured_on=g.measured_on,
                         allow_capitals=True)  # the sheet's formula is the export's canonical one
             if r.candidate_id is None:
                 raise CampaignError("a weigh sheet line needs its candidate_id")
@@ -900,8 +917,9 @@ def _masses_only(session: Session, store: CampaignStore, rows: list[tuple[int, R
             continue
         m = results[0]
         out.append((line, ResultInput(composition=r.composition, source_formula=r.source_formula, candidate_id=c.id,
-                                      single_phase=m.single_phase, phases=m.phases, method=m.method,
-                                      operator=m.operator, notes=m.notes, measured_on=m.measured_on,
+                                      single_phase=m.single_phase, phases=m.phases, method=r.method or m.method,
+                                      operator=r.operator or m.operator, notes=r.notes or m.notes,
+                                      measured_on=r.measured_on or m.measured_on,  # details typed on the sheet
                                       made_composition=r.made_composition, weighed_g=r.weighed_g)))
     return out
 
@@ -968,6 +986,9 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
         if errors:  # rows bad in themselves and rows bad for this store, all reported at once
             raise ResultsImportFailed(path.name, sorted(errors), sorted(conflicts))
         made = made_candidates(session, store) if any(r.candidate_id is None for _, r in todo) else []
+        # before writing any row: an earlier row of this file is not a result the store already had
+        other_days = {line: other_day_twins(session, store.campaign_id, _alloy_id_of(session, store, r), r)
+                      for line, r in todo if line not in completes}
         for line, r in todo:
             note = proportion_note(r.source_formula) if r.source_formula else None
             if note:  # amounts that look like at.% but do not add to 100
@@ -984,6 +1005,10 @@ def import_results(store: CampaignStore, csv_path: str | Path, by: str | None = 
             report.alloys_added += done.new_alloy
             report.candidates_measured += done.candidate_moved
             report.measurement_ids.append(done.measurement.id)
+            if other_days.get(line):
+                report.stored_beside.append(StoredBeside(
+                    line, done.alloy.formula, done.measurement.candidate_id, bool(r.single_phase),
+                    [(m.id, m.measured_on) for m in other_days[line]], done.measurement.id, r.measured_on))
             if done.outside_vocabulary:
                 report.outside_vocabulary[done.alloy.formula] = done.outside_vocabulary
             if done.new_alloy and r.candidate_id is None and made:  # a candidate's result, mistyped?

@@ -45,9 +45,19 @@ _MASS_ITEM = re.compile(r"^\s*([A-Z][a-z]?)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 BATCH_COLUMN = "batch"  # the export batch a line was weighed for: a sheet of a voided or retried batch is refused
 
 
+# optional columns a lab may add to a sheet, as a results CSV has them: read (campaign.results.prepare) and
+# stored with the candidate's result; typed on any of its lines, like single_phase
+DETAIL_COLUMNS = ("method", "operator", "notes", "measured_on")
+
+
 def sheet_columns(unit: str) -> list[str]:
     return ["candidate_id", "formula", "element", "at_pct", MASS_COLUMN[unit], "loss_pct", f"weighed_{unit}",
             "single_phase", "phases", BATCH_COLUMN]  # fmt: skip
+
+
+def sheet_columns_read(unit: str) -> list[str]:
+    """The columns a filled sheet may have: those it is written with, and the lab's optional details."""
+    return [*sheet_columns(unit), *DETAIL_COLUMNS]
 
 
 def _element_values(text: str, pattern: re.Pattern, what: str, example: str, twice: str) -> dict[str, float]:
@@ -159,12 +169,20 @@ class SheetCandidate:
     single_phase: str = ""
     phases: str = ""
     batch: str = ""  # the export batch it was weighed for ('' on sheets written before the column)
+    # DETAIL_COLUMNS as typed ('' when blank or not on the sheet)
+    method: str = ""
+    operator: str = ""
+    notes: str = ""
+    measured_on: str = ""
     errors: list[tuple[int, str]] = field(default_factory=list)
 
     def content(self) -> str:
-        """The candidate's filled-in data, for recognising it in a re-import."""
+        """The candidate's filled-in data, for recognising it in a re-import (a sheet without details keeps
+        the key it had before the detail columns were read)."""
         masses = ";".join(f"{e}={self.weighed[e].strip()}" for e in sorted(self.weighed))
-        return f"sheet|{self.candidate_id}|{masses}|{self.single_phase.strip().lower()}|{self.phases.strip()}"
+        key = f"sheet|{self.candidate_id}|{masses}|{self.single_phase.strip().lower()}|{self.phases.strip()}"
+        details = [getattr(self, name) for name in DETAIL_COLUMNS]
+        return key + ("|" + "|".join(details) if any(details) else "")
 
 
 def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
@@ -186,7 +204,7 @@ def group_sheet(rows: list[tuple[int, dict[str, str]]]) -> list[SheetCandidate]:
         g.weighed[element] = cells.get(weighed_col) or ""
         g.target[element] = cells.get(MASS_COLUMN["g" if weighed_col == "weighed_g" else "mg"]) or ""
         g.batch = g.batch or (cells.get(BATCH_COLUMN) or "").strip()
-        for name in ("single_phase", "phases"):
+        for name in ("single_phase", "phases", *DETAIL_COLUMNS):
             value = (cells.get(name) or "").strip()
             have = getattr(g, name)
             if value and have and value.lower() != have.lower():

@@ -221,3 +221,33 @@ async def test_a_contradiction_beside_other_bad_rows_is_not_offered(fixed_store,
         assert "Xq" in text and f"measurement {first}" in text and "--allow-conflicts" not in text
         assert "once the other bad rows are fixed" in text
     assert count(fixed_store, Measurement) == before
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_row_stored_beside_a_result_of_another_day_is_named_on_the_screen(fixed_store, tmp_path):  # noqa: F811
+    """A file whose measured-on date was fixed: stored (another day may be another ingot), and the report
+    names the line, both measurements and how to withdraw the new one."""
+    from hea_campaign.campaign.read_models import candidates_with_ids
+    from hea_campaign.campaign.results import add_result
+
+    formula = candidates_with_ids(fixed_store, [5])[0].formula
+    first = add_result(fixed_store, candidate_id=5, single_phase=True, phases="BCC", measured_on="2026-11-02",
+                       by="lab").id
+    csv = tmp_path / "fixed-date.csv"
+    csv.write_text("candidate_id,single_phase,phases,measured_on\n5,yes,BCC,2026-11-03\n")
+    app = CampaignApp(fixed_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.panes_ready.wait()
+        app.action_import_data(str(csv), run=False)
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.query("#import-kind"))
+        screen = app.screen
+        screen.query_one("#import-kind").value = "results"
+        await pilot.pause()
+        await pilot.click("#run-import")
+        await wait_for(pilot, lambda: "Imported" in str(screen.query_one("#import-status").render()))
+        text = " ".join(report_of(screen).split())  # the screen wraps long lines
+    new = max(m.entity_id for m in _measurements_of(fixed_store, formula))
+    assert new != first
+    assert (f"line 2: {formula} (candidate 5) already had a single-phase result measured 2026-11-02 "
+            f"(measurement {first}); stored beside it as measurement {new} (measured 2026-11-03). If only the "
+            f"date was wrong: hea-campaign result withdraw {new} --reason ...") in text, text

@@ -136,6 +136,12 @@ def format_results_import(r) -> str:
     if masses:
         lines.append(f"  {len(masses)} row(s) added the masses weighed to a stored result, as its correction:")
         lines += _listing([f"line {line}: measurement {m} -> {new}" for line, m, new in masses])
+    beside = getattr(r, "stored_beside", [])
+    if beside:
+        lines.append(f"  note: {len(beside)} row(s) stored beside a result of the same candidate (or alloy) and "
+                     "label measured on another day: another ingot is kept, but if only the date was fixed in the "
+                     "file, withdraw the new measurement:")
+        lines += _listing([_beside_line(b) for b in beside], limit=None)
     proportions = getattr(r, "proportions", [])
     if proportions:
         lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but do not add to 100:")
@@ -157,6 +163,16 @@ def format_results_import(r) -> str:
                      "(hea-campaign history FORMULA):")
         lines += _listing(conflicting)
     return "\n".join(lines)
+
+
+def _beside_line(b) -> str:
+    """A row stored beside a result measured on another day (campaign.results.StoredBeside)."""
+    whose = f" (candidate {b.candidate_id})" if b.candidate_id is not None else ""
+    label = "single-phase" if b.single_phase else "multi-phase"
+    had = " and ".join(f"{on.isoformat()} (measurement {m})" for m, on in b.stored)
+    return (f"line {b.line}: {one_line(b.formula)}{whose} already had a {label} result measured {had}; stored "
+            f"beside it as measurement {b.measurement_id} (measured {b.measured_on.isoformat()}). If only the "
+            f"date was wrong: hea-campaign result withdraw {b.measurement_id} --reason ...")
 
 
 def _weighed_unstored(unstored: list[tuple[int, str]]) -> list[str]:
