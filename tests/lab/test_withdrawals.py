@@ -19,12 +19,12 @@ from hea_campaign.campaign.status import campaign_status
 from hea_campaign.campaign.training_set import snapshot
 from hea_campaign.campaign.withdrawals import withdraw_result
 from hea_campaign.db.tables import Alloy, AuditEvent, Candidate, Measurement
-from hea_campaign.tui.cli import main
 from hea_campaign.tui.present.report import format_history
 from hea_campaign.tui.present.results_text import count_line, format_chain, result_cells
 from hea_campaign.tui.present.views import lab_result_lines
 
 from .conftest import candidate_statuses, counts, insert_candidates
+from .test_lab_cli import _ok, _refused
 
 
 def _state(store, formula: str) -> tuple[str, int]:
@@ -224,23 +224,6 @@ def test_the_database_still_refuses_to_change_or_delete_a_withdrawal(store):
             with store.engine.begin() as conn:
                 conn.execute(text(statement), {"w": w.withdrawal.id})
     assert _rows(store.engine) == before
-
-
-def _ok(capsys, *args) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
-def _refused(capsys, *args) -> str:
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert code == 2, out
-    lines = out.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), out.err
-    assert "Traceback" not in out.err + out.out
-    return lines[0]
 
 
 def test_the_cli_withdraws_refuses_in_one_line_and_history_shows_it(capsys, store):

@@ -113,8 +113,8 @@ def _refused_with_a_question(app) -> bool:
     return isinstance(app.screen, ConfirmModal) and bool(app.screen.query("#yes"))
 
 
-async def _import_results_file(pilot, csv) -> ImportScreen:
-    """The import screen open on ``csv`` as a lab-results file, Import pressed, the refusal shown."""
+async def _import_results_file(pilot, csv, done=lambda screen: "bad row" in report_of(screen)) -> ImportScreen:
+    """The import screen open on ``csv`` as a lab-results file, Import pressed, ``done`` (the refusal) shown."""
     app = pilot.app
     await app.panes_ready.wait()
     app.action_import_data(str(csv), run=False)
@@ -123,7 +123,7 @@ async def _import_results_file(pilot, csv) -> ImportScreen:
     screen.query_one("#import-kind").value = "results"
     await pilot.pause()
     await pilot.click("#run-import")
-    await wait_for(pilot, lambda: "bad row" in report_of(screen))
+    await wait_for(pilot, lambda: done(screen))
     return screen
 
 
@@ -237,14 +237,8 @@ async def test_a_row_stored_beside_a_result_of_another_day_is_named_on_the_scree
     csv.write_text("candidate_id,single_phase,phases,measured_on\n5,yes,BCC,2026-11-03\n")
     app = CampaignApp(fixed_store, actor="ui-user")
     async with app.run_test(size=SIZE) as pilot:
-        await app.panes_ready.wait()
-        app.action_import_data(str(csv), run=False)
-        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen) and app.screen.query("#import-kind"))
-        screen = app.screen
-        screen.query_one("#import-kind").value = "results"
-        await pilot.pause()
-        await pilot.click("#run-import")
-        await wait_for(pilot, lambda: "Imported" in str(screen.query_one("#import-status").render()))
+        screen = await _import_results_file(
+            pilot, csv, done=lambda screen: "Imported" in str(screen.query_one("#import-status").render()))
         text = " ".join(report_of(screen).split())  # the screen wraps long lines
     new = max(m.entity_id for m in _measurements_of(fixed_store, formula))
     assert new != first

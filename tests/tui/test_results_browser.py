@@ -462,8 +462,6 @@ async def test_correcting_a_result_with_notes_over_several_lines_keeps_them(seed
 async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store):
     """Key w asks why in a dialog with its own keys; a blank or escape-laden reason is refused under the
     field; OK withdraws the result, whose row then reads WITHDRAWN, and the withdrawal is a row of its own."""
-    from hea_campaign.tui.app.footer import KeyFooter
-    from hea_campaign.tui.app.modals import ReasonModal
 
     m = add_result(seeded_store, "CoCrFeNiMn0.5", single_phase="yes", phases="FCC", by="ana")
     app = CampaignApp(seeded_store, actor="ui-user")
@@ -473,16 +471,7 @@ async def test_a_result_is_withdrawn_from_the_browser_with_a_reason(seeded_store
         table.move_cursor(row=table.get_row_index(str(m.id)))
         table.focus()
         await pilot.pause()
-        await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
-        assert app.screen.query(KeyFooter)  # its own keys
-        assert f"Withdraw result {m.id}" in shown_text(app.screen.query_one(".modal-title"))
-        app.screen.query_one("#reason").focus()
-        await pilot.press("space", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ReasonModal)
-        assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
-        await pilot.press(*"[b]test[/b] entry", "enter")
+        await _withdraw_under_cursor(pilot, f"Withdraw result {m.id}", "[b]test[/b] entry")
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and len(app.screen.rows) == 2)
         await wait_for(pilot, lambda: str(table.get_cell(str(m.id), "state")).startswith("WITHDRAWN"))
         w = max(screen.rows)
@@ -533,8 +522,6 @@ async def test_a_failure_is_withdrawn_from_the_browser_with_a_reason(trained_sto
     """Key w on a failed synthesis asks why (the CLI's check, under the field); OK withdraws that failure as
     result not-failed does: the row reads withdrawn, the candidate table says exported.  Again on that row,
     or on the failure of a candidate approved again since, the service's refusal is shown."""
-    from hea_campaign.tui.app.footer import KeyFooter
-    from hea_campaign.tui.app.modals import ReasonModal
 
     from .test_app import candidates_shown, error_shown
 
@@ -552,16 +539,7 @@ async def test_a_failure_is_withdrawn_from_the_browser_with_a_reason(trained_sto
         table.focus()
         table.move_cursor(row=table.get_row_index(key))
         await pilot.pause()
-        await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
-        assert app.screen.query(KeyFooter)
-        assert f"Withdraw the failure of candidate {ids[0]}" in shown_text(app.screen.query_one(".modal-title"))
-        app.screen.query_one("#reason").focus()
-        await pilot.press("space", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ReasonModal)
-        assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
-        await pilot.press(*"[b]meant[/b] 3", "enter")
+        await _withdraw_under_cursor(pilot, f"Withdraw the failure of candidate {ids[0]}", "[b]meant[/b] 3")
         await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser))
         await wait_for(pilot, lambda: str(table.get_cell(key, "state")) == "withdrawn; now exported")
         assert screen.failures[key].withdrawn.endswith(": [b]meant[/b] 3")
@@ -583,3 +561,22 @@ async def test_a_failure_is_withdrawn_from_the_browser_with_a_reason(trained_sto
     from hea_campaign.campaign.results_browser import list_failures
 
     assert [f.candidate_status for f in list_failures(trained_store)] == ["approved", "exported"]
+
+
+async def _withdraw_under_cursor(pilot, title: str, reason: str) -> None:
+    """Key w on the row under the cursor: a dialog with its own keys titled ``title`` refuses a blank reason
+    under its field, then takes ``reason``."""
+    from hea_campaign.tui.app.footer import KeyFooter
+    from hea_campaign.tui.app.modals import ReasonModal
+
+    app = pilot.app
+    await pilot.press("w")
+    await wait_for(pilot, lambda: isinstance(app.screen, ReasonModal) and app.screen.query("#reason"))
+    assert app.screen.query(KeyFooter)  # its own keys
+    assert title in shown_text(app.screen.query_one(".modal-title"))
+    app.screen.query_one("#reason").focus()
+    await pilot.press("space", "enter")
+    await pilot.pause()
+    assert isinstance(app.screen, ReasonModal)
+    assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
+    await pilot.press(*reason, "enter")
