@@ -152,6 +152,7 @@ class _Rows:
     train: np.ndarray
     val: np.ndarray
     data_hash: str  # of the whole training set (labels and unlabelled alloys), as the version records it
+    held: np.ndarray  # indices of labelled alloys kept out of both (retrain's comparison rows)
 
     @classmethod
     def of(cls, ts: TrainingSet, validation_fraction: float, seed: int, holdout_ids: set[int] | None) -> _Rows:
@@ -159,10 +160,19 @@ class _Rows:
             raise CampaignError(f"need at least 20 labelled alloys of both classes to train (have {len(ts.y_lab)}); "
                                 "import a dataset first")
         train_idx, val_idx = ts.validation_split(validation_fraction, seed)
+        held = np.zeros(len(ts.lab_ids), dtype=bool)
         if holdout_ids:  # kept out of both (the rows `retrain` compares versions on)
             held = np.isin(ts.lab_ids, np.fromiter(holdout_ids, dtype=int))
             train_idx, val_idx = train_idx[~held[train_idx]], val_idx[~held[val_idx]]
-        return cls(ts, train_idx, val_idx, ts.data_hash())
+        return cls(ts, train_idx, val_idx, ts.data_hash(), np.flatnonzero(held))
+
+    def roles(self, semi_supervised: bool) -> dict[str, np.ndarray]:
+        """role -> alloy ids (``db.states.MODEL_ROLES``), as the store records them with the version."""
+        ids = self.ts.lab_ids
+        roles = {"train": ids[self.train], "validation": ids[self.val], "comparison": ids[self.held]}
+        if semi_supervised:
+            roles["unlabelled"] = self.ts.unlab_ids
+        return roles
 
     @property
     def fit(self) -> tuple[np.ndarray, np.ndarray]:
@@ -299,6 +309,7 @@ def _record(store: CampaignStore, rows: _Rows, config, metrics: dict, ckpt: Path
         )
         session.add(version)
         session.flush()
+        q.record_model_roles(session, version.id, rows.roles(semi_supervised=version.n_unlabelled > 0))
         q.audit(session, actor=by or current_user(), action="model.train", entity="model_version",
                 entity_id=version.id, campaign_id=store.campaign_id,
                 payload={"metrics": metrics, "data_hash": rows.data_hash, "seed": seed,

@@ -13,6 +13,8 @@ from hea_campaign.db.engine import make_engine, resolve_url, safe_url
 from hea_campaign.db.migrate import current_revision, head_revision, upgrade
 
 from .errors import CampaignError
+
+ROLES_REVISION = "0008"  # model_version_alloy: what each version did with each alloy
 from .store import refuse_missing_store
 
 
@@ -22,6 +24,7 @@ class SchemaState:
     before: str | None  # revision before the command (None: empty store)
     current: str | None
     needed: str  # the revision this version of hea-campaign needs
+    roles: object | None = None  # campaign.model_roles_backfill.Backfill, when the upgrade reached 0008
 
 
 def _engine(db: str | None):
@@ -51,6 +54,16 @@ def upgrade_schema(db: str | None, revision: str = "head") -> SchemaState:
         except CommandError as exc:
             raise CampaignError(f"cannot upgrade to revision '{revision}': {exc}") from None
         after = current_revision(engine)
+        roles = _backfill(engine, url, before, after)
     finally:
         engine.dispose()
-    return SchemaState(safe_url(url), before, after, head_revision())
+    return SchemaState(safe_url(url), before, after, head_revision(), roles)
+
+
+def _backfill(engine, url: str, before: str | None, after: str | None):
+    """Older versions' roles, read from their checkpoints, when this upgrade created their table (0008)."""
+    if before is None or before >= ROLES_REVISION or after is None or after < ROLES_REVISION:
+        return None
+    from .model_roles_backfill import backfill_model_roles
+
+    return backfill_model_roles(engine, url)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, case, cast, false, func, null
 from sqlmodel import Session, col, select
 
-from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion
+from .tables import Alloy, AuditEvent, Campaign, Candidate, ExportBatch, Measurement, ModelVersion, ModelVersionAlloy
 from .status_reads import label_counts
 
 
@@ -308,6 +309,34 @@ def model_versions(session: Session, campaign_id: int) -> list[ModelVersion]:
     return list(
         session.exec(select(ModelVersion).where(ModelVersion.campaign_id == campaign_id).order_by(ModelVersion.id))
     )
+
+
+def record_model_roles(session: Session, version_id: int, roles: dict[str, Iterable[int]]) -> None:
+    """One row per alloy the version used (role -> alloy ids), in bulk chunks: at 10^6 alloys, objects would
+    cost seconds and one list of every row hundreds of MB."""
+    rows = ({"model_version_id": version_id, "alloy_id": int(a), "role": role}
+            for role, ids in roles.items() for a in ids)
+    while chunk := list(islice(rows, 20_000)):
+        session.execute(ModelVersionAlloy.__table__.insert(), chunk)
+
+
+def model_role(session: Session, version_id: int, alloy_id: int) -> str | None:
+    """What ``version_id`` did with ``alloy_id`` (a role of ``db.states.MODEL_ROLES``), None when it did not use it."""
+    return session.exec(select(ModelVersionAlloy.role).where(ModelVersionAlloy.model_version_id == version_id,
+                                                             ModelVersionAlloy.alloy_id == alloy_id)).first()
+
+
+def model_role_counts(session: Session, version_id: int) -> dict[str, int]:
+    """role -> number of alloys ``version_id`` used so (empty for versions trained before 0008)."""
+    rows = session.exec(select(ModelVersionAlloy.role, func.count()).where(ModelVersionAlloy.model_version_id == version_id)
+                        .group_by(ModelVersionAlloy.role)).all()
+    return {role: int(n) for role, n in rows}
+
+
+def model_roles_recorded(session: Session, version_id: int) -> bool:
+    """Whether the store holds what ``version_id`` did with each alloy (not for versions trained before 0008)."""
+    return session.exec(select(ModelVersionAlloy.alloy_id)
+                        .where(ModelVersionAlloy.model_version_id == version_id).limit(1)).first() is not None
 
 
 def candidates_with_formulas(session: Session, campaign_id: int, status: str | None = None) -> list[tuple[Candidate, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from .states import ACTOR_MAX, CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS  # noqa: F401 - the tables' vocabulary
+from .states import ACTOR_MAX, CANDIDATE_STATUSES, EXPORT_STATES, FAILURE_REASONS, MODEL_ROLES  # noqa: F401 - the tables' vocabulary
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -111,6 +111,16 @@ class ModelVersion(SQLModel, table=True):
     n_labelled: int = 0
     n_unlabelled: int = 0
     active: bool = False
+
+
+class ModelVersionAlloy(SQLModel, table=True):
+    """What a model version did with one alloy (migration 0008), written with the version, never changed:
+    so "did the model that proposes know this result?" is one indexed read, not a checkpoint load."""
+
+    __tablename__ = "model_version_alloy"
+    model_version_id: int = Field(foreign_key="model_version.id", primary_key=True)
+    alloy_id: int = Field(foreign_key="alloy.id", primary_key=True)
+    role: str = Field(max_length=12)  # one of MODEL_ROLES
 
 
 class ProposalRun(SQLModel, table=True):

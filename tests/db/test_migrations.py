@@ -175,7 +175,7 @@ def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(s
     assert main(["db", "upgrade", "--db", store.url]) == 0
     assert f"schema 0005 -> {SCHEMA_HEAD}" in capsys.readouterr().out  # 0006, and any later revision
     assert current_revision(engine) == SCHEMA_HEAD
-    assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == old_rows
+    assert _kept_counts(engine, before) == before and _lab_rows(engine, old_columns) == old_rows
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM measurement WHERE weighed_g IS NOT NULL")).scalar() == 0
     upgraded = CampaignStore.open(store.url)
@@ -185,6 +185,18 @@ def test_a_0005_store_upgrades_to_0006_keeping_its_rows_with_no_masses_weighed(s
 
         assert s.get(Measurement, fixed.id).weighed_g == {"Fe": "9.70", "Ni": "10.25"}
         assert s.get(Measurement, weighed.id).weighed_g is None
+
+
+def _kept_counts(engine, before: dict[str, int]) -> dict[str, int]:
+    """Row counts of the tables ``before`` names; a table a later revision adds must be empty."""
+    counts = _row_counts(engine)
+    assert {t: n for t, n in counts.items() if t not in before and n} == {}
+    return {t: n for t, n in counts.items() if t in before}
+
+
+def _head_requires() -> str:
+    """The release the newest revision says reads the store (its SCHEMA_REQUIRES)."""
+    return ScriptDirectory.from_config(alembic_config()).get_revision(SCHEMA_HEAD).module.SCHEMA_REQUIRES
 
 
 def _lab_rows_of(rows: dict) -> dict:
@@ -222,9 +234,9 @@ def test_a_0006_store_upgrades_to_0007_and_then_withdraws_a_result(store, capsys
         ensure_schema(engine)  # an old store is refused until upgraded
     engine.dispose()
     assert main(["db", "upgrade", "--db", store.url]) == 0
-    assert "schema 0006 -> 0007" in capsys.readouterr().out
-    assert current_revision(engine) == "0007" and schema_requires(engine) == "0.7.0"
-    assert _row_counts(engine) == before and _lab_rows(engine, old_columns) == _lab_rows_of(old_rows)
+    assert f"schema 0006 -> {SCHEMA_HEAD}" in capsys.readouterr().out  # 0007, and any later revision
+    assert current_revision(engine) == SCHEMA_HEAD and schema_requires(engine) == _head_requires()
+    assert _kept_counts(engine, before) == before and _lab_rows(engine, old_columns) == _lab_rows_of(old_rows)
     assert _label_states(engine) == states
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM measurement WHERE withdrawn")).scalar() == 0
@@ -239,7 +251,61 @@ def test_a_0006_store_upgrades_to_0007_and_then_withdraws_a_result(store, capsys
     upgraded.close()
     with pytest.raises(Exception, match="withdrawn result"):
         downgrade(engine, "0006")
-    assert current_revision(engine) == "0007" and "withdrawn" in _columns(engine)["measurement"]
+    assert current_revision(engine) != "0006" and "withdrawn" in _columns(engine)["measurement"]
+
+
+def _model_roles(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT model_version_id, alloy_id, role FROM model_version_alloy "
+                                                     "ORDER BY model_version_id, alloy_id"))]
+
+
+def test_a_0007_store_upgrades_to_0008_reading_its_versions_roles_from_their_checkpoints(trained_store, capsys):
+    """A 0.7.0 store (revision 0007) with an active version goes to 0008 with ``db upgrade``: every row kept,
+    and the version's training and validation alloys read back from its checkpoint, as training records them."""
+    from hea_campaign.db.migrate import schema_requires
+
+    engine = trained_store.engine
+    roles = _model_roles(engine)
+    assert {r for _, _, r in roles} == {"train", "validation"}
+    downgrade(engine, "0007")
+    assert "model_version_alloy" not in _columns(engine) and schema_requires(engine) == "0.7.0"
+    old_columns = _columns(engine)
+    before, old_rows = _row_counts(engine), _lab_rows(engine, old_columns)
+    engine.dispose()
+    assert main(["db", "upgrade", "--db", trained_store.url]) == 0
+    out = capsys.readouterr().out
+    assert f"schema 0007 -> {SCHEMA_HEAD}" in out and "recorded what model version(s) v1 did with each alloy" in out
+    assert {t: n for t, n in _row_counts(engine).items() if t in before} == before
+    assert _lab_rows(engine, old_columns) == old_rows and _model_roles(engine) == roles
+
+
+def test_a_version_whose_checkpoint_is_gone_stays_not_recorded_after_the_upgrade(trained_store, capsys):
+    from pathlib import Path
+
+    from hea_campaign.campaign.results import history
+    from hea_campaign.campaign.store import CampaignStore
+    from hea_campaign.tui.present.report import format_history
+
+    engine = trained_store.engine
+    with engine.connect() as conn:
+        alloy_id = conn.execute(text("SELECT alloy_id FROM model_version_alloy WHERE role = 'train'")).first()[0]
+        formula = conn.execute(text("SELECT formula FROM alloy WHERE id = :i"), {"i": alloy_id}).scalar()
+        ckpt = Path(conn.execute(text("SELECT checkpoint_path FROM model_version")).scalar())
+    downgrade(engine, "0007")
+    engine.dispose()
+    ckpt.rename(ckpt.with_name("elsewhere.pt"))
+    try:
+        assert main(["db", "upgrade", "--db", trained_store.url]) == 0
+    finally:
+        ckpt.with_name("elsewhere.pt").rename(ckpt)
+    out = capsys.readouterr().out
+    assert "v1: what it did with each alloy stays not recorded: no checkpoint at" in out
+    assert _model_roles(engine) == []
+    upgraded = CampaignStore.open(trained_store.url)
+    line = format_history(history(upgraded, formula)).splitlines()[1]
+    upgraded.close()
+    assert line.endswith("what it did with each alloy is not recorded (trained before release 0.8.0)")
 
 
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")

@@ -153,8 +153,12 @@ def register(app: typer.Typer) -> None:
         """
         from hea_campaign.campaign.schema import upgrade_schema
 
+        from ..present.report import backfill_lines
+
         st = upgrade_schema(db, revision)
         echo(f"{st.store}: schema {st.before or 'empty'} -> {st.current}")
+        for line in backfill_lines(st.roles):
+            echo(line)
 
     @db_app.command("current")
     def db_current(db: DbOption = None) -> None:
