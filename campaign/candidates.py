@@ -34,6 +34,7 @@ class CandidateDetail:
     scored: bool = True  # the version ranks with a scorer beside the head (older versions: the head alone)
     ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
     novel_cutoff: tuple[float, float] | None = None  # (at.%, percentile) beyond which the version flags novel
+    model_use: object | None = None  # campaign.model_use.ModelUse of its alloy, when it has lab results
 
 
 def list_candidates(
@@ -132,7 +133,10 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
     (the newest one not voided), or for ``ingot_g`` when it has none."""
     from hea_campaign.model.descriptors import DESCRIPTOR_NAMES, featurize
 
+    from hea_campaign.db.store import measurements_of_alloy
+
     from .export_batches import export_of
+    from .model_use import model_use
     from .model_versions import get_version, load_version, version_arrays
     from .scoring import head_of
     from .uncertainty import novelty_cutoff
@@ -145,6 +149,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         start = session.get(Alloy, cand.start_alloy_id) if cand.start_alloy_id else None
         results = _lab_results(session, store.campaign_id, cand.id, alloy.formula)
         batch = export_of(session, store.campaign_id, cand.id)
+        use = model_use(session, store.campaign_id, alloy, measurements_of_alloy(session, alloy.id)) if results else None
     if batch is not None and batch.mass_g and batch.mass_g > 0:
         ingot_g = float(batch.mass_g)
     version = get_version(store, cand.model_version_id)
@@ -186,6 +191,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
         density=_stored_density(cand, econ.density),
         price_source=econ.price_source,
         lab_results=results,
+        model_use=use,
     )
 
 

@@ -116,6 +116,7 @@ class CandidateDetailView:
     scored: bool = True  # the version ranks with a scorer beside the head
     ingot_batch: int | None = None  # the export batch whose ingot mass ingot_g is (None: the default mass)
     novel_cutoff: tuple[float, float] | None = None  # (at.%, percentile) beyond which the version flags novel
+    model_use: object | None = None  # campaign.model_use.ModelUse of its alloy, when it has lab results
 
 
 def candidates(store: CampaignStore, status: str | None = None, flag: str | None = None,
@@ -188,7 +189,7 @@ def candidate_detail(store: CampaignStore, candidate_id: int, with_shap: bool = 
                                d.composition, d.descriptors, d.training_range, d.shap,
                                tuple(d.nearest_measured), d.cost_per_kg, d.cost_per_ingot, d.ingot_g, d.density,
                                d.price_source, tuple(d.lab_results), d.shap_head_p, d.scored,
-                               ingot_batch=d.ingot_batch, novel_cutoff=d.novel_cutoff)
+                               ingot_batch=d.ingot_batch, novel_cutoff=d.novel_cutoff, model_use=d.model_use)
 
 
 def model_versions(store: CampaignStore) -> list[ModelVersionView]:

@@ -74,6 +74,7 @@ from .errors import CampaignError
 from .importing import DATASET_SOURCE, content_keys
 from .input_files import input_file
 from .labels import label_of
+from .model_use import ModelUse, model_use
 from .result_matching import match_stored, other_day_twins, squeezed, weighed_differ
 from .lifecycle import allowed_moves, mark_measured
 from .store import CampaignStore, current_user
@@ -1356,6 +1357,7 @@ class AlloyHistory:
     conflict: bool
     candidate_ids: list[int]
     entries: list[HistoryEntry]
+    model_use: ModelUse | None = None  # what the active model version did with this alloy
 
 
 def _utc(value: datetime) -> datetime:
@@ -1381,6 +1383,7 @@ def history(store: CampaignStore, formula: str, allow_capitals: bool = False) ->
         elsewhere = q.formulas_of_measurements(session, [i for i in (*superseded_by.values(),
                                                                       *(m.supersedes_id for m in measurements))
                                                          if i is not None and i not in here])
+        use = model_use(session, store.campaign_id, alloy, measurements)
     label, conflict = label_of(measurements, superseded_by)  # this alloy's measurements only
     withdrawals = {w.supersedes_id: w for w in measurements if w.withdrawn}  # same alloy as what they withdraw
     entries: list[HistoryEntry] = []
@@ -1419,5 +1422,6 @@ def history(store: CampaignStore, formula: str, allow_capitals: bool = False) ->
         conflict=conflict,
         candidate_ids=[c.id for c in candidates],
         entries=entries,
+        model_use=use,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hea_campaign.campaign.importing import ImportReport
 
+from .model_use_text import model_use_text
 from .money import usd
 from .results_text import made_text, weighed_text
 from .text import one_line
@@ -240,6 +241,8 @@ def format_history(h) -> str:
         label = "none (no current result)"
     cands = f"; candidates: {', '.join(map(str, h.candidate_ids))}" if h.candidate_ids else ""
     lines = [f"{h.formula} (alloy {h.alloy_id}): current label {label}{cands}; times in UTC"]
+    if h.model_use is not None and h.model_use.version_id is not None:  # the state now, before the chronology
+        lines.append(model_use_text(h.model_use))
     if not h.entries:
         lines.append("  no measurements or candidate events yet")
     for e in h.entries:
@@ -290,6 +293,7 @@ def format_history(h) -> str:
                 text += f", batch {d['export_batch_id']}"
         lines.append(f"  {when}{one_line(who)} {one_line(text)}")  # a note's newline cannot fake a history line
     return "\n".join(lines)
+
 
 
 def format_transitions(candidates, status: str) -> str:
@@ -389,3 +393,16 @@ def format_backup(r) -> str:
         lines.append(f"  changed on disk (not the file the store records), so not copied: {', '.join(damaged)} "
                      f"(retrain to propose again)")
     return "\n".join(lines)
+
+
+def backfill_lines(b) -> list[str]:
+    """What ``db upgrade`` recorded of older model versions' use of each alloy (campaign.model_roles_backfill)."""
+    if b is None or not (b.recorded or b.missed):
+        return []
+    lines = []
+    if b.recorded:
+        lines.append(f"recorded what model version(s) {', '.join(f'v{i}' for i in b.recorded)} did with each alloy, "
+                     "from their checkpoints (a retrain's kept-out tenth is not in a checkpoint: "
+                     "`history` says those alloys were not used)")
+    lines += [f"v{i}: what it did with each alloy stays not recorded: {one_line(why)}" for i, why in b.missed.items()]
+    return lines

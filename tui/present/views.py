@@ -15,6 +15,7 @@ from rich.text import Text
 from hea_campaign.campaign.descriptor_info import DESCRIPTOR_UNITS
 
 from .formulas import path_lines
+from .model_use_text import model_use_text
 from .results_text import made_text, weighed_text
 from .text import one_line
 from .training_report import format_metrics
@@ -114,6 +115,8 @@ def candidate_detail_text(d) -> Text:
         + (f" in {c.steps} step(s)" if c.steps is not None else ""),
     ]
     lines += lab_result_lines(getattr(d, "lab_results", ()))
+    if getattr(d, "model_use", None) is not None and d.model_use.version_id is not None:
+        lines.append("  " + e(model_use_text(d.model_use)))
     lines += ["", "[b]Composition[/b] (at.%)"]
     for el, f in sorted(d.composition.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {e(el):>2} {100 * f:5.1f} [cyan]{bar(f, 1.0, 40)}[/]")
