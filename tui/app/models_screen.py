@@ -101,15 +101,17 @@ class ModelsScreen(KeepsLetters, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="curve")
     def load_curve(self, vid: int) -> None:
         from hea_campaign.campaign.model_catalog import training_curve
+        from hea_campaign.campaign.model_use import version_use
 
         curve = training_curve(self.app.store, vid)
-        self.app.call_from_thread(self.draw, vid, curve)
+        use = version_use(self.app.store, vid)
+        self.app.call_from_thread(self.draw, vid, curve, use)
 
-    def draw(self, vid: int, curve) -> None:
+    def draw(self, vid: int, curve, use: dict[str, int] | None = None) -> None:
         if vid not in self.versions:
             return
         self.curve = curve
-        self.query_one("#version-detail", Static).update(format_version(self.versions[vid], curve))
+        self.query_one("#version-detail", Static).update(format_version(self.versions[vid], curve, use))
         for wid, names, title in (("#curve-loss", LOSS_SERIES, f"v{vid} training loss"),
                                   ("#curve-val", VALIDATION_SERIES, f"v{vid} {HEAD_CHART_TITLE}")):
             plot = self.query_one(wid, PlotextPlot)

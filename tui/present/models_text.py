@@ -48,11 +48,26 @@ def marked_line(marked: list[int], n_versions: int | None = None) -> str:
     return f"v{a} and v{b} marked: their comparison is in the panel at the bottom (space again unmarks)"
 
 
-def format_version(v, curve) -> str:
+_USE_NAMES = (("train", "trained on"), ("validation", "validation"), ("comparison", "kept out for comparing versions"),
+              ("unlabelled", "unlabelled"))
+
+
+def use_line(counts: dict[str, int] | None) -> list[str]:
+    """How many alloys a version used in each role (store, migration 0008); nothing when not asked."""
+    if counts is None:
+        return []
+    if not counts:
+        return ["  which alloys it used: not recorded (trained before release 0.8.0)"]
+    return ["  alloys: " + ", ".join(f"{counts[k]} {name}" for k, name in _USE_NAMES if counts.get(k))
+            + " (`hea-campaign history FORMULA` says which)"]
+
+
+def format_version(v, curve, use: dict[str, int] | None = None) -> str:
     """What is known of one version, and whether its training curve is stored."""
     lines = [f"Model version v{v.id}" + ("  (active: proposals use it)" if v.active else "")
              + f", trained {v.created_at:%Y-%m-%d %H:%M} UTC by {one_line(v.created_by or '?')}",
-             f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}"]
+             f"  data: {v.n_labelled} labelled + {v.n_unlabelled} unlabelled alloys, hash {v.data_hash[:12]}, seed {v.seed}",
+             *use_line(use)]
     lines += _figure_lines(v.metrics)  # before the settings: whose figure is whose, whole at 80x24 when scrolled
     cfg = getattr(v, "config", None) or {}
     if "prior_r" in cfg:  # the setting a lab changes (train --prior-r); it acts only through unlabelled alloys

@@ -40,6 +40,8 @@ def render_comparison(c) -> str:
     lines = [f"New model version v{c.new_id} (not active yet)" if not c.activated else f"v{c.new_id} is now active"]
     lines.append(f"Comparison alloys kept out of the new version: {c.n_heldout}; "
                  f"used by neither version (training or selection): {c.n_unseen_by_both}")
+    if c.n_heldout:
+        lines.append("  (recorded with the version: `hea-campaign history FORMULA` says whether an alloy is one of them)")
     versions = [(f"new v{c.new_id}", c.new), (f"active v{c.active_id}", c.active)]
     if c.active_id is None:
         lines += _table(versions[:1])
