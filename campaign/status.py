@@ -43,11 +43,13 @@ class CampaignStatus:
 def _activity(counts, model, events) -> dict:
     """The fields of a status that change without any lab result: candidates, model, recent events.
 
-    ``model`` is (id, created_at, metrics) or None; ``events`` are (at, actor, action, entity, entity_id)."""
+    ``model`` is (id, created_at, metrics, results entered since) or None; ``events`` are (at, actor, action,
+    entity, entity_id)."""
     return {
         "candidates": {s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
         "active_model": None if model is None
-        else {"id": model[0], "created_at": f"{model[1]:%Y-%m-%d %H:%M} UTC", "metrics": model[2]},
+        else {"id": model[0], "created_at": f"{model[1]:%Y-%m-%d %H:%M} UTC", "metrics": model[2],
+              "results_since": model[3]},
         "recent": [f"{at:%Y-%m-%d %H:%M} {actor}: {action} {entity} {entity_id or ''}".rstrip()
                    for at, actor, action, entity, entity_id in events],
     }
@@ -96,7 +98,8 @@ def _read_activity(session, store: CampaignStore, recent: int) -> dict:
 
     model = q.active_model(session, store.campaign_id)
     return _activity(q.candidate_status_counts(session, store.campaign_id),
-                     None if model is None else (model.id, model.created_at, model.metrics),
+                     None if model is None else (model.id, model.created_at, model.metrics,
+                                                 q.results_since(session, store.campaign_id, model.id)),
                      [(e.at, e.actor, e.action, e.entity, e.entity_id)
                       for e in q.recent_events(session, store.campaign_id, recent)])
 

@@ -68,11 +68,19 @@ def _read(con: sqlite3.Connection, campaign: str, proposal_source: str, recent: 
         "batches": dict(con.execute("SELECT state, count(*) FROM export_batch WHERE campaign_id = ? GROUP BY state",
                                     (cid,)).fetchall()),
         "voided": one("SELECT count(*) FROM export_batch WHERE campaign_id = ? AND voided_at IS NOT NULL"),
-        "model": None if model is None else (model[0], datetime.fromisoformat(model[1]), json.loads(model[2])),
+        "model": None if model is None else (model[0], datetime.fromisoformat(model[1]), json.loads(model[2]),
+                                             _results_since(con, cid, model[0])),
         "events": [(datetime.fromisoformat(at), actor, action, entity, entity_id) for at, actor, action, entity, entity_id
                    in con.execute("SELECT at, actor, action, entity, entity_id FROM audit_event WHERE campaign_id = ? "
                                   "ORDER BY id DESC LIMIT ?", (cid, recent))],
     }
+
+
+def _results_since(con: sqlite3.Connection, cid: int, version_id: int) -> int:
+    """As ``db.store.results_since``: measurement rows entered after the version was trained (by index)."""
+    return con.execute("SELECT count(*) FROM measurement m JOIN alloy a ON a.id = m.alloy_id WHERE a.campaign_id = ? "
+                       "AND m.entered_at > (SELECT created_at FROM model_version WHERE id = ?)",
+                       (cid, version_id)).fetchone()[0]
 
 
 def label_counts(by_state: dict[str, tuple[int, int]], proposed_only: int) -> dict[str, int]:

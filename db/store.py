@@ -333,6 +333,13 @@ def model_role_counts(session: Session, version_id: int) -> dict[str, int]:
     return {role: int(n) for role, n in rows}
 
 
+def results_since(session: Session, campaign_id: int, version_id: int) -> int:
+    """Measurement rows (results, corrections, withdrawals) entered after the version was trained (by index)."""
+    trained = select(ModelVersion.created_at).where(ModelVersion.id == version_id).scalar_subquery()
+    return session.exec(select(func.count()).select_from(Measurement).join(Alloy, Alloy.id == Measurement.alloy_id)
+                        .where(Alloy.campaign_id == campaign_id, Measurement.entered_at > trained)).one()
+
+
 def model_roles_recorded(session: Session, version_id: int) -> bool:
     """Whether the store holds what ``version_id`` did with each alloy (not for versions trained before 0008)."""
     return session.exec(select(ModelVersionAlloy.alloy_id)

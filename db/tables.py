@@ -79,7 +79,7 @@ class Measurement(SQLModel, table=True):
     operator: str | None = Field(default=None, max_length=ACTOR_MAX)
     notes: str | None = Field(default=None, max_length=2000)
     measured_on: date | None = None
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: datetime = Field(default_factory=utcnow, index=True)  # index: results since a version (0008)
     source: str = Field(default="lab", max_length=400)
     source_formula: str | None = Field(default=None, max_length=400)
     source_key: str | None = Field(default=None, max_length=200, unique=True)

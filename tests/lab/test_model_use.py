@@ -133,3 +133,27 @@ def test_a_versions_detail_counts_the_alloys_in_each_role(trained_store):
     (line,) = use_line(counts)
     assert line.startswith(f"  alloys: {len(roles['train'])} trained on, {len(roles['validation'])} validation")
     assert use_line({}) == ["  which alloys it used: not recorded (trained before release 0.8.0)"]
+
+
+def test_status_counts_the_results_entered_since_the_active_version_was_trained(trained_store, capsys):
+    """Both ways status is read (SQLAlchemy on any store, the standard library on a SQLite file) count alike."""
+    from hea_campaign.campaign.status import campaign_status, quick_status
+    from hea_campaign.campaign.withdrawals import withdraw_result
+
+    def since():
+        full = campaign_status(trained_store).active_model["results_since"]
+        quick = quick_status(trained_store.url, trained_store.campaign_name)
+        assert (quick is None) == (not trained_store.url.startswith("sqlite"))  # None: not a SQLite file
+        assert quick is None or quick.active_model["results_since"] == full
+        return full
+
+    assert since() == 0
+    assert main(["status", "--db", trained_store.url]) == 0
+    assert "since it was trained" not in capsys.readouterr().out
+    record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC")
+    wrong = record_result(trained_store, "Ag10Co30Fe30Ni30", single_phase=True).measurement
+    withdraw_result(trained_store, wrong.id, reason="typed for the wrong alloy")
+    assert since() == 3
+    assert main(["status", "--db", trained_store.url]) == 0
+    assert "lab results entered, corrected or withdrawn since it was trained: 3 (retrain to use them)" in (
+        capsys.readouterr().out)

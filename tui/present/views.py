@@ -54,6 +54,10 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
         shown = format_metrics(s.active_model.get("metrics"))
         lines.append(f"[b]Active model:[/b] v{s.active_model['id']} (trained {e(s.active_model['created_at'])}): "
                      f"{e(shown)}")
+        since = s.active_model.get("results_since") or 0
+        if since:
+            lines.append(f"  [yellow]lab results entered, corrected or withdrawn since it was trained: {since}[/] "
+                         "(retrain to use them)")
     else:
         lines.append(f"[b]Active model:[/b] none ({e(train_hint)})")
     if s.recent:

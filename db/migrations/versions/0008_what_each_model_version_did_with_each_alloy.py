@@ -15,7 +15,11 @@ command could give it.
   version, never changed.  ``role`` is ``train``, ``validation``, ``comparison``
   (kept out by ``retrain`` to compare versions) or ``unlabelled``.
 
-A new table only: no row of another table changes.  Versions trained before this
+- ``ix_measurement_entered_at``: ``status`` and the dashboard count the results
+  entered since the active version was trained (a nudge to retrain) from the
+  index, not by reading every measurement.
+
+A new table and an index: no row of another table changes.  Versions trained before this
 revision get their rows from ``hea-campaign db upgrade``, which reads each one's
 training and validation ids from its checkpoint after migrating
 (campaign/model_roles_backfill.py; a migration cannot load checkpoints); a version
@@ -53,9 +57,11 @@ def upgrade() -> None:
                                 name=op.f('fk_model_version_alloy_model_version_id_model_version')),
         sa.PrimaryKeyConstraint('model_version_id', 'alloy_id', name=op.f('pk_model_version_alloy')),
     )
+    op.create_index('ix_measurement_entered_at', 'measurement', ['entered_at'], unique=False)
     _requires(SCHEMA_REQUIRES)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_measurement_entered_at', table_name='measurement')
     op.drop_table('model_version_alloy')
     _requires(_PREVIOUS)
