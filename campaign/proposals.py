@@ -218,6 +218,8 @@ class ProposalOutcome:
     outside_map: list[str] = field(default_factory=list)  # latent points far from every training alloy's
     left_out: dict[str, str] = field(default_factory=dict)  # screening: element -> why it was not screened
     screened: int | None = None  # screening: compositions of the grid inside the design space's bounds
+    version_id: int | None = None  # the model version that proposed
+    results_since: int = 0  # lab results entered, corrected or withdrawn after that version was trained
 
 
 LATENT_MARGIN = 0.25  # of the training alloys' latent range, each side: beyond it a decoding extrapolates
@@ -428,6 +430,7 @@ def propose(
         raise CampaignError("the batch size must be at least 1")
     version = get_version(store, req.model_version_id)
     model, X_ref, y_ref = load_version(version)
+    stale = {"version_id": version.id, "results_since": _results_since(store, version.id)}
     prices = load_prices(store)
     req = _with_space(store, req, model.vocabulary, prices)
     space = req.constraints
@@ -444,7 +447,7 @@ def propose(
     outside_map = latent_points_outside(req.latent, ref.latent) if req.mode == "latent" else []
     screened = {} if pool.plan is None else {"left_out": dict(pool.plan.left_out), "screened": pool.plan.count}
     if not keep:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened, **stale)
     idx = np.array(keep)
     X = pool.X[idx]
     a = assess(model, ref, X, None if pool.p_target is None else pool.p_target[idx])
@@ -458,12 +461,18 @@ def propose(
     picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped)
     prior_weight = _prior_weight(req.strategy, n_labels)
     if not picked:
-        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened)
+        return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened, **stale)
     batch = _Picked(pool, idx, picked, formulas, a, X[picked], measured, prices, model.vocabulary)
     run_id, ids = _store_batch(store, req, version, batch, by or current_user(),
                                {"mode": req.mode, "produced": produced, "dropped": dropped, "known": known,
                                 "prior_weight": prior_weight, **screened})
-    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight, outside_map, **screened)
+    return ProposalOutcome(run_id, ids, produced, dropped, paths, known, space, prior_weight, outside_map, **screened, **stale)
+
+
+def _results_since(store: CampaignStore, version_id: int) -> int:
+    """Results the proposing version has not learnt (entered after it was trained): the run says so."""
+    with store.read() as session:
+        return q.results_since(session, store.campaign_id, version_id)
 
 
 def _with_space(store: CampaignStore, req: ProposalRequest, vocab, prices) -> ProposalRequest:

@@ -157,3 +157,14 @@ def test_status_counts_the_results_entered_since_the_active_version_was_trained(
     assert main(["status", "--db", trained_store.url]) == 0
     assert "lab results entered, corrected or withdrawn since it was trained: 3 (retrain to use them)" in (
         capsys.readouterr().out)
+
+
+def test_a_proposal_says_its_version_was_trained_before_the_newest_results(trained_store, capsys):
+    db = ["--db", trained_store.url]
+    screen = ["propose", "--screen", "Fe,Ni,Co,Cr", "--step", "10", "--min-elements", "3", "--batch", "1", *db]
+    assert main(screen) == 0
+    assert "trained before" not in capsys.readouterr().out
+    record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC")
+    assert main(screen) == 0
+    assert (f"Note: model version v{_active(trained_store).id} was trained before 1 lab result(s) entered, "
+            "corrected or withdrawn since; it proposed without them (retrain to use them)") in capsys.readouterr().out
