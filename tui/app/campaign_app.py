@@ -58,6 +58,7 @@ ACTIONS = [
     ("browse_results", "Browse lab results", "key b: every result with its corrections"),
     ("correct_result", "Correct a lab result", "results browser, key c (or Enter): the result under the cursor"),
     ("withdraw_result", "Withdraw (result or failure)", "results browser, key w: the lab result or failed synthesis under the cursor, with a reason"),
+    ("alloy_history", "History of an alloy", "results browser or candidate detail, key h: every result and event of its alloy, and what the active model did with it"),
     ("models", "Model versions", "key v: metrics, training curves, compare, activate"),
     ("activate_version", "Activate a model version", "Model versions, key a: the version under the cursor"),
     ("compare_versions", "Compare two model versions", "Model versions, key space: marks the version under the cursor; two marked are compared"),
@@ -626,6 +627,16 @@ class CampaignApp(App):
             return
         self.action_browse_results()
         self.notify("Move to the result or failed synthesis to withdraw, then press w.")
+
+    def action_alloy_history(self) -> None:
+        from .results_browser import ResultsBrowser
+        from .screens import CandidateScreen
+
+        if isinstance(self.screen, (ResultsBrowser, CandidateScreen)):
+            self.screen.action_history()
+            return
+        self.action_browse_results()
+        self.notify("Move to a result of the alloy, then press h (or press h in a candidate's detail).")
 
     def action_propose(self) -> None:
         self.action_show_tab("propose")

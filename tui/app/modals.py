@@ -284,18 +284,19 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """F1: every key and what it does."""
+    """F1: every key and what it does (and, titled otherwise, any long read-only text: an alloy's history)."""
 
     BINDINGS = [Binding("escape,f1", "dismiss", "Close"), Binding("q", "app.quit", "Quit")]
 
-    def __init__(self, text):
+    def __init__(self, text, title: str = "hea-campaign: keys and actions"):
         """``text``: a string (shown as typed, never markup) or a Rich renderable."""
         super().__init__()
         self.text = text
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal help"):
-            yield Label("hea-campaign: keys and actions", classes="modal-title")
+            yield Label(Text(self.title_text), classes="modal-title")
             with VerticalScroll(id="help-scroll", can_focus=True):  # arrows and PageDown scroll it at 80x24
                 yield Static(Text(self.text) if isinstance(self.text, str) else self.text)
             yield Button("Close", id="close")

@@ -41,6 +41,7 @@ class ResultsBrowser(KeepsLetters, Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("c", "correct", "Correct"),
         Binding("w", "withdraw", "Withdraw"),
+        Binding("h", "history", "History"),
     ]
 
     def __init__(self):
@@ -183,6 +184,15 @@ class ResultsBrowser(KeepsLetters, Screen):
             return
         self.app.pop_screen()
         self.app.start_correction(newest)
+
+    def action_history(self) -> None:
+        """The whole history of the alloy of the row under the cursor (a result's or a failed synthesis's)."""
+        from .alloy_history import show_history
+
+        failure = self.failures.get(self._key() or "")
+        row = failure if failure is not None else self.selected()
+        if row is not None:
+            show_history(self, row.formula)
 
     def action_withdraw(self) -> None:
         """Withdraw the result under the cursor (the newest of its chain: the one that counts), asking why."""

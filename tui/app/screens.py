@@ -15,13 +15,23 @@ from .footer import KeyFooter
 
 
 class CandidateScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("s", "save_shap", "SHAP PNG")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("s", "save_shap", "SHAP PNG"),
+                Binding("h", "history", "History")]
 
     def __init__(self, candidate_id: int, *, save_shap: bool = False):
         super().__init__()
         self.candidate_id = candidate_id
         self.detail = None
         self.save_when_loaded = save_shap  # the palette's "Save a candidate's SHAP plot" opened it
+
+    def action_history(self) -> None:
+        """The whole history of the candidate's alloy: its results, other candidates, what the model did with it."""
+        from .alloy_history import show_history
+
+        if self.detail is None:
+            self.notify("The candidate is still being read.", severity="warning")
+            return
+        show_history(self, self.detail.formula)
 
     def action_save_shap(self) -> None:
         d = self.detail

@@ -1,0 +1,50 @@
+"""Key h in the results browser and in a candidate's detail opens the alloy's history, as `history` prints it."""
+
+from __future__ import annotations
+
+from hea_campaign.campaign.results import add_result, history
+from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.modals import HelpScreen
+from hea_campaign.tui.app.results_browser import ResultsBrowser
+from hea_campaign.tui.present.report import format_history
+
+from .test_app import wait_for
+
+
+async def test_h_on_a_result_opens_its_alloys_history_with_what_the_model_did(trained_store):
+    note = "[b]not markup[/b]"
+    m = add_result(trained_store, "Au10Co30Fe30Ni30", single_phase="yes", phases="FCC", notes=note, by="ana")
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and m.id in app.screen.rows)
+        table = app.screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(m.id)))
+        await pilot.pause()
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        shown = str(app.screen.query_one("#help-scroll Static").render())
+        h = history(trained_store, "Au10Co30Fe30Ni30")
+        assert shown == format_history(h)  # the CLI's text, as typed
+        assert note in shown and "began training before this alloy's result was entered" in shown
+        assert str(app.screen.query_one(".modal-title").render()) == f"History of {h.formula}"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser))
+
+
+async def test_h_in_a_candidates_detail_opens_its_alloys_history(trained_store):
+    from hea_campaign.tui.app.screens import CandidateScreen
+
+    from .test_app import with_candidates
+
+    (cid,) = with_candidates(trained_store, 1)
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.panes_ready.wait()
+        app.push_screen(CandidateScreen(cid))
+        await wait_for(pilot, lambda: isinstance(app.screen, CandidateScreen) and app.screen.detail is not None)
+        formula = app.screen.detail.formula
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        shown = str(app.screen.query_one("#help-scroll Static").render())
+        assert shown.startswith(f"{formula} (alloy ") and f"candidates: {cid}" in shown.splitlines()[0]
