@@ -18,7 +18,7 @@ class ModelUse:
     recorded: bool  # False: the version was trained before its roles were kept (release 0.8.0)
     role: str | None  # db.states.MODEL_ROLES, or None: the version did not use the alloy
     label_state: str  # the alloy's now: none, unlabelled, single, multi, conflict
-    entered_since: int | None  # the newest measurement of the alloy entered after the version was trained
+    entered_since: int | None  # the newest measurement of the alloy entered after the version's labels were read
 
 
 def _utc(value: datetime) -> datetime:
@@ -30,11 +30,11 @@ def model_use(session, campaign_id: int, alloy, measurements) -> ModelUse:
     version = q.active_model(session, campaign_id)
     if version is None:
         return ModelUse(None, None, False, None, alloy.label_state, None)
-    trained = _utc(version.created_at)
-    later = [m for m in measurements if _utc(m.entered_at) > trained]
+    read = _utc(version.labels_read_at or version.created_at)  # what it could know: the labels as then read
+    later = [m for m in measurements if _utc(m.entered_at) > read]
     return ModelUse(
         version_id=version.id,
-        trained_at=trained,
+        trained_at=_utc(version.created_at),
         recorded=q.model_roles_recorded(session, version.id),
         role=q.model_role(session, version.id, alloy.id),
         label_state=alloy.label_state,

@@ -470,7 +470,7 @@ def propose(
 
 
 def _results_since(store: CampaignStore, version_id: int) -> int:
-    """Results the proposing version has not learnt (entered after it was trained): the run says so."""
+    """Results the proposing version has not learnt (entered after its training began): the run says so."""
     with store.read() as session:
         return q.results_since(session, store.campaign_id, version_id)
 

@@ -79,7 +79,7 @@ def _read(con: sqlite3.Connection, campaign: str, proposal_source: str, recent: 
 def _results_since(con: sqlite3.Connection, cid: int, version_id: int) -> int:
     """As ``db.store.results_since``: measurement rows entered after the version was trained (by index)."""
     return con.execute("SELECT count(*) FROM measurement m JOIN alloy a ON a.id = m.alloy_id WHERE a.campaign_id = ? "
-                       "AND m.entered_at > (SELECT created_at FROM model_version WHERE id = ?)",
+                       "AND m.entered_at > (SELECT coalesce(labels_read_at, created_at) FROM model_version WHERE id = ?)",
                        (cid, version_id)).fetchone()[0]
 
 

@@ -334,8 +334,10 @@ def model_role_counts(session: Session, version_id: int) -> dict[str, int]:
 
 
 def results_since(session: Session, campaign_id: int, version_id: int) -> int:
-    """Measurement rows (results, corrections, withdrawals) entered after the version was trained (by index)."""
-    trained = select(ModelVersion.created_at).where(ModelVersion.id == version_id).scalar_subquery()
+    """Measurement rows (results, corrections, withdrawals) entered after the version's labels were read (by
+    index; versions before 0008: after it was trained)."""
+    trained = (select(func.coalesce(ModelVersion.labels_read_at, ModelVersion.created_at))
+               .where(ModelVersion.id == version_id).scalar_subquery())
     return session.exec(select(func.count()).select_from(Measurement).join(Alloy, Alloy.id == Measurement.alloy_id)
                         .where(Alloy.campaign_id == campaign_id, Measurement.entered_at > trained)).one()
 

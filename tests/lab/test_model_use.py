@@ -67,13 +67,13 @@ def test_history_says_what_the_active_version_did_and_names_a_result_entered_sin
     later = record_result(trained_store, trained_on, single_phase=False, phases="FCC+BCC").measurement
     line = _model_line(trained_store, trained_on)
     assert "trained on this alloy's result" in line
-    assert f"measurement {later.id} was entered after it was trained: `retrain` to use it" in line
+    assert f"measurement {later.id} was entered after its training began: `retrain` to use it" in line
 
 
 def test_an_alloy_first_measured_after_training_is_named_as_not_yet_learned(trained_store):
     record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC")
     line = _model_line(trained_store, "Au10Co30Fe30Ni30")
-    assert line.endswith("was trained before this alloy's result was entered: `retrain` to use it")
+    assert line.endswith("began training before this alloy's result was entered: `retrain` to use it")
 
 
 def test_retrain_records_the_comparison_tenth_and_history_names_it_once_that_version_is_active(trained_store):
@@ -113,7 +113,7 @@ def test_a_measured_candidates_detail_says_whether_the_active_version_knows_its_
     assert main(["candidate", str(cid), *db]) == 0
     detail = capsys.readouterr().out
     assert f"model: active version {_active(trained_store).id} (trained " in detail
-    assert "was trained before this alloy's result was entered: `retrain` to use it" in detail
+    assert "began training before this alloy's result was entered: `retrain` to use it" in detail
 
 
 def test_retrain_says_where_its_kept_out_alloys_are_named(trained_store, capsys):
@@ -149,13 +149,13 @@ def test_status_counts_the_results_entered_since_the_active_version_was_trained(
 
     assert since() == 0
     assert main(["status", "--db", trained_store.url]) == 0
-    assert "since it was trained" not in capsys.readouterr().out
+    assert "since its training began" not in capsys.readouterr().out
     record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC")
     wrong = record_result(trained_store, "Ag10Co30Fe30Ni30", single_phase=True).measurement
     withdraw_result(trained_store, wrong.id, reason="typed for the wrong alloy")
     assert since() == 3
     assert main(["status", "--db", trained_store.url]) == 0
-    assert "lab results entered, corrected or withdrawn since it was trained: 3 (retrain to use them)" in (
+    assert "lab results entered, corrected or withdrawn since its training began: 3 (retrain to use them)" in (
         capsys.readouterr().out)
 
 
@@ -166,5 +166,20 @@ def test_a_proposal_says_its_version_was_trained_before_the_newest_results(train
     assert "trained before" not in capsys.readouterr().out
     record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC")
     assert main(screen) == 0
-    assert (f"Note: model version v{_active(trained_store).id} was trained before 1 lab result(s) entered, "
-            "corrected or withdrawn since; it proposed without them (retrain to use them)") in capsys.readouterr().out
+    assert (f"Note: model version v{_active(trained_store).id} began training before 1 lab result(s) were entered, "
+            "corrected or withdrawn; it proposed without them (retrain to use them)") in capsys.readouterr().out
+
+
+def test_a_result_entered_while_a_version_trains_is_not_called_known(trained_store):
+    """The version knows the labels as read when its training began: a result entered during training (a
+    colleague at the bench while the TUI trains) counts as new, though entered before the version was saved."""
+    from hea_campaign.campaign.model_versions import train_version
+    from hea_campaign.campaign.status import campaign_status
+
+    ts = snapshot(trained_store)  # the training's read of the labels
+    during = record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC").measurement
+    version = train_version(trained_store, seed=2, epochs=2, training_set=ts, activate=True).version
+    assert version.created_at > during.entered_at  # saved after the result was entered
+    assert campaign_status(trained_store).active_model["results_since"] == 1
+    assert _model_line(trained_store, "Au10Co30Fe30Ni30").endswith(
+        "began training before this alloy's result was entered: `retrain` to use it")

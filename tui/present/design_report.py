@@ -68,8 +68,8 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
              if (note := proportion_note(start))]
     since = getattr(outcome, "results_since", 0)
     if since:
-        lines.append(f"Note: model version v{outcome.version_id} was trained before {since} lab result(s) entered, "
-                     "corrected or withdrawn since; it proposed without them (retrain to use them)")
+        lines.append(f"Note: model version v{outcome.version_id} began training before {since} lab result(s) were "
+                     "entered, corrected or withdrawn; it proposed without them (retrain to use them)")
     if req.mode == "invert" and len(outcome.paths) <= max_paths:
         for start, path in outcome.paths.items():
             end = path[-1]

@@ -16,14 +16,14 @@ def model_use_text(u) -> str:
     if u.version_id is None:
         return "model: no active model version"
     head = f"model: active version {u.version_id} (trained {u.trained_at:%Y-%m-%d %H:%M} UTC)"
-    since = (f"; measurement {u.entered_since} was entered after it was trained: `retrain` to use it"
+    since = (f"; measurement {u.entered_since} was entered after its training began: `retrain` to use it"
              if u.entered_since is not None else "")
     if not u.recorded:
         return f"{head}: what it did with each alloy is not recorded (trained before release 0.8.0){since}"
     if u.role is not None:
         return f"{head} {_ROLE_TEXT.get(u.role, u.role)}{since}"
     if u.entered_since is not None and u.label_state in ("single", "multi"):
-        return f"{head} was trained before this alloy's result was entered: `retrain` to use it"
+        return f"{head} began training before this alloy's result was entered: `retrain` to use it"
     why = {"conflict": " (its results conflict)", "none": " (it has no current result)",
            "unlabelled": " (its result has no single/multi label)"}.get(u.label_state, "")
     return f"{head} did not use this alloy{why}{since}"

@@ -56,7 +56,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
                      f"{e(shown)}")
         since = s.active_model.get("results_since") or 0
         if since:
-            lines.append(f"  [yellow]lab results entered, corrected or withdrawn since it was trained: {since}[/] "
+            lines.append(f"  [yellow]lab results entered, corrected or withdrawn since its training began: {since}[/] "
                          "(retrain to use them)")
     else:
         lines.append(f"[b]Active model:[/b] none ({e(train_hint)})")

@@ -15,11 +15,15 @@ command could give it.
   version, never changed.  ``role`` is ``train``, ``validation``, ``comparison``
   (kept out by ``retrain`` to compare versions) or ``unlabelled``.
 
+- ``model_version.labels_read_at`` (nullable): when the version's training set
+  was read.  A result entered while a version trains (minutes, in a shared lab)
+  is not in it; counting from the end of training would call it known.  NULL
+  for older versions, which count from ``created_at``.
 - ``ix_measurement_entered_at``: ``status`` and the dashboard count the results
   entered since the active version was trained (a nudge to retrain) from the
   index, not by reading every measurement.
 
-A new table and an index: no row of another table changes.  Versions trained before this
+A new table, a nullable column and an index: no existing row changes.  Versions trained before this
 revision get their rows from ``hea-campaign db upgrade``, which reads each one's
 training and validation ids from its checkpoint after migrating
 (campaign/model_roles_backfill.py; a migration cannot load checkpoints); a version
@@ -57,11 +61,13 @@ def upgrade() -> None:
                                 name=op.f('fk_model_version_alloy_model_version_id_model_version')),
         sa.PrimaryKeyConstraint('model_version_id', 'alloy_id', name=op.f('pk_model_version_alloy')),
     )
+    op.add_column('model_version', sa.Column('labels_read_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.create_index('ix_measurement_entered_at', 'measurement', ['entered_at'], unique=False)
     _requires(SCHEMA_REQUIRES)
 
 
 def downgrade() -> None:
     op.drop_index('ix_measurement_entered_at', table_name='measurement')
+    op.drop_column('model_version', 'labels_read_at')
     op.drop_table('model_version_alloy')
     _requires(_PREVIOUS)
