@@ -536,6 +536,7 @@ async def test_every_binding_is_in_the_command_palette():
         (ModelsScreen, "save_plot"): "Save the training curves (PNG)",
         (ImportScreen, "save"): "Save the import report (text file)",
         (ResultsBrowser, "correct"): "Correct a lab result", (ResultsBrowser, "withdraw"): "Withdraw (result or failure)",
+        (ResultsBrowser, "history"): "History of an alloy", (CandidateScreen, "history"): "History of an alloy",
     }
     moves = {"escape", "left", "right", "up", "down"}
     for where in (CandidatesPane, LatentPlot, CandidateScreen, ModelsScreen, ImportScreen, ResultsBrowser):
