@@ -3,7 +3,8 @@ checkpoint (which holds its training and validation ids), so ``history`` answers
 already uses instead of "not recorded" until the next training.
 
 The kept-out comparison tenth of a ``retrain`` is not in a checkpoint: those alloys read "did not use".
-A version whose checkpoint is missing or changed stays not recorded, and the upgrade says which.
+A version whose checkpoint is missing or changed stays not recorded, and the upgrade says which; every
+later ``db upgrade`` tries again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from hea_campaign.db import store as q
@@ -56,10 +58,10 @@ def backfill_model_roles(engine, store_url: str) -> Backfill:
     for version in versions:
         try:
             roles = _roles_of(version, store_url)
-        except CampaignError as exc:
-            out.missed[version.id] = str(exc).removeprefix(f"model version {version.id}: ")
+            with Session(engine) as session, session.begin():
+                q.record_model_roles(session, version.id, roles)
+        except (CampaignError, OSError, SQLAlchemyError) as exc:  # one version missed, the others still recorded
+            out.missed[version.id] = str(exc).splitlines()[0].removeprefix(f"model version {version.id}: ")
             continue
-        with Session(engine) as session, session.begin():
-            q.record_model_roles(session, version.id, roles)
         out.recorded.append(version.id)
     return out

@@ -18,7 +18,7 @@ class ModelUse:
     recorded: bool  # False: the version was trained before its roles were kept (release 0.8.0)
     role: str | None  # db.states.MODEL_ROLES, or None: the version did not use the alloy
     label_state: str  # the alloy's now: none, unlabelled, single, multi, conflict
-    entered_since: int | None  # the newest measurement of the alloy entered after the version's labels were read
+    entered_since: int | None  # the newest measurement of the alloy its training set did not include
 
 
 def _utc(value: datetime) -> datetime:
@@ -30,8 +30,10 @@ def model_use(session, campaign_id: int, alloy, measurements) -> ModelUse:
     version = q.active_model(session, campaign_id)
     if version is None:
         return ModelUse(None, None, False, None, alloy.label_state, None)
-    read = _utc(version.labels_read_at or version.created_at)  # what it could know: the labels as then read
-    later = [m for m in measurements if _utc(m.entered_at) > read]
+    if version.last_measurement_id is not None:  # what it could know: the labels as its training read them
+        later = [m for m in measurements if m.id > version.last_measurement_id]
+    else:  # a version before 0008: what was entered before it was saved
+        later = [m for m in measurements if _utc(m.entered_at) > _utc(version.created_at)]
     return ModelUse(
         version_id=version.id,
         trained_at=_utc(version.created_at),

@@ -306,7 +306,7 @@ def _record(store: CampaignStore, rows: _Rows, config, metrics: dict, ckpt: Path
             n_labelled=int(len(rows.train)),
             n_unlabelled=int(len(ts.X_unlab)) if not getattr(config, "supervised_only", False) else 0,
             active=False,
-            labels_read_at=ts.read_at,
+            last_measurement_id=ts.last_measurement_id,
         )
         session.add(version)
         session.flush()

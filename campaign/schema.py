@@ -24,7 +24,6 @@ class SchemaState:
     before: str | None  # revision before the command (None: empty store)
     current: str | None
     needed: str  # the revision this version of hea-campaign needs
-    roles: object | None = None  # campaign.model_roles_backfill.Backfill, when the upgrade reached 0008
 
 
 def _engine(db: str | None):
@@ -54,16 +53,22 @@ def upgrade_schema(db: str | None, revision: str = "head") -> SchemaState:
         except CommandError as exc:
             raise CampaignError(f"cannot upgrade to revision '{revision}': {exc}") from None
         after = current_revision(engine)
-        roles = _backfill(engine, url, before, after)
     finally:
         engine.dispose()
-    return SchemaState(safe_url(url), before, after, head_revision(), roles)
+    return SchemaState(safe_url(url), before, after, head_revision())
 
 
-def _backfill(engine, url: str, before: str | None, after: str | None):
-    """Older versions' roles, read from their checkpoints, when this upgrade created their table (0008)."""
-    if before is None or before >= ROLES_REVISION or after is None or after < ROLES_REVISION:
-        return None
-    from .model_roles_backfill import backfill_model_roles
+def record_older_roles(db: str | None):
+    """After an upgrade: what each version without recorded roles did with each alloy, read from its checkpoint
+    (campaign.model_roles_backfill.Backfill), on every ``db upgrade`` from 0008 on, so a version missed once (a
+    checkpoint folder not mounted then) is recorded by the next; None below 0008."""
+    url, engine = _engine(db)
+    try:
+        now = current_revision(engine)
+        if now is None or now < ROLES_REVISION:
+            return None
+        from .model_roles_backfill import backfill_model_roles
 
-    return backfill_model_roles(engine, url)
+        return backfill_model_roles(engine, url)
+    finally:
+        engine.dispose()

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
-from hea_campaign.db.tables import utcnow
+from hea_campaign.db import store as q
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
 
 from .alloy_sources import PROPOSAL_SOURCE
@@ -39,7 +38,8 @@ class TrainingSet:
     unlab_ids: np.ndarray
     X_unlab: np.ndarray
     excluded: dict[str, int] = field(default_factory=dict)
-    read_at: datetime | None = None  # when the labels were read: a version trained on them knows no result entered later
+    # the newest measurement when the labels were read: a version trained on them knows none after it
+    last_measurement_id: int | None = None
 
     def data_hash(self) -> str:
         """sha256 of the labelled (formula, label) pairs and unlabelled formulas, order-free."""
@@ -84,8 +84,11 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
     index = {e: i for i, e in enumerate(vocabulary)}
     excluded = {"conflicting labels": 0, "outside vocabulary": 0, "proposed only": 0, "results moved away": 0}
     lab, lab_ids, ys, formulas, unlab, unlab_ids = [], [], [], [], [], []
-    read_at = utcnow()  # taken just before the read (a result entered in between would count as unknown: ms)
     with store.read() as session:
+        # read first: a result committed between the two reads is in the labels yet counts as new (never the
+        # reverse).  Ids, not times: a writer stamps entered_at before it commits (an import holds its
+        # transaction for minutes), and on a server clocks differ; SQLite's single writer makes ids exact
+        last_measurement_id = q.newest_measurement_id(session)
         states = label_states(session, store.campaign_id)  # in alloy id order
     for st in states:
         alloy_id = st.alloy_id
@@ -117,7 +120,7 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
         unlab_ids=np.array(unlab_ids, dtype=int),
         X_unlab=np.array(unlab).reshape(-1, V),
         excluded=excluded,
-        read_at=read_at,
+        last_measurement_id=last_measurement_id,
     )
 
 

@@ -77,10 +77,12 @@ def _read(con: sqlite3.Connection, campaign: str, proposal_source: str, recent: 
 
 
 def _results_since(con: sqlite3.Connection, cid: int, version_id: int) -> int:
-    """As ``db.store.results_since``: measurement rows entered after the version was trained (by index)."""
-    return con.execute("SELECT count(*) FROM measurement m JOIN alloy a ON a.id = m.alloy_id WHERE a.campaign_id = ? "
-                       "AND m.entered_at > (SELECT coalesce(labels_read_at, created_at) FROM model_version WHERE id = ?)",
-                       (cid, version_id)).fetchone()[0]
+    """As ``db.store.results_since``: measurement rows the version's training set did not include (by range)."""
+    last, created = con.execute("SELECT last_measurement_id, created_at FROM model_version WHERE id = ?",
+                                (version_id,)).fetchone()
+    after, bound = ("m.id > ?", last) if last is not None else ("m.entered_at > ?", created)
+    return con.execute(f"SELECT count(*) FROM measurement m JOIN alloy a ON a.id = m.alloy_id WHERE {after} "
+                       "AND a.campaign_id + 0 = ?", (bound, cid)).fetchone()[0]
 
 
 def label_counts(by_state: dict[str, tuple[int, int]], proposed_only: int) -> dict[str, int]:

@@ -333,13 +333,20 @@ def model_role_counts(session: Session, version_id: int) -> dict[str, int]:
     return {role: int(n) for role, n in rows}
 
 
+def newest_measurement_id(session: Session) -> int | None:
+    """The largest measurement id (ids only grow): what a training set read now includes."""
+    return session.exec(select(func.max(Measurement.id))).one()
+
+
 def results_since(session: Session, campaign_id: int, version_id: int) -> int:
-    """Measurement rows (results, corrections, withdrawals) entered after the version's labels were read (by
-    index; versions before 0008: after it was trained)."""
-    trained = (select(func.coalesce(ModelVersion.labels_read_at, ModelVersion.created_at))
-               .where(ModelVersion.id == version_id).scalar_subquery())
+    """Measurement rows (results, corrections, withdrawals) the version's training set did not include: after its
+    ``last_measurement_id``, or, for versions before 0008, entered after it was saved.  ``+ 0`` keeps SQLite
+    from driving the join by the campaign's alloys (every measurement read): the id or time range leads."""
+    version = session.get(ModelVersion, version_id)
+    after = (Measurement.id > version.last_measurement_id if version.last_measurement_id is not None
+             else Measurement.entered_at > version.created_at)
     return session.exec(select(func.count()).select_from(Measurement).join(Alloy, Alloy.id == Measurement.alloy_id)
-                        .where(Alloy.campaign_id == campaign_id, Measurement.entered_at > trained)).one()
+                        .where(after, Alloy.campaign_id + 0 == campaign_id)).one()
 
 
 def model_roles_recorded(session: Session, version_id: int) -> bool:

@@ -111,9 +111,9 @@ class ModelVersion(SQLModel, table=True):
     n_labelled: int = 0
     n_unlabelled: int = 0
     active: bool = False
-    # when its training set was read (0008): a result entered later is unknown to it; None for older versions,
-    # which count from created_at (when training ended)
-    labels_read_at: datetime | None = None
+    # the newest measurement when its training set was read (0008): a result entered later is unknown to it;
+    # None for older versions, which count from created_at (when training ended)
+    last_measurement_id: int | None = None
 
 
 class ModelVersionAlloy(SQLModel, table=True):

@@ -280,7 +280,7 @@ def test_a_0007_store_upgrades_to_0008_reading_its_versions_roles_from_their_che
     assert _lab_rows(engine, old_columns) == old_rows and _model_roles(engine) == roles
 
 
-def test_a_version_whose_checkpoint_is_gone_stays_not_recorded_after_the_upgrade(trained_store, capsys):
+def test_a_version_whose_checkpoint_is_gone_stays_not_recorded_until_an_upgrade_finds_it(trained_store, capsys):
     from pathlib import Path
 
     from hea_campaign.campaign.results import history
@@ -300,12 +300,17 @@ def test_a_version_whose_checkpoint_is_gone_stays_not_recorded_after_the_upgrade
     finally:
         ckpt.with_name("elsewhere.pt").rename(ckpt)
     out = capsys.readouterr().out
+    assert f"schema 0007 -> {SCHEMA_HEAD}" in out.splitlines()[0]  # the upgrade is said first: it is done
     assert "v1: what it did with each alloy stays not recorded: no checkpoint at" in out
     assert _model_roles(engine) == []
     upgraded = CampaignStore.open(trained_store.url)
     line = format_history(history(upgraded, formula)).splitlines()[1]
     upgraded.close()
     assert line.endswith("what it did with each alloy is not recorded (trained before release 0.8.0)")
+    assert main(["db", "upgrade", "--db", trained_store.url]) == 0  # the checkpoint is back: the next upgrade
+    out = capsys.readouterr().out
+    assert f"schema {SCHEMA_HEAD} -> {SCHEMA_HEAD}" in out and "recorded what model version(s) v1 did" in out
+    assert {r for _, _, r in _model_roles(engine)} == {"train", "validation"}
 
 
 @pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
@@ -383,3 +388,51 @@ def test_a_store_one_revision_behind_is_refused_on_open(alembic_engine):
     downgrade(alembic_engine, "-1")
     with pytest.raises(Exception, match="db upgrade"):
         ensure_schema(alembic_engine)
+
+
+@pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
+def test_results_since_a_version_are_counted_by_range_not_by_reading_every_measurement(trained_store):
+    """status (through SQLAlchemy and through the standard library) counts the results a version's training set
+    did not include from the measurement id range, or, for a version before 0008, from the entered_at index."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from hea_campaign.campaign.status import campaign_status
+    from hea_campaign.db.location import plain_sqlite_file
+    from hea_campaign.db.status_reads import _results_since
+
+    store = trained_store
+    sent: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("SELECT count(") and "FROM measurement JOIN alloy" in statement:
+            sent.append((statement, params))
+
+    def plans(statements, run) -> list[list[str]]:
+        return [[row[-1] for row in run("EXPLAIN QUERY PLAN " + s, p)] for s, p in statements]
+
+    traced: list[str] = []
+    con = sqlite3.connect(plain_sqlite_file(store.url))
+    con.set_trace_callback(traced.append)
+    event.listen(store.engine, "before_cursor_execute", grab)
+    try:
+        for legacy, wanted in ((False, "(rowid>?)"), (True, "ix_measurement_entered_at (entered_at>?)")):
+            if legacy:  # a version trained before 0008: no last_measurement_id
+                with store.engine.begin() as conn:
+                    conn.execute(text("UPDATE model_version SET last_measurement_id = NULL"))
+            sent.clear()
+            traced.clear()
+            version_id = campaign_status(store).active_model["id"]
+            _results_since(con, store.campaign_id, version_id)
+            with store.engine.connect() as conn:
+                via_orm = plans(sent, conn.exec_driver_sql)
+            counts = [t for t in traced if t.lstrip().upper().startswith("SELECT COUNT")]
+            via_stdlib = plans([(t, ()) for t in counts], con.execute)
+            assert len(via_orm) == 1 and len(via_stdlib) == 1
+            for plan in via_orm + via_stdlib:
+                assert any(step.startswith("SEARCH") and wanted in step for step in plan), plan
+                assert not any(step.startswith("SCAN") for step in plan), plan
+    finally:
+        event.remove(store.engine, "before_cursor_execute", grab)
+        con.close()

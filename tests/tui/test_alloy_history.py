@@ -48,3 +48,32 @@ async def test_h_in_a_candidates_detail_opens_its_alloys_history(trained_store):
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         shown = str(app.screen.query_one("#help-scroll Static").render())
         assert shown.startswith(f"{formula} (alloy ") and f"candidates: {cid}" in shown.splitlines()[0]
+
+
+async def test_h_twice_opens_one_history_and_none_after_its_screen_has_closed(trained_store, monkeypatch):
+    """A slow read (a remote server) must not stack two dialogs, nor open one over the screen behind."""
+    import time
+
+    import hea_campaign.campaign.results as results
+
+    m = add_result(trained_store, "Au10Co30Fe30Ni30", single_phase="yes", phases="FCC", by="ana")
+    read = results.history
+    monkeypatch.setattr(results, "history", lambda *a, **k: (time.sleep(0.5), read(*a, **k))[1])
+    app = CampaignApp(trained_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and m.id in app.screen.rows)
+        table = app.screen.query_one("#results-table")
+        table.move_cursor(row=table.get_row_index(str(m.id)))
+        await pilot.pause()
+        browser = app.screen
+        await pilot.press("h", "h")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause(1.0)
+        assert [type(s).__name__ for s in app.screen_stack].count("HelpScreen") == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is browser)
+        await pilot.press("h", "escape")  # the browser closes while its read goes on
+        await wait_for(pilot, lambda: not isinstance(app.screen, ResultsBrowser))
+        await pilot.pause(1.0)
+        assert not any(isinstance(s, HelpScreen) for s in app.screen_stack)

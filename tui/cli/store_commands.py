@@ -149,15 +149,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Migrate the store's schema to this version of hea-campaign (back it up first).
 
+        From schema 0008 on it also records, from their checkpoints, what older model versions did with each
+        alloy (for `history`); a version whose checkpoint is missing is named, and the next upgrade tries again.
+
         Example: hea-campaign db upgrade --db lab.db
         """
-        from hea_campaign.campaign.schema import upgrade_schema
+        from hea_campaign.campaign.schema import record_older_roles, upgrade_schema
 
         from ..present.report import backfill_lines
 
         st = upgrade_schema(db, revision)
-        echo(f"{st.store}: schema {st.before or 'empty'} -> {st.current}")
-        for line in backfill_lines(st.roles):
+        echo(f"{st.store}: schema {st.before or 'empty'} -> {st.current}")  # done: said before anything else
+        for line in backfill_lines(record_older_roles(db)):
             echo(line)
 
     @db_app.command("current")

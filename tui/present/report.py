@@ -405,4 +405,7 @@ def backfill_lines(b) -> list[str]:
                      "from their checkpoints (a retrain's kept-out tenth is not in a checkpoint: "
                      "`history` says those alloys were not used)")
     lines += [f"v{i}: what it did with each alloy stays not recorded: {one_line(why)}" for i, why in b.missed.items()]
+    if b.missed:
+        lines.append("  (once the checkpoint is back where the store expects it, `hea-campaign db upgrade` again "
+                     "records it)")
     return lines

@@ -15,12 +15,14 @@ command could give it.
   version, never changed.  ``role`` is ``train``, ``validation``, ``comparison``
   (kept out by ``retrain`` to compare versions) or ``unlabelled``.
 
-- ``model_version.labels_read_at`` (nullable): when the version's training set
-  was read.  A result entered while a version trains (minutes, in a shared lab)
-  is not in it; counting from the end of training would call it known.  NULL
+- ``model_version.last_measurement_id`` (nullable): the newest measurement id
+  when the version's training set was read.  A result entered while a version
+  trains (minutes, in a shared lab) is not in it; counting from the end of
+  training would call it known.  An id, not a time: a writer stamps
+  ``entered_at`` before it commits, and clocks differ between clients.  NULL
   for older versions, which count from ``created_at``.
-- ``ix_measurement_entered_at``: ``status`` and the dashboard count the results
-  entered since the active version was trained (a nudge to retrain) from the
+- ``ix_measurement_entered_at``: for those older versions, ``status`` and the
+  dashboard count the results entered since (a nudge to retrain) from the
   index, not by reading every measurement.
 
 A new table, a nullable column and an index: no existing row changes.  Versions trained before this
@@ -61,13 +63,13 @@ def upgrade() -> None:
                                 name=op.f('fk_model_version_alloy_model_version_id_model_version')),
         sa.PrimaryKeyConstraint('model_version_id', 'alloy_id', name=op.f('pk_model_version_alloy')),
     )
-    op.add_column('model_version', sa.Column('labels_read_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column('model_version', sa.Column('last_measurement_id', sa.Integer(), nullable=True))
     op.create_index('ix_measurement_entered_at', 'measurement', ['entered_at'], unique=False)
     _requires(SCHEMA_REQUIRES)
 
 
 def downgrade() -> None:
     op.drop_index('ix_measurement_entered_at', table_name='measurement')
-    op.drop_column('model_version', 'labels_read_at')
+    op.drop_column('model_version', 'last_measurement_id')
     op.drop_table('model_version_alloy')
     _requires(_PREVIOUS)
