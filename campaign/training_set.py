@@ -87,7 +87,8 @@ def snapshot(store: CampaignStore, vocabulary: tuple[str, ...] = DEFAULT_VOCABUL
     with store.read() as session:
         # read first: a result committed between the two reads is in the labels yet counts as new (never the
         # reverse).  Ids, not times: a writer stamps entered_at before it commits (an import holds its
-        # transaction for minutes), and on a server clocks differ; SQLite's single writer makes ids exact
+        # transaction for minutes), and on a server clocks differ; writers hold the store's write lock (SQLite's,
+        # or PostgreSQL's advisory lock), so ids are issued in commit order
         last_measurement_id = q.newest_measurement_id(session)
         states = label_states(session, store.campaign_id)  # in alloy id order
     for st in states:
