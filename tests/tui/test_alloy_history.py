@@ -11,16 +11,21 @@ from hea_campaign.tui.present.report import format_history
 from .test_app import wait_for
 
 
+async def _on_result(app, pilot, measurement_id: int) -> None:
+    """The results browser open, its cursor on the result."""
+    await pilot.press("b")
+    await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and measurement_id in app.screen.rows)
+    table = app.screen.query_one("#results-table")
+    table.move_cursor(row=table.get_row_index(str(measurement_id)))
+    await pilot.pause()
+
+
 async def test_h_on_a_result_opens_its_alloys_history_with_what_the_model_did(trained_store):
     note = "[b]not markup[/b]"
     m = add_result(trained_store, "Au10Co30Fe30Ni30", single_phase="yes", phases="FCC", notes=note, by="ana")
     app = CampaignApp(trained_store, actor="ui-user")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and m.id in app.screen.rows)
-        table = app.screen.query_one("#results-table")
-        table.move_cursor(row=table.get_row_index(str(m.id)))
-        await pilot.pause()
+        await _on_result(app, pilot, m.id)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         shown = str(app.screen.query_one("#help-scroll Static").render())
@@ -61,11 +66,7 @@ async def test_h_twice_opens_one_history_and_none_after_its_screen_has_closed(tr
     monkeypatch.setattr(results, "history", lambda *a, **k: (time.sleep(0.5), read(*a, **k))[1])
     app = CampaignApp(trained_store, actor="ui-user")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResultsBrowser) and m.id in app.screen.rows)
-        table = app.screen.query_one("#results-table")
-        table.move_cursor(row=table.get_row_index(str(m.id)))
-        await pilot.pause()
+        await _on_result(app, pilot, m.id)
         browser = app.screen
         await pilot.press("h", "h")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
