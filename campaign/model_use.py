@@ -19,6 +19,7 @@ class ModelUse:
     role: str | None  # db.states.MODEL_ROLES, or None: the version did not use the alloy
     label_state: str  # the alloy's now: none, unlabelled, single, multi, conflict
     entered_since: int | None  # the newest measurement of the alloy its training set did not include
+    outside_vocabulary: str = ""  # the alloy's elements no model version can read (comma-separated)
 
 
 def _utc(value: datetime) -> datetime:
@@ -29,7 +30,7 @@ def model_use(session, campaign_id: int, alloy, measurements) -> ModelUse:
     """The active version's use of ``alloy``; ``measurements``: the alloy's, as ``history`` read them."""
     version = q.active_model(session, campaign_id)
     if version is None:
-        return ModelUse(None, None, False, None, alloy.label_state, None)
+        return ModelUse(None, None, False, None, alloy.label_state, None, alloy.outside_vocabulary)
     if version.last_measurement_id is not None:  # what it could know: the labels as its training read them
         later = [m for m in measurements if m.id > version.last_measurement_id]
     else:  # a version before 0008: what was entered before it was saved
@@ -41,6 +42,7 @@ def model_use(session, campaign_id: int, alloy, measurements) -> ModelUse:
         role=q.model_role(session, version.id, alloy.id),
         label_state=alloy.label_state,
         entered_since=max((m.id for m in later), default=None),
+        outside_vocabulary=alloy.outside_vocabulary or "",
     )
 
 

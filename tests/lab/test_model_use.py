@@ -183,3 +183,13 @@ def test_a_result_entered_while_a_version_trains_is_not_called_known(trained_sto
     assert campaign_status(trained_store).active_model["results_since"] == 1
     assert _model_line(trained_store, "Au10Co30Fe30Ni30").endswith(
         "began training before this alloy's result was entered: `retrain` to use it")
+
+
+def test_an_alloy_with_elements_outside_the_vocabulary_is_named_as_unreadable_not_as_pending(trained_store):
+    """Such an alloy never enters training: "retrain to use it" would send the lab to retrain for nothing."""
+    from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY
+
+    foreign = next(el for el in ("U", "Th", "Pu", "Np", "Pa") if el not in DEFAULT_VOCABULARY)
+    record_result(trained_store, f"{foreign}10Co30Fe30Ni30", single_phase=True, phases="FCC")
+    line = _model_line(trained_store, f"{foreign}10Co30Fe30Ni30")
+    assert line.endswith(f"did not use this alloy: the model reads no {foreign} (retraining cannot change that)")

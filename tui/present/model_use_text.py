@@ -22,6 +22,9 @@ def model_use_text(u) -> str:
         return f"{head}: what it did with each alloy is not recorded (trained before release 0.8.0){since}"
     if u.role is not None:
         return f"{head} {_ROLE_TEXT.get(u.role, u.role)}{since}"
+    if getattr(u, "outside_vocabulary", ""):  # never trainable, whenever its result came
+        return (f"{head} did not use this alloy: the model reads no {u.outside_vocabulary} "
+                "(retraining cannot change that)")
     if u.entered_since is not None and u.label_state in ("single", "multi"):
         return f"{head} began training before this alloy's result was entered: `retrain` to use it"
     why = {"conflict": " (its results conflict)", "none": " (it has no current result)",
