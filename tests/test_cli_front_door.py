@@ -53,6 +53,18 @@ def test_help_imports_neither_textual_nor_torch():
     assert out.stdout.split(None, 1) == ["0", "[]\n"], out.stdout
 
 
+def test_version_names_the_installed_release_without_heavy_imports():
+    from importlib.metadata import version
+
+    probe = ("import sys, contextlib, io\nfrom hea_campaign.tui.cli import main\nbuf = io.StringIO()\n"
+             "with contextlib.redirect_stdout(buf): code = main(['--version'])\n"
+             "print(code, repr(buf.getvalue()), sorted(m for m in ('textual', 'torch', 'numpy', 'sqlalchemy') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"0 'hea-campaign {version('hea-campaign')}\\n' []", out.stdout
+
+
 def test_status_on_a_current_store_imports_no_heavy_module(tmp_path):
     """`status` on a SQLite file answers with the standard library's sqlite3: not even SQLAlchemy
     (its import alone takes longer than the rest), nor Alembic, numpy, torch or Textual."""

@@ -22,6 +22,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    """``--version``: the installed release (what a bug report and ``db upgrade``'s messages name)."""
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"hea-campaign {version('hea-campaign')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("hea-campaign (not installed: no version recorded)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the installed version and exit."),
+) -> None:
+    """Options before any command (the help text is the app's)."""
+
+
 def register_command_modules() -> None:
     """Every module of this package with a ``register(app)`` function adds its commands.
 
