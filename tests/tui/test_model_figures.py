@@ -88,3 +88,41 @@ def test_the_propose_tab_gives_the_scorer_s_accuracy(fixed_store):  # noqa: F811
     with fixed_store.write() as s:
         s.exec(update(ModelVersion).values(metrics=SCORED))
     assert "scorer val accuracy 0.902" in active_version_line(fixed_store)
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_activating_from_the_models_screen_asks_first_and_no_keeps_the_active_version(fixed_store):  # noqa: F811
+    """One key swaps the model every proposal uses, lab-wide: `a` asks (No focused), naming both versions'
+    figures and that the chosen one scores lower; only a yes activates; `a` on the active one only says so."""
+    from hea_campaign.campaign.model_versions import get_version
+    from hea_campaign.tui.app.modals import ConfirmModal
+    from hea_campaign.tui.app.models_screen import ModelsScreen
+
+    with fixed_store.write() as s:
+        first = s.get(ModelVersion, 1)
+        s.add(ModelVersion(**{**first.model_dump(exclude={"id"}), "active": False,
+                              "metrics": {"val_accuracy": 0.843, "val_auc": 0.880}}))
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.panes_ready.wait()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen) and len(app.screen.versions) == 2)
+        models = app.screen
+        table = models.query_one("#versions-table", DataTable)
+        table.move_cursor(row=table.get_row_index("1"))
+        await pilot.press("a")  # the active one: nothing to ask
+        await pilot.pause()
+        assert app.screen is models
+        table.move_cursor(row=table.get_row_index("2"))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = str(app.screen.query_one(".modal-title").render())
+        assert question.startswith("v2 scores lower than the active v1. Make version v2 the active one"), question
+        assert "v2: accuracy 0.843, ROC AUC 0.880; v1: accuracy 0.861, ROC AUC 0.917" in question
+        await pilot.press("enter")  # No has the focus: a stray Enter declines
+        await wait_for(pilot, lambda: app.screen is models)
+        assert get_version(fixed_store).id == 1
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: get_version(fixed_store).id == 2)

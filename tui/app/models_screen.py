@@ -1,6 +1,6 @@
 """The Models screen (key v): every model version, its stored training curves, compare two, activate.
 
-Keys: a activates the version under the cursor (proposals use it from then
+Keys: a activates the version under the cursor after a yes (proposals use it from then
 on, in this TUI and for everyone sharing the store), space marks a version
 for comparison (marked with an x in the table, and said on the line under it; with
 two marked, they are compared side by side at the top of the panel), s saves
@@ -129,11 +129,24 @@ class ModelsScreen(KeepsLetters, Screen):
             plot.refresh()
 
     def action_activate(self) -> None:
-        from hea_campaign.campaign.model_versions import activate
+        """Ask first (No has the focus): one key changes the model every proposal uses, lab-wide."""
+        from hea_campaign.tui.present.models_text import activation_question
+
+        from .modals import ConfirmModal
 
         vid = self.selected_id()
-        if vid is None:
+        if vid is None or vid not in self.versions:
             return
+        if self.versions[vid].active:
+            self.notify(f"Model version v{vid} is already the active one.")
+            return
+        active = next((v for v in self.versions.values() if v.active), None)
+        self.app.push_screen(ConfirmModal(activation_question(self.versions[vid], active)),
+                             lambda yes: self.activate(vid) if yes else None)
+
+    def activate(self, vid: int) -> None:
+        from hea_campaign.campaign.model_versions import activate
+
         if self.app.guard(activate, self.app.store, vid, self.app.actor) is not None:
             self.notify(f"Model version v{vid} is now active: proposals use it.")
             self.load()

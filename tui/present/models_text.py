@@ -9,9 +9,10 @@ from hea_campaign.campaign.model_catalog import scorer_figures
 from .text import one_line
 
 # the marks for comparison first, then the version and its validation figures, which an 80-column screen
-# shows without scrolling: the scorer's (it ranks candidates) and the SSVAE head's, each named
+# shows without scrolling: the scorer's (it ranks candidates) and the SSVAE head's, each named; then the date, which
+# 120 columns show
 VERSION_COLUMNS = ("cmp", "version", "active", "scorer acc", "scorer AUC", "SSVAE head acc", "SSVAE head AUC",
-                   "labelled", "unlabelled", "best epoch", "train s", "trained", "by")
+                   "trained", "labelled", "unlabelled", "best epoch", "train s", "by")
 # the Models screen's chart of the validation figures per epoch: the head's (the scorer is fitted once, after)
 HEAD_CHART_TITLE = "SSVAE head val accuracy, AUC"
 
@@ -27,9 +28,9 @@ def version_cells(v, mark: str = "") -> tuple:
     m = v.metrics
     acc, auc = scorer_figures(m) or (None, None)
     return (mark, f"v{v.id}", "active" if v.active else "", _num(acc, ".3f"), _num(auc, ".3f"),
-            _num(m.get("val_accuracy"), ".3f"),
-            _num(m.get("val_auc"), ".3f"), v.n_labelled, v.n_unlabelled, _num(m.get("best_epoch"), "d"),
-            _num(m.get("train_seconds"), ".0f"), f"{v.created_at:%Y-%m-%d %H:%M}", one_line(v.created_by or ""))
+            _num(m.get("val_accuracy"), ".3f"), _num(m.get("val_auc"), ".3f"), f"{v.created_at:%Y-%m-%d %H:%M}",
+            v.n_labelled, v.n_unlabelled, _num(m.get("best_epoch"), "d"), _num(m.get("train_seconds"), ".0f"),
+            one_line(v.created_by or ""))
 
 
 def marked_line(marked: list[int], n_versions: int | None = None) -> str:
@@ -122,3 +123,24 @@ def format_comparison(c) -> str:
     else:
         lines.append("same configuration")
     return "\n".join(lines)
+
+
+def activation_question(chosen, active) -> str:
+    """The Models screen's yes/no before ``a`` swaps the model every proposal uses (one key, lab-wide).
+
+    Names both versions' scorer figures and says they are on different alloys, so a lower figure is
+    a reason to look, not a verdict; a lower ROC AUC is said first."""
+    def figures(v) -> str:
+        acc, auc = scorer_figures(v.metrics) or (None, None)
+        return f"v{v.id}: accuracy {_num(acc, '.3f')}, ROC AUC {_num(auc, '.3f')}"
+
+    if active is None:
+        return (f"Make version v{chosen.id} the active one? Every proposal, in this TUI and for everyone sharing "
+                f"the store, will use it ({figures(chosen)} on its validation alloys).")
+    lower = ""
+    new_auc, old_auc = ((scorer_figures(v.metrics) or (None, None))[1] for v in (chosen, active))
+    if new_auc is not None and old_auc is not None and new_auc < old_auc:
+        lower = f"v{chosen.id} scores lower than the active v{active.id}. "
+    return (f"{lower}Make version v{chosen.id} the active one instead of v{active.id}? Every proposal, in this TUI "
+            f"and for everyone sharing the store, will use it. On their own validation alloys (not the same "
+            f"alloys): {figures(chosen)}; {figures(active)}.")
