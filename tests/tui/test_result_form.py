@@ -81,3 +81,32 @@ async def test_a_formula_in_capitals_is_asked_about_before_it_is_saved(fixed_sto
         await pilot.pause()
         assert "Not saved yet" in str(pane.query_one("#result-status").render())
     assert campaign_status(fixed_store).measurements == before
+
+
+async def test_enter_in_a_field_saves_and_clear_asks_before_throwing_typed_text_away(fixed_store):  # noqa: F811
+    """A review lost a filled form: Enter did nothing, and Clear (one Tab after Save) erased it at once."""
+    from hea_campaign.campaign.status import campaign_status
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    before = campaign_status(fixed_store).measurements
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await _results_tab(pilot)
+        pane.query_one("#r-formula", Input).value = "CoCrFeNiMn0.25"
+        pane.query_one("#r-notes", Input).value = "[red]ingot 7[/red]"
+        pane.query_one("#r-single").value = "yes"
+        await pilot.pause()
+        pane.query_one("#clear-result").press()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("enter")  # No has the focus: the form stays as typed
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmModal))
+        assert pane.query_one("#r-formula", Input).value == "CoCrFeNiMn0.25"
+        assert campaign_status(fixed_store).measurements == before
+        pane.query_one("#r-notes", Input).focus()
+        await pilot.press("enter")  # saves, as Save does
+        await wait_for(pilot, lambda: campaign_status(fixed_store).measurements == before + 1)
+        await wait_for(pilot, lambda: pane.query_one("#r-formula", Input).value == "")
+        pane.query_one("#clear-result").press()  # an empty form clears without a question
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "Cleared" in str(pane.query_one("#result-status").render())

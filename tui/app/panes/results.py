@@ -249,11 +249,33 @@ class ResultsPane(VerticalScroll):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "clear-result":
-            self.clear_form()
-            self.query_one("#result-status", Static).update("Cleared: type a new result.")
+            self.ask_to_clear()
             return
         if event.button.id == "save-result":
             self.save()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        """Enter in a field saves, as every other form and dialog of the TUI does (the checks still run)."""
+        self.save()
+
+    def typed(self) -> bool:
+        """Whether the form holds anything a person typed or chose (what Clear would throw away)."""
+        return any(w.value.strip() for w in self.query(Input)) or not self.query_one("#r-single", Select).is_blank()
+
+    def ask_to_clear(self) -> None:
+        """Clear, asking first when something is typed: Clear sits one Tab after Save."""
+        from ..modals import ConfirmModal
+
+        def clear(yes: bool | None) -> None:
+            if yes:
+                self.clear_form()
+                self.query_one("#result-status", Static).update("Cleared: type a new result.")
+
+        if not self.typed():
+            clear(True)
+            return
+        self.app.push_screen(ConfirmModal("Clear the form? What is typed in it has not been saved and is lost."),
+                             clear)
 
     def _ask(self, exc: Exception, question: str, confirmed: frozenset) -> None:
         """Nothing was saved: say why, and save again with ``confirmed`` if the person says yes."""
