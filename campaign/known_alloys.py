@@ -3,9 +3,14 @@
 Distances are in at.%: half the L1 distance between two compositions (the
 share of atoms that would have to change), the same measure as an inverted
 candidate's change.  A candidate is *known* when a measured alloy lies within
-lab granularity of it: no element differs by more than one granularity step
-(``Al28Mo18Nb18Ti18V18`` is ``Al1.5MoNbTiV`` rounded to 1 at.%).  A known
-candidate is reported with the measured label and never stored as new.
+lab granularity of it: every element differs by less than one granularity step
+(``Al28Mo18Nb18Ti18V18`` is ``Al1.5MoNbTiV`` rounded to 1 at.%; rounding to the
+grid with amounts that add up moves an element by less than a step), or by at
+most ``AS_MADE`` (1 at.%, about how far an alloy as made lies from its nominal
+composition, so that at a 1 at.% step a neighbour one step away is still the
+same alloy).  At a coarse step a neighbour a whole step away in some element is
+another alloy: at 10 at.%, ``Co30Cr10Fe10Mn20Ni30`` is not the Cantor alloy.  A
+known candidate is reported with the measured label and never stored as new.
 
 Measured alloys are those with at least one current phase measurement
 (conflicting ones included, labelled "conflicting").  Alloys outside the
@@ -170,32 +175,41 @@ def _nearest_rows_every_pair(X: np.ndarray, ref: np.ndarray, k: int) -> tuple[np
     return idx, dist
 
 
+AS_MADE = 0.01  # an element this close (as a fraction) is the same alloy whatever the step
+
+
+def _beyond(diff: np.ndarray, granularity: float) -> np.ndarray:
+    """Where an element difference (fractions) makes two alloys distinct: a whole step or more (up to float
+    rounding), and more than ``AS_MADE``."""
+    return (diff >= granularity - 1e-9) & (diff > AS_MADE + 1e-9)
+
+
 def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
-    """Rows of X within lab granularity of a measured alloy -> the closest such alloy.
+    """Rows of X within lab granularity of a measured alloy (every element less than a step apart, or
+    at most ``AS_MADE``) -> the closest such alloy.
 
     Exact, without comparing every pair element by element: two rows can be within
-    granularity only if every element above granularity in one is present in the other;
+    granularity only if every element ``_beyond`` it in one is present in the other;
     that is counted with two matrix products of 0/1 masks, and only the pairs that pass
     are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
     X = np.atleast_2d(np.asarray(X, np.float64))
     ref = np.asarray(measured.X, np.float64)
-    limit = granularity + 1e-9
     present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
-    big_ref = (ref > limit).astype(np.float64)
+    big_ref = _beyond(ref, granularity).astype(np.float64)
     n_big_ref = big_ref.sum(axis=1)
     big_ref_t = np.ascontiguousarray(big_ref.T)
     out = {}
     for a, b in _pair_blocks(len(X), len(ref)):
         Xb = X[a:b]
-        big = (Xb > limit).astype(np.float64)
+        big = _beyond(Xb, granularity).astype(np.float64)
         possible = (big @ present_ref_t == big.sum(axis=1)[:, None]) & (
             (Xb > 0).astype(np.float64) @ big_ref_t == n_big_ref[None, :])
         for r in np.flatnonzero(possible.any(axis=1)):
             cols = np.flatnonzero(possible[r])
             diff = np.abs(Xb[r][None, :] - ref[cols])
-            close = diff.max(-1) <= limit
+            close = ~_beyond(diff.max(-1), granularity)
             if not close.any():
                 continue
             cols, d = cols[close], 50.0 * diff[close].sum(-1)

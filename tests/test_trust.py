@@ -163,6 +163,11 @@ def test_a_rounded_seed_alloy_is_known_with_its_label():
     assert known[0].formula == "Al1.5MoNbTiV" and known[0].label == "multi phase" and known[0].distance == 0.73
     assert known[2].label == "single phase"
     near = nearest(cands[1:2], measured, 3)[0]
+    # a whole step apart in some element is another alloy (at a 10 at.% step every grid point was "known")
+    steps = np.stack([parse_formula(f).vector(V) for f in ["Co30Cr10Fe10Mn20Ni30", "Co20Cr20Fe20Mn10Ni30",
+                                                           "Co25Cr20Fe15Mn20Ni20"]])
+    assert set(find_known(steps, measured, 0.10)) == {2}
+    assert set(find_known(steps, measured, 0.05)) == set()
     assert [n["formula"] for n in near] == ["Al1.5MoNbTiV", "CoCrFeMnNi"]
     assert near[0]["distance_at_pct"] == pytest.approx(50 * np.abs(cands[1] - measured.X[0]).sum(), abs=0.01)
 
