@@ -562,12 +562,53 @@ def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
         total = math.fsum(_amounts(squeezed, shown, allow_zero=False).values())
     except (FormulaError, TypeError):
         return None
+    group = group_percent_note(squeezed, comp, with_percent)
+    if group is not None:
+        return group
     if not PERCENT_LIKE[0] <= total <= PERCENT_LIKE[1] or abs(total - 100.0) < 1e-9:
         return None
     if not with_percent:  # the caller shows the at.% beside it
-        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions"
+        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions (the at.% above)"
     pct = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
     return f"amounts sum to {_fmt(total, 3)}, read as proportions: {pct} at.%"
+
+
+_TOP_TERM = re.compile(r"\(([A-Za-z\d.]+)\)([\d.]*)|([A-Z][a-z]?)([\d.]*)")
+
+
+def group_percent_note(squeezed: str, comp: Composition, with_percent: bool = True) -> str | None:
+    """A formula with a group whose written numbers read as at.% of the alloy (``(CoCrFeNi)95Al5``: 95 +
+    5 = 100) is read as chemistry (95 units of CoCrFeNi: Al 1.30 at.%), which is not what a metallurgist
+    writing it means: say so, and how to write 95 at.% CoCrFeNi with 5 at.% Al.  None otherwise (no group,
+    nested groups, or top-level numbers that do not look like at.%)."""
+    terms = list(_TOP_TERM.finditer(squeezed))
+    if "(" not in squeezed or sum(len(m.group(0)) for m in terms) != len(squeezed):
+        return None
+    intended: dict[str, float] = {}
+    for m in terms:
+        if m.group(1):
+            share = float(m.group(2) or 1)
+            inner = {el: float(a or 1) for el, a in re.findall(r"([A-Z][a-z]?)([\d.]*)", m.group(1))}
+            size = math.fsum(inner.values())
+            if not size > 0:
+                return None
+            for el, a in inner.items():
+                intended[el] = intended.get(el, 0.0) + share * a / size
+        else:
+            intended[m.group(3)] = intended.get(m.group(3), 0.0) + float(m.group(4) or 1)
+    total = math.fsum(intended.values())
+    if not PERCENT_LIKE[0] <= total <= PERCENT_LIKE[1]:
+        return None
+    try:
+        meant = parse_formula("".join(f"{el}{a:.6g}" for el, a in intended.items()))
+    except FormulaError:
+        return None
+    if meant.formula == comp.formula:
+        return None
+    read = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
+    written = "".join(f"{e}{_fmt(p, 3)}" for e, p in meant.atomic_percent().items())
+    return (f"a group's number multiplies every element in it ({f'read as {read} at.%' if with_percent else 'the at.% above'}); "
+            f"if the numbers are at.% of the alloy, write {written}")
 
 
 def _refuse_lost_traces(amounts: Mapping[str, float], settled: Mapping[str, float], shown) -> None:

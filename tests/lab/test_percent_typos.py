@@ -37,7 +37,7 @@ def test_parse_says_the_amounts_were_read_as_proportions(capsys):
     out = _ok(capsys, "parse", "Fe25Ni25Co25Cr26", "CoCrFeNi")
     lines = out.splitlines()
     assert lines[0].startswith("Fe25Ni25Co25Cr26 -> CoCr1.04FeNi")
-    assert "note: amounts sum to 101, not 100: read as proportions" in lines[1]
+    assert lines[1] == "  note: amounts sum to 101, not 100: read as proportions (the at.% above)", lines[1]
     assert lines[2].startswith("CoCrFeNi -> CoCrFeNi") and len(lines) == 3
 
 
@@ -51,7 +51,7 @@ def test_result_import_names_rows_read_as_proportions(capsys, db, tmp_path):
     path = tmp_path / "xrd.csv"
     path.write_text("formula,single_phase\nFe25Ni25Co25Cr26,yes\nCoCrFeNi,yes\n")
     out = _ok(capsys, "result", "import", str(path), *db)
-    assert "1 row(s) whose amounts look like at.% but do not add to 100" in out
+    assert "1 row(s) whose amounts look like at.% but are read otherwise" in out
     assert "line 2: Fe25Ni25Co25Cr26: amounts sum to 101" in out and "line 3" not in out
 
 
@@ -108,3 +108,27 @@ def test_result_import_names_new_alloys_next_to_a_made_candidate(capsys, store, 
     assert f"line 2: Co14Cr21Fe28Ni27Ti11 (measurement 1) is 0.89 at.% from candidate {cid}" in out
     assert "result correct MEASUREMENT --single-phase ... --candidate ID" in out
     assert not any(ln.strip().startswith("line 3:") for ln in out.splitlines())  # CoCrFeNi is no candidate's
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("(CoCrFeNi)95Al5", "Al5Co23.75Cr23.75Fe23.75Ni23.75"),
+    ("Al5(CoCrFeNi)95", "Al5Co23.75Cr23.75Fe23.75Ni23.75"),
+    ("(FeCoNiCr)90Mn10", "Co22.5Cr22.5Fe22.5Mn10Ni22.5"),
+])
+def test_a_group_written_as_at_pct_of_the_alloy_says_how_it_was_read_and_how_to_write_it(text, written):
+    """A review: (CoCrFeNi)95Al5, the metallurgist's 95 at.% CoCrFeNi + 5 at.% Al, was stored as 1.3 at.% Al
+    without a word (a group's number multiplies each element in it, as in chemistry)."""
+    note = proportion_note(text)
+    assert note is not None and note.endswith(f"if the numbers are at.% of the alloy, write {written}"), note
+    assert "read as Al 1.3," in note or "Mn 2.7," in note
+
+
+@pytest.mark.parametrize("text", ["(FeNi)50(CoCr)50", "Al0.5(CoCrFeNi)", "(AlCoCrFeNi)100", "Fe2(NiCo)3",
+                                  "(Fe(CoNi)2)50Cr50"])
+def test_no_group_note_where_both_readings_agree_or_the_numbers_are_not_at_pct(text):
+    assert proportion_note(text) is None
+
+
+def test_result_add_of_a_group_formula_says_how_it_was_read(capsys, db):
+    out = _ok(capsys, "result", "add", "(CoCrFeNi)95Al5", "--single-phase", "yes", *db)
+    assert "if the numbers are at.% of the alloy, write Al5Co23.75Cr23.75Fe23.75Ni23.75" in out

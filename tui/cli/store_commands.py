@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
             note = proportion_note(text, with_percent=False)
             if note:
-                echo(f"  note: {note} (the at.% above)")
+                echo(f"  note: {note}")
 
     @app.command()
     def tui(db: DbOption = None, campaign: CampaignOption = "default", by: ByOption = None) -> None:

@@ -145,7 +145,7 @@ def format_results_import(r) -> str:
         lines += _listing([_beside_line(b) for b in beside], limit=None)
     proportions = getattr(r, "proportions", [])
     if proportions:
-        lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but do not add to 100:")
+        lines.append(f"  note: {len(proportions)} row(s) whose amounts look like at.% but are read otherwise:")
         lines += _listing([f"line {line}: {formula}: {note}" for line, formula, note in proportions])
     near = getattr(r, "near_candidates", [])
     if near:
