@@ -171,6 +171,8 @@ REFUSED = [
     (["retrain", "--epochs", "-3"], "--epochs must be between 1"),
     (["train", "--prior-r", "1"], "--prior-r must be in [0.01, 0.99]"),
     (["retrain", "--prior-r", "nan"], "--prior-r must be a finite number"),
+    (["train", "--force"], "--force only acts with --activate"),
+    (["retrain", "--force"], "--force only acts with --activate"),
     (["export", "--mass", "1e308", "--out", "x.csv"], "--yes"),
     (["export", "--mass", "nan", "--out", "x.csv"], "finite"),
     (["export", "--mass", "20", "--unit", "kg", "--out", "x.csv"], "'kg' is not one of"),

@@ -9,7 +9,7 @@ import typer
 
 from ..present.choices import CandidateStatus, Flag, Loop, Strategy
 from ..present.proposal_request import DEFAULTS as D
-from ..present.training_request import training_request
+from ..present.training_request import check_force, training_request
 from .errors import INTERRUPTED, end_progress_line, progress_line
 from .options import ByOption, CampaignOption, CapitalsYes, DbOption, echo, given, given_options
 from .options import open_store as _open
@@ -110,6 +110,7 @@ def register(app: typer.Typer) -> None:
 
         from ..present.training_report import format_trained
 
+        check_force(force, activate)
         asked = training_request(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         ts = snapshot(store)  # one reading of the labels for the kept-out rows and the training
@@ -364,6 +365,7 @@ def register_retrain(app: typer.Typer) -> None:
 
         from ..present.training_report import render_comparison
 
+        check_force(force, activate)
         asked = training_request(seed, epochs, prior_r)
         store = _open(db, campaign, by)
         (trained, comparison), interrupted = _train_with_ctrl_c(lambda stop, progress: run(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hea_campaign.campaign.errors import CampaignError
+
 from .checks import integer, is_blank, number, seed as check_seed
 
 MAX_EPOCHS = 100_000
@@ -37,3 +39,12 @@ def training_request(seed=0, epochs=None, prior_r=None, names: tuple[str, str, s
         prior_r=None if is_blank(prior_r) else number(prior_r, names[2], lo=PRIOR_R_RANGE[0],
                                                        hi=PRIOR_R_RANGE[1]),
     )
+
+
+def check_force(force: bool, activate: bool) -> None:
+    """``--force`` acts only on an activation: alone it would train a version and leave it inactive
+    while the person believes it was forced in (a review found both commands silent about it)."""
+    if force and not activate:
+        raise CampaignError("--force only acts with --activate (it activates even a version that compares worse); "
+                            "nothing was trained: add --activate, or activate a version later with "
+                            "hea-campaign activate N")
