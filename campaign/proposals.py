@@ -284,6 +284,18 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
     return np.array(rows), names
 
 
+def _refuse_kept_outside(X0: np.ndarray, names: list[str], allowed: np.ndarray, vocabulary) -> None:
+    """--keep-elements with a start whose elements the design space bans or leaves out: the loop could
+    only drop them, so the run would quietly propose another system (CoCrFeNi kept, Co banned: CrFeNi)."""
+    clash = [(n, [vocabulary[j] for j in np.flatnonzero((x > 0) & ~allowed)]) for n, x in zip(names, X0, strict=True)]
+    clash = [(n, els) for n, els in clash if els]
+    if clash:
+        said = "; ".join(f"{n} has {', '.join(els)}" for n, els in clash[:5]) + ("; ..." if len(clash) > 5 else "")
+        raise CampaignError(f"--keep-elements keeps every element of the start alloys, but the design space "
+                            f"does not allow them ({said}); nothing was proposed: drop --keep-elements, or allow "
+                            "those elements (--allowed / --banned, or hea-campaign space set)")
+
+
 def _prior_weight(strategy: str, n_labels: int) -> float | None:
     """The largest bonus greedy's physics prior adds to p (None for the other strategies)."""
     from hea_campaign.model.physics_rule import PRIOR_LABELS
@@ -328,6 +340,8 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
     to_space = lambda X: project(X, space, vocab)  # noqa: E731
     if req.mode == "invert":
         X0, names = _start_rows(store, req, vocab)
+        if req.keep_elements:
+            _refuse_kept_outside(X0, names, allowed, vocab)
         caution = None if ref is None else Caution(data_rows=ref.X_train, data_radius=ref.novelty_threshold)
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
                      keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space,

@@ -180,3 +180,16 @@ def test_greedy_proposals_rank_with_the_prior_of_the_labels_the_version_learnt(t
                                                       strategy="balanced"))
     assert balanced.prior_weight is None
     assert not any("physics rule" in line for line in proposal_summary(req, balanced))
+
+
+def test_keep_elements_with_a_start_element_the_space_bans_is_refused_before_any_work(trained_store):
+    """A review: --from CoCrFeNi --keep-elements --banned Co stored CrFeNi (the kept element dropped)."""
+    from hea_campaign.campaign.status import campaign_status
+
+    before = campaign_status(trained_store).candidates
+    for space in (Constraints(banned={"Co"}, min_elements=3), Constraints(allowed={"Cr", "Fe", "Ni", "Mn"}, min_elements=3)):
+        req = ProposalRequest(mode="invert", starts=["CoCrFeNi"], inversion="proximal", keep_elements=True,
+                              constraints=space)
+        with pytest.raises(CampaignError, match=r"--keep-elements keeps every element .*\(CoCrFeNi has Co\)"):
+            propose(trained_store, req)
+    assert campaign_status(trained_store).candidates == before
