@@ -397,3 +397,18 @@ def test_a_ctrl_c_after_the_store_committed_keeps_the_file_of_the_batch_it_recor
     with pytest.raises(CampaignError, match="no approved candidates"):  # nothing goes out a second time
         export_batch(store, mass=20, out=folder / "c.csv")
     assert sorted(p.name for p in folder.iterdir()) == ["b.csv"]
+
+
+def test_the_readme_lists_the_export_columns_the_file_has():
+    """A review scripted against the README's column list, which had fallen behind the file (seven trust
+    and cost columns sit between mass_unit and the element columns)."""
+    import re
+    from pathlib import Path
+
+    from hea_campaign.campaign.export import render_csv
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = re.search(r"`export` writes one row per candidate: `([^`]+)`, then `at_pct_<El>`", readme)
+    assert listed is not None
+    header = render_csv([], [], 0, "g").decode().strip().split(",")
+    assert [c.strip() for c in listed.group(1).split(",")] == header
