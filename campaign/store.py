@@ -60,14 +60,16 @@ def _refuse_a_twin(name: str, names: list[str], where: str) -> None:
 
 
 def _closest_files(path) -> str:
-    """Suggest store files with a similar name in the same folder."""
+    """Suggest store files whose names are a likely typo of the one given, in the same folder: names are
+    compared without their suffix, and closely (``.db`` alone once made nope.db suggest pre_int.db, a
+    backup, as the store to write into)."""
     folder = path.parent
     try:
-        names = [f.name for f in folder.iterdir() if f.suffix in (".db", ".sqlite", ".sqlite3") and f.is_file()]
+        stems = {f.stem: f.name for f in folder.iterdir() if f.suffix in (".db", ".sqlite", ".sqlite3") and f.is_file()}
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.5)
-    return ("; did you mean " + " or ".join(str(folder / n) for n in close) + "?") if close else ""
+    close = difflib.get_close_matches(path.stem, list(stems), n=3, cutoff=0.6)
+    return ("; did you mean " + " or ".join(str(folder / stems[n]) for n in close) + "?") if close else ""
 
 
 def store_file_of(db: str | os.PathLike | None) -> Path | None:

@@ -235,6 +235,10 @@ def test_a_folder_a_bad_url_and_a_typo_in_the_store_path(capsys, tmp_path, seede
     line = refused(capsys, "status", "--db", str(tmp_path / "lba.db"))
     assert "there is no store at" in line and "did you mean" in line and "lab.db" in line
     assert not (tmp_path / "lba.db").exists()
+    assert main(["init", "--db", str(tmp_path / "pre_int.db")]) == 0  # a backup beside it is no typo's target
+    capsys.readouterr()
+    line = refused(capsys, "status", "--db", str(tmp_path / "nope.db"))
+    assert "there is no store at" in line and "did you mean" not in line, line
 
 
 def test_control_characters_from_users_reach_no_terminal(seeded_store, capsys, monkeypatch):
