@@ -207,3 +207,23 @@ async def test_after_d_the_dashboard_scrolls_from_the_keyboard_at_80x24(fixed_st
         await pilot.press("c")
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "candidates"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_help_dialog_shows_its_close_button_whole(fixed_store, size):  # noqa: F811
+    """A review: at 80x24 F1's dialog (and an alloy's history, the same dialog) ran to the screen's edge and
+    only the top line of its Close button showed."""
+    from textual.widgets import Button
+
+    from hea_campaign.tui.app.modals import HelpScreen
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=size) as pilot:
+        await app.panes_ready.wait()
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        button = app.screen.query_one("#close", Button)
+        region, clip = app.screen._compositor.visible_widgets[button]  # where it is, and what shows of it
+        assert region.height == 3 and clip.contains_region(region), (region, clip, size)
+        assert region.y + region.height <= size[1] - 1, (region, size)  # above the dialog's own key line

@@ -283,6 +283,9 @@ class ConfirmModal(ModalScreen[bool]):
         self.query_one("#no" if self.focused is self.query_one("#yes") else "#yes", Button).focus()
 
 
+HELP_RESERVED_ROWS = 14  # key line, borders, padding, a title of two lines and its margin, the button
+
+
 class HelpScreen(ModalScreen[None]):
     """F1: every key and what it does (and, titled otherwise, any long read-only text: an alloy's history)."""
 
@@ -301,6 +304,17 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text(self.text) if isinstance(self.text, str) else self.text)
             yield Button("Close", id="close")
         yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self, _event) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The text scrolls inside what the screen leaves: title, Close button, borders and the key line
+        stay whole (at 80x24 a fixed share of the height cut the button)."""
+        self.query_one("#help-scroll").styles.max_height = max(3, self.size.height - HELP_RESERVED_ROWS)
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss()
