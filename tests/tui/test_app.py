@@ -98,6 +98,29 @@ async def test_approve_and_reject_from_the_table(trained_store):
     ) and len(events) == 2
 
 
+async def test_a_second_approve_of_the_same_row_is_a_notice_not_a_refusal_dialog(trained_store):
+    """A review: `a a` on one row opened 'Cannot do that / candidate 3 is approved (it already is)'."""
+    from hea_campaign.tui.app.modals import ErrorModal
+
+    ids = with_candidates(trained_store)
+    app = CampaignApp(trained_store, actor="ui-user")
+    notices: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await candidates_shown(pilot)
+        app.notify = lambda message, **kw: notices.append(str(message))  # noqa: ARG005
+        await pilot.press("a")
+        await wait_for(pilot, lambda: any("Approved 1" in n for n in notices))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: any("already approved" in n for n in notices))
+        await pilot.press("A")  # with a note: the same, before asking for the note
+        await wait_for(pilot, lambda: sum("already approved" in n for n in notices) == 2)
+        assert not isinstance(app.screen, ErrorModal)
+        assert app.screen is app.screen_stack[0]
+    with trained_store.read() as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.actor == "ui-user")).all()
+    assert [(e.entity_id) for e in events] == [ids[0]]
+
+
 async def test_approve_with_a_note_keeps_it_for_the_batch_as_approve_reason_does(trained_store, tmp_path):
     from hea_campaign.campaign.export import export_batch
 

@@ -412,8 +412,19 @@ class CandidatesPane(Vertical):
 
     def action_approve(self) -> None:
         ids = self.targets()
-        if ids:
+        if ids and not self._all_already(ids, "approved"):
             self.app.guard(self._transition, "approve", ids, None)
+
+    def _all_already(self, ids: list[int], status: str) -> bool:
+        """A repeated key (a second `a` on the same row) is no mistake to stop at: say so in a notice
+        instead of the refusal dialog, which still comes when only some of them are there."""
+        from hea_campaign.campaign.read_models import candidate_ids
+
+        already = self.app.guard(candidate_ids, self.app.store, status, ids)
+        if not already or len(already) < len(ids):
+            return False
+        self.notify(f"Candidate(s) {', '.join(map(str, ids))} already {status}: nothing to do.")
+        return True
 
     def action_approve_with_note(self) -> None:
         """Approve with a note for the synthesis batch (the CLI's approve --reason; the export's approval_note)."""
@@ -425,7 +436,7 @@ class CandidatesPane(Vertical):
     def _transition_asking(self, verb: str, question: str, placeholder: str | None = None) -> None:
         """Ask for the optional reason or note first; Cancel changes nothing."""
         ids = self.targets()
-        if not ids:
+        if not ids or self._all_already(ids, PAST_TENSE[verb].lower()):
             return
 
         def done(text: str | None) -> None:
