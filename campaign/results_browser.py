@@ -50,6 +50,7 @@ class ResultRow:
     weighed_g: dict | None = None  # element -> grams weighed, as typed
     withdrawal: bool = False  # this row withdraws the result it supersedes (notes: the reason; operator: who)
     withdrawn: bool = False  # a withdrawal supersedes this result: it should never have been entered
+    conflicting: bool = False  # its alloy's current results disagree: training leaves the alloy out
 
     @property
     def current(self) -> bool:
@@ -128,8 +129,10 @@ def list_results(store: CampaignStore, flt: ResultFilter | None = None, limit: i
         forward = {old: new for new, old in links if old is not None}
         later = cq.formulas_of_measurements(session, sorted({forward[m.id] for m, _ in found if m.id in forward}))
         withdrawn = set(q.withdrawals_of(session, [m.id for m, _ in found if m.id in forward]))
+        conflicting = set(q.conflicting_alloys(session, store.campaign_id))  # usually few, read by index
     rows = [_row(m, f) for m, f in found]
-    for r in rows:
+    for r, (m, _) in zip(rows, found, strict=True):
+        r.conflicting = m.alloy_id in conflicting
         r.superseded_by = forward.get(r.id)
         r.withdrawn = r.id in withdrawn
         if r.superseded_by is not None and later.get(r.superseded_by, r.formula) != r.formula:

@@ -580,3 +580,22 @@ async def _withdraw_under_cursor(pilot, title: str, reason: str) -> None:
     assert isinstance(app.screen, ReasonModal)
     assert "kept with the withdrawal" in shown_text(app.screen.query_one("#reason-error"))
     await pilot.press(*reason, "enter")
+
+
+def test_a_current_result_of_a_conflicting_alloy_does_not_read_as_used(seeded_store):
+    """A review: after a result that contradicts CoCrFeNi's (--allow-conflict), the browser still said
+    'current' and '[counts]' for both, which a scientist reads as 'this label is used'."""
+    from hea_campaign.campaign.results_browser import result_chain
+    from hea_campaign.tui.present.results_text import format_chain, result_cells
+
+    first = add_result(seeded_store, "CoCrFeMnNi0.7", single_phase="yes", phases="FCC", by="ana")
+    other = add_result(seeded_store, "Co1Cr1Fe1Mn1Ni0.7", single_phase="no", phases="FCC+BCC", by="bo",
+                       check_conflicts=False)
+    quiet = add_result(seeded_store, "AlCoCrFeNiTi0.13", single_phase="no", phases="BCC+B2", by="ana")
+    by_id = {r.id: r for r in list_results(seeded_store)}
+    for m in (first, other):
+        assert result_cells(by_id[m.id])["state"] == "current, conflict"
+        assert "[counts, but the alloy's current results conflict: training leaves it out]" in format_chain(
+            result_chain(seeded_store, m.id), m.id)
+    assert result_cells(by_id[quiet.id])["state"] == "current"
+    assert "[counts]" in format_chain(result_chain(seeded_store, quiet.id), quiet.id)

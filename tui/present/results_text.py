@@ -168,7 +168,9 @@ def result_cells(r) -> dict[str, str]:
         return dict(id=str(r.id), alloy=one_line(r.formula), single="withdrawal", phases=one_line(r.notes or ""),
                     state=f"withdraws {r.supersedes_id}", date=r.day.isoformat() + "*", candidate="",
                     operator=one_line(r.operator or ""))
-    state = ("current" if r.current else f"WITHDRAWN ({r.superseded_by})" if getattr(r, "withdrawn", False)
+    conflict = r.current and getattr(r, "conflicting", False)  # counts, but its alloy is left out of training
+    state = ("current, conflict" if conflict else "current" if r.current
+             else f"WITHDRAWN ({r.superseded_by})" if getattr(r, "withdrawn", False)
              else f"corrected by {r.superseded_by}" if not getattr(r, "moved_to", None)
              else f"moved to {one_line(r.moved_to)} ({r.superseded_by})")
     return dict(id=str(r.id), alloy=one_line(r.formula), single=yes_no(r.single_phase),
@@ -222,7 +224,9 @@ def format_chain(chain: list, selected: int) -> str:
             lines.append(f"  {r.id:>6}  entered {r.entered_at:%Y-%m-%d %H:%M} UTC  WITHDRAWS {r.supersedes_id}: "
                          f"{one_line(r.notes or '')}  by {one_line(r.operator or '?')}")
             continue
-        mark = ("counts" if r.current else f"WITHDRAWN by {r.superseded_by}" if getattr(r, "withdrawn", False)
+        mark = ("counts, but the alloy's current results conflict: training leaves it out"
+                if r.current and getattr(r, "conflicting", False)
+                else "counts" if r.current else f"WITHDRAWN by {r.superseded_by}" if getattr(r, "withdrawn", False)
                 else f"superseded by {r.superseded_by}")
         what = f"single phase {yes_no(r.single_phase)}" + (f", {one_line(r.phases)}" if r.phases else "")
         if before is not None and (r.formula, r.candidate_id) != (before.formula, before.candidate_id):
