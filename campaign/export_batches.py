@@ -200,7 +200,8 @@ def void_batch(store: CampaignStore, batch_id: int, reason: str, by: str | None 
         if done:
             raise CampaignError(f"batch {batch_id} cannot be voided: candidate(s) {', '.join(done)} already have an "
                                 "outcome (a lab result, or a failed synthesis: the ingot was made); correct a "
-                                "wrong result with `result correct`. Nothing was changed.")  # fmt: skip
+                                "wrong result with `result correct` (in the TUI: results browser, key b, then c). "
+                                "Nothing was changed.")  # fmt: skip
         mark_unexported(session, store.campaign_id, batch.candidate_ids, by=actor, batch_id=batch.id, reason=text)
         batch.voided_at, batch.voided_by, batch.void_reason = utcnow(), actor, text
         session.add(batch)

@@ -471,3 +471,18 @@ def test_an_element_maximum_below_one_granularity_step_says_how_to_allow_it(on_s
             "e.g. --granularity 0.5; to exclude it") in out
     code, out, _ = cli(capsys, "space", "set", "--at-pct", "0.5-35", "--granularity", "0.5")
     assert code == 0 and "never present" not in out and "Note" not in out
+
+
+def test_the_tui_s_design_space_text_points_to_its_own_fields_not_the_cli():
+    """A review: the Propose tab said 'change it with hea-campaign space set' right above the form that does."""
+    from types import SimpleNamespace
+
+    from hea_campaign.campaign.constraints import Constraints
+    from hea_campaign.tui.present.design_space_view import design_space_lines
+
+    view = SimpleNamespace(constraints=Constraints(), price_summary="pymatgen", problem="no composition fits",
+                           price_list=None, is_default=True)
+    cli, tui = design_space_lines(view), design_space_lines(view, "in the fields below")
+    assert any(line.endswith("change it with hea-campaign space set)") for line in cli)
+    assert not any("hea-campaign" in line for line in tui)
+    assert "warning: proposals cannot use this design space: no composition fits; change it in the fields below" in tui

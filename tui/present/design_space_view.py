@@ -85,7 +85,7 @@ def space_changes(*, allowed=None, banned=None, elements=None, at_pct=None, min_
     return out
 
 
-def design_space_lines(view) -> list[str]:
+def design_space_lines(view, how: str = "with hea-campaign space set") -> list[str]:
     """The design space in words, one setting a line."""
     c = view.constraints
     pct = lambda f: f"{100 * f:g}"  # noqa: E731
@@ -110,15 +110,13 @@ def design_space_lines(view) -> list[str]:
         f"prices: {view.price_summary}",
     ]
     if view.problem:
-        lines.append(f"warning: proposals cannot use this design space: {view.problem}; "
-                     "change it with hea-campaign space set")
+        lines.append(f"warning: proposals cannot use this design space: {view.problem}; change it {how}")
     lab = (getattr(view, "price_list", None) or {}).get("usd_per_kg") or {}
     if lab:
         lines.append("lab prices: " + ", ".join(f"{el} {float(v):g}" for el, v in sorted(lab.items())) + " USD/kg")
     if view.is_default:
-        lines.append("(default limits: only a lab price list has been set for this campaign; change the limits "
-                     "with hea-campaign space set)" if lab else
-                     "(defaults: no design space has been set for this campaign; change it with hea-campaign space set)")
+        lines.append(f"(default limits: only a lab price list has been set for this campaign; change the limits "
+                     f"{how})" if lab else f"(defaults: no design space has been set for this campaign; change it {how})")
     return lines
 
 

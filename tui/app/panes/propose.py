@@ -234,7 +234,7 @@ class ProposePane(VerticalScroll):
         view = self.app.guard(show, self.app.store)
         if view is not None:
             # plain text: the price list's file name is the user's, never markup
-            self.query_one("#space-text", Static).update(Text("\n".join(design_space_lines(view))))
+            self.query_one("#space-text", Static).update(Text("\n".join(design_space_lines(view, "in the fields below"))))
             for wid, hint in (space_placeholders(view.constraints) | space_form_placeholders(view.constraints)).items():
                 self.query_one(f"#{wid}", Input).placeholder = hint
 
