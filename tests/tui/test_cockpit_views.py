@@ -186,6 +186,7 @@ async def test_export_names_do_not_collide_and_a_refused_export_keeps_the_dialog
         assert app.screen.query_one("#mass").value == "12.5"  # the entries, as they were
         assert app.screen.query_one("#path").value == str(missing)
         assert "does not exist" in str(app.screen.query_one("#export-error").render())
+        assert app.screen.focused is app.screen.query_one("#path"), "the cursor where the refusal points"
         app.screen.query_one("#path").value = first
         await press_button(pilot, "#ok")
         await wait_for(pilot, lambda: (tmp_path / first).exists())

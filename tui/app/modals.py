@@ -145,7 +145,16 @@ class ExportModal(ModalScreen[dict | None]):
         yield KeyFooter()  # its own keys: the footer behind it offers keys that do nothing here
 
     def on_mount(self) -> None:
-        self.query_one("#mass", Input).focus()
+        self.query_one(self._field_to_fix(), Input).focus()
+
+    def _field_to_fix(self) -> str:
+        """Where the cursor starts: the mass, or, when the dialog comes back after the export refused it,
+        the field the refusal is about (the mass was checked before it left; what the export itself refuses
+        is the file or the loss allowance)."""
+        error = str(self.initial.get("error", ""))
+        if not error:
+            return "#mass"
+        return "#loss" if "loss" in error.lower() else "#path"
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.submit()
