@@ -238,6 +238,35 @@ async def test_activating_after_a_colleague_activated_another_version_asks_first
         assert not isinstance(app.screen, ConfirmModal) and get_version(trained_store).id == new
 
 
+async def test_the_retrain_tab_follows_an_activation_made_elsewhere(trained_store, monkeypatch):
+    """A review: after `hea-campaign activate 2` in another terminal the tab still said 'New model version v2
+    (not active yet)' and 'active v1'; the comparison block now says what happened, without a key press."""
+    from hea_campaign.campaign import retraining
+    from hea_campaign.campaign.model_versions import activate, get_version, train_version
+
+    first = get_version(trained_store).id
+    new = train_version(trained_store, epochs=1, seed=1).version.id
+    other = train_version(trained_store, epochs=1, seed=2).version.id
+    done = retraining.Comparison(new_id=new, active_id=first, n_heldout=40, n_unseen_by_both=40,
+                                 new={"n": 40, "accuracy": 0.9, "roc_auc": 0.95}, active={"n": 40, "accuracy": 0.8,
+                                 "roc_auc": 0.85}, new_unseen=None, active_unseen=None, new_labels=0,
+                                 activated=False, compared_classes=(20, 20))
+    monkeypatch.setattr(retraining, "retrain", lambda store, **_: (None, done))
+    app = CampaignApp(trained_store, actor="tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        app.query_one("#start-training").press()
+        await wait_for(pilot, lambda: not app.query_one("#activate").disabled)
+        block = app.query_one("#train-comparison")
+        activate(trained_store, other, "colleague")  # from another terminal
+        await wait_for(pilot, lambda: f"the active version is now {other}" in str(block.render()))
+        assert not app.query_one("#activate").disabled  # activating still asks, as tested above
+        activate(trained_store, new, "colleague")
+        await wait_for(pilot, lambda: f"v{new} is now active" in str(block.render()))
+        assert "activated elsewhere" in str(block.render()) and app.query_one("#activate").disabled
+
+
 async def test_retrain_form_settings_reach_the_stored_version(trained_store):
     """Seed, epochs and prior r typed on the Retrain tab are the version's, as `retrain --seed --epochs
     --prior-r` would make it; a prior r out of range is refused before anything trains."""

@@ -89,6 +89,28 @@ class RetrainPane(VerticalScroll, can_focus=False):
                 return
             self.activate_new()
 
+    def store_changed(self, changes) -> None:
+        """Live refresh: a version activated elsewhere (another terminal, the Models screen) shows here:
+        the new version itself (then it is active and Activate has nothing left to do), or another one
+        (then this comparison no longer speaks for replacing it, which the block says)."""
+        if not changes.models or self.comparison is None or self.comparison.activated:
+            return
+        from hea_campaign.campaign.retraining import comparison_outdated
+
+        checked = self.app.guard(comparison_outdated, self.app.store, self.comparison)
+        if checked is None:
+            return
+        now, outdated = checked
+        shown = self.query_one("#train-comparison", Static)
+        if now == self.comparison.new_id:
+            self.comparison.activated = True
+            shown.update(render_comparison(self.comparison) + "\n(activated elsewhere: another terminal or the "
+                                                              "Models screen)")
+            self.query_one("#activate", Button).disabled = True
+        else:
+            shown.update(render_comparison(self.comparison)
+                         + (f"\nNote: {outdated} (activated elsewhere)" if outdated else ""))
+
     def activate_new(self) -> None:
         from hea_campaign.campaign.model_versions import activate
 
