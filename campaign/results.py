@@ -106,6 +106,15 @@ _PHASE_CHARS = re.compile(r"^[^\W_][\w +\-/(),.']*$", re.UNICODE)
 CSV_COLUMNS = ("formula", "candidate_id", "single_phase", "phases", "method", "operator", "notes", "measured_on")
 
 
+class AlreadyCorrected(CampaignError):
+    """The result to correct has been corrected since (by someone else, or in another window): the
+    correction that counts is ``newer_id``, which a form can offer to correct instead."""
+
+    def __init__(self, message: str, newer_id: int):
+        super().__init__(message)
+        self.newer_id = newer_id
+
+
 class NeedsConfirmation(CampaignError):
     """Nothing was stored: the result may be a mistake; the person confirms to store it anyway.
 
@@ -1311,9 +1320,9 @@ def current_measurement(session: Session, store: CampaignStore, measurement_id: 
         raise CampaignError(f"measurement {old.id} was withdrawn by measurement {newer.id} ({newer.notes}); it is "
                             "no result to correct (enter the real result with 'result add')")
     if newer is not None:
-        raise CampaignError(
-            f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead"
-        )
+        raise AlreadyCorrected(
+            f"measurement {old.id} was already corrected by measurement {newer.id}; correct {newer.id} instead",
+            newer.id)
     return old, alloy
 
 

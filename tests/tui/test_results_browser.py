@@ -599,3 +599,28 @@ def test_a_current_result_of_a_conflicting_alloy_does_not_read_as_used(seeded_st
             result_chain(seeded_store, m.id), m.id)
     assert result_cells(by_id[quiet.id])["state"] == "current"
     assert "[counts]" in format_chain(result_chain(seeded_store, quiet.id), quiet.id)
+
+
+async def test_a_correction_that_lost_a_race_offers_to_correct_the_newer_result(seeded_store):
+    """A review: while the form corrected 1376, the CLI corrected it (1381); Save said 'correct 1381 instead'
+    but the form's 'corrects result' is locked, so everything had to be typed again."""
+    from hea_campaign.db.tables import Measurement
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        app.query_one("#r-notes").value = "second pattern: BCC peak is B2"
+        newer = correct_result(seeded_store, old.id, single_phase="no", phases="BCC+B2", by="bo")  # the CLI
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = str(app.screen.query_one(".modal-title").render())
+        assert f"Result {old.id} was corrected meanwhile: result {newer.id} counts now" in question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Saved result" in str(app.query_one("#result-status").render()))
+    with seeded_store.read() as s:
+        last = s.exec(select(Measurement).where(Measurement.supersedes_id == newer.id)).one()
+    assert last.notes == "second pattern: BCC peak is B2" and last.phases == "FCC+BCC"

@@ -293,12 +293,31 @@ class ResultsPane(VerticalScroll):
         self.app.push_screen(ConfirmModal(f"{getattr(exc, 'reason', exc)}. {question}?"),
                              lambda yes: self.save(confirmed) if yes else None)
 
+    def _offer_newer(self, exc, confirmed: frozenset) -> None:
+        """The result being corrected was corrected meanwhile (another terminal, a colleague): nothing was
+        saved; offer to correct the newer one with what the form holds (the 'corrects' field is locked)."""
+        from ..modals import ConfirmModal
+
+        old = self._value("corrects")
+        self.query_one("#result-status", Static).update(
+            Text(f"Not saved: result {old} was corrected meanwhile (result {exc.newer_id}).", style="yellow"))
+
+        def retarget(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#r-corrects", Input).value = str(exc.newer_id)
+                self.correcting = exc.newer_id
+                self.save(confirmed)
+
+        self.app.push_screen(ConfirmModal(f"Result {old} was corrected meanwhile: result {exc.newer_id} counts now "
+                                          f"(see it in the results browser). Correct {exc.newer_id} instead, with "
+                                          "what this form holds?"), retarget)
+
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
         from hea_campaign.campaign.chemistry import CapitalsFormula
         from hea_campaign.campaign.result_moves import move_result
-        from hea_campaign.campaign.results import (DuplicateResult, NearCandidate, NeedsConfirmation, PublishedResult,
-                                                   correct_result, record_result)
+        from hea_campaign.campaign.results import (AlreadyCorrected, DuplicateResult, NearCandidate, NeedsConfirmation,
+                                                   PublishedResult, correct_result, record_result)
 
         errors = self.show_errors()
         single = self._single()
@@ -330,6 +349,9 @@ class ResultsPane(VerticalScroll):
                 self._ask(exc, f"Read it as {exc.read} anyway (No: type {exc.suggestion} instead)",
                           confirmed | {"capitals"})
                 return
+            except AlreadyCorrected as exc:
+                self._offer_newer(exc, confirmed)
+                return
             except Exception as exc:  # every failure becomes a modal, never a traceback
                 self.app.show_error(exc)
                 moved = None
@@ -340,6 +362,9 @@ class ResultsPane(VerticalScroll):
                                    weighed_g=self._weighed_typed(), literature="literature" in confirmed)
             except PublishedResult as exc:
                 self._ask(exc, "Correct the published result", confirmed | {"literature"})
+                return
+            except AlreadyCorrected as exc:
+                self._offer_newer(exc, confirmed)
                 return
             except Exception as exc:  # every failure becomes a modal, never a traceback
                 self.app.show_error(exc)
