@@ -203,28 +203,42 @@ async def test_retrain_can_be_started_and_cancelled_without_saving(trained_store
     assert count(trained_store, ModelVersion) == versions
 
 
-async def test_activating_after_a_colleague_activated_another_version_asks_first(trained_store, monkeypatch):
-    """The Retrain tab's comparison was made against the version active then; when another terminal
-    activates a different one meanwhile, Activate says so and asks (it would otherwise replace a
-    version nobody compared with); when the new version itself was activated meanwhile, it says that."""
+def _two_more_versions_and_a_shown_comparison(store, monkeypatch) -> tuple[int, int]:
+    """Versions `new` and `other` beside the active one; the Retrain tab's (faked) retrain shows `new`
+    compared with the active version.  Returns (new, other)."""
     from hea_campaign.campaign import retraining
-    from hea_campaign.campaign.model_versions import activate, get_version, train_version
-    from hea_campaign.tui.app.modals import ConfirmModal
+    from hea_campaign.campaign.model_versions import get_version, train_version
 
-    first = get_version(trained_store).id
-    new = train_version(trained_store, epochs=1, seed=1).version.id
-    other = train_version(trained_store, epochs=1, seed=2).version.id
+    first = get_version(store).id
+    new = train_version(store, epochs=1, seed=1).version.id
+    other = train_version(store, epochs=1, seed=2).version.id
     done = retraining.Comparison(new_id=new, active_id=first, n_heldout=40, n_unseen_by_both=40,
                                  new={"n": 40, "accuracy": 0.9, "roc_auc": 0.95}, active={"n": 40, "accuracy": 0.8,
                                  "roc_auc": 0.85}, new_unseen=None, active_unseen=None, new_labels=0,
                                  activated=False, compared_classes=(20, 20))
     monkeypatch.setattr(retraining, "retrain", lambda store, **_: (None, done))
+    return new, other
+
+
+async def _comparison_shown(pilot) -> None:
+    app = pilot.app
+    await pilot.press("t")
+    await pilot.pause()
+    app.query_one("#start-training").press()
+    await wait_for(pilot, lambda: not app.query_one("#activate").disabled)
+
+
+async def test_activating_after_a_colleague_activated_another_version_asks_first(trained_store, monkeypatch):
+    """The Retrain tab's comparison was made against the version active then; when another terminal
+    activates a different one meanwhile, Activate says so and asks (it would otherwise replace a
+    version nobody compared with); when the new version itself was activated meanwhile, it says that."""
+    from hea_campaign.campaign.model_versions import activate, get_version
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    new, other = _two_more_versions_and_a_shown_comparison(trained_store, monkeypatch)
     app = CampaignApp(trained_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("t")
-        await pilot.pause()
-        app.query_one("#start-training").press()
-        await wait_for(pilot, lambda: not app.query_one("#activate").disabled)
+        await _comparison_shown(pilot)
         activate(trained_store, other, "colleague")  # from another terminal
         app.query_one("#activate").press()
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -241,23 +255,12 @@ async def test_activating_after_a_colleague_activated_another_version_asks_first
 async def test_the_retrain_tab_follows_an_activation_made_elsewhere(trained_store, monkeypatch):
     """A review: after `hea-campaign activate 2` in another terminal the tab still said 'New model version v2
     (not active yet)' and 'active v1'; the comparison block now says what happened, without a key press."""
-    from hea_campaign.campaign import retraining
-    from hea_campaign.campaign.model_versions import activate, get_version, train_version
+    from hea_campaign.campaign.model_versions import activate
 
-    first = get_version(trained_store).id
-    new = train_version(trained_store, epochs=1, seed=1).version.id
-    other = train_version(trained_store, epochs=1, seed=2).version.id
-    done = retraining.Comparison(new_id=new, active_id=first, n_heldout=40, n_unseen_by_both=40,
-                                 new={"n": 40, "accuracy": 0.9, "roc_auc": 0.95}, active={"n": 40, "accuracy": 0.8,
-                                 "roc_auc": 0.85}, new_unseen=None, active_unseen=None, new_labels=0,
-                                 activated=False, compared_classes=(20, 20))
-    monkeypatch.setattr(retraining, "retrain", lambda store, **_: (None, done))
+    new, other = _two_more_versions_and_a_shown_comparison(trained_store, monkeypatch)
     app = CampaignApp(trained_store, actor="tester")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("t")
-        await pilot.pause()
-        app.query_one("#start-training").press()
-        await wait_for(pilot, lambda: not app.query_one("#activate").disabled)
+        await _comparison_shown(pilot)
         block = app.query_one("#train-comparison")
         activate(trained_store, other, "colleague")  # from another terminal
         await wait_for(pilot, lambda: f"the active version is now {other}" in str(block.render()))
