@@ -550,11 +550,11 @@ def _parse(formula: str, allow_zero: bool) -> Composition:
 PERCENT_LIKE = (90.0, 110.0)  # amounts summing to this look like at.% (a typo off 100, or a part left out)
 
 
-def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
+def proportion_note(formula: str, *, with_percent: bool = True, above: bool = False) -> str | None:
     """One line when a formula's amounts look like at.% (their sum within ``PERCENT_LIKE``) but do not add
     to 100: 'amounts sum to 101, read as proportions: Co 24.75, Cr 25.74, ... at.%'.  None otherwise, and
     for text that does not parse (parse_formula says what is wrong with it).  ``with_percent`` False
-    leaves out the at.% (for a caller that shows them).  A note, not a refusal:
+    leaves out the at.%; ``above`` then points to them (for a caller that shows them above the note).  A note, not a refusal:
     amounts are proportions (Fe2Ni2 is FeNi), so the alloy is what they say, renormalised."""
     try:
         comp = parse_formula(formula)
@@ -562,13 +562,13 @@ def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
         total = math.fsum(_amounts(squeezed, shown, allow_zero=False).values())
     except (FormulaError, TypeError):
         return None
-    group = group_percent_note(squeezed, comp, with_percent)
+    group = group_percent_note(squeezed, comp, with_percent, above)
     if group is not None:
         return group
     if not PERCENT_LIKE[0] <= total <= PERCENT_LIKE[1] or abs(total - 100.0) < 1e-9:
         return None
     if not with_percent:  # the caller shows the at.% beside it
-        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions (the at.% above)"
+        return f"amounts sum to {_fmt(total, 3)}, not 100: read as proportions" + (" (the at.% above)" if above else "")
     pct = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
     return f"amounts sum to {_fmt(total, 3)}, read as proportions: {pct} at.%"
 
@@ -576,7 +576,7 @@ def proportion_note(formula: str, *, with_percent: bool = True) -> str | None:
 _TOP_TERM = re.compile(r"\(([A-Za-z\d.]+)\)([\d.]*)|([A-Z][a-z]?)([\d.]*)")
 
 
-def group_percent_note(squeezed: str, comp: Composition, with_percent: bool = True) -> str | None:
+def group_percent_note(squeezed: str, comp: Composition, with_percent: bool = True, above: bool = False) -> str | None:
     """A formula with a group whose written numbers read as at.% of the alloy (``(CoCrFeNi)95Al5``: 95 +
     5 = 100) is read as chemistry (95 units of CoCrFeNi: Al 1.30 at.%), which is not what a metallurgist
     writing it means: say so, and how to write 95 at.% CoCrFeNi with 5 at.% Al.  None otherwise (no group,
@@ -588,7 +588,9 @@ def group_percent_note(squeezed: str, comp: Composition, with_percent: bool = Tr
     for m in terms:
         if m.group(1):
             share = float(m.group(2) or 1)
-            inner = {el: float(a or 1) for el, a in re.findall(r"([A-Z][a-z]?)([\d.]*)", m.group(1))}
+            inner: dict[str, float] = {}
+            for el, a in re.findall(r"([A-Z][a-z]?)([\d.]*)", m.group(1)):  # (CoCoNi) is Co2Ni
+                inner[el] = inner.get(el, 0.0) + float(a or 1)
             size = math.fsum(inner.values())
             if not size > 0:
                 return None
@@ -607,7 +609,8 @@ def group_percent_note(squeezed: str, comp: Composition, with_percent: bool = Tr
         return None
     read = ", ".join(f"{e} {_fmt(p, 2)}" for e, p in comp.atomic_percent().items())
     written = "".join(f"{e}{_fmt(p, 3)}" for e, p in meant.atomic_percent().items())
-    return (f"a group's number multiplies every element in it ({f'read as {read} at.%' if with_percent else 'the at.% above'}); "
+    how = f" (read as {read} at.%)" if with_percent else " (the at.% above)" if above else ""
+    return (f"a group's number multiplies every element in it{how}; "
             f"if the numbers are at.% of the alloy, write {written}")
 
 

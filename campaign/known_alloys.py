@@ -13,9 +13,10 @@ another alloy: at 10 at.%, ``Co30Cr10Fe10Mn20Ni30`` is not the Cantor alloy.  A
 known candidate is reported with the measured label and never stored as new.
 
 Measured alloys are those with at least one current phase measurement
-(conflicting ones included, labelled "conflicting").  Alloys outside the
-vocabulary are compared on the elements they share with it, which can only
-make them look farther away.
+(conflicting ones included, labelled "conflicting").  The share of a measured
+alloy's atoms outside the vocabulary counts as one more element in every
+comparison (CoCrFeGeNi is 20 at.% from CoCrFeNi, not 10 with Ge left out, and
+never "known" as it at a 10 at.% step).
 """
 
 from __future__ import annotations
@@ -184,6 +185,13 @@ def _beyond(diff: np.ndarray, granularity: float) -> np.ndarray:
     return (diff >= granularity - 1e-9) & (diff > AS_MADE + 1e-9)
 
 
+def with_rest(X: np.ndarray) -> np.ndarray:
+    """The fractions and one more column, the share outside the vocabulary (1 - the row's sum, 0 for a
+    candidate), so that an element the vocabulary lacks still counts as a difference."""
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    return np.hstack([X, np.clip(1.0 - X.sum(axis=1, keepdims=True), 0.0, None)])
+
+
 def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
     """Rows of X within lab granularity of a measured alloy (every element less than a step apart, or
     at most ``AS_MADE``) -> the closest such alloy.
@@ -194,8 +202,7 @@ def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> d
     are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
-    X = np.atleast_2d(np.asarray(X, np.float64))
-    ref = np.asarray(measured.X, np.float64)
+    X, ref = with_rest(X), with_rest(measured.X)
     present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
     big_ref = _beyond(ref, granularity).astype(np.float64)
     n_big_ref = big_ref.sum(axis=1)
@@ -223,6 +230,6 @@ def nearest(X: np.ndarray, measured: MeasuredAlloys, k: int = 3) -> list[list[di
     """For each row of X, its k nearest measured alloys: [{formula, label, distance_at_pct}]."""
     if len(measured) == 0:
         return [[] for _ in range(len(np.atleast_2d(X)))]
-    idx, d = nearest_rows(X, measured.X, k)
+    idx, d = nearest_rows(with_rest(X), with_rest(measured.X), k)
     return [[{"formula": measured.formulas[j], "label": measured.labels[j], "distance_at_pct": round(float(dd), 2)}
              for j, dd in zip(row, drow, strict=True)] for row, drow in zip(idx.tolist(), d, strict=True)]

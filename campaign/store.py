@@ -65,11 +65,13 @@ def _closest_files(path) -> str:
     backup, as the store to write into)."""
     folder = path.parent
     try:
-        stems = {f.stem: f.name for f in folder.iterdir() if f.suffix in (".db", ".sqlite", ".sqlite3") and f.is_file()}
+        names = sorted(f.name for f in folder.iterdir() if f.suffix in (".db", ".sqlite", ".sqlite3") and f.is_file())
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.stem, list(stems), n=3, cutoff=0.6)
-    return ("; did you mean " + " or ".join(str(folder / stems[n]) for n in close) + "?") if close else ""
+    stems = {Path(n).stem for n in names}
+    close = set(difflib.get_close_matches(path.stem, sorted(stems), n=3, cutoff=0.6))
+    found = [n for n in names if Path(n).stem in close]  # every file of a close stem (lab.db and lab.sqlite)
+    return ("; did you mean " + " or ".join(str(folder / n) for n in found[:3]) + "?") if found else ""
 
 
 def store_file_of(db: str | os.PathLike | None) -> Path | None:

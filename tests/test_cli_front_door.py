@@ -419,3 +419,13 @@ def test_a_plot_that_replaces_a_file_says_so(trained_store, tmp_path, capsys):
         assert first == f"plot: {png}", command
         assert main([*command, "--db", trained_store.url, "--plot", str(png)]) == 0
         assert capsys.readouterr().out.splitlines()[-1] == f"plot: {png} (replaced the file that was there)", command
+
+
+def test_a_typo_suggestion_names_every_file_of_a_close_name(tmp_path):
+    from hea_campaign.campaign.store import _closest_files
+
+    for name in ("campaign.db", "campaign.sqlite", "pre_int.db"):
+        (tmp_path / name).write_bytes(b"")
+    said = _closest_files(tmp_path / "campain.db")
+    assert str(tmp_path / "campaign.db") in said and str(tmp_path / "campaign.sqlite") in said
+    assert "pre_int" not in said

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hea_campaign.campaign import uncertainty
-from hea_campaign.campaign.known_alloys import MeasuredAlloys, find_known, nearest_rows
+from hea_campaign.campaign.known_alloys import MeasuredAlloys, find_known, nearest_rows, with_rest
 from hea_campaign.campaign.uncertainty import latent_density, nearest_neighbour
 
 
@@ -49,8 +49,9 @@ def test_find_known_matches_the_full_comparison():
     X = np.vstack([ref[:40] + rng.uniform(-0.004, 0.004, size=(40, 6)), _grid_rows(rng, 60)])
     measured = MeasuredAlloys(ref, [f"a{i}" for i in range(len(ref))], ["single phase"] * len(ref))
     got = find_known(X, measured, 0.01)
-    close = np.abs(X[:, None, :] - ref[None, :, :]).max(-1) <= 0.01 + 1e-9  # AS_MADE at a 1 at.% step
-    d = _brute(X, ref)
+    Xa, refa = with_rest(X), with_rest(ref)  # the share outside the vocabulary counts as an element
+    close = np.abs(Xa[:, None, :] - refa[None, :, :]).max(-1) <= 0.01 + 1e-9  # AS_MADE at a 1 at.% step
+    d = _brute(Xa, refa)
     want = {i: int(np.argmin(np.where(close[i], d[i], np.inf))) for i in np.flatnonzero(close.any(axis=1))}
     assert {i: m.formula for i, m in got.items()} == {i: f"a{j}" for i, j in want.items()}
     assert len(got) >= 40
@@ -126,9 +127,11 @@ def test_pruned_searches_on_sparse_alloys_match_every_pair(seed):
             assert idx[i].tolist() == want.tolist(), (k, i)
             np.testing.assert_array_equal(dist[i], d[i, want])
     measured = MeasuredAlloys(ref, [f"a{i}" for i in range(len(ref))], ["single phase"] * len(ref))
+    Xa, refa = with_rest(X), with_rest(ref)  # the share outside the vocabulary counts as an element
+    d = _brute(Xa, refa)
     for g in (0.01, 0.05):
         got = find_known(X, measured, g)
-        gap = np.abs(X[:, None, :] - ref[None, :, :]).max(-1)
+        gap = np.abs(Xa[:, None, :] - refa[None, :, :]).max(-1)
         close = (gap < g - 1e-9) | (gap <= 0.01 + 1e-9)
         want = {i: int(np.argmin(np.where(close[i], d[i], np.inf))) for i in np.flatnonzero(close.any(axis=1))}
         assert {i: m.formula for i, m in got.items()} == {i: f"a{j}" for i, j in want.items()}

@@ -168,6 +168,12 @@ def test_a_rounded_seed_alloy_is_known_with_its_label():
                                                            "Co25Cr20Fe15Mn20Ni20"]])
     assert set(find_known(steps, measured, 0.10)) == {2}
     assert set(find_known(steps, measured, 0.05)) == set()
+    # an element outside the vocabulary still counts: CoCrFeGeNi is 20 at.% from CoCrFeNi, never "known" as it
+    ge = MeasuredAlloys(np.array([[0.2 if e in ("Co", "Cr", "Fe", "Ni") else 0.0 for e in V]]), ["CoCrFeGeNi"],
+                        ["single phase"])
+    cocrfeni = parse_formula("CoCrFeNi").vector(V)[None, :]
+    assert find_known(cocrfeni, ge, 0.10) == {}
+    assert nearest(cocrfeni, ge, 1)[0][0]["distance_at_pct"] == 20.0
     assert [n["formula"] for n in near] == ["Al1.5MoNbTiV", "CoCrFeMnNi"]
     assert near[0]["distance_at_pct"] == pytest.approx(50 * np.abs(cands[1] - measured.X[0]).sum(), abs=0.01)
 

@@ -114,13 +114,14 @@ def test_result_import_names_new_alloys_next_to_a_made_candidate(capsys, store, 
     ("(CoCrFeNi)95Al5", "Al5Co23.75Cr23.75Fe23.75Ni23.75"),
     ("Al5(CoCrFeNi)95", "Al5Co23.75Cr23.75Fe23.75Ni23.75"),
     ("(FeCoNiCr)90Mn10", "Co22.5Cr22.5Fe22.5Mn10Ni22.5"),
+    ("(CoCoNi)90Mn10", "Co60Mn10Ni30"),  # a repeated element in a group adds up (Co2Ni)
 ])
 def test_a_group_written_as_at_pct_of_the_alloy_says_how_it_was_read_and_how_to_write_it(text, written):
     """A review: (CoCrFeNi)95Al5, the metallurgist's 95 at.% CoCrFeNi + 5 at.% Al, was stored as 1.3 at.% Al
     without a word (a group's number multiplies each element in it, as in chemistry)."""
     note = proportion_note(text)
     assert note is not None and note.endswith(f"if the numbers are at.% of the alloy, write {written}"), note
-    assert "read as Al 1.3," in note or "Mn 2.7," in note
+    assert "read as Al 1.3," in note or "Mn 2.7," in note or "Mn 3.57," in note
 
 
 @pytest.mark.parametrize("text", ["(FeNi)50(CoCr)50", "Al0.5(CoCrFeNi)", "(AlCoCrFeNi)100", "Fe2(NiCo)3",
@@ -132,3 +133,11 @@ def test_no_group_note_where_both_readings_agree_or_the_numbers_are_not_at_pct(t
 def test_result_add_of_a_group_formula_says_how_it_was_read(capsys, db):
     out = _ok(capsys, "result", "add", "(CoCrFeNi)95Al5", "--single-phase", "yes", *db)
     assert "if the numbers are at.% of the alloy, write Al5Co23.75Cr23.75Fe23.75Ni23.75" in out
+
+
+def test_a_note_points_to_the_at_pct_above_only_where_they_are_shown():
+    """`parse` prints the at.% above its note; a refusal that quotes the note (near a candidate) shows none."""
+    assert proportion_note("Fe25Ni25Co25Cr26", with_percent=False) == "amounts sum to 101, not 100: read as proportions"
+    assert proportion_note("Fe25Ni25Co25Cr26", with_percent=False, above=True).endswith("(the at.% above)")
+    group = proportion_note("(CoCrFeNi)95Al5", with_percent=False)
+    assert "(the at.% above)" not in group and "read as" not in group

@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
             comp = parse_typed_formula(text, confirmed=yes)
             pct = "  ".join(f"{e} {p:.2f}" for e, p in comp.atomic_percent().items())
             echo(f"{text} -> {comp.formula}  [at.%: {pct}]")
-            note = proportion_note(text, with_percent=False)
+            note = proportion_note(text, with_percent=False, above=True)
             if note:
                 echo(f"  note: {note}")
 

@@ -84,8 +84,9 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
                          "through them (its steps keep only the element count and bounds); a stored candidate never does")
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     for k in getattr(outcome, "known", [])[:10]:
-        lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} (every element "
-                     f"less than a step apart; {k['label']}, {k['distance_at_pct']:.1f} at.% away); not stored")
+        lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} (every element less "
+                     f"than a step apart, or within 1 at.%; {k['label']}, {k['distance_at_pct']:.1f} at.% away); "
+                     "not stored")
     ids = ", ".join(map(str, outcome.candidate_ids))
     after_pool = sum(v for k, v in outcome.dropped.items() if k != "did not reach the cutoff")  # not produced
     left = outcome.produced - after_pool - len(outcome.candidate_ids)
