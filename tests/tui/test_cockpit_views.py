@@ -421,3 +421,41 @@ async def test_the_design_space_form_shows_the_stored_limits_and_an_empty_field_
         app.query_one("#propose-pane").save_space()
         await pilot.pause()
         assert show(fixed_store).constraints.max_cost_per_kg is None and "no limit" in cost.placeholder
+
+
+@pytest.mark.parametrize(("error", "field"), [
+    ("the folder /tmp/x/[red]b1[ does not exist", "#path"),
+    ("candidate 3 (AlCoCrFeNi): Al would weigh less than 0.1 mg in a 0.5 g ingot; choose a larger --mass", "#mass"),
+    ("/data/gloss/b.csv already exists; choose another name", "#path"),
+    ("", "#mass"),
+])
+def test_the_export_dialog_back_after_a_refusal_starts_in_the_field_it_is_about(error, field):
+    from hea_campaign.tui.app.modals import ExportModal
+
+    initial = {"error": error, "out": "/data/gloss/b.csv"} if error else {}
+    assert ExportModal(1, "x.csv", initial)._field_to_fix() == field
+
+
+@pytest.mark.sqlite_only("drawn from a copy of the SQLite seed file")
+async def test_a_bad_loss_allowance_is_refused_in_the_dialog_at_its_field(fixed_store, tmp_path):  # noqa: F811
+    from textual.css.query import NoMatches
+
+    from hea_campaign.tui.app.modals import ExportModal
+
+    def composed(modal) -> bool:
+        try:
+            return modal.query_one("#loss") is not None
+        except NoMatches:
+            return False
+
+    app = CampaignApp(fixed_store, actor="tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.panes_ready.wait()
+        modal = ExportModal(1, str(tmp_path / "b.csv"), ids=[1])
+        app.push_screen(modal)
+        await wait_for(pilot, lambda: app.screen is modal and composed(modal))
+        modal.query_one("#loss").value = "Qq:2%"
+        modal.submit()
+        await pilot.pause()
+        assert app.screen is modal and modal.focused is modal.query_one("#loss")
+        assert "loss allowance" in str(modal.query_one("#export-error").render())

@@ -209,7 +209,7 @@ async def test_after_d_the_dashboard_scrolls_from_the_keyboard_at_80x24(fixed_st
         assert app.query_one("TabbedContent").active == "candidates"
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (120, 50), (160, 70)])
 async def test_the_help_dialog_shows_its_close_button_whole(fixed_store, size):  # noqa: F811
     """A review: at 80x24 F1's dialog (and an alloy's history, the same dialog) ran to the screen's edge and
     only the top line of its Close button showed."""

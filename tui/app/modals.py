@@ -152,9 +152,12 @@ class ExportModal(ModalScreen[dict | None]):
         the field the refusal is about (the mass was checked before it left; what the export itself refuses
         is the file or the loss allowance)."""
         error = str(self.initial.get("error", ""))
-        if not error:
+        out = str(self.initial.get("out", ""))
+        if not error or (out and out in error):
+            return "#path" if error else "#mass"
+        if "--mass" in error:  # an element lighter than the balance weighs: a larger ingot
             return "#mass"
-        return "#loss" if "loss" in error.lower() else "#path"
+        return "#loss" if "loss allowance" in error else "#path"
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.submit()
@@ -203,6 +206,16 @@ class ExportModal(ModalScreen[dict | None]):
             self.query_one("#export-error", Static).update(
                 f"{path} already exists; choose another name (batch files are never overwritten)")
             return
+        loss = self.query_one("#loss", Input).value.strip()
+        if loss:  # checked here, where the field is, as the mass is
+            from hea_campaign.campaign.weigh_sheet import parse_loss
+
+            try:
+                parse_loss(loss)
+            except CampaignError as exc:
+                self.query_one("#export-error", Static).update(Text(f"loss allowance: {plain(exc)}"))
+                self.query_one("#loss", Input).focus()
+                return
         self.dismiss({
             "ids": self.ids,
             "mass": mass,
