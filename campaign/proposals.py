@@ -270,8 +270,15 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
         with store.read() as session:  # labelled alloys only, as plain columns, in id order
             labelled = q.labelled_compositions(session, store.campaign_id)
         index = {e: i for i, e in enumerate(vocabulary)}
+        usable = set(index)
+        if req.keep_elements and req.constraints is not None:  # kept elements must be ones the space allows
+            usable = {e for e, ok in zip(vocabulary, req.constraints.allowed_mask(vocabulary), strict=True) if ok}
         multi = [(f, comp) for f, comp, single, conflict in labelled
-                 if not single and not conflict and all(el in index for el in comp)]
+                 if not single and not conflict and all(el in usable for el in comp)]
+        if not multi and req.keep_elements:
+            raise CampaignError("--keep-elements keeps every element of the start alloys, and no multi-phase alloy "
+                                "of the store has only elements the design space allows; nothing was proposed: "
+                                "drop --keep-elements, or allow more elements")
         rng = np.random.default_rng(req.seed)
         for i in rng.permutation(len(multi))[: req.from_multi_phase]:
             x = np.zeros(len(vocabulary))

@@ -193,3 +193,12 @@ def test_keep_elements_with_a_start_element_the_space_bans_is_refused_before_any
         with pytest.raises(CampaignError, match=r"--keep-elements keeps every element .*\(CoCrFeNi has Co\)"):
             propose(trained_store, req)
     assert campaign_status(trained_store).candidates == before
+
+
+def test_keep_elements_draws_multi_phase_starts_only_among_alloys_the_space_allows(trained_store):
+    """A review: with Co banned, --from-multi-phase N --keep-elements was refused whenever a random draw
+    held Co, and the advice named alloys the user never chose."""
+    req = ProposalRequest(mode="invert", from_multi_phase=8, inversion="proximal", keep_elements=True,
+                          max_steps=3, constraints=Constraints(banned={"Co"}, min_elements=3))
+    out = propose(trained_store, req)
+    assert out.paths and all("Co" not in parse_formula(start).elements for start in out.paths)
