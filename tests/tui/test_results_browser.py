@@ -624,3 +624,35 @@ async def test_a_correction_that_lost_a_race_offers_to_correct_the_newer_result(
     with seeded_store.read() as s:
         last = s.exec(select(Measurement).where(Measurement.supersedes_id == newer.id)).one()
     assert last.notes == "second pattern: BCC peak is B2" and last.phases == "FCC+BCC"
+
+
+async def test_a_lost_race_against_a_move_says_so_and_the_form_s_alloy_is_kept(seeded_store):
+    """A review: the newer result had been moved to another alloy; a yes saved the correction there, while
+    the form showed the first alloy, without a word."""
+    from hea_campaign.campaign.result_moves import move_result
+    from hea_campaign.db.tables import Measurement
+    from hea_campaign.tui.app.modals import ConfirmModal
+
+    old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", by="ana")
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        app.query_one("#r-notes").value = "checked again"
+        moved = move_result(seeded_store, old.id, formula="Al0.5CoCrFeNiTi0.2", single_phase="no",
+                            by="bo").measurement  # another terminal
+        await pilot.click("#save-result")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = str(app.screen.query_one(".modal-title").render())
+        assert (f"result {moved.id} counts now (it is on {parse_formula('Al0.5CoCrFeNiTi0.2').formula} now, and "
+                "saving moves it to this form's alloy)") in question, question
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Saved" in str(app.query_one("#result-status").render()))
+    from hea_campaign.campaign.results_browser import result_chain
+
+    last = result_chain(seeded_store, moved.id)[-1]
+    assert last.id != moved.id and last.formula == parse_formula("Al0.3CoCrFeNiTi0.2").formula
+    assert last.notes == "checked again"
+    with seeded_store.read() as s:
+        assert s.get(Measurement, last.id).supersedes_id == moved.id

@@ -295,22 +295,39 @@ class ResultsPane(VerticalScroll):
 
     def _offer_newer(self, exc, confirmed: frozenset) -> None:
         """The result being corrected was corrected meanwhile (another terminal, a colleague): nothing was
-        saved; offer to correct the newer one with what the form holds (the 'corrects' field is locked)."""
+        saved; offer to correct the newer one with what the form holds (the 'corrects' field is locked).
+        The question says where the newer result differs from the form (moved to another alloy or
+        candidate, other masses), since saving applies the form's."""
+        from hea_campaign.campaign.results_browser import result_chain
+
         from ..modals import ConfirmModal
 
         old = self._value("corrects")
         self.query_one("#result-status", Static).update(
             Text(f"Not saved: result {old} was corrected meanwhile (result {exc.newer_id}).", style="yellow"))
+        chain = self.app.guard(result_chain, self.app.store, exc.newer_id)
+        newer = next((r for r in chain or [] if r.id == exc.newer_id), None)
+        if newer is None:
+            return
+        place = (newer.formula, "" if newer.candidate_id is None else str(newer.candidate_id))
+        masses = weighed_field(newer.weighed_g)
+        differs = []
+        if _canonical(self._value("formula")) != _canonical(place[0]) or self._value("candidate") != place[1]:
+            shown = place[0] + (f" (candidate {place[1]})" if place[1] else "")
+            differs.append(f"it is on {shown} now, and saving moves it to this form's alloy")
+        if self.query_one("#r-weighed-g", Input).value.strip() != masses.strip():
+            differs.append("its masses weighed differ, and saving keeps this form's")
 
         def retarget(yes: bool | None) -> None:
             if yes:
                 self.query_one("#r-corrects", Input).value = str(exc.newer_id)
-                self.correcting = exc.newer_id
+                self.correcting, self.corrected_place, self.corrected_weighed = exc.newer_id, place, masses
                 self.save(confirmed)
 
-        self.app.push_screen(ConfirmModal(f"Result {old} was corrected meanwhile: result {exc.newer_id} counts now "
-                                          f"(see it in the results browser). Correct {exc.newer_id} instead, with "
-                                          "what this form holds?"), retarget)
+        said = f" ({'; '.join(differs)})" if differs else ""
+        self.app.push_screen(ConfirmModal(f"Result {old} was corrected meanwhile: result {exc.newer_id} counts now"
+                                          f"{said}. Correct {exc.newer_id} instead, with what this form holds?"),
+                             retarget)
 
     def save(self, confirmed: frozenset = frozenset()) -> None:
         """Save the form (a second Save of the same result asks first), then clear it for the next one."""
