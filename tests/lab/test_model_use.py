@@ -193,3 +193,29 @@ def test_an_alloy_with_elements_outside_the_vocabulary_is_named_as_unreadable_no
     record_result(trained_store, f"{foreign}10Co30Fe30Ni30", single_phase=True, phases="FCC")
     line = _model_line(trained_store, f"{foreign}10Co30Fe30Ni30")
     assert line.endswith(f"did not use this alloy: the model reads no {foreign} (retraining cannot change that)")
+
+
+def test_a_result_withdrawn_or_moved_away_since_is_nothing_to_retrain_on(trained_store):
+    """A review: after a withdrawal (or a move away) the line said 'measurement N was entered after its training
+    began: retrain to use it', N being the withdrawal, for an alloy left without a current result."""
+    from hea_campaign.campaign.withdrawals import withdraw_result
+
+    first = record_result(trained_store, "Au10Co30Fe30Ni30", single_phase=True, phases="FCC").measurement
+    gone = withdraw_result(trained_store, first.id, reason="typed for the wrong ingot")
+    line = _model_line(trained_store, "Au10Co30Fe30Ni30")
+    assert "retrain` to use it" not in line, line
+    assert line.endswith(f"measurement {gone.withdrawal.id}, entered after its training began, left the alloy without a current "
+                         "result (nothing to retrain on)"), line
+
+
+def test_a_result_the_version_learnt_from_and_now_gone_asks_for_a_retrain_that_stops_using_it():
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.model_use_text import model_use_text
+
+    u = SimpleNamespace(version_id=3, trained_at=datetime(2026, 12, 1, 4, 0), recorded=True, role="train",
+                        label_state="none", entered_since=99, outside_vocabulary="")
+    assert model_use_text(u).endswith("trained on this alloy's result; measurement 99, entered after its training "
+                                      "began, left the alloy without a current result: `retrain` so that the model "
+                                      "stops using it")

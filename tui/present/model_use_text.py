@@ -16,8 +16,7 @@ def model_use_text(u) -> str:
     if u.version_id is None:
         return "model: no active model version"
     head = f"model: active version {u.version_id} (trained {u.trained_at:%Y-%m-%d %H:%M} UTC)"
-    since = (f"; measurement {u.entered_since} was entered after its training began: `retrain` to use it"
-             if u.entered_since is not None else "")
+    since = _since(u)
     if not u.recorded:
         return f"{head}: what it did with each alloy is not recorded (trained before release 0.8.0){since}"
     if u.role is not None:
@@ -30,3 +29,16 @@ def model_use_text(u) -> str:
     why = {"conflict": " (its results conflict)", "none": " (it has no current result)",
            "unlabelled": " (its result has no single/multi label)"}.get(u.label_state, "")
     return f"{head} did not use this alloy{why}{since}"
+
+
+def _since(u) -> str:
+    """What a measurement entered after the version's training began means for this alloy: one to use, or,
+    when it left the alloy without a current result (moved away, withdrawn), nothing to retrain on, unless
+    the version learnt from the result that is gone."""
+    if u.entered_since is None:
+        return ""
+    if u.label_state != "none":
+        return f"; measurement {u.entered_since} was entered after its training began: `retrain` to use it"
+    learnt = u.role in ("train", "validation")
+    return (f"; measurement {u.entered_since}, entered after its training began, left the alloy without a current "
+            "result" + (": `retrain` so that the model stops using it" if learnt else " (nothing to retrain on)"))
