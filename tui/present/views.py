@@ -40,7 +40,7 @@ def status_text(s, *, train_hint: str = "train one with: hea-campaign train", sh
         f"[b]Alloys:[/b] {s.alloys}  (current measurements: {s.measurements})",
         f"  labelled: {s.labelled}  ([green]single phase: {s.single_phase}[/], [red]multi phase: {s.multi_phase}[/])",
         f"  unlabelled: {s.unlabelled}  (train feeds them to the SSVAE's unlabelled term)",
-        f"  alloys only proposed, never measured: {s.proposed_only}",
+        f"  alloys only proposed, without a current result: {s.proposed_only}",
         *([f"  results all moved to another alloy or withdrawn: {s.moved_away}  (not trained on)"] if s.moved_away else []),
         f"  conflicting labels: {s.conflicts}",
         f"  elements outside the vocabulary: {s.outside_vocabulary}",

@@ -92,7 +92,7 @@ class DashboardPane(VerticalScroll, can_focus=False):
     def store_changed(self, changes) -> None:
         """Live refresh, off the UI thread; the whole status is read again only when alloys, results or
         export batches changed (else only the candidate counts, the model and the activity)."""
-        # proposals add alloys too (counted as "alloys only proposed, never measured"); an export, a void or
+        # proposals add alloys too (counted as "alloys only proposed, without a current result"); an export, a void or
         # a settled interrupted export changes the batch counts ("voided export batches", "interrupted")
         self.load_status(labels=changes.measurements
                          or changes.touches("proposal.", "candidate.propose", "export_batch."))
