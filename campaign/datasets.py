@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DatasetError, cut
+from .errors import DatasetError, LabFileAsDataset, cut
 from .input_files import input_file
 
 ENV_DATA_DIR = "HEA_CAMPAIGN_DATA_DIR"
@@ -246,7 +246,7 @@ def stream_table(
         layout = "generic"
         lab = lab_file_hint(header)
         if lab:
-            raise DatasetError(f"{path.name}: {lab}")
+            raise LabFileAsDataset(f"{path.name}: {lab}")
         f_col = _find(header, formula_column, _FORMULA_NAMES, "formula", path)
         if f_col is None:
             raise DatasetError(_no_formula_column(path, header))

@@ -11,6 +11,11 @@ class DatasetError(CampaignError):
     """A dataset cannot be found, downloaded, verified or read."""
 
 
+class LabFileAsDataset(DatasetError):
+    """A lab results file or weigh sheet given where a dataset of alloys is read (its message names the
+    command that reads it; the TUI names its own control instead)."""
+
+
 def cut(text: str, limit: int) -> str:
     """``text`` for a message: whole up to ``limit`` characters, else its first ``limit`` and '...', so a
     cut is never read as the whole."""

@@ -748,3 +748,25 @@ async def test_failed_synthesis_and_void_from_the_table(trained_store, tmp_path)
     assert statuses[ids[0]] == ("failed", "cracked")
     assert statuses[ids[1]][0] == statuses[ids[2]][0] == "approved"
     assert [b.void_reason for b in voided] == ["wrong furnace"] and voided[0].id != batch.batch_id
+
+
+async def test_a_lab_results_file_imported_as_alloys_points_to_the_screen_s_own_selector(store, tmp_path):
+    """A review: the Import screen answered 'record it with hea-campaign result import', a command line,
+    beside the selector that does it."""
+    from hea_campaign.tui.app.import_screen import ImportScreen
+
+    lab = tmp_path / "xrd.csv"
+    lab.write_text("formula,single_phase,operator\nCoCrFeNi,yes,ana\n")
+    app = CampaignApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = ImportScreen(str(lab), run=True)
+        app.push_screen(screen)
+
+        def report() -> str:
+            found = screen.query("#import-report")
+            return " ".join(str(found.first().render()).split()) if found else ""
+
+        await wait_for(pilot, lambda: "selector" in report())
+        said = report()
+        assert "choose 'lab results' in the selector left of the file name" in said and "hea-campaign" not in said

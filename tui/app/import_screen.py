@@ -148,7 +148,13 @@ class ImportScreen(KeepsLetters, Screen):
                                           tuple(tuple(e) for e in exc.errors))
             return
         except Exception as exc:  # a missing file, an unreadable CSV: the message, kept beside the form
-            self.app.call_from_thread(self.show, "Refused: nothing was written.", str(exc), source)
+            from hea_campaign.campaign.errors import LabFileAsDataset
+
+            said = str(exc)
+            if isinstance(exc, LabFileAsDataset):  # the CLI's command there; here, this screen's own selector
+                said = said.replace("record it with hea-campaign result import",
+                                    "choose 'lab results' in the selector left of the file name")
+            self.app.call_from_thread(self.show, "Refused: nothing was written.", said, source)
             return
         added = getattr(report, "measurements_added", 0)
         self.app.call_from_thread(self.show, f"Imported {source}: {added} measurement(s) added.",
