@@ -248,7 +248,7 @@ def summarise(rows: Sequence[dict[str, float]]) -> dict[str, tuple[float, float]
         if len(v) == 0:
             out[k] = (math.nan, math.nan)
         else:
-            out[k] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0)
+            out[k] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else math.nan)  # no spread from one
     return out
 
 
@@ -383,7 +383,10 @@ def format_table(rows: Sequence[Sequence], header: Sequence[str]) -> str:
 
 
 def _ms(t: tuple[float, float]) -> str:
-    return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
+    """'0.838 +/- 0.012'; without a spread (one seed) the mean alone, never '+/- 0.000'."""
+    if t[0] != t[0]:
+        return "n/a"
+    return f"{t[0]:.3f}" if t[1] != t[1] else f"{t[0]:.3f} +/- {t[1]:.3f}"
 
 
 FITTED_ON_VALIDATION = ("scorer", *REFERENCE_MODELS)  # their val rows are training rows too

@@ -61,6 +61,19 @@ def test_metrics_and_summary():
     assert "name" in txt and "x" in txt
 
 
+def test_one_seed_gives_no_spread_and_prints_none():
+    """A review: `evaluate --seeds 1` printed every cell as '0.838 +/- 0.000', which reads as no variation."""
+    import math
+
+    from hea_campaign.tui.present.evaluation_text import _metrics
+
+    one = ev.summarise([{"a": 0.838}])
+    assert one["a"][0] == 0.838 and math.isnan(one["a"][1])
+    assert ev._ms(one["a"]) == "0.838" and ev._ms((0.5, 0.0)) == "0.500 +/- 0.000"
+    runs = [{"accuracy": 0.7, "roc_auc": 0.8, "n": 9}]
+    assert _metrics(runs + runs) == "accuracy 0.700 +/- 0.000, ROC AUC 0.800 +/- 0.000 (n=9)"
+
+
 def test_subsample_labelled_moves_rest_to_unlabelled(seed_data):
     _, y, s = seed_data
     sp = ev.split_from_labels(s)

@@ -9,15 +9,17 @@ from .text import one_line
 
 
 def mean_sd(values) -> tuple[float, float]:
-    """Mean and sample sd of the defined values (sd 0 for one value; NaN, NaN for none)."""
+    """Mean and sample sd of the defined values (sd NaN for one value: no spread; NaN, NaN for none)."""
     v = [float(x) for x in values if x is not None and x == x]
     if not v:
         return math.nan, math.nan
-    return statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else 0.0
+    return statistics.fmean(v), statistics.stdev(v) if len(v) > 1 else math.nan
 
 
 def _ms(t: tuple[float, float]) -> str:
-    return "n/a" if t[0] != t[0] else f"{t[0]:.3f} +/- {t[1]:.3f}"
+    if t[0] != t[0]:
+        return "n/a"
+    return f"{t[0]:.3f}" if t[1] != t[1] else f"{t[0]:.3f} +/- {t[1]:.3f}"
 
 
 def _metrics(runs: list[dict]) -> str:
