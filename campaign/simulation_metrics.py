@@ -83,7 +83,7 @@ class Spread:
         return cls(float(med), float(q1), float(q3), int(len(v)))
 
     def format(self, digits: int = 2, bound: float | None = None) -> str:
-        """'median [q1-q3]'; an infinite value prints as '>bound' (or 'inf')."""
+        """'median [q1, q3]' (the median alone for one value); an infinite value prints as '>bound' (or 'inf')."""
 
         def one(x: float) -> str:
             if math.isinf(x):
@@ -92,6 +92,6 @@ class Spread:
 
         if self.n == 0:
             return "n/a"
-        if self.q1 == self.q3:
+        if self.n == 1:  # one repeat: no spread to show
             return one(self.median)
-        return f"{one(self.median)} [{one(self.q1)}, {one(self.q3)}]"
+        return f"{one(self.median)} [{one(self.q1)}, {one(self.q3)}]"  # also [8.0, 8.0]: every row alike

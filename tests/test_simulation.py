@@ -66,6 +66,8 @@ def test_spread_keeps_infinite_values_as_larger_than_any_and_prints_a_bound():
     assert s.format(2, bound=3.0).endswith(", >3.00]")
     assert Spread.of([1.0, 3.0]).median == 2.0
     assert Spread.of([math.nan]).format() == "n/a"
+    # every repeat alike still shows its (empty) spread, so that no strategy's cell reads differently
+    assert Spread.of([8.0, 8.0]).format(1) == "8.0 [8.0, 8.0]" and Spread.of([8.0]).format(1) == "8.0"
 
 
 @pytest.mark.parametrize(

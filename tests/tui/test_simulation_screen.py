@@ -26,7 +26,8 @@ async def test_key_s_runs_a_small_simulation_and_saves_its_plot(seeded_store, tm
         screen.query_one("#sim-run").press()
         await wait_for(pilot, lambda: screen.saved is not None, timeout=300)
         assert screen.query_one("#sim-progress").progress == 2  # 1 repeat x (first model + 1 round)
-        assert "Plot saved" in str(screen.query_one("#sim-status").render())
+        said = str(screen.query_one("#sim-status").render())
+        assert "Plot saved" in said and "Targets (single phase with at least 4 elements) found after" in said
     (png,) = tmp_path.glob("simulation-*.png")
     assert screen.saved == tmp_path / png.name
     assert png.read_bytes()[:8] == PNG

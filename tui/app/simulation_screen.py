@@ -155,6 +155,7 @@ class SimulationScreen(ModalScreen[None]):
         rows = summarise(result)
         last = max(r.experiments for r in rows)
         found = ", ".join(f"{r.strategy} {r.found.format(1)}" for r in rows if r.experiments == last)
-        status.update(Text(f"Targets found after {last} experiments, median [IQR]: {found}\n"
+        status.update(Text(f"Targets ({result.settings.target.text}) found after {last} experiments, "
+                           f"median [IQR]: {found}\n"
                            f"{verdict(result, rows)}\nPlot saved: {path}"))
         self.app.notify(f"Saved {path}", title="plot", timeout=10)
