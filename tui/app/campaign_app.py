@@ -124,6 +124,9 @@ def _short_name(name: str) -> str:
     return name if len(name) <= ACTOR_SHOWN else name[:ACTOR_SHOWN - 1] + "…"
 
 
+STORE_CHANGED = "The store file changed"  # the title of the notice a moved or replaced store file gets
+
+
 class CampaignApp(App):
     TITLE = "hea-campaign"
     CSS_PATH = "app.tcss"
@@ -319,13 +322,20 @@ class CampaignApp(App):
         if isinstance(exc, (CampaignError, FormulaError)):
             self.push_screen(ErrorModal("Cannot do that", str(exc)))
         elif isinstance(exc, StoreReplaced):
-            self.push_screen(ErrorModal("The store file changed", str(exc)))
+            self._drop_store_notices()  # "moved away" then "replaced": the newest says how things stand
+            self.push_screen(ErrorModal(STORE_CHANGED, str(exc)))
         elif isinstance(exc, DBAPIError):  # one line, as the CLI says it: no SQL, no driver link
             from hea_campaign.campaign.store import describe_db_error
 
             self.push_screen(ErrorModal("The database refused", describe_db_error(exc)))
         else:
             self.push_screen(ErrorModal("Something went wrong", f"{type(exc).__name__}: {exc}"))
+
+    def _drop_store_notices(self) -> None:
+        """Close the store-file notices on top of the screens: a later one supersedes them (a restore shows
+        'moved away' while no file is there, then 'replaced'; the older one left under it was stale)."""
+        while isinstance(self.screen, ErrorModal) and self.screen.title_text == STORE_CHANGED:
+            self.pop_screen()
 
     def guard(self, fn, *args, **kwargs):
         """Run a quick action; show a failure in the error modal and return None."""
