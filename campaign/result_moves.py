@@ -36,7 +36,7 @@ from .chemistry import parse_formula, parse_typed_formula, proportion_note
 from .errors import CampaignError
 from .importing import DATASET_SOURCE
 from .lifecycle import mark_reopened
-from .results import _check_candidate_id, _write, current_measurement, restated
+from .results import _check_candidate_id, _write, current_measurement, measured_before_export, restated
 from .store import CampaignStore, current_user
 
 
@@ -53,6 +53,7 @@ class MovedResult:
     reopened: list[int] = field(default_factory=list)  # measured -> exported: no result is for them any more
     disagrees: str | None = None  # a current lab result of the new alloy that says otherwise
     formula_note: str | None = None  # the formula's amounts look like at.% but do not add to 100 (chemistry)
+    date_note: str | None = None  # measured before the candidate it moved to was exported: a date to check
 
 
 def move_result(
@@ -104,7 +105,8 @@ def move_result(
         measured = ([done.candidate.id] if done.candidate_moved else []) + list(done.also_measured)
         return MovedResult(done.measurement, alloy.formula, old.candidate_id, done.alloy.formula,
                            done.measurement.candidate_id, measured, reopened, disagrees,
-                           proportion_note(text) if text is not None else None)
+                           proportion_note(text) if text is not None else None,
+                           measured_before_export(session, store, done.measurement))
 
 
 def _formula_of_candidate(session: Session, store: CampaignStore, candidate_id: int) -> str:

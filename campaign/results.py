@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, Measurement, utcnow
@@ -384,6 +384,7 @@ class RecordedResult:
     also_measured: list[int] = field(default_factory=list)  # other exported candidates of the alloy, moved too
     now_conflicting: bool = False  # the alloy's current results disagree since this one (it leaves training)
     formula_note: str | None = None  # the formula's amounts look like at.% but do not add to 100 (chemistry)
+    date_note: str | None = None  # measured before its candidate was exported: a date to check
 
 
 def _candidate_for(session: Session, store: CampaignStore, r: ResultInput, measured: set[int]) -> Candidate | None:
@@ -560,7 +561,25 @@ def record_result(
         session.refresh(done.alloy)  # its label state, as the database's trigger left it
         done.now_conflicting = done.alloy.label_state == "conflict"
         done.formula_note = proportion_note(r.source_formula) if r.source_formula else None
+        done.date_note = measured_before_export(session, store, done.measurement)
         return done
+
+
+def measured_before_export(session: Session, store: CampaignStore, m: Measurement) -> str | None:
+    """'measured 2026-11-29, before candidate 4 was exported (2026-12-01): check the date' for a result of a
+    candidate dated before the candidate's newest export (a typo, or a date carried over by a move); a note,
+    not a refusal, since an ingot may be made and measured before the batch file is written."""
+    if m.candidate_id is None or m.measured_on is None:
+        return None
+    from hea_campaign.db.tables import ExportBatch
+
+    batches = session.exec(select(ExportBatch).where(ExportBatch.campaign_id == store.campaign_id,
+                                                     col(ExportBatch.voided_at).is_(None))).all()
+    days = [b.created_at.date() for b in batches if m.candidate_id in (b.candidate_ids or [])]
+    if not days or m.measured_on >= max(days):
+        return None
+    return (f"measured {m.measured_on.isoformat()}, before candidate {m.candidate_id} was exported "
+            f"({max(days).isoformat()}): check the date")
 
 
 def made_candidates(session: Session, store: CampaignStore) -> list[tuple[Candidate, str]]:

@@ -270,3 +270,27 @@ def test_an_alloy_whose_only_result_moved_away_is_not_trained_on_nor_counted_unl
     assert (s.unlabelled, s.moved_away, s.proposed_only, s.labelled) == (0, 1, 0, 1)
     assert s.alloys == s.labelled + s.unlabelled + s.moved_away + s.proposed_only + s.conflicts
     assert "results all moved to another alloy or withdrawn: 1" in status_text(s).plain
+
+
+def test_a_result_dated_before_its_candidate_was_exported_gets_a_note(store):
+    """A review: a result moved to candidate 4 kept 'measured 2026-11-29' though candidate 4 was exported on
+    12-01, and nothing said so.  A note (not a refusal) where a result lands on a candidate: added or moved."""
+    from datetime import UTC, datetime
+
+    from hea_campaign.db.tables import ExportBatch
+    from hea_campaign.tui.present.report import format_move, format_recorded_result
+
+    wrong, right = insert_candidates(store, ["FeNi", "CoCrFeNi"], status="exported")
+    with store.write() as s:
+        s.add(ExportBatch(campaign_id=store.campaign_id, created_at=datetime(2026, 11, 25, 9, tzinfo=UTC), path="b1.csv",
+                          format="csv", mass_g=20.0, candidate_ids=[wrong]))
+        s.add(ExportBatch(campaign_id=store.campaign_id, created_at=datetime(2026, 12, 1, 9, tzinfo=UTC), path="b2.csv",
+                          format="csv", mass_g=20.0, candidate_ids=[right]))
+    first = record_result(store, candidate_id=wrong, single_phase=True, phases="FCC", measured_on="2026-11-29")
+    assert first.date_note is None  # measured after its own export
+    moved = move_result(store, first.measurement.id, candidate_id=right, single_phase=True)
+    assert moved.date_note == f"measured 2026-11-29, before candidate {right} was exported (2026-12-01): check the date"
+    assert f"  note: {moved.date_note}" in format_move(moved).splitlines()
+    typo = record_result(store, candidate_id=right, single_phase=True, phases="FCC", measured_on="2026-10-01",
+                         check_duplicates=False)
+    assert f"before candidate {right} was exported (2026-12-01)" in format_recorded_result(typo)

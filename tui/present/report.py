@@ -98,6 +98,8 @@ def format_recorded_result(r) -> str:
              + (f", measured {m.measured_on.isoformat()}" if m.measured_on else "")]  # fmt: skip
     if getattr(r, "formula_note", None):
         lines.append(f"  note: {r.formula_note}")
+    if getattr(r, "date_note", None):
+        lines.append(f"  note: {r.date_note}")
     if r.new_alloy:
         lines.append(f"  new alloy {r.alloy.formula} (id {r.alloy.id}) added to the campaign")
     if r.outside_vocabulary:
@@ -229,6 +231,8 @@ def format_move(moved) -> str:
         lines.append(f"  exported again, awaiting their own result: candidate {', '.join(map(str, moved.reopened))}")
     if getattr(moved, "formula_note", None):
         lines.append(f"  note: {moved.formula_note}")
+    if getattr(moved, "date_note", None):
+        lines.append(f"  note: {moved.date_note}")
     if moved.disagrees:
         lines.append(f"  note: {moved.disagrees}")
     return "\n".join(lines)

@@ -356,7 +356,7 @@ class ResultsPane(VerticalScroll):
             measured_on=self._value("measured-on") or None,
             by=self.app.actor,
         )
-        moved, conflicting, proportions = None, False, None
+        moved, conflicting, proportions, dated = None, False, None, None
         capitals = "capitals" in confirmed
         if self._value("corrects") and self._move_target():
             try:
@@ -395,6 +395,7 @@ class ResultsPane(VerticalScroll):
                                      check_near="near" not in confirmed, allow_capitals=capitals,
                                      **common)  # fmt: skip
                 m, conflicting, proportions = done.measurement, done.now_conflicting, done.formula_note
+                dated = done.date_note
             except CapitalsFormula as exc:  # CONI: C O N I, or CoNi?
                 self._ask(exc, f"Read it as {exc.read} anyway (No: type {exc.suggestion} instead)",
                           confirmed | {"capitals"})
@@ -425,5 +426,6 @@ class ResultsPane(VerticalScroll):
                 " [yellow]Its alloy's current results now disagree (the literature says otherwise): it is left "
                 "out of training until one is corrected.[/]" if conflicting else "") + (
                 f" Note: {escape(proportions)}." if proportions else "") + (
+                f" [yellow]Note: {escape(dated)}.[/]" if dated else "") + (
                 f" Phases stored as {escape(m.phases)}." if m.phases and m.phases != (common["phases"] or "").strip() else ""))
         self.post_message(self.Saved(m.id))
