@@ -38,6 +38,13 @@ class MeasuredAlloys:
     def __len__(self) -> int:
         return len(self.formulas)
 
+    @property
+    def X_rest(self) -> np.ndarray:
+        """``with_rest(X)``, made once (known-alloy detection and the nearest alloys both read it)."""
+        if getattr(self, "_X_rest", None) is None or len(self._X_rest) != len(self.X):
+            self._X_rest = with_rest(self.X)
+        return self._X_rest
+
 
 def label_word(label: bool | None, conflict: bool = False) -> str:
     if conflict:
@@ -202,7 +209,7 @@ def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> d
     are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
-    X, ref = with_rest(X), with_rest(measured.X)
+    X, ref = with_rest(X), measured.X_rest
     present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
     big_ref = _beyond(ref, granularity).astype(np.float64)
     n_big_ref = big_ref.sum(axis=1)
@@ -230,6 +237,6 @@ def nearest(X: np.ndarray, measured: MeasuredAlloys, k: int = 3) -> list[list[di
     """For each row of X, its k nearest measured alloys: [{formula, label, distance_at_pct}]."""
     if len(measured) == 0:
         return [[] for _ in range(len(np.atleast_2d(X)))]
-    idx, d = nearest_rows(with_rest(X), with_rest(measured.X), k)
+    idx, d = nearest_rows(with_rest(X), measured.X_rest, k)
     return [[{"formula": measured.formulas[j], "label": measured.labels[j], "distance_at_pct": round(float(dd), 2)}
              for j, dd in zip(row, drow, strict=True)] for row, drow in zip(idx.tolist(), d, strict=True)]
