@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from hea_campaign.db.tables import ModelVersion
 from hea_campaign.tui.app import CampaignApp
+from hea_campaign.tui.app.modals import ConfirmModal
 from hea_campaign.tui.app.models_screen import ModelsScreen
 from hea_campaign.tui.app.screens import CandidateScreen
 from hea_campaign.tui.cli.root import main
@@ -67,7 +68,9 @@ async def test_activating_a_version_on_the_models_screen_changes_the_propose_tab
         table.move_cursor(row=table.get_row_index(str(new)))
         await pilot.pause()
         await wait_for(pilot, lambda: "training curve" in str(app.screen.query_one("#version-detail").render()))
-        await pilot.press("a")
+        await pilot.press("a")  # asks first (the Models screen's yes/no), then activates on a yes
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
         await wait_for(pilot, lambda: str(table.get_cell(str(new), "active")) == "active")
         await pilot.press("escape")
         await wait_for(pilot, lambda: f"active model v{new}" in str(app.query_one("#propose-model").render()))
