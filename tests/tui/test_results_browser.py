@@ -601,6 +601,12 @@ def test_a_current_result_of_a_conflicting_alloy_does_not_read_as_used(seeded_st
     assert "[counts]" in format_chain(result_chain(seeded_store, quiet.id), quiet.id)
 
 
+async def _correcting_from_the_lab_tab(pilot, formula: str, measurement_id: int) -> None:
+    await pilot.press("l")
+    await pilot.pause()
+    await _correct_from_browser(pilot, pilot.app, formula, measurement_id)
+
+
 async def test_a_correction_that_lost_a_race_offers_to_correct_the_newer_result(seeded_store):
     """A review: while the form corrected 1376, the CLI corrected it (1381); Save said 'correct 1381 instead'
     but the form's 'corrects result' is locked, so everything had to be typed again."""
@@ -610,9 +616,7 @@ async def test_a_correction_that_lost_a_race_offers_to_correct_the_newer_result(
     old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", by="ana")
     app = CampaignApp(seeded_store, actor="ui-user")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("l")
-        await pilot.pause()
-        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        await _correcting_from_the_lab_tab(pilot, "Al0.3CoCrFeNiTi0.2", old.id)
         app.query_one("#r-notes").value = "second pattern: BCC peak is B2"
         newer = correct_result(seeded_store, old.id, single_phase="no", phases="BCC+B2", by="bo")  # the CLI
         await pilot.click("#save-result")
@@ -636,9 +640,7 @@ async def test_a_lost_race_against_a_move_says_so_and_the_form_s_alloy_is_kept(s
     old = add_result(seeded_store, "Al0.3CoCrFeNiTi0.2", single_phase="no", phases="FCC+BCC", by="ana")
     app = CampaignApp(seeded_store, actor="ui-user")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("l")
-        await pilot.pause()
-        await _correct_from_browser(pilot, app, "Al0.3CoCrFeNiTi0.2", old.id)
+        await _correcting_from_the_lab_tab(pilot, "Al0.3CoCrFeNiTi0.2", old.id)
         app.query_one("#r-notes").value = "checked again"
         moved = move_result(seeded_store, old.id, formula="Al0.5CoCrFeNiTi0.2", single_phase="no",
                             by="bo").measurement  # another terminal
