@@ -658,3 +658,13 @@ async def test_a_lost_race_against_a_move_says_so_and_the_form_s_alloy_is_kept(s
     assert last.notes == "checked again"
     with seeded_store.read() as s:
         assert s.get(Measurement, last.id).supersedes_id == moved.id
+
+
+def test_the_count_line_names_every_letter_key_of_the_browser():
+    """The line over the table is where the browser says what its keys do: a key missing from it is a key
+    a scientist does not know is there (``h`` was missing)."""
+    from hea_campaign.tui.present.results_text import count_line
+
+    line = count_line(ResultCounts(results=3, corrected=1, failures=0, withdrawn=0), 3, 0)
+    letters = [b.key for b in ResultsBrowser.BINDINGS if len(b.key) == 1]
+    assert letters and all(f"{key}:" in line or f"{key}/" in line for key in letters), (letters, line)

@@ -150,7 +150,7 @@ def count_line(counts, listed_results: int, listed_failures: int) -> str:
         failures += f" (newest {listed_failures:,} listed)"
     withdrawn = f", {counts.withdrawn:,} withdrawn" if counts.withdrawn else ""
     return (f"{results}, {counts.corrected:,} corrected{withdrawn}, {failures}; date* = entered, not measured; "
-            "c/Enter: correct; w: withdraw")
+            "c/Enter: correct; w: withdraw; h: history")
 
 
 def _who(r) -> str:
