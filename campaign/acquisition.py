@@ -24,6 +24,13 @@ DEFAULT_STRATEGY = "greedy"
 DISTINCT_AT = 0.02  # two picks closer than 2 at.% in every element are one experiment twice
 
 
+def distinct_at(granularity: float | None) -> float:
+    """How far apart (every element, as a fraction) two picks of one batch must be: 2 at.%, and more than one
+    grid step on a coarse grid, where neighbours one step apart are the nearest two alloys can be (a batch
+    of eight 5 at.% neighbours in one system is one experiment eight times)."""
+    return max(DISTINCT_AT, (granularity or 0.0) + 1e-9)
+
+
 def acquisition(p_single: np.ndarray, spread: np.ndarray, strategy: str = "balanced") -> np.ndarray:
     p = np.asarray(p_single, dtype=float)
     s = np.asarray(spread, dtype=float)
@@ -88,8 +95,11 @@ def select_diverse(scores: np.ndarray, points: np.ndarray, k: int, min_distance:
     return chosen
 
 
-def select_distinct(scores: np.ndarray, fractions: np.ndarray, k: int, min_change: float = DISTINCT_AT) -> list[int]:
-    """Indices of the ``k`` best rows, skipping rows within ``min_change`` (every fraction) of a taken one."""
+def select_distinct(scores: np.ndarray, fractions: np.ndarray, k: int, min_change: float = DISTINCT_AT,
+                    fill: bool = True) -> list[int]:
+    """Indices of the ``k`` best rows, skipping rows within ``min_change`` (every fraction) of a taken one;
+    with ``fill``, near copies fill what distinct rows leave (a replay's batch keeps its size), without it
+    the batch is shorter (a lab's batch: a furnace day is not spent on a near copy)."""
     scores = np.asarray(scores, dtype=float)
     if len(scores) == 0 or k <= 0:
         return []
@@ -101,19 +111,21 @@ def select_distinct(scores: np.ndarray, fractions: np.ndarray, k: int, min_chang
         if chosen and np.min(np.max(np.abs(X[chosen] - X[i]), axis=1)) < min_change:
             continue
         chosen.append(int(i))
-    if len(chosen) < min(k, len(scores)):  # everything left is a near-copy: fill with the best of them
+    if fill and len(chosen) < min(k, len(scores)):  # everything left is a near-copy: fill with the best of them
         rest = [int(i) for i in np.argsort(-scores, kind="stable") if int(i) not in chosen]
         chosen += rest[: k - len(chosen)]
     return chosen
 
 
 def pick_batch(strategy: str, p_single: np.ndarray, spread: np.ndarray, fractions: np.ndarray,
-               latent: np.ndarray | None, k: int, n_labels: int | None = None, vocabulary=None) -> list[int]:
+               latent: np.ndarray | None, k: int, n_labels: int | None = None, vocabulary=None,
+               min_change: float = DISTINCT_AT, fill: bool = True) -> list[int]:
     """The batch a strategy picks: distinct best for ``greedy``, latent-diverse for the others.
 
     ``greedy`` with ``n_labels`` (the labelled alloys the model learnt from) adds the
     physics rule's prior, which fades as labels accumulate (``model.physics_rule``);
-    ``vocabulary`` names the columns of ``fractions`` (the default vocabulary if None).
+    ``vocabulary`` names the columns of ``fractions`` (the default vocabulary if None);
+    ``min_change`` and ``fill`` are ``select_distinct``'s.
     """
     score = acquisition(p_single, spread, strategy)
     if strategy == "greedy" and n_labels is not None and len(score):
@@ -122,5 +134,5 @@ def pick_batch(strategy: str, p_single: np.ndarray, spread: np.ndarray, fraction
 
         score = score + physics_prior(fractions, n_labels, vocabulary or DEFAULT_VOCABULARY)
     if strategy == "greedy" or latent is None:
-        return select_distinct(score, fractions, k)
+        return select_distinct(score, fractions, k, min_change, fill)
     return select_diverse(score, latent, k)

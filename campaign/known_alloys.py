@@ -3,14 +3,18 @@
 Distances are in at.%: half the L1 distance between two compositions (the
 share of atoms that would have to change), the same measure as an inverted
 candidate's change.  A candidate is *known* when a measured alloy lies within
-lab granularity of it: every element differs by less than one granularity step
-(``Al28Mo18Nb18Ti18V18`` is ``Al1.5MoNbTiV`` rounded to 1 at.%; rounding to the
-grid with amounts that add up moves an element by less than a step), or by at
-most ``AS_MADE`` (1 at.%, about how far an alloy as made lies from its nominal
-composition, so that at a 1 at.% step a neighbour one step away is still the
-same alloy).  At a coarse step a neighbour a whole step away in some element is
-another alloy: at 10 at.%, ``Co30Cr10Fe10Mn20Ni30`` is not the Cantor alloy.  A
-known candidate is reported with the measured label and never stored as new.
+lab granularity of it: the two have the same elements, and every element
+differs by less than one granularity step (``Al28Mo18Nb18Ti18V18`` is
+``Al1.5MoNbTiV`` rounded to 1 at.%; rounding to the grid with amounts that add
+up moves an element by less than a step), or by at most ``AS_MADE`` (1 at.%,
+about how far an alloy as made lies from its nominal composition, so that at a
+1 at.% step a neighbour one step away is still the same alloy).  At a coarse
+step a neighbour a whole step away in some element is another alloy: at 10
+at.%, ``Co30Cr10Fe10Mn20Ni30`` is not the Cantor alloy; and an element one has
+and the other lacks makes another alloy at any step (a Ti-free grid point is
+not a measured alloy with 8.8 at.% Ti).  A known candidate is reported with
+the measured label, and with the labels of other measured alloys within
+granularity of it that disagree, and never stored as new.
 
 Measured alloys are those with at least one current phase measurement
 (conflicting ones included, labelled "conflicting").  The share of a measured
@@ -95,6 +99,7 @@ class KnownMatch:
     formula: str  # the measured alloy
     label: str
     distance: float  # at.%
+    disagreeing: tuple[tuple[str, str, float], ...] = ()  # other matches with another label: (formula, label, at.%)
 
 
 BLOCK = 4_000_000  # query-reference element pairs per block: memory stays bounded whatever the sizes
@@ -199,38 +204,46 @@ def with_rest(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.clip(1.0 - X.sum(axis=1, keepdims=True), 0.0, None)])
 
 
-def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
-    """Rows of X within lab granularity of a measured alloy (every element less than a step apart, or
-    at most ``AS_MADE``) -> the closest such alloy.
+PRESENT = 1e-6  # a fraction above this is an element the alloy has (below: float rounding of a sum)
 
-    Exact, without comparing every pair element by element: two rows can be within
-    granularity only if every element ``_beyond`` it in one is present in the other;
-    that is counted with two matrix products of 0/1 masks, and only the pairs that pass
-    are compared (in blocks of bounded memory)."""
+
+def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
+    """Rows of X within lab granularity of a measured alloy (the same elements, each less than a step
+    apart or at most ``AS_MADE``) -> the closest such alloy, with the others that disagree about the label.
+
+    Exact, without comparing every pair element by element: two rows can be within granularity only
+    if they have the same elements, which two matrix products of 0/1 masks count; only the pairs that
+    pass are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
     X, ref = with_rest(X), measured.X_rest
-    present_ref_t = np.ascontiguousarray((ref > 0).astype(np.float64).T)
-    big_ref = _beyond(ref, granularity).astype(np.float64)
-    n_big_ref = big_ref.sum(axis=1)
-    big_ref_t = np.ascontiguousarray(big_ref.T)
+    has_ref = (ref > PRESENT).astype(np.float64)
+    n_ref = has_ref.sum(axis=1)
+    has_ref_t = np.ascontiguousarray(has_ref.T)
     out = {}
     for a, b in _pair_blocks(len(X), len(ref)):
         Xb = X[a:b]
-        big = _beyond(Xb, granularity).astype(np.float64)
-        possible = (big @ present_ref_t == big.sum(axis=1)[:, None]) & (
-            (Xb > 0).astype(np.float64) @ big_ref_t == n_big_ref[None, :])
+        has = (Xb > PRESENT).astype(np.float64)
+        shared = has @ has_ref_t
+        possible = (shared == has.sum(axis=1)[:, None]) & (shared == n_ref[None, :])
         for r in np.flatnonzero(possible.any(axis=1)):
             cols = np.flatnonzero(possible[r])
             diff = np.abs(Xb[r][None, :] - ref[cols])
             close = ~_beyond(diff.max(-1), granularity)
-            if not close.any():
-                continue
-            cols, d = cols[close], 50.0 * diff[close].sum(-1)
-            j = int(cols[int(np.argmin(d))])
-            i = a + int(r)
-            out[i] = KnownMatch(i, measured.formulas[j], measured.labels[j], round(float(d[int(np.argmin(d))]), 2))
+            if close.any():
+                i = a + int(r)
+                out[i] = _match(i, cols[close], 50.0 * diff[close].sum(-1), measured)
     return out
+
+
+def _match(i: int, cols: np.ndarray, d: np.ndarray, measured: MeasuredAlloys) -> KnownMatch:
+    """The closest of the measured alloys ``cols`` (at ``d`` at.%), and those of them with another label."""
+    order = np.argsort(d, kind="stable")
+    j = int(cols[order[0]])
+    label = measured.labels[j]
+    others = tuple((measured.formulas[int(cols[o])], measured.labels[int(cols[o])], round(float(d[o]), 2))
+                   for o in order[1:] if measured.labels[int(cols[o])] != label)
+    return KnownMatch(i, measured.formulas[j], label, round(float(d[order[0]]), 2), others)
 
 
 def nearest(X: np.ndarray, measured: MeasuredAlloys, k: int = 3) -> list[list[dict]]:

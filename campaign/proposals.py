@@ -22,7 +22,7 @@ import numpy as np
 from hea_campaign.db import store as q
 from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 
-from .acquisition import STRATEGIES, acquisition, pick_batch
+from .acquisition import STRATEGIES, acquisition, distinct_at, pick_batch
 from .chemistry import FormulaError, parse_formula
 from .constraints import Constraints, project, satisfies
 from .design_space import load_design_space, load_prices, space_for_run
@@ -398,12 +398,14 @@ def _distinct_rows(X: np.ndarray, ok: np.ndarray) -> list[int]:
     return rows[np.sort(first)].tolist()
 
 
-def _pick_new(store, X, vocab, pick, dropped: dict) -> tuple[list[int], dict[int, str]]:
-    """The diverse batch of rows whose alloys the store does not hold yet.
+def _pick_new(store, X, vocab, pick, dropped: dict, apart: float) -> tuple[list[int], dict[int, str]]:
+    """The diverse batch of rows whose alloys the store does not hold yet, no two within ``apart`` (every
+    element, as a fraction; ``acquisition.distinct_at``) of each other.
 
     Canonical formulas are written only for the rows picked; a pick already in
-    the store (or equal to another pick once written) is set aside and the
-    batch picked again from the rest, so the work follows the batch, not the pool.
+    the store (or equal to another pick once written, or a near copy of an earlier
+    pick: latent diversity does not see compositions) is set aside and the batch
+    picked again from the rest, so the work follows the batch, not the pool.
     """
     formulas: dict[int, str] = {}
     excluded = np.zeros(len(X), bool)
@@ -418,7 +420,7 @@ def _pick_new(store, X, vocab, pick, dropped: dict) -> tuple[list[int], dict[int
         with store.read() as session:
             existing = q.alloys_by_formula(session, store.campaign_id, [formulas[j] for j in picked])
         seen: set[str] = set()
-        bad = []
+        bad, kept = [], []
         for j in picked:
             f = formulas[j]
             if f in existing:
@@ -427,6 +429,11 @@ def _pick_new(store, X, vocab, pick, dropped: dict) -> tuple[list[int], dict[int
             elif f in seen:
                 dropped["duplicate"] += 1
                 bad.append(j)
+            elif kept and np.abs(X[kept] - X[j]).max(axis=1).min() < apart:
+                dropped["near copy of a picked candidate"] += 1
+                bad.append(j)
+            else:
+                kept.append(j)
             seen.add(f)
         if not bad:
             return picked, formulas
@@ -477,9 +484,10 @@ def propose(
     def pick(rows: np.ndarray) -> list[int]:  # positions into rows
         return pick_batch(req.strategy, a.p_single[rows], a.spread[rows], X[rows],
                           None if a.latent is None else a.latent[rows], req.batch, n_labels=n_labels,
-                          vocabulary=model.vocabulary)  # fmt: skip
+                          vocabulary=model.vocabulary, min_change=apart, fill=False)  # fmt: skip
 
-    picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped)
+    apart = distinct_at(space.granularity)
+    picked, formulas = _pick_new(store, X, model.vocabulary, pick, dropped, apart)
     prior_weight = _prior_weight(req.strategy, n_labels)
     if not picked:
         return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened, **stale)
@@ -510,7 +518,7 @@ def _screened_out(pool, paths, req: ProposalRequest, space, prices, measured, vo
     """The pool rows worth assessing (inside the design space, not a measured alloy, not a duplicate),
     the known alloys found, and how many were dropped for each reason."""
     dropped = {"did not reach the cutoff": 0, "outside the design space": 0, "known (measured) alloy": 0,
-               "duplicate": 0, "already in the store": 0}
+               "duplicate": 0, "already in the store": 0, "near copy of a picked candidate": 0}
     if req.mode == "invert":
         dropped["did not reach the cutoff"] = len(paths) - len(pool.X)
     ok = satisfies(pool.X, space, vocab, prices) if len(pool.X) else np.zeros(0, bool)
@@ -521,7 +529,9 @@ def _screened_out(pool, paths, req: ProposalRequest, space, prices, measured, vo
         i = int(inside[k])
         ok[i] = False
         known.append({"formula": formula_of(pool.X[i], vocab), "measured": match.formula, "label": match.label,
-                      "distance_at_pct": match.distance, "start": pool.start_formula[i]})
+                      "distance_at_pct": match.distance, "start": pool.start_formula[i],
+                      "disagreeing": [{"formula": f, "label": lab, "distance_at_pct": d}
+                                      for f, lab, d in match.disagreeing]})
     dropped["known (measured) alloy"] = len(known)
     keep = _distinct_rows(pool.X, ok)
     dropped["duplicate"] = int(ok.sum()) - len(keep)

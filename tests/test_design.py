@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sqlmodel import select
@@ -81,6 +83,34 @@ def test_screening_run_is_stored_with_provenance_constraints_and_dedup(trained_s
     first = {a.formula for _, a in _stored(trained_store, out.candidate_ids)}
     second = {a.formula for _, a in _stored(trained_store, again.candidate_ids)}
     assert not first & second
+
+
+def test_a_batch_on_a_coarse_grid_holds_no_two_neighbours(trained_store):
+    """At a 5 at.% grid the greedy batch was eight Al5-Co-Cr-Fe-Ni alloys, sixteen pairs one step apart: picks are
+    now more than one grid step apart (every element), and a batch comes out short rather than hold a near copy."""
+    c = Constraints(min_elements=4, max_elements=5, granularity=0.05)
+    req = ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Al"], step=0.05,
+                          constraints=c, batch=8)
+    for strategy in ("greedy", "explore"):
+        out = propose(trained_store, replace(req, strategy=strategy), by="alice")
+        X = np.stack([alloy_vector(a) for _, a in _stored(trained_store, out.candidate_ids)])
+        gap = np.abs(X[:, None, :] - X[None, :, :]).max(-1) + np.eye(len(X))
+        assert len(X) >= 2 and gap.min() > 0.05 + 1e-9, (strategy, gap.min())
+
+
+def test_select_distinct_leaves_a_batch_short_rather_than_fill_it_with_near_copies():
+    from hea_campaign.campaign.acquisition import distinct_at, select_distinct
+
+    X = np.array([[0.5, 0.5], [0.51, 0.49], [0.3, 0.7], [0.29, 0.71]])
+    scores = np.array([4.0, 3.0, 2.0, 1.0])
+    assert select_distinct(scores, X, 4) == [0, 2, 1, 3]  # a replay keeps its batch size
+    assert select_distinct(scores, X, 4, fill=False) == [0, 2]
+    assert select_distinct(scores, X, 4, distinct_at(0.25), fill=False) == [0]  # within one 25 at.% step
+    assert distinct_at(0.01) == 0.02 and distinct_at(None) == 0.02
+
+
+def alloy_vector(alloy) -> np.ndarray:
+    return np.array([alloy.composition.get(e, 0.0) for e in V])
 
 
 def test_a_cancelled_proposal_stores_nothing(trained_store):

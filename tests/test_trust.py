@@ -178,6 +178,42 @@ def test_a_rounded_seed_alloy_is_known_with_its_label():
     assert near[0]["distance_at_pct"] == pytest.approx(50 * np.abs(cands[1] - measured.X[0]).sum(), abs=0.01)
 
 
+def test_an_alloy_with_an_element_the_other_lacks_is_never_known_as_it():
+    """At a 10 at.% step the Ti-free Al10Co30Cr10Fe20Ni30 was "known" as Al0.2Co1.5CrFeNi1.5Ti0.5 (8.8 at.% Ti,
+    less than a step), and took its label; a grid point with Cu was known as a Cu-free alloy."""
+    forms = ["Al0.2Co1.5CrFeNi1.5Ti0.5", "Al0.25CoFeMn0.25Ni"]
+    measured = MeasuredAlloys(np.stack([parse_formula(f).vector(V) for f in forms]), forms,
+                              ["single phase", "multi phase"])
+    cands = np.stack([parse_formula(f).vector(V) for f in ["Al10Co30Cr10Fe20Ni30", "Al10Co30Cr10Fe20Ni20Ti10",
+                                                           "Al10Co30Cu10Fe30Ni20", "Al10Co30Fe30Mn10Ni20"]])
+    known = find_known(cands, measured, 0.10)
+    assert set(known) == {1, 3}
+    assert (known[1].formula, known[3].formula) == tuple(forms)
+
+
+def test_a_known_alloy_names_the_measured_alloys_within_granularity_that_disagree():
+    """At a coarse step one grid point stands for several measured alloys: the closest gives the label, and
+    those with another label are named, not hidden (Al0.5CoCrFeNi is single phase, Al0.45CoCrFeNi is not)."""
+    from hea_campaign.tui.present.design_report import known_lines
+
+    forms = ["Al0.45CoCrFeNi", "Al0.5CoCrFeNi", "Al0.45CoCrFeNi1.05"]
+    measured = MeasuredAlloys(np.stack([parse_formula(f).vector(V) for f in forms]), forms,
+                              ["multi phase", "single phase", "multi phase"])
+    x = parse_formula("Al10Co30Cr20Fe20Ni20").vector(V)[None, :]
+    match = find_known(x, measured, 0.10)[0]
+    d = [round(50 * float(np.abs(x[0] - measured.X[j]).sum()), 2) for j in range(3)]
+    assert (match.formula, match.label, match.distance) == ("Al0.45CoCrFeNi", "multi phase", d[0])
+    assert match.disagreeing == (("Al0.5CoCrFeNi", "single phase", d[1]),)
+    line = known_lines([{"formula": "Al0.5Co1.5CrFeNi", "measured": match.formula, "label": match.label,
+                         "distance_at_pct": match.distance, "disagreeing": [
+                             {"formula": f, "label": lab, "distance_at_pct": dd} for f, lab, dd in match.disagreeing]}])
+    assert len(line) == 1 and "Al0.45CoCrFeNi (the same elements" in line[0]
+    assert "disagreeing: Al0.5CoCrFeNi (single phase" in line[0] and line[0].endswith("not stored")
+    many = known_lines([{"formula": f"A{i}", "measured": "B", "label": "multi phase", "distance_at_pct": 1.0}
+                        for i in range(42)])
+    assert len(many) == 11 and many[-1] == "... and 32 more known alloy(s), not stored"
+
+
 # --------------------------------------------------------------------------- flags on hand-made cases
 
 

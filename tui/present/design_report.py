@@ -83,15 +83,12 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
             lines.append(f"Steps marked [{OUTSIDE}] break the design space's cost or density limit: a path may pass "
                          "through them (its steps keep only the element count and bounds); a stored candidate never does")
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
-    for k in getattr(outcome, "known", [])[:10]:
-        lines.append(f"Known: {k['formula']} is within granularity of measured {k['measured']} (every element less "
-                     f"than a step apart, or within 1 at.%; {k['label']}, {k['distance_at_pct']:.1f} at.% away); "
-                     "not stored")
+    lines += known_lines(getattr(outcome, "known", []))
     ids = ", ".join(map(str, outcome.candidate_ids))
     after_pool = sum(v for k, v in outcome.dropped.items() if k != "did not reach the cutoff")  # not produced
     left = outcome.produced - after_pool - len(outcome.candidate_ids)
     if left > 0:  # every number adds up to what was produced
-        dropped = ", ".join(x for x in (dropped, f"not picked for a batch of {req.batch}: {left}") if x)
+        dropped = ", ".join(x for x in (dropped, _not_picked(outcome, req, left)) if x)
     weight = getattr(outcome, "prior_weight", None)
     if weight is not None and outcome.candidate_ids:
         lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
@@ -184,3 +181,35 @@ def _has_limits(outcome) -> bool:
     """Whether the run's design space limits cost or density (checked on each screened composition)."""
     c = getattr(outcome, "constraints", None)
     return c is not None and (c.max_cost_per_kg is not None or c.max_density is not None)
+
+
+KNOWN_SHOWN = 10  # known alloys named one a line; the rest are counted
+
+
+def known_lines(known: list[dict]) -> list[str]:
+    """One line per known alloy a run left out (the first ``KNOWN_SHOWN``), naming measured alloys within
+    granularity that disagree about the label, and a count of the rest."""
+    lines = []
+    for k in known[:KNOWN_SHOWN]:
+        line = (f"Known: {k['formula']} is within granularity of measured {k['measured']} (the same elements, each "
+                f"less than a step apart or within 1 at.%; {k['label']}, {k['distance_at_pct']:.1f} at.% away)")
+        others = k.get("disagreeing") or []
+        if others:
+            line += "; within it too, and disagreeing: " + ", ".join(
+                f"{o['formula']} ({o['label']}, {o['distance_at_pct']:.1f} at.% away)" for o in others[:2])
+            line += f" and {len(others) - 2} more" if len(others) > 2 else ""
+        lines.append(line + "; not stored")
+    if len(known) > KNOWN_SHOWN:
+        lines.append(f"... and {len(known) - KNOWN_SHOWN} more known alloy(s), not stored")
+    return lines
+
+
+def _not_picked(outcome, req, left: int) -> str:
+    """What the pool left over after the batch: beyond the batch size, or, when the batch came out short,
+    near copies of the picked candidates (a batch is never filled with them)."""
+    if len(outcome.candidate_ids) >= req.batch:
+        return f"not picked for a batch of {req.batch}: {left}"
+    from hea_campaign.campaign.acquisition import distinct_at
+
+    apart = 100 * distinct_at(getattr(outcome.constraints, "granularity", None))
+    return f"near copy of a picked candidate (within {apart:.3g} at.% in every element): {left}"
