@@ -102,6 +102,7 @@ def invert(
     granularity: float = 0.01,
     project: Callable[[np.ndarray], np.ndarray] | None = None,
     caution: Caution | None = None,
+    accept: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> InversionResult:
     """Run the chosen loop from each row of ``start`` (fractions on the model vocabulary).
 
@@ -111,14 +112,17 @@ def invert(
     cautious terms (default: ``Caution()`` without data rows, i.e. only the
     heads' spread is penalised).  ``project`` replaces the rounding of each
     step (e.g. a move into the design space, then rounding): the path and the
-    stopping test then only ever see alloys the lab would make.
+    stopping test then only ever see alloys the lab would make.  ``accept`` (rows -> bool mask; e.g. the
+    design space's check) decides which alloys may end a path: a row above the cutoff that it refuses
+    steps on (a 3-element start above the cutoff in a space of 4 to 6 elements used to stop at step 0
+    and be dropped).
     """
     if mode not in MODES:
         raise ValueError(f"unknown inversion mode '{mode}'; choose one of {', '.join(MODES)}")
     if max_steps is None:
         max_steps = {"paper": 30, "latent-steps": 60, "proximal": 150}[mode]
     x0 = np.atleast_2d(np.asarray(start, dtype=np.float64))
-    args = (mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution, len(x0))
+    args = (mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution, accept, len(x0))
     workers = split_workers("inversion", len(x0)) if mode == "proximal" else 1
     if workers <= 1:
         with work_threads("inversion" if mode == "proximal" else "decoding", rows=len(x0)):
@@ -155,7 +159,7 @@ def _split_invert(model, x0, args, workers: int) -> InversionResult:
 
 
 def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, granularity, project, caution,
-            batch: int):
+            accept, batch: int):
     """The loop on the starts ``x0`` (all of a batch of ``batch`` starts, or a part of it)."""
     n, v = x0.shape
     mask = np.ones((n, v), dtype=bool) if allowed is None else np.broadcast_to(np.asarray(allowed, bool), (n, v)).copy()
@@ -169,9 +173,10 @@ def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, g
     p_round = model.predict_proba(rounded)
     paths: list[list[tuple[np.ndarray, float]]] = [[(rounded[i].copy(), float(p_round[i]))] for i in range(n)]
     steps = np.zeros(n, dtype=int)
-    active = p_round <= cutoff
+    stop = _Stop(cutoff, accept)
+    active = ~stop(rounded, p_round)
     if mode == "proximal":
-        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
+        _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, stop, max_steps, to_lab,
                         caution=caution or Caution(), batch=batch)
         max_steps = 0
     for _ in range(max_steps):
@@ -185,7 +190,7 @@ def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, g
         new = _mask_to(new, mask[idx])
         x[idx] = new
         p[idx] = model.predict_proba(new)
-        _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active)
+        _record_step(model, idx, new, to_lab, stop, rounded, p_round, steps, paths, active)
     z_final, _ = model.encode(rounded, p_round)
     return InversionResult(
         start=x0,
@@ -193,13 +198,26 @@ def _invert(model, x0, mode, cutoff, max_steps, alpha, keep_elements, allowed, g
         p_start=p_start,
         p_final=p_round,
         steps=steps,
-        reached=p_round > cutoff,
+        reached=stop(rounded, p_round),
         z_final=z_final,
         paths=paths,
     )
 
 
-def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths, active) -> None:
+class _Stop:
+    """Where a path ends: above the cutoff, at an alloy ``accept`` takes (every alloy without one)."""
+
+    def __init__(self, cutoff: float, accept: Callable[[np.ndarray], np.ndarray] | None):
+        self.cutoff, self.accept = cutoff, accept
+
+    def __call__(self, rounded: np.ndarray, p: np.ndarray) -> np.ndarray:
+        done = p > self.cutoff
+        if self.accept is not None and done.any():
+            done[done] = np.asarray(self.accept(rounded[done]), bool)
+        return done
+
+
+def _record_step(model, idx, new, to_lab, stop: _Stop, rounded, p_round, steps, paths, active) -> None:
     """Round the rows ``idx`` just moved to, score them, extend their paths, stop those that passed.
 
     Only rows whose rounded alloy changed are scored again: a small step often rounds to
@@ -213,10 +231,10 @@ def _record_step(model, idx, new, to_lab, cutoff, rounded, p_round, steps, paths
     steps[idx] += 1
     for j, i in enumerate(idx):
         paths[i].append((r[j], float(pr[j])))
-    active[idx] = pr <= cutoff
+    active[idx] = ~stop(r, pr)
 
 
-def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cutoff, max_steps, to_lab,
+def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, stop, max_steps, to_lab,
                     penalty: float = PROXIMAL_PENALTY, lr: float = PROXIMAL_LR, caution: Caution = Caution(),
                     batch: int | None = None) -> None:
     """The proximal loop, updating the caller's arrays in place (rows stop once they pass); ``batch``:
@@ -256,7 +274,7 @@ def _gradient_steps(model, x0, mask, active, rounded, p_round, steps, paths, cut
                 theta.masked_fill_(~allowed, -1e9)
                 x_new = torch.softmax(theta, -1).numpy()
             idx = np.flatnonzero(active)
-            _record_step(model, idx, x_new[idx], to_lab, cutoff, rounded, p_round, steps, paths, active)
+            _record_step(model, idx, x_new[idx], to_lab, stop, rounded, p_round, steps, paths, active)
     finally:
         model.train(was)
 

@@ -24,7 +24,7 @@ from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 
 from .acquisition import STRATEGIES, acquisition, distinct_at, pick_batch
 from .chemistry import FormulaError, parse_formula
-from .constraints import Constraints, project, satisfies
+from .constraints import Constraints, project, satisfies, violations
 from .design_space import load_design_space, load_prices, space_for_run
 from .economics import DENSITY_NOTE, cost_per_kg, density, price_table
 from .errors import CampaignError
@@ -270,15 +270,16 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
         with store.read() as session:  # labelled alloys only, as plain columns, in id order
             labelled = q.labelled_compositions(session, store.campaign_id)
         index = {e: i for i, e in enumerate(vocabulary)}
-        usable = set(index)
-        if req.keep_elements and req.constraints is not None:  # kept elements must be ones the space allows
+        usable, fewest = set(index), 1
+        if req.keep_elements and req.constraints is not None:  # kept elements must be ones the space allows,
             usable = {e for e, ok in zip(vocabulary, req.constraints.allowed_mask(vocabulary), strict=True) if ok}
+            fewest = req.constraints.min_elements  # and enough of them: the loop never adds one
         multi = [(f, comp) for f, comp, single, conflict in labelled
-                 if not single and not conflict and all(el in usable for el in comp)]
+                 if not single and not conflict and all(el in usable for el in comp) and len(comp) >= fewest]
         if not multi and req.keep_elements:
             raise CampaignError("--keep-elements keeps every element of the start alloys, and no multi-phase alloy "
-                                "of the store has only elements the design space allows; nothing was proposed: "
-                                "drop --keep-elements, or allow more elements")
+                                f"of the store has at least {fewest} elements, all of them ones the design space "
+                                "allows; nothing was proposed: drop --keep-elements, or allow more elements")
         rng = np.random.default_rng(req.seed)
         for i in rng.permutation(len(multi))[: req.from_multi_phase]:
             x = np.zeros(len(vocabulary))
@@ -291,9 +292,11 @@ def _start_rows(store: CampaignStore, req: ProposalRequest, vocabulary) -> tuple
     return np.array(rows), names
 
 
-def _refuse_kept_outside(X0: np.ndarray, names: list[str], allowed: np.ndarray, vocabulary) -> None:
+def _refuse_kept_outside(X0: np.ndarray, names: list[str], space: Constraints, vocabulary) -> None:
     """--keep-elements with a start whose elements the design space bans or leaves out: the loop could
-    only drop them, so the run would quietly propose another system (CoCrFeNi kept, Co banned: CrFeNi)."""
+    only drop them, so the run would quietly propose another system (CoCrFeNi kept, Co banned: CrFeNi);
+    or with fewer elements than the space's minimum, which the loop, never adding one, cannot reach."""
+    allowed = space.allowed_mask(vocabulary)
     clash = [(n, [vocabulary[j] for j in np.flatnonzero((x > 0) & ~allowed)]) for n, x in zip(names, X0, strict=True)]
     clash = [(n, els) for n, els in clash if els]
     if clash:
@@ -301,6 +304,12 @@ def _refuse_kept_outside(X0: np.ndarray, names: list[str], allowed: np.ndarray, 
         raise CampaignError(f"--keep-elements keeps every element of the start alloys, but the design space "
                             f"does not allow them ({said}); nothing was proposed: drop --keep-elements, or allow "
                             "those elements (--allowed / --banned, or hea-campaign space set)")
+    few = [(n, int((x > 0).sum())) for n, x in zip(names, X0, strict=True) if (x > 0).sum() < space.min_elements]
+    if few:
+        said = "; ".join(f"{n} has {k}" for n, k in few[:5]) + ("; ..." if len(few) > 5 else "")
+        raise CampaignError(f"--keep-elements never adds an element, and the design space asks for at least "
+                            f"{space.min_elements} ({said}); nothing was proposed: drop --keep-elements, or lower "
+                            "the minimum (--min-elements, or hea-campaign space set --elements)")
 
 
 def _prior_weight(strategy: str, n_labels: int) -> float | None:
@@ -316,14 +325,18 @@ def _labels_learnt(version, y_ref) -> int:
 
 
 def _path_record(path, vocabulary, space: Constraints | None = None, prices=None) -> list[dict]:
-    """Each step's formula and p; a step that breaks the space's cost or density limit says so ("outside"):
-    steps are moved into the element count and bounds, but cost and density are only checked on the
-    candidates a run stores, so a path may pass through alloys beyond those limits."""
+    """Each step's formula and p; a step outside the design space says why ("outside"): steps are moved
+    into the element count and bounds where they can be (a start with too few elements cannot: no element
+    is invented), but cost and density are only checked on the candidates a run stores, so a path may
+    pass through alloys beyond those limits."""
     steps = [{"step": k, "formula": formula_of(x, vocabulary), "p": round(p, 4)} for k, (x, p) in enumerate(path)]
-    if not path or space is None or (space.max_cost_per_kg is None and space.max_density is None):
+    if not path or space is None:
         return steps
     X = np.array([x for x, _ in path])
     breaks: list[list[str]] = [[] for _ in steps]
+    shape = replace(space, max_cost_per_kg=None, max_density=None)
+    for k in np.flatnonzero(~satisfies(X, shape, vocabulary)):
+        breaks[k] += violations(X[k], shape, vocabulary, short=True)
     if space.max_cost_per_kg is not None:
         for k, c in enumerate(cost_per_kg(X, vocabulary, prices or price_table())):
             if not c <= space.max_cost_per_kg + 1e-9:  # no price (nan) counts as over, as in satisfies
@@ -348,11 +361,11 @@ def _generate(store, req: ProposalRequest, model, progress, should_stop, prices=
     if req.mode == "invert":
         X0, names = _start_rows(store, req, vocab)
         if req.keep_elements:
-            _refuse_kept_outside(X0, names, allowed, vocab)
+            _refuse_kept_outside(X0, names, space, vocab)
         caution = None if ref is None else Caution(data_rows=ref.X_train, data_radius=ref.novelty_threshold)
         res = invert(model, X0, mode=req.inversion, cutoff=req.cutoff, max_steps=req.max_steps,
                      keep_elements=req.keep_elements, allowed=allowed, granularity=g, project=to_space,
-                     caution=caution)
+                     caution=caution, accept=lambda X: satisfies(X, space, vocab, prices))
         paths = {n: _path_record(p, vocab, space, prices) for n, p in zip(names, res.paths, strict=True)}
         ok = res.reached
         return Pool(

@@ -3,6 +3,8 @@ space leaves out are named; the limit counts the compositions inside the design 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import func, select
 
@@ -11,7 +13,7 @@ from hea_campaign.campaign.constraints import HEA_DEFAULTS
 from hea_campaign.campaign.design_space import update_design_space
 from hea_campaign.campaign.errors import CampaignError
 from hea_campaign.campaign.proposals import ProposalRequest, plan_screening, propose, screening_plan
-from hea_campaign.db.tables import Alloy, ProposalRun
+from hea_campaign.db.tables import Alloy, Candidate, ProposalRun
 from hea_campaign.model.vocabulary import DEFAULT_VOCABULARY as V
 from hea_campaign.tui.cli import main
 from hea_campaign.tui.present.design_report import proposal_summary
@@ -135,8 +137,28 @@ def test_path_steps_beyond_the_cost_or_density_limit_are_marked(trained_store):
             assert (rho > 9 + 1e-9) == any(o.startswith("density") for o in step.get("outside", []))
     lines = proposal_summary(ProposalRequest(mode="invert", cutoff=0.6, inversion="proximal"), outcome)
     assert any("[outside the limits: " in line for line in lines)
-    assert any(line.startswith("Steps marked [outside the limits] break the design space's cost or density limit")
-               for line in lines)
+    assert any(line.startswith("Steps marked [outside the limits] leave the design space") for line in lines)
+
+
+def test_a_start_with_too_few_elements_steps_on_into_the_design_space(trained_store):
+    """CrFeNi above the cutoff ended its path at step 0 with 3 elements (the space asks for 4 to 6), was told
+    "reached the cutoff", then dropped as outside the design space. A path now ends only inside it; with
+    --keep-elements, which never adds an element, such a start is refused up front."""
+    update_design_space(trained_store, **{f: getattr(HEA_DEFAULTS, f) for f in (
+        "min_elements", "max_elements", "element_min", "element_max")})
+    req = ProposalRequest(mode="invert", starts=["CrFeNi"], inversion="proximal", cutoff=0.05, batch=1)
+    outcome = propose(trained_store, req)
+    path = outcome.paths["CrFeNi"]
+    assert path[0]["outside"] == ["3 elements < 4"], path[0]
+    assert len(path) > 1 and not path[-1].get("outside"), path[-1]
+    assert outcome.dropped["outside the design space"] == 0 and len(outcome.candidate_ids) == 1
+    with trained_store.read() as s:
+        alloy = s.get(Alloy, s.get(Candidate, outcome.candidate_ids[0]).alloy_id)
+    assert 4 <= len(alloy.composition) <= 6
+    lines = proposal_summary(req, outcome)
+    assert any(line.startswith("Path from CrFeNi (proximal loop, reached the cutoff") for line in lines), lines
+    with pytest.raises(CampaignError, match=r"never adds an element.*at least 4 \(CrFeNi has 3\)"):
+        propose(trained_store, replace(req, keep_elements=True))
 
 
 def test_the_warning_counts_the_elements_really_screened():

@@ -109,6 +109,11 @@ def test_a_proposal_summary_writes_every_step_canonically_with_at_percent():
     screened = proposal_summary(SimpleNamespace(**{**vars(req3), "mode": "screen", "batch": 20}), more)
     assert "Screened the space; the best 1000 by score go on to the checks below" in screened[-2]
     assert not any(line.startswith("Screened") for line in proposal_summary(req3, more))
+    # a batch that came out short: what is left are near copies of the picks, never used to fill it
+    coarse = SimpleNamespace(**{**vars(more), "constraints": SimpleNamespace(granularity=0.05)})
+    assert screened[-1].endswith("near copy of a picked candidate (within 2 at.% in every element): 14")
+    assert proposal_summary(SimpleNamespace(**{**vars(req3), "batch": 20}), coarse)[-1].endswith(
+        "near copy of a picked candidate (within 5 at.% in every element): 14")
 
 
 def test_ordinals_read_as_english():

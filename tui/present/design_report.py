@@ -73,15 +73,16 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if req.mode == "invert" and len(outcome.paths) <= max_paths:
         for start, path in outcome.paths.items():
             end = path[-1]
-            verdict = "reached" if end["p"] > req.cutoff else "did NOT reach"
+            verdict = ("did NOT reach" if not end["p"] > req.cutoff
+                       else "reached, outside the design space," if end.get("outside") else "reached")
             lines.append(f"Path from {start} ({req.inversion} loop, {verdict} the cutoff {req.cutoff}):")
             if path and _canonical(start) != path[0]["formula"]:
                 lines.append(f"  (step 0 is {start} moved into the design space; the change is counted from "
                              f"{start} as it is: at.% {at_percent(_canonical(start))})")
             lines += path_lines(path)  # canonical formula and at.% on every step, as in the detail
         if any(step.get("outside") for path in outcome.paths.values() for step in path):
-            lines.append(f"Steps marked [{OUTSIDE}] break the design space's cost or density limit: a path may pass "
-                         "through them (its steps keep only the element count and bounds); a stored candidate never does")
+            lines.append(f"Steps marked [{OUTSIDE}] leave the design space (as the mark says): a path may pass "
+                         "through them, and only ends at a step inside it; a stored candidate never is outside")
     dropped = ", ".join(f"{k}: {v}" for k, v in outcome.dropped.items() if v)
     lines += known_lines(getattr(outcome, "known", []))
     ids = ", ".join(map(str, outcome.candidate_ids))
@@ -211,5 +212,5 @@ def _not_picked(outcome, req, left: int) -> str:
         return f"not picked for a batch of {req.batch}: {left}"
     from hea_campaign.campaign.acquisition import distinct_at
 
-    apart = 100 * distinct_at(getattr(outcome.constraints, "granularity", None))
+    apart = 100 * distinct_at(getattr(getattr(outcome, "constraints", None), "granularity", None))
     return f"near copy of a picked candidate (within {apart:.3g} at.% in every element): {left}"

@@ -11,7 +11,7 @@ def at_percent(formula: str) -> str:
     return " ".join(f"{e} {p:.1f}" for e, p in comp.atomic_percent().items())
 
 
-OUTSIDE = "outside the limits"  # the mark of a path step beyond the design space's cost or density limit
+OUTSIDE = "outside the limits"  # the mark of a path step outside the design space (its reasons follow)
 
 
 def path_lines(path: list[dict], split: bool = False) -> list[str]:
