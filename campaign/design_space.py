@@ -162,6 +162,7 @@ class SpaceChange:
     space_written: bool = False
     no_list_to_clear: bool = False  # asked to remove a lab list the campaign did not have
     prices_unused: list[str] = field(default_factory=list)  # listed elements no proposal can contain (Np for Nb?)
+    prices_dropped: list[str] = field(default_factory=list)  # priced by the list replaced, not by the new one
 
 
 def change_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, prices_file=None,
@@ -183,6 +184,7 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
         row = _campaign(session, store)
         settings = dict(row.settings or {})
         had_list = PRICES_KEY in settings
+        before = set((settings.get(PRICES_KEY) or {}).get("usd_per_kg", {}))
         if new_list is not None:
             settings[PRICES_KEY] = new_list
         elif clear_prices:
@@ -207,8 +209,9 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
                     campaign_id=row.id, payload={"old": old, "new": settings[SETTINGS_KEY]})
     vocab = vocabulary or DEFAULT_VOCABULARY
     unused = [] if new_list is None else [e for e in new_list["usd_per_kg"] if e not in vocab]
+    dropped = [] if new_list is None else sorted(before - set(new_list["usd_per_kg"]))
     return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list,
-                       writes_space, clear_prices and not had_list, unused)
+                       writes_space, clear_prices and not had_list, unused, dropped)
 
 
 def _changed(base: Constraints, changes: Mapping) -> Constraints:

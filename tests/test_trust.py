@@ -710,3 +710,9 @@ def test_a_price_for_an_element_no_proposal_can_contain_is_named(store, tmp_path
     line = design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
     assert "Note" not in line
     assert line.startswith("Imported 1 price from prices.csv; it overrides pymatgen's table.")  # not '1 prices'
+    # a second list replaces the first whole: the elements only the first priced are named, not silently lost
+    assert "It replaces the lab price list set before: Fe, Np are no longer on it" in line
+    assert load_prices(store).price("Fe") == pymatgen_prices().price("Fe")
+    prices.write_text("element,usd_per_kg\nNb,31\n")
+    line = design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
+    assert "replaces" not in line  # nothing dropped: nothing to say

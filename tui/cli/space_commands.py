@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         no_max_cost: Annotated[bool, typer.Option("--no-max-cost", help="Remove the cost limit.")] = False,
         max_density: Annotated[Optional[float], typer.Option(metavar="G/CM3", help="Maximum density, g/cm3 (rule-of-mixtures estimate).")] = None,
         no_max_density: Annotated[bool, typer.Option("--no-max-density", help="Remove the density limit.")] = False,
-        prices: Annotated[Optional[str], typer.Option(metavar="CSV", help="A lab price list CSV (columns element, usd_per_kg) that overrides pymatgen's 2013 prices.")] = None,
+        prices: Annotated[Optional[str], typer.Option(metavar="CSV", help="A lab price list CSV (columns element, usd_per_kg) that overrides pymatgen's 2013 prices. It replaces any list set before; elements it leaves out keep pymatgen's price.")] = None,
         no_prices: Annotated[bool, typer.Option("--no-prices", help="Remove the lab price list: pymatgen's prices apply again.")] = False,
         reset: Annotated[bool, typer.Option("--reset", help="Start from the defaults (4-6 elements, 5-35 at.%, 1 at.%); a lab price list stays.")] = False,
         by: ByOption = None,

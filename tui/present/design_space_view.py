@@ -128,6 +128,7 @@ def design_space_change_line(done, prices_file=None) -> str:
         said.append(f"Imported {counted(n, 'price')}" + (f" from {prices_file}" if prices_file else "")
                     + f"; {'it overrides' if n == 1 else 'they override'} pymatgen's table.")
         said += _unused_prices_note(getattr(done, "prices_unused", []))
+        said += _dropped_prices_note(getattr(done, "prices_dropped", []))
     if done.prices_cleared:
         said.append("Removed the lab price list; pymatgen's prices apply again.")
     if done.no_list_to_clear:
@@ -146,6 +147,16 @@ def _unused_prices_note(unused) -> list[str]:
     return [f"Note: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} in no alloy the model can propose "
             f"(not in its element vocabulary), so {'its price is' if len(unused) == 1 else 'their prices are'} "
             f"never used: check for a mistyped symbol."]
+
+
+def _dropped_prices_note(dropped) -> list[str]:
+    """A new list replaces the old one whole: elements only the old one priced fall back to pymatgen's table."""
+    if not dropped:
+        return []
+    shown = ", ".join(dropped[:12]) + (f" and {len(dropped) - 12} more" if len(dropped) > 12 else "")
+    return [f"It replaces the lab price list set before: {shown} {'is' if len(dropped) == 1 else 'are'} no longer "
+            f"on it, so pymatgen's 2013 {'price applies' if len(dropped) == 1 else 'prices apply'} again (list every "
+            "element the lab prices in one file)."]
 
 
 def _floor_notes(space) -> list[str]:
