@@ -403,6 +403,15 @@ def _cls(p: float) -> str:
     return "single phase" if p >= 0.5 else "multi phase"
 
 
+def _p(p: float) -> str:
+    """p to two decimals, or three where two would read 0.50 and hide the side of 0.5 it is on."""
+    return f"{p:.3f}" if f"{p:.2f}" == "0.50" else f"{p:.2f}"
+
+
+CONFORMAL_HELD = {2: "both classes: single and multi phase are each plausible at that level",
+                  0: "neither class: the set is empty, single and multi phase each too unlikely at that level"}
+
+
 def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = None,
            scorer: Callable[[np.ndarray], np.ndarray] | None = None) -> Assessment:
     """Score, place and flag compositions X (N, V).
@@ -432,10 +441,9 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
     for i in range(len(X)):
         f: list[dict] = []
         if sets.shape[1] and sets[i].sum() != 1:
-            held = "both classes" if sets[i].sum() == 2 else "neither class"
             f.append({"flag": "uncertain",
-                      "reason": f"the {level} conformal prediction set holds {held} "
-                      f"(p {p[i]:.2f}, independent p {p2[i]:.2f})"})
+                      "reason": f"the {level} conformal prediction set holds {CONFORMAL_HELD[int(sets[i].sum())]} "
+                      f"(p {_p(p[i])}, independent p {_p(p2[i])})"})
         if nn_d[i] > ref.novelty_threshold:
             f.append({"flag": "novel",
                       "reason": f"nearest labelled alloy {nn_formula[i]} is {nn_d[i]:.1f} at.% away, beyond "
@@ -449,7 +457,7 @@ def assess(model, ref: Reference, X: np.ndarray, p_target: np.ndarray | None = N
         if (p2[i] >= 0.5) != (p[i] >= 0.5):
             f.append({"flag": "disputed",
                       "reason": f"independent {second_opinion.DESCRIPTION} says {_cls(p2[i])} "
-                      f"(p {p2[i]:.2f}), the scorer {_cls(p[i])} (p {p[i]:.2f})"})
+                      f"(p {_p(p2[i])}), the scorer {_cls(p[i])} (p {_p(p[i])})"})
         oor = []
         for j, name in enumerate(DESCRIPTOR_NAMES):
             lo, hi = ref.descriptor_min[j], ref.descriptor_max[j]

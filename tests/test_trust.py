@@ -294,7 +294,14 @@ def test_uncertain_is_a_conformal_set_with_both_classes(hand_reference):
                            _rows(["Fe40Ni40Cr10Co10", "Fe30Ni25Cr25Co20", "Fe20Ni25Cr30Co25"] * 10),
                            np.array([1, 1, 0] * 10), key="sure")
     b = assess(HandModel(), sure, _rows(["Fe25Ni26Cr25Co24"]))
-    assert b.conformal_set(0) == [] and "holds neither class" in _flags(b, 0)["uncertain"]
+    assert b.conformal_set(0) == [] and "holds neither class: the set is empty" in _flags(b, 0)["uncertain"]
+
+
+def test_a_p_near_one_half_shows_the_side_it_is_on():
+    """"the scorer single phase (p 0.50)" beside "says multi phase (p 0.50)" read as no dispute at all."""
+    from hea_campaign.campaign.uncertainty import _p
+
+    assert (_p(0.496), _p(0.503), _p(0.5), _p(0.61), _p(0.004)) == ("0.496", "0.503", "0.500", "0.61", "0.00")
 
 
 def test_novel_names_the_nearest_labelled_alloy(hand_reference):

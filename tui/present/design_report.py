@@ -137,7 +137,7 @@ def trust_lines(d) -> list[str]:
         out.append(f"  second opinion: p(single) {so['p_single']:.2f} from an independent {so['model'].replace('_', ' ')}")
     conf = u.get("conformal")
     if conf:
-        held = " and ".join(conf["set"]) or "neither class"
+        held = " and ".join(conf["set"]) or "empty (neither class: single and multi phase each too unlikely)"
         out.append(f"  conformal set at {100 * conf['level']:g} %: {held}")
     nt = u.get("nearest_training_alloy")
     cutoff = getattr(d, "novel_cutoff", None)  # (at.%, percentile): what the novel flag compares nt with
