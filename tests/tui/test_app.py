@@ -770,3 +770,39 @@ async def test_a_lab_results_file_imported_as_alloys_points_to_the_screen_s_own_
         await wait_for(pilot, lambda: "selector" in report())
         said = report()
         assert "choose 'lab results' in the selector left of the file name" in said and "hea-campaign" not in said
+
+
+async def test_refresh_with_the_store_unreachable_is_one_dialog_not_a_crash(seeded_store, monkeypatch):
+    """F5 with the database server down ended the TUI with a traceback whose locals held the password."""
+    from sqlalchemy.exc import OperationalError
+
+    from hea_campaign.tui.app.panes import dashboard
+
+    def down(*_a, **_k):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(dashboard, "campaign_status", down)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: error_shown(app))
+        assert "connection refused" in str(app.screen.query_one("#error-message").render())
+        assert len(app.screen_stack) == 2  # one dialog: the reads after the first failure were not tried
+        assert app.is_running
+
+
+async def test_a_crash_shows_its_traceback_without_local_variables(seeded_store):
+    """Textual's crash report lists every local of every frame: a connection string's password among them."""
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=SIZE):
+        def connect():
+            conninfo = "host=db password=" + "S3cret" + "PW"  # noqa: F841 - a local; its source line shows no secret
+            raise RuntimeError("the server went away")
+
+        try:
+            connect()
+        except RuntimeError:
+            app._fatal_error()
+        text = "".join(seg.text for r in app._exit_renderables for seg in r.segments)
+    assert "the server went away" in text and "S3cretPW" not in text

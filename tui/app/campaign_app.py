@@ -331,6 +331,18 @@ class CampaignApp(App):
         else:
             self.push_screen(ErrorModal("Something went wrong", f"{type(exc).__name__}: {exc}"))
 
+    def _fatal_error(self) -> None:
+        """A failure no handler caught ends the app, as in Textual, with its traceback but without the local
+        variables Textual adds: they hold a database URL's password, or lab data typed in a form."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     def _drop_store_notices(self) -> None:
         """Close the store-file notices on top of the screens: a later one supersedes them (a restore shows
         'moved away' while no file is there, then 'replaced'; the older one left under it was stale)."""
@@ -488,6 +500,11 @@ class CampaignApp(App):
         self.query_one(TabbedContent).query_one("Tabs").focus()
 
     def action_refresh(self) -> None:
+        """Read everything shown again; a store that cannot be read (a server down) is one dialog, and the
+        reads after the first failure are not tried."""
+        self.guard(self._refresh_all)
+
+    def _refresh_all(self) -> None:
         self.query_one(DashboardPane).refresh_status()
         self.query_one(CandidatesPane).reload()
         for pane in self.query(ProposePane):
