@@ -30,13 +30,15 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import make_url as _make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
@@ -51,6 +53,21 @@ STORE_REPLACED_SAYS = "the store file {path} was {what}: nothing was saved; {nex
 _SINCE = " since this program opened it (a restore?)"
 # Key of the PostgreSQL advisory lock write units take (per database: each store has its own).
 PG_WRITE_LOCK_KEY = 0x48454143  # "HEAC"
+
+
+def make_url(url: str) -> URL:
+    """SQLAlchemy's ``make_url``, with what it cannot read refused as an address error: a port that is not
+    a number (or an unclosed IPv6 bracket) raised a bare ValueError, which read as an internal error."""
+    try:
+        return _make_url(url)
+    except ValueError as exc:
+        raise ArgumentError(f"{safe_url(str(url))} ({_why(exc)})") from None
+
+
+def _why(exc: ValueError) -> str:
+    text = str(exc)
+    lead = "invalid literal for int() with base 10: "
+    return f"the port {text[len(lead):]} is not a number" if text.startswith(lead) else text
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -72,12 +89,21 @@ def is_postgresql(engine_or_url: Engine | str) -> bool:
     return url.get_backend_name() == "postgresql"
 
 
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)  # on "?" + the query
+
+
 def safe_url(url: str) -> str:
-    """The URL for showing to people: the password (if any) masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    """The URL for showing to people: the password masked wherever it is written, after the user name (all of
+    it up to the last @ before the query, so an unescaped @ or / in it hides nothing) or as a ``password=``
+    query parameter; a URL that does not parse (a port that is not a number) is masked the same way."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.startswith("sqlite"):  # a file path, never a password
         return url
+    head, q, query = rest.partition("?")
+    at = head.rfind("@")
+    if at >= 0 and ":" in head[:at]:
+        head = head[: head.index(":")] + ":***" + head[at:]
+    return f"{scheme}://{head}{q}{_QUERY_PASSWORD.sub(lambda m: m.group(1) + '***', q + query)[len(q):]}"
 
 
 def lock_wait_ms() -> int:
