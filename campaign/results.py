@@ -97,7 +97,7 @@ MAX_PHASES = 200
 MAX_METHOD = 100
 MAX_OPERATOR = 100
 MAX_NOTES = 2000
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the largest id a store holds: PostgreSQL's integer columns (tui.present.checks.DB_ID_MAX)
 DUPLICATE_WINDOW = timedelta(minutes=10)
 NEAR_CANDIDATE_AT_PCT = 1.0  # a new alloy closer than this (half-L1) to a made candidate is probably that one
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d would take any script's
@@ -310,7 +310,7 @@ def _check_candidate_id(value) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = str(value).strip()
-    # ASCII digits only ('²'.isdigit() is true but int('²') fails), and within SQLite's 64-bit integers
+    # ASCII digits only ('²'.isdigit() is true but int('²') fails), and within the id columns' integers
     if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
         raise CampaignError(f"{text!r} is not a candidate id")
     return int(text)

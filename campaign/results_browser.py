@@ -23,6 +23,7 @@ from hea_campaign.db import store as q
 
 from .chemistry import parse_formula
 from .errors import CampaignError
+from .results import MAX_ID
 from .store import CampaignStore
 
 
@@ -96,7 +97,7 @@ def build_filter(formula: str = "", candidate: str = "", operator: str = "", sin
         f.formula = parse_formula(formula.strip()).formula
     if candidate.strip():
         text = candidate.strip()
-        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
             raise CampaignError(f"{text!r} is not a candidate id")
         f.candidate_id = int(text)
     if operator.strip():

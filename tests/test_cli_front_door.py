@@ -139,8 +139,10 @@ REFUSED = [
     (["--bogus"], "No such option"),
     (["approve", "-1"], "ids start at 1 (got -1)"),
     (["approve", "0"], "between 1 and"),
-    (["approve", str(2**63)], "between 1 and 9223372036854775807"),
+    (["approve", str(2**63)], "between 1 and 2147483647"),
     (["candidate", str(2**63 + 5)], "between 1 and"),
+    (["candidate", "3000000000"], "between 1 and 2147483647"),  # was PostgreSQL's "integer out of range"
+    (["result", "correct", "3000000000", "--single-phase", "yes"], "between 1 and 2147483647"),
     (["result", "add", "CoCrFeNi"], "Missing option '--single-phase'"),
     (["propose", "--screen", "Fe,Ni", "--step", "0"], "--step (at.%) must be in (0, 100]"),
     (["propose", "--screen", "Fe,Ni", "--step", "3"], "must divide 100"),

@@ -72,9 +72,9 @@ def test_parse_quotes_the_formula_as_typed(formula, quoted, capsys):
 
 
 @pytest.mark.parametrize("args, option", [
-    (["candidates", "--offset", HUGE], "--offset must be between 0 and 9223372036854775807"),
-    (["curves", "--version", HUGE], "--version must be between 1 and 9223372036854775807"),
-    (["reliability", "--version", HUGE], "--version must be between 1 and 9223372036854775807"),
+    (["candidates", "--offset", HUGE], "--offset must be between 0 and 2147483647"),
+    (["curves", "--version", HUGE], "--version must be between 1 and 2147483647"),
+    (["reliability", "--version", HUGE], "--version must be between 1 and 2147483647"),
 ])
 def test_huge_whole_numbers_are_refused_naming_the_option(args, option, here, seeded_store, capsys):
     before = snapshot(seeded_store)

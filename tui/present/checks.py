@@ -12,7 +12,7 @@ from pathlib import Path
 
 from hea_campaign.campaign.errors import CampaignError
 
-DB_ID_MAX = 2**63 - 1  # ids are 64-bit signed integers in SQLite and PostgreSQL
+DB_ID_MAX = 2**31 - 1  # the id columns are PostgreSQL's integer (SQLite's hold more, but never get there)
 SEED_MAX = 2**32 - 1  # numpy and torch seeds
 
 
