@@ -352,6 +352,7 @@ def retrain(
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,
                             keep_if_cancelled=keep_if_cancelled, holdout_ids=held, config_overrides=config_overrides,
                             training_set=ts)
-    if activate_new and not trained.result.cancelled:  # an interrupted model is kept, never activated silently
+    stopped = trained.result.cancelled or (should_stop is not None and should_stop())  # a stop after the last
+    if activate_new and not stopped:  # epoch too: an interrupted run is kept, never activated silently
         return trained, activate_unless_worse(store, trained, force=force, by=by, held_ids=held)
     return trained, compare_with_active(store, trained, held)

@@ -280,17 +280,22 @@ def test_ctrl_c_before_any_epoch_says_only_that_nothing_is_saved(seeded_store, t
     assert list_versions(seeded_store) == []
 
 
-def test_ctrl_c_after_the_last_epoch_stops_nothing_and_the_version_is_activated(seeded_store, monkeypatch, capsys):
-    """A Ctrl+C that arrives once every epoch has run stopped nothing: it used to count as an
-    interruption, so `train --activate` left the complete version inactive without saying why."""
+@pytest.mark.parametrize("command", ["train", "retrain"])
+def test_ctrl_c_after_the_last_epoch_keeps_the_complete_version_and_does_not_activate_it(
+        trained_store, monkeypatch, capsys, command):
+    """A Ctrl+C that arrives once every epoch has run (while the scorer is fitted) was read as stopping
+    nothing: `--activate` then activated the new version and exited 0, though the person had asked to stop
+    and the README says an interrupted run is never activated. (Before that, the version was left inactive
+    without a word.) Now it is kept complete, not activated, and the reply says so and how to activate it."""
     import hea_campaign.campaign.model_versions as mv
-    # retraining and simulation bind train_version by name (`from .model_versions import train_version`):
-    # imported before the patch, they keep the real one after this test, whatever imported them first
-    import hea_campaign.campaign.retraining  # noqa: F401
+    import hea_campaign.campaign.retraining as retraining
+    # simulation binds train_version by name (`from .model_versions import train_version`): imported before
+    # the patch, it keeps the real one after this test, whatever imported it first
     import hea_campaign.campaign.simulation  # noqa: F401
-    from hea_campaign.campaign.model_versions import get_version
+    from hea_campaign.campaign.model_versions import get_version, list_versions
 
     real = mv.train_version
+    active = get_version(trained_store).id
 
     def then_ctrl_c(*args, **kwargs):
         out = real(*args, **kwargs)
@@ -298,10 +303,14 @@ def test_ctrl_c_after_the_last_epoch_stops_nothing_and_the_version_is_activated(
         return out
 
     monkeypatch.setattr(mv, "train_version", then_ctrl_c)
-    assert main(["train", "--db", seeded_store.url, "--epochs", "3", "--activate"]) == 0
-    out = capsys.readouterr().out
-    version = get_version(seeded_store)  # the active one
-    assert not version.metrics.get("cancelled") and "Interrupted" not in out and "- active" in out
+    monkeypatch.setattr(retraining, "train_version", then_ctrl_c)
+    code = main([command, "--db", trained_store.url, "--epochs", "3", "--activate", "--force"])
+    out = capsys.readouterr()
+    newest = max(list_versions(trained_store), key=lambda v: v.id)
+    assert code == 130, out
+    assert not newest.metrics.get("cancelled") and get_version(trained_store).id == active
+    assert (f"Interrupted after the last epoch: v{newest.id} is complete and kept, but not activated; "
+            f"activate it with: hea-campaign activate {newest.id}") in out.err
 
 
 @pytest.mark.sqlite_only("a SQLite file locked by another connection")

@@ -66,6 +66,15 @@ def _train_with_ctrl_c(run, what: str):
             signal.signal(signal.SIGINT, previous)
 
 
+def _stopped_after_training(version, activate: bool) -> None:
+    """A Ctrl+C that came after the last epoch (fitting the scorer, comparing): the version is complete and
+    kept, but a stop was asked for, so it was not activated (said only then: an earlier stop says so itself)."""
+    if not version.metrics.get("cancelled"):
+        echo(f"Interrupted after the last epoch: v{version.id} is complete and kept"
+             + (f", but not activated; activate it with: hea-campaign activate {version.id}" if activate else ""),
+             err=True)
+
+
 def _progress_printer():
     last = [0.0]
 
@@ -119,8 +128,7 @@ def register(app: typer.Typer) -> None:
             store, seed=asked.seed, epochs=asked.epochs, activate=False, by=by, progress=progress,
             should_stop=stop, holdout_ids=held, config_overrides=asked.config_overrides, training_set=ts),
             "Training")
-        # a Ctrl+C after the last epoch stopped nothing: only a run that ended early counts as interrupted
-        interrupted = interrupted and bool(out.version.metrics.get("cancelled"))
+        # a Ctrl+C after the last epoch leaves a complete version, but a stop was asked for: never activated
         comparison = (activate_unless_worse(store, out, force=force, by=by, held_ids=held)
                       if activate and not interrupted else None)
         activated = comparison is not None and comparison.activated
@@ -136,6 +144,7 @@ def register(app: typer.Typer) -> None:
             chosen = "chosen on validation" if m.get("scorer_validation") else "default: too few validation rows to choose"
             echo(f"Scorer (p_single for ranking): {m['scorer']} ({chosen})")
         if interrupted:
+            _stopped_after_training(out.version, activate)
             raise SystemExit(INTERRUPTED)  # kept and said above; a script tells a stopped run from a finished one
         _refused(comparison, v.id)
 
@@ -376,7 +385,8 @@ def register_retrain(app: typer.Typer) -> None:
             echo(f"Interrupted: kept the best model so far (epoch {trained.version.metrics.get('best_epoch')}) as "
                  f"version v{comparison.new_id}, marked interrupted; it was not activated.")
         echo(render_comparison(comparison))
-        if interrupted and trained.version.metrics.get("cancelled"):
+        if interrupted:
+            _stopped_after_training(trained.version, activate)
             raise SystemExit(INTERRUPTED)
         _refused(comparison, comparison.new_id)
         if not comparison.activated:
