@@ -415,3 +415,21 @@ def test_ctrl_c_during_retrain_keeps_the_version_and_exits_130(trained_store, mo
     assert "Interrupted: kept the best model so far" in out and "it was not activated" in out
     newest = max(list_versions(trained_store), key=lambda v: v.id)
     assert newest.metrics.get("cancelled") is True and get_version(trained_store).id == active
+
+
+@pytest.mark.skipif(not os.path.isdir("/sys"), reason="needs /sys")
+@pytest.mark.parametrize("args", [["simulate", "--quick", "--out", "/sys/sim.csv"],
+                                  ["evaluate", "--flags", "--seeds", "1", "--reliability-png", "/sys/r.png"]])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_work(args, capsys):
+    """A read-only folder was found out after the whole run, whose table was then lost with the file: it is
+    refused first. (/sys refuses new files even to root, as a read-only mount does.)"""
+    import tempfile
+
+    try:
+        os.close(tempfile.mkstemp(dir="/sys")[0])
+        pytest.skip("/sys takes new files here")
+    except OSError:
+        pass
+    assert main(args) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "cannot write in the folder /sys" in err[0], err

@@ -110,12 +110,12 @@ def register(app: typer.Typer) -> None:
         result = simulate(pool, settings, workdir=keep_stores, progress=progress, scheduler=scheduler)
         end_progress_line()
         rows = summarise(result)
-        write_records(result, out)
-        save_plot(result, png)
-        echo(format_summary(result, rows))
+        echo(format_summary(result, rows))  # printed before the files are written: a failed write loses no figure
         echo("")
         echo(verdict(result, rows))
         for line in default_verdict(result):
             echo(line)
+        write_records(result, out)
+        save_plot(result, png)
         echo(f"per-round CSV: {out}{replaced[out]}; plot: {png}{replaced[png]}")
         echo(f"wall time {result.wall_s:.0f} s on {describe()}")

@@ -114,7 +114,22 @@ def output_file(value, name: str, suffixes: tuple[str, ...] | None = None, *, wh
     if not folder.is_dir():
         problem = "is not a folder" if folder.exists() else "does not exist"
         raise CampaignError(f"{name} {text}: the folder {folder} {problem}")
+    _probe(folder, f"{name} {text}")
     return path
+
+
+def _probe(folder: Path, said: str) -> None:
+    """Write and remove an empty file in ``folder``: a folder that cannot be written (a read-only mount;
+    permissions, which root ignores but a mount does not) is said before the work, not after an hour of it."""
+    import os
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".hea-campaign-probe-")
+    except OSError as exc:
+        raise CampaignError(f"{said}: cannot write in the folder {folder} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def replacing(path) -> str:
