@@ -419,6 +419,24 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 8  # a TUI session touches a few versions; a simulation trains hundreds
 
 
+def _unusable(version: ModelVersion, why) -> CampaignError:
+    return CampaignError(f"model version {version.id}: {why}; restore its files from a backup (the folder beside "
+                         "a backed-up store, e.g. lab.models), or train or activate another version "
+                         "(hea-campaign models; hea-campaign activate ID)")
+
+
+def check_checkpoint(version: ModelVersion) -> None:
+    """The version's checkpoint is on disk and is the file it saved (sha256), read from disk even when the
+    model is cached in this process: what a later command will find."""
+    from hea_campaign.model.checkpoint import sha256_file
+
+    path = Path(version.checkpoint_path or "")
+    if not path.is_file():
+        raise _unusable(version, f"no checkpoint at {path}")
+    if sha256_file(path) != (version.checkpoint_sha256 or "").lower():
+        raise _unusable(version, f"the checkpoint {path} is not the file this version saved (its sha256 differs)")
+
+
 def load_version(version: ModelVersion):
     """(model, reference rows X_lab, y_lab) of a version, verified against its sha256."""
     model, arrays = _load(version)
@@ -443,7 +461,7 @@ def _load(version: ModelVersion):
     try:
         loaded = load_checkpoint(path, expected_sha256=version.checkpoint_sha256)
     except CheckpointError as exc:
-        raise CampaignError(f"model version {version.id}: {exc}") from None
+        raise _unusable(version, exc) from None
     arrays = dict(loaded.arrays)
     if "X_lab" not in arrays:  # a version trained before the rows went into the checkpoint
         legacy = path.with_name(path.stem + ".reference.npz")

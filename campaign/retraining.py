@@ -27,7 +27,8 @@ import numpy as np
 
 from hea_campaign.db import store as q
 
-from .model_versions import TrainedVersion, activate, load_version, located, train_version, version_arrays
+from .model_versions import (TrainedVersion, activate, check_checkpoint, load_version, located, train_version,
+                             version_arrays)
 from .store import CampaignStore
 from .training_set import snapshot
 
@@ -331,6 +332,17 @@ def activate_unless_worse(store: CampaignStore, trained: TrainedVersion, *, forc
     return comparison
 
 
+def _check_active_checkpoint(store: CampaignStore) -> None:
+    """The comparison loads the active version after the training: a missing or damaged checkpoint was
+    found then, and said as an error over a new version already saved. It is now found first."""
+    with store.read() as session:
+        active = q.active_model(session, store.campaign_id)
+        if active is not None:
+            session.expunge(active)
+    if active is not None:
+        check_checkpoint(located(store, active))
+
+
 def retrain(
     store: CampaignStore,
     *,
@@ -347,6 +359,7 @@ def retrain(
     """Train a new version on the current labels (less the comparison tenth), compare it with
     the active one on rows neither used, maybe activate (not if it is worse on those rows, unless
     ``force``: see ``Comparison.refused``)."""
+    _check_active_checkpoint(store)
     ts = snapshot(store)  # one reading of the labels for both the kept-out rows and the training
     held = comparison_ids(ts.lab_ids, ts.X_lab)
     trained = train_version(store, seed=seed, epochs=epochs, by=by, progress=progress, should_stop=should_stop,

@@ -186,7 +186,8 @@ def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None)
         raise CheckpointError(f"no checkpoint at {path}")
     digest = sha256_file(path)
     if expected_sha256 is not None and digest != expected_sha256.lower():
-        raise CheckpointError(f"checkpoint {path} has sha256 {digest}, expected {expected_sha256}")
+        raise CheckpointError(f"checkpoint {path} is not the file this version saved (sha256 {digest[:12]}..., "
+                              f"expected {expected_sha256[:12]}...)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # protocol notices on foreign files

@@ -8,6 +8,7 @@ version saw (retraining.compare_with_active), the one rule in
 from __future__ import annotations
 
 import dataclasses
+import os
 import stat
 
 import pytest
@@ -308,3 +309,21 @@ def test_a_full_disk_while_the_trees_are_written_fails_the_training(trained_stor
     with pytest.raises(CampaignError, match=r"could not write the scorer's trees .*\.trees\.npz: the disk holding"):
         train_version(trained_store, seed=5, epochs=1)
     assert set(folder.iterdir()) == before
+
+
+def test_retrain_finds_a_missing_active_checkpoint_before_it_trains(trained_store, tmp_path):
+    """With the active version's checkpoint gone, retrain trained and saved a new version, then ended in an
+    error about the old one: a scientist reruns it and gets a second. It now refuses first, saving nothing,
+    and says what to do."""
+    from hea_campaign.campaign.model_versions import list_versions
+
+    active = get_version(trained_store)
+    path = tmp_path / "moved-away.pt"
+    os.replace(active.checkpoint_path, path)
+    before = len(list_versions(trained_store))
+    try:
+        with pytest.raises(CampaignError, match=r"model version \d+: .*restore its files from a backup"):
+            retrain(trained_store, epochs=2, activate_new=True)
+        assert len(list_versions(trained_store)) == before
+    finally:
+        os.replace(path, active.checkpoint_path)
