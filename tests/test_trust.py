@@ -212,6 +212,8 @@ def test_a_known_alloy_names_the_measured_alloys_within_granularity_that_disagre
     many = known_lines([{"formula": f"A{i}", "measured": "B", "label": "multi phase", "distance_at_pct": 1.0}
                         for i in range(42)])
     assert len(many) == 11 and many[-1] == "... and 32 more known alloy(s), not stored"
+    same = {"formula": "A", "measured": "B", "label": "multi phase", "distance_at_pct": 1.0}
+    assert len(known_lines([same, dict(same), dict(same)])) == 1  # reached from three starts: said once
 
 
 # --------------------------------------------------------------------------- flags on hand-made cases

@@ -190,6 +190,10 @@ KNOWN_SHOWN = 10  # known alloys named one a line; the rest are counted
 def known_lines(known: list[dict]) -> list[str]:
     """One line per known alloy a run left out (the first ``KNOWN_SHOWN``), naming measured alloys within
     granularity that disagree about the label, and a count of the rest."""
+    seen: dict[str, dict] = {}  # several starts can reach one known alloy: one line for it
+    for k in known:
+        seen.setdefault(k["formula"], k)
+    known = list(seen.values())
     lines = []
     for k in known[:KNOWN_SHOWN]:
         line = (f"Known: {k['formula']} is within granularity of measured {k['measured']} (the same elements, each "
