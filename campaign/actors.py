@@ -61,7 +61,26 @@ def plain_text(text: str, what: str, kind: str = "plain text", *, contains: str 
         how = "without tabs or escape characters (new lines are fine)" if lines else \
             "on one line, without newlines, tabs or escape characters"
         raise CampaignError(f"{what} {contains} a control character ({_shown(bad.group())}): give {kind} {how}")
+    hidden = None if text.isascii() else next((ch for ch in text if _unseen(ch)), None)
+    if hidden is not None:
+        raise CampaignError(f"{what} {contains} an invisible character ({_shown(hidden)}): give {kind} without it")
     return text
+
+
+_BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")  # a grapheme joiner, fillers
+
+
+def _unseen(ch: str) -> bool:
+    """A character that shows as nothing, so that two names that look the same differ (a soft hyphen in
+    "a\u00adb" reads "ab"): every format character (Unicode category Cf) but the zero-width (non-)joiners,
+    which Persian and Indic names need; the fillers and the grapheme joiner; noncharacters."""
+    import unicodedata
+
+    if ch in "\u200c\u200d":
+        return False
+    code = ord(ch)
+    return (unicodedata.category(ch) == "Cf" or ch in _BLANK_LOOKING or 0xFDD0 <= code <= 0xFDEF
+            or code & 0xFFFE == 0xFFFE)
 
 
 def given_actor(value: str | None, option: str = "--by") -> str | None:
@@ -98,9 +117,10 @@ def current_user() -> str:
 
 def clean_user_name(raw: object) -> str:
     """An OS user name made recordable: control characters dropped, stripped, cut to ``ACTOR_MAX``."""
-    name = _CONTROL.sub("", str(raw or "")).strip()[:ACTOR_MAX].strip()
+    name = "".join(ch for ch in _CONTROL.sub("", str(raw or "")) if not _unseen(ch)).strip()[:ACTOR_MAX].strip()
     return name or UNKNOWN
 
 
 def _shown(ch: str) -> str:
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -131,3 +131,16 @@ def test_a_new_campaign_name_follows_the_rule_too(tmp_path):
     with store.read() as s:
         assert s.exec(select(Campaign.name)).all() == ["default"]
     store.close()
+
+
+@pytest.mark.parametrize("ch", ["\u00ad", "\u034f", "\u115f", "\u3164", "\uffa0", "\u180e", "\u2061",
+                                "\U000e0041", "\U0001d173", "\uffff"])
+def test_a_name_that_would_look_like_another_is_refused(ch):
+    """'a<soft hyphen>b' was recorded and shown as 'ab', another person's name: every character that shows
+    as nothing is refused in a name, while the joiners Persian and Indic names need are kept."""
+    from hea_campaign.campaign.actors import actor_name, clean_user_name
+
+    with pytest.raises(CampaignError, match="an invisible character"):
+        actor_name(f"a{ch}b")
+    assert clean_user_name(f"a{ch}b") == "ab"
+    assert actor_name("\u0645\u06cc\u200c\u0634\u0648\u062f") == "\u0645\u06cc\u200c\u0634\u0648\u062f"
