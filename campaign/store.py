@@ -46,8 +46,14 @@ def _closest(name: str, names: list[str]) -> str:
 
 
 def same_campaign_name(a: str, b: str) -> bool:
-    """Two campaign names people would read as one: equal ignoring case and surrounding spaces."""
-    return a.strip().casefold() == b.strip().casefold()
+    """Two campaign names people would read as one: equal ignoring case, surrounding spaces and how Unicode
+    writes the same letter ('e' with a combining accent is 'é')."""
+    import unicodedata
+
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name.strip()).casefold())
+
+    return key(a) == key(b)
 
 
 def _refuse_a_twin(name: str, names: list[str], where: str) -> None:
@@ -55,8 +61,8 @@ def _refuse_a_twin(name: str, names: list[str], where: str) -> None:
     split the results between two campaigns: refuse, naming the existing one."""
     twin = next((n for n in sorted(names) if same_campaign_name(n, name)), None)
     if twin is not None:
-        raise CampaignError(f"a campaign named '{twin}' already exists in {where} (names differ only in case or "
-                            f"spaces); open it with --campaign '{twin}' instead of creating '{name}'")
+        raise CampaignError(f"a campaign named '{twin}' already exists in {where} (names differ only in case, "
+                            f"spaces or how Unicode writes a letter); open it with --campaign '{twin}' instead of creating '{name}'")
 
 
 def _closest_files(path) -> str:

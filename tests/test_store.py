@@ -147,18 +147,21 @@ def test_foreign_database_is_not_mistaken_for_a_store(store_url):
 # ------------------------------------------------------------------ one campaign per name, whatever its case
 
 
-@pytest.mark.parametrize("name", ["Default", "DEFAULT", "  default", "default \t"])
-def test_a_campaign_differing_only_in_case_or_spaces_is_not_created(store_url, name):
+@pytest.mark.parametrize(("existing", "name"), [("default", "Default"), ("default", "DEFAULT"),
+                                              ("default", "  default"), ("default", "default \t"),
+                                              ("caf\u00e9", "cafe\u0301"),  # é written two ways: one name
+                                              ("\ufb01le", "FILE")])
+def test_a_campaign_differing_only_in_case_or_spaces_is_not_created(store_url, existing, name):
     from hea_campaign.campaign.errors import CampaignError
     from hea_campaign.campaign.store import CampaignStore
 
-    first = CampaignStore.open(store_url, campaign="default", actor="tester", create=True)
+    first = CampaignStore.open(store_url, campaign=existing, actor="tester", create=True)
     try:
-        with pytest.raises(CampaignError, match=r"campaign named 'default' already exists.*--campaign 'default'"):
+        with pytest.raises(CampaignError, match=rf"campaign named '{existing}' already exists.*--campaign '{existing}'"):
             CampaignStore.open(store_url, campaign=name, actor="tester", create=True)
         with unit_of_work(first.engine, write=False) as session:
-            assert session.exec(select(Campaign.name)).all() == ["default"]
-        again = CampaignStore.open(store_url, campaign="default", create=True)  # the existing one still opens
+            assert session.exec(select(Campaign.name)).all() == [existing]
+        again = CampaignStore.open(store_url, campaign=existing, create=True)  # the existing one still opens
         assert again.campaign_id == first.campaign_id
         again.close()
     finally:
