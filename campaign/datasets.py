@@ -155,6 +155,20 @@ def phase_to_label(phases: str | None) -> bool | None:
     return None
 
 
+def _unprintable(row: RawRow) -> str | None:
+    """Why a phases or method cell cannot be kept (an escape sequence, an invisible character: the rule
+    `result add` applies to the same fields), or None."""
+    from .actors import plain_text
+    from .errors import CampaignError
+
+    for what, text in (("the phases cell", row.phases), ("the method cell", row.method)):
+        try:
+            plain_text(text or "", what, "phases as text")
+        except CampaignError as exc:
+            return str(exc)
+    return None
+
+
 def _find(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str | None:
     if wanted is not None:
         if wanted not in columns:
@@ -343,6 +357,7 @@ def _data_rows(path: Path, start: int, index: dict, f_col, l_col, p_col, method_
                 row.error = (f"the phases cell {row.phases!r} is a single-phase label, not a phase list: "
                              "name that column with --label-column")
             row.method = cell(method_col) if method_col else None
+            row.error = row.error or _unprintable(row)
             try:
                 label = parse_label(cell(l_col)) if l_col else None
             except ValueError as exc:

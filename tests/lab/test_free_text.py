@@ -144,3 +144,21 @@ def test_a_name_that_would_look_like_another_is_refused(ch):
         actor_name(f"a{ch}b")
     assert clean_user_name(f"a{ch}b") == "ab"
     assert actor_name("\u0645\u06cc\u200c\u0634\u0648\u062f") == "\u0645\u06cc\u200c\u0634\u0648\u062f"
+
+
+def test_a_dataset_csv_refuses_phases_or_a_method_with_a_control_character(store, tmp_path):
+    """A dataset's phases cell with an escape sequence was stored and shown by `history` as 'FCC\\x1b[31m',
+    while `result add --phases` refused the same text."""
+    from hea_campaign.campaign.datasets import DatasetError
+    from hea_campaign.campaign.importing import import_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text('formula,phase\nFeCoNiCrIr,"FCC\x1b[31m"\nFeCoNiCrOs,FCC\u00ad\nFeCoNiCr,[b]FCC[/b]\n',
+                    encoding="utf-8")
+    before = counts(store)
+    with pytest.raises((DatasetError, CampaignError)) as err:
+        import_csv(store, path)
+    msg = str(err.value)
+    assert "line 2: the phases cell contains a control character (\\x1b)" in msg
+    assert "line 3: the phases cell contains an invisible character (\\xad)" in msg and "line 4" not in msg
+    assert counts(store) == before
