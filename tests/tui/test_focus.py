@@ -92,3 +92,20 @@ async def test_back_from_an_import_letter_keys_switch_tabs_again(fixed_store, tm
         await pilot.press("c")  # a tab key, not a "c" typed into the import field
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "candidates"
+
+
+async def test_tab_after_d_on_a_store_with_alloys_goes_to_the_import_field(seeded_store):
+    """c then d then Tab highlighted the tab bar, where a typed q quits and half-typed text was lost."""
+    from textual.widgets import Input
+
+    app = CampaignApp(seeded_store, actor="ui-user")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("c")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "status")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: isinstance(app.focused, Input))
+        assert app.focused.id == "import-source"
+        await pilot.press("x", "q")
+        await pilot.pause()
+        assert app.is_running and app.focused.value == "xq"

@@ -476,7 +476,12 @@ class CampaignApp(App):
         self.query_one(ResultsPane).start_correction(row)
 
     def action_focus_next(self) -> None:
-        """Tab with nothing focused goes to the open tab's first control, not to the tab bar."""
+        """Tab with nothing focused goes to the open tab's first control, not to the tab bar; so does Tab from
+        the dashboard's status text (key d puts the focus there, after the last control: Tab went on to the
+        tab bar, where a typed q quits)."""
+        if self.focused is not None and self.focused.id == "status" and len(self.screen_stack) == 1:
+            self.query_one("#import-source").focus()
+            return
         if not self._focus_in_open_tab(first=True):
             super().action_focus_next()
 
