@@ -25,11 +25,13 @@ import numpy as np
 
 
 def enhancement(found: np.ndarray, found_random: np.ndarray) -> np.ndarray:
-    """EF at each point of two curves sampled at the same experiment counts."""
+    """EF at each point of two curves sampled at the same experiment counts: infinite where random found
+    none and the strategy some (a repeat it won outright, not one to leave out of the median), undefined
+    (nan) only where neither found any."""
     s = np.asarray(found, dtype=float)
     r = np.asarray(found_random, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(r > 0, s / np.where(r > 0, r, 1.0), np.nan)
+        return np.where(r > 0, s / np.where(r > 0, r, 1.0), np.where(s > 0, np.inf, np.nan))
 
 
 def experiments_to_reach(experiments: np.ndarray, found: np.ndarray, count: float) -> float:

@@ -34,10 +34,20 @@ def pool():
 # --- metrics -------------------------------------------------------------------------
 
 
-def test_enhancement_is_the_ratio_at_equal_experiments_and_undefined_while_random_has_none():
+def test_enhancement_is_the_ratio_at_equal_experiments_and_undefined_while_neither_found_any():
+    """3 found against random's 0 was nan and left out of the median: of repeats 3/0, 2/1, 3/1 the EF read
+    2.50 over two repeats under a header saying three. It is infinite, and the table says when a repeat is
+    left out."""
+    from hea_campaign.campaign.simulation_metrics import Spread
+    from hea_campaign.tui.present.simulation_text import _of
+
     ef = enhancement(np.array([0, 3, 6, 8]), np.array([0, 0, 2, 4]))
-    assert math.isnan(ef[0]) and math.isnan(ef[1])
+    assert math.isnan(ef[0]) and ef[1] == math.inf
     assert ef[2:].tolist() == [3.0, 2.0]
+    spread = Spread.of(enhancement(np.array([3, 2, 3]), np.array([0, 1, 1])))
+    assert spread.n == 3 and spread.median == 3.0 and spread.format(2) == "3.00 [2.00, inf]"
+    some = Spread.of(enhancement(np.array([0, 2, 3]), np.array([0, 1, 1])))
+    assert some.n == 2 and _of(some, 3) == " (2 of 3)" and _of(spread, 3) == ""
 
 
 def test_experiments_to_reach_interpolates_between_rounds():

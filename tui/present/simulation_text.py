@@ -15,7 +15,8 @@ def format_summary(result, rows) -> str:
         f"{counted(s.repeats, 'repeat')} x {counted(len(s.strategies), 'strategy', 'strategies')}; {s.initial} initial "
         f"alloys, then {counted(s.rounds, 'round')} "
         f"of {s.batch}; {s.test_fraction:.0%} held out for test accuracy. Median [IQR] over repeats.",
-        "EF = found / found by random at the same experiments; AF = experiments random needs for the same count / "
+        "EF = found / found by random at the same experiments (inf: random found none; a repeat where neither "
+        "found any is left out, and the cell says of how many repeats); AF = experiments random needs for the same count / "
         f"experiments used (>x: random did not get there within the run's {last} experiments).",
         "Reference strategies (what a lab can do without this tool): forest = random forest on the 8 descriptors, "
         "greedy; rule = mixing enthalpy in [-15, 5] kJ/mol, then smallest atomic size difference (no labels).",
@@ -26,7 +27,7 @@ def format_summary(result, rows) -> str:
         f"{'vs best reference'}",
     ]
     for r in rows:
-        ef = "(reference)" if r.strategy == "random" else r.ef.format(2)
+        ef = "(reference)" if r.strategy == "random" else r.ef.format(2) + _of(r.ef, s.repeats)
         af = "(reference)" if r.strategy == "random" else r.af.format(2, bound=last / r.experiments)
         vs = r.paired.format() if getattr(r, "paired", None) is not None else ""
         lines.append(f"{r.strategy:<9} {r.experiments:>4}  {r.found.format(1):<20} {ef:<19} {af:<20} "
@@ -71,3 +72,8 @@ def default_verdict(result, strategy: str = "greedy", reference: str = "forest",
         if check is not None:
             lines.append("learning curve, " + check.format())
     return lines
+
+
+def _of(spread, repeats: int) -> str:
+    """' (2 of 3)' when repeats were left out of a median (EF where neither random nor the strategy found any)."""
+    return f" ({spread.n} of {repeats})" if 0 < spread.n < repeats else ""
