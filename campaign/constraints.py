@@ -116,9 +116,10 @@ class Constraints:
     def _check_counts(self, vocabulary: Sequence[str]) -> None:
         """Element-count range in order and reachable with the per-element bounds."""
         if self.max_elements is not None and self.max_elements < max(1, self.min_elements):
-            raise ConstraintError("max_elements is smaller than min_elements")
+            raise ConstraintError(f"the maximum number of elements ({self.max_elements}) is smaller than the minimum "
+                                  f"({self.min_elements})")
         if self.min_elements < 1:
-            raise ConstraintError("an alloy needs at least one element (min_elements >= 1)")
+            raise ConstraintError("an alloy needs at least one element (a minimum number of elements of 1 or more)")
         if self.element_min * max(self.min_elements, 1) > 1 + 1e-9:
             raise ConstraintError(
                 f"{self.min_elements} elements of at least {100 * self.element_min:g} at.% add up to more than 100 at.%")

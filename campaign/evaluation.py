@@ -134,7 +134,7 @@ def evaluate_paper(
             sr.others.update(refs)
         results.append(sr)
         if progress:
-            progress(f"seed {s} on {Path(split_file).name}: test acc {m.get('test_accuracy', math.nan):.3f} "
+            progress(f"seed {s} on {Path(split_file).name}: SSVAE head test acc {m.get('test_accuracy', math.nan):.3f} "
                      f"auc {m.get('test_roc_auc', math.nan):.3f}")
     summary = {"ssvae": ev.summarise([r.ssvae for r in results])}
     for name in dict.fromkeys(k for r in results for k in r.others):

@@ -54,7 +54,7 @@ def split_description(split_file=None, seed: int | Sequence[int] = 0, *, grouped
     (``seed``: one seed, or the seeds of ``evaluate_inversion_seeds``)."""
     many = not isinstance(seed, int) and len(seed) > 1
     if split_file:
-        return f"the split in {Path(split_file).name}" + (f", training {seed_words(seed)}" if many else "")
+        return f"split in {Path(split_file).name}" + (f", training {seed_words(seed)}" if many else "")
     kind = "system-holdout" if protocol == "system-holdout" else ("grouped" if grouped else "random")
     return f"{kind} paper-proportion split{'s' if many else ''}, {seed_words(seed)}"
 

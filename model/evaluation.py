@@ -287,7 +287,7 @@ def evaluate_protocol(
             sr.others.update(refs)
         results.append(sr)
         if progress is not None:
-            progress(f"seed {s}: test acc {m.get('test_accuracy', math.nan):.3f} "
+            progress(f"seed {s}: SSVAE head test acc {m.get('test_accuracy', math.nan):.3f} "
                      f"auc {m.get('test_roc_auc', math.nan):.3f} ({sr.train_seconds:.1f} s)")
     summary = {"ssvae": summarise([r.ssvae for r in results])}
     for name in dict.fromkeys(k for r in results for k in r.others):

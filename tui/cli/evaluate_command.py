@@ -106,4 +106,4 @@ def register(app: typer.Typer) -> None:
                                        config=config, progress=say, protocol=protocol)
             echo(me.format_protocol(result))
             secs = [s.train_seconds for s in result.seeds]
-            echo(f"training time per seed: {sum(secs) / len(secs):.1f} s (mean)")
+            echo(f"SSVAE training time per seed: {sum(secs) / len(secs):.1f} s (mean; the other models not counted)")
