@@ -220,6 +220,11 @@ class ProposalOutcome:
     screened: int | None = None  # screening: compositions of the grid inside the design space's bounds
     version_id: int | None = None  # the model version that proposed
     results_since: int = 0  # lab results entered, corrected or withdrawn after that version was trained
+    latent_extent: float | None = None  # latent mode: the widest side of the training alloys' latent box
+
+
+LATENT_COLLAPSED = 0.5  # a latent box narrower than this (a trained map spans several units; a model stopped at
+# epoch 10 spanned 0.08) is a collapsed map: every latent point decodes to about one alloy
 
 
 LATENT_MARGIN = 0.25  # of the training alloys' latent range, each side: beyond it a decoding extrapolates
@@ -486,6 +491,8 @@ def propose(
     keep, known, dropped = _screened_out(pool, paths, req, space, prices, measured, model.vocabulary)
     produced = len(pool.X)
     outside_map = latent_points_outside(req.latent, ref.latent) if req.mode == "latent" else []
+    if req.mode == "latent" and len(ref.latent):
+        stale["latent_extent"] = float(np.ptp(np.asarray(ref.latent), axis=0).max())
     screened = {} if pool.plan is None else {"left_out": dict(pool.plan.left_out), "screened": pool.plan.count}
     if not keep:
         return ProposalOutcome(None, [], produced, dropped, paths, known, space, outside_map=outside_map, **screened, **stale)

@@ -151,6 +151,23 @@ def test_latent_points_far_from_the_training_alloys_are_named():
     assert latent_points_outside([], training) == []
 
 
+def test_a_collapsed_latent_map_is_said_instead_of_blaming_the_points():
+    """After `train --epochs 20` every alloy sat at one latent point and every point decoded to one alloy;
+    the reply said the user's points 'lie outside the latent map'. It now says the map collapsed."""
+    from types import SimpleNamespace
+
+    from hea_campaign.tui.present.design_report import proposal_summary
+
+    req = SimpleNamespace(mode="latent", cutoff=0.6, batch=4)
+    base = dict(paths={}, dropped={}, known=[], candidate_ids=[7], produced=1, run_id=3, prior_weight=None,
+                outside_map=["0,0", "3,3"])
+    collapsed = "\n".join(proposal_summary(req, SimpleNamespace(**base, latent_extent=0.08)))
+    assert "latent map has collapsed: every training alloy lies within 0.08 of one point" in collapsed
+    assert "lie outside the latent map" not in collapsed
+    healthy = "\n".join(proposal_summary(req, SimpleNamespace(**base, latent_extent=7.4)))
+    assert "collapsed" not in healthy and "Latent point(s) 0,0; 3,3 lie outside the latent map" in healthy
+
+
 def test_a_path_whose_start_was_moved_into_the_design_space_says_so():
     from types import SimpleNamespace
 

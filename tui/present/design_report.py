@@ -94,8 +94,15 @@ def proposal_summary(req, outcome, max_paths: int = 5) -> list[str]:
     if weight is not None and outcome.candidate_ids:
         lines.append(f"Ranked by p plus the physics rule's prior (at most +{weight:.3f} to p; it fades as "
                      "labels accumulate)")
+    from hea_campaign.campaign.proposals import LATENT_COLLAPSED
+
+    extent = getattr(outcome, "latent_extent", None)
+    if extent is not None and extent < LATENT_COLLAPSED:
+        lines.append(f"The active model's latent map has collapsed: every training alloy lies within {extent:.2f} of "
+                     "one point, so every latent point decodes to about one alloy. Train longer (more epochs, or "
+                     "the default) before generating from latent points")
     far = getattr(outcome, "outside_map", None)
-    if far:
+    if far and not (extent is not None and extent < LATENT_COLLAPSED):
         lines.append(f"Latent point(s) {'; '.join(far)} lie outside the latent map of the training alloys (key m "
                      "in the TUI shows it): what they decode to was never learnt from data, so expect low p and "
                      "the 'inconsistent' flag")
