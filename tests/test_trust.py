@@ -725,3 +725,17 @@ def test_a_price_for_an_element_no_proposal_can_contain_is_named(store, tmp_path
     prices.write_text("element,usd_per_kg\nNb,31\n")
     line = design_space_change_line(change_design_space(store, prices_file=prices), prices.name)
     assert "replaces" not in line  # nothing dropped: nothing to say
+
+
+def test_space_set_says_how_a_coarse_grid_narrows_the_bounds_shown_as_typed(store):
+    """`space set --granularity 10` on 5-35 at.% and Al >= 5 was saved without a word while the bounds
+    acting were 10-30 and Al >= 10 (space show still says 5-35)."""
+    from hea_campaign.campaign.design_space import change_design_space
+    from hea_campaign.tui.present.design_space_view import design_space_change_line
+
+    done = change_design_space(store, granularity=0.10, min_fraction={"Al": 0.05}, element_min=0.05,
+                               element_max=0.35)
+    line = design_space_change_line(done)
+    assert ("Note: proposals lie on the 10 at.% grid, so the per-element range 5-35 at.% acts as 10-30; "
+            "Al >= 5 acts as >= 10.") in line
+    assert "grid" not in design_space_change_line(change_design_space(store, granularity=0.05))

@@ -136,6 +136,7 @@ def design_space_change_line(done, prices_file=None) -> str:
     if done.space_written:
         said.append("Design space saved.")
         said += _floor_notes(done.space)
+        said += _grid_notes(done.space)
         said += _never_present_notes(done.space)
     return " ".join(said) or "Nothing changed."
 
@@ -168,6 +169,39 @@ def _floor_notes(space) -> list[str]:
     typed = ", ".join(f"{el}:{100 * v:g}" for el, v in low.items())
     return [f"Note: {typed} at.% is below the {100 * space.element_min:g} at.% every element present already has, "
             f"so it only requires {', '.join(low)} to be present (amounts are at.%: Fe:10 is 10 at.%)."]
+
+
+def _grid_notes(space) -> list[str]:
+    """Bounds between two grid points act as the grid point inside them: at a 10 at.% step, 5-35 at.% is
+    10-30 and Al >= 5 is Al >= 10 (only grid points are proposed); said, as the bounds are shown as typed."""
+    import math
+
+    g = space.granularity
+
+    def up(x: float) -> float:
+        return math.ceil(x / g - 1e-9) * g
+
+    def down(x: float) -> float:
+        return math.floor(x / g + 1e-9) * g
+
+    moved = []
+    if space.element_min > 0 and abs(up(space.element_min) - space.element_min) > 1e-9 or \
+            abs(down(space.element_max) - space.element_max) > 1e-9:
+        moved.append(f"the per-element range {_pct(space.element_min)}-{_pct(space.element_max)} at.% acts as "
+                     f"{_pct(up(space.element_min))}-{_pct(down(space.element_max))}")
+    for el, lo in sorted((space.min_fraction or {}).items()):
+        if abs(up(lo) - lo) > 1e-9:
+            moved.append(f"{el} >= {_pct(lo)} acts as >= {_pct(up(lo))}")
+    for el, hi in sorted((space.max_fraction or {}).items()):
+        if abs(down(hi) - hi) > 1e-9:
+            moved.append(f"{el} <= {_pct(hi)} acts as <= {_pct(down(hi))}")
+    if not moved:
+        return []
+    return [f"Note: proposals lie on the {_pct(g)} at.% grid, so " + "; ".join(moved) + "."]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.4g}"
 
 
 def _never_present(space) -> dict[str, str]:
