@@ -187,20 +187,20 @@ def _grid_notes(space) -> list[str]:
     moved = []
     if space.element_min > 0 and abs(up(space.element_min) - space.element_min) > 1e-9 or \
             abs(down(space.element_max) - space.element_max) > 1e-9:
-        moved.append(f"the per-element range {_pct(space.element_min)}-{_pct(space.element_max)} at.% acts as "
-                     f"{_pct(up(space.element_min))}-{_pct(down(space.element_max))}")
+        moved.append(f"the per-element range {_at(space.element_min)}-{_at(space.element_max)} at.% acts as "
+                     f"{_at(up(space.element_min))}-{_at(down(space.element_max))}")
     for el, lo in sorted((space.min_fraction or {}).items()):
         if abs(up(lo) - lo) > 1e-9:
-            moved.append(f"{el} >= {_pct(lo)} acts as >= {_pct(up(lo))}")
+            moved.append(f"{el} >= {_at(lo)} acts as >= {_at(up(lo))}")
     for el, hi in sorted((space.max_fraction or {}).items()):
         if abs(down(hi) - hi) > 1e-9:
-            moved.append(f"{el} <= {_pct(hi)} acts as <= {_pct(down(hi))}")
+            moved.append(f"{el} <= {_at(hi)} acts as <= {_at(down(hi))}")
     if not moved:
         return []
-    return [f"Note: proposals lie on the {_pct(g)} at.% grid, so " + "; ".join(moved) + "."]
+    return [f"Note: proposals lie on the {_at(g)} at.% grid, so " + "; ".join(moved) + "."]
 
 
-def _pct(x: float) -> str:
+def _at(x: float) -> str:
     return f"{100 * x:.4g}"
 
 
