@@ -60,13 +60,29 @@ def sheet_columns_read(unit: str) -> list[str]:
     return [*sheet_columns(unit), *DETAIL_COLUMNS]
 
 
+def _symbol_of(pattern: re.Pattern, item: str) -> bool:
+    """``item`` matches ``pattern`` and starts with a real element symbol."""
+    from .chemistry import FormulaError, parse_formula
+
+    m = pattern.match(item)
+    if not m:
+        return False
+    try:
+        parse_formula(m.group(1))
+    except FormulaError:
+        return False
+    return True
+
+
 def _element_values(text: str, pattern: re.Pattern, what: str, example: str, twice: str) -> dict[str, float]:
     """'El:number,...' -> {El: number} by ``pattern`` (element, number); refuses bad items and repeats."""
     out: dict[str, float] = {}
     for item in str(text).split(","):
         m = pattern.match(item)
         if not m:
-            raise CampaignError(f"{item.strip()!r} is not {what}; write e.g. {example}")
+            fixed = item.strip()[:1].upper() + item.strip()[1:2].lower() + item.strip()[2:]
+            hint = f" ({fixed!r}? element symbols are written Al, not al or AL)" if _symbol_of(pattern, fixed) else ""
+            raise CampaignError(f"{item.strip()!r} is not {what}{hint}; write e.g. {example}")
         if m.group(1) in out:
             raise CampaignError(f"{m.group(1)} {twice}")
         out[m.group(1)] = float(m.group(2))

@@ -74,7 +74,9 @@ def export_sheet_without_loss(store, tmp_path):
 
 
 @pytest.mark.parametrize(("text", "message"), [("Mn2%", "not a loss allowance"), ("Mn:60%", "outside"),
-                                               ("Mn:1%,Mn:2%", "two loss"), ("Xx:1%", "Xx")])
+                                               ("Mn:1%,Mn:2%", "two loss"), ("Xx:1%", "Xx"),
+                                               ("al:1", r"'al:1' is not a loss allowance \('Al:1'\? element symbols"),
+                                               ("xx:1", r"allowance; write")])
 def test_bad_loss_allowances_are_refused(text, message):
     with pytest.raises(Exception, match=message):
         parse_loss(text)
