@@ -163,6 +163,7 @@ class SpaceChange:
     no_list_to_clear: bool = False  # asked to remove a lab list the campaign did not have
     prices_unused: list[str] = field(default_factory=list)  # listed elements no proposal can contain (Np for Nb?)
     prices_dropped: list[str] = field(default_factory=list)  # priced by the list replaced, not by the new one
+    unallowed: list[str] = field(default_factory=list)  # banned now, so taken off the stored allowed list
 
 
 def change_design_space(store: CampaignStore, *, by: str | None = None, reset: bool = False, prices_file=None,
@@ -189,7 +190,9 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
             settings[PRICES_KEY] = new_list
         elif clear_prices:
             settings.pop(PRICES_KEY, None)
-        space = whole or _changed(HEA_DEFAULTS if reset else constraints_from_settings(settings), changes)
+        base = HEA_DEFAULTS if reset else constraints_from_settings(settings)
+        changes, unallowed = _unallow_banned(base, changes)
+        space = whole or _changed(base, changes)
         writes_space = whole is not None or reset or bool(changes)
         if writes_space:  # a new price list alone is kept even if it puts the stored space out of reach
             space.validate(vocabulary or DEFAULT_VOCABULARY, prices_from_settings(settings))  # (space show says so)
@@ -211,7 +214,20 @@ def change_design_space(store: CampaignStore, *, by: str | None = None, reset: b
     unused = [] if new_list is None else [e for e in new_list["usd_per_kg"] if e not in vocab]
     dropped = [] if new_list is None else sorted(before - set(new_list["usd_per_kg"]))
     return SpaceChange(space, None if new_list is None else new_list["usd_per_kg"], clear_prices and had_list,
-                       writes_space, clear_prices and not had_list, unused, dropped)
+                       writes_space, clear_prices and not had_list, unused, dropped, unallowed)
+
+
+def _unallow_banned(base: Constraints, changes: Mapping) -> tuple[dict, list[str]]:
+    """Banning an element of the stored allowed list (the allowed list not given in the same change) takes it
+    off that list instead of refusing: the ban is what was asked; retyping the whole list was the only way."""
+    changes = dict(changes)
+    banned = changes.get("banned")
+    if banned is None or "allowed" in changes or base.allowed is None:
+        return changes, []
+    overlap = sorted(set(base.allowed) & set(banned))
+    if overlap:
+        changes["allowed"] = frozenset(set(base.allowed) - set(overlap))
+    return changes, overlap
 
 
 def _changed(base: Constraints, changes: Mapping) -> Constraints:

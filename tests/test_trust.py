@@ -739,3 +739,18 @@ def test_space_set_says_how_a_coarse_grid_narrows_the_bounds_shown_as_typed(stor
     assert ("Note: proposals lie on the 10 at.% grid, so the per-element range 5-35 at.% acts as 10-30; "
             "Al >= 5 acts as >= 10.") in line
     assert "grid" not in design_space_change_line(change_design_space(store, granularity=0.05))
+
+
+def test_banning_an_element_of_the_stored_allowed_list_takes_it_off_that_list(store):
+    """`space set --banned Al` with Al on the stored allowed list was refused ('both allowed and banned'):
+    the whole allowed list had to be typed again. Typed together, the two still contradict each other."""
+    from hea_campaign.campaign.design_space import change_design_space, load_design_space
+    from hea_campaign.tui.present.design_space_view import design_space_change_line
+
+    change_design_space(store, allowed=frozenset({"Al", "Co", "Cr", "Fe", "Ni"}))
+    line = design_space_change_line(change_design_space(store, banned=frozenset({"Al"})))
+    space = load_design_space(store)
+    assert space.allowed == frozenset({"Co", "Cr", "Fe", "Ni"}) and space.banned == frozenset({"Al"})
+    assert "Al is banned now, so it was taken off the allowed elements." in line
+    with pytest.raises(CampaignError, match="both allowed and banned: Co"):
+        change_design_space(store, allowed=frozenset({"Co", "Fe", "Ni", "Cr"}), banned=frozenset({"Co"}))

@@ -135,6 +135,10 @@ def design_space_change_line(done, prices_file=None) -> str:
         said.append("There was no lab price list to remove; pymatgen's prices apply.")
     if done.space_written:
         said.append("Design space saved.")
+        unallowed = getattr(done, "unallowed", [])
+        if unallowed:
+            said.append(f"{', '.join(unallowed)} {'is' if len(unallowed) == 1 else 'are'} banned now, so "
+                        f"{'it was' if len(unallowed) == 1 else 'they were'} taken off the allowed elements.")
         said += _floor_notes(done.space)
         said += _grid_notes(done.space)
         said += _never_present_notes(done.space)
