@@ -21,6 +21,7 @@ import hashlib
 import itertools
 from array import array
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,8 +201,10 @@ def import_table(
     skip_bad: bool = False,
     actor: str | None = None,
     vocabulary: tuple[str, ...] = DEFAULT_VOCABULARY,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the rows of ``table`` (a DatasetTable or a DatasetStream) in one transaction.
+    """Import the rows of ``table`` (a DatasetTable or a DatasetStream) in one transaction; ``progress`` is
+    told the rows read so far after each chunk (a large file takes minutes).
 
     Rows are parsed and written CHUNK_ROWS at a time with bulk inserts; what is
     kept for the whole file is small per row (line, alloy id, label in compact
@@ -231,6 +234,8 @@ def import_table(
             if parsed:
                 writer.write(parsed, repeated, report, seen)
                 repeated.clear()
+            if progress is not None:
+                progress(report.rows)
         if report.errors and not skip_bad:
             raise ImportFailed(report)  # the unit of work rolls back every chunk written
         state.finish(report)

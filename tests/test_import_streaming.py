@@ -43,6 +43,16 @@ def test_small_chunks_give_the_same_store_and_report_as_one_chunk(make_db, monke
     assert len(c1[1]) == r1["measurements_added"]
 
 
+def test_an_import_reports_the_rows_read_after_every_chunk(store, tmp_path, monkeypatch):
+    """`import` of 200,000 rows printed nothing for 81 s: it is now told the rows read after each chunk."""
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 4)
+    f = tmp_path / "d.csv"
+    f.write_text("formula,single_phase\n" + "".join(f"Fe{i}Ni,yes\n" for i in range(1, 11)))
+    seen: list[int] = []
+    report = import_csv(store, f, progress=seen.append)
+    assert seen == [4, 8, 10] and report.measurements_added == 10
+
+
 def test_a_bad_row_in_a_late_chunk_writes_nothing(store, tmp_path, monkeypatch):
     monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
     f = tmp_path / "late.csv"

@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         store = _open(db, campaign, by)
         report = import_csv(
             store, path, formula_column=formula_column, label_column=label_column, phase_column=phase_column,
-            skip_bad=skip_bad, actor=by,
+            skip_bad=skip_bad, actor=by, progress=_rows_read(),
         )
         echo(format_import_report(report))
 
@@ -173,3 +173,20 @@ def register(app: typer.Typer) -> None:
 
         st = schema_state(db)
         echo(f"store: {st.current or 'empty'}  needed: {st.needed}")
+
+
+def _rows_read():
+    """A progress line on stderr every few seconds while a large file is read (nothing for a small one)."""
+    import sys
+    import time
+
+    start = time.monotonic()
+    last = [start]
+
+    def progress(rows: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 3:
+            last[0] = now
+            print(f"  read {rows:,} rows ({now - start:.0f} s)...", file=sys.stderr, flush=True)
+
+    return progress
