@@ -317,6 +317,7 @@ class DataEfficiencyRow:
     others: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # random forest, scorer
     n_unlabelled: int = 0  # rows the semi-supervised model saw without labels (mean over seeds)
     scorer_members: list[str] = field(default_factory=list)  # member set chosen per seed
+    n_validation: int = 0  # labelled validation rows every model had beside the labelled ones (mean over seeds)
 
 
 DATA_EFFICIENCY_SIZES = (50, 100, 247, 864)
@@ -341,13 +342,14 @@ def data_efficiency(
     y = _check_y(y)
     rows = []
     for n in n_labelled:
-        semi, sup, rf, sc, n_unl, members = [], [], [], [], [], []
+        semi, sup, rf, sc, n_unl, members, n_val = [], [], [], [], [], [], []
         for s in seeds:
             split = split_fn(s) if split_fn else paper_split(y, s)
             sub = subsample_labelled(split, y, n, s)
             res, m = train_on_split(X, y, sub, cfg.replace(seed=int(s)))
             semi.append(m)
             n_unl.append(len(sub.unlabelled))
+            n_val.append(len(sub.validation))
             sup.append(train_on_split(X, y, sub, cfg.replace(seed=int(s), supervised_only=True))[1])
             if references:
                 rf.append(reference_baselines(X, y, sub, int(s), cfg.vocabulary, models=("random_forest",))
@@ -360,7 +362,7 @@ def data_efficiency(
                          f"supervised {sup[-1].get('test_accuracy', math.nan):.3f}")
         others = {"random_forest": summarise(rf), "scorer": summarise(sc)} if references else {}
         rows.append(DataEfficiencyRow(int(n), summarise(semi), summarise(sup), others,
-                                      int(round(float(np.mean(n_unl)))), members))
+                                      int(round(float(np.mean(n_unl)))), members, int(round(float(np.mean(n_val))))))
     return rows
 
 
@@ -425,4 +427,10 @@ def format_data_efficiency(rows: Sequence[DataEfficiencyRow]) -> str:
                 note = ", ".join(f"{k} x{c}" for k, c in Counter(r.scorer_members).most_common())
             out.append([r.n_labelled, name, _ms(summ.get("test_accuracy", (math.nan, math.nan))),
                         _ms(summ.get("test_roc_auc", (math.nan, math.nan))), note])
-    return format_table(out, ["labelled", "model", "test accuracy", "test ROC AUC", "note"])
+    text = format_table(out, ["labelled", "model", "test accuracy", "test ROC AUC", "note"])
+    n_val = max((r.n_validation for r in rows), default=0)
+    if n_val:
+        text += (f"\nlabelled: the training labels; every model also had the same {n_val} labelled validation rows "
+                 "(the SSVAE heads only to choose their epoch; the scorer and the random forest also fit on them), "
+                 f"so a lab needs about {n_val} labels more than the column says")
+    return text

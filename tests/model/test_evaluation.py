@@ -119,3 +119,15 @@ def test_the_protocol_title_says_seed_for_one_and_seeds_for_more():
     one, two = [SeedResult(0, {}, {})], [SeedResult(0, {}, {}), SeedResult(1, {}, {})]
     assert format_protocol(ProtocolResult("paper", True, one, {})).splitlines()[0].endswith(", seed 0")
     assert format_protocol(ProtocolResult("paper", True, two, {})).splitlines()[0].endswith(", seeds 0,1")
+
+
+def test_the_data_efficiency_table_says_the_validation_labels_every_model_also_had():
+    """'labelled 50' read as the labels a lab needs, while every model also had about 74 labelled validation
+    rows (the scorer and the forest fit on them): the table says so under it."""
+    from hea_campaign.model.evaluation import DataEfficiencyRow, format_data_efficiency
+
+    row = DataEfficiencyRow(50, {"test_accuracy": (0.8, 0.01)}, {"test_accuracy": (0.79, 0.01)}, n_unlabelled=1107,
+                            n_validation=74)
+    text = format_data_efficiency([row])
+    assert "every model also had the same 74 labelled validation rows" in text
+    assert "a lab needs about 74 labels more than the column says" in text
