@@ -197,6 +197,8 @@ def external_rows(path: str | Path, exclude_formulas: set[str], vocabulary=DEFAU
         labels.setdefault(comp.formula, set()).add(bool(row.single_phase))
         comps[comp.formula] = comp
     X, y = [], []
+    readable = sum(1 for row in table.rows if row.single_phase is not None) - excluded["unreadable formula"]
+    excluded["more rows of a composition already counted"] = readable - len(labels)  # so that every row is counted
     counts = {"conflicting labels": 0, "elements outside the vocabulary": 0, "already in the training data": 0}
     for formula, vals in labels.items():
         if len(vals) > 1:

@@ -39,7 +39,8 @@ def format_external(name: str, results: list, seeds: str) -> list[str]:
     over = "" if len(results) == 1 else "; mean +/- sd over the seeds"
     lines = [f"External set {one_line(name)}: {first.n_rows} rows -> {first.n_alloys} labelled alloys evaluated "
              f"(models trained on the seed set, {seeds}{over})",
-             "  left out: " + ", ".join(f"{k} {v}" for k, v in first.excluded.items()),
+             "  left out (each row once; the counts add up to the rows): "
+             + ", ".join(f"{k} {v}" for k, v in first.excluded.items()),
              f"  SSVAE head:        {_metrics([r.ssvae for r in results])}"]
     for name in first.others:
         label = name.replace("_", " ")
