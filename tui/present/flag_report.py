@@ -20,7 +20,8 @@ def format_flag_figures(f) -> str:
     if f.scorer_members:
         lines.insert(1, "  p_single: the campaign's scorer, members chosen on validation per seed: "
                      + ", ".join(f.scorer_members) + "; conformal calibrated on "
-                     + "/".join(map(str, f.calibration_rows)) + " validation rows (scorer fitted without them)")
+                     + ", ".join(map(str, f.calibration_rows))
+                     + f" validation rows ({'per seed, ' if len(f.calibration_rows) > 1 else ''}scorer fitted without them)")
     val = getattr(f, "auc_error_validation", None) or {}
     if val:
         lines[-1] = (lines[-1][:-1] + f"; test rows, and validation rows ({f.n_validation}, p from the scorer "
