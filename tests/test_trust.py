@@ -656,7 +656,7 @@ def test_the_flag_report_names_the_scorer_and_shows_validation_and_per_seed_cove
     assert f.coverage_per_seed == [1.0, 0.5]
     f.auc_error_validation, f.n_validation = {SIGNALS[0]: 0.625}, 147
     text = format_flag_figures(f)
-    assert "members chosen on validation per seed: forest, ssvae+forest" in text and "73/74 validation rows" in text
+    assert "members chosen on validation per seed: forest, ssvae+forest" in text and "73, 74 validation rows (per seed" in text
     assert "coverage per seed: 1.000, 0.500" in text
     assert f"{SIGNALS[0]:<48} 1.000   validation 0.625" in text
 
