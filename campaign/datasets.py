@@ -157,13 +157,13 @@ def phase_to_label(phases: str | None) -> bool | None:
 
 def _unprintable(row: RawRow) -> str | None:
     """Why a phases or method cell cannot be kept (an escape sequence, an invisible character: the rule
-    `result add` applies to the same fields), or None."""
+    `result add` applies to the same fields; a quoted cell may hold new lines, as a results file's may), or None."""
     from .actors import plain_text
     from .errors import CampaignError
 
     for what, text in (("the phases cell", row.phases), ("the method cell", row.method)):
         try:
-            plain_text(text or "", what, "phases as text")
+            plain_text(text or "", what, "phases as text", lines=True)  # a cell over two lines (Alt+Enter) is fine
         except CampaignError as exc:
             return str(exc)
     return None
