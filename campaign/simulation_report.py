@@ -135,15 +135,17 @@ class LearningCheck:
     strategy: str
     worst_round: int  # round with the largest mean drop (0 when it never drops)
     worst_drop: float  # mean over repeats of acc[round - 1] - acc[round] (positive = worse)
-    noise: float  # two standard errors of that paired difference
-    rounds_worse: int  # rounds whose mean drop exceeds its two standard errors
+    noise: float  # half the 95 % t interval of that paired difference (t quantile x standard error)
+    rounds_worse: int  # rounds whose mean drop exceeds its noise
+    repeats: int = 0  # repeats behind the worst round's difference
 
     def format(self) -> str:
         if self.worst_round == 0:
             return f"{self.strategy}: held-out accuracy never drops from one round to the next"
+        noise = "n/a: one repeat" if not self.noise == self.noise else f"{self.noise:.3f}"
         return (f"{self.strategy}: largest round-over-round drop {self.worst_drop:.3f} at round {self.worst_round} "
-                f"(noise, 2 SE: {self.noise:.3f}); rounds worse than the one before beyond noise: "
-                f"{self.rounds_worse}")
+                f"(noise, 95 % t interval over {self.repeats} repeats: {noise}); rounds worse than the one before "
+                f"beyond noise: {self.rounds_worse}")
 
 
 def learning_check(result: SimulationResult, strategy: str) -> LearningCheck | None:
@@ -155,9 +157,12 @@ def learning_check(result: SimulationResult, strategy: str) -> LearningCheck | N
     n = np.sum(~np.isnan(diff), axis=0)
     mean = np.nanmean(diff, axis=0)
     sd = np.nanstd(diff, axis=0, ddof=1) if diff.shape[0] > 1 else np.zeros(diff.shape[1])
-    se2 = 2 * np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    worse = int(np.sum(mean > np.nan_to_num(se2, nan=np.inf)))
+    # a t quantile, not 2: with 2 repeats the standard error is itself a guess (t = 12.7, not 2)
+    from scipy.stats import t
+
+    half = np.where(n > 1, t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    worse = int(np.sum(mean > np.nan_to_num(half, nan=np.inf)))
     j = int(np.nanargmax(mean))
     if mean[j] <= 0:
         return LearningCheck(strategy, 0, 0.0, 0.0, 0)
-    return LearningCheck(strategy, j + 1, float(mean[j]), float(se2[j]), worse)
+    return LearningCheck(strategy, j + 1, float(mean[j]), float(half[j]), worse, int(n[j]))

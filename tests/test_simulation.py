@@ -330,3 +330,19 @@ def test_simulate_refuses_unknown_strategies_before_it_starts(tmp_path, capsys):
     assert main(["simulate", "--quick", "--strategies", "random,foo", "--out", str(tmp_path / "x.csv")]) == 2
     captured = capsys.readouterr()
     assert "unknown strategy foo" in captured.err and "simulating" not in captured.err
+
+
+def test_the_learning_check_takes_its_noise_from_the_t_distribution():
+    """With 2 repeats, '2 SE' called a drop 'beyond noise' that a t interval (t = 12.7 at one degree of freedom)
+    does not: the standard error of two values is itself a guess."""
+    from types import SimpleNamespace
+
+    from hea_campaign.campaign.simulation_report import learning_check
+
+    acc = np.array([[0.80, 0.75], [0.80, 0.76]])  # both repeats drop: 0.05 and 0.04
+    check = learning_check(SimpleNamespace(curves=lambda name, what="": acc), "greedy")
+    assert check.worst_round == 1 and check.worst_drop == pytest.approx(0.045)
+    assert check.noise == pytest.approx(12.706 * 0.00707107 / np.sqrt(2), rel=1e-3)
+    assert check.rounds_worse == 0 and "95 % t interval over 2 repeats" in check.format()
+    many = np.array([[0.80, 0.75], [0.80, 0.76]] * 5)  # the same drops in 10 repeats: beyond noise
+    assert learning_check(SimpleNamespace(curves=lambda name, what="": many), "greedy").rounds_worse == 1
