@@ -358,7 +358,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[Optional[ExportFormat], typer.Option("--format", help="File format; sheet is the long weigh sheet "
                                                             "(default: taken from the --out suffix, else csv).")] = None,
         loss: Annotated[Optional[str], typer.Option("--loss", metavar="EL:PCT,...", help="Weigh sheet loss allowances, "
-                                                    "e.g. Mn:2%,Al:1%.")] = None,
+                                                    "e.g. Mn:2%,Al:1% (with --format sheet; only elements of the batch).")] = None,
         yes: Annotated[bool, typer.Option("--yes", "--allow-large-mass", help="Confirm an ingot above 1 kg (1,000,000 mg) or below 100 mg (0.1 g), and candidates whose alloy was measured since they were proposed (a replicate).")] = False,
         db: DbOption = None,
         campaign: CampaignOption = "default",

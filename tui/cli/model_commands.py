@@ -231,7 +231,7 @@ def register(app: typer.Typer) -> None:
         cutoff: Annotated[float, typer.Option(metavar="P", help="Stop inverting once p(single) exceeds this, in (0, 1).")] = D.cutoff,
         max_steps: Annotated[Optional[int], typer.Option(metavar="N", help="Step limit of the inversion loop.")] = None,
         keep_elements: Annotated[bool, typer.Option("--keep-elements", help="Inversion may only use the starting elements.")] = False,
-        latent: Annotated[Optional[str], typer.Option(metavar="Z1,Z2[;Z1,Z2]", help="Decode latent points.")] = None,
+        latent: Annotated[Optional[str], typer.Option(metavar="Z1,Z2[;Z1,Z2]", help="Decode latent points, e.g. '0,0;1,-0.5' (see where the training alloys lie with hea-campaign latent-map: points outside it were never learnt).")] = None,
         p: Annotated[float, typer.Option("--p", metavar="P", help="Target p(single) for latent decoding, in (0, 1).")] = D.p,
         screen: Annotated[Optional[str], typer.Option(metavar="ELEMENTS", help="Screen the space of these elements, e.g. Fe,Ni,Co,Cr,Al,Ti.")] = None,
         step: Annotated[float, typer.Option(metavar="AT%", help="Screening step in at.%; divides 100 and is a multiple of the granularity (--granularity, else the design space's).")] = D.step,

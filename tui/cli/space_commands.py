@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         banned: Annotated[Optional[list[str]], typer.Option(metavar="ELEMENTS", help="Never these elements (comma-separated; repeat it to add more; 'none' clears the list).")] = None,
         min_frac: Annotated[Optional[list[str]], typer.Option("--min", metavar="EL:AT%,...", help="Required element minimum in at.%, e.g. 'Al:5'; repeat it or separate with commas; 'none' clears every minimum.")] = None,
         max_frac: Annotated[Optional[list[str]], typer.Option("--max", metavar="EL:AT%,...", help="Element maximum in at.%, e.g. 'Cr:30' (Fe:1 is 1 at.%); repeat it or separate with commas; 'none' clears every maximum.")] = None,
-        granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.%.")] = None,
+        granularity: Annotated[Optional[float], typer.Option(metavar="AT%", help="Lab granularity in at.% (must divide 100): every proposal is rounded to this grid, and a candidate within one step of a measured alloy with the same elements is known, not new.")] = None,
         max_cost: Annotated[Optional[float], typer.Option(metavar="USD/KG", help="Maximum raw-material cost, USD per kg.")] = None,
         no_max_cost: Annotated[bool, typer.Option("--no-max-cost", help="Remove the cost limit.")] = False,
         max_density: Annotated[Optional[float], typer.Option(metavar="G/CM3", help="Maximum density, g/cm3 (rule-of-mixtures estimate).")] = None,
