@@ -11,8 +11,8 @@ about how far an alloy as made lies from its nominal composition, so that at a
 1 at.% step a neighbour one step away is still the same alloy).  At a coarse
 step a neighbour a whole step away in some element is another alloy: at 10
 at.%, ``Co30Cr10Fe10Mn20Ni30`` is not the Cantor alloy; and an element one has
-and the other lacks makes another alloy at any step (a Ti-free grid point is
-not a measured alloy with 8.8 at.% Ti).  A known candidate is reported with
+above 1 at.% and the other lacks makes another alloy at any step (a Ti-free grid
+point is not a measured alloy with 8.8 at.% Ti).  A known candidate is reported with
 the measured label, and with the labels of other measured alloys within
 granularity of it that disagree, and never stored as new.
 
@@ -207,25 +207,32 @@ def with_rest(X: np.ndarray) -> np.ndarray:
 PRESENT = 1e-6  # a fraction above this is an element the alloy has (below: float rounding of a sum)
 
 
+def _major(X: np.ndarray) -> np.ndarray:
+    """Elements above ``AS_MADE``: one that only one of two alloys has makes them different alloys (a trace
+    within 1 at.% is within what an alloy as made differs from its nominal composition anyway)."""
+    return (X > AS_MADE + 1e-9).astype(np.float64)
+
+
 def find_known(X: np.ndarray, measured: MeasuredAlloys, granularity: float) -> dict[int, KnownMatch]:
     """Rows of X within lab granularity of a measured alloy (the same elements, each less than a step
     apart or at most ``AS_MADE``) -> the closest such alloy, with the others that disagree about the label.
 
     Exact, without comparing every pair element by element: two rows can be within granularity only
-    if they have the same elements, which two matrix products of 0/1 masks count; only the pairs that
-    pass are compared (in blocks of bounded memory)."""
+    if every element above ``AS_MADE`` in one is present in the other, which two matrix products of 0/1
+    masks count; only the pairs that pass are compared (in blocks of bounded memory)."""
     if len(measured) == 0 or len(X) == 0:
         return {}
     X, ref = with_rest(X), measured.X_rest
-    has_ref = (ref > PRESENT).astype(np.float64)
-    n_ref = has_ref.sum(axis=1)
-    has_ref_t = np.ascontiguousarray(has_ref.T)
+    has_ref_t = np.ascontiguousarray((ref > PRESENT).astype(np.float64).T)
+    major_ref = _major(ref)
+    n_major_ref = major_ref.sum(axis=1)
+    major_ref_t = np.ascontiguousarray(major_ref.T)
     out = {}
     for a, b in _pair_blocks(len(X), len(ref)):
         Xb = X[a:b]
-        has = (Xb > PRESENT).astype(np.float64)
-        shared = has @ has_ref_t
-        possible = (shared == has.sum(axis=1)[:, None]) & (shared == n_ref[None, :])
+        major = _major(Xb)
+        possible = (major @ has_ref_t == major.sum(axis=1)[:, None]) & (
+            (Xb > PRESENT).astype(np.float64) @ major_ref_t == n_major_ref[None, :])
         for r in np.flatnonzero(possible.any(axis=1)):
             cols = np.flatnonzero(possible[r])
             diff = np.abs(Xb[r][None, :] - ref[cols])

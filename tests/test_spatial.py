@@ -51,8 +51,10 @@ def _jitter(rng, rows: np.ndarray) -> np.ndarray:
 
 
 def _same_elements(Xa: np.ndarray, refa: np.ndarray) -> np.ndarray:
-    """(N, M): the two rows have exactly the same elements (a known alloy must)."""
-    return ((Xa[:, None, :] > 1e-6) == (refa[None, :, :] > 1e-6)).all(-1)
+    """(N, M): no element above 1 at.% in one row that the other lacks (a known alloy must not have one)."""
+    a, r = Xa[:, None, :], refa[None, :, :]
+    lacks = ((a > 1e-6) != (r > 1e-6)) & (np.maximum(a, r) > 0.01 + 1e-9)
+    return ~lacks.any(-1)
 
 
 def test_find_known_matches_the_full_comparison():

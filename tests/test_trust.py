@@ -754,3 +754,10 @@ def test_banning_an_element_of_the_stored_allowed_list_takes_it_off_that_list(st
     assert "Al is banned now, so it was taken off the allowed elements." in line
     with pytest.raises(CampaignError, match="both allowed and banned: Co"):
         change_design_space(store, allowed=frozenset({"Co", "Fe", "Ni", "Cr"}), banned=frozenset({"Co"}))
+
+
+def test_a_trace_within_one_at_pct_does_not_make_another_alloy():
+    """The same-element rule counts elements above 1 at.%: CoCrFeNi with 0.7 at.% Ti is, as made, CoCrFeNi."""
+    measured = MeasuredAlloys(np.stack([parse_formula("CoCrFeNiTi0.03").vector(V)]), ["CoCrFeNiTi0.03"],
+                              ["single phase"])
+    assert set(find_known(parse_formula("Co25Cr25Fe25Ni25").vector(V)[None, :], measured, 0.01)) == {0}
