@@ -231,8 +231,10 @@ def build_template(root: Path) -> Template:
         import_csv(store, files["base"].path, source="base", actor=ACTOR)
         train_version(store, seed=0, epochs=30, activate=True, by=ACTOR)  # small is fine: propose needs a model
         # Candidates in every status, so that a short example can reach every transition.
-        grid = [[x, y] for x in (-2.0, -1.0, 0.0, 1.0, 2.0) for y in (-1.5, 0.0, 1.5)]
-        ids = propose(store, ProposalRequest(mode="latent", latent=grid, batch=6), by=ACTOR).candidate_ids
+        # screened on a 10 at.% grid: distinct alloys whatever a 30-epoch latent map looks like (its latent points
+        # decode to near copies, which a batch no longer holds)
+        ids = propose(store, ProposalRequest(mode="screen", screen_elements=["Fe", "Ni", "Co", "Cr", "Mn"], step=0.1,
+                                             batch=6), by=ACTOR).candidate_ids
         assert len(ids) >= 5, "the template's model proposed too few distinct candidates"
         approve(store, [ids[1], ids[3], ids[4], *ids[5:]], by=ACTOR, reason="template")
         reject(store, [ids[2]], by=ACTOR)

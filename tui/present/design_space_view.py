@@ -194,7 +194,7 @@ def _grid_notes(space) -> list[str]:
         moved.append(f"the per-element range {_at(space.element_min)}-{_at(space.element_max)} at.% acts as "
                      f"{_at(up(space.element_min))}-{_at(down(space.element_max))}")
     for el, lo in sorted((space.min_fraction or {}).items()):
-        if abs(up(lo) - lo) > 1e-9:
+        if lo >= space.element_min and abs(up(lo) - lo) > 1e-9:  # below the floor: _floor_notes says it
             moved.append(f"{el} >= {_at(lo)} acts as >= {_at(up(lo))}")
     for el, hi in sorted((space.max_fraction or {}).items()):
         if abs(down(hi) - hi) > 1e-9:

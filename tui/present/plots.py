@@ -29,7 +29,7 @@ def _save(fig, path) -> Path:
     (the user's file), never the temporary one, and leaves no temporary file behind."""
     plt = _pyplot()
     path = Path(path).expanduser()
-    tmp = path.with_name(path.stem + ".tmp" + (path.suffix or ".png"))
+    tmp = path.with_name(f".{path.name}.part")  # hidden, and not *.png: a glob for the plot never finds it half-written
     try:
         if not path.parent.is_dir():
             from hea_campaign.campaign.errors import CampaignError
