@@ -157,14 +157,24 @@ def clean(text: str | None) -> str | None:
 UNRECORDABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
+def _shows_as_nothing(text: str) -> bool:
+    """A format character (but the zero-width joiners), a filler or a noncharacter: refused since 2026-12-01."""
+    import unicodedata
+
+    return any((unicodedata.category(ch) == "Cf" and ch not in "\u200c\u200d")
+               or ch in "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
+               or 0xFDD0 <= ord(ch) <= 0xFDEF or ord(ch) & 0xFFFE == 0xFFFE for ch in text)
+
+
 def operator_refused(text: str | None) -> bool:
-    return clean(text) is not None and UNRECORDABLE.search(clean(text)) is not None
+    return clean(text) is not None and (UNRECORDABLE.search(clean(text)) is not None or _shows_as_nothing(clean(text)))
 
 
 def text_refused(*, method: str | None = None, operator: str | None = None, notes: str | None = None) -> bool:
     """Method, operator (and a decision's reason, given as ``method``) by the rule for names; notes by the
     same rule, but they may run over lines."""
-    notes_bad = clean(notes) is not None and UNRECORDABLE.search(clean(notes).replace("\n", " ")) is not None
+    notes_bad = clean(notes) is not None and (UNRECORDABLE.search(clean(notes).replace("\n", " ")) is not None
+                                              or _shows_as_nothing(clean(notes)))
     return operator_refused(method) or operator_refused(operator) or notes_bad
 
 
